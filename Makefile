@@ -1,0 +1,71 @@
+# srres: see README.md. `make` builds the library and tools, `make check` tests them.
+-include config.mk
+
+CC = gcc
+B ?= build
+OPT ?= -O2
+SAN ?=
+CFLAGS = $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -fPIC \
+         -pthread $(SAN)
+LDFLAGS = -pthread $(SAN)
+CORE_CFLAGS = $(CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS)
+CORE_LIBS = $(BLAS_LIBS) $(JSON_LIBS) -lm
+TOOL_CFLAGS = $(CFLAGS) $(AV_CFLAGS) -Icore
+TOOL_LIBS = $(AV_LIBS) $(CORE_LIBS)
+
+CORE_SRC = $(wildcard core/*.c)
+CORE_OBJ = $(CORE_SRC:core/%.c=$(B)/core/%.o)
+LIB = $(B)/libsrres.a
+SOLIB = $(B)/libsrres.so
+
+TOOL_MAINS = tools/srres_train.c
+TOOL_COMMON_SRC = $(filter-out $(TOOL_MAINS),$(wildcard tools/*.c))
+TOOL_COMMON_OBJ = $(TOOL_COMMON_SRC:tools/%.c=$(B)/tools/%.o)
+TOOLS = $(B)/srres-train
+
+TEST_SRC = $(wildcard tests/test_*.c)
+TESTS = $(TEST_SRC:tests/%.c=$(B)/tests/%)
+
+all: $(LIB) $(SOLIB) $(TOOLS)
+
+config.mk: configure
+	./configure --install-deps
+
+$(B)/core/%.o: core/%.c core/*.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SOLIB): $(CORE_OBJ)
+	$(CC) -shared -Wl,-soname,libsrres.so.0 $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+$(B)/tools/%.o: tools/%.c tools/*.h core/srres.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -c $< -o $@
+
+$(B)/srres-%: $(B)/tools/srres_%.o $(TOOL_COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+# Unit tests see core's internal headers: they test layers directly.
+$(B)/tests/%: tests/%.c tests/*.h $(TOOL_COMMON_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) $(AV_CFLAGS) $(CMOCKA_CFLAGS) -Icore -Itools -Itests $< -o $@ \
+	    $(TOOL_COMMON_OBJ) $(LIB) $(CMOCKA_LIBS) $(TOOL_LIBS) $(LDFLAGS)
+
+unit: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+
+check: all unit
+	$(MAKE) B=build/san OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all" unit
+
+format:
+	clang-format -i core/*.c core/*.h tools/*.c tools/*.h tests/*.c tests/*.h
+
+clean:
+	rm -rf build
+
+.PHONY: all unit check format clean

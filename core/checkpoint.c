@@ -1,0 +1,42 @@
+/* checkpoint.c: trainer checkpoints: a model file that also carries the Adam state. */
+#include <stdlib.h>
+
+#include "error.h"
+#include "model_file.h"
+
+srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *adam,
+                                   const char *path, srres_error *err)
+{
+    if (adam->n != model->num_params)
+        return srres_fail(err, SRRES_ERR_INVALID,
+                          "Adam state has %zu values for a model of %zu parameters", adam->n,
+                          model->num_params);
+    optimizer_tensors opt = {adam->m, adam->v, adam->step};
+    return model_file_write(model, SRRES_DTYPE_F32, &opt, path, err);
+}
+
+srres_status srres_checkpoint_load_memory(const void *data, size_t size, const char *name,
+                                          srres_model **model, srres_adam *adam,
+                                          srres_error *err)
+{
+    optimizer_tensors opt;
+    srres_status st = model_file_parse(data, size, name, model, &opt, err);
+    if (st != SRRES_OK)
+        return st;
+    *adam = (srres_adam){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .step = opt.step,
+                         .n = (*model)->num_params, .m = opt.m, .v = opt.v};
+    return SRRES_OK;
+}
+
+srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_adam *adam,
+                                   srres_error *err)
+{
+    void *data;
+    size_t size;
+    *model = NULL;
+    srres_status st = model_file_read_all(path, &data, &size, err);
+    if (st == SRRES_OK)
+        st = srres_checkpoint_load_memory(data, size, path, model, adam, err);
+    free(data);
+    return st;
+}

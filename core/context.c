@@ -1,0 +1,193 @@
+/* context.c: running a model on images: the context's threads and buffers, the buffer plan
+ * of an inference pass, and overlapping tiles that bound memory on large frames. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "image.h"
+#include "network.h"
+
+#define AUTO_TILE_BUDGET_BYTES ((size_t)1 << 30) /* activations; beyond it, tile */
+#define SCRATCH_BUDGET_FLOATS ((size_t)8 << 20)  /* im2col chunks */
+
+struct srres_ctx {
+    const srres_model *m;
+    srres_params params;
+    thread_pool *pool;
+    int radius;
+    block_acts *blocks;
+    float *arena, *scratch;
+    size_t arena_floats, scratch_floats;
+};
+
+srres_params srres_default_params(void)
+{
+    return (srres_params){.threads = 0, .tile = 0, .kernel = SRRES_KERNEL_AUTO,
+                          .precision = SRRES_PRECISION_FP32};
+}
+
+/* Floats of activations for one h x w region: the input, and two buffers (A, B) that the
+ * upsampling stages alternate between; the LR feature maps live inside B until the first
+ * pixel shuffle writes it, and the tail's output in A once its last conv has been read. */
+static size_t arena_floats_for(const srres_model *m, size_t pixels)
+{
+    size_t s2 = (size_t)m->cfg.scale * m->cfg.scale;
+    size_t c = m->cfg.channels < 3 ? 3 : (size_t)m->cfg.channels;
+    return pixels * (3 + 2 * c * s2);
+}
+
+static void plan_inference(const srres_ctx *ctx, int h, int w, activations *a)
+{
+    const srres_model *m = ctx->m;
+    size_t P = (size_t)h * w, C = (size_t)m->cfg.channels;
+    size_t s2 = (size_t)m->cfg.scale * m->cfg.scale;
+    size_t big = (C < 3 ? 3 : C) * P * s2;
+    float *A = ctx->arena + 3 * P, *B = A + big;
+    float *F[4] = {B, B + C * P, B + 2 * C * P, B + 3 * C * P};
+    a->in = ctx->arena;
+    a->head_pre = a->head = F[0];
+    a->body = ctx->blocks;
+    for (int i = 0; i < m->cfg.blocks; i++) {
+        block_acts *b = &ctx->blocks[i];
+        b->c1 = b->a1 = F[1];
+        b->c2 = b->out = F[2 + (i & 1)];
+    }
+    a->trunk = F[1];
+    for (int j = 0; j < m->up_stages; j++) {
+        a->up_pre[j] = A;
+        a->up_shuf[j] = a->up_out[j] = B;
+    }
+    a->tail = A;
+}
+
+srres_status srres_ctx_create(const srres_model *model, const srres_params *params,
+                              srres_ctx **out, srres_error *err)
+{
+    *out = NULL;
+    srres_params p = params ? *params : srres_default_params();
+    if (p.kernel != SRRES_KERNEL_AUTO && p.kernel != SRRES_KERNEL_BASELINE)
+        return srres_fail(err, SRRES_ERR_INVALID, "unknown kernel %d", (int)p.kernel);
+    if (p.precision != SRRES_PRECISION_FP32 && p.precision != SRRES_PRECISION_BF16)
+        return srres_fail(err, SRRES_ERR_INVALID, "unknown precision %d", (int)p.precision);
+    if (p.threads < 0 || p.threads > 1024)
+        return srres_fail(err, SRRES_ERR_INVALID, "threads %d is not in 0..1024", p.threads);
+    if (p.threads == 0)
+        p.threads = thread_pool_cpu_count();
+    srres_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
+    ctx->m = model;
+    ctx->params = p;
+    ctx->radius = network_receptive_radius(model);
+    openblas_set_num_threads(1); /* our pool splits the work; see srres.h */
+    ctx->pool = thread_pool_create(p.threads);
+    ctx->blocks = calloc(model->cfg.blocks ? model->cfg.blocks : 1, sizeof(block_acts));
+    if (!ctx->pool || !ctx->blocks) {
+        srres_ctx_free(ctx);
+        return srres_fail(err, SRRES_ERR_NOMEM, "cannot start %d threads", p.threads);
+    }
+    *out = ctx;
+    return SRRES_OK;
+}
+
+void srres_ctx_free(srres_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    thread_pool_free(ctx->pool);
+    free(ctx->blocks);
+    free(ctx->arena);
+    free(ctx->scratch);
+    free(ctx);
+}
+
+int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height)
+{
+    int t = ctx->params.tile;
+    if (t < 0)
+        return 0;
+    if (t == 0) {
+        size_t floats = AUTO_TILE_BUDGET_BYTES / sizeof(float);
+        if (arena_floats_for(ctx->m, (size_t)width * height) <= floats)
+            return 0;
+        size_t per_pixel = arena_floats_for(ctx->m, 1), side = 1;
+        while ((side + 1) * (side + 1) * per_pixel <= floats)
+            side++;
+        t = (int)side - 2 * ctx->radius;
+        if (t < 32)
+            t = 32;
+    }
+    return t >= width && t >= height ? 0 : t;
+}
+
+/* Makes room for regions of up to h x w; buffers grow, never shrink, so a stream of equal
+ * frames allocates once. */
+static srres_status reserve(srres_ctx *ctx, int h, int w, srres_error *err)
+{
+    size_t need = arena_floats_for(ctx->m, (size_t)h * w);
+    if (need > ctx->arena_floats) {
+        float *a = malloc(need * sizeof(float));
+        if (!a)
+            return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for a %dx%d region (%zu MB)",
+                              w, h, need * sizeof(float) >> 20);
+        free(ctx->arena);
+        ctx->arena = a;
+        ctx->arena_floats = need;
+    }
+    size_t scratch = network_scratch_floats(ctx->m, w, thread_pool_size(ctx->pool), 0);
+    if (scratch < SCRATCH_BUDGET_FLOATS)
+        scratch = SCRATCH_BUDGET_FLOATS;
+    if (scratch > ctx->scratch_floats) {
+        float *s = malloc(scratch * sizeof(float));
+        if (!s)
+            return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for conv scratch");
+        free(ctx->scratch);
+        ctx->scratch = s;
+        ctx->scratch_floats = scratch;
+    }
+    return SRRES_OK;
+}
+
+static int min_int(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+static int max_int(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_image *out,
+                           srres_error *err)
+{
+    srres_status st;
+    if ((st = image_check(in, "input", err)) || (st = image_check(out, "output", err)))
+        return st;
+    int s = ctx->m->cfg.scale, W = in->width, H = in->height;
+    if ((long)out->width != (long)W * s || (long)out->height != (long)H * s)
+        return srres_fail(err, SRRES_ERR_INVALID,
+                          "output image is %dx%d; a x%d model makes %ldx%ld from %dx%d",
+                          out->width, out->height, s, (long)W * s, (long)H * s, W, H);
+    int T = srres_ctx_tile_size(ctx, W, H), M = ctx->radius;
+    int tile_w = T ? T : W, tile_h = T ? T : H;
+    if ((st = reserve(ctx, min_int(H, tile_h + 2 * M), min_int(W, tile_w + 2 * M), err)))
+        return st;
+    for (int ty = 0; ty < H; ty += tile_h) {
+        for (int tx = 0; tx < W; tx += tile_w) {
+            int tw = min_int(tile_w, W - tx), th = min_int(tile_h, H - ty);
+            int x0 = max_int(0, tx - M), y0 = max_int(0, ty - M);
+            int x1 = min_int(W, tx + tw + M), y1 = min_int(H, ty + th + M);
+            int rw = x1 - x0, rh = y1 - y0;
+            activations a;
+            plan_inference(ctx, rh, rw, &a);
+            image_read(in, x0, y0, rw, rh, a.in);
+            network_forward(ctx->m, &a, 1, rh, rw, ctx->scratch, ctx->scratch_floats,
+                            ctx->pool);
+            image_write(out, tx * s, ty * s, tw * s, th * s, a.tail, rw * s, rh * s,
+                        (tx - x0) * s, (ty - y0) * s);
+        }
+    }
+    return SRRES_OK;
+}

@@ -1,0 +1,161 @@
+/* conv.c: the convolution forward/backward pair as im2col + OpenBLAS sgemm: the reference
+ * path and the trainer's.
+ *
+ * Threads split the image rows; each thread builds the column matrix of its own rows in its
+ * share of the scratch buffer and runs a single-threaded sgemm on it, so no thread waits on
+ * another and column buffers stay bounded however large the frame. The input gradient is
+ * itself a convolution (of dout with the transposed, flipped kernel), so backward reuses the
+ * forward path instead of scattering with col2im, and threads never write the same rows. */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layers.h"
+
+size_t conv_scratch_floats(const conv_layer *L, int w, int rows)
+{
+    return (size_t)L->cin * L->k * L->k * (size_t)w * (size_t)rows;
+}
+
+/* col [K][(r1-r0) w] = the k x k neighbourhoods of rows [r0, r1) of in [cin][rows][w],
+ * zero outside each image of height h. */
+static void im2col(float *col, const float *in, int cin, int k, int h, int w, int rows_total,
+                   int r0, int r1)
+{
+    int kk = k * k, pad = k / 2;
+    size_t P = (size_t)(r1 - r0) * w, plane = (size_t)rows_total * w;
+    for (int kr = 0; kr < cin * kk; kr++) {
+        int ci = kr / kk, dy = (kr / k) % k - pad, dx = kr % k - pad;
+        int x0 = dx < 0 ? -dx : 0, x1 = dx > 0 ? w - dx : w;
+        if (x1 < x0)
+            x1 = x0;
+        float *dst = col + (size_t)kr * P;
+        for (int r = r0; r < r1; r++, dst += w) {
+            int sy = r % h + dy;
+            if (sy < 0 || sy >= h) {
+                memset(dst, 0, sizeof(float) * w);
+                continue;
+            }
+            const float *src = in + ci * plane + (size_t)(r + dy) * w;
+            memset(dst, 0, sizeof(float) * x0);
+            memcpy(dst + x0, src + x0 + dx, sizeof(float) * (x1 - x0));
+            memset(dst + x1, 0, sizeof(float) * (w - x1));
+        }
+    }
+}
+
+typedef struct conv_job {
+    float *out;
+    const float *in, *weight, *bias; /* bias NULL: accumulate into out */
+    int cin, cout, k, h, w, rows;
+    float *scratch;
+    size_t per_thread; /* scratch floats of each thread */
+    /* backward */
+    const float *dout;
+    float *dweight_parts; /* [threads][cout][K] */
+} conv_job;
+
+static int rows_per_chunk(size_t floats, size_t per_row, int rows)
+{
+    size_t c = floats / per_row;
+    return c < 1 ? 1 : c > (size_t)rows ? rows : (int)c;
+}
+
+static void forward_rows(void *arg, int begin, int end, int thread)
+{
+    const conv_job *j = arg;
+    int K = j->cin * j->k * j->k;
+    size_t plane = (size_t)j->rows * j->w;
+    float *col = j->scratch + j->per_thread * thread;
+    int chunk = rows_per_chunk(j->per_thread, (size_t)K * j->w, end - begin);
+    for (int r0 = begin; r0 < end; r0 += chunk) {
+        int r1 = r0 + chunk < end ? r0 + chunk : end;
+        size_t P = (size_t)(r1 - r0) * j->w;
+        im2col(col, j->in, j->cin, j->k, j->h, j->w, j->rows, r0, r1);
+        float *o = j->out + (size_t)r0 * j->w;
+        if (j->bias)
+            for (int co = 0; co < j->cout; co++)
+                for (size_t i = 0; i < P; i++)
+                    o[co * plane + i] = j->bias[co];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->cout, (int)P, K, 1.0f,
+                    j->weight, K, col, (int)P, 1.0f, o, (int)plane);
+    }
+}
+
+/* The shared forward: out = conv(in) + bias, or out += conv(in) with bias NULL. */
+static void conv_run(float *out, const float *in, const float *weight, const float *bias,
+                     int cin, int cout, int k, int n, int h, int w, float *scratch,
+                     size_t scratch_floats, thread_pool *pool)
+{
+    int threads = thread_pool_size(pool);
+    conv_job j = {out, in, weight, bias, cin, cout, k, h, w, n * h, scratch,
+                  scratch_floats / threads, NULL, NULL};
+    thread_pool_for(pool, n * h, forward_rows, &j);
+}
+
+void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h, int w,
+                  float *scratch, size_t scratch_floats, thread_pool *pool)
+{
+    conv_run(out, in, L->weight, L->bias, L->cin, L->cout, L->k, n, h, w, scratch,
+             scratch_floats, pool);
+}
+
+/* Each thread: its rows' share of dW = dout [cout][P] x col[K][P]^T, in its own buffer. */
+static void weight_grad_rows(void *arg, int begin, int end, int thread)
+{
+    const conv_job *j = arg;
+    int K = j->cin * j->k * j->k;
+    size_t plane = (size_t)j->rows * j->w;
+    float *col = j->scratch + j->per_thread * thread;
+    float *dw = j->dweight_parts + (size_t)thread * j->cout * K;
+    memset(dw, 0, sizeof(float) * j->cout * K);
+    int chunk = rows_per_chunk(j->per_thread, (size_t)K * j->w, end - begin);
+    for (int r0 = begin; r0 < end; r0 += chunk) {
+        int r1 = r0 + chunk < end ? r0 + chunk : end;
+        size_t P = (size_t)(r1 - r0) * j->w;
+        im2col(col, j->in, j->cin, j->k, j->h, j->w, j->rows, r0, r1);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->cout, K, (int)P, 1.0f,
+                    j->dout + (size_t)r0 * j->w, (int)plane, col, (int)P, 1.0f, dw, K);
+    }
+}
+
+size_t conv_backward_scratch_floats(const conv_layer *L, int threads)
+{
+    /* per-thread weight-gradient parts and the flipped kernel */
+    size_t wsize = (size_t)L->cout * L->cin * L->k * L->k;
+    return wsize * threads + wsize;
+}
+
+void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                   const float *inp, const conv_layer *L, int n, int h, int w, float *scratch,
+                   size_t scratch_floats, thread_pool *pool)
+{
+    int threads = thread_pool_size(pool), k = L->k, K = L->cin * k * k;
+    size_t wsize = (size_t)L->cout * K, plane = (size_t)n * h * w;
+    float *parts = scratch, *flipped = scratch + wsize * threads;
+    float *work = flipped + wsize;
+    size_t work_floats = scratch_floats - (size_t)(work - scratch);
+
+    conv_job j = {NULL, inp, NULL, NULL, L->cin, L->cout, k, h, w, n * h, work,
+                  work_floats / threads, dout, parts};
+    thread_pool_for(pool, n * h, weight_grad_rows, &j);
+    for (int t = 0; t < threads; t++) /* fixed order: reproducible for a thread count */
+        for (size_t i = 0; i < wsize; i++)
+            dweight[i] += parts[t * wsize + i];
+    for (int co = 0; co < L->cout; co++) {
+        const float *d = dout + co * plane;
+        double sum = 0;
+        for (size_t i = 0; i < plane; i++)
+            sum += d[i];
+        dbias[co] += (float)sum;
+    }
+    if (!dinp)
+        return;
+    /* flipped[ci][co][ky][kx] = weight[co][ci][k-1-ky][k-1-kx] */
+    for (int co = 0; co < L->cout; co++)
+        for (int ci = 0; ci < L->cin; ci++)
+            for (int q = 0; q < k * k; q++)
+                flipped[((size_t)ci * L->cout + co) * k * k + (k * k - 1 - q)] =
+                    L->weight[((size_t)co * L->cin + ci) * k * k + q];
+    conv_run(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, work, work_floats, pool);
+}

@@ -1,0 +1,29 @@
+/* error.c: status names and error messages. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "error.h"
+
+const char *srres_status_string(srres_status status)
+{
+    switch (status) {
+    case SRRES_OK: return "success";
+    case SRRES_ERR_IO: return "input/output error";
+    case SRRES_ERR_FORMAT: return "malformed file";
+    case SRRES_ERR_INVALID: return "invalid argument";
+    case SRRES_ERR_NOMEM: return "out of memory";
+    case SRRES_ERR_UNSUPPORTED: return "unsupported";
+    }
+    return "unknown status";
+}
+
+srres_status srres_fail(srres_error *err, srres_status status, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}

@@ -1,0 +1,93 @@
+/* image.c: pixel format conversion at the edges of the network. */
+#include <math.h>
+
+#include "error.h"
+#include "image.h"
+
+srres_status image_check(const srres_image *img, const char *what, srres_error *err)
+{
+    if (!img)
+        return srres_fail(err, SRRES_ERR_INVALID, "%s image is missing", what);
+    if (img->width < 1 || img->height < 1)
+        return srres_fail(err, SRRES_ERR_INVALID, "%s image is %dx%d", what, img->width,
+                          img->height);
+    int planes, bytes;
+    switch (img->format) {
+    case SRRES_PIXEL_RGB24: planes = 1, bytes = 3; break;
+    case SRRES_PIXEL_RGBP16: planes = 3, bytes = 2; break;
+    case SRRES_PIXEL_RGBP_F32: planes = 3, bytes = 4; break;
+    default:
+        return srres_fail(err, SRRES_ERR_INVALID, "%s image has unknown pixel format %d", what,
+                          (int)img->format);
+    }
+    for (int p = 0; p < planes; p++)
+        if (!img->data[p] || img->linesize[p] < (ptrdiff_t)img->width * bytes)
+            return srres_fail(err, SRRES_ERR_INVALID, "%s image plane %d is %s", what, p,
+                              img->data[p] ? "narrower than its width" : "missing");
+    return SRRES_OK;
+}
+
+static const void *row_of(const srres_image *img, int plane, int y)
+{
+    return (const char *)img->data[plane] + img->linesize[plane] * y;
+}
+
+void image_read(const srres_image *img, int x, int y, int w, int h, float *dst)
+{
+    size_t plane = (size_t)w * h;
+    for (int row = 0; row < h; row++) {
+        float *d[3] = {dst + (size_t)row * w, dst + plane + (size_t)row * w,
+                       dst + 2 * plane + (size_t)row * w};
+        if (img->format == SRRES_PIXEL_RGB24) {
+            const uint8_t *s = (const uint8_t *)row_of(img, 0, y + row) + 3 * x;
+            for (int i = 0; i < w; i++)
+                for (int c = 0; c < 3; c++)
+                    d[c][i] = s[3 * i + c] / 255.0f;
+        } else if (img->format == SRRES_PIXEL_RGBP16) {
+            for (int c = 0; c < 3; c++) {
+                const uint16_t *s = (const uint16_t *)row_of(img, c, y + row) + x;
+                for (int i = 0; i < w; i++)
+                    d[c][i] = s[i] / 65535.0f;
+            }
+        } else {
+            for (int c = 0; c < 3; c++) {
+                const float *s = (const float *)row_of(img, c, y + row) + x;
+                for (int i = 0; i < w; i++)
+                    d[c][i] = s[i];
+            }
+        }
+    }
+}
+
+static float clamp01(float v)
+{
+    return v > 1.0f ? 1.0f : v >= 0.0f ? v : 0.0f; /* NaN becomes 0, never a wild integer */
+}
+
+void image_write(const srres_image *img, int x, int y, int w, int h, const float *src,
+                 int src_w, int src_h, int sx, int sy)
+{
+    size_t plane = (size_t)src_w * src_h;
+    for (int row = 0; row < h; row++) {
+        size_t o = (size_t)(sy + row) * src_w + sx;
+        const float *s[3] = {src + o, src + plane + o, src + 2 * plane + o};
+        if (img->format == SRRES_PIXEL_RGB24) {
+            uint8_t *d = (uint8_t *)row_of(img, 0, y + row) + 3 * x;
+            for (int i = 0; i < w; i++)
+                for (int c = 0; c < 3; c++)
+                    d[3 * i + c] = (uint8_t)(clamp01(s[c][i]) * 255.0f + 0.5f);
+        } else if (img->format == SRRES_PIXEL_RGBP16) {
+            for (int c = 0; c < 3; c++) {
+                uint16_t *d = (uint16_t *)row_of(img, c, y + row) + x;
+                for (int i = 0; i < w; i++)
+                    d[i] = (uint16_t)(clamp01(s[c][i]) * 65535.0f + 0.5f);
+            }
+        } else {
+            for (int c = 0; c < 3; c++) {
+                float *d = (float *)row_of(img, c, y + row) + x;
+                for (int i = 0; i < w; i++)
+                    d[i] = clamp01(s[c][i]);
+            }
+        }
+    }
+}

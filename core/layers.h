@@ -1,0 +1,72 @@
+/* layers.h: the network's layers as forward/backward pairs (llm.c style).
+ *
+ * Feature maps are [channels][n][h][w] floats ("CNHW"): each channel is one plane over the
+ * whole batch, so a conv over a batch is a single GEMM. Backward functions accumulate (+=)
+ * into every gradient they are given, as the caller zeroes gradients once per step. */
+#ifndef SRRES_LAYERS_H
+#define SRRES_LAYERS_H
+
+#include <stddef.h>
+
+#include "model.h"
+#include "thread_pool.h"
+
+/* ---- conv.c: k x k conv, stride 1, zero padding k/2, via im2col + sgemm ---------------- */
+
+/* Scratch floats that let conv_forward work on `rows` image rows at a time; each thread
+ * needs its own share. More rows mean fewer, larger GEMMs. */
+size_t conv_scratch_floats(const conv_layer *L, int w, int rows);
+
+/* Scratch floats conv_backward needs beyond the forward's. */
+size_t conv_backward_scratch_floats(const conv_layer *L, int threads);
+
+/* out [cout][n][h][w] = conv(in [cin][n][h][w]) + bias. out must not alias in.
+ * OpenBLAS must run single-threaded (threads come from `pool`): see srres.h. */
+void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h, int w,
+                  float *scratch, size_t scratch_floats, thread_pool *pool);
+
+/* dweight [cout][cin][k][k], dbias [cout], dinp [cin][n][h][w] (NULL: not wanted)
+ * from dout [cout][n][h][w] and the forward input inp. */
+void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                   const float *inp, const conv_layer *L, int n, int h, int w, float *scratch,
+                   size_t scratch_floats, thread_pool *pool);
+
+/* ---- prelu.c: max(0, x) + a min(0, x), one slope or one per channel --------------------- */
+
+/* out, in: [c][plane]; out may alias in. */
+void prelu_forward(float *out, const float *in, const prelu_layer *L, int c, size_t plane);
+
+/* dinp [c][plane] (may alias dout), dslope [L->n] from dout and the forward input in. */
+void prelu_backward(float *dinp, float *dslope, const float *dout, const float *in,
+                    const prelu_layer *L, int c, size_t plane);
+
+/* ---- pixel_shuffle.c: PyTorch PixelShuffle order --------------------------------------- */
+
+/* in [c*r*r][n][h][w] -> out [c][n][h*r][w*r]:
+ * out[ch][y*r+i][x*r+j] = in[ch*r*r + i*r + j][y][x]. */
+void pixel_shuffle_forward(float *out, const float *in, int c, int r, int n, int h, int w);
+
+/* dinp [c*r*r][n][h][w] += the same gather from dout [c][n][h*r][w*r]. */
+void pixel_shuffle_backward(float *dinp, const float *dout, int c, int r, int n, int h, int w);
+
+/* ---- residual.c: skip connections ------------------------------------------------------ */
+
+/* out = a + b, count floats; out may alias a or b. */
+void residual_forward(float *out, const float *a, const float *b, size_t count);
+
+/* da += dout, db += dout (either may be NULL). */
+void residual_backward(float *da, float *db, const float *dout, size_t count);
+
+/* The "nearest" image skip: out [c][n][h*s][w*s] += lr [c][n][h][w], each LR pixel repeated
+ * s x s. The input is data, so there is no backward. */
+void nearest_skip_forward(float *out, const float *lr, int c, int s, int n, int h, int w);
+
+/* ---- loss.c: mean over all values ------------------------------------------------------ */
+
+float loss_forward(const float *out, const float *target, size_t count, srres_loss kind);
+
+/* dout += d(mean loss)/d(out). */
+void loss_backward(float *dout, const float *out, const float *target, size_t count,
+                   srres_loss kind);
+
+#endif

@@ -1,0 +1,846 @@
+/* model_file.c: reading and writing safetensors model files.
+ *
+ * Layout: 8 bytes little-endian header length N, N bytes of JSON, then raw tensor data.
+ * The JSON maps tensor names to {dtype, shape, data_offsets: [begin, end)} (offsets relative
+ * to the data section) plus "__metadata__", an object of strings. Every field is checked
+ * before it is used: a hostile file gets an error naming what is wrong, never a read
+ * outside the buffer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batchnorm.h"
+#include "error.h"
+#include "model_file.h"
+
+#define MAX_HEADER_BYTES (100u << 20) /* the limit the reference implementation sets */
+#define MAX_FILE_BYTES ((size_t)4 << 30)
+#define BN_EPS 1e-5f
+
+/* ---- Number formats -------------------------------------------------------------------- */
+
+static float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else if (exp) {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (man) { /* subnormal: normalise */
+        int e = -1;
+        do {
+            man <<= 1;
+            e++;
+        } while (!(man & 0x400));
+        bits = sign | ((uint32_t)(112 - e) << 23) | ((man & 0x3ff) << 13);
+    } else {
+        bits = sign;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* Round to nearest even; returns 0 when the value overflows half precision. */
+static int float_to_half(float f, uint16_t *out)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    uint32_t sign = (x >> 16) & 0x8000;
+    int32_t exp = (int32_t)((x >> 23) & 0xff) - 127 + 15;
+    uint32_t man = x & 0x7fffff;
+    if (((x >> 23) & 0xff) == 0xff)
+        return 0;
+    if (exp >= 0x1f)
+        return 0;
+    if (exp <= 0) { /* subnormal or zero in half */
+        if (exp < -10) {
+            *out = (uint16_t)sign;
+            return 1;
+        }
+        man |= 0x800000;
+        int shift = 14 - exp;
+        uint32_t h = man >> shift, rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1)))
+            h++;
+        *out = (uint16_t)(sign | h);
+        return 1;
+    }
+    uint32_t h = ((uint32_t)exp << 10) | (man >> 13), rem = man & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+        h++; /* may carry into the exponent, which is the correct rounding */
+    if ((h & 0x7fff) >= 0x7c00)
+        return 0;
+    *out = (uint16_t)(sign | h);
+    return 1;
+}
+
+static float bf16_to_float(uint16_t b)
+{
+    uint32_t bits = (uint32_t)b << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static int float_to_bf16(float f, uint16_t *out)
+{
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    if (((x >> 23) & 0xff) == 0xff)
+        return 0;
+    x += 0x7fff + ((x >> 16) & 1);
+    if (((x >> 23) & 0xff) == 0xff)
+        return 0;
+    *out = (uint16_t)(x >> 16);
+    return 1;
+}
+
+static uint64_t read_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static const char *dtype_name(srres_dtype d)
+{
+    return d == SRRES_DTYPE_F16 ? "F16" : d == SRRES_DTYPE_BF16 ? "BF16" : "F32";
+}
+
+/* ---- Parsing --------------------------------------------------------------------------- */
+
+typedef struct parser {
+    const char *name;
+    const unsigned char *data; /* start of the tensor data section */
+    size_t data_len;
+    srres_error *err;
+} parser;
+
+/* A checked view of one JSON tensor entry. */
+typedef struct tensor_entry {
+    const char *name;
+    const char *dtype;
+    int ndim;
+    int64_t shape[8];
+    uint64_t begin, end;
+} tensor_entry;
+
+static int parse_int_string(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static srres_status read_entry(parser *p, const char *key, json_t *val, tensor_entry *e)
+{
+    e->name = key;
+    if (!json_is_object(val))
+        return srres_fail(p->err, SRRES_ERR_FORMAT, "%s: tensor '%s' is not a JSON object",
+                          p->name, key);
+    json_t *dt = json_object_get(val, "dtype"), *sh = json_object_get(val, "shape"),
+           *off = json_object_get(val, "data_offsets");
+    if (!json_is_string(dt))
+        return srres_fail(p->err, SRRES_ERR_FORMAT, "%s: tensor '%s' has no dtype string",
+                          p->name, key);
+    e->dtype = json_string_value(dt);
+    if (!json_is_array(sh) || json_array_size(sh) > 8)
+        return srres_fail(p->err, SRRES_ERR_FORMAT, "%s: tensor '%s' has no valid shape",
+                          p->name, key);
+    e->ndim = (int)json_array_size(sh);
+    for (int i = 0; i < e->ndim; i++) {
+        json_t *d = json_array_get(sh, i);
+        if (!json_is_integer(d) || json_integer_value(d) < 0 ||
+            json_integer_value(d) > INT_MAX)
+            return srres_fail(p->err, SRRES_ERR_FORMAT,
+                              "%s: tensor '%s' has a bad dimension in its shape", p->name, key);
+        e->shape[i] = json_integer_value(d);
+    }
+    if (!json_is_array(off) || json_array_size(off) != 2 ||
+        !json_is_integer(json_array_get(off, 0)) || !json_is_integer(json_array_get(off, 1)))
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: tensor '%s' has no valid data_offsets", p->name, key);
+    json_int_t b = json_integer_value(json_array_get(off, 0));
+    json_int_t en = json_integer_value(json_array_get(off, 1));
+    if (b < 0 || en < b || (uint64_t)en > p->data_len)
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: tensor '%s' has data_offsets [%lld, %lld] outside the %zu bytes "
+                          "of data",
+                          p->name, key, (long long)b, (long long)en, p->data_len);
+    e->begin = (uint64_t)b;
+    e->end = (uint64_t)en;
+    return SRRES_OK;
+}
+
+static size_t dtype_size(const char *dtype)
+{
+    if (!strcmp(dtype, "F32"))
+        return 4;
+    if (!strcmp(dtype, "F16") || !strcmp(dtype, "BF16"))
+        return 2;
+    return 0;
+}
+
+static void format_shape(char *buf, size_t len, int ndim, const int64_t *shape)
+{
+    size_t o = (size_t)snprintf(buf, len, "[");
+    for (int i = 0; i < ndim && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (o < len)
+        snprintf(buf + o, len - o, "]");
+}
+
+/* Converts one entry into `dst` after checking dtype, shape, size and finiteness. */
+static srres_status load_floats(parser *p, const tensor_entry *e, int ndim, const int *shape,
+                                float *dst)
+{
+    size_t es = dtype_size(e->dtype);
+    if (!es)
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: tensor '%s' has dtype %s; expected F32, F16 or BF16", p->name,
+                          e->name, e->dtype);
+    int same = e->ndim == ndim;
+    size_t count = 1;
+    for (int i = 0; i < ndim; i++) {
+        same = same && e->shape[i] == shape[i];
+        count *= (size_t)shape[i];
+    }
+    if (!same) {
+        int64_t want[8];
+        char got_s[96], want_s[96];
+        for (int i = 0; i < ndim; i++)
+            want[i] = shape[i];
+        format_shape(got_s, sizeof(got_s), e->ndim, e->shape);
+        format_shape(want_s, sizeof(want_s), ndim, want);
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: tensor '%s' has shape %s; the metadata implies %s", p->name,
+                          e->name, got_s, want_s);
+    }
+    if (e->end - e->begin != count * es)
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: tensor '%s' holds %llu bytes; shape and dtype need %zu", p->name,
+                          e->name, (unsigned long long)(e->end - e->begin), count * es);
+    const unsigned char *src = p->data + e->begin;
+    for (size_t i = 0; i < count; i++) {
+        float v;
+        if (es == 4) {
+            memcpy(&v, src + 4 * i, 4); /* little-endian hosts only; see configure */
+        } else {
+            uint16_t h = (uint16_t)(src[2 * i] | (src[2 * i + 1] << 8));
+            v = e->dtype[0] == 'B' ? bf16_to_float(h) : half_to_float(h);
+        }
+        if (!isfinite(v))
+            return srres_fail(p->err, SRRES_ERR_FORMAT,
+                              "%s: tensor '%s' holds a non-finite value (%s) at index %zu",
+                              p->name, e->name, isnan(v) ? "NaN" : "Inf", i);
+        dst[i] = v;
+    }
+    return SRRES_OK;
+}
+
+static int compare_ranges(const void *a, const void *b)
+{
+    const tensor_entry *x = a, *y = b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : 0;
+}
+
+/* Reads the metadata object into a configuration; unknown keys go to the model later. */
+static srres_status read_config(parser *p, json_t *meta, srres_config *cfg,
+                                srres_variant *variant)
+{
+    if (!json_is_object(meta))
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: no __metadata__ object; not an srres model file", p->name);
+    const char *key;
+    json_t *v;
+    json_object_foreach(meta, key, v)
+    {
+        if (!json_is_string(v))
+            return srres_fail(p->err, SRRES_ERR_FORMAT,
+                              "%s: metadata '%s' is not a string", p->name, key);
+    }
+    const char *format = json_string_value(json_object_get(meta, "format"));
+    if (!format || strcmp(format, "srresnet"))
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: metadata 'format' is %s%s%s, not \"srresnet\"", p->name,
+                          format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
+    const char *version = json_string_value(json_object_get(meta, "version"));
+    if (!version || strcmp(version, "1"))
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: metadata 'version' is %s; this build reads version 1", p->name,
+                          version ? version : "missing");
+    static const char *const ints[] = {"scale", "blocks", "channels"};
+    long vals[3];
+    for (int i = 0; i < 3; i++) {
+        const char *s = json_string_value(json_object_get(meta, ints[i]));
+        if (!s || !parse_int_string(s, 0, SRRES_MAX_CHANNELS, &vals[i]))
+            return srres_fail(p->err, SRRES_ERR_FORMAT,
+                              "%s: metadata '%s' is %s%s%s, not a valid integer", p->name,
+                              ints[i], s ? "\"" : "", s ? s : "missing", s ? "\"" : "");
+    }
+    cfg->scale = (int)vals[0];
+    cfg->blocks = (int)vals[1];
+    cfg->channels = (int)vals[2];
+    const char *var = json_string_value(json_object_get(meta, "variant"));
+    if (var && !strcmp(var, "seed"))
+        *variant = SRRES_VARIANT_SEED;
+    else if (var && !strcmp(var, "srgan"))
+        *variant = SRRES_VARIANT_SRGAN;
+    else
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: metadata 'variant' is %s; expected \"seed\" or \"srgan\"",
+                          p->name, var ? var : "missing");
+    const char *skip = json_string_value(json_object_get(meta, "image_skip"));
+    if (!skip || !strcmp(skip, "none"))
+        cfg->image_skip = SRRES_SKIP_NONE;
+    else if (!strcmp(skip, "nearest"))
+        cfg->image_skip = SRRES_SKIP_NEAREST;
+    else
+        return srres_fail(p->err, SRRES_ERR_FORMAT,
+                          "%s: metadata 'image_skip' is \"%s\"; expected \"none\" or \"nearest\"",
+                          p->name, skip);
+    srres_error inner;
+    if (model_check_config(cfg, &inner) != SRRES_OK)
+        return srres_fail(p->err, SRRES_ERR_FORMAT, "%s: metadata: %s", p->name,
+                          inner.message);
+    return SRRES_OK;
+}
+
+/* BatchNorm statistics of an srgan file, gathered before folding. */
+typedef struct bn_set {
+    float *gamma, *beta, *mean, *var;
+    int found;
+} bn_set;
+
+static const char *const bn_fields[4] = {"weight", "bias", "running_mean", "running_var"};
+
+/* The BN set a name belongs to (srgan files), with its field index, or NULL. */
+static bn_set *match_bn(const srres_model *m, bn_set *bns, const char *name, int *field)
+{
+    char prefix[SRRES_TENSOR_NAME_MAX];
+    for (int f = 0; f < 4; f++) {
+        for (int i = 0; i <= 2 * m->cfg.blocks; i++) {
+            if (i == 2 * m->cfg.blocks)
+                snprintf(prefix, sizeof(prefix), "trunk_bn.%s", bn_fields[f]);
+            else
+                snprintf(prefix, sizeof(prefix), "body.%d.bn%d.%s", i / 2, i % 2 + 1,
+                         bn_fields[f]);
+            if (!strcmp(prefix, name)) {
+                *field = f;
+                return &bns[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+static int is_bn_counter(const char *name)
+{
+    const char *suffix = ".num_batches_tracked";
+    size_t n = strlen(name), s = strlen(suffix);
+    return n > s && !strcmp(name + n - s, suffix) &&
+           (strstr(name, ".bn") || !strncmp(name, "trunk_bn", 8));
+}
+
+/* The conv a BN set follows, and whether a conv's bias may be absent (followed by BN). */
+static conv_layer *bn_conv(srres_model *m, int i)
+{
+    if (i == 2 * m->cfg.blocks)
+        return &m->trunk;
+    return i % 2 ? &m->body[i / 2].conv2 : &m->body[i / 2].conv1;
+}
+
+/* The PReLU counts a file implies, read from the shapes of its prelu tensors. */
+static srres_status read_prelu_counts(parser *p, json_t *root, const srres_config *cfg,
+                                      int srgan, int *counts)
+{
+    int n = model_num_prelus(cfg);
+    char name[SRRES_TENSOR_NAME_MAX];
+    for (int i = 0; i < n; i++) {
+        if (i == 0)
+            snprintf(name, sizeof(name), "head.prelu");
+        else if (i <= 2 * cfg->blocks)
+            snprintf(name, sizeof(name), "body.%d.prelu%d", (i - 1) / 2, (i - 1) % 2 + 1);
+        else
+            snprintf(name, sizeof(name), "up.%d.prelu", i - 1 - 2 * cfg->blocks);
+        json_t *t = json_object_get(root, name);
+        json_t *sh = json_is_object(t) ? json_object_get(t, "shape") : NULL;
+        json_t *d0 = json_is_array(sh) && json_array_size(sh) == 1 ? json_array_get(sh, 0) : NULL;
+        if (!t && srgan && i >= 1 && i <= 2 * cfg->blocks && i % 2 == 0) {
+            counts[i] = 1; /* SRGAN blocks have no second PReLU: identity, set later */
+            continue;
+        }
+        if (!t)
+            return srres_fail(p->err, SRRES_ERR_FORMAT, "%s: missing tensor '%s'", p->name,
+                              name);
+        if (!json_is_integer(d0) ||
+            (json_integer_value(d0) != 1 && json_integer_value(d0) != cfg->channels))
+            return srres_fail(p->err, SRRES_ERR_FORMAT,
+                              "%s: tensor '%s' must have shape [1] or [%d]", p->name, name,
+                              cfg->channels);
+        counts[i] = (int)json_integer_value(d0);
+    }
+    return SRRES_OK;
+}
+
+static srres_status parse_header(parser *p, json_t *root, srres_model **out,
+                                 optimizer_tensors *opt)
+{
+    srres_config cfg = {0};
+    srres_variant variant = SRRES_VARIANT_SEED;
+    srres_status st = read_config(p, json_object_get(root, "__metadata__"), &cfg, &variant);
+    if (st != SRRES_OK)
+        return st;
+    int *counts = malloc(sizeof(int) * model_num_prelus(&cfg));
+    if (!counts)
+        return srres_fail(p->err, SRRES_ERR_NOMEM, "%s: out of memory", p->name);
+    st = read_prelu_counts(p, root, &cfg, variant == SRRES_VARIANT_SRGAN, counts);
+    srres_model *m = NULL;
+    if (st == SRRES_OK) {
+        srres_error inner;
+        st = model_alloc(&cfg, counts, &m, &inner);
+        if (st != SRRES_OK)
+            srres_fail(p->err, st, "%s: %s", p->name, inner.message);
+    }
+    free(counts);
+    if (st != SRRES_OK)
+        return st;
+    m->variant = variant;
+
+    size_t nentries = json_object_size(root);
+    tensor_entry *entries = calloc(nentries, sizeof(*entries));
+    char *filled = calloc((size_t)m->num_tensors, 1);
+    int nbn = variant == SRRES_VARIANT_SRGAN ? 2 * cfg.blocks + 1 : 0;
+    bn_set *bns = calloc((size_t)nbn + 1, sizeof(*bns));
+    float *bn_store = calloc((size_t)(nbn ? nbn : 1) * 4 * cfg.channels, sizeof(float));
+    if (opt)
+        *opt = (optimizer_tensors){0};
+    if (opt && m->num_params) {
+        opt->m = malloc(sizeof(float) * m->num_params);
+        opt->v = malloc(sizeof(float) * m->num_params);
+    }
+    if (!entries || !filled || !bns || !bn_store || (opt && (!opt->m || !opt->v))) {
+        st = srres_fail(p->err, SRRES_ERR_NOMEM, "%s: out of memory", p->name);
+        goto done;
+    }
+    for (int i = 0; i < nbn; i++) {
+        float *base = bn_store + (size_t)i * 4 * cfg.channels;
+        bns[i] = (bn_set){base, base + cfg.channels, base + 2 * cfg.channels,
+                          base + 3 * cfg.channels, 0};
+    }
+    int opt_found = 0;
+    size_t n = 0;
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val)
+    {
+        if (!strcmp(key, "__metadata__"))
+            continue;
+        tensor_entry *e = &entries[n++];
+        if ((st = read_entry(p, key, val, e)) != SRRES_OK)
+            goto done;
+        model_tensor *t = model_find_tensor(m, key);
+        int field;
+        bn_set *bn = nbn ? match_bn(m, bns, key, &field) : NULL;
+        if (t) {
+            if ((st = load_floats(p, e, t->ndim, t->shape, t->data)) != SRRES_OK)
+                goto done;
+            filled[t - m->tensors] = 1;
+        } else if (bn) {
+            float *dst = field == 0 ? bn->gamma : field == 1 ? bn->beta : field == 2 ? bn->mean : bn->var;
+            if ((st = load_floats(p, e, 1, &cfg.channels, dst)) != SRRES_OK)
+                goto done;
+            bn->found |= 1 << field;
+        } else if (nbn && is_bn_counter(key)) {
+            continue; /* PyTorch's BatchNorm step counter: not used at inference */
+        } else if (opt && (!strcmp(key, "optimizer.m") || !strcmp(key, "optimizer.v"))) {
+            int count = (int)m->num_params;
+            if (m->num_params > INT_MAX) {
+                st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: too many parameters", p->name);
+                goto done;
+            }
+            if (strcmp(e->dtype, "F32")) {
+                st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: tensor '%s' must be F32",
+                                p->name, key);
+                goto done;
+            }
+            float *dst = key[10] == 'm' ? opt->m : opt->v;
+            if ((st = load_floats(p, e, 1, &count, dst)) != SRRES_OK)
+                goto done;
+            opt_found |= key[10] == 'm' ? 1 : 2;
+        } else {
+            st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                            "%s: unexpected tensor '%s' for a %s model with %d blocks", p->name,
+                            key, variant == SRRES_VARIANT_SRGAN ? "srgan" : "seed", cfg.blocks);
+            goto done;
+        }
+    }
+    /* Tensors must not share bytes: sort by start and compare neighbours. */
+    qsort(entries, n, sizeof(*entries), compare_ranges);
+    for (size_t i = 1; i < n; i++) {
+        if (entries[i].begin < entries[i - 1].end) {
+            st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                            "%s: tensors '%s' and '%s' overlap in the data section", p->name,
+                            entries[i - 1].name, entries[i].name);
+            goto done;
+        }
+    }
+    for (int i = 0; i < m->num_tensors; i++) {
+        const char *tn = m->tensors[i].name;
+        size_t len = strlen(tn);
+        int optional_bias = nbn && len > 5 && !strcmp(tn + len - 5, ".bias") &&
+                            (strstr(tn, ".conv") || !strncmp(tn, "trunk.", 6));
+        if (!filled[i] && nbn && strstr(tn, ".prelu2")) {
+            m->tensors[i].data[0] = 1.0f;
+            continue;
+        }
+        if (!filled[i] && !optional_bias) {
+            st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: missing tensor '%s'", p->name, tn);
+            goto done;
+        }
+    }
+    for (int i = 0; i < nbn; i++) {
+        if (bns[i].found != 15) {
+            char prefix[SRRES_TENSOR_NAME_MAX];
+            if (i == 2 * cfg.blocks)
+                snprintf(prefix, sizeof(prefix), "trunk_bn");
+            else
+                snprintf(prefix, sizeof(prefix), "body.%d.bn%d", i / 2, i % 2 + 1);
+            int f = 0;
+            while (bns[i].found & (1 << f))
+                f++;
+            st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: missing tensor '%s.%s'", p->name,
+                            prefix, bn_fields[f]);
+            goto done;
+        }
+        for (int c = 0; c < cfg.channels; c++) {
+            if (bns[i].var[c] < 0) {
+                st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                                "%s: BatchNorm %d has a negative running variance", p->name, i);
+                goto done;
+            }
+        }
+        batchnorm_fold(bn_conv(m, i), bns[i].gamma, bns[i].beta, bns[i].mean, bns[i].var,
+                       BN_EPS);
+    }
+    if (opt && opt_found != 3) {
+        st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: missing tensor 'optimizer.%c'",
+                        p->name, opt_found & 1 ? 'v' : 'm');
+        goto done;
+    }
+    const char *mk;
+    json_t *mv;
+    json_object_foreach(json_object_get(root, "__metadata__"), mk, mv)
+    {
+        static const char *const reserved[] = {"format", "version", "scale", "blocks",
+                                               "channels", "variant", "image_skip"};
+        int skip = 0;
+        for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+            skip |= !strcmp(mk, reserved[i]);
+        if (opt && !strcmp(mk, "optimizer.step")) {
+            long step;
+            if (!parse_int_string(json_string_value(mv), 0, LONG_MAX, &step)) {
+                st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                                "%s: metadata 'optimizer.step' is not a valid step", p->name);
+                goto done;
+            }
+            opt->step = step;
+            continue;
+        }
+        if (!skip && (st = srres_model_set_metadata(m, mk, json_string_value(mv), p->err)))
+            goto done;
+    }
+    st = SRRES_OK;
+done:
+    free(entries);
+    free(filled);
+    free(bns);
+    free(bn_store);
+    if (st != SRRES_OK) {
+        srres_model_free(m);
+        if (opt) {
+            free(opt->m);
+            free(opt->v);
+            *opt = (optimizer_tensors){0};
+        }
+    } else {
+        *out = m;
+    }
+    return st;
+}
+
+srres_status model_file_parse(const void *data, size_t size, const char *name,
+                              srres_model **out, optimizer_tensors *opt, srres_error *err)
+{
+    *out = NULL;
+    const unsigned char *bytes = data;
+    if (size < 8)
+        return srres_fail(err, SRRES_ERR_FORMAT,
+                          "%s: %zu bytes is too short for a safetensors file", name, size);
+    uint64_t hlen = read_le64(bytes);
+    if (hlen > size - 8)
+        return srres_fail(err, SRRES_ERR_FORMAT,
+                          "%s: header length %llu runs past the end of the file (%zu bytes); "
+                          "truncated or not a safetensors file",
+                          name, (unsigned long long)hlen, size);
+    if (hlen > MAX_HEADER_BYTES)
+        return srres_fail(err, SRRES_ERR_FORMAT, "%s: header length %llu is absurd", name,
+                          (unsigned long long)hlen);
+    if (hlen < 2 || bytes[8] != '{')
+        return srres_fail(err, SRRES_ERR_FORMAT,
+                          "%s: the header is not a JSON object; not a safetensors file", name);
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)bytes + 8, hlen, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return srres_fail(err, SRRES_ERR_FORMAT, "%s: bad JSON header at byte %d: %s", name,
+                          jerr.position, jerr.text);
+    parser p = {name, bytes + 8 + hlen, size - 8 - hlen, err};
+    srres_status st = json_is_object(root)
+                          ? parse_header(&p, root, out, opt)
+                          : srres_fail(err, SRRES_ERR_FORMAT,
+                                       "%s: the header is not a JSON object", name);
+    json_decref(root);
+    return st;
+}
+
+srres_status model_file_read_all(const char *path, void **data, size_t *size, srres_error *err)
+{
+    *data = NULL;
+    *size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return srres_fail(err, SRRES_ERR_IO, "%s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        int e = errno;
+        close(fd);
+        return srres_fail(err, SRRES_ERR_IO, "%s: %s", path,
+                          e && !S_ISREG(sb.st_mode) ? "not a regular file" : strerror(e));
+    }
+    if ((uint64_t)sb.st_size > MAX_FILE_BYTES) {
+        close(fd);
+        return srres_fail(err, SRRES_ERR_FORMAT, "%s: %lld bytes is too large for a model",
+                          path, (long long)sb.st_size);
+    }
+    size_t n = (size_t)sb.st_size;
+    unsigned char *buf = malloc(n ? n : 1);
+    if (!buf) {
+        close(fd);
+        return srres_fail(err, SRRES_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, n);
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return srres_fail(err, SRRES_ERR_IO, "%s: read failed: %s", path,
+                              r < 0 ? strerror(e) : "file shrank while reading");
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *data = buf;
+    *size = n;
+    return SRRES_OK;
+}
+
+srres_status srres_model_load_memory(const void *data, size_t size, const char *name,
+                                     srres_model **model, srres_error *err)
+{
+    return model_file_parse(data, size, name ? name : "model", model, NULL, err);
+}
+
+srres_status srres_model_load(const char *path, srres_model **model, srres_error *err)
+{
+    void *data;
+    size_t size;
+    *model = NULL;
+    srres_status st = model_file_read_all(path, &data, &size, err);
+    if (st == SRRES_OK)
+        st = model_file_parse(data, size, path, model, NULL, err);
+    free(data);
+    return st;
+}
+
+/* ---- Writing --------------------------------------------------------------------------- */
+
+static int add_entry(json_t *root, const char *name, const char *dtype, int ndim,
+                     const int *shape, size_t begin, size_t end)
+{
+    json_t *sh = json_array();
+    for (int i = 0; i < ndim; i++)
+        json_array_append_new(sh, json_integer(shape[i]));
+    json_t *e = json_pack("{s:s, s:o, s:[I, I]}", "dtype", dtype, "shape", sh, "data_offsets",
+                          (json_int_t)begin, (json_int_t)end);
+    return e ? json_object_set_new(root, name, e) : -1;
+}
+
+static srres_status encode_values(const float *src, size_t count, srres_dtype dtype,
+                                  unsigned char *dst, const char *tensor, const char *path,
+                                  srres_error *err)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint16_t h;
+        if (dtype == SRRES_DTYPE_F32) {
+            memcpy(dst + 4 * i, &src[i], 4);
+            continue;
+        }
+        int ok = dtype == SRRES_DTYPE_F16 ? float_to_half(src[i], &h) : float_to_bf16(src[i], &h);
+        if (!ok)
+            return srres_fail(err, SRRES_ERR_INVALID,
+                              "%s: tensor '%s' value %g at index %zu does not fit %s", path,
+                              tensor, (double)src[i], i, dtype_name(dtype));
+        dst[2 * i] = (unsigned char)(h & 0xff);
+        dst[2 * i + 1] = (unsigned char)(h >> 8);
+    }
+    return SRRES_OK;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const unsigned char *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Writes `bytes` to `path` through a temporary file in the same directory. */
+static srres_status write_atomically(const char *path, const unsigned char *bytes, size_t n,
+                                     srres_error *err)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
+    snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        srres_status st = srres_fail(err, SRRES_ERR_IO, "%s: cannot create: %s", path,
+                                     strerror(errno));
+        free(tmp);
+        return st;
+    }
+    /* mkstemp creates 0600; a model is for everyone to read, like any file we write. */
+    int fail = write_all(fd, bytes, n) || fchmod(fd, 0644) || fsync(fd);
+    int e = errno;
+    if (close(fd) && !fail) {
+        fail = 1;
+        e = errno;
+    }
+    if (fail || rename(tmp, path)) {
+        e = fail ? e : errno;
+        unlink(tmp);
+        free(tmp);
+        return srres_fail(err, SRRES_ERR_IO, "%s: write failed: %s", path, strerror(e));
+    }
+    free(tmp);
+    return SRRES_OK;
+}
+
+srres_status model_file_write(const srres_model *m, srres_dtype dtype,
+                              const optimizer_tensors *opt, const char *path, srres_error *err)
+{
+    const char *dt = dtype_name(dtype);
+    size_t es = dtype == SRRES_DTYPE_F32 ? 4 : 2;
+    json_t *root = json_object(), *meta = json_object();
+    char num[32];
+    json_object_set_new(meta, "format", json_string("srresnet"));
+    json_object_set_new(meta, "version", json_string("1"));
+    snprintf(num, sizeof(num), "%d", m->cfg.scale);
+    json_object_set_new(meta, "scale", json_string(num));
+    snprintf(num, sizeof(num), "%d", m->cfg.blocks);
+    json_object_set_new(meta, "blocks", json_string(num));
+    snprintf(num, sizeof(num), "%d", m->cfg.channels);
+    json_object_set_new(meta, "channels", json_string(num));
+    /* BN is folded at load, so what is written is always the seed structure. */
+    json_object_set_new(meta, "variant", json_string("seed"));
+    json_object_set_new(meta, "image_skip",
+                        json_string(m->cfg.image_skip == SRRES_SKIP_NEAREST ? "nearest" : "none"));
+    for (int i = 0; i < m->num_metadata; i++)
+        json_object_set_new(meta, m->metadata[i].key, json_string(m->metadata[i].value));
+    if (opt) {
+        snprintf(num, sizeof(num), "%" PRId64, opt->step);
+        json_object_set_new(meta, "optimizer.step", json_string(num));
+    }
+    json_object_set_new(root, "__metadata__", meta);
+    size_t offset = 0;
+    int bad = 0;
+    for (int i = 0; i < m->num_tensors; i++) {
+        const model_tensor *t = &m->tensors[i];
+        bad |= add_entry(root, t->name, dt, t->ndim, t->shape, offset, offset + t->count * es);
+        offset += t->count * es;
+    }
+    int np = (int)m->num_params;
+    if (opt) {
+        bad |= add_entry(root, "optimizer.m", "F32", 1, &np, offset, offset + 4 * m->num_params);
+        offset += 4 * m->num_params;
+        bad |= add_entry(root, "optimizer.v", "F32", 1, &np, offset, offset + 4 * m->num_params);
+        offset += 4 * m->num_params;
+    }
+    char *header = bad ? NULL : json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (!header)
+        return srres_fail(err, SRRES_ERR_NOMEM, "%s: out of memory building the header", path);
+    size_t hlen = strlen(header);
+    size_t padded = (hlen + 7) & ~(size_t)7; /* the data section starts 8-byte aligned */
+    size_t total = 8 + padded + offset;
+    unsigned char *buf = malloc(total);
+    if (!buf) {
+        free(header);
+        return srres_fail(err, SRRES_ERR_NOMEM, "%s: out of memory", path);
+    }
+    for (int i = 0; i < 8; i++)
+        buf[i] = (unsigned char)((uint64_t)padded >> (8 * i));
+    memcpy(buf + 8, header, hlen);
+    memset(buf + 8 + hlen, ' ', padded - hlen);
+    free(header);
+    unsigned char *data = buf + 8 + padded;
+    srres_status st = SRRES_OK;
+    for (int i = 0; i < m->num_tensors && st == SRRES_OK; i++) {
+        const model_tensor *t = &m->tensors[i];
+        st = encode_values(t->data, t->count, dtype, data, t->name, path, err);
+        data += t->count * es;
+    }
+    if (opt && st == SRRES_OK) {
+        memcpy(data, opt->m, 4 * m->num_params);
+        memcpy(data + 4 * m->num_params, opt->v, 4 * m->num_params);
+    }
+    if (st == SRRES_OK)
+        st = write_atomically(path, buf, total, err);
+    free(buf);
+    return st;
+}
+
+srres_status srres_model_save(const srres_model *model, const char *path, srres_dtype dtype,
+                              srres_error *err)
+{
+    if (dtype != SRRES_DTYPE_F32 && dtype != SRRES_DTYPE_F16 && dtype != SRRES_DTYPE_BF16)
+        return srres_fail(err, SRRES_ERR_INVALID, "unknown dtype %d", (int)dtype);
+    return model_file_write(model, dtype, NULL, path, err);
+}

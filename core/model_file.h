@@ -1,0 +1,30 @@
+/* model_file.h: the safetensors model file (docs/model-format.md), shared by models and
+ * trainer checkpoints. */
+#ifndef SRRES_MODEL_FILE_H
+#define SRRES_MODEL_FILE_H
+
+#include "model.h"
+
+/* Optimizer state carried by a checkpoint: tensors "optimizer.m" and "optimizer.v", one
+ * float per parameter each, and the metadata "optimizer.step". */
+typedef struct optimizer_tensors {
+    float *m, *v;
+    int64_t step;
+} optimizer_tensors;
+
+/* Parses a whole file held in memory. With `opt` not NULL the optimizer tensors are required
+ * and returned in buffers the caller frees; without it they are unknown tensors. `name`
+ * prefixes every message. */
+srres_status model_file_parse(const void *data, size_t size, const char *name,
+                              srres_model **out, optimizer_tensors *opt, srres_error *err);
+
+/* Writes atomically: a temporary file beside `path`, fsync, then rename. */
+srres_status model_file_write(const srres_model *m, srres_dtype dtype,
+                              const optimizer_tensors *opt, const char *path,
+                              srres_error *err);
+
+/* Reads a whole file into a malloc'ed buffer (files of models are a few MB). */
+srres_status model_file_read_all(const char *path, void **data, size_t *size,
+                                 srres_error *err);
+
+#endif

@@ -1,0 +1,35 @@
+/* prelu.c: the PReLU forward/backward pair (He et al. 2015). */
+#include "layers.h"
+
+void prelu_forward(float *out, const float *in, const prelu_layer *L, int c, size_t plane)
+{
+    for (int ch = 0; ch < c; ch++) {
+        float a = L->slope[L->n == 1 ? 0 : ch];
+        const float *x = in + ch * plane;
+        float *y = out + ch * plane;
+        for (size_t i = 0; i < plane; i++)
+            y[i] = x[i] >= 0.0f ? x[i] : a * x[i];
+    }
+}
+
+void prelu_backward(float *dinp, float *dslope, const float *dout, const float *in,
+                    const prelu_layer *L, int c, size_t plane)
+{
+    for (int ch = 0; ch < c; ch++) {
+        int s = L->n == 1 ? 0 : ch;
+        float a = L->slope[s];
+        const float *x = in + ch * plane, *g = dout + ch * plane;
+        float *dx = dinp + ch * plane;
+        double ds = 0;
+        for (size_t i = 0; i < plane; i++) {
+            float gi = g[i];
+            if (x[i] >= 0.0f) {
+                dx[i] += gi;
+            } else {
+                ds += (double)gi * x[i];
+                dx[i] += a * gi;
+            }
+        }
+        dslope[s] += (float)ds;
+    }
+}

@@ -1,0 +1,259 @@
+/*
+ * srres.h: the one public interface of libsrres, an SRResNet super-resolution library.
+ *
+ * The network (Ledig et al., "Photo-Realistic Single Image Super-Resolution Using a
+ * Generative Adversarial Network", 2017): a 9x9 head conv + PReLU, B residual blocks
+ * (conv3x3-PReLU-conv3x3-PReLU + x), a trunk conv added to the head's output, one to three
+ * sub-pixel upsampling stages (conv3x3, pixel shuffle, PReLU) and a 9x9 tail conv to RGB.
+ * Optionally the LR image, each pixel repeated scale x scale times, is added to the tail's
+ * output ("nearest" image skip). Models are safetensors files; see docs/model-format.md.
+ *
+ * Shape of the API:
+ *   - srres_model: the weights, loaded from a file or created for training. Immutable while
+ *     contexts use it, so one model can serve several contexts on several threads.
+ *   - srres_ctx: everything needed to run the model on frames: buffers, worker threads,
+ *     kernel choice. One frame at a time per context; create one per thread of use.
+ *   - srres_trainer / srres_adam: forward with saved activations, backward, optimiser.
+ * Every call that can fail returns an srres_status and, when `err` is not NULL, writes a
+ * one-line message into it that names the file, tensor or field at fault. The library never
+ * prints, never exits and keeps no global mutable state of its own. It does its threading
+ * itself, so creating a context or trainer sets OpenBLAS to one thread
+ * (openblas_set_num_threads(1)), OpenBLAS's process-wide setting.
+ */
+#ifndef SRRES_H
+#define SRRES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SRRES_VERSION_MAJOR 0
+#define SRRES_VERSION_MINOR 1
+
+typedef enum srres_status {
+    SRRES_OK = 0,
+    SRRES_ERR_IO,          /* a file could not be opened, read or written */
+    SRRES_ERR_FORMAT,      /* a model or checkpoint file is malformed */
+    SRRES_ERR_INVALID,     /* an argument is out of range or inconsistent */
+    SRRES_ERR_NOMEM,       /* an allocation failed */
+    SRRES_ERR_UNSUPPORTED, /* valid, but not something this build can do */
+} srres_status;
+
+/* A message for the caller to print; always NUL-terminated. */
+typedef struct srres_error {
+    char message[320];
+} srres_error;
+
+/* A short fixed name for a status ("malformed file", ...). */
+const char *srres_status_string(srres_status status);
+
+/* ---- Network description -------------------------------------------------------------- */
+
+typedef enum srres_image_skip {
+    SRRES_SKIP_NONE = 0, /* the seed network: output = tail */
+    SRRES_SKIP_NEAREST,  /* output = tail + LR upsampled by pixel repetition */
+} srres_image_skip;
+
+typedef enum srres_variant {
+    SRRES_VARIANT_SEED = 0, /* conv-PReLU-conv-PReLU blocks */
+    SRRES_VARIANT_SRGAN,    /* conv-BN-PReLU-conv-BN blocks; BN is folded at load */
+} srres_variant;
+
+typedef struct srres_config {
+    int scale;                   /* 2, 3, 4 or 8 */
+    int blocks;                  /* residual blocks, >= 0 */
+    int channels;                /* feature channels, >= 1 */
+    srres_image_skip image_skip; /* what is added to the tail's output */
+    int prelu_per_channel;       /* models created here: 1 slope per channel, else 1 per layer */
+} srres_config;
+
+/* ---- Models ---------------------------------------------------------------------------- */
+
+typedef struct srres_model srres_model;
+
+/* Storage type of weights in a written file. */
+typedef enum srres_dtype {
+    SRRES_DTYPE_F32 = 0,
+    SRRES_DTYPE_F16,
+    SRRES_DTYPE_BF16,
+} srres_dtype;
+
+/* Loads a safetensors model file (F32, F16 or BF16; seed or srgan variant). */
+srres_status srres_model_load(const char *path, srres_model **model, srres_error *err);
+
+/* The same from a buffer; `name` is used in messages. The buffer is not kept. */
+srres_status srres_model_load_memory(const void *data, size_t size, const char *name,
+                                     srres_model **model, srres_error *err);
+
+/* A model with every parameter zero, for training. */
+srres_status srres_model_create(const srres_config *config, srres_model **model,
+                                srres_error *err);
+
+/* He-normal convs (ICNR for the upsampling convs so they start free of checkerboard), the
+ * second conv of every block and the tail scaled by 0.1, zero biases, PReLU slopes 0.25. */
+void srres_model_init_random(srres_model *model, uint64_t seed);
+
+/* Copies every tensor of `src` whose name and shape also exist in `dst` (e.g. a x4 model's
+ * head and body from a x2 model). Returns how many tensors were copied. */
+int srres_model_copy_matching(srres_model *dst, const srres_model *src);
+
+/* Writes the model as safetensors, atomically (temporary file, then rename). Values that do
+ * not fit the chosen dtype are rejected rather than stored as infinity. */
+srres_status srres_model_save(const srres_model *model, const char *path, srres_dtype dtype,
+                              srres_error *err);
+
+void srres_model_free(srres_model *model);
+
+const srres_config *srres_model_config(const srres_model *model);
+
+/* The variant the file described (srgan models run as seed models after BN folding). */
+srres_variant srres_model_variant(const srres_model *model);
+
+/* Free-form string metadata kept with the model (e.g. "description", "trained_on").
+ * The reserved keys of the format (format, version, scale, ...) are not settable; a NULL
+ * value removes the key. */
+const char *srres_model_get_metadata(const srres_model *model, const char *key);
+srres_status srres_model_set_metadata(srres_model *model, const char *key, const char *value,
+                                      srres_error *err);
+
+/* All parameters, one contiguous block (llm.c style), in the order of the model file's
+ * tensors; see docs/model-format.md. */
+size_t srres_model_num_params(const srres_model *model);
+float *srres_model_params(srres_model *model);
+const float *srres_model_params_const(const srres_model *model);
+
+/* Multiply-accumulates of one forward pass per LR input pixel (for GFLOP/s figures). */
+double srres_model_macs_per_pixel(const srres_model *model);
+
+/* ---- Running a model on images ---------------------------------------------------------- */
+
+typedef enum srres_kernel {
+    SRRES_KERNEL_AUTO = 0, /* the fastest path this CPU supports */
+    SRRES_KERNEL_BASELINE, /* im2col + OpenBLAS sgemm, the reference path */
+} srres_kernel;
+
+typedef enum srres_precision {
+    SRRES_PRECISION_FP32 = 0, /* within 1/255 of PyTorch FP32 */
+    SRRES_PRECISION_BF16,     /* faster where the CPU has bf16 dot products; see README */
+} srres_precision;
+
+typedef struct srres_params {
+    int threads;               /* worker threads; 0 = one per online CPU */
+    int tile;                  /* LR tile side in pixels; 0 = automatic, <0 = untiled */
+    srres_kernel kernel;       /* SRRES_KERNEL_AUTO unless comparing paths */
+    srres_precision precision; /* SRRES_PRECISION_FP32 unless opted out */
+} srres_params;
+
+srres_params srres_default_params(void);
+
+typedef enum srres_pixel_format {
+    SRRES_PIXEL_RGB24 = 0, /* packed 8-bit R,G,B; one plane */
+    SRRES_PIXEL_RGBP16,    /* planar native-endian 16-bit R, G, B planes, full range 0..65535 */
+    SRRES_PIXEL_RGBP_F32,  /* planar float R, G, B planes, 0..1; output is clamped */
+} srres_pixel_format;
+
+/* An image the caller owns. Planar formats use data[0..2] as R, G, B; linesize is in bytes. */
+typedef struct srres_image {
+    srres_pixel_format format;
+    int width, height;
+    void *data[3];
+    ptrdiff_t linesize[3];
+} srres_image;
+
+typedef struct srres_ctx srres_ctx;
+
+/* The model must outlive the context. */
+srres_status srres_ctx_create(const srres_model *model, const srres_params *params,
+                              srres_ctx **ctx, srres_error *err);
+void srres_ctx_free(srres_ctx *ctx);
+
+/* Upscales `in` into `out`, which must be scale times larger in both dimensions. The two
+ * may be of different pixel formats. 8-bit input is divided by 255; output is clamped to
+ * [0, 1], multiplied by the format's maximum and rounded to nearest. */
+srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_image *out,
+                           srres_error *err);
+
+/* The LR tile side the context uses for a given input size (0 = untiled). */
+int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height);
+
+/* ---- Training ----------------------------------------------------------------------------
+ * The loop, as in llm.c:  loss = srres_trainer_forward(...); srres_trainer_zero_grad(...);
+ * srres_trainer_backward(...); srres_adam_update(...). Gradients share the parameters'
+ * layout, so reductions across processes are one call on one buffer. */
+
+typedef enum srres_loss {
+    SRRES_LOSS_MSE = 0,
+    SRRES_LOSS_L1,
+} srres_loss;
+
+typedef struct srres_trainer srres_trainer;
+
+/* `batch` patches of patch x patch LR pixels; `threads` as in srres_params. */
+srres_status srres_trainer_create(srres_model *model, int batch, int patch, int threads,
+                                  srres_trainer **trainer, srres_error *err);
+void srres_trainer_free(srres_trainer *trainer);
+
+/* lr: [batch][3][patch][patch], hr: [batch][3][patch*scale][patch*scale], floats in [0, 1],
+ * planar RGB per patch. Runs the network (unclamped output) and returns the mean loss over
+ * every output value. Inputs are copied; the caller may reuse them. */
+float srres_trainer_forward(srres_trainer *trainer, const float *lr, const float *hr,
+                            srres_loss loss);
+
+/* Copies the network's output of the last forward pass into `out`, laid out like `hr`. */
+void srres_trainer_output(const srres_trainer *trainer, float *out);
+
+void srres_trainer_zero_grad(srres_trainer *trainer);
+
+/* Accumulates d(loss)/d(parameters) of the last forward pass into the gradient buffer. */
+void srres_trainer_backward(srres_trainer *trainer);
+
+/* The gradient buffer: srres_model_num_params() floats, in the parameters' order. */
+float *srres_trainer_grads(srres_trainer *trainer);
+
+/* Adam (Kingma & Ba) with bias correction; moments in two contiguous buffers. */
+typedef struct srres_adam {
+    float beta1, beta2, eps; /* 0.9, 0.999, 1e-8 after srres_adam_init */
+    int64_t step;            /* updates done so far */
+    size_t n;                /* parameter count */
+    float *m, *v;            /* first and second moments, n floats each */
+} srres_adam;
+
+srres_status srres_adam_init(srres_adam *adam, size_t n, srres_error *err);
+void srres_adam_release(srres_adam *adam);
+void srres_adam_update(srres_adam *adam, float *params, const float *grads, float lr);
+
+/* A checkpoint is a model file (F32) plus the Adam moments ("optimizer.m", "optimizer.v")
+ * and the step ("optimizer.step" metadata); other metadata is the caller's to set on the
+ * model before saving. Written atomically. */
+srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *adam,
+                                   const char *path, srres_error *err);
+/* Loads a checkpoint; `adam` is initialised from it (release it with srres_adam_release). */
+srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_adam *adam,
+                                   srres_error *err);
+srres_status srres_checkpoint_load_memory(const void *data, size_t size, const char *name,
+                                          srres_model **model, srres_adam *adam,
+                                          srres_error *err);
+
+/* ---- Random numbers --------------------------------------------------------------------
+ * xoshiro256** (Blackman & Vigna): small state, so trainers can checkpoint it exactly. */
+typedef struct srres_rng {
+    uint64_t s[4];
+} srres_rng;
+
+void srres_rng_seed(srres_rng *rng, uint64_t seed);
+uint64_t srres_rng_u64(srres_rng *rng);
+/* Uniform in [0, n); n > 0. */
+uint32_t srres_rng_below(srres_rng *rng, uint32_t n);
+/* Uniform in [0, 1). */
+double srres_rng_uniform(srres_rng *rng);
+/* Standard normal. */
+double srres_rng_normal(srres_rng *rng);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SRRES_H */

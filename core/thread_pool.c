@@ -1,0 +1,135 @@
+/* thread_pool.c: workers sleep on a condition variable between loops; the caller takes the
+ * first share of every loop itself, so a pool of one thread starts no thread at all. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "thread_pool.h"
+
+struct thread_pool {
+    int size;
+    pthread_t *threads;
+    pthread_mutex_t lock;
+    pthread_cond_t start, finished;
+    unsigned long generation; /* bumped for every loop */
+    int pending;              /* workers still running the current loop */
+    int stop;
+    pool_fn fn;
+    void *arg;
+    int total;
+};
+
+typedef struct worker_arg {
+    thread_pool *pool;
+    int index;
+} worker_arg;
+
+static void run_share(thread_pool *p, int index)
+{
+    long begin = (long)p->total * index / p->size, end = (long)p->total * (index + 1) / p->size;
+    if (begin < end)
+        p->fn(p->arg, (int)begin, (int)end, index);
+}
+
+static void *worker_main(void *opaque)
+{
+    worker_arg *wa = opaque;
+    thread_pool *p = wa->pool;
+    int index = wa->index;
+    free(wa);
+    unsigned long seen = 0;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (p->generation == seen && !p->stop)
+            pthread_cond_wait(&p->start, &p->lock);
+        if (p->stop)
+            break;
+        seen = p->generation;
+        pthread_mutex_unlock(&p->lock);
+        run_share(p, index);
+        pthread_mutex_lock(&p->lock);
+        if (--p->pending == 0)
+            pthread_cond_signal(&p->finished);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+thread_pool *thread_pool_create(int threads)
+{
+    thread_pool *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->size = threads < 1 ? 1 : threads;
+    p->threads = calloc((size_t)p->size, sizeof(pthread_t));
+    if (!p->threads) {
+        free(p);
+        return NULL;
+    }
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->start, NULL);
+    pthread_cond_init(&p->finished, NULL);
+    for (int i = 1; i < p->size; i++) {
+        worker_arg *wa = malloc(sizeof(*wa));
+        if (wa)
+            *wa = (worker_arg){p, i};
+        if (!wa || pthread_create(&p->threads[i], NULL, worker_main, wa)) {
+            free(wa);
+            p->size = i; /* join only the threads that started */
+            thread_pool_free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+void thread_pool_free(thread_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->start);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 1; i < p->size; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->start);
+    pthread_cond_destroy(&p->finished);
+    free(p->threads);
+    free(p);
+}
+
+int thread_pool_size(const thread_pool *p)
+{
+    return p->size;
+}
+
+void thread_pool_for(thread_pool *p, int total, pool_fn fn, void *arg)
+{
+    if (total <= 0)
+        return;
+    if (p->size == 1 || total == 1) {
+        fn(arg, 0, total, 0);
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->fn = fn;
+    p->arg = arg;
+    p->total = total;
+    p->pending = p->size - 1;
+    p->generation++;
+    pthread_cond_broadcast(&p->start);
+    pthread_mutex_unlock(&p->lock);
+    run_share(p, 0);
+    pthread_mutex_lock(&p->lock);
+    while (p->pending)
+        pthread_cond_wait(&p->finished, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+}
+
+int thread_pool_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}

@@ -1,0 +1,61 @@
+/* test_util.h: small helpers shared by the unit tests (header-only, test code only). */
+#ifndef SRRES_TEST_UTIL_H
+#define SRRES_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "srres.h"
+
+#ifndef FIXTURES
+#define FIXTURES "tests/fixtures"
+#endif
+
+/* Reads a whole file; fails the test if it cannot. */
+static inline void *read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *buf = malloc(n ? (size_t)n : 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *size = (size_t)n;
+    return buf;
+}
+
+static inline float *random_floats(size_t n, float lo, float hi, srres_rng *rng)
+{
+    float *v = malloc(n * sizeof(float));
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = lo + (hi - lo) * (float)srres_rng_uniform(rng);
+    return v;
+}
+
+static inline srres_image rgb24_image(uint8_t *data, int w, int h)
+{
+    return (srres_image){SRRES_PIXEL_RGB24, w, h, {data, NULL, NULL}, {3 * w, 0, 0}};
+}
+
+static inline srres_image planar_f32_image(float *data, int w, int h)
+{
+    size_t plane = (size_t)w * h;
+    return (srres_image){SRRES_PIXEL_RGBP_F32, w, h,
+                         {data, data + plane, data + 2 * plane},
+                         {(ptrdiff_t)(w * sizeof(float)), (ptrdiff_t)(w * sizeof(float)),
+                          (ptrdiff_t)(w * sizeof(float))}};
+}
+
+#endif

@@ -1,0 +1,136 @@
+/* evaluate.c: benchmark-style scoring of an upscaler on HR images. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluate.h"
+#include "frame_source.h"
+#include "metrics.h"
+
+int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int max_side,
+                  char *err, int errlen)
+{
+    *set = (eval_set){calloc((size_t)(n ? n : 1), sizeof(eval_image)), 0, scale};
+    if (!set->images) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        frame_source *fs;
+        const uint8_t *rgb;
+        if (frame_source_open(&fs, files[i], err, errlen) < 0)
+            return -1;
+        if (frame_source_read(fs, frame_source_count(fs) / 2, &rgb, err, errlen) < 0) {
+            frame_source_close(fs);
+            return -1;
+        }
+        int fw = frame_source_width(fs), fh = frame_source_height(fs);
+        int w = max_side > 0 && fw > max_side ? max_side : fw;
+        int h = max_side > 0 && fh > max_side ? max_side : fh;
+        w -= w % scale;
+        h -= h % scale;
+        if (w < scale * 4 || h < scale * 4) {
+            snprintf(err, errlen, "%s: %dx%d is too small to evaluate at x%d", files[i], fw, fh,
+                     scale);
+            frame_source_close(fs);
+            return -1;
+        }
+        eval_image *im = &set->images[set->count];
+        im->name = strdup(files[i]);
+        im->w = w;
+        im->h = h;
+        im->hr = malloc((size_t)w * h * 3);
+        im->lr = malloc((size_t)(w / scale) * (h / scale) * 3);
+        if (!im->name || !im->hr || !im->lr) {
+            snprintf(err, errlen, "%s: out of memory", files[i]);
+            frame_source_close(fs);
+            set->count++;
+            return -1;
+        }
+        set->count++;
+        int x0 = (fw - w) / 2, y0 = (fh - h) / 2;
+        for (int y = 0; y < h; y++)
+            memcpy(im->hr + (size_t)y * w * 3, rgb + ((size_t)(y + y0) * fw + x0) * 3,
+                   (size_t)w * 3);
+        frame_source_close(fs);
+        if (resample_rgb24(im->hr, w, h, (ptrdiff_t)w * 3, im->lr, w / scale, h / scale,
+                           (ptrdiff_t)(w / scale) * 3, RESAMPLE_BICUBIC)) {
+            snprintf(err, errlen, "%s: out of memory", files[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void eval_set_free(eval_set *set)
+{
+    for (int i = 0; i < set->count; i++) {
+        free(set->images[i].name);
+        free(set->images[i].hr);
+        free(set->images[i].lr);
+    }
+    free(set->images);
+    set->images = NULL;
+    set->count = 0;
+}
+
+static void score(const eval_image *im, const uint8_t *sr, int border, eval_score *s)
+{
+    s->psnr = metrics_psnr_y(im->hr, (ptrdiff_t)im->w * 3, sr, (ptrdiff_t)im->w * 3, im->w,
+                             im->h, border);
+    s->ssim = metrics_ssim_y(im->hr, (ptrdiff_t)im->w * 3, sr, (ptrdiff_t)im->w * 3, im->w,
+                             im->h, border);
+}
+
+/* Upscales every LR image with the model (ctx) or else the resampler; averages scores. */
+static int eval_each(const eval_set *set, srres_ctx *ctx, resample_filter f,
+                     eval_score *per_image, eval_score *mean, char *err, int errlen)
+{
+    *mean = (eval_score){0, 0};
+    for (int i = 0; i < set->count; i++) {
+        const eval_image *im = &set->images[i];
+        int lw = im->w / set->scale, lh = im->h / set->scale;
+        uint8_t *sr = malloc((size_t)im->w * im->h * 3);
+        if (!sr) {
+            snprintf(err, errlen, "%s: out of memory", im->name);
+            return -1;
+        }
+        int failed;
+        if (ctx) {
+            srres_image in = {SRRES_PIXEL_RGB24, lw, lh, {im->lr}, {(ptrdiff_t)lw * 3}};
+            srres_image out = {SRRES_PIXEL_RGB24, im->w, im->h, {sr}, {(ptrdiff_t)im->w * 3}};
+            srres_error e;
+            failed = srres_upscale(ctx, &in, &out, &e) != SRRES_OK;
+            if (failed)
+                snprintf(err, errlen, "%s: %s", im->name, e.message);
+        } else {
+            failed = resample_rgb24(im->lr, lw, lh, (ptrdiff_t)lw * 3, sr, im->w, im->h,
+                                    (ptrdiff_t)im->w * 3, f);
+            if (failed)
+                snprintf(err, errlen, "%s: out of memory", im->name);
+        }
+        eval_score s = {0, 0};
+        if (!failed)
+            score(im, sr, set->scale, &s);
+        free(sr);
+        if (failed)
+            return -1;
+        if (per_image)
+            per_image[i] = s;
+        mean->psnr += s.psnr / set->count;
+        mean->ssim += s.ssim / set->count;
+    }
+    return 0;
+}
+
+int eval_model(const eval_set *set, srres_ctx *ctx, eval_score *per_image, eval_score *mean,
+               char *err, int errlen)
+{
+    return eval_each(set, ctx, RESAMPLE_BICUBIC, per_image, mean, err, errlen);
+}
+
+int eval_resampler(const eval_set *set, resample_filter f, eval_score *per_image,
+                   eval_score *mean, char *err, int errlen)
+{
+    return eval_each(set, NULL, f, per_image, mean, err, errlen);
+}

@@ -1,0 +1,231 @@
+/* frame_source.c: decoding frame N of a file: seek to the keyframe at or before it, then
+ * decode forward; reading frames in increasing order never seeks. */
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+#include <stdio.h>
+
+#include "frame_source.h"
+
+struct frame_source {
+    char *path;
+    AVFormatContext *fmt;
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    AVFrame *frame, *last; /* last: the previous frame, kept in case the stream ends */
+    struct SwsContext *sws;
+    int stream, count, width, height;
+    int64_t start_pts, frame_pts; /* pts of frame 0 and the pts step of one frame */
+    int next_index;               /* index of the frame the decoder delivers next, or -1 */
+    uint8_t *rgb;
+    int eof;
+};
+
+static int fail(char *err, int errlen, const char *path, const char *what, int ret)
+{
+    char buf[AV_ERROR_MAX_STRING_SIZE];
+    av_strerror(ret, buf, sizeof(buf));
+    snprintf(err, errlen, "%s: %s: %s", path, what, buf);
+    return ret;
+}
+
+int frame_source_open(frame_source **out, const char *path, char *err, int errlen)
+{
+    *out = NULL;
+    frame_source *fs = av_mallocz(sizeof(*fs));
+    if (!fs)
+        return fail(err, errlen, path, "cannot open", AVERROR(ENOMEM));
+    fs->path = av_strdup(path);
+    int ret = avformat_open_input(&fs->fmt, path, NULL, NULL);
+    if (ret < 0) {
+        frame_source_close(fs);
+        return fail(err, errlen, path, "cannot open", ret);
+    }
+    if ((ret = avformat_find_stream_info(fs->fmt, NULL)) < 0) {
+        frame_source_close(fs);
+        return fail(err, errlen, path, "cannot read stream information", ret);
+    }
+    const AVCodec *codec = NULL;
+    fs->stream = av_find_best_stream(fs->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    if (fs->stream < 0) {
+        frame_source_close(fs);
+        return fail(err, errlen, path, "no video stream or image", fs->stream);
+    }
+    AVStream *st = fs->fmt->streams[fs->stream];
+    fs->dec = avcodec_alloc_context3(codec);
+    fs->pkt = av_packet_alloc();
+    fs->frame = av_frame_alloc();
+    fs->last = av_frame_alloc();
+    if (!fs->dec || !fs->pkt || !fs->frame || !fs->last) {
+        frame_source_close(fs);
+        return fail(err, errlen, path, "cannot open", AVERROR(ENOMEM));
+    }
+    avcodec_parameters_to_context(fs->dec, st->codecpar);
+    fs->dec->thread_count = 1; /* callers run many sources in parallel */
+    if ((ret = avcodec_open2(fs->dec, codec, NULL)) < 0) {
+        frame_source_close(fs);
+        return fail(err, errlen, path, "cannot open the decoder", ret);
+    }
+    fs->width = st->codecpar->width;
+    fs->height = st->codecpar->height;
+    if (fs->width < 1 || fs->height < 1) {
+        frame_source_close(fs);
+        return fail(err, errlen, path, "no frame size", AVERROR_INVALIDDATA);
+    }
+    AVRational rate = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
+    fs->start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    fs->frame_pts = rate.num ? av_rescale_q(1, av_inv_q(rate), st->time_base) : 0;
+    fs->count = (int)st->nb_frames;
+    if (fs->count <= 0 && fs->frame_pts > 0 && st->duration > 0)
+        fs->count = (int)(st->duration / fs->frame_pts);
+    if (fs->count <= 0 || fs->frame_pts <= 0)
+        fs->count = 1; /* an image, or a stream we only read from the start */
+    fs->next_index = 0;
+    *out = fs;
+    return 0;
+}
+
+void frame_source_close(frame_source *fs)
+{
+    if (!fs)
+        return;
+    avcodec_free_context(&fs->dec);
+    avformat_close_input(&fs->fmt);
+    av_packet_free(&fs->pkt);
+    av_frame_free(&fs->frame);
+    av_frame_free(&fs->last);
+    sws_freeContext(fs->sws);
+    av_free(fs->rgb);
+    av_free(fs->path);
+    av_free(fs);
+}
+
+int frame_source_count(const frame_source *fs)
+{
+    return fs->count;
+}
+
+int frame_source_width(const frame_source *fs)
+{
+    return fs->width;
+}
+
+int frame_source_height(const frame_source *fs)
+{
+    return fs->height;
+}
+
+/* Decodes the next frame into fs->frame; AVERROR_EOF after the last. */
+static int decode_next(frame_source *fs)
+{
+    for (;;) {
+        int ret = avcodec_receive_frame(fs->dec, fs->frame);
+        if (ret != AVERROR(EAGAIN))
+            return ret;
+        if (fs->eof)
+            return AVERROR_EOF;
+        ret = av_read_frame(fs->fmt, fs->pkt);
+        if (ret == AVERROR_EOF) {
+            fs->eof = 1;
+            avcodec_send_packet(fs->dec, NULL);
+            continue;
+        }
+        if (ret < 0)
+            return ret;
+        if (fs->pkt->stream_index == fs->stream)
+            ret = avcodec_send_packet(fs->dec, fs->pkt);
+        av_packet_unref(fs->pkt);
+        if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_INVALIDDATA)
+            return ret;
+    }
+}
+
+static int index_of(const frame_source *fs, const AVFrame *f)
+{
+    int64_t pts = f->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE || fs->frame_pts <= 0)
+        return -1;
+    return (int)((pts - fs->start_pts + fs->frame_pts / 2) / fs->frame_pts);
+}
+
+static int to_rgb(frame_source *fs, char *err, int errlen)
+{
+    AVFrame *f = fs->frame;
+    if (f->width != fs->width || f->height != fs->height)
+        return fail(err, errlen, fs->path, "frame size changes mid-stream", AVERROR_PATCHWELCOME);
+    if (!fs->rgb && !(fs->rgb = av_malloc((size_t)fs->width * fs->height * 3)))
+        return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
+    /* Tagged matrix and range, else BT.601 limited range (swscale's and ffmpeg's default).
+     * The deprecated yuvj formats are full-range yuv: convert them as such. */
+    enum AVPixelFormat fmt = f->format;
+    int full = f->color_range == AVCOL_RANGE_JPEG;
+    static const enum AVPixelFormat jpeg[][2] = {
+        {AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUV420P}, {AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUV422P},
+        {AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUV444P}, {AV_PIX_FMT_YUVJ440P, AV_PIX_FMT_YUV440P},
+        {AV_PIX_FMT_YUVJ411P, AV_PIX_FMT_YUV411P}};
+    for (size_t i = 0; i < sizeof(jpeg) / sizeof(jpeg[0]); i++)
+        if (fmt == jpeg[i][0]) {
+            fmt = jpeg[i][1];
+            full = 1;
+        }
+    fs->sws = sws_getCachedContext(fs->sws, f->width, f->height, fmt, f->width, f->height,
+                                   AV_PIX_FMT_RGB24,
+                                   SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL,
+                                   NULL, NULL);
+    if (!fs->sws)
+        return fail(err, errlen, fs->path, "cannot convert its pixel format",
+                    AVERROR(ENOSYS));
+    int cs = f->colorspace != AVCOL_SPC_UNSPECIFIED ? f->colorspace : SWS_CS_DEFAULT;
+    sws_setColorspaceDetails(fs->sws, sws_getCoefficients(cs), full,
+                             sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
+    uint8_t *dst[4] = {fs->rgb};
+    int dst_stride[4] = {fs->width * 3};
+    sws_scale(fs->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
+              dst_stride);
+    return 0;
+}
+
+int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen)
+{
+    int ret;
+    if (index < 0)
+        index = 0;
+    if (index >= fs->count)
+        index = fs->count - 1;
+    if (index < fs->next_index || fs->next_index < 0) {
+        int64_t ts = fs->start_pts + (int64_t)index * fs->frame_pts;
+        ret = av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
+        if (ret < 0)
+            return fail(err, errlen, fs->path, "cannot seek", ret);
+        avcodec_flush_buffers(fs->dec);
+        fs->eof = 0;
+        fs->next_index = -1;
+    }
+    int have = 0;
+    av_frame_unref(fs->last);
+    for (;;) {
+        ret = decode_next(fs);
+        if (ret == AVERROR_EOF && have) {
+            /* The count overestimated: the last frame it is; the next read seeks. */
+            av_frame_move_ref(fs->frame, fs->last);
+            fs->next_index = -1;
+            break;
+        }
+        if (ret < 0)
+            return fail(err, errlen, fs->path, "cannot decode", ret);
+        int got = index_of(fs, fs->frame);
+        if (got < 0)
+            got = fs->next_index < 0 ? index : fs->next_index;
+        fs->next_index = got + 1;
+        have = 1;
+        if (got >= index)
+            break;
+        av_frame_unref(fs->last);
+        av_frame_move_ref(fs->last, fs->frame);
+    }
+    ret = to_rgb(fs, err, errlen);
+    av_frame_unref(fs->frame);
+    *rgb = fs->rgb;
+    return ret;
+}

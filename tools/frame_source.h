@@ -1,0 +1,23 @@
+/* frame_source.h: random access to the frames of a video or image file as packed 8-bit RGB
+ * (libavformat, libavcodec, libswscale), for the trainer and the evaluator. */
+#ifndef SRRES_FRAME_SOURCE_H
+#define SRRES_FRAME_SOURCE_H
+
+#include <stdint.h>
+
+typedef struct frame_source frame_source;
+
+/* Opens `path` and its best video stream. Returns 0 or a negative AVERROR, with a one-line
+ * message naming the file in err. */
+int frame_source_open(frame_source **fs, const char *path, char *err, int errlen);
+void frame_source_close(frame_source *fs);
+
+int frame_source_count(const frame_source *fs); /* frames, >= 1 */
+int frame_source_width(const frame_source *fs);
+int frame_source_height(const frame_source *fs);
+
+/* Decodes frame `index` (0-based, clamped to the count) into an RGB24 buffer owned by fs,
+ * valid until the next call; stride is width * 3. Returns 0 or a negative AVERROR. */
+int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen);
+
+#endif

@@ -1,0 +1,94 @@
+/* input_list.c: folder expansion by file extension. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "input_list.h"
+
+static const char *const media_ext[] = {"mp4", "mkv", "webm", "mov", "avi", "m4v", "ts",
+                                        "y4m", "jpg", "jpeg", "png", "bmp", "webp", "ppm",
+                                        "tif", "tiff"};
+
+static int is_media(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return 0;
+    for (size_t i = 0; i < sizeof(media_ext) / sizeof(media_ext[0]); i++)
+        if (!strcasecmp(dot + 1, media_ext[i]))
+            return 1;
+    return 0;
+}
+
+static int push(input_list *list, char *path)
+{
+    char **grown = realloc(list->paths, sizeof(char *) * (list->count + 1));
+    if (!grown) {
+        free(path);
+        return -1;
+    }
+    list->paths = grown;
+    list->paths[list->count++] = path;
+    return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int input_list_add(input_list *list, const char *arg, char *err, int errlen)
+{
+    struct stat sb;
+    if (stat(arg, &sb) < 0) {
+        snprintf(err, errlen, "%s: %s", arg, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        char *p = strdup(arg);
+        if (!p || push(list, p) < 0) {
+            snprintf(err, errlen, "%s: out of memory", arg);
+            return -1;
+        }
+        return 0;
+    }
+    DIR *d = opendir(arg);
+    if (!d) {
+        snprintf(err, errlen, "%s: %s", arg, strerror(errno));
+        return -1;
+    }
+    int first = list->count, found = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || !is_media(e->d_name))
+            continue;
+        size_t n = strlen(arg) + strlen(e->d_name) + 2;
+        char *p = malloc(n);
+        if (!p || (snprintf(p, n, "%s/%s", arg, e->d_name), push(list, p) < 0)) {
+            closedir(d);
+            snprintf(err, errlen, "%s: out of memory", arg);
+            return -1;
+        }
+        found++;
+    }
+    closedir(d);
+    if (!found) {
+        snprintf(err, errlen, "%s: no video or image files in this folder", arg);
+        return -1;
+    }
+    qsort(list->paths + first, (size_t)found, sizeof(char *), compare_names);
+    return 0;
+}
+
+void input_list_free(input_list *list)
+{
+    for (int i = 0; i < list->count; i++)
+        free(list->paths[i]);
+    free(list->paths);
+    list->paths = NULL;
+    list->count = 0;
+}

@@ -1,0 +1,19 @@
+/* metrics.h: image quality as the SR literature reports it: PSNR and SSIM on the luma (Y)
+ * of BT.601 YCbCr with 16-235 range, ignoring `border` pixels on every side. */
+#ifndef SRRES_METRICS_H
+#define SRRES_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* a, b: packed 8-bit RGB, w x h, strides in bytes. */
+double metrics_psnr_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
+                      int w, int h, int border);
+
+/* SSIM (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, averaged
+ * over the window positions that fit inside the cropped image. Returns -1 when out of
+ * memory or the image is smaller than the window. */
+double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
+                      int w, int h, int border);
+
+#endif

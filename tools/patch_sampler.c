@@ -1,0 +1,444 @@
+/* patch_sampler.c: rounds of decoded frames, cut into augmented HR/LR patch pairs by a pool
+ * of loader threads while the trainer consumes the previous round. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame_source.h"
+#include "patch_sampler.h"
+#include "resample.h"
+#include "srres.h"
+
+#define MARGIN 2   /* LR pixels around a patch: covers the bicubic support (2 LR pixels) */
+#define TRIES 20   /* draws per patch before a flat one is accepted anyway */
+#define ROUNDS 2   /* one being consumed, one being filled */
+
+typedef struct media_file {
+    const char *path;
+    int count, width, height;
+} media_file;
+
+typedef struct job {
+    int file, frame;
+    uint64_t seed;
+} job;
+
+typedef struct round_buf {
+    uint64_t index;
+    job *jobs;
+    int next_job, done_jobs;
+    uint8_t *hr, *lr; /* [patches][side][side][3] */
+    uint32_t *order;  /* shuffled patch order */
+    int failed;
+    char error[320];
+} round_buf;
+
+struct sampler {
+    sampler_options o;
+    media_file *files;
+    int nfiles;
+    int hr_side, lr_side, round_patches;
+    pthread_t *threads;
+    int nthreads;
+    pthread_mutex_t lock;
+    pthread_cond_t work, done;
+    int stop;
+    round_buf rounds[ROUNDS];
+    int current;     /* the round being consumed */
+    int cursor;      /* next patch of it */
+    int started;
+};
+
+typedef struct worker {
+    sampler *s;
+    frame_source **sources; /* one per file, opened on first use (videos only) */
+    uint8_t *scaled, *region, *turned, *lr_region;
+    size_t scaled_size;
+} worker;
+
+sampler_options sampler_default_options(void)
+{
+    return (sampler_options){.scale = 4, .patch = 24, .patches_per_frame = 8,
+                             .frames_per_round = 64, .frame_stride = 1,
+                             .flat_threshold = 64, .flat_skip = 0.75, .hr_scale_min = 1,
+                             .hr_scale_max = 1, .augment = 1, .threads = 1, .seed = 1};
+}
+
+static uint64_t mix(uint64_t a, uint64_t b)
+{
+    srres_rng r;
+    srres_rng_seed(&r, a ^ (b * 0x9e3779b97f4a7c15ull));
+    return srres_rng_u64(&r);
+}
+
+/* The jobs of round r and their seeds: a function of (seed, r) only. */
+static void plan_round(sampler *s, round_buf *rb, uint64_t index)
+{
+    srres_rng rng;
+    srres_rng_seed(&rng, mix(s->o.seed, index));
+    rb->index = index;
+    rb->next_job = rb->done_jobs = 0;
+    rb->failed = 0;
+    for (int j = 0; j < s->o.frames_per_round; j++) {
+        job *jb = &rb->jobs[j];
+        jb->file = (int)srres_rng_below(&rng, (uint32_t)s->nfiles);
+        int choices = (s->files[jb->file].count + s->o.frame_stride - 1) / s->o.frame_stride;
+        jb->frame = (int)srres_rng_below(&rng, (uint32_t)choices) * s->o.frame_stride;
+        jb->seed = srres_rng_u64(&rng);
+    }
+    /* Fisher-Yates over the round's patches */
+    for (int i = 0; i < s->round_patches; i++)
+        rb->order[i] = (uint32_t)i;
+    for (int i = s->round_patches - 1; i > 0; i--) {
+        uint32_t k = srres_rng_below(&rng, (uint32_t)i + 1), t = rb->order[i];
+        rb->order[i] = rb->order[k];
+        rb->order[k] = t;
+    }
+}
+
+static double luma_variance(const uint8_t *p, ptrdiff_t stride, int side)
+{
+    double sum = 0, sq = 0;
+    for (int y = 0; y < side; y++)
+        for (int x = 0; x < side; x++) {
+            const uint8_t *q = p + stride * y + 3 * x;
+            double l = 0.299 * q[0] + 0.587 * q[1] + 0.114 * q[2];
+            sum += l;
+            sq += l * l;
+        }
+    double n = (double)side * side, mean = sum / n;
+    return sq / n - mean * mean;
+}
+
+/* dst = src (square, side n) under one of the 8 symmetries of the square. */
+static void transform(uint8_t *dst, const uint8_t *src, int n, int t)
+{
+    for (int y = 0; y < n; y++)
+        for (int x = 0; x < n; x++) {
+            int sx = t & 1 ? n - 1 - x : x, sy = t & 2 ? n - 1 - y : y;
+            if (t & 4) {
+                int tmp = sx;
+                sx = sy;
+                sy = tmp;
+            }
+            memcpy(dst + ((size_t)y * n + x) * 3, src + ((size_t)sy * n + sx) * 3, 3);
+        }
+}
+
+static int cut_patches(worker *w, const media_file *mf, const job *jb, const uint8_t *rgb,
+                       int fw, int fh, srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out,
+                       char *err, int errlen);
+
+static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, char *err,
+                   int errlen)
+{
+    sampler *s = w->s;
+    const media_file *mf = &s->files[jb->file];
+    frame_source *fs = w->sources[jb->file];
+    if (!fs && frame_source_open(&fs, mf->path, err, errlen) < 0)
+        return -1;
+    const uint8_t *rgb;
+    int ret = frame_source_read(fs, jb->frame, &rgb, err, errlen);
+    int fw = frame_source_width(fs), fh = frame_source_height(fs);
+    srres_rng rng;
+    srres_rng_seed(&rng, jb->seed);
+    double f = s->o.hr_scale_min +
+               (s->o.hr_scale_max - s->o.hr_scale_min) * srres_rng_uniform(&rng);
+    if (ret == 0 && f < 1.0) {
+        int sw = (int)(fw * f + 0.5), sh = (int)(fh * f + 0.5);
+        size_t need = (size_t)sw * sh * 3;
+        if (need > w->scaled_size) {
+            free(w->scaled);
+            w->scaled = malloc(need);
+            w->scaled_size = w->scaled ? need : 0;
+        }
+        if (!w->scaled || resample_rgb24(rgb, fw, fh, (ptrdiff_t)fw * 3, w->scaled, sw, sh,
+                                         (ptrdiff_t)sw * 3, RESAMPLE_BICUBIC)) {
+            snprintf(err, errlen, "%s: out of memory", mf->path);
+            ret = -1;
+        }
+        rgb = w->scaled;
+        fw = sw;
+        fh = sh;
+    }
+    /* Videos stay open (seeking forward is cheap); an image is closed once cut up. */
+    if (mf->count > 1)
+        w->sources[jb->file] = fs;
+    ret = ret < 0 ? -1 : cut_patches(w, mf, jb, rgb, fw, fh, &rng, hr_out, lr_out, err, errlen);
+    if (mf->count == 1)
+        frame_source_close(fs);
+    return ret;
+}
+
+/* Cuts the job's patches from an RGB frame (fw x fh). */
+static int cut_patches(worker *w, const media_file *mf, const job *jb, const uint8_t *rgb,
+                       int fw, int fh, srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out,
+                       char *err, int errlen)
+{
+    sampler *s = w->s;
+    int S = s->hr_side, m = MARGIN * s->o.scale, R = S + 2 * m, P = s->lr_side;
+    if (fw < R || fh < R) {
+        snprintf(err, errlen, "%s: frame %d is %dx%d, smaller than a %dx%d HR patch with margin",
+                 mf->path, jb->frame, fw, fh, R, R);
+        return -1;
+    }
+    for (int k = 0; k < s->o.patches_per_frame; k++) {
+        const uint8_t *region = NULL;
+        for (int t = 0; t < TRIES; t++) {
+            int x = (int)srres_rng_below(rng, (uint32_t)(fw - R + 1));
+            int y = (int)srres_rng_below(rng, (uint32_t)(fh - R + 1));
+            region = rgb + ((size_t)y * fw + x) * 3;
+            double var = luma_variance(region + ((size_t)m * fw + m) * 3, (ptrdiff_t)fw * 3, S);
+            if (var >= s->o.flat_threshold || srres_rng_uniform(rng) >= s->o.flat_skip)
+                break;
+        }
+        for (int row = 0; row < R; row++)
+            memcpy(w->region + (size_t)row * R * 3, region + (size_t)row * fw * 3,
+                   (size_t)R * 3);
+        const uint8_t *src = w->region;
+        if (s->o.augment) {
+            transform(w->turned, w->region, R, (int)srres_rng_below(rng, 8));
+            src = w->turned;
+        }
+        int L = P + 2 * MARGIN;
+        if (resample_rgb24(src, R, R, (ptrdiff_t)R * 3, w->lr_region, L, L, (ptrdiff_t)L * 3,
+                           RESAMPLE_BICUBIC)) {
+            snprintf(err, errlen, "%s: out of memory", mf->path);
+            return -1;
+        }
+        uint8_t *hr = hr_out + (size_t)k * S * S * 3, *lr = lr_out + (size_t)k * P * P * 3;
+        for (int row = 0; row < S; row++)
+            memcpy(hr + (size_t)row * S * 3, src + ((size_t)(row + m) * R + m) * 3,
+                   (size_t)S * 3);
+        for (int row = 0; row < P; row++)
+            memcpy(lr + (size_t)row * P * 3,
+                   w->lr_region + ((size_t)(row + MARGIN) * L + MARGIN) * 3, (size_t)P * 3);
+    }
+    return 0;
+}
+
+/* Claims the oldest unclaimed job of any round; returns its round or NULL on stop. */
+static round_buf *claim(sampler *s, int *j)
+{
+    for (;;) {
+        round_buf *best = NULL;
+        for (int r = 0; r < ROUNDS; r++) {
+            round_buf *rb = &s->rounds[r];
+            if (rb->next_job < s->o.frames_per_round && (!best || rb->index < best->index))
+                best = rb;
+        }
+        if (s->stop)
+            return NULL;
+        if (best) {
+            *j = best->next_job++;
+            return best;
+        }
+        pthread_cond_wait(&s->work, &s->lock);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    sampler *s = w->s;
+    size_t S = (size_t)s->hr_side, P = (size_t)s->lr_side, K = (size_t)s->o.patches_per_frame;
+    char err[320];
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        int j;
+        round_buf *rb = claim(s, &j);
+        if (!rb)
+            break;
+        job jb = rb->jobs[j];
+        uint8_t *hr = rb->hr + (size_t)j * K * S * S * 3, *lr = rb->lr + (size_t)j * K * P * P * 3;
+        pthread_mutex_unlock(&s->lock);
+        int ret = run_job(w, &jb, hr, lr, err, sizeof(err));
+        pthread_mutex_lock(&s->lock);
+        if (ret < 0 && !rb->failed) {
+            rb->failed = 1;
+            snprintf(rb->error, sizeof(rb->error), "%s", err);
+        }
+        if (++rb->done_jobs == s->o.frames_per_round)
+            pthread_cond_broadcast(&s->done);
+    }
+    pthread_mutex_unlock(&s->lock);
+    for (int i = 0; i < s->nfiles; i++)
+        frame_source_close(w->sources[i]);
+    free(w->sources);
+    free(w->scaled), free(w->region), free(w->turned), free(w->lr_region);
+    free(w);
+    return NULL;
+}
+
+int sampler_create(sampler **out, const char *const *files, int nfiles,
+                   const sampler_options *o, char *err, int errlen)
+{
+    *out = NULL;
+    if (nfiles < 1) {
+        snprintf(err, errlen, "no input videos or images");
+        return -1;
+    }
+    if (o->patches_per_frame < 1 || o->frames_per_round < 1 || o->frame_stride < 1 ||
+        o->threads < 1 || o->patch < 1 || o->hr_scale_min <= 0 ||
+        o->hr_scale_max < o->hr_scale_min || o->hr_scale_max > 1) {
+        snprintf(err, errlen, "invalid sampler options");
+        return -1;
+    }
+    sampler *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->o = *o;
+    s->nfiles = nfiles;
+    s->hr_side = o->patch * o->scale;
+    s->lr_side = o->patch;
+    s->round_patches = o->patches_per_frame * o->frames_per_round;
+    s->files = calloc((size_t)nfiles, sizeof(media_file));
+    int R = s->hr_side + 2 * MARGIN * o->scale;
+    for (int i = 0; s->files && i < nfiles; i++) {
+        frame_source *fs;
+        if (frame_source_open(&fs, files[i], err, errlen) < 0) {
+            sampler_free(s);
+            return -1;
+        }
+        media_file *mf = &s->files[i];
+        *mf = (media_file){files[i], frame_source_count(fs), frame_source_width(fs),
+                           frame_source_height(fs)};
+        frame_source_close(fs);
+        int sw = (int)(mf->width * o->hr_scale_min + 0.5);
+        int sh = (int)(mf->height * o->hr_scale_min + 0.5);
+        if (sw < R || sh < R) {
+            snprintf(err, errlen,
+                     "%s: %dx%d (%dx%d after the smallest HR scale) cannot hold a %dx%d HR patch "
+                     "with its margin; use a smaller --patch",
+                     files[i], mf->width, mf->height, sw, sh, R, R);
+            sampler_free(s);
+            return -1;
+        }
+    }
+    size_t hr_bytes = (size_t)s->round_patches * s->hr_side * s->hr_side * 3;
+    size_t lr_bytes = (size_t)s->round_patches * s->lr_side * s->lr_side * 3;
+    int ok = s->files != NULL;
+    for (int r = 0; r < ROUNDS && ok; r++) {
+        round_buf *rb = &s->rounds[r];
+        rb->jobs = calloc((size_t)o->frames_per_round, sizeof(job));
+        rb->hr = malloc(hr_bytes);
+        rb->lr = malloc(lr_bytes);
+        rb->order = malloc(sizeof(uint32_t) * s->round_patches);
+        rb->next_job = o->frames_per_round; /* nothing to do until planned */
+        ok = rb->jobs && rb->hr && rb->lr && rb->order;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->done, NULL);
+    s->threads = ok ? calloc((size_t)o->threads, sizeof(pthread_t)) : NULL;
+    for (int t = 0; s->threads && t < o->threads; t++) {
+        worker *w = calloc(1, sizeof(*w));
+        size_t Rb = (size_t)R * R * 3, L = (size_t)(s->lr_side + 2 * MARGIN);
+        if (w) {
+            w->s = s;
+            w->sources = calloc((size_t)nfiles, sizeof(frame_source *));
+            w->region = malloc(Rb);
+            w->turned = malloc(Rb);
+            w->lr_region = malloc(L * L * 3);
+        }
+        if (!w || !w->sources || !w->region || !w->turned || !w->lr_region ||
+            pthread_create(&s->threads[t], NULL, worker_main, w)) {
+            if (w) {
+                free(w->sources), free(w->region), free(w->turned), free(w->lr_region);
+                free(w);
+            }
+            break;
+        }
+        s->nthreads++;
+    }
+    if (s->nthreads < o->threads) {
+        snprintf(err, errlen, "out of memory starting %d loader threads", o->threads);
+        sampler_free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void sampler_free(sampler *s)
+{
+    if (!s)
+        return;
+    if (s->threads) {
+        pthread_mutex_lock(&s->lock);
+        s->stop = 1;
+        pthread_cond_broadcast(&s->work);
+        pthread_mutex_unlock(&s->lock);
+        for (int t = 0; t < s->nthreads; t++)
+            pthread_join(s->threads[t], NULL);
+    }
+    for (int r = 0; r < ROUNDS; r++) {
+        free(s->rounds[r].jobs), free(s->rounds[r].hr), free(s->rounds[r].lr);
+        free(s->rounds[r].order);
+    }
+    free(s->threads);
+    free(s->files);
+    free(s);
+}
+
+/* Under the lock: plan round `index` into buffer r and wake the loaders. */
+static void start_round(sampler *s, int r, uint64_t index)
+{
+    plan_round(s, &s->rounds[r], index);
+    pthread_cond_broadcast(&s->work);
+}
+
+void sampler_seek(sampler *s, uint64_t round, int offset)
+{
+    pthread_mutex_lock(&s->lock);
+    s->current = 0;
+    s->cursor = offset < 0 ? 0 : offset > s->round_patches ? s->round_patches : offset;
+    start_round(s, 0, round);
+    start_round(s, 1, round + 1);
+    s->started = 1;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void sampler_position(const sampler *s, uint64_t *round, int *offset)
+{
+    *round = s->started ? s->rounds[s->current].index : 0;
+    *offset = s->started ? s->cursor : 0;
+}
+
+int sampler_next_batch(sampler *s, int batch, float *lr, float *hr, char *err, int errlen)
+{
+    if (!s->started)
+        sampler_seek(s, 0, 0);
+    size_t S = (size_t)s->hr_side, P = (size_t)s->lr_side;
+    pthread_mutex_lock(&s->lock);
+    for (int b = 0; b < batch; b++) {
+        if (s->cursor == s->round_patches) {
+            /* Fully loaded (we waited for it), so its buffer is free for round r + 2. */
+            start_round(s, s->current, s->rounds[s->current].index + ROUNDS);
+            s->current = (s->current + 1) % ROUNDS;
+            s->cursor = 0;
+        }
+        round_buf *rb = &s->rounds[s->current];
+        while (rb->done_jobs < s->o.frames_per_round && !rb->failed)
+            pthread_cond_wait(&s->done, &s->lock);
+        if (rb->failed) {
+            snprintf(err, errlen, "%s", rb->error);
+            pthread_mutex_unlock(&s->lock);
+            return -1;
+        }
+        uint32_t idx = rb->order[s->cursor++];
+        const uint8_t *h = rb->hr + (size_t)idx * S * S * 3, *l = rb->lr + (size_t)idx * P * P * 3;
+        float *ho = hr + (size_t)b * 3 * S * S, *lo = lr + (size_t)b * 3 * P * P;
+        for (size_t i = 0; i < S * S; i++)
+            for (int c = 0; c < 3; c++)
+                ho[c * S * S + i] = h[i * 3 + c] / 255.0f;
+        for (size_t i = 0; i < P * P; i++)
+            for (int c = 0; c < 3; c++)
+                lo[c * P * P + i] = l[i * 3 + c] / 255.0f;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}

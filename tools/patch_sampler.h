@@ -1,0 +1,46 @@
+/* patch_sampler.h: training pairs from videos and images. Loader threads decode random
+ * frames and cut HR patches from them; LR = Pillow-exact bicubic downscale of the HR patch
+ * (computed on a margin around it, so it equals a crop of the downscaled frame).
+ *
+ * Patches come in rounds: round r is a fixed list of (file, frame, seed) jobs drawn from
+ * the seed and r alone, decoded in parallel into fixed slots and then shuffled; a batch is
+ * the next patches of that order. So the stream depends only on the seed, never on thread
+ * timing, and a position (round, offset) is all a checkpoint needs to resume it exactly. */
+#ifndef SRRES_PATCH_SAMPLER_H
+#define SRRES_PATCH_SAMPLER_H
+
+#include <stdint.h>
+
+typedef struct sampler_options {
+    int scale;              /* 2, 3, 4 or 8 */
+    int patch;              /* LR patch side */
+    int patches_per_frame;  /* cut from each decoded frame */
+    int frames_per_round;   /* decoded frames whose patches are shuffled together */
+    int frame_stride;       /* only frames whose index is a multiple of this */
+    double flat_threshold;  /* HR luma variance (0-255 scale) under which a patch is flat */
+    double flat_skip;       /* probability of drawing again when a patch is flat */
+    double hr_scale_min;    /* each frame is first downscaled by a random factor in */
+    double hr_scale_max;    /*   [min, max] (1 = off): hides compression, adds scales */
+    int augment;            /* random flips and 90-degree rotations */
+    int threads;            /* loader threads */
+    uint64_t seed;
+} sampler_options;
+
+sampler_options sampler_default_options(void);
+
+typedef struct sampler sampler;
+
+/* Probes every file (it must decode and be large enough for a patch). Returns 0, or -1
+ * with a one-line message naming the file. */
+int sampler_create(sampler **s, const char *const *files, int nfiles,
+                   const sampler_options *opts, char *err, int errlen);
+void sampler_free(sampler *s);
+
+/* Continue from a position (as sampler_position reported it); before the first batch. */
+void sampler_seek(sampler *s, uint64_t round, int offset);
+void sampler_position(const sampler *s, uint64_t *round, int *offset);
+
+/* lr: [batch][3][P][P], hr: [batch][3][P s][P s], floats in [0, 1], planar per patch. */
+int sampler_next_batch(sampler *s, int batch, float *lr, float *hr, char *err, int errlen);
+
+#endif

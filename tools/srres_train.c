@@ -1,0 +1,622 @@
+/* srres-train: trains an SRResNet on videos and images (MSE or L1 loss, Adam) and writes a
+ * model file srres-video and the srresnet filter load. The loop, as in llm.c: sample a
+ * batch, forward, zero_grad, backward, update; validation, logging and checkpoints around it. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evaluate.h"
+#include "input_list.h"
+#include "patch_sampler.h"
+#include "srres.h"
+
+typedef enum schedule { SCHEDULE_COSINE, SCHEDULE_STEP, SCHEDULE_CONSTANT } schedule;
+
+typedef struct options {
+    const char *output, *checkpoint, *resume, *init, *log;
+    int scale, blocks, channels, prelu_per_channel;
+    srres_image_skip image_skip;
+    long steps;
+    int batch, patch, threads, loader_threads;
+    double lr, lr_min, gamma, clip;
+    long warmup, step_size;
+    schedule sched;
+    srres_loss loss;
+    uint64_t seed;
+    long val_every, checkpoint_every, log_every;
+    int val_crop;
+    srres_dtype dtype;
+    int verbose, quiet;
+    sampler_options sampler;
+} options;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("srres-train: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: srres-train [options] INPUT...\n"
+        "Trains an SRResNet on videos, images and folders of them; writes a model file.\n"
+        "\n"
+        "model:\n"
+        "  -o, --output FILE          model to write (default srres.safetensors)\n"
+        "      --scale N              2, 3, 4 or 8 (default 4)\n"
+        "      --blocks N             residual blocks (default 16)\n"
+        "      --channels N           feature channels (default 64)\n"
+        "      --image-skip MODE      none or nearest (default none)\n"
+        "      --prelu MODE           channel or shared slopes (default channel)\n"
+        "      --init FILE            start from a model's matching tensors (e.g. x2 -> x4)\n"
+        "      --dtype TYPE           f32, f16 or bf16 for the output (default f32)\n"
+        "training:\n"
+        "      --steps N              optimiser steps (default 10000)\n"
+        "      --batch N              patches per step (default 16)\n"
+        "      --patch N              LR patch side (default 24)\n"
+        "      --lr X                 peak learning rate (default 5e-4)\n"
+        "      --lr-schedule S        cosine, step or constant (default cosine)\n"
+        "      --lr-min X             cosine floor (default 1e-6)\n"
+        "      --warmup N             linear warm-up steps (default 200)\n"
+        "      --lr-step N            step schedule: decay every N steps (default 2000)\n"
+        "      --lr-gamma X           step schedule: factor (default 0.5)\n"
+        "      --clip X               clip the gradient norm to X (default 0 = off)\n"
+        "      --loss L               mse or l1 (default mse)\n"
+        "      --seed N               seed of initialisation and sampling (default 1)\n"
+        "      --threads N            compute threads (default: all CPUs)\n"
+        "data:\n"
+        "      --loader-threads N     decoding threads (default 1)\n"
+        "      --patches-per-frame N  patches cut from each decoded frame (default 8)\n"
+        "      --frames-per-round N   frames whose patches are shuffled together (default 64)\n"
+        "      --frame-stride N       use every Nth frame of a video (default 1)\n"
+        "      --hr-scale MIN[:MAX]   downscale frames by a random factor first (default 1)\n"
+        "      --flat-threshold X     luma variance of a flat patch (default 64)\n"
+        "      --flat-skip P          probability of redrawing a flat patch (default 0.75)\n"
+        "      --no-augment           no flips or rotations\n"
+        "validation and output:\n"
+        "      --val FILE|DIR         held-out images (repeatable)\n"
+        "      --val-every N          validate every N steps (default 500)\n"
+        "      --val-crop N           centre crop of validation images, HR side (default 384)\n"
+        "      --checkpoint FILE      checkpoint path (default OUTPUT.ckpt)\n"
+        "      --checkpoint-every N   (default 500)\n"
+        "      --resume FILE          continue a checkpoint exactly\n"
+        "      --log FILE             CSV: step,loss,lr,val_psnr,val_ssim,patches_per_s,seconds\n"
+        "      --log-every N          log lines when not on a terminal (default 100)\n"
+        "  -v, --verbose / -q, --quiet\n"
+        "  -h, --help\n");
+}
+
+enum {
+    OPT_SCALE = 256, OPT_BLOCKS, OPT_CHANNELS, OPT_SKIP, OPT_PRELU, OPT_INIT, OPT_DTYPE,
+    OPT_STEPS, OPT_BATCH, OPT_PATCH, OPT_LR, OPT_SCHED, OPT_LR_MIN, OPT_WARMUP, OPT_LR_STEP,
+    OPT_LR_GAMMA, OPT_CLIP, OPT_LOSS, OPT_SEED, OPT_THREADS, OPT_LOADERS, OPT_PPF, OPT_FPR,
+    OPT_STRIDE, OPT_HR_SCALE, OPT_FLAT_T, OPT_FLAT_P, OPT_NO_AUG, OPT_VAL, OPT_VAL_EVERY,
+    OPT_VAL_CROP, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_LOG, OPT_LOG_EVERY,
+};
+
+static const struct option long_options[] = {
+    {"output", required_argument, 0, 'o'}, {"scale", required_argument, 0, OPT_SCALE},
+    {"blocks", required_argument, 0, OPT_BLOCKS}, {"channels", required_argument, 0, OPT_CHANNELS},
+    {"image-skip", required_argument, 0, OPT_SKIP}, {"prelu", required_argument, 0, OPT_PRELU},
+    {"init", required_argument, 0, OPT_INIT}, {"dtype", required_argument, 0, OPT_DTYPE},
+    {"steps", required_argument, 0, OPT_STEPS}, {"batch", required_argument, 0, OPT_BATCH},
+    {"patch", required_argument, 0, OPT_PATCH}, {"lr", required_argument, 0, OPT_LR},
+    {"lr-schedule", required_argument, 0, OPT_SCHED}, {"lr-min", required_argument, 0, OPT_LR_MIN},
+    {"warmup", required_argument, 0, OPT_WARMUP}, {"lr-step", required_argument, 0, OPT_LR_STEP},
+    {"lr-gamma", required_argument, 0, OPT_LR_GAMMA}, {"clip", required_argument, 0, OPT_CLIP},
+    {"loss", required_argument, 0, OPT_LOSS}, {"seed", required_argument, 0, OPT_SEED},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {"loader-threads", required_argument, 0, OPT_LOADERS},
+    {"patches-per-frame", required_argument, 0, OPT_PPF},
+    {"frames-per-round", required_argument, 0, OPT_FPR},
+    {"frame-stride", required_argument, 0, OPT_STRIDE},
+    {"hr-scale", required_argument, 0, OPT_HR_SCALE},
+    {"flat-threshold", required_argument, 0, OPT_FLAT_T},
+    {"flat-skip", required_argument, 0, OPT_FLAT_P}, {"no-augment", no_argument, 0, OPT_NO_AUG},
+    {"val", required_argument, 0, OPT_VAL}, {"val-every", required_argument, 0, OPT_VAL_EVERY},
+    {"val-crop", required_argument, 0, OPT_VAL_CROP},
+    {"checkpoint", required_argument, 0, OPT_CKPT},
+    {"checkpoint-every", required_argument, 0, OPT_CKPT_EVERY},
+    {"resume", required_argument, 0, OPT_RESUME}, {"log", required_argument, 0, OPT_LOG},
+    {"log-every", required_argument, 0, OPT_LOG_EVERY}, {"verbose", no_argument, 0, 'v'},
+    {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+};
+
+static long parse_long(const char *opt, const char *s, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        die("--%s: '%s' is not an integer in %ld..%ld", opt, s, lo, hi);
+    return v;
+}
+
+static double parse_double(const char *opt, const char *s, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        die("--%s: '%s' is not a number in %g..%g", opt, s, lo, hi);
+    return v;
+}
+
+static int parse_choice(const char *opt, const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    die("--%s: '%s' is not one of the choices (see --help)", opt, s);
+    return -1;
+}
+
+static const char *const skip_names[] = {"none", "nearest"};
+static const char *const sched_names[] = {"cosine", "step", "constant"};
+static const char *const loss_names[] = {"mse", "l1"};
+static const char *const dtype_names[] = {"f32", "f16", "bf16"};
+
+/* ---- Checkpointed state --------------------------------------------------------------- */
+
+/* The options that define a run are stored in checkpoints so --resume continues it exactly;
+ * these are the "train.*" metadata keys. */
+static void set_meta(srres_model *m, const char *key, const char *fmt, ...)
+{
+    char value[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    srres_error err;
+    if (srres_model_set_metadata(m, key, value, &err) != SRRES_OK)
+        die("%s", err.message);
+}
+
+static const char *get_meta(const srres_model *m, const char *key, const char *path)
+{
+    const char *v = srres_model_get_metadata(m, key);
+    if (!v)
+        die("%s: not a srres-train checkpoint (no '%s')", path, key);
+    return v;
+}
+
+static const char *const run_keys[] = {
+    "train.steps", "train.batch", "train.patch", "train.lr", "train.lr_min", "train.warmup",
+    "train.schedule", "train.lr_step", "train.lr_gamma", "train.clip", "train.loss",
+    "train.seed", "train.patches_per_frame", "train.frames_per_round", "train.frame_stride",
+    "train.hr_scale_min", "train.hr_scale_max", "train.flat_threshold", "train.flat_skip",
+    "train.augment", "train.round", "train.offset", "train.seconds",
+};
+
+static void store_run(srres_model *m, const options *o, uint64_t round, int offset,
+                      double seconds)
+{
+    set_meta(m, "train.steps", "%ld", o->steps);
+    set_meta(m, "train.batch", "%d", o->batch);
+    set_meta(m, "train.patch", "%d", o->patch);
+    set_meta(m, "train.lr", "%.17g", o->lr);
+    set_meta(m, "train.lr_min", "%.17g", o->lr_min);
+    set_meta(m, "train.warmup", "%ld", o->warmup);
+    set_meta(m, "train.schedule", "%s", sched_names[o->sched]);
+    set_meta(m, "train.lr_step", "%ld", o->step_size);
+    set_meta(m, "train.lr_gamma", "%.17g", o->gamma);
+    set_meta(m, "train.clip", "%.17g", o->clip);
+    set_meta(m, "train.loss", "%s", loss_names[o->loss]);
+    set_meta(m, "train.seed", "%" PRIu64, o->seed);
+    set_meta(m, "train.patches_per_frame", "%d", o->sampler.patches_per_frame);
+    set_meta(m, "train.frames_per_round", "%d", o->sampler.frames_per_round);
+    set_meta(m, "train.frame_stride", "%d", o->sampler.frame_stride);
+    set_meta(m, "train.hr_scale_min", "%.17g", o->sampler.hr_scale_min);
+    set_meta(m, "train.hr_scale_max", "%.17g", o->sampler.hr_scale_max);
+    set_meta(m, "train.flat_threshold", "%.17g", o->sampler.flat_threshold);
+    set_meta(m, "train.flat_skip", "%.17g", o->sampler.flat_skip);
+    set_meta(m, "train.augment", "%d", o->sampler.augment);
+    set_meta(m, "train.round", "%" PRIu64, round);
+    set_meta(m, "train.offset", "%d", offset);
+    set_meta(m, "train.seconds", "%.1f", seconds);
+}
+
+static void restore_run(const srres_model *m, options *o, const char *path, long steps_override,
+                        uint64_t *round, int *offset, double *seconds)
+{
+    o->steps = steps_override > 0 ? steps_override
+                                   : parse_long("steps", get_meta(m, "train.steps", path), 1, LONG_MAX);
+    o->batch = (int)parse_long("batch", get_meta(m, "train.batch", path), 1, 4096);
+    o->patch = (int)parse_long("patch", get_meta(m, "train.patch", path), 1, 4096);
+    o->lr = parse_double("lr", get_meta(m, "train.lr", path), 0, 1);
+    o->lr_min = parse_double("lr-min", get_meta(m, "train.lr_min", path), 0, 1);
+    o->warmup = parse_long("warmup", get_meta(m, "train.warmup", path), 0, LONG_MAX);
+    o->sched = parse_choice("lr-schedule", get_meta(m, "train.schedule", path), sched_names, 3);
+    o->step_size = parse_long("lr-step", get_meta(m, "train.lr_step", path), 1, LONG_MAX);
+    o->gamma = parse_double("lr-gamma", get_meta(m, "train.lr_gamma", path), 0, 1);
+    o->clip = parse_double("clip", get_meta(m, "train.clip", path), 0, 1e30);
+    o->loss = parse_choice("loss", get_meta(m, "train.loss", path), loss_names, 2);
+    o->seed = strtoull(get_meta(m, "train.seed", path), NULL, 10);
+    sampler_options *s = &o->sampler;
+    s->patches_per_frame = (int)parse_long("patches-per-frame",
+                                           get_meta(m, "train.patches_per_frame", path), 1, 4096);
+    s->frames_per_round = (int)parse_long("frames-per-round",
+                                          get_meta(m, "train.frames_per_round", path), 1, 1 << 20);
+    s->frame_stride = (int)parse_long("frame-stride", get_meta(m, "train.frame_stride", path), 1,
+                                      1 << 20);
+    s->hr_scale_min = parse_double("hr-scale", get_meta(m, "train.hr_scale_min", path), 0, 1);
+    s->hr_scale_max = parse_double("hr-scale", get_meta(m, "train.hr_scale_max", path), 0, 1);
+    s->flat_threshold = parse_double("flat-threshold", get_meta(m, "train.flat_threshold", path),
+                                     0, 1e9);
+    s->flat_skip = parse_double("flat-skip", get_meta(m, "train.flat_skip", path), 0, 1);
+    s->augment = (int)parse_long("augment", get_meta(m, "train.augment", path), 0, 1);
+    *round = strtoull(get_meta(m, "train.round", path), NULL, 10);
+    *offset = (int)parse_long("offset", get_meta(m, "train.offset", path), 0, INT32_MAX);
+    *seconds = parse_double("seconds", get_meta(m, "train.seconds", path), 0, 1e12);
+}
+
+/* ---- Schedule and progress ------------------------------------------------------------- */
+
+static double learning_rate(const options *o, long step)
+{
+    if (o->warmup > 0 && step < o->warmup)
+        return o->lr * (step + 1) / o->warmup;
+    switch (o->sched) {
+    case SCHEDULE_COSINE: {
+        double span = (double)(o->steps - o->warmup), t = span > 0 ? (step - o->warmup) / span : 1;
+        return o->lr_min + 0.5 * (o->lr - o->lr_min) * (1 + cos(M_PI * (t > 1 ? 1 : t)));
+    }
+    case SCHEDULE_STEP:
+        return o->lr * pow(o->gamma, (double)(step / o->step_size));
+    case SCHEDULE_CONSTANT:
+        break;
+    }
+    return o->lr;
+}
+
+static void format_duration(char *buf, size_t n, double s)
+{
+    long t = s > 0 && s < 1e9 ? (long)(s + 0.5) : 0;
+    snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
+static void save_checkpoint(srres_model *m, const srres_adam *adam, const options *o,
+                            const sampler *smp, const char *path, double seconds)
+{
+    uint64_t round;
+    int offset;
+    sampler_position(smp, &round, &offset);
+    store_run(m, o, round, offset, seconds);
+    srres_error err;
+    if (srres_checkpoint_save(m, adam, path, &err) != SRRES_OK)
+        die("%s", err.message);
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.output = "srres.safetensors", .scale = 4, .blocks = 16, .channels = 64,
+                 .prelu_per_channel = 1, .steps = 10000, .batch = 16, .patch = 24,
+                 .lr = 5e-4, .lr_min = 1e-6, .warmup = 200, .step_size = 2000, .gamma = 0.5,
+                 .sched = SCHEDULE_COSINE, .loss = SRRES_LOSS_MSE, .seed = 1, .val_every = 500,
+                 .checkpoint_every = 500, .log_every = 100, .val_crop = 384,
+                 .loader_threads = 1, .sampler = sampler_default_options()};
+    input_list inputs = {0}, vals = {0};
+    long steps_given = 0;
+    char err[512];
+    int c;
+    while ((c = getopt_long(argc, argv, "o:vqh", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.output = optarg; break;
+        case OPT_SCALE:
+            o.scale = (int)parse_long("scale", optarg, 2, 8);
+            if (o.scale != 2 && o.scale != 3 && o.scale != 4 && o.scale != 8)
+                die("--scale: %d is not one of 2, 3, 4, 8", o.scale);
+            break;
+        case OPT_BLOCKS: o.blocks = (int)parse_long("blocks", optarg, 0, 1024); break;
+        case OPT_CHANNELS: o.channels = (int)parse_long("channels", optarg, 1, 4096); break;
+        case OPT_SKIP: o.image_skip = parse_choice("image-skip", optarg, skip_names, 2); break;
+        case OPT_PRELU:
+            o.prelu_per_channel = !parse_choice("prelu", optarg,
+                                                (const char *const[]){"channel", "shared"}, 2);
+            break;
+        case OPT_INIT: o.init = optarg; break;
+        case OPT_DTYPE: o.dtype = parse_choice("dtype", optarg, dtype_names, 3); break;
+        case OPT_STEPS: o.steps = steps_given = parse_long("steps", optarg, 1, 1L << 40); break;
+        case OPT_BATCH: o.batch = (int)parse_long("batch", optarg, 1, 4096); break;
+        case OPT_PATCH: o.patch = (int)parse_long("patch", optarg, 4, 1024); break;
+        case OPT_LR: o.lr = parse_double("lr", optarg, 0, 1); break;
+        case OPT_SCHED: o.sched = parse_choice("lr-schedule", optarg, sched_names, 3); break;
+        case OPT_LR_MIN: o.lr_min = parse_double("lr-min", optarg, 0, 1); break;
+        case OPT_WARMUP: o.warmup = parse_long("warmup", optarg, 0, 1L << 40); break;
+        case OPT_LR_STEP: o.step_size = parse_long("lr-step", optarg, 1, 1L << 40); break;
+        case OPT_LR_GAMMA: o.gamma = parse_double("lr-gamma", optarg, 0, 1); break;
+        case OPT_CLIP: o.clip = parse_double("clip", optarg, 0, 1e30); break;
+        case OPT_LOSS: o.loss = parse_choice("loss", optarg, loss_names, 2); break;
+        case OPT_SEED: o.seed = (uint64_t)parse_long("seed", optarg, 0, LONG_MAX); break;
+        case OPT_THREADS: o.threads = (int)parse_long("threads", optarg, 0, 1024); break;
+        case OPT_LOADERS: o.loader_threads = (int)parse_long("loader-threads", optarg, 1, 64); break;
+        case OPT_PPF:
+            o.sampler.patches_per_frame = (int)parse_long("patches-per-frame", optarg, 1, 4096);
+            break;
+        case OPT_FPR:
+            o.sampler.frames_per_round = (int)parse_long("frames-per-round", optarg, 1, 1 << 20);
+            break;
+        case OPT_STRIDE:
+            o.sampler.frame_stride = (int)parse_long("frame-stride", optarg, 1, 1 << 20);
+            break;
+        case OPT_HR_SCALE: {
+            char *colon = strchr(optarg, ':');
+            if (colon)
+                *colon = 0;
+            o.sampler.hr_scale_min = parse_double("hr-scale", optarg, 0.05, 1);
+            o.sampler.hr_scale_max = colon ? parse_double("hr-scale", colon + 1, 0.05, 1)
+                                           : o.sampler.hr_scale_min;
+            if (o.sampler.hr_scale_max < o.sampler.hr_scale_min)
+                die("--hr-scale: MIN is larger than MAX");
+            break;
+        }
+        case OPT_FLAT_T: o.sampler.flat_threshold = parse_double("flat-threshold", optarg, 0, 1e9); break;
+        case OPT_FLAT_P: o.sampler.flat_skip = parse_double("flat-skip", optarg, 0, 1); break;
+        case OPT_NO_AUG: o.sampler.augment = 0; break;
+        case OPT_VAL:
+            if (input_list_add(&vals, optarg, err, sizeof(err)) < 0)
+                die("%s", err);
+            break;
+        case OPT_VAL_EVERY: o.val_every = parse_long("val-every", optarg, 1, 1L << 40); break;
+        case OPT_VAL_CROP: o.val_crop = (int)parse_long("val-crop", optarg, 0, 1 << 20); break;
+        case OPT_CKPT: o.checkpoint = optarg; break;
+        case OPT_CKPT_EVERY: o.checkpoint_every = parse_long("checkpoint-every", optarg, 1, 1L << 40); break;
+        case OPT_RESUME: o.resume = optarg; break;
+        case OPT_LOG: o.log = optarg; break;
+        case OPT_LOG_EVERY: o.log_every = parse_long("log-every", optarg, 1, 1L << 40); break;
+        case 'v': o.verbose = 1; break;
+        case 'q': o.quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        if (input_list_add(&inputs, argv[i], err, sizeof(err)) < 0)
+            die("%s", err);
+    if (!inputs.count)
+        die("no inputs: give videos, images or folders of them (see --help)");
+    if (o.resume && o.init)
+        die("--resume and --init exclude each other");
+
+    char default_ckpt[4096];
+    if (!o.checkpoint) {
+        snprintf(default_ckpt, sizeof(default_ckpt), "%s.ckpt", o.output);
+        o.checkpoint = default_ckpt;
+    }
+
+    srres_error e;
+    srres_model *model = NULL;
+    srres_adam adam = {0};
+    uint64_t round = 0;
+    int offset = 0;
+    double seconds_before = 0;
+    long step = 0;
+    if (o.resume) {
+        if (srres_checkpoint_load(o.resume, &model, &adam, &e) != SRRES_OK)
+            die("%s", e.message);
+        restore_run(model, &o, o.resume, steps_given, &round, &offset, &seconds_before);
+        const srres_config *cfg = srres_model_config(model);
+        o.scale = cfg->scale;
+        o.blocks = cfg->blocks;
+        o.channels = cfg->channels;
+        o.image_skip = cfg->image_skip;
+        step = (long)adam.step;
+    } else {
+        srres_config cfg = {o.scale, o.blocks, o.channels, o.image_skip, o.prelu_per_channel};
+        if (srres_model_create(&cfg, &model, &e) != SRRES_OK)
+            die("%s", e.message);
+        srres_model_init_random(model, o.seed);
+        if (o.init) {
+            srres_model *from;
+            if (srres_model_load(o.init, &from, &e) != SRRES_OK)
+                die("%s", e.message);
+            int n = srres_model_copy_matching(model, from);
+            srres_model_free(from);
+            if (!n)
+                die("%s: no tensor matches this model's names and shapes", o.init);
+            if (!o.quiet)
+                fprintf(stderr, "srres-train: %d tensors initialised from %s\n", n, o.init);
+        }
+        if (srres_adam_init(&adam, srres_model_num_params(model), &e) != SRRES_OK)
+            die("%s", e.message);
+    }
+    o.sampler.scale = o.scale;
+    o.sampler.patch = o.patch;
+    o.sampler.seed = o.seed;
+    o.sampler.threads = o.loader_threads;
+
+    sampler *smp;
+    if (sampler_create(&smp, (const char *const *)inputs.paths, inputs.count, &o.sampler, err,
+                       sizeof(err)) < 0)
+        die("%s", err);
+    if (o.resume)
+        sampler_seek(smp, round, offset);
+    srres_trainer *tr;
+    if (srres_trainer_create(model, o.batch, o.patch, o.threads, &tr, &e) != SRRES_OK)
+        die("%s", e.message);
+
+    eval_set val = {0};
+    srres_ctx *val_ctx = NULL;
+    eval_score bicubic = {0, 0}, last_val = {NAN, NAN};
+    if (vals.count) {
+        if (eval_set_load(&val, (const char *const *)vals.paths, vals.count, o.scale, o.val_crop,
+                          err, sizeof(err)) < 0 ||
+            eval_resampler(&val, RESAMPLE_BICUBIC, NULL, &bicubic, err, sizeof(err)) < 0)
+            die("%s", err);
+        srres_params p = srres_default_params();
+        p.threads = o.threads;
+        p.kernel = SRRES_KERNEL_BASELINE; /* shares the trainer's layers: no conversion */
+        if (srres_ctx_create(model, &p, &val_ctx, &e) != SRRES_OK)
+            die("%s", e.message);
+    }
+    FILE *log = NULL;
+    if (o.log) {
+        int fresh = !o.resume || access(o.log, F_OK) != 0;
+        log = fopen(o.log, o.resume ? "a" : "w");
+        if (!log)
+            die("%s: %s", o.log, strerror(errno));
+        if (fresh)
+            fprintf(log, "step,loss,lr,val_psnr,val_ssim,patches_per_s,seconds\n");
+    }
+    if (!o.quiet)
+        fprintf(stderr,
+                "srres-train: x%d, %d blocks x %d channels, image skip %s, %zu parameters; "
+                "%d inputs; %s step %ld of %ld\n",
+                o.scale, o.blocks, o.channels, skip_names[o.image_skip],
+                srres_model_num_params(model), inputs.count, o.resume ? "resuming at" : "from",
+                step, o.steps);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    size_t hr_side = (size_t)o.patch * o.scale;
+    float *lr = malloc(sizeof(float) * o.batch * 3 * o.patch * o.patch);
+    float *hr = malloc(sizeof(float) * o.batch * 3 * hr_side * hr_side);
+    if (!lr || !hr)
+        die("out of memory");
+    float *params = srres_model_params(model);
+    size_t np = srres_model_num_params(model);
+    int tty = isatty(STDERR_FILENO);
+    double start = now(), window_start = start, ema = NAN;
+    long window_steps = 0;
+    double rate = 0;
+    while (step < o.steps && !stop_signal) {
+        if (sampler_next_batch(smp, o.batch, lr, hr, err, sizeof(err)) < 0)
+            die("%s", err);
+        float loss = srres_trainer_forward(tr, lr, hr, o.loss);
+        if (!isfinite(loss))
+            die("the loss became %g at step %ld; lower --lr or set --clip", loss, step);
+        srres_trainer_zero_grad(tr);
+        srres_trainer_backward(tr);
+        float *g = srres_trainer_grads(tr);
+        if (o.clip > 0) {
+            double norm = 0;
+            for (size_t i = 0; i < np; i++)
+                norm += (double)g[i] * g[i];
+            norm = sqrt(norm);
+            if (norm > o.clip)
+                for (size_t i = 0; i < np; i++)
+                    g[i] = (float)(g[i] * (o.clip / norm));
+        }
+        double lr_now = learning_rate(&o, step);
+        srres_adam_update(&adam, params, g, (float)lr_now);
+        step++;
+        window_steps++;
+        ema = isnan(ema) ? loss : 0.98 * ema + 0.02 * loss;
+        double t = now();
+        if (t - window_start > 5 || !rate) {
+            rate = window_steps * o.batch / (t - window_start);
+            window_start = t;
+            window_steps = 0;
+        }
+        int validate = val.count && (step % o.val_every == 0 || step == o.steps);
+        if (validate) {
+            if (eval_model(&val, val_ctx, NULL, &last_val, err, sizeof(err)) < 0)
+                die("%s", err);
+            if (!o.quiet)
+                fprintf(stderr, "%sstep %ld: validation PSNR-Y %.3f dB (%+.3f over bicubic), "
+                                "SSIM-Y %.4f (%+.4f)\n",
+                        tty ? "\r\033[K" : "", step, last_val.psnr, last_val.psnr - bicubic.psnr,
+                        last_val.ssim, last_val.ssim - bicubic.ssim);
+        }
+        double elapsed = seconds_before + (t - start);
+        if (log && (validate || step % o.log_every == 0 || step == o.steps))
+            fprintf(log, "%ld,%.6g,%.6g,%.4f,%.5f,%.2f,%.1f\n", step, loss, lr_now,
+                    validate ? last_val.psnr : NAN, validate ? last_val.ssim : NAN, rate,
+                    elapsed);
+        if (!o.quiet) {
+            char eta[32];
+            format_duration(eta, sizeof(eta), (o.steps - step) * o.batch / (rate > 0 ? rate : 1));
+            if (tty)
+                fprintf(stderr, "\r\033[Kstep %ld/%ld  loss %.5f  lr %.2e  %.1f patches/s  ETA %s"
+                                "  val %.2f dB",
+                        step, o.steps, ema, lr_now, rate, eta, last_val.psnr);
+            else if (step % o.log_every == 0)
+                fprintf(stderr, "step %ld/%ld loss %.5f lr %.2e %.1f patches/s ETA %s\n", step,
+                        o.steps, ema, lr_now, rate, eta);
+        }
+        if (step % o.checkpoint_every == 0 && step < o.steps) {
+            save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
+            if (log)
+                fflush(log);
+        }
+    }
+    double elapsed = seconds_before + (now() - start);
+    if (tty && !o.quiet)
+        fputc('\n', stderr);
+    int status = 0;
+    if (stop_signal) {
+        save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
+        fprintf(stderr, "srres-train: stopped by signal at step %ld; checkpoint %s (continue "
+                        "with --resume %s)\n",
+                step, o.checkpoint, o.checkpoint);
+        status = 128 + stop_signal;
+    } else {
+        for (size_t i = 0; i < sizeof(run_keys) / sizeof(run_keys[0]); i++)
+            srres_model_set_metadata(model, run_keys[i], NULL, NULL);
+        char desc[256];
+        snprintf(desc, sizeof(desc),
+                 "srres-train: %ld steps, batch %d, LR patch %d, %s loss, lr %g (%s), seed %" PRIu64
+                 ", %.0f s",
+                 o.steps, o.batch, o.patch, loss_names[o.loss], o.lr, sched_names[o.sched],
+                 o.seed, elapsed);
+        set_meta(model, "training", "%s", desc);
+        char trained_on[2048] = "";
+        for (int i = 0; i < inputs.count; i++) {
+            size_t used = strlen(trained_on);
+            const char *base = strrchr(inputs.paths[i], '/');
+            snprintf(trained_on + used, sizeof(trained_on) - used, "%s%s", i ? ", " : "",
+                     base ? base + 1 : inputs.paths[i]);
+        }
+        set_meta(model, "trained_on", "%s", trained_on);
+        if (srres_model_save(model, o.output, o.dtype, &e) != SRRES_OK)
+            die("%s", e.message);
+        if (!o.quiet)
+            fprintf(stderr, "srres-train: wrote %s after %ld steps in %.0f s%s\n", o.output,
+                    step, elapsed,
+                    val.count ? "" : " (no --val: not validated)");
+    }
+    if (log)
+        fclose(log);
+    free(lr);
+    free(hr);
+    eval_set_free(&val);
+    srres_ctx_free(val_ctx);
+    srres_trainer_free(tr);
+    sampler_free(smp);
+    srres_adam_release(&adam);
+    srres_model_free(model);
+    input_list_free(&inputs);
+    input_list_free(&vals);
+    return status;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
+# records. Usage: tools/train_models.sh MODEL...   (MODEL: x2 x4 x2-fast x4-fast)
+# Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint.
+# Environment: SHARED (default ../shared), OUT (default build/train), THREADS (default 2).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=${SHARED:-$root/../shared}
+out=${OUT:-$root/build/train}
+threads=${THREADS:-2}
+train=$root/build/srres-train
+mkdir -p "$out"
+
+# Validation split: every sixth photo from the fourth, in C-locale name order. None of
+# them is among the photos the training clips pan over (media/video/make.sh takes every
+# sixth from the first), so nothing of a validation photo is ever trained on.
+shopt -s nullglob
+val=() train_photos=()
+n=0
+for p in $(LC_ALL=C ls "$shared"/media/photos/*.jpg); do
+    n=$((n + 1))
+    if [ $((n % 6)) -eq 4 ]; then val+=(--val "$p"); else train_photos+=("$p"); fi
+done
+# KDE's LGPL photographs (plasma-workspace-wallpapers), full resolution.
+walls=()
+for w in BytheWater ColdRipple ColorfulCups DarkestHour EveningGlow FallenLeaf Grey Kite \
+    OneStandsOut Path summer_1am; do
+    walls+=("/usr/share/wallpapers/$w/contents/images/2560x1600.jpg")
+done
+inputs=("$shared"/media/video/*.mp4 "${train_photos[@]}" "${walls[@]}")
+
+run() { # name, then srres-train options
+    local name=$1
+    shift
+    local resume=()
+    [ -f "$out/$name.ckpt" ] && resume=(--resume "$out/$name.ckpt")
+    # OpenBLAS must pick its kernel by CPU: some environments pin an older one.
+    env -u OPENBLAS_CORETYPE nice -n 10 "$train" "${inputs[@]}" "${val[@]}" \
+        --threads "$threads" --loss l1 --hr-scale 0.5:1 --val-every 500 --checkpoint-every 500 \
+        --checkpoint "$out/$name.ckpt" --log "$out/$name.csv" -o "$out/$name.safetensors" \
+        "${resume[@]}" "$@"
+}
+
+for model in "$@"; do
+    case "$model" in
+    x2) run x2 --scale 2 --blocks 16 --channels 64 --image-skip nearest --steps 12000 \
+            --batch 16 --patch 24 --lr 5e-4 --seed 2 ;;
+    x4) run x4 --scale 4 --blocks 16 --channels 64 --image-skip nearest --steps 12000 \
+            --batch 16 --patch 24 --lr 5e-4 --seed 4 --init "$out/x2.safetensors" ;;
+    x2-fast) run x2-fast --scale 2 --blocks 6 --channels 32 --image-skip nearest \
+            --steps 12000 --batch 16 --patch 32 --lr 1e-3 --seed 12 ;;
+    x4-fast) run x4-fast --scale 4 --blocks 6 --channels 32 --image-skip nearest \
+            --steps 12000 --batch 16 --patch 32 --lr 1e-3 --seed 14 --init "$out/x2-fast.safetensors" ;;
+    *) echo "train_models.sh: unknown model '$model' (x2 x4 x2-fast x4-fast)" >&2; exit 2 ;;
+    esac
+done
