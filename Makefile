@@ -58,7 +58,12 @@ $(B)/tests/%: tests/%.c tests/*.h $(TOOL_COMMON_OBJ) $(LIB)
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
-check: all unit
+# Fragments add their own targets and append to CHECK_TARGETS.
+CHECK_TARGETS =
+-include filter/filter.mk
+-include tests/fuzz/fuzz.mk
+
+check: all unit $(CHECK_TARGETS)
 	$(MAKE) B=build/san OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all" unit
 
