@@ -10,7 +10,7 @@ CFLAGS = $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-par
 LDFLAGS = -pthread $(SAN)
 CORE_CFLAGS = $(CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS)
 CORE_LIBS = $(BLAS_LIBS) $(JSON_LIBS) -lm
-TOOL_CFLAGS = $(CFLAGS) $(AV_CFLAGS) -Icore
+TOOL_CFLAGS = $(CFLAGS) $(AV_CFLAGS) -Icore -DSRRES_DATADIR='"$(PREFIX)/share/srres"'
 TOOL_LIBS = $(AV_LIBS) $(CORE_LIBS)
 
 CORE_SRC = $(wildcard core/*.c)
@@ -18,10 +18,10 @@ CORE_OBJ = $(CORE_SRC:core/%.c=$(B)/core/%.o)
 LIB = $(B)/libsrres.a
 SOLIB = $(B)/libsrres.so
 
-TOOL_MAINS = tools/srres_train.c
+TOOL_MAINS = tools/srres_train.c tools/srres_video.c
 TOOL_COMMON_SRC = $(filter-out $(TOOL_MAINS),$(wildcard tools/*.c))
 TOOL_COMMON_OBJ = $(TOOL_COMMON_SRC:tools/%.c=$(B)/tools/%.o)
-TOOLS = $(B)/srres-train
+TOOLS = $(B)/srres-train $(B)/srres-video
 
 TEST_SRC = $(wildcard tests/test_*.c)
 TESTS = $(TEST_SRC:tests/%.c=$(B)/tests/%)

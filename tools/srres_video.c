@@ -1,0 +1,1035 @@
+/* srres-video: upscales the video of a file with an SRResNet model and writes a new file,
+ * copying every other stream untouched.
+ *
+ * Threads and queues:
+ *   reader  demux, decode, --vf-pre and conversion to RGB  --q_in-->  sr
+ *   sr      srres_upscale (the library's threads use every core)  --q_out-->  writer
+ *   reader  packets of copied streams  --q_out-->  writer
+ *   writer  conversion back, --vf-post, encode, mux
+ * The queues are bounded, so memory is too. The output is written under a temporary name
+ * beside the target and renamed once its trailer is written: a failed run leaves nothing
+ * under the target's name; an interrupted one leaves a complete file of the frames done. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libavcodec/avcodec.h>
+#include <libavfilter/buffersink.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
+#include <libavutil/opt.h>
+#include <libavutil/parseutils.h>
+#include <libavutil/pixdesc.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frame_queue.h"
+#include "progress.h"
+#include "srres.h"
+#include "video_graph.h"
+
+#ifndef SRRES_DATADIR
+#define SRRES_DATADIR "/usr/local/share/srres"
+#endif
+
+enum { KIND_FRAME = 1, KIND_PACKET = 2 };
+
+typedef struct options {
+    const char *input, *output, *model;
+    const char *codec, *preset, *pix_fmt, *x264_params, *vf_pre, *vf_post, *kernel, *precision;
+    int crf; /* -1: the encoder's default (18 for libx264) */
+    int64_t bit_rate;
+    int threads, tile, queue, overwrite, no_audio, no_subs, verbose, quiet;
+    int64_t start_us, duration_us; /* AV_NOPTS_VALUE when not given */
+    long max_frames;
+} options;
+
+typedef struct app {
+    options o;
+    char *temp_path;
+    AVFormatContext *ifmt, *ofmt;
+    int vin;           /* input video stream */
+    int *map;          /* input stream -> output stream, -1 dropped */
+    AVCodecContext *dec, *enc;
+    const AVCodec *enc_codec;
+    video_graph pre, post;
+    int post_ready, header_written;
+    srres_model *model;
+    srres_ctx *ctx;
+    int scale;
+    enum AVPixelFormat net_fmt; /* AV_PIX_FMT_RGB24 or AV_PIX_FMT_GBRP16 */
+    frame_queue *q_in, *q_out;
+    AVPacket **pending; /* copied packets that arrived before the header */
+    int npending;
+    int64_t start_pts;  /* -ss in the video stream's time base; 0 without -ss */
+    int64_t clock_pts;  /* where -t counts from: -ss, else the video's first timestamp */
+    atomic_long frames_in, frames_sr, frames_out;
+    atomic_llong last_pts_us;
+    double sr_wait, sr_busy; /* seconds the sr thread waited for input / ran the network */
+    pthread_mutex_t err_lock;
+    char error[1024];
+    atomic_int failed;
+} app;
+
+static volatile sig_atomic_t signals_seen;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    signals_seen++;
+}
+
+/* Records the first error and stops the pipeline. */
+static void set_error(app *a, const char *fmt, ...)
+{
+    pthread_mutex_lock(&a->err_lock);
+    if (!a->error[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(a->error, sizeof(a->error), fmt, ap);
+        va_end(ap);
+    }
+    pthread_mutex_unlock(&a->err_lock);
+    atomic_store(&a->failed, 1);
+    if (a->q_in)
+        frame_queue_abort(a->q_in);
+    if (a->q_out)
+        frame_queue_abort(a->q_out);
+}
+
+static const char *av_err(int ret, char *buf)
+{
+    av_strerror(ret, buf, AV_ERROR_MAX_STRING_SIZE);
+    return buf;
+}
+
+static void free_item(void *item, int kind)
+{
+    if (kind == KIND_FRAME) {
+        AVFrame *f = item;
+        av_frame_free(&f);
+    } else {
+        AVPacket *p = item;
+        av_packet_free(&p);
+    }
+}
+
+/* ---- Reader ---------------------------------------------------------------------------- */
+
+/* Sends a decoded frame through the pre graph into q_in. Returns 0, 1 when a limit is
+ * reached (stop reading), or an AVERROR. */
+static int feed_frame(app *a, AVFrame *frame)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    if (frame) {
+        AVStream *ist = a->ifmt->streams[a->vin];
+        int64_t pts = frame->best_effort_timestamp;
+        if (pts != AV_NOPTS_VALUE && a->o.start_us != AV_NOPTS_VALUE && pts < a->start_pts)
+            return 0; /* decoded from the keyframe before -ss */
+        if (frame->width != a->dec->width || frame->height != a->dec->height) {
+            set_error(a, "%s: the frame size changes from %dx%d to %dx%d mid-stream; split the "
+                      "file there or scale it first",
+                      a->o.input, a->dec->width, a->dec->height, frame->width, frame->height);
+            return AVERROR(EINVAL);
+        }
+        if (pts != AV_NOPTS_VALUE && a->o.duration_us != AV_NOPTS_VALUE &&
+            av_rescale_q(pts - a->clock_pts, ist->time_base, AV_TIME_BASE_Q) >= a->o.duration_us)
+            return 1;
+        if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
+            return 1;
+        frame->pts = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->start_pts;
+        atomic_fetch_add(&a->frames_in, 1);
+    }
+    int ret = video_graph_push(&a->pre, frame);
+    if (ret < 0) {
+        set_error(a, "%s: --vf-pre graph: %s", a->o.input, av_err(ret, eb));
+        return ret;
+    }
+    for (;;) {
+        AVFrame *out = av_frame_alloc();
+        if (!out)
+            return AVERROR(ENOMEM);
+        ret = video_graph_pull(&a->pre, out);
+        if (ret < 0) {
+            av_frame_free(&out);
+            return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
+        }
+        if (frame_queue_push(a->q_in, out, KIND_FRAME) < 0) {
+            av_frame_free(&out);
+            return AVERROR_EXIT;
+        }
+    }
+}
+
+/* Decodes what the packet (NULL: flush) yields and feeds it on. */
+static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    int ret = avcodec_send_packet(a->dec, pkt);
+    if (ret < 0 && ret != AVERROR_EOF) {
+        if (ret == AVERROR_INVALIDDATA) { /* a damaged packet: skip it, as ffmpeg does */
+            av_log(NULL, AV_LOG_WARNING, "%s: skipping a damaged video packet\n", a->o.input);
+            return 0;
+        }
+        set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
+        return ret;
+    }
+    for (;;) {
+        ret = avcodec_receive_frame(a->dec, frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0) {
+            if (ret == AVERROR_INVALIDDATA)
+                continue;
+            set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
+            return ret;
+        }
+        ret = feed_frame(a, frame);
+        av_frame_unref(frame);
+        if (ret)
+            return ret;
+    }
+}
+
+static void *reader_main(void *arg)
+{
+    app *a = arg;
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    int ret = pkt && frame ? 0 : AVERROR(ENOMEM), video_done = 0;
+    int64_t end_us = a->o.duration_us;
+    while (ret >= 0 && !video_done && !signals_seen && !atomic_load(&a->failed)) {
+        ret = av_read_frame(a->ifmt, pkt);
+        if (ret == AVERROR_EOF) {
+            ret = 0;
+            break;
+        }
+        if (ret < 0) {
+            set_error(a, "%s: cannot read: %s", a->o.input, av_err(ret, eb));
+            break;
+        }
+        AVStream *ist = a->ifmt->streams[pkt->stream_index];
+        if (pkt->stream_index == a->vin) {
+            ret = decode_packet(a, pkt, frame);
+            if (ret == 1) {
+                video_done = 1;
+                ret = 0;
+            }
+        } else if (a->map[pkt->stream_index] >= 0) {
+            /* -ss/-t cut copied streams at packet granularity, on the video's clock. */
+            AVRational vtb = a->ifmt->streams[a->vin]->time_base;
+            int64_t shift = av_rescale_q(a->start_pts, vtb, ist->time_base);
+            int64_t clock = av_rescale_q(a->clock_pts, vtb, ist->time_base);
+            int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+            int keep = ts == AV_NOPTS_VALUE || a->o.start_us == AV_NOPTS_VALUE || ts >= shift;
+            if (keep && ts != AV_NOPTS_VALUE && end_us != AV_NOPTS_VALUE &&
+                av_rescale_q(ts - clock, ist->time_base, AV_TIME_BASE_Q) >= end_us)
+                keep = 0;
+            if (keep) {
+                AVPacket *copy = av_packet_clone(pkt);
+                if (!copy) {
+                    ret = AVERROR(ENOMEM);
+                } else {
+                    if (copy->pts != AV_NOPTS_VALUE)
+                        copy->pts -= shift;
+                    if (copy->dts != AV_NOPTS_VALUE)
+                        copy->dts -= shift;
+                    if (frame_queue_push(a->q_out, copy, KIND_PACKET) < 0) {
+                        av_packet_free(&copy);
+                        ret = AVERROR_EXIT;
+                    }
+                }
+            }
+        }
+        av_packet_unref(pkt);
+    }
+    /* Flush the decoder and the pre graph, unless aborting. */
+    if (ret >= 0 && !atomic_load(&a->failed)) {
+        if (!video_done)
+            ret = decode_packet(a, NULL, frame);
+        if (ret >= 0)
+            feed_frame(a, NULL);
+    }
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+    frame_queue_close(a->q_in);
+    frame_queue_close(a->q_out);
+    return NULL;
+}
+
+/* ---- Super-resolution ------------------------------------------------------------------ */
+
+static srres_image image_of(const AVFrame *f)
+{
+    srres_image im = {0};
+    im.width = f->width;
+    im.height = f->height;
+    if (f->format == AV_PIX_FMT_RGB24) {
+        im.format = SRRES_PIXEL_RGB24;
+        im.data[0] = f->data[0];
+        im.linesize[0] = f->linesize[0];
+    } else { /* GBRP16: FFmpeg orders the planes G, B, R */
+        im.format = SRRES_PIXEL_RGBP16;
+        int order[3] = {2, 0, 1};
+        for (int c = 0; c < 3; c++) {
+            im.data[c] = f->data[order[c]];
+            im.linesize[c] = f->linesize[order[c]];
+        }
+    }
+    return im;
+}
+
+static void *sr_main(void *arg)
+{
+    app *a = arg;
+    void *item;
+    double waited;
+    while (frame_queue_pop(a->q_in, &item, NULL, &waited) == 1) {
+        a->sr_wait += waited;
+        AVFrame *in = item, *out = av_frame_alloc();
+        double t0 = progress_now();
+        int ok = out != NULL;
+        if (ok) {
+            out->format = in->format;
+            out->width = in->width * a->scale;
+            out->height = in->height * a->scale;
+            ok = av_frame_get_buffer(out, 0) >= 0 && av_frame_copy_props(out, in) >= 0;
+        }
+        if (!ok) {
+            set_error(a, "out of memory for a %dx%d frame", in->width * a->scale,
+                      in->height * a->scale);
+        } else {
+            srres_image si = image_of(in), so = image_of(out);
+            srres_error e;
+            if (srres_upscale(a->ctx, &si, &so, &e) != SRRES_OK) {
+                set_error(a, "%s: %s", a->o.model, e.message);
+                ok = 0;
+            }
+        }
+        a->sr_busy += progress_now() - t0;
+        av_frame_free(&in);
+        if (!ok || frame_queue_push(a->q_out, out, KIND_FRAME) < 0) {
+            av_frame_free(&out);
+            break;
+        }
+        atomic_fetch_add(&a->frames_sr, 1);
+    }
+    frame_queue_close(a->q_out);
+    return NULL;
+}
+
+/* ---- Writer ---------------------------------------------------------------------------- */
+
+static int write_packet(app *a, AVPacket *pkt, AVRational from)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    AVStream *ost = a->ofmt->streams[pkt->stream_index];
+    av_packet_rescale_ts(pkt, from, ost->time_base);
+    pkt->pos = -1;
+    int ret = av_interleaved_write_frame(a->ofmt, pkt);
+    if (ret < 0)
+        set_error(a, "%s: cannot write: %s", a->o.output, av_err(ret, eb));
+    return ret;
+}
+
+/* A copied packet: its timestamps are still in its input stream's time base. */
+static int write_copied(app *a, AVPacket *pkt)
+{
+    AVRational tb = a->ifmt->streams[pkt->stream_index]->time_base;
+    pkt->stream_index = a->map[pkt->stream_index];
+    return write_packet(a, pkt, tb);
+}
+
+static int drain_encoder(app *a)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt)
+        return AVERROR(ENOMEM);
+    int ret;
+    while ((ret = avcodec_receive_packet(a->enc, pkt)) >= 0) {
+        pkt->stream_index = a->map[a->vin];
+        ret = write_packet(a, pkt, a->enc->time_base);
+        av_packet_unref(pkt);
+        if (ret < 0)
+            break;
+    }
+    av_packet_free(&pkt);
+    if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+        return 0;
+    if (ret < 0 && !atomic_load(&a->failed))
+        set_error(a, "%s: cannot encode: %s", a->o.output, av_err(ret, eb));
+    return ret;
+}
+
+static const char *matrix_name(enum AVColorSpace cs)
+{
+    switch (cs) {
+    case AVCOL_SPC_BT709: return "bt709";
+    case AVCOL_SPC_FCC: return "fcc";
+    case AVCOL_SPC_SMPTE240M: return "smpte240m";
+    case AVCOL_SPC_BT2020_NCL:
+    case AVCOL_SPC_BT2020_CL: return "bt2020";
+    default: return "bt601";
+    }
+}
+
+/* Opens the encoder for the first frame out of the post graph and writes the header. */
+static int open_encoder(app *a, const AVFrame *f)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    AVStream *ist = a->ifmt->streams[a->vin], *ost = a->ofmt->streams[a->map[a->vin]];
+    const AVCodec *codec = a->enc_codec;
+    a->enc = avcodec_alloc_context3(codec);
+    if (!a->enc)
+        return AVERROR(ENOMEM);
+    AVCodecContext *e = a->enc;
+    e->width = f->width;
+    e->height = f->height;
+    e->pix_fmt = f->format;
+    e->sample_aspect_ratio = f->sample_aspect_ratio;
+    e->time_base = av_buffersink_get_time_base(a->post.sink);
+    e->framerate = av_buffersink_get_frame_rate(a->post.sink);
+    if (!e->framerate.num)
+        e->framerate = av_guess_frame_rate(a->ifmt, ist, NULL);
+    e->field_order = a->dec->field_order;
+    if (!(av_pix_fmt_desc_get(e->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB)) {
+        e->color_range = a->dec->color_range;
+        e->colorspace = a->dec->colorspace;
+    }
+    e->color_primaries = a->dec->color_primaries;
+    e->color_trc = a->dec->color_trc;
+    e->thread_count = 1; /* the network has the cores */
+    if (a->ofmt->oformat->flags & AVFMT_GLOBALHEADER)
+        e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (a->o.bit_rate > 0)
+        e->bit_rate = a->o.bit_rate;
+    int is_x264 = !strcmp(codec->name, "libx264");
+    if (a->o.crf >= 0 || (is_x264 && a->o.bit_rate <= 0))
+        av_opt_set_int(e->priv_data, "crf", a->o.crf >= 0 ? a->o.crf : 18, 0);
+    if (a->o.preset)
+        av_opt_set(e->priv_data, "preset", a->o.preset, 0);
+    if (a->o.x264_params && av_opt_set(e->priv_data, "x264-params", a->o.x264_params, 0) < 0) {
+        set_error(a, "-x264-params: the encoder %s does not take it", codec->name);
+        return AVERROR(EINVAL);
+    }
+    int ret = avcodec_open2(e, codec, NULL);
+    if (ret < 0) {
+        set_error(a, "%s: cannot open the %s encoder (%dx%d %s): %s", a->o.output, codec->name,
+                  e->width, e->height, av_get_pix_fmt_name(e->pix_fmt), av_err(ret, eb));
+        return ret;
+    }
+    avcodec_parameters_from_context(ost->codecpar, e);
+    ost->time_base = e->time_base;
+    ost->avg_frame_rate = e->framerate;
+    ost->sample_aspect_ratio = e->sample_aspect_ratio;
+    ret = avformat_write_header(a->ofmt, NULL);
+    if (ret < 0) {
+        set_error(a, "%s: cannot write the header: %s", a->o.output, av_err(ret, eb));
+        return ret;
+    }
+    a->header_written = 1;
+    for (int i = 0; i < a->npending && ret >= 0; i++)
+        ret = write_copied(a, a->pending[i]);
+    for (int i = 0; i < a->npending; i++)
+        av_packet_free(&a->pending[i]);
+    a->npending = 0;
+    return ret;
+}
+
+/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports. */
+static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
+{
+    enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->dec->pix_fmt;
+    const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
+    if (!list)
+        return want;
+    for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++)
+        if (list[i] == want)
+            return want;
+    return avcodec_find_best_pix_fmt_of_list(list, want, 0, NULL);
+}
+
+static int init_post(app *a, const AVFrame *f)
+{
+    char err[512], desc[2048];
+    enum AVPixelFormat out = output_format(a, a->enc_codec);
+    if (out == AV_PIX_FMT_NONE) {
+        set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
+        return AVERROR(EINVAL);
+    }
+    /* Back to the input's matrix and range (the pre graph converted with the same). */
+    snprintf(desc, sizeof(desc), "%s%sscale=out_color_matrix=%s:out_range=%s,format=pix_fmts=%s",
+             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
+             matrix_name(a->dec->colorspace), a->dec->color_range == AVCOL_RANGE_JPEG ? "pc" : "tv",
+             av_get_pix_fmt_name(out));
+    int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
+                               av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
+                               av_buffersink_get_frame_rate(a->pre.sink), err, sizeof(err));
+    if (ret < 0)
+        set_error(a, "--vf-post: %s", err);
+    a->post_ready = ret >= 0;
+    return ret;
+}
+
+/* Pulls what the post graph has, encodes and writes it. */
+static int encode_ready(app *a)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    AVFrame *f = av_frame_alloc();
+    int ret = f ? 0 : AVERROR(ENOMEM);
+    while (ret >= 0) {
+        ret = video_graph_pull(&a->post, f);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) {
+            ret = 0;
+            break;
+        }
+        if (ret < 0) {
+            set_error(a, "--vf-post graph: %s", av_err(ret, eb));
+            break;
+        }
+        if (!a->enc && (ret = open_encoder(a, f)) < 0)
+            break;
+        f->pict_type = AV_PICTURE_TYPE_NONE;
+        ret = avcodec_send_frame(a->enc, f);
+        int64_t pts = f->pts;
+        av_frame_unref(f);
+        if (ret < 0) {
+            set_error(a, "%s: cannot encode: %s", a->o.output, av_err(ret, eb));
+            break;
+        }
+        ret = drain_encoder(a);
+        atomic_fetch_add(&a->frames_out, 1);
+        if (pts != AV_NOPTS_VALUE)
+            atomic_store(&a->last_pts_us, av_rescale_q(pts, a->enc->time_base, AV_TIME_BASE_Q));
+    }
+    av_frame_free(&f);
+    return ret;
+}
+
+static void *writer_main(void *arg)
+{
+    app *a = arg;
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    void *item;
+    int kind, ret = 0;
+    while (ret >= 0 && frame_queue_pop(a->q_out, &item, &kind, NULL) == 1) {
+        if (kind == KIND_PACKET) {
+            AVPacket *pkt = item;
+            if (a->header_written) {
+                ret = write_copied(a, pkt);
+                av_packet_free(&pkt);
+            } else {
+                AVPacket **grown = av_realloc_array(a->pending, a->npending + 1, sizeof(*grown));
+                if (!grown) {
+                    av_packet_free(&pkt);
+                    ret = AVERROR(ENOMEM);
+                    set_error(a, "out of memory");
+                    break;
+                }
+                a->pending = grown;
+                a->pending[a->npending++] = pkt;
+            }
+            continue;
+        }
+        AVFrame *f = item;
+        if (!a->post_ready)
+            ret = init_post(a, f);
+        if (ret >= 0 && (ret = video_graph_push(&a->post, f)) < 0)
+            set_error(a, "--vf-post graph: %s", av_err(ret, eb));
+        av_frame_free(&f);
+        if (ret >= 0)
+            ret = encode_ready(a);
+    }
+    if (ret < 0 || atomic_load(&a->failed))
+        return NULL;
+    if (!a->post_ready) {
+        set_error(a, "%s: no video frames to write (%s)", a->o.input,
+                  a->o.start_us != AV_NOPTS_VALUE ? "is -ss past the end?" : "empty video");
+        return NULL;
+    }
+    if (video_graph_push(&a->post, NULL) >= 0 && encode_ready(a) >= 0 && a->enc) {
+        avcodec_send_frame(a->enc, NULL);
+        ret = drain_encoder(a);
+    }
+    if (!a->header_written && !atomic_load(&a->failed))
+        set_error(a, "%s: the filters produced no frames", a->o.input);
+    if (!atomic_load(&a->failed) && (ret = av_write_trailer(a->ofmt)) < 0)
+        set_error(a, "%s: cannot finish the file: %s", a->o.output, av_err(ret, eb));
+    return NULL;
+}
+
+/* ---- Setup ----------------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: srres-video -i INPUT -o OUTPUT [options]\n"
+        "Upscales the video of INPUT with an SRResNet model; copies audio, subtitles and data.\n"
+        "Images work too (-i in.png -o out.png).\n"
+        "\n"
+        "  -i FILE                 input video or image\n"
+        "  -o FILE                 output; the container follows the extension\n"
+        "  -m, --model FILE        model (default: the installed or bundled x4 model)\n"
+        "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
+        "      --threads N         network threads (default 0 = every CPU)\n"
+        "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
+        "      --queue N           frames queued between threads (default 4)\n"
+        "      --kernel K          auto or baseline (default auto)\n"
+        "      --precision P       fp32 or bf16 (default fp32)\n"
+        "  -ss POSITION            start at this time (seconds or [HH:]MM:SS[.m])\n"
+        "  -t DURATION             write at most this much\n"
+        "      --frames N          write at most N video frames\n"
+        "      --vf-pre GRAPH      libavfilter graph before the network (e.g. yadif)\n"
+        "      --vf-post GRAPH     libavfilter graph after it (e.g. scale=1920:1080)\n"
+        "  -an, -sn                drop audio / subtitle streams\n"
+        "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov)\n"
+        "  -crf N                  constant quality (default 18 with libx264)\n"
+        "  -b:v RATE               bit rate (e.g. 8M) instead of -crf\n"
+        "  -preset NAME            encoder preset (libx264 default: medium)\n"
+        "  -pix_fmt FMT            output pixel format (default: the input's)\n"
+        "  -x264-params K=V:...    passed to libx264\n"
+        "  -v, --verbose / -q, --quiet\n"
+        "  -h, --help\n");
+}
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("srres-video: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static long parse_int(const char *opt, const char *s, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        die("%s: '%s' is not an integer in %ld..%ld", opt, s, lo, hi);
+    return v;
+}
+
+static int64_t parse_time(const char *opt, const char *s)
+{
+    int64_t us;
+    if (av_parse_time(&us, s, 1) < 0 || us < 0)
+        die("%s: '%s' is not a time (seconds or [HH:]MM:SS[.m])", opt, s);
+    return us;
+}
+
+/* ffmpeg-style single-dash options are rewritten to long options before getopt. */
+static const char *const ffmpeg_style[][2] = {
+    {"-ss", "--ss"}, {"-t", "--duration"}, {"-an", "--no-audio"}, {"-sn", "--no-subs"},
+    {"-c:v", "--codec"}, {"-vcodec", "--codec"}, {"-crf", "--crf"}, {"-b:v", "--bitrate"},
+    {"-preset", "--preset"}, {"-pix_fmt", "--pix-fmt"}, {"-x264-params", "--x264-params"},
+};
+
+static void parse_options(options *o, int argc, char **argv)
+{
+    enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
+           O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC };
+    static const struct option longs[] = {
+        {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
+        {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
+        {"frames", required_argument, 0, O_FRAMES}, {"vf-pre", required_argument, 0, O_PRE},
+        {"vf-post", required_argument, 0, O_POST}, {"ss", required_argument, 0, O_SS},
+        {"duration", required_argument, 0, O_T}, {"no-audio", no_argument, 0, O_AN},
+        {"no-subs", no_argument, 0, O_SN}, {"codec", required_argument, 0, O_CODEC},
+        {"crf", required_argument, 0, O_CRF}, {"bitrate", required_argument, 0, O_BR},
+        {"preset", required_argument, 0, O_PRESET}, {"pix-fmt", required_argument, 0, O_PIXFMT},
+        {"x264-params", required_argument, 0, O_X264}, {"kernel", required_argument, 0, O_KERNEL},
+        {"precision", required_argument, 0, O_PREC}, {"verbose", no_argument, 0, 'v'},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    for (int i = 1; i < argc; i++)
+        for (size_t k = 0; k < sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]); k++)
+            if (!strcmp(argv[i], ffmpeg_style[k][0]))
+                argv[i] = (char *)ffmpeg_style[k][1];
+    int c;
+    while ((c = getopt_long(argc, argv, "i:o:m:yvqh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'i': o->input = optarg; break;
+        case 'o': o->output = optarg; break;
+        case 'm': o->model = optarg; break;
+        case 'y': o->overwrite = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); exit(0);
+        case O_THREADS: o->threads = (int)parse_int("--threads", optarg, 0, 1024); break;
+        case O_TILE: o->tile = (int)parse_int("--tile", optarg, -1, 1 << 16); break;
+        case O_QUEUE: o->queue = (int)parse_int("--queue", optarg, 1, 1024); break;
+        case O_FRAMES: o->max_frames = parse_int("--frames", optarg, 1, LONG_MAX); break;
+        case O_PRE: o->vf_pre = optarg; break;
+        case O_POST: o->vf_post = optarg; break;
+        case O_SS: o->start_us = parse_time("-ss", optarg); break;
+        case O_T: o->duration_us = parse_time("-t", optarg); break;
+        case O_AN: o->no_audio = 1; break;
+        case O_SN: o->no_subs = 1; break;
+        case O_CODEC: o->codec = optarg; break;
+        case O_CRF: o->crf = (int)parse_int("-crf", optarg, 0, 63); break;
+        case O_BR: {
+            double v;
+            char *end;
+            v = strtod(optarg, &end);
+            if (*end == 'k' || *end == 'K')
+                v *= 1e3, end++;
+            else if (*end == 'M' || *end == 'm')
+                v *= 1e6, end++;
+            if (end == optarg || *end || v <= 0)
+                die("-b:v: '%s' is not a bit rate (e.g. 8M)", optarg);
+            o->bit_rate = (int64_t)v;
+            break;
+        }
+        case O_PRESET: o->preset = optarg; break;
+        case O_PIXFMT: o->pix_fmt = optarg; break;
+        case O_X264: o->x264_params = optarg; break;
+        case O_KERNEL: o->kernel = optarg; break;
+        case O_PREC: o->precision = optarg; break;
+        default: usage(stderr); exit(2);
+        }
+    }
+    if (optind < argc)
+        die("unexpected argument '%s' (see --help)", argv[optind]);
+    if (!o->input || !o->output)
+        die("-i INPUT and -o OUTPUT are required (see --help)");
+}
+
+/* The x4 model next to an installed binary or in the source tree beside the build. */
+static const char *default_model(char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/x4.safetensors", SRRES_DATADIR);
+    if (access(buf, R_OK) == 0)
+        return buf;
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(buf, n, "%s/../samples/x4.safetensors", exe);
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+    }
+    die("no model: give -m FILE (no default model at %s/x4.safetensors or beside the build)",
+        SRRES_DATADIR);
+    return NULL;
+}
+
+/* "dir/name.ext" -> "dir/.name.partial-PID.ext": same folder (so rename is atomic), same
+ * extension (so the muxer and image2 see the real format). */
+static char *temp_name(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t dirlen = (size_t)(base - path), n = strlen(path) + 64;
+    char *t = malloc(n);
+    if (!t)
+        die("out of memory");
+    snprintf(t, n, "%.*s.%.*s.partial-%ld%s", (int)dirlen, path,
+             (int)(dot ? (size_t)(dot - base) : strlen(base)), base, (long)getpid(),
+             dot ? dot : "");
+    return t;
+}
+
+static void open_input(app *a)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    int ret = avformat_open_input(&a->ifmt, a->o.input, NULL, NULL);
+    if (ret < 0)
+        die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
+    if ((ret = avformat_find_stream_info(a->ifmt, NULL)) < 0)
+        die("%s: cannot read stream information: %s", a->o.input, av_err(ret, eb));
+    const AVCodec *codec;
+    a->vin = av_find_best_stream(a->ifmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    if (a->vin < 0)
+        die("%s: no video stream (%s)", a->o.input, av_err(a->vin, eb));
+    AVStream *ist = a->ifmt->streams[a->vin];
+    a->dec = avcodec_alloc_context3(codec);
+    if (!a->dec)
+        die("out of memory");
+    avcodec_parameters_to_context(a->dec, ist->codecpar);
+    a->dec->pkt_timebase = ist->time_base;
+    a->dec->thread_count = 1;
+    if ((ret = avcodec_open2(a->dec, codec, NULL)) < 0)
+        die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
+    if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE)
+        die("%s: the video stream has no frame size or pixel format", a->o.input);
+    if (a->o.start_us != AV_NOPTS_VALUE) {
+        int64_t ts = a->o.start_us + (a->ifmt->start_time != AV_NOPTS_VALUE ? a->ifmt->start_time : 0);
+        if ((ret = avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0)) < 0)
+            die("%s: cannot seek to -ss: %s", a->o.input, av_err(ret, eb));
+        a->start_pts = a->clock_pts = av_rescale_q(ts, AV_TIME_BASE_Q, ist->time_base);
+    } else {
+        a->clock_pts = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
+    }
+}
+
+static void open_output(app *a)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    /* The format comes from the real name; the bytes go to the temporary one. */
+    int ret = avformat_alloc_output_context2(&a->ofmt, NULL, NULL, a->o.output);
+    if (ret < 0 || !a->ofmt)
+        die("%s: no output format for this name: %s", a->o.output, av_err(ret, eb));
+    a->map = malloc(sizeof(int) * a->ifmt->nb_streams);
+    if (!a->map)
+        die("out of memory");
+    for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
+        AVStream *ist = a->ifmt->streams[i];
+        enum AVMediaType type = ist->codecpar->codec_type;
+        a->map[i] = -1;
+        if ((int)i != a->vin &&
+            (type == AVMEDIA_TYPE_VIDEO || (type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
+             (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) ||
+             type == AVMEDIA_TYPE_UNKNOWN))
+            continue; /* other video streams (e.g. cover art) would need their own network */
+        if ((int)i != a->vin &&
+            avformat_query_codec(a->ofmt->oformat, ist->codecpar->codec_id,
+                                 FF_COMPLIANCE_NORMAL) != 1) {
+            if (!a->o.quiet)
+                fprintf(stderr, "srres-video: %s: stream %u (%s) cannot go into %s; dropped\n",
+                        a->o.input, i, avcodec_get_name(ist->codecpar->codec_id),
+                        a->ofmt->oformat->name);
+            continue;
+        }
+        AVStream *ost = avformat_new_stream(a->ofmt, NULL);
+        if (!ost)
+            die("out of memory");
+        a->map[i] = ost->index;
+        av_dict_copy(&ost->metadata, ist->metadata, 0);
+        ost->disposition = ist->disposition;
+        for (int k = 0; k < ist->nb_side_data; k++) { /* rotation and the like */
+            const AVPacketSideData *sd = &ist->side_data[k];
+            uint8_t *dst = av_stream_new_side_data(ost, sd->type, sd->size);
+            if (!dst)
+                die("out of memory");
+            memcpy(dst, sd->data, sd->size);
+        }
+        if ((int)i != a->vin) {
+            avcodec_parameters_copy(ost->codecpar, ist->codecpar);
+            ost->codecpar->codec_tag = 0; /* tags differ between containers */
+            ost->time_base = ist->time_base;
+        }
+    }
+    av_dict_copy(&a->ofmt->metadata, a->ifmt->metadata, 0);
+    /* -c:v, else libx264 for the usual video containers, else what the name implies (PNG
+     * for .png through image2, ...). */
+    const char *ext = strrchr(a->o.output, '.');
+    if (a->o.codec)
+        a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
+    else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
+                     !av_strcasecmp(ext, ".mov")))
+        a->enc_codec = avcodec_find_encoder_by_name("libx264");
+    else
+        a->enc_codec = avcodec_find_encoder(
+            av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
+    if (!a->enc_codec)
+        die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
+            a->o.codec ? " in this build" : "");
+    a->temp_path = temp_name(a->o.output);
+    /* Fail now, with the reason, if the folder cannot take the file. */
+    int fd = open(a->temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        die("%s: cannot write: %s", a->o.output, strerror(errno));
+    close(fd);
+    av_freep(&a->ofmt->url); /* muxers that open their own files (image2) use the url */
+    a->ofmt->url = av_strdup(a->temp_path);
+    if (!a->ofmt->url)
+        die("out of memory");
+    if (!(a->ofmt->oformat->flags & AVFMT_NOFILE)) {
+        ret = avio_open(&a->ofmt->pb, a->temp_path, AVIO_FLAG_WRITE);
+        if (ret < 0)
+            die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
+    }
+    if (!strcmp(a->ofmt->oformat->name, "image2"))
+        av_opt_set_int(a->ofmt->priv_data, "update", 1, 0); /* one file, not a pattern */
+}
+
+static void open_network(app *a)
+{
+    char buf[PATH_MAX + 64];
+    if (!a->o.model)
+        a->o.model = default_model(buf, sizeof(buf));
+    srres_error e;
+    if (srres_model_load(a->o.model, &a->model, &e) != SRRES_OK)
+        die("%s", e.message);
+    srres_params p = srres_default_params();
+    p.threads = a->o.threads;
+    p.tile = a->o.tile;
+    if (a->o.kernel)
+        p.kernel = !strcmp(a->o.kernel, "baseline") ? SRRES_KERNEL_BASELINE : SRRES_KERNEL_AUTO;
+    if (a->o.kernel && strcmp(a->o.kernel, "baseline") && strcmp(a->o.kernel, "auto"))
+        die("--kernel: '%s' is not auto or baseline", a->o.kernel);
+    if (a->o.precision && strcmp(a->o.precision, "fp32") && strcmp(a->o.precision, "bf16"))
+        die("--precision: '%s' is not fp32 or bf16", a->o.precision);
+    if (a->o.precision && !strcmp(a->o.precision, "bf16"))
+        p.precision = SRRES_PRECISION_BF16;
+    if (srres_ctx_create(a->model, &p, &a->ctx, &e) != SRRES_OK)
+        die("%s: %s", a->o.model, e.message);
+    a->scale = srres_model_config(a->model)->scale;
+    /* 8-bit sources go through RGB24; deeper ones through 16-bit planar RGB. */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->dec->pix_fmt);
+    int depth = 0;
+    for (int c = 0; d && c < d->nb_components; c++)
+        depth = d->comp[c].depth > depth ? d->comp[c].depth : depth;
+    a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
+}
+
+static void open_pre_graph(app *a)
+{
+    char err[512], desc[2048];
+    AVStream *ist = a->ifmt->streams[a->vin];
+    snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto,format=pix_fmts=%s",
+             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
+             matrix_name(a->dec->colorspace), av_get_pix_fmt_name(a->net_fmt));
+    AVRational sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
+                                                  : a->dec->sample_aspect_ratio;
+    if (video_graph_init(&a->pre, desc, a->dec->width, a->dec->height, a->dec->pix_fmt,
+                         ist->time_base, sar, av_guess_frame_rate(a->ifmt, ist, NULL), err,
+                         sizeof(err)) < 0)
+        die("--vf-pre: %s", err);
+}
+
+static long expected_frames(const app *a)
+{
+    AVStream *ist = a->ifmt->streams[a->vin];
+    AVRational fr = av_guess_frame_rate(a->ifmt, ist, NULL);
+    double dur = ist->duration != AV_NOPTS_VALUE ? ist->duration * av_q2d(ist->time_base)
+                 : a->ifmt->duration > 0         ? a->ifmt->duration / (double)AV_TIME_BASE
+                                                 : 0;
+    long n = ist->nb_frames > 0 ? (long)ist->nb_frames : fr.num ? (long)(dur * av_q2d(fr) + 0.5) : 0;
+    if (fr.num && a->o.start_us != AV_NOPTS_VALUE)
+        n -= (long)(a->o.start_us / 1e6 * av_q2d(fr));
+    if (fr.num && a->o.duration_us != AV_NOPTS_VALUE) {
+        long lim = (long)(a->o.duration_us / 1e6 * av_q2d(fr) + 0.999);
+        n = n > 0 && n < lim ? n : lim;
+    }
+    if (a->o.max_frames > 0 && (n <= 0 || n > a->o.max_frames))
+        n = a->o.max_frames;
+    return n > 0 ? n : 0;
+}
+
+static int same_file(const char *x, const char *y)
+{
+    struct stat a, b;
+    return stat(x, &a) == 0 && stat(y, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static void cleanup(app *a)
+{
+    if (a->ofmt && !(a->ofmt->oformat->flags & AVFMT_NOFILE))
+        avio_closep(&a->ofmt->pb);
+    avformat_free_context(a->ofmt);
+    avformat_close_input(&a->ifmt);
+    avcodec_free_context(&a->dec);
+    avcodec_free_context(&a->enc);
+    video_graph_free(&a->pre);
+    video_graph_free(&a->post);
+    for (int i = 0; i < a->npending; i++)
+        av_packet_free(&a->pending[i]);
+    av_free(a->pending);
+    frame_queue_free(a->q_in, free_item);
+    frame_queue_free(a->q_out, free_item);
+    srres_ctx_free(a->ctx);
+    srres_model_free(a->model);
+    free(a->map);
+    free(a->temp_path);
+}
+
+int main(int argc, char **argv)
+{
+    static app a;
+    a.o = (options){.crf = -1, .queue = 4, .start_us = AV_NOPTS_VALUE,
+                    .duration_us = AV_NOPTS_VALUE};
+    parse_options(&a.o, argc, argv);
+    /* Our own messages say what failed; libav's detail is for -v. */
+    av_log_set_level(a.o.verbose ? AV_LOG_INFO : AV_LOG_FATAL);
+    if (access(a.o.input, F_OK) == 0 && same_file(a.o.input, a.o.output))
+        die("%s: the output is the input file", a.o.output);
+    if (!a.o.overwrite && access(a.o.output, F_OK) == 0)
+        die("%s: already exists; use -y to overwrite", a.o.output);
+    pthread_mutex_init(&a.err_lock, NULL);
+
+    open_input(&a);
+    open_network(&a);
+    open_pre_graph(&a);
+    open_output(&a);
+    a.q_in = frame_queue_create(a.o.queue, 1);
+    a.q_out = frame_queue_create(a.o.queue + 64, 2); /* sr frames and copied packets */
+    if (!a.q_in || !a.q_out)
+        die("out of memory");
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (a.o.verbose)
+        fprintf(stderr, "srres-video: %s: %dx%d %s -> x%d %s via %s; %s\n", a.o.input,
+                a.dec->width, a.dec->height, av_get_pix_fmt_name(a.dec->pix_fmt), a.scale,
+                a.o.output, av_get_pix_fmt_name(a.net_fmt), a.o.model);
+    progress prog;
+    progress_init(&prog, stderr, expected_frames(&a), a.o.quiet);
+    pthread_t reader, sr, writer;
+    pthread_create(&reader, NULL, reader_main, &a);
+    pthread_create(&sr, NULL, sr_main, &a);
+    pthread_create(&writer, NULL, writer_main, &a);
+    int announced = 0;
+    for (;;) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        if (signals_seen == 1 && !announced && !a.o.quiet) {
+            fprintf(stderr, "\nsrres-video: stopping: finishing the frames in flight (again to "
+                            "abort)\n");
+            announced = 1;
+        }
+        if (signals_seen > 1)
+            set_error(&a, "aborted by a second signal");
+        progress_update(&prog, atomic_load(&a.frames_out), atomic_load(&a.last_pts_us) / 1e6);
+        if (pthread_tryjoin_np(writer, NULL) == 0)
+            break;
+    }
+    pthread_join(reader, NULL);
+    pthread_join(sr, NULL);
+
+    int failed = atomic_load(&a.failed);
+    if (a.ofmt && !(a.ofmt->oformat->flags & AVFMT_NOFILE) && avio_closep(&a.ofmt->pb) < 0 &&
+        !failed) {
+        set_error(&a, "%s: cannot finish writing: %s", a.o.output, strerror(errno));
+        failed = 1;
+    }
+    if (!failed && rename(a.temp_path, a.o.output) < 0) {
+        set_error(&a, "%s: cannot rename the finished file into place: %s", a.o.output,
+                  strerror(errno));
+        failed = 1;
+    }
+    if (failed) {
+        unlink(a.temp_path);
+        if (!a.o.quiet && prog.tty)
+            fputc('\n', stderr);
+        fprintf(stderr, "srres-video: %s\n", a.error);
+        cleanup(&a);
+        return 1;
+    }
+    progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.last_pts_us) / 1e6,
+                    a.o.output);
+    if (a.o.verbose)
+        fprintf(stderr, "srres-video: network busy %.2f s, waiting for input %.2f s; queue high "
+                        "water %d of %d\n",
+                a.sr_busy, a.sr_wait, frame_queue_high_water(a.q_in), a.o.queue);
+    cleanup(&a);
+    return signals_seen ? 130 : 0;
+}

@@ -1,0 +1,28 @@
+/* video_graph.h: a libavfilter graph with one video input and one output, for the
+ * conversions and the user's --vf-pre / --vf-post chains around the network. */
+#ifndef SRRES_VIDEO_GRAPH_H
+#define SRRES_VIDEO_GRAPH_H
+
+#include <libavfilter/avfilter.h>
+#include <libavutil/frame.h>
+
+typedef struct video_graph {
+    AVFilterGraph *graph;
+    AVFilterContext *src, *sink;
+} video_graph;
+
+/* buffer (w x h, fmt, tb, sar, frame rate) -> desc -> buffersink. Returns 0 or an AVERROR
+ * with a message naming the graph in err. */
+int video_graph_init(video_graph *g, const char *desc, int w, int h, enum AVPixelFormat fmt,
+                     AVRational time_base, AVRational sar, AVRational frame_rate, char *err,
+                     int errlen);
+void video_graph_free(video_graph *g);
+
+/* Feeds a frame (NULL: end of stream); the frame stays the caller's (the graph takes its
+ * own reference). */
+int video_graph_push(video_graph *g, AVFrame *frame);
+
+/* 0 with a frame, AVERROR(EAGAIN) when it needs input, AVERROR_EOF when drained. */
+int video_graph_pull(video_graph *g, AVFrame *frame);
+
+#endif
