@@ -50,16 +50,20 @@ $(B)/srres-%: $(B)/tools/srres_%.o $(TOOL_COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # Unit tests see core's internal headers: they test layers directly.
-$(B)/tests/%: tests/%.c tests/*.h $(TOOL_COMMON_OBJ) $(LIB)
+$(B)/tests/%: tests/%.c tests/*.h $(TOOL_COMMON_OBJ) $(LIB) $(TOOLS)
 	@mkdir -p $(@D)
-	$(CC) $(CORE_CFLAGS) $(AV_CFLAGS) $(CMOCKA_CFLAGS) -Icore -Itools -Itests $< -o $@ \
+	$(CC) $(CORE_CFLAGS) $(AV_CFLAGS) $(CMOCKA_CFLAGS) -Icore -Itools -Itests \
+	    -DBUILD_DIR='"$(B)"' $< -o $@ \
 	    $(TOOL_COMMON_OBJ) $(LIB) $(CMOCKA_LIBS) $(TOOL_LIBS) $(LDFLAGS)
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
+check-video: $(TOOLS)
+	tests/test_video.sh $(B)
+
 # Fragments add their own targets and append to CHECK_TARGETS.
-CHECK_TARGETS =
+CHECK_TARGETS = check-video
 -include filter/filter.mk
 -include tests/fuzz/fuzz.mk
 
@@ -67,10 +71,27 @@ check: all unit $(CHECK_TARGETS)
 	$(MAKE) B=build/san OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all" unit
 
+demo: all
+	tools/demo.sh $(B)
+
+$(B)/srres.pc: srres.pc.in config.mk
+	sed 's|@PREFIX@|$(PREFIX)|' $< > $@
+
+install: all $(B)/srres.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/srres
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/libsrres.so.0
+	ln -sf libsrres.so.0 $(DESTDIR)$(PREFIX)/lib/libsrres.so
+	install -m 644 core/srres.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/srres.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 samples/*.safetensors $(DESTDIR)$(PREFIX)/share/srres/
+
 format:
 	clang-format -i core/*.c core/*.h tools/*.c tools/*.h tests/*.c tests/*.h
 
 clean:
 	rm -rf build
 
-.PHONY: all unit check format clean
+.PHONY: all unit check check-video demo install format clean

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# test_video.sh: srres-video end to end on tiny clips made here with ffmpeg's lavfi sources:
+# streams, timestamps and metadata carried over, pixel formats, sizes, signals, bad input.
+# Usage: tests/test_video.sh [BUILD_DIR]   (default build)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+video=$build/srres-video
+m2=$root/tests/fixtures/x2_seed.safetensors
+m4=$root/tests/fixtures/x4_skip_bf16.safetensors
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0 count=0
+
+fail() {
+    echo "FAIL: $current: $*"
+    failures=$((failures + 1))
+}
+
+run_test() { # each test in a folder of its own
+    current=$1
+    count=$((count + 1))
+    mkdir "$tmp/$1" && cd "$tmp/$1" && "$1"
+}
+
+probe() { # file stream entries
+    ffprobe -v error -select_streams "$2" -show_entries "stream=$3" -of default=nw=1:nk=1 "$1"
+}
+
+lavfi() { # output, ffmpeg output options... (video: testsrc2 from $SRC, audio: sine)
+    local out=$1
+    shift
+    ffmpeg -nostdin -v error -y -f lavfi -i "${SRC:-testsrc2=size=64x36:rate=25}" \
+        -f lavfi -i "sine=frequency=440:sample_rate=48000" "$@" "$out"
+}
+
+expect_error() { # pattern, command...: one line naming the problem, non-zero exit
+    local pattern=$1
+    shift
+    "$@" >out.log 2>err.log
+    local rc=$?
+    [ $rc -ne 0 ] || fail "exit 0 for: $*"
+    [ $rc -lt 128 ] || fail "crashed (status $rc): $*"
+    grep -q -- "$pattern" err.log || fail "no '$pattern' in: $(cat err.log)"
+    [ "$(grep -c . err.log)" -le 2 ] || fail "more than a line or two of error: $(cat err.log)"
+}
+
+test_mp4_streams_and_timing() {
+    lavfi in.mp4 -t 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest
+    "$video" -q -i in.mp4 -o out.mp4 -m "$m2" || { fail "srres-video failed"; return; }
+    [ "$(probe out.mp4 v:0 width)" = 128 ] || fail "width $(probe out.mp4 v:0 width)"
+    [ "$(probe out.mp4 v:0 height)" = 72 ] || fail "height"
+    [ "$(probe out.mp4 v:0 nb_frames)" = "$(probe in.mp4 v:0 nb_frames)" ] || fail "frame count"
+    [ "$(probe out.mp4 v:0 r_frame_rate)" = 25/1 ] || fail "frame rate $(probe out.mp4 v:0 r_frame_rate)"
+    [ "$(probe out.mp4 v:0 duration)" = "$(probe in.mp4 v:0 duration)" ] || fail "duration"
+    [ "$(probe out.mp4 v:0 codec_name)" = h264 ] || fail "codec"
+    a_in=$(ffmpeg -v error -i in.mp4 -map 0:a -c copy -f md5 -)
+    a_out=$(ffmpeg -v error -i out.mp4 -map 0:a -c copy -f md5 -)
+    [ "$a_in" = "$a_out" ] || fail "audio not bit-identical"
+    ffmpeg -v error -i out.mp4 -f null - 2>dec.log || fail "output does not decode"
+    [ ! -s dec.log ] || fail "decode errors: $(head -2 dec.log)"
+    ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
+}
+
+test_vfr_timestamps_kept() {
+    # Variable frame rate: every frame's timestamp survives.
+    lavfi vfr.mkv -t 2 -vf "setpts='if(eq(mod(N,3),0),PTS+0.02/TB,PTS)'" -fps_mode passthrough \
+        -c:v libx264 -an
+    "$video" -q -i vfr.mkv -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }
+    ffprobe -v error -select_streams v -show_entries frame=pts_time -of csv=p=0 vfr.mkv >a.txt
+    ffprobe -v error -select_streams v -show_entries frame=pts_time -of csv=p=0 out.mkv >b.txt
+    cmp -s a.txt b.txt || fail "frame timestamps differ"
+}
+
+test_colour_tags_and_sar() {
+    lavfi tagged.mkv -t 0.4 -vf "setsar=4/3" -c:v libx264 -pix_fmt yuv420p -color_primaries bt709 \
+        -color_trc bt709 -colorspace bt709 -color_range tv -an
+    "$video" -q -i tagged.mkv -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }
+    for e in color_space color_primaries color_transfer color_range sample_aspect_ratio; do
+        [ "$(probe out.mkv v:0 $e)" = "$(probe tagged.mkv v:0 $e)" ] ||
+            fail "$e: $(probe tagged.mkv v:0 $e) became $(probe out.mkv v:0 $e)"
+    done
+}
+
+test_rotation_kept() {
+    lavfi rot.mp4 -t 0.4 -c:v libx264 -an
+    # ffmpeg 5.1 cannot tag rotation itself: write a 90-degree matrix into the track header.
+    perl -e 'local $/; open F, "+<", $ARGV[0] or die; binmode F; my $d = <F>;
+        my $i = index($d, "tkhd"); die if $i < 0; seek F, $i - 4 + 48, 0;
+        print F pack("N9", 0, 0x10000, 0, 0xFFFF0000, 0, 0, 0, 0, 0x40000000)' rot.mp4
+    "$video" -q -i rot.mp4 -o out.mp4 -m "$m2" || { fail "srres-video failed"; return; }
+    r_in=$(ffprobe -v error -show_entries stream_side_data=rotation -of csv=p=0 rot.mp4)
+    r_out=$(ffprobe -v error -show_entries stream_side_data=rotation -of csv=p=0 out.mp4)
+    [ -n "$r_in" ] && [ "$r_in" = "$r_out" ] || fail "rotation '$r_in' became '$r_out'"
+}
+
+test_ten_bit_stays_ten_bit() {
+    lavfi ten.mkv -t 0.4 -c:v libx264 -pix_fmt yuv420p10le -an
+    "$video" -q -i ten.mkv -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }
+    [ "$(probe out.mkv v:0 pix_fmt)" = yuv420p10le ] || fail "pix_fmt $(probe out.mkv v:0 pix_fmt)"
+}
+
+test_pix_fmt_option_and_yuv444() {
+    lavfi f444.mkv -t 0.2 -c:v libx264 -pix_fmt yuv444p -an
+    "$video" -q -i f444.mkv -o out.mkv -m "$m2" || fail "yuv444p failed"
+    [ "$(probe out.mkv v:0 pix_fmt)" = yuv444p ] || fail "yuv444p became $(probe out.mkv v:0 pix_fmt)"
+    "$video" -q -i f444.mkv -o out2.mkv -m "$m2" -pix_fmt yuv420p || fail "-pix_fmt failed"
+    [ "$(probe out2.mkv v:0 pix_fmt)" = yuv420p ] || fail "-pix_fmt yuv420p ignored"
+}
+
+test_odd_sizes() {
+    lavfi odd.mkv -t 0.3 -vf format=yuv444p,crop=33:17 -c:v ffv1 -pix_fmt yuv444p -an
+    "$video" -q -i odd.mkv -o out.mkv -m "$m4" -c:v ffv1 || { fail "srres-video failed"; return; }
+    [ "$(probe out.mkv v:0 width)x$(probe out.mkv v:0 height)" = 132x68 ] || fail "size"
+}
+
+test_png_in_png_out() {
+    lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
+    "$video" -q -i in.png -o out.png -m "$m4" || { fail "srres-video failed"; return; }
+    [ "$(probe out.png v:0 width)x$(probe out.png v:0 height)" = 148x92 ] || fail "size"
+    [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
+}
+
+test_limits_ss_t_frames() {
+    lavfi in.mp4 -t 2 -c:v libx264 -c:a aac -shortest
+    "$video" -q -i in.mp4 -o a.mp4 -m "$m2" --frames 7 || fail "--frames failed"
+    [ "$(probe a.mp4 v:0 nb_frames)" = 7 ] || fail "--frames 7 gave $(probe a.mp4 v:0 nb_frames)"
+    "$video" -q -i in.mp4 -o b.mp4 -m "$m2" -ss 1 -t 0.4 || fail "-ss -t failed"
+    [ "$(probe b.mp4 v:0 nb_frames)" = 10 ] || fail "-ss 1 -t 0.4 gave $(probe b.mp4 v:0 nb_frames)"
+}
+
+test_vf_pre_and_post() {
+    lavfi in.mkv -t 0.2 -c:v libx264 -an
+    "$video" -q -i in.mkv -o out.mkv -m "$m2" --vf-pre "crop=32:20" --vf-post "scale=50:30" ||
+        { fail "srres-video failed"; return; }
+    [ "$(probe out.mkv v:0 width)x$(probe out.mkv v:0 height)" = 50x30 ] || fail "size"
+}
+
+test_drop_audio() {
+    lavfi in.mp4 -t 0.4 -c:v libx264 -c:a aac -shortest
+    "$video" -q -i in.mp4 -o out.mp4 -m "$m2" -an || fail "-an failed"
+    [ -z "$(probe out.mp4 a 'codec_name')" ] || fail "audio kept with -an"
+}
+
+test_signal_finishes_file() {
+    SRC="testsrc2=size=160x90:rate=25" lavfi long.mp4 -t 20 -c:v libx264 -c:a aac -shortest
+    "$video" -q -i long.mp4 -o sig.mp4 -m "$m4" --threads 1 &
+    local pid=$!
+    sleep 3
+    kill -INT $pid
+    wait $pid
+    local rc=$?
+    [ $rc -eq 130 ] || fail "exit status $rc after SIGINT"
+    [ -f sig.mp4 ] || { fail "no output after SIGINT"; return; }
+    n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames \
+        -of csv=p=0 sig.mp4)
+    [ "${n:-0}" -gt 0 ] && [ "$n" -lt 500 ] || fail "interrupted file holds '$n' frames"
+    ffmpeg -v error -i sig.mp4 -f null - 2>dec.log || fail "interrupted file does not decode"
+}
+
+test_bad_input() {
+    expect_error "nothere.mp4" "$video" -i nothere.mp4 -o x.mp4 -m "$m2"
+    : >empty.mp4
+    expect_error "empty.mp4" "$video" -i empty.mp4 -o x.mp4 -m "$m2"
+    echo "not a video" >text.mp4
+    expect_error "text.mp4" "$video" -i text.mp4 -o x.mp4 -m "$m2"
+    lavfi good.mp4 -t 1 -c:v libx264 -an
+    head -c 2000 good.mp4 >trunc.mp4
+    expect_error "trunc.mp4" "$video" -i trunc.mp4 -o x.mp4 -m "$m2"
+    cp good.mp4 exists.mp4
+    expect_error "already exists" "$video" -i good.mp4 -o exists.mp4 -m "$m2"
+    expect_error "is the input" "$video" -i good.mp4 -o good.mp4 -m "$m2" -y
+    expect_error "nodir/x.mp4" "$video" -i good.mp4 -o nodir/x.mp4 -m "$m2"
+    mkdir -p ro && chmod 555 ro
+    if [ "$(id -u)" != 0 ]; then # root writes anywhere
+        expect_error "ro/x.mp4" "$video" -i good.mp4 -o ro/x.mp4 -m "$m2"
+    fi
+    expect_error "nomodel.safetensors" "$video" -i good.mp4 -o x.mp4 -m nomodel.safetensors
+    [ ! -e x.mp4 ] || fail "x.mp4 left behind by a failed run"
+    ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
+}
+
+for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+    run_test "$t"
+done
+echo "test_video.sh: $count tests, $failures failures"
+[ $failures -eq 0 ]
