@@ -35,6 +35,12 @@ $(B)/core/%.o: core/%.c core/*.h config.mk
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -c $< -o $@
 
+# Kernels for AVX-512 CPUs; only reached after a runtime check (core/cpu.c).
+AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+$(B)/core/%_avx512.o: core/%_avx512.c core/*.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) $(AVX512_FLAGS) -c $< -o $@
+
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -71,6 +77,16 @@ check: all unit $(CHECK_TARGETS)
 	$(MAKE) B=build/san OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all" unit
 
+$(B)/bench_forward: bench/bench_forward.c $(LIB)
+	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
+
+$(B)/bench_kernels: bench/bench_kernels.c $(LIB)
+	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
+
+bench: $(B)/bench_forward $(B)/bench_kernels
+	$(B)/bench_kernels
+	bench/run.sh $(B)
+
 demo: all
 	tools/demo.sh $(B)
 
@@ -94,4 +110,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit check check-video demo install format clean
+.PHONY: all unit check check-video bench demo install format clean

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "error.h"
+#include "fast_forward.h"
 #include "image.h"
 #include "network.h"
 
@@ -16,8 +18,9 @@ struct srres_ctx {
     srres_params params;
     thread_pool *pool;
     int radius;
+    fast_net *fast; /* NULL: the baseline path */
     block_acts *blocks;
-    float *arena, *scratch;
+    float *arena, *scratch; /* the baseline's activations, or the fast path's RGB planes */
     size_t arena_floats, scratch_floats;
 };
 
@@ -27,14 +30,24 @@ srres_params srres_default_params(void)
                           .precision = SRRES_PRECISION_FP32};
 }
 
-/* Floats of activations for one h x w region: the input, and two buffers (A, B) that the
- * upsampling stages alternate between; the LR feature maps live inside B until the first
- * pixel shuffle writes it, and the tail's output in A once its last conv has been read. */
-static size_t arena_floats_for(const srres_model *m, size_t pixels)
+/* Floats of activations for one h x w region. Baseline: the input, and two buffers (A, B)
+ * that the upsampling stages alternate between; the LR feature maps live inside B until
+ * the first pixel shuffle writes it, and the tail's output in A once its last conv has been
+ * read. Fast path: RGB planes in and out here, feature maps inside fast_net. */
+static size_t arena_floats_for(const srres_ctx *ctx, size_t pixels)
 {
+    const srres_model *m = ctx->m;
     size_t s2 = (size_t)m->cfg.scale * m->cfg.scale;
+    if (ctx->fast)
+        return pixels * (3 + 3 * s2);
     size_t c = m->cfg.channels < 3 ? 3 : (size_t)m->cfg.channels;
     return pixels * (3 + 2 * c * s2);
+}
+
+/* Everything a region costs, for choosing tiles. */
+static size_t floats_per_pixel(const srres_ctx *ctx)
+{
+    return arena_floats_for(ctx, 1) + (ctx->fast ? fast_net_floats_per_pixel(ctx->m) : 0);
 }
 
 static void plan_inference(const srres_ctx *ctx, int h, int w, activations *a)
@@ -74,6 +87,8 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
         return srres_fail(err, SRRES_ERR_INVALID, "threads %d is not in 0..1024", p.threads);
     if (p.threads == 0)
         p.threads = thread_pool_cpu_count();
+    if (p.precision == SRRES_PRECISION_BF16)
+        return srres_fail(err, SRRES_ERR_UNSUPPORTED, "bf16 precision is not available yet");
     srres_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
@@ -87,6 +102,13 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
         srres_ctx_free(ctx);
         return srres_fail(err, SRRES_ERR_NOMEM, "cannot start %d threads", p.threads);
     }
+    if (p.kernel == SRRES_KERNEL_AUTO && cpu_has_avx512()) {
+        srres_status st = fast_net_create(model, &ctx->fast, err);
+        if (st != SRRES_OK) {
+            srres_ctx_free(ctx);
+            return st;
+        }
+    }
     *out = ctx;
     return SRRES_OK;
 }
@@ -96,6 +118,7 @@ void srres_ctx_free(srres_ctx *ctx)
     if (!ctx)
         return;
     thread_pool_free(ctx->pool);
+    fast_net_free(ctx->fast);
     free(ctx->blocks);
     free(ctx->arena);
     free(ctx->scratch);
@@ -109,9 +132,9 @@ int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height)
         return 0;
     if (t == 0) {
         size_t floats = AUTO_TILE_BUDGET_BYTES / sizeof(float);
-        if (arena_floats_for(ctx->m, (size_t)width * height) <= floats)
+        size_t per_pixel = floats_per_pixel(ctx), side = 1;
+        if (per_pixel * width * height <= floats)
             return 0;
-        size_t per_pixel = arena_floats_for(ctx->m, 1), side = 1;
         while ((side + 1) * (side + 1) * per_pixel <= floats)
             side++;
         t = (int)side - 2 * ctx->radius;
@@ -125,7 +148,7 @@ int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height)
  * frames allocates once. */
 static srres_status reserve(srres_ctx *ctx, int h, int w, srres_error *err)
 {
-    size_t need = arena_floats_for(ctx->m, (size_t)h * w);
+    size_t need = arena_floats_for(ctx, (size_t)h * w);
     if (need > ctx->arena_floats) {
         float *a = malloc(need * sizeof(float));
         if (!a)
@@ -135,6 +158,8 @@ static srres_status reserve(srres_ctx *ctx, int h, int w, srres_error *err)
         ctx->arena = a;
         ctx->arena_floats = need;
     }
+    if (ctx->fast)
+        return SRRES_OK; /* its scratch lives in fast_net */
     size_t scratch = network_scratch_floats(ctx->m, w, thread_pool_size(ctx->pool), 0);
     if (scratch < SCRATCH_BUDGET_FLOATS)
         scratch = SCRATCH_BUDGET_FLOATS;
@@ -180,12 +205,22 @@ srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_im
             int x0 = max_int(0, tx - M), y0 = max_int(0, ty - M);
             int x1 = min_int(W, tx + tw + M), y1 = min_int(H, ty + th + M);
             int rw = x1 - x0, rh = y1 - y0;
-            activations a;
-            plan_inference(ctx, rh, rw, &a);
-            image_read(in, x0, y0, rw, rh, a.in);
-            network_forward(ctx->m, &a, 1, rh, rw, ctx->scratch, ctx->scratch_floats,
-                            ctx->pool);
-            image_write(out, tx * s, ty * s, tw * s, th * s, a.tail, rw * s, rh * s,
+            const float *result;
+            if (ctx->fast) {
+                float *planes = ctx->arena, *res = planes + (size_t)3 * rw * rh;
+                image_read(in, x0, y0, rw, rh, planes);
+                if ((st = fast_net_forward(ctx->fast, planes, rh, rw, res, ctx->pool, err)))
+                    return st;
+                result = res;
+            } else {
+                activations a;
+                plan_inference(ctx, rh, rw, &a);
+                image_read(in, x0, y0, rw, rh, a.in);
+                network_forward(ctx->m, &a, 1, rh, rw, ctx->scratch, ctx->scratch_floats,
+                                ctx->pool);
+                result = a.tail;
+            }
+            image_write(out, tx * s, ty * s, tw * s, th * s, result, rw * s, rh * s,
                         (tx - x0) * s, (ty - y0) * s);
         }
     }

@@ -109,7 +109,8 @@ static void usage(FILE *f)
         "      --checkpoint FILE      checkpoint path (default OUTPUT.ckpt)\n"
         "      --checkpoint-every N   (default 500)\n"
         "      --resume FILE          continue a checkpoint exactly\n"
-        "      --log FILE             CSV: step,loss,lr,val_psnr,val_ssim,patches_per_s,seconds\n"
+        "      --log FILE             CSV: step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,\n"
+        "                             seconds\n"
         "      --log-every N          log lines when not on a terminal (default 100)\n"
         "  -v, --verbose / -q, --quiet\n"
         "  -h, --help\n");
@@ -485,7 +486,7 @@ int main(int argc, char **argv)
         if (!log)
             die("%s: %s", o.log, strerror(errno));
         if (fresh)
-            fprintf(log, "step,loss,lr,val_psnr,val_ssim,patches_per_s,seconds\n");
+            fprintf(log, "step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,seconds\n");
     }
     if (!o.quiet)
         fprintf(stderr,
@@ -507,7 +508,7 @@ int main(int argc, char **argv)
     float *params = srres_model_params(model);
     size_t np = srres_model_num_params(model);
     int tty = isatty(STDERR_FILENO);
-    double start = now(), window_start = start, ema = NAN;
+    double start = now(), window_start = start, ema = NAN, ema_norm = NAN;
     long window_steps = 0;
     double rate = 0;
     while (step < o.steps && !stop_signal) {
@@ -519,11 +520,12 @@ int main(int argc, char **argv)
         srres_trainer_zero_grad(tr);
         srres_trainer_backward(tr);
         float *g = srres_trainer_grads(tr);
+        double norm = 0;
+        for (size_t i = 0; i < np; i++)
+            norm += (double)g[i] * g[i];
+        norm = sqrt(norm);
+        ema_norm = isnan(ema_norm) ? norm : 0.98 * ema_norm + 0.02 * norm;
         if (o.clip > 0) {
-            double norm = 0;
-            for (size_t i = 0; i < np; i++)
-                norm += (double)g[i] * g[i];
-            norm = sqrt(norm);
             if (norm > o.clip)
                 for (size_t i = 0; i < np; i++)
                     g[i] = (float)(g[i] * (o.clip / norm));
@@ -551,7 +553,7 @@ int main(int argc, char **argv)
         }
         double elapsed = seconds_before + (t - start);
         if (log && (validate || step % o.log_every == 0 || step == o.steps))
-            fprintf(log, "%ld,%.6g,%.6g,%.4f,%.5f,%.2f,%.1f\n", step, loss, lr_now,
+            fprintf(log, "%ld,%.6g,%.6g,%.4g,%.4f,%.5f,%.2f,%.1f\n", step, loss, lr_now, norm,
                     validate ? last_val.psnr : NAN, validate ? last_val.ssim : NAN, rate,
                     elapsed);
         if (!o.quiet) {
@@ -562,8 +564,8 @@ int main(int argc, char **argv)
                                 "  val %.2f dB",
                         step, o.steps, ema, lr_now, rate, eta, last_val.psnr);
             else if (step % o.log_every == 0)
-                fprintf(stderr, "step %ld/%ld loss %.5f lr %.2e %.1f patches/s ETA %s\n", step,
-                        o.steps, ema, lr_now, rate, eta);
+                fprintf(stderr, "step %ld/%ld loss %.5f lr %.2e |g| %.3g %.1f patches/s ETA %s\n",
+                        step, o.steps, ema, lr_now, ema_norm, rate, eta);
         }
         if (step % o.checkpoint_every == 0 && step < o.steps) {
             save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);

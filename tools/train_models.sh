@@ -32,11 +32,19 @@ inputs=("$shared"/media/video/*.mp4 "${train_photos[@]}" "${walls[@]}")
 run() { # name, then srres-train options
     local name=$1
     shift
-    local resume=()
-    [ -f "$out/$name.ckpt" ] && resume=(--resume "$out/$name.ckpt")
+    local resume=() args=()
+    if [ -f "$out/$name.ckpt" ]; then
+        resume=(--resume "$out/$name.ckpt")
+        # A checkpoint holds the run's options; --init only matters at the start.
+        while [ $# -gt 0 ]; do
+            if [ "$1" = --init ]; then shift 2; else args+=("$1"); shift; fi
+        done
+        set -- "${args[@]}"
+    fi
     # OpenBLAS must pick its kernel by CPU: some environments pin an older one.
     env -u OPENBLAS_CORETYPE nice -n 10 "$train" "${inputs[@]}" "${val[@]}" \
-        --threads "$threads" --loss l1 --hr-scale 0.5:1 --val-every 500 --checkpoint-every 500 \
+        --threads "$threads" --loss l1 --clip 0.5 --warmup 500 --hr-scale 0.5:1 \
+        --val-every 500 --checkpoint-every 500 \
         --checkpoint "$out/$name.ckpt" --log "$out/$name.csv" -o "$out/$name.safetensors" \
         "${resume[@]}" "$@"
 }
@@ -44,9 +52,9 @@ run() { # name, then srres-train options
 for model in "$@"; do
     case "$model" in
     x2) run x2 --scale 2 --blocks 16 --channels 64 --image-skip nearest --steps 12000 \
-            --batch 16 --patch 24 --lr 5e-4 --seed 2 ;;
+            --batch 16 --patch 24 --lr 2e-4 --seed 2 ;;
     x4) run x4 --scale 4 --blocks 16 --channels 64 --image-skip nearest --steps 12000 \
-            --batch 16 --patch 24 --lr 5e-4 --seed 4 --init "$out/x2.safetensors" ;;
+            --batch 16 --patch 24 --lr 2e-4 --seed 4 --init "$out/x2.safetensors" ;;
     x2-fast) run x2-fast --scale 2 --blocks 6 --channels 32 --image-skip nearest \
             --steps 12000 --batch 16 --patch 32 --lr 1e-3 --seed 12 ;;
     x4-fast) run x4-fast --scale 4 --blocks 6 --channels 32 --image-skip nearest \

@@ -1,0 +1,321 @@
+/* fast_forward.c: the network on the fast path: NHWC feature maps, Winograd 3x3 convs with
+ * fused bias/PReLU/residual/pixel shuffle, and direct 9x9 head and tail. Weights are
+ * transformed once per context; buffers are sized for the largest region and reused. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "direct_conv.h"
+#include "error.h"
+#include "fast_forward.h"
+#include "layers.h"
+#include "winograd.h"
+
+typedef struct conv3 {
+    float *U, *bias, *slope; /* slope NULL: no PReLU */
+    int cop;
+} conv3;
+
+struct fast_net {
+    const srres_model *m;
+    int cp;      /* padded feature channels */
+    float *head_w, *head_b, *head_s, *tail_w, tail_b[3];
+    conv3 *body; /* 2 per block */
+    conv3 trunk, up[SRRES_MAX_UP_STAGES];
+    /* buffers */
+    int h, w; /* the region size they fit */
+    fmap x, f[4], upmap[SRRES_MAX_UP_STAGES];
+    float *scratch;
+    size_t scratch_per_thread;
+    int threads;
+};
+
+/* Zeroed floats on a 64-byte boundary: kernels load whole cache lines as vectors. */
+static float *alloc_floats(size_t n)
+{
+    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
+    float *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+static float *padded_copy(const float *src, int n, int np, const int *perm)
+{
+    float *d = alloc_floats((size_t)np);
+    for (int i = 0; d && i < np; i++) {
+        int s = perm ? perm[i] : i;
+        d[i] = s >= 0 && s < n ? src[s] : 0.0f;
+    }
+    return d;
+}
+
+/* Slopes per stored channel: one slope, per channel, or per channel after a shuffle. */
+static float *expand_slopes(const prelu_layer *L, int channels, int cp, int groups)
+{
+    float *d = alloc_floats((size_t)cp * groups);
+    for (int g = 0; d && g < groups; g++)
+        for (int c = 0; c < channels; c++)
+            d[g * cp + c] = L->slope[L->n == 1 ? 0 : c];
+    return d;
+}
+
+static int prepare_conv3(conv3 *k, const conv_layer *L, const prelu_layer *P, int cp, int cop,
+                         const int *perm)
+{
+    k->cop = cop;
+    k->U = alloc_floats(36 * (size_t)cp * cop);
+    k->bias = padded_copy(L->bias, L->cout, cop, perm);
+    k->slope = P ? expand_slopes(P, L->cout / (cop / cp), cp, cop / cp) : NULL;
+    if (!k->U || !k->bias || (P && !k->slope))
+        return -1;
+    winograd_weights(k->U, L->weight, L->cin, L->cout, cp, cop, perm);
+    return 0;
+}
+
+static void free_conv3(conv3 *k)
+{
+    free(k->U);
+    free(k->bias);
+    free(k->slope);
+}
+
+srres_status fast_net_create(const srres_model *m, fast_net **out, srres_error *err)
+{
+    *out = NULL;
+    fast_net *f = calloc(1, sizeof(*f));
+    if (!f)
+        return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
+    int C = m->cfg.channels, cp = fmap_channels(C), r = m->up_factor, ok = 1;
+    f->m = m;
+    f->cp = cp;
+    f->head_w = alloc_floats(81 * 3 * (size_t)cp);
+    f->head_b = padded_copy(m->head.bias, C, cp, NULL);
+    f->head_s = expand_slopes(&m->head_prelu, C, cp, 1);
+    f->tail_w = alloc_floats(3 * 81 * (size_t)cp);
+    f->body = calloc((size_t)(2 * m->cfg.blocks + 1), sizeof(conv3));
+    ok = f->head_w && f->head_b && f->head_s && f->tail_w && f->body;
+    if (ok) {
+        head_weights(f->head_w, m->head.weight, C, cp);
+        tail_weights(f->tail_w, m->tail.weight, C, cp);
+        memcpy(f->tail_b, m->tail.bias, sizeof(f->tail_b));
+    }
+    for (int i = 0; ok && i < m->cfg.blocks; i++)
+        ok = !prepare_conv3(&f->body[2 * i], &m->body[i].conv1, &m->body[i].prelu1, cp, cp,
+                            NULL) &&
+             !prepare_conv3(&f->body[2 * i + 1], &m->body[i].conv2, &m->body[i].prelu2, cp, cp,
+                            NULL);
+    ok = ok && !prepare_conv3(&f->trunk, &m->trunk, NULL, cp, cp, NULL);
+    /* Upsampling convs store outputs in (i, j, c) order so the shuffle writes whole
+     * vectors: stored channel s*cp + c holds model channel c*r*r + s. */
+    int *perm = malloc(sizeof(int) * (size_t)r * r * cp);
+    ok = ok && perm;
+    for (int s = 0; ok && s < r * r; s++)
+        for (int c = 0; c < cp; c++)
+            perm[s * cp + c] = c < C ? c * r * r + s : -1;
+    for (int j = 0; ok && j < m->up_stages; j++)
+        ok = !prepare_conv3(&f->up[j], &m->up[j], &m->up_prelu[j], cp, r * r * cp, perm);
+    free(perm);
+    if (!ok) {
+        fast_net_free(f);
+        return srres_fail(err, SRRES_ERR_NOMEM, "out of memory preparing the weights");
+    }
+    *out = f;
+    return SRRES_OK;
+}
+
+static void free_buffers(fast_net *f)
+{
+    free(f->x.data);
+    for (int i = 0; i < 4; i++)
+        free(f->f[i].data);
+    for (int j = 0; j < SRRES_MAX_UP_STAGES; j++)
+        free(f->upmap[j].data);
+    free(f->scratch);
+    f->scratch = NULL;
+    f->x.data = NULL;
+    memset(f->f, 0, sizeof(f->f));
+    memset(f->upmap, 0, sizeof(f->upmap));
+    f->h = f->w = 0;
+}
+
+void fast_net_free(fast_net *f)
+{
+    if (!f)
+        return;
+    free_buffers(f);
+    free(f->head_w), free(f->head_b), free(f->head_s), free(f->tail_w);
+    for (int i = 0; f->body && i < 2 * f->m->cfg.blocks; i++)
+        free_conv3(&f->body[i]);
+    free(f->body);
+    free_conv3(&f->trunk);
+    for (int j = 0; j < f->m->up_stages; j++)
+        free_conv3(&f->up[j]);
+    free(f);
+}
+
+/* Rows and columns are padded to whole Winograd tiles plus the border on both sides. */
+static size_t fmap_floats(int h, int w, int pad, int c)
+{
+    size_t rows = (size_t)((h + 3) / 4 * 4) + 2 * (size_t)pad + 4;
+    size_t cols = (size_t)((w + 3) / 4 * 4) + 2 * (size_t)pad + 4;
+    return rows * cols * c;
+}
+
+static int fmap_alloc(fmap *m, int h, int w, int pad, int c)
+{
+    size_t cols = (size_t)((w + 3) / 4 * 4) + 2 * (size_t)pad + 4;
+    *m = (fmap){alloc_floats(fmap_floats(h, w, pad, c)), h, w, pad, c, cols * c};
+    return m->data ? 0 : -1;
+}
+
+size_t fast_net_floats_per_pixel(const srres_model *m)
+{
+    size_t cp = (size_t)fmap_channels(m->cfg.channels), area = 1, total = 16 + 4 * cp;
+    for (int j = 0; j < m->up_stages; j++) {
+        area *= (size_t)m->up_factor * m->up_factor;
+        total += area * cp;
+    }
+    return total;
+}
+
+static srres_status reserve(fast_net *f, int h, int w, int threads, srres_error *err)
+{
+    if (h <= f->h && w <= f->w && threads == f->threads)
+        return SRRES_OK;
+    free_buffers(f);
+    const srres_model *m = f->m;
+    int ok = !fmap_alloc(&f->x, h, w, 4, 16);
+    for (int i = 0; i < 4; i++)
+        ok = ok && !fmap_alloc(&f->f[i], h, w, 1, f->cp);
+    int r = m->up_factor, hj = h, wj = w;
+    for (int j = 0; j < m->up_stages; j++) {
+        hj *= r;
+        wj *= r;
+        /* The last map feeds the 9x9 tail: a border of 4. */
+        ok = ok && !fmap_alloc(&f->upmap[j], hj, wj, j == m->up_stages - 1 ? 4 : 1, f->cp);
+    }
+    f->scratch_per_thread = winograd_scratch_floats(f->cp);
+    f->scratch = ok ? alloc_floats(f->scratch_per_thread * threads) : NULL;
+    if (!f->scratch) {
+        free_buffers(f);
+        return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for a %dx%d region", w, h);
+    }
+    f->h = h;
+    f->w = w;
+    f->threads = threads;
+    return SRRES_OK;
+}
+
+/* The buffers keep the geometry they were allocated with; a smaller region uses their top
+ * left corner, with its own size and a zeroed border. */
+static fmap view(const fmap *m, int h, int w)
+{
+    fmap v = *m;
+    v.h = h;
+    v.w = w;
+    return v;
+}
+
+static void zero_border(const fmap *m)
+{
+    /* Everything right of and below the live pixels, up to what the kernels read. */
+    size_t rows = (size_t)((m->h + 3) / 4 * 4) + 2 * (size_t)m->pad + 4;
+    for (size_t y = 0; y < rows; y++) {
+        float *row = m->data + y * m->row;
+        if (y < (size_t)m->pad || y >= (size_t)(m->h + m->pad)) {
+            memset(row, 0, sizeof(float) * m->row);
+        } else {
+            memset(row, 0, sizeof(float) * (size_t)m->pad * m->c);
+            size_t live_end = (size_t)(m->w + m->pad) * m->c;
+            memset(row + live_end, 0, sizeof(float) * (m->row - live_end));
+        }
+    }
+}
+
+typedef struct layer_job {
+    fast_net *f;
+    const fmap *out, *in;
+    const conv3 *k;
+    winograd_epilogue ep;
+    float *planes; /* tail output */
+} layer_job;
+
+static void wino_rows(void *arg, int begin, int end, int thread)
+{
+    layer_job *j = arg;
+    winograd_conv3x3(j->out, j->in, j->k->U, j->k->cop, &j->ep,
+                     j->f->scratch + j->f->scratch_per_thread * thread, begin, end);
+}
+
+static void run_conv3(fast_net *f, thread_pool *pool, const fmap *out, const fmap *in,
+                  const conv3 *k, const fmap *residual, int shuffle)
+{
+    layer_job j = {f, out, in, k, {k->bias, k->slope, residual, shuffle}, NULL};
+    thread_pool_for(pool, (in->h + 3) / 4, wino_rows, &j);
+}
+
+static void head_rows(void *arg, int begin, int end, int thread)
+{
+    layer_job *j = arg;
+    head_conv9x9(j->out, j->in, j->f->head_w, j->f->head_b, j->f->head_s, begin, end);
+}
+
+static void tail_rows(void *arg, int begin, int end, int thread)
+{
+    layer_job *j = arg;
+    tail_conv9x9(j->planes, j->in, j->f->tail_w, j->f->tail_b, begin, end);
+}
+
+srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float *out,
+                              thread_pool *pool, srres_error *err)
+{
+    const srres_model *m = f->m;
+    srres_status st = reserve(f, h, w, thread_pool_size(pool), err);
+    if (st != SRRES_OK)
+        return st;
+    fmap x = view(&f->x, h, w), F[4];
+    for (int i = 0; i < 4; i++)
+        F[i] = view(&f->f[i], h, w);
+    fmap U[SRRES_MAX_UP_STAGES];
+    int r = m->up_factor, hj = h, wj = w;
+    for (int j = 0; j < m->up_stages; j++) {
+        hj *= r;
+        wj *= r;
+        U[j] = view(&f->upmap[j], hj, wj);
+    }
+    if (h != f->h || w != f->w) { /* a smaller region than the buffers were made for */
+        zero_border(&x);
+        for (int i = 0; i < 4; i++)
+            zero_border(&F[i]);
+        for (int j = 0; j < m->up_stages; j++)
+            zero_border(&U[j]);
+    }
+    size_t plane = (size_t)h * w;
+    for (int y = 0; y < h; y++)
+        for (int xx = 0; xx < w; xx++) {
+            float *px = fmap_at(&x, y, xx);
+            for (int c = 0; c < 3; c++)
+                px[c] = in[c * plane + (size_t)y * w + xx];
+        }
+    layer_job hj_job = {f, &F[0], &x, NULL, {0}, NULL};
+    thread_pool_for(pool, h, head_rows, &hj_job);
+    /* Blocks: X -> T = PReLU(conv1 X) -> PReLU(conv2 T) + X, ping-ponging F[2] and F[3]. */
+    const fmap *X = &F[0];
+    for (int i = 0; i < m->cfg.blocks; i++) {
+        const fmap *Y = &F[2 + (i & 1)];
+        run_conv3(f, pool, &F[1], X, &f->body[2 * i], NULL, 0);
+        run_conv3(f, pool, Y, &F[1], &f->body[2 * i + 1], X, 0);
+        X = Y;
+    }
+    run_conv3(f, pool, &F[1], X, &f->trunk, &F[0], 0);
+    X = &F[1];
+    for (int j = 0; j < m->up_stages; j++) {
+        run_conv3(f, pool, &U[j], X, &f->up[j], NULL, r);
+        X = &U[j];
+    }
+    layer_job tj = {f, NULL, X, NULL, {0}, out};
+    thread_pool_for(pool, X->h, tail_rows, &tj);
+    if (m->cfg.image_skip == SRRES_SKIP_NEAREST)
+        nearest_skip_forward(out, in, 3, m->cfg.scale, 1, h, w);
+    return SRRES_OK;
+}

@@ -1,0 +1,22 @@
+/* fast_forward.h: inference on the fast path (AVX-512 kernels; see winograd.h and
+ * direct_conv.h). The baseline path (network.h) is the reference it is tested against. */
+#ifndef SRRES_FAST_FORWARD_H
+#define SRRES_FAST_FORWARD_H
+
+#include "model.h"
+#include "thread_pool.h"
+
+typedef struct fast_net fast_net;
+
+/* Transforms the weights; the model must outlive it. Call after cpu_has_avx512(). */
+srres_status fast_net_create(const srres_model *m, fast_net **out, srres_error *err);
+void fast_net_free(fast_net *f);
+
+/* in [3][h][w] -> out [3][h s][w s]: the network's output before clamping. */
+srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float *out,
+                              thread_pool *pool, srres_error *err);
+
+/* Buffer floats per LR pixel (for choosing tile sizes). */
+size_t fast_net_floats_per_pixel(const srres_model *m);
+
+#endif

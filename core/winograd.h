@@ -1,0 +1,35 @@
+/* winograd.h: 3x3 convolutions as Winograd F(4x4, 3x3) (Lavin & Gray 2016): each 4x4 output
+ * tile costs 36 multiplies per input/output channel pair instead of 144. The input and
+ * output transforms run on AVX-512 vectors of 16 channels; the 36 products are batched
+ * GEMMs with a register-tiled micro-kernel; bias, PReLU, the residual add and the pixel
+ * shuffle are fused into the output transform. AVX-512 only: call after cpu_has_avx512(). */
+#ifndef SRRES_WINOGRAD_H
+#define SRRES_WINOGRAD_H
+
+#include "fmap.h"
+
+#define WINOGRAD_TILE_BLOCK 18 /* output tiles transformed and multiplied together */
+
+/* U [36][cip][cop] = G g G^T of weight [cout][cin][3][3], zero-padded to cip x cop.
+ * perm (or NULL) maps stored output channel -> model output channel. */
+void winograd_weights(float *U, const float *weight, int cin, int cout, int cip, int cop,
+                      const int *perm);
+
+typedef struct winograd_epilogue {
+    const float *bias;     /* [cop] */
+    const float *slope;    /* [cop] PReLU slopes, or NULL for none */
+    const fmap *residual;  /* added last, same geometry as the output, or NULL */
+    int shuffle;           /* r > 0: outputs are ordered (i, j, c), c < out->c, and pixel
+                              (y, x) sub-position (i, j) goes to (r y + i, r x + j) of out
+                              (pixel shuffle); 0: none */
+} winograd_epilogue;
+
+/* Scratch floats one thread needs. */
+size_t winograd_scratch_floats(int cip);
+
+/* out = epilogue(conv3x3(in)) for output tile rows [ty0, ty1) (a tile row is 4 pixel
+ * rows). in->pad >= 1. */
+void winograd_conv3x3(const fmap *out, const fmap *in, const float *U, int cop,
+                      const winograd_epilogue *ep, float *scratch, int ty0, int ty1);
+
+#endif

@@ -1,0 +1,264 @@
+/* winograd_avx512.c: Winograd F(4x4, 3x3) convolution on AVX-512.
+ *
+ * Per block of output tiles of one tile row: (1) input transform V = B^T d B of every 6x6
+ * input tile, for 16 channels at a time, into V[36][tiles][cip]; (2) for each of the 36
+ * positions p, the GEMM M[p] = V[p] U[p] ([tiles x cip] x [cip x 64 outputs]) with a
+ * 6 x 64 register tile; (3) output transform Y = A^T M A, then the fused epilogue. Outputs
+ * go 64 channels at a time, so M stays small and V is reused across output chunks. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "winograd.h"
+
+#define TB WINOGRAD_TILE_BLOCK
+#define CHUNK 64 /* output channels per GEMM pass */
+
+/* G (6x3) of F(4x4, 3x3) with interpolation points 0, +-1, +-2 and infinity. */
+static const double G[6][3] = {
+    {1.0 / 4, 0, 0},
+    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+    {0, 0, 1},
+};
+
+void winograd_weights(float *U, const float *weight, int cin, int cout, int cip, int cop,
+                      const int *perm)
+{
+    memset(U, 0, sizeof(float) * 36 * (size_t)cip * cop);
+    for (int co = 0; co < cop; co++) {
+        int src = perm ? perm[co] : co;
+        if (src < 0 || src >= cout)
+            continue; /* padding channel */
+        for (int ci = 0; ci < cin; ci++) {
+            const float *g = weight + ((size_t)src * cin + ci) * 9;
+            double t[6][3]; /* G g */
+            for (int i = 0; i < 6; i++)
+                #pragma GCC unroll 8
+                for (int j = 0; j < 3; j++)
+                    t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+            for (int i = 0; i < 6; i++)
+                #pragma GCC unroll 8
+                for (int j = 0; j < 6; j++) {
+                    double u = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
+                    U[((size_t)(i * 6 + j) * cip + ci) * cop + co] = (float)u;
+                }
+        }
+    }
+}
+
+size_t winograd_scratch_floats(int cip)
+{
+    return (size_t)36 * TB * cip + (size_t)36 * TB * CHUNK;
+}
+
+/* B^T x for six vectors (one column or row of a tile). */
+static inline void bt6(__m512 d0, __m512 d1, __m512 d2, __m512 d3, __m512 d4, __m512 d5,
+                       __m512 *o)
+{
+    const __m512 four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f),
+                 two = _mm512_set1_ps(2.0f);
+    __m512 t1 = _mm512_fnmadd_ps(four, d2, d4); /* d4 - 4 d2 */
+    __m512 t2 = _mm512_fnmadd_ps(four, d1, d3); /* d3 - 4 d1 */
+    __m512 t3 = _mm512_sub_ps(d4, d2);
+    __m512 t4 = _mm512_mul_ps(two, _mm512_sub_ps(d3, d1));
+    o[0] = _mm512_add_ps(_mm512_fnmadd_ps(five, d2, _mm512_mul_ps(four, d0)), d4);
+    o[1] = _mm512_add_ps(t1, t2);
+    o[2] = _mm512_sub_ps(t1, t2);
+    o[3] = _mm512_add_ps(t3, t4);
+    o[4] = _mm512_sub_ps(t3, t4);
+    o[5] = _mm512_add_ps(_mm512_fnmadd_ps(five, d3, _mm512_mul_ps(four, d1)), d5);
+}
+
+/* V[p][t][cb*16..] for tiles [tx0, tx0 + n) of tile row ty. */
+static void input_transform(float *V, const fmap *in, int ty, int tx0, int n, int cip)
+{
+    size_t pstride = (size_t)TB * cip;
+    for (int t = 0; t < n; t++) {
+        /* Tile rows 4ty-1 .. 4ty+4 and columns likewise; the border is zero. */
+        const float *base = fmap_at(in, 4 * ty - 1, 4 * (tx0 + t) - 1);
+        for (int cb = 0; cb < cip; cb += 16) {
+            __m512 rows[6][6];
+            #pragma GCC unroll 8
+            for (int c = 0; c < 6; c++) {
+                const float *col = base + (size_t)c * in->c + cb;
+                __m512 d[6];
+                #pragma GCC unroll 8
+                for (int r = 0; r < 6; r++)
+                    d[r] = _mm512_loadu_ps(col + (size_t)r * in->row);
+                __m512 o[6];
+                bt6(d[0], d[1], d[2], d[3], d[4], d[5], o);
+                #pragma GCC unroll 8
+                for (int r = 0; r < 6; r++)
+                    rows[r][c] = o[r];
+            }
+            #pragma GCC unroll 8
+            for (int r = 0; r < 6; r++) {
+                __m512 o[6];
+                bt6(rows[r][0], rows[r][1], rows[r][2], rows[r][3], rows[r][4], rows[r][5], o);
+                #pragma GCC unroll 8
+                for (int c = 0; c < 6; c++)
+                    _mm512_storeu_ps(V + (size_t)(r * 6 + c) * pstride + (size_t)t * cip + cb,
+                                     o[c]);
+            }
+        }
+    }
+}
+
+/* M[t][0..16 NV) (R tiles) = sum_k V[t][k] U[k][0..16 NV); M rows are CHUNK apart. R and
+ * NV are constants at every call, so the accumulators live in registers. */
+static inline __attribute__((always_inline)) void gemm_tile(int R, int NV, float *M,
+                                                            const float *V, const float *U,
+                                                            int cip, int cop)
+{
+    __m512 acc[6][4], b[4];
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+        #pragma GCC unroll 8
+        for (int j = 0; j < NV; j++)
+            acc[r][j] = _mm512_setzero_ps();
+    for (int k = 0; k < cip; k++) {
+        const float *u = U + (size_t)k * cop;
+        #pragma GCC unroll 8
+        for (int j = 0; j < NV; j++)
+            b[j] = _mm512_loadu_ps(u + 16 * j);
+        #pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            __m512 a = _mm512_set1_ps(V[(size_t)r * cip + k]);
+            #pragma GCC unroll 8
+            for (int j = 0; j < NV; j++)
+                acc[r][j] = _mm512_fmadd_ps(a, b[j], acc[r][j]);
+        }
+    }
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+        #pragma GCC unroll 8
+        for (int j = 0; j < NV; j++)
+            _mm512_storeu_ps(M + (size_t)r * CHUNK + 16 * j, acc[r][j]);
+}
+
+static inline __attribute__((always_inline)) void gemm_rows_nv(int NV, int n, float *M,
+                                                               const float *V, const float *U,
+                                                               int cip, int cop)
+{
+    int t = 0;
+    for (; t + 6 <= n; t += 6)
+        gemm_tile(6, NV, M + (size_t)t * CHUNK, V + (size_t)t * cip, U, cip, cop);
+    M += (size_t)t * CHUNK;
+    V += (size_t)t * cip;
+    switch (n - t) {
+    case 5: gemm_tile(5, NV, M, V, U, cip, cop); break;
+    case 4: gemm_tile(4, NV, M, V, U, cip, cop); break;
+    case 3: gemm_tile(3, NV, M, V, U, cip, cop); break;
+    case 2: gemm_tile(2, NV, M, V, U, cip, cop); break;
+    case 1: gemm_tile(1, NV, M, V, U, cip, cop); break;
+    default: break;
+    }
+}
+
+/* The 36 GEMMs of one block for output channels [co0, co0 + nv * 16). */
+static void gemm_block(int nv, int n, float *M, const float *V, const float *U, int cip,
+                       int cop, int co0)
+{
+    for (int p = 0; p < 36; p++) {
+        float *Mp = M + (size_t)p * TB * CHUNK;
+        const float *Vp = V + (size_t)p * TB * cip, *Up = U + (size_t)p * cip * cop + co0;
+        switch (nv) {
+        case 4: gemm_rows_nv(4, n, Mp, Vp, Up, cip, cop); break;
+        case 3: gemm_rows_nv(3, n, Mp, Vp, Up, cip, cop); break;
+        case 2: gemm_rows_nv(2, n, Mp, Vp, Up, cip, cop); break;
+        default: gemm_rows_nv(1, n, Mp, Vp, Up, cip, cop); break;
+        }
+    }
+}
+
+/* A^T x for six vectors. */
+static inline void at6(const __m512 *m, __m512 *y)
+{
+    const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f),
+                 eight = _mm512_set1_ps(8.0f);
+    __m512 s12 = _mm512_add_ps(m[1], m[2]), d12 = _mm512_sub_ps(m[1], m[2]);
+    __m512 s34 = _mm512_add_ps(m[3], m[4]), d34 = _mm512_sub_ps(m[3], m[4]);
+    y[0] = _mm512_add_ps(_mm512_add_ps(m[0], s12), s34);
+    y[1] = _mm512_fmadd_ps(two, d34, d12);
+    y[2] = _mm512_fmadd_ps(four, s34, s12);
+    y[3] = _mm512_add_ps(_mm512_fmadd_ps(eight, d34, d12), m[5]);
+}
+
+/* Output transform and epilogue of output channels [co0, co0 + CHUNK) for the block. */
+static void output_transform(const fmap *out, const float *M, int ty, int tx0, int n, int co0,
+                             int cop, const winograd_epilogue *ep)
+{
+    size_t pstride = (size_t)TB * CHUNK;
+    for (int t = 0; t < n; t++) {
+        int y0 = 4 * ty, x0 = 4 * (tx0 + t);
+        int h = ep->shuffle ? out->h / ep->shuffle : out->h;
+        int w = ep->shuffle ? out->w / ep->shuffle : out->w;
+        int rows = h - y0 < 4 ? h - y0 : 4, cols = w - x0 < 4 ? w - x0 : 4;
+        for (int j = 0; j < CHUNK && co0 + j < cop; j += 16) {
+            int co = co0 + j;
+            __m512 tmp[4][6];
+            #pragma GCC unroll 8
+            for (int c = 0; c < 6; c++) {
+                __m512 m[6], y[4];
+                #pragma GCC unroll 8
+                for (int r = 0; r < 6; r++)
+                    m[r] = _mm512_loadu_ps(M + (size_t)(r * 6 + c) * pstride +
+                                           (size_t)t * CHUNK + j);
+                at6(m, y);
+                #pragma GCC unroll 8
+                for (int r = 0; r < 4; r++)
+                    tmp[r][c] = y[r];
+            }
+            __m512 bias = _mm512_loadu_ps(ep->bias + co);
+            __m512 slope = ep->slope ? _mm512_loadu_ps(ep->slope + co) : _mm512_setzero_ps();
+            int s = 0, c = co, up = ep->shuffle;
+            if (up) {
+                s = co / out->c;
+                c = co % out->c;
+            }
+            #pragma GCC unroll 8
+            for (int r = 0; r < rows; r++) {
+                __m512 y[4];
+                at6(tmp[r], y);
+                #pragma GCC unroll 8
+                for (int q = 0; q < cols; q++) {
+                    __m512 v = _mm512_add_ps(y[q], bias);
+                    if (ep->slope) {
+                        __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+                        v = _mm512_mask_mul_ps(v, neg, v, slope);
+                    }
+                    float *dst;
+                    if (up) {
+                        dst = fmap_at(out, up * (y0 + r) + s / up, up * (x0 + q) + s % up) + c;
+                    } else {
+                        dst = fmap_at(out, y0 + r, x0 + q) + c;
+                        if (ep->residual)
+                            v = _mm512_add_ps(v, _mm512_loadu_ps(fmap_at(ep->residual, y0 + r,
+                                                                         x0 + q) + c));
+                    }
+                    _mm512_storeu_ps(dst, v);
+                }
+            }
+        }
+    }
+}
+
+void winograd_conv3x3(const fmap *out, const fmap *in, const float *U, int cop,
+                      const winograd_epilogue *ep, float *scratch, int ty0, int ty1)
+{
+    int cip = in->c, tiles_w = (in->w + 3) / 4;
+    float *V = scratch, *M = scratch + (size_t)36 * TB * cip;
+    for (int ty = ty0; ty < ty1; ty++) {
+        for (int tx = 0; tx < tiles_w; tx += TB) {
+            int n = tiles_w - tx < TB ? tiles_w - tx : TB;
+            input_transform(V, in, ty, tx, n, cip);
+            for (int co0 = 0; co0 < cop; co0 += CHUNK) {
+                int nv = (cop - co0 < CHUNK ? cop - co0 : CHUNK) / 16;
+                gemm_block(nv, n, M, V, U, cip, cop, co0);
+                output_transform(out, M, ty, tx, n, co0, cop, ep);
+            }
+        }
+    }
+}
