@@ -1,0 +1,115 @@
+/* test_direct_conv.c: the fast path's 9x9 head (3 -> C, PReLU) and tail (C -> 3) against
+ * plain double-precision convolutions, on widths that leave partial register tiles and
+ * column strips, odd row counts, one pixel, and row ranges split as threads split them. */
+#include <math.h>
+
+#include "cpu.h"
+#include "direct_conv.h"
+#include "test_util.h"
+
+static fmap make_map(int h, int w, int pad, int c, int live, srres_rng *rng)
+{
+    size_t cols = (size_t)((w + 3) / 4 * 4) + 2 * pad + 4;
+    size_t rows = (size_t)((h + 3) / 4 * 4) + 2 * pad + 4;
+    fmap m = {aligned_alloc(64, rows * cols * c * sizeof(float)), h, w, pad, c, cols * c};
+    memset(m.data, 0, rows * cols * c * sizeof(float));
+    for (int y = 0; rng && y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int k = 0; k < live; k++)
+                fmap_at(&m, y, x)[k] = (float)srres_rng_uniform(rng);
+    return m;
+}
+
+static double ref9(const fmap *in, const float *w, int cin, int co, int y, int x)
+{
+    double s = 0;
+    for (int ci = 0; ci < cin; ci++)
+        for (int ky = 0; ky < 9; ky++)
+            for (int kx = 0; kx < 9; kx++) {
+                int sy = y + ky - 4, sx = x + kx - 4;
+                if (sy >= 0 && sy < in->h && sx >= 0 && sx < in->w)
+                    s += (double)w[((co * cin + ci) * 9 + ky) * 9 + kx] * fmap_at(in, sy, sx)[ci];
+            }
+    return s;
+}
+
+static void check_head(int h, int w, int cout)
+{
+    if (!cpu_has_avx512())
+        skip();
+    srres_rng rng;
+    srres_rng_seed(&rng, (uint64_t)(h * 31 + w + cout));
+    int cop = fmap_channels(cout);
+    float *wt = random_floats((size_t)cout * 3 * 81, -0.2f, 0.2f, &rng);
+    float *bias = aligned_alloc(64, sizeof(float) * cop), *slope = aligned_alloc(64, sizeof(float) * cop);
+    for (int k = 0; k < cop; k++) {
+        bias[k] = k < cout ? (float)srres_rng_uniform(&rng) - 0.5f : 0;
+        slope[k] = k < cout ? (float)srres_rng_uniform(&rng) * 0.5f : 0;
+    }
+    float *hw = aligned_alloc(64, sizeof(float) * 81 * 3 * cop);
+    head_weights(hw, wt, cout, cop);
+    fmap in = make_map(h, w, 4, 16, 3, &rng), out = make_map(h, w, 1, cop, 0, NULL);
+    head_conv9x9(&out, &in, hw, bias, slope, 0, h / 2); /* two calls, as two threads would */
+    head_conv9x9(&out, &in, hw, bias, slope, h / 2, h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int co = 0; co < cout; co++) {
+                double v = ref9(&in, wt, 3, co, y, x) + bias[co];
+                if (v < 0)
+                    v *= slope[co];
+                if (fabs(fmap_at(&out, y, x)[co] - v) > 1e-5)
+                    fail_msg("head %dx%d: (%d,%d,%d) %g vs %g", w, h, x, y, co,
+                             (double)fmap_at(&out, y, x)[co], v);
+            }
+    free(wt), free(bias), free(slope), free(hw), free(in.data), free(out.data);
+}
+
+static void check_tail(int h, int w, int cin)
+{
+    if (!cpu_has_avx512())
+        skip();
+    srres_rng rng;
+    srres_rng_seed(&rng, (uint64_t)(h * 17 + w + cin));
+    int cip = fmap_channels(cin);
+    float *wt = random_floats((size_t)3 * cin * 81, -0.05f, 0.05f, &rng);
+    float bias[3] = {0.1f, -0.2f, 0.3f};
+    float *tw = aligned_alloc(64, sizeof(float) * 3 * 81 * cip);
+    tail_weights(tw, wt, cin, cip);
+    fmap in = make_map(h, w, 4, cip, cin, &rng);
+    float *out = malloc(sizeof(float) * 3 * h * w);
+    tail_conv9x9(out, &in, tw, bias, 0, h / 3);
+    tail_conv9x9(out, &in, tw, bias, h / 3, h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int co = 0; co < 3; co++) {
+                double v = ref9(&in, wt, cin, co, y, x) + bias[co];
+                double got = out[(size_t)co * h * w + (size_t)y * w + x];
+                if (fabs(got - v) > 1e-4)
+                    fail_msg("tail %dx%d: (%d,%d,%d) %g vs %g", w, h, x, y, co, got, v);
+            }
+    free(wt), free(tw), free(in.data), free(out);
+}
+
+static void test_head_partial_tiles_and_channels(void **state)
+{
+    check_head(7, 13, 64);
+    check_head(5, 6, 20);
+    check_head(1, 1, 16);
+}
+
+static void test_tail_strips_rows_and_edges(void **state)
+{
+    check_tail(9, 150, 64); /* three column strips, the last partial */
+    check_tail(5, 7, 32);   /* odd rows: a single-row block at the end */
+    check_tail(1, 1, 16);
+    check_tail(6, 11, 5);   /* live channels fewer than a vector */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_head_partial_tiles_and_channels),
+        cmocka_unit_test(test_tail_strips_rows_and_edges),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
