@@ -19,7 +19,7 @@ LIB = $(B)/libsrres.a
 SOLIB = $(B)/libsrres.so
 
 TOOL_MAINS = tools/srres_train.c tools/srres_video.c
-TOOL_COMMON_SRC = $(filter-out $(TOOL_MAINS),$(wildcard tools/*.c))
+TOOL_COMMON_SRC = $(filter-out $(TOOL_MAINS) tools/distributed.c,$(wildcard tools/*.c))
 TOOL_COMMON_OBJ = $(TOOL_COMMON_SRC:tools/%.c=$(B)/tools/%.o)
 TOOLS = $(B)/srres-train $(B)/srres-video
 
@@ -55,6 +55,14 @@ $(B)/tools/%.o: tools/%.c tools/*.h core/srres.h config.mk
 $(B)/srres-%: $(B)/tools/srres_%.o $(TOOL_COMMON_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
+# The trainer alone talks MPI (when configure found it).
+$(B)/tools/distributed.o: tools/distributed.c tools/distributed.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $(MPI_CFLAGS) -c $< -o $@
+
+$(B)/srres-train: $(B)/tools/srres_train.o $(B)/tools/distributed.o $(TOOL_COMMON_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(MPI_LIBS)
+
 # Unit tests see core's internal headers: they test layers directly.
 $(B)/tests/%: tests/%.c tests/*.h $(TOOL_COMMON_OBJ) $(LIB) $(TOOLS)
 	@mkdir -p $(@D)
@@ -68,8 +76,14 @@ unit: $(TESTS)
 check-video: $(TOOLS)
 	tests/test_video.sh $(B)
 
+check-mpi: $(TOOLS)
+	tests/test_mpi.sh $(B)
+
 # Fragments add their own targets and append to CHECK_TARGETS.
 CHECK_TARGETS = check-video
+ifeq ($(HAVE_MPI),yes)
+CHECK_TARGETS += check-mpi
+endif
 -include filter/filter.mk
 -include tests/fuzz/fuzz.mk
 
@@ -110,4 +124,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit check check-video bench demo install format clean
+.PHONY: all unit check check-video check-mpi bench demo install format clean

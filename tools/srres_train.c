@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "distributed.h"
 #include "evaluate.h"
 #include "input_list.h"
 #include "patch_sampler.h"
@@ -40,6 +41,7 @@ typedef struct options {
 } options;
 
 static volatile sig_atomic_t stop_signal;
+static dist D; /* this process's rank among D.size (1 without mpirun) */
 
 static void on_signal(int sig)
 {
@@ -54,7 +56,7 @@ static void die(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    exit(1);
+    dist_abort(1);
 }
 
 static double now(void)
@@ -92,7 +94,8 @@ static void usage(FILE *f)
         "      --clip X               clip the gradient norm to X (default 0 = off)\n"
         "      --loss L               mse or l1 (default mse)\n"
         "      --seed N               seed of initialisation and sampling (default 1)\n"
-        "      --threads N            compute threads (default: all CPUs)\n"
+        "      --threads N            compute threads (default: all CPUs; per process under\n"
+        "                             mpirun, where each process takes --batch / N patches)\n"
         "data:\n"
         "      --loader-threads N     decoding threads (default 1)\n"
         "      --patches-per-frame N  patches cut from each decoded frame (default 8)\n"
@@ -319,6 +322,7 @@ static void save_checkpoint(srres_model *m, const srres_adam *adam, const option
 
 int main(int argc, char **argv)
 {
+    D = dist_init(&argc, &argv);
     options o = {.output = "srres.safetensors", .scale = 4, .blocks = 16, .channels = 64,
                  .prelu_per_channel = 1, .steps = 10000, .batch = 16, .patch = 24,
                  .lr = 5e-4, .lr_min = 1e-6, .warmup = 200, .step_size = 2000, .gamma = 0.5,
@@ -407,6 +411,8 @@ int main(int argc, char **argv)
         die("no inputs: give videos, images or folders of them (see --help)");
     if (o.resume && o.init)
         die("--resume and --init exclude each other");
+    if (D.rank)
+        o.quiet = 1; /* rank 0 speaks, validates and writes for all */
 
     char default_ckpt[4096];
     if (!o.checkpoint) {
@@ -461,14 +467,17 @@ int main(int argc, char **argv)
         die("%s", err);
     if (o.resume)
         sampler_seek(smp, round, offset);
+    if (o.batch % D.size)
+        die("--batch %d does not split evenly over %d processes", o.batch, D.size);
+    int local = o.batch / D.size; /* this rank's share of every global batch */
     srres_trainer *tr;
-    if (srres_trainer_create(model, o.batch, o.patch, o.threads, &tr, &e) != SRRES_OK)
+    if (srres_trainer_create(model, local, o.patch, o.threads, &tr, &e) != SRRES_OK)
         die("%s", e.message);
 
     eval_set val = {0};
     srres_ctx *val_ctx = NULL;
     eval_score bicubic = {0, 0}, last_val = {NAN, NAN};
-    if (vals.count) {
+    if (vals.count && D.rank == 0) {
         if (eval_set_load(&val, (const char *const *)vals.paths, vals.count, o.scale, o.val_crop,
                           err, sizeof(err)) < 0 ||
             eval_resampler(&val, RESAMPLE_BICUBIC, NULL, &bicubic, err, sizeof(err)) < 0)
@@ -480,7 +489,7 @@ int main(int argc, char **argv)
             die("%s", e.message);
     }
     FILE *log = NULL;
-    if (o.log) {
+    if (o.log && D.rank == 0) {
         int fresh = !o.resume || access(o.log, F_OK) != 0;
         log = fopen(o.log, o.resume ? "a" : "w");
         if (!log)
@@ -491,10 +500,10 @@ int main(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr,
                 "srres-train: x%d, %d blocks x %d channels, image skip %s, %zu parameters; "
-                "%d inputs; %s step %ld of %ld\n",
+                "%d inputs; %s step %ld of %ld%s\n",
                 o.scale, o.blocks, o.channels, skip_names[o.image_skip],
                 srres_model_num_params(model), inputs.count, o.resume ? "resuming at" : "from",
-                step, o.steps);
+                step, o.steps, D.size > 1 ? "; data parallel over MPI ranks" : "");
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -511,15 +520,24 @@ int main(int argc, char **argv)
     double start = now(), window_start = start, ema = NAN, ema_norm = NAN;
     long window_steps = 0;
     double rate = 0;
-    while (step < o.steps && !stop_signal) {
+    size_t lr_patch = (size_t)3 * o.patch * o.patch, hr_patch = 3 * hr_side * hr_side;
+    int stopping = 0;
+    while (step < o.steps && !stopping) {
+        /* Every rank draws the same global batch and trains on its own slice of it, so
+         * the run is the same for any number of ranks (up to float rounding). */
         if (sampler_next_batch(smp, o.batch, lr, hr, err, sizeof(err)) < 0)
             die("%s", err);
-        float loss = srres_trainer_forward(tr, lr, hr, o.loss);
-        if (!isfinite(loss))
-            die("the loss became %g at step %ld; lower --lr or set --clip", loss, step);
+        float loss = srres_trainer_forward(tr, lr + D.rank * local * lr_patch,
+                                           hr + D.rank * local * hr_patch, o.loss);
         srres_trainer_zero_grad(tr);
         srres_trainer_backward(tr);
         float *g = srres_trainer_grads(tr);
+        dist_mean(g, np);
+        loss = (float)dist_mean_scalar(loss);
+        if (!isfinite(loss))
+            die("the loss became %g at step %ld; lower --lr or set --clip", loss, step);
+        /* All ranks stop at the same step, or the next reduction would wait forever. */
+        stopping = D.size > 1 ? dist_mean_scalar(stop_signal ? 1 : 0) > 0 : stop_signal != 0;
         double norm = 0;
         for (size_t i = 0; i < np; i++)
             norm += (double)g[i] * g[i];
@@ -567,7 +585,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "step %ld/%ld loss %.5f lr %.2e |g| %.3g %.1f patches/s ETA %s\n",
                         step, o.steps, ema, lr_now, ema_norm, rate, eta);
         }
-        if (step % o.checkpoint_every == 0 && step < o.steps) {
+        if (D.rank == 0 && step % o.checkpoint_every == 0 && step < o.steps) {
             save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
             if (log)
                 fflush(log);
@@ -577,13 +595,15 @@ int main(int argc, char **argv)
     if (tty && !o.quiet)
         fputc('\n', stderr);
     int status = 0;
-    if (stop_signal) {
-        save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
-        fprintf(stderr, "srres-train: stopped by signal at step %ld; checkpoint %s (continue "
-                        "with --resume %s)\n",
-                step, o.checkpoint, o.checkpoint);
-        status = 128 + stop_signal;
-    } else {
+    if (stopping) {
+        if (D.rank == 0) {
+            save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
+            fprintf(stderr, "srres-train: stopped by signal at step %ld; checkpoint %s "
+                            "(continue with --resume %s)\n",
+                    step, o.checkpoint, o.checkpoint);
+        }
+        status = 128 + (stop_signal ? stop_signal : SIGTERM);
+    } else if (D.rank == 0) {
         for (size_t i = 0; i < sizeof(run_keys) / sizeof(run_keys[0]); i++)
             srres_model_set_metadata(model, run_keys[i], NULL, NULL);
         char desc[256];
@@ -620,5 +640,6 @@ int main(int argc, char **argv)
     srres_model_free(model);
     input_list_free(&inputs);
     input_list_free(&vals);
+    dist_finalize();
     return status;
 }
