@@ -158,6 +158,22 @@ test_signal_finishes_file() {
     ffmpeg -v error -i sig.mp4 -f null - 2>dec.log || fail "interrupted file does not decode"
 }
 
+test_segments_join_to_one_run() {
+    lavfi in.mp4 -t 8 -c:v libx264 -g 25 -c:a aac -shortest
+    for i in 1 2 3 4; do
+        "$video" -q -i in.mp4 -o seg$i.mkv -m "$m2" --segment $i/4 -c:v ffv1 ||
+            fail "segment $i failed"
+    done
+    "$video" -q --concat joined.mkv seg1.mkv seg2.mkv seg3.mkv seg4.mkv || fail "--concat failed"
+    "$video" -q -i in.mp4 -o whole.mkv -m "$m2" -c:v ffv1 || fail "whole run failed"
+    frames() { ffmpeg -v error -i "$1" -map 0:v -f framemd5 - | grep -v '^#'; }
+    [ "$(frames joined.mkv | wc -l)" = "$(probe in.mp4 v:0 nb_frames)" ] || fail "frame count"
+    cmp -s <(frames joined.mkv) <(frames whole.mkv) || fail "joined frames differ from one run"
+    a_in=$(ffmpeg -v error -i in.mp4 -map 0:a -c copy -f md5 -)
+    a_out=$(ffmpeg -v error -i joined.mkv -map 0:a -c copy -f md5 -)
+    [ "$a_in" = "$a_out" ] || fail "joined audio is not the input's audio"
+}
+
 test_bad_input() {
     expect_error "nothere.mp4" "$video" -i nothere.mp4 -o x.mp4 -m "$m2"
     : >empty.mp4

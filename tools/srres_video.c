@@ -49,6 +49,8 @@ typedef struct options {
     int threads, tile, queue, overwrite, no_audio, no_subs, verbose, quiet;
     int64_t start_us, duration_us; /* AV_NOPTS_VALUE when not given */
     long max_frames;
+    int segment, segments; /* --segment I/N: the I-th (1-based) of N; N = 0: whole input */
+    const char *concat;    /* --concat OUTPUT: join the positional segment files */
 } options;
 
 typedef struct app {
@@ -68,8 +70,10 @@ typedef struct app {
     frame_queue *q_in, *q_out;
     AVPacket **pending; /* copied packets that arrived before the header */
     int npending;
-    int64_t start_pts;  /* -ss in the video stream's time base; 0 without -ss */
-    int64_t clock_pts;  /* where -t counts from: -ss, else the video's first timestamp */
+    /* The part of the input written, in the video stream's time base: frames and packets
+     * with timestamps in [lo, hi) (-ss/-t or --segment), moved earlier by shift (-ss
+     * starts the output at zero; segments keep their timestamps so they join back). */
+    int64_t lo, hi, shift;
     atomic_long frames_in, frames_sr, frames_out;
     atomic_llong last_pts_us;
     double sr_wait, sr_busy; /* seconds the sr thread waited for input / ran the network */
@@ -129,9 +133,8 @@ static int feed_frame(app *a, AVFrame *frame)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
     if (frame) {
-        AVStream *ist = a->ifmt->streams[a->vin];
         int64_t pts = frame->best_effort_timestamp;
-        if (pts != AV_NOPTS_VALUE && a->o.start_us != AV_NOPTS_VALUE && pts < a->start_pts)
+        if (pts != AV_NOPTS_VALUE && pts < a->lo)
             return 0; /* decoded from the keyframe before -ss */
         if (frame->width != a->dec->width || frame->height != a->dec->height) {
             set_error(a, "%s: the frame size changes from %dx%d to %dx%d mid-stream; split the "
@@ -139,12 +142,11 @@ static int feed_frame(app *a, AVFrame *frame)
                       a->o.input, a->dec->width, a->dec->height, frame->width, frame->height);
             return AVERROR(EINVAL);
         }
-        if (pts != AV_NOPTS_VALUE && a->o.duration_us != AV_NOPTS_VALUE &&
-            av_rescale_q(pts - a->clock_pts, ist->time_base, AV_TIME_BASE_Q) >= a->o.duration_us)
+        if (pts != AV_NOPTS_VALUE && pts >= a->hi)
             return 1;
         if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
             return 1;
-        frame->pts = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->start_pts;
+        frame->pts = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->shift;
         atomic_fetch_add(&a->frames_in, 1);
     }
     int ret = video_graph_push(&a->pre, frame);
@@ -205,7 +207,6 @@ static void *reader_main(void *arg)
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
     int ret = pkt && frame ? 0 : AVERROR(ENOMEM), video_done = 0;
-    int64_t end_us = a->o.duration_us;
     while (ret >= 0 && !video_done && !signals_seen && !atomic_load(&a->failed)) {
         ret = av_read_frame(a->ifmt, pkt);
         if (ret == AVERROR_EOF) {
@@ -224,15 +225,13 @@ static void *reader_main(void *arg)
                 ret = 0;
             }
         } else if (a->map[pkt->stream_index] >= 0) {
-            /* -ss/-t cut copied streams at packet granularity, on the video's clock. */
+            /* Copied streams are cut at packet granularity on the video's clock. */
             AVRational vtb = a->ifmt->streams[a->vin]->time_base;
-            int64_t shift = av_rescale_q(a->start_pts, vtb, ist->time_base);
-            int64_t clock = av_rescale_q(a->clock_pts, vtb, ist->time_base);
+            int64_t shift = av_rescale_q(a->shift, vtb, ist->time_base);
             int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-            int keep = ts == AV_NOPTS_VALUE || a->o.start_us == AV_NOPTS_VALUE || ts >= shift;
-            if (keep && ts != AV_NOPTS_VALUE && end_us != AV_NOPTS_VALUE &&
-                av_rescale_q(ts - clock, ist->time_base, AV_TIME_BASE_Q) >= end_us)
-                keep = 0;
+            int keep = ts == AV_NOPTS_VALUE ||
+                       (av_compare_ts(ts, ist->time_base, a->lo, vtb) >= 0 &&
+                        av_compare_ts(ts, ist->time_base, a->hi, vtb) < 0);
             if (keep) {
                 AVPacket *copy = av_packet_clone(pkt);
                 if (!copy) {
@@ -590,6 +589,9 @@ static void usage(FILE *f)
         "      --frames N          write at most N video frames\n"
         "      --vf-pre GRAPH      libavfilter graph before the network (e.g. yadif)\n"
         "      --vf-post GRAPH     libavfilter graph after it (e.g. scale=1920:1080)\n"
+        "      --segment I/N       only the I-th of N equal time ranges, cut on keyframes,\n"
+        "                          timestamps kept (for spreading a job over machines)\n"
+        "  srres-video --concat OUTPUT SEGMENT...   joins segments back into one file\n"
         "  -an, -sn                drop audio / subtitle streams\n"
         "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov)\n"
         "  -crf N                  constant quality (default 18 with libx264)\n"
@@ -640,7 +642,8 @@ static const char *const ffmpeg_style[][2] = {
 static void parse_options(options *o, int argc, char **argv)
 {
     enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
-           O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC };
+           O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC, O_SEG,
+           O_CONCAT };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
         {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
@@ -651,7 +654,8 @@ static void parse_options(options *o, int argc, char **argv)
         {"crf", required_argument, 0, O_CRF}, {"bitrate", required_argument, 0, O_BR},
         {"preset", required_argument, 0, O_PRESET}, {"pix-fmt", required_argument, 0, O_PIXFMT},
         {"x264-params", required_argument, 0, O_X264}, {"kernel", required_argument, 0, O_KERNEL},
-        {"precision", required_argument, 0, O_PREC}, {"verbose", no_argument, 0, 'v'},
+        {"precision", required_argument, 0, O_PREC}, {"segment", required_argument, 0, O_SEG},
+        {"concat", required_argument, 0, O_CONCAT}, {"verbose", no_argument, 0, 'v'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     for (int i = 1; i < argc; i++)
         for (size_t k = 0; k < sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]); k++)
@@ -697,13 +701,25 @@ static void parse_options(options *o, int argc, char **argv)
         case O_X264: o->x264_params = optarg; break;
         case O_KERNEL: o->kernel = optarg; break;
         case O_PREC: o->precision = optarg; break;
+        case O_SEG:
+            if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
+                o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
+                die("--segment: '%s' is not I/N with 1 <= I <= N", optarg);
+            break;
+        case O_CONCAT: o->concat = optarg; break;
         default: usage(stderr); exit(2);
         }
+    }
+    if (o->concat) {
+        o->output = o->concat;
+        return;
     }
     if (optind < argc)
         die("unexpected argument '%s' (see --help)", argv[optind]);
     if (!o->input || !o->output)
         die("-i INPUT and -o OUTPUT are required (see --help)");
+    if (o->segments && (o->start_us != AV_NOPTS_VALUE || o->duration_us != AV_NOPTS_VALUE))
+        die("--segment excludes -ss and -t");
 }
 
 /* The x4 model next to an installed binary or in the source tree beside the build. */
@@ -745,6 +761,61 @@ static char *temp_name(const char *path)
     return t;
 }
 
+/* [lo, hi) of segment I of N: the input's span cut into N equal time ranges, each cut moved
+ * to the next video keyframe so every segment decodes on its own and no frame is lost or
+ * repeated. Reads the video packets once (no decoding) to find the keyframes. */
+static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    AVFormatContext *f = NULL;
+    int ret = avformat_open_input(&f, a->o.input, NULL, NULL);
+    if (ret < 0 || (ret = avformat_find_stream_info(f, NULL)) < 0)
+        die("%s: cannot scan for keyframes: %s", a->o.input, av_err(ret, eb));
+    AVPacket *pkt = av_packet_alloc();
+    int64_t *keys = NULL, first = INT64_MAX, last = INT64_MIN;
+    int nkeys = 0;
+    while (pkt && av_read_frame(f, pkt) >= 0) {
+        if (pkt->stream_index == a->vin && pkt->pts != AV_NOPTS_VALUE) {
+            int64_t end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 0);
+            first = pkt->pts < first ? pkt->pts : first;
+            last = end > last ? end : last;
+            if (pkt->flags & AV_PKT_FLAG_KEY) {
+                int64_t *grown = av_realloc_array(keys, nkeys + 1, sizeof(*keys));
+                if (!grown)
+                    die("out of memory");
+                keys = grown;
+                keys[nkeys++] = pkt->pts;
+            }
+        }
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    avformat_close_input(&f);
+    if (!nkeys)
+        die("%s: no video keyframes to cut segments at", a->o.input);
+    /* cut k (1..N-1): the first keyframe at or after the k-th equal division */
+    int64_t cut[2];
+    for (int e = 0; e < 2; e++) {
+        int k = a->o.segment - 1 + e;
+        cut[e] = k == 0 ? INT64_MIN : INT64_MAX; /* no keyframe after the division: the end */
+        if (k == 0 || k == a->o.segments)
+            continue;
+        int64_t target = first + (int64_t)((double)(last - first) * k / a->o.segments);
+        for (int i = 0; i < nkeys; i++) {
+            if (keys[i] >= target) {
+                cut[e] = keys[i];
+                break;
+            }
+        }
+    }
+    av_free(keys);
+    if (cut[0] >= cut[1])
+        die("%s: segment %d/%d is empty: the video has too few keyframes for %d segments",
+            a->o.input, a->o.segment, a->o.segments, a->o.segments);
+    *lo = cut[0];
+    *hi = cut[1];
+}
+
 static void open_input(app *a)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
@@ -768,13 +839,21 @@ static void open_input(app *a)
         die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
     if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE)
         die("%s: the video stream has no frame size or pixel format", a->o.input);
-    if (a->o.start_us != AV_NOPTS_VALUE) {
-        int64_t ts = a->o.start_us + (a->ifmt->start_time != AV_NOPTS_VALUE ? a->ifmt->start_time : 0);
+    a->lo = INT64_MIN;
+    a->hi = INT64_MAX;
+    int64_t clock = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
+    if (a->o.segments) {
+        segment_bounds(a, &a->lo, &a->hi);
+    } else if (a->o.start_us != AV_NOPTS_VALUE) {
+        clock = a->lo = a->shift = clock + av_rescale_q(a->o.start_us, AV_TIME_BASE_Q,
+                                                        ist->time_base);
+    }
+    if (a->o.duration_us != AV_NOPTS_VALUE)
+        a->hi = clock + av_rescale_q(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base);
+    if (a->lo != INT64_MIN) {
+        int64_t ts = av_rescale_q(a->lo, ist->time_base, AV_TIME_BASE_Q);
         if ((ret = avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0)) < 0)
-            die("%s: cannot seek to -ss: %s", a->o.input, av_err(ret, eb));
-        a->start_pts = a->clock_pts = av_rescale_q(ts, AV_TIME_BASE_Q, ist->time_base);
-    } else {
-        a->clock_pts = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
+            die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
     }
 }
 
@@ -950,6 +1029,106 @@ static void cleanup(app *a)
     free(a->temp_path);
 }
 
+/* --concat: the packets of every segment, in order, into one file. Segments keep their
+ * input's timestamps, so nothing is shifted; they must share their streams' parameters. */
+static int concat_segments(const options *o, char **files, int n)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    if (n < 1)
+        die("--concat %s: no segment files given", o->output);
+    if (!o->overwrite && access(o->output, F_OK) == 0)
+        die("%s: already exists; use -y to overwrite", o->output);
+    AVFormatContext *first = NULL, *out = NULL;
+    int ret = avformat_open_input(&first, files[0], NULL, NULL);
+    if (ret < 0 || (ret = avformat_find_stream_info(first, NULL)) < 0)
+        die("%s: cannot open: %s", files[0], av_err(ret, eb));
+    if ((ret = avformat_alloc_output_context2(&out, NULL, NULL, o->output)) < 0 || !out)
+        die("%s: no output format for this name: %s", o->output, av_err(ret, eb));
+    for (unsigned i = 0; i < first->nb_streams; i++) {
+        AVStream *ist = first->streams[i], *ost = avformat_new_stream(out, NULL);
+        if (!ost || avcodec_parameters_copy(ost->codecpar, ist->codecpar) < 0)
+            die("out of memory");
+        ost->codecpar->codec_tag = 0;
+        ost->time_base = ist->time_base;
+        ost->disposition = ist->disposition;
+        av_dict_copy(&ost->metadata, ist->metadata, 0);
+        for (int k = 0; k < ist->nb_side_data; k++) {
+            uint8_t *d = av_stream_new_side_data(ost, ist->side_data[k].type,
+                                                 ist->side_data[k].size);
+            if (!d)
+                die("out of memory");
+            memcpy(d, ist->side_data[k].data, ist->side_data[k].size);
+        }
+    }
+    av_dict_copy(&out->metadata, first->metadata, 0);
+    char *temp = temp_name(o->output);
+    av_freep(&out->url);
+    out->url = av_strdup(temp);
+    if (!(out->oformat->flags & AVFMT_NOFILE) &&
+        (ret = avio_open(&out->pb, temp, AVIO_FLAG_WRITE)) < 0)
+        die("%s: cannot write: %s", o->output, av_err(ret, eb));
+    if ((ret = avformat_write_header(out, NULL)) < 0) {
+        unlink(temp);
+        die("%s: cannot write the header: %s", o->output, av_err(ret, eb));
+    }
+    AVPacket *pkt = av_packet_alloc();
+    const char *error = NULL;
+    for (int s = 0; s < n && !error; s++) {
+        AVFormatContext *in = NULL;
+        if (s == 0) {
+            in = first;
+        } else if ((ret = avformat_open_input(&in, files[s], NULL, NULL)) < 0 ||
+                   (ret = avformat_find_stream_info(in, NULL)) < 0) {
+            fprintf(stderr, "srres-video: %s: cannot open: %s\n", files[s], av_err(ret, eb));
+            error = files[s];
+            break;
+        }
+        int same = in->nb_streams == first->nb_streams;
+        for (unsigned i = 0; same && i < in->nb_streams; i++) {
+            const AVCodecParameters *p = in->streams[i]->codecpar, *q = first->streams[i]->codecpar;
+            same = p->codec_id == q->codec_id && p->width == q->width && p->height == q->height &&
+                   p->extradata_size == q->extradata_size &&
+                   (!p->extradata_size || !memcmp(p->extradata, q->extradata, p->extradata_size));
+        }
+        if (!same) {
+            fprintf(stderr, "srres-video: %s: its streams differ from %s's; segments must come "
+                            "from one srres-video command line\n", files[s], files[0]);
+            error = files[s];
+        }
+        while (!error && av_read_frame(in, pkt) >= 0) {
+            AVStream *ist = in->streams[pkt->stream_index];
+            av_packet_rescale_ts(pkt, ist->time_base, out->streams[pkt->stream_index]->time_base);
+            pkt->pos = -1;
+            if ((ret = av_interleaved_write_frame(out, pkt)) < 0) {
+                fprintf(stderr, "srres-video: %s: cannot write: %s\n", o->output,
+                        av_err(ret, eb));
+                error = o->output;
+            }
+            av_packet_unref(pkt);
+        }
+        if (in != first)
+            avformat_close_input(&in);
+    }
+    av_packet_free(&pkt);
+    if (!error && (ret = av_write_trailer(out)) < 0)
+        error = o->output;
+    if (!(out->oformat->flags & AVFMT_NOFILE) && avio_closep(&out->pb) < 0)
+        error = o->output;
+    avformat_free_context(out);
+    avformat_close_input(&first);
+    if (!error && rename(temp, o->output) < 0)
+        error = o->output;
+    if (error) {
+        unlink(temp);
+        free(temp);
+        return 1;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "srres-video: joined %d segments into %s\n", n, o->output);
+    free(temp);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static app a;
@@ -958,6 +1137,8 @@ int main(int argc, char **argv)
     parse_options(&a.o, argc, argv);
     /* Our own messages say what failed; libav's detail is for -v. */
     av_log_set_level(a.o.verbose ? AV_LOG_INFO : AV_LOG_FATAL);
+    if (a.o.concat)
+        return concat_segments(&a.o, argv + optind, argc - optind);
     if (access(a.o.input, F_OK) == 0 && same_file(a.o.input, a.o.output))
         die("%s: the output is the input file", a.o.output);
     if (!a.o.overwrite && access(a.o.output, F_OK) == 0)
