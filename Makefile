@@ -18,10 +18,10 @@ CORE_OBJ = $(CORE_SRC:core/%.c=$(B)/core/%.o)
 LIB = $(B)/libsrres.a
 SOLIB = $(B)/libsrres.so
 
-TOOL_MAINS = tools/srres_train.c tools/srres_video.c
+TOOL_MAINS = tools/srres_train.c tools/srres_video.c tools/srres_eval.c
 TOOL_COMMON_SRC = $(filter-out $(TOOL_MAINS) tools/distributed.c,$(wildcard tools/*.c))
 TOOL_COMMON_OBJ = $(TOOL_COMMON_SRC:tools/%.c=$(B)/tools/%.o)
-TOOLS = $(B)/srres-train $(B)/srres-video
+TOOLS = $(B)/srres-train $(B)/srres-video $(B)/srres-eval
 
 TEST_SRC = $(wildcard tests/test_*.c)
 TESTS = $(TEST_SRC:tests/%.c=$(B)/tests/%)
@@ -101,6 +101,12 @@ bench: $(B)/bench_forward $(B)/bench_kernels
 	$(B)/bench_kernels
 	bench/run.sh $(B)
 
+# make eval MODEL=samples/x4.safetensors IMAGES=folder-of-HR-images
+MODEL ?= samples/x4.safetensors
+IMAGES ?= ../shared/media/photos
+eval: $(B)/srres-eval
+	$(B)/srres-eval -m $(MODEL) $(IMAGES)
+
 demo: all
 	tools/demo.sh $(B)
 
@@ -124,4 +130,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit check check-video check-mpi bench demo install format clean
+.PHONY: all unit check check-video check-mpi eval bench demo install format clean

@@ -1,0 +1,130 @@
+/* srres-eval: scores a model the way SR papers do, against bicubic and lanczos, on a set of
+ * HR images: HR cropped to a multiple of the scale, LR = Pillow bicubic downscale, PSNR and
+ * SSIM on Y (BT.601, 16-235) with `scale` pixels cropped from every border. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluate.h"
+#include "input_list.h"
+#include "srres.h"
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("srres-eval: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: srres-eval -m MODEL [options] IMAGE|FOLDER...\n"
+               "Prints PSNR/SSIM-Y of bicubic, lanczos and the model for every image and the "
+               "mean.\n"
+               "  -m, --model FILE    the model (its scale sets the degradation)\n"
+               "      --crop N        centre crop of at most N x N HR pixels (default: whole)\n"
+               "      --threads N     network threads (default: all CPUs)\n"
+               "      --kernel K      auto or baseline (default auto)\n"
+               "      --csv           comma-separated output\n"
+               "  -h, --help\n");
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+int main(int argc, char **argv)
+{
+    const char *model_path = NULL, *kernel = "auto";
+    int crop = 0, threads = 0, csv = 0, c;
+    static const struct option longs[] = {
+        {"model", required_argument, 0, 'm'}, {"crop", required_argument, 0, 'c'},
+        {"threads", required_argument, 0, 't'}, {"kernel", required_argument, 0, 'k'},
+        {"csv", no_argument, 0, 'C'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    while ((c = getopt_long(argc, argv, "m:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': model_path = optarg; break;
+        case 'c': crop = atoi(optarg); break;
+        case 't': threads = atoi(optarg); break;
+        case 'k': kernel = optarg; break;
+        case 'C': csv = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!model_path)
+        die("-m MODEL is required (see --help)");
+    char err[512];
+    input_list files = {0};
+    for (int i = optind; i < argc; i++)
+        if (input_list_add(&files, argv[i], err, sizeof(err)) < 0)
+            die("%s", err);
+    if (!files.count)
+        die("no images given (see --help)");
+    srres_error e;
+    srres_model *m;
+    if (srres_model_load(model_path, &m, &e) != SRRES_OK)
+        die("%s", e.message);
+    srres_params p = srres_default_params();
+    p.threads = threads;
+    if (strcmp(kernel, "auto") && strcmp(kernel, "baseline"))
+        die("--kernel: '%s' is not auto or baseline", kernel);
+    p.kernel = strcmp(kernel, "baseline") ? SRRES_KERNEL_AUTO : SRRES_KERNEL_BASELINE;
+    srres_ctx *ctx;
+    if (srres_ctx_create(m, &p, &ctx, &e) != SRRES_OK)
+        die("%s: %s", model_path, e.message);
+    int scale = srres_model_config(m)->scale;
+    eval_set set;
+    if (eval_set_load(&set, (const char *const *)files.paths, files.count, scale, crop, err,
+                      sizeof(err)) < 0)
+        die("%s", err);
+    int n = set.count;
+    eval_score *bic = calloc((size_t)n, sizeof(eval_score)), *lan = calloc((size_t)n, sizeof(eval_score));
+    eval_score *mod = calloc((size_t)n, sizeof(eval_score)), mb, ml, mm;
+    if (!bic || !lan || !mod)
+        die("out of memory");
+    if (eval_resampler(&set, RESAMPLE_BICUBIC, bic, &mb, err, sizeof(err)) < 0 ||
+        eval_resampler(&set, RESAMPLE_LANCZOS, lan, &ml, err, sizeof(err)) < 0 ||
+        eval_model(&set, ctx, mod, &mm, err, sizeof(err)) < 0)
+        die("%s", err);
+    if (csv)
+        printf("image,bicubic_psnr,bicubic_ssim,lanczos_psnr,lanczos_ssim,model_psnr,model_ssim\n");
+    else
+        printf("x%d, %s: PSNR-Y dB / SSIM-Y, border %d\n%-36s %16s %16s %16s %8s\n", scale,
+               base_name(model_path), scale, "image", "bicubic", "lanczos", "model", "gain");
+    for (int i = 0; i < n; i++) {
+        const char *name = base_name(set.images[i].name);
+        if (csv)
+            printf("%s,%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", name, bic[i].psnr, bic[i].ssim,
+                   lan[i].psnr, lan[i].ssim, mod[i].psnr, mod[i].ssim);
+        else
+            printf("%-36.36s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n", name, bic[i].psnr,
+                   bic[i].ssim, lan[i].psnr, lan[i].ssim, mod[i].psnr, mod[i].ssim,
+                   mod[i].psnr - bic[i].psnr);
+    }
+    int worse = 0;
+    for (int i = 0; i < n; i++)
+        worse += mod[i].psnr <= bic[i].psnr;
+    if (csv)
+        printf("mean,%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", mb.psnr, mb.ssim, ml.psnr, ml.ssim,
+               mm.psnr, mm.ssim);
+    else
+        printf("%-36s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n"
+               "the model beats bicubic on %d of %d images\n",
+               "mean", mb.psnr, mb.ssim, ml.psnr, ml.ssim, mm.psnr, mm.ssim, mm.psnr - mb.psnr,
+               n - worse, n);
+    free(bic), free(lan), free(mod);
+    eval_set_free(&set);
+    srres_ctx_free(ctx);
+    srres_model_free(m);
+    input_list_free(&files);
+    return 0;
+}
