@@ -27,6 +27,8 @@ static void im2col(float *col, const float *in, int cin, int k, int h, int w, in
     for (int kr = 0; kr < cin * kk; kr++) {
         int ci = kr / kk, dy = (kr / k) % k - pad, dx = kr % k - pad;
         int x0 = dx < 0 ? -dx : 0, x1 = dx > 0 ? w - dx : w;
+        if (x0 > w)
+            x0 = w;
         if (x1 < x0)
             x1 = x0;
         float *dst = col + (size_t)kr * P;
@@ -108,7 +110,6 @@ static void weight_grad_rows(void *arg, int begin, int end, int thread)
     size_t plane = (size_t)j->rows * j->w;
     float *col = j->scratch + j->per_thread * thread;
     float *dw = j->dweight_parts + (size_t)thread * j->cout * K;
-    memset(dw, 0, sizeof(float) * j->cout * K);
     int chunk = rows_per_chunk(j->per_thread, (size_t)K * j->w, end - begin);
     for (int r0 = begin; r0 < end; r0 += chunk) {
         int r1 = r0 + chunk < end ? r0 + chunk : end;
@@ -138,6 +139,7 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
 
     conv_job j = {NULL, inp, NULL, NULL, L->cin, L->cout, k, h, w, n * h, work,
                   work_floats / threads, dout, parts};
+    memset(parts, 0, sizeof(float) * wsize * threads); /* threads without rows add nothing */
     thread_pool_for(pool, n * h, weight_grad_rows, &j);
     for (int t = 0; t < threads; t++) /* fixed order: reproducible for a thread count */
         for (size_t i = 0; i < wsize; i++)

@@ -36,7 +36,8 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
 /* out, in: [c][plane]; out may alias in. */
 void prelu_forward(float *out, const float *in, const prelu_layer *L, int c, size_t plane);
 
-/* dinp [c][plane] (may alias dout), dslope [L->n] from dout and the forward input in. */
+/* dinp [c][plane] (must not alias dout: it is added to), dslope [L->n] from dout and the
+ * forward input in. */
 void prelu_backward(float *dinp, float *dslope, const float *dout, const float *in,
                     const prelu_layer *L, int c, size_t plane);
 

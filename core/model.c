@@ -128,10 +128,11 @@ srres_status model_alloc(const srres_config *cfg, const int *prelu_counts, srres
     for (int i = 0; i < nprelu; i++) {
         counts[i] = prelu_counts ? prelu_counts[i] : cfg->prelu_per_channel ? cfg->channels : 1;
         if (counts[i] != 1 && counts[i] != cfg->channels) {
+            st = srres_fail(err, SRRES_ERR_INVALID, "PReLU %d has %d slopes, not 1 or %d", i,
+                            counts[i], cfg->channels);
             free(counts);
             free(m);
-            return srres_fail(err, SRRES_ERR_INVALID, "PReLU %d has %d slopes, not 1 or %d",
-                              i, counts[i], cfg->channels);
+            return st;
         }
     }
     m->cfg = *cfg;

@@ -410,6 +410,16 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
     if (!counts)
         return srres_fail(p->err, SRRES_ERR_NOMEM, "%s: out of memory", p->name);
     st = read_prelu_counts(p, root, &cfg, variant == SRRES_VARIANT_SRGAN, counts);
+    /* Every conv weight takes two bytes at least: refuse a file claiming more weights than
+     * its data holds before allocating them (a few hostile bytes must not cost gigabytes). */
+    double C = cfg.channels, rr = cfg.scale == 3 ? 9 : 4;
+    int stages = model_num_prelus(&cfg) - 1 - 2 * cfg.blocks;
+    double weights = 2 * 3 * 81 * C + (2.0 * cfg.blocks + 1) * 9 * C * C + stages * 9 * C * C * rr;
+    if (st == SRRES_OK && 2 * weights > (double)p->data_len)
+        st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                        "%s: metadata (scale %d, %d blocks, %d channels) implies %.0f weights; "
+                        "the %zu bytes of data cannot hold them",
+                        p->name, cfg.scale, cfg.blocks, cfg.channels, weights, p->data_len);
     srres_model *m = NULL;
     if (st == SRRES_OK) {
         srres_error inner;
@@ -515,12 +525,12 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
         }
     }
     for (int i = 0; i < nbn; i++) {
+        char prefix[SRRES_TENSOR_NAME_MAX];
+        if (i == 2 * cfg.blocks)
+            snprintf(prefix, sizeof(prefix), "trunk_bn");
+        else
+            snprintf(prefix, sizeof(prefix), "body.%d.bn%d", i / 2, i % 2 + 1);
         if (bns[i].found != 15) {
-            char prefix[SRRES_TENSOR_NAME_MAX];
-            if (i == 2 * cfg.blocks)
-                snprintf(prefix, sizeof(prefix), "trunk_bn");
-            else
-                snprintf(prefix, sizeof(prefix), "body.%d.bn%d", i / 2, i % 2 + 1);
             int f = 0;
             while (bns[i].found & (1 << f))
                 f++;
@@ -531,12 +541,22 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
         for (int c = 0; c < cfg.channels; c++) {
             if (bns[i].var[c] < 0) {
                 st = srres_fail(p->err, SRRES_ERR_FORMAT,
-                                "%s: BatchNorm %d has a negative running variance", p->name, i);
+                                "%s: tensor '%s.running_var' holds a negative variance at "
+                                "index %d", p->name, prefix, c);
                 goto done;
             }
         }
-        batchnorm_fold(bn_conv(m, i), bns[i].gamma, bns[i].beta, bns[i].mean, bns[i].var,
-                       BN_EPS);
+        conv_layer *conv = bn_conv(m, i);
+        batchnorm_fold(conv, bns[i].gamma, bns[i].beta, bns[i].mean, bns[i].var, BN_EPS);
+        size_t nw = (size_t)conv->cout * conv->cin * conv->k * conv->k;
+        for (size_t q = 0; q < nw + (size_t)conv->cout; q++) {
+            if (!isfinite(q < nw ? conv->weight[q] : conv->bias[q - nw])) {
+                st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                                "%s: folding '%s' into its conv gives a non-finite %s", p->name,
+                                prefix, q < nw ? "weight" : "bias");
+                goto done;
+            }
+        }
     }
     if (opt && opt_found != 3) {
         st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: missing tensor 'optimizer.%c'",
@@ -626,11 +646,12 @@ srres_status model_file_read_all(const char *path, void **data, size_t *size, sr
     if (fd < 0)
         return srres_fail(err, SRRES_ERR_IO, "%s: %s", path, strerror(errno));
     struct stat sb;
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+    int stat_failed = fstat(fd, &sb) < 0;
+    if (stat_failed || !S_ISREG(sb.st_mode)) {
         int e = errno;
         close(fd);
         return srres_fail(err, SRRES_ERR_IO, "%s: %s", path,
-                          e && !S_ISREG(sb.st_mode) ? "not a regular file" : strerror(e));
+                          stat_failed ? strerror(e) : "not a regular file");
     }
     if ((uint64_t)sb.st_size > MAX_FILE_BYTES) {
         close(fd);
@@ -700,15 +721,17 @@ static srres_status encode_values(const float *src, size_t count, srres_dtype dt
 {
     for (size_t i = 0; i < count; i++) {
         uint16_t h;
-        if (dtype == SRRES_DTYPE_F32) {
-            memcpy(dst + 4 * i, &src[i], 4);
-            continue;
-        }
-        int ok = dtype == SRRES_DTYPE_F16 ? float_to_half(src[i], &h) : float_to_bf16(src[i], &h);
+        int ok = dtype == SRRES_DTYPE_F32   ? isfinite(src[i])
+                 : dtype == SRRES_DTYPE_F16 ? float_to_half(src[i], &h)
+                                            : float_to_bf16(src[i], &h);
         if (!ok)
             return srres_fail(err, SRRES_ERR_INVALID,
                               "%s: tensor '%s' value %g at index %zu does not fit %s", path,
                               tensor, (double)src[i], i, dtype_name(dtype));
+        if (dtype == SRRES_DTYPE_F32) {
+            memcpy(dst + 4 * i, &src[i], 4);
+            continue;
+        }
         dst[2 * i] = (unsigned char)(h & 0xff);
         dst[2 * i + 1] = (unsigned char)(h >> 8);
     }

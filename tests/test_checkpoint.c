@@ -1,0 +1,316 @@
+/* test_checkpoint.c: trainer checkpoints: model + Adam moments + step + metadata survive a
+ * save and load exactly; a plain model file, or one whose optimizer tensors are wrong, is
+ * not taken for a checkpoint. Malformed variants are made by editing a saved checkpoint's
+ * JSON header (jansson) and keeping its data section. */
+#include <jansson.h>
+#include <math.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_checkpoint-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    return system(cmd);
+}
+
+static void tmp_path(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, "%s/%s", tmpdir, name);
+}
+
+/* A small trained-looking state: random model, moments and step. */
+static void make_state(srres_model **m, srres_adam *adam, uint64_t seed)
+{
+    srres_config cfg = {2, 1, 3, SRRES_SKIP_NEAREST, 1};
+    srres_error err;
+    assert_int_equal(srres_model_create(&cfg, m, &err), SRRES_OK);
+    srres_model_init_random(*m, seed);
+    assert_int_equal(srres_adam_init(adam, srres_model_num_params(*m), &err), SRRES_OK);
+    srres_rng rng;
+    srres_rng_seed(&rng, seed + 1);
+    for (size_t i = 0; i < adam->n; i++) {
+        adam->m[i] = (float)srres_rng_normal(&rng) * 1e-3f;
+        adam->v[i] = (float)srres_rng_uniform(&rng) * 1e-6f;
+    }
+    adam->step = 123456789012LL;
+}
+
+static void save_state(const char *name, char *path, size_t len)
+{
+    srres_model *m;
+    srres_adam adam;
+    srres_error err;
+    make_state(&m, &adam, 5);
+    tmp_path(path, len, name);
+    if (srres_checkpoint_save(m, &adam, path, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    srres_adam_release(&adam);
+    srres_model_free(m);
+}
+
+static void test_round_trip_keeps_everything(void **state)
+{
+    srres_model *m, *back;
+    srres_adam adam, adam_back;
+    srres_error err;
+    make_state(&m, &adam, 3);
+    assert_int_equal(srres_model_set_metadata(m, "trained_on", "unit tests", &err), SRRES_OK);
+    assert_int_equal(srres_model_set_metadata(m, "lr", "5e-4", &err), SRRES_OK);
+    char path[128];
+    tmp_path(path, sizeof(path), "round_trip.ckpt");
+    assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_OK);
+    if (srres_checkpoint_load(path, &back, &adam_back, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    const srres_config *a = srres_model_config(m), *b = srres_model_config(back);
+    assert_int_equal(a->scale, b->scale);
+    assert_int_equal(a->blocks, b->blocks);
+    assert_int_equal(a->channels, b->channels);
+    assert_int_equal(a->image_skip, b->image_skip);
+    size_t n = srres_model_num_params(m);
+    assert_int_equal(srres_model_num_params(back), n);
+    assert_memory_equal(srres_model_params(m), srres_model_params(back), n * sizeof(float));
+    assert_int_equal(adam_back.n, n);
+    assert_int_equal(adam_back.step, adam.step);
+    assert_memory_equal(adam_back.m, adam.m, n * sizeof(float));
+    assert_memory_equal(adam_back.v, adam.v, n * sizeof(float));
+    assert_true(adam_back.beta1 == 0.9f && adam_back.beta2 == 0.999f && adam_back.eps == 1e-8f);
+    assert_string_equal(srres_model_get_metadata(back, "trained_on"), "unit tests");
+    assert_string_equal(srres_model_get_metadata(back, "lr"), "5e-4");
+    assert_null(srres_model_get_metadata(back, "optimizer.step"));
+    srres_adam_release(&adam);
+    srres_adam_release(&adam_back);
+    srres_model_free(m);
+    srres_model_free(back);
+}
+
+/* A checkpoint is also a model file: srres_model_load refuses it, as its optimizer tensors
+ * are not part of a model. */
+static void test_checkpoint_is_not_a_model(void **state)
+{
+    char path[128];
+    save_state("not_a_model.ckpt", path, sizeof(path));
+    srres_model *m;
+    srres_error err;
+    assert_int_equal(srres_model_load(path, &m, &err), SRRES_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "optimizer."));
+    assert_null(m);
+}
+
+static void test_model_file_is_not_a_checkpoint(void **state)
+{
+    srres_model *m;
+    srres_adam adam;
+    srres_error err;
+    make_state(&m, &adam, 4);
+    char path[128];
+    tmp_path(path, sizeof(path), "plain.safetensors");
+    assert_int_equal(srres_model_save(m, path, SRRES_DTYPE_F32, &err), SRRES_OK);
+    srres_model *back = (srres_model *)1;
+    srres_adam loaded = {0};
+    assert_int_equal(srres_checkpoint_load(path, &back, &loaded, &err), SRRES_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "'optimizer.m'"));
+    assert_non_null(strstr(err.message, path));
+    assert_null(back);
+    srres_adam_release(&adam);
+    srres_model_free(m);
+}
+
+static void test_save_refuses_adam_of_another_size(void **state)
+{
+    srres_model *m;
+    srres_adam adam, other;
+    srres_error err;
+    make_state(&m, &adam, 6);
+    assert_int_equal(srres_adam_init(&other, adam.n - 1, &err), SRRES_OK);
+    char path[128];
+    tmp_path(path, sizeof(path), "mismatch.ckpt");
+    assert_int_equal(srres_checkpoint_save(m, &other, path, &err), SRRES_ERR_INVALID);
+    assert_int_equal(access(path, F_OK), -1); /* nothing written */
+    srres_adam_release(&adam);
+    srres_adam_release(&other);
+    srres_model_free(m);
+}
+
+/* ---- Edited checkpoints ----------------------------------------------------------------- */
+
+typedef struct edited {
+    unsigned char *bytes;
+    size_t size;
+} edited;
+
+/* Loads the checkpoint at `path`, lets `edit` change its header, and reassembles the file
+ * with the same data section. */
+static edited edit_header(const char *path, void (*edit)(json_t *root))
+{
+    size_t size;
+    unsigned char *file = read_file(path, &size);
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--)
+        hlen = (hlen << 8) | file[i];
+    json_error_t jerr;
+    json_t *root = json_loadb((const char *)file + 8, hlen, 0, &jerr);
+    assert_non_null(root);
+    edit(root);
+    char *header = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(header);
+    json_decref(root);
+    size_t nh = strlen(header), data = size - 8 - hlen;
+    edited e = {malloc(8 + nh + data), 8 + nh + data};
+    assert_non_null(e.bytes);
+    for (int i = 0; i < 8; i++)
+        e.bytes[i] = (unsigned char)((uint64_t)nh >> (8 * i));
+    memcpy(e.bytes + 8, header, nh);
+    memcpy(e.bytes + 8 + nh, file + 8 + hlen, data);
+    free(header);
+    free(file);
+    return e;
+}
+
+static void expect_rejected(const char *edit_name, void (*edit)(json_t *), const char *needle)
+{
+    char path[128];
+    save_state(edit_name, path, sizeof(path));
+    edited e = edit_header(path, edit);
+    srres_model *m = (srres_model *)1;
+    srres_adam adam = {0};
+    srres_error err = {{0}};
+    srres_status st = srres_checkpoint_load_memory(e.bytes, e.size, edit_name, &m, &adam, &err);
+    if (st == SRRES_OK || !strstr(err.message, needle) || !strstr(err.message, edit_name))
+        fail_msg("%s: status %d, message \"%s\"; expected a message naming %s", edit_name, (int)st,
+                 err.message, needle);
+    assert_int_equal(st, SRRES_ERR_FORMAT);
+    assert_null(m);
+    assert_null(adam.m);
+    assert_null(adam.v);
+    free(e.bytes);
+}
+
+static json_int_t entry_int(json_t *root, const char *name, const char *field, size_t i)
+{
+    return json_integer_value(
+        json_array_get(json_object_get(json_object_get(root, name), field), i));
+}
+
+static void set_entry_ints(json_t *root, const char *name, const char *field, size_t i,
+                           json_int_t v)
+{
+    json_array_set_new(json_object_get(json_object_get(root, name), field), i, json_integer(v));
+}
+
+/* optimizer.m one value short: shape and byte count both say N - 1. */
+static void shorten_m(json_t *root)
+{
+    set_entry_ints(root, "optimizer.m", "shape", 0, entry_int(root, "optimizer.m", "shape", 0) - 1);
+    set_entry_ints(root, "optimizer.m", "data_offsets", 1,
+                   entry_int(root, "optimizer.m", "data_offsets", 1) - 4);
+}
+
+/* optimizer.v claims one more value, taken from nowhere: the shape is wrong. */
+static void lengthen_v_shape(json_t *root)
+{
+    set_entry_ints(root, "optimizer.v", "shape", 0, entry_int(root, "optimizer.v", "shape", 0) + 1);
+}
+
+static void drop_v(json_t *root)
+{
+    json_object_del(root, "optimizer.v");
+}
+
+static void m_as_f16(json_t *root)
+{
+    json_t *e = json_object_get(root, "optimizer.m");
+    json_object_set_new(e, "dtype", json_string("F16"));
+    set_entry_ints(root, "optimizer.m", "shape", 0, entry_int(root, "optimizer.m", "shape", 0) * 2);
+}
+
+static void bad_step(json_t *root)
+{
+    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.step", json_string("-3"));
+}
+
+static void no_edit(json_t *root)
+{
+}
+
+/* The control: reassembly alone keeps a checkpoint valid, so the rejections below are the
+ * edits' doing. */
+static void test_reassembled_checkpoint_loads(void **state)
+{
+    char path[128];
+    save_state("control.ckpt", path, sizeof(path));
+    edited e = edit_header(path, no_edit);
+    srres_model *m;
+    srres_adam adam;
+    srres_error err;
+    if (srres_checkpoint_load_memory(e.bytes, e.size, "control", &m, &adam, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(adam.step, 123456789012LL);
+    srres_adam_release(&adam);
+    srres_model_free(m);
+    free(e.bytes);
+}
+
+static void test_short_optimizer_tensor_is_rejected(void **state)
+{
+    expect_rejected("short_m.ckpt", shorten_m, "'optimizer.m'");
+}
+
+static void test_optimizer_tensor_of_wrong_shape_is_rejected(void **state)
+{
+    expect_rejected("long_v.ckpt", lengthen_v_shape, "'optimizer.v'");
+}
+
+static void test_missing_second_moment_is_named(void **state)
+{
+    expect_rejected("no_v.ckpt", drop_v, "'optimizer.v'");
+}
+
+static void test_optimizer_tensor_must_be_f32(void **state)
+{
+    expect_rejected("m_f16.ckpt", m_as_f16, "'optimizer.m'");
+}
+
+static void test_negative_step_is_rejected(void **state)
+{
+    expect_rejected("bad_step.ckpt", bad_step, "'optimizer.step'");
+}
+
+static void test_missing_path_is_io_error(void **state)
+{
+    char path[128];
+    tmp_path(path, sizeof(path), "does-not-exist.ckpt");
+    srres_model *m;
+    srres_adam adam;
+    srres_error err;
+    assert_int_equal(srres_checkpoint_load(path, &m, &adam, &err), SRRES_ERR_IO);
+    assert_non_null(strstr(err.message, path));
+    assert_null(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_keeps_everything),
+        cmocka_unit_test(test_checkpoint_is_not_a_model),
+        cmocka_unit_test(test_model_file_is_not_a_checkpoint),
+        cmocka_unit_test(test_save_refuses_adam_of_another_size),
+        cmocka_unit_test(test_reassembled_checkpoint_loads),
+        cmocka_unit_test(test_short_optimizer_tensor_is_rejected),
+        cmocka_unit_test(test_optimizer_tensor_of_wrong_shape_is_rejected),
+        cmocka_unit_test(test_missing_second_moment_is_named),
+        cmocka_unit_test(test_optimizer_tensor_must_be_f32),
+        cmocka_unit_test(test_negative_step_is_rejected),
+        cmocka_unit_test(test_missing_path_is_io_error),
+    };
+    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}

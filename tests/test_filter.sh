@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# test_filter.sh: the srresnet FFmpeg filter (filter/vf_srresnet.c) in the ffmpeg that
+# `make ffmpeg` builds, and the patch that puts it into FFmpeg. Run by `make check-filter`.
+# Media are made by that ffmpeg's lavfi sources in a temporary folder; Debian's ffprobe reads
+# the results. Environment: B (default build).
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+case ${B:-build} in /*) out=${B:-build} ;; *) out=$root/${B:-build} ;; esac
+ffmpeg=$out/ffmpeg/ffmpeg
+srres_video=$out/srres-video
+x2=$root/tests/fixtures/x2_seed.safetensors
+x4=$root/tests/fixtures/x4_skip_bf16.safetensors
+[ -x "$ffmpeg" ] || {
+    echo "test_filter: $ffmpeg is missing: run make ffmpeg" >&2
+    exit 1
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+ff() { "$ffmpeg" -nostdin -hide_banner -loglevel error -y "$@"; }
+probe() { ffprobe -v error "$@"; }
+# One field of the first video stream, e.g. `stream_field out.mp4 width`.
+stream_field() { probe -select_streams v:0 -show_entries stream="$2" -of default=nw=1:nk=1 "$1"; }
+size() { echo "$(stream_field "$1" width)x$(stream_field "$1" height)"; }
+frames() { probe -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
+    -of default=nw=1:nk=1 "$1"; }
+pts() { probe -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 "$1" | tr -d ,; }
+# The decoded pixels of every frame, as one checksum.
+pixels() { ff -i "$1" -f rawvideo -pix_fmt "$2" - | md5sum; }
+# cmp -l lists differing bytes in octal.
+max_byte_difference() {
+    cmp -l "$1" "$2" | awk '
+        function oct(s, n, i) {
+            for (i = 1; i <= length(s); i++) n = n * 8 + substr(s, i, 1)
+            return n
+        }
+        { d = oct($2) - oct($3); if (d < 0) d = -d; if (d > max) max = d }
+        END { print max + 0 }'
+}
+expect() { # what, got, want
+    [ "$2" = "$3" ] && return 0
+    echo "$1: got '$2', want '$3'"
+    return 1
+}
+
+failed=0
+check() { # a function, named for the behaviour, that succeeds when it holds
+    local name=$1
+    if ("$name") >"$tmp/$name.log" 2>&1; then
+        echo "ok   $name"
+    else
+        echo "FAIL $name"
+        sed 's/^/     /' "$tmp/$name.log" | tail -n 20
+        failed=$((failed + 1))
+    fi
+}
+
+# Test media: a 1 s H.264+AAC clip tagged BT.709, a 10-bit clip, and stills with odd sides:
+# 8-bit, and 16-bit whose values use all 16 bits (scaled down in 16 bits).
+make_media() {
+    ff -f lavfi -i testsrc2=size=64x48:rate=10:duration=1 \
+        -f lavfi -i sine=frequency=440:duration=1 -c:v libx264 -pix_fmt yuv420p \
+        -color_primaries bt709 -color_trc bt709 -colorspace bt709 -c:a aac -shortest clip.mp4 &&
+        ff -f lavfi -i testsrc2=size=32x24:rate=10:duration=0.5,format=yuv420p10le \
+            -c:v ffv1 clip10.mkv &&
+        ff -f lavfi -i testsrc2=size=33x17,format=rgb24 -frames:v 1 odd.png &&
+        ff -f lavfi -i testsrc2=size=42x26,format=rgb48le,scale=21:13 -frames:v 1 \
+            -pix_fmt rgb48be deep.png
+}
+make_media || {
+    echo "test_filter: cannot make the test media" >&2
+    exit 1
+}
+
+help_lists_options() {
+    "$ffmpeg" -hide_banner -h filter=srresnet >help.txt || return 1
+    cat help.txt
+    for opt in model threads tile; do
+        # name, <type>, flags, then the help text
+        grep -Eq "^ +$opt +<[a-z]+> +[.A-Z]+ +[A-Za-z]" help.txt || {
+            echo "no help text for $opt"
+            return 1
+        }
+    done
+}
+
+# A bad model fails the graph as it is set up: one line naming the cause, a non-zero exit.
+fails_with() { # text expected in the log, then ffmpeg's arguments
+    local text=$1
+    shift
+    if ff "$@" 2>err.txt; then
+        echo "ffmpeg succeeded"
+        return 1
+    fi
+    cat err.txt
+    grep -qF -- "$text" err.txt
+}
+missing_model_file_fails() {
+    fails_with "$tmp/missing.safetensors: " \
+        -i odd.png -vf srresnet=model="$tmp/missing.safetensors" y.png
+}
+malformed_model_file_fails() {
+    head -c 100 /dev/urandom >junk.safetensors
+    fails_with "$tmp/junk.safetensors" -i odd.png -vf srresnet=model="$tmp/junk.safetensors" y.png
+}
+no_model_option_fails() {
+    fails_with "No model file given" -i odd.png -vf srresnet y.png
+}
+
+odd_sizes_scale_by_the_model() {
+    ff -i odd.png -vf srresnet=model="$x2" y2.png &&
+        ff -i odd.png -vf srresnet=model="$x4" y4.png &&
+        expect "x2 size" "$(size y2.png)" 66x34 &&
+        expect "x4 size" "$(size y4.png)" 132x68
+}
+
+# Downscale then upscale inside one chain: size, frame count and timestamps of the input,
+# colour tags kept, the audio copied alongside.
+chain_after_scale_keeps_timing() {
+    ff -i clip.mp4 -vf "scale=iw/2:ih/2,srresnet=model=$x2" -c:v libx264 -c:a copy out.mp4 &&
+        expect size "$(size out.mp4)" 64x48 &&
+        expect frames "$(frames out.mp4)" 10 &&
+        expect pts "$(pts out.mp4 | tr '\n' ' ')" "$(pts clip.mp4 | tr '\n' ' ')" &&
+        expect primaries "$(stream_field out.mp4 color_primaries)" bt709 &&
+        expect transfer "$(stream_field out.mp4 color_transfer)" bt709 &&
+        expect audio "$(probe -select_streams a -show_entries stream=codec_name \
+            -of default=nw=1:nk=1 out.mp4)" aac
+}
+
+filter_complex_split_hstack() {
+    ff -i clip.mp4 -filter_complex \
+        "[0:v]split[a][b];[a]srresnet=model=${x2}[up];[b]scale=iw*2:ih*2[ref];[up][ref]hstack" \
+        -c:v libx264 -an side.mp4 &&
+        expect size "$(size side.mp4)" 256x96 &&
+        expect frames "$(frames side.mp4)" 10 &&
+        expect pts "$(pts side.mp4 | tr '\n' ' ')" "$(pts clip.mp4 | tr '\n' ' ')"
+}
+
+# Deeper than 8 bits, the graph must hand the filter 16-bit planar RGB, not rgb24.
+ten_bit_input_runs_in_16_bits() {
+    "$ffmpeg" -nostdin -hide_banner -v verbose -y -i clip10.mkv -vf srresnet=model="$x2" \
+        -c:v ffv1 out10.mkv 2>log.txt || {
+        cat log.txt
+        return 1
+    }
+    grep -q 'fmt:yuv420p10le .*-> .*fmt:gbrp16le' log.txt || {
+        grep 'fmt:' log.txt
+        return 1
+    }
+    expect size "$(size out10.mkv)" 64x48 &&
+        expect frames "$(frames out10.mkv)" 5 &&
+        expect pts "$(pts out10.mkv | tr '\n' ' ')" "$(pts clip10.mkv | tr '\n' ' ')"
+}
+
+sample_aspect_ratio_is_kept() {
+    ff -i clip10.mkv -vf "setsar=3/2,srresnet=model=$x2" -c:v ffv1 sar.mkv &&
+        expect sar "$(stream_field sar.mkv sample_aspect_ratio)" 3:2
+}
+
+# vflip hands over frames with negative linesizes.
+bottom_up_frames_match_top_down() {
+    ff -i odd.png -vf vflip flipped.png &&
+        ff -i odd.png -vf "vflip,srresnet=model=$x2" a.png &&
+        ff -i flipped.png -vf srresnet=model="$x2" b.png &&
+        expect pixels "$(pixels a.png rgb24)" "$(pixels b.png rgb24)"
+}
+
+# The same 8-bit picture through the rgb24 and the gbrp16 mapping: they differ only by the
+# rounding of 16 to 8 bits, so a plane taken for another shows.
+rgb24_and_gbrp16_agree() {
+    ff -i odd.png -vf srresnet=model="$x2" -f rawvideo -pix_fmt rgb24 packed.rgb &&
+        ff -i odd.png -vf "format=gbrp16le,srresnet=model=$x2,format=gbrp16le" \
+            -f rawvideo -pix_fmt rgb24 planar.rgb || return 1
+    local d
+    d=$(max_byte_difference packed.rgb planar.rgb)
+    echo "largest difference: $d"
+    [ "$d" -le 1 ]
+}
+
+thread_count_does_not_change_output() {
+    ff -i deep.png -vf srresnet=model="$x4":threads=1 t1.png &&
+        ff -i deep.png -vf srresnet=model="$x4":threads=2 t2.png &&
+        expect pixels "$(pixels t1.png rgb48le)" "$(pixels t2.png rgb48le)"
+}
+
+# Packagers apply the patch to a stock tree, without our build script's help.
+patch_applies_to_pristine_tree() {
+    local tarball
+    tarball=$("$root/filter/build_ffmpeg.sh" --fetch | tail -n 1) || return 1
+    mkdir pristine &&
+        tar -xf "$tarball" -C pristine --strip-components=1 &&
+        (cd pristine && patch -p1 --dry-run <"$root/filter/ffmpeg-5.1-srresnet.patch")
+}
+
+# srres-video converts and calls libsrres with the same defaults, so the pixels agree. It
+# writes the input's pixel format; ffmpeg would pick 8-bit RGB for a PNG unless told.
+matches_srres_video() {
+    local img fmt
+    for img in odd.png deep.png; do
+        fmt=$(stream_field "$img" pix_fmt)
+        ff -i "$img" -vf srresnet=model="$x2" -pix_fmt "$fmt" "filter-$img" &&
+            "$srres_video" -i "$img" -o "tool-$img" -m "$x2" &&
+            expect "$img pixels" "$(pixels "filter-$img" rgb48le)" \
+                "$(pixels "tool-$img" rgb48le)" || return 1
+    done
+}
+
+check help_lists_options
+check missing_model_file_fails
+check malformed_model_file_fails
+check no_model_option_fails
+check odd_sizes_scale_by_the_model
+check chain_after_scale_keeps_timing
+check filter_complex_split_hstack
+check ten_bit_input_runs_in_16_bits
+check sample_aspect_ratio_is_kept
+check bottom_up_frames_match_top_down
+check rgb24_and_gbrp16_agree
+check thread_count_does_not_change_output
+check patch_applies_to_pristine_tree
+if [ -x "$srres_video" ]; then
+    check matches_srres_video
+else
+    echo "skip matches_srres_video: $srres_video is not built yet"
+fi
+
+if [ "$failed" -ne 0 ]; then
+    echo "test_filter: $failed failed"
+    exit 1
+fi
+echo "test_filter: all passed"
