@@ -76,11 +76,14 @@ unit: $(TESTS)
 check-video: $(TOOLS)
 	tests/test_video.sh $(B)
 
+check-train: $(TOOLS)
+	tests/test_train.sh $(B)
+
 check-mpi: $(TOOLS)
 	tests/test_mpi.sh $(B)
 
 # Fragments add their own targets and append to CHECK_TARGETS.
-CHECK_TARGETS = check-video
+CHECK_TARGETS = check-video check-train
 ifeq ($(HAVE_MPI),yes)
 CHECK_TARGETS += check-mpi
 endif
@@ -130,4 +133,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit check check-video check-mpi eval bench demo install format clean
+.PHONY: all unit check check-video check-train check-mpi eval bench demo install format clean

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/log.h>
+
 #include "evaluate.h"
 #include "input_list.h"
 #include "srres.h"
@@ -62,6 +64,7 @@ int main(int argc, char **argv)
     }
     if (!model_path)
         die("-m MODEL is required (see --help)");
+    av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
     char err[512];
     input_list files = {0};
     for (int i = optind; i < argc; i++)

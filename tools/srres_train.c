@@ -2,6 +2,7 @@
  * model file srres-video and the srresnet filter load. The loop, as in llm.c: sample a
  * batch, forward, zero_grad, backward, update; validation, logging and checkpoints around it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -13,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <libavutil/log.h>
 
 #include "distributed.h"
 #include "evaluate.h"
@@ -283,6 +286,21 @@ static void restore_run(const srres_model *m, options *o, const char *path, long
     *seconds = parse_double("seconds", get_meta(m, "train.seconds", path), 0, 1e12);
 }
 
+/* Creates and removes a file beside `path`: its folder exists and takes files. */
+static void check_writable(const char *path)
+{
+    char probe[4096];
+    const char *slash = strrchr(path, '/');
+    int dir = slash ? (int)(slash - path) : 0;
+    snprintf(probe, sizeof(probe), "%.*s%s.srres-train-probe-%ld", dir, path, slash ? "/" : "",
+             (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0)
+        die("%s: cannot write there: %s", path, strerror(errno));
+    close(fd);
+    unlink(probe);
+}
+
 /* ---- Schedule and progress ------------------------------------------------------------- */
 
 static double learning_rate(const options *o, long step)
@@ -323,6 +341,7 @@ static void save_checkpoint(srres_model *m, const srres_adam *adam, const option
 int main(int argc, char **argv)
 {
     D = dist_init(&argc, &argv);
+    av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
     options o = {.output = "srres.safetensors", .scale = 4, .blocks = 16, .channels = 64,
                  .prelu_per_channel = 1, .steps = 10000, .batch = 16, .patch = 24,
                  .lr = 5e-4, .lr_min = 1e-6, .warmup = 200, .step_size = 2000, .gamma = 0.5,
@@ -414,6 +433,10 @@ int main(int argc, char **argv)
     if (D.rank)
         o.quiet = 1; /* rank 0 speaks, validates and writes for all */
 
+    /* Fail now, not after hours of training, if the results cannot be written. */
+    check_writable(o.output);
+    if (o.checkpoint)
+        check_writable(o.checkpoint);
     char default_ckpt[4096];
     if (!o.checkpoint) {
         snprintf(default_ckpt, sizeof(default_ckpt), "%s.ckpt", o.output);
@@ -437,6 +460,9 @@ int main(int argc, char **argv)
         o.channels = cfg->channels;
         o.image_skip = cfg->image_skip;
         step = (long)adam.step;
+        if (step >= o.steps)
+            die("%s: the checkpoint is at step %ld; give --steps beyond it to go on", o.resume,
+                step);
     } else {
         srres_config cfg = {o.scale, o.blocks, o.channels, o.image_skip, o.prelu_per_channel};
         if (srres_model_create(&cfg, &model, &e) != SRRES_OK)

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# test_train.sh: srres-train end to end on clips made here: a tiny model learns (loss falls,
+# it beats bicubic on frames it never saw), a resumed run equals an uninterrupted one bit
+# for bit, Ctrl-C leaves a checkpoint, and bad input gets one clear line.
+# Usage: tests/test_train.sh [BUILD_DIR]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+train=$build/srres-train
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+failures=0
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+# Training and held-out material: the same kind of picture, different frames.
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x128:rate=25" -t 4 -c:v libx264 -crf 10 train.mp4
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x128:rate=25" -ss 7 -frames:v 1 held1.png
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x128:rate=25" -ss 9.5 -frames:v 1 held2.png
+tiny=(--scale 2 --blocks 2 --channels 16 --image-skip nearest --batch 8 --patch 16
+    --threads 1 --seed 3 --lr 1e-3 --warmup 20 --log-every 10)
+
+# 1. It learns: loss falls and the model beats bicubic on the held-out frames.
+"$train" train.mp4 "${tiny[@]}" --steps 300 --val held1.png --val held2.png --val-every 300 \
+    --log learn.csv -o learn.safetensors -q || fail "training failed"
+first=$(awk -F, 'NR == 2 { print $2 }' learn.csv)
+last=$(awk -F, 'END { print $2 }' learn.csv)
+awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.7 * a) }' ||
+    fail "loss did not fall enough: $first -> $last"
+gain=$("$build/srres-eval" -m learn.safetensors --csv held1.png held2.png |
+    awk -F, '$1 == "mean" { print $6 - $2 }')
+awk -v g="$gain" 'BEGIN { exit !(g > 0.3) }' || fail "only $gain dB over bicubic on held-out frames"
+
+# 2. Resume equals an uninterrupted run, bit for bit (one thread, same seed).
+"$train" train.mp4 "${tiny[@]}" --steps 60 -o full.safetensors -q || fail "full run failed"
+"$train" train.mp4 "${tiny[@]}" --steps 60 --checkpoint-every 25 --checkpoint part.ckpt \
+    -o unused.safetensors -q || fail "checkpointing run failed"
+"$train" train.mp4 --steps 60 --resume part.ckpt --threads 1 -o resumed.safetensors -q ||
+    fail "resume failed"
+tensors() { # the data section of a safetensors file (the header holds run times)
+    local n
+    n=$(od -An -tu8 -N8 "$1" | tr -d ' ')
+    tail -c +$((9 + n)) "$1"
+}
+cmp -s <(tensors full.safetensors) <(tensors resumed.safetensors) ||
+    fail "resumed model differs from the uninterrupted one"
+
+# 3. SIGINT writes a checkpoint and exits 130; the checkpoint resumes.
+"$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint sig.ckpt -o sig.safetensors -q &
+pid=$!
+sleep 3
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 130 ] || fail "exit status $rc after SIGINT"
+[ -f sig.ckpt ] || fail "no checkpoint after SIGINT"
+"$train" train.mp4 --resume sig.ckpt --steps 1 -o x.safetensors -q 2>err.log &&
+    fail "resuming past the requested steps should say so"
+grep -q "step" err.log || fail "no step count in: $(cat err.log)"
+
+# 4. Bad input: one line naming the problem, non-zero exit, no crash.
+expect_error() { # pattern, command...
+    local pattern=$1
+    shift
+    "$@" >out.log 2>err.log
+    local rc=$?
+    [ $rc -ne 0 ] && [ $rc -lt 128 ] || fail "status $rc for: $*"
+    grep -q -- "$pattern" err.log || fail "no '$pattern' in: $(cat err.log)"
+    [ "$(grep -c . err.log)" -le 2 ] || fail "more than a line or two: $(cat err.log)"
+}
+expect_error "no inputs" "$train" --steps 1
+expect_error "nothere.mp4" "$train" nothere.mp4 --steps 1
+echo "not a video" >text.mp4
+expect_error "text.mp4" "$train" text.mp4 --steps 1
+mkdir empty
+expect_error "empty" "$train" empty --steps 1
+expect_error "smaller\|cannot hold" "$train" train.mp4 --scale 4 --patch 64 --steps 1
+expect_error "--scale" "$train" train.mp4 --scale 5
+expect_error "--lr" "$train" train.mp4 --lr banana
+expect_error "--batch" "$train" train.mp4 --batch 0
+head -c 1000 learn.safetensors >trunc.safetensors
+expect_error "trunc.safetensors" "$train" train.mp4 --resume trunc.safetensors
+expect_error "learn.safetensors" "$train" train.mp4 --resume learn.safetensors
+expect_error "nodir" "$train" train.mp4 --steps 2 -o nodir/m.safetensors
+[ ! -e nodir ] || fail "nodir appeared"
+
+echo "test_train.sh: $failures failures (held-out gain $gain dB, loss $first -> $last)"
+[ $failures -eq 0 ]
