@@ -1,0 +1,263 @@
+/**
+ * @file
+ * SRResNet super-resolution through libsrres (Ledig et al., "Photo-Realistic Single Image
+ * Super-Resolution Using a Generative Adversarial Network", https://arxiv.org/abs/1609.04802).
+ *
+ * The network runs on RGB, so the filter takes packed 8-bit RGB or planar 16-bit RGB and
+ * leaves conversions from other formats to the filter graph. libsrres has threads of its
+ * own, set by the threads option, rather than FFmpeg's slice threads.
+ */
+
+#include <srres.h>
+
+#include "libavutil/common.h"
+#include "libavutil/imgutils.h"
+#include "libavutil/opt.h"
+#include "avfilter.h"
+#include "formats.h"
+#include "internal.h"
+#include "video.h"
+
+typedef struct SRResNetContext {
+    const AVClass *class;
+    char *model_path;
+    int threads;
+    int tile;
+
+    srres_model *model;
+    srres_ctx *srres;
+    int scale;
+} SRResNetContext;
+
+#define OFFSET(x) offsetof(SRResNetContext, x)
+#define FLAGS AV_OPT_FLAG_FILTERING_PARAM | AV_OPT_FLAG_VIDEO_PARAM
+
+/* A build that installs a model may name it, making the model option optional:
+ * --extra-cflags=-DSRRES_DEFAULT_MODEL=/usr/share/srres/x4.safetensors. A bare path, made a
+ * string here, because FFmpeg's configure drops the quotes of a string literal. */
+#ifdef SRRES_DEFAULT_MODEL
+#define DEFAULT_MODEL AV_STRINGIFY(SRRES_DEFAULT_MODEL)
+#else
+#define DEFAULT_MODEL NULL
+#endif
+static const AVOption srresnet_options[] = {
+    { "model",   "path to the model file (safetensors)", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = DEFAULT_MODEL }, 0, 0, FLAGS },
+    { "threads", "number of threads, 0 for one per CPU", OFFSET(threads),    AV_OPT_TYPE_INT,    { .i64 = 0 }, 0, INT_MAX, FLAGS },
+    { "tile",    "side of the input tiles processed at a time, in pixels", OFFSET(tile), AV_OPT_TYPE_INT, { .i64 = 0 }, -1, INT_MAX, FLAGS, "tile" },
+        { "auto",    "tile only frames too large for memory", 0, AV_OPT_TYPE_CONST, { .i64 =  0 }, 0, 0, FLAGS, "tile" },
+        { "untiled", "process each frame whole",              0, AV_OPT_TYPE_CONST, { .i64 = -1 }, 0, 0, FLAGS, "tile" },
+    { NULL }
+};
+
+AVFILTER_DEFINE_CLASS(srresnet);
+
+static int averror_from_status(srres_status status)
+{
+    switch (status) {
+    case SRRES_OK:              return 0;
+    case SRRES_ERR_IO:          return AVERROR(EIO);
+    case SRRES_ERR_FORMAT:      return AVERROR_INVALIDDATA;
+    case SRRES_ERR_NOMEM:       return AVERROR(ENOMEM);
+    case SRRES_ERR_UNSUPPORTED: return AVERROR(ENOSYS);
+    default:                    return AVERROR(EINVAL);
+    }
+}
+
+static av_cold int init(AVFilterContext *ctx)
+{
+    SRResNetContext *s = ctx->priv;
+    srres_params params = srres_default_params();
+    const srres_config *config;
+    srres_error err;
+    srres_status status;
+
+    if (!s->model_path) {
+        av_log(ctx, AV_LOG_ERROR, "No model file given: set the model option.\n");
+        return AVERROR(EINVAL);
+    }
+
+    params.threads = s->threads;
+    params.tile    = s->tile;
+    status = srres_model_load(s->model_path, &s->model, &err);
+    if (status == SRRES_OK)
+        status = srres_ctx_create(s->model, &params, &s->srres, &err);
+    if (status != SRRES_OK) {
+        av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
+        return averror_from_status(status);
+    }
+
+    config = srres_model_config(s->model);
+    s->scale = config->scale;
+    av_log(ctx, AV_LOG_VERBOSE, "%s: x%d, %d residual blocks of %d channels\n",
+           s->model_path, config->scale, config->blocks, config->channels);
+    return 0;
+}
+
+/* The input's and the output's formats are negotiated apart: a list shared by both would let
+ * a sink without 16-bit RGB (e.g. the PNG encoder) make a deep source run through the
+ * network in 8 bits. Apart, the input follows the source and the output the sink; where
+ * the sink takes either, the output's matches the input's. */
+static int query_formats(AVFilterContext *ctx)
+{
+    static const enum AVPixelFormat pixel_formats[] = {
+        AV_PIX_FMT_RGB24, AV_PIX_FMT_GBRP16, AV_PIX_FMT_NONE
+    };
+    int ret;
+
+    ret = ff_formats_ref(ff_make_format_list(pixel_formats), &ctx->inputs[0]->outcfg.formats);
+    if (ret < 0)
+        return ret;
+    return ff_formats_ref(ff_make_format_list(pixel_formats), &ctx->outputs[0]->incfg.formats);
+}
+
+static int config_props(AVFilterLink *outlink)
+{
+    AVFilterContext *ctx = outlink->src;
+    SRResNetContext *s = ctx->priv;
+    AVFilterLink *inlink = ctx->inputs[0];
+    int tile, ret;
+
+    if (inlink->w > INT_MAX / s->scale || inlink->h > INT_MAX / s->scale) {
+        av_log(ctx, AV_LOG_ERROR, "%dx%d is too large to upscale x%d.\n",
+               inlink->w, inlink->h, s->scale);
+        return AVERROR(EINVAL);
+    }
+    outlink->w = inlink->w * s->scale;
+    outlink->h = inlink->h * s->scale;
+    ret = av_image_check_size(outlink->w, outlink->h, 0, ctx);
+    if (ret < 0)
+        return ret;
+    outlink->sample_aspect_ratio = inlink->sample_aspect_ratio;
+
+    tile = srres_ctx_tile_size(s->srres, inlink->w, inlink->h);
+    if (tile)
+        av_log(ctx, AV_LOG_VERBOSE, "%dx%d -> %dx%d in tiles of %dx%d\n", inlink->w, inlink->h,
+               outlink->w, outlink->h, tile, tile);
+    else
+        av_log(ctx, AV_LOG_VERBOSE, "%dx%d -> %dx%d untiled\n", inlink->w, inlink->h,
+               outlink->w, outlink->h);
+    return 0;
+}
+
+/* libsrres's planar images are R, G, B; FFmpeg's planar RGB is G, B, R. */
+static void image_from_frame(srres_image *img, const AVFrame *frame)
+{
+    memset(img, 0, sizeof(*img));
+    img->width  = frame->width;
+    img->height = frame->height;
+    if (frame->format == AV_PIX_FMT_RGB24) {
+        img->format      = SRRES_PIXEL_RGB24;
+        img->data[0]     = frame->data[0];
+        img->linesize[0] = frame->linesize[0];
+    } else {
+        img->format      = SRRES_PIXEL_RGBP16;
+        img->data[0]     = frame->data[2];
+        img->data[1]     = frame->data[0];
+        img->data[2]     = frame->data[1];
+        img->linesize[0] = frame->linesize[2];
+        img->linesize[1] = frame->linesize[0];
+        img->linesize[2] = frame->linesize[1];
+    }
+}
+
+/* libsrres takes rows top to bottom only; filters such as vflip hand over frames whose
+ * linesizes are negative. Those are copied into a frame of the usual layout. */
+static int make_rows_top_down(AVFilterLink *inlink, AVFrame **in)
+{
+    AVFrame *copy;
+    int ret;
+
+    if ((*in)->linesize[0] >= 0 && (*in)->linesize[1] >= 0 && (*in)->linesize[2] >= 0)
+        return 0;
+    copy = ff_get_video_buffer(inlink, (*in)->width, (*in)->height);
+    if (!copy)
+        return AVERROR(ENOMEM);
+    ret = av_frame_copy(copy, *in);
+    if (ret >= 0)
+        ret = av_frame_copy_props(copy, *in);
+    if (ret < 0) {
+        av_frame_free(&copy);
+        return ret;
+    }
+    av_frame_free(in);
+    *in = copy;
+    return 0;
+}
+
+static int filter_frame(AVFilterLink *inlink, AVFrame *in)
+{
+    AVFilterContext *ctx = inlink->dst;
+    SRResNetContext *s = ctx->priv;
+    AVFilterLink *outlink = ctx->outputs[0];
+    AVFrame *out = NULL;
+    srres_image src, dst;
+    srres_error err;
+    srres_status status;
+    int ret;
+
+    ret = make_rows_top_down(inlink, &in);
+    if (ret < 0)
+        goto fail;
+    out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    if (!out) {
+        ret = AVERROR(ENOMEM);
+        goto fail;
+    }
+    ret = av_frame_copy_props(out, in);
+    if (ret < 0)
+        goto fail;
+
+    image_from_frame(&src, in);
+    image_from_frame(&dst, out);
+    status = srres_upscale(s->srres, &src, &dst, &err);
+    if (status != SRRES_OK) {
+        av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
+        ret = averror_from_status(status);
+        goto fail;
+    }
+
+    av_frame_free(&in);
+    return ff_filter_frame(outlink, out);
+
+fail:
+    av_frame_free(&in);
+    av_frame_free(&out);
+    return ret;
+}
+
+static av_cold void uninit(AVFilterContext *ctx)
+{
+    SRResNetContext *s = ctx->priv;
+
+    /* The context uses the model, so it goes first. */
+    srres_ctx_free(s->srres);
+    srres_model_free(s->model);
+}
+
+static const AVFilterPad srresnet_inputs[] = {
+    {
+        .name         = "default",
+        .type         = AVMEDIA_TYPE_VIDEO,
+        .filter_frame = filter_frame,
+    },
+};
+
+static const AVFilterPad srresnet_outputs[] = {
+    {
+        .name         = "default",
+        .type         = AVMEDIA_TYPE_VIDEO,
+        .config_props = config_props,
+    },
+};
+
+const AVFilter ff_vf_srresnet = {
+    .name          = "srresnet",
+    .description   = NULL_IF_CONFIG_SMALL("Upscale with an SRResNet super-resolution network."),
+    .priv_size     = sizeof(SRResNetContext),
+    .priv_class    = &srresnet_class,
+    .init          = init,
+    .uninit        = uninit,
+    FILTER_INPUTS(srresnet_inputs),
+    FILTER_OUTPUTS(srresnet_outputs),
+    FILTER_QUERY_FUNC(query_formats),
+};
