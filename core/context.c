@@ -160,7 +160,7 @@ static srres_status reserve(srres_ctx *ctx, int h, int w, srres_error *err)
     }
     if (ctx->fast)
         return SRRES_OK; /* its scratch lives in fast_net */
-    size_t scratch = network_scratch_floats(ctx->m, w, thread_pool_size(ctx->pool), 0);
+    size_t scratch = network_scratch_floats(ctx->m, 1, h, w, thread_pool_size(ctx->pool), 0, 0);
     if (scratch < SCRATCH_BUDGET_FLOATS)
         scratch = SCRATCH_BUDGET_FLOATS;
     if (scratch > ctx->scratch_floats) {
@@ -216,8 +216,8 @@ srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_im
                 activations a;
                 plan_inference(ctx, rh, rw, &a);
                 image_read(in, x0, y0, rw, rh, a.in);
-                network_forward(ctx->m, &a, 1, rh, rw, ctx->scratch, ctx->scratch_floats,
-                                ctx->pool);
+                conv_env env = {ctx->scratch, ctx->scratch_floats, ctx->pool, 0};
+                network_forward(ctx->m, &a, 1, rh, rw, &env);
                 result = a.tail;
             }
             image_write(out, tx * s, ty * s, tw * s, th * s, result, rw * s, rh * s,

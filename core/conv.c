@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_winograd.h"
 #include "layers.h"
 
 size_t conv_scratch_floats(const conv_layer *L, int w, int rows)
@@ -96,10 +97,14 @@ static void conv_run(float *out, const float *in, const float *weight, const flo
 }
 
 void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h, int w,
-                  float *scratch, size_t scratch_floats, thread_pool *pool)
+                  const conv_env *env)
 {
-    conv_run(out, in, L->weight, L->bias, L->cin, L->cout, L->k, n, h, w, scratch,
-             scratch_floats, pool);
+    if (env->winograd && L->k == 3)
+        conv3x3_winograd(out, in, L->weight, L->bias, L->cin, L->cout, n, h, w, 0,
+                         env->scratch, env->pool);
+    else
+        conv_run(out, in, L->weight, L->bias, L->cin, L->cout, L->k, n, h, w, env->scratch,
+                 env->scratch_floats, env->pool);
 }
 
 /* Each thread: its rows' share of dW = dout [cout][P] x col[K][P]^T, in its own buffer. */
@@ -124,17 +129,20 @@ size_t conv_backward_scratch_floats(const conv_layer *L, int threads)
 {
     /* per-thread weight-gradient parts and the flipped kernel */
     size_t wsize = (size_t)L->cout * L->cin * L->k * L->k;
-    return wsize * threads + wsize;
+    return wsize * threads + ((wsize + 15) & ~(size_t)15) + 16;
 }
 
 void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                   const float *inp, const conv_layer *L, int n, int h, int w, float *scratch,
-                   size_t scratch_floats, thread_pool *pool)
+                   const float *inp, const conv_layer *L, int n, int h, int w,
+                   const conv_env *env)
 {
+    float *scratch = env->scratch;
+    size_t scratch_floats = env->scratch_floats;
+    thread_pool *pool = env->pool;
     int threads = thread_pool_size(pool), k = L->k, K = L->cin * k * k;
     size_t wsize = (size_t)L->cout * K, plane = (size_t)n * h * w;
     float *parts = scratch, *flipped = scratch + wsize * threads;
-    float *work = flipped + wsize;
+    float *work = flipped + ((wsize + 15) & ~(size_t)15); /* keeps 64-byte alignment */
     size_t work_floats = scratch_floats - (size_t)(work - scratch);
 
     conv_job j = {NULL, inp, NULL, NULL, L->cin, L->cout, k, h, w, n * h, work,
@@ -159,5 +167,9 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
             for (int q = 0; q < k * k; q++)
                 flipped[((size_t)ci * L->cout + co) * k * k + (k * k - 1 - q)] =
                     L->weight[((size_t)co * L->cin + ci) * k * k + q];
-    conv_run(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, work, work_floats, pool);
+    if (env->winograd && k == 3)
+        conv3x3_winograd(dinp, dout, flipped, NULL, L->cout, L->cin, n, h, w, 1, work, pool);
+    else
+        conv_run(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, work, work_floats,
+                 pool);
 }

@@ -11,7 +11,16 @@
 #include "model.h"
 #include "thread_pool.h"
 
-/* ---- conv.c: k x k conv, stride 1, zero padding k/2, via im2col + sgemm ---------------- */
+/* ---- conv.c: k x k conv, stride 1, zero padding k/2 ------------------------------------ */
+
+/* Where convs run: scratch (64-byte aligned), threads, and whether 3x3 convs take the
+ * Winograd kernel (AVX-512 CPUs) instead of im2col + sgemm. */
+typedef struct conv_env {
+    float *scratch;
+    size_t scratch_floats;
+    thread_pool *pool;
+    int winograd;
+} conv_env;
 
 /* Scratch floats that let conv_forward work on `rows` image rows at a time; each thread
  * needs its own share. More rows mean fewer, larger GEMMs. */
@@ -23,13 +32,13 @@ size_t conv_backward_scratch_floats(const conv_layer *L, int threads);
 /* out [cout][n][h][w] = conv(in [cin][n][h][w]) + bias. out must not alias in.
  * OpenBLAS must run single-threaded (threads come from `pool`): see srres.h. */
 void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h, int w,
-                  float *scratch, size_t scratch_floats, thread_pool *pool);
+                  const conv_env *env);
 
 /* dweight [cout][cin][k][k], dbias [cout], dinp [cin][n][h][w] (NULL: not wanted)
  * from dout [cout][n][h][w] and the forward input inp. */
 void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
-                   const float *inp, const conv_layer *L, int n, int h, int w, float *scratch,
-                   size_t scratch_floats, thread_pool *pool);
+                   const float *inp, const conv_layer *L, int n, int h, int w,
+                   const conv_env *env);
 
 /* ---- prelu.c: max(0, x) + a min(0, x), one slope or one per channel --------------------- */
 

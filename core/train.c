@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "error.h"
 #include "network.h"
 
@@ -23,8 +24,7 @@ struct srres_trainer {
     float *d_tail;                /* [3][n][P s][P s] */
     float *u1, *u2;               /* upsampling gradients, C x HR pixels each */
     float *dx, *dh, *d1, *d2, *da; /* LR feature gradients, C x LR pixels each */
-    float *scratch;
-    size_t scratch_floats;
+    conv_env env;  /* scratch (first in memory: 64-byte aligned), threads, kernel */
     float *memory; /* one block for all of the above */
 };
 
@@ -42,6 +42,7 @@ static size_t layout(srres_trainer *t, float *base)
         off += (count);                                                                        \
     } while (0)
     activations *a = &t->acts;
+    TAKE(t->env.scratch, (t->env.scratch_floats + 15) & ~(size_t)15);
     TAKE(a->in, 3 * lr);
     TAKE(a->head_pre, C * lr);
     TAKE(a->head, C * lr);
@@ -69,7 +70,6 @@ static size_t layout(srres_trainer *t, float *base)
     TAKE(t->d1, C * lr);
     TAKE(t->d2, C * lr);
     TAKE(t->da, C * lr);
-    TAKE(t->scratch, t->scratch_floats);
 #undef TAKE
     return off;
 }
@@ -112,10 +112,15 @@ srres_status srres_trainer_create(srres_model *model, int batch, int patch, int 
     t->acts.body = t->blocks;
     openblas_set_num_threads(1); /* our pool splits the work; see srres.h */
     t->pool = thread_pool_create(threads ? threads : thread_pool_cpu_count());
-    size_t scratch = t->pool ? network_scratch_floats(model, patch, thread_pool_size(t->pool), 1) : 0;
-    t->scratch_floats = scratch > SCRATCH_BUDGET_FLOATS ? scratch : SCRATCH_BUDGET_FLOATS;
+    t->env.pool = t->pool;
+    t->env.winograd = cpu_has_avx512();
+    size_t scratch = t->pool ? network_scratch_floats(model, batch, patch, patch,
+                                                      thread_pool_size(t->pool),
+                                                      t->env.winograd, 1)
+                             : 0;
+    t->env.scratch_floats = scratch > SCRATCH_BUDGET_FLOATS ? scratch : SCRATCH_BUDGET_FLOATS;
     size_t floats = layout(t, NULL);
-    t->memory = t->blocks && t->pool ? malloc(floats * sizeof(float)) : NULL;
+    t->memory = t->blocks && t->pool ? aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63) : NULL;
     if (!t->memory) {
         srres_trainer_free(t);
         return srres_fail(err, SRRES_ERR_NOMEM,
@@ -168,7 +173,7 @@ float srres_trainer_forward(srres_trainer *t, const float *lr, const float *hr, 
     transpose_nc(t->acts.in, lr, n, 3, (size_t)P * P, 1);
     transpose_nc(t->target, hr, n, 3, hr_plane, 1);
     t->loss = loss;
-    network_forward(m, &t->acts, n, P, P, t->scratch, t->scratch_floats, t->pool);
+    network_forward(m, &t->acts, n, P, P, &t->env);
     return loss_forward(t->acts.tail, t->target, 3 * n * hr_plane, loss);
 }
 
@@ -184,16 +189,14 @@ void srres_trainer_backward(srres_trainer *t)
     int n = t->batch, P = t->patch, C = m->cfg.channels, r = m->up_factor;
     int hr = P * m->cfg.scale;
     size_t lr_count = (size_t)C * n * P * P, hr_px = (size_t)n * hr * hr;
-    float *scratch = t->scratch;
-    size_t sf = t->scratch_floats;
-    thread_pool *pool = t->pool;
+    const conv_env *env = &t->env;
 
     memset(t->d_tail, 0, 3 * hr_px * sizeof(float));
     loss_backward(t->d_tail, a->tail, t->target, 3 * hr_px, t->loss);
     const float *x = m->up_stages ? a->up_out[m->up_stages - 1] : a->trunk;
     memset(t->u1, 0, (size_t)C * hr_px * sizeof(float));
     conv_backward(t->u1, g->tail.weight, g->tail.bias, t->d_tail, x, &m->tail, n, hr, hr,
-                  scratch, sf, pool);
+                  env);
 
     float *u1 = t->u1, *u2 = t->u2;
     for (int j = m->up_stages - 1; j >= 0; j--) {
@@ -210,7 +213,7 @@ void srres_trainer_backward(srres_trainer *t)
         const float *xin = j ? a->up_out[j - 1] : a->trunk;
         memset(u2, 0, (size_t)C * n * in_side * in_side * sizeof(float));
         conv_backward(u2, g->up[j].weight, g->up[j].bias, u1, xin, &m->up[j], n, in_side,
-                      in_side, scratch, sf, pool);
+                      in_side, env);
         float *swap = u1;
         u1 = u2;
         u2 = swap;
@@ -219,8 +222,7 @@ void srres_trainer_backward(srres_trainer *t)
     memcpy(t->dh, u1, lr_count * sizeof(float));
     const float *xb = m->cfg.blocks ? a->body[m->cfg.blocks - 1].out : a->head;
     memset(t->dx, 0, lr_count * sizeof(float));
-    conv_backward(t->dx, g->trunk.weight, g->trunk.bias, u1, xb, &m->trunk, n, P, P, scratch,
-                  sf, pool);
+    conv_backward(t->dx, g->trunk.weight, g->trunk.bias, u1, xb, &m->trunk, n, P, P, env);
     size_t plane = (size_t)n * P * P;
     for (int i = m->cfg.blocks - 1; i >= 0; i--) {
         const residual_block *blk = &m->body[i], *gblk = &g->body[i];
@@ -230,17 +232,16 @@ void srres_trainer_backward(srres_trainer *t)
         prelu_backward(t->d2, gblk->prelu2.slope, t->dx, b->c2, &blk->prelu2, C, plane);
         memset(t->da, 0, lr_count * sizeof(float));
         conv_backward(t->da, gblk->conv2.weight, gblk->conv2.bias, t->d2, b->a1, &blk->conv2,
-                      n, P, P, scratch, sf, pool);
+                      n, P, P, env);
         memset(t->d1, 0, lr_count * sizeof(float));
         prelu_backward(t->d1, gblk->prelu1.slope, t->da, b->c1, &blk->prelu1, C, plane);
         /* dx holds d(block output), which the residual passes to the input unchanged; conv1
          * adds its share on top. */
         conv_backward(t->dx, gblk->conv1.weight, gblk->conv1.bias, t->d1, xi, &blk->conv1, n,
-                      P, P, scratch, sf, pool);
+                      P, P, env);
     }
     residual_backward(t->dx, NULL, t->dh, lr_count);
     memset(t->d2, 0, lr_count * sizeof(float));
     prelu_backward(t->d2, g->head_prelu.slope, t->dx, a->head_pre, &m->head_prelu, C, plane);
-    conv_backward(NULL, g->head.weight, g->head.bias, t->d2, a->in, &m->head, n, P, P, scratch,
-                  sf, pool);
+    conv_backward(NULL, g->head.weight, g->head.bias, t->d2, a->in, &m->head, n, P, P, env);
 }
