@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv_winograd.h"
+#include "conv_nhwc.h"
 #include "layers.h"
 
 size_t conv_scratch_floats(const conv_layer *L, int w, int rows)
@@ -99,9 +99,9 @@ static void conv_run(float *out, const float *in, const float *weight, const flo
 void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h, int w,
                   const conv_env *env)
 {
-    if (env->winograd && L->k == 3)
-        conv3x3_winograd(out, in, L->weight, L->bias, L->cin, L->cout, n, h, w, 0,
-                         env->scratch, env->pool);
+    if (env->fast && conv_nhwc_handles(L->cin, L->cout, L->k))
+        conv_nhwc_forward(out, in, L->weight, L->bias, L->cin, L->cout, L->k, n, h, w, 0,
+                          env->scratch, env->pool);
     else
         conv_run(out, in, L->weight, L->bias, L->cin, L->cout, L->k, n, h, w, env->scratch,
                  env->scratch_floats, env->pool);
@@ -129,7 +129,7 @@ size_t conv_backward_scratch_floats(const conv_layer *L, int threads)
 {
     /* per-thread weight-gradient parts and the flipped kernel */
     size_t wsize = (size_t)L->cout * L->cin * L->k * L->k;
-    return wsize * threads + ((wsize + 15) & ~(size_t)15) + 16;
+    return ((wsize * threads + 15) & ~(size_t)15) + ((wsize + 15) & ~(size_t)15);
 }
 
 void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -141,17 +141,22 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
     thread_pool *pool = env->pool;
     int threads = thread_pool_size(pool), k = L->k, K = L->cin * k * k;
     size_t wsize = (size_t)L->cout * K, plane = (size_t)n * h * w;
-    float *parts = scratch, *flipped = scratch + wsize * threads;
-    float *work = flipped + ((wsize + 15) & ~(size_t)15); /* keeps 64-byte alignment */
+    /* parts, flipped kernel, work: each a multiple of 16 floats, keeping 64-byte alignment */
+    float *parts = scratch, *flipped = scratch + ((wsize * threads + 15) & ~(size_t)15);
+    float *work = flipped + ((wsize + 15) & ~(size_t)15);
     size_t work_floats = scratch_floats - (size_t)(work - scratch);
 
-    conv_job j = {NULL, inp, NULL, NULL, L->cin, L->cout, k, h, w, n * h, work,
-                  work_floats / threads, dout, parts};
-    memset(parts, 0, sizeof(float) * wsize * threads); /* threads without rows add nothing */
-    thread_pool_for(pool, n * h, weight_grad_rows, &j);
-    for (int t = 0; t < threads; t++) /* fixed order: reproducible for a thread count */
-        for (size_t i = 0; i < wsize; i++)
-            dweight[i] += parts[t * wsize + i];
+    if (env->fast && k == 9 && L->cout == 3) {
+        conv_nhwc_tail_weight_grad(dweight, dout, inp, L->cin, n, h, w, work, pool);
+    } else {
+        conv_job j = {NULL, inp, NULL, NULL, L->cin, L->cout, k, h, w, n * h, work,
+                      work_floats / threads, dout, parts};
+        memset(parts, 0, sizeof(float) * wsize * threads); /* threads without rows add nothing */
+        thread_pool_for(pool, n * h, weight_grad_rows, &j);
+        for (int t = 0; t < threads; t++) /* fixed order: reproducible for a thread count */
+            for (size_t i = 0; i < wsize; i++)
+                dweight[i] += parts[t * wsize + i];
+    }
     for (int co = 0; co < L->cout; co++) {
         const float *d = dout + co * plane;
         double sum = 0;
@@ -167,8 +172,8 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
             for (int q = 0; q < k * k; q++)
                 flipped[((size_t)ci * L->cout + co) * k * k + (k * k - 1 - q)] =
                     L->weight[((size_t)co * L->cin + ci) * k * k + q];
-    if (env->winograd && k == 3)
-        conv3x3_winograd(dinp, dout, flipped, NULL, L->cout, L->cin, n, h, w, 1, work, pool);
+    if (env->fast && conv_nhwc_handles(L->cout, L->cin, k))
+        conv_nhwc_forward(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, 1, work, pool);
     else
         conv_run(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, work, work_floats,
                  pool);

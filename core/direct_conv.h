@@ -22,4 +22,8 @@ void tail_weights(float *dst, const float *weight, int cin, int cip);
 void tail_conv9x9(float *out, const fmap *in, const float *w, const float *bias, int y0,
                   int y1);
 
+/* dw [3][81][cip] += the tail's weight gradient from rows [y0, y1): sum over pixels of
+ * dout [3][in->h][in->w] times the input neighbourhoods of in (pad >= 4). */
+void tail_weight_grad(float *dw, const float *dout, const fmap *in, int y0, int y1);
+
 #endif

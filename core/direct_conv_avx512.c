@@ -172,3 +172,59 @@ void tail_conv9x9(float *out, const fmap *in, const float *w, const float *bias,
         }
     }
 }
+
+/* NV input-channel vectors per pass; 3 NV accumulators live across a whole row of pixels. */
+static inline __attribute__((always_inline)) void tail_grad_row(int NV, float *dw,
+                                                                const float *d0,
+                                                                const float *d1,
+                                                                const float *d2, const fmap *in,
+                                                                int y, int cb)
+{
+    int cip = in->c, w = in->w;
+    for (int ky = 0; ky < 9; ky++) {
+        const float *row = fmap_at(in, y + ky - 4, -4) + cb;
+        for (int kx = 0; kx < 9; kx++) {
+            float *acc_at = dw + (size_t)(ky * 9 + kx) * cip + cb;
+            size_t co_stride = (size_t)81 * cip;
+            __m512 acc[3][4];
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+#pragma GCC unroll 3
+                for (int co = 0; co < 3; co++)
+                    acc[co][v] = _mm512_load_ps(acc_at + co * co_stride + 16 * v);
+            const float *src = row + (size_t)kx * cip;
+            for (int x = 0; x < w; x++, src += cip) {
+                __m512 g0 = _mm512_set1_ps(d0[x]), g1 = _mm512_set1_ps(d1[x]),
+                       g2 = _mm512_set1_ps(d2[x]);
+#pragma GCC unroll 4
+                for (int v = 0; v < NV; v++) {
+                    __m512 a = _mm512_load_ps(src + 16 * v);
+                    acc[0][v] = _mm512_fmadd_ps(g0, a, acc[0][v]);
+                    acc[1][v] = _mm512_fmadd_ps(g1, a, acc[1][v]);
+                    acc[2][v] = _mm512_fmadd_ps(g2, a, acc[2][v]);
+                }
+            }
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++)
+#pragma GCC unroll 3
+                for (int co = 0; co < 3; co++)
+                    _mm512_store_ps(acc_at + co * co_stride + 16 * v, acc[co][v]);
+        }
+    }
+}
+
+void tail_weight_grad(float *dw, const float *dout, const fmap *in, int y0, int y1)
+{
+    size_t plane = (size_t)in->h * in->w;
+    for (int y = y0; y < y1; y++) {
+        const float *d0 = dout + (size_t)y * in->w, *d1 = d0 + plane, *d2 = d1 + plane;
+        for (int cb = 0; cb < in->c; cb += 64) {
+            switch ((in->c - cb < 64 ? in->c - cb : 64) / 16) {
+            case 4: tail_grad_row(4, dw, d0, d1, d2, in, y, cb); break;
+            case 3: tail_grad_row(3, dw, d0, d1, d2, in, y, cb); break;
+            case 2: tail_grad_row(2, dw, d0, d1, d2, in, y, cb); break;
+            default: tail_grad_row(1, dw, d0, d1, d2, in, y, cb); break;
+            }
+        }
+    }
+}

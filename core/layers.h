@@ -13,13 +13,13 @@
 
 /* ---- conv.c: k x k conv, stride 1, zero padding k/2 ------------------------------------ */
 
-/* Where convs run: scratch (64-byte aligned), threads, and whether 3x3 convs take the
- * Winograd kernel (AVX-512 CPUs) instead of im2col + sgemm. */
+/* Where convs run: scratch (64-byte aligned), threads, and whether the shapes the fast
+ * kernels have (conv_nhwc.h: AVX-512 CPUs) take them instead of im2col + sgemm. */
 typedef struct conv_env {
     float *scratch;
     size_t scratch_floats;
     thread_pool *pool;
-    int winograd;
+    int fast;
 } conv_env;
 
 /* Scratch floats that let conv_forward work on `rows` image rows at a time; each thread

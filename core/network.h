@@ -26,10 +26,10 @@ void network_forward(const srres_model *m, const activations *a, int n, int h, i
                      const conv_env *env);
 
 /* The least scratch every layer's forward (or, with `backward`, backward) can run in with
- * `threads` threads on n LR images of h x w; with `winograd` as conv_env has it. More lets
- * GEMMs grow. */
-size_t network_scratch_floats(const srres_model *m, int n, int h, int w, int threads,
-                              int winograd, int backward);
+ * `threads` threads on n LR images of h x w; `fast` as conv_env has it. More lets GEMMs
+ * grow. */
+size_t network_scratch_floats(const srres_model *m, int n, int h, int w, int threads, int fast,
+                              int backward);
 
 /* Radius of the receptive field in LR pixels, rounded up: the tile overlap that makes tiled
  * output equal untiled output. */

@@ -1,7 +1,7 @@
 /* srresnet.c: the network's layer sequence, shared by inference and training. */
 #include <math.h>
 
-#include "conv_winograd.h"
+#include "conv_nhwc.h"
 #include "network.h"
 
 void network_forward(const srres_model *m, const activations *a, int n, int h, int w,
@@ -39,37 +39,42 @@ void network_forward(const srres_model *m, const activations *a, int n, int h, i
         nearest_skip_forward(a->tail, a->in, 3, m->cfg.scale, n, h, w);
 }
 
-/* The scratch one layer needs: a row of columns per thread (im2col), or the Winograd
+/* The scratch one layer needs: a row of columns per thread (im2col), or the fast kernels'
  * conversion buffers; for backward also the weight-gradient parts plus the input-gradient
  * conv's needs. */
-static size_t layer_scratch(const conv_layer *L, int n, int h, int w, int threads, int winograd,
+static size_t layer_scratch(const conv_layer *L, int n, int h, int w, int threads, int fast,
                             int backward)
 {
-    int wino = winograd && L->k == 3;
     size_t cols = (size_t)threads * conv_scratch_floats(L, w, 1);
-    size_t fwd = wino ? conv3x3_winograd_scratch_floats(L->cin, L->cout, n, h, w, threads) : cols;
+    size_t fwd = fast && conv_nhwc_handles(L->cin, L->cout, L->k)
+                     ? conv_nhwc_scratch_floats(L->cin, L->cout, L->k, n, h, w, threads)
+                     : cols;
     if (!backward)
         return fwd;
-    size_t dinp = wino ? conv3x3_winograd_scratch_floats(L->cout, L->cin, n, h, w, threads)
-                       : (size_t)threads * L->cout * L->k * L->k * w;
-    dinp = dinp > cols ? dinp : cols; /* the weight gradient always uses columns */
-    return conv_backward_scratch_floats(L, threads) + (fwd > dinp ? fwd : dinp);
+    size_t dw = fast && L->k == 9 && L->cout == 3
+                    ? conv_nhwc_tail_grad_scratch_floats(L->cin, n, h, w, threads)
+                    : cols;
+    size_t dinp = fast && conv_nhwc_handles(L->cout, L->cin, L->k)
+                      ? conv_nhwc_scratch_floats(L->cout, L->cin, L->k, n, h, w, threads)
+                      : (size_t)threads * L->cout * L->k * L->k * w;
+    size_t most = fwd > dw ? fwd : dw;
+    return conv_backward_scratch_floats(L, threads) + (most > dinp ? most : dinp);
 }
 
 size_t network_scratch_floats(const srres_model *m, int n, int h, int w, int threads,
-                              int winograd, int backward)
+                              int fast, int backward)
 {
-    size_t need = layer_scratch(&m->head, n, h, w, threads, winograd, backward);
-    size_t body = layer_scratch(&m->trunk, n, h, w, threads, winograd, backward);
+    size_t need = layer_scratch(&m->head, n, h, w, threads, fast, backward);
+    size_t body = layer_scratch(&m->trunk, n, h, w, threads, fast, backward);
     need = body > need ? body : need;
     int hj = h, wj = w;
     for (int j = 0; j < m->up_stages; j++) {
-        size_t s = layer_scratch(&m->up[j], n, hj, wj, threads, winograd, backward);
+        size_t s = layer_scratch(&m->up[j], n, hj, wj, threads, fast, backward);
         need = s > need ? s : need;
         hj *= m->up_factor;
         wj *= m->up_factor;
     }
-    size_t tail = layer_scratch(&m->tail, n, hj, wj, threads, winograd, backward);
+    size_t tail = layer_scratch(&m->tail, n, hj, wj, threads, fast, backward);
     return tail > need ? tail : need;
 }
 

@@ -113,10 +113,10 @@ srres_status srres_trainer_create(srres_model *model, int batch, int patch, int 
     openblas_set_num_threads(1); /* our pool splits the work; see srres.h */
     t->pool = thread_pool_create(threads ? threads : thread_pool_cpu_count());
     t->env.pool = t->pool;
-    t->env.winograd = cpu_has_avx512();
+    t->env.fast = cpu_has_avx512();
     size_t scratch = t->pool ? network_scratch_floats(model, batch, patch, patch,
                                                       thread_pool_size(t->pool),
-                                                      t->env.winograd, 1)
+                                                      t->env.fast, 1)
                              : 0;
     t->env.scratch_floats = scratch > SCRATCH_BUDGET_FLOATS ? scratch : SCRATCH_BUDGET_FLOATS;
     size_t floats = layout(t, NULL);

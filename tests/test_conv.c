@@ -6,7 +6,7 @@
 #include <cblas.h>
 #include <math.h>
 
-#include "conv_winograd.h"
+#include "conv_nhwc.h"
 #include "cpu.h"
 #include "layers.h"
 #include "test_util.h"
@@ -360,22 +360,27 @@ static int free_pools(void **state)
     return 0;
 }
 
-/* The trainer's Winograd route (conv_env.winograd) gives what im2col + sgemm gives, for
- * the forward pass and both gradients, batches and odd sizes included. */
+/* The trainer's fast route (conv_env.fast) gives what im2col + sgemm gives, for the
+ * forward pass and both gradients, batches and odd sizes included. */
 static void test_winograd_env_matches_im2col(void **state)
 {
     if (!cpu_has_avx512())
         skip();
     srres_rng rng;
     srres_rng_seed(&rng, 91);
-    for (int iter = 0; iter < 12; iter++) {
-        conv_case c = random_case(&rng, 3, 11);
+    for (int iter = 0; iter < 18; iter++) {
+        /* 3x3 of any width; 9x9 as the head (3 in) and the tail (3 out) */
+        int k = iter % 3 ? 3 : 9;
+        conv_case c = random_case(&rng, k, 11);
         c.cin = 1 + (int)srres_rng_below(&rng, 40);
         c.cout = 1 + (int)srres_rng_below(&rng, 40);
+        if (k == 9)
+            *(iter % 2 ? &c.cin : &c.cout) = 3;
         problem p = make_problem(&c, &rng);
         size_t sf = backward_scratch(&c) + forward_scratch(&c);
-        size_t wf = conv3x3_winograd_scratch_floats(c.cin, c.cout, c.n, c.h, c.w, c.threads) +
-                    conv3x3_winograd_scratch_floats(c.cout, c.cin, c.n, c.h, c.w, c.threads);
+        size_t wf = conv_nhwc_scratch_floats(c.cin, c.cout, k, c.n, c.h, c.w, c.threads) +
+                    conv_nhwc_scratch_floats(c.cout, c.cin, k, c.n, c.h, c.w, c.threads) +
+                    conv_nhwc_tail_grad_scratch_floats(c.cin, c.n, c.h, c.w, c.threads);
         sf += wf + conv_backward_scratch_floats(&p.L, c.threads);
         float *scratch = aligned_alloc(64, ((sf * sizeof(float)) + 63) & ~(size_t)63);
         float *out[2], *dx[2], *dw[2], *db[2];

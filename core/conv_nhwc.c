@@ -1,0 +1,221 @@
+/* conv_nhwc.c: layout conversion around the fast kernels for CNHW callers. The conversions
+ * cost O(C) per pixel against a convolution's O(C^2 k^2): noise. */
+#include <string.h>
+
+#include "conv_nhwc.h"
+#include "direct_conv.h"
+#include "winograd.h"
+
+/* Image i starts at row i * slot of the stacked map: a multiple of 4 (Winograd tile rows)
+ * followed by at least 4 zero rows (the padding of a 9x9 kernel) before the next image. */
+static int slot_rows(int h)
+{
+    return (h + 3) / 4 * 4 + 4;
+}
+
+static size_t up16(size_t floats)
+{
+    return (floats + 15) & ~(size_t)15; /* keeps the next buffer 64-byte aligned */
+}
+
+/* A stacked map of n images over `base`; returns its floats. */
+static size_t stacked_map(fmap *m, float *base, int n, int h, int w, int pad, int c)
+{
+    int rows = n * slot_rows(h);
+    size_t cols = (size_t)((w + 3) / 4 * 4) + 2 * (size_t)pad + 4;
+    *m = (fmap){base, rows, w, pad, c, cols * c};
+    return up16(((size_t)((rows + 3) / 4 * 4) + 2 * (size_t)pad + 4) * cols * c);
+}
+
+int conv_nhwc_handles(int cin, int cout, int k)
+{
+    return k == 3 || (k == 9 && (cin == 3 || cout == 3));
+}
+
+size_t conv_nhwc_scratch_floats(int cin, int cout, int k, int n, int h, int w, int threads)
+{
+    fmap m;
+    int pad = k / 2, cip = fmap_channels(cin), cop = fmap_channels(cout);
+    size_t maps = stacked_map(&m, NULL, n, h, w, pad, cip) + stacked_map(&m, NULL, n, h, w, 1, cop);
+    size_t weights = k == 3 ? up16((size_t)36 * cip * cop) : up16((size_t)81 * 3 * (cin == 3 ? cop : cip));
+    size_t planes = up16((size_t)3 * m.h * w); /* the tail's planar output */
+    size_t work = k == 3 ? (size_t)threads * up16(winograd_scratch_floats(cip)) : 0;
+    return maps + weights + 2 * up16((size_t)cop) + planes + work;
+}
+
+typedef struct layout_job {
+    const fmap *map;
+    float *planes; /* [c][n][h][w] */
+    int c, n, h, w, slot, accumulate;
+} layout_job;
+
+/* Rows go one at a time: the map's row stays in L1 while the planes are walked along x,
+ * so both sides move through memory in order. */
+static void to_map(void *arg, int begin, int end, int thread)
+{
+    const layout_job *j = arg;
+    size_t plane = (size_t)j->n * j->h * j->w;
+    for (int i = begin; i < end; i++) /* images */
+        for (int y = 0; y < j->h; y++) {
+            float *row = fmap_at(j->map, i * j->slot + y, 0);
+            const float *src = j->planes + ((size_t)i * j->h + y) * j->w;
+            for (int c = 0; c < j->c; c++)
+                for (int x = 0; x < j->w; x++)
+                    row[(size_t)x * j->map->c + c] = src[c * plane + x];
+        }
+}
+
+static void from_map(void *arg, int begin, int end, int thread)
+{
+    const layout_job *j = arg;
+    size_t plane = (size_t)j->n * j->h * j->w;
+    for (int i = begin; i < end; i++)
+        for (int y = 0; y < j->h; y++) {
+            const float *row = fmap_at(j->map, i * j->slot + y, 0);
+            float *dst = j->planes + ((size_t)i * j->h + y) * j->w;
+            for (int c = 0; c < j->c; c++) {
+                float *d = dst + c * plane;
+                if (j->accumulate)
+                    for (int x = 0; x < j->w; x++)
+                        d[x] += row[(size_t)x * j->map->c + c];
+                else
+                    for (int x = 0; x < j->w; x++)
+                        d[x] = row[(size_t)x * j->map->c + c];
+            }
+        }
+}
+
+/* Stacked planes [c][rows][w] to and from CNHW planes, skipping the gaps. */
+static void planes_copy(float *cnhw, float *stacked, int c, int n, int h, int w, int rows,
+                        int to_stacked, int accumulate)
+{
+    int slot = slot_rows(h);
+    for (int ch = 0; ch < c; ch++)
+        for (int i = 0; i < n; i++)
+            for (int y = 0; y < h; y++) {
+                float *a = cnhw + (((size_t)ch * n + i) * h + y) * w;
+                float *b = stacked + ((size_t)ch * rows + (size_t)i * slot + y) * w;
+                if (to_stacked)
+                    memcpy(b, a, sizeof(float) * w);
+                else if (accumulate)
+                    for (int x = 0; x < w; x++)
+                        a[x] += b[x];
+                else
+                    memcpy(a, b, sizeof(float) * w);
+            }
+}
+
+typedef struct kernel_job {
+    const fmap *out, *in;
+    const float *weights, *bias, *slope;
+    float *planes, *scratch;
+    size_t per_thread;
+    int cop;
+} kernel_job;
+
+static void run_winograd(void *arg, int begin, int end, int thread)
+{
+    const kernel_job *j = arg;
+    winograd_epilogue ep = {j->bias, NULL, NULL, 0};
+    winograd_conv3x3(j->out, j->in, j->weights, j->cop, &ep, j->scratch + j->per_thread * thread,
+                     begin, end);
+}
+
+static void run_head(void *arg, int begin, int end, int thread)
+{
+    const kernel_job *j = arg;
+    head_conv9x9(j->out, j->in, j->weights, j->bias, j->slope, begin, end);
+}
+
+static void run_tail(void *arg, int begin, int end, int thread)
+{
+    const kernel_job *j = arg;
+    tail_conv9x9(j->planes, j->in, j->weights, j->bias, begin, end);
+}
+
+void conv_nhwc_forward(float *out, const float *in, const float *weight, const float *bias,
+                       int cin, int cout, int k, int n, int h, int w, int accumulate,
+                       float *scratch, thread_pool *pool)
+{
+    int cip = fmap_channels(cin), cop = fmap_channels(cout), slot = slot_rows(h);
+    fmap min, mout;
+    float *p = scratch;
+    size_t in_floats = stacked_map(&min, p, n, h, w, k / 2, cip);
+    p += in_floats;
+    p += stacked_map(&mout, p, n, h, w, 1, cop);
+    float *weights = p, *b = p + (k == 3 ? up16((size_t)36 * cip * cop)
+                                           : up16((size_t)81 * 3 * (cin == 3 ? cop : cip)));
+    float *slope = b + up16((size_t)cop), *planes = slope + up16((size_t)cop);
+    float *work = planes + up16((size_t)3 * min.h * w);
+    memset(min.data, 0, sizeof(float) * in_floats); /* borders, gaps, padding channels */
+    for (int c = 0; c < cop; c++) {
+        b[c] = bias && c < cout ? bias[c] : 0.0f;
+        slope[c] = 1.0f; /* the head kernel's PReLU, made the identity */
+    }
+    layout_job to = {&min, (float *)in, cin, n, h, w, slot, 0};
+    thread_pool_for(pool, n, to_map, &to);
+    kernel_job kj = {&mout, &min, weights, b, slope, planes, work,
+                     up16(winograd_scratch_floats(cip)), cop};
+    if (k == 3) {
+        winograd_weights(weights, weight, cin, cout, cip, cop, NULL);
+        thread_pool_for(pool, (min.h + 3) / 4, run_winograd, &kj);
+    } else if (cin == 3) {
+        head_weights(weights, weight, cout, cop);
+        thread_pool_for(pool, min.h, run_head, &kj);
+    } else {
+        tail_weights(weights, weight, cin, cip);
+        thread_pool_for(pool, min.h, run_tail, &kj);
+        planes_copy(out, planes, 3, n, h, w, min.h, 0, accumulate);
+        return;
+    }
+    layout_job back = {&mout, out, cout, n, h, w, slot, accumulate};
+    thread_pool_for(pool, n, from_map, &back);
+}
+
+size_t conv_nhwc_tail_grad_scratch_floats(int cin, int n, int h, int w, int threads)
+{
+    fmap m;
+    int cip = fmap_channels(cin);
+    size_t map = stacked_map(&m, NULL, n, h, w, 4, cip);
+    return map + up16((size_t)3 * m.h * w) + (size_t)threads * up16((size_t)3 * 81 * cip);
+}
+
+typedef struct grad_job {
+    const fmap *in;
+    const float *dout;
+    float *parts;
+    size_t part;
+} grad_job;
+
+static void run_tail_grad(void *arg, int begin, int end, int thread)
+{
+    const grad_job *j = arg;
+    tail_weight_grad(j->parts + j->part * thread, j->dout, j->in, begin, end);
+}
+
+void conv_nhwc_tail_weight_grad(float *dweight, const float *dout, const float *inp, int cin,
+                                int n, int h, int w, float *scratch, thread_pool *pool)
+{
+    int cip = fmap_channels(cin), threads = thread_pool_size(pool);
+    fmap min;
+    size_t in_floats = stacked_map(&min, scratch, n, h, w, 4, cip);
+    float *planes = scratch + in_floats, *parts = planes + up16((size_t)3 * min.h * w);
+    size_t part = up16((size_t)3 * 81 * cip);
+    memset(min.data, 0, sizeof(float) * in_floats);
+    memset(planes, 0, sizeof(float) * 3 * min.h * w); /* gap rows carry no gradient */
+    memset(parts, 0, sizeof(float) * part * threads);
+    layout_job to = {&min, (float *)inp, cin, n, h, w, slot_rows(h), 0};
+    thread_pool_for(pool, n, to_map, &to);
+    planes_copy((float *)dout, planes, 3, n, h, w, min.h, 1, 0);
+    grad_job j = {&min, planes, parts, part};
+    thread_pool_for(pool, min.h, run_tail_grad, &j);
+    /* parts [3][81][cip], summed in a fixed order, into OIHW [3][cin][81] */
+    for (int co = 0; co < 3; co++)
+        for (int ci = 0; ci < cin; ci++)
+            for (int q = 0; q < 81; q++) {
+                float s = 0;
+                for (int t = 0; t < threads; t++)
+                    s += parts[part * t + ((size_t)co * 81 + q) * cip + ci];
+                dweight[((size_t)co * cin + ci) * 81 + q] += s;
+            }
+}

@@ -1,0 +1,30 @@
+/* conv_nhwc.h: the fast path's kernels (winograd.h, direct_conv.h) behind the layers' CNHW
+ * interface, for the trainer: the batch is stacked into one NHWC map, each image on a 4-row
+ * grid with zero rows between images, convolved, and laid back out. AVX-512 only. */
+#ifndef SRRES_CONV_NHWC_H
+#define SRRES_CONV_NHWC_H
+
+#include <stddef.h>
+
+#include "thread_pool.h"
+
+/* Shapes with a kernel: every 3x3 conv; 9x9 with 3 inputs (the head, and the tail's input
+ * gradient) or 3 outputs (the tail). */
+int conv_nhwc_handles(int cin, int cout, int k);
+
+/* Scratch floats for conv_nhwc_forward, and for conv_nhwc_tail_weight_grad. */
+size_t conv_nhwc_scratch_floats(int cin, int cout, int k, int n, int h, int w, int threads);
+size_t conv_nhwc_tail_grad_scratch_floats(int cin, int n, int h, int w, int threads);
+
+/* out [cout][n][h][w] = conv(in [cin][n][h][w], weight [cout][cin][k][k]) + bias, or with
+ * accumulate out += conv(...) (bias may be NULL). scratch 64-byte aligned. */
+void conv_nhwc_forward(float *out, const float *in, const float *weight, const float *bias,
+                       int cin, int cout, int k, int n, int h, int w, int accumulate,
+                       float *scratch, thread_pool *pool);
+
+/* dweight [3][cin][9][9] += the tail's weight gradient from dout [3][n][h][w] and its
+ * forward input inp [cin][n][h][w]. */
+void conv_nhwc_tail_weight_grad(float *dweight, const float *dout, const float *inp, int cin,
+                                int n, int h, int w, float *scratch, thread_pool *pool);
+
+#endif
