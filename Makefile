@@ -100,7 +100,10 @@ $(B)/bench_forward: bench/bench_forward.c $(LIB)
 $(B)/bench_kernels: bench/bench_kernels.c $(LIB)
 	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
 
-bench: $(B)/bench_forward $(B)/bench_kernels
+$(B)/bench_pipeline: bench/bench_pipeline.c $(TOOL_COMMON_OBJ) $(LIB)
+	$(CC) $(TOOL_CFLAGS) -Itools $< -o $@ $(TOOL_COMMON_OBJ) $(LIB) $(TOOL_LIBS) $(LDFLAGS)
+
+bench: $(B)/bench_forward $(B)/bench_kernels $(B)/bench_pipeline $(TOOLS)
 	$(B)/bench_kernels
 	bench/run.sh $(B)
 

@@ -10,6 +10,22 @@ out=$(mktemp)
 trap 'rm -f "$out" "$out.torch"' EXIT
 # OpenBLAS must pick its kernel by CPU: some environments pin an older one.
 env -u OPENBLAS_CORETYPE "$build/bench_forward" "$@" | tee "$out"
+
+# srres-video end to end against the forward pass alone, same x4 model, same 480x270 clip.
+model=$root/samples/x4.safetensors
+[ -f "$model" ] || model=$root/tests/fixtures/x4_16x64.safetensors
+clip=$(mktemp --suffix=.mp4)
+ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=480x270:rate=25 \
+    -f lavfi -i sine=sample_rate=48000 -t 2 -c:v libx264 -c:a aac -shortest "$clip"
+read -r frames secs fwd_fps < <("$build/bench_pipeline" "$model" "$clip")
+start=$(date +%s.%N)
+"$build/srres-video" -q -y -i "$clip" -o "$clip.out.mp4" -m "$model"
+end=$(date +%s.%N)
+awk -v f="$frames" -v s="$start" -v e="$end" -v fwd="$fwd_fps" 'BEGIN {
+    fps = f / (e - s)
+    printf "srres-video x4 480x270 -> 1920x1080 (libx264 CRF 18, audio copied): %.3f fps end to end;\n", fps
+    printf "forward pass only on the same frames: %.3f fps; ratio %.2f\n", fwd, fps / fwd }'
+rm -f "$clip" "$clip.out.mp4"
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
     echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), same networks, 2 threads:"
     THREADS=2 /usr/bin/python3 "$root/bench/bench_torch.py" "$@" | tee "$out.torch"

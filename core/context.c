@@ -8,6 +8,7 @@
 #include "error.h"
 #include "fast_forward.h"
 #include "image.h"
+#include "memory.h"
 #include "network.h"
 
 #define AUTO_TILE_BUDGET_BYTES ((size_t)1 << 30) /* activations; beyond it, tile */
@@ -150,7 +151,7 @@ static srres_status reserve(srres_ctx *ctx, int h, int w, srres_error *err)
 {
     size_t need = arena_floats_for(ctx, (size_t)h * w);
     if (need > ctx->arena_floats) {
-        float *a = malloc(need * sizeof(float));
+        float *a = alloc_floats(need);
         if (!a)
             return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for a %dx%d region (%zu MB)",
                               w, h, need * sizeof(float) >> 20);
@@ -164,7 +165,7 @@ static srres_status reserve(srres_ctx *ctx, int h, int w, srres_error *err)
     if (scratch < SCRATCH_BUDGET_FLOATS)
         scratch = SCRATCH_BUDGET_FLOATS;
     if (scratch > ctx->scratch_floats) {
-        float *s = malloc(scratch * sizeof(float));
+        float *s = alloc_floats(scratch);
         if (!s)
             return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for conv scratch");
         free(ctx->scratch);

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "fast_forward.h"
 #include "layers.h"
+#include "memory.h"
 #include "winograd.h"
 
 typedef struct conv3 {
@@ -28,16 +29,6 @@ struct fast_net {
     size_t scratch_per_thread;
     int threads;
 };
-
-/* Zeroed floats on a 64-byte boundary: kernels load whole cache lines as vectors. */
-static float *alloc_floats(size_t n)
-{
-    size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-    float *p = aligned_alloc(64, bytes ? bytes : 64);
-    if (p)
-        memset(p, 0, bytes);
-    return p;
-}
 
 static float *padded_copy(const float *src, int n, int np, const int *perm)
 {
@@ -251,7 +242,7 @@ static void run_conv3(fast_net *f, thread_pool *pool, const fmap *out, const fma
                   const conv3 *k, const fmap *residual, int shuffle)
 {
     layer_job j = {f, out, in, k, {k->bias, k->slope, residual, shuffle}, NULL};
-    thread_pool_for(pool, (in->h + 3) / 4, wino_rows, &j);
+    thread_pool_for_dynamic(pool, (in->h + 3) / 4, wino_rows, &j);
 }
 
 static void head_rows(void *arg, int begin, int end, int thread)
@@ -298,7 +289,7 @@ srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float 
                 px[c] = in[c * plane + (size_t)y * w + xx];
         }
     layer_job hj_job = {f, &F[0], &x, NULL, {0}, NULL};
-    thread_pool_for(pool, h, head_rows, &hj_job);
+    thread_pool_for_dynamic(pool, h, head_rows, &hj_job);
     /* Blocks: X -> T = PReLU(conv1 X) -> PReLU(conv2 T) + X, ping-ponging F[2] and F[3]. */
     const fmap *X = &F[0];
     for (int i = 0; i < m->cfg.blocks; i++) {
@@ -314,7 +305,7 @@ srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float 
         X = &U[j];
     }
     layer_job tj = {f, NULL, X, NULL, {0}, out};
-    thread_pool_for(pool, X->h, tail_rows, &tj);
+    thread_pool_for_dynamic(pool, X->h, tail_rows, &tj);
     if (m->cfg.image_skip == SRRES_SKIP_NEAREST)
         nearest_skip_forward(out, in, 3, m->cfg.scale, 1, h, w);
     return SRRES_OK;

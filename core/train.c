@@ -8,6 +8,7 @@
 
 #include "cpu.h"
 #include "error.h"
+#include "memory.h"
 #include "network.h"
 
 #define SCRATCH_BUDGET_FLOATS ((size_t)16 << 20)
@@ -120,7 +121,7 @@ srres_status srres_trainer_create(srres_model *model, int batch, int patch, int 
                              : 0;
     t->env.scratch_floats = scratch > SCRATCH_BUDGET_FLOATS ? scratch : SCRATCH_BUDGET_FLOATS;
     size_t floats = layout(t, NULL);
-    t->memory = t->blocks && t->pool ? aligned_alloc(64, (floats * sizeof(float) + 63) & ~(size_t)63) : NULL;
+    t->memory = t->blocks && t->pool ? alloc_floats(floats) : NULL;
     if (!t->memory) {
         srres_trainer_free(t);
         return srres_fail(err, SRRES_ERR_NOMEM,

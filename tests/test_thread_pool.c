@@ -1,6 +1,7 @@
 /* test_thread_pool.c: thread_pool_for visits every index exactly once, in equal contiguous
  * parts, one per thread, for many totals and pool sizes (fewer items than threads too), and
- * keeps doing so over many back-to-back loops. */
+ * keeps doing so over many back-to-back loops; thread_pool_for_dynamic visits every index
+ * exactly once too. */
 #include "test_util.h"
 #include "thread_pool.h"
 
@@ -158,6 +159,27 @@ static void test_free_without_loops(void **state)
         thread_pool_free(thread_pool_create(1 + i % MAX_THREADS));
 }
 
+/* The dynamic loop: every index exactly once, whatever thread takes which chunk. */
+static void test_dynamic_visits_every_index_exactly_once(void **state)
+{
+    static visit_log log;
+    for (int threads = 1; threads <= 4; threads++) {
+        thread_pool *pool = thread_pool_create(threads);
+        assert_non_null(pool);
+        for (int total = 0; total <= 300; total += 1 + total / 7) {
+            memset(&log, 0, sizeof(log));
+            log.size = threads;
+            thread_pool_for_dynamic(pool, total, visit, &log);
+            assert_int_equal(log.bad_thread, 0);
+            for (int i = 0; i < total; i++)
+                if (log.count[i] != 1)
+                    fail_msg("dynamic, total %d, %d threads: index %d visited %d times", total,
+                             threads, i, log.count[i]);
+        }
+        thread_pool_free(pool);
+    }
+}
+
 static void test_cpu_count_is_positive(void **state)
 {
     assert_true(thread_pool_cpu_count() >= 1);
@@ -174,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_negative_totals_do_nothing),
         cmocka_unit_test(test_size_below_one_means_one),
         cmocka_unit_test(test_free_without_loops),
+        cmocka_unit_test(test_dynamic_visits_every_index_exactly_once),
         cmocka_unit_test(test_cpu_count_is_positive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
