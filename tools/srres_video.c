@@ -16,6 +16,7 @@
 #include <libavfilter/buffersink.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/parseutils.h>
 #include <libavutil/pixdesc.h>
@@ -82,11 +83,11 @@ typedef struct app {
     atomic_int failed;
 } app;
 
-static volatile sig_atomic_t signals_seen;
+static volatile sig_atomic_t signals_seen, last_signal;
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    last_signal = sig;
     signals_seen++;
 }
 
@@ -960,6 +961,11 @@ static void open_network(app *a)
     if (srres_ctx_create(a->model, &p, &a->ctx, &e) != SRRES_OK)
         die("%s: %s", a->o.model, e.message);
     a->scale = srres_model_config(a->model)->scale;
+    if (av_image_check_size((unsigned)a->dec->width * a->scale,
+                            (unsigned)a->dec->height * a->scale, 0, NULL) < 0)
+        die("%s: %dx%d upscaled x%d is %ldx%ld, beyond the largest frame FFmpeg handles",
+            a->o.input, a->dec->width, a->dec->height, a->scale, (long)a->dec->width * a->scale,
+            (long)a->dec->height * a->scale);
     /* 8-bit sources go through RGB24; deeper ones through 16-bit planar RGB. */
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->dec->pix_fmt);
     int depth = 0;
@@ -1212,5 +1218,5 @@ int main(int argc, char **argv)
                         "water %d of %d\n",
                 a.sr_busy, a.sr_wait, frame_queue_high_water(a.q_in), a.o.queue);
     cleanup(&a);
-    return signals_seen ? 130 : 0;
+    return signals_seen ? 128 + last_signal : 0;
 }
