@@ -100,6 +100,45 @@ check: all unit $(CHECK_TARGETS)
 	SANITIZED=1 tests/test_video.sh build/san
 	tests/test_train.sh build/san
 
+$(B)/bench_forward: bench/bench_forward.c $(LIB)
+	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
+
+$(B)/bench_kernels: bench/bench_kernels.c $(LIB)
+	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
+
+$(B)/bench_pipeline: bench/bench_pipeline.c $(TOOL_COMMON_OBJ) $(LIB)
+	$(CC) $(TOOL_CFLAGS) -Itools $< -o $@ $(TOOL_COMMON_OBJ) $(LIB) $(TOOL_LIBS) $(LDFLAGS)
+
+$(B)/bench_train: bench/bench_train.c $(LIB)
+	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
+
+bench: $(B)/bench_forward $(B)/bench_kernels $(B)/bench_pipeline $(B)/bench_train $(TOOLS)
+	$(B)/bench_kernels
+	bench/run.sh $(B)
+
+# make eval MODEL=samples/x4.safetensors IMAGES=folder-of-HR-images
+MODEL ?= samples/x4.safetensors
+IMAGES ?= ../shared/media/photos
+eval: $(B)/srres-eval
+	$(B)/srres-eval -m $(MODEL) $(IMAGES)
+
+demo: all
+	tools/demo.sh $(B)
+
+$(B)/srres.pc: srres.pc.in config.mk
+	sed 's|@PREFIX@|$(PREFIX)|' $< > $@
+
+install: all $(B)/srres.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/srres
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/libsrres.so.0
+	ln -sf libsrres.so.0 $(DESTDIR)$(PREFIX)/lib/libsrres.so
+	install -m 644 core/srres.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/srres.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 samples/*.safetensors $(DESTDIR)$(PREFIX)/share/srres/
+
 format:
 	clang-format -i core/*.c core/*.h tools/*.c tools/*.h tests/*.c tests/*.h
 

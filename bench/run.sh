@@ -26,6 +26,13 @@ awk -v f="$frames" -v s="$start" -v e="$end" -v fwd="$fwd_fps" 'BEGIN {
     printf "srres-video x4 480x270 -> 1920x1080 (libx264 CRF 18, audio copied): %.3f fps end to end;\n", fps
     printf "forward pass only on the same frames: %.3f fps; ratio %.2f\n", fwd, fps / fwd }'
 rm -f "$clip" "$clip.out.mp4"
+
+echo "training steps, ours:"
+env -u OPENBLAS_CORETYPE "$build/bench_train"
+if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    echo "training steps, PyTorch:"
+    THREADS=2 /usr/bin/python3 "$root/bench/bench_train.py"
+fi
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
     echo "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), same networks, 2 threads:"
     THREADS=2 /usr/bin/python3 "$root/bench/bench_torch.py" "$@" | tee "$out.torch"

@@ -29,7 +29,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: srres-eval -m MODEL [options] IMAGE|FOLDER...\n"
                "Prints PSNR/SSIM-Y of bicubic, lanczos and the model for every image and the "
                "mean.\n"
-               "  -m, --model FILE    the model (its scale sets the degradation)\n"
+               "  -m, --model FILE    the model or a srres-train checkpoint (its scale sets the\n"
+               "                      degradation)\n"
                "      --crop N        centre crop of at most N x N HR pixels (default: whole)\n"
                "      --threads N     network threads (default: all CPUs)\n"
                "      --kernel K      auto or baseline (default auto)\n"
@@ -72,10 +73,15 @@ int main(int argc, char **argv)
             die("%s", err);
     if (!files.count)
         die("no images given (see --help)");
-    srres_error e;
+    srres_error e, e2;
     srres_model *m;
-    if (srres_model_load(model_path, &m, &e) != SRRES_OK)
-        die("%s", e.message);
+    srres_adam adam;
+    if (srres_model_load(model_path, &m, &e) != SRRES_OK) {
+        /* a trainer checkpoint is a model with optimizer state: take its weights */
+        if (srres_checkpoint_load(model_path, &m, &adam, &e2) != SRRES_OK)
+            die("%s", e.message);
+        srres_adam_release(&adam);
+    }
     srres_params p = srres_default_params();
     p.threads = threads;
     if (strcmp(kernel, "auto") && strcmp(kernel, "baseline"))
