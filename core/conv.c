@@ -93,7 +93,7 @@ static void conv_run(float *out, const float *in, const float *weight, const flo
     int threads = thread_pool_size(pool);
     conv_job j = {out, in, weight, bias, cin, cout, k, h, w, n * h, scratch,
                   scratch_floats / threads, NULL, NULL};
-    thread_pool_for(pool, n * h, forward_rows, &j);
+    thread_pool_for_dynamic(pool, n * h, forward_rows, &j);
 }
 
 void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h, int w,
@@ -107,29 +107,36 @@ void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h
                  env->scratch_floats, env->pool);
 }
 
-/* Each thread: its rows' share of dW = dout [cout][P] x col[K][P]^T, in its own buffer. */
-static void weight_grad_rows(void *arg, int begin, int end, int thread)
+/* Parts [p] of dW = dout [cout][P] x col[K][P]^T, each over a fixed share of the rows, in
+ * buffers of its own; threads take parts as they come free and the parts are summed in
+ * order, so the gradient is the same bit for bit whichever thread ran which part and
+ * however many threads there are. */
+static void weight_grad_parts(void *arg, int begin, int end, int thread)
 {
     const conv_job *j = arg;
     int K = j->cin * j->k * j->k;
     size_t plane = (size_t)j->rows * j->w;
     float *col = j->scratch + j->per_thread * thread;
-    float *dw = j->dweight_parts + (size_t)thread * j->cout * K;
-    int chunk = rows_per_chunk(j->per_thread, (size_t)K * j->w, end - begin);
-    for (int r0 = begin; r0 < end; r0 += chunk) {
-        int r1 = r0 + chunk < end ? r0 + chunk : end;
-        size_t P = (size_t)(r1 - r0) * j->w;
-        im2col(col, j->in, j->cin, j->k, j->h, j->w, j->rows, r0, r1);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->cout, K, (int)P, 1.0f,
-                    j->dout + (size_t)r0 * j->w, (int)plane, col, (int)P, 1.0f, dw, K);
+    for (int part = begin; part < end; part++) {
+        float *dw = j->dweight_parts + (size_t)part * j->cout * K;
+        int first = (int)((long)j->rows * part / CONV_GRAD_PARTS);
+        int last = (int)((long)j->rows * (part + 1) / CONV_GRAD_PARTS);
+        int chunk = rows_per_chunk(j->per_thread, (size_t)K * j->w, last - first);
+        for (int r0 = first; r0 < last; r0 += chunk) {
+            int r1 = r0 + chunk < last ? r0 + chunk : last;
+            size_t P = (size_t)(r1 - r0) * j->w;
+            im2col(col, j->in, j->cin, j->k, j->h, j->w, j->rows, r0, r1);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->cout, K, (int)P, 1.0f,
+                        j->dout + (size_t)r0 * j->w, (int)plane, col, (int)P, 1.0f, dw, K);
+        }
     }
 }
 
-size_t conv_backward_scratch_floats(const conv_layer *L, int threads)
+size_t conv_backward_scratch_floats(const conv_layer *L)
 {
-    /* per-thread weight-gradient parts and the flipped kernel */
+    /* the weight-gradient parts and the flipped kernel */
     size_t wsize = (size_t)L->cout * L->cin * L->k * L->k;
-    return ((wsize * threads + 15) & ~(size_t)15) + ((wsize + 15) & ~(size_t)15);
+    return ((wsize * CONV_GRAD_PARTS + 15) & ~(size_t)15) + ((wsize + 15) & ~(size_t)15);
 }
 
 void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -142,7 +149,7 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
     int threads = thread_pool_size(pool), k = L->k, K = L->cin * k * k;
     size_t wsize = (size_t)L->cout * K, plane = (size_t)n * h * w;
     /* parts, flipped kernel, work: each a multiple of 16 floats, keeping 64-byte alignment */
-    float *parts = scratch, *flipped = scratch + ((wsize * threads + 15) & ~(size_t)15);
+    float *parts = scratch, *flipped = scratch + ((wsize * CONV_GRAD_PARTS + 15) & ~(size_t)15);
     float *work = flipped + ((wsize + 15) & ~(size_t)15);
     size_t work_floats = scratch_floats - (size_t)(work - scratch);
 
@@ -151,11 +158,11 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
     } else {
         conv_job j = {NULL, inp, NULL, NULL, L->cin, L->cout, k, h, w, n * h, work,
                       work_floats / threads, dout, parts};
-        memset(parts, 0, sizeof(float) * wsize * threads); /* threads without rows add nothing */
-        thread_pool_for(pool, n * h, weight_grad_rows, &j);
-        for (int t = 0; t < threads; t++) /* fixed order: reproducible for a thread count */
+        memset(parts, 0, sizeof(float) * wsize * CONV_GRAD_PARTS); /* empty parts add 0 */
+        thread_pool_for_dynamic(pool, CONV_GRAD_PARTS, weight_grad_parts, &j);
+        for (int p = 0; p < CONV_GRAD_PARTS; p++)
             for (size_t i = 0; i < wsize; i++)
-                dweight[i] += parts[t * wsize + i];
+                dweight[i] += parts[p * wsize + i];
     }
     for (int co = 0; co < L->cout; co++) {
         const float *d = dout + co * plane;

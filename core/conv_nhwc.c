@@ -153,31 +153,35 @@ void conv_nhwc_forward(float *out, const float *in, const float *weight, const f
         slope[c] = 1.0f; /* the head kernel's PReLU, made the identity */
     }
     layout_job to = {&min, (float *)in, cin, n, h, w, slot, 0};
-    thread_pool_for(pool, n, to_map, &to);
+    thread_pool_for_dynamic(pool, n, to_map, &to);
     kernel_job kj = {&mout, &min, weights, b, slope, planes, work,
                      up16(winograd_scratch_floats(cip)), cop};
     if (k == 3) {
         winograd_weights(weights, weight, cin, cout, cip, cop, NULL);
-        thread_pool_for(pool, (min.h + 3) / 4, run_winograd, &kj);
+        thread_pool_for_dynamic(pool, (min.h + 3) / 4, run_winograd, &kj);
     } else if (cin == 3) {
         head_weights(weights, weight, cout, cop);
-        thread_pool_for(pool, min.h, run_head, &kj);
+        thread_pool_for_dynamic(pool, min.h, run_head, &kj);
     } else {
         tail_weights(weights, weight, cin, cip);
-        thread_pool_for(pool, min.h, run_tail, &kj);
+        thread_pool_for_dynamic(pool, min.h, run_tail, &kj);
         planes_copy(out, planes, 3, n, h, w, min.h, 0, accumulate);
         return;
     }
     layout_job back = {&mout, out, cout, n, h, w, slot, accumulate};
-    thread_pool_for(pool, n, from_map, &back);
+    thread_pool_for_dynamic(pool, n, from_map, &back);
 }
 
-size_t conv_nhwc_tail_grad_scratch_floats(int cin, int n, int h, int w, int threads)
+/* The weight gradient is summed from fixed shares of the rows, in order (see
+ * CONV_GRAD_PARTS in layers.h): the same result for any number of threads. */
+#define TAIL_GRAD_PARTS 8
+
+size_t conv_nhwc_tail_grad_scratch_floats(int cin, int n, int h, int w)
 {
     fmap m;
     int cip = fmap_channels(cin);
     size_t map = stacked_map(&m, NULL, n, h, w, 4, cip);
-    return map + up16((size_t)3 * m.h * w) + (size_t)threads * up16((size_t)3 * 81 * cip);
+    return map + up16((size_t)3 * m.h * w) + TAIL_GRAD_PARTS * up16((size_t)3 * 81 * cip);
 }
 
 typedef struct grad_job {
@@ -190,31 +194,34 @@ typedef struct grad_job {
 static void run_tail_grad(void *arg, int begin, int end, int thread)
 {
     const grad_job *j = arg;
-    tail_weight_grad(j->parts + j->part * thread, j->dout, j->in, begin, end);
+    for (int part = begin; part < end; part++)
+        tail_weight_grad(j->parts + j->part * part, j->dout, j->in,
+                         (int)((long)j->in->h * part / TAIL_GRAD_PARTS),
+                         (int)((long)j->in->h * (part + 1) / TAIL_GRAD_PARTS));
 }
 
 void conv_nhwc_tail_weight_grad(float *dweight, const float *dout, const float *inp, int cin,
                                 int n, int h, int w, float *scratch, thread_pool *pool)
 {
-    int cip = fmap_channels(cin), threads = thread_pool_size(pool);
+    int cip = fmap_channels(cin);
     fmap min;
     size_t in_floats = stacked_map(&min, scratch, n, h, w, 4, cip);
     float *planes = scratch + in_floats, *parts = planes + up16((size_t)3 * min.h * w);
     size_t part = up16((size_t)3 * 81 * cip);
     memset(min.data, 0, sizeof(float) * in_floats);
     memset(planes, 0, sizeof(float) * 3 * min.h * w); /* gap rows carry no gradient */
-    memset(parts, 0, sizeof(float) * part * threads);
+    memset(parts, 0, sizeof(float) * part * TAIL_GRAD_PARTS);
     layout_job to = {&min, (float *)inp, cin, n, h, w, slot_rows(h), 0};
-    thread_pool_for(pool, n, to_map, &to);
+    thread_pool_for_dynamic(pool, n, to_map, &to);
     planes_copy((float *)dout, planes, 3, n, h, w, min.h, 1, 0);
     grad_job j = {&min, planes, parts, part};
-    thread_pool_for(pool, min.h, run_tail_grad, &j);
+    thread_pool_for_dynamic(pool, TAIL_GRAD_PARTS, run_tail_grad, &j);
     /* parts [3][81][cip], summed in a fixed order, into OIHW [3][cin][81] */
     for (int co = 0; co < 3; co++)
         for (int ci = 0; ci < cin; ci++)
             for (int q = 0; q < 81; q++) {
                 float s = 0;
-                for (int t = 0; t < threads; t++)
+                for (int t = 0; t < TAIL_GRAD_PARTS; t++)
                     s += parts[part * t + ((size_t)co * 81 + q) * cip + ci];
                 dweight[((size_t)co * cin + ci) * 81 + q] += s;
             }

@@ -14,7 +14,7 @@ int conv_nhwc_handles(int cin, int cout, int k);
 
 /* Scratch floats for conv_nhwc_forward, and for conv_nhwc_tail_weight_grad. */
 size_t conv_nhwc_scratch_floats(int cin, int cout, int k, int n, int h, int w, int threads);
-size_t conv_nhwc_tail_grad_scratch_floats(int cin, int n, int h, int w, int threads);
+size_t conv_nhwc_tail_grad_scratch_floats(int cin, int n, int h, int w);
 
 /* out [cout][n][h][w] = conv(in [cin][n][h][w], weight [cout][cin][k][k]) + bias, or with
  * accumulate out += conv(...) (bias may be NULL). scratch 64-byte aligned. */

@@ -26,8 +26,12 @@ typedef struct conv_env {
  * needs its own share. More rows mean fewer, larger GEMMs. */
 size_t conv_scratch_floats(const conv_layer *L, int w, int rows);
 
+/* The weight gradient is summed from this many fixed shares of the rows, in order: the same
+ * result for any number of threads. */
+#define CONV_GRAD_PARTS 8
+
 /* Scratch floats conv_backward needs beyond the forward's. */
-size_t conv_backward_scratch_floats(const conv_layer *L, int threads);
+size_t conv_backward_scratch_floats(const conv_layer *L);
 
 /* out [cout][n][h][w] = conv(in [cin][n][h][w]) + bias. out must not alias in.
  * OpenBLAS must run single-threaded (threads come from `pool`): see srres.h. */

@@ -52,13 +52,13 @@ static size_t layer_scratch(const conv_layer *L, int n, int h, int w, int thread
     if (!backward)
         return fwd;
     size_t dw = fast && L->k == 9 && L->cout == 3
-                    ? conv_nhwc_tail_grad_scratch_floats(L->cin, n, h, w, threads)
+                    ? conv_nhwc_tail_grad_scratch_floats(L->cin, n, h, w)
                     : cols;
     size_t dinp = fast && conv_nhwc_handles(L->cout, L->cin, L->k)
                       ? conv_nhwc_scratch_floats(L->cout, L->cin, L->k, n, h, w, threads)
                       : (size_t)threads * L->cout * L->k * L->k * w;
     size_t most = fwd > dw ? fwd : dw;
-    return conv_backward_scratch_floats(L, threads) + (most > dinp ? most : dinp);
+    return conv_backward_scratch_floats(L) + (most > dinp ? most : dinp);
 }
 
 size_t network_scratch_floats(const srres_model *m, int n, int h, int w, int threads,

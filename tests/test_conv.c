@@ -158,7 +158,7 @@ static size_t backward_scratch(const conv_case *c)
     int rows = c->rows ? c->rows : c->n * c->h;
     size_t fwd = forward_scratch(c);
     size_t dinp = (size_t)c->threads * c->cout * c->k * c->k * c->w * rows;
-    return conv_backward_scratch_floats(&L, c->threads) + (fwd > dinp ? fwd : dinp);
+    return conv_backward_scratch_floats(&L) + (fwd > dinp ? fwd : dinp);
 }
 
 static void check_forward(const conv_case *c, srres_rng *rng)
@@ -380,8 +380,8 @@ static void test_winograd_env_matches_im2col(void **state)
         size_t sf = backward_scratch(&c) + forward_scratch(&c);
         size_t wf = conv_nhwc_scratch_floats(c.cin, c.cout, k, c.n, c.h, c.w, c.threads) +
                     conv_nhwc_scratch_floats(c.cout, c.cin, k, c.n, c.h, c.w, c.threads) +
-                    conv_nhwc_tail_grad_scratch_floats(c.cin, c.n, c.h, c.w, c.threads);
-        sf += wf + conv_backward_scratch_floats(&p.L, c.threads);
+                    conv_nhwc_tail_grad_scratch_floats(c.cin, c.n, c.h, c.w);
+        sf += wf + conv_backward_scratch_floats(&p.L);
         float *scratch = aligned_alloc(64, ((sf * sizeof(float)) + 63) & ~(size_t)63);
         float *out[2], *dx[2], *dw[2], *db[2];
         for (int wino = 0; wino < 2; wino++) {
