@@ -1,7 +1,8 @@
 /* bench_forward.c: forward-pass speed of SRResNet 16x64 (x2 and x4, 480x270 and 960x540):
- * the fast path against the im2col + sgemm baseline, and the OpenBLAS sgemm rate on the
- * 3x3 64->64 im2col shape, all measured in this run, side by side. Prints a table; asserts
- * nothing. Usage: bench_forward [--quick] [--threads N] */
+ * the fast path (FP32, and the bf16 mode: 0 when the CPU lacks it) against the im2col +
+ * sgemm baseline, and the OpenBLAS sgemm rate on the 3x3 64->64 im2col shape, all measured
+ * in this run, side by side. Prints a table; asserts nothing.
+ * Usage: bench_forward [--quick] [--threads N] */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,19 +19,18 @@ static double now(void)
 }
 
 /* Best of `reps` timed runs after one warm-up (first-touch page faults, weight transforms). */
-static double time_upscale(srres_model *m, srres_kernel kernel, int threads, int w, int h,
-                           int reps)
+static double time_upscale(srres_model *m, srres_kernel kernel, srres_precision precision,
+                           int threads, int w, int h, int reps)
 {
     srres_params p = srres_default_params();
     p.kernel = kernel;
+    p.precision = precision;
     p.threads = threads;
     p.tile = 0;
     srres_ctx *ctx;
     srres_error err;
-    if (srres_ctx_create(m, &p, &ctx, &err) != SRRES_OK) {
-        fprintf(stderr, "bench_forward: %s\n", err.message);
-        exit(1);
-    }
+    if (srres_ctx_create(m, &p, &ctx, &err) != SRRES_OK)
+        return 0; /* e.g. bf16 on a CPU without it */
     int s = srres_model_config(m)->scale;
     uint8_t *in = malloc((size_t)w * h * 3), *out = malloc((size_t)w * h * 3 * s * s);
     for (size_t i = 0; i < (size_t)w * h * 3; i++)
@@ -90,8 +90,8 @@ int main(int argc, char **argv)
     }
     printf("OpenBLAS %s, core %s; %d threads\n", OPENBLAS_VERSION, openblas_get_corename(),
            threads);
-    printf("%-4s %-8s %10s %10s %9s %11s %11s %9s\n", "x", "input", "fast s", "GFLOP/s",
-           "base s", "base GF/s", "sgemm GF/s", "speed-up");
+    printf("%-4s %-8s %10s %10s %9s %9s %11s %11s %9s\n", "x", "input", "fast s", "GFLOP/s",
+           "bf16 s", "base s", "base GF/s", "sgemm GF/s", "speed-up");
     int sizes[2][2] = {{480, 270}, {960, 540}};
     for (int si = 0; si < (quick ? 1 : 2); si++) {
         for (int scale = 2; scale <= 4; scale += 2) {
@@ -103,11 +103,15 @@ int main(int argc, char **argv)
             srres_model_init_random(m, 1);
             int w = sizes[si][0], h = sizes[si][1];
             double flop = 2 * srres_model_macs_per_pixel(m) * w * h;
-            double fast = time_upscale(m, SRRES_KERNEL_AUTO, threads, w, h, quick ? 1 : 2);
-            double base = time_upscale(m, SRRES_KERNEL_BASELINE, threads, w, h, 1);
+            double fast = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, threads, w, h,
+                                       quick ? 1 : 2);
+            double bf16 = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_BF16, threads, w, h,
+                                       quick ? 1 : 2);
+            double base = time_upscale(m, SRRES_KERNEL_BASELINE, SRRES_PRECISION_FP32, threads, w,
+                                       h, 1);
             double gemm = sgemm_gflops(w, h, threads);
-            printf("x%-3d %4dx%-3d %10.3f %10.1f %9.3f %11.1f %11.1f %8.2fx\n", scale, w, h,
-                   fast, flop / fast / 1e9, base, flop / base / 1e9, gemm, base / fast);
+            printf("x%-3d %4dx%-3d %10.3f %10.1f %9.3f %9.3f %11.1f %11.1f %8.2fx\n", scale, w,
+                   h, fast, flop / fast / 1e9, bf16, base, flop / base / 1e9, gemm, base / fast);
             fflush(stdout);
             srres_model_free(m);
         }

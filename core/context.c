@@ -88,8 +88,10 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
         return srres_fail(err, SRRES_ERR_INVALID, "threads %d is not in 0..1024", p.threads);
     if (p.threads == 0)
         p.threads = thread_pool_cpu_count();
-    if (p.precision == SRRES_PRECISION_BF16)
-        return srres_fail(err, SRRES_ERR_UNSUPPORTED, "bf16 precision is not available yet");
+    if (p.precision == SRRES_PRECISION_BF16 &&
+        (p.kernel != SRRES_KERNEL_AUTO || !cpu_has_avx512_bf16()))
+        return srres_fail(err, SRRES_ERR_UNSUPPORTED,
+                          "bf16 precision needs the fast kernels on a CPU with AVX512_BF16");
     srres_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
@@ -104,7 +106,8 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
         return srres_fail(err, SRRES_ERR_NOMEM, "cannot start %d threads", p.threads);
     }
     if (p.kernel == SRRES_KERNEL_AUTO && cpu_has_avx512()) {
-        srres_status st = fast_net_create(model, &ctx->fast, err);
+        srres_status st = fast_net_create(model, p.precision == SRRES_PRECISION_BF16,
+                                          &ctx->fast, err);
         if (st != SRRES_OK) {
             srres_ctx_free(ctx);
             return st;

@@ -13,12 +13,14 @@
 
 typedef struct conv3 {
     float *U, *bias, *slope; /* slope NULL: no PReLU */
+    uint16_t *Ub;            /* U as bf16 pairs (bf16 precision), else NULL */
     int cop;
 } conv3;
 
 struct fast_net {
     const srres_model *m;
     int cp;      /* padded feature channels */
+    int bf16;    /* 3x3 products in bf16 */
     float *head_w, *head_b, *head_s, *tail_w, tail_b[3];
     conv3 *body; /* 2 per block */
     conv3 trunk, up[SRRES_MAX_UP_STAGES];
@@ -51,7 +53,7 @@ static float *expand_slopes(const prelu_layer *L, int channels, int cp, int grou
 }
 
 static int prepare_conv3(conv3 *k, const conv_layer *L, const prelu_layer *P, int cp, int cop,
-                         const int *perm)
+                         const int *perm, int bf16)
 {
     k->cop = cop;
     k->U = alloc_floats(36 * (size_t)cp * cop);
@@ -60,17 +62,24 @@ static int prepare_conv3(conv3 *k, const conv_layer *L, const prelu_layer *P, in
     if (!k->U || !k->bias || (P && !k->slope))
         return -1;
     winograd_weights(k->U, L->weight, L->cin, L->cout, cp, cop, perm);
+    if (bf16) {
+        k->Ub = (uint16_t *)alloc_floats(18 * (size_t)cp * cop);
+        if (!k->Ub)
+            return -1;
+        winograd_weights_bf16(k->Ub, k->U, cp, cop);
+    }
     return 0;
 }
 
 static void free_conv3(conv3 *k)
 {
+    free(k->Ub);
     free(k->U);
     free(k->bias);
     free(k->slope);
 }
 
-srres_status fast_net_create(const srres_model *m, fast_net **out, srres_error *err)
+srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srres_error *err)
 {
     *out = NULL;
     fast_net *f = calloc(1, sizeof(*f));
@@ -79,6 +88,7 @@ srres_status fast_net_create(const srres_model *m, fast_net **out, srres_error *
     int C = m->cfg.channels, cp = fmap_channels(C), r = m->up_factor, ok = 1;
     f->m = m;
     f->cp = cp;
+    f->bf16 = bf16;
     f->head_w = alloc_floats(81 * 3 * (size_t)cp);
     f->head_b = padded_copy(m->head.bias, C, cp, NULL);
     f->head_s = expand_slopes(&m->head_prelu, C, cp, 1);
@@ -92,10 +102,10 @@ srres_status fast_net_create(const srres_model *m, fast_net **out, srres_error *
     }
     for (int i = 0; ok && i < m->cfg.blocks; i++)
         ok = !prepare_conv3(&f->body[2 * i], &m->body[i].conv1, &m->body[i].prelu1, cp, cp,
-                            NULL) &&
+                            NULL, bf16) &&
              !prepare_conv3(&f->body[2 * i + 1], &m->body[i].conv2, &m->body[i].prelu2, cp, cp,
-                            NULL);
-    ok = ok && !prepare_conv3(&f->trunk, &m->trunk, NULL, cp, cp, NULL);
+                            NULL, bf16);
+    ok = ok && !prepare_conv3(&f->trunk, &m->trunk, NULL, cp, cp, NULL, bf16);
     /* Upsampling convs store outputs in (i, j, c) order so the shuffle writes whole
      * vectors: stored channel s*cp + c holds model channel c*r*r + s. */
     int *perm = malloc(sizeof(int) * (size_t)r * r * cp);
@@ -104,7 +114,7 @@ srres_status fast_net_create(const srres_model *m, fast_net **out, srres_error *
         for (int c = 0; c < cp; c++)
             perm[s * cp + c] = c < C ? c * r * r + s : -1;
     for (int j = 0; ok && j < m->up_stages; j++)
-        ok = !prepare_conv3(&f->up[j], &m->up[j], &m->up_prelu[j], cp, r * r * cp, perm);
+        ok = !prepare_conv3(&f->up[j], &m->up[j], &m->up_prelu[j], cp, r * r * cp, perm, bf16);
     free(perm);
     if (!ok) {
         fast_net_free(f);
@@ -234,8 +244,11 @@ typedef struct layer_job {
 static void wino_rows(void *arg, int begin, int end, int thread)
 {
     layer_job *j = arg;
-    winograd_conv3x3(j->out, j->in, j->k->U, j->k->cop, &j->ep,
-                     j->f->scratch + j->f->scratch_per_thread * thread, begin, end);
+    float *scratch = j->f->scratch + j->f->scratch_per_thread * thread;
+    if (j->k->Ub)
+        winograd_conv3x3_bf16(j->out, j->in, j->k->Ub, j->k->cop, &j->ep, scratch, begin, end);
+    else
+        winograd_conv3x3(j->out, j->in, j->k->U, j->k->cop, &j->ep, scratch, begin, end);
 }
 
 static void run_conv3(fast_net *f, thread_pool *pool, const fmap *out, const fmap *in,

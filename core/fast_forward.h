@@ -8,8 +8,9 @@
 
 typedef struct fast_net fast_net;
 
-/* Transforms the weights; the model must outlive it. Call after cpu_has_avx512(). */
-srres_status fast_net_create(const srres_model *m, fast_net **out, srres_error *err);
+/* Transforms the weights; the model must outlive it. Call after cpu_has_avx512() (and
+ * cpu_has_avx512_bf16() for bf16: the 3x3 convs' products in bf16). */
+srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srres_error *err);
 void fast_net_free(fast_net *f);
 
 /* in [3][h][w] -> out [3][h s][w s]: the network's output before clamping. */

@@ -6,6 +6,8 @@
 #ifndef SRRES_WINOGRAD_H
 #define SRRES_WINOGRAD_H
 
+#include <stdint.h>
+
 #include "fmap.h"
 
 #define WINOGRAD_TILE_BLOCK 18 /* output tiles transformed and multiplied together */
@@ -31,5 +33,11 @@ size_t winograd_scratch_floats(int cip);
  * rows). in->pad >= 1. */
 void winograd_conv3x3(const fmap *out, const fmap *in, const float *U, int cop,
                       const winograd_epilogue *ep, float *scratch, int ty0, int ty1);
+
+/* bf16 precision (AVX512_BF16: call after cpu_has_avx512_bf16()): Ub [36][cip/2][cop][2]
+ * from the float U of winograd_weights; the products in bf16, sums in float. */
+void winograd_weights_bf16(uint16_t *Ub, const float *U, int cip, int cop);
+void winograd_conv3x3_bf16(const fmap *out, const fmap *in, const uint16_t *Ub, int cop,
+                           const winograd_epilogue *ep, float *scratch, int ty0, int ty1);
 
 #endif

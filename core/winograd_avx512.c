@@ -6,6 +6,7 @@
  * 6 x 64 register tile; (3) output transform Y = A^T M A, then the fused epilogue. Outputs
  * go 64 channels at a time, so M stays small and V is reused across output chunks. */
 #include <immintrin.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "winograd.h"
@@ -50,7 +51,8 @@ void winograd_weights(float *U, const float *weight, int cin, int cout, int cip,
 
 size_t winograd_scratch_floats(int cip)
 {
-    return (size_t)36 * TB * cip + (size_t)36 * TB * CHUNK;
+    /* V, then V as bf16 (half as large), then M */
+    return (size_t)36 * TB * cip + (size_t)18 * TB * cip + (size_t)36 * TB * CHUNK;
 }
 
 /* B^T x for six vectors (one column or row of a tile). */
@@ -245,20 +247,134 @@ static void output_transform(const fmap *out, const float *M, int ty, int tx0, i
     }
 }
 
-void winograd_conv3x3(const fmap *out, const fmap *in, const float *U, int cop,
-                      const winograd_epilogue *ep, float *scratch, int ty0, int ty1)
+/* ---- bf16 products (vdpbf16ps): two input channels per multiply-add ------------------- */
+
+void winograd_weights_bf16(uint16_t *Ub, const float *U, int cip, int cop)
+{
+    /* Ub [36][cip/2][cop][2]: the pair (k, k+1) of every output channel side by side, the
+     * operand layout of vdpbf16ps. Round to nearest even, as the hardware converts. */
+    for (size_t p = 0; p < 36; p++)
+        for (int k = 0; k < cip; k++)
+            for (int co = 0; co < cop; co++) {
+                float f = U[(p * cip + k) * cop + co];
+                uint32_t x;
+                memcpy(&x, &f, 4);
+                x += 0x7fff + ((x >> 16) & 1);
+                Ub[((p * (cip / 2) + k / 2) * cop + co) * 2 + (k & 1)] = (uint16_t)(x >> 16);
+            }
+}
+
+__attribute__((target("avx512bf16"))) static void to_bf16(uint16_t *dst, const float *src,
+                                                          size_t count)
+{
+    for (size_t i = 0; i < count; i += 32) {
+        __m512bh h = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(src + i + 16), _mm512_loadu_ps(src + i));
+        _mm512_storeu_si512(dst + i, (__m512i)h);
+    }
+}
+
+__attribute__((target("avx512bf16"))) static inline __attribute__((always_inline)) void
+gemm_tile_bf16(int R, int NV, float *M, const uint16_t *V, const uint16_t *U, int cip, int cop)
+{
+    __m512 acc[6][4];
+    __m512bh b[4];
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+        #pragma GCC unroll 8
+        for (int j = 0; j < NV; j++)
+            acc[r][j] = _mm512_setzero_ps();
+    for (int k = 0; k < cip; k += 2) {
+        const uint16_t *u = U + (size_t)(k / 2) * cop * 2;
+        #pragma GCC unroll 8
+        for (int j = 0; j < NV; j++)
+            b[j] = (__m512bh)_mm512_loadu_si512(u + 32 * j);
+        #pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            uint32_t pair;
+            memcpy(&pair, V + (size_t)r * cip + k, 4);
+            __m512bh a = (__m512bh)_mm512_set1_epi32((int)pair);
+            #pragma GCC unroll 8
+            for (int j = 0; j < NV; j++)
+                acc[r][j] = _mm512_dpbf16_ps(acc[r][j], a, b[j]);
+        }
+    }
+    #pragma GCC unroll 8
+    for (int r = 0; r < R; r++)
+        #pragma GCC unroll 8
+        for (int j = 0; j < NV; j++)
+            _mm512_storeu_ps(M + (size_t)r * CHUNK + 16 * j, acc[r][j]);
+}
+
+__attribute__((target("avx512bf16"))) static inline __attribute__((always_inline)) void
+gemm_rows_bf16(int NV, int n, float *M, const uint16_t *V, const uint16_t *U, int cip, int cop)
+{
+    int t = 0;
+    for (; t + 6 <= n; t += 6)
+        gemm_tile_bf16(6, NV, M + (size_t)t * CHUNK, V + (size_t)t * cip, U, cip, cop);
+    M += (size_t)t * CHUNK;
+    V += (size_t)t * cip;
+    switch (n - t) {
+    case 5: gemm_tile_bf16(5, NV, M, V, U, cip, cop); break;
+    case 4: gemm_tile_bf16(4, NV, M, V, U, cip, cop); break;
+    case 3: gemm_tile_bf16(3, NV, M, V, U, cip, cop); break;
+    case 2: gemm_tile_bf16(2, NV, M, V, U, cip, cop); break;
+    case 1: gemm_tile_bf16(1, NV, M, V, U, cip, cop); break;
+    default: break;
+    }
+}
+
+__attribute__((target("avx512bf16"))) static void gemm_block_bf16(int nv, int n, float *M,
+                                                                  const uint16_t *V,
+                                                                  const uint16_t *U, int cip,
+                                                                  int cop, int co0)
+{
+    for (int p = 0; p < 36; p++) {
+        float *Mp = M + (size_t)p * TB * CHUNK;
+        const uint16_t *Vp = V + (size_t)p * TB * cip;
+        const uint16_t *Up = U + (size_t)p * cip * cop + (size_t)co0 * 2;
+        switch (nv) {
+        case 4: gemm_rows_bf16(4, n, Mp, Vp, Up, cip, cop); break;
+        case 3: gemm_rows_bf16(3, n, Mp, Vp, Up, cip, cop); break;
+        case 2: gemm_rows_bf16(2, n, Mp, Vp, Up, cip, cop); break;
+        default: gemm_rows_bf16(1, n, Mp, Vp, Up, cip, cop); break;
+        }
+    }
+}
+
+/* Both precisions: U is float [36][cip][cop], or bf16 pairs when `bf16`. */
+static void convolve(const fmap *out, const fmap *in, const void *U, int cop,
+                     const winograd_epilogue *ep, float *scratch, int ty0, int ty1, int bf16)
 {
     int cip = in->c, tiles_w = (in->w + 3) / 4;
-    float *V = scratch, *M = scratch + (size_t)36 * TB * cip;
+    float *V = scratch;
+    uint16_t *Vb = (uint16_t *)(scratch + (size_t)36 * TB * cip);
+    float *M = scratch + (size_t)54 * TB * cip;
     for (int ty = ty0; ty < ty1; ty++) {
         for (int tx = 0; tx < tiles_w; tx += TB) {
             int n = tiles_w - tx < TB ? tiles_w - tx : TB;
             input_transform(V, in, ty, tx, n, cip);
+            if (bf16)
+                to_bf16(Vb, V, (size_t)36 * TB * cip);
             for (int co0 = 0; co0 < cop; co0 += CHUNK) {
                 int nv = (cop - co0 < CHUNK ? cop - co0 : CHUNK) / 16;
-                gemm_block(nv, n, M, V, U, cip, cop, co0);
+                if (bf16)
+                    gemm_block_bf16(nv, n, M, Vb, U, cip, cop, co0);
+                else
+                    gemm_block(nv, n, M, V, U, cip, cop, co0);
                 output_transform(out, M, ty, tx, n, co0, cop, ep);
             }
         }
     }
+}
+
+void winograd_conv3x3(const fmap *out, const fmap *in, const float *U, int cop,
+                      const winograd_epilogue *ep, float *scratch, int ty0, int ty1)
+{
+    convolve(out, in, U, cop, ep, scratch, ty0, ty1, 0);
+}
+
+void winograd_conv3x3_bf16(const fmap *out, const fmap *in, const uint16_t *U, int cop,
+                           const winograd_epilogue *ep, float *scratch, int ty0, int ty1)
+{
+    convolve(out, in, U, cop, ep, scratch, ty0, ty1, 1);
 }

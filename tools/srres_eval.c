@@ -34,6 +34,7 @@ static void usage(FILE *f)
                "      --crop N        centre crop of at most N x N HR pixels (default: whole)\n"
                "      --threads N     network threads (default: all CPUs)\n"
                "      --kernel K      auto or baseline (default auto)\n"
+               "      --precision P   fp32 or bf16 (default fp32)\n"
                "      --csv           comma-separated output\n"
                "  -h, --help\n");
 }
@@ -46,12 +47,13 @@ static const char *base_name(const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *model_path = NULL, *kernel = "auto";
+    const char *model_path = NULL, *kernel = "auto", *precision = "fp32";
     int crop = 0, threads = 0, csv = 0, c;
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"crop", required_argument, 0, 'c'},
         {"threads", required_argument, 0, 't'}, {"kernel", required_argument, 0, 'k'},
-        {"csv", no_argument, 0, 'C'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"csv", no_argument, 0, 'C'}, {"precision", required_argument, 0, 'p'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "m:h", longs, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
         case 't': threads = atoi(optarg); break;
         case 'k': kernel = optarg; break;
         case 'C': csv = 1; break;
+        case 'p': precision = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -87,6 +90,9 @@ int main(int argc, char **argv)
     if (strcmp(kernel, "auto") && strcmp(kernel, "baseline"))
         die("--kernel: '%s' is not auto or baseline", kernel);
     p.kernel = strcmp(kernel, "baseline") ? SRRES_KERNEL_AUTO : SRRES_KERNEL_BASELINE;
+    if (strcmp(precision, "fp32") && strcmp(precision, "bf16"))
+        die("--precision: '%s' is not fp32 or bf16", precision);
+    p.precision = strcmp(precision, "bf16") ? SRRES_PRECISION_FP32 : SRRES_PRECISION_BF16;
     srres_ctx *ctx;
     if (srres_ctx_create(m, &p, &ctx, &e) != SRRES_OK)
         die("%s: %s", model_path, e.message);
