@@ -116,6 +116,9 @@ bench: $(B)/bench_forward $(B)/bench_kernels $(B)/bench_pipeline $(B)/bench_trai
 	$(B)/bench_kernels
 	bench/run.sh $(B)
 
+bench-memory: $(TOOLS)
+	bench/bench_memory.sh $(B)
+
 # make eval MODEL=samples/x4.safetensors IMAGES=folder-of-HR-images
 MODEL ?= samples/x4.safetensors
 IMAGES ?= ../shared/media/photos
@@ -145,4 +148,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit check check-video check-train check-mpi eval bench demo install format clean
+.PHONY: all unit check check-video check-train check-mpi eval bench bench-memory demo install format clean

@@ -11,7 +11,7 @@
 #include "memory.h"
 #include "network.h"
 
-#define AUTO_TILE_BUDGET_BYTES ((size_t)1 << 30) /* activations; beyond it, tile */
+#define DEFAULT_MAX_MEMORY ((size_t)1 << 30) /* buffers; beyond it, tile */
 #define SCRATCH_BUDGET_FLOATS ((size_t)8 << 20)  /* im2col chunks */
 
 struct srres_ctx {
@@ -28,7 +28,7 @@ struct srres_ctx {
 srres_params srres_default_params(void)
 {
     return (srres_params){.threads = 0, .tile = 0, .kernel = SRRES_KERNEL_AUTO,
-                          .precision = SRRES_PRECISION_FP32};
+                          .precision = SRRES_PRECISION_FP32, .max_memory = 0};
 }
 
 /* Floats of activations for one h x w region. Baseline: the input, and two buffers (A, B)
@@ -135,7 +135,8 @@ int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height)
     if (t < 0)
         return 0;
     if (t == 0) {
-        size_t floats = AUTO_TILE_BUDGET_BYTES / sizeof(float);
+        size_t budget = ctx->params.max_memory ? ctx->params.max_memory : DEFAULT_MAX_MEMORY;
+        size_t floats = budget / sizeof(float);
         size_t per_pixel = floats_per_pixel(ctx), side = 1;
         if (per_pixel * width * height <= floats)
             return 0;

@@ -145,6 +145,8 @@ typedef struct srres_params {
     int tile;                  /* LR tile side in pixels; 0 = automatic, <0 = untiled */
     srres_kernel kernel;       /* SRRES_KERNEL_AUTO unless comparing paths */
     srres_precision precision; /* SRRES_PRECISION_FP32 unless opted out */
+    size_t max_memory;         /* bytes of buffers the automatic tile size keeps within;
+                                  0 = 1 GiB. Frames larger than that are tiled. */
 } srres_params;
 
 srres_params srres_default_params(void);

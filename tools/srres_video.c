@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,12 +43,15 @@
 
 enum { KIND_FRAME = 1, KIND_PACKET = 2 };
 
+#define QUEUE_BYTES ((size_t)256 << 20)
+
 typedef struct options {
     const char *input, *output, *model;
     const char *codec, *preset, *pix_fmt, *x264_params, *vf_pre, *vf_post, *kernel, *precision;
     int crf; /* -1: the encoder's default (18 for libx264) */
     int64_t bit_rate;
     int threads, tile, queue, overwrite, no_audio, no_subs, verbose, quiet;
+    size_t max_memory; /* --max-memory, bytes; 0 = the library's default */
     int64_t start_us, duration_us; /* AV_NOPTS_VALUE when not given */
     long max_frames;
     int segment, segments; /* --segment I/N: the I-th (1-based) of N; N = 0: whole input */
@@ -582,6 +586,8 @@ static void usage(FILE *f)
         "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
         "      --threads N         network threads (default 0 = every CPU)\n"
         "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
+        "      --max-memory SIZE   network buffers the automatic tiles keep within\n"
+        "                          (e.g. 512M, 2G; default 1G)\n"
         "      --queue N           frames queued between threads (default 4)\n"
         "      --kernel K          auto or baseline (default auto)\n"
         "      --precision P       fp32 or bf16 (default fp32)\n"
@@ -644,7 +650,7 @@ static void parse_options(options *o, int argc, char **argv)
 {
     enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
            O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC, O_SEG,
-           O_CONCAT };
+           O_CONCAT, O_MEM };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
         {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
@@ -656,7 +662,8 @@ static void parse_options(options *o, int argc, char **argv)
         {"preset", required_argument, 0, O_PRESET}, {"pix-fmt", required_argument, 0, O_PIXFMT},
         {"x264-params", required_argument, 0, O_X264}, {"kernel", required_argument, 0, O_KERNEL},
         {"precision", required_argument, 0, O_PREC}, {"segment", required_argument, 0, O_SEG},
-        {"concat", required_argument, 0, O_CONCAT}, {"verbose", no_argument, 0, 'v'},
+        {"concat", required_argument, 0, O_CONCAT}, {"max-memory", required_argument, 0, O_MEM},
+        {"verbose", no_argument, 0, 'v'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     for (int i = 1; i < argc; i++)
         for (size_t k = 0; k < sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]); k++)
@@ -708,6 +715,17 @@ static void parse_options(options *o, int argc, char **argv)
                 die("--segment: '%s' is not I/N with 1 <= I <= N", optarg);
             break;
         case O_CONCAT: o->concat = optarg; break;
+        case O_MEM: {
+            char *end;
+            double mb = strtod(optarg, &end);
+            double unit = *end == 'G' || *end == 'g' ? 1024.0 * 1024 * 1024 : 1024.0 * 1024;
+            if (*end == 'G' || *end == 'g' || *end == 'M' || *end == 'm')
+                end++;
+            if (end == optarg || *end || mb < 16 || mb * unit > 1e15)
+                die("--max-memory: '%s' is not a size like 512M or 2G (at least 16M)", optarg);
+            o->max_memory = (size_t)(mb * unit);
+            break;
+        }
         default: usage(stderr); exit(2);
         }
     }
@@ -950,6 +968,7 @@ static void open_network(app *a)
     srres_params p = srres_default_params();
     p.threads = a->o.threads;
     p.tile = a->o.tile;
+    p.max_memory = a->o.max_memory;
     if (a->o.kernel)
         p.kernel = !strcmp(a->o.kernel, "baseline") ? SRRES_KERNEL_BASELINE : SRRES_KERNEL_AUTO;
     if (a->o.kernel && strcmp(a->o.kernel, "baseline") && strcmp(a->o.kernel, "auto"))
@@ -1155,8 +1174,14 @@ int main(int argc, char **argv)
     open_network(&a);
     open_pre_graph(&a);
     open_output(&a);
-    a.q_in = frame_queue_create(a.o.queue, 1);
-    a.q_out = frame_queue_create(a.o.queue + 64, 2); /* sr frames and copied packets */
+    /* Queued frames hold at most QUEUE_BYTES of upscaled pixels (an 8K frame is 100 MB), and
+     * at most --queue frames; copied packets share the output queue, a few slots more. */
+    size_t out_bytes = (size_t)a.dec->width * a.dec->height * a.scale * a.scale *
+                       (a.net_fmt == AV_PIX_FMT_RGB24 ? 3 : 6);
+    int depth = (int)(QUEUE_BYTES / out_bytes);
+    depth = depth < 1 ? 1 : depth > a.o.queue ? a.o.queue : depth;
+    a.q_in = frame_queue_create(depth, 1);
+    a.q_out = frame_queue_create(depth + 8, 2); /* sr frames and copied packets */
     if (!a.q_in || !a.q_out)
         die("out of memory");
 
@@ -1213,10 +1238,14 @@ int main(int argc, char **argv)
     }
     progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.last_pts_us) / 1e6,
                     a.o.output);
-    if (a.o.verbose)
+    if (a.o.verbose) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
         fprintf(stderr, "srres-video: network busy %.2f s, waiting for input %.2f s; queue high "
-                        "water %d of %d\n",
-                a.sr_busy, a.sr_wait, frame_queue_high_water(a.q_in), a.o.queue);
+                        "water %d of %d; peak memory %ld MB\n",
+                a.sr_busy, a.sr_wait, frame_queue_high_water(a.q_in), a.o.queue,
+                ru.ru_maxrss / 1024);
+    }
     cleanup(&a);
     return signals_seen ? 128 + last_signal : 0;
 }
