@@ -9,20 +9,10 @@
 
 #include <libavutil/log.h>
 
+#include "cli.h"
 #include "evaluate.h"
 #include "input_list.h"
 #include "srres.h"
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("srres-eval: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
 
 static void usage(FILE *f)
 {
@@ -49,6 +39,7 @@ int main(int argc, char **argv)
 {
     const char *model_path = NULL, *kernel = "auto", *precision = "fp32";
     int crop = 0, threads = 0, csv = 0, c;
+    cli_init("srres-eval", NULL);
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"crop", required_argument, 0, 'c'},
         {"threads", required_argument, 0, 't'}, {"kernel", required_argument, 0, 'k'},
@@ -57,8 +48,8 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "m:h", longs, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
-        case 'c': crop = atoi(optarg); break;
-        case 't': threads = atoi(optarg); break;
+        case 'c': crop = (int)cli_long("--crop", optarg, 0, 1 << 20); break;
+        case 't': threads = (int)cli_long("--threads", optarg, 0, 1024); break;
         case 'k': kernel = optarg; break;
         case 'C': csv = 1; break;
         case 'p': precision = optarg; break;
@@ -67,49 +58,49 @@ int main(int argc, char **argv)
         }
     }
     if (!model_path)
-        die("-m MODEL is required (see --help)");
+        cli_die("-m MODEL is required (see --help)");
     av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
     char err[512];
     input_list files = {0};
     for (int i = optind; i < argc; i++)
         if (input_list_add(&files, argv[i], err, sizeof(err)) < 0)
-            die("%s", err);
+            cli_die("%s", err);
     if (!files.count)
-        die("no images given (see --help)");
+        cli_die("no images given (see --help)");
     srres_error e, e2;
     srres_model *m;
     srres_adam adam;
     if (srres_model_load(model_path, &m, &e) != SRRES_OK) {
         /* a trainer checkpoint is a model with optimizer state: take its weights */
         if (srres_checkpoint_load(model_path, &m, &adam, &e2) != SRRES_OK)
-            die("%s", e.message);
+            cli_die("%s", e.message);
         srres_adam_release(&adam);
     }
     srres_params p = srres_default_params();
     p.threads = threads;
     if (strcmp(kernel, "auto") && strcmp(kernel, "baseline"))
-        die("--kernel: '%s' is not auto or baseline", kernel);
+        cli_die("--kernel: '%s' is not auto or baseline", kernel);
     p.kernel = strcmp(kernel, "baseline") ? SRRES_KERNEL_AUTO : SRRES_KERNEL_BASELINE;
     if (strcmp(precision, "fp32") && strcmp(precision, "bf16"))
-        die("--precision: '%s' is not fp32 or bf16", precision);
+        cli_die("--precision: '%s' is not fp32 or bf16", precision);
     p.precision = strcmp(precision, "bf16") ? SRRES_PRECISION_FP32 : SRRES_PRECISION_BF16;
     srres_ctx *ctx;
     if (srres_ctx_create(m, &p, &ctx, &e) != SRRES_OK)
-        die("%s: %s", model_path, e.message);
+        cli_die("%s: %s", model_path, e.message);
     int scale = srres_model_config(m)->scale;
     eval_set set;
     if (eval_set_load(&set, (const char *const *)files.paths, files.count, scale, crop, err,
                       sizeof(err)) < 0)
-        die("%s", err);
+        cli_die("%s", err);
     int n = set.count;
     eval_score *bic = calloc((size_t)n, sizeof(eval_score)), *lan = calloc((size_t)n, sizeof(eval_score));
     eval_score *mod = calloc((size_t)n, sizeof(eval_score)), mb, ml, mm;
     if (!bic || !lan || !mod)
-        die("out of memory");
+        cli_die("out of memory");
     if (eval_resampler(&set, RESAMPLE_BICUBIC, bic, &mb, err, sizeof(err)) < 0 ||
         eval_resampler(&set, RESAMPLE_LANCZOS, lan, &ml, err, sizeof(err)) < 0 ||
         eval_model(&set, ctx, mod, &mm, err, sizeof(err)) < 0)
-        die("%s", err);
+        cli_die("%s", err);
     if (csv)
         printf("image,bicubic_psnr,bicubic_ssim,lanczos_psnr,lanczos_ssim,model_psnr,model_ssim\n");
     else

@@ -17,6 +17,7 @@
 
 #include <libavutil/log.h>
 
+#include "cli.h"
 #include "distributed.h"
 #include "evaluate.h"
 #include "input_list.h"
@@ -49,17 +50,6 @@ static dist D; /* this process's rank among D.size (1 without mpirun) */
 static void on_signal(int sig)
 {
     stop_signal = sig;
-}
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("srres-train: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    dist_abort(1);
 }
 
 static double now(void)
@@ -158,35 +148,6 @@ static const struct option long_options[] = {
     {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 };
 
-static long parse_long(const char *opt, const char *s, long lo, long hi)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        die("--%s: '%s' is not an integer in %ld..%ld", opt, s, lo, hi);
-    return v;
-}
-
-static double parse_double(const char *opt, const char *s, double lo, double hi)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        die("--%s: '%s' is not a number in %g..%g", opt, s, lo, hi);
-    return v;
-}
-
-static int parse_choice(const char *opt, const char *s, const char *const *names, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(s, names[i]))
-            return i;
-    die("--%s: '%s' is not one of the choices (see --help)", opt, s);
-    return -1;
-}
-
 static const char *const skip_names[] = {"none", "nearest"};
 static const char *const sched_names[] = {"cosine", "step", "constant"};
 static const char *const loss_names[] = {"mse", "l1"};
@@ -205,14 +166,14 @@ static void set_meta(srres_model *m, const char *key, const char *fmt, ...)
     va_end(ap);
     srres_error err;
     if (srres_model_set_metadata(m, key, value, &err) != SRRES_OK)
-        die("%s", err.message);
+        cli_die("%s", err.message);
 }
 
 static const char *get_meta(const srres_model *m, const char *key, const char *path)
 {
     const char *v = srres_model_get_metadata(m, key);
     if (!v)
-        die("%s: not a srres-train checkpoint (no '%s')", path, key);
+        cli_die("%s: not a srres-train checkpoint (no '%s')", path, key);
     return v;
 }
 
@@ -252,38 +213,74 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     set_meta(m, "train.seconds", "%.1f", seconds);
 }
 
+/* Checkpoint values, each checked with the file and key named if it is wrong. */
+static const char *meta_label(char *buf, size_t n, const char *path, const char *key)
+{
+    snprintf(buf, n, "%s: metadata '%s'", path, key);
+    return buf;
+}
+
+static long meta_long(const srres_model *m, const char *path, const char *key, long lo, long hi)
+{
+    char label[4200];
+    return cli_long(meta_label(label, sizeof(label), path, key), get_meta(m, key, path), lo, hi);
+}
+
+static double meta_double(const srres_model *m, const char *path, const char *key, double lo,
+                          double hi)
+{
+    char label[4200];
+    return cli_double(meta_label(label, sizeof(label), path, key), get_meta(m, key, path), lo,
+                      hi);
+}
+
+static int meta_choice(const srres_model *m, const char *path, const char *key,
+                       const char *const *names, int n)
+{
+    char label[4200];
+    return cli_choice(meta_label(label, sizeof(label), path, key), get_meta(m, key, path),
+                      names, n);
+}
+
+static uint64_t meta_u64(const srres_model *m, const char *path, const char *key)
+{
+    const char *v = get_meta(m, key, path);
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || end == v || *end)
+        cli_die("%s: metadata '%s': '%s' is not an unsigned integer", path, key, v);
+    return x;
+}
+
 static void restore_run(const srres_model *m, options *o, const char *path, long steps_override,
                         uint64_t *round, int *offset, double *seconds)
 {
     o->steps = steps_override > 0 ? steps_override
-                                   : parse_long("steps", get_meta(m, "train.steps", path), 1, LONG_MAX);
-    o->batch = (int)parse_long("batch", get_meta(m, "train.batch", path), 1, 4096);
-    o->patch = (int)parse_long("patch", get_meta(m, "train.patch", path), 1, 4096);
-    o->lr = parse_double("lr", get_meta(m, "train.lr", path), 0, 1);
-    o->lr_min = parse_double("lr-min", get_meta(m, "train.lr_min", path), 0, 1);
-    o->warmup = parse_long("warmup", get_meta(m, "train.warmup", path), 0, LONG_MAX);
-    o->sched = parse_choice("lr-schedule", get_meta(m, "train.schedule", path), sched_names, 3);
-    o->step_size = parse_long("lr-step", get_meta(m, "train.lr_step", path), 1, LONG_MAX);
-    o->gamma = parse_double("lr-gamma", get_meta(m, "train.lr_gamma", path), 0, 1);
-    o->clip = parse_double("clip", get_meta(m, "train.clip", path), 0, 1e30);
-    o->loss = parse_choice("loss", get_meta(m, "train.loss", path), loss_names, 2);
-    o->seed = strtoull(get_meta(m, "train.seed", path), NULL, 10);
+                                   : meta_long(m, path, "train.steps", 1, LONG_MAX);
+    o->batch = (int)meta_long(m, path, "train.batch", 1, 4096);
+    o->patch = (int)meta_long(m, path, "train.patch", 1, 4096);
+    o->lr = meta_double(m, path, "train.lr", 0, 1);
+    o->lr_min = meta_double(m, path, "train.lr_min", 0, 1);
+    o->warmup = meta_long(m, path, "train.warmup", 0, LONG_MAX);
+    o->sched = meta_choice(m, path, "train.schedule", sched_names, 3);
+    o->step_size = meta_long(m, path, "train.lr_step", 1, LONG_MAX);
+    o->gamma = meta_double(m, path, "train.lr_gamma", 0, 1);
+    o->clip = meta_double(m, path, "train.clip", 0, 1e30);
+    o->loss = meta_choice(m, path, "train.loss", loss_names, 2);
+    o->seed = meta_u64(m, path, "train.seed");
     sampler_options *s = &o->sampler;
-    s->patches_per_frame = (int)parse_long("patches-per-frame",
-                                           get_meta(m, "train.patches_per_frame", path), 1, 4096);
-    s->frames_per_round = (int)parse_long("frames-per-round",
-                                          get_meta(m, "train.frames_per_round", path), 1, 1 << 20);
-    s->frame_stride = (int)parse_long("frame-stride", get_meta(m, "train.frame_stride", path), 1,
-                                      1 << 20);
-    s->hr_scale_min = parse_double("hr-scale", get_meta(m, "train.hr_scale_min", path), 0, 1);
-    s->hr_scale_max = parse_double("hr-scale", get_meta(m, "train.hr_scale_max", path), 0, 1);
-    s->flat_threshold = parse_double("flat-threshold", get_meta(m, "train.flat_threshold", path),
-                                     0, 1e9);
-    s->flat_skip = parse_double("flat-skip", get_meta(m, "train.flat_skip", path), 0, 1);
-    s->augment = (int)parse_long("augment", get_meta(m, "train.augment", path), 0, 1);
-    *round = strtoull(get_meta(m, "train.round", path), NULL, 10);
-    *offset = (int)parse_long("offset", get_meta(m, "train.offset", path), 0, INT32_MAX);
-    *seconds = parse_double("seconds", get_meta(m, "train.seconds", path), 0, 1e12);
+    s->patches_per_frame = (int)meta_long(m, path, "train.patches_per_frame", 1, 4096);
+    s->frames_per_round = (int)meta_long(m, path, "train.frames_per_round", 1, 1 << 20);
+    s->frame_stride = (int)meta_long(m, path, "train.frame_stride", 1, 1 << 20);
+    s->hr_scale_min = meta_double(m, path, "train.hr_scale_min", 0, 1);
+    s->hr_scale_max = meta_double(m, path, "train.hr_scale_max", 0, 1);
+    s->flat_threshold = meta_double(m, path, "train.flat_threshold", 0, 1e9);
+    s->flat_skip = meta_double(m, path, "train.flat_skip", 0, 1);
+    s->augment = (int)meta_long(m, path, "train.augment", 0, 1);
+    *round = meta_u64(m, path, "train.round");
+    *offset = (int)meta_long(m, path, "train.offset", 0, INT32_MAX);
+    *seconds = meta_double(m, path, "train.seconds", 0, 1e12);
 }
 
 /* Creates and removes a file beside `path`: its folder exists and takes files. */
@@ -296,7 +293,7 @@ static void check_writable(const char *path)
              (long)getpid());
     int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0)
-        die("%s: cannot write there: %s", path, strerror(errno));
+        cli_die("%s: cannot write there: %s", path, strerror(errno));
     close(fd);
     unlink(probe);
 }
@@ -335,12 +332,13 @@ static void save_checkpoint(srres_model *m, const srres_adam *adam, const option
     store_run(m, o, round, offset, seconds);
     srres_error err;
     if (srres_checkpoint_save(m, adam, path, &err) != SRRES_OK)
-        die("%s", err.message);
+        cli_die("%s", err.message);
 }
 
 int main(int argc, char **argv)
 {
     D = dist_init(&argc, &argv);
+    cli_init("srres-train", dist_abort);
     av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
     options o = {.output = "srres.safetensors", .scale = 4, .blocks = 16, .channels = 64,
                  .prelu_per_channel = 1, .steps = 10000, .batch = 16, .patch = 24,
@@ -356,67 +354,67 @@ int main(int argc, char **argv)
         switch (c) {
         case 'o': o.output = optarg; break;
         case OPT_SCALE:
-            o.scale = (int)parse_long("scale", optarg, 2, 8);
+            o.scale = (int)cli_long("--scale", optarg, 2, 8);
             if (o.scale != 2 && o.scale != 3 && o.scale != 4 && o.scale != 8)
-                die("--scale: %d is not one of 2, 3, 4, 8", o.scale);
+                cli_die("--scale: %d is not one of 2, 3, 4, 8", o.scale);
             break;
-        case OPT_BLOCKS: o.blocks = (int)parse_long("blocks", optarg, 0, 1024); break;
-        case OPT_CHANNELS: o.channels = (int)parse_long("channels", optarg, 1, 4096); break;
-        case OPT_SKIP: o.image_skip = parse_choice("image-skip", optarg, skip_names, 2); break;
+        case OPT_BLOCKS: o.blocks = (int)cli_long("--blocks", optarg, 0, 1024); break;
+        case OPT_CHANNELS: o.channels = (int)cli_long("--channels", optarg, 1, 4096); break;
+        case OPT_SKIP: o.image_skip = cli_choice("--image-skip", optarg, skip_names, 2); break;
         case OPT_PRELU:
-            o.prelu_per_channel = !parse_choice("prelu", optarg,
+            o.prelu_per_channel = !cli_choice("--prelu", optarg,
                                                 (const char *const[]){"channel", "shared"}, 2);
             break;
         case OPT_INIT: o.init = optarg; break;
-        case OPT_DTYPE: o.dtype = parse_choice("dtype", optarg, dtype_names, 3); break;
-        case OPT_STEPS: o.steps = steps_given = parse_long("steps", optarg, 1, 1L << 40); break;
-        case OPT_BATCH: o.batch = (int)parse_long("batch", optarg, 1, 4096); break;
-        case OPT_PATCH: o.patch = (int)parse_long("patch", optarg, 4, 1024); break;
-        case OPT_LR: o.lr = parse_double("lr", optarg, 0, 1); break;
-        case OPT_SCHED: o.sched = parse_choice("lr-schedule", optarg, sched_names, 3); break;
-        case OPT_LR_MIN: o.lr_min = parse_double("lr-min", optarg, 0, 1); break;
-        case OPT_WARMUP: o.warmup = parse_long("warmup", optarg, 0, 1L << 40); break;
-        case OPT_LR_STEP: o.step_size = parse_long("lr-step", optarg, 1, 1L << 40); break;
-        case OPT_LR_GAMMA: o.gamma = parse_double("lr-gamma", optarg, 0, 1); break;
-        case OPT_CLIP: o.clip = parse_double("clip", optarg, 0, 1e30); break;
-        case OPT_LOSS: o.loss = parse_choice("loss", optarg, loss_names, 2); break;
-        case OPT_SEED: o.seed = (uint64_t)parse_long("seed", optarg, 0, LONG_MAX); break;
-        case OPT_THREADS: o.threads = (int)parse_long("threads", optarg, 0, 1024); break;
-        case OPT_LOADERS: o.loader_threads = (int)parse_long("loader-threads", optarg, 1, 64); break;
+        case OPT_DTYPE: o.dtype = cli_choice("--dtype", optarg, dtype_names, 3); break;
+        case OPT_STEPS: o.steps = steps_given = cli_long("--steps", optarg, 1, 1L << 40); break;
+        case OPT_BATCH: o.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
+        case OPT_PATCH: o.patch = (int)cli_long("--patch", optarg, 4, 1024); break;
+        case OPT_LR: o.lr = cli_double("--lr", optarg, 0, 1); break;
+        case OPT_SCHED: o.sched = cli_choice("--lr-schedule", optarg, sched_names, 3); break;
+        case OPT_LR_MIN: o.lr_min = cli_double("--lr-min", optarg, 0, 1); break;
+        case OPT_WARMUP: o.warmup = cli_long("--warmup", optarg, 0, 1L << 40); break;
+        case OPT_LR_STEP: o.step_size = cli_long("--lr-step", optarg, 1, 1L << 40); break;
+        case OPT_LR_GAMMA: o.gamma = cli_double("--lr-gamma", optarg, 0, 1); break;
+        case OPT_CLIP: o.clip = cli_double("--clip", optarg, 0, 1e30); break;
+        case OPT_LOSS: o.loss = cli_choice("--loss", optarg, loss_names, 2); break;
+        case OPT_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, LONG_MAX); break;
+        case OPT_THREADS: o.threads = (int)cli_long("--threads", optarg, 0, 1024); break;
+        case OPT_LOADERS: o.loader_threads = (int)cli_long("--loader-threads", optarg, 1, 64); break;
         case OPT_PPF:
-            o.sampler.patches_per_frame = (int)parse_long("patches-per-frame", optarg, 1, 4096);
+            o.sampler.patches_per_frame = (int)cli_long("--patches-per-frame", optarg, 1, 4096);
             break;
         case OPT_FPR:
-            o.sampler.frames_per_round = (int)parse_long("frames-per-round", optarg, 1, 1 << 20);
+            o.sampler.frames_per_round = (int)cli_long("--frames-per-round", optarg, 1, 1 << 20);
             break;
         case OPT_STRIDE:
-            o.sampler.frame_stride = (int)parse_long("frame-stride", optarg, 1, 1 << 20);
+            o.sampler.frame_stride = (int)cli_long("--frame-stride", optarg, 1, 1 << 20);
             break;
         case OPT_HR_SCALE: {
             char *colon = strchr(optarg, ':');
             if (colon)
                 *colon = 0;
-            o.sampler.hr_scale_min = parse_double("hr-scale", optarg, 0.05, 1);
-            o.sampler.hr_scale_max = colon ? parse_double("hr-scale", colon + 1, 0.05, 1)
+            o.sampler.hr_scale_min = cli_double("--hr-scale", optarg, 0.05, 1);
+            o.sampler.hr_scale_max = colon ? cli_double("--hr-scale", colon + 1, 0.05, 1)
                                            : o.sampler.hr_scale_min;
             if (o.sampler.hr_scale_max < o.sampler.hr_scale_min)
-                die("--hr-scale: MIN is larger than MAX");
+                cli_die("--hr-scale: MIN is larger than MAX");
             break;
         }
-        case OPT_FLAT_T: o.sampler.flat_threshold = parse_double("flat-threshold", optarg, 0, 1e9); break;
-        case OPT_FLAT_P: o.sampler.flat_skip = parse_double("flat-skip", optarg, 0, 1); break;
+        case OPT_FLAT_T: o.sampler.flat_threshold = cli_double("--flat-threshold", optarg, 0, 1e9); break;
+        case OPT_FLAT_P: o.sampler.flat_skip = cli_double("--flat-skip", optarg, 0, 1); break;
         case OPT_NO_AUG: o.sampler.augment = 0; break;
         case OPT_VAL:
             if (input_list_add(&vals, optarg, err, sizeof(err)) < 0)
-                die("%s", err);
+                cli_die("%s", err);
             break;
-        case OPT_VAL_EVERY: o.val_every = parse_long("val-every", optarg, 1, 1L << 40); break;
-        case OPT_VAL_CROP: o.val_crop = (int)parse_long("val-crop", optarg, 0, 1 << 20); break;
+        case OPT_VAL_EVERY: o.val_every = cli_long("--val-every", optarg, 1, 1L << 40); break;
+        case OPT_VAL_CROP: o.val_crop = (int)cli_long("--val-crop", optarg, 0, 1 << 20); break;
         case OPT_CKPT: o.checkpoint = optarg; break;
-        case OPT_CKPT_EVERY: o.checkpoint_every = parse_long("checkpoint-every", optarg, 1, 1L << 40); break;
+        case OPT_CKPT_EVERY: o.checkpoint_every = cli_long("--checkpoint-every", optarg, 1, 1L << 40); break;
         case OPT_RESUME: o.resume = optarg; break;
         case OPT_LOG: o.log = optarg; break;
-        case OPT_LOG_EVERY: o.log_every = parse_long("log-every", optarg, 1, 1L << 40); break;
+        case OPT_LOG_EVERY: o.log_every = cli_long("--log-every", optarg, 1, 1L << 40); break;
         case 'v': o.verbose = 1; break;
         case 'q': o.quiet = 1; break;
         case 'h': usage(stdout); return 0;
@@ -425,11 +423,11 @@ int main(int argc, char **argv)
     }
     for (int i = optind; i < argc; i++)
         if (input_list_add(&inputs, argv[i], err, sizeof(err)) < 0)
-            die("%s", err);
+            cli_die("%s", err);
     if (!inputs.count)
-        die("no inputs: give videos, images or folders of them (see --help)");
+        cli_die("no inputs: give videos, images or folders of them (see --help)");
     if (o.resume && o.init)
-        die("--resume and --init exclude each other");
+        cli_die("--resume and --init exclude each other");
     if (D.rank)
         o.quiet = 1; /* rank 0 speaks, validates and writes for all */
 
@@ -452,7 +450,7 @@ int main(int argc, char **argv)
     long step = 0;
     if (o.resume) {
         if (srres_checkpoint_load(o.resume, &model, &adam, &e) != SRRES_OK)
-            die("%s", e.message);
+            cli_die("%s", e.message);
         restore_run(model, &o, o.resume, steps_given, &round, &offset, &seconds_before);
         const srres_config *cfg = srres_model_config(model);
         o.scale = cfg->scale;
@@ -461,26 +459,26 @@ int main(int argc, char **argv)
         o.image_skip = cfg->image_skip;
         step = (long)adam.step;
         if (step >= o.steps)
-            die("%s: the checkpoint is at step %ld; give --steps beyond it to go on", o.resume,
+            cli_die("%s: the checkpoint is at step %ld; give --steps beyond it to go on", o.resume,
                 step);
     } else {
         srres_config cfg = {o.scale, o.blocks, o.channels, o.image_skip, o.prelu_per_channel};
         if (srres_model_create(&cfg, &model, &e) != SRRES_OK)
-            die("%s", e.message);
+            cli_die("%s", e.message);
         srres_model_init_random(model, o.seed);
         if (o.init) {
             srres_model *from;
             if (srres_model_load(o.init, &from, &e) != SRRES_OK)
-                die("%s", e.message);
+                cli_die("%s", e.message);
             int n = srres_model_copy_matching(model, from);
             srres_model_free(from);
             if (!n)
-                die("%s: no tensor matches this model's names and shapes", o.init);
+                cli_die("%s: no tensor matches this model's names and shapes", o.init);
             if (!o.quiet)
                 fprintf(stderr, "srres-train: %d tensors initialised from %s\n", n, o.init);
         }
         if (srres_adam_init(&adam, srres_model_num_params(model), &e) != SRRES_OK)
-            die("%s", e.message);
+            cli_die("%s", e.message);
     }
     o.sampler.scale = o.scale;
     o.sampler.patch = o.patch;
@@ -490,15 +488,15 @@ int main(int argc, char **argv)
     sampler *smp;
     if (sampler_create(&smp, (const char *const *)inputs.paths, inputs.count, &o.sampler, err,
                        sizeof(err)) < 0)
-        die("%s", err);
+        cli_die("%s", err);
     if (o.resume)
         sampler_seek(smp, round, offset);
     if (o.batch % D.size)
-        die("--batch %d does not split evenly over %d processes", o.batch, D.size);
+        cli_die("--batch %d does not split evenly over %d processes", o.batch, D.size);
     int local = o.batch / D.size; /* this rank's share of every global batch */
     srres_trainer *tr;
     if (srres_trainer_create(model, local, o.patch, o.threads, &tr, &e) != SRRES_OK)
-        die("%s", e.message);
+        cli_die("%s", e.message);
 
     eval_set val = {0};
     srres_ctx *val_ctx = NULL;
@@ -507,19 +505,19 @@ int main(int argc, char **argv)
         if (eval_set_load(&val, (const char *const *)vals.paths, vals.count, o.scale, o.val_crop,
                           err, sizeof(err)) < 0 ||
             eval_resampler(&val, RESAMPLE_BICUBIC, NULL, &bicubic, err, sizeof(err)) < 0)
-            die("%s", err);
+            cli_die("%s", err);
         srres_params p = srres_default_params();
         p.threads = o.threads;
         p.kernel = SRRES_KERNEL_BASELINE; /* shares the trainer's layers: no conversion */
         if (srres_ctx_create(model, &p, &val_ctx, &e) != SRRES_OK)
-            die("%s", e.message);
+            cli_die("%s", e.message);
     }
     FILE *log = NULL;
     if (o.log && D.rank == 0) {
         int fresh = !o.resume || access(o.log, F_OK) != 0;
         log = fopen(o.log, o.resume ? "a" : "w");
         if (!log)
-            die("%s: %s", o.log, strerror(errno));
+            cli_die("%s: %s", o.log, strerror(errno));
         if (fresh)
             fprintf(log, "step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,seconds\n");
     }
@@ -539,7 +537,7 @@ int main(int argc, char **argv)
     float *lr = malloc(sizeof(float) * o.batch * 3 * o.patch * o.patch);
     float *hr = malloc(sizeof(float) * o.batch * 3 * hr_side * hr_side);
     if (!lr || !hr)
-        die("out of memory");
+        cli_die("out of memory");
     float *params = srres_model_params(model);
     size_t np = srres_model_num_params(model);
     int tty = isatty(STDERR_FILENO);
@@ -552,7 +550,7 @@ int main(int argc, char **argv)
         /* Every rank draws the same global batch and trains on its own slice of it, so
          * the run is the same for any number of ranks (up to float rounding). */
         if (sampler_next_batch(smp, o.batch, lr, hr, err, sizeof(err)) < 0)
-            die("%s", err);
+            cli_die("%s", err);
         float loss = srres_trainer_forward(tr, lr + D.rank * local * lr_patch,
                                            hr + D.rank * local * hr_patch, o.loss);
         srres_trainer_zero_grad(tr);
@@ -561,7 +559,7 @@ int main(int argc, char **argv)
         dist_mean(g, np);
         loss = (float)dist_mean_scalar(loss);
         if (!isfinite(loss))
-            die("the loss became %g at step %ld; lower --lr or set --clip", loss, step);
+            cli_die("the loss became %g at step %ld; lower --lr or set --clip", loss, step);
         /* All ranks stop at the same step, or the next reduction would wait forever. */
         stopping = D.size > 1 ? dist_mean_scalar(stop_signal ? 1 : 0) > 0 : stop_signal != 0;
         double norm = 0;
@@ -588,7 +586,7 @@ int main(int argc, char **argv)
         int validate = val.count && (step % o.val_every == 0 || step == o.steps);
         if (validate) {
             if (eval_model(&val, val_ctx, NULL, &last_val, err, sizeof(err)) < 0)
-                die("%s", err);
+                cli_die("%s", err);
             if (!o.quiet)
                 fprintf(stderr, "%sstep %ld: validation PSNR-Y %.3f dB (%+.3f over bicubic), "
                                 "SSIM-Y %.4f (%+.4f)\n",
@@ -648,7 +646,7 @@ int main(int argc, char **argv)
         }
         set_meta(model, "trained_on", "%s", trained_on);
         if (srres_model_save(model, o.output, o.dtype, &e) != SRRES_OK)
-            die("%s", e.message);
+            cli_die("%s", e.message);
         if (!o.quiet)
             fprintf(stderr, "srres-train: wrote %s after %ld steps in %.0f s%s\n", o.output,
                     step, elapsed,

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "frame_queue.h"
 #include "progress.h"
 #include "srres.h"
@@ -610,32 +611,11 @@ static void usage(FILE *f)
         "  -h, --help\n");
 }
 
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("srres-video: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(1);
-}
-
-static long parse_int(const char *opt, const char *s, long lo, long hi)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        die("%s: '%s' is not an integer in %ld..%ld", opt, s, lo, hi);
-    return v;
-}
-
 static int64_t parse_time(const char *opt, const char *s)
 {
     int64_t us;
     if (av_parse_time(&us, s, 1) < 0 || us < 0)
-        die("%s: '%s' is not a time (seconds or [HH:]MM:SS[.m])", opt, s);
+        cli_die("%s: '%s' is not a time (seconds or [HH:]MM:SS[.m])", opt, s);
     return us;
 }
 
@@ -679,10 +659,10 @@ static void parse_options(options *o, int argc, char **argv)
         case 'v': o->verbose = 1; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); exit(0);
-        case O_THREADS: o->threads = (int)parse_int("--threads", optarg, 0, 1024); break;
-        case O_TILE: o->tile = (int)parse_int("--tile", optarg, -1, 1 << 16); break;
-        case O_QUEUE: o->queue = (int)parse_int("--queue", optarg, 1, 1024); break;
-        case O_FRAMES: o->max_frames = parse_int("--frames", optarg, 1, LONG_MAX); break;
+        case O_THREADS: o->threads = (int)cli_long("--threads", optarg, 0, 1024); break;
+        case O_TILE: o->tile = (int)cli_long("--tile", optarg, -1, 1 << 16); break;
+        case O_QUEUE: o->queue = (int)cli_long("--queue", optarg, 1, 1024); break;
+        case O_FRAMES: o->max_frames = cli_long("--frames", optarg, 1, LONG_MAX); break;
         case O_PRE: o->vf_pre = optarg; break;
         case O_POST: o->vf_post = optarg; break;
         case O_SS: o->start_us = parse_time("-ss", optarg); break;
@@ -690,7 +670,7 @@ static void parse_options(options *o, int argc, char **argv)
         case O_AN: o->no_audio = 1; break;
         case O_SN: o->no_subs = 1; break;
         case O_CODEC: o->codec = optarg; break;
-        case O_CRF: o->crf = (int)parse_int("-crf", optarg, 0, 63); break;
+        case O_CRF: o->crf = (int)cli_long("-crf", optarg, 0, 63); break;
         case O_BR: {
             double v;
             char *end;
@@ -700,7 +680,7 @@ static void parse_options(options *o, int argc, char **argv)
             else if (*end == 'M' || *end == 'm')
                 v *= 1e6, end++;
             if (end == optarg || *end || v <= 0)
-                die("-b:v: '%s' is not a bit rate (e.g. 8M)", optarg);
+                cli_die("-b:v: '%s' is not a bit rate (e.g. 8M)", optarg);
             o->bit_rate = (int64_t)v;
             break;
         }
@@ -712,7 +692,7 @@ static void parse_options(options *o, int argc, char **argv)
         case O_SEG:
             if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
                 o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
-                die("--segment: '%s' is not I/N with 1 <= I <= N", optarg);
+                cli_die("--segment: '%s' is not I/N with 1 <= I <= N", optarg);
             break;
         case O_CONCAT: o->concat = optarg; break;
         case O_MEM: {
@@ -722,7 +702,7 @@ static void parse_options(options *o, int argc, char **argv)
             if (*end == 'G' || *end == 'g' || *end == 'M' || *end == 'm')
                 end++;
             if (end == optarg || *end || mb < 16 || mb * unit > 1e15)
-                die("--max-memory: '%s' is not a size like 512M or 2G (at least 16M)", optarg);
+                cli_die("--max-memory: '%s' is not a size like 512M or 2G (at least 16M)", optarg);
             o->max_memory = (size_t)(mb * unit);
             break;
         }
@@ -734,11 +714,11 @@ static void parse_options(options *o, int argc, char **argv)
         return;
     }
     if (optind < argc)
-        die("unexpected argument '%s' (see --help)", argv[optind]);
+        cli_die("unexpected argument '%s' (see --help)", argv[optind]);
     if (!o->input || !o->output)
-        die("-i INPUT and -o OUTPUT are required (see --help)");
+        cli_die("-i INPUT and -o OUTPUT are required (see --help)");
     if (o->segments && (o->start_us != AV_NOPTS_VALUE || o->duration_us != AV_NOPTS_VALUE))
-        die("--segment excludes -ss and -t");
+        cli_die("--segment excludes -ss and -t");
 }
 
 /* The x4 model next to an installed binary or in the source tree beside the build. */
@@ -759,7 +739,7 @@ static const char *default_model(char *buf, size_t n)
                 return buf;
         }
     }
-    die("no model: give -m FILE (no default model at %s/x4.safetensors or beside the build)",
+    cli_die("no model: give -m FILE (no default model at %s/x4.safetensors or beside the build)",
         SRRES_DATADIR);
     return NULL;
 }
@@ -773,7 +753,7 @@ static char *temp_name(const char *path)
     size_t dirlen = (size_t)(base - path), n = strlen(path) + 64;
     char *t = malloc(n);
     if (!t)
-        die("out of memory");
+        cli_die("out of memory");
     snprintf(t, n, "%.*s.%.*s.partial-%ld%s", (int)dirlen, path,
              (int)(dot ? (size_t)(dot - base) : strlen(base)), base, (long)getpid(),
              dot ? dot : "");
@@ -789,7 +769,7 @@ static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
     AVFormatContext *f = NULL;
     int ret = avformat_open_input(&f, a->o.input, NULL, NULL);
     if (ret < 0 || (ret = avformat_find_stream_info(f, NULL)) < 0)
-        die("%s: cannot scan for keyframes: %s", a->o.input, av_err(ret, eb));
+        cli_die("%s: cannot scan for keyframes: %s", a->o.input, av_err(ret, eb));
     AVPacket *pkt = av_packet_alloc();
     int64_t *keys = NULL, first = INT64_MAX, last = INT64_MIN;
     int nkeys = 0;
@@ -801,7 +781,7 @@ static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
             if (pkt->flags & AV_PKT_FLAG_KEY) {
                 int64_t *grown = av_realloc_array(keys, nkeys + 1, sizeof(*keys));
                 if (!grown)
-                    die("out of memory");
+                    cli_die("out of memory");
                 keys = grown;
                 keys[nkeys++] = pkt->pts;
             }
@@ -811,7 +791,7 @@ static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
     av_packet_free(&pkt);
     avformat_close_input(&f);
     if (!nkeys)
-        die("%s: no video keyframes to cut segments at", a->o.input);
+        cli_die("%s: no video keyframes to cut segments at", a->o.input);
     /* cut k (1..N-1): the first keyframe at or after the k-th equal division */
     int64_t cut[2];
     for (int e = 0; e < 2; e++) {
@@ -829,7 +809,7 @@ static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
     }
     av_free(keys);
     if (cut[0] >= cut[1])
-        die("%s: segment %d/%d is empty: the video has too few keyframes for %d segments",
+        cli_die("%s: segment %d/%d is empty: the video has too few keyframes for %d segments",
             a->o.input, a->o.segment, a->o.segments, a->o.segments);
     *lo = cut[0];
     *hi = cut[1];
@@ -840,24 +820,24 @@ static void open_input(app *a)
     char eb[AV_ERROR_MAX_STRING_SIZE];
     int ret = avformat_open_input(&a->ifmt, a->o.input, NULL, NULL);
     if (ret < 0)
-        die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
+        cli_die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
     if ((ret = avformat_find_stream_info(a->ifmt, NULL)) < 0)
-        die("%s: cannot read stream information: %s", a->o.input, av_err(ret, eb));
+        cli_die("%s: cannot read stream information: %s", a->o.input, av_err(ret, eb));
     const AVCodec *codec;
     a->vin = av_find_best_stream(a->ifmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
     if (a->vin < 0)
-        die("%s: no video stream (%s)", a->o.input, av_err(a->vin, eb));
+        cli_die("%s: no video stream (%s)", a->o.input, av_err(a->vin, eb));
     AVStream *ist = a->ifmt->streams[a->vin];
     a->dec = avcodec_alloc_context3(codec);
     if (!a->dec)
-        die("out of memory");
+        cli_die("out of memory");
     avcodec_parameters_to_context(a->dec, ist->codecpar);
     a->dec->pkt_timebase = ist->time_base;
     a->dec->thread_count = 1;
     if ((ret = avcodec_open2(a->dec, codec, NULL)) < 0)
-        die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
+        cli_die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
     if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE)
-        die("%s: the video stream has no frame size or pixel format", a->o.input);
+        cli_die("%s: the video stream has no frame size or pixel format", a->o.input);
     a->lo = INT64_MIN;
     a->hi = INT64_MAX;
     int64_t clock = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
@@ -872,7 +852,7 @@ static void open_input(app *a)
     if (a->lo != INT64_MIN) {
         int64_t ts = av_rescale_q(a->lo, ist->time_base, AV_TIME_BASE_Q);
         if ((ret = avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0)) < 0)
-            die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
+            cli_die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
     }
 }
 
@@ -882,10 +862,10 @@ static void open_output(app *a)
     /* The format comes from the real name; the bytes go to the temporary one. */
     int ret = avformat_alloc_output_context2(&a->ofmt, NULL, NULL, a->o.output);
     if (ret < 0 || !a->ofmt)
-        die("%s: no output format for this name: %s", a->o.output, av_err(ret, eb));
+        cli_die("%s: no output format for this name: %s", a->o.output, av_err(ret, eb));
     a->map = malloc(sizeof(int) * a->ifmt->nb_streams);
     if (!a->map)
-        die("out of memory");
+        cli_die("out of memory");
     for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
         AVStream *ist = a->ifmt->streams[i];
         enum AVMediaType type = ist->codecpar->codec_type;
@@ -906,7 +886,7 @@ static void open_output(app *a)
         }
         AVStream *ost = avformat_new_stream(a->ofmt, NULL);
         if (!ost)
-            die("out of memory");
+            cli_die("out of memory");
         a->map[i] = ost->index;
         av_dict_copy(&ost->metadata, ist->metadata, 0);
         ost->disposition = ist->disposition;
@@ -914,7 +894,7 @@ static void open_output(app *a)
             const AVPacketSideData *sd = &ist->side_data[k];
             uint8_t *dst = av_stream_new_side_data(ost, sd->type, sd->size);
             if (!dst)
-                die("out of memory");
+                cli_die("out of memory");
             memcpy(dst, sd->data, sd->size);
         }
         if ((int)i != a->vin) {
@@ -936,22 +916,22 @@ static void open_output(app *a)
         a->enc_codec = avcodec_find_encoder(
             av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
     if (!a->enc_codec)
-        die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
+        cli_die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
             a->o.codec ? " in this build" : "");
     a->temp_path = temp_name(a->o.output);
     /* Fail now, with the reason, if the folder cannot take the file. */
     int fd = open(a->temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        die("%s: cannot write: %s", a->o.output, strerror(errno));
+        cli_die("%s: cannot write: %s", a->o.output, strerror(errno));
     close(fd);
     av_freep(&a->ofmt->url); /* muxers that open their own files (image2) use the url */
     a->ofmt->url = av_strdup(a->temp_path);
     if (!a->ofmt->url)
-        die("out of memory");
+        cli_die("out of memory");
     if (!(a->ofmt->oformat->flags & AVFMT_NOFILE)) {
         ret = avio_open(&a->ofmt->pb, a->temp_path, AVIO_FLAG_WRITE);
         if (ret < 0)
-            die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
+            cli_die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
     }
     if (!strcmp(a->ofmt->oformat->name, "image2"))
         av_opt_set_int(a->ofmt->priv_data, "update", 1, 0); /* one file, not a pattern */
@@ -964,7 +944,7 @@ static void open_network(app *a)
         a->o.model = default_model(buf, sizeof(buf));
     srres_error e;
     if (srres_model_load(a->o.model, &a->model, &e) != SRRES_OK)
-        die("%s", e.message);
+        cli_die("%s", e.message);
     srres_params p = srres_default_params();
     p.threads = a->o.threads;
     p.tile = a->o.tile;
@@ -972,17 +952,17 @@ static void open_network(app *a)
     if (a->o.kernel)
         p.kernel = !strcmp(a->o.kernel, "baseline") ? SRRES_KERNEL_BASELINE : SRRES_KERNEL_AUTO;
     if (a->o.kernel && strcmp(a->o.kernel, "baseline") && strcmp(a->o.kernel, "auto"))
-        die("--kernel: '%s' is not auto or baseline", a->o.kernel);
+        cli_die("--kernel: '%s' is not auto or baseline", a->o.kernel);
     if (a->o.precision && strcmp(a->o.precision, "fp32") && strcmp(a->o.precision, "bf16"))
-        die("--precision: '%s' is not fp32 or bf16", a->o.precision);
+        cli_die("--precision: '%s' is not fp32 or bf16", a->o.precision);
     if (a->o.precision && !strcmp(a->o.precision, "bf16"))
         p.precision = SRRES_PRECISION_BF16;
     if (srres_ctx_create(a->model, &p, &a->ctx, &e) != SRRES_OK)
-        die("%s: %s", a->o.model, e.message);
+        cli_die("%s: %s", a->o.model, e.message);
     a->scale = srres_model_config(a->model)->scale;
     if (av_image_check_size((unsigned)a->dec->width * a->scale,
                             (unsigned)a->dec->height * a->scale, 0, NULL) < 0)
-        die("%s: %dx%d upscaled x%d is %ldx%ld, beyond the largest frame FFmpeg handles",
+        cli_die("%s: %dx%d upscaled x%d is %ldx%ld, beyond the largest frame FFmpeg handles",
             a->o.input, a->dec->width, a->dec->height, a->scale, (long)a->dec->width * a->scale,
             (long)a->dec->height * a->scale);
     /* 8-bit sources go through RGB24; deeper ones through 16-bit planar RGB. */
@@ -1005,7 +985,7 @@ static void open_pre_graph(app *a)
     if (video_graph_init(&a->pre, desc, a->dec->width, a->dec->height, a->dec->pix_fmt,
                          ist->time_base, sar, av_guess_frame_rate(a->ifmt, ist, NULL), err,
                          sizeof(err)) < 0)
-        die("--vf-pre: %s", err);
+        cli_die("--vf-pre: %s", err);
 }
 
 static long expected_frames(const app *a)
@@ -1060,19 +1040,19 @@ static int concat_segments(const options *o, char **files, int n)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
     if (n < 1)
-        die("--concat %s: no segment files given", o->output);
+        cli_die("--concat %s: no segment files given", o->output);
     if (!o->overwrite && access(o->output, F_OK) == 0)
-        die("%s: already exists; use -y to overwrite", o->output);
+        cli_die("%s: already exists; use -y to overwrite", o->output);
     AVFormatContext *first = NULL, *out = NULL;
     int ret = avformat_open_input(&first, files[0], NULL, NULL);
     if (ret < 0 || (ret = avformat_find_stream_info(first, NULL)) < 0)
-        die("%s: cannot open: %s", files[0], av_err(ret, eb));
+        cli_die("%s: cannot open: %s", files[0], av_err(ret, eb));
     if ((ret = avformat_alloc_output_context2(&out, NULL, NULL, o->output)) < 0 || !out)
-        die("%s: no output format for this name: %s", o->output, av_err(ret, eb));
+        cli_die("%s: no output format for this name: %s", o->output, av_err(ret, eb));
     for (unsigned i = 0; i < first->nb_streams; i++) {
         AVStream *ist = first->streams[i], *ost = avformat_new_stream(out, NULL);
         if (!ost || avcodec_parameters_copy(ost->codecpar, ist->codecpar) < 0)
-            die("out of memory");
+            cli_die("out of memory");
         ost->codecpar->codec_tag = 0;
         ost->time_base = ist->time_base;
         ost->disposition = ist->disposition;
@@ -1081,7 +1061,7 @@ static int concat_segments(const options *o, char **files, int n)
             uint8_t *d = av_stream_new_side_data(ost, ist->side_data[k].type,
                                                  ist->side_data[k].size);
             if (!d)
-                die("out of memory");
+                cli_die("out of memory");
             memcpy(d, ist->side_data[k].data, ist->side_data[k].size);
         }
     }
@@ -1091,10 +1071,10 @@ static int concat_segments(const options *o, char **files, int n)
     out->url = av_strdup(temp);
     if (!(out->oformat->flags & AVFMT_NOFILE) &&
         (ret = avio_open(&out->pb, temp, AVIO_FLAG_WRITE)) < 0)
-        die("%s: cannot write: %s", o->output, av_err(ret, eb));
+        cli_die("%s: cannot write: %s", o->output, av_err(ret, eb));
     if ((ret = avformat_write_header(out, NULL)) < 0) {
         unlink(temp);
-        die("%s: cannot write the header: %s", o->output, av_err(ret, eb));
+        cli_die("%s: cannot write the header: %s", o->output, av_err(ret, eb));
     }
     AVPacket *pkt = av_packet_alloc();
     const char *error = NULL;
@@ -1159,15 +1139,16 @@ int main(int argc, char **argv)
     static app a;
     a.o = (options){.crf = -1, .queue = 4, .start_us = AV_NOPTS_VALUE,
                     .duration_us = AV_NOPTS_VALUE};
+    cli_init("srres-video", NULL);
     parse_options(&a.o, argc, argv);
     /* Our own messages say what failed; libav's detail is for -v. */
     av_log_set_level(a.o.verbose ? AV_LOG_INFO : AV_LOG_FATAL);
     if (a.o.concat)
         return concat_segments(&a.o, argv + optind, argc - optind);
     if (access(a.o.input, F_OK) == 0 && same_file(a.o.input, a.o.output))
-        die("%s: the output is the input file", a.o.output);
+        cli_die("%s: the output is the input file", a.o.output);
     if (!a.o.overwrite && access(a.o.output, F_OK) == 0)
-        die("%s: already exists; use -y to overwrite", a.o.output);
+        cli_die("%s: already exists; use -y to overwrite", a.o.output);
     pthread_mutex_init(&a.err_lock, NULL);
 
     open_input(&a);
@@ -1183,7 +1164,7 @@ int main(int argc, char **argv)
     a.q_in = frame_queue_create(depth, 1);
     a.q_out = frame_queue_create(depth + 8, 2); /* sr frames and copied packets */
     if (!a.q_in || !a.q_out)
-        die("out of memory");
+        cli_die("out of memory");
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);

@@ -1,0 +1,58 @@
+/* cli.c: fatal errors and option parsing for the tools. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *program_name = "srres";
+static void (*fatal)(int);
+
+void cli_init(const char *program, void (*fatal_exit)(int status))
+{
+    program_name = program;
+    fatal = fatal_exit;
+}
+
+void cli_die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", program_name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    if (fatal)
+        fatal(1);
+    exit(1);
+}
+
+long cli_long(const char *opt, const char *s, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        cli_die("%s: '%s' is not an integer in %ld..%ld", opt, s, lo, hi);
+    return v;
+}
+
+double cli_double(const char *opt, const char *s, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        cli_die("%s: '%s' is not a number in %g..%g", opt, s, lo, hi);
+    return v;
+}
+
+int cli_choice(const char *opt, const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    cli_die("%s: '%s' is not one of the choices (see --help)", opt, s);
+}

@@ -1,0 +1,17 @@
+/* cli.h: what the command-line tools share: one-line fatal errors, and option values
+ * parsed with the option named in the message when they are wrong. */
+#ifndef SRRES_CLI_H
+#define SRRES_CLI_H
+
+/* `program` prefixes every message; `fatal_exit` (NULL: exit) ends the process. */
+void cli_init(const char *program, void (*fatal_exit)(int status));
+
+/* Prints "program: message" and ends with status 1. */
+void cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+long cli_long(const char *opt, const char *s, long lo, long hi);
+double cli_double(const char *opt, const char *s, double lo, double hi);
+/* The index of s among names[0..n). */
+int cli_choice(const char *opt, const char *s, const char *const *names, int n);
+
+#endif
