@@ -125,6 +125,11 @@ IMAGES ?= ../shared/media/photos
 eval: $(B)/srres-eval
 	$(B)/srres-eval -m $(MODEL) $(IMAGES)
 
+# Training curves of the logs in build/train (tools/train_models.sh) as one PNG.
+plot:
+	/usr/bin/python3 tools/plot_training.py build/train/curves.png \
+	    $(foreach f,$(wildcard build/train/*.csv),$(f)=$(basename $(notdir $(f))))
+
 demo: all
 	tools/demo.sh $(B)
 
@@ -148,4 +153,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit check check-video check-train check-mpi eval bench bench-memory demo install format clean
+.PHONY: all unit check check-video check-train check-mpi eval bench bench-memory plot demo install format clean

@@ -61,7 +61,7 @@ run() { # name, then srres-train options
 
 for model in "$@"; do
     case "$model" in
-    x2) run x2 --scale 2 --blocks 16 --channels 64 --image-skip nearest --steps 12000 \
+    x2) run x2 --scale 2 --blocks 16 --channels 64 --image-skip nearest --steps 9000 \
             --batch 16 --patch 24 --lr 2e-4 --seed 2 ;;
     x4) run x4 --scale 4 --blocks 16 --channels 64 --image-skip nearest --steps 12000 \
             --batch 16 --patch 24 --lr 2e-4 --seed 4 --init "$out/x2.safetensors" ;;

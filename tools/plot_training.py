@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""plot_training.py: training curves from srres-train --log CSVs, as one PNG: loss (smoothed)
+and validation PSNR-Y against the step. Debian's python3-matplotlib.
+Usage: tools/plot_training.py OUT.png LOG.csv[=LABEL]..."""
+import csv
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def read(path):
+    steps, loss, vsteps, psnr = [], [], [], []
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            step = int(row["step"])
+            steps.append(step)
+            loss.append(float(row["loss"]))
+            if row["val_psnr"] not in ("nan", ""):
+                vsteps.append(step)
+                psnr.append(float(row["val_psnr"]))
+    return steps, loss, vsteps, psnr
+
+
+def smooth(values, k=20):
+    out, acc = [], []
+    for v in values:
+        acc.append(v)
+        if len(acc) > k:
+            acc.pop(0)
+        out.append(sum(acc) / len(acc))
+    return out
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for arg in sys.argv[2:]:
+        path, _, label = arg.partition("=")
+        steps, loss, vsteps, psnr = read(path)
+        ax1.plot(steps, smooth(loss), label=label or path)
+        ax2.plot(vsteps, psnr, marker="o", markersize=3, label=label or path)
+    ax1.set_xlabel("step")
+    ax1.set_ylabel("training loss (smoothed)")
+    ax1.set_yscale("log")
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("validation PSNR-Y (dB)")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(sys.argv[1], dpi=100)
+
+
+if __name__ == "__main__":
+    main()
