@@ -33,7 +33,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "concat.h"
 #include "frame_queue.h"
+#include "output_file.h"
 #include "progress.h"
 #include "srres.h"
 #include "video_graph.h"
@@ -744,22 +746,6 @@ static const char *default_model(char *buf, size_t n)
     return NULL;
 }
 
-/* "dir/name.ext" -> "dir/.name.partial-PID.ext": same folder (so rename is atomic), same
- * extension (so the muxer and image2 see the real format). */
-static char *temp_name(const char *path)
-{
-    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t dirlen = (size_t)(base - path), n = strlen(path) + 64;
-    char *t = malloc(n);
-    if (!t)
-        cli_die("out of memory");
-    snprintf(t, n, "%.*s.%.*s.partial-%ld%s", (int)dirlen, path,
-             (int)(dot ? (size_t)(dot - base) : strlen(base)), base, (long)getpid(),
-             dot ? dot : "");
-    return t;
-}
-
 /* [lo, hi) of segment I of N: the input's span cut into N equal time ranges, each cut moved
  * to the next video keyframe so every segment decodes on its own and no frame is lost or
  * repeated. Reads the video packets once (no decoding) to find the keyframes. */
@@ -885,18 +871,9 @@ static void open_output(app *a)
             continue;
         }
         AVStream *ost = avformat_new_stream(a->ofmt, NULL);
-        if (!ost)
+        if (!ost || output_copy_stream_info(ost, ist) < 0)
             cli_die("out of memory");
         a->map[i] = ost->index;
-        av_dict_copy(&ost->metadata, ist->metadata, 0);
-        ost->disposition = ist->disposition;
-        for (int k = 0; k < ist->nb_side_data; k++) { /* rotation and the like */
-            const AVPacketSideData *sd = &ist->side_data[k];
-            uint8_t *dst = av_stream_new_side_data(ost, sd->type, sd->size);
-            if (!dst)
-                cli_die("out of memory");
-            memcpy(dst, sd->data, sd->size);
-        }
         if ((int)i != a->vin) {
             avcodec_parameters_copy(ost->codecpar, ist->codecpar);
             ost->codecpar->codec_tag = 0; /* tags differ between containers */
@@ -918,7 +895,7 @@ static void open_output(app *a)
     if (!a->enc_codec)
         cli_die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
             a->o.codec ? " in this build" : "");
-    a->temp_path = temp_name(a->o.output);
+    a->temp_path = output_temp_name(a->o.output);
     /* Fail now, with the reason, if the folder cannot take the file. */
     int fd = open(a->temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -1034,106 +1011,6 @@ static void cleanup(app *a)
     free(a->temp_path);
 }
 
-/* --concat: the packets of every segment, in order, into one file. Segments keep their
- * input's timestamps, so nothing is shifted; they must share their streams' parameters. */
-static int concat_segments(const options *o, char **files, int n)
-{
-    char eb[AV_ERROR_MAX_STRING_SIZE];
-    if (n < 1)
-        cli_die("--concat %s: no segment files given", o->output);
-    if (!o->overwrite && access(o->output, F_OK) == 0)
-        cli_die("%s: already exists; use -y to overwrite", o->output);
-    AVFormatContext *first = NULL, *out = NULL;
-    int ret = avformat_open_input(&first, files[0], NULL, NULL);
-    if (ret < 0 || (ret = avformat_find_stream_info(first, NULL)) < 0)
-        cli_die("%s: cannot open: %s", files[0], av_err(ret, eb));
-    if ((ret = avformat_alloc_output_context2(&out, NULL, NULL, o->output)) < 0 || !out)
-        cli_die("%s: no output format for this name: %s", o->output, av_err(ret, eb));
-    for (unsigned i = 0; i < first->nb_streams; i++) {
-        AVStream *ist = first->streams[i], *ost = avformat_new_stream(out, NULL);
-        if (!ost || avcodec_parameters_copy(ost->codecpar, ist->codecpar) < 0)
-            cli_die("out of memory");
-        ost->codecpar->codec_tag = 0;
-        ost->time_base = ist->time_base;
-        ost->disposition = ist->disposition;
-        av_dict_copy(&ost->metadata, ist->metadata, 0);
-        for (int k = 0; k < ist->nb_side_data; k++) {
-            uint8_t *d = av_stream_new_side_data(ost, ist->side_data[k].type,
-                                                 ist->side_data[k].size);
-            if (!d)
-                cli_die("out of memory");
-            memcpy(d, ist->side_data[k].data, ist->side_data[k].size);
-        }
-    }
-    av_dict_copy(&out->metadata, first->metadata, 0);
-    char *temp = temp_name(o->output);
-    av_freep(&out->url);
-    out->url = av_strdup(temp);
-    if (!(out->oformat->flags & AVFMT_NOFILE) &&
-        (ret = avio_open(&out->pb, temp, AVIO_FLAG_WRITE)) < 0)
-        cli_die("%s: cannot write: %s", o->output, av_err(ret, eb));
-    if ((ret = avformat_write_header(out, NULL)) < 0) {
-        unlink(temp);
-        cli_die("%s: cannot write the header: %s", o->output, av_err(ret, eb));
-    }
-    AVPacket *pkt = av_packet_alloc();
-    const char *error = NULL;
-    for (int s = 0; s < n && !error; s++) {
-        AVFormatContext *in = NULL;
-        if (s == 0) {
-            in = first;
-        } else if ((ret = avformat_open_input(&in, files[s], NULL, NULL)) < 0 ||
-                   (ret = avformat_find_stream_info(in, NULL)) < 0) {
-            fprintf(stderr, "srres-video: %s: cannot open: %s\n", files[s], av_err(ret, eb));
-            error = files[s];
-            break;
-        }
-        int same = in->nb_streams == first->nb_streams;
-        for (unsigned i = 0; same && i < in->nb_streams; i++) {
-            const AVCodecParameters *p = in->streams[i]->codecpar, *q = first->streams[i]->codecpar;
-            same = p->codec_id == q->codec_id && p->width == q->width && p->height == q->height &&
-                   p->extradata_size == q->extradata_size &&
-                   (!p->extradata_size || !memcmp(p->extradata, q->extradata, p->extradata_size));
-        }
-        if (!same) {
-            fprintf(stderr, "srres-video: %s: its streams differ from %s's; segments must come "
-                            "from one srres-video command line\n", files[s], files[0]);
-            error = files[s];
-        }
-        while (!error && av_read_frame(in, pkt) >= 0) {
-            AVStream *ist = in->streams[pkt->stream_index];
-            av_packet_rescale_ts(pkt, ist->time_base, out->streams[pkt->stream_index]->time_base);
-            pkt->pos = -1;
-            if ((ret = av_interleaved_write_frame(out, pkt)) < 0) {
-                fprintf(stderr, "srres-video: %s: cannot write: %s\n", o->output,
-                        av_err(ret, eb));
-                error = o->output;
-            }
-            av_packet_unref(pkt);
-        }
-        if (in != first)
-            avformat_close_input(&in);
-    }
-    av_packet_free(&pkt);
-    if (!error && (ret = av_write_trailer(out)) < 0)
-        error = o->output;
-    if (!(out->oformat->flags & AVFMT_NOFILE) && avio_closep(&out->pb) < 0)
-        error = o->output;
-    avformat_free_context(out);
-    avformat_close_input(&first);
-    if (!error && rename(temp, o->output) < 0)
-        error = o->output;
-    if (error) {
-        unlink(temp);
-        free(temp);
-        return 1;
-    }
-    if (!o->quiet)
-        fprintf(stderr, "srres-video: joined %d segments into %s\n", n, o->output);
-    free(temp);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     static app a;
@@ -1144,7 +1021,8 @@ int main(int argc, char **argv)
     /* Our own messages say what failed; libav's detail is for -v. */
     av_log_set_level(a.o.verbose ? AV_LOG_INFO : AV_LOG_FATAL);
     if (a.o.concat)
-        return concat_segments(&a.o, argv + optind, argc - optind);
+        return concat_segments(a.o.concat, a.o.overwrite, a.o.quiet, argv + optind,
+                               argc - optind);
     if (access(a.o.input, F_OK) == 0 && same_file(a.o.input, a.o.output))
         cli_die("%s: the output is the input file", a.o.output);
     if (!a.o.overwrite && access(a.o.output, F_OK) == 0)
