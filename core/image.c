@@ -1,5 +1,6 @@
 /* image.c: pixel format conversion at the edges of the network. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "error.h"
 #include "image.h"
@@ -20,8 +21,9 @@ srres_status image_check(const srres_image *img, const char *what, srres_error *
         return srres_fail(err, SRRES_ERR_INVALID, "%s image has unknown pixel format %d", what,
                           (int)img->format);
     }
+    /* A negative line size is a bottom-up image (FFmpeg's vflip gives such frames). */
     for (int p = 0; p < planes; p++)
-        if (!img->data[p] || img->linesize[p] < (ptrdiff_t)img->width * bytes)
+        if (!img->data[p] || llabs(img->linesize[p]) < (long long)img->width * bytes)
             return srres_fail(err, SRRES_ERR_INVALID, "%s image plane %d is %s", what, p,
                               img->data[p] ? "narrower than its width" : "missing");
     return SRRES_OK;

@@ -157,7 +157,8 @@ typedef enum srres_pixel_format {
     SRRES_PIXEL_RGBP_F32,  /* planar float R, G, B planes, 0..1; output is clamped */
 } srres_pixel_format;
 
-/* An image the caller owns. Planar formats use data[0..2] as R, G, B; linesize is in bytes. */
+/* An image the caller owns. Planar formats use data[0..2] as R, G, B; linesize is in bytes
+ * from one row to the next, negative for images stored bottom-up. */
 typedef struct srres_image {
     srres_pixel_format format;
     int width, height;

@@ -160,30 +160,6 @@ static void image_from_frame(srres_image *img, const AVFrame *frame)
     }
 }
 
-/* libsrres takes rows top to bottom only; filters such as vflip hand over frames whose
- * linesizes are negative. Those are copied into a frame of the usual layout. */
-static int make_rows_top_down(AVFilterLink *inlink, AVFrame **in)
-{
-    AVFrame *copy;
-    int ret;
-
-    if ((*in)->linesize[0] >= 0 && (*in)->linesize[1] >= 0 && (*in)->linesize[2] >= 0)
-        return 0;
-    copy = ff_get_video_buffer(inlink, (*in)->width, (*in)->height);
-    if (!copy)
-        return AVERROR(ENOMEM);
-    ret = av_frame_copy(copy, *in);
-    if (ret >= 0)
-        ret = av_frame_copy_props(copy, *in);
-    if (ret < 0) {
-        av_frame_free(&copy);
-        return ret;
-    }
-    av_frame_free(in);
-    *in = copy;
-    return 0;
-}
-
 static int filter_frame(AVFilterLink *inlink, AVFrame *in)
 {
     AVFilterContext *ctx = inlink->dst;
@@ -195,9 +171,6 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     srres_status status;
     int ret;
 
-    ret = make_rows_top_down(inlink, &in);
-    if (ret < 0)
-        goto fail;
     out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
     if (!out) {
         ret = AVERROR(ENOMEM);

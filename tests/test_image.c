@@ -1,0 +1,113 @@
+/* test_image.c: the pixel formats at the library's edge: 8-bit, 16-bit and float images
+ * give the same network output; bottom-up images (negative line sizes) work; output is
+ * clamped and rounded to nearest; bad images are refused with a message. */
+#include <math.h>
+
+#include "test_util.h"
+
+static srres_model *fixture_model(void)
+{
+    srres_model *m;
+    srres_error err;
+    assert_int_equal(srres_model_load(FIXTURES "/x2_seed.safetensors", &m, &err), SRRES_OK);
+    return m;
+}
+
+/* A bottom-up image (last row first in memory, negative line size) is the same picture as
+ * its rows copied in reverse into a top-down buffer. */
+static void test_bottom_up_images_match_top_down(void **state)
+{
+    srres_model *m = fixture_model();
+    srres_ctx *ctx;
+    srres_error err;
+    assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);
+    enum { W = 9, H = 7 };
+    uint8_t mem[H][W * 3], rows[H][W * 3], out[2 * H][2 * W * 3], mem_out[2 * H][2 * W * 3];
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W * 3; x++)
+            mem[y][x] = (uint8_t)(y * 37 + x * 11);
+    for (int y = 0; y < H; y++) /* the picture of the bottom-up view, top-down */
+        memcpy(rows[y], mem[H - 1 - y], sizeof(rows[y]));
+    srres_image a = rgb24_image(&rows[0][0], W, H), b = rgb24_image(&out[0][0], 2 * W, 2 * H);
+    assert_int_equal(srres_upscale(ctx, &a, &b, &err), SRRES_OK);
+    srres_image fa = {SRRES_PIXEL_RGB24, W, H, {&mem[H - 1][0]}, {-W * 3}};
+    srres_image fb = {SRRES_PIXEL_RGB24, 2 * W, 2 * H, {&mem_out[2 * H - 1][0]}, {-2 * W * 3}};
+    assert_int_equal(srres_upscale(ctx, &fa, &fb, &err), SRRES_OK);
+    for (int y = 0; y < 2 * H; y++)
+        assert_memory_equal(out[y], mem_out[2 * H - 1 - y], sizeof(out[y]));
+    srres_ctx_free(ctx);
+    srres_model_free(m);
+}
+
+static void test_formats_agree(void **state)
+{
+    srres_model *m = fixture_model();
+    srres_ctx *ctx;
+    srres_error err;
+    assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);
+    enum { W = 6, H = 5 };
+    uint8_t in8[W * H * 3], out8[4 * W * H * 3];
+    uint16_t in16[3][W * H], out16[3][4 * W * H];
+    float inf[3][W * H], outf[3][4 * W * H];
+    for (int i = 0; i < W * H; i++)
+        for (int c = 0; c < 3; c++) {
+            uint8_t v = (uint8_t)(i * 29 + c * 71);
+            in8[i * 3 + c] = v;
+            in16[c][i] = (uint16_t)(v * 257); /* the same value on the 16-bit scale */
+            inf[c][i] = v / 255.0f;
+        }
+    srres_image a8 = rgb24_image(in8, W, H), b8 = rgb24_image(out8, 2 * W, 2 * H);
+    srres_image a16 = {SRRES_PIXEL_RGBP16, W, H, {in16[0], in16[1], in16[2]},
+                       {W * 2, W * 2, W * 2}};
+    srres_image b16 = {SRRES_PIXEL_RGBP16, 2 * W, 2 * H, {out16[0], out16[1], out16[2]},
+                       {4 * W, 4 * W, 4 * W}};
+    srres_image af = planar_f32_image(&inf[0][0], W, H), bf = planar_f32_image(&outf[0][0], 2 * W, 2 * H);
+    assert_int_equal(srres_upscale(ctx, &a8, &b8, &err), SRRES_OK);
+    assert_int_equal(srres_upscale(ctx, &a16, &b16, &err), SRRES_OK);
+    assert_int_equal(srres_upscale(ctx, &af, &bf, &err), SRRES_OK);
+    for (int i = 0; i < 4 * W * H; i++)
+        for (int c = 0; c < 3; c++) {
+            float f = outf[c][i];
+            assert_true(f >= 0.0f && f <= 1.0f); /* clamped */
+            assert_int_equal(out8[i * 3 + c], (int)(f * 255.0f + 0.5f));
+            assert_int_equal(out16[c][i], (int)(f * 65535.0f + 0.5f));
+        }
+    srres_ctx_free(ctx);
+    srres_model_free(m);
+}
+
+static void test_bad_images_are_refused(void **state)
+{
+    srres_model *m = fixture_model();
+    srres_ctx *ctx;
+    srres_error err;
+    assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);
+    uint8_t buf[64 * 64 * 3] = {0};
+    srres_image in = rgb24_image(buf, 4, 4), out = rgb24_image(buf, 8, 8);
+    srres_image wrong_size = rgb24_image(buf, 8, 9);
+    assert_int_equal(srres_upscale(ctx, &in, &wrong_size, &err), SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "x2"));
+    srres_image narrow = in;
+    narrow.linesize[0] = 5;
+    assert_int_equal(srres_upscale(ctx, &narrow, &out, &err), SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "narrower"));
+    srres_image empty = in;
+    empty.width = 0;
+    assert_int_equal(srres_upscale(ctx, &empty, &out, &err), SRRES_ERR_INVALID);
+    srres_image no_data = in;
+    no_data.data[0] = NULL;
+    assert_int_equal(srres_upscale(ctx, &no_data, &out, &err), SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "missing"));
+    srres_ctx_free(ctx);
+    srres_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bottom_up_images_match_top_down),
+        cmocka_unit_test(test_formats_agree),
+        cmocka_unit_test(test_bad_images_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
