@@ -335,95 +335,104 @@ static void save_checkpoint(srres_model *m, const srres_adam *adam, const option
         cli_die("%s", err.message);
 }
 
-int main(int argc, char **argv)
+/* The command line into o, the inputs and the validation files; exits on a bad option. */
+static void parse_args(options *o, input_list *inputs, input_list *vals, long *steps_given,
+                       int argc, char **argv)
 {
-    D = dist_init(&argc, &argv);
-    cli_init("srres-train", dist_abort);
-    av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
-    options o = {.output = "srres.safetensors", .scale = 4, .blocks = 16, .channels = 64,
+    *o = (options){.output = "srres.safetensors", .scale = 4, .blocks = 16, .channels = 64,
                  .prelu_per_channel = 1, .steps = 10000, .batch = 16, .patch = 24,
                  .lr = 5e-4, .lr_min = 1e-6, .warmup = 200, .step_size = 2000, .gamma = 0.5,
                  .sched = SCHEDULE_COSINE, .loss = SRRES_LOSS_MSE, .seed = 1, .val_every = 500,
                  .checkpoint_every = 500, .log_every = 100, .val_crop = 384,
                  .loader_threads = 1, .sampler = sampler_default_options()};
-    input_list inputs = {0}, vals = {0};
-    long steps_given = 0;
     char err[512];
     int c;
     while ((c = getopt_long(argc, argv, "o:vqh", long_options, NULL)) != -1) {
         switch (c) {
-        case 'o': o.output = optarg; break;
+        case 'o': o->output = optarg; break;
         case OPT_SCALE:
-            o.scale = (int)cli_long("--scale", optarg, 2, 8);
-            if (o.scale != 2 && o.scale != 3 && o.scale != 4 && o.scale != 8)
-                cli_die("--scale: %d is not one of 2, 3, 4, 8", o.scale);
+            o->scale = (int)cli_long("--scale", optarg, 2, 8);
+            if (o->scale != 2 && o->scale != 3 && o->scale != 4 && o->scale != 8)
+                cli_die("--scale: %d is not one of 2, 3, 4, 8", o->scale);
             break;
-        case OPT_BLOCKS: o.blocks = (int)cli_long("--blocks", optarg, 0, 1024); break;
-        case OPT_CHANNELS: o.channels = (int)cli_long("--channels", optarg, 1, 4096); break;
-        case OPT_SKIP: o.image_skip = cli_choice("--image-skip", optarg, skip_names, 2); break;
+        case OPT_BLOCKS: o->blocks = (int)cli_long("--blocks", optarg, 0, 1024); break;
+        case OPT_CHANNELS: o->channels = (int)cli_long("--channels", optarg, 1, 4096); break;
+        case OPT_SKIP: o->image_skip = cli_choice("--image-skip", optarg, skip_names, 2); break;
         case OPT_PRELU:
-            o.prelu_per_channel = !cli_choice("--prelu", optarg,
+            o->prelu_per_channel = !cli_choice("--prelu", optarg,
                                                 (const char *const[]){"channel", "shared"}, 2);
             break;
-        case OPT_INIT: o.init = optarg; break;
-        case OPT_DTYPE: o.dtype = cli_choice("--dtype", optarg, dtype_names, 3); break;
-        case OPT_STEPS: o.steps = steps_given = cli_long("--steps", optarg, 1, 1L << 40); break;
-        case OPT_BATCH: o.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
-        case OPT_PATCH: o.patch = (int)cli_long("--patch", optarg, 4, 1024); break;
-        case OPT_LR: o.lr = cli_double("--lr", optarg, 0, 1); break;
-        case OPT_SCHED: o.sched = cli_choice("--lr-schedule", optarg, sched_names, 3); break;
-        case OPT_LR_MIN: o.lr_min = cli_double("--lr-min", optarg, 0, 1); break;
-        case OPT_WARMUP: o.warmup = cli_long("--warmup", optarg, 0, 1L << 40); break;
-        case OPT_LR_STEP: o.step_size = cli_long("--lr-step", optarg, 1, 1L << 40); break;
-        case OPT_LR_GAMMA: o.gamma = cli_double("--lr-gamma", optarg, 0, 1); break;
-        case OPT_CLIP: o.clip = cli_double("--clip", optarg, 0, 1e30); break;
-        case OPT_LOSS: o.loss = cli_choice("--loss", optarg, loss_names, 2); break;
-        case OPT_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, LONG_MAX); break;
-        case OPT_THREADS: o.threads = (int)cli_long("--threads", optarg, 0, 1024); break;
-        case OPT_LOADERS: o.loader_threads = (int)cli_long("--loader-threads", optarg, 1, 64); break;
+        case OPT_INIT: o->init = optarg; break;
+        case OPT_DTYPE: o->dtype = cli_choice("--dtype", optarg, dtype_names, 3); break;
+        case OPT_STEPS: o->steps = *steps_given = cli_long("--steps", optarg, 1, 1L << 40); break;
+        case OPT_BATCH: o->batch = (int)cli_long("--batch", optarg, 1, 4096); break;
+        case OPT_PATCH: o->patch = (int)cli_long("--patch", optarg, 4, 1024); break;
+        case OPT_LR: o->lr = cli_double("--lr", optarg, 0, 1); break;
+        case OPT_SCHED: o->sched = cli_choice("--lr-schedule", optarg, sched_names, 3); break;
+        case OPT_LR_MIN: o->lr_min = cli_double("--lr-min", optarg, 0, 1); break;
+        case OPT_WARMUP: o->warmup = cli_long("--warmup", optarg, 0, 1L << 40); break;
+        case OPT_LR_STEP: o->step_size = cli_long("--lr-step", optarg, 1, 1L << 40); break;
+        case OPT_LR_GAMMA: o->gamma = cli_double("--lr-gamma", optarg, 0, 1); break;
+        case OPT_CLIP: o->clip = cli_double("--clip", optarg, 0, 1e30); break;
+        case OPT_LOSS: o->loss = cli_choice("--loss", optarg, loss_names, 2); break;
+        case OPT_SEED: o->seed = (uint64_t)cli_long("--seed", optarg, 0, LONG_MAX); break;
+        case OPT_THREADS: o->threads = (int)cli_long("--threads", optarg, 0, 1024); break;
+        case OPT_LOADERS: o->loader_threads = (int)cli_long("--loader-threads", optarg, 1, 64); break;
         case OPT_PPF:
-            o.sampler.patches_per_frame = (int)cli_long("--patches-per-frame", optarg, 1, 4096);
+            o->sampler.patches_per_frame = (int)cli_long("--patches-per-frame", optarg, 1, 4096);
             break;
         case OPT_FPR:
-            o.sampler.frames_per_round = (int)cli_long("--frames-per-round", optarg, 1, 1 << 20);
+            o->sampler.frames_per_round = (int)cli_long("--frames-per-round", optarg, 1, 1 << 20);
             break;
         case OPT_STRIDE:
-            o.sampler.frame_stride = (int)cli_long("--frame-stride", optarg, 1, 1 << 20);
+            o->sampler.frame_stride = (int)cli_long("--frame-stride", optarg, 1, 1 << 20);
             break;
         case OPT_HR_SCALE: {
             char *colon = strchr(optarg, ':');
             if (colon)
                 *colon = 0;
-            o.sampler.hr_scale_min = cli_double("--hr-scale", optarg, 0.05, 1);
-            o.sampler.hr_scale_max = colon ? cli_double("--hr-scale", colon + 1, 0.05, 1)
-                                           : o.sampler.hr_scale_min;
-            if (o.sampler.hr_scale_max < o.sampler.hr_scale_min)
+            o->sampler.hr_scale_min = cli_double("--hr-scale", optarg, 0.05, 1);
+            o->sampler.hr_scale_max = colon ? cli_double("--hr-scale", colon + 1, 0.05, 1)
+                                           : o->sampler.hr_scale_min;
+            if (o->sampler.hr_scale_max < o->sampler.hr_scale_min)
                 cli_die("--hr-scale: MIN is larger than MAX");
             break;
         }
-        case OPT_FLAT_T: o.sampler.flat_threshold = cli_double("--flat-threshold", optarg, 0, 1e9); break;
-        case OPT_FLAT_P: o.sampler.flat_skip = cli_double("--flat-skip", optarg, 0, 1); break;
-        case OPT_NO_AUG: o.sampler.augment = 0; break;
+        case OPT_FLAT_T: o->sampler.flat_threshold = cli_double("--flat-threshold", optarg, 0, 1e9); break;
+        case OPT_FLAT_P: o->sampler.flat_skip = cli_double("--flat-skip", optarg, 0, 1); break;
+        case OPT_NO_AUG: o->sampler.augment = 0; break;
         case OPT_VAL:
-            if (input_list_add(&vals, optarg, err, sizeof(err)) < 0)
+            if (input_list_add(vals, optarg, err, sizeof(err)) < 0)
                 cli_die("%s", err);
             break;
-        case OPT_VAL_EVERY: o.val_every = cli_long("--val-every", optarg, 1, 1L << 40); break;
-        case OPT_VAL_CROP: o.val_crop = (int)cli_long("--val-crop", optarg, 0, 1 << 20); break;
-        case OPT_CKPT: o.checkpoint = optarg; break;
-        case OPT_CKPT_EVERY: o.checkpoint_every = cli_long("--checkpoint-every", optarg, 1, 1L << 40); break;
-        case OPT_RESUME: o.resume = optarg; break;
-        case OPT_LOG: o.log = optarg; break;
-        case OPT_LOG_EVERY: o.log_every = cli_long("--log-every", optarg, 1, 1L << 40); break;
-        case 'v': o.verbose = 1; break;
-        case 'q': o.quiet = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case OPT_VAL_EVERY: o->val_every = cli_long("--val-every", optarg, 1, 1L << 40); break;
+        case OPT_VAL_CROP: o->val_crop = (int)cli_long("--val-crop", optarg, 0, 1 << 20); break;
+        case OPT_CKPT: o->checkpoint = optarg; break;
+        case OPT_CKPT_EVERY: o->checkpoint_every = cli_long("--checkpoint-every", optarg, 1, 1L << 40); break;
+        case OPT_RESUME: o->resume = optarg; break;
+        case OPT_LOG: o->log = optarg; break;
+        case OPT_LOG_EVERY: o->log_every = cli_long("--log-every", optarg, 1, 1L << 40); break;
+        case 'v': o->verbose = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); exit(2);
         }
     }
     for (int i = optind; i < argc; i++)
-        if (input_list_add(&inputs, argv[i], err, sizeof(err)) < 0)
+        if (input_list_add(inputs, argv[i], err, sizeof(err)) < 0)
             cli_die("%s", err);
+}
+
+int main(int argc, char **argv)
+{
+    D = dist_init(&argc, &argv);
+    cli_init("srres-train", dist_abort);
+    av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
+    options o;
+    input_list inputs = {0}, vals = {0};
+    long steps_given = 0;
+    char err[512];
+    parse_args(&o, &inputs, &vals, &steps_given, argc, argv);
     if (!inputs.count)
         cli_die("no inputs: give videos, images or folders of them (see --help)");
     if (o.resume && o.init)
