@@ -18,10 +18,10 @@ CORE_OBJ = $(CORE_SRC:core/%.c=$(B)/core/%.o)
 LIB = $(B)/libsrres.a
 SOLIB = $(B)/libsrres.so
 
-TOOL_MAINS = tools/srres_train.c tools/srres_video.c tools/srres_eval.c
+TOOL_MAINS = tools/srres_train.c tools/srres_video.c tools/srres_eval.c tools/srres_model.c
 TOOL_COMMON_SRC = $(filter-out $(TOOL_MAINS) tools/distributed.c,$(wildcard tools/*.c))
 TOOL_COMMON_OBJ = $(TOOL_COMMON_SRC:tools/%.c=$(B)/tools/%.o)
-TOOLS = $(B)/srres-train $(B)/srres-video $(B)/srres-eval
+TOOLS = $(B)/srres-train $(B)/srres-video $(B)/srres-eval $(B)/srres-model
 
 TEST_SRC = $(wildcard tests/test_*.c)
 TESTS = $(TEST_SRC:tests/%.c=$(B)/tests/%)

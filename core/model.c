@@ -234,6 +234,16 @@ const char *srres_model_get_metadata(const srres_model *m, const char *key)
     return NULL;
 }
 
+int srres_model_metadata_count(const srres_model *m)
+{
+    return m->num_metadata;
+}
+
+const char *srres_model_metadata_key(const srres_model *m, int i)
+{
+    return i >= 0 && i < m->num_metadata ? m->metadata[i].key : NULL;
+}
+
 srres_status srres_model_set_metadata(srres_model *m, const char *key, const char *value,
                                       srres_error *err)
 {

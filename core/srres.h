@@ -118,6 +118,9 @@ srres_variant srres_model_variant(const srres_model *model);
 const char *srres_model_get_metadata(const srres_model *model, const char *key);
 srres_status srres_model_set_metadata(srres_model *model, const char *key, const char *value,
                                       srres_error *err);
+/* The free-form keys, for listing: i in [0, count). */
+int srres_model_metadata_count(const srres_model *model);
+const char *srres_model_metadata_key(const srres_model *model, int i);
 
 /* All parameters, one contiguous block (llm.c style), in the order of the model file's
  * tensors; see docs/model-format.md. */

@@ -177,13 +177,16 @@ static const char *get_meta(const srres_model *m, const char *key, const char *p
     return v;
 }
 
-static const char *const run_keys[] = {
-    "train.steps", "train.batch", "train.patch", "train.lr", "train.lr_min", "train.warmup",
-    "train.schedule", "train.lr_step", "train.lr_gamma", "train.clip", "train.loss",
-    "train.seed", "train.patches_per_frame", "train.frames_per_round", "train.frame_stride",
-    "train.hr_scale_min", "train.hr_scale_max", "train.flat_threshold", "train.flat_skip",
-    "train.augment", "train.round", "train.offset", "train.seconds",
-};
+
+/* Removes the train.* keys: a finished model does not carry its run's resume state. */
+static void strip_run_metadata(srres_model *m)
+{
+    for (int i = srres_model_metadata_count(m) - 1; i >= 0; i--) {
+        const char *key = srres_model_metadata_key(m, i);
+        if (!strncmp(key, "train.", 6))
+            srres_model_set_metadata(m, key, NULL, NULL);
+    }
+}
 
 static void store_run(srres_model *m, const options *o, uint64_t round, int offset,
                       double seconds)
@@ -637,8 +640,7 @@ int main(int argc, char **argv)
         }
         status = 128 + (stop_signal ? stop_signal : SIGTERM);
     } else if (D.rank == 0) {
-        for (size_t i = 0; i < sizeof(run_keys) / sizeof(run_keys[0]); i++)
-            srres_model_set_metadata(model, run_keys[i], NULL, NULL);
+        strip_run_metadata(model);
         char desc[256];
         snprintf(desc, sizeof(desc),
                  "srres-train: %ld steps, batch %d, LR patch %d, %s loss, lr %g (%s), seed %" PRIu64

@@ -1,0 +1,93 @@
+/* srres-model: looks into model files and converts them.
+ *   srres-model info FILE...                 configuration, parameters, metadata
+ *   srres-model convert IN OUT [--dtype T]   rewrite (e.g. F32 -> F16); a trainer checkpoint
+ *                                            becomes a plain model */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "srres.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: srres-model info FILE...\n"
+               "       srres-model convert IN OUT [--dtype f32|f16|bf16] [--description TEXT]\n");
+}
+
+/* A model file, or the weights of a srres-train checkpoint. */
+static srres_model *load(const char *path)
+{
+    srres_model *m;
+    srres_adam adam;
+    srres_error e, e2;
+    if (srres_model_load(path, &m, &e) == SRRES_OK)
+        return m;
+    if (srres_checkpoint_load(path, &m, &adam, &e2) != SRRES_OK)
+        cli_die("%s", e.message);
+    srres_adam_release(&adam);
+    /* the run's options and position are the checkpoint's business, not the model's */
+    for (int i = srres_model_metadata_count(m) - 1; i >= 0; i--) {
+        const char *key = srres_model_metadata_key(m, i);
+        if (!strncmp(key, "train.", 6))
+            srres_model_set_metadata(m, key, NULL, NULL);
+    }
+    return m;
+}
+
+static void info(const char *path)
+{
+    srres_model *m = load(path);
+    const srres_config *c = srres_model_config(m);
+    printf("%s: x%d, %d blocks x %d channels, image skip %s, variant %s, %zu parameters, "
+           "%.0f MACs per input pixel\n",
+           path, c->scale, c->blocks, c->channels,
+           c->image_skip == SRRES_SKIP_NEAREST ? "nearest" : "none",
+           srres_model_variant(m) == SRRES_VARIANT_SRGAN ? "srgan" : "seed",
+           srres_model_num_params(m), srres_model_macs_per_pixel(m));
+    static const char *const keys[] = {"description", "trained_on", "training"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *v = srres_model_get_metadata(m, keys[i]);
+        if (v)
+            printf("  %s: %s\n", keys[i], v);
+    }
+    srres_model_free(m);
+}
+
+int main(int argc, char **argv)
+{
+    cli_init("srres-model", NULL);
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "info")) {
+        if (argc < 3)
+            cli_die("info: give model files");
+        for (int i = 2; i < argc; i++)
+            info(argv[i]);
+        return 0;
+    }
+    if (strcmp(argv[1], "convert") || argc < 4) {
+        usage(stderr);
+        return 2;
+    }
+    static const char *const dtypes[] = {"f32", "f16", "bf16"};
+    srres_dtype dtype = SRRES_DTYPE_F32;
+    const char *description = NULL;
+    for (int i = 4; i < argc; i++) {
+        if (!strcmp(argv[i], "--dtype") && i + 1 < argc)
+            dtype = (srres_dtype)cli_choice("--dtype", argv[++i], dtypes, 3);
+        else if (!strcmp(argv[i], "--description") && i + 1 < argc)
+            description = argv[++i];
+        else
+            cli_die("convert: unexpected argument '%s' (see --help)", argv[i]);
+    }
+    srres_model *m = load(argv[2]);
+    srres_error e;
+    if (description && srres_model_set_metadata(m, "description", description, &e) != SRRES_OK)
+        cli_die("%s", e.message);
+    if (srres_model_save(m, argv[3], dtype, &e) != SRRES_OK)
+        cli_die("%s", e.message);
+    srres_model_free(m);
+    return 0;
+}
