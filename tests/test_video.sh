@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_video.sh: srres-video end to end on tiny clips made here with ffmpeg's lavfi sources:
 # streams, timestamps and metadata carried over, pixel formats, sizes, signals, bad input.
-# Usage: tests/test_video.sh [BUILD_DIR]   (default build)
+# Usage: tests/test_video.sh [BUILD_DIR]   (default build); ONLY=PATTERN runs the tests it matches
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -183,6 +183,33 @@ test_bad_input() {
     lavfi good.mp4 -t 1 -c:v libx264 -an
     head -c 2000 good.mp4 >trunc.mp4
     expect_error "trunc.mp4" "$video" -i trunc.mp4 -o x.mp4 -m "$m2"
+    # Damaged coded frames (the first half of a plain mp4) and a damaged index (the moov at
+    # its end): the decoder conceals what it can; whatever happens, no crash, and either a
+    # complete file that decodes cleanly or an error naming the input and no file.
+    local size rc damage pct
+    size=$(stat -c %s good.mp4)
+    for damage in "frames 15 25 35 45" "index 55 70 85"; do
+        set -- $damage
+        cp good.mp4 "$1.mp4"
+        for pct in "${@:2}"; do
+            printf '\xff\x00\xa5\x5a%.0s' {1..4} |
+                dd of="$1.mp4" bs=1 seek=$((size * pct / 100)) conv=notrunc status=none
+        done
+        "$video" -q -i "$1.mp4" -o "$1_x2.mkv" -m "$m2" 2>err.log
+        rc=$?
+        if [ $rc -eq 0 ]; then
+            ffmpeg -v error -i "$1_x2.mkv" -f null - 2>dec.log || fail "output of damaged $1 does not decode"
+            [ ! -s dec.log ] || fail "decode errors in the output of damaged $1"
+        else
+            [ $rc -lt 128 ] || fail "status $rc on damaged $1"
+            grep -q "$1.mp4" err.log || fail "error does not name $1.mp4: $(cat err.log)"
+            [ ! -e "$1_x2.mkv" ] || fail "$1_x2.mkv left by a failed run"
+        fi
+    done
+    # A PNG named .mp4 is a PNG: the input's content decides, not its name.
+    lavfi still.mp4 -frames:v 1 -map 0:v -c:v png -f image2
+    "$video" -q -i still.mp4 -o still_x2.png -m "$m2" || fail "a PNG named .mp4 was refused"
+    expect_error "out.xyz" "$video" -i good.mp4 -o out.xyz -m "$m2"
     cp good.mp4 exists.mp4
     expect_error "already exists" "$video" -i good.mp4 -o exists.mp4 -m "$m2"
     expect_error "is the input" "$video" -i good.mp4 -o good.mp4 -m "$m2" -y
@@ -258,7 +285,7 @@ test_signals_at_random_points() {
     done
 }
 
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do
     run_test "$t"
 done
 echo "test_video.sh: $count tests, $failures failures"
