@@ -35,7 +35,8 @@ gain=$("$build/srres-eval" -m learn.safetensors --csv held1.png held2.png |
 awk -v g="$gain" 'BEGIN { exit !(g > 0.3) }' || fail "only $gain dB over bicubic on held-out frames"
 
 # The model in F16 (srres-model convert) scores the same to a hundredth of a dB.
-"$build/srres-model" convert learn.safetensors learn16.safetensors --dtype f16 ||
+"$build/srres-model" convert learn.safetensors learn16.safetensors --dtype f16 \
+    --description "a test model" --meta trained_on=train.mp4 ||
     fail "srres-model convert failed"
 [ "$(stat -c %s learn16.safetensors)" -lt "$(stat -c %s learn.safetensors)" ] ||
     fail "the F16 file is not smaller"
@@ -45,6 +46,8 @@ awk -v a="$gain" -v b="$gain16" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01
     fail "F16 model gains $gain16 dB, F32 $gain dB"
 "$build/srres-model" info learn16.safetensors | grep -q "x2, 2 blocks x 16 channels" ||
     fail "srres-model info"
+"$build/srres-model" info learn16.safetensors | grep -q "trained_on: train.mp4" ||
+    fail "srres-model convert --meta"
 
 # 2. Resume equals an uninterrupted run, bit for bit (one thread, same seed).
 "$train" train.mp4 "${tiny[@]}" --steps 60 -o full.safetensors -q || fail "full run failed"

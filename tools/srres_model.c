@@ -11,7 +11,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: srres-model info FILE...\n"
-               "       srres-model convert IN OUT [--dtype f32|f16|bf16] [--description TEXT]\n");
+               "       srres-model convert IN OUT [--dtype f32|f16|bf16] [--description TEXT]\n"
+               "                                  [--meta KEY=VALUE]...\n");
 }
 
 /* A model file, or the weights of a srres-train checkpoint. */
@@ -73,19 +74,27 @@ int main(int argc, char **argv)
     }
     static const char *const dtypes[] = {"f32", "f16", "bf16"};
     srres_dtype dtype = SRRES_DTYPE_F32;
-    const char *description = NULL;
-    for (int i = 4; i < argc; i++) {
-        if (!strcmp(argv[i], "--dtype") && i + 1 < argc)
-            dtype = (srres_dtype)cli_choice("--dtype", argv[++i], dtypes, 3);
-        else if (!strcmp(argv[i], "--description") && i + 1 < argc)
-            description = argv[++i];
-        else
-            cli_die("convert: unexpected argument '%s' (see --help)", argv[i]);
-    }
     srres_model *m = load(argv[2]);
     srres_error e;
-    if (description && srres_model_set_metadata(m, "description", description, &e) != SRRES_OK)
-        cli_die("%s", e.message);
+    for (int i = 4; i < argc; i++) {
+        if (!strcmp(argv[i], "--dtype") && i + 1 < argc) {
+            dtype = (srres_dtype)cli_choice("--dtype", argv[++i], dtypes, 3);
+        } else if (!strcmp(argv[i], "--description") && i + 1 < argc) {
+            if (srres_model_set_metadata(m, "description", argv[++i], &e) != SRRES_OK)
+                cli_die("%s", e.message);
+        } else if (!strcmp(argv[i], "--meta") && i + 1 < argc) {
+            /* Card fields such as trained_on, e.g. for a model taken from a checkpoint. */
+            char key[128];
+            const char *kv = argv[++i], *eq = strchr(kv, '=');
+            if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
+                cli_die("convert: --meta wants KEY=VALUE, not '%s'", kv);
+            snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+            if (srres_model_set_metadata(m, key, eq + 1, &e) != SRRES_OK)
+                cli_die("%s", e.message);
+        } else {
+            cli_die("convert: unexpected argument '%s' (see --help)", argv[i]);
+        }
+    }
     if (srres_model_save(m, argv[3], dtype, &e) != SRRES_OK)
         cli_die("%s", e.message);
     srres_model_free(m);
