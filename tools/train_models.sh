@@ -63,12 +63,12 @@ for model in "$@"; do
     case "$model" in
     x2) run x2 --scale 2 --blocks 16 --channels 64 --image-skip nearest --steps 9000 \
             --batch 16 --patch 24 --lr 2e-4 --seed 2 ;;
-    x4) run x4 --scale 4 --blocks 16 --channels 64 --image-skip nearest --steps 6000 \
+    x4) run x4 --scale 4 --blocks 16 --channels 64 --image-skip nearest --steps 5000 \
             --batch 16 --patch 24 --lr 2e-4 --seed 4 --init "$out/x2.safetensors" ;;
     x2-fast) run x2-fast --scale 2 --blocks 6 --channels 32 --image-skip nearest \
             --steps 3000 --batch 16 --patch 32 --lr 1e-3 --seed 12 ;;
     x4-fast) run x4-fast --scale 4 --blocks 6 --channels 32 --image-skip nearest \
-            --steps 3000 --batch 16 --patch 32 --lr 1e-3 --seed 14 --init "$out/x2-fast.safetensors" ;;
+            --steps 2000 --batch 16 --patch 32 --lr 1e-3 --seed 14 --init "$out/x2-fast.safetensors" ;;
     *) echo "train_models.sh: unknown model '$model' (x2 x4 x2-fast x4-fast)" >&2; exit 2 ;;
     esac
 done
