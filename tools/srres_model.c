@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "run_metadata.h"
 #include "srres.h"
 
 static void usage(FILE *f)
@@ -26,12 +27,7 @@ static srres_model *load(const char *path)
     if (srres_checkpoint_load(path, &m, &adam, &e2) != SRRES_OK)
         cli_die("%s", e.message);
     srres_adam_release(&adam);
-    /* the run's options and position are the checkpoint's business, not the model's */
-    for (int i = srres_model_metadata_count(m) - 1; i >= 0; i--) {
-        const char *key = srres_model_metadata_key(m, i);
-        if (!strncmp(key, "train.", 6))
-            srres_model_set_metadata(m, key, NULL, NULL);
-    }
+    run_metadata_strip(m);
     return m;
 }
 

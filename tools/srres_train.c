@@ -22,6 +22,7 @@
 #include "evaluate.h"
 #include "input_list.h"
 #include "patch_sampler.h"
+#include "run_metadata.h"
 #include "srres.h"
 
 typedef enum schedule { SCHEDULE_COSINE, SCHEDULE_STEP, SCHEDULE_CONSTANT } schedule;
@@ -175,17 +176,6 @@ static const char *get_meta(const srres_model *m, const char *key, const char *p
     if (!v)
         cli_die("%s: not a srres-train checkpoint (no '%s')", path, key);
     return v;
-}
-
-
-/* Removes the train.* keys: a finished model does not carry its run's resume state. */
-static void strip_run_metadata(srres_model *m)
-{
-    for (int i = srres_model_metadata_count(m) - 1; i >= 0; i--) {
-        const char *key = srres_model_metadata_key(m, i);
-        if (!strncmp(key, "train.", 6))
-            srres_model_set_metadata(m, key, NULL, NULL);
-    }
 }
 
 static void store_run(srres_model *m, const options *o, uint64_t round, int offset,
@@ -640,7 +630,7 @@ int main(int argc, char **argv)
         }
         status = 128 + (stop_signal ? stop_signal : SIGTERM);
     } else if (D.rank == 0) {
-        strip_run_metadata(model);
+        run_metadata_strip(model);
         char desc[256];
         snprintf(desc, sizeof(desc),
                  "srres-train: %ld steps, batch %d, LR patch %d, %s loss, lr %g (%s), seed %" PRIu64
