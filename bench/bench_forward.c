@@ -80,6 +80,20 @@ static double sgemm_gflops(int w, int h, int threads)
     return 2.0 * M * N * K / best / 1e9;
 }
 
+/* A randomly initialised SRResNet: speed does not depend on the weights. */
+static srres_model *random_model(int scale, int blocks, int channels, srres_image_skip skip)
+{
+    srres_config cfg = {scale, blocks, channels, skip, 1};
+    srres_model *m;
+    srres_error err;
+    if (srres_model_create(&cfg, &m, &err) != SRRES_OK) {
+        fprintf(stderr, "bench_forward: %s\n", err.message);
+        exit(1);
+    }
+    srres_model_init_random(m, 1);
+    return m;
+}
+
 int main(int argc, char **argv)
 {
     int quick = 0, threads = 2;
@@ -96,12 +110,7 @@ int main(int argc, char **argv)
     int sizes[2][2] = {{480, 270}, {960, 540}};
     for (int si = 0; si < (quick ? 1 : 2); si++) {
         for (int scale = 2; scale <= 4; scale += 2) {
-            srres_config cfg = {scale, 16, 64, SRRES_SKIP_NONE, 1};
-            srres_model *m;
-            srres_error err;
-            if (srres_model_create(&cfg, &m, &err) != SRRES_OK)
-                return 1;
-            srres_model_init_random(m, 1);
+            srres_model *m = random_model(scale, 16, 64, SRRES_SKIP_NONE);
             int w = sizes[si][0], h = sizes[si][1];
             double flop = 2 * srres_model_macs_per_pixel(m) * w * h;
             double fast = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, threads, w, h,
@@ -122,12 +131,7 @@ int main(int argc, char **argv)
     printf("%-4s %-8s %10s %10s %9s\n", "x", "input", "s", "GFLOP/s", "fps");
     for (int si = 0; si < (quick ? 1 : 2); si++) {
         for (int scale = 2; scale <= 4; scale += 2) {
-            srres_config cfg = {scale, 6, 32, SRRES_SKIP_NEAREST, 1};
-            srres_model *m;
-            srres_error err;
-            if (srres_model_create(&cfg, &m, &err) != SRRES_OK)
-                return 1;
-            srres_model_init_random(m, 1);
+            srres_model *m = random_model(scale, 6, 32, SRRES_SKIP_NEAREST);
             int w = sizes[si][0], h = sizes[si][1];
             double flop = 2 * srres_model_macs_per_pixel(m) * w * h;
             double t = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, threads, w, h,
