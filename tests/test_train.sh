@@ -7,6 +7,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 train=$build/srres-train
+. "$root/tests/damage.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
@@ -94,14 +95,9 @@ mkdir empty
 expect_error "empty" "$train" empty --steps 1
 # Damaged videos (coded frames, then the mp4 index at the end): the trainer trains on what
 # decodes or stops with one line naming the file; never a crash.
-size=$(stat -c %s train.mp4)
 for damage in "frames 15 25 35 45" "index 55 70 85"; do
     set -- $damage
-    cp train.mp4 "$1.mp4"
-    for pct in "${@:2}"; do
-        printf '\xff\x00\xa5\x5a%.0s' {1..4} |
-            dd of="$1.mp4" bs=1 seek=$((size * pct / 100)) conv=notrunc status=none
-    done
+    damaged_copy train.mp4 "$1.mp4" "${@:2}"
     "$train" "$1.mp4" "${tiny[@]}" --steps 3 -o "$1.safetensors" -q 2>err.log
     rc=$?
     if [ $rc -eq 0 ]; then

@@ -8,6 +8,7 @@ build=$(cd "${1:-$root/build}" && pwd)
 video=$build/srres-video
 m2=$root/tests/fixtures/x2_seed.safetensors
 m4=$root/tests/fixtures/x4_skip_bf16.safetensors
+. "$root/tests/damage.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0 count=0
@@ -186,15 +187,10 @@ test_bad_input() {
     # Damaged coded frames (the first half of a plain mp4) and a damaged index (the moov at
     # its end): the decoder conceals what it can; whatever happens, no crash, and either a
     # complete file that decodes cleanly or an error naming the input and no file.
-    local size rc damage pct
-    size=$(stat -c %s good.mp4)
+    local rc damage
     for damage in "frames 15 25 35 45" "index 55 70 85"; do
         set -- $damage
-        cp good.mp4 "$1.mp4"
-        for pct in "${@:2}"; do
-            printf '\xff\x00\xa5\x5a%.0s' {1..4} |
-                dd of="$1.mp4" bs=1 seek=$((size * pct / 100)) conv=notrunc status=none
-        done
+        damaged_copy good.mp4 "$1.mp4" "${@:2}"
         "$video" -q -i "$1.mp4" -o "$1_x2.mkv" -m "$m2" 2>err.log
         rc=$?
         if [ $rc -eq 0 ]; then
