@@ -127,7 +127,7 @@ eval: $(B)/srres-eval
 
 # Training curves of the bundled models' logs (tools/train_models.sh) as one PNG; the card's
 # docs/training_curves.png is a copy.
-MODEL_LOGS = $(wildcard $(foreach m,x2 x4 x2-fast x4-fast,build/train/$(m).csv))
+MODEL_LOGS = $(wildcard $(foreach m,x2 x4 x4-stage2 x2-fast x4-fast x4-fast-stage2,build/train/$(m).csv))
 plot:
 	/usr/bin/python3 tools/plot_training.py build/train/curves.png \
 	    $(foreach f,$(MODEL_LOGS),$(f)=$(basename $(notdir $(f))))

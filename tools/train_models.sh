@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
-# records. Usage: tools/train_models.sh MODEL...   (MODEL: x2 x4 x2-fast x4-fast)
+# records. Usage: tools/train_models.sh MODEL...   (MODEL: x2 x4 x4-stage2 x2-fast x4-fast x4-fast-stage2)
 # Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint.
 # Environment: SHARED (default ../shared), OUT (default build/train), RANKS (default 2).
 # With Open MPI the run is data parallel over RANKS processes of one thread each: measured
@@ -65,10 +65,16 @@ for model in "$@"; do
             --batch 16 --patch 24 --lr 2e-4 --seed 2 ;;
     x4) run x4 --scale 4 --blocks 16 --channels 64 --image-skip nearest --steps 5000 \
             --batch 16 --patch 24 --lr 2e-4 --seed 4 --init "$out/x2.safetensors" ;;
+    # A second cosine cycle from the end of the first (a warm restart): the first had
+    # flattened as its learning rate reached zero, still learning.
+    x4-stage2) run x4-stage2 --scale 4 --blocks 16 --channels 64 --image-skip nearest \
+            --steps 8000 --batch 16 --patch 24 --lr 2e-4 --seed 40 --init "$out/x4.safetensors" ;;
     x2-fast) run x2-fast --scale 2 --blocks 6 --channels 32 --image-skip nearest \
             --steps 3000 --batch 16 --patch 32 --lr 1e-3 --seed 12 ;;
     x4-fast) run x4-fast --scale 4 --blocks 6 --channels 32 --image-skip nearest \
             --steps 2000 --batch 16 --patch 32 --lr 1e-3 --seed 14 --init "$out/x2-fast.safetensors" ;;
-    *) echo "train_models.sh: unknown model '$model' (x2 x4 x2-fast x4-fast)" >&2; exit 2 ;;
+    x4-fast-stage2) run x4-fast-stage2 --scale 4 --blocks 6 --channels 32 --image-skip nearest \
+            --steps 2500 --batch 16 --patch 32 --lr 5e-4 --seed 140 --init "$out/x4-fast.safetensors" ;;
+    *) echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x2-fast x4-fast x4-fast-stage2)" >&2; exit 2 ;;
     esac
 done
