@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
-# records. Usage: tools/train_models.sh MODEL...   (MODEL: x2 x4 x4-stage2 x2-fast x4-fast x4-fast-stage2)
+# records. Usage: tools/train_models.sh MODEL...
+#   (MODEL: x2 x4 x4-stage2 x2-fast x4-fast x4-fast-stage2, in that order: each stage2
+#   and each x4 starts from the model before it)
 # Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint.
 # Environment: SHARED (default ../shared), OUT (default build/train), RANKS (default 2).
 # With Open MPI the run is data parallel over RANKS processes of one thread each: measured
