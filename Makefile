@@ -125,9 +125,10 @@ IMAGES ?= ../shared/media/photos
 eval: $(B)/srres-eval
 	$(B)/srres-eval -m $(MODEL) $(IMAGES)
 
-# Training curves of the bundled models' logs (tools/train_models.sh) as one PNG; the card's
+# Training curves of the bundled models' logs as one PNG: build/train/ is where
+# tools/train_models.sh writes them, so every log there is one of its stages. The card's
 # docs/training_curves.png is a copy.
-MODEL_LOGS = $(wildcard $(foreach m,x2 x4 x4-stage2 x2-fast x4-fast x4-fast-stage2,build/train/$(m).csv))
+MODEL_LOGS = $(wildcard build/train/*.csv)
 plot:
 	/usr/bin/python3 tools/plot_training.py build/train/curves.png \
 	    $(foreach f,$(MODEL_LOGS),$(f)=$(basename $(notdir $(f))))
