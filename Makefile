@@ -119,11 +119,16 @@ bench: $(B)/bench_forward $(B)/bench_kernels $(B)/bench_pipeline $(B)/bench_trai
 bench-memory: $(TOOLS)
 	bench/bench_memory.sh $(B)
 
-# make eval MODEL=samples/x4.safetensors IMAGES=folder-of-HR-images
+# make eval MODEL=samples/x4.safetensors IMAGES=folder-of-HR-images; by default the
+# validation split, which tools/evalsets.sh makes with the card's other held-out sets.
 MODEL ?= samples/x4.safetensors
-IMAGES ?= ../shared/media/photos
+IMAGES ?= $(B)/evalsets/val
 eval: $(B)/srres-eval
+	test -d $(IMAGES) || tools/evalsets.sh $(B)/evalsets || test -d $(IMAGES)
 	$(B)/srres-eval -m $(MODEL) $(IMAGES)
+
+evalsets:
+	tools/evalsets.sh $(B)/evalsets
 
 # Training curves of the bundled models' logs as one PNG: build/train/ is where
 # tools/train_models.sh writes them, so every log there is one of its stages. The card's
@@ -156,4 +161,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit check check-video check-train check-mpi eval bench bench-memory plot demo install format clean
+.PHONY: all unit check check-video check-train check-mpi eval evalsets bench bench-memory plot demo install format clean
