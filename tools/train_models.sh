@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
 # records. Usage: tools/train_models.sh MODEL...
-#   (MODEL: x2 x4 x4-stage2 x4-stage3 x2-fast x4-fast x4-fast-stage2, in that order: each
-#   later stage and each x4 starts from the model before it)
+#   (MODEL: x2 x4 x4-stage2 x4-stage3 x2-stage2 x2-fast x4-fast x4-fast-stage2
+#   x4-fast-stage3, in that order: each later stage and each x4 starts from the one before)
 # Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint.
 # Environment: SHARED (default ../shared), OUT (default build/train), RANKS (default 2).
 # With Open MPI the run is data parallel over RANKS processes of one thread each: measured
@@ -70,12 +70,22 @@ for model in "$@"; do
     # 24-pixel patches most outputs were trained against zero padding, not image.
     x4-stage3) run x4-stage3 --scale 4 --blocks 16 --channels 64 --image-skip nearest \
             --steps 5000 --batch 8 --patch 48 --lr 1e-4 --seed 400 --init "$out/x4-stage2.safetensors" ;;
+    # The x2 model's second cycle, on the same large patches.
+    x2-stage2) run x2-stage2 --scale 2 --blocks 16 --channels 64 --image-skip nearest \
+            --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 --init "$out/x2.safetensors" ;;
     x2-fast) run x2-fast --scale 2 --blocks 6 --channels 32 --image-skip nearest \
             --steps 3000 --batch 16 --patch 32 --lr 1e-3 --seed 12 ;;
     x4-fast) run x4-fast --scale 4 --blocks 6 --channels 32 --image-skip nearest \
             --steps 2000 --batch 16 --patch 32 --lr 1e-3 --seed 14 --init "$out/x2-fast.safetensors" ;;
     x4-fast-stage2) run x4-fast-stage2 --scale 4 --blocks 6 --channels 32 --image-skip nearest \
             --steps 2500 --batch 16 --patch 32 --lr 5e-4 --seed 140 --init "$out/x4-fast.safetensors" ;;
-    *) echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x2-fast x4-fast x4-fast-stage2)" >&2; exit 2 ;;
+    x4-fast-stage3) run x4-fast-stage3 --scale 4 --blocks 6 --channels 32 --image-skip nearest \
+            --steps 1500 --batch 8 --patch 48 --lr 2.5e-4 --seed 1400 \
+            --init "$out/x4-fast-stage2.safetensors" ;;
+    *)
+        echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x2-stage2" \
+            "x2-fast x4-fast x4-fast-stage2 x4-fast-stage3)" >&2
+        exit 2
+        ;;
     esac
 done
