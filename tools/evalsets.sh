@@ -36,21 +36,27 @@ for name in ("astronaut", "chelsea", "coffee", "rocket"):
 Image.fromarray(data.stereo_motorcycle()[0]).save(f"{d}/motorcycle_left.png")
 EOF
 
-images="baboon.jpg board.jpg building.jpg butterfly.jpg chicky_512.png fruits.jpg graf1.png home.jpg"
+images=(baboon.jpg board.jpg building.jpg butterfly.jpg chicky_512.png fruits.jpg graf1.png
+    home.jpg)
 data=./usr/share/doc/opencv-doc/examples/data
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp" # apt-get download writes as user _apt when it can
-if (cd "$tmp" && apt-get download opencv-doc >/dev/null 2>&1); then
+if [ "$(ls "$out/opencv8" | wc -l)" -eq ${#images[@]} ]; then
+    : # made by an earlier run: the package is 96 MB
+elif (cd "$tmp" && apt-get download opencv-doc >/dev/null 2>&1); then
     members=()
-    for i in $images; do members+=("$data/$i"); done
+    for i in "${images[@]}"; do members+=("$data/$i"); done
     dpkg-deb --fsys-tarfile "$tmp"/opencv-doc_*.deb | tar -x -C "$tmp" "${members[@]}"
     # PNG, so every reader decodes the same pixels; chicky_512 is RGBA, the benchmarks RGB.
-    for i in $images; do
-        "$python" -c 'import sys; from PIL import Image
-Image.open(sys.argv[1]).convert("RGB").save(sys.argv[2])' "$tmp/$data/$i" \
-            "$out/opencv8/${i%.*}.png"
-    done
+    "$python" - "$tmp/$data" "$out/opencv8" "${images[@]}" <<'EOF'
+import os, sys
+from PIL import Image
+src, dst = sys.argv[1:3]
+for name in sys.argv[3:]:
+    stem = os.path.splitext(name)[0]
+    Image.open(f"{src}/{name}").convert("RGB").save(f"{dst}/{stem}.png")
+EOF
 else
     echo "evalsets.sh: apt-get download opencv-doc failed (no apt mirror?), opencv8/ not made" >&2
     missing=1

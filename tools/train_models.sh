@@ -65,20 +65,24 @@ for model in "$@"; do
     # A second cosine cycle from the end of the first (a warm restart): the first had
     # flattened as its learning rate reached zero, still learning.
     x4-stage2) run x4-stage2 --scale 4 --blocks 16 --channels 64 --image-skip nearest \
-            --steps 8000 --batch 16 --patch 24 --lr 2e-4 --seed 40 --init "$out/x4.safetensors" ;;
+            --steps 8000 --batch 16 --patch 24 --lr 2e-4 --seed 40 \
+            --init "$out/x4.safetensors" ;;
     # A third cycle on LR patches of 48 (as EDSR): 16 blocks see 67 LR pixels, so on
     # 24-pixel patches most outputs were trained against zero padding, not image.
     x4-stage3) run x4-stage3 --scale 4 --blocks 16 --channels 64 --image-skip nearest \
-            --steps 5000 --batch 8 --patch 48 --lr 1e-4 --seed 400 --init "$out/x4-stage2.safetensors" ;;
+            --steps 5000 --batch 8 --patch 48 --lr 1e-4 --seed 400 \
+            --init "$out/x4-stage2.safetensors" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 --blocks 16 --channels 64 --image-skip nearest \
-            --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 --init "$out/x2.safetensors" ;;
+            --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
+            --init "$out/x2.safetensors" ;;
     x2-fast) run x2-fast --scale 2 --blocks 6 --channels 32 --image-skip nearest \
             --steps 3000 --batch 16 --patch 32 --lr 1e-3 --seed 12 ;;
     x4-fast) run x4-fast --scale 4 --blocks 6 --channels 32 --image-skip nearest \
             --steps 2000 --batch 16 --patch 32 --lr 1e-3 --seed 14 --init "$out/x2-fast.safetensors" ;;
     x4-fast-stage2) run x4-fast-stage2 --scale 4 --blocks 6 --channels 32 --image-skip nearest \
-            --steps 2500 --batch 16 --patch 32 --lr 5e-4 --seed 140 --init "$out/x4-fast.safetensors" ;;
+            --steps 2500 --batch 16 --patch 32 --lr 5e-4 --seed 140 \
+            --init "$out/x4-fast.safetensors" ;;
     x4-fast-stage3) run x4-fast-stage3 --scale 4 --blocks 6 --channels 32 --image-skip nearest \
             --steps 1500 --batch 8 --patch 48 --lr 2.5e-4 --seed 1400 \
             --init "$out/x4-fast-stage2.safetensors" ;;
