@@ -93,7 +93,8 @@ int main(int argc, char **argv)
                       sizeof(err)) < 0)
         cli_die("%s", err);
     int n = set.count;
-    eval_score *bic = calloc((size_t)n, sizeof(eval_score)), *lan = calloc((size_t)n, sizeof(eval_score));
+    eval_score *bic = calloc((size_t)n, sizeof(eval_score)),
+               *lan = calloc((size_t)n, sizeof(eval_score));
     eval_score *mod = calloc((size_t)n, sizeof(eval_score)), mb, ml, mm;
     if (!bic || !lan || !mod)
         cli_die("out of memory");
@@ -101,18 +102,23 @@ int main(int argc, char **argv)
         eval_resampler(&set, RESAMPLE_LANCZOS, lan, &ml, err, sizeof(err)) < 0 ||
         eval_model(&set, ctx, mod, &mm, err, sizeof(err)) < 0)
         cli_die("%s", err);
+    int width = (int)strlen("image"); /* the name column fits the longest name */
+    for (int i = 0; i < n; i++) {
+        int len = (int)strlen(base_name(set.images[i].name));
+        width = len > width ? len : width;
+    }
     if (csv)
         printf("image,bicubic_psnr,bicubic_ssim,lanczos_psnr,lanczos_ssim,model_psnr,model_ssim\n");
     else
-        printf("x%d, %s: PSNR-Y dB / SSIM-Y, border %d\n%-36s %16s %16s %16s %8s\n", scale,
-               base_name(model_path), scale, "image", "bicubic", "lanczos", "model", "gain");
+        printf("x%d, %s: PSNR-Y dB / SSIM-Y, border %d\n%-*s %16s %16s %16s %8s\n", scale,
+               base_name(model_path), scale, width, "image", "bicubic", "lanczos", "model", "gain");
     for (int i = 0; i < n; i++) {
         const char *name = base_name(set.images[i].name);
         if (csv)
             printf("%s,%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", name, bic[i].psnr, bic[i].ssim,
                    lan[i].psnr, lan[i].ssim, mod[i].psnr, mod[i].ssim);
         else
-            printf("%-36.36s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n", name, bic[i].psnr,
+            printf("%-*s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n", width, name, bic[i].psnr,
                    bic[i].ssim, lan[i].psnr, lan[i].ssim, mod[i].psnr, mod[i].ssim,
                    mod[i].psnr - bic[i].psnr);
     }
@@ -123,10 +129,10 @@ int main(int argc, char **argv)
         printf("mean,%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", mb.psnr, mb.ssim, ml.psnr, ml.ssim,
                mm.psnr, mm.ssim);
     else
-        printf("%-36s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n"
+        printf("%-*s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n"
                "the model beats bicubic on %d of %d images\n",
-               "mean", mb.psnr, mb.ssim, ml.psnr, ml.ssim, mm.psnr, mm.ssim, mm.psnr - mb.psnr,
-               n - worse, n);
+               width, "mean", mb.psnr, mb.ssim, ml.psnr, ml.ssim, mm.psnr, mm.ssim,
+               mm.psnr - mb.psnr, n - worse, n);
     free(bic), free(lan), free(mod);
     eval_set_free(&set);
     srres_ctx_free(ctx);

@@ -2,7 +2,8 @@
 # train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
 # records. Usage: tools/train_models.sh MODEL...
 #   (MODEL: x2 x4 x4-stage2 x4-stage3 x2-stage2 x2-fast x4-fast x4-fast-stage2
-#   x4-fast-stage3, in that order: each later stage and each x4 starts from the one before)
+#   x4-fast-stage3, in that order: each later stage and each x4 starts from the one
+#   before; x4-stage4 and x4-scratch are experiments, not shipped)
 # Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint.
 # Environment: SHARED (default ../shared), OUT (default build/train), RANKS (default 2).
 # With Open MPI the run is data parallel over RANKS processes of one thread each: measured
@@ -72,10 +73,21 @@ for model in "$@"; do
     x4-stage3) run x4-stage3 --scale 4 --blocks 16 --channels 64 --image-skip nearest \
             --steps 5000 --batch 8 --patch 48 --lr 1e-4 --seed 400 \
             --init "$out/x4-stage2.safetensors" ;;
+    # Not shipped (it lost 0.01 dB): a fourth cycle on the mean squared error, which PSNR
+    # measures, at a low rate, as SR challenge entries end an L1 training.
+    x4-stage4) run x4-stage4 --scale 4 --blocks 16 --channels 64 --image-skip nearest \
+            --steps 3500 --batch 8 --patch 48 --lr 5e-5 --loss mse --warmup 200 \
+            --seed 4000 --init "$out/x4-stage3.safetensors" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 --blocks 16 --channels 64 --image-skip nearest \
             --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
             --init "$out/x2.safetensors" ;;
+    # Not shipped: the recipe of the PyTorch pace the project was given for this machine
+    # (from scratch, MSE, Adam at a constant 5e-4, batch 16, LR patch 24: +1.45 dB over
+    # bicubic on Set5 after 2400 steps). Its gains on our sets place them against Set5.
+    x4-scratch) run x4-scratch --scale 4 --blocks 16 --channels 64 --image-skip nearest \
+            --steps 2400 --batch 16 --patch 24 --lr 5e-4 --lr-schedule constant \
+            --loss mse --warmup 200 --val-every 400 --seed 7 ;;
     x2-fast) run x2-fast --scale 2 --blocks 6 --channels 32 --image-skip nearest \
             --steps 3000 --batch 16 --patch 32 --lr 1e-3 --seed 12 ;;
     x4-fast) run x4-fast --scale 4 --blocks 6 --channels 32 --image-skip nearest \
@@ -87,8 +99,8 @@ for model in "$@"; do
             --steps 1500 --batch 8 --patch 48 --lr 2.5e-4 --seed 1400 \
             --init "$out/x4-fast-stage2.safetensors" ;;
     *)
-        echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x2-stage2" \
-            "x2-fast x4-fast x4-fast-stage2 x4-fast-stage3)" >&2
+        echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x4-stage4" \
+            "x2-stage2 x2-fast x4-fast x4-fast-stage2 x4-fast-stage3 x4-scratch)" >&2
         exit 2
         ;;
     esac
