@@ -21,11 +21,12 @@ static double now(void)
 
 /* Best of `reps` timed runs after one warm-up (first-touch page faults, weight transforms). */
 static double time_upscale(srres_model *m, srres_kernel kernel, srres_precision precision,
-                           int threads, int w, int h, int reps)
+                           int ensemble, int threads, int w, int h, int reps)
 {
     srres_params p = srres_default_params();
     p.kernel = kernel;
     p.precision = precision;
+    p.ensemble = ensemble;
     p.threads = threads;
     p.tile = 0;
     srres_ctx *ctx;
@@ -113,12 +114,12 @@ int main(int argc, char **argv)
             srres_model *m = random_model(scale, 16, 64, SRRES_SKIP_NONE);
             int w = sizes[si][0], h = sizes[si][1];
             double flop = 2 * srres_model_macs_per_pixel(m) * w * h;
-            double fast = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, threads, w, h,
-                                       quick ? 1 : 2);
-            double bf16 = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_BF16, threads, w, h,
-                                       quick ? 1 : 2);
-            double base = time_upscale(m, SRRES_KERNEL_BASELINE, SRRES_PRECISION_FP32, threads, w,
-                                       h, 1);
+            double fast = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, 1, threads, w,
+                                       h, quick ? 1 : 2);
+            double bf16 = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_BF16, 1, threads, w,
+                                       h, quick ? 1 : 2);
+            double base = time_upscale(m, SRRES_KERNEL_BASELINE, SRRES_PRECISION_FP32, 1, threads,
+                                       w, h, 1);
             double gemm = sgemm_gflops(w, h, threads);
             printf("x%-3d %4dx%-3d %10.3f %10.1f %9.3f %9.3f %11.1f %11.1f %8.2fx\n", scale, w,
                    h, fast, flop / fast / 1e9, bf16, base, flop / base / 1e9, gemm, base / fast);
@@ -134,7 +135,7 @@ int main(int argc, char **argv)
             srres_model *m = random_model(scale, 6, 32, SRRES_SKIP_NEAREST);
             int w = sizes[si][0], h = sizes[si][1];
             double flop = 2 * srres_model_macs_per_pixel(m) * w * h;
-            double t = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, threads, w, h,
+            double t = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, 1, threads, w, h,
                                     quick ? 1 : 3);
             printf("x%-3d %4dx%-3d %10.3f %10.1f %9.2f\n", scale, w, h, t, flop / t / 1e9,
                    1 / t);
@@ -142,5 +143,18 @@ int main(int argc, char **argv)
             srres_model_free(m);
         }
     }
+    /* The self-ensemble costs its passes; what it adds beyond them is the transforms. */
+    printf("\nself-ensemble (x4 16 x 64, nearest image skip, 480x270 in), fast path FP32:\n");
+    printf("%-8s %10s %14s\n", "passes", "s", "per pass / 1");
+    srres_model *m = random_model(4, 16, 64, SRRES_SKIP_NEAREST);
+    double one = 0;
+    for (int n = 1; n <= (quick ? 2 : 8); n *= 2) {
+        double t = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, n, threads, 480, 270,
+                                1);
+        one = n == 1 ? t : one;
+        printf("%-8d %10.3f %13.3fx\n", n, t, t / n / one);
+        fflush(stdout);
+    }
+    srres_model_free(m);
     return 0;
 }

@@ -1,10 +1,12 @@
 /* context.c: running a model on images: the context's threads and buffers, the buffer plan
- * of an inference pass, and overlapping tiles that bound memory on large frames. */
+ * of an inference pass, overlapping tiles that bound memory on large frames, and the
+ * self-ensemble's passes over each tile. */
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu.h"
+#include "ensemble.h"
 #include "error.h"
 #include "fast_forward.h"
 #include "image.h"
@@ -23,12 +25,15 @@ struct srres_ctx {
     block_acts *blocks;
     float *arena, *scratch; /* the baseline's activations, or the fast path's RGB planes */
     size_t arena_floats, scratch_floats;
+    float *ens;             /* self-ensemble: a region's planes, then its summed outputs */
+    size_t ens_floats;
 };
 
 srres_params srres_default_params(void)
 {
     return (srres_params){.threads = 0, .tile = 0, .kernel = SRRES_KERNEL_AUTO,
-                          .precision = SRRES_PRECISION_FP32, .max_memory = 0};
+                          .precision = SRRES_PRECISION_FP32, .max_memory = 0,
+                          .ensemble = 1};
 }
 
 /* Floats of activations for one h x w region. Baseline: the input, and two buffers (A, B)
@@ -45,10 +50,18 @@ static size_t arena_floats_for(const srres_ctx *ctx, size_t pixels)
     return pixels * (3 + 2 * c * s2);
 }
 
+/* The self-ensemble's buffer for one region: its planes, then its summed outputs. */
+static size_t ens_floats_for(const srres_ctx *ctx, size_t pixels)
+{
+    size_t s2 = (size_t)ctx->m->cfg.scale * ctx->m->cfg.scale;
+    return ctx->params.ensemble > 1 ? pixels * (3 + 3 * s2) : 0;
+}
+
 /* Everything a region costs, for choosing tiles. */
 static size_t floats_per_pixel(const srres_ctx *ctx)
 {
-    return arena_floats_for(ctx, 1) + (ctx->fast ? fast_net_floats_per_pixel(ctx->m) : 0);
+    return arena_floats_for(ctx, 1) + ens_floats_for(ctx, 1) +
+           (ctx->fast ? fast_net_floats_per_pixel(ctx->m) : 0);
 }
 
 static void plan_inference(const srres_ctx *ctx, int h, int w, activations *a)
@@ -88,6 +101,11 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
         return srres_fail(err, SRRES_ERR_INVALID, "threads %d is not in 0..1024", p.threads);
     if (p.threads == 0)
         p.threads = thread_pool_cpu_count();
+    if (p.ensemble == 0)
+        p.ensemble = 1;
+    if (p.ensemble != 1 && p.ensemble != 2 && p.ensemble != 4 && p.ensemble != ENSEMBLE_MAX)
+        return srres_fail(err, SRRES_ERR_INVALID, "ensemble %d is not 1, 2, 4 or 8",
+                          p.ensemble);
     if (p.precision == SRRES_PRECISION_BF16 &&
         (p.kernel != SRRES_KERNEL_AUTO || !cpu_has_avx512_bf16()))
         return srres_fail(err, SRRES_ERR_UNSUPPORTED,
@@ -126,6 +144,7 @@ void srres_ctx_free(srres_ctx *ctx)
     free(ctx->blocks);
     free(ctx->arena);
     free(ctx->scratch);
+    free(ctx->ens);
     free(ctx);
 }
 
@@ -149,33 +168,35 @@ int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height)
     return t >= width && t >= height ? 0 : t;
 }
 
+/* Grows *buf to `need` floats, its contents not kept. */
+static int grow(float **buf, size_t *have, size_t need)
+{
+    if (need <= *have)
+        return 0;
+    float *b = alloc_floats(need);
+    if (!b)
+        return -1;
+    free(*buf);
+    *buf = b;
+    *have = need;
+    return 0;
+}
+
 /* Makes room for regions of up to h x w; buffers grow, never shrink, so a stream of equal
  * frames allocates once. */
 static srres_status reserve(srres_ctx *ctx, int h, int w, srres_error *err)
 {
-    size_t need = arena_floats_for(ctx, (size_t)h * w);
-    if (need > ctx->arena_floats) {
-        float *a = alloc_floats(need);
-        if (!a)
-            return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for a %dx%d region (%zu MB)",
-                              w, h, need * sizeof(float) >> 20);
-        free(ctx->arena);
-        ctx->arena = a;
-        ctx->arena_floats = need;
-    }
+    size_t need = arena_floats_for(ctx, (size_t)h * w), ens = ens_floats_for(ctx, (size_t)h * w);
+    if (grow(&ctx->arena, &ctx->arena_floats, need) || grow(&ctx->ens, &ctx->ens_floats, ens))
+        return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for a %dx%d region (%zu MB)", w,
+                          h, (need + ens) * sizeof(float) >> 20);
     if (ctx->fast)
         return SRRES_OK; /* its scratch lives in fast_net */
     size_t scratch = network_scratch_floats(ctx->m, 1, h, w, thread_pool_size(ctx->pool), 0, 0);
     if (scratch < SCRATCH_BUDGET_FLOATS)
         scratch = SCRATCH_BUDGET_FLOATS;
-    if (scratch > ctx->scratch_floats) {
-        float *s = alloc_floats(scratch);
-        if (!s)
-            return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for conv scratch");
-        free(ctx->scratch);
-        ctx->scratch = s;
-        ctx->scratch_floats = scratch;
-    }
+    if (grow(&ctx->scratch, &ctx->scratch_floats, scratch))
+        return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for conv scratch");
     return SRRES_OK;
 }
 
@@ -187,6 +208,60 @@ static int min_int(int a, int b)
 static int max_int(int a, int b)
 {
     return a > b ? a : b;
+}
+
+/* Where the network reads an h x w region's planes [3][h][w]; `a` is the baseline's plan. */
+static float *region_input(srres_ctx *ctx, int h, int w, activations *a)
+{
+    if (ctx->fast)
+        return ctx->arena;
+    plan_inference(ctx, h, w, a);
+    return a->in;
+}
+
+/* The network on the planes region_input gave; *result = its output [3][h*s][w*s]. */
+static srres_status region_forward(srres_ctx *ctx, int h, int w, const activations *a,
+                                   const float **result, srres_error *err)
+{
+    if (ctx->fast) {
+        float *res = ctx->arena + (size_t)3 * h * w;
+        *result = res;
+        return fast_net_forward(ctx->fast, ctx->arena, h, w, res, ctx->pool, err);
+    }
+    conv_env env = {ctx->scratch, ctx->scratch_floats, ctx->pool, 0};
+    network_forward(ctx->m, a, 1, h, w, &env);
+    *result = a->tail;
+    return SRRES_OK;
+}
+
+/* The w x h region at (x, y) of `in` through the network: once, or as the mean over the
+ * self-ensemble's transforms of it. */
+static srres_status upscale_region(srres_ctx *ctx, const srres_image *in, int x, int y, int w,
+                                   int h, const float **result, srres_error *err)
+{
+    int n = ctx->params.ensemble, s = ctx->m->cfg.scale;
+    activations a;
+    if (n == 1) {
+        image_read(in, x, y, w, h, region_input(ctx, h, w, &a));
+        return region_forward(ctx, h, w, &a, result, err);
+    }
+    size_t P = (size_t)w * h, out_floats = 3 * P * s * s;
+    float *planes = ctx->ens, *sum = planes + 3 * P;
+    image_read(in, x, y, w, h, planes);
+    memset(sum, 0, sizeof(float) * out_floats);
+    for (int t = 0; t < n; t++) {
+        int tr = ensemble_transposes(t), th = tr ? w : h, tw = tr ? h : w;
+        const float *out;
+        ensemble_transform(region_input(ctx, th, tw, &a), planes, 3, h, w, t);
+        srres_status st = region_forward(ctx, th, tw, &a, &out, err);
+        if (st)
+            return st;
+        ensemble_accumulate(sum, out, 3, h * s, w * s, t);
+    }
+    for (size_t i = 0; i < out_floats; i++)
+        sum[i] *= 1.0f / (float)n;
+    *result = sum;
+    return SRRES_OK;
 }
 
 srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_image *out,
@@ -202,31 +277,20 @@ srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_im
                           out->width, out->height, s, (long)W * s, (long)H * s, W, H);
     int T = srres_ctx_tile_size(ctx, W, H), M = ctx->radius;
     int tile_w = T ? T : W, tile_h = T ? T : H;
-    if ((st = reserve(ctx, min_int(H, tile_h + 2 * M), min_int(W, tile_w + 2 * M), err)))
+    int rh = min_int(H, tile_h + 2 * M), rw = min_int(W, tile_w + 2 * M);
+    if ((st = reserve(ctx, rh, rw, err)) ||
+        (ctx->params.ensemble > 1 && (st = reserve(ctx, rw, rh, err))))
         return st;
     for (int ty = 0; ty < H; ty += tile_h) {
         for (int tx = 0; tx < W; tx += tile_w) {
             int tw = min_int(tile_w, W - tx), th = min_int(tile_h, H - ty);
             int x0 = max_int(0, tx - M), y0 = max_int(0, ty - M);
             int x1 = min_int(W, tx + tw + M), y1 = min_int(H, ty + th + M);
-            int rw = x1 - x0, rh = y1 - y0;
             const float *result;
-            if (ctx->fast) {
-                float *planes = ctx->arena, *res = planes + (size_t)3 * rw * rh;
-                image_read(in, x0, y0, rw, rh, planes);
-                if ((st = fast_net_forward(ctx->fast, planes, rh, rw, res, ctx->pool, err)))
-                    return st;
-                result = res;
-            } else {
-                activations a;
-                plan_inference(ctx, rh, rw, &a);
-                image_read(in, x0, y0, rw, rh, a.in);
-                conv_env env = {ctx->scratch, ctx->scratch_floats, ctx->pool, 0};
-                network_forward(ctx->m, &a, 1, rh, rw, &env);
-                result = a.tail;
-            }
-            image_write(out, tx * s, ty * s, tw * s, th * s, result, rw * s, rh * s,
-                        (tx - x0) * s, (ty - y0) * s);
+            if ((st = upscale_region(ctx, in, x0, y0, x1 - x0, y1 - y0, &result, err)))
+                return st;
+            image_write(out, tx * s, ty * s, tw * s, th * s, result, (x1 - x0) * s,
+                        (y1 - y0) * s, (tx - x0) * s, (ty - y0) * s);
         }
     }
     return SRRES_OK;

@@ -24,9 +24,10 @@ struct fast_net {
     float *head_w, *head_b, *head_s, *tail_w, tail_b[3];
     conv3 *body; /* 2 per block */
     conv3 trunk, up[SRRES_MAX_UP_STAGES];
-    /* buffers */
-    int h, w; /* the region size they fit */
+    /* buffers: floats enough for the largest region so far, laid out for the last one */
+    int h, w; /* the last region, whose borders are zero */
     fmap x, f[4], upmap[SRRES_MAX_UP_STAGES];
+    size_t x_cap, f_cap, up_cap[SRRES_MAX_UP_STAGES];
     float *scratch;
     size_t scratch_per_thread;
     int threads;
@@ -136,6 +137,8 @@ static void free_buffers(fast_net *f)
     f->x.data = NULL;
     memset(f->f, 0, sizeof(f->f));
     memset(f->upmap, 0, sizeof(f->upmap));
+    f->x_cap = f->f_cap = 0;
+    memset(f->up_cap, 0, sizeof(f->up_cap));
     f->h = f->w = 0;
 }
 
@@ -155,18 +158,19 @@ void fast_net_free(fast_net *f)
 }
 
 /* Rows and columns are padded to whole Winograd tiles plus the border on both sides. */
-static size_t fmap_floats(int h, int w, int pad, int c)
+static size_t fmap_span(int n, int pad)
 {
-    size_t rows = (size_t)((h + 3) / 4 * 4) + 2 * (size_t)pad + 4;
-    size_t cols = (size_t)((w + 3) / 4 * 4) + 2 * (size_t)pad + 4;
-    return rows * cols * c;
+    return (size_t)((n + 3) / 4 * 4) + 2 * (size_t)pad + 4;
 }
 
-static int fmap_alloc(fmap *m, int h, int w, int pad, int c)
+static size_t fmap_floats(int h, int w, int pad, int c)
 {
-    size_t cols = (size_t)((w + 3) / 4 * 4) + 2 * (size_t)pad + 4;
-    *m = (fmap){alloc_floats(fmap_floats(h, w, pad, c)), h, w, pad, c, cols * c};
-    return m->data ? 0 : -1;
+    return fmap_span(h, pad) * fmap_span(w, pad) * c;
+}
+
+static size_t max_size(size_t a, size_t b)
+{
+    return a > b ? a : b;
 }
 
 size_t fast_net_floats_per_pixel(const srres_model *m)
@@ -179,21 +183,43 @@ size_t fast_net_floats_per_pixel(const srres_model *m)
     return total;
 }
 
+/* The last map feeds the 9x9 tail: a border of 4. */
+static int up_pad(const srres_model *m, int j)
+{
+    return j == m->up_stages - 1 ? 4 : 1;
+}
+
+/* Buffers hold a region by their number of floats, not their shape, so a region and its
+ * transpose (the self-ensemble's passes) share them; they grow, never shrink. */
 static srres_status reserve(fast_net *f, int h, int w, int threads, srres_error *err)
 {
-    if (h <= f->h && w <= f->w && threads == f->threads)
-        return SRRES_OK;
-    free_buffers(f);
     const srres_model *m = f->m;
-    int ok = !fmap_alloc(&f->x, h, w, 4, 16);
-    for (int i = 0; i < 4; i++)
-        ok = ok && !fmap_alloc(&f->f[i], h, w, 1, f->cp);
-    int r = m->up_factor, hj = h, wj = w;
-    for (int j = 0; j < m->up_stages; j++) {
+    size_t x_need = fmap_floats(h, w, 4, 16), f_need = fmap_floats(h, w, 1, f->cp);
+    size_t up_need[SRRES_MAX_UP_STAGES];
+    int fits = threads == f->threads && x_need <= f->x_cap && f_need <= f->f_cap;
+    for (int j = 0, r = m->up_factor, hj = h, wj = w; j < m->up_stages; j++) {
         hj *= r;
         wj *= r;
-        /* The last map feeds the 9x9 tail: a border of 4. */
-        ok = ok && !fmap_alloc(&f->upmap[j], hj, wj, j == m->up_stages - 1 ? 4 : 1, f->cp);
+        up_need[j] = max_size(fmap_floats(hj, wj, up_pad(m, j), f->cp), f->up_cap[j]);
+        fits = fits && up_need[j] <= f->up_cap[j];
+    }
+    if (fits)
+        return SRRES_OK;
+    x_need = max_size(x_need, f->x_cap);
+    f_need = max_size(f_need, f->f_cap);
+    free_buffers(f);
+    f->x = (fmap){alloc_floats(x_need), 0, 0, 4, 16, 0};
+    f->x_cap = x_need;
+    int ok = f->x.data != NULL;
+    for (int i = 0; i < 4; i++) {
+        f->f[i] = (fmap){alloc_floats(f_need), 0, 0, 1, f->cp, 0};
+        ok = ok && f->f[i].data;
+    }
+    f->f_cap = f_need;
+    for (int j = 0; j < m->up_stages; j++) {
+        f->upmap[j] = (fmap){alloc_floats(up_need[j]), 0, 0, up_pad(m, j), f->cp, 0};
+        f->up_cap[j] = up_need[j];
+        ok = ok && f->upmap[j].data;
     }
     f->scratch_per_thread = winograd_scratch_floats(f->cp);
     f->scratch = ok ? alloc_floats(f->scratch_per_thread * threads) : NULL;
@@ -201,19 +227,17 @@ static srres_status reserve(fast_net *f, int h, int w, int threads, srres_error 
         free_buffers(f);
         return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for a %dx%d region", w, h);
     }
-    f->h = h;
-    f->w = w;
     f->threads = threads;
     return SRRES_OK;
 }
 
-/* The buffers keep the geometry they were allocated with; a smaller region uses their top
- * left corner, with its own size and a zeroed border. */
+/* A buffer laid out for an h x w region, from its top left corner. */
 static fmap view(const fmap *m, int h, int w)
 {
     fmap v = *m;
     v.h = h;
     v.w = w;
+    v.row = fmap_span(w, m->pad) * m->c;
     return v;
 }
 
@@ -287,12 +311,14 @@ srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float 
         wj *= r;
         U[j] = view(&f->upmap[j], hj, wj);
     }
-    if (h != f->h || w != f->w) { /* a smaller region than the buffers were made for */
+    if (h != f->h || w != f->w) { /* the last region's pixels may lie in this one's border */
         zero_border(&x);
         for (int i = 0; i < 4; i++)
             zero_border(&F[i]);
         for (int j = 0; j < m->up_stages; j++)
             zero_border(&U[j]);
+        f->h = h;
+        f->w = w;
     }
     size_t plane = (size_t)h * w;
     for (int y = 0; y < h; y++)

@@ -150,6 +150,10 @@ typedef struct srres_params {
     srres_precision precision; /* SRRES_PRECISION_FP32 unless opted out */
     size_t max_memory;         /* bytes of buffers the automatic tile size keeps within;
                                   0 = 1 GiB. Frames larger than that are tiled. */
+    int ensemble;              /* 1 (or 0): one pass. 2, 4 or 8: the mean of the model's
+                                  outputs on that many flips and transposes of the input
+                                  (self-ensemble): a little more detail, at that many
+                                  times the time; see docs/models.md */
 } srres_params;
 
 srres_params srres_default_params(void);

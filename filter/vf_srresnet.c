@@ -23,6 +23,7 @@ typedef struct SRResNetContext {
     char *model_path;
     int threads;
     int tile;
+    int ensemble;
 
     srres_model *model;
     srres_ctx *srres;
@@ -46,6 +47,7 @@ static const AVOption srresnet_options[] = {
     { "tile",    "side of the input tiles processed at a time, in pixels", OFFSET(tile), AV_OPT_TYPE_INT, { .i64 = 0 }, -1, INT_MAX, FLAGS, "tile" },
         { "auto",    "tile only frames too large for memory", 0, AV_OPT_TYPE_CONST, { .i64 =  0 }, 0, 0, FLAGS, "tile" },
         { "untiled", "process each frame whole",              0, AV_OPT_TYPE_CONST, { .i64 = -1 }, 0, 0, FLAGS, "tile" },
+    { "ensemble", "mean over 1, 2, 4 or 8 flips/transposes of each frame (N times the time)", OFFSET(ensemble), AV_OPT_TYPE_INT, { .i64 = 1 }, 1, 8, FLAGS },
     { NULL }
 };
 
@@ -78,6 +80,7 @@ static av_cold int init(AVFilterContext *ctx)
 
     params.threads = s->threads;
     params.tile    = s->tile;
+    params.ensemble = s->ensemble;
     status = srres_model_load(s->model_path, &s->model, &err);
     if (status == SRRES_OK)
         status = srres_ctx_create(s->model, &params, &s->srres, &err);

@@ -76,7 +76,7 @@ make_media || {
 help_lists_options() {
     "$ffmpeg" -hide_banner -h filter=srresnet >help.txt || return 1
     cat help.txt
-    for opt in model threads tile; do
+    for opt in model threads tile ensemble; do
         # name, <type>, flags, then the help text
         grep -Eq "^ +$opt +<[a-z]+> +[.A-Z]+ +[A-Za-z]" help.txt || {
             echo "no help text for $opt"
@@ -178,6 +178,25 @@ rgb24_and_gbrp16_agree() {
     [ "$d" -le 1 ]
 }
 
+# Averaged over all eight orientations, the output of a mirrored frame is the mirrored
+# output (to rounding); one pass of a network is not, which keeps the check able to fail.
+ensemble_commutes_with_mirroring() {
+    local n d
+    for n in 1 8; do
+        ff -i odd.png -vf "srresnet=model=$x2:ensemble=$n,hflip" -f rawvideo -pix_fmt rgb24 \
+            a$n.rgb &&
+            ff -i odd.png -vf "hflip,srresnet=model=$x2:ensemble=$n" -f rawvideo \
+                -pix_fmt rgb24 b$n.rgb || return 1
+    done
+    d=$(max_byte_difference a8.rgb b8.rgb)
+    echo "largest difference: $d with ensemble=8, $(max_byte_difference a1.rgb b1.rgb) without"
+    [ "$d" -le 1 ] && [ "$(max_byte_difference a1.rgb b1.rgb)" -gt 1 ]
+}
+ensemble_other_than_a_power_of_two_fails() {
+    fails_with "ensemble 3 is not 1, 2, 4 or 8" \
+        -i odd.png -vf srresnet=model="$x2":ensemble=3 y.png
+}
+
 thread_count_does_not_change_output() {
     ff -i deep.png -vf srresnet=model="$x4":threads=1 t1.png &&
         ff -i deep.png -vf srresnet=model="$x4":threads=2 t2.png &&
@@ -217,6 +236,8 @@ check ten_bit_input_runs_in_16_bits
 check sample_aspect_ratio_is_kept
 check bottom_up_frames_match_top_down
 check rgb24_and_gbrp16_agree
+check ensemble_commutes_with_mirroring
+check ensemble_other_than_a_power_of_two_fails
 check thread_count_does_not_change_output
 check patch_applies_to_pristine_tree
 if [ -x "$srres_video" ]; then

@@ -122,6 +122,30 @@ test_png_in_png_out() {
     [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
 }
 
+# Self-ensemble: a mirrored still gives the mirrored output (to rounding), which one pass
+# of the network does not; sizes other than 1, 2, 4 and 8 are refused.
+test_ensemble() {
+    lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
+    ffmpeg -nostdin -v error -i in.png -vf hflip mirrored.png || { fail "hflip"; return; }
+    local n
+    for n in 1 8; do
+        "$video" -q -i in.png -o "a$n.png" -m "$m2" --ensemble $n &&
+            "$video" -q -i mirrored.png -o "b$n.png" -m "$m2" --ensemble $n &&
+            ffmpeg -nostdin -v error -i "a$n.png" -vf hflip -f rawvideo -pix_fmt rgb24 "a$n.rgb" &&
+            ffmpeg -nostdin -v error -i "b$n.png" -f rawvideo -pix_fmt rgb24 "b$n.rgb" ||
+            { fail "--ensemble $n failed"; return; }
+    done
+    [ "$(probe b8.png v:0 width)x$(probe b8.png v:0 height)" = 74x46 ] || fail "size"
+    # Rounding may tip a rare byte; one pass differs in most of them.
+    local n1 n8 bytes=$((74 * 46 * 3))
+    n1=$(cmp -l a1.rgb b1.rgb | wc -l)
+    n8=$(cmp -l a8.rgb b8.rgb | wc -l)
+    [ "$n8" -le $((bytes / 100)) ] || fail "$n8 of $bytes bytes differ with --ensemble 8"
+    [ "$n1" -gt $((bytes / 10)) ] || fail "one pass nearly mirror-symmetric ($n1 bytes differ)"
+    expect_error "--ensemble" "$video" -i in.png -o x.png -m "$m2" --ensemble 3
+    [ ! -e x.png ] || fail "x.png left by a refused run"
+}
+
 test_limits_ss_t_frames() {
     lavfi in.mp4 -t 2 -c:v libx264 -c:a aac -shortest
     "$video" -q -i in.mp4 -o a.mp4 -m "$m2" --frames 7 || fail "--frames failed"

@@ -25,6 +25,8 @@ static void usage(FILE *f)
                "      --threads N     network threads (default: all CPUs)\n"
                "      --kernel K      auto or baseline (default auto)\n"
                "      --precision P   fp32 or bf16 (default fp32)\n"
+               "      --ensemble N    mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
+               "                      image (self-ensemble; N times the time; default 1)\n"
                "      --csv           comma-separated output\n"
                "  -h, --help\n");
 }
@@ -38,12 +40,14 @@ static const char *base_name(const char *path)
 int main(int argc, char **argv)
 {
     const char *model_path = NULL, *kernel = "auto", *precision = "fp32";
-    int crop = 0, threads = 0, csv = 0, c;
+    int crop = 0, threads = 0, csv = 0, ensemble = 1, c;
+    static const char *const ensembles[] = {"1", "2", "4", "8"};
     cli_init("srres-eval", NULL);
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"crop", required_argument, 0, 'c'},
         {"threads", required_argument, 0, 't'}, {"kernel", required_argument, 0, 'k'},
         {"csv", no_argument, 0, 'C'}, {"precision", required_argument, 0, 'p'},
+        {"ensemble", required_argument, 0, 'e'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "m:h", longs, NULL)) != -1) {
         switch (c) {
@@ -53,6 +57,7 @@ int main(int argc, char **argv)
         case 'k': kernel = optarg; break;
         case 'C': csv = 1; break;
         case 'p': precision = optarg; break;
+        case 'e': ensemble = 1 << cli_choice("--ensemble", optarg, ensembles, 4); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -78,6 +83,7 @@ int main(int argc, char **argv)
     }
     srres_params p = srres_default_params();
     p.threads = threads;
+    p.ensemble = ensemble;
     if (strcmp(kernel, "auto") && strcmp(kernel, "baseline"))
         cli_die("--kernel: '%s' is not auto or baseline", kernel);
     p.kernel = strcmp(kernel, "baseline") ? SRRES_KERNEL_AUTO : SRRES_KERNEL_BASELINE;

@@ -54,6 +54,7 @@ typedef struct options {
     int crf; /* -1: the encoder's default (18 for libx264) */
     int64_t bit_rate;
     int threads, tile, queue, overwrite, no_audio, no_subs, verbose, quiet;
+    int ensemble; /* --ensemble; 0 = the library's default (one pass) */
     size_t max_memory; /* --max-memory, bytes; 0 = the library's default */
     int64_t start_us, duration_us; /* AV_NOPTS_VALUE when not given */
     long max_frames;
@@ -594,6 +595,8 @@ static void usage(FILE *f)
         "      --queue N           frames queued between threads (default 4)\n"
         "      --kernel K          auto or baseline (default auto)\n"
         "      --precision P       fp32 or bf16 (default fp32)\n"
+        "      --ensemble N        mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
+        "                          frame: a little more detail, N times the time\n"
         "  -ss POSITION            start at this time (seconds or [HH:]MM:SS[.m])\n"
         "  -t DURATION             write at most this much\n"
         "      --frames N          write at most N video frames\n"
@@ -632,7 +635,8 @@ static void parse_options(options *o, int argc, char **argv)
 {
     enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
            O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC, O_SEG,
-           O_CONCAT, O_MEM };
+           O_CONCAT, O_MEM, O_ENS };
+    static const char *const ensembles[] = {"1", "2", "4", "8"};
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
         {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
@@ -645,6 +649,7 @@ static void parse_options(options *o, int argc, char **argv)
         {"x264-params", required_argument, 0, O_X264}, {"kernel", required_argument, 0, O_KERNEL},
         {"precision", required_argument, 0, O_PREC}, {"segment", required_argument, 0, O_SEG},
         {"concat", required_argument, 0, O_CONCAT}, {"max-memory", required_argument, 0, O_MEM},
+        {"ensemble", required_argument, 0, O_ENS},
         {"verbose", no_argument, 0, 'v'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     for (int i = 1; i < argc; i++)
@@ -691,6 +696,7 @@ static void parse_options(options *o, int argc, char **argv)
         case O_X264: o->x264_params = optarg; break;
         case O_KERNEL: o->kernel = optarg; break;
         case O_PREC: o->precision = optarg; break;
+        case O_ENS: o->ensemble = 1 << cli_choice("--ensemble", optarg, ensembles, 4); break;
         case O_SEG:
             if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
                 o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
@@ -926,6 +932,7 @@ static void open_network(app *a)
     p.threads = a->o.threads;
     p.tile = a->o.tile;
     p.max_memory = a->o.max_memory;
+    p.ensemble = a->o.ensemble;
     if (a->o.kernel)
         p.kernel = !strcmp(a->o.kernel, "baseline") ? SRRES_KERNEL_BASELINE : SRRES_KERNEL_AUTO;
     if (a->o.kernel && strcmp(a->o.kernel, "baseline") && strcmp(a->o.kernel, "auto"))
