@@ -200,13 +200,15 @@ static srres_status reserve(fast_net *f, int h, int w, int threads, srres_error 
     for (int j = 0, r = m->up_factor, hj = h, wj = w; j < m->up_stages; j++) {
         hj *= r;
         wj *= r;
-        up_need[j] = max_size(fmap_floats(hj, wj, up_pad(m, j), f->cp), f->up_cap[j]);
+        up_need[j] = fmap_floats(hj, wj, up_pad(m, j), f->cp);
         fits = fits && up_need[j] <= f->up_cap[j];
     }
     if (fits)
         return SRRES_OK;
     x_need = max_size(x_need, f->x_cap);
     f_need = max_size(f_need, f->f_cap);
+    for (int j = 0; j < m->up_stages; j++)
+        up_need[j] = max_size(up_need[j], f->up_cap[j]);
     free_buffers(f);
     f->x = (fmap){alloc_floats(x_need), 0, 0, 4, 16, 0};
     f->x_cap = x_need;
