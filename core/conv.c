@@ -1,5 +1,6 @@
 /* conv.c: the convolution forward/backward pair as im2col + OpenBLAS sgemm: the reference
- * path and the trainer's.
+ * path, and the trainer's on CPUs without AVX-512 (with it, conv_env.fast sends the shapes
+ * conv_nhwc.h handles to the fast kernels).
  *
  * Threads split the image rows; each thread builds the column matrix of its own rows in its
  * share of the scratch buffer and runs a single-threaded sgemm on it, so no thread waits on
@@ -153,6 +154,25 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
     float *work = flipped + ((wsize + 15) & ~(size_t)15);
     size_t work_floats = scratch_floats - (size_t)(work - scratch);
 
+    for (int co = 0; co < L->cout; co++) {
+        const float *d = dout + co * plane;
+        double sum = 0;
+        for (size_t i = 0; i < plane; i++)
+            sum += d[i];
+        dbias[co] += (float)sum;
+    }
+    /* flipped[ci][co][ky][kx] = weight[co][ci][k-1-ky][k-1-kx] */
+    if (dinp)
+        for (int co = 0; co < L->cout; co++)
+            for (int ci = 0; ci < L->cin; ci++)
+                for (int q = 0; q < k * k; q++)
+                    flipped[((size_t)ci * L->cout + co) * k * k + (k * k - 1 - q)] =
+                        L->weight[((size_t)co * L->cin + ci) * k * k + q];
+    if (env->fast && k == 3) {
+        conv_nhwc_backward3(dinp, dweight, dout, inp, flipped, L->cin, L->cout, n, h, w, work,
+                            pool);
+        return;
+    }
     if (env->fast && k == 9 && L->cout == 3) {
         conv_nhwc_tail_weight_grad(dweight, dout, inp, L->cin, n, h, w, work, pool);
     } else {
@@ -164,21 +184,8 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
             for (size_t i = 0; i < wsize; i++)
                 dweight[i] += parts[p * wsize + i];
     }
-    for (int co = 0; co < L->cout; co++) {
-        const float *d = dout + co * plane;
-        double sum = 0;
-        for (size_t i = 0; i < plane; i++)
-            sum += d[i];
-        dbias[co] += (float)sum;
-    }
     if (!dinp)
         return;
-    /* flipped[ci][co][ky][kx] = weight[co][ci][k-1-ky][k-1-kx] */
-    for (int co = 0; co < L->cout; co++)
-        for (int ci = 0; ci < L->cin; ci++)
-            for (int q = 0; q < k * k; q++)
-                flipped[((size_t)ci * L->cout + co) * k * k + (k * k - 1 - q)] =
-                    L->weight[((size_t)co * L->cin + ci) * k * k + q];
     if (env->fast && conv_nhwc_handles(L->cout, L->cin, k))
         conv_nhwc_forward(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, 1, work, pool);
     else

@@ -1,9 +1,11 @@
 /* conv_nhwc.c: layout conversion around the fast kernels for CNHW callers. The conversions
- * cost O(C) per pixel against a convolution's O(C^2 k^2): noise. */
+ * cost O(C) per pixel against a convolution's O(C^2 k^2), but only when done as register
+ * transposes (layout.h): element by element they took a sixth of a training step. */
 #include <string.h>
 
 #include "conv_nhwc.h"
 #include "direct_conv.h"
+#include "layout.h"
 #include "winograd.h"
 
 /* Image i starts at row i * slot of the stacked map: a multiple of 4 (Winograd tile rows)
@@ -25,6 +27,26 @@ static size_t stacked_map(fmap *m, float *base, int n, int h, int w, int pad, in
     size_t cols = (size_t)((w + 3) / 4 * 4) + 2 * (size_t)pad + 4;
     *m = (fmap){base, rows, w, pad, c, cols * c};
     return up16(((size_t)((rows + 3) / 4 * 4) + 2 * (size_t)pad + 4) * cols * c);
+}
+
+/* Zeroes a stacked map of `floats` (as stacked_map returned) except its images' pixels,
+ * which to_map writes in full (padding channels too): borders, gaps and the margin beyond
+ * are zero, and a whole-buffer memset would write the pixels twice. */
+static void zero_around_images(const fmap *m, size_t floats, int n, int h)
+{
+    int slot = slot_rows(h);
+    size_t rows = floats / m->row, inner = (size_t)m->w * m->c, left = (size_t)m->pad * m->c;
+    for (size_t r = 0; r < rows; r++) {
+        float *row = m->data + r * m->row;
+        long y = (long)r - m->pad;
+        if (y < 0 || y / slot >= n || y % slot >= h) {
+            memset(row, 0, sizeof(float) * m->row);
+            continue;
+        }
+        memset(row, 0, sizeof(float) * left);
+        memset(row + left + inner, 0, sizeof(float) * (m->row - left - inner));
+    }
+    memset(m->data + rows * m->row, 0, sizeof(float) * (floats - rows * m->row));
 }
 
 int conv_nhwc_handles(int cin, int cout, int k)
@@ -49,20 +71,15 @@ typedef struct layout_job {
     int c, n, h, w, slot, accumulate;
 } layout_job;
 
-/* Rows go one at a time: the map's row stays in L1 while the planes are walked along x,
- * so both sides move through memory in order. */
+/* A row at a time: the map's row stays in L1 while the planes are read along x. */
 static void to_map(void *arg, int begin, int end, int thread)
 {
     const layout_job *j = arg;
     size_t plane = (size_t)j->n * j->h * j->w;
     for (int i = begin; i < end; i++) /* images */
-        for (int y = 0; y < j->h; y++) {
-            float *row = fmap_at(j->map, i * j->slot + y, 0);
-            const float *src = j->planes + ((size_t)i * j->h + y) * j->w;
-            for (int c = 0; c < j->c; c++)
-                for (int x = 0; x < j->w; x++)
-                    row[(size_t)x * j->map->c + c] = src[c * plane + x];
-        }
+        for (int y = 0; y < j->h; y++)
+            layout_row_to_pixels(fmap_at(j->map, i * j->slot + y, 0), j->map->c,
+                                 j->planes + ((size_t)i * j->h + y) * j->w, plane, j->c, j->w);
 }
 
 static void from_map(void *arg, int begin, int end, int thread)
@@ -70,19 +87,10 @@ static void from_map(void *arg, int begin, int end, int thread)
     const layout_job *j = arg;
     size_t plane = (size_t)j->n * j->h * j->w;
     for (int i = begin; i < end; i++)
-        for (int y = 0; y < j->h; y++) {
-            const float *row = fmap_at(j->map, i * j->slot + y, 0);
-            float *dst = j->planes + ((size_t)i * j->h + y) * j->w;
-            for (int c = 0; c < j->c; c++) {
-                float *d = dst + c * plane;
-                if (j->accumulate)
-                    for (int x = 0; x < j->w; x++)
-                        d[x] += row[(size_t)x * j->map->c + c];
-                else
-                    for (int x = 0; x < j->w; x++)
-                        d[x] = row[(size_t)x * j->map->c + c];
-            }
-        }
+        for (int y = 0; y < j->h; y++)
+            layout_row_to_planes(j->planes + ((size_t)i * j->h + y) * j->w, plane,
+                                 fmap_at(j->map, i * j->slot + y, 0), j->map->c, j->c, j->w,
+                                 j->accumulate);
 }
 
 /* Stacked planes [c][rows][w] to and from CNHW planes, skipping the gaps. */
@@ -147,7 +155,7 @@ void conv_nhwc_forward(float *out, const float *in, const float *weight, const f
                                            : up16((size_t)81 * 3 * (cin == 3 ? cop : cip)));
     float *slope = b + up16((size_t)cop), *planes = slope + up16((size_t)cop);
     float *work = planes + up16((size_t)3 * min.h * w);
-    memset(min.data, 0, sizeof(float) * in_floats); /* borders, gaps, padding channels */
+    zero_around_images(&min, in_floats, n, h);
     for (int c = 0; c < cop; c++) {
         b[c] = bias && c < cout ? bias[c] : 0.0f;
         slope[c] = 1.0f; /* the head kernel's PReLU, made the identity */
@@ -169,6 +177,85 @@ void conv_nhwc_forward(float *out, const float *in, const float *weight, const f
         return;
     }
     layout_job back = {&mout, out, cout, n, h, w, slot, accumulate};
+    thread_pool_for_dynamic(pool, n, from_map, &back);
+}
+
+/* The 3x3 weight gradient: fixed shares of the tile rows, each into parts of its own,
+ * summed in order, so the result does not depend on the number of threads. */
+#define GRAD_PARTS 8
+
+/* Per-thread work floats of conv_nhwc_backward3: the weight gradient's, or the input
+ * gradient convolution's (cop input channels). */
+static size_t backward3_work(int cip, int cop)
+{
+    size_t grad = winograd_grad_scratch_floats(cip, cop), conv = winograd_scratch_floats(cop);
+    return up16(grad > conv ? grad : conv);
+}
+
+size_t conv_nhwc_backward3_scratch_floats(int cin, int cout, int n, int h, int w, int threads)
+{
+    fmap m;
+    int cip = fmap_channels(cin), cop = fmap_channels(cout);
+    return 2 * stacked_map(&m, NULL, n, h, w, 1, cip) + stacked_map(&m, NULL, n, h, w, 1, cop) +
+           GRAD_PARTS * up16((size_t)36 * cip * cop) + up16((size_t)36 * cop * cip) +
+           up16((size_t)cip) + (size_t)threads * backward3_work(cip, cop);
+}
+
+typedef struct wgrad_job {
+    const fmap *in, *dout;
+    float *parts, *work;
+    size_t part, per_thread;
+    int tile_rows;
+} wgrad_job;
+
+static void run_weight_grad(void *arg, int begin, int end, int thread)
+{
+    const wgrad_job *j = arg;
+    for (int part = begin; part < end; part++)
+        winograd_weight_grad(j->parts + j->part * part, j->in, j->dout, j->dout->c,
+                             j->work + j->per_thread * thread,
+                             (int)((long)j->tile_rows * part / GRAD_PARTS),
+                             (int)((long)j->tile_rows * (part + 1) / GRAD_PARTS));
+}
+
+void conv_nhwc_backward3(float *dinp, float *dweight, const float *dout, const float *inp,
+                         const float *flipped, int cin, int cout, int n, int h, int w,
+                         float *scratch, thread_pool *pool)
+{
+    int cip = fmap_channels(cin), cop = fmap_channels(cout), slot = slot_rows(h);
+    fmap min, mdout, mdinp;
+    float *p = scratch;
+    size_t in_floats = stacked_map(&min, p, n, h, w, 1, cip);
+    p += in_floats;
+    size_t dout_floats = stacked_map(&mdout, p, n, h, w, 1, cop);
+    p += dout_floats;
+    p += stacked_map(&mdinp, p, n, h, w, 1, cip);
+    size_t part = up16((size_t)36 * cip * cop), per_thread = backward3_work(cip, cop);
+    float *parts = p, *U = parts + GRAD_PARTS * part, *zero = U + up16((size_t)36 * cop * cip);
+    float *work = zero + up16((size_t)cip);
+    /* outside the images no gradient flows */
+    zero_around_images(&min, in_floats, n, h);
+    zero_around_images(&mdout, dout_floats, n, h);
+    layout_job to_in = {&min, (float *)inp, cin, n, h, w, slot, 0};
+    thread_pool_for_dynamic(pool, n, to_map, &to_in);
+    layout_job to_dout = {&mdout, (float *)dout, cout, n, h, w, slot, 0};
+    thread_pool_for_dynamic(pool, n, to_map, &to_dout);
+
+    wgrad_job j = {&min, &mdout, parts, work, part, per_thread, (min.h + 3) / 4};
+    thread_pool_for_dynamic(pool, GRAD_PARTS, run_weight_grad, &j);
+    for (int q = 1; q < GRAD_PARTS; q++)
+        for (size_t i = 0; i < (size_t)36 * cip * cop; i++)
+            parts[i] += parts[q * part + i];
+    winograd_weight_grad_oihw(dweight, parts, cin, cout, cip, cop);
+    if (!dinp)
+        return;
+
+    /* the input gradient: dout convolved with the flipped, transposed kernel */
+    memset(zero, 0, sizeof(float) * cip);
+    winograd_weights(U, flipped, cout, cin, cop, cip, NULL);
+    kernel_job kj = {&mdinp, &mdout, U, zero, NULL, NULL, work, per_thread, cip};
+    thread_pool_for_dynamic(pool, (mdout.h + 3) / 4, run_winograd, &kj);
+    layout_job back = {&mdinp, dinp, cin, n, h, w, slot, 1};
     thread_pool_for_dynamic(pool, n, from_map, &back);
 }
 
@@ -208,7 +295,7 @@ void conv_nhwc_tail_weight_grad(float *dweight, const float *dout, const float *
     size_t in_floats = stacked_map(&min, scratch, n, h, w, 4, cip);
     float *planes = scratch + in_floats, *parts = planes + up16((size_t)3 * min.h * w);
     size_t part = up16((size_t)3 * 81 * cip);
-    memset(min.data, 0, sizeof(float) * in_floats);
+    zero_around_images(&min, in_floats, n, h);
     memset(planes, 0, sizeof(float) * 3 * min.h * w); /* gap rows carry no gradient */
     memset(parts, 0, sizeof(float) * part * TAIL_GRAD_PARTS);
     layout_job to = {&min, (float *)inp, cin, n, h, w, slot_rows(h), 0};

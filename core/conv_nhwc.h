@@ -22,6 +22,16 @@ void conv_nhwc_forward(float *out, const float *in, const float *weight, const f
                        int cin, int cout, int k, int n, int h, int w, int accumulate,
                        float *scratch, thread_pool *pool);
 
+/* The backward pass of a 3x3 convolution from dout [cout][n][h][w] and its forward input
+ * inp [cin][n][h][w], dout laid out once for both products: dweight [cout][cin][3][3] +=
+ * the weight gradient, in the Winograd domain (winograd.h); with dinp (else NULL),
+ * dinp [cin][n][h][w] += dout convolved with flipped [cin][cout][3][3], the kernel
+ * transposed and turned by a half turn. */
+size_t conv_nhwc_backward3_scratch_floats(int cin, int cout, int n, int h, int w, int threads);
+void conv_nhwc_backward3(float *dinp, float *dweight, const float *dout, const float *inp,
+                         const float *flipped, int cin, int cout, int n, int h, int w,
+                         float *scratch, thread_pool *pool);
+
 /* dweight [3][cin][9][9] += the tail's weight gradient from dout [3][n][h][w] and its
  * forward input inp [cin][n][h][w]. */
 void conv_nhwc_tail_weight_grad(float *dweight, const float *dout, const float *inp, int cin,

@@ -54,6 +54,12 @@ void prelu_forward(float *out, const float *in, const prelu_layer *L, int c, siz
 void prelu_backward(float *dinp, float *dslope, const float *dout, const float *in,
                     const prelu_layer *L, int c, size_t plane);
 
+/* prelu_avx512.c, for the pair after cpu_has_avx512(): one plane of n floats with slope a.
+ * The backward adds to dx and returns the slope's gradient (sum of g x where x < 0). */
+void prelu_plane_forward_avx512(float *y, const float *x, float a, size_t n);
+double prelu_plane_backward_avx512(float *dx, const float *g, const float *x, float a,
+                                   size_t n);
+
 /* ---- pixel_shuffle.c: PyTorch PixelShuffle order --------------------------------------- */
 
 /* in [c*r*r][n][h][w] -> out [c][n][h*r][w*r]:

@@ -51,6 +51,10 @@ static size_t layer_scratch(const conv_layer *L, int n, int h, int w, int thread
                      : cols;
     if (!backward)
         return fwd;
+    if (fast && L->k == 3) { /* one pass for both gradients */
+        size_t both = conv_nhwc_backward3_scratch_floats(L->cin, L->cout, n, h, w, threads);
+        return conv_backward_scratch_floats(L) + (both > fwd ? both : fwd);
+    }
     size_t dw = fast && L->k == 9 && L->cout == 3
                     ? conv_nhwc_tail_grad_scratch_floats(L->cin, n, h, w)
                     : cols;

@@ -40,4 +40,15 @@ void winograd_weights_bf16(uint16_t *Ub, const float *U, int cip, int cop);
 void winograd_conv3x3_bf16(const fmap *out, const fmap *in, const uint16_t *Ub, int cop,
                            const winograd_epilogue *ep, float *scratch, int ty0, int ty1);
 
+/* The weight gradient, in the Winograd domain: dU [36][cip][cop] = the sum over the tiles
+ * of tile rows [ty0, ty1) of V (in's input transform) times A dY A^T (dout's 4x4 output
+ * tiles), as 36 GEMMs over batches of tiles: a quarter of the multiplies of im2col.
+ * dout: the output gradient, cop channels, zero outside the image. scratch:
+ * winograd_grad_scratch_floats. Then dweight [cout][cin][3][3] += G^T dU G. */
+size_t winograd_grad_scratch_floats(int cip, int cop);
+void winograd_weight_grad(float *dU, const fmap *in, const fmap *dout, int cop, float *scratch,
+                          int ty0, int ty1);
+void winograd_weight_grad_oihw(float *dweight, const float *dU, int cin, int cout, int cip,
+                               int cop);
+
 #endif

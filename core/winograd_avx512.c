@@ -4,7 +4,11 @@
  * input tile, for 16 channels at a time, into V[36][tiles][cip]; (2) for each of the 36
  * positions p, the GEMM M[p] = V[p] U[p] ([tiles x cip] x [cip x 64 outputs]) with a
  * 6 x 64 register tile; (3) output transform Y = A^T M A, then the fused epilogue. Outputs
- * go 64 channels at a time, so M stays small and V is reused across output chunks. */
+ * go 64 channels at a time, so M stays small and V is reused across output chunks.
+ *
+ * The weight gradient (last) runs the other way: V and the output gradient's A dY A^T of
+ * 144 tiles at a time, then 36 OpenBLAS GEMMs dU[p] += V[p]^T dM[p], K = the tiles. */
+#include <cblas.h>
 #include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
@@ -73,10 +77,11 @@ static inline void bt6(__m512 d0, __m512 d1, __m512 d2, __m512 d3, __m512 d4, __
     o[5] = _mm512_add_ps(_mm512_fnmadd_ps(five, d3, _mm512_mul_ps(four, d1)), d5);
 }
 
-/* V[p][t][cb*16..] for tiles [tx0, tx0 + n) of tile row ty. */
-static void input_transform(float *V, const fmap *in, int ty, int tx0, int n, int cip)
+/* V[p][t][cb*16..] (positions pstride floats apart) for tiles [tx0, tx0 + n) of tile
+ * row ty. */
+static void input_transform(float *V, size_t pstride, const fmap *in, int ty, int tx0, int n,
+                            int cip)
 {
-    size_t pstride = (size_t)TB * cip;
     for (int t = 0; t < n; t++) {
         /* Tile rows 4ty-1 .. 4ty+4 and columns likewise; the border is zero. */
         const float *base = fmap_at(in, 4 * ty - 1, 4 * (tx0 + t) - 1);
@@ -352,7 +357,7 @@ static void convolve(const fmap *out, const fmap *in, const void *U, int cop,
     for (int ty = ty0; ty < ty1; ty++) {
         for (int tx = 0; tx < tiles_w; tx += TB) {
             int n = tiles_w - tx < TB ? tiles_w - tx : TB;
-            input_transform(V, in, ty, tx, n, cip);
+            input_transform(V, (size_t)TB * cip, in, ty, tx, n, cip);
             if (bf16)
                 to_bf16(Vb, V, (size_t)36 * TB * cip);
             for (int co0 = 0; co0 < cop; co0 += CHUNK) {
@@ -377,4 +382,127 @@ void winograd_conv3x3_bf16(const fmap *out, const fmap *in, const uint16_t *U, i
                            const winograd_epilogue *ep, float *scratch, int ty0, int ty1)
 {
     convolve(out, in, U, cop, ep, scratch, ty0, ty1, 1);
+}
+
+/* ---- Weight gradient ------------------------------------------------------------------ */
+
+#define GRAD_TILES 144 /* tiles whose transforms are gathered for one set of 36 GEMMs */
+
+size_t winograd_grad_scratch_floats(int cip, int cop)
+{
+    return (size_t)36 * GRAD_TILES * (cip + cop);
+}
+
+/* A y for four vectors (the transpose of at6): six. */
+static inline void a6(const __m512 *y, __m512 *m)
+{
+    const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f),
+                 eight = _mm512_set1_ps(8.0f);
+    __m512 s02 = _mm512_add_ps(y[0], y[2]), s13 = _mm512_add_ps(y[1], y[3]);
+    __m512 e = _mm512_fmadd_ps(four, y[2], y[0]);
+    __m512 o = _mm512_fmadd_ps(eight, y[3], _mm512_mul_ps(two, y[1]));
+    m[0] = y[0];
+    m[1] = _mm512_add_ps(s02, s13);
+    m[2] = _mm512_sub_ps(s02, s13);
+    m[3] = _mm512_add_ps(e, o);
+    m[4] = _mm512_sub_ps(e, o);
+    m[5] = y[3];
+}
+
+/* dM[p][t][cb*16..] = A dY A^T of the 4x4 output-gradient tiles [tx0, tx0 + n) of tile row
+ * ty (positions pstride floats apart). */
+static void grad_transform(float *dM, size_t pstride, const fmap *dout, int ty, int tx0, int n,
+                           int cop)
+{
+    for (int t = 0; t < n; t++) {
+        const float *base = fmap_at(dout, 4 * ty, 4 * (tx0 + t));
+        for (int cb = 0; cb < cop; cb += 16) {
+            __m512 cols[4][6];
+            #pragma GCC unroll 8
+            for (int c = 0; c < 4; c++) {
+                __m512 y[4], m[6];
+                #pragma GCC unroll 8
+                for (int r = 0; r < 4; r++)
+                    y[r] = _mm512_loadu_ps(base + (size_t)r * dout->row +
+                                           (size_t)c * dout->c + cb);
+                a6(y, m);
+                #pragma GCC unroll 8
+                for (int r = 0; r < 6; r++)
+                    cols[c][r] = m[r];
+            }
+            #pragma GCC unroll 8
+            for (int r = 0; r < 6; r++) {
+                __m512 y[4] = {cols[0][r], cols[1][r], cols[2][r], cols[3][r]}, m[6];
+                a6(y, m);
+                #pragma GCC unroll 8
+                for (int c = 0; c < 6; c++)
+                    _mm512_storeu_ps(
+                        dM + (size_t)(r * 6 + c) * pstride + (size_t)t * cop + cb, m[c]);
+            }
+        }
+    }
+}
+
+/* dU[p] = beta dU[p] + V[p]^T dM[p] over the n gathered tiles, for the 36 positions. */
+static void grad_gemms(float *dU, const float *V, const float *dM, int n, int cip, int cop,
+                       float beta)
+{
+    for (int p = 0; p < 36; p++)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cip, cop, n, 1.0f,
+                    V + (size_t)p * GRAD_TILES * cip, cip, dM + (size_t)p * GRAD_TILES * cop,
+                    cop, beta, dU + (size_t)p * cip * cop, cop);
+}
+
+void winograd_weight_grad(float *dU, const fmap *in, const fmap *dout, int cop, float *scratch,
+                          int ty0, int ty1)
+{
+    int cip = in->c, tw = (in->w + 3) / 4, n = 0;
+    float *V = scratch, *dM = scratch + (size_t)36 * GRAD_TILES * cip;
+    float beta = 0.0f; /* the first GEMMs overwrite dU */
+    for (int ty = ty0; ty < ty1; ty++)
+        for (int tx = 0; tx < tw;) {
+            int take = tw - tx < GRAD_TILES - n ? tw - tx : GRAD_TILES - n;
+            input_transform(V + (size_t)n * cip, (size_t)GRAD_TILES * cip, in, ty, tx, take, cip);
+            grad_transform(dM + (size_t)n * cop, (size_t)GRAD_TILES * cop, dout, ty, tx, take,
+                           cop);
+            n += take;
+            tx += take;
+            if (n == GRAD_TILES) {
+                grad_gemms(dU, V, dM, n, cip, cop, beta);
+                beta = 1.0f;
+                n = 0;
+            }
+        }
+    if (n)
+        grad_gemms(dU, V, dM, n, cip, cop, beta);
+    else if (beta == 0.0f)
+        memset(dU, 0, sizeof(float) * 36 * (size_t)cip * cop);
+}
+
+void winograd_weight_grad_oihw(float *dweight, const float *dU, int cin, int cout, int cip,
+                               int cop)
+{
+    /* ci outer, co inner: the 36 positions are read as 36 sequential streams */
+    for (int ci = 0; ci < cin; ci++)
+        for (int co = 0; co < cout; co++) {
+            float u[36];
+            for (int p = 0; p < 36; p++)
+                u[p] = dU[((size_t)p * cip + ci) * cop + co];
+            double t[3][6]; /* G^T dU */
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 6; j++) {
+                    double v = 0;
+                    for (int k = 0; k < 6; k++)
+                        v += G[k][i] * u[k * 6 + j];
+                    t[i][j] = v;
+                }
+            float *g = dweight + ((size_t)co * cin + ci) * 9;
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    double v = 0;
+                    for (int k = 0; k < 6; k++)
+                        v += t[i][k] * G[k][j];
+                    g[i * 3 + j] += (float)v;
+                }
+        }
 }

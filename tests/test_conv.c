@@ -361,7 +361,9 @@ static int free_pools(void **state)
 }
 
 /* The trainer's fast route (conv_env.fast) gives what im2col + sgemm gives, for the
- * forward pass and both gradients, batches and odd sizes included. */
+ * forward pass and both gradients, batches and odd sizes included, on a scratch buffer
+ * full of NaN (so a border left unzeroed shows); and the same weight gradient when the
+ * input gradient is not wanted. */
 static void test_winograd_env_matches_im2col(void **state)
 {
     if (!cpu_has_avx512())
@@ -380,12 +382,15 @@ static void test_winograd_env_matches_im2col(void **state)
         size_t sf = backward_scratch(&c) + forward_scratch(&c);
         size_t wf = conv_nhwc_scratch_floats(c.cin, c.cout, k, c.n, c.h, c.w, c.threads) +
                     conv_nhwc_scratch_floats(c.cout, c.cin, k, c.n, c.h, c.w, c.threads) +
-                    conv_nhwc_tail_grad_scratch_floats(c.cin, c.n, c.h, c.w);
+                    conv_nhwc_tail_grad_scratch_floats(c.cin, c.n, c.h, c.w) +
+                    conv_nhwc_backward3_scratch_floats(c.cin, c.cout, c.n, c.h, c.w,
+                                                       c.threads);
         sf += wf + conv_backward_scratch_floats(&p.L);
         float *scratch = aligned_alloc(64, ((sf * sizeof(float)) + 63) & ~(size_t)63);
         float *out[2], *dx[2], *dw[2], *db[2];
         for (int wino = 0; wino < 2; wino++) {
             conv_env env = {scratch, sf, pools[c.threads], wino};
+            memset(scratch, 0xff, sf * sizeof(float)); /* NaN: every float read is written */
             out[wino] = malloc(p.ny * sizeof(float));
             dx[wino] = calloc(p.nx, sizeof(float));
             dw[wino] = calloc(p.nw, sizeof(float));
@@ -399,6 +404,13 @@ static void test_winograd_env_matches_im2col(void **state)
             assert_true(fabsf(dx[0][i] - dx[1][i]) <= 1e-4f * (1 + fabsf(dx[0][i])));
         for (size_t i = 0; i < p.nw; i++)
             assert_true(fabsf(dw[0][i] - dw[1][i]) <= 1e-4f * (1 + fabsf(dw[0][i])));
+        /* without the input gradient, the same weight gradient */
+        conv_env env = {scratch, sf, pools[c.threads], 1};
+        memset(dw[0], 0, p.nw * sizeof(float));
+        memset(db[0], 0, (size_t)c.cout * sizeof(float));
+        conv_backward(NULL, dw[0], db[0], p.r, p.x, &p.L, c.n, c.h, c.w, &env);
+        assert_memory_equal(dw[0], dw[1], p.nw * sizeof(float));
+        assert_memory_equal(db[0], db[1], (size_t)c.cout * sizeof(float));
         for (int wino = 0; wino < 2; wino++)
             free(out[wino]), free(dx[wino]), free(dw[wino]), free(db[wino]);
         free(scratch);

@@ -61,8 +61,9 @@ sampler_options sampler_default_options(void)
 {
     return (sampler_options){.scale = 4, .patch = 24, .patches_per_frame = 8,
                              .frames_per_round = 64, .frame_stride = 1,
-                             .flat_threshold = 64, .flat_skip = 0.75, .hr_scale_min = 1,
-                             .hr_scale_max = 1, .augment = 1, .threads = 1, .seed = 1};
+                             .flat_threshold = 64, .flat_skip = 0.75, .detail_draws = 1,
+                             .hr_scale_min = 1, .hr_scale_max = 1, .augment = 1, .threads = 1,
+                             .seed = 1};
 }
 
 static uint64_t mix(uint64_t a, uint64_t b)
@@ -109,6 +110,22 @@ static double luma_variance(const uint8_t *p, ptrdiff_t stride, int side)
         }
     double n = (double)side * side, mean = sum / n;
     return sq / n - mean * mean;
+}
+
+/* Mean squared luma difference between neighbours, across and down: how much fine detail
+ * a patch holds, which is what an upscaler has to restore. */
+static double luma_detail(const uint8_t *p, ptrdiff_t stride, int side)
+{
+    double sum = 0;
+    for (int y = 0; y + 1 < side; y++)
+        for (int x = 0; x + 1 < side; x++) {
+            const uint8_t *q = p + stride * y + 3 * x, *r = q + 3, *d = q + stride;
+            double l = 0.299 * q[0] + 0.587 * q[1] + 0.114 * q[2];
+            double dx = 0.299 * r[0] + 0.587 * r[1] + 0.114 * r[2] - l;
+            double dy = 0.299 * d[0] + 0.587 * d[1] + 0.114 * d[2] - l;
+            sum += dx * dx + dy * dy;
+        }
+    return sum / ((double)(side - 1) * (side - 1));
 }
 
 /* dst = src (square, side n) under one of the 8 symmetries of the square. */
@@ -185,13 +202,26 @@ static int cut_patches(worker *w, const media_file *mf, const job *jb, const uin
     }
     for (int k = 0; k < s->o.patches_per_frame; k++) {
         const uint8_t *region = NULL;
-        for (int t = 0; t < TRIES; t++) {
-            int x = (int)srres_rng_below(rng, (uint32_t)(fw - R + 1));
-            int y = (int)srres_rng_below(rng, (uint32_t)(fh - R + 1));
-            region = rgb + ((size_t)y * fw + x) * 3;
-            double var = luma_variance(region + ((size_t)m * fw + m) * 3, (ptrdiff_t)fw * 3, S);
-            if (var >= s->o.flat_threshold || srres_rng_uniform(rng) >= s->o.flat_skip)
-                break;
+        double most = -1;
+        for (int d = 0; d < s->o.detail_draws; d++) {
+            const uint8_t *drawn = NULL;
+            for (int t = 0; t < TRIES; t++) {
+                int x = (int)srres_rng_below(rng, (uint32_t)(fw - R + 1));
+                int y = (int)srres_rng_below(rng, (uint32_t)(fh - R + 1));
+                drawn = rgb + ((size_t)y * fw + x) * 3;
+                double var =
+                    luma_variance(drawn + ((size_t)m * fw + m) * 3, (ptrdiff_t)fw * 3, S);
+                if (var >= s->o.flat_threshold || srres_rng_uniform(rng) >= s->o.flat_skip)
+                    break;
+            }
+            double detail = s->o.detail_draws > 1
+                                ? luma_detail(drawn + ((size_t)m * fw + m) * 3,
+                                              (ptrdiff_t)fw * 3, S)
+                                : 0;
+            if (detail > most) {
+                most = detail;
+                region = drawn;
+            }
         }
         for (int row = 0; row < R; row++)
             memcpy(w->region + (size_t)row * R * 3, region + (size_t)row * fw * 3,
@@ -280,7 +310,7 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         return -1;
     }
     if (o->patches_per_frame < 1 || o->frames_per_round < 1 || o->frame_stride < 1 ||
-        o->threads < 1 || o->patch < 1 || o->hr_scale_min <= 0 ||
+        o->threads < 1 || o->patch < 1 || o->detail_draws < 1 || o->hr_scale_min <= 0 ||
         o->hr_scale_max < o->hr_scale_min || o->hr_scale_max > 1) {
         snprintf(err, errlen, "invalid sampler options");
         return -1;

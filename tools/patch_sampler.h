@@ -19,6 +19,8 @@ typedef struct sampler_options {
     int frame_stride;       /* only frames whose index is a multiple of this */
     double flat_threshold;  /* HR luma variance (0-255 scale) under which a patch is flat */
     double flat_skip;       /* probability of drawing again when a patch is flat */
+    int detail_draws;       /* draw this many patches, keep the one with the most detail
+                               (luma gradient energy); 1 = every patch as drawn */
     double hr_scale_min;    /* each frame is first downscaled by a random factor in */
     double hr_scale_max;    /*   [min, max] (1 = off): hides compression, adds scales */
     int augment;            /* random flips and 90-degree rotations */

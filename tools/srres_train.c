@@ -98,6 +98,7 @@ static void usage(FILE *f)
         "      --hr-scale MIN[:MAX]   downscale frames by a random factor first (default 1)\n"
         "      --flat-threshold X     luma variance of a flat patch (default 64)\n"
         "      --flat-skip P          probability of redrawing a flat patch (default 0.75)\n"
+        "      --detail-draws N       draw N patches, train on the most detailed (default 1)\n"
         "      --no-augment           no flips or rotations\n"
         "validation and output:\n"
         "      --val FILE|DIR         held-out images (repeatable)\n"
@@ -117,8 +118,8 @@ enum {
     OPT_SCALE = 256, OPT_BLOCKS, OPT_CHANNELS, OPT_SKIP, OPT_PRELU, OPT_INIT, OPT_DTYPE,
     OPT_STEPS, OPT_BATCH, OPT_PATCH, OPT_LR, OPT_SCHED, OPT_LR_MIN, OPT_WARMUP, OPT_LR_STEP,
     OPT_LR_GAMMA, OPT_CLIP, OPT_LOSS, OPT_SEED, OPT_THREADS, OPT_LOADERS, OPT_PPF, OPT_FPR,
-    OPT_STRIDE, OPT_HR_SCALE, OPT_FLAT_T, OPT_FLAT_P, OPT_NO_AUG, OPT_VAL, OPT_VAL_EVERY,
-    OPT_VAL_CROP, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_LOG, OPT_LOG_EVERY,
+    OPT_STRIDE, OPT_HR_SCALE, OPT_FLAT_T, OPT_FLAT_P, OPT_DETAIL, OPT_NO_AUG, OPT_VAL,
+    OPT_VAL_EVERY, OPT_VAL_CROP, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_LOG, OPT_LOG_EVERY,
 };
 
 static const struct option long_options[] = {
@@ -139,7 +140,8 @@ static const struct option long_options[] = {
     {"frame-stride", required_argument, 0, OPT_STRIDE},
     {"hr-scale", required_argument, 0, OPT_HR_SCALE},
     {"flat-threshold", required_argument, 0, OPT_FLAT_T},
-    {"flat-skip", required_argument, 0, OPT_FLAT_P}, {"no-augment", no_argument, 0, OPT_NO_AUG},
+    {"flat-skip", required_argument, 0, OPT_FLAT_P},
+    {"detail-draws", required_argument, 0, OPT_DETAIL}, {"no-augment", no_argument, 0, OPT_NO_AUG},
     {"val", required_argument, 0, OPT_VAL}, {"val-every", required_argument, 0, OPT_VAL_EVERY},
     {"val-crop", required_argument, 0, OPT_VAL_CROP},
     {"checkpoint", required_argument, 0, OPT_CKPT},
@@ -200,6 +202,7 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     set_meta(m, "train.hr_scale_max", "%.17g", o->sampler.hr_scale_max);
     set_meta(m, "train.flat_threshold", "%.17g", o->sampler.flat_threshold);
     set_meta(m, "train.flat_skip", "%.17g", o->sampler.flat_skip);
+    set_meta(m, "train.detail_draws", "%d", o->sampler.detail_draws);
     set_meta(m, "train.augment", "%d", o->sampler.augment);
     set_meta(m, "train.round", "%" PRIu64, round);
     set_meta(m, "train.offset", "%d", offset);
@@ -270,6 +273,10 @@ static void restore_run(const srres_model *m, options *o, const char *path, long
     s->hr_scale_max = meta_double(m, path, "train.hr_scale_max", 0, 1);
     s->flat_threshold = meta_double(m, path, "train.flat_threshold", 0, 1e9);
     s->flat_skip = meta_double(m, path, "train.flat_skip", 0, 1);
+    /* checkpoints from before the option drew every patch once */
+    s->detail_draws = srres_model_get_metadata(m, "train.detail_draws")
+                          ? (int)meta_long(m, path, "train.detail_draws", 1, 64)
+                          : 1;
     s->augment = (int)meta_long(m, path, "train.augment", 0, 1);
     *round = meta_u64(m, path, "train.round");
     *offset = (int)meta_long(m, path, "train.offset", 0, INT32_MAX);
@@ -393,6 +400,9 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, long *s
         }
         case OPT_FLAT_T: o->sampler.flat_threshold = cli_double("--flat-threshold", optarg, 0, 1e9); break;
         case OPT_FLAT_P: o->sampler.flat_skip = cli_double("--flat-skip", optarg, 0, 1); break;
+        case OPT_DETAIL:
+            o->sampler.detail_draws = (int)cli_long("--detail-draws", optarg, 1, 64);
+            break;
         case OPT_NO_AUG: o->sampler.augment = 0; break;
         case OPT_VAL:
             if (input_list_add(vals, optarg, err, sizeof(err)) < 0)

@@ -1,0 +1,66 @@
+/* test_layout.c: the planar <-> interleaved row conversions (layout.h) against plain loops,
+ * on widths and channel counts that end mid-block, padding channels zeroed, and with
+ * accumulation. */
+#include "cpu.h"
+#include "layout.h"
+#include "test_util.h"
+
+static void check_shape(int c, int pc, int w, srres_rng *rng)
+{
+    size_t plane = (size_t)w + 5; /* planes further apart than a row, as in a batch */
+    float *planes = random_floats((size_t)c * plane, -1, 1, rng);
+    float *pixels = random_floats((size_t)w * pc, 5, 6, rng); /* garbage to overwrite */
+    layout_row_to_pixels(pixels, pc, planes, plane, c, w);
+    for (int x = 0; x < w; x++)
+        for (int ch = 0; ch < pc; ch++) {
+            float want = ch < c ? planes[ch * plane + x] : 0.0f;
+            if (pixels[x * pc + ch] != want)
+                fail_msg("to pixels, c %d pc %d w %d: pixel %d channel %d is %g, not %g", c,
+                         pc, w, x, ch, pixels[x * pc + ch], want);
+        }
+
+    float *back = random_floats((size_t)c * plane, -1, 1, rng);
+    float *before = malloc(sizeof(float) * c * plane);
+    memcpy(before, back, sizeof(float) * c * plane);
+    for (int x = 0; x < w; x++) /* distinct values, so a misplaced one shows */
+        for (int ch = 0; ch < pc; ch++)
+            pixels[x * pc + ch] = (float)(x * 1000 + ch);
+    for (int acc = 0; acc < 2; acc++) {
+        memcpy(back, before, sizeof(float) * c * plane);
+        layout_row_to_planes(back, plane, pixels, pc, c, w, acc);
+        for (int ch = 0; ch < c; ch++)
+            for (int x = 0; x < w; x++) {
+                float want = (acc ? before[ch * plane + x] : 0.0f) + (float)(x * 1000 + ch);
+                if (back[ch * plane + x] != want)
+                    fail_msg("to planes (accumulate %d), c %d w %d: channel %d x %d is %g, "
+                             "not %g", acc, c, w, ch, x, back[ch * plane + x], want);
+            }
+    }
+    for (int ch = 0; ch < c; ch++) /* nothing past w is written */
+        for (size_t x = (size_t)w; x < plane; x++)
+            assert_true(back[ch * plane + x] == before[ch * plane + x]);
+    free(planes), free(pixels), free(back), free(before);
+}
+
+static void test_rows_convert_both_ways(void **state)
+{
+    (void)state;
+    if (!cpu_has_avx512())
+        skip();
+    srres_rng rng;
+    srres_rng_seed(&rng, 3);
+    const int cs[] = {1, 3, 15, 16, 17, 64, 70};
+    const int ws[] = {1, 7, 16, 17, 24, 33, 48};
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
+        for (size_t j = 0; j < sizeof(ws) / sizeof(ws[0]); j++)
+            check_shape(cs[i], (cs[i] + 15) & ~15, ws[j], &rng);
+    check_shape(3, 32, 20, &rng); /* more padding channels than one block */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_convert_both_ways),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
