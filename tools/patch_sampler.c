@@ -202,7 +202,7 @@ static int cut_patches(worker *w, const media_file *mf, const job *jb, const uin
     }
     for (int k = 0; k < s->o.patches_per_frame; k++) {
         const uint8_t *region = NULL;
-        double most = -1;
+        double most = 0;
         for (int d = 0; d < s->o.detail_draws; d++) {
             const uint8_t *drawn = NULL;
             for (int t = 0; t < TRIES; t++) {
@@ -218,7 +218,7 @@ static int cut_patches(worker *w, const media_file *mf, const job *jb, const uin
                                 ? luma_detail(drawn + ((size_t)m * fw + m) * 3,
                                               (ptrdiff_t)fw * 3, S)
                                 : 0;
-            if (detail > most) {
+            if (!region || detail > most) {
                 most = detail;
                 region = drawn;
             }
