@@ -24,9 +24,9 @@ static size_t up16(size_t floats)
 static size_t stacked_map(fmap *m, float *base, int n, int h, int w, int pad, int c)
 {
     int rows = n * slot_rows(h);
-    size_t cols = (size_t)((w + 3) / 4 * 4) + 2 * (size_t)pad + 4;
+    size_t cols = fmap_span(w, pad);
     *m = (fmap){base, rows, w, pad, c, cols * c};
-    return up16(((size_t)((rows + 3) / 4 * 4) + 2 * (size_t)pad + 4) * cols * c);
+    return up16(fmap_span(rows, pad) * cols * c);
 }
 
 /* Zeroes a stacked map of `floats` (as stacked_map returned) except its images' pixels,

@@ -157,12 +157,6 @@ void fast_net_free(fast_net *f)
     free(f);
 }
 
-/* Rows and columns are padded to whole Winograd tiles plus the border on both sides. */
-static size_t fmap_span(int n, int pad)
-{
-    return (size_t)((n + 3) / 4 * 4) + 2 * (size_t)pad + 4;
-}
-
 static size_t fmap_floats(int h, int w, int pad, int c)
 {
     return fmap_span(h, pad) * fmap_span(w, pad) * c;
@@ -246,7 +240,7 @@ static fmap view(const fmap *m, int h, int w)
 static void zero_border(const fmap *m)
 {
     /* Everything right of and below the live pixels, up to what the kernels read. */
-    size_t rows = (size_t)((m->h + 3) / 4 * 4) + 2 * (size_t)m->pad + 4;
+    size_t rows = fmap_span(m->h, m->pad);
     for (size_t y = 0; y < rows; y++) {
         float *row = m->data + y * m->row;
         if (y < (size_t)m->pad || y >= (size_t)(m->h + m->pad)) {

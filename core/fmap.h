@@ -19,6 +19,13 @@ static inline float *fmap_at(const fmap *m, int y, int x)
     return m->data + (size_t)(y + m->pad) * m->row + (size_t)(x + m->pad) * m->c;
 }
 
+/* Buffer rows of an n-row map, or columns of an n-wide one: whole Winograd tiles, the
+ * border on both sides, and 4 spare. */
+static inline size_t fmap_span(int n, int pad)
+{
+    return (size_t)((n + 3) / 4 * 4) + 2 * (size_t)pad + 4;
+}
+
 /* Channels rounded up to whole vectors. */
 static inline int fmap_channels(int c)
 {

@@ -56,3 +56,23 @@ int cli_choice(const char *opt, const char *s, const char *const *names, int n)
             return i;
     cli_die("%s: '%s' is not one of the choices (see --help)", opt, s);
 }
+
+srres_kernel cli_kernel(const char *s)
+{
+    if (strcmp(s, "auto") && strcmp(s, "baseline"))
+        cli_die("--kernel: '%s' is not auto or baseline", s);
+    return strcmp(s, "baseline") ? SRRES_KERNEL_AUTO : SRRES_KERNEL_BASELINE;
+}
+
+srres_precision cli_precision(const char *s)
+{
+    if (strcmp(s, "fp32") && strcmp(s, "bf16"))
+        cli_die("--precision: '%s' is not fp32 or bf16", s);
+    return strcmp(s, "bf16") ? SRRES_PRECISION_FP32 : SRRES_PRECISION_BF16;
+}
+
+int cli_ensemble(const char *s)
+{
+    static const char *const passes[] = {"1", "2", "4", "8"};
+    return 1 << cli_choice("--ensemble", s, passes, 4);
+}

@@ -3,6 +3,8 @@
 #ifndef SRRES_CLI_H
 #define SRRES_CLI_H
 
+#include "srres.h"
+
 /* `program` prefixes every message; `fatal_exit` (NULL: exit) ends the process. */
 void cli_init(const char *program, void (*fatal_exit)(int status));
 
@@ -13,5 +15,11 @@ long cli_long(const char *opt, const char *s, long lo, long hi);
 double cli_double(const char *opt, const char *s, double lo, double hi);
 /* The index of s among names[0..n). */
 int cli_choice(const char *opt, const char *s, const char *const *names, int n);
+
+/* The library's run options that srres-video and srres-eval both take, from the values of
+ * --kernel (auto or baseline), --precision (fp32 or bf16) and --ensemble (1, 2, 4 or 8). */
+srres_kernel cli_kernel(const char *s);
+srres_precision cli_precision(const char *s);
+int cli_ensemble(const char *s);
 
 #endif

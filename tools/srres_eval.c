@@ -41,7 +41,6 @@ int main(int argc, char **argv)
 {
     const char *model_path = NULL, *kernel = "auto", *precision = "fp32";
     int crop = 0, threads = 0, csv = 0, ensemble = 1, c;
-    static const char *const ensembles[] = {"1", "2", "4", "8"};
     cli_init("srres-eval", NULL);
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"crop", required_argument, 0, 'c'},
@@ -57,7 +56,7 @@ int main(int argc, char **argv)
         case 'k': kernel = optarg; break;
         case 'C': csv = 1; break;
         case 'p': precision = optarg; break;
-        case 'e': ensemble = 1 << cli_choice("--ensemble", optarg, ensembles, 4); break;
+        case 'e': ensemble = cli_ensemble(optarg); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -84,12 +83,8 @@ int main(int argc, char **argv)
     srres_params p = srres_default_params();
     p.threads = threads;
     p.ensemble = ensemble;
-    if (strcmp(kernel, "auto") && strcmp(kernel, "baseline"))
-        cli_die("--kernel: '%s' is not auto or baseline", kernel);
-    p.kernel = strcmp(kernel, "baseline") ? SRRES_KERNEL_AUTO : SRRES_KERNEL_BASELINE;
-    if (strcmp(precision, "fp32") && strcmp(precision, "bf16"))
-        cli_die("--precision: '%s' is not fp32 or bf16", precision);
-    p.precision = strcmp(precision, "bf16") ? SRRES_PRECISION_FP32 : SRRES_PRECISION_BF16;
+    p.kernel = cli_kernel(kernel);
+    p.precision = cli_precision(precision);
     srres_ctx *ctx;
     if (srres_ctx_create(m, &p, &ctx, &e) != SRRES_OK)
         cli_die("%s: %s", model_path, e.message);

@@ -636,7 +636,6 @@ static void parse_options(options *o, int argc, char **argv)
     enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
            O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC, O_SEG,
            O_CONCAT, O_MEM, O_ENS };
-    static const char *const ensembles[] = {"1", "2", "4", "8"};
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
         {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
@@ -696,7 +695,7 @@ static void parse_options(options *o, int argc, char **argv)
         case O_X264: o->x264_params = optarg; break;
         case O_KERNEL: o->kernel = optarg; break;
         case O_PREC: o->precision = optarg; break;
-        case O_ENS: o->ensemble = 1 << cli_choice("--ensemble", optarg, ensembles, 4); break;
+        case O_ENS: o->ensemble = cli_ensemble(optarg); break;
         case O_SEG:
             if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
                 o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
@@ -934,13 +933,9 @@ static void open_network(app *a)
     p.max_memory = a->o.max_memory;
     p.ensemble = a->o.ensemble;
     if (a->o.kernel)
-        p.kernel = !strcmp(a->o.kernel, "baseline") ? SRRES_KERNEL_BASELINE : SRRES_KERNEL_AUTO;
-    if (a->o.kernel && strcmp(a->o.kernel, "baseline") && strcmp(a->o.kernel, "auto"))
-        cli_die("--kernel: '%s' is not auto or baseline", a->o.kernel);
-    if (a->o.precision && strcmp(a->o.precision, "fp32") && strcmp(a->o.precision, "bf16"))
-        cli_die("--precision: '%s' is not fp32 or bf16", a->o.precision);
-    if (a->o.precision && !strcmp(a->o.precision, "bf16"))
-        p.precision = SRRES_PRECISION_BF16;
+        p.kernel = cli_kernel(a->o.kernel);
+    if (a->o.precision)
+        p.precision = cli_precision(a->o.precision);
     if (srres_ctx_create(a->model, &p, &a->ctx, &e) != SRRES_OK)
         cli_die("%s: %s", a->o.model, e.message);
     a->scale = srres_model_config(a->model)->scale;
