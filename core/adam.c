@@ -1,6 +1,8 @@
-/* adam.c: the Adam optimiser over one contiguous parameter block. */
+/* adam.c: the Adam optimiser over one contiguous parameter block, and the parameters'
+ * moving average it can keep. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -20,7 +22,8 @@ void srres_adam_release(srres_adam *adam)
 {
     free(adam->m);
     free(adam->v);
-    adam->m = adam->v = NULL;
+    free(adam->avg);
+    adam->m = adam->v = adam->avg = NULL;
 }
 
 void srres_adam_update(srres_adam *adam, float *params, const float *grads, float lr)
@@ -36,4 +39,25 @@ void srres_adam_update(srres_adam *adam, float *params, const float *grads, floa
         float v = adam->v[i] = b2 * adam->v[i] + (1.0f - b2) * g * g;
         params[i] -= step * m / (sqrtf(v) + eps);
     }
+    if (adam->avg) {
+        float d = adam->avg_decay;
+        for (size_t i = 0; i < adam->n; i++)
+            adam->avg[i] = d * adam->avg[i] + (1.0f - d) * params[i];
+    }
+}
+
+srres_status srres_adam_average(srres_adam *adam, const float *params, float decay,
+                                srres_error *err)
+{
+    if (!(decay > 0.0f && decay < 1.0f))
+        return srres_fail(err, SRRES_ERR_INVALID, "average decay %g is not in (0, 1)",
+                          (double)decay);
+    if (!adam->avg) {
+        adam->avg = malloc(sizeof(float) * (adam->n ? adam->n : 1));
+        if (!adam->avg)
+            return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for the parameters' average");
+        memcpy(adam->avg, params, sizeof(float) * adam->n);
+    }
+    adam->avg_decay = decay;
+    return SRRES_OK;
 }

@@ -1,5 +1,6 @@
 /* checkpoint.c: trainer checkpoints: a model file that also carries the Adam state. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 #include "model_file.h"
@@ -11,7 +12,10 @@ srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *a
         return srres_fail(err, SRRES_ERR_INVALID,
                           "Adam state has %zu values for a model of %zu parameters", adam->n,
                           model->num_params);
-    optimizer_tensors opt = {adam->m, adam->v, adam->step};
+    if (adam->avg && !(adam->avg_decay > 0.0f && adam->avg_decay < 1.0f))
+        return srres_fail(err, SRRES_ERR_INVALID, "average decay %g is not in (0, 1)",
+                          (double)adam->avg_decay);
+    optimizer_tensors opt = {adam->m, adam->v, adam->avg, adam->step, adam->avg_decay};
     return model_file_write(model, SRRES_DTYPE_F32, &opt, path, err);
 }
 
@@ -24,7 +28,8 @@ srres_status srres_checkpoint_load_memory(const void *data, size_t size, const c
     if (st != SRRES_OK)
         return st;
     *adam = (srres_adam){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .step = opt.step,
-                         .n = (*model)->num_params, .m = opt.m, .v = opt.v};
+                         .n = (*model)->num_params, .m = opt.m, .v = opt.v, .avg = opt.avg,
+                         .avg_decay = opt.avg_decay};
     return SRRES_OK;
 }
 
@@ -39,4 +44,17 @@ srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_
         st = srres_checkpoint_load_memory(data, size, path, model, adam, err);
     free(data);
     return st;
+}
+
+srres_status srres_checkpoint_load_model(const char *path, srres_model **model,
+                                         srres_error *err)
+{
+    srres_adam adam;
+    srres_status st = srres_checkpoint_load(path, model, &adam, err);
+    if (st != SRRES_OK)
+        return st;
+    if (adam.avg)
+        memcpy((*model)->params, adam.avg, sizeof(float) * adam.n);
+    srres_adam_release(&adam);
+    return SRRES_OK;
 }

@@ -71,15 +71,19 @@ typedef struct layout_job {
     int c, n, h, w, slot, accumulate;
 } layout_job;
 
-/* A row at a time: the map's row stays in L1 while the planes are read along x. */
+/* Sixteen channels at a time over the whole image (layout.h). */
 static void to_map(void *arg, int begin, int end, int thread)
 {
     const layout_job *j = arg;
     size_t plane = (size_t)j->n * j->h * j->w;
     for (int i = begin; i < end; i++) /* images */
-        for (int y = 0; y < j->h; y++)
-            layout_row_to_pixels(fmap_at(j->map, i * j->slot + y, 0), j->map->c,
-                                 j->planes + ((size_t)i * j->h + y) * j->w, plane, j->c, j->w);
+        for (int c0 = 0; c0 < j->map->c; c0 += 16) {
+            int c = j->c - c0 < 0 ? 0 : j->c - c0 > 16 ? 16 : j->c - c0;
+            const float *block = c ? j->planes + c0 * plane : j->planes; /* 0: padding */
+            for (int y = 0; y < j->h; y++)
+                layout_block_to_pixels(fmap_at(j->map, i * j->slot + y, 0) + c0, j->map->c,
+                                       block + ((size_t)i * j->h + y) * j->w, plane, c, j->w);
+        }
 }
 
 static void from_map(void *arg, int begin, int end, int thread)
@@ -87,10 +91,13 @@ static void from_map(void *arg, int begin, int end, int thread)
     const layout_job *j = arg;
     size_t plane = (size_t)j->n * j->h * j->w;
     for (int i = begin; i < end; i++)
-        for (int y = 0; y < j->h; y++)
-            layout_row_to_planes(j->planes + ((size_t)i * j->h + y) * j->w, plane,
-                                 fmap_at(j->map, i * j->slot + y, 0), j->map->c, j->c, j->w,
-                                 j->accumulate);
+        for (int c0 = 0; c0 < j->c; c0 += 16) {
+            int c = j->c - c0 > 16 ? 16 : j->c - c0;
+            for (int y = 0; y < j->h; y++)
+                layout_block_to_planes(j->planes + c0 * plane + ((size_t)i * j->h + y) * j->w,
+                                       plane, fmap_at(j->map, i * j->slot + y, 0) + c0,
+                                       j->map->c, c, j->w, j->accumulate);
+        }
 }
 
 /* Stacked planes [c][rows][w] to and from CNHW planes, skipping the gaps. */

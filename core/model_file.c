@@ -147,6 +147,18 @@ static int parse_int_string(const char *s, long lo, long hi, long *out)
     return 1;
 }
 
+/* A decay in (0, 1), written as "%.9g" by model_file_write. */
+static int parse_decay_string(const char *s, float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !((float)v > 0.0f && (float)v < 1.0f))
+        return 0;
+    *out = (float)v;
+    return 1;
+}
+
 static srres_status read_entry(parser *p, const char *key, json_t *val, tensor_entry *e)
 {
     e->name = key;
@@ -478,7 +490,8 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             bn->found |= 1 << field;
         } else if (nbn && is_bn_counter(key)) {
             continue; /* PyTorch's BatchNorm step counter: not used at inference */
-        } else if (opt && (!strcmp(key, "optimizer.m") || !strcmp(key, "optimizer.v"))) {
+        } else if (opt && (!strcmp(key, "optimizer.m") || !strcmp(key, "optimizer.v") ||
+                           !strcmp(key, "optimizer.avg"))) {
             int count = (int)m->num_params;
             if (m->num_params > INT_MAX) {
                 st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: too many parameters", p->name);
@@ -489,10 +502,15 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
                                 p->name, key);
                 goto done;
             }
-            float *dst = key[10] == 'm' ? opt->m : opt->v;
+            int avg = key[10] == 'a';
+            if (avg && !opt->avg && !(opt->avg = malloc(sizeof(float) * (m->num_params + 1)))) {
+                st = srres_fail(p->err, SRRES_ERR_NOMEM, "%s: out of memory", p->name);
+                goto done;
+            }
+            float *dst = avg ? opt->avg : key[10] == 'm' ? opt->m : opt->v;
             if ((st = load_floats(p, e, 1, &count, dst)) != SRRES_OK)
                 goto done;
-            opt_found |= key[10] == 'm' ? 1 : 2;
+            opt_found |= avg ? 4 : key[10] == 'm' ? 1 : 2;
         } else {
             st = srres_fail(p->err, SRRES_ERR_FORMAT,
                             "%s: unexpected tensor '%s' for a %s model with %d blocks", p->name,
@@ -558,7 +576,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             }
         }
     }
-    if (opt && opt_found != 3) {
+    if (opt && (opt_found & 3) != 3) {
         st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: missing tensor 'optimizer.%c'",
                         p->name, opt_found & 1 ? 'v' : 'm');
         goto done;
@@ -582,8 +600,24 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             opt->step = step;
             continue;
         }
+        if (opt && !strcmp(mk, "optimizer.avg_decay")) {
+            if (!parse_decay_string(json_string_value(mv), &opt->avg_decay)) {
+                st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                                "%s: metadata 'optimizer.avg_decay' is not a decay in (0, 1)",
+                                p->name);
+                goto done;
+            }
+            opt_found |= 8;
+            continue;
+        }
         if (!skip && (st = srres_model_set_metadata(m, mk, json_string_value(mv), p->err)))
             goto done;
+    }
+    if (opt && (opt_found & 4) != (opt_found & 8) >> 1) {
+        const char *avg = "tensor 'optimizer.avg'", *decay = "metadata 'optimizer.avg_decay'";
+        st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: %s without %s", p->name,
+                        opt_found & 4 ? avg : decay, opt_found & 4 ? decay : avg);
+        goto done;
     }
     st = SRRES_OK;
 done:
@@ -596,6 +630,7 @@ done:
         if (opt) {
             free(opt->m);
             free(opt->v);
+            free(opt->avg);
             *opt = (optimizer_tensors){0};
         }
     } else {
@@ -811,6 +846,10 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
         snprintf(num, sizeof(num), "%" PRId64, opt->step);
         json_object_set_new(meta, "optimizer.step", json_string(num));
     }
+    if (opt && opt->avg) {
+        snprintf(num, sizeof(num), "%.9g", (double)opt->avg_decay);
+        json_object_set_new(meta, "optimizer.avg_decay", json_string(num));
+    }
     json_object_set_new(root, "__metadata__", meta);
     size_t offset = 0;
     int bad = 0;
@@ -824,6 +863,11 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
         bad |= add_entry(root, "optimizer.m", "F32", 1, &np, offset, offset + 4 * m->num_params);
         offset += 4 * m->num_params;
         bad |= add_entry(root, "optimizer.v", "F32", 1, &np, offset, offset + 4 * m->num_params);
+        offset += 4 * m->num_params;
+    }
+    if (opt && opt->avg) {
+        bad |= add_entry(root, "optimizer.avg", "F32", 1, &np, offset,
+                         offset + 4 * m->num_params);
         offset += 4 * m->num_params;
     }
     char *header = bad ? NULL : json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -853,6 +897,8 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
     if (opt && st == SRRES_OK) {
         memcpy(data, opt->m, 4 * m->num_params);
         memcpy(data + 4 * m->num_params, opt->v, 4 * m->num_params);
+        if (opt->avg)
+            memcpy(data + 8 * m->num_params, opt->avg, 4 * m->num_params);
     }
     if (st == SRRES_OK)
         st = write_atomically(path, buf, total, err);

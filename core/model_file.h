@@ -6,15 +6,17 @@
 #include "model.h"
 
 /* Optimizer state carried by a checkpoint: tensors "optimizer.m" and "optimizer.v", one
- * float per parameter each, and the metadata "optimizer.step". */
+ * float per parameter each, and the metadata "optimizer.step"; optionally the parameters'
+ * average, tensor "optimizer.avg" with metadata "optimizer.avg_decay" (avg NULL if absent). */
 typedef struct optimizer_tensors {
-    float *m, *v;
+    float *m, *v, *avg;
     int64_t step;
+    float avg_decay;
 } optimizer_tensors;
 
 /* Parses a whole file held in memory. With `opt` not NULL the optimizer tensors are required
- * and returned in buffers the caller frees; without it they are unknown tensors. `name`
- * prefixes every message. */
+ * (the average optional) and returned in buffers the caller frees; without it they are
+ * unknown tensors. `name` prefixes every message. */
 srres_status model_file_parse(const void *data, size_t size, const char *name,
                               srres_model **out, optimizer_tensors *opt, srres_error *err);
 

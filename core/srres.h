@@ -229,14 +229,24 @@ typedef struct srres_adam {
     int64_t step;            /* updates done so far */
     size_t n;                /* parameter count */
     float *m, *v;            /* first and second moments, n floats each */
+    float *avg;              /* NULL, or the parameters' moving average (n floats) */
+    float avg_decay;         /* avg = avg_decay * avg + (1 - avg_decay) * params per update */
 } srres_adam;
 
 srres_status srres_adam_init(srres_adam *adam, size_t n, srres_error *err);
 void srres_adam_release(srres_adam *adam);
+/* One update of `params` (n floats); then, if an average is kept, of the average. */
 void srres_adam_update(srres_adam *adam, float *params, const float *grads, float lr);
+/* Keeps an exponential moving average of the parameters from now on (Polyak averaging): at a
+ * constant learning rate it averages out the steps' noise, as annealing the rate would,
+ * while the run goes on learning. It starts from `params`; one already kept is kept and
+ * takes the new decay, in (0, 1). */
+srres_status srres_adam_average(srres_adam *adam, const float *params, float decay,
+                                srres_error *err);
 
 /* A checkpoint is a model file (F32) plus the Adam moments ("optimizer.m", "optimizer.v")
- * and the step ("optimizer.step" metadata); other metadata is the caller's to set on the
+ * and the step ("optimizer.step" metadata), and the parameters' average if one is kept
+ * ("optimizer.avg", "optimizer.avg_decay"); other metadata is the caller's to set on the
  * model before saving. Written atomically. */
 srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *adam,
                                    const char *path, srres_error *err);
@@ -246,6 +256,9 @@ srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_
 srres_status srres_checkpoint_load_memory(const void *data, size_t size, const char *name,
                                           srres_model **model, srres_adam *adam,
                                           srres_error *err);
+/* The model a checkpoint's run would write: its weights, or their average if it keeps one. */
+srres_status srres_checkpoint_load_model(const char *path, srres_model **model,
+                                         srres_error *err);
 
 /* ---- Random numbers --------------------------------------------------------------------
  * xoshiro256** (Blackman & Vigna): small state, so trainers can checkpoint it exactly. */

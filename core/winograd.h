@@ -12,8 +12,9 @@
 
 #define WINOGRAD_TILE_BLOCK 18 /* output tiles transformed and multiplied together */
 
-/* U [36][cip][cop] = G g G^T of weight [cout][cin][3][3], zero-padded to cip x cop.
- * perm (or NULL) maps stored output channel -> model output channel. */
+/* U [36][cip][cop] = G g G^T of weight [cout][cin][3][3], zero-padded to cip x cop; cop a
+ * multiple of 16. perm (or NULL; cop entries) maps stored output channel -> model output
+ * channel, negative for a padding channel. */
 void winograd_weights(float *U, const float *weight, int cin, int cout, int cip, int cop,
                       const int *perm);
 

@@ -1,5 +1,6 @@
 /* test_adam.c: srres_adam_update against Adam written out step by step in double precision
- * (Kingma & Ba, Algorithm 1: bias-corrected moments, beta1 0.9, beta2 0.999, eps 1e-8). */
+ * (Kingma & Ba, Algorithm 1: bias-corrected moments, beta1 0.9, beta2 0.999, eps 1e-8), and
+ * the parameters' moving average against its recurrence. */
 #include <math.h>
 
 #include "test_util.h"
@@ -123,6 +124,59 @@ static void test_lr_zero_moves_nothing_but_updates_moments(void **state)
     srres_adam_release(&adam);
 }
 
+/* The average starts at the parameters of the call, follows each update's result with
+ * its decay, is kept (not restarted) by a second call, which changes only the decay, and
+ * leaves the parameters as Adam alone moves them. */
+static void test_average_follows_the_updates(void **state)
+{
+    srres_adam adam, plain;
+    srres_error err;
+    assert_int_equal(srres_adam_init(&adam, N, &err), SRRES_OK);
+    assert_int_equal(srres_adam_init(&plain, N, &err), SRRES_OK);
+    assert_null(adam.avg);
+    float p[N] = {1, -2, 3, -4, 5, -6, 7}, q[N];
+    memcpy(q, p, sizeof(p));
+    double ref[N];
+    for (int i = 0; i < N; i++)
+        ref[i] = p[i];
+    assert_int_equal(srres_adam_average(&adam, p, 0.75f, &err), SRRES_OK);
+    for (int step = 1; step <= 4; step++) {
+        const float *g = step % 2 ? grads1 : grads2;
+        if (step == 3) {
+            float other[N] = {0};
+            assert_int_equal(srres_adam_average(&adam, other, 0.5f, &err), SRRES_OK);
+        }
+        double d = step < 3 ? 0.75 : 0.5;
+        srres_adam_update(&adam, p, g, 0.1f);
+        srres_adam_update(&plain, q, g, 0.1f);
+        for (int i = 0; i < N; i++) {
+            assert_true(p[i] == q[i]);
+            ref[i] = d * ref[i] + (1 - d) * p[i];
+            if (fabs(adam.avg[i] - ref[i]) > 1e-6 * (fabs(ref[i]) + 1))
+                fail_msg("step %d, parameter %d: average %.9g, recurrence %.9g", step, i,
+                         (double)adam.avg[i], ref[i]);
+        }
+    }
+    srres_adam_release(&adam);
+    srres_adam_release(&plain);
+    assert_null(adam.avg);
+}
+
+static void test_average_decay_must_be_inside_0_1(void **state)
+{
+    srres_adam adam;
+    srres_error err;
+    assert_int_equal(srres_adam_init(&adam, N, &err), SRRES_OK);
+    float p[N] = {0};
+    const float bad[] = {0.0f, 1.0f, -0.5f, 2.0f, NAN};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(srres_adam_average(&adam, p, bad[i], &err), SRRES_ERR_INVALID);
+        assert_non_null(strstr(err.message, "decay"));
+        assert_null(adam.avg);
+    }
+    srres_adam_release(&adam);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +185,8 @@ int main(void)
         cmocka_unit_test(test_first_step_is_lr_times_sign),
         cmocka_unit_test(test_eps_is_added_to_the_corrected_root),
         cmocka_unit_test(test_lr_zero_moves_nothing_but_updates_moments),
+        cmocka_unit_test(test_average_follows_the_updates),
+        cmocka_unit_test(test_average_decay_must_be_inside_0_1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

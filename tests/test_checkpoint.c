@@ -1,5 +1,6 @@
-/* test_checkpoint.c: trainer checkpoints: model + Adam moments + step + metadata survive a
- * save and load exactly; a plain model file, or one whose optimizer tensors are wrong, is
+/* test_checkpoint.c: trainer checkpoints: model + Adam moments + step + metadata (+ the
+ * weights' average) survive a save and load exactly; the model a checkpoint stands for is
+ * its average when it keeps one; a plain model file, or one whose optimizer tensors are wrong, is
  * not taken for a checkpoint. Malformed variants are made by editing a saved checkpoint's
  * JSON header (jansson) and keeping its data section. */
 #include <jansson.h>
@@ -45,12 +46,23 @@ static void make_state(srres_model **m, srres_adam *adam, uint64_t seed)
     adam->step = 123456789012LL;
 }
 
-static void save_state(const char *name, char *path, size_t len)
+/* An average unlike the weights, so taking one for the other shows. */
+static void make_average(srres_adam *adam, srres_model *m, float decay)
+{
+    srres_error err;
+    assert_int_equal(srres_adam_average(adam, srres_model_params(m), decay, &err), SRRES_OK);
+    for (size_t i = 0; i < adam->n; i++)
+        adam->avg[i] = adam->avg[i] * 0.5f + (float)i * 1e-3f;
+}
+
+static void save_state(const char *name, char *path, size_t len, int average)
 {
     srres_model *m;
     srres_adam adam;
     srres_error err;
     make_state(&m, &adam, 5);
+    if (average)
+        make_average(&adam, m, 0.999f);
     tmp_path(path, len, name);
     if (srres_checkpoint_save(m, &adam, path, &err) != SRRES_OK)
         fail_msg("%s", err.message);
@@ -93,12 +105,67 @@ static void test_round_trip_keeps_everything(void **state)
     srres_model_free(back);
 }
 
+static void test_round_trip_keeps_the_average(void **state)
+{
+    srres_model *m, *back;
+    srres_adam adam, adam_back;
+    srres_error err;
+    make_state(&m, &adam, 8);
+    make_average(&adam, m, 0.9995f);
+    char path[128];
+    tmp_path(path, sizeof(path), "average.ckpt");
+    assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_OK);
+    if (srres_checkpoint_load(path, &back, &adam_back, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    size_t n = srres_model_num_params(m);
+    assert_non_null(adam_back.avg);
+    assert_true(adam_back.avg_decay == 0.9995f);
+    assert_memory_equal(adam_back.avg, adam.avg, n * sizeof(float));
+    assert_memory_equal(srres_model_params(back), srres_model_params(m), n * sizeof(float));
+    assert_memory_equal(adam_back.m, adam.m, n * sizeof(float));
+    assert_null(srres_model_get_metadata(back, "optimizer.avg_decay"));
+    srres_adam_release(&adam);
+    srres_adam_release(&adam_back);
+    srres_model_free(m);
+    srres_model_free(back);
+}
+
+/* srres_checkpoint_load_model: the average when there is one, else the weights. */
+static void test_checkpoint_model_is_its_average(void **state)
+{
+    for (int average = 0; average <= 1; average++) {
+        srres_model *m, *back;
+        srres_adam adam;
+        srres_error err;
+        make_state(&m, &adam, 9);
+        if (average)
+            make_average(&adam, m, 0.99f);
+        char path[128];
+        tmp_path(path, sizeof(path), average ? "model_avg.ckpt" : "model_plain.ckpt");
+        assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_OK);
+        if (srres_checkpoint_load_model(path, &back, &err) != SRRES_OK)
+            fail_msg("%s", err.message);
+        size_t n = srres_model_num_params(m);
+        assert_memory_equal(srres_model_params(back), average ? adam.avg : srres_model_params(m),
+                            n * sizeof(float));
+        srres_adam_release(&adam);
+        srres_model_free(m);
+        srres_model_free(back);
+    }
+    srres_model *none = (srres_model *)1;
+    srres_error err;
+    char path[128];
+    tmp_path(path, sizeof(path), "missing.ckpt");
+    assert_int_equal(srres_checkpoint_load_model(path, &none, &err), SRRES_ERR_IO);
+    assert_null(none);
+}
+
 /* A checkpoint is also a model file: srres_model_load refuses it, as its optimizer tensors
  * are not part of a model. */
 static void test_checkpoint_is_not_a_model(void **state)
 {
     char path[128];
-    save_state("not_a_model.ckpt", path, sizeof(path));
+    save_state("not_a_model.ckpt", path, sizeof(path), 0);
     srres_model *m;
     srres_error err;
     assert_int_equal(srres_model_load(path, &m, &err), SRRES_ERR_FORMAT);
@@ -179,7 +246,7 @@ static edited edit_header(const char *path, void (*edit)(json_t *root))
 static void expect_rejected(const char *edit_name, void (*edit)(json_t *), const char *needle)
 {
     char path[128];
-    save_state(edit_name, path, sizeof(path));
+    save_state(edit_name, path, sizeof(path), strstr(needle, "avg") != NULL);
     edited e = edit_header(path, edit);
     srres_model *m = (srres_model *)1;
     srres_adam adam = {0};
@@ -192,6 +259,7 @@ static void expect_rejected(const char *edit_name, void (*edit)(json_t *), const
     assert_null(m);
     assert_null(adam.m);
     assert_null(adam.v);
+    assert_null(adam.avg);
     free(e.bytes);
 }
 
@@ -238,6 +306,28 @@ static void bad_step(json_t *root)
     json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.step", json_string("-3"));
 }
 
+static void drop_avg(json_t *root)
+{
+    json_object_del(root, "optimizer.avg");
+}
+
+static void drop_avg_decay(json_t *root)
+{
+    json_object_del(json_object_get(root, "__metadata__"), "optimizer.avg_decay");
+}
+
+static void avg_decay_one(json_t *root)
+{
+    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.avg_decay",
+                        json_string("1"));
+}
+
+static void avg_decay_text(json_t *root)
+{
+    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.avg_decay",
+                        json_string("0.99x"));
+}
+
 static void no_edit(json_t *root)
 {
 }
@@ -247,7 +337,7 @@ static void no_edit(json_t *root)
 static void test_reassembled_checkpoint_loads(void **state)
 {
     char path[128];
-    save_state("control.ckpt", path, sizeof(path));
+    save_state("control.ckpt", path, sizeof(path), 0);
     edited e = edit_header(path, no_edit);
     srres_model *m;
     srres_adam adam;
@@ -285,6 +375,18 @@ static void test_negative_step_is_rejected(void **state)
     expect_rejected("bad_step.ckpt", bad_step, "'optimizer.step'");
 }
 
+static void test_average_needs_its_decay_and_the_decay_its_average(void **state)
+{
+    expect_rejected("no_avg.ckpt", drop_avg, "'optimizer.avg'");
+    expect_rejected("no_avg_decay.ckpt", drop_avg_decay, "'optimizer.avg_decay'");
+}
+
+static void test_average_decay_must_be_inside_0_1(void **state)
+{
+    expect_rejected("avg_decay_one.ckpt", avg_decay_one, "'optimizer.avg_decay'");
+    expect_rejected("avg_decay_text.ckpt", avg_decay_text, "'optimizer.avg_decay'");
+}
+
 static void test_missing_path_is_io_error(void **state)
 {
     char path[128];
@@ -301,6 +403,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_keeps_everything),
+        cmocka_unit_test(test_round_trip_keeps_the_average),
+        cmocka_unit_test(test_checkpoint_model_is_its_average),
         cmocka_unit_test(test_checkpoint_is_not_a_model),
         cmocka_unit_test(test_model_file_is_not_a_checkpoint),
         cmocka_unit_test(test_save_refuses_adam_of_another_size),
@@ -310,6 +414,8 @@ int main(void)
         cmocka_unit_test(test_missing_second_moment_is_named),
         cmocka_unit_test(test_optimizer_tensor_must_be_f32),
         cmocka_unit_test(test_negative_step_is_rejected),
+        cmocka_unit_test(test_average_needs_its_decay_and_the_decay_its_average),
+        cmocka_unit_test(test_average_decay_must_be_inside_0_1),
         cmocka_unit_test(test_missing_path_is_io_error),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

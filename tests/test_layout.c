@@ -1,6 +1,6 @@
-/* test_layout.c: the planar <-> interleaved row conversions (layout.h) against plain loops,
- * on widths and channel counts that end mid-block, padding channels zeroed, and with
- * accumulation. */
+/* test_layout.c: the planar <-> interleaved row conversions (layout.h), block by block as
+ * the fast path calls them, against plain loops, on widths and channel counts that end
+ * mid-block, padding channels zeroed, and with accumulation. */
 #include "cpu.h"
 #include "layout.h"
 #include "test_util.h"
@@ -10,7 +10,10 @@ static void check_shape(int c, int pc, int w, srres_rng *rng)
     size_t plane = (size_t)w + 5; /* planes further apart than a row, as in a batch */
     float *planes = random_floats((size_t)c * plane, -1, 1, rng);
     float *pixels = random_floats((size_t)w * pc, 5, 6, rng); /* garbage to overwrite */
-    layout_row_to_pixels(pixels, pc, planes, plane, c, w);
+    for (int c0 = 0; c0 < pc; c0 += 16) {
+        int bc = c - c0 < 0 ? 0 : c - c0 > 16 ? 16 : c - c0;
+        layout_block_to_pixels(pixels + c0, pc, bc ? planes + c0 * plane : planes, plane, bc, w);
+    }
     for (int x = 0; x < w; x++)
         for (int ch = 0; ch < pc; ch++) {
             float want = ch < c ? planes[ch * plane + x] : 0.0f;
@@ -27,7 +30,9 @@ static void check_shape(int c, int pc, int w, srres_rng *rng)
             pixels[x * pc + ch] = (float)(x * 1000 + ch);
     for (int acc = 0; acc < 2; acc++) {
         memcpy(back, before, sizeof(float) * c * plane);
-        layout_row_to_planes(back, plane, pixels, pc, c, w, acc);
+        for (int c0 = 0; c0 < c; c0 += 16)
+            layout_block_to_planes(back + c0 * plane, plane, pixels + c0, pc,
+                                   c - c0 > 16 ? 16 : c - c0, w, acc);
         for (int ch = 0; ch < c; ch++)
             for (int x = 0; x < w; x++) {
                 float want = (acc ? before[ch * plane + x] : 0.0f) + (float)(x * 1000 + ch);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_train.sh: srres-train end to end on clips made here: a tiny model learns (loss falls,
 # it beats bicubic on frames it never saw), a resumed run equals an uninterrupted one bit
-# for bit, Ctrl-C leaves a checkpoint, and bad input gets one clear line.
+# for bit (the weights' average too), Ctrl-C leaves a checkpoint, and bad input gets one
+# clear line.
 # Usage: tests/test_train.sh [BUILD_DIR]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +65,26 @@ tensors() { # the data section of a safetensors file (the header holds run times
 cmp -s <(tensors full.safetensors) <(tensors resumed.safetensors) ||
     fail "resumed model differs from the uninterrupted one"
 
+# With --average the model written is the weights' average, which a checkpoint carries: a
+# resumed run writes the same one as an uninterrupted run, and it is not the weights. The
+# runs validate (the average, swapped in and out) at different steps, which must not show.
+"$train" train.mp4 "${tiny[@]}" --steps 60 --average 0.9 --val held1.png --val-every 20 \
+    -o avg.safetensors -q || fail "averaging run failed"
+"$train" train.mp4 "${tiny[@]}" --steps 60 --average 0.9 --val held1.png --val-every 15 \
+    --checkpoint-every 25 --checkpoint avg.ckpt -o unused.safetensors -q ||
+    fail "averaging checkpoint run failed"
+"$train" train.mp4 --steps 60 --resume avg.ckpt --threads 1 --val held1.png --val-every 7 \
+    -o avg-resumed.safetensors -q || fail "averaging resume failed"
+cmp -s <(tensors avg.safetensors) <(tensors avg-resumed.safetensors) ||
+    fail "resumed average differs from the uninterrupted one"
+cmp -s <(tensors avg.safetensors) <(tensors full.safetensors) &&
+    fail "the averaging run wrote the weights, not their average"
+# Given on resuming a checkpoint without one, --average starts one there.
+"$train" train.mp4 --steps 60 --resume part.ckpt --average 0.9 --threads 1 \
+    -o late-avg.safetensors -q || fail "resume with --average failed"
+cmp -s <(tensors late-avg.safetensors) <(tensors resumed.safetensors) &&
+    fail "--average on resume was ignored"
+
 # 3. SIGINT writes a checkpoint and exits 130; the checkpoint resumes.
 "$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint sig.ckpt -o sig.safetensors -q &
 pid=$!
@@ -111,6 +132,7 @@ expect_error "smaller\|cannot hold" "$train" train.mp4 --scale 4 --patch 64 --st
 expect_error "--scale" "$train" train.mp4 --scale 5
 expect_error "--lr" "$train" train.mp4 --lr banana
 expect_error "--batch" "$train" train.mp4 --batch 0
+expect_error "--average" "$train" train.mp4 --average 1
 head -c 1000 learn.safetensors >trunc.safetensors
 expect_error "trunc.safetensors" "$train" train.mp4 --resume trunc.safetensors
 expect_error "learn.safetensors" "$train" train.mp4 --resume learn.safetensors

@@ -71,15 +71,8 @@ int main(int argc, char **argv)
             cli_die("%s", err);
     if (!files.count)
         cli_die("no images given (see --help)");
-    srres_error e, e2;
-    srres_model *m;
-    srres_adam adam;
-    if (srres_model_load(model_path, &m, &e) != SRRES_OK) {
-        /* a trainer checkpoint is a model with optimizer state: take its weights */
-        if (srres_checkpoint_load(model_path, &m, &adam, &e2) != SRRES_OK)
-            cli_die("%s", e.message);
-        srres_adam_release(&adam);
-    }
+    srres_error e;
+    srres_model *m = cli_load_model(model_path);
     srres_params p = srres_default_params();
     p.threads = threads;
     p.ensemble = ensemble;

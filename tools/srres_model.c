@@ -1,7 +1,7 @@
 /* srres-model: looks into model files and converts them.
  *   srres-model info FILE...                 configuration, parameters, metadata
  *   srres-model convert IN OUT [--dtype T]   rewrite (e.g. F32 -> F16); a trainer checkpoint
- *                                            becomes a plain model */
+ *                                            becomes the model its run writes */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,18 +16,12 @@ static void usage(FILE *f)
                "                                  [--meta KEY=VALUE]...\n");
 }
 
-/* A model file, or the weights of a srres-train checkpoint. */
+/* A model file, or the model a srres-train checkpoint's run writes (its weights' average if
+ * it keeps one). */
 static srres_model *load(const char *path)
 {
-    srres_model *m;
-    srres_adam adam;
-    srres_error e, e2;
-    if (srres_model_load(path, &m, &e) == SRRES_OK)
-        return m;
-    if (srres_checkpoint_load(path, &m, &adam, &e2) != SRRES_OK)
-        cli_die("%s", e.message);
-    srres_adam_release(&adam);
-    run_metadata_strip(m);
+    srres_model *m = cli_load_model(path);
+    run_metadata_strip(m); /* a checkpoint's train.* keys; a model file has none */
     return m;
 }
 

@@ -33,7 +33,7 @@ typedef struct options {
     srres_image_skip image_skip;
     long steps;
     int batch, patch, threads, loader_threads;
-    double lr, lr_min, gamma, clip;
+    double lr, lr_min, gamma, clip, average;
     long warmup, step_size;
     schedule sched;
     srres_loss loss;
@@ -86,6 +86,10 @@ static void usage(FILE *f)
         "      --lr-step N            step schedule: decay every N steps (default 2000)\n"
         "      --lr-gamma X           step schedule: factor (default 0.5)\n"
         "      --clip X               clip the gradient norm to X (default 0 = off)\n"
+        "      --average D            keep the weights' moving average, decay D in (0, 1)\n"
+        "                             (e.g. 0.999), from the weights at the start; it is\n"
+        "                             validated (the log's val columns) and written (default\n"
+        "                             off; with --resume, starts or changes the checkpoint's)\n"
         "      --loss L               mse or l1 (default mse)\n"
         "      --seed N               seed of initialisation and sampling (default 1)\n"
         "      --threads N            compute threads (default: all CPUs; per process under\n"
@@ -118,7 +122,7 @@ enum {
     OPT_SCALE = 256, OPT_BLOCKS, OPT_CHANNELS, OPT_SKIP, OPT_PRELU, OPT_INIT, OPT_DTYPE,
     OPT_STEPS, OPT_BATCH, OPT_PATCH, OPT_LR, OPT_SCHED, OPT_LR_MIN, OPT_WARMUP, OPT_LR_STEP,
     OPT_LR_GAMMA, OPT_CLIP, OPT_LOSS, OPT_SEED, OPT_THREADS, OPT_LOADERS, OPT_PPF, OPT_FPR,
-    OPT_STRIDE, OPT_HR_SCALE, OPT_FLAT_T, OPT_FLAT_P, OPT_DETAIL, OPT_NO_AUG, OPT_VAL,
+    OPT_STRIDE, OPT_HR_SCALE, OPT_AVERAGE, OPT_FLAT_T, OPT_FLAT_P, OPT_DETAIL, OPT_NO_AUG, OPT_VAL,
     OPT_VAL_EVERY, OPT_VAL_CROP, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_LOG, OPT_LOG_EVERY,
 };
 
@@ -132,6 +136,7 @@ static const struct option long_options[] = {
     {"lr-schedule", required_argument, 0, OPT_SCHED}, {"lr-min", required_argument, 0, OPT_LR_MIN},
     {"warmup", required_argument, 0, OPT_WARMUP}, {"lr-step", required_argument, 0, OPT_LR_STEP},
     {"lr-gamma", required_argument, 0, OPT_LR_GAMMA}, {"clip", required_argument, 0, OPT_CLIP},
+    {"average", required_argument, 0, OPT_AVERAGE},
     {"loss", required_argument, 0, OPT_LOSS}, {"seed", required_argument, 0, OPT_SEED},
     {"threads", required_argument, 0, OPT_THREADS},
     {"loader-threads", required_argument, 0, OPT_LOADERS},
@@ -374,6 +379,11 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, long *s
         case OPT_LR_STEP: o->step_size = cli_long("--lr-step", optarg, 1, 1L << 40); break;
         case OPT_LR_GAMMA: o->gamma = cli_double("--lr-gamma", optarg, 0, 1); break;
         case OPT_CLIP: o->clip = cli_double("--clip", optarg, 0, 1e30); break;
+        case OPT_AVERAGE:
+            o->average = cli_double("--average", optarg, 0, 1);
+            if (o->average <= 0 || (float)o->average >= 1.0f)
+                cli_die("--average: '%s' is not a decay in (0, 1), e.g. 0.999", optarg);
+            break;
         case OPT_LOSS: o->loss = cli_choice("--loss", optarg, loss_names, 2); break;
         case OPT_SEED: o->seed = (uint64_t)cli_long("--seed", optarg, 0, LONG_MAX); break;
         case OPT_THREADS: o->threads = (int)cli_long("--threads", optarg, 0, 1024); break;
@@ -552,6 +562,12 @@ int main(int argc, char **argv)
         cli_die("out of memory");
     float *params = srres_model_params(model);
     size_t np = srres_model_num_params(model);
+    if (o.average > 0 && srres_adam_average(&adam, params, (float)o.average, &e) != SRRES_OK)
+        cli_die("%s", e.message);
+    /* The average is what is validated and written; the weights wait here meanwhile. */
+    float *held = adam.avg && val.count ? malloc(sizeof(float) * np) : NULL;
+    if (adam.avg && val.count && !held)
+        cli_die("out of memory");
     int tty = isatty(STDERR_FILENO);
     double start = now(), window_start = start, ema = NAN, ema_norm = NAN;
     long window_steps = 0;
@@ -597,13 +613,20 @@ int main(int argc, char **argv)
         }
         int validate = val.count && (step % o.val_every == 0 || step == o.steps);
         if (validate) {
+            if (held) {
+                memcpy(held, params, sizeof(float) * np);
+                memcpy(params, adam.avg, sizeof(float) * np);
+            }
             if (eval_model(&val, val_ctx, NULL, &last_val, err, sizeof(err)) < 0)
                 cli_die("%s", err);
+            if (held)
+                memcpy(params, held, sizeof(float) * np);
             if (!o.quiet)
-                fprintf(stderr, "%sstep %ld: validation PSNR-Y %.3f dB (%+.3f over bicubic), "
+                fprintf(stderr, "%sstep %ld: validation%s PSNR-Y %.3f dB (%+.3f over bicubic), "
                                 "SSIM-Y %.4f (%+.4f)\n",
-                        tty ? "\r\033[K" : "", step, last_val.psnr, last_val.psnr - bicubic.psnr,
-                        last_val.ssim, last_val.ssim - bicubic.ssim);
+                        tty ? "\r\033[K" : "", step, held ? " of the average" : "",
+                        last_val.psnr, last_val.psnr - bicubic.psnr, last_val.ssim,
+                        last_val.ssim - bicubic.ssim);
         }
         double elapsed = seconds_before + (t - start);
         if (log && (validate || step % o.log_every == 0 || step == o.steps))
@@ -640,13 +663,15 @@ int main(int argc, char **argv)
         }
         status = 128 + (stop_signal ? stop_signal : SIGTERM);
     } else if (D.rank == 0) {
+        if (adam.avg)
+            memcpy(params, adam.avg, sizeof(float) * np);
         run_metadata_strip(model);
         char desc[256];
         snprintf(desc, sizeof(desc),
                  "srres-train: %ld steps, batch %d, LR patch %d, %s loss, lr %g (%s), seed %" PRIu64
-                 ", %.0f s",
+                 "%s, %.0f s",
                  o.steps, o.batch, o.patch, loss_names[o.loss], o.lr, sched_names[o.sched],
-                 o.seed, elapsed);
+                 o.seed, adam.avg ? ", weights' moving average" : "", elapsed);
         set_meta(model, "training", "%s", desc);
         char trained_on[2048] = "";
         for (int i = 0; i < inputs.count; i++) {
@@ -667,6 +692,7 @@ int main(int argc, char **argv)
         fclose(log);
     free(lr);
     free(hr);
+    free(held);
     eval_set_free(&val);
     srres_ctx_free(val_ctx);
     srres_trainer_free(tr);
