@@ -79,6 +79,19 @@ cmp -s <(tensors avg.safetensors) <(tensors avg-resumed.safetensors) ||
     fail "resumed average differs from the uninterrupted one"
 cmp -s <(tensors avg.safetensors) <(tensors full.safetensors) &&
     fail "the averaging run wrote the weights, not their average"
+# A checkpoint stands for its average: srres-model convert and srres-eval take it. At a
+# constant rate the first 50 steps of a longer run are a run of 50 steps.
+"$train" train.mp4 "${tiny[@]}" --lr-schedule constant --steps 60 --average 0.9 \
+    --checkpoint-every 50 --checkpoint avg50.ckpt -o unused.safetensors -q ||
+    fail "constant-rate averaging run failed"
+"$train" train.mp4 "${tiny[@]}" --lr-schedule constant --steps 50 --average 0.9 \
+    -o avg50.safetensors -q || fail "averaging run of 50 steps failed"
+"$build/srres-model" convert avg50.ckpt avg-ckpt.safetensors || fail "convert of a checkpoint failed"
+cmp -s <(tensors avg50.safetensors) <(tensors avg-ckpt.safetensors) ||
+    fail "srres-model convert did not take the checkpoint's average"
+[ "$("$build/srres-eval" -m avg50.ckpt --csv held1.png | grep ^mean)" = \
+    "$("$build/srres-eval" -m avg50.safetensors --csv held1.png | grep ^mean)" ] ||
+    fail "srres-eval did not take the checkpoint's average"
 # Given on resuming a checkpoint without one, --average starts one there.
 "$train" train.mp4 --steps 60 --resume part.ckpt --average 0.9 --threads 1 \
     -o late-avg.safetensors -q || fail "resume with --average failed"
