@@ -5,8 +5,8 @@
 #include "error.h"
 #include "model_file.h"
 
-srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *adam,
-                                   const char *path, srres_error *err)
+static srres_status checkpoint_write(const srres_model *model, const srres_adam *adam,
+                                     srres_dtype dtype, const char *path, srres_error *err)
 {
     if (adam->n != model->num_params)
         return srres_fail(err, SRRES_ERR_INVALID,
@@ -16,7 +16,19 @@ srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *a
         return srres_fail(err, SRRES_ERR_INVALID, "average decay %g is not in (0, 1)",
                           (double)adam->avg_decay);
     optimizer_tensors opt = {adam->m, adam->v, adam->avg, adam->step, adam->avg_decay};
-    return model_file_write(model, SRRES_DTYPE_F32, &opt, path, err);
+    return model_file_write(model, dtype, &opt, path, err);
+}
+
+srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *adam,
+                                   const char *path, srres_error *err)
+{
+    return checkpoint_write(model, adam, SRRES_DTYPE_F32, path, err);
+}
+
+srres_status srres_checkpoint_save_compact(const srres_model *model, const srres_adam *adam,
+                                           const char *path, srres_error *err)
+{
+    return checkpoint_write(model, adam, SRRES_DTYPE_F16, path, err);
 }
 
 srres_status srres_checkpoint_load_memory(const void *data, size_t size, const char *name,

@@ -497,11 +497,6 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
                 st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: too many parameters", p->name);
                 goto done;
             }
-            if (strcmp(e->dtype, "F32")) {
-                st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: tensor '%s' must be F32",
-                                p->name, key);
-                goto done;
-            }
             int avg = key[10] == 'a';
             if (avg && !opt->avg && !(opt->avg = malloc(sizeof(float) * (m->num_params + 1)))) {
                 st = srres_fail(p->err, SRRES_ERR_NOMEM, "%s: out of memory", p->name);
@@ -858,17 +853,22 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
         bad |= add_entry(root, t->name, dt, t->ndim, t->shape, offset, offset + t->count * es);
         offset += t->count * es;
     }
+    /* A compact checkpoint (F16 weights) keeps Adam's moments in BF16: v is a squared
+     * gradient, far below F16's range. */
+    srres_dtype mdt = dtype == SRRES_DTYPE_F32 ? SRRES_DTYPE_F32 : SRRES_DTYPE_BF16;
+    size_t moment_bytes = (mdt == SRRES_DTYPE_F32 ? 4 : 2) * m->num_params;
+    size_t avg_bytes = es * m->num_params;
     int np = (int)m->num_params;
     if (opt) {
-        bad |= add_entry(root, "optimizer.m", "F32", 1, &np, offset, offset + 4 * m->num_params);
-        offset += 4 * m->num_params;
-        bad |= add_entry(root, "optimizer.v", "F32", 1, &np, offset, offset + 4 * m->num_params);
-        offset += 4 * m->num_params;
+        const char *mt = dtype_name(mdt);
+        bad |= add_entry(root, "optimizer.m", mt, 1, &np, offset, offset + moment_bytes);
+        offset += moment_bytes;
+        bad |= add_entry(root, "optimizer.v", mt, 1, &np, offset, offset + moment_bytes);
+        offset += moment_bytes;
     }
     if (opt && opt->avg) {
-        bad |= add_entry(root, "optimizer.avg", "F32", 1, &np, offset,
-                         offset + 4 * m->num_params);
-        offset += 4 * m->num_params;
+        bad |= add_entry(root, "optimizer.avg", dt, 1, &np, offset, offset + avg_bytes);
+        offset += avg_bytes;
     }
     char *header = bad ? NULL : json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
@@ -894,12 +894,14 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
         st = encode_values(t->data, t->count, dtype, data, t->name, path, err);
         data += t->count * es;
     }
-    if (opt && st == SRRES_OK) {
-        memcpy(data, opt->m, 4 * m->num_params);
-        memcpy(data + 4 * m->num_params, opt->v, 4 * m->num_params);
-        if (opt->avg)
-            memcpy(data + 8 * m->num_params, opt->avg, 4 * m->num_params);
-    }
+    if (opt && st == SRRES_OK)
+        st = encode_values(opt->m, m->num_params, mdt, data, "optimizer.m", path, err);
+    if (opt && st == SRRES_OK)
+        st = encode_values(opt->v, m->num_params, mdt, data + moment_bytes, "optimizer.v", path,
+                           err);
+    if (opt && opt->avg && st == SRRES_OK)
+        st = encode_values(opt->avg, m->num_params, dtype, data + 2 * moment_bytes,
+                           "optimizer.avg", path, err);
     if (st == SRRES_OK)
         st = write_atomically(path, buf, total, err);
     free(buf);

@@ -20,7 +20,9 @@ typedef struct optimizer_tensors {
 srres_status model_file_parse(const void *data, size_t size, const char *name,
                               srres_model **out, optimizer_tensors *opt, srres_error *err);
 
-/* Writes atomically: a temporary file beside `path`, fsync, then rename. */
+/* Writes atomically: a temporary file beside `path`, fsync, then rename. The weights (and
+ * the average) in `dtype`; with `opt`, the moments in F32, or BF16 when `dtype` is not F32
+ * (a compact checkpoint). */
 srres_status model_file_write(const srres_model *m, srres_dtype dtype,
                               const optimizer_tensors *opt, const char *path,
                               srres_error *err);

@@ -244,13 +244,19 @@ void srres_adam_update(srres_adam *adam, float *params, const float *grads, floa
 srres_status srres_adam_average(srres_adam *adam, const float *params, float decay,
                                 srres_error *err);
 
-/* A checkpoint is a model file (F32) plus the Adam moments ("optimizer.m", "optimizer.v")
+/* A checkpoint is a model file (F32 here) plus the Adam moments ("optimizer.m", "optimizer.v")
  * and the step ("optimizer.step" metadata), and the parameters' average if one is kept
  * ("optimizer.avg", "optimizer.avg_decay"); other metadata is the caller's to set on the
  * model before saving. Written atomically. */
 srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *adam,
                                    const char *path, srres_error *err);
-/* Loads a checkpoint; `adam` is initialised from it (release it with srres_adam_release). */
+/* The same at half the size, to carry a long run across machines: weights and average in
+ * F16 (a weight beyond F16's range is an error), moments in BF16. Resuming from it
+ * continues the run to within that rounding, no longer exactly. */
+srres_status srres_checkpoint_save_compact(const srres_model *model, const srres_adam *adam,
+                                           const char *path, srres_error *err);
+/* Loads a checkpoint (either kind); `adam` is initialised from it (release it with
+ * srres_adam_release). */
 srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_adam *adam,
                                    srres_error *err);
 srres_status srres_checkpoint_load_memory(const void *data, size_t size, const char *name,

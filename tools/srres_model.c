@@ -1,7 +1,8 @@
 /* srres-model: looks into model files and converts them.
  *   srres-model info FILE...                 configuration, parameters, metadata
  *   srres-model convert IN OUT [--dtype T]   rewrite (e.g. F32 -> F16); a trainer checkpoint
- *                                            becomes the model its run writes */
+ *                                            becomes the model its run writes
+ *   srres-model compact IN OUT               a trainer checkpoint at half the size, to resume */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +14,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: srres-model info FILE...\n"
                "       srres-model convert IN OUT [--dtype f32|f16|bf16] [--description TEXT]\n"
-               "                                  [--meta KEY=VALUE]...\n");
+               "                                  [--meta KEY=VALUE]...\n"
+               "       srres-model compact CHECKPOINT OUT\n");
 }
 
 /* A model file, or the model a srres-train checkpoint's run writes (its weights' average if
@@ -44,6 +46,20 @@ static void info(const char *path)
     srres_model_free(m);
 }
 
+/* The whole checkpoint, run options included, so srres-train --resume goes on from it. */
+static void compact(const char *in, const char *out)
+{
+    srres_model *m;
+    srres_adam adam;
+    srres_error e;
+    if (srres_checkpoint_load(in, &m, &adam, &e) != SRRES_OK)
+        cli_die("%s", e.message);
+    if (srres_checkpoint_save_compact(m, &adam, out, &e) != SRRES_OK)
+        cli_die("%s", e.message);
+    srres_adam_release(&adam);
+    srres_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     cli_init("srres-model", NULL);
@@ -56,6 +72,12 @@ int main(int argc, char **argv)
             cli_die("info: give model files");
         for (int i = 2; i < argc; i++)
             info(argv[i]);
+        return 0;
+    }
+    if (!strcmp(argv[1], "compact")) {
+        if (argc != 4)
+            cli_die("compact: give a checkpoint and the file to write");
+        compact(argv[2], argv[3]);
         return 0;
     }
     if (strcmp(argv[1], "convert") || argc < 4) {

@@ -6,9 +6,10 @@
 Small safetensors files (docs/model-format.md), made with the standard library only:
 valid models of every dtype (F32, F16, BF16), variant (seed, srgan with and without conv
 biases, prelu2 tensors and BatchNorm counters), image_skip (none, nearest, absent) and scale,
-with one slope per layer or per channel; a trainer checkpoint; and nearly valid files that
-fail one check each (a wrong shape, dtype, offset, metadata value, NaN, negative variance,
-overlap, truncation, ...), so the fuzzer starts next to every branch of the loader.
+with one slope per layer or per channel; trainer checkpoints (F32 and compact); and nearly
+valid files that fail one check each (a wrong shape, dtype, offset, metadata value, NaN,
+negative variance, overlap, truncation, ...), so the fuzzer starts next to every branch of
+the loader.
 Deterministic: the same files every run.
 """
 import json
@@ -120,13 +121,19 @@ def model(scale=2, blocks=1, channels=2, dtype="F32", variant="seed", image_skip
     return f
 
 
-def checkpoint(**kw):
+def checkpoint(moments="F32", average=False, **kw):
+    """A trainer checkpoint; moments="BF16" with dtype="F16" and average=True is a compact
+    one (srres-model compact)."""
     f = model(**kw)
+    dtype = kw.get("dtype", "F32")
     n = sum(e["data_offsets"][1] - e["data_offsets"][0]
-            for k, e in f.header.items() if k != "__metadata__") // 4
+            for k, e in f.header.items() if k != "__metadata__") // (4 if dtype == "F32" else 2)
     f.header["__metadata__"]["optimizer.step"] = "1234"
-    f.raw("optimizer.m", "F32", [n], encode(values("optimizer.m", n), "F32"))
-    f.raw("optimizer.v", "F32", [n], encode(values("optimizer.v", n, "var"), "F32"))
+    f.raw("optimizer.m", moments, [n], encode(values("optimizer.m", n), moments))
+    f.raw("optimizer.v", moments, [n], encode(values("optimizer.v", n, "var"), moments))
+    if average:
+        f.header["__metadata__"]["optimizer.avg_decay"] = "0.999"
+        f.raw("optimizer.avg", dtype, [n], encode(values("optimizer.avg", n), dtype))
     return f
 
 
@@ -158,6 +165,8 @@ def main():
     write(outdir, "checkpoint_x2", checkpoint().bytes())
     write(outdir, "checkpoint_x3_skip", checkpoint(scale=3, blocks=0, channels=1,
                                                    image_skip="nearest").bytes())
+    write(outdir, "checkpoint_x2_compact", checkpoint(dtype="F16", moments="BF16",
+                                                      average=True).bytes())
 
     # Nearly valid: one thing wrong in each.
     def edited(name, edit, **kw):
