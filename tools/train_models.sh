@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
 # records. Usage: tools/train_models.sh MODEL...
-#   (MODEL: x2 x4 x4-stage2 x4-stage3 x4-stage8 x2-stage2 x2-stage3 x2-fast x4-fast
-#   x4-fast-stage2 x4-fast-stage3 x2-fast-stage2, in that order: each later stage and each
-#   x4 starts from the one before; x4-stage4 to x4-stage7 and x4-scratch are experiments,
-#   not shipped)
-# Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint.
+#   (MODEL: x2 x4 x4-stage2 x4-stage3 x4-stage8 x4-stage10 x4-stage11 x2-stage2 x2-stage3
+#   x2-fast x4-fast x4-fast-stage2 x4-fast-stage3 x2-fast-stage2, in that order: each later
+#   stage and each x4 starts from the one before; x4-stage4 to x4-stage7, x4-stage9 and
+#   x4-scratch are experiments, not shipped)
+# Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint exactly,
+# or else the compact one committed in samples/checkpoints/ (to within its rounding).
 # Environment: SHARED (default ../shared), OUT (default build/train), RANKS (default 2).
 # With Open MPI the run is data parallel over RANKS processes of one thread each: measured
 # here, 2 x 1 steps 1.6x faster than 1 process x 2 threads (its serial element-wise layers
@@ -47,6 +48,31 @@ if [ $# -gt 0 ] && [ ! -f "${walls[0]}" ]; then
     exit 1
 fi
 inputs=("$shared"/media/video/*.mp4 "${train_photos[@]}" "${walls[@]}")
+# More photographs for the later x4 cycles (x4-stage11 on): the Ubuntu community's
+# (lomiri-wallpapers-16.04, CC-BY and CC-BY-SA; not its one abstract) and MATE's nature
+# set (mate-backgrounds, GPL-2+). Checked only by the runs that use them.
+more=()
+for w in Bridge_by_Sander_Klootwijk Dragonfly_by_Bolly Picture_0B_by_freespace \
+    Picture_1A_by_freespace Wine_by_Jakkub_Mede aitzgorri_by_Aitzol_Berasategi \
+    analogpattern_by_Peter_Nerlich free_by_Peter_Nerlich friends_by_Aitzol_Berasategi \
+    greentock_by_Peter_Nerlich life_by_Aitzol_Berasategi picosdeeuropa_by_Aitzol_Berasategi \
+    seeding_by_Clements_Engelhardt sunset_by_Aitzol_Berasategi; do
+    more+=("/usr/share/backgrounds/$w.jpg")
+done
+for w in Aqua Blinds Dune FreshFlower Garden GreenMeadow LadyBird RainDrops Storm TwoWings \
+    Wood YellowFlower; do
+    more+=("/usr/share/backgrounds/mate/nature/$w.jpg")
+done
+need_more() {
+    local f
+    for f in "${more[@]}"; do
+        if [ ! -f "$f" ]; then
+            echo "train_models.sh: $f is missing; run: apt-get install -y" \
+                "--no-install-recommends lomiri-wallpapers-16.04 mate-backgrounds" >&2
+            exit 1
+        fi
+    done
+}
 
 # The two networks: SRResNet 16x64 and the fast 6x32, both with the nearest image skip.
 big=(--blocks 16 --channels 64 --image-skip nearest)
@@ -56,6 +82,11 @@ run() { # name, then srres-train options; they come after the common ones, so th
     local name=$1
     shift
     local resume=() args=()
+    # A run carried over from another session (srres-model compact) goes on from there.
+    if [ ! -f "$out/$name.ckpt" ] && [ -f "$root/samples/checkpoints/$name.ckpt" ]; then
+        echo "train_models.sh: $name goes on from samples/checkpoints/$name.ckpt" >&2
+        cp "$root/samples/checkpoints/$name.ckpt" "$out/$name.ckpt"
+    fi
     if [ -f "$out/$name.ckpt" ]; then
         resume=(--resume "$out/$name.ckpt")
         # A checkpoint holds the run's options; --init only matters at the start.
@@ -118,6 +149,23 @@ for model in "$@"; do
     x4-stage8) run x4-stage8 --scale 4 "${big[@]}" \
             --steps 6175 --batch 8 --patch 48 --lr 1e-4 --lr-schedule constant --seed 4003 \
             --average 0.999 --init "$out/x4-stage3.safetensors" ;;
+    # x4-stage8 was still gaining at 1e-4, slowly: the same from its average at half the
+    # rate, as a step schedule would. Not shipped: flat (stopped at step 2100).
+    x4-stage9) run x4-stage9 --scale 4 "${big[@]}" \
+            --steps 2100 --batch 8 --patch 48 --lr 5e-5 --lr-schedule constant --seed 4004 \
+            --average 0.999 --init "$out/x4-stage8.safetensors" ;;
+    # The loss PSNR measures: x4-stage8's average tuned with the mean squared error (every
+    # shipped cycle before trained with L1). Stopped at step 1409 for x4-stage11.
+    x4-stage10) run x4-stage10 --scale 4 "${big[@]}" \
+            --steps 1409 --batch 8 --patch 48 --lr 5e-5 --lr-schedule constant --seed 4005 \
+            --loss mse --average 0.999 --init "$out/x4-stage8.safetensors" ;;
+    # x4-stage10 on 26 more photographs: a wider sample of natural images than the 78 (67
+    # photographs, 11 wallpapers) the clips and earlier cycles draw from. Stopped by SIGTERM
+    # at step 5057 of 9000 (samples/checkpoints/x4-stage11.ckpt); a rerun goes on.
+    x4-stage11) need_more
+        run x4-stage11 --scale 4 "${big[@]}" "${more[@]}" \
+            --steps 9000 --batch 8 --patch 48 --lr 5e-5 --lr-schedule constant --seed 4006 \
+            --loss mse --average 0.999 --init "$out/x4-stage10.safetensors" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 "${big[@]}" \
             --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
@@ -149,8 +197,9 @@ for model in "$@"; do
             --init "$out/x4-fast-stage2.safetensors" ;;
     *)
         echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x4-stage4" \
-            "x4-stage5 x4-stage6 x4-stage7 x4-stage8 x2-stage2 x2-stage3 x2-fast x2-fast-stage2 x4-fast" \
-            "x4-fast-stage2 x4-fast-stage3 x4-scratch)" >&2
+            "x4-stage5 x4-stage6 x4-stage7 x4-stage8 x4-stage9 x4-stage10 x4-stage11" \
+            "x2-stage2 x2-stage3 x2-fast x2-fast-stage2 x4-fast x4-fast-stage2" \
+            "x4-fast-stage3 x4-scratch)" >&2
         exit 2
         ;;
     esac
