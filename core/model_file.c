@@ -856,7 +856,7 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
     /* A compact checkpoint (F16 weights) keeps Adam's moments in BF16: v is a squared
      * gradient, far below F16's range. */
     srres_dtype mdt = dtype == SRRES_DTYPE_F32 ? SRRES_DTYPE_F32 : SRRES_DTYPE_BF16;
-    size_t moment_bytes = (mdt == SRRES_DTYPE_F32 ? 4 : 2) * m->num_params;
+    size_t moment_bytes = dtype_size(dtype_name(mdt)) * m->num_params;
     size_t avg_bytes = es * m->num_params;
     int np = (int)m->num_params;
     if (opt) {

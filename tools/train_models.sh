@@ -36,16 +36,25 @@ source "$root/tools/photo_split.sh"
 split_photos "$shared/media/photos"
 val=()
 for p in "${val_photos[@]}"; do val+=(--val "$p"); done
+need() { # "packages", then the files they install: exits with the apt-get line if one is missing
+    local packages=$1 f
+    shift
+    for f in "$@"; do
+        if [ ! -f "$f" ]; then
+            echo "train_models.sh: $f is missing; run:" \
+                "apt-get install -y --no-install-recommends $packages" >&2
+            exit 1
+        fi
+    done
+}
 # KDE's LGPL photographs (plasma-workspace-wallpapers), full resolution.
 walls=()
 for w in BytheWater ColdRipple ColorfulCups DarkestHour EveningGlow FallenLeaf Grey Kite \
     OneStandsOut Path summer_1am; do
     walls+=("/usr/share/wallpapers/$w/contents/images/2560x1600.jpg")
 done
-if [ $# -gt 0 ] && [ ! -f "${walls[0]}" ]; then
-    echo "train_models.sh: ${walls[0]} is missing; run:" \
-        "apt-get install -y --no-install-recommends plasma-workspace-wallpapers" >&2
-    exit 1
+if [ $# -gt 0 ]; then
+    need plasma-workspace-wallpapers "${walls[@]}"
 fi
 inputs=("$shared"/media/video/*.mp4 "${train_photos[@]}" "${walls[@]}")
 # More photographs for the later x4 cycles (x4-stage11 on): the Ubuntu community's
@@ -63,16 +72,6 @@ for w in Aqua Blinds Dune FreshFlower Garden GreenMeadow LadyBird RainDrops Stor
     Wood YellowFlower; do
     more+=("/usr/share/backgrounds/mate/nature/$w.jpg")
 done
-need_more() {
-    local f
-    for f in "${more[@]}"; do
-        if [ ! -f "$f" ]; then
-            echo "train_models.sh: $f is missing; run: apt-get install -y" \
-                "--no-install-recommends lomiri-wallpapers-16.04 mate-backgrounds" >&2
-            exit 1
-        fi
-    done
-}
 
 # The two networks: SRResNet 16x64 and the fast 6x32, both with the nearest image skip.
 big=(--blocks 16 --channels 64 --image-skip nearest)
@@ -162,7 +161,7 @@ for model in "$@"; do
     # x4-stage10 on 26 more photographs: a wider sample of natural images than the 78 (67
     # photographs, 11 wallpapers) the clips and earlier cycles draw from. Stopped by SIGTERM
     # at step 5057 of 9000 (samples/checkpoints/x4-stage11.ckpt); a rerun goes on.
-    x4-stage11) need_more
+    x4-stage11) need "lomiri-wallpapers-16.04 mate-backgrounds" "${more[@]}"
         run x4-stage11 --scale 4 "${big[@]}" "${more[@]}" \
             --steps 9000 --batch 8 --patch 48 --lr 5e-5 --lr-schedule constant --seed 4006 \
             --loss mse --average 0.999 --init "$out/x4-stage10.safetensors" ;;
