@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
 # records. Usage: tools/train_models.sh MODEL...
-#   (MODEL: x2 x4 x4-stage2 x4-stage3 x4-stage8 x4-stage10 x4-stage11 x2-stage2 x2-stage3
-#   x2-fast x4-fast x4-fast-stage2 x4-fast-stage3 x2-fast-stage2, in that order: each later
-#   stage and each x4 starts from the one before; x4-stage4 to x4-stage7, x4-stage9 and
-#   x4-scratch are experiments, not shipped)
+#   (MODEL: x2 x4 x4-stage2 x4-stage3 x4-stage8 x4-stage10 x4-stage11 x4-stage12
+#   x2-stage2 x2-stage3 x2-fast x4-fast x4-fast-stage2 x4-fast-stage3 x2-fast-stage2, in
+#   that order: each later stage and each x4 starts from the one before; x4-stage4 to
+#   x4-stage7, x4-stage9 and x4-scratch are experiments, not shipped)
 # Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint exactly,
 # or else the compact one committed in samples/checkpoints/ (to within its rounding).
 # Environment: SHARED (default ../shared), OUT (default build/train), RANKS (default 2).
@@ -160,11 +160,19 @@ for model in "$@"; do
             --loss mse --average 0.999 --init "$out/x4-stage8.safetensors" ;;
     # x4-stage10 on 26 more photographs: a wider sample of natural images than the 78 (67
     # photographs, 11 wallpapers) the clips and earlier cycles draw from. Stopped by SIGTERM
-    # at step 5057 of 9000 (samples/checkpoints/x4-stage11.ckpt); a rerun goes on.
+    # at 5057 and carried on (from its compact checkpoint) to 6678 for x4-stage12: the
+    # average had stopped moving (steps 5057 and 6500 equal on all three sets).
     x4-stage11) need "lomiri-wallpapers-16.04 mate-backgrounds" "${more[@]}"
         run x4-stage11 --scale 4 "${big[@]}" "${more[@]}" \
-            --steps 9000 --batch 8 --patch 48 --lr 5e-5 --lr-schedule constant --seed 4006 \
+            --steps 6678 --batch 8 --patch 48 --lr 5e-5 --lr-schedule constant --seed 4006 \
             --loss mse --average 0.999 --init "$out/x4-stage10.safetensors" ;;
+    # x4-stage11 at twice the rate, as x4-stage8 had: at 5e-5 the average had stopped
+    # moving. --steps only bounds it: a constant rate has no end to reach. Stopped by
+    # SIGTERM at 6602 (samples/checkpoints/x4-stage12.ckpt); a rerun goes on from there.
+    x4-stage12) need "lomiri-wallpapers-16.04 mate-backgrounds" "${more[@]}"
+        run x4-stage12 --scale 4 "${big[@]}" "${more[@]}" \
+            --steps 40000 --batch 8 --patch 48 --lr 1e-4 --lr-schedule constant --seed 4007 \
+            --loss mse --average 0.999 --init "$out/x4-stage11.safetensors" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 "${big[@]}" \
             --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
@@ -197,7 +205,7 @@ for model in "$@"; do
     *)
         echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x4-stage4" \
             "x4-stage5 x4-stage6 x4-stage7 x4-stage8 x4-stage9 x4-stage10 x4-stage11" \
-            "x2-stage2 x2-stage3 x2-fast x2-fast-stage2 x4-fast x4-fast-stage2" \
+            "x4-stage12 x2-stage2 x2-stage3 x2-fast x2-fast-stage2 x4-fast x4-fast-stage2" \
             "x4-fast-stage3 x4-scratch)" >&2
         exit 2
         ;;
