@@ -17,6 +17,11 @@ fail() {
     echo "FAIL: $*"
     failures=$((failures + 1))
 }
+gain() { # model, then images: its mean PSNR-Y gain over bicubic
+    local model=$1
+    shift
+    "$build/srres-eval" -m "$model" --csv "$@" | awk -F, '$1 == "mean" { print $6 - $2 }'
+}
 
 # Training and held-out material: the same kind of picture, different frames.
 ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x128:rate=25" -t 4 -c:v libx264 -crf 10 train.mp4
@@ -32,8 +37,7 @@ first=$(awk -F, 'NR == 2 { print $2 }' learn.csv)
 last=$(awk -F, 'END { print $2 }' learn.csv)
 awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.7 * a) }' ||
     fail "loss did not fall enough: $first -> $last"
-gain=$("$build/srres-eval" -m learn.safetensors --csv held1.png held2.png |
-    awk -F, '$1 == "mean" { print $6 - $2 }')
+gain=$(gain learn.safetensors held1.png held2.png)
 awk -v g="$gain" 'BEGIN { exit !(g > 0.3) }' || fail "only $gain dB over bicubic on held-out frames"
 
 # The model in F16 (srres-model convert) scores the same to a hundredth of a dB.
@@ -42,8 +46,7 @@ awk -v g="$gain" 'BEGIN { exit !(g > 0.3) }' || fail "only $gain dB over bicubic
     fail "srres-model convert failed"
 [ "$(stat -c %s learn16.safetensors)" -lt "$(stat -c %s learn.safetensors)" ] ||
     fail "the F16 file is not smaller"
-gain16=$("$build/srres-eval" -m learn16.safetensors --csv held1.png held2.png |
-    awk -F, '$1 == "mean" { print $6 - $2 }')
+gain16=$(gain learn16.safetensors held1.png held2.png)
 awk -v a="$gain" -v b="$gain16" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01) }' ||
     fail "F16 model gains $gain16 dB, F32 $gain dB"
 "$build/srres-model" info learn16.safetensors | grep -q "x2, 2 blocks x 16 channels" ||
@@ -89,12 +92,10 @@ compact_size=$(stat -c %s avg-compact.ckpt 2>/dev/null || echo 0)
     fail "the compact checkpoint ($compact_size bytes) is not half the size ($full_size)"
 "$train" train.mp4 --steps 60 --resume avg-compact.ckpt --threads 1 \
     -o avg-compact.safetensors -q || fail "resume from a compact checkpoint failed"
-psnr_exact=$("$build/srres-eval" -m avg.safetensors --csv held1.png |
-    awk -F, '$1 == "mean" { print $6 }')
-psnr_compact=$("$build/srres-eval" -m avg-compact.safetensors --csv held1.png |
-    awk -F, '$1 == "mean" { print $6 }')
-awk -v a="$psnr_exact" -v b="$psnr_compact" 'BEGIN { d = a - b; exit !(d < 0.002 && d > -0.002) }' ||
-    fail "resumed from the compact checkpoint: $psnr_compact dB, exactly: $psnr_exact dB"
+gain_exact=$(gain avg.safetensors held1.png)
+gain_compact=$(gain avg-compact.safetensors held1.png)
+awk -v a="$gain_exact" -v b="$gain_compact" 'BEGIN { d = a - b; exit !(d < 0.002 && d > -0.002) }' ||
+    fail "resumed from the compact checkpoint: +$gain_compact dB, exactly: +$gain_exact dB"
 "$build/srres-model" compact full.safetensors x.ckpt 2>err.log &&
     fail "srres-model compact took a model file"
 grep -q "full.safetensors: .*optimizer" err.log || fail "no file and problem in: $(cat err.log)"
