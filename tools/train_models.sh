@@ -101,6 +101,13 @@ run() { # name, then srres-train options; they come after the common ones, so th
         --checkpoint "$out/$name.ckpt" --log "$out/$name.csv" -o "$out/$name.safetensors" \
         "${resume[@]}" "$@"
 }
+# The x4 cycles on the more photographs (x4-stage11 on): MSE at a constant rate with the
+# weights' average, on 48-pixel patches; each stage gives its name and what differs.
+run_more() {
+    need "lomiri-wallpapers-16.04 mate-backgrounds" "${more[@]}"
+    run "$1" --scale 4 "${big[@]}" "${more[@]}" --batch 8 --patch 48 --lr-schedule constant \
+        --loss mse --average 0.999 "${@:2}"
+}
 
 for model in "$@"; do
     case "$model" in
@@ -162,23 +169,17 @@ for model in "$@"; do
     # photographs, 11 wallpapers) the clips and earlier cycles draw from. Stopped by SIGTERM
     # at 5057 and carried on (from its compact checkpoint) to 6678 for x4-stage12: the
     # average had stopped moving (steps 5057 and 6500 equal on all three sets).
-    x4-stage11) need "lomiri-wallpapers-16.04 mate-backgrounds" "${more[@]}"
-        run x4-stage11 --scale 4 "${big[@]}" "${more[@]}" \
-            --steps 6678 --batch 8 --patch 48 --lr 5e-5 --lr-schedule constant --seed 4006 \
-            --loss mse --average 0.999 --init "$out/x4-stage10.safetensors" ;;
+    x4-stage11) run_more x4-stage11 --steps 6678 --lr 5e-5 --seed 4006 \
+            --init "$out/x4-stage10.safetensors" ;;
     # x4-stage11 at twice the rate, as x4-stage8 had: at 5e-5 the average had stopped
     # moving. Stopped by SIGTERM at 6602 (shipped), carried on to 10251 for x4-stage13:
     # the average moved by less than 0.01 dB from 6602 on.
-    x4-stage12) need "lomiri-wallpapers-16.04 mate-backgrounds" "${more[@]}"
-        run x4-stage12 --scale 4 "${big[@]}" "${more[@]}" \
-            --steps 10251 --batch 8 --patch 48 --lr 1e-4 --lr-schedule constant --seed 4007 \
-            --loss mse --average 0.999 --init "$out/x4-stage11.safetensors" ;;
+    x4-stage12) run_more x4-stage12 --steps 10251 --lr 1e-4 --seed 4007 \
+            --init "$out/x4-stage11.safetensors" ;;
     # x4-stage12 at twice the rate again: each doubling so far moved the average on where
     # the lower rate had levelled. --steps only bounds it: a constant rate has no end.
-    x4-stage13) need "lomiri-wallpapers-16.04 mate-backgrounds" "${more[@]}"
-        run x4-stage13 --scale 4 "${big[@]}" "${more[@]}" \
-            --steps 40000 --batch 8 --patch 48 --lr 2e-4 --lr-schedule constant --seed 4008 \
-            --loss mse --average 0.999 --init "$out/x4-stage12.safetensors" ;;
+    x4-stage13) run_more x4-stage13 --steps 40000 --lr 2e-4 --seed 4008 \
+            --init "$out/x4-stage12.safetensors" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 "${big[@]}" \
             --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
