@@ -54,6 +54,16 @@ awk -v a="$gain" -v b="$gain16" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01
 "$build/srres-model" info learn16.safetensors | grep -q "trained_on: train.mp4" ||
     fail "srres-model convert --meta"
 
+# The model's trained_on names every input, however long the list (it was once cut at 2 KB).
+many=()
+for i in $(seq -w 1 40); do
+    many+=("a-picture-whose-name-is-long-enough-to-fill-a-list-quickly-$i.png")
+    ln -s held1.png "${many[-1]}"
+done
+"$train" "${many[@]}" "${tiny[@]}" --steps 1 -o many.safetensors -q || fail "40-input run failed"
+"$build/srres-model" info many.safetensors | grep -q "quickly-01.png, .*, a-.*-quickly-40.png$" ||
+    fail "trained_on does not name all 40 inputs"
+
 # 2. Resume equals an uninterrupted run, bit for bit (one thread, same seed).
 "$train" train.mp4 "${tiny[@]}" --steps 60 -o full.safetensors -q || fail "full run failed"
 "$train" train.mp4 "${tiny[@]}" --steps 60 --checkpoint-every 25 --checkpoint part.ckpt \

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libavutil/bprint.h>
 #include <libavutil/log.h>
 
 #include "cli.h"
@@ -168,13 +169,18 @@ static const char *const dtype_names[] = {"f32", "f16", "bf16"};
  * these are the "train.*" metadata keys. */
 static void set_meta(srres_model *m, const char *key, const char *fmt, ...)
 {
-    char value[2048];
+    AVBPrint value;
+    av_bprint_init(&value, 0, AV_BPRINT_SIZE_UNLIMITED);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(value, sizeof(value), fmt, ap);
+    av_vbprintf(&value, fmt, ap);
     va_end(ap);
+    if (!av_bprint_is_complete(&value))
+        cli_die("out of memory for the metadata %s", key);
     srres_error err;
-    if (srres_model_set_metadata(m, key, value, &err) != SRRES_OK)
+    int status = srres_model_set_metadata(m, key, value.str, &err);
+    av_bprint_finalize(&value, NULL);
+    if (status != SRRES_OK)
         cli_die("%s", err.message);
 }
 
@@ -674,14 +680,17 @@ int main(int argc, char **argv)
                  o.steps, o.batch, o.patch, loss_names[o.loss], o.lr, sched_names[o.sched],
                  o.seed, adam.avg ? ", weights' moving average" : "", elapsed);
         set_meta(model, "training", "%s", desc);
-        char trained_on[2048] = "";
+        /* Every input, however many: a model's card must not lose the end of its list. */
+        AVBPrint trained_on;
+        av_bprint_init(&trained_on, 0, AV_BPRINT_SIZE_UNLIMITED);
         for (int i = 0; i < inputs.count; i++) {
-            size_t used = strlen(trained_on);
             const char *base = strrchr(inputs.paths[i], '/');
-            snprintf(trained_on + used, sizeof(trained_on) - used, "%s%s", i ? ", " : "",
-                     base ? base + 1 : inputs.paths[i]);
+            av_bprintf(&trained_on, "%s%s", i ? ", " : "", base ? base + 1 : inputs.paths[i]);
         }
-        set_meta(model, "trained_on", "%s", trained_on);
+        if (!av_bprint_is_complete(&trained_on))
+            cli_die("out of memory for the metadata trained_on");
+        set_meta(model, "trained_on", "%s", trained_on.str);
+        av_bprint_finalize(&trained_on, NULL);
         if (srres_model_save(model, o.output, o.dtype, &e) != SRRES_OK)
             cli_die("%s", e.message);
         if (!o.quiet)
