@@ -63,6 +63,15 @@ done
 "$train" "${many[@]}" "${tiny[@]}" --steps 1 -o many.safetensors -q || fail "40-input run failed"
 "$build/srres-model" info many.safetensors | grep -q "quickly-01.png, .*, a-.*-quickly-40.png$" ||
     fail "trained_on does not name all 40 inputs"
+# Inputs that share a file name are named by as much of their path as tells them apart.
+mkdir -p walls/a/contents walls/b/contents
+ln -s ../../../held1.png walls/a/contents/2560x1600.png
+ln -s ../../../held1.png walls/b/contents/2560x1600.png
+"$train" walls/a/contents/2560x1600.png walls/b/contents/2560x1600.png held1.png \
+    "${tiny[@]}" --steps 1 -o walls.safetensors -q || fail "same-name run failed"
+"$build/srres-model" info walls.safetensors |
+    grep -q "trained_on: a/contents/2560x1600.png, b/contents/2560x1600.png, held1.png$" ||
+    fail "trained_on does not tell same-named inputs apart"
 
 # 2. Resume equals an uninterrupted run, bit for bit (one thread, same seed).
 "$train" train.mp4 "${tiny[@]}" --steps 60 -o full.safetensors -q || fail "full run failed"

@@ -84,6 +84,31 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
     return 0;
 }
 
+/* Whether `path` is `tail` or ends in '/' and then `tail`. */
+static int ends_with_tail(const char *path, const char *tail)
+{
+    size_t n = strlen(path), t = strlen(tail);
+    return n >= t && !strcmp(path + n - t, tail) && (n == t || path[n - t - 1] == '/');
+}
+
+const char *input_list_name(const input_list *list, int i)
+{
+    const char *path = list->paths[i], *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    for (;;) {
+        int clash = 0;
+        /* The same path given twice is the same file: nothing to tell apart. */
+        for (int j = 0; j < list->count && !clash; j++)
+            clash = j != i && strcmp(list->paths[j], path) && ends_with_tail(list->paths[j], name);
+        if (!clash || name == path)
+            return name;
+        const char *p = name - 1;
+        while (p > path && p[-1] != '/')
+            p--;
+        name = p;
+    }
+}
+
 void input_list_free(input_list *list)
 {
     for (int i = 0; i < list->count; i++)

@@ -10,6 +10,9 @@ typedef struct input_list {
 /* Appends `arg`: a file as is, a folder as its video and image files (sorted, one level).
  * Returns 0, or -1 with a message naming the path. */
 int input_list_add(input_list *list, const char *arg, char *err, int errlen);
+/* The shortest tail of input `i`'s path, in whole components, that no other input's path
+ * ends with: a name that tells apart the many wallpapers called 2560x1600.jpg. */
+const char *input_list_name(const input_list *list, int i);
 void input_list_free(input_list *list);
 
 #endif

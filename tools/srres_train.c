@@ -683,10 +683,8 @@ int main(int argc, char **argv)
         /* Every input, however many: a model's card must not lose the end of its list. */
         AVBPrint trained_on;
         av_bprint_init(&trained_on, 0, AV_BPRINT_SIZE_UNLIMITED);
-        for (int i = 0; i < inputs.count; i++) {
-            const char *base = strrchr(inputs.paths[i], '/');
-            av_bprintf(&trained_on, "%s%s", i ? ", " : "", base ? base + 1 : inputs.paths[i]);
-        }
+        for (int i = 0; i < inputs.count; i++)
+            av_bprintf(&trained_on, "%s%s", i ? ", " : "", input_list_name(&inputs, i));
         if (!av_bprint_is_complete(&trained_on))
             cli_die("out of memory for the metadata trained_on");
         set_meta(model, "trained_on", "%s", trained_on.str);

@@ -2,8 +2,9 @@
 # train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
 # records. Usage: tools/train_models.sh MODEL...
 #   (MODEL: x2 x4 x4-stage2 x4-stage3 x4-stage8 x4-stage10 x4-stage11 x4-stage12 x4-stage13
-#   x4-stage15 x2-stage2 x2-stage3 x2-fast x4-fast x4-fast-stage2 x4-fast-stage3
-#   x2-fast-stage2, in that order: each later stage and each x4 starts from the one before;
+#   x4-stage15 x4-stage16 x2-stage2 x2-stage3 x2-fast x4-fast x4-fast-stage2
+#   x4-fast-stage3 x2-fast-stage2, in that order: each later stage and each x4 starts from
+#   the one before;
 #   x4-stage4 to x4-stage7, x4-stage9, x4-stage14 and x4-scratch are experiments, not
 #   shipped)
 # Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint exactly,
@@ -91,6 +92,29 @@ close+=(/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg)
 for w in butterfly flowers appleflower; do
     close+=("/usr/share/lxqt/wallpapers/$w.png")
 done
+close_packages="palapeli-data forensics-samples-files lomiri-wallpapers-20.04 lxqt-themes"
+# Enlightenment's 4K close-ups of bamboo, leaves, lichen, needles, lanterns and flowers, and
+# a mountain (enlightenment-data, BSD-2-clause; x4-stage16 on). They come inside Edje theme
+# files: edje_decc (libedje-bin) takes each out once, as img.png at full size.
+e17=(Bamboo Green-Maple Lichen-Branches Mountain Red-Maple Sea-of-Lanterns Snow-Trees
+    Spruce-Needles White-Flower Yellow-Flower)
+e17_photos=()
+unpack_e17() {
+    local w edj=/usr/share/enlightenment/data/backgrounds files=(/usr/bin/edje_decc)
+    for w in "${e17[@]}"; do files+=("$edj/$w.edj"); done
+    need "enlightenment-data libedje-bin" "${files[@]}"
+    for w in "${e17[@]}"; do
+        if [ ! -f "$out/enlightenment/$w/img.png" ]; then
+            rm -rf "$out/enlightenment/$w.part"
+            edje_decc "$edj/$w.edj" -output "$out/enlightenment/$w.part" >/dev/null 2>&1 || {
+                echo "train_models.sh: edje_decc could not unpack $edj/$w.edj" >&2
+                exit 1
+            }
+            mv "$out/enlightenment/$w.part" "$out/enlightenment/$w"
+        fi
+        e17_photos+=("$out/enlightenment/$w/img.png")
+    done
+}
 
 # The two networks: SRResNet 16x64 and the fast 6x32, both with the nearest image skip.
 big=(--blocks 16 --channels 64 --image-skip nearest)
@@ -206,12 +230,19 @@ for model in "$@"; do
             --init "$out/x4-stage13.safetensors" ;;
     # x4-stage13's average at 7026 at the same 2e-4, with the close-ups and everyday things
     # (above) added: pictures unlike ours moved the outside sets most before (x4-stage11).
-    # Stopped by SIGTERM at 6635 (shipped).
+    # Stopped by SIGTERM at 6635 (shipped until x4-stage16, which starts from it).
     x4-stage15)
-        need "palapeli-data forensics-samples-files lomiri-wallpapers-20.04 lxqt-themes" \
-            "${close[@]}"
+        need "$close_packages" "${close[@]}"
         run_more x4-stage15 "${close[@]}" --steps 6635 --lr 2e-4 --seed 4010 \
             --init "$out/x4-stage13.safetensors" ;;
+    # x4-stage15's average at 6635 at the same 2e-4, with Enlightenment's close-ups (above)
+    # added: x4-stage15's new pictures had moved it more than a restart did. Stopped by
+    # SIGTERM at 8652 (shipped).
+    x4-stage16)
+        need "$close_packages" "${close[@]}"
+        unpack_e17
+        run_more x4-stage16 "${close[@]}" "${e17_photos[@]}" --steps 8652 --lr 2e-4 \
+            --seed 4011 --init "$out/x4-stage15.safetensors" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 "${big[@]}" \
             --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
@@ -244,8 +275,8 @@ for model in "$@"; do
     *)
         echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x4-stage4" \
             "x4-stage5 x4-stage6 x4-stage7 x4-stage8 x4-stage9 x4-stage10 x4-stage11" \
-            "x4-stage12 x4-stage13 x4-stage14 x4-stage15 x2-stage2 x2-stage3 x2-fast" \
-            "x2-fast-stage2 x4-fast x4-fast-stage2 x4-fast-stage3 x4-scratch)" >&2
+            "x4-stage12 x4-stage13 x4-stage14 x4-stage15 x4-stage16 x2-stage2 x2-stage3" \
+            "x2-fast x2-fast-stage2 x4-fast x4-fast-stage2 x4-fast-stage3 x4-scratch)" >&2
         exit 2
         ;;
     esac
