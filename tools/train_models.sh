@@ -4,9 +4,8 @@
 #   (MODEL: x2 x4 x4-stage2 x4-stage3 x4-stage8 x4-stage10 x4-stage11 x4-stage12 x4-stage13
 #   x4-stage15 x4-stage16 x2-stage2 x2-stage3 x2-fast x4-fast x4-fast-stage2
 #   x4-fast-stage3 x2-fast-stage2, in that order: each later stage and each x4 starts from
-#   the one before;
-#   x4-stage4 to x4-stage7, x4-stage9, x4-stage14 and x4-scratch are experiments, not
-#   shipped)
+#   the one before; x4-stage4 to x4-stage7, x4-stage9, x4-stage14 and x4-scratch are
+#   experiments, not shipped)
 # Long runs: checkpoints every 500 steps; rerunning a model resumes its checkpoint exactly,
 # or else the compact one committed in samples/checkpoints/ (to within its rounding).
 # Environment: SHARED (default ../shared), OUT (default build/train), RANKS (default 2).
@@ -92,7 +91,10 @@ close+=(/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg)
 for w in butterfly flowers appleflower; do
     close+=("/usr/share/lxqt/wallpapers/$w.png")
 done
-close_packages="palapeli-data forensics-samples-files lomiri-wallpapers-20.04 lxqt-themes"
+need_close() {
+    need "palapeli-data forensics-samples-files lomiri-wallpapers-20.04 lxqt-themes" \
+        "${close[@]}"
+}
 # Enlightenment's 4K close-ups of bamboo, leaves, lichen, needles, lanterns and flowers, and
 # a mountain (enlightenment-data, BSD-2-clause; x4-stage16 on). They come inside Edje theme
 # files: edje_decc (libedje-bin) takes each out once, as img.png at full size.
@@ -232,14 +234,14 @@ for model in "$@"; do
     # (above) added: pictures unlike ours moved the outside sets most before (x4-stage11).
     # Stopped by SIGTERM at 6635 (shipped until x4-stage16, which starts from it).
     x4-stage15)
-        need "$close_packages" "${close[@]}"
+        need_close
         run_more x4-stage15 "${close[@]}" --steps 6635 --lr 2e-4 --seed 4010 \
             --init "$out/x4-stage13.safetensors" ;;
     # x4-stage15's average at 6635 at the same 2e-4, with Enlightenment's close-ups (above)
     # added: x4-stage15's new pictures had moved it more than a restart did. Stopped by
     # SIGTERM at 8652 (shipped).
     x4-stage16)
-        need "$close_packages" "${close[@]}"
+        need_close
         unpack_e17
         run_more x4-stage16 "${close[@]}" "${e17_photos[@]}" --steps 8652 --lr 2e-4 \
             --seed 4011 --init "$out/x4-stage15.safetensors" ;;
