@@ -2,7 +2,7 @@
 # train_models.sh: trains the bundled models with srres-train, exactly as docs/models.md
 # records. Usage: tools/train_models.sh MODEL...
 #   (MODEL: x2 x4 x4-stage2 x4-stage3 x4-stage8 x4-stage10 x4-stage11 x4-stage12 x4-stage13
-#   x4-stage15 x4-stage16 x2-stage2 x2-stage3 x2-fast x4-fast x4-fast-stage2
+#   x4-stage15 x4-stage16 x4-stage17 x2-stage2 x2-stage3 x2-fast x4-fast x4-fast-stage2
 #   x4-fast-stage3 x2-fast-stage2, in that order: each later stage and each x4 starts from
 #   the one before; x4-stage4 to x4-stage7, x4-stage9, x4-stage14 and x4-scratch are
 #   experiments, not shipped)
@@ -116,6 +116,27 @@ unpack_e17() {
         fi
         e17_photos+=("$out/enlightenment/$w/img.png")
     done
+}
+# GCompris's 33 animal photographs, 1920x1080 (gcompris-qt-data, GPL-3+ by Debian's
+# copyright file; x4-stage17 on): faces, eyes, fur, feathers and scales, close, which none
+# of the pictures above are. They sit in a Qt resource bundle; Qt's own reader
+# (python3-pyqt5, through tools/rcc_unpack.py) takes them out once, as they are (WebP).
+animals=(alpaca bee butterfly calf camels caterpillar chamaeleon cheetah crab dolphin
+    flying_fox gibbon giraffe goat gorilla gosling heron horse kingfisher kitten
+    long_nosed_monkey macaque meerkats northern_harrier nubian_ibex penguin pika red_panda
+    rhinoceros spoonbills squirrel swans toucan)
+animal_photos=()
+unpack_animals() {
+    local w rcc=/usr/share/gcompris-qt/rcc/erase.rcc res=()
+    need "gcompris-qt-data python3-pyqt5" "$rcc" \
+        /usr/lib/python3/dist-packages/PyQt5/QtCore.abi3.so
+    for w in "${animals[@]}"; do res+=("/gcompris/src/activities/erase/resource/$w.webp"); done
+    if [ ! -d "$out/gcompris" ]; then
+        rm -rf "$out/gcompris.part"
+        /usr/bin/python3 "$root/tools/rcc_unpack.py" "$rcc" "$out/gcompris.part" "${res[@]}"
+        mv "$out/gcompris.part" "$out/gcompris"
+    fi
+    for w in "${animals[@]}"; do animal_photos+=("$out/gcompris/$w.webp"); done
 }
 
 # The two networks: SRResNet 16x64 and the fast 6x32, both with the nearest image skip.
@@ -239,12 +260,21 @@ for model in "$@"; do
             --init "$out/x4-stage13.safetensors" ;;
     # x4-stage15's average at 6635 at the same 2e-4, with Enlightenment's close-ups (above)
     # added: x4-stage15's new pictures had moved it more than a restart did. Stopped by
-    # SIGTERM at 8652 (shipped).
+    # SIGTERM at 8652 (shipped until x4-stage17, which starts from it).
     x4-stage16)
         need_close
         unpack_e17
         run_more x4-stage16 "${close[@]}" "${e17_photos[@]}" --steps 8652 --lr 2e-4 \
             --seed 4011 --init "$out/x4-stage15.safetensors" ;;
+    # x4-stage16's average at 8652 at the same 2e-4, with GCompris's animals (above) added:
+    # each new kind of picture has moved the outside sets more than more steps did. Stopped
+    # by SIGTERM at 7940 (shipped).
+    x4-stage17)
+        need_close
+        unpack_e17
+        unpack_animals
+        run_more x4-stage17 "${close[@]}" "${e17_photos[@]}" "${animal_photos[@]}" \
+            --steps 7940 --lr 2e-4 --seed 4012 --init "$out/x4-stage16.safetensors" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 "${big[@]}" \
             --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
@@ -277,8 +307,8 @@ for model in "$@"; do
     *)
         echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x4-stage4" \
             "x4-stage5 x4-stage6 x4-stage7 x4-stage8 x4-stage9 x4-stage10 x4-stage11" \
-            "x4-stage12 x4-stage13 x4-stage14 x4-stage15 x4-stage16 x2-stage2 x2-stage3" \
-            "x2-fast x2-fast-stage2 x4-fast x4-fast-stage2 x4-fast-stage3 x4-scratch)" >&2
+            "x4-stage12 x4-stage13 x4-stage14 x4-stage15 x4-stage16 x4-stage17 x2-stage2" \
+            "x2-stage3 x2-fast x2-fast-stage2 x4-fast x4-fast-stage2 x4-fast-stage3 x4-scratch)" >&2
         exit 2
         ;;
     esac
