@@ -118,8 +118,8 @@ unpack_e17() {
     done
 }
 # GCompris's 33 animal photographs, 1920x1080 (gcompris-qt-data, GPL-3+ by Debian's
-# copyright file; x4-stage17 on): faces, eyes, fur, feathers and scales, close, which none
-# of the pictures above are. They sit in a Qt resource bundle; Qt's own reader
+# copyright file; x4-stage17 on): faces, eyes, fur, feathers and scales seen close up, as
+# none of the pictures above are. They sit in a Qt resource bundle; Qt's own reader
 # (python3-pyqt5, through tools/rcc_unpack.py) takes them out once, as they are (WebP).
 animals=(alpaca bee butterfly calf camels caterpillar chamaeleon cheetah crab dolphin
     flying_fox gibbon giraffe goat gorilla gosling heron horse kingfisher kitten
@@ -308,7 +308,8 @@ for model in "$@"; do
         echo "train_models.sh: unknown model '$model' (x2 x4 x4-stage2 x4-stage3 x4-stage4" \
             "x4-stage5 x4-stage6 x4-stage7 x4-stage8 x4-stage9 x4-stage10 x4-stage11" \
             "x4-stage12 x4-stage13 x4-stage14 x4-stage15 x4-stage16 x4-stage17 x2-stage2" \
-            "x2-stage3 x2-fast x2-fast-stage2 x4-fast x4-fast-stage2 x4-fast-stage3 x4-scratch)" >&2
+            "x2-stage3 x2-fast x2-fast-stage2 x4-fast x4-fast-stage2 x4-fast-stage3" \
+            "x4-scratch)" >&2
         exit 2
         ;;
     esac
