@@ -101,6 +101,7 @@ need_close() {
 e17=(Bamboo Green-Maple Lichen-Branches Mountain Red-Maple Sea-of-Lanterns Snow-Trees
     Spruce-Needles White-Flower Yellow-Flower)
 e17_photos=()
+for w in "${e17[@]}"; do e17_photos+=("$out/enlightenment/$w/img.png"); done
 unpack_e17() {
     local w edj=/usr/share/enlightenment/data/backgrounds files=(/usr/bin/edje_decc)
     for w in "${e17[@]}"; do files+=("$edj/$w.edj"); done
@@ -114,7 +115,6 @@ unpack_e17() {
             }
             mv "$out/enlightenment/$w.part" "$out/enlightenment/$w"
         fi
-        e17_photos+=("$out/enlightenment/$w/img.png")
     done
 }
 # GCompris's 33 animal photographs, 1920x1080 (gcompris-qt-data, GPL-3+ by Debian's
@@ -126,6 +126,7 @@ animals=(alpaca bee butterfly calf camels caterpillar chamaeleon cheetah crab do
     long_nosed_monkey macaque meerkats northern_harrier nubian_ibex penguin pika red_panda
     rhinoceros spoonbills squirrel swans toucan)
 animal_photos=()
+for w in "${animals[@]}"; do animal_photos+=("$out/gcompris/$w.webp"); done
 unpack_animals() {
     local w rcc=/usr/share/gcompris-qt/rcc/erase.rcc res=()
     need "gcompris-qt-data python3-pyqt5" "$rcc" \
@@ -136,7 +137,6 @@ unpack_animals() {
         /usr/bin/python3 "$root/tools/rcc_unpack.py" "$rcc" "$out/gcompris.part" "${res[@]}"
         mv "$out/gcompris.part" "$out/gcompris"
     fi
-    for w in "${animals[@]}"; do animal_photos+=("$out/gcompris/$w.webp"); done
 }
 
 # The two networks: SRResNet 16x64 and the fast 6x32, both with the nearest image skip.
