@@ -54,6 +54,23 @@ awk -v a="$gain" -v b="$gain16" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01
 "$build/srres-model" info learn16.safetensors | grep -q "trained_on: train.mp4" ||
     fail "srres-model convert --meta"
 
+# srres-model convert --average-with: a model averaged with itself is itself; averaged with
+# another of its kind (one step from scratch) it is neither; another network is refused.
+"$train" train.mp4 "${tiny[@]}" --steps 1 -o other.safetensors -q || fail "1-step run failed"
+"$build/srres-model" convert learn.safetensors self.safetensors --average-with learn.safetensors
+[ "$(gain self.safetensors held1.png)" = "$(gain learn.safetensors held1.png)" ] ||
+    fail "a model averaged with itself changed"
+"$build/srres-model" convert learn.safetensors mean.safetensors --average-with other.safetensors
+mean=$(gain mean.safetensors held1.png)
+[ -n "$mean" ] && [ "$mean" != "$(gain learn.safetensors held1.png)" ] &&
+    [ "$mean" != "$(gain other.safetensors held1.png)" ] || fail "--average-with had no effect"
+"$train" train.mp4 "${tiny[@]}" --channels 8 --steps 1 -o narrow.safetensors -q ||
+    fail "narrow run failed"
+msg=$("$build/srres-model" convert learn.safetensors bad.safetensors \
+    --average-with narrow.safetensors 2>&1) && fail "averaging different networks succeeded"
+[[ $msg == *"narrow.safetensors: not the same network as learn.safetensors"* ]] &&
+    [ ! -e bad.safetensors ] || fail "averaging different networks: '$msg'"
+
 # The model's trained_on names every input, however long the list (it was once cut at 2 KB).
 many=()
 for i in $(seq -w 1 40); do

@@ -2,6 +2,7 @@
  *   srres-model info FILE...                 configuration, parameters, metadata
  *   srres-model convert IN OUT [--dtype T]   rewrite (e.g. F32 -> F16); a trainer checkpoint
  *                                            becomes the model its run writes
+ *     [--average-with FILE]...               the mean of IN's weights and each FILE's
  *   srres-model compact IN OUT               a trainer checkpoint at half the size, to resume */
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: srres-model info FILE...\n"
                "       srres-model convert IN OUT [--dtype f32|f16|bf16] [--description TEXT]\n"
-               "                                  [--meta KEY=VALUE]...\n"
+               "                                  [--meta KEY=VALUE]... [--average-with FILE]...\n"
                "       srres-model compact CHECKPOINT OUT\n");
 }
 
@@ -44,6 +45,23 @@ static void info(const char *path)
             printf("  %s: %s\n", keys[i], v);
     }
     srres_model_free(m);
+}
+
+/* Adds `path`'s weights to m's, for a mean of models (a "model soup": runs that went on
+ * from one start land near each other, and their mean can beat each of them). */
+static void add_weights(srres_model *m, const char *in, const char *path)
+{
+    srres_model *o = load(path);
+    const srres_config *a = srres_model_config(m), *b = srres_model_config(o);
+    if (a->scale != b->scale || a->blocks != b->blocks || a->channels != b->channels ||
+        a->image_skip != b->image_skip || a->prelu_per_channel != b->prelu_per_channel ||
+        srres_model_num_params(m) != srres_model_num_params(o))
+        cli_die("%s: not the same network as %s, cannot average them", path, in);
+    float *w = srres_model_params(m);
+    const float *v = srres_model_params_const(o);
+    for (size_t i = 0, n = srres_model_num_params(m); i < n; i++)
+        w[i] += v[i];
+    srres_model_free(o);
 }
 
 /* The whole checkpoint, run options included, so srres-train --resume goes on from it. */
@@ -88,6 +106,7 @@ int main(int argc, char **argv)
     srres_dtype dtype = SRRES_DTYPE_F32;
     srres_model *m = load(argv[2]);
     srres_error e;
+    int models = 1;
     for (int i = 4; i < argc; i++) {
         if (!strcmp(argv[i], "--dtype") && i + 1 < argc) {
             dtype = (srres_dtype)cli_choice("--dtype", argv[++i], dtypes, 3);
@@ -103,10 +122,16 @@ int main(int argc, char **argv)
             snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
             if (srres_model_set_metadata(m, key, eq + 1, &e) != SRRES_OK)
                 cli_die("%s", e.message);
+        } else if (!strcmp(argv[i], "--average-with") && i + 1 < argc) {
+            add_weights(m, argv[2], argv[++i]);
+            models++;
         } else {
             cli_die("convert: unexpected argument '%s' (see --help)", argv[i]);
         }
     }
+    float *w = srres_model_params(m);
+    for (size_t i = 0, n = srres_model_num_params(m); models > 1 && i < n; i++)
+        w[i] /= (float)models;
     if (srres_model_save(m, argv[3], dtype, &e) != SRRES_OK)
         cli_die("%s", e.message);
     srres_model_free(m);
