@@ -37,8 +37,13 @@ def smooth(values, k=20):
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for arg in sys.argv[2:]:
+    runs = sys.argv[2:]
+    # One legend under both panels: inside them, a dozen runs' labels hid the curves.
+    rows = (len(runs) + 2) // 3
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4 + 0.22 * rows))
+    for ax in (ax1, ax2):  # 20 colours: with the default 10, runs shared a colour
+        ax.set_prop_cycle(color=plt.get_cmap("tab20").colors)
+    for arg in runs:
         path, _, label = arg.partition("=")
         steps, loss, vsteps, psnr = read(path)
         ax1.plot(steps, smooth(loss), label=label or path)
@@ -50,8 +55,9 @@ def main():
     ax2.set_ylabel("validation PSNR-Y (dB)")
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
+    handles, labels = ax1.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.2 * rows / (4 + 0.22 * rows), 1, 1))
     fig.savefig(sys.argv[1], dpi=100)
 
 
