@@ -117,16 +117,18 @@ unpack_e17() {
         fi
     done
 }
-# unpack_rcc BUNDLE DIR RESOURCE...: GCompris's pictures sit in Qt resource bundles; Qt's
-# own reader (python3-pyqt5, through tools/rcc_unpack.py) takes them out once, as they are
-# (WebP), into $out/DIR.
+# unpack_rcc BUNDLE DIR FOLDER NAME...: GCompris's pictures sit in Qt resource bundles; Qt's
+# own reader (python3-pyqt5, through tools/rcc_unpack.py) takes each FOLDER/NAME.webp of
+# the bundle out once, as it is, into $out/DIR/ under its base name.
 unpack_rcc() {
-    local rcc=/usr/share/gcompris-qt/rcc/$1.rcc dir=$out/$2
+    local rcc=/usr/share/gcompris-qt/rcc/$1.rcc dir=$out/$2 folder=$3 w res=()
+    shift 3
     need "gcompris-qt-data python3-pyqt5" "$rcc" \
         /usr/lib/python3/dist-packages/PyQt5/QtCore.abi3.so
+    for w in "$@"; do res+=("$folder/$w.webp"); done
     if [ ! -d "$dir" ]; then
         rm -rf "$dir.part"
-        /usr/bin/python3 "$root/tools/rcc_unpack.py" "$rcc" "$dir.part" "${@:3}"
+        /usr/bin/python3 "$root/tools/rcc_unpack.py" "$rcc" "$dir.part" "${res[@]}"
         mv "$dir.part" "$dir"
     fi
 }
@@ -140,9 +142,7 @@ animals=(alpaca bee butterfly calf camels caterpillar chamaeleon cheetah crab do
 animal_photos=()
 for w in "${animals[@]}"; do animal_photos+=("$out/gcompris/$w.webp"); done
 unpack_animals() {
-    local w res=()
-    for w in "${animals[@]}"; do res+=("/gcompris/src/activities/erase/resource/$w.webp"); done
-    unpack_rcc erase gcompris "${res[@]}"
+    unpack_rcc erase gcompris /gcompris/src/activities/erase/resource "${animals[@]}"
 }
 # GCompris's explorers' photographs, about 1024x768 (same package and licence; x4-stage18
 # on): 38 monuments (stone, brick, columns, carvings, domes: the straight edges and
@@ -166,15 +166,12 @@ for w in "${monuments[@]}"; do explore_photos+=("$out/gcompris-monuments/${w#*/}
 for w in "${world[@]}"; do explore_photos+=("$out/gcompris-world/$w.webp"); done
 for w in "${farm[@]}"; do explore_photos+=("$out/gcompris-farm/$w.webp"); done
 unpack_explore() {
-    local a=/gcompris/src/activities w res=()
-    for w in "${monuments[@]}"; do res+=("$a/explore_monuments/resource/$w.webp"); done
-    unpack_rcc explore_monuments gcompris-monuments "${res[@]}"
-    res=()
-    for w in "${world[@]}"; do res+=("$a/explore_world_animals/resource/animals/$w.webp"); done
-    unpack_rcc explore_world_animals gcompris-world "${res[@]}"
-    res=()
-    for w in "${farm[@]}"; do res+=("$a/explore_farm_animals/resource/animals/$w.webp"); done
-    unpack_rcc explore_farm_animals gcompris-farm "${res[@]}"
+    local a=/gcompris/src/activities
+    unpack_rcc explore_monuments gcompris-monuments $a/explore_monuments/resource "${monuments[@]}"
+    unpack_rcc explore_world_animals gcompris-world $a/explore_world_animals/resource/animals \
+        "${world[@]}"
+    unpack_rcc explore_farm_animals gcompris-farm $a/explore_farm_animals/resource/animals \
+        "${farm[@]}"
 }
 
 # The two networks: SRResNet 16x64 and the fast 6x32, both with the nearest image skip.
