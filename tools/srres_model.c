@@ -129,9 +129,11 @@ int main(int argc, char **argv)
             cli_die("convert: unexpected argument '%s' (see --help)", argv[i]);
         }
     }
-    float *w = srres_model_params(m);
-    for (size_t i = 0, n = srres_model_num_params(m); models > 1 && i < n; i++)
-        w[i] /= (float)models;
+    if (models > 1) {
+        float *w = srres_model_params(m);
+        for (size_t i = 0, n = srres_model_num_params(m); i < n; i++)
+            w[i] /= (float)models;
+    }
     if (srres_model_save(m, argv[3], dtype, &e) != SRRES_OK)
         cli_die("%s", e.message);
     srres_model_free(m);
