@@ -148,6 +148,12 @@ cmp -s <(tensors avg50.safetensors) <(tensors avg-ckpt.safetensors) ||
 [ "$("$build/srres-eval" -m avg50.ckpt --csv held1.png | grep ^mean)" = \
     "$("$build/srres-eval" -m avg50.safetensors --csv held1.png | grep ^mean)" ] ||
     fail "srres-eval did not take the checkpoint's average"
+# A checkpoint at exactly --steps is a finished run: resuming it writes that run's model
+# without a step more.
+"$train" train.mp4 --resume avg50.ckpt --steps 50 -o finished.safetensors -q ||
+    fail "resuming a checkpoint at its last step failed"
+cmp -s <(tensors avg50.safetensors) <(tensors finished.safetensors) ||
+    fail "resuming a checkpoint at its last step did not write that run's model"
 # Given on resuming a checkpoint without one, --average starts one there.
 "$train" train.mp4 --steps 60 --resume part.ckpt --average 0.9 --threads 1 \
     -o late-avg.safetensors -q || fail "resume with --average failed"

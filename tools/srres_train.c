@@ -487,8 +487,10 @@ int main(int argc, char **argv)
         o.channels = cfg->channels;
         o.image_skip = cfg->image_skip;
         step = (long)adam.step;
-        if (step >= o.steps)
-            cli_die("%s: the checkpoint is at step %ld; give --steps beyond it to go on", o.resume,
+        /* At exactly --steps the run is complete: it writes its model without a step more, so
+         * rerunning a finished run gives its model again. */
+        if (step > o.steps)
+            cli_die("%s: the checkpoint is at step %ld; give --steps of at least that", o.resume,
                 step);
     } else {
         srres_config cfg = {o.scale, o.blocks, o.channels, o.image_skip, o.prelu_per_channel};
