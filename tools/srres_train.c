@@ -110,7 +110,7 @@ static void usage(FILE *f)
         "      --val-every N          validate every N steps (default 500)\n"
         "      --val-crop N           centre crop of validation images, HR side (default 384)\n"
         "      --checkpoint FILE      checkpoint path (default OUTPUT.ckpt)\n"
-        "      --checkpoint-every N   (default 500)\n"
+        "      --checkpoint-every N   (default 500; the last step writes one too)\n"
         "      --resume FILE          continue a checkpoint (exactly, unless made compact by\n"
         "                             srres-model compact)\n"
         "      --log FILE             CSV: step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,\n"
@@ -653,7 +653,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "step %ld/%ld loss %.5f lr %.2e |g| %.3g %.1f patches/s ETA %s\n",
                         step, o.steps, ema, lr_now, ema_norm, rate, eta);
         }
-        if (D.rank == 0 && step % o.checkpoint_every == 0 && step < o.steps) {
+        /* The last one too: a finished run's checkpoint reruns it at once or, given a larger
+         * --steps, carries it on (its Adam moments are not in the model file). */
+        if (D.rank == 0 && (step % o.checkpoint_every == 0 || step == o.steps)) {
             save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
             if (log)
                 fflush(log);
