@@ -159,6 +159,19 @@ cmp -s <(tensors avg50.safetensors) <(tensors finished.safetensors) ||
     -o late-avg.safetensors -q || fail "resume with --average failed"
 cmp -s <(tensors late-avg.safetensors) <(tensors resumed.safetensors) &&
     fail "--average on resume was ignored"
+# A resumed run's log goes on from its checkpoint's step: what a run logged after it (as a
+# run killed between checkpoints does) is cut, so the log reads as an uninterrupted run's.
+"$train" train.mp4 "${const[@]}" --steps 40 --log-every 10 --log whole.csv \
+    -o unused.safetensors -q || fail "logging run failed"
+"$train" train.mp4 "${const[@]}" --steps 20 --log-every 10 --log pieced.csv \
+    --checkpoint log20.ckpt -o unused.safetensors -q || fail "logging run of 20 steps failed"
+cp log20.ckpt log20-again.ckpt
+"$train" train.mp4 --steps 40 --resume log20.ckpt --log-every 10 --log pieced.csv \
+    -o unused.safetensors -q || fail "logging resume failed"
+"$train" train.mp4 --steps 40 --resume log20-again.ckpt --log-every 10 --log pieced.csv \
+    -o unused.safetensors -q || fail "second logging resume failed"
+cmp -s <(cut -d, -f1-4 whole.csv) <(cut -d, -f1-4 pieced.csv) ||
+    fail "the resumed log is not the uninterrupted one: $(cut -d, -f1 pieced.csv | xargs)"
 
 # 3. SIGINT writes a checkpoint and exits 130; the checkpoint resumes.
 "$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint sig.ckpt -o sig.safetensors -q &

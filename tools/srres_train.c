@@ -295,6 +295,36 @@ static void restore_run(const srres_model *m, options *o, const char *path, long
     *seconds = meta_double(m, path, "train.seconds", 0, 1e12);
 }
 
+/* The CSV log; a resumed run (resumed_step >= 0) goes on with the one it finds, cut after
+ * the checkpoint's step: a run killed after its last checkpoint logged steps it redoes. */
+static FILE *open_log(const char *path, long resumed_step)
+{
+    FILE *f = resumed_step >= 0 ? fopen(path, "r+") : NULL;
+    if (!f && resumed_step >= 0 && errno != ENOENT)
+        cli_die("%s: %s", path, strerror(errno));
+    off_t keep = 0;
+    if (f) {
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        while ((n = getline(&line, &cap, f)) > 0) {
+            char *end;
+            long s = strtol(line, &end, 10);
+            if (end != line && *end == ',' && s > resumed_step)
+                break;
+            keep += n;
+        }
+        free(line);
+        if (ferror(f) || ftruncate(fileno(f), keep) != 0 || fseek(f, 0, SEEK_END) != 0)
+            cli_die("%s: %s", path, strerror(errno));
+    } else if (!(f = fopen(path, "w"))) {
+        cli_die("%s: %s", path, strerror(errno));
+    }
+    if (!keep)
+        fprintf(f, "step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,seconds\n");
+    return f;
+}
+
 /* Creates and removes a file beside `path`: its folder exists and takes files. */
 static void check_writable(const char *path)
 {
@@ -543,15 +573,7 @@ int main(int argc, char **argv)
         if (srres_ctx_create(model, &p, &val_ctx, &e) != SRRES_OK)
             cli_die("%s", e.message);
     }
-    FILE *log = NULL;
-    if (o.log && D.rank == 0) {
-        int fresh = !o.resume || access(o.log, F_OK) != 0;
-        log = fopen(o.log, o.resume ? "a" : "w");
-        if (!log)
-            cli_die("%s: %s", o.log, strerror(errno));
-        if (fresh)
-            fprintf(log, "step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,seconds\n");
-    }
+    FILE *log = o.log && D.rank == 0 ? open_log(o.log, o.resume ? step : -1) : NULL;
     if (!o.quiet)
         fprintf(stderr,
                 "srres-train: x%d, %d blocks x %d channels, image skip %s, %zu parameters; "
