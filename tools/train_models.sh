@@ -210,6 +210,15 @@ run_more() {
     run "$1" --scale 4 "${big[@]}" "${more[@]}" --batch 8 --patch 48 --lr-schedule constant \
         --loss mse --average 0.999 "${@:2}"
 }
+# The x4 cycles from x4-stage18 on take every kind of picture above.
+run_explore() {
+    need_close
+    unpack_e17
+    unpack_animals
+    unpack_explore
+    run_more "$1" "${close[@]}" "${e17_photos[@]}" "${animal_photos[@]}" \
+        "${explore_photos[@]}" "${@:2}"
+}
 
 for model in "$@"; do
     case "$model" in
@@ -316,35 +325,20 @@ for model in "$@"; do
     # sets and lost on the third; the mean of its average and x4-stage17's gained on all
     # three (shipped until x4-stage19).
     x4-stage18)
-        need_close
-        unpack_e17
-        unpack_animals
-        unpack_explore
-        run_more x4-stage18 "${close[@]}" "${e17_photos[@]}" "${animal_photos[@]}" \
-            "${explore_photos[@]}" --steps 7519 --lr 2e-4 --seed 4013 \
+        run_explore x4-stage18 --steps 7519 --lr 2e-4 --seed 4013 \
             --init "$out/x4-stage17.safetensors" ;;
     # A second run from x4-stage17's average at 7940, as x4-stage18 with another seed: a mean
     # of weights gains from fine-tunes of one start that differ, and this one differs in the
     # patches drawn.
     x4-stage19)
-        need_close
-        unpack_e17
-        unpack_animals
-        unpack_explore
-        run_more x4-stage19 "${close[@]}" "${e17_photos[@]}" "${animal_photos[@]}" \
-            "${explore_photos[@]}" --steps 6500 --lr 2e-4 --seed 4014 \
+        run_explore x4-stage19 --steps 6500 --lr 2e-4 --seed 4014 \
             --init "$out/x4-stage17.safetensors" ;;
     # A third run from x4-stage17's average at 7940 that differs in its loss, not only its
     # seed: the L1 loss of the early stages instead of the mean squared error. The mean of
     # the four runs' averages is the shipped x4, written here as x4-mean.safetensors
     # (docs/models.md).
     x4-stage20)
-        need_close
-        unpack_e17
-        unpack_animals
-        unpack_explore
-        run_more x4-stage20 "${close[@]}" "${e17_photos[@]}" "${animal_photos[@]}" \
-            "${explore_photos[@]}" --steps 6500 --lr 2e-4 --loss l1 --seed 4015 \
+        run_explore x4-stage20 --steps 6500 --lr 2e-4 --loss l1 --seed 4015 \
             --init "$out/x4-stage17.safetensors"
         "$root/build/srres-model" convert "$out/x4-stage17.safetensors" \
             "$out/x4-mean.safetensors" --average-with "$out/x4-stage18.safetensors" \
