@@ -307,7 +307,9 @@ static FILE *open_log(const char *path, long resumed_step)
         char *line = NULL;
         size_t cap = 0;
         ssize_t n;
-        while ((n = getline(&line, &cap, f)) > 0) {
+        /* stdio flushes the log by the buffer, not by the line: a run killed between
+         * checkpoints can leave a last line cut short, which goes too. */
+        while ((n = getline(&line, &cap, f)) > 0 && line[n - 1] == '\n') {
             char *end;
             long s = strtol(line, &end, 10);
             if (end != line && *end == ',' && s > resumed_step)
