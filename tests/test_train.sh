@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test_train.sh: srres-train end to end on clips made here: a tiny model learns (loss falls,
 # it beats bicubic on frames it never saw), a finished run's checkpoint carries it on exactly
-# as an uninterrupted run (the weights' average too) and a compact checkpoint nearly so,
-# Ctrl-C leaves a checkpoint, and bad input gets one clear line.
+# as an uninterrupted run (the weights' average too) and a compact checkpoint nearly so, a
+# resumed run keeps its options and output, Ctrl-C leaves a checkpoint, and bad input gets one
+# clear line.
 # Usage: tests/test_train.sh [BUILD_DIR]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -120,6 +121,28 @@ cmp -s <(cut -d, -f1-4 whole.csv) <(cut -d, -f1-4 pieced.csv) ||
     -o unused.safetensors -q || fail "resume after a cut log line failed"
 cmp -s <(cut -d, -f1-4 whole.csv) <(cut -d, -f1-4 torn.csv) ||
     fail "a cut log line survives the resume: $(cut -d, -f1 torn.csv | xargs)"
+# A log that is a pipe is written on, not read back (which waited for input forever).
+timeout 120 "$train" train.mp4 --steps 60 --resume part.ckpt --threads 1 --log-every 10 \
+    --log /dev/stdout -o unused.safetensors -q | cat >piped.csv ||
+    fail "resume logging to a pipe failed"
+[ "$(cut -d, -f1 piped.csv | xargs)" = "step 40 50 60" ] ||
+    fail "resumed log through a pipe: $(cut -d, -f1 piped.csv | xargs)"
+# A resumed run keeps its options: given again, the same ones are taken, and --resume alone
+# goes on writing the run's output, in its dtype, and its checkpoint.
+"$train" train.mp4 "${const[@]}" --steps 60 --resume part.ckpt -o same.safetensors -q ||
+    fail "resume with the run's own options failed"
+cmp -s <(tensors full.safetensors) <(tensors same.safetensors) ||
+    fail "resumed with the run's own options, the model differs"
+"$train" train.mp4 "${const[@]}" --steps 10 --dtype f16 -o half.safetensors -q ||
+    fail "F16 run failed"
+rm -f half.safetensors
+"$train" train.mp4 --steps 20 --resume half.safetensors.ckpt --threads 1 -q ||
+    fail "resume with no output given failed"
+head -c 4096 half.safetensors 2>/dev/null | grep -q '"F16"' ||
+    fail "resumed with no output given, the run's F16 model was not written"
+"$train" train.mp4 --steps 19 --resume half.safetensors.ckpt -q 2>err.log &&
+    fail "half.safetensors.ckpt was not carried on to step 20"
+grep -q "at step 20" err.log || fail "half.safetensors.ckpt: $(cat err.log)"
 
 # With --average the model written is the weights' average, which a checkpoint carries: a
 # resumed run writes the same one as an uninterrupted run, and it is not the weights. The
@@ -226,6 +249,14 @@ head -c 1000 learn.safetensors >trunc.safetensors
 expect_error "trunc.safetensors" "$train" train.mp4 --resume trunc.safetensors
 expect_error "learn.safetensors" "$train" train.mp4 --resume learn.safetensors
 expect_error "nodir" "$train" train.mp4 --steps 2 -o nodir/m.safetensors
+expect_error "part.ckpt: its run has lr 0.001, not 0.002" \
+    "$train" train.mp4 --resume part.ckpt --lr 2e-3 --steps 60
+expect_error "part.ckpt: its run has augment 1, not 0" \
+    "$train" train.mp4 --resume part.ckpt --no-augment --steps 60
+expect_error "part.ckpt: its model is x2, 2 blocks x 16 channels" \
+    "$train" train.mp4 --resume part.ckpt --blocks 4 --steps 60
+expect_error "too many patches" "$train" train.mp4 --patches-per-frame 4096 \
+    --frames-per-round 1048576 --steps 1
 [ ! -e nodir ] || fail "nodir appeared"
 
 echo "test_train.sh: $failures failures (held-out gain $gain dB, loss $first -> $last)"

@@ -1,5 +1,6 @@
 /* patch_sampler.c: rounds of decoded frames, cut into augmented HR/LR patch pairs by a pool
  * of loader threads while the trainer consumes the previous round. */
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,11 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         snprintf(err, errlen, "invalid sampler options");
         return -1;
     }
+    if ((long long)o->patches_per_frame * o->frames_per_round > INT_MAX) {
+        snprintf(err, errlen, "%d patches per frame of %d frames a round is too many patches",
+                 o->patches_per_frame, o->frames_per_round);
+        return -1;
+    }
     sampler *s = calloc(1, sizeof(*s));
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -360,10 +366,16 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         rb->next_job = o->frames_per_round; /* nothing to do until planned */
         ok = rb->jobs && rb->hr && rb->lr && rb->order;
     }
+    if (!ok) {
+        snprintf(err, errlen, "out of memory for %d rounds of %d patches (%zu MiB)", ROUNDS,
+                 s->round_patches, ROUNDS * (hr_bytes + lr_bytes) >> 20);
+        sampler_free(s);
+        return -1;
+    }
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->done, NULL);
-    s->threads = ok ? calloc((size_t)o->threads, sizeof(pthread_t)) : NULL;
+    s->threads = calloc((size_t)o->threads, sizeof(pthread_t));
     for (int t = 0; s->threads && t < o->threads; t++) {
         worker *w = calloc(1, sizeof(*w));
         size_t Rb = (size_t)R * R * 3, L = (size_t)(s->lr_side + 2 * MARGIN);

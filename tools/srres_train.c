@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,7 +112,8 @@ static void usage(FILE *f)
         "      --val-crop N           centre crop of validation images, HR side (default 384)\n"
         "      --checkpoint FILE      checkpoint path (default OUTPUT.ckpt)\n"
         "      --checkpoint-every N   (default 500; the last step writes one too)\n"
-        "      --resume FILE          continue a checkpoint (exactly, unless made compact by\n"
+        "      --resume FILE          continue a checkpoint's run: its options, and its output\n"
+        "                             and dtype unless given (exactly, unless made compact by\n"
         "                             srres-model compact)\n"
         "      --log FILE             CSV: step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,\n"
         "                             seconds\n"
@@ -126,6 +128,7 @@ enum {
     OPT_LR_GAMMA, OPT_CLIP, OPT_LOSS, OPT_SEED, OPT_THREADS, OPT_LOADERS, OPT_PPF, OPT_FPR,
     OPT_STRIDE, OPT_HR_SCALE, OPT_AVERAGE, OPT_FLAT_T, OPT_FLAT_P, OPT_DETAIL, OPT_NO_AUG, OPT_VAL,
     OPT_VAL_EVERY, OPT_VAL_CROP, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_LOG, OPT_LOG_EVERY,
+    OPT_END
 };
 
 static const struct option long_options[] = {
@@ -192,33 +195,109 @@ static const char *get_meta(const srres_model *m, const char *key, const char *p
     return v;
 }
 
+/* Receives one of a run's options: its "train.*" key, the command-line option that sets it
+ * (0 for --steps, which a resumed run may change) and its value as checkpoints hold it. */
+typedef void run_option_fn(void *ctx, const char *key, int opt, const char *value);
+
+static void put_option(run_option_fn *put, void *ctx, const char *key, int opt,
+                       const char *fmt, ...)
+{
+    char value[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    put(ctx, key, opt, value);
+}
+
+static void run_options(const options *o, run_option_fn *put, void *ctx)
+{
+    put_option(put, ctx, "train.steps", 0, "%ld", o->steps);
+    put_option(put, ctx, "train.batch", OPT_BATCH, "%d", o->batch);
+    put_option(put, ctx, "train.patch", OPT_PATCH, "%d", o->patch);
+    put_option(put, ctx, "train.lr", OPT_LR, "%.17g", o->lr);
+    put_option(put, ctx, "train.lr_min", OPT_LR_MIN, "%.17g", o->lr_min);
+    put_option(put, ctx, "train.warmup", OPT_WARMUP, "%ld", o->warmup);
+    put_option(put, ctx, "train.schedule", OPT_SCHED, "%s", sched_names[o->sched]);
+    put_option(put, ctx, "train.lr_step", OPT_LR_STEP, "%ld", o->step_size);
+    put_option(put, ctx, "train.lr_gamma", OPT_LR_GAMMA, "%.17g", o->gamma);
+    put_option(put, ctx, "train.clip", OPT_CLIP, "%.17g", o->clip);
+    put_option(put, ctx, "train.loss", OPT_LOSS, "%s", loss_names[o->loss]);
+    put_option(put, ctx, "train.seed", OPT_SEED, "%" PRIu64, o->seed);
+    put_option(put, ctx, "train.patches_per_frame", OPT_PPF, "%d", o->sampler.patches_per_frame);
+    put_option(put, ctx, "train.frames_per_round", OPT_FPR, "%d", o->sampler.frames_per_round);
+    put_option(put, ctx, "train.frame_stride", OPT_STRIDE, "%d", o->sampler.frame_stride);
+    put_option(put, ctx, "train.hr_scale_min", OPT_HR_SCALE, "%.17g", o->sampler.hr_scale_min);
+    put_option(put, ctx, "train.hr_scale_max", OPT_HR_SCALE, "%.17g", o->sampler.hr_scale_max);
+    put_option(put, ctx, "train.flat_threshold", OPT_FLAT_T, "%.17g", o->sampler.flat_threshold);
+    put_option(put, ctx, "train.flat_skip", OPT_FLAT_P, "%.17g", o->sampler.flat_skip);
+    put_option(put, ctx, "train.detail_draws", OPT_DETAIL, "%d", o->sampler.detail_draws);
+    put_option(put, ctx, "train.augment", OPT_NO_AUG, "%d", o->sampler.augment);
+}
+
+static void put_metadata(void *m, const char *key, int opt, const char *value)
+{
+    (void)opt;
+    set_meta(m, key, "%s", value);
+}
+
 static void store_run(srres_model *m, const options *o, uint64_t round, int offset,
                       double seconds)
 {
-    set_meta(m, "train.steps", "%ld", o->steps);
-    set_meta(m, "train.batch", "%d", o->batch);
-    set_meta(m, "train.patch", "%d", o->patch);
-    set_meta(m, "train.lr", "%.17g", o->lr);
-    set_meta(m, "train.lr_min", "%.17g", o->lr_min);
-    set_meta(m, "train.warmup", "%ld", o->warmup);
-    set_meta(m, "train.schedule", "%s", sched_names[o->sched]);
-    set_meta(m, "train.lr_step", "%ld", o->step_size);
-    set_meta(m, "train.lr_gamma", "%.17g", o->gamma);
-    set_meta(m, "train.clip", "%.17g", o->clip);
-    set_meta(m, "train.loss", "%s", loss_names[o->loss]);
-    set_meta(m, "train.seed", "%" PRIu64, o->seed);
-    set_meta(m, "train.patches_per_frame", "%d", o->sampler.patches_per_frame);
-    set_meta(m, "train.frames_per_round", "%d", o->sampler.frames_per_round);
-    set_meta(m, "train.frame_stride", "%d", o->sampler.frame_stride);
-    set_meta(m, "train.hr_scale_min", "%.17g", o->sampler.hr_scale_min);
-    set_meta(m, "train.hr_scale_max", "%.17g", o->sampler.hr_scale_max);
-    set_meta(m, "train.flat_threshold", "%.17g", o->sampler.flat_threshold);
-    set_meta(m, "train.flat_skip", "%.17g", o->sampler.flat_skip);
-    set_meta(m, "train.detail_draws", "%d", o->sampler.detail_draws);
-    set_meta(m, "train.augment", "%d", o->sampler.augment);
+    run_options(o, put_metadata, m);
+    /* Where the run writes, so that --resume alone carries on writing there. */
+    set_meta(m, "train.output", "%s", o->output);
+    set_meta(m, "train.dtype", "%s", dtype_names[o->dtype]);
     set_meta(m, "train.round", "%" PRIu64, round);
     set_meta(m, "train.offset", "%d", offset);
     set_meta(m, "train.seconds", "%.1f", seconds);
+}
+
+/* A resumed run keeps its checkpoint's options: one given again must be the same, or the run
+ * would silently not be the one asked for. */
+typedef struct given_options {
+    const srres_model *m;
+    const char *path;
+    const char *given; /* given[opt]: the option is on the command line */
+} given_options;
+
+static const char *shown(char *buf, size_t n, const char *value)
+{
+    char *end;
+    double x = strtod(value, &end);
+    if (end != value && !*end)
+        snprintf(buf, n, "%g", x);
+    else
+        snprintf(buf, n, "%s", value);
+    return buf;
+}
+
+static void check_given(void *ctx, const char *key, int opt, const char *value)
+{
+    const given_options *g = ctx;
+    const char *held = srres_model_get_metadata(g->m, key);
+    char a[64], b[64];
+    if (opt && g->given[opt] && held && strcmp(held, value))
+        cli_die("%s: its run has %s %s, not %s as given; a resumed run keeps its options "
+                "(start another with --init to change them)",
+                g->path, key + strlen("train."), shown(a, sizeof(a), held),
+                shown(b, sizeof(b), value));
+}
+
+static void check_resumed_options(const srres_model *m, const options *o, const char *path,
+                                  const char *given)
+{
+    const srres_config *c = srres_model_config(m);
+    if ((given[OPT_SCALE] && o->scale != c->scale) ||
+        (given[OPT_BLOCKS] && o->blocks != c->blocks) ||
+        (given[OPT_CHANNELS] && o->channels != c->channels) ||
+        (given[OPT_SKIP] && o->image_skip != c->image_skip) ||
+        (given[OPT_PRELU] && o->prelu_per_channel != c->prelu_per_channel))
+        cli_die("%s: its model is x%d, %d blocks x %d channels, image skip %s, %s PReLU slopes, "
+                "not the one given; a resumed run keeps its model",
+                path, c->scale, c->blocks, c->channels, skip_names[c->image_skip],
+                c->prelu_per_channel ? "channel" : "shared");
+    run_options(o, check_given, &(given_options){m, path, given});
 }
 
 /* Checkpoint values, each checked with the file and key named if it is wrong. */
@@ -261,11 +340,11 @@ static uint64_t meta_u64(const srres_model *m, const char *path, const char *key
     return x;
 }
 
-static void restore_run(const srres_model *m, options *o, const char *path, long steps_override,
+static void restore_run(const srres_model *m, options *o, const char *path, const char *given,
                         uint64_t *round, int *offset, double *seconds)
 {
-    o->steps = steps_override > 0 ? steps_override
-                                   : meta_long(m, path, "train.steps", 1, LONG_MAX);
+    if (!given[OPT_STEPS])
+        o->steps = meta_long(m, path, "train.steps", 1, LONG_MAX);
     o->batch = (int)meta_long(m, path, "train.batch", 1, 4096);
     o->patch = (int)meta_long(m, path, "train.patch", 1, 4096);
     o->lr = meta_double(m, path, "train.lr", 0, 1);
@@ -290,6 +369,9 @@ static void restore_run(const srres_model *m, options *o, const char *path, long
                           ? (int)meta_long(m, path, "train.detail_draws", 1, 64)
                           : 1;
     s->augment = (int)meta_long(m, path, "train.augment", 0, 1);
+    /* checkpoints from before these were kept leave the defaults */
+    if (!given[OPT_DTYPE] && srres_model_get_metadata(m, "train.dtype"))
+        o->dtype = meta_choice(m, path, "train.dtype", dtype_names, 3);
     *round = meta_u64(m, path, "train.round");
     *offset = (int)meta_long(m, path, "train.offset", 0, INT32_MAX);
     *seconds = meta_double(m, path, "train.seconds", 0, 1e12);
@@ -299,8 +381,11 @@ static void restore_run(const srres_model *m, options *o, const char *path, long
  * the checkpoint's step: a run killed after its last checkpoint logged steps it redoes. */
 static FILE *open_log(const char *path, long resumed_step)
 {
-    FILE *f = resumed_step >= 0 ? fopen(path, "r+") : NULL;
-    if (!f && resumed_step >= 0 && errno != ENOENT)
+    /* A pipe or terminal is written on, never read back or cut. */
+    struct stat st;
+    int regular = stat(path, &st) != 0 || S_ISREG(st.st_mode);
+    FILE *f = resumed_step >= 0 && regular ? fopen(path, "r+") : NULL;
+    if (!f && resumed_step >= 0 && regular && errno != ENOENT)
         cli_die("%s: %s", path, strerror(errno));
     off_t keep = 0;
     if (f) {
@@ -319,7 +404,7 @@ static FILE *open_log(const char *path, long resumed_step)
         free(line);
         if (ferror(f) || ftruncate(fileno(f), keep) != 0 || fseek(f, 0, SEEK_END) != 0)
             cli_die("%s: %s", path, strerror(errno));
-    } else if (!(f = fopen(path, "w"))) {
+    } else if (!(f = fopen(path, regular ? "w" : "a"))) {
         cli_die("%s: %s", path, strerror(errno));
     }
     if (!keep)
@@ -380,7 +465,7 @@ static void save_checkpoint(srres_model *m, const srres_adam *adam, const option
 }
 
 /* The command line into o, the inputs and the validation files; exits on a bad option. */
-static void parse_args(options *o, input_list *inputs, input_list *vals, long *steps_given,
+static void parse_args(options *o, input_list *inputs, input_list *vals, char *given,
                        int argc, char **argv)
 {
     *o = (options){.output = "srres.safetensors", .scale = 4, .blocks = 16, .channels = 64,
@@ -392,6 +477,8 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, long *s
     char err[512];
     int c;
     while ((c = getopt_long(argc, argv, "o:vqh", long_options, NULL)) != -1) {
+        if (c > 0 && c < OPT_END)
+            given[c] = 1;
         switch (c) {
         case 'o': o->output = optarg; break;
         case OPT_SCALE:
@@ -408,7 +495,7 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, long *s
             break;
         case OPT_INIT: o->init = optarg; break;
         case OPT_DTYPE: o->dtype = cli_choice("--dtype", optarg, dtype_names, 3); break;
-        case OPT_STEPS: o->steps = *steps_given = cli_long("--steps", optarg, 1, 1L << 40); break;
+        case OPT_STEPS: o->steps = cli_long("--steps", optarg, 1, 1L << 40); break;
         case OPT_BATCH: o->batch = (int)cli_long("--batch", optarg, 1, 4096); break;
         case OPT_PATCH: o->patch = (int)cli_long("--patch", optarg, 4, 1024); break;
         case OPT_LR: o->lr = cli_double("--lr", optarg, 0, 1); break;
@@ -482,9 +569,9 @@ int main(int argc, char **argv)
     av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
     options o;
     input_list inputs = {0}, vals = {0};
-    long steps_given = 0;
+    char given[OPT_END] = {0};
     char err[512];
-    parse_args(&o, &inputs, &vals, &steps_given, argc, argv);
+    parse_args(&o, &inputs, &vals, given, argc, argv);
     if (!inputs.count)
         cli_die("no inputs: give videos, images or folders of them (see --help)");
     if (o.resume && o.init)
@@ -492,19 +579,10 @@ int main(int argc, char **argv)
     if (D.rank)
         o.quiet = 1; /* rank 0 speaks, validates and writes for all */
 
-    /* Fail now, not after hours of training, if the results cannot be written. */
-    check_writable(o.output);
-    if (o.checkpoint)
-        check_writable(o.checkpoint);
-    char default_ckpt[4096];
-    if (!o.checkpoint) {
-        snprintf(default_ckpt, sizeof(default_ckpt), "%s.ckpt", o.output);
-        o.checkpoint = default_ckpt;
-    }
-
     srres_error e;
     srres_model *model = NULL;
     srres_adam adam = {0};
+    char resumed_output[4096];
     uint64_t round = 0;
     int offset = 0;
     double seconds_before = 0;
@@ -512,7 +590,15 @@ int main(int argc, char **argv)
     if (o.resume) {
         if (srres_checkpoint_load(o.resume, &model, &adam, &e) != SRRES_OK)
             cli_die("%s", e.message);
-        restore_run(model, &o, o.resume, steps_given, &round, &offset, &seconds_before);
+        check_resumed_options(model, &o, o.resume, given);
+        restore_run(model, &o, o.resume, given, &round, &offset, &seconds_before);
+        const char *was = srres_model_get_metadata(model, "train.output");
+        if (was && !given['o']) {
+            if (snprintf(resumed_output, sizeof(resumed_output), "%s", was) >=
+                (int)sizeof(resumed_output))
+                cli_die("%s: metadata 'train.output' is too long", o.resume);
+            o.output = resumed_output;
+        }
         const srres_config *cfg = srres_model_config(model);
         o.scale = cfg->scale;
         o.blocks = cfg->blocks;
@@ -542,6 +628,15 @@ int main(int argc, char **argv)
         }
         if (srres_adam_init(&adam, srres_model_num_params(model), &e) != SRRES_OK)
             cli_die("%s", e.message);
+    }
+    /* Fail now, not after hours of training, if the results cannot be written. */
+    check_writable(o.output);
+    if (o.checkpoint)
+        check_writable(o.checkpoint);
+    char default_ckpt[4096];
+    if (!o.checkpoint) {
+        snprintf(default_ckpt, sizeof(default_ckpt), "%s.ckpt", o.output);
+        o.checkpoint = default_ckpt;
     }
     o.sampler.scale = o.scale;
     o.sampler.patch = o.patch;
@@ -689,7 +784,8 @@ int main(int argc, char **argv)
     if (tty && !o.quiet)
         fputc('\n', stderr);
     int status = 0;
-    if (stopping) {
+    /* A signal during the last step stops nothing: the run is done, and writes its model. */
+    if (stopping && step < o.steps) {
         if (D.rank == 0) {
             save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
             fprintf(stderr, "srres-train: stopped by signal at step %ld; checkpoint %s "
