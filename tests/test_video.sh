@@ -24,8 +24,8 @@ run_test() { # each test in a folder of its own
     mkdir "$tmp/$1" && cd "$tmp/$1" && "$1"
 }
 
-probe() { # file stream entries
-    ffprobe -v error -select_streams "$2" -show_entries "stream=$3" -of default=nw=1:nk=1 "$1"
+probe() { # file stream entries [ffprobe options]
+    ffprobe -v error -select_streams "$2" -show_entries "stream=$3" -of default=nw=1:nk=1 "${@:4}" "$1"
 }
 
 lavfi() { # output, ffmpeg output options... (video: testsrc2 from $SRC, audio: sine)
@@ -71,6 +71,71 @@ test_vfr_timestamps_kept() {
     ffprobe -v error -select_streams v -show_entries frame=pts_time -of csv=p=0 vfr.mkv >a.txt
     ffprobe -v error -select_streams v -show_entries frame=pts_time -of csv=p=0 out.mkv >b.txt
     cmp -s a.txt b.txt || fail "frame timestamps differ"
+}
+
+test_missing_timestamps_made_up() {
+    # Raw H.264 has no timestamps and this MPEG-PS file lacks some: a frame without one comes
+    # a frame after the one before (the muxer refused both files before).
+    lavfi raw.h264 -t 0.4 -c:v libx264 -an
+    "$video" -q -i raw.h264 -o raw.mkv -m "$m2" || { fail "raw H.264 failed"; return; }
+    ffprobe -v error -select_streams v -show_entries frame=pts_time -of default=nw=1:nk=1 raw.mkv >t.txt
+    [ "$(xargs <t.txt)" = "$(seq -f %.6f 0 0.04 0.36 | xargs)" ] ||
+        fail "raw H.264 timestamps: $(xargs <t.txt)"
+    SRC=testsrc2=size=64x48:rate=25 lavfi ps.mpg -t 0.4 -c:v mpeg2video -bf 2 -c:a mp2
+    ffprobe -v error -select_streams v -show_entries frame=pts_time -of default=nw=1:nk=1 ps.mpg >t.txt
+    grep -q N/A t.txt || fail "ps.mpg has every timestamp: the test tests nothing"
+    "$video" -q -i ps.mpg -o ps.mkv -m "$m2" || { fail "MPEG-PS failed"; return; }
+    ffprobe -v error -select_streams v -show_entries frame=pts_time -of default=nw=1:nk=1 ps.mkv >t.txt
+    [ "$(grep -c . t.txt)" = 10 ] && sort -c -g -u t.txt || fail "MPEG-PS timestamps: $(xargs <t.txt)"
+}
+
+test_mpeg_containers_default_encoders() {
+    # MPEG-1/2 take one tick a frame and MPEG-4 no more than 65535 a second, not the mp4's
+    # 1/12800; MPEG-TS keeps the AAC audio and MPEG-PS drops it (their muxers list no codecs).
+    lavfi in.mp4 -t 0.4 -c:v libx264 -c:a aac -shortest
+    local ext n
+    for ext in ts mpg avi; do
+        "$video" -q -i in.mp4 -o "out.$ext" -m "$m2" || { fail "out.$ext failed"; continue; }
+        # (MPEG-TS lists each stream again under its program)
+        n=$(probe "out.$ext" v:0 nb_read_frames -count_frames | head -n 1)
+        [ "$n" = 10 ] || fail "out.$ext: $n frames"
+    done
+    [ "$(probe out.ts a:0 codec_name | head -n 1)" = aac ] || fail "out.ts lost its audio"
+    [ -z "$(probe out.mpg a:0 codec_name)" ] || fail "out.mpg has AAC"
+}
+
+test_fonts_and_cover_art() {
+    # Matroska keeps a subtitle's fonts (its codec query knows none); cover art is dropped
+    # with a message, not silently.
+    lavfi in.mkv -t 0.4 -c:v libx264 -c:a aac -shortest
+    printf 'a font' >font.ttf
+    ffmpeg -nostdin -v error -i in.mkv -map 0 -c copy -attach font.ttf \
+        -metadata:s:t mimetype=application/x-truetype-font fonts.mkv
+    "$video" -q -i fonts.mkv -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }
+    [ "$(probe out.mkv t:0 codec_name)" = ttf ] || fail "the font was dropped"
+    lavfi cover.png -frames:v 1 -map 0:v
+    ffmpeg -nostdin -v error -i in.mkv -i cover.png -map 0 -map 1 -c copy \
+        -disposition:v:1 attached_pic cover.mp4
+    "$video" -i cover.mp4 -o out.mp4 -m "$m2" 2>err.log || { fail "cover art refused"; return; }
+    grep -q "stream 2 (png) dropped: cover art" err.log || fail "no message: $(cat err.log)"
+}
+
+test_encoder_options_checked() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+    expect_error "-crf: the encoder mpeg4" "$video" -i in.mp4 -o x.avi -m "$m2" -c:v mpeg4 -crf 2
+    expect_error "-preset: the encoder mpeg4" "$video" -i in.mp4 -o x.avi -m "$m2" -c:v mpeg4 \
+        -preset fast
+    [ ! -e x.avi ] || fail "x.avi left behind"
+}
+
+test_field_order_from_frames() {
+    # Interlaced input stays tagged so; deinterlaced by --vf-pre it is progressive.
+    lavfi il.mkv -t 0.4 -c:v libx264 -flags +ildct+ilme -top 1 -an
+    "$video" -q -i il.mkv -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }
+    [ "$(probe out.mkv v:0 field_order)" = tt ] || fail "interlaced: $(probe out.mkv v:0 field_order)"
+    "$video" -q -i il.mkv -o prog.mkv -m "$m2" --vf-pre yadif || { fail "yadif failed"; return; }
+    [ "$(probe prog.mkv v:0 field_order)" = progressive ] ||
+        fail "deinterlaced: $(probe prog.mkv v:0 field_order)"
 }
 
 test_colour_tags_and_sar() {

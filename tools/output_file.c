@@ -1,8 +1,10 @@
-/* output_file.c: temporary output names and stream properties. */
+/* output_file.c: temporary output names, stream properties, what a format takes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <libavcodec/avcodec.h>
 
 #include "cli.h"
 #include "output_file.h"
@@ -34,4 +36,30 @@ int output_copy_stream_info(AVStream *ost, const AVStream *ist)
         memcpy(dst, sd->data, sd->size);
     }
     return 0;
+}
+
+int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist)
+{
+    int known = avformat_query_codec(fmt, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL);
+    if (known >= 0)
+        return known;
+    AVFormatContext *t = NULL;
+    if (avformat_alloc_output_context2(&t, fmt, NULL, NULL) < 0)
+        return 0;
+    AVStream *st = avformat_new_stream(t, NULL);
+    int ok = st && avcodec_parameters_copy(st->codecpar, ist->codecpar) >= 0 &&
+             avio_open_dyn_buf(&t->pb) >= 0;
+    if (ok) {
+        st->codecpar->codec_tag = 0;
+        st->time_base = ist->time_base;
+        ok = avformat_write_header(t, NULL) >= 0; /* MPEG-PS checks its codecs only there */
+    }
+    AVIOContext *pb = t->pb;
+    avformat_free_context(t); /* which deinitialises the muxer; the buffer is ours */
+    if (pb) {
+        uint8_t *buf;
+        avio_close_dyn_buf(pb, &buf);
+        av_free(buf);
+    }
+    return ok;
 }

@@ -14,4 +14,9 @@ char *output_temp_name(const char *path);
  * Returns 0 or AVERROR(ENOMEM). */
 int output_copy_stream_info(AVStream *ost, const AVStream *ist);
 
+/* Whether the muxer takes a copy of ist: its codec query's answer, or where it has none (as
+ * MPEG-TS and MPEG-PS), whether it writes the header of an output holding that stream
+ * alone, in memory. */
+int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist);
+
 #endif

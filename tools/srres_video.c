@@ -83,6 +83,8 @@ typedef struct app {
      * with timestamps in [lo, hi) (-ss/-t or --segment), moved earlier by shift (-ss
      * starts the output at zero; segments keep their timestamps so they join back). */
     int64_t lo, hi, shift;
+    int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
+    int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
     atomic_long frames_in, frames_sr, frames_out;
     atomic_llong last_pts_us;
     double sr_wait, sr_busy; /* seconds the sr thread waited for input / ran the network */
@@ -155,7 +157,15 @@ static int feed_frame(app *a, AVFrame *frame)
             return 1;
         if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
             return 1;
-        frame->pts = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->shift;
+        /* The encoder and muxer need increasing timestamps, which raw streams, the end of some
+         * MPEG-PS files and broken ones do not give: a frame without one comes a frame after
+         * the one before, one that repeats or goes back a tick after it. */
+        int64_t out = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->shift;
+        if (out == AV_NOPTS_VALUE)
+            out = a->last_pts == AV_NOPTS_VALUE ? 0 : a->last_pts + a->frame_ticks;
+        else if (a->last_pts != AV_NOPTS_VALUE && out <= a->last_pts)
+            out = a->last_pts + 1;
+        frame->pts = a->last_pts = out;
         atomic_fetch_add(&a->frames_in, 1);
     }
     int ret = video_graph_push(&a->pre, frame);
@@ -390,11 +400,15 @@ static const char *matrix_name(enum AVColorSpace cs)
     }
 }
 
-/* Opens the encoder for the first frame out of the post graph and writes the header. */
-static int open_encoder(app *a, const AVFrame *f)
+/* Sets an encoder's private option; encoders without any have no priv_data to set. */
+static int set_private(AVCodecContext *e, const char *key, const char *value)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
-    AVStream *ist = a->ifmt->streams[a->vin], *ost = a->ofmt->streams[a->map[a->vin]];
+    return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
+}
+
+/* A configured, unopened encoder for frames like f, timestamps in tb, into a->enc. */
+static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
+{
     const AVCodec *codec = a->enc_codec;
     a->enc = avcodec_alloc_context3(codec);
     if (!a->enc)
@@ -404,11 +418,12 @@ static int open_encoder(app *a, const AVFrame *f)
     e->height = f->height;
     e->pix_fmt = f->format;
     e->sample_aspect_ratio = f->sample_aspect_ratio;
-    e->time_base = av_buffersink_get_time_base(a->post.sink);
-    e->framerate = av_buffersink_get_frame_rate(a->post.sink);
-    if (!e->framerate.num)
-        e->framerate = av_guess_frame_rate(a->ifmt, ist, NULL);
-    e->field_order = a->dec->field_order;
+    e->time_base = tb;
+    e->framerate = rate;
+    /* From the frames, not the decoder: --vf-pre may have deinterlaced them. */
+    e->field_order = !f->interlaced_frame ? AV_FIELD_PROGRESSIVE
+                     : f->top_field_first ? AV_FIELD_TT
+                                          : AV_FIELD_BB;
     if (!(av_pix_fmt_desc_get(e->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB)) {
         e->color_range = a->dec->color_range;
         e->colorspace = a->dec->colorspace;
@@ -420,21 +435,51 @@ static int open_encoder(app *a, const AVFrame *f)
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     if (a->o.bit_rate > 0)
         e->bit_rate = a->o.bit_rate;
-    int is_x264 = !strcmp(codec->name, "libx264");
-    if (a->o.crf >= 0 || (is_x264 && a->o.bit_rate <= 0))
-        av_opt_set_int(e->priv_data, "crf", a->o.crf >= 0 ? a->o.crf : 18, 0);
-    if (a->o.preset)
-        av_opt_set(e->priv_data, "preset", a->o.preset, 0);
-    if (a->o.x264_params && av_opt_set(e->priv_data, "x264-params", a->o.x264_params, 0) < 0) {
+    char crf[16];
+    snprintf(crf, sizeof(crf), "%d", a->o.crf);
+    if (a->o.crf >= 0 && set_private(e, "crf", crf) < 0) {
+        set_error(a, "-crf: the encoder %s does not take it; give a bit rate with -b:v",
+                  codec->name);
+        return AVERROR(EINVAL);
+    }
+    if (a->o.crf < 0 && a->o.bit_rate <= 0 && !strcmp(codec->name, "libx264"))
+        set_private(e, "crf", "18");
+    if (a->o.preset && set_private(e, "preset", a->o.preset) < 0) {
+        set_error(a, "-preset: the encoder %s does not take it", codec->name);
+        return AVERROR(EINVAL);
+    }
+    if (a->o.x264_params && set_private(e, "x264-params", a->o.x264_params) < 0) {
         set_error(a, "-x264-params: the encoder %s does not take it", codec->name);
         return AVERROR(EINVAL);
     }
-    int ret = avcodec_open2(e, codec, NULL);
+    return 0;
+}
+
+/* Opens the encoder for the first frame out of the post graph and writes the header. */
+static int open_encoder(app *a, const AVFrame *f)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    AVStream *ist = a->ifmt->streams[a->vin], *ost = a->ofmt->streams[a->map[a->vin]];
+    AVRational tb = av_buffersink_get_time_base(a->post.sink);
+    AVRational rate = av_buffersink_get_frame_rate(a->post.sink);
+    if (!rate.num)
+        rate = av_guess_frame_rate(a->ifmt, ist, NULL);
+    /* The input's time base keeps its timestamps exact, but MPEG-1/2 take only one tick a
+     * frame and MPEG-4 no more than 65535 ticks a second: those get one tick a frame. */
+    int ret = new_encoder(a, f, tb, rate);
+    if (ret >= 0 && (ret = avcodec_open2(a->enc, a->enc_codec, NULL)) < 0 && rate.num > 0 &&
+        av_cmp_q(tb, av_inv_q(rate))) {
+        avcodec_free_context(&a->enc);
+        if ((ret = new_encoder(a, f, av_inv_q(rate), rate)) >= 0)
+            ret = avcodec_open2(a->enc, a->enc_codec, NULL);
+    }
     if (ret < 0) {
-        set_error(a, "%s: cannot open the %s encoder (%dx%d %s): %s", a->o.output, codec->name,
-                  e->width, e->height, av_get_pix_fmt_name(e->pix_fmt), av_err(ret, eb));
+        set_error(a, "%s: cannot open the %s encoder (%dx%d %s): %s", a->o.output,
+                  a->enc_codec->name, f->width, f->height, av_get_pix_fmt_name(f->format),
+                  av_err(ret, eb));
         return ret;
     }
+    AVCodecContext *e = a->enc;
     avcodec_parameters_from_context(ost->codecpar, e);
     ost->time_base = e->time_base;
     ost->avg_frame_rate = e->framerate;
@@ -507,6 +552,14 @@ static int encode_ready(app *a)
         if (!a->enc && (ret = open_encoder(a, f)) < 0)
             break;
         f->pict_type = AV_PICTURE_TYPE_NONE;
+        if (f->pts != AV_NOPTS_VALUE) {
+            /* In one tick a frame, frames closer than that would share a timestamp. */
+            int64_t pts = av_rescale_q(f->pts, av_buffersink_get_time_base(a->post.sink),
+                                       a->enc->time_base);
+            if (a->enc_pts != AV_NOPTS_VALUE && pts <= a->enc_pts)
+                pts = a->enc_pts + 1;
+            f->pts = a->enc_pts = pts;
+        }
         ret = avcodec_send_frame(a->enc, f);
         int64_t pts = f->pts;
         av_frame_unref(f);
@@ -845,6 +898,11 @@ static void open_input(app *a)
         if ((ret = avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0)) < 0)
             cli_die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
     }
+    AVRational rate = av_guess_frame_rate(a->ifmt, ist, NULL);
+    if (!rate.num)
+        rate = (AVRational){25, 1};
+    a->frame_ticks = FFMAX(1, av_rescale_q(1, av_inv_q(rate), ist->time_base));
+    a->last_pts = a->enc_pts = AV_NOPTS_VALUE;
 }
 
 static void open_output(app *a)
@@ -862,16 +920,22 @@ static void open_output(app *a)
         enum AVMediaType type = ist->codecpar->codec_type;
         a->map[i] = -1;
         if ((int)i != a->vin &&
-            (type == AVMEDIA_TYPE_VIDEO || (type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
-             (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) ||
-             type == AVMEDIA_TYPE_UNKNOWN))
-            continue; /* other video streams (e.g. cover art) would need their own network */
-        if ((int)i != a->vin &&
-            avformat_query_codec(a->ofmt->oformat, ist->codecpar->codec_id,
-                                 FF_COMPLIANCE_NORMAL) != 1) {
+            ((type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
+             (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) || type == AVMEDIA_TYPE_UNKNOWN))
+            continue;
+        const char *why = NULL;
+        int fonts = type == AVMEDIA_TYPE_ATTACHMENT &&
+                    !strcmp(a->ofmt->oformat->name, "matroska"); /* its query knows no fonts */
+        if ((int)i != a->vin && type == AVMEDIA_TYPE_VIDEO)
+            why = ist->disposition & AV_DISPOSITION_ATTACHED_PIC
+                      ? "cover art is not copied"
+                      : "only one video stream is upscaled";
+        else if ((int)i != a->vin && !fonts && !output_takes_stream(a->ofmt->oformat, ist))
+            why = "it cannot go into this format";
+        if (why) {
             if (!a->o.quiet)
-                fprintf(stderr, "srres-video: %s: stream %u (%s) cannot go into %s; dropped\n",
-                        a->o.input, i, avcodec_get_name(ist->codecpar->codec_id),
+                fprintf(stderr, "srres-video: %s: stream %u (%s) dropped: %s (%s)\n",
+                        a->o.input, i, avcodec_get_name(ist->codecpar->codec_id), why,
                         a->ofmt->oformat->name);
             continue;
         }
