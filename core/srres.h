@@ -144,7 +144,7 @@ typedef enum srres_precision {
 } srres_precision;
 
 typedef struct srres_params {
-    int threads;               /* worker threads; 0 = one per online CPU */
+    int threads;               /* worker threads; 0 = one per CPU the process may use */
     int tile;                  /* LR tile side in pixels; 0 = automatic, <0 = untiled */
     srres_kernel kernel;       /* SRRES_KERNEL_AUTO unless comparing paths */
     srres_precision precision; /* SRRES_PRECISION_FP32 unless opted out */

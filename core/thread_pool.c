@@ -1,6 +1,7 @@
 /* thread_pool.c: workers sleep on a condition variable between loops; the caller takes the
  * first share of every loop itself, so a pool of one thread starts no thread at all. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -189,6 +190,11 @@ void thread_pool_for_dynamic(thread_pool *p, int total, pool_fn fn, void *arg)
 
 int thread_pool_cpu_count(void)
 {
+    /* The CPUs this process may run on (taskset, a container's cpuset, a job scheduler's
+     * pinning), not every one online: more threads than those only take turns. */
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0 && CPU_COUNT(&allowed) > 0)
+        return CPU_COUNT(&allowed);
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (int)n;
 }

@@ -22,7 +22,7 @@ void thread_pool_for(thread_pool *pool, int total, pool_fn fn, void *arg);
  * which part (`thread` still indexes per-thread scratch). */
 void thread_pool_for_dynamic(thread_pool *pool, int total, pool_fn fn, void *arg);
 
-/* Online CPUs, at least 1. */
+/* The CPUs this process may run on (its affinity), at least 1. */
 int thread_pool_cpu_count(void);
 
 #endif

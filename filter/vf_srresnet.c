@@ -5,7 +5,8 @@
  *
  * The network runs on RGB, so the filter takes packed 8-bit RGB or planar 16-bit RGB and
  * leaves conversions from other formats to the filter graph. libsrres has threads of its
- * own, set by the threads option, rather than FFmpeg's slice threads.
+ * own rather than FFmpeg's slice threads: as many as every filter's threads option says
+ * (FFmpeg takes that name before a filter's own options), else one per CPU it may use.
  */
 
 #include <srres.h>
@@ -21,7 +22,6 @@
 typedef struct SRResNetContext {
     const AVClass *class;
     char *model_path;
-    int threads;
     int tile;
     int ensemble;
 
@@ -43,7 +43,6 @@ typedef struct SRResNetContext {
 #endif
 static const AVOption srresnet_options[] = {
     { "model",   "path to the model file (safetensors)", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = DEFAULT_MODEL }, 0, 0, FLAGS },
-    { "threads", "number of threads, 0 for one per CPU", OFFSET(threads),    AV_OPT_TYPE_INT,    { .i64 = 0 }, 0, INT_MAX, FLAGS },
     { "tile",    "side of the input tiles processed at a time, in pixels", OFFSET(tile), AV_OPT_TYPE_INT, { .i64 = 0 }, -1, INT_MAX, FLAGS, "tile" },
         { "auto",    "tile only frames too large for memory", 0, AV_OPT_TYPE_CONST, { .i64 =  0 }, 0, 0, FLAGS, "tile" },
         { "untiled", "process each frame whole",              0, AV_OPT_TYPE_CONST, { .i64 = -1 }, 0, 0, FLAGS, "tile" },
@@ -72,13 +71,14 @@ static av_cold int init(AVFilterContext *ctx)
     const srres_config *config;
     srres_error err;
     srres_status status;
+    char threads[16];
 
     if (!s->model_path) {
         av_log(ctx, AV_LOG_ERROR, "No model file given: set the model option.\n");
         return AVERROR(EINVAL);
     }
 
-    params.threads = s->threads;
+    params.threads = ctx->nb_threads;
     params.tile    = s->tile;
     params.ensemble = s->ensemble;
     status = srres_model_load(s->model_path, &s->model, &err);
@@ -91,8 +91,10 @@ static av_cold int init(AVFilterContext *ctx)
 
     config = srres_model_config(s->model);
     s->scale = config->scale;
-    av_log(ctx, AV_LOG_VERBOSE, "%s: x%d, %d residual blocks of %d channels\n",
-           s->model_path, config->scale, config->blocks, config->channels);
+    snprintf(threads, sizeof(threads), "%d", params.threads);
+    av_log(ctx, AV_LOG_VERBOSE, "%s: x%d, %d residual blocks of %d channels; threads: %s\n",
+           s->model_path, config->scale, config->blocks, config->channels,
+           params.threads ? threads : "one per CPU");
     return 0;
 }
 

@@ -76,7 +76,7 @@ make_media || {
 help_lists_options() {
     "$ffmpeg" -hide_banner -h filter=srresnet >help.txt || return 1
     cat help.txt
-    for opt in model threads tile ensemble; do
+    for opt in model tile ensemble; do
         # name, <type>, flags, then the help text
         grep -Eq "^ +$opt +<[a-z]+> +[.A-Z]+ +[A-Za-z]" help.txt || {
             echo "no help text for $opt"
@@ -198,6 +198,16 @@ ensemble_other_than_a_power_of_two_fails() {
         -i odd.png -vf srresnet=model="$x2":ensemble=3 y.png
 }
 
+# threads is every filter's option, which FFmpeg takes before a filter's own of that name.
+threads_option_reaches_libsrres() {
+    "$ffmpeg" -nostdin -v verbose -i odd.png -vf srresnet=model="$x2":threads=3 -f null - \
+        2>log.txt || return 1
+    grep -q "channels; threads: 3$" log.txt || {
+        grep srresnet log.txt
+        return 1
+    }
+}
+
 thread_count_does_not_change_output() {
     ff -i deep.png -vf srresnet=model="$x4":threads=1 t1.png &&
         ff -i deep.png -vf srresnet=model="$x4":threads=2 t2.png &&
@@ -239,6 +249,7 @@ check bottom_up_frames_match_top_down
 check rgb24_and_gbrp16_agree
 check ensemble_commutes_with_mirroring
 check ensemble_other_than_a_power_of_two_fails
+check threads_option_reaches_libsrres
 check thread_count_does_not_change_output
 check patch_applies_to_pristine_tree
 if [ -x "$srres_video" ]; then

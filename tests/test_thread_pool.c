@@ -1,7 +1,9 @@
 /* test_thread_pool.c: thread_pool_for visits every index exactly once, in equal contiguous
  * parts, one per thread, for many totals and pool sizes (fewer items than threads too), and
  * keeps doing so over many back-to-back loops; thread_pool_for_dynamic visits every index
- * exactly once too. */
+ * exactly once too; the CPU count is the process's affinity. */
+#include <sched.h>
+
 #include "test_util.h"
 #include "thread_pool.h"
 
@@ -185,6 +187,22 @@ static void test_cpu_count_is_positive(void **state)
     assert_true(thread_pool_cpu_count() >= 1);
 }
 
+/* Pinned to one CPU (as by taskset -c 0), the process has one CPU, however many are online. */
+static void test_cpu_count_follows_affinity(void **state)
+{
+    cpu_set_t was, one;
+    assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+    int cpu = 0;
+    while (!CPU_ISSET(cpu, &was))
+        cpu++;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+    int n = thread_pool_cpu_count();
+    assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
+    assert_int_equal(n, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_free_without_loops),
         cmocka_unit_test(test_dynamic_visits_every_index_exactly_once),
         cmocka_unit_test(test_cpu_count_is_positive),
+        cmocka_unit_test(test_cpu_count_follows_affinity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
