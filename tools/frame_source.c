@@ -3,6 +3,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 #include <stdio.h>
 
@@ -19,6 +20,7 @@ struct frame_source {
     int64_t start_pts, frame_pts; /* pts of frame 0 and the pts step of one frame */
     int next_index;               /* index of the frame the decoder delivers next, or -1 */
     uint8_t *rgb;
+    uint16_t *rgb48; /* sources of more than 8 bits of RGB or grey, before rounding */
     int eof;
 };
 
@@ -97,6 +99,7 @@ void frame_source_close(frame_source *fs)
     av_frame_free(&fs->last);
     sws_freeContext(fs->sws);
     av_free(fs->rgb);
+    av_free(fs->rgb48);
     av_free(fs->path);
     av_free(fs);
 }
@@ -169,8 +172,17 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
             fmt = jpeg[i][1];
             full = 1;
         }
+    /* swscale rounds 16-bit RGB and grey to 8 bits off by one in about 40% of values
+     * (0x8080 gives 129, not 128): it takes them to 16-bit RGB, exactly, and the rounding
+     * to 8 bits, v * 255 / 65535 to nearest, is done here. */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    int deep = d && d->comp[0].depth > 8 &&
+               ((d->flags & AV_PIX_FMT_FLAG_RGB) || d->nb_components <= 2);
+    if (deep && !fs->rgb48 &&
+        !(fs->rgb48 = av_malloc(sizeof(uint16_t) * 3 * (size_t)fs->width * fs->height)))
+        return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
     fs->sws = sws_getCachedContext(fs->sws, f->width, f->height, fmt, f->width, f->height,
-                                   AV_PIX_FMT_RGB24,
+                                   deep ? AV_PIX_FMT_RGB48 : AV_PIX_FMT_RGB24,
                                    SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL,
                                    NULL, NULL);
     if (!fs->sws)
@@ -179,10 +191,13 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
     int cs = f->colorspace != AVCOL_SPC_UNSPECIFIED ? f->colorspace : SWS_CS_DEFAULT;
     sws_setColorspaceDetails(fs->sws, sws_getCoefficients(cs), full,
                              sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
-    uint8_t *dst[4] = {fs->rgb};
-    int dst_stride[4] = {fs->width * 3};
+    uint8_t *dst[4] = {deep ? (uint8_t *)fs->rgb48 : fs->rgb};
+    int dst_stride[4] = {fs->width * 3 * (deep ? 2 : 1)};
     sws_scale(fs->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
               dst_stride);
+    if (deep)
+        for (size_t i = 0; i < (size_t)fs->width * fs->height * 3; i++)
+            fs->rgb[i] = (uint8_t)((fs->rgb48[i] * 255u + 32767) / 65535);
     return 0;
 }
 

@@ -1,0 +1,116 @@
+/* test_frame_source.c: images decoded to 8-bit RGB as they are: 8-bit PNGs unchanged, and
+ * 16-bit ones (RGB, RGBA, grey) rounded to nearest, v * 255 / 65535, in every value. */
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/imgutils.h>
+
+#include "frame_source.h"
+#include "test_util.h"
+
+enum { W = 64, H = 16 };
+
+/* Sample c of pixel i: spread over the whole 16-bit range, no two neighbours alike. */
+static uint16_t value(size_t i, int c)
+{
+    return (uint16_t)((i * 3 + (size_t)c) * 40503u + 12345u);
+}
+
+/* Encodes a W x H PNG of the values (8-bit formats keep their top byte) and writes it. */
+static void write_png(const char *path, enum AVPixelFormat fmt)
+{
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
+    AVCodecContext *enc = avcodec_alloc_context3(codec);
+    AVFrame *f = av_frame_alloc();
+    AVPacket *pkt = av_packet_alloc();
+    assert_true(enc && f && pkt);
+    enc->width = f->width = W;
+    enc->height = f->height = H;
+    enc->pix_fmt = f->format = fmt;
+    enc->time_base = (AVRational){1, 25};
+    assert_int_equal(avcodec_open2(enc, codec, NULL), 0);
+    assert_int_equal(av_frame_get_buffer(f, 0), 0);
+    int comps = fmt == AV_PIX_FMT_GRAY16BE ? 1 : fmt == AV_PIX_FMT_RGBA64BE ? 4 : 3;
+    int deep = fmt != AV_PIX_FMT_RGB24;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < comps; c++) {
+                uint16_t v = value((size_t)y * W + x, c);
+                uint8_t *p = f->data[0] + (size_t)y * f->linesize[0];
+                if (deep) {
+                    p[(x * comps + c) * 2] = (uint8_t)(v >> 8); /* big-endian */
+                    p[(x * comps + c) * 2 + 1] = (uint8_t)v;
+                } else {
+                    p[x * comps + c] = (uint8_t)(v >> 8);
+                }
+            }
+    assert_int_equal(avcodec_send_frame(enc, f), 0);
+    assert_int_equal(avcodec_receive_packet(enc, pkt), 0);
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(pkt->data, 1, pkt->size, out), (size_t)pkt->size);
+    assert_int_equal(fclose(out), 0);
+    av_packet_free(&pkt);
+    av_frame_free(&f);
+    avcodec_free_context(&enc);
+}
+
+/* Decodes the PNG of fmt and counts the values that are not the expected ones. */
+static int wrong_values(enum AVPixelFormat fmt)
+{
+    char path[] = "/tmp/test_frame_source.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    write_png(path, fmt);
+    frame_source *fs;
+    const uint8_t *rgb;
+    char err[256];
+    if (frame_source_open(&fs, path, err, sizeof(err)) < 0 ||
+        frame_source_read(fs, 0, &rgb, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(frame_source_width(fs), W);
+    assert_int_equal(frame_source_height(fs), H);
+    int wrong = 0;
+    for (size_t i = 0; i < (size_t)W * H; i++)
+        for (int c = 0; c < 3; c++) {
+            uint16_t v = value(i, fmt == AV_PIX_FMT_GRAY16BE ? 0 : c);
+            unsigned want = fmt == AV_PIX_FMT_RGB24 ? v >> 8 : (v * 255u + 32767) / 65535;
+            wrong += rgb[i * 3 + c] != want;
+        }
+    frame_source_close(fs);
+    unlink(path);
+    return wrong;
+}
+
+static void test_8bit_rgb_is_unchanged(void **state)
+{
+    assert_int_equal(wrong_values(AV_PIX_FMT_RGB24), 0);
+}
+
+static void test_16bit_rgb_rounds_to_nearest(void **state)
+{
+    assert_int_equal(wrong_values(AV_PIX_FMT_RGB48BE), 0);
+}
+
+static void test_16bit_rgba_rounds_to_nearest(void **state)
+{
+    assert_int_equal(wrong_values(AV_PIX_FMT_RGBA64BE), 0);
+}
+
+static void test_16bit_grey_rounds_to_nearest(void **state)
+{
+    assert_int_equal(wrong_values(AV_PIX_FMT_GRAY16BE), 0);
+}
+
+int main(void)
+{
+    av_log_set_level(AV_LOG_ERROR);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_8bit_rgb_is_unchanged),
+        cmocka_unit_test(test_16bit_rgb_rounds_to_nearest),
+        cmocka_unit_test(test_16bit_rgba_rounds_to_nearest),
+        cmocka_unit_test(test_16bit_grey_rounds_to_nearest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
