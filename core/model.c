@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "error.h"
 #include "model.h"
 
@@ -251,6 +253,16 @@ srres_status srres_model_set_metadata(srres_model *m, const char *key, const cha
         if (!strcmp(key, reserved_keys[i]))
             return srres_fail(err, SRRES_ERR_INVALID,
                               "metadata key '%s' is set by the library, not the caller", key);
+    /* The header is JSON, which holds UTF-8 text only; jansson is the judge of that. */
+    json_t *k_ok = json_string(key), *v_ok = value ? json_string(value) : NULL;
+    int invalid = !k_ok || (value && !v_ok);
+    json_decref(k_ok);
+    json_decref(v_ok);
+    if (!k_ok)
+        return srres_fail(err, SRRES_ERR_INVALID, "a metadata key is not UTF-8 text");
+    if (invalid)
+        return srres_fail(err, SRRES_ERR_INVALID, "metadata '%s': the value is not UTF-8 text",
+                          key);
     if (!value) {
         for (int i = 0; i < m->num_metadata; i++) {
             if (!strcmp(m->metadata[i].key, key)) {
@@ -341,13 +353,30 @@ void srres_model_init_random(srres_model *m, uint64_t seed)
     init_conv(&m->tail, 0.1f, &rng);
 }
 
+static int same_tensor(const model_tensor *a, const model_tensor *b)
+{
+    return !strcmp(a->name, b->name) && a->ndim == b->ndim &&
+           !memcmp(a->shape, b->shape, sizeof(int) * a->ndim);
+}
+
+int srres_model_same_layout(const srres_model *a, const srres_model *b)
+{
+    /* The image skip has no tensor; everything else that shapes the network does. */
+    if (a->num_tensors != b->num_tensors || a->cfg.image_skip != b->cfg.image_skip)
+        return 0;
+    for (int i = 0; i < a->num_tensors; i++)
+        if (!same_tensor(&a->tensors[i], &b->tensors[i]))
+            return 0;
+    return 1;
+}
+
 int srres_model_copy_matching(srres_model *dst, const srres_model *src)
 {
     int copied = 0;
     for (int i = 0; i < dst->num_tensors; i++) {
         model_tensor *d = &dst->tensors[i];
         model_tensor *s = model_find_tensor(src, d->name);
-        if (!s || s->ndim != d->ndim || memcmp(s->shape, d->shape, sizeof(int) * d->ndim))
+        if (!s || !same_tensor(s, d))
             continue;
         memcpy(d->data, s->data, sizeof(float) * d->count);
         copied++;

@@ -823,31 +823,32 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
     size_t es = dtype == SRRES_DTYPE_F32 ? 4 : 2;
     json_t *root = json_object(), *meta = json_object();
     char num[32];
-    json_object_set_new(meta, "format", json_string("srresnet"));
-    json_object_set_new(meta, "version", json_string("1"));
+    int bad = !root || !meta;
+    bad |= json_object_set_new(meta, "format", json_string("srresnet"));
+    bad |= json_object_set_new(meta, "version", json_string("1"));
     snprintf(num, sizeof(num), "%d", m->cfg.scale);
-    json_object_set_new(meta, "scale", json_string(num));
+    bad |= json_object_set_new(meta, "scale", json_string(num));
     snprintf(num, sizeof(num), "%d", m->cfg.blocks);
-    json_object_set_new(meta, "blocks", json_string(num));
+    bad |= json_object_set_new(meta, "blocks", json_string(num));
     snprintf(num, sizeof(num), "%d", m->cfg.channels);
-    json_object_set_new(meta, "channels", json_string(num));
+    bad |= json_object_set_new(meta, "channels", json_string(num));
     /* BN is folded at load, so what is written is always the seed structure. */
-    json_object_set_new(meta, "variant", json_string("seed"));
-    json_object_set_new(meta, "image_skip",
-                        json_string(m->cfg.image_skip == SRRES_SKIP_NEAREST ? "nearest" : "none"));
+    bad |= json_object_set_new(meta, "variant", json_string("seed"));
+    bad |= json_object_set_new(
+        meta, "image_skip",
+        json_string(m->cfg.image_skip == SRRES_SKIP_NEAREST ? "nearest" : "none"));
     for (int i = 0; i < m->num_metadata; i++)
-        json_object_set_new(meta, m->metadata[i].key, json_string(m->metadata[i].value));
+        bad |= json_object_set_new(meta, m->metadata[i].key, json_string(m->metadata[i].value));
     if (opt) {
         snprintf(num, sizeof(num), "%" PRId64, opt->step);
-        json_object_set_new(meta, "optimizer.step", json_string(num));
+        bad |= json_object_set_new(meta, "optimizer.step", json_string(num));
     }
     if (opt && opt->avg) {
         snprintf(num, sizeof(num), "%.9g", (double)opt->avg_decay);
-        json_object_set_new(meta, "optimizer.avg_decay", json_string(num));
+        bad |= json_object_set_new(meta, "optimizer.avg_decay", json_string(num));
     }
-    json_object_set_new(root, "__metadata__", meta);
+    bad |= json_object_set_new(root, "__metadata__", meta);
     size_t offset = 0;
-    int bad = 0;
     for (int i = 0; i < m->num_tensors; i++) {
         const model_tensor *t = &m->tensors[i];
         bad |= add_entry(root, t->name, dt, t->ndim, t->shape, offset, offset + t->count * es);

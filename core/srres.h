@@ -100,6 +100,10 @@ void srres_model_init_random(srres_model *model, uint64_t seed);
  * head and body from a x2 model). Returns how many tensors were copied. */
 int srres_model_copy_matching(srres_model *dst, const srres_model *src);
 
+/* Whether the two models hold the same tensors (names and shapes, in the same order), so
+ * their parameter blocks line up value for value (as averaging models needs). */
+int srres_model_same_layout(const srres_model *a, const srres_model *b);
+
 /* Writes the model as safetensors, atomically (temporary file, then rename). Values that do
  * not fit the chosen dtype are rejected rather than stored as infinity. */
 srres_status srres_model_save(const srres_model *model, const char *path, srres_dtype dtype,

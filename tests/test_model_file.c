@@ -655,6 +655,56 @@ static void test_save_load_f32_is_exact(void **state)
     srres_model_free(back);
 }
 
+/* Models line up value for value only when every tensor does: two with as many parameters
+ * but their per-channel PReLU at different layers do not. */
+static void test_same_layout_compares_every_tensor(void **state)
+{
+    srres_config cfg = {2, 1, 4, SRRES_SKIP_NEAREST, 0};
+    int n = model_num_prelus(&cfg);
+    int first[8], second[8];
+    assert_true(n >= 2 && n <= 8);
+    for (int i = 0; i < n; i++)
+        first[i] = second[i] = 1;
+    first[0] = second[1] = cfg.channels;
+    srres_model *a, *b, *a2, *plain;
+    srres_error err;
+    assert_int_equal(model_alloc(&cfg, first, &a, &err), SRRES_OK);
+    assert_int_equal(model_alloc(&cfg, second, &b, &err), SRRES_OK);
+    assert_int_equal(model_alloc(&cfg, first, &a2, &err), SRRES_OK);
+    assert_int_equal(srres_model_num_params(a), srres_model_num_params(b));
+    assert_true(srres_model_same_layout(a, a2));
+    assert_false(srres_model_same_layout(a, b));
+    cfg.image_skip = SRRES_SKIP_NONE;
+    assert_int_equal(model_alloc(&cfg, first, &plain, &err), SRRES_OK);
+    assert_false(srres_model_same_layout(a, plain));
+    srres_model_free(a);
+    srres_model_free(b);
+    srres_model_free(a2);
+    srres_model_free(plain);
+}
+
+/* The header is JSON: text that is not UTF-8 is refused when set, naming the key, instead of
+ * vanishing from the saved file; the key is kept as it was. */
+static void test_metadata_must_be_utf8(void **state)
+{
+    srres_model *m = random_model(2);
+    srres_error err;
+    assert_int_equal(srres_model_set_metadata(m, "trained_on", "caf\xe9", &err),
+                     SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "'trained_on'"));
+    assert_non_null(strstr(err.message, "UTF-8"));
+    assert_null(srres_model_get_metadata(m, "trained_on"));
+    assert_int_equal(srres_model_set_metadata(m, "description", "\xc3", &err),
+                     SRRES_ERR_INVALID);
+    assert_int_equal(srres_model_set_metadata(m, "\xff", "x", &err), SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "key"));
+    assert_int_equal(srres_model_set_metadata(m, "trained_on", "caf\xc3\xa9", &err), SRRES_OK);
+    srres_model *back = save_and_load(m, SRRES_DTYPE_F16, "utf8");
+    assert_string_equal(srres_model_get_metadata(back, "trained_on"), "caf\xc3\xa9");
+    srres_model_free(m);
+    srres_model_free(back);
+}
+
 /* Stored to the nearest value (within half a unit in the last place, subnormals included),
  * and saving what was loaded gives the same values again. */
 static void check_rounded_round_trip(srres_dtype dtype, int mantissa_bits, double min_step)
@@ -1460,6 +1510,8 @@ int main(void)
         cmocka_unit_test(test_user_metadata_is_kept),
         cmocka_unit_test(test_entry_order_and_padding_do_not_matter),
         cmocka_unit_test(test_save_load_f32_is_exact),
+        cmocka_unit_test(test_metadata_must_be_utf8),
+        cmocka_unit_test(test_same_layout_compares_every_tensor),
         cmocka_unit_test(test_save_load_f16_rounds_to_nearest),
         cmocka_unit_test(test_save_load_bf16_rounds_to_nearest),
         cmocka_unit_test(test_save_f16_rounds_ties_to_even),

@@ -55,6 +55,12 @@ awk -v a="$gain" -v b="$gain16" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01
 "$build/srres-model" info learn16.safetensors | grep -q "trained_on: train.mp4" ||
     fail "srres-model convert --meta"
 
+# srres-eval refuses a crop the SSIM window does not fit in (it once averaged SSIM -1 in).
+msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&
+    fail "srres-eval scored a 12-pixel crop"
+[[ $msg == *"--crop 12 is too small to score at x2: at least 16"* ]] ||
+    fail "srres-eval --crop 12: '$msg'"
+
 # srres-model convert --average-with: a model averaged with itself is itself; averaged with
 # another of its kind (one step from scratch) it is neither; another network is refused.
 "$train" train.mp4 "${tiny[@]}" --steps 1 -o other.safetensors -q || fail "1-step run failed"
@@ -90,6 +96,18 @@ ln -s ../../../held1.png walls/b/contents/2560x1600.png
 "$build/srres-model" info walls.safetensors |
     grep -q "trained_on: a/contents/2560x1600.png, b/contents/2560x1600.png, held1.png$" ||
     fail "trained_on does not tell same-named inputs apart"
+
+# Metadata is UTF-8 text: an input named in Latin-1 is named with U+FFFD (before, trained_on
+# vanished from the model), and an output name checkpoints cannot record is refused at once.
+ln -s held1.png $'caf\xe9.png'
+"$train" $'caf\xe9.png' "${tiny[@]}" --steps 1 -o latin1.safetensors -q ||
+    fail "Latin-1 input run failed"
+"$build/srres-model" info latin1.safetensors | grep -q $'trained_on: caf\xef\xbf\xbd.png$' ||
+    fail "trained_on does not name the Latin-1 input"
+msg=$("$train" held1.png "${tiny[@]}" --steps 1 -o $'out\xe9.safetensors' 2>&1) &&
+    fail "a Latin-1 output name was taken"
+[[ $msg == *"checkpoints record the output's name as UTF-8 text"* ]] &&
+    [ ! -e $'out\xe9.safetensors' ] || fail "Latin-1 output name: '$msg'"
 
 # 2. Resume equals an uninterrupted run, bit for bit (one thread, same seed). At a constant
 # rate the first 30 steps of a run of 60 are a run of 30, whose last step writes a checkpoint

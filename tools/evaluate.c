@@ -1,4 +1,5 @@
 /* evaluate.c: benchmark-style scoring of an upscaler on HR images. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,24 @@
 #include "evaluate.h"
 #include "frame_source.h"
 #include "metrics.h"
+
+int eval_min_side(int scale)
+{
+    /* The LR image must be at least 4 pixels, and the SSIM window must fit once `scale`
+     * pixels are cropped from every border. */
+    int side = 2 * scale + METRICS_SSIM_WINDOW;
+    side = side > 4 * scale ? side : 4 * scale;
+    return (side + scale - 1) / scale * scale;
+}
+
+/* One colour throughout: any exact upscaler scores an infinite PSNR on it. */
+static int is_one_colour(const uint8_t *rgb, int w, int h)
+{
+    for (size_t i = 3; i < (size_t)w * h * 3; i++)
+        if (rgb[i] != rgb[i % 3])
+            return 0;
+    return 1;
+}
 
 int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int max_side,
                   char *err, int errlen)
@@ -15,6 +34,7 @@ int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    int min = eval_min_side(scale);
     for (int i = 0; i < n; i++) {
         frame_source *fs;
         const uint8_t *rgb;
@@ -24,14 +44,21 @@ int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int
             frame_source_close(fs);
             return -1;
         }
+        /* The centred crop first, then the literature's crop to a multiple of the scale,
+         * which keeps the top-left corner (BasicSR's modcrop, MATLAB's benchmark scripts). */
         int fw = frame_source_width(fs), fh = frame_source_height(fs);
-        int w = max_side > 0 && fw > max_side ? max_side : fw;
-        int h = max_side > 0 && fh > max_side ? max_side : fh;
-        w -= w % scale;
-        h -= h % scale;
-        if (w < scale * 4 || h < scale * 4) {
-            snprintf(err, errlen, "%s: %dx%d is too small to evaluate at x%d", files[i], fw, fh,
-                     scale);
+        int cw = max_side > 0 && fw > max_side ? max_side : fw;
+        int ch = max_side > 0 && fh > max_side ? max_side : fh;
+        int x0 = (fw - cw) / 2, y0 = (fh - ch) / 2;
+        int w = cw - cw % scale, h = ch - ch % scale;
+        if (w < min || h < min) {
+            if (cw < fw || ch < fh)
+                snprintf(err, errlen,
+                         "%s: a crop of %dx%d is too small to score at x%d: at least %dx%d",
+                         files[i], cw, ch, scale, min, min);
+            else
+                snprintf(err, errlen, "%s: %dx%d is too small to score at x%d: at least %dx%d",
+                         files[i], fw, fh, scale, min, min);
             frame_source_close(fs);
             return -1;
         }
@@ -48,11 +75,15 @@ int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int
             return -1;
         }
         set->count++;
-        int x0 = (fw - w) / 2, y0 = (fh - h) / 2;
         for (int y = 0; y < h; y++)
             memcpy(im->hr + (size_t)y * w * 3, rgb + ((size_t)(y + y0) * fw + x0) * 3,
                    (size_t)w * 3);
         frame_source_close(fs);
+        if (is_one_colour(im->hr, w, h)) {
+            snprintf(err, errlen, "%s: the image is one colour: PSNR cannot score it",
+                     files[i]);
+            return -1;
+        }
         if (resample_rgb24(im->hr, w, h, (ptrdiff_t)w * 3, im->lr, w / scale, h / scale,
                            (ptrdiff_t)(w / scale) * 3, RESAMPLE_BICUBIC)) {
             snprintf(err, errlen, "%s: out of memory", files[i]);
@@ -110,8 +141,12 @@ static int eval_each(const eval_set *set, srres_ctx *ctx, resample_filter f,
                 snprintf(err, errlen, "%s: out of memory", im->name);
         }
         eval_score s = {0, 0};
-        if (!failed)
+        if (!failed) {
             score(im, sr, set->scale, &s);
+            failed = isnan(s.ssim);
+            if (failed)
+                snprintf(err, errlen, "%s: out of memory", im->name);
+        }
         free(sr);
         if (failed)
             return -1;

@@ -24,8 +24,13 @@ typedef struct eval_score {
     double psnr, ssim;
 } eval_score;
 
+/* The smallest HR side scored at this scale (the SSIM window inside the border). */
+int eval_min_side(int scale);
+
 /* Loads each file (the middle frame of a video); max_side > 0 keeps a centred crop of at
- * most max_side x max_side HR pixels. Returns 0, or -1 with a message naming the file. */
+ * most max_side x max_side HR pixels. HR is then cut to a multiple of the scale from the
+ * top-left corner. Images smaller than eval_min_side or of one colour are refused.
+ * Returns 0, or -1 with a message naming the file. */
 int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int max_side,
                   char *err, int errlen);
 void eval_set_free(eval_set *set);

@@ -43,10 +43,10 @@ double metrics_psnr_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptr
 double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
                       int w, int h, int border)
 {
-    enum { WIN = 11, R = 5 };
+    enum { WIN = METRICS_SSIM_WINDOW, R = WIN / 2 };
     int cw = w - 2 * border, ch = h - 2 * border;
     if (cw < WIN || ch < WIN)
-        return -1;
+        return NAN;
     double g[WIN], gs = 0;
     for (int i = 0; i < WIN; i++) {
         g[i] = exp(-(double)((i - R) * (i - R)) / (2 * 1.5 * 1.5));
@@ -60,7 +60,7 @@ double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptr
     double *tmp = malloc(sizeof(double) * 5 * (size_t)ow * ch);
     if (!x || !y || !tmp) {
         free(x), free(y), free(tmp);
-        return -1;
+        return NAN;
     }
     size_t plane = (size_t)ow * ch;
     for (int r = 0; r < ch; r++)

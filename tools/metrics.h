@@ -10,9 +10,11 @@
 double metrics_psnr_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
                       int w, int h, int border);
 
+enum { METRICS_SSIM_WINDOW = 11 };
+
 /* SSIM (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, averaged
- * over the window positions that fit inside the cropped image. Returns -1 when out of
- * memory or the image is smaller than the window. */
+ * over the window positions that fit inside the cropped image. Returns NaN when out of
+ * memory or the cropped image is smaller than the window (a value no average can hide). */
 double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
                       int w, int h, int border);
 

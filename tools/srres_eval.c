@@ -1,6 +1,7 @@
 /* srres-eval: scores a model the way SR papers do, against bicubic and lanczos, on a set of
- * HR images: HR cropped to a multiple of the scale, LR = Pillow bicubic downscale, PSNR and
- * SSIM on Y (BT.601, 16-235) with `scale` pixels cropped from every border. */
+ * HR images: HR cut to a multiple of the scale from its top-left corner, LR = Pillow bicubic
+ * downscale, PSNR and SSIM on Y (BT.601, 16-235) with `scale` pixels cropped from every
+ * border. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,6 +83,9 @@ int main(int argc, char **argv)
     if (srres_ctx_create(m, &p, &ctx, &e) != SRRES_OK)
         cli_die("%s: %s", model_path, e.message);
     int scale = srres_model_config(m)->scale;
+    if (crop && crop < eval_min_side(scale))
+        cli_die("--crop %d is too small to score at x%d: at least %d", crop, scale,
+                eval_min_side(scale));
     eval_set set;
     if (eval_set_load(&set, (const char *const *)files.paths, files.count, scale, crop, err,
                       sizeof(err)) < 0)

@@ -52,10 +52,7 @@ static void info(const char *path)
 static void add_weights(srres_model *m, const char *in, const char *path)
 {
     srres_model *o = load(path);
-    const srres_config *a = srres_model_config(m), *b = srres_model_config(o);
-    if (a->scale != b->scale || a->blocks != b->blocks || a->channels != b->channels ||
-        a->image_skip != b->image_skip || a->prelu_per_channel != b->prelu_per_channel ||
-        srres_model_num_params(m) != srres_model_num_params(o))
+    if (!srres_model_same_layout(m, o))
         cli_die("%s: not the same network as %s, cannot average them", path, in);
     float *w = srres_model_params(m);
     const float *v = srres_model_params_const(o);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libavutil/avstring.h>
 #include <libavutil/bprint.h>
 #include <libavutil/log.h>
 
@@ -446,6 +447,31 @@ static double learning_rate(const options *o, long step)
     return o->lr;
 }
 
+static int is_utf8(const char *s)
+{
+    const uint8_t *p = (const uint8_t *)s, *end = p + strlen(s);
+    int32_t code;
+    while (p < end)
+        if (av_utf8_decode(&code, &p, end, 0) < 0)
+            return 0;
+    return 1;
+}
+
+/* Appends a file name to metadata text, which is UTF-8: bytes that are not (a name in
+ * Latin-1, say) become U+FFFD rather than costing the run its model at the end. */
+static void append_name(AVBPrint *b, const char *name)
+{
+    const uint8_t *p = (const uint8_t *)name, *end = p + strlen(name);
+    while (p < end) {
+        const uint8_t *start = p;
+        int32_t code;
+        if (av_utf8_decode(&code, &p, end, 0) < 0)
+            av_bprintf(b, "\xef\xbf\xbd");
+        else
+            av_bprint_append_data(b, (const char *)start, (unsigned)(p - start));
+    }
+}
+
 static void format_duration(char *buf, size_t n, double s)
 {
     long t = s > 0 && s < 1e9 ? (long)(s + 0.5) : 0;
@@ -638,6 +664,10 @@ int main(int argc, char **argv)
         snprintf(default_ckpt, sizeof(default_ckpt), "%s.ckpt", o.output);
         o.checkpoint = default_ckpt;
     }
+    /* Checkpoints record where the run writes, in metadata, which is UTF-8 text. */
+    if (!is_utf8(o.output))
+        cli_die("%s: checkpoints record the output's name as UTF-8 text; this one is not",
+                o.output);
     o.sampler.scale = o.scale;
     o.sampler.patch = o.patch;
     o.sampler.seed = o.seed;
@@ -659,6 +689,9 @@ int main(int argc, char **argv)
     eval_set val = {0};
     srres_ctx *val_ctx = NULL;
     eval_score bicubic = {0, 0}, last_val = {NAN, NAN};
+    if (vals.count && o.val_crop > 0 && o.val_crop < eval_min_side(o.scale))
+        cli_die("--val-crop %d is too small to score at x%d: at least %d", o.val_crop, o.scale,
+                eval_min_side(o.scale));
     if (vals.count && D.rank == 0) {
         if (eval_set_load(&val, (const char *const *)vals.paths, vals.count, o.scale, o.val_crop,
                           err, sizeof(err)) < 0 ||
@@ -807,8 +840,10 @@ int main(int argc, char **argv)
         /* Every input, however many: a model's card must not lose the end of its list. */
         AVBPrint trained_on;
         av_bprint_init(&trained_on, 0, AV_BPRINT_SIZE_UNLIMITED);
-        for (int i = 0; i < inputs.count; i++)
-            av_bprintf(&trained_on, "%s%s", i ? ", " : "", input_list_name(&inputs, i));
+        for (int i = 0; i < inputs.count; i++) {
+            av_bprintf(&trained_on, "%s", i ? ", " : "");
+            append_name(&trained_on, input_list_name(&inputs, i));
+        }
         if (!av_bprint_is_complete(&trained_on))
             cli_die("out of memory for the metadata trained_on");
         set_meta(model, "trained_on", "%s", trained_on.str);

@@ -1,0 +1,140 @@
+/* test_evaluate.c: the benchmark protocol's image preparation (tools/evaluate.c): HR cut to a
+ * multiple of the scale from the top-left corner, the centred crop, and the images it must
+ * refuse rather than score (too small for the SSIM window, one colour). */
+#include <math.h>
+#include <unistd.h>
+
+#include "evaluate.h"
+#include "test_util.h"
+
+static char dir[] = "/tmp/test_evaluate.XXXXXX";
+
+/* Writes a binary PPM whose pixel (x, y) is (x, y, x ^ y), or `flat` everywhere if >= 0. */
+static const char *write_ppm(const char *name, int w, int h, int flat)
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "P6\n%d %d\n255\n", w, h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t px[3] = {(uint8_t)x, (uint8_t)y, (uint8_t)(x ^ y)};
+            if (flat >= 0)
+                px[0] = px[1] = px[2] = (uint8_t)flat;
+            assert_int_equal(fwrite(px, 1, 3, f), 3);
+        }
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* Loads one image; returns 0 or -1 with err set. */
+static int load(eval_set *set, const char *path, int scale, int max_side, char *err)
+{
+    return eval_set_load(set, &path, 1, scale, max_side, err, 256);
+}
+
+static void test_modcrop_keeps_the_top_left_corner(void **state)
+{
+    eval_set set;
+    char err[256];
+    assert_int_equal(load(&set, write_ppm("odd.ppm", 27, 22, -1), 4, 0, err), 0);
+    const eval_image *im = &set.images[0];
+    assert_int_equal(im->w, 24);
+    assert_int_equal(im->h, 20);
+    for (int y = 0; y < im->h; y++)
+        for (int x = 0; x < im->w; x++) {
+            const uint8_t *p = im->hr + ((size_t)y * im->w + x) * 3;
+            assert_int_equal(p[0], x);
+            assert_int_equal(p[1], y);
+        }
+    eval_set_free(&set);
+}
+
+static void test_crop_is_centred_then_cut_from_its_corner(void **state)
+{
+    eval_set set;
+    char err[256];
+    /* A 23-pixel centred crop of 41x30 starts at (9, 3); x4 then keeps 20x20 of it. */
+    assert_int_equal(load(&set, write_ppm("big.ppm", 41, 30, -1), 4, 23, err), 0);
+    const eval_image *im = &set.images[0];
+    assert_int_equal(im->w, 20);
+    assert_int_equal(im->h, 20);
+    assert_int_equal(im->hr[0], 9);
+    assert_int_equal(im->hr[1], 3);
+    eval_set_free(&set);
+}
+
+static void test_minimum_side_fits_the_ssim_window(void **state)
+{
+    assert_int_equal(eval_min_side(2), 16);
+    assert_int_equal(eval_min_side(3), 18);
+    assert_int_equal(eval_min_side(4), 20);
+    assert_int_equal(eval_min_side(8), 32);
+}
+
+static void test_too_small_images_are_refused(void **state)
+{
+    eval_set set;
+    char err[256];
+    /* 16x16 at x4 leaves 8x8 inside the border: no 11x11 SSIM window fits. */
+    const char *path = write_ppm("small.ppm", 16, 16, -1);
+    assert_int_equal(load(&set, path, 4, 0, err), -1);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "too small"));
+    eval_set_free(&set);
+    assert_int_equal(load(&set, write_ppm("ok.ppm", 20, 20, -1), 4, 0, err), 0);
+    eval_set_free(&set);
+    /* A crop too small says so. */
+    assert_int_equal(load(&set, write_ppm("large.ppm", 64, 64, -1), 4, 19, err), -1);
+    assert_non_null(strstr(err, "a crop of 19x19"));
+    eval_set_free(&set);
+}
+
+static void test_one_colour_images_are_refused(void **state)
+{
+    eval_set set;
+    char err[256];
+    const char *path = write_ppm("flat.ppm", 32, 32, 77);
+    assert_int_equal(load(&set, path, 2, 0, err), -1);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "one colour"));
+    eval_set_free(&set);
+}
+
+static void test_every_score_is_finite(void **state)
+{
+    eval_set set;
+    char err[256];
+    eval_score per[1], mean;
+    assert_int_equal(load(&set, write_ppm("score.ppm", 20, 20, -1), 4, 0, err), 0);
+    assert_int_equal(eval_resampler(&set, RESAMPLE_BICUBIC, per, &mean, err, 256), 0);
+    assert_true(isfinite(mean.psnr) && mean.psnr > 0);
+    assert_true(mean.ssim > 0 && mean.ssim <= 1);
+    eval_set_free(&set);
+}
+
+static int setup(void **state)
+{
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_modcrop_keeps_the_top_left_corner),
+        cmocka_unit_test(test_crop_is_centred_then_cut_from_its_corner),
+        cmocka_unit_test(test_minimum_side_fits_the_ssim_window),
+        cmocka_unit_test(test_too_small_images_are_refused),
+        cmocka_unit_test(test_one_colour_images_are_refused),
+        cmocka_unit_test(test_every_score_is_finite),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
