@@ -17,13 +17,30 @@ const char *srres_status_string(srres_status status)
     return "unknown status";
 }
 
+static void format(srres_error *err, int errnum, const char *fmt, va_list ap)
+{
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    err->sys_errno = errnum;
+}
+
 srres_status srres_fail(srres_error *err, srres_status status, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        format(err, 0, fmt, ap);
         va_end(ap);
     }
     return status;
+}
+
+srres_status srres_fail_errno(srres_error *err, int errnum, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        format(err, errnum, fmt, ap);
+        va_end(ap);
+    }
+    return SRRES_ERR_IO;
 }

@@ -8,4 +8,8 @@
 srres_status srres_fail(srres_error *err, srres_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same for a failed system call: SRRES_ERR_IO, with its errno kept in err->sys_errno. */
+srres_status srres_fail_errno(srres_error *err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -674,14 +674,14 @@ srres_status model_file_read_all(const char *path, void **data, size_t *size, sr
     *size = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return srres_fail(err, SRRES_ERR_IO, "%s: %s", path, strerror(errno));
+        return srres_fail_errno(err, errno, "%s: %s", path, strerror(errno));
     struct stat sb;
     int stat_failed = fstat(fd, &sb) < 0;
     if (stat_failed || !S_ISREG(sb.st_mode)) {
-        int e = errno;
+        int e = stat_failed ? errno : S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
         close(fd);
-        return srres_fail(err, SRRES_ERR_IO, "%s: %s", path,
-                          stat_failed ? strerror(e) : "not a regular file");
+        return srres_fail_errno(err, e, "%s: %s", path,
+                                stat_failed ? strerror(e) : "not a regular file");
     }
     if ((uint64_t)sb.st_size > MAX_FILE_BYTES) {
         close(fd);
@@ -703,8 +703,8 @@ srres_status model_file_read_all(const char *path, void **data, size_t *size, sr
             int e = errno;
             free(buf);
             close(fd);
-            return srres_fail(err, SRRES_ERR_IO, "%s: read failed: %s", path,
-                              r < 0 ? strerror(e) : "file shrank while reading");
+            return srres_fail_errno(err, r < 0 ? e : EIO, "%s: read failed: %s", path,
+                                    r < 0 ? strerror(e) : "file shrank while reading");
         }
         got += (size_t)r;
     }
@@ -794,8 +794,8 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
     snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        srres_status st = srres_fail(err, SRRES_ERR_IO, "%s: cannot create: %s", path,
-                                     strerror(errno));
+        srres_status st =
+            srres_fail_errno(err, errno, "%s: cannot create: %s", path, strerror(errno));
         free(tmp);
         return st;
     }
@@ -810,7 +810,7 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
         e = fail ? e : errno;
         unlink(tmp);
         free(tmp);
-        return srres_fail(err, SRRES_ERR_IO, "%s: write failed: %s", path, strerror(e));
+        return srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e));
     }
     free(tmp);
     return SRRES_OK;

@@ -45,6 +45,7 @@ typedef enum srres_status {
 /* A message for the caller to print; always NUL-terminated. */
 typedef struct srres_error {
     char message[320];
+    int sys_errno; /* the errno behind an SRRES_ERR_IO failure (ENOENT, EACCES, ...), else 0 */
 } srres_error;
 
 /* A short fixed name for a status ("malformed file", ...). */

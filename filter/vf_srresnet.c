@@ -6,12 +6,14 @@
  * The network runs on RGB, so the filter takes packed 8-bit RGB or planar 16-bit RGB and
  * leaves conversions from other formats to the filter graph. libsrres has threads of its
  * own rather than FFmpeg's slice threads: as many as every filter's threads option says
- * (FFmpeg takes that name before a filter's own options), else one per CPU it may use.
+ * (FFmpeg takes that name before a filter's own options), else one per CPU it may use, and
+ * never more than the graph's limit (-filter_threads).
  */
 
 #include <srres.h>
 
 #include "libavutil/common.h"
+#include "libavutil/cpu.h"
 #include "libavutil/imgutils.h"
 #include "libavutil/opt.h"
 #include "avfilter.h"
@@ -28,6 +30,7 @@ typedef struct SRResNetContext {
     srres_model *model;
     srres_ctx *srres;
     int scale;
+    int in_w, in_h; /* the input size the output link is set up for */
 } SRResNetContext;
 
 #define OFFSET(x) offsetof(SRResNetContext, x)
@@ -35,7 +38,8 @@ typedef struct SRResNetContext {
 
 /* A build that installs a model may name it, making the model option optional:
  * --extra-cflags=-DSRRES_DEFAULT_MODEL=/usr/share/srres/x4.safetensors. A bare path, made a
- * string here, because FFmpeg's configure drops the quotes of a string literal. */
+ * string here, because FFmpeg's configure drops the quotes of a string literal; so it must
+ * not hold two slashes in a row, which the preprocessor takes for a comment. */
 #ifdef SRRES_DEFAULT_MODEL
 #define DEFAULT_MODEL AV_STRINGIFY(SRRES_DEFAULT_MODEL)
 #else
@@ -52,11 +56,11 @@ static const AVOption srresnet_options[] = {
 
 AVFILTER_DEFINE_CLASS(srresnet);
 
-static int averror_from_status(srres_status status)
+static int averror_from_error(srres_status status, const srres_error *err)
 {
     switch (status) {
     case SRRES_OK:              return 0;
-    case SRRES_ERR_IO:          return AVERROR(EIO);
+    case SRRES_ERR_IO:          return AVERROR(err->sys_errno ? err->sys_errno : EIO);
     case SRRES_ERR_FORMAT:      return AVERROR_INVALIDDATA;
     case SRRES_ERR_NOMEM:       return AVERROR(ENOMEM);
     case SRRES_ERR_UNSUPPORTED: return AVERROR(ENOSYS);
@@ -71,14 +75,15 @@ static av_cold int init(AVFilterContext *ctx)
     const srres_config *config;
     srres_error err;
     srres_status status;
-    char threads[16];
 
-    if (!s->model_path) {
+    if (!s->model_path || !*s->model_path) {
         av_log(ctx, AV_LOG_ERROR, "No model file given: set the model option.\n");
         return AVERROR(EINVAL);
     }
 
-    params.threads = ctx->nb_threads;
+    params.threads = ctx->nb_threads ? ctx->nb_threads : av_cpu_count();
+    if (ctx->graph && ctx->graph->nb_threads > 0)
+        params.threads = FFMIN(params.threads, ctx->graph->nb_threads);
     params.tile    = s->tile;
     params.ensemble = s->ensemble;
     status = srres_model_load(s->model_path, &s->model, &err);
@@ -86,15 +91,13 @@ static av_cold int init(AVFilterContext *ctx)
         status = srres_ctx_create(s->model, &params, &s->srres, &err);
     if (status != SRRES_OK) {
         av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
-        return averror_from_status(status);
+        return averror_from_error(status, &err);
     }
 
     config = srres_model_config(s->model);
     s->scale = config->scale;
-    snprintf(threads, sizeof(threads), "%d", params.threads);
-    av_log(ctx, AV_LOG_VERBOSE, "%s: x%d, %d residual blocks of %d channels; threads: %s\n",
-           s->model_path, config->scale, config->blocks, config->channels,
-           params.threads ? threads : "one per CPU");
+    av_log(ctx, AV_LOG_VERBOSE, "%s: x%d, %d residual blocks of %d channels; threads: %d\n",
+           s->model_path, config->scale, config->blocks, config->channels, params.threads);
     return 0;
 }
 
@@ -127,6 +130,8 @@ static int config_props(AVFilterLink *outlink)
                inlink->w, inlink->h, s->scale);
         return AVERROR(EINVAL);
     }
+    s->in_w = inlink->w;
+    s->in_h = inlink->h;
     outlink->w = inlink->w * s->scale;
     outlink->h = inlink->h * s->scale;
     ret = av_image_check_size(outlink->w, outlink->h, 0, ctx);
@@ -176,6 +181,19 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     srres_status status;
     int ret;
 
+    /* Frames may change size mid-stream (a scale with eval=frame before us, images of
+     * different sizes): the output follows, as vf_scale's does. The link may already say
+     * so (a filter before us updated it) or not (a source's frames). */
+    if (in->width != s->in_w || in->height != s->in_h) {
+        av_log(ctx, AV_LOG_VERBOSE, "frame size changed from %dx%d to %dx%d\n", s->in_w,
+               s->in_h, in->width, in->height);
+        inlink->w = in->width;
+        inlink->h = in->height;
+        ret = config_props(outlink);
+        if (ret < 0)
+            goto fail;
+    }
+
     out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
     if (!out) {
         ret = AVERROR(ENOMEM);
@@ -190,7 +208,7 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     status = srres_upscale(s->srres, &src, &dst, &err);
     if (status != SRRES_OK) {
         av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
-        ret = averror_from_status(status);
+        ret = averror_from_error(status, &err);
         goto fail;
     }
 

@@ -321,7 +321,7 @@ static void expect_rejected(const char *edit_name, void (*edit)(json_t *), const
     edited e = edit_header(path, edit);
     srres_model *m = (srres_model *)1;
     srres_adam adam = {0};
-    srres_error err = {{0}};
+    srres_error err = {{0}, 0};
     srres_status st = srres_checkpoint_load_memory(e.bytes, e.size, edit_name, &m, &adam, &err);
     if (st == SRRES_OK || !strstr(err.message, needle) || !strstr(err.message, edit_name))
         fail_msg("%s: status %d, message \"%s\"; expected a message naming %s", edit_name, (int)st,

@@ -98,14 +98,32 @@ fails_with() { # text expected in the log, then ffmpeg's arguments
 }
 missing_model_file_fails() {
     fails_with "$tmp/missing.safetensors: " \
-        -i odd.png -vf srresnet=model="$tmp/missing.safetensors" y.png
+        -i odd.png -vf srresnet=model="$tmp/missing.safetensors" y.png &&
+        grep -q "Failed to inject frame into filter network: No such file or directory" err.txt
 }
 malformed_model_file_fails() {
     head -c 100 /dev/urandom >junk.safetensors
     fails_with "$tmp/junk.safetensors" -i odd.png -vf srresnet=model="$tmp/junk.safetensors" y.png
 }
 no_model_option_fails() {
-    fails_with "No model file given" -i odd.png -vf srresnet y.png
+    fails_with "No model file given" -i odd.png -vf srresnet y.png &&
+        fails_with "No model file given" -i odd.png -vf srresnet=model= y.png
+}
+
+# Frames that change size mid-stream come out at the model's scale of each (as vf_scale's
+# output follows its input), from a per-frame scale and from images of different sizes read
+# without the graph being rebuilt. framemd5 gives each frame's size in bytes (RGB24).
+size_changes_mid_stream_follow() {
+    local halved="scale=w='if(lt(n,2),64,32)':h='if(lt(n,2),48,24)':eval=frame"
+    ff -f lavfi -i testsrc2=size=32x24 -frames:v 1 img1.png &&
+        ff -f lavfi -i testsrc2=size=16x16 -frames:v 1 img2.png &&
+        cp img1.png img3.png &&
+        ff -reinit_filter 0 -i img%d.png -vf srresnet=model="$x2" -f framemd5 sizes.txt &&
+        expect "frame bytes" "$(grep -v '^#' sizes.txt | cut -d, -f5 | xargs)" "9216 3072 9216" &&
+        ff -f lavfi -i testsrc2=size=64x48:rate=5 -frames:v 4 \
+            -vf "format=rgb24,$halved,srresnet=model=$x2" -f framemd5 scaled.txt &&
+        expect "frame bytes" "$(grep -v '^#' scaled.txt | cut -d, -f5 | xargs)" \
+            "36864 36864 9216 9216"
 }
 
 odd_sizes_scale_by_the_model() {
@@ -208,6 +226,16 @@ threads_option_reaches_libsrres() {
     }
 }
 
+# The graph's limit (-filter_threads) caps them, as it does FFmpeg's own filters' threads.
+graph_thread_limit_caps_libsrres() {
+    "$ffmpeg" -nostdin -v verbose -filter_threads 1 -i odd.png \
+        -vf srresnet=model="$x2":threads=3 -f null - 2>log.txt || return 1
+    grep -q "channels; threads: 1$" log.txt || {
+        grep srresnet log.txt
+        return 1
+    }
+}
+
 thread_count_does_not_change_output() {
     ff -i deep.png -vf srresnet=model="$x4":threads=1 t1.png &&
         ff -i deep.png -vf srresnet=model="$x4":threads=2 t2.png &&
@@ -241,6 +269,7 @@ check missing_model_file_fails
 check malformed_model_file_fails
 check no_model_option_fails
 check odd_sizes_scale_by_the_model
+check size_changes_mid_stream_follow
 check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
 check ten_bit_input_runs_in_16_bits
@@ -250,6 +279,7 @@ check rgb24_and_gbrp16_agree
 check ensemble_commutes_with_mirroring
 check ensemble_other_than_a_power_of_two_fails
 check threads_option_reaches_libsrres
+check graph_thread_limit_caps_libsrres
 check thread_count_does_not_change_output
 check patch_applies_to_pristine_tree
 if [ -x "$srres_video" ]; then

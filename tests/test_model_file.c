@@ -354,7 +354,7 @@ static srres_model *load_ok(const mfile *f)
 static void expect_refused_bytes(const void *bytes, size_t size, const char *a, const char *b)
 {
     srres_model *m = (srres_model *)1;
-    srres_error err = {"(no message)"};
+    srres_error err = {"(no message)", 0};
     srres_status st = srres_model_load_memory(bytes, size, "bad.safetensors", &m, &err);
     if (st != SRRES_ERR_FORMAT || !strstr(err.message, a) || (b && !strstr(err.message, b)) ||
         !strstr(err.message, "bad.safetensors"))
@@ -794,7 +794,7 @@ static void expect_save_refused(srres_model *m, srres_dtype dtype, const char *t
 {
     char path[128];
     snprintf(path, sizeof(path), "%s/refused-%d", tmpdir, (int)dtype);
-    srres_error err = {"(no message)"};
+    srres_error err = {"(no message)", 0};
     srres_status st = srres_model_save(m, path, dtype, &err);
     if (st != SRRES_ERR_INVALID || !strstr(err.message, tensor))
         fail_msg("status %d, message \"%s\"; expected a refusal naming %s", (int)st, err.message,
@@ -1482,6 +1482,7 @@ static void test_load_missing_path_is_io_error(void **state)
     assert_int_equal(srres_model_load(path, &m, &err), SRRES_ERR_IO);
     assert_non_null(strstr(err.message, path));
     assert_non_null(strstr(err.message, strerror(ENOENT)));
+    assert_int_equal(err.sys_errno, ENOENT); /* the filter returns AVERROR(ENOENT) */
     assert_null(m);
 }
 
@@ -1493,7 +1494,12 @@ static void test_load_directory_is_io_error(void **state)
     assert_int_equal(srres_model_load(tmpdir, &m, &err), SRRES_ERR_IO);
     assert_non_null(strstr(err.message, tmpdir));
     assert_non_null(strstr(err.message, "not a regular file"));
+    assert_int_equal(err.sys_errno, EISDIR);
     assert_null(m);
+    /* A failure that is not a system call's leaves no errno behind. */
+    srres_config bad = {5, 1, 4, SRRES_SKIP_NONE, 0};
+    assert_int_equal(srres_model_create(&bad, &m, &err), SRRES_ERR_INVALID);
+    assert_int_equal(err.sys_errno, 0);
 }
 
 int main(void)
