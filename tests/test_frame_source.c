@@ -1,5 +1,8 @@
 /* test_frame_source.c: images decoded to 8-bit RGB as they are: 8-bit PNGs unchanged, and
- * 16-bit ones (RGB, RGBA, grey) rounded to nearest, v * 255 / 65535, in every value. */
+ * 16-bit ones (RGB, RGBA, grey) rounded to nearest, v * 255 / 65535, in every value; videos
+ * counted where the container gives only a duration (Matroska), and a count too high (a
+ * truncated file) found out whatever order the frames are read in. Clips are made by
+ * Debian's ffmpeg. */
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -103,6 +106,93 @@ static void test_16bit_grey_rounds_to_nearest(void **state)
     assert_int_equal(wrong_values(AV_PIX_FMT_GRAY16BE), 0);
 }
 
+static char dir[] = "/tmp/test_frame_source.XXXXXX";
+
+/* Makes clip.mp4 (2 s of testsrc2 at 25 fps, a keyframe every 10 frames), then runs `then`
+ * in the same folder, which makes `name` from it; returns name's path. */
+static const char *make_clip(const char *name, const char *then)
+{
+    static char path[256];
+    char cmd[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=96x64:rate=25 -t 2 "
+             "-c:v libx264 -g 10 -pix_fmt yuv420p clip.mp4 && %s",
+             dir, then);
+    assert_int_equal(system(cmd), 0);
+    return path;
+}
+
+static uint8_t *read_frame(frame_source *fs, int index)
+{
+    const uint8_t *rgb;
+    char err[256];
+    if (frame_source_read(fs, index, &rgb, err, sizeof(err)) < 0)
+        fail_msg("frame %d: %s", index, err);
+    size_t n = (size_t)frame_source_width(fs) * frame_source_height(fs) * 3;
+    uint8_t *copy = malloc(n);
+    memcpy(copy, rgb, n);
+    return copy;
+}
+
+static void test_matroska_frames_are_counted(void **state)
+{
+    const char *path =
+        make_clip("clip.mkv", "ffmpeg -nostdin -v error -y -i clip.mp4 -c copy clip.mkv");
+    frame_source *fs;
+    char err[256];
+    if (frame_source_open(&fs, path, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(frame_source_count(fs), 50);
+    uint8_t *first = read_frame(fs, 0), *middle = read_frame(fs, 25);
+    assert_memory_not_equal(first, middle, 96 * 64 * 3);
+    free(first);
+    free(middle);
+    frame_source_close(fs);
+}
+
+/* A faststart MP4 cut short says 50 frames and holds fewer: read in order, the reads past
+ * them give the last, as a fresh read past the end does, and the count comes down. */
+static void test_a_count_too_high_gives_the_last_frame(void **state)
+{
+    const char *path = make_clip("cut.mp4", "ffmpeg -nostdin -v error -y -i clip.mp4 -c copy "
+                                            "-movflags +faststart fast.mp4 && "
+                                            "head -c 12000 fast.mp4 >cut.mp4");
+    frame_source *a, *b;
+    char err[256];
+    av_log_set_level(AV_LOG_QUIET);
+    if (frame_source_open(&a, path, err, sizeof(err)) < 0 ||
+        frame_source_open(&b, path, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(frame_source_count(a), 50);
+    uint8_t *last = read_frame(b, 40);
+    int same = 0;
+    for (int i = 0; i <= 40; i++) {
+        uint8_t *f = read_frame(a, i);
+        same += !memcmp(f, last, 96 * 64 * 3);
+        free(f);
+    }
+    int held = frame_source_count(a);
+    assert_true(held > 1 && held < 40);
+    assert_int_equal(same, 40 - held + 2); /* the last frame itself, then every read past it */
+    free(last);
+    frame_source_close(a);
+    frame_source_close(b);
+    av_log_set_level(AV_LOG_ERROR);
+}
+
+static int setup(void **state)
+{
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
 int main(void)
 {
     av_log_set_level(AV_LOG_ERROR);
@@ -111,6 +201,8 @@ int main(void)
         cmocka_unit_test(test_16bit_rgb_rounds_to_nearest),
         cmocka_unit_test(test_16bit_rgba_rounds_to_nearest),
         cmocka_unit_test(test_16bit_grey_rounds_to_nearest),
+        cmocka_unit_test(test_matroska_frames_are_counted),
+        cmocka_unit_test(test_a_count_too_high_gives_the_last_frame),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -162,6 +162,35 @@ head -c 4096 half.safetensors 2>/dev/null | grep -q '"F16"' ||
     fail "half.safetensors.ckpt was not carried on to step 20"
 grep -q "at step 20" err.log || fail "half.safetensors.ckpt: $(cat err.log)"
 
+# ... and its checkpoint file, when it was given one (not the output's name plus .ckpt).
+"$train" train.mp4 "${const[@]}" --steps 10 --checkpoint named.ckpt -o named.safetensors -q ||
+    fail "run with a named checkpoint failed"
+"$train" train.mp4 --steps 20 --resume named.ckpt -q || fail "resume of named.ckpt failed"
+[ -e named.safetensors.ckpt ] && fail "resumed alone, the run checkpointed beside its output"
+"$train" train.mp4 --steps 19 --resume named.ckpt -q 2>/dev/null &&
+    fail "resumed alone, named.ckpt was not carried on to step 20"
+
+# A checkpoint at a round's last patch resumes exactly too: the sampler then starts the next
+# round (it once planned the buffer it was still loading, so later rounds took stale or
+# half-loaded patches, differently from run to run). Rounds of 64 patches, 8 steps each; a
+# slowly seeking clip (one keyframe) keeps the loader busy when the buffer is planned anew.
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=640x360:rate=25" -t 6 -c:v libx264 \
+    -g 250 slow.mp4
+rounds=("${const[@]}" --patches-per-frame 8 --frames-per-round 8 --log-every 1)
+"$train" slow.mp4 "${rounds[@]}" --steps 48 --log rounds-whole.csv -o rounds.safetensors -q ||
+    fail "48-step run failed"
+"$train" slow.mp4 "${rounds[@]}" --steps 32 --log rounds-part.csv --checkpoint rounds.ckpt \
+    -o unused.safetensors -q || fail "32-step run failed"
+for i in 1 2; do
+    cp rounds-part.csv "rounds-$i.csv"
+    "$train" slow.mp4 --steps 48 --resume rounds.ckpt --log "rounds-$i.csv" --log-every 1 \
+        -o "rounds-$i.safetensors" -q || fail "resume at a round's end failed"
+    cmp -s <(cut -d, -f1-2 rounds-whole.csv) <(cut -d, -f1-2 "rounds-$i.csv") ||
+        fail "resumed at a round's end, the losses differ from step $(diff \
+            <(cut -d, -f1-2 rounds-whole.csv) <(cut -d, -f1-2 "rounds-$i.csv") |
+            awk -F'[ ,]' '/^</ { print $2; exit }')"
+done
+
 # With --average the model written is the weights' average, which a checkpoint carries: a
 # resumed run writes the same one as an uninterrupted run, and it is not the weights. The
 # runs validate (the average, swapped in and out) at different steps, which must not show.
@@ -244,6 +273,29 @@ echo "not a video" >text.mp4
 expect_error "text.mp4" "$train" text.mp4 --steps 1
 mkdir empty
 expect_error "empty" "$train" empty --steps 1
+# A video that opens but whose frames do not decode is refused before training, not hours
+# in when a round first draws it (its frames zeroed: the index says 100 frames, none decode).
+cp train.mp4 zeroed.mp4
+mdat=$(grep -obUaP "mdat" zeroed.mp4 | head -n 1 | cut -d: -f1)
+mdat_size=$(od -An -tu4 --endian=big -j $((mdat - 4)) -N4 zeroed.mp4 | tr -d ' ')
+dd if=/dev/zero of=zeroed.mp4 bs=1 seek=$((mdat + 4)) count=$((mdat_size - 8)) conv=notrunc \
+    status=none
+expect_error "zeroed.mp4: no frame decodes" "$train" train.mp4 zeroed.mp4 "${tiny[@]}" --steps 1
+# Frames that fit a patch only before --hr-scale shrinks them: the message says so.
+expect_error "use a larger --hr-scale minimum" "$train" held1.png "${tiny[@]}" --steps 1 \
+    --hr-scale 0.2
+# --verbose names every input with its size and frame count.
+"$train" train.mp4 held1.png "${tiny[@]}" --steps 1 -v -o verbose.safetensors 2>err.log ||
+    fail "verbose run failed"
+grep -q "srres-train: train.mp4: 192x128, 100 frames" err.log &&
+    grep -q "srres-train: held1.png: 192x128, 1 frame$" err.log ||
+    fail "--verbose: $(cat err.log)"
+# Loaders keep a few videos open, not every one they have read: 40 clips, 2 loaders, 48
+# descriptors (it once kept all 80 open: "Too many open files").
+mkdir clips
+for i in $(seq -w 1 40); do ln -s ../train.mp4 "clips/v$i.mp4"; done
+(ulimit -n 48 && "$train" clips "${tiny[@]}" --steps 16 --patches-per-frame 1 --loader-threads 2 \
+    -o clips.safetensors -q) 2>err.log || fail "40 clips under 48 descriptors: $(cat err.log)"
 # Damaged videos (coded frames, then the mp4 index at the end): the trainer trains on what
 # decodes or stops with one line naming the file; never a crash.
 for damage in "frames 15 25 35 45" "index 55 70 85"; do

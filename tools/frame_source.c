@@ -5,6 +5,7 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "frame_source.h"
@@ -78,9 +79,15 @@ int frame_source_open(frame_source **out, const char *path, char *err, int errle
     AVRational rate = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
     fs->start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
     fs->frame_pts = rate.num ? av_rescale_q(1, av_inv_q(rate), st->time_base) : 0;
-    fs->count = (int)st->nb_frames;
-    if (fs->count <= 0 && fs->frame_pts > 0 && st->duration > 0)
-        fs->count = (int)(st->duration / fs->frame_pts);
+    /* The stream's frame count, else its duration, else the file's (Matroska and WebM
+     * give only that): a count too high is found out at the end (frame_source_read). */
+    int64_t duration = st->duration > 0 ? st->duration
+                       : fs->fmt->duration > 0
+                           ? av_rescale_q(fs->fmt->duration, AV_TIME_BASE_Q, st->time_base)
+                           : 0;
+    fs->count = st->nb_frames > 0 && st->nb_frames <= INT_MAX ? (int)st->nb_frames : 0;
+    if (fs->count <= 0 && fs->frame_pts > 0 && duration > 0)
+        fs->count = (int)FFMIN(duration / fs->frame_pts, INT_MAX);
     if (fs->count <= 0 || fs->frame_pts <= 0)
         fs->count = 1; /* an image, or a stream we only read from the start */
     fs->next_index = 0;
@@ -227,6 +234,14 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
             fs->next_index = -1;
             break;
         }
+        if (ret == AVERROR_EOF && fs->next_index > 0) {
+            /* The same, with the last frame read before: the frames are the ones decoded. */
+            fs->count = fs->next_index;
+            return frame_source_read(fs, fs->count - 1, rgb, err, errlen);
+        }
+        if (ret == AVERROR_EOF)
+            return fail(err, errlen, fs->path, "no frame decodes (truncated or damaged?)",
+                        AVERROR_INVALIDDATA);
         if (ret < 0)
             return fail(err, errlen, fs->path, "cannot decode", ret);
         int got = index_of(fs, fs->frame);

@@ -14,6 +14,7 @@
 #define MARGIN 2   /* LR pixels around a patch: covers the bicubic support (2 LR pixels) */
 #define TRIES 20   /* draws per patch before a flat one is accepted anyway */
 #define ROUNDS 2   /* one being consumed, one being filled */
+#define OPEN_MAX 8 /* videos a loader keeps open (seeking forward is cheap); more are closed */
 
 typedef struct media_file {
     const char *path;
@@ -54,6 +55,9 @@ struct sampler {
 typedef struct worker {
     sampler *s;
     frame_source **sources; /* one per file, opened on first use (videos only) */
+    uint64_t *last_use;     /* per file: the job count when its source was last used */
+    uint64_t jobs;
+    int open;
     uint8_t *scaled, *region, *turned, *lr_region;
     size_t scaled_size;
 } worker;
@@ -144,6 +148,21 @@ static void transform(uint8_t *dst, const uint8_t *src, int n, int t)
         }
 }
 
+/* Keeps at most OPEN_MAX videos open: closes the least recently used before another opens
+ * (a training set of hundreds of clips would run out of file descriptors and memory). */
+static void make_room(worker *w)
+{
+    if (w->open < OPEN_MAX)
+        return;
+    int oldest = -1;
+    for (int i = 0; i < w->s->nfiles; i++)
+        if (w->sources[i] && (oldest < 0 || w->last_use[i] < w->last_use[oldest]))
+            oldest = i;
+    frame_source_close(w->sources[oldest]);
+    w->sources[oldest] = NULL;
+    w->open--;
+}
+
 static int cut_patches(worker *w, const media_file *mf, const job *jb, const uint8_t *rgb,
                        int fw, int fh, srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out,
                        char *err, int errlen);
@@ -154,8 +173,11 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
     sampler *s = w->s;
     const media_file *mf = &s->files[jb->file];
     frame_source *fs = w->sources[jb->file];
+    if (!fs && mf->count > 1)
+        make_room(w);
     if (!fs && frame_source_open(&fs, mf->path, err, errlen) < 0)
         return -1;
+    w->last_use[jb->file] = ++w->jobs;
     const uint8_t *rgb;
     int ret = frame_source_read(fs, jb->frame, &rgb, err, errlen);
     int fw = frame_source_width(fs), fh = frame_source_height(fs);
@@ -181,8 +203,10 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
         fh = sh;
     }
     /* Videos stay open (seeking forward is cheap); an image is closed once cut up. */
-    if (mf->count > 1)
+    if (mf->count > 1 && !w->sources[jb->file]) {
         w->sources[jb->file] = fs;
+        w->open++;
+    }
     ret = ret < 0 ? -1 : cut_patches(w, mf, jb, rgb, fw, fh, &rng, hr_out, lr_out, err, errlen);
     if (mf->count == 1)
         frame_source_close(fs);
@@ -290,13 +314,14 @@ static void *worker_main(void *arg)
             rb->failed = 1;
             snprintf(rb->error, sizeof(rb->error), "%s", err);
         }
-        if (++rb->done_jobs == s->o.frames_per_round)
+        /* No job of the round in flight: it is complete, or its buffer may be planned anew. */
+        if (++rb->done_jobs == rb->next_job)
             pthread_cond_broadcast(&s->done);
     }
     pthread_mutex_unlock(&s->lock);
     for (int i = 0; i < s->nfiles; i++)
         frame_source_close(w->sources[i]);
-    free(w->sources);
+    free(w->sources), free(w->last_use);
     free(w->scaled), free(w->region), free(w->turned), free(w->lr_region);
     free(w);
     return NULL;
@@ -339,6 +364,13 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
             sampler_free(s);
             return -1;
         }
+        /* A file that opens but does not decode would otherwise stop the run hours in. */
+        const uint8_t *rgb;
+        if (frame_source_read(fs, 0, &rgb, err, errlen) < 0) {
+            frame_source_close(fs);
+            sampler_free(s);
+            return -1;
+        }
         media_file *mf = &s->files[i];
         *mf = (media_file){files[i], frame_source_count(fs), frame_source_width(fs),
                            frame_source_height(fs)};
@@ -346,10 +378,12 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         int sw = (int)(mf->width * o->hr_scale_min + 0.5);
         int sh = (int)(mf->height * o->hr_scale_min + 0.5);
         if (sw < R || sh < R) {
+            int whole = mf->width >= R && mf->height >= R; /* only the HR scale is too small */
             snprintf(err, errlen,
                      "%s: %dx%d (%dx%d after the smallest HR scale) cannot hold a %dx%d HR patch "
-                     "with its margin; use a smaller --patch",
-                     files[i], mf->width, mf->height, sw, sh, R, R);
+                     "with its margin; use a %s",
+                     files[i], mf->width, mf->height, sw, sh, R, R,
+                     whole ? "larger --hr-scale minimum" : "smaller --patch");
             sampler_free(s);
             return -1;
         }
@@ -382,14 +416,16 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         if (w) {
             w->s = s;
             w->sources = calloc((size_t)nfiles, sizeof(frame_source *));
+            w->last_use = calloc((size_t)nfiles, sizeof(uint64_t));
             w->region = malloc(Rb);
             w->turned = malloc(Rb);
             w->lr_region = malloc(L * L * 3);
         }
-        if (!w || !w->sources || !w->region || !w->turned || !w->lr_region ||
+        if (!w || !w->sources || !w->last_use || !w->region || !w->turned || !w->lr_region ||
             pthread_create(&s->threads[t], NULL, worker_main, w)) {
             if (w) {
-                free(w->sources), free(w->region), free(w->turned), free(w->lr_region);
+                free(w->sources), free(w->last_use), free(w->region), free(w->turned);
+                free(w->lr_region);
                 free(w);
             }
             break;
@@ -435,13 +471,25 @@ static void start_round(sampler *s, int r, uint64_t index)
 
 void sampler_seek(sampler *s, uint64_t round, int offset)
 {
+    /* The end of a round is the start of the next (a checkpoint at a round's last patch). */
+    if (offset >= s->round_patches) {
+        round++;
+        offset = 0;
+    }
     pthread_mutex_lock(&s->lock);
     s->current = 0;
-    s->cursor = offset < 0 ? 0 : offset > s->round_patches ? s->round_patches : offset;
+    s->cursor = offset < 0 ? 0 : offset;
     start_round(s, 0, round);
     start_round(s, 1, round + 1);
     s->started = 1;
     pthread_mutex_unlock(&s->lock);
+}
+
+int sampler_file(const sampler *s, int i, int *width, int *height)
+{
+    *width = s->files[i].width;
+    *height = s->files[i].height;
+    return s->files[i].count;
 }
 
 void sampler_position(const sampler *s, uint64_t *round, int *offset)
@@ -458,8 +506,11 @@ int sampler_next_batch(sampler *s, int batch, float *lr, float *hr, char *err, i
     pthread_mutex_lock(&s->lock);
     for (int b = 0; b < batch; b++) {
         if (s->cursor == s->round_patches) {
-            /* Fully loaded (we waited for it), so its buffer is free for round r + 2. */
-            start_round(s, s->current, s->rounds[s->current].index + ROUNDS);
+            /* Consumed, so its buffer is free for round r + 2 once no loader writes to it. */
+            round_buf *done = &s->rounds[s->current];
+            while (done->done_jobs < done->next_job)
+                pthread_cond_wait(&s->done, &s->lock);
+            start_round(s, s->current, done->index + ROUNDS);
             s->current = (s->current + 1) % ROUNDS;
             s->cursor = 0;
         }

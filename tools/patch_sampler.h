@@ -38,6 +38,9 @@ int sampler_create(sampler **s, const char *const *files, int nfiles,
                    const sampler_options *opts, char *err, int errlen);
 void sampler_free(sampler *s);
 
+/* Input i as probed: its frame count (1 for an image), width and height. */
+int sampler_file(const sampler *s, int i, int *width, int *height);
+
 /* Continue from a position (as sampler_position reported it); before the first batch. */
 void sampler_seek(sampler *s, uint64_t round, int offset);
 void sampler_position(const sampler *s, uint64_t *round, int *offset);

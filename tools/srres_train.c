@@ -113,13 +113,14 @@ static void usage(FILE *f)
         "      --val-crop N           centre crop of validation images, HR side (default 384)\n"
         "      --checkpoint FILE      checkpoint path (default OUTPUT.ckpt)\n"
         "      --checkpoint-every N   (default 500; the last step writes one too)\n"
-        "      --resume FILE          continue a checkpoint's run: its options, and its output\n"
-        "                             and dtype unless given (exactly, unless made compact by\n"
-        "                             srres-model compact)\n"
+        "      --resume FILE          continue a checkpoint's run: its options, and its output,\n"
+        "                             dtype and (with no -o) checkpoint file unless given\n"
+        "                             (exactly, unless made compact by srres-model compact)\n"
         "      --log FILE             CSV: step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,\n"
         "                             seconds\n"
         "      --log-every N          log lines when not on a terminal (default 100)\n"
-        "  -v, --verbose / -q, --quiet\n"
+        "  -v, --verbose              also print every input's size and frame count\n"
+        "  -q, --quiet                print nothing but errors\n"
         "  -h, --help\n");
 }
 
@@ -248,10 +249,23 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     run_options(o, put_metadata, m);
     /* Where the run writes, so that --resume alone carries on writing there. */
     set_meta(m, "train.output", "%s", o->output);
+    set_meta(m, "train.checkpoint", "%s", o->checkpoint);
     set_meta(m, "train.dtype", "%s", dtype_names[o->dtype]);
     set_meta(m, "train.round", "%" PRIu64, round);
     set_meta(m, "train.offset", "%d", offset);
     set_meta(m, "train.seconds", "%.1f", seconds);
+}
+
+/* A path the checkpoint recorded (key), copied into buf; else `fallback`. */
+static const char *resumed_path(const srres_model *m, const char *key, const char *path,
+                                char *buf, size_t n, const char *fallback)
+{
+    const char *was = srres_model_get_metadata(m, key);
+    if (!was)
+        return fallback;
+    if (snprintf(buf, n, "%s", was) >= (int)n)
+        cli_die("%s: metadata '%s' is too long", path, key);
+    return buf;
 }
 
 /* A resumed run keeps its checkpoint's options: one given again must be the same, or the run
@@ -608,7 +622,7 @@ int main(int argc, char **argv)
     srres_error e;
     srres_model *model = NULL;
     srres_adam adam = {0};
-    char resumed_output[4096];
+    char resumed_output[4096], resumed_checkpoint[4096];
     uint64_t round = 0;
     int offset = 0;
     double seconds_before = 0;
@@ -618,13 +632,14 @@ int main(int argc, char **argv)
             cli_die("%s", e.message);
         check_resumed_options(model, &o, o.resume, given);
         restore_run(model, &o, o.resume, given, &round, &offset, &seconds_before);
-        const char *was = srres_model_get_metadata(model, "train.output");
-        if (was && !given['o']) {
-            if (snprintf(resumed_output, sizeof(resumed_output), "%s", was) >=
-                (int)sizeof(resumed_output))
-                cli_die("%s: metadata 'train.output' is too long", o.resume);
-            o.output = resumed_output;
-        }
+        if (!given['o'])
+            o.output = resumed_path(model, "train.output", o.resume, resumed_output,
+                                    sizeof(resumed_output), o.output);
+        /* Carried on alone, the run writes its checkpoint where it did; given another
+         * output, it is another run, checkpointed beside that output. */
+        if (!given[OPT_CKPT] && !given['o'])
+            o.checkpoint = resumed_path(model, "train.checkpoint", o.resume, resumed_checkpoint,
+                                        sizeof(resumed_checkpoint), o.checkpoint);
         const srres_config *cfg = srres_model_config(model);
         o.scale = cfg->scale;
         o.blocks = cfg->blocks;
@@ -668,6 +683,9 @@ int main(int argc, char **argv)
     if (!is_utf8(o.output))
         cli_die("%s: checkpoints record the output's name as UTF-8 text; this one is not",
                 o.output);
+    if (!is_utf8(o.checkpoint))
+        cli_die("%s: checkpoints record their own name as UTF-8 text; this one is not",
+                o.checkpoint);
     o.sampler.scale = o.scale;
     o.sampler.patch = o.patch;
     o.sampler.seed = o.seed;
@@ -677,6 +695,12 @@ int main(int argc, char **argv)
     if (sampler_create(&smp, (const char *const *)inputs.paths, inputs.count, &o.sampler, err,
                        sizeof(err)) < 0)
         cli_die("%s", err);
+    if (o.verbose && !o.quiet)
+        for (int i = 0; i < inputs.count; i++) {
+            int w, h, frames = sampler_file(smp, i, &w, &h);
+            fprintf(stderr, "srres-train: %s: %dx%d, %d frame%s\n", input_list_name(&inputs, i),
+                    w, h, frames, frames == 1 ? "" : "s");
+        }
     if (o.resume)
         sampler_seek(smp, round, offset);
     if (o.batch % D.size)
