@@ -57,11 +57,14 @@ static size_t ens_floats_for(const srres_ctx *ctx, size_t pixels)
     return ctx->params.ensemble > 1 ? pixels * (3 + 3 * s2) : 0;
 }
 
-/* Everything a region costs, for choosing tiles. */
-static size_t floats_per_pixel(const srres_ctx *ctx)
+/* Everything an h x w region costs, for choosing tiles: in floats, as a double so that the
+ * sizes of absurd images compare rather than wrap. */
+static double region_floats(const srres_ctx *ctx, int h, int w)
 {
-    return arena_floats_for(ctx, 1) + ens_floats_for(ctx, 1) +
-           (ctx->fast ? fast_net_floats_per_pixel(ctx->m) : 0);
+    double pixels = (double)h * w;
+    return alloc_floats_taken(pixels * (double)arena_floats_for(ctx, 1)) +
+           alloc_floats_taken(pixels * (double)ens_floats_for(ctx, 1)) +
+           (ctx->fast ? fast_net_floats(ctx->m, h, w) : 0);
 }
 
 static void plan_inference(const srres_ctx *ctx, int h, int w, activations *a)
@@ -155,13 +158,21 @@ int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height)
         return 0;
     if (t == 0) {
         size_t budget = ctx->params.max_memory ? ctx->params.max_memory : DEFAULT_MAX_MEMORY;
-        size_t floats = budget / sizeof(float);
-        size_t per_pixel = floats_per_pixel(ctx), side = 1;
-        if (per_pixel * width * height <= floats)
+        double floats = (double)(budget / sizeof(float));
+        if (region_floats(ctx, height, width) <= floats)
             return 0;
-        while ((side + 1) * (side + 1) * per_pixel <= floats)
-            side++;
-        t = (int)side - 2 * ctx->radius;
+        /* The largest region side within the budget; a thin frame's regions are the frame's
+         * height (or width) by that, and cost their borders too. */
+        int lo = 1, hi = width > height ? width : height;
+        while (lo < hi) {
+            int mid = lo + (hi - lo + 1) / 2;
+            if (region_floats(ctx, mid < height ? mid : height, mid < width ? mid : width) <=
+                floats)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        t = lo - 2 * ctx->radius;
         if (t < 32)
             t = 32;
     }
@@ -191,7 +202,7 @@ static srres_status reserve(srres_ctx *ctx, int h, int w, srres_error *err)
         return srres_fail(err, SRRES_ERR_NOMEM, "out of memory for a %dx%d region (%zu MB)", w,
                           h, (need + ens) * sizeof(float) >> 20);
     if (ctx->fast)
-        return SRRES_OK; /* its scratch lives in fast_net */
+        return fast_net_reserve(ctx->fast, h, w, thread_pool_size(ctx->pool), err);
     size_t scratch = network_scratch_floats(ctx->m, 1, h, w, thread_pool_size(ctx->pool), 0, 0);
     if (scratch < SCRATCH_BUDGET_FLOATS)
         scratch = SCRATCH_BUDGET_FLOATS;

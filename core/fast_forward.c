@@ -1,6 +1,8 @@
 /* fast_forward.c: the network on the fast path: NHWC feature maps, Winograd 3x3 convs with
  * fused bias/PReLU/residual/pixel shuffle, and direct 9x9 head and tail. Weights are
  * transformed once per context; buffers are sized for the largest region and reused. */
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,25 +169,34 @@ static size_t max_size(size_t a, size_t b)
     return a > b ? a : b;
 }
 
-size_t fast_net_floats_per_pixel(const srres_model *m)
-{
-    size_t cp = (size_t)fmap_channels(m->cfg.channels), area = 1, total = 16 + 4 * cp;
-    for (int j = 0; j < m->up_stages; j++) {
-        area *= (size_t)m->up_factor * m->up_factor;
-        total += area * cp;
-    }
-    return total;
-}
-
 /* The last map feeds the 9x9 tail: a border of 4. */
 static int up_pad(const srres_model *m, int j)
 {
     return j == m->up_stages - 1 ? 4 : 1;
 }
 
+double fast_net_floats(const srres_model *m, int h, int w)
+{
+    int up = 1;
+    for (int j = 0; j < m->up_stages; j++)
+        up *= m->up_factor;
+    if (h > INT_MAX / 16 / up || w > INT_MAX / 16 / up)
+        return INFINITY; /* beyond any memory; and the sizes below would wrap */
+    double cp = fmap_channels(m->cfg.channels);
+    double total = alloc_floats_taken((double)fmap_span(h, 4) * fmap_span(w, 4) * 16) +
+                   4 * alloc_floats_taken((double)fmap_span(h, 1) * fmap_span(w, 1) * cp);
+    for (int j = 0, hj = h, wj = w; j < m->up_stages; j++) {
+        hj *= m->up_factor;
+        wj *= m->up_factor;
+        total += alloc_floats_taken((double)fmap_span(hj, up_pad(m, j)) *
+                                    fmap_span(wj, up_pad(m, j)) * cp);
+    }
+    return total + alloc_floats_taken((double)winograd_scratch_floats((int)cp));
+}
+
 /* Buffers hold a region by their number of floats, not their shape, so a region and its
  * transpose (the self-ensemble's passes) share them; they grow, never shrink. */
-static srres_status reserve(fast_net *f, int h, int w, int threads, srres_error *err)
+srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_error *err)
 {
     const srres_model *m = f->m;
     size_t x_need = fmap_floats(h, w, 4, 16), f_need = fmap_floats(h, w, 1, f->cp);
@@ -294,7 +305,7 @@ srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float 
                               thread_pool *pool, srres_error *err)
 {
     const srres_model *m = f->m;
-    srres_status st = reserve(f, h, w, thread_pool_size(pool), err);
+    srres_status st = fast_net_reserve(f, h, w, thread_pool_size(pool), err);
     if (st != SRRES_OK)
         return st;
     fmap x = view(&f->x, h, w), F[4];

@@ -13,11 +13,16 @@ typedef struct fast_net fast_net;
 srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srres_error *err);
 void fast_net_free(fast_net *f);
 
+/* Makes room for regions of up to h x w (or w x h) run on `threads` threads, so that the
+ * regions of a frame allocate once, at their largest. */
+srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_error *err);
+
 /* in [3][h][w] -> out [3][h s][w s]: the network's output before clamping. */
 srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float *out,
                               thread_pool *pool, srres_error *err);
 
-/* Buffer floats per LR pixel (for choosing tile sizes). */
-size_t fast_net_floats_per_pixel(const srres_model *m);
+/* Buffer floats for an h x w LR region, borders and one thread's scratch included (for
+ * choosing tile sizes; a double, as sizes no memory holds must compare, not wrap). */
+double fast_net_floats(const srres_model *m, int h, int w);
 
 #endif

@@ -41,10 +41,10 @@ void image_read(const srres_image *img, int x, int y, int w, int h, float *dst)
         float *d[3] = {dst + (size_t)row * w, dst + plane + (size_t)row * w,
                        dst + 2 * plane + (size_t)row * w};
         if (img->format == SRRES_PIXEL_RGB24) {
-            const uint8_t *s = (const uint8_t *)row_of(img, 0, y + row) + 3 * x;
+            const uint8_t *s = (const uint8_t *)row_of(img, 0, y + row) + (size_t)3 * x;
             for (int i = 0; i < w; i++)
                 for (int c = 0; c < 3; c++)
-                    d[c][i] = s[3 * i + c] / 255.0f;
+                    d[c][i] = s[(size_t)3 * i + c] / 255.0f;
         } else if (img->format == SRRES_PIXEL_RGBP16) {
             for (int c = 0; c < 3; c++) {
                 const uint16_t *s = (const uint16_t *)row_of(img, c, y + row) + x;
@@ -74,10 +74,10 @@ void image_write(const srres_image *img, int x, int y, int w, int h, const float
         size_t o = (size_t)(sy + row) * src_w + sx;
         const float *s[3] = {src + o, src + plane + o, src + 2 * plane + o};
         if (img->format == SRRES_PIXEL_RGB24) {
-            uint8_t *d = (uint8_t *)row_of(img, 0, y + row) + 3 * x;
+            uint8_t *d = (uint8_t *)row_of(img, 0, y + row) + (size_t)3 * x;
             for (int i = 0; i < w; i++)
                 for (int c = 0; c < 3; c++)
-                    d[3 * i + c] = (uint8_t)(clamp01(s[c][i]) * 255.0f + 0.5f);
+                    d[(size_t)3 * i + c] = (uint8_t)(clamp01(s[c][i]) * 255.0f + 0.5f);
         } else if (img->format == SRRES_PIXEL_RGBP16) {
             for (int c = 0; c < 3; c++) {
                 uint16_t *d = (uint16_t *)row_of(img, c, y + row) + x;

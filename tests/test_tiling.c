@@ -1,0 +1,105 @@
+/* test_tiling.c: automatic tiles keep what a context holds for a frame within max_memory
+ * (to the pages around its buffers), for thin frames too, whose regions are mostly the
+ * feature maps' borders; and sizes no memory holds are tiled, never taken for small by a
+ * product that wraps. */
+#include <malloc.h>
+#include <unistd.h>
+
+#include "memory.h"
+#include "test_util.h"
+
+static srres_ctx *context(const char *path, srres_model **m, size_t max_memory)
+{
+    srres_error err;
+    if (srres_model_load(path, m, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    srres_params p = srres_default_params();
+    p.threads = 1;
+    p.max_memory = max_memory;
+    srres_ctx *ctx;
+    if (srres_ctx_create(*m, &p, &ctx, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    return ctx;
+}
+
+/* Resident bytes of the process (buffers are zeroed as allocated, so they are resident). */
+static size_t resident(void)
+{
+    long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld %ld", &pages, &rss), 2);
+    fclose(f);
+    return (size_t)rss * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Bytes the context keeps resident after upscaling a w x h frame (its buffers grow, never
+ * shrink), the frames themselves not counted. */
+static size_t held_after(srres_ctx *ctx, int w, int h)
+{
+    uint8_t *in = calloc((size_t)w * h, 3), *out = calloc((size_t)w * h * 4, 3);
+    assert_true(in && out);
+    memset(in, 128, (size_t)w * h * 3);
+    memset(out, 0, (size_t)w * h * 12);
+    srres_image a = rgb24_image(in, w, h), b = rgb24_image(out, 2 * w, 2 * h);
+    size_t before = resident();
+    srres_error err;
+    if (srres_upscale(ctx, &a, &b, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    size_t after = resident();
+    free(in);
+    free(out);
+    return after > before ? after - before : 0;
+}
+
+static void test_thin_frames_stay_within_the_budget(void **state)
+{
+    const size_t budget = 32 << 20;
+    const int sizes[][2] = {{1, 40000}, {40000, 1}, {3, 20000}, {300, 200}};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        srres_model *m;
+        srres_ctx *ctx = context(FIXTURES "/x2_seed.safetensors", &m, budget);
+        size_t held = held_after(ctx, sizes[i][0], sizes[i][1]);
+        print_message("%dx%d: tile %d, %zu KiB held\n", sizes[i][0], sizes[i][1],
+                      srres_ctx_tile_size(ctx, sizes[i][0], sizes[i][1]), held >> 10);
+        assert_true(held <= budget + budget / 10); /* pages around the buffers' ends */
+        srres_ctx_free(ctx);
+        srres_model_free(m);
+    }
+}
+
+static void test_small_frames_are_whole_and_huge_ones_tiled(void **state)
+{
+    srres_model *m;
+    srres_ctx *ctx = context("samples/x2-fast.safetensors", &m, 0);
+    assert_int_equal(srres_ctx_tile_size(ctx, 640, 360), 0);
+    assert_true(srres_ctx_tile_size(ctx, 60000012, 1000) > 0);
+    /* Its sides times the cost of a pixel once wrapped around 2^64 to a few floats. */
+    assert_true(srres_ctx_tile_size(ctx, 60000012, 1071239279) > 0);
+    assert_true(srres_ctx_tile_size(ctx, 1, 2000000000) > 0);
+    srres_ctx_free(ctx);
+    srres_model_free(m);
+}
+
+/* A buffer of more floats than bytes can count is refused, not wrapped to a few bytes. */
+static void test_impossible_buffers_are_refused(void **state)
+{
+    assert_null(alloc_floats(((size_t)1 << 62) + 16));
+    assert_null(alloc_floats(SIZE_MAX / 4));
+    float *small = alloc_floats(16);
+    assert_non_null(small);
+    free(small);
+}
+
+int main(void)
+{
+    /* Large buffers mapped and unmapped as they come and go, so that resident memory is what
+     * the library holds, not what glibc's heap kept of buffers freed. */
+    mallopt(M_MMAP_THRESHOLD, 128 << 10);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_thin_frames_stay_within_the_budget),
+        cmocka_unit_test(test_small_frames_are_whole_and_huge_ones_tiled),
+        cmocka_unit_test(test_impossible_buffers_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
