@@ -213,7 +213,7 @@ test_ensemble() {
 
 test_limits_ss_t_frames() {
     lavfi in.mp4 -t 2 -c:v libx264 -c:a aac -shortest
-    "$video" -q -i in.mp4 -o a.mp4 -m "$m2" --frames 7 || fail "--frames failed"
+    "$video" -q -i in.mp4 -o a.mp4 -m "$m2" --frames 7 --max-memory 0.5G || fail "--frames failed"
     [ "$(probe a.mp4 v:0 nb_frames)" = 7 ] || fail "--frames 7 gave $(probe a.mp4 v:0 nb_frames)"
     "$video" -q -i in.mp4 -o b.mp4 -m "$m2" -ss 1 -t 0.4 || fail "-ss -t failed"
     [ "$(probe b.mp4 v:0 nb_frames)" = 10 ] || fail "-ss 1 -t 0.4 gave $(probe b.mp4 v:0 nb_frames)"
@@ -264,6 +264,106 @@ test_segments_join_to_one_run() {
     [ "$a_in" = "$a_out" ] || fail "joined audio is not the input's audio"
 }
 
+# MPEG-TS seeks by decoding time and can land past the keyframe before -ss (it lost a
+# group of pictures: -ss 1 -t 1 wrote nothing, and segments 2 to 4 were empty).
+test_seek_in_mpeg_ts() {
+    lavfi in.ts -t 4 -c:v libx264 -g 25 -an
+    frames() { ffprobe -v error -count_frames -select_streams v:0 \
+        -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
+    for ss in 1 1.5; do
+        "$video" -q -i in.ts -o "ss$ss.mkv" -m "$m2" -ss $ss -t 1 || fail "-ss $ss failed"
+        [ "$(frames "ss$ss.mkv")" = 25 ] || fail "-ss $ss -t 1 gave $(frames "ss$ss.mkv") frames"
+    done
+    for i in 1 2 3 4; do
+        "$video" -q -i in.ts -o "seg$i.mkv" -m "$m2" --segment $i/4 || fail "segment $i failed"
+        [ "$(frames "seg$i.mkv")" = 25 ] || fail "segment $i/4 has $(frames "seg$i.mkv") frames"
+    done
+}
+
+# Segments in the default encoder (B-frames) join whole: Matroska's packets before the first
+# B-frame have no decoding time (the join failed), and MP4 ends a stream at its last
+# packet's end (the join lost its last frame).
+test_segments_with_b_frames_join() {
+    lavfi in.mp4 -t 2 -c:v libx264 -g 25 -an
+    for ext in mkv mp4; do
+        for i in 1 2; do
+            "$video" -q -i in.mp4 -o "s$i.$ext" -m "$m2" --segment $i/2 || fail "$ext segment $i"
+        done
+        "$video" -q --concat "joined.$ext" "s1.$ext" "s2.$ext" || fail "$ext --concat failed"
+        n=$(ffmpeg -v error -i "joined.$ext" -f framemd5 - | grep -vc '^#')
+        [ "$n" = 50 ] || fail "joined $ext has $n frames, not 50"
+    done
+}
+
+# An RGB source's output in YUV says BT.601, the matrix it was converted with (it said GBR,
+# so players read the YUV planes as RGB).
+test_rgb_source_tagged() {
+    lavfi rgb.mkv -t 0.2 -c:v libx264rgb -pix_fmt rgb24 -an
+    "$video" -q -i rgb.mkv -o out.mp4 -m "$m2" -pix_fmt yuv444p || fail "srres-video failed"
+    [ "$(probe out.mp4 v:0 color_space)" = smpte170m ] ||
+        fail "colour space $(probe out.mp4 v:0 color_space)"
+}
+
+# Alpha is not upscaled: said, and the output has none (it was kept, every value 255).
+test_alpha_dropped_openly() {
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36,format=rgba" -frames:v 1 in.png
+    "$video" -i in.png -o out.png -m "$m2" 2>err.log || fail "srres-video failed"
+    grep -q "in.png: its alpha channel is dropped" err.log || fail "not said: $(cat err.log)"
+    [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
+}
+
+# A rotation the format cannot store (Matroska, PNG in FFmpeg 5.1) is applied to the frames.
+test_rotation_applied_where_not_stored() {
+    lavfi rot.mp4 -t 0.2 -c:v libx264 -an
+    perl -e 'local $/; open F, "+<", $ARGV[0] or die; binmode F; my $d = <F>;
+        my $i = index($d, "tkhd"); die if $i < 0; seek F, $i - 4 + 48, 0;
+        print F pack("N9", 0, 0x10000, 0, 0xFFFF0000, 0, 0, 0, 0, 0x40000000)' rot.mp4
+    for o in out.mkv out.png; do
+        "$video" -q -i rot.mp4 -o $o -m "$m2" || fail "$o failed"
+        [ "$(probe $o v:0 width)x$(probe $o v:0 height)" = 72x128 ] ||
+            fail "$o is $(probe $o v:0 width)x$(probe $o v:0 height), not upright 72x128"
+    done
+}
+
+# -y writes through a symlink (the link stays) and into a fifo (it was renamed over).
+test_overwrite_keeps_links_and_fifos() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+    mkdir real && touch real/target.mkv && ln -s real/target.mkv link.mkv
+    "$video" -q -y -i in.mp4 -o link.mkv -m "$m2" || fail "writing through a link failed"
+    [ -L link.mkv ] && [ "$(probe real/target.mkv v:0 width)" = 128 ] ||
+        fail "the link was replaced or its target not written"
+    mkfifo pipe.mkv
+    timeout 60 cat pipe.mkv >read.mkv &
+    "$video" -q -y -i in.mp4 -o pipe.mkv -m "$m2" || fail "writing into a fifo failed"
+    wait
+    [ -p pipe.mkv ] && [ "$(probe read.mkv v:0 width)" = 128 ] ||
+        fail "the fifo was replaced or its reader got nothing"
+}
+
+# A signal stops a run whose input stalls (a pipe nobody writes to): the read gives up
+# (it blocked forever, and a second signal did not help either).
+test_signal_stops_a_stalled_input() {
+    lavfi in.ts -t 1 -c:v libx264 -an
+    mkfifo in.fifo
+    { cat in.ts; sleep 30; } >in.fifo &
+    local feeder=$!
+    "$video" -q -i in.fifo -o out.mkv -m "$m2" &
+    local pid=$! waited=0
+    sleep 3
+    kill -TERM $pid
+    while kill -0 $pid 2>/dev/null && [ $waited -lt 50 ]; do
+        sleep 0.2
+        waited=$((waited + 1))
+    done
+    kill -0 $pid 2>/dev/null && { fail "still running 10 s after SIGTERM"; kill -KILL $pid; }
+    wait $pid
+    local rc=$?
+    [ $rc -eq 143 ] || fail "status $rc after SIGTERM"
+    kill $feeder 2>/dev/null
+    pkill -P $feeder 2>/dev/null
+    ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
+}
+
 test_bad_input() {
     expect_error "nothere.mp4" "$video" -i nothere.mp4 -o x.mp4 -m "$m2"
     : >empty.mp4
@@ -304,6 +404,8 @@ test_bad_input() {
         expect_error "ro/x.mp4" "$video" -i good.mp4 -o ro/x.mp4 -m "$m2"
     fi
     expect_error "nomodel.safetensors" "$video" -i good.mp4 -o x.mp4 -m nomodel.safetensors
+    expect_error "-pix_fmt nonsense: unknown pixel format" \
+        "$video" -i good.mp4 -o x.mp4 -m "$m2" -pix_fmt nonsense
     [ ! -e x.mp4 ] || fail "x.mp4 left behind by a failed run"
     ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
 }

@@ -2,6 +2,7 @@
  * --segment), so packets are copied as they are, in order; the streams of every segment must
  * match the first's (same encoder settings), or the joined stream would not decode. */
 #include <libavformat/avformat.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,13 @@
 #include "cli.h"
 #include "concat.h"
 #include "output_file.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
 
 int concat_segments(const char *output, int overwrite, int quiet, char **files, int n)
 {
@@ -29,21 +37,32 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
             cli_die("out of memory");
         ost->codecpar->codec_tag = 0;
         ost->time_base = ist->time_base;
-        if (output_copy_stream_info(ost, ist) < 0)
+        if (output_copy_stream_info(ost, ist, 1) < 0)
             cli_die("out of memory");
     }
     av_dict_copy(&out->metadata, first->metadata, 0);
-    char *temp = output_temp_name(output);
+    /* A join stopped by a signal leaves no partial file, as a failed one does not. */
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    output_target target;
+    output_target_init(&target, output);
+    const char *temp = target.temp;
     av_freep(&out->url);
     out->url = av_strdup(temp);
     if (!(out->oformat->flags & AVFMT_NOFILE) &&
         (ret = avio_open(&out->pb, temp, AVIO_FLAG_WRITE)) < 0)
         cli_die("%s: cannot write: %s", output, av_err2str(ret));
     if ((ret = avformat_write_header(out, NULL)) < 0) {
-        unlink(temp);
+        output_target_abandon(&target);
         cli_die("%s: cannot write the header: %s", output, av_err2str(ret));
     }
     AVPacket *pkt = av_packet_alloc();
+    int64_t *last_dts = malloc(sizeof(int64_t) * first->nb_streams);
+    if (!pkt || !last_dts)
+        cli_die("out of memory");
+    for (unsigned i = 0; i < first->nb_streams; i++)
+        last_dts[i] = AV_NOPTS_VALUE;
     const char *error = NULL;
     for (int s = 0; s < n && !error; s++) {
         AVFormatContext *in = NULL;
@@ -67,10 +86,24 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
                             "from one srres-video command line\n", files[s], files[0]);
             error = files[s];
         }
-        while (!error && av_read_frame(in, pkt) >= 0) {
+        while (!error && !stop_signal && av_read_frame(in, pkt) >= 0) {
             AVStream *ist = in->streams[pkt->stream_index];
             av_packet_rescale_ts(pkt, ist->time_base, out->streams[pkt->stream_index]->time_base);
             pkt->pos = -1;
+            /* Matroska keeps no decoding times: its demuxer leaves them unset on the packets
+             * before the first B-frames, which at a segment's start would go back past the
+             * last one's; they come a tick after it instead. */
+            int64_t *last = &last_dts[pkt->stream_index];
+            if (pkt->dts == AV_NOPTS_VALUE && *last != AV_NOPTS_VALUE &&
+                (pkt->pts == AV_NOPTS_VALUE || pkt->pts > *last))
+                pkt->dts = *last + 1;
+            /* A packet without a duration lasts as long as the one before it: MP4 ends its
+             * stream at the last packet's end, and would cut the last frame off. */
+            if (pkt->duration <= 0 && pkt->dts != AV_NOPTS_VALUE && *last != AV_NOPTS_VALUE &&
+                pkt->dts > *last)
+                pkt->duration = pkt->dts - *last;
+            if (pkt->dts != AV_NOPTS_VALUE)
+                *last = pkt->dts;
             if ((ret = av_interleaved_write_frame(out, pkt)) < 0) {
                 fprintf(stderr, "srres-video: %s: cannot write: %s\n", output,
                         av_err2str(ret));
@@ -82,21 +115,26 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
             avformat_close_input(&in);
     }
     av_packet_free(&pkt);
+    free(last_dts);
+    if (stop_signal && !error) {
+        fprintf(stderr, "srres-video: %s: stopped by a signal; nothing written\n", output);
+        error = output;
+    }
     if (!error && (ret = av_write_trailer(out)) < 0)
         error = output;
     if (!(out->oformat->flags & AVFMT_NOFILE) && avio_closep(&out->pb) < 0)
         error = output;
     avformat_free_context(out);
     avformat_close_input(&first);
-    if (!error && rename(temp, output) < 0)
+    if (!error && output_target_commit(&target) < 0)
         error = output;
     if (error) {
-        unlink(temp);
-        free(temp);
-        return 1;
+        output_target_abandon(&target);
+        output_target_free(&target);
+        return stop_signal ? 128 + stop_signal : 1;
     }
     if (!quiet)
         fprintf(stderr, "srres-video: joined %d segments into %s\n", n, output);
-    free(temp);
+    output_target_free(&target);
     return 0;
 }

@@ -1,7 +1,10 @@
 /* output_file.c: temporary output names, stream properties, what a format takes. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -9,7 +12,7 @@
 #include "cli.h"
 #include "output_file.h"
 
-char *output_temp_name(const char *path)
+static char *temp_name(const char *path)
 {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     const char *dot = strrchr(base, '.');
@@ -23,13 +26,55 @@ char *output_temp_name(const char *path)
     return t;
 }
 
-int output_copy_stream_info(AVStream *ost, const AVStream *ist)
+void output_target_init(output_target *t, const char *path)
+{
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    t->final = exists ? realpath(path, NULL) : strdup(path);
+    if (!t->final)
+        cli_die("%s: %s", path, strerror(errno));
+    t->direct = exists && !S_ISREG(st.st_mode);
+    t->temp = t->direct ? strdup(t->final) : temp_name(t->final);
+    if (!t->temp)
+        cli_die("out of memory");
+}
+
+int output_target_commit(const output_target *t)
+{
+    return t->direct ? 0 : rename(t->temp, t->final);
+}
+
+void output_target_abandon(const output_target *t)
+{
+    if (!t->direct)
+        unlink(t->temp);
+}
+
+void output_target_free(output_target *t)
+{
+    free(t->final);
+    free(t->temp);
+    t->final = t->temp = NULL;
+}
+
+int output_keeps_rotation(const AVOutputFormat *fmt)
+{
+    static const char *const names[] = {"mov", "mp4", "3gp", "3g2", "psp", "ipod", "ismv", "f4v"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(fmt->name, names[i]))
+            return 1;
+    return 0;
+}
+
+int output_copy_stream_info(AVStream *ost, const AVStream *ist, int keep_rotation)
 {
     if (av_dict_copy(&ost->metadata, ist->metadata, 0) < 0)
         return AVERROR(ENOMEM);
     ost->disposition = ist->disposition;
     for (int k = 0; k < ist->nb_side_data; k++) {
         const AVPacketSideData *sd = &ist->side_data[k];
+        if (sd->type == AV_PKT_DATA_DISPLAYMATRIX && !keep_rotation)
+            continue;
         uint8_t *dst = av_stream_new_side_data(ost, sd->type, sd->size);
         if (!dst)
             return AVERROR(ENOMEM);

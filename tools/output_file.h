@@ -6,13 +6,31 @@
 
 #include <libavformat/avformat.h>
 
-/* "dir/name.ext" -> "dir/.name.partial-PID.ext" (malloc'ed): the same folder, so the final
- * rename is atomic, and the same extension, so muxers see the real format. */
-char *output_temp_name(const char *path);
+/* Where an output is written and what it becomes. A new or regular file is written under
+ * a temporary name, "dir/.name.partial-PID.ext" (the same folder, so the final rename is
+ * atomic; the same extension, so muxers see the real format), beside the file the path
+ * names (a symlink is followed and keeps pointing at the new file). An existing fifo,
+ * device or socket is written directly: it cannot be renamed over. */
+typedef struct output_target {
+    char *final; /* what the output becomes (malloc'ed) */
+    char *temp;  /* what is written (malloc'ed; final itself when direct) */
+    int direct;
+} output_target;
 
-/* Copies a stream's metadata, disposition and side data (rotation and the like) to ost.
- * Returns 0 or AVERROR(ENOMEM). */
-int output_copy_stream_info(AVStream *ost, const AVStream *ist);
+void output_target_init(output_target *t, const char *path);
+/* The temporary file renamed into place; 0, or -1 with errno. */
+int output_target_commit(const output_target *t);
+/* A failed output removed (never a fifo or device written directly). */
+void output_target_abandon(const output_target *t);
+void output_target_free(output_target *t);
+
+/* Copies a stream's metadata, disposition and side data (rotation and the like) to ost,
+ * the display matrix only if keep_rotation. Returns 0 or AVERROR(ENOMEM). */
+int output_copy_stream_info(AVStream *ost, const AVStream *ist, int keep_rotation);
+
+/* Whether the format stores a display matrix (rotation): in FFmpeg 5.1 the MP4 family
+ * does, Matroska and images do not. */
+int output_keeps_rotation(const AVOutputFormat *fmt);
 
 /* Whether the muxer takes a copy of ist: its codec query's answer, or where it has none (as
  * MPEG-TS and MPEG-PS), whether it writes the header of an output holding that stream

@@ -16,11 +16,13 @@
 #include <libavfilter/buffersink.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
+#include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/parseutils.h>
 #include <libavutil/pixdesc.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -64,7 +66,8 @@ typedef struct options {
 
 typedef struct app {
     options o;
-    char *temp_path;
+    output_target target; /* target.temp is written, then renamed to target.final */
+    const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     AVFormatContext *ifmt, *ofmt;
     int vin;           /* input video stream */
     int *map;          /* input stream -> output stream, -1 dropped */
@@ -99,6 +102,12 @@ static void on_signal(int sig)
 {
     last_signal = sig;
     signals_seen++;
+}
+
+/* SIGUSR1 only interrupts a blocking read in the reader (it is not a stop request). */
+static void on_nudge(int sig)
+{
+    (void)sig;
 }
 
 /* Records the first error and stops the pipeline. */
@@ -375,6 +384,9 @@ static int drain_encoder(app *a)
     int ret;
     while ((ret = avcodec_receive_packet(a->enc, pkt)) >= 0) {
         pkt->stream_index = a->map[a->vin];
+        /* A frame lasts a frame (muxers such as MP4 otherwise cut the last one short). */
+        if (pkt->duration <= 0 && a->enc->framerate.num > 0)
+            pkt->duration = av_rescale_q(1, av_inv_q(a->enc->framerate), a->enc->time_base);
         ret = write_packet(a, pkt, a->enc->time_base);
         av_packet_unref(pkt);
         if (ret < 0)
@@ -386,6 +398,78 @@ static int drain_encoder(app *a)
     if (ret < 0 && !atomic_load(&a->failed))
         set_error(a, "%s: cannot encode: %s", a->o.output, av_err(ret, eb));
     return ret;
+}
+
+/* The pts of the first video keyframe read from here on (dts if it has none), or
+ * AV_NOPTS_VALUE if none comes before the end or in a while; the packets read are
+ * dropped. */
+static int64_t next_keyframe(app *a)
+{
+    AVPacket *pkt = av_packet_alloc();
+    int64_t ts = AV_NOPTS_VALUE;
+    for (int n = 0; pkt && n < 10000 && av_read_frame(a->ifmt, pkt) >= 0; n++) {
+        int key = pkt->stream_index == a->vin && (pkt->flags & AV_PKT_FLAG_KEY);
+        if (key)
+            ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+        av_packet_unref(pkt);
+        if (key)
+            break;
+    }
+    av_packet_free(&pkt);
+    return ts;
+}
+
+/* Seeks to the video keyframe at or before lo (in the video's time base). Demuxers that seek
+ * by decoding time (MPEG-TS, MPEG-PS) or without an index can land past it, on a later
+ * keyframe or none, losing the frames in between: seek earlier until the first keyframe
+ * found is not past lo (at worst to the start), then seek there again to read from it. */
+static void seek_before(app *a, int64_t lo)
+{
+    char eb[AV_ERROR_MAX_STRING_SIZE];
+    AVStream *ist = a->ifmt->streams[a->vin];
+    int64_t start = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
+    int64_t second = av_rescale_q(1, (AVRational){1, 1}, ist->time_base);
+    for (int64_t back = 0;; back = back ? 2 * back : second) {
+        int64_t target = lo - back <= start ? INT64_MIN : lo - back;
+        int64_t ts = target == INT64_MIN ? INT64_MIN
+                                         : av_rescale_q(target, ist->time_base, AV_TIME_BASE_Q);
+        int ret = target == INT64_MIN
+                      ? avformat_seek_file(a->ifmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0)
+                      : avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0);
+        if (ret < 0)
+            cli_die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
+        if (target == INT64_MIN)
+            return;
+        int64_t key = next_keyframe(a);
+        if (key != AV_NOPTS_VALUE && key <= lo) {
+            if ((ret = avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0)) < 0)
+                cli_die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
+            return;
+        }
+    }
+}
+
+static int source_is_rgb(const app *a)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->dec->pix_fmt);
+    return a->dec->colorspace == AVCOL_SPC_RGB || (d && (d->flags & AV_PIX_FMT_FLAG_RGB));
+}
+
+/* The filters that turn the stream's frames upright by its display matrix ("" if none). */
+static const char *rotation_filter(const AVStream *st)
+{
+    const uint8_t *m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!m)
+        return "";
+    double theta = -round(av_display_rotation_get((const int32_t *)m));
+    theta -= 360 * floor(theta / 360 + 0.9 / 360);
+    if (fabs(theta - 90) < 1)
+        return "transpose=clock,";
+    if (fabs(theta - 180) < 1)
+        return "hflip,vflip,";
+    if (fabs(theta - 270) < 1)
+        return "transpose=cclock,";
+    return "";
 }
 
 static const char *matrix_name(enum AVColorSpace cs)
@@ -425,8 +509,12 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
                      : f->top_field_first ? AV_FIELD_TT
                                           : AV_FIELD_BB;
     if (!(av_pix_fmt_desc_get(e->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB)) {
+        /* The matrix and range the post graph converted with (init_post): an RGB source's
+         * is BT.601, which it must say, or players read the YUV planes as RGB. */
         e->color_range = a->dec->color_range;
         e->colorspace = a->dec->colorspace;
+        if (source_is_rgb(a))
+            e->colorspace = AVCOL_SPC_SMPTE170M;
     }
     e->color_primaries = a->dec->color_primaries;
     e->color_trc = a->dec->color_trc;
@@ -498,16 +586,31 @@ static int open_encoder(app *a, const AVFrame *f)
     return ret;
 }
 
-/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports. */
+static int has_alpha(enum AVPixelFormat f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
+    return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
+}
+
+/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports;
+ * without alpha unless asked for, as the network upscales colour only. */
 static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
 {
     enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->dec->pix_fmt;
     const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
     if (!list)
         return want;
-    for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++)
-        if (list[i] == want)
+    enum AVPixelFormat opaque[AV_PIX_FMT_NB + 1];
+    int n = 0;
+    for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++) {
+        if (list[i] == want && (a->o.pix_fmt || !has_alpha(want)))
             return want;
+        if (!has_alpha(list[i]))
+            opaque[n++] = list[i];
+    }
+    opaque[n] = AV_PIX_FMT_NONE;
+    if (!a->o.pix_fmt && has_alpha(want) && n)
+        return avcodec_find_best_pix_fmt_of_list(opaque, want, 0, NULL);
     return avcodec_find_best_pix_fmt_of_list(list, want, 0, NULL);
 }
 
@@ -520,8 +623,8 @@ static int init_post(app *a, const AVFrame *f)
         return AVERROR(EINVAL);
     }
     /* Back to the input's matrix and range (the pre graph converted with the same). */
-    snprintf(desc, sizeof(desc), "%s%sscale=out_color_matrix=%s:out_range=%s,format=pix_fmts=%s",
-             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
+    snprintf(desc, sizeof(desc), "%s%s%sscale=out_color_matrix=%s:out_range=%s,format=pix_fmts=%s",
+             a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
              matrix_name(a->dec->colorspace), a->dec->color_range == AVCOL_RANGE_JPEG ? "pc" : "tv",
              av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
@@ -744,7 +847,12 @@ static void parse_options(options *o, int argc, char **argv)
             break;
         }
         case O_PRESET: o->preset = optarg; break;
-        case O_PIXFMT: o->pix_fmt = optarg; break;
+        case O_PIXFMT:
+            if (av_get_pix_fmt(optarg) == AV_PIX_FMT_NONE)
+                cli_die("-pix_fmt %s: unknown pixel format (ffmpeg -pix_fmts lists them)",
+                        optarg);
+            o->pix_fmt = optarg;
+            break;
         case O_X264: o->x264_params = optarg; break;
         case O_KERNEL: o->kernel = optarg; break;
         case O_PREC: o->precision = optarg; break;
@@ -761,7 +869,7 @@ static void parse_options(options *o, int argc, char **argv)
             double unit = *end == 'G' || *end == 'g' ? 1024.0 * 1024 * 1024 : 1024.0 * 1024;
             if (*end == 'G' || *end == 'g' || *end == 'M' || *end == 'm')
                 end++;
-            if (end == optarg || *end || mb < 16 || mb * unit > 1e15)
+            if (end == optarg || *end || mb * unit < 16.0 * 1024 * 1024 || mb * unit > 1e15)
                 cli_die("--max-memory: '%s' is not a size like 512M or 2G (at least 16M)", optarg);
             o->max_memory = (size_t)(mb * unit);
             break;
@@ -859,9 +967,21 @@ static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
     *hi = cut[1];
 }
 
+/* Reading gives up once the run stops (a signal, an error), or a stalled input (a pipe
+ * nobody writes to) would hold it forever. */
+static int input_interrupted(void *arg)
+{
+    app *a = arg;
+    return signals_seen || atomic_load(&a->failed);
+}
+
 static void open_input(app *a)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
+    a->ifmt = avformat_alloc_context();
+    if (!a->ifmt)
+        cli_die("out of memory");
+    a->ifmt->interrupt_callback = (AVIOInterruptCB){input_interrupted, a};
     int ret = avformat_open_input(&a->ifmt, a->o.input, NULL, NULL);
     if (ret < 0)
         cli_die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
@@ -882,6 +1002,9 @@ static void open_input(app *a)
         cli_die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
     if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE)
         cli_die("%s: the video stream has no frame size or pixel format", a->o.input);
+    if (has_alpha(a->dec->pix_fmt) && !a->o.quiet)
+        fprintf(stderr, "srres-video: %s: its alpha channel is dropped (the network upscales "
+                        "colour only)\n", a->o.input);
     a->lo = INT64_MIN;
     a->hi = INT64_MAX;
     int64_t clock = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
@@ -893,11 +1016,8 @@ static void open_input(app *a)
     }
     if (a->o.duration_us != AV_NOPTS_VALUE)
         a->hi = clock + av_rescale_q(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base);
-    if (a->lo != INT64_MIN) {
-        int64_t ts = av_rescale_q(a->lo, ist->time_base, AV_TIME_BASE_Q);
-        if ((ret = avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0)) < 0)
-            cli_die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
-    }
+    if (a->lo != INT64_MIN)
+        seek_before(a, a->lo);
     AVRational rate = av_guess_frame_rate(a->ifmt, ist, NULL);
     if (!rate.num)
         rate = (AVRational){25, 1};
@@ -912,6 +1032,7 @@ static void open_output(app *a)
     int ret = avformat_alloc_output_context2(&a->ofmt, NULL, NULL, a->o.output);
     if (ret < 0 || !a->ofmt)
         cli_die("%s: no output format for this name: %s", a->o.output, av_err(ret, eb));
+    a->rotate = "";
     a->map = malloc(sizeof(int) * a->ifmt->nb_streams);
     if (!a->map)
         cli_die("out of memory");
@@ -939,8 +1060,13 @@ static void open_output(app *a)
                         a->ofmt->oformat->name);
             continue;
         }
+        /* A rotation the format cannot store is applied to the frames instead, as ffmpeg
+         * does, or players would show them on their side. */
+        int keep = (int)i != a->vin || output_keeps_rotation(a->ofmt->oformat);
+        if (!keep)
+            a->rotate = rotation_filter(ist);
         AVStream *ost = avformat_new_stream(a->ofmt, NULL);
-        if (!ost || output_copy_stream_info(ost, ist) < 0)
+        if (!ost || output_copy_stream_info(ost, ist, keep) < 0)
             cli_die("out of memory");
         a->map[i] = ost->index;
         if ((int)i != a->vin) {
@@ -964,18 +1090,21 @@ static void open_output(app *a)
     if (!a->enc_codec)
         cli_die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
             a->o.codec ? " in this build" : "");
-    a->temp_path = output_temp_name(a->o.output);
-    /* Fail now, with the reason, if the folder cannot take the file. */
-    int fd = open(a->temp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
+    output_target_init(&a->target, a->o.output);
+    /* Fail now, with the reason, if the folder cannot take the file (a fifo would block
+     * here until read: it is opened once, when writing starts). */
+    int fd = a->target.direct ? -2
+                              : open(a->target.temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd == -1)
         cli_die("%s: cannot write: %s", a->o.output, strerror(errno));
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     av_freep(&a->ofmt->url); /* muxers that open their own files (image2) use the url */
-    a->ofmt->url = av_strdup(a->temp_path);
+    a->ofmt->url = av_strdup(a->target.temp);
     if (!a->ofmt->url)
         cli_die("out of memory");
     if (!(a->ofmt->oformat->flags & AVFMT_NOFILE)) {
-        ret = avio_open(&a->ofmt->pb, a->temp_path, AVIO_FLAG_WRITE);
+        ret = avio_open(&a->ofmt->pb, a->target.temp, AVIO_FLAG_WRITE);
         if (ret < 0)
             cli_die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
     }
@@ -1074,7 +1203,7 @@ static void cleanup(app *a)
     srres_ctx_free(a->ctx);
     srres_model_free(a->model);
     free(a->map);
-    free(a->temp_path);
+    output_target_free(&a->target);
 }
 
 int main(int argc, char **argv)
@@ -1098,7 +1227,16 @@ int main(int argc, char **argv)
     open_input(&a);
     open_network(&a);
     open_pre_graph(&a);
+    /* Handled from before the temporary file exists, which a signal must not leave behind. */
+    struct sigaction sa = {.sa_handler = on_signal}, nudge = {.sa_handler = on_nudge};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &nudge, NULL);
     open_output(&a);
+    if (signals_seen) {
+        output_target_abandon(&a.target);
+        return 128 + last_signal;
+    }
     /* Queued frames hold at most QUEUE_BYTES of upscaled pixels (an 8K frame is 100 MB), and
      * at most --queue frames; copied packets share the output queue, a few slots more. */
     size_t out_bytes = (size_t)a.dec->width * a.dec->height * a.scale * a.scale *
@@ -1109,10 +1247,6 @@ int main(int argc, char **argv)
     a.q_out = frame_queue_create(depth + 8, 2); /* sr frames and copied packets */
     if (!a.q_in || !a.q_out)
         cli_die("out of memory");
-
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 
     if (a.o.verbose)
         fprintf(stderr, "srres-video: %s: %dx%d %s -> x%d %s via %s; %s\n", a.o.input,
@@ -1128,10 +1262,12 @@ int main(int argc, char **argv)
     for (;;) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
-        if (signals_seen == 1 && !announced && !a.o.quiet) {
-            fprintf(stderr, "\nsrres-video: stopping: finishing the frames in flight (again to "
-                            "abort)\n");
+        if (signals_seen && !announced) {
+            if (!a.o.quiet)
+                fprintf(stderr, "\nsrres-video: stopping: finishing the frames in flight "
+                                "(again to abort)\n");
             announced = 1;
+            pthread_kill(reader, SIGUSR1); /* out of a read that may never return */
         }
         if (signals_seen > 1)
             set_error(&a, "aborted by a second signal");
@@ -1148,13 +1284,13 @@ int main(int argc, char **argv)
         set_error(&a, "%s: cannot finish writing: %s", a.o.output, strerror(errno));
         failed = 1;
     }
-    if (!failed && rename(a.temp_path, a.o.output) < 0) {
+    if (!failed && output_target_commit(&a.target) < 0) {
         set_error(&a, "%s: cannot rename the finished file into place: %s", a.o.output,
                   strerror(errno));
         failed = 1;
     }
     if (failed) {
-        unlink(a.temp_path);
+        output_target_abandon(&a.target);
         if (!a.o.quiet && prog.tty)
             fputc('\n', stderr);
         fprintf(stderr, "srres-video: %s\n", a.error);
