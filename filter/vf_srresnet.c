@@ -31,6 +31,7 @@ typedef struct SRResNetContext {
     srres_ctx *srres;
     int scale;
     int in_w, in_h; /* the input size the output link is set up for */
+    int told_interlaced;
 } SRResNetContext;
 
 #define OFFSET(x) offsetof(SRResNetContext, x)
@@ -202,6 +203,14 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     ret = av_frame_copy_props(out, in);
     if (ret < 0)
         goto fail;
+    /* A woven frame upscaled as one picture has no fields left: each line of a field is
+     * now two lines, in both of the new picture's fields. */
+    if (in->interlaced_frame && !s->told_interlaced) {
+        av_log(ctx, AV_LOG_WARNING, "interlaced frames are upscaled as whole pictures and "
+               "output progressive; deinterlace them first (e.g. yadif before srresnet)\n");
+        s->told_interlaced = 1;
+    }
+    out->interlaced_frame = out->top_field_first = 0;
 
     image_from_frame(&src, in);
     image_from_frame(&dst, out);

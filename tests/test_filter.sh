@@ -216,6 +216,18 @@ ensemble_other_than_a_power_of_two_fails() {
         -i odd.png -vf srresnet=model="$x2":ensemble=3 y.png
 }
 
+# Interlaced frames upscaled whole have no fields left: they come out progressive, with a
+# warning to deinterlace first (they kept the input's top-field-first flag).
+interlaced_frames_come_out_progressive() {
+    ff -f lavfi -i testsrc2=size=64x48:rate=10:duration=0.5 -c:v libx264 -flags +ildct+ilme \
+        -top 1 il.mkv || return 1
+    "$ffmpeg" -nostdin -v info -i il.mkv -vf "showinfo,srresnet=model=$x2,showinfo" -f null - \
+        2>log.txt || return 1
+    grep -q "interlaced frames are upscaled as whole pictures" log.txt &&
+        expect "input field" "$(grep -m1 -o 'Parsed_showinfo_0.* i:[TBP]' log.txt | tail -c 2)" T &&
+        expect "output field" "$(grep -m1 -o 'Parsed_showinfo_2.* i:[TBP]' log.txt | tail -c 2)" P
+}
+
 # threads is every filter's option, which FFmpeg takes before a filter's own of that name.
 threads_option_reaches_libsrres() {
     "$ffmpeg" -nostdin -v verbose -i odd.png -vf srresnet=model="$x2":threads=3 -f null - \
@@ -278,6 +290,7 @@ check bottom_up_frames_match_top_down
 check rgb24_and_gbrp16_agree
 check ensemble_commutes_with_mirroring
 check ensemble_other_than_a_power_of_two_fails
+check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
 check thread_count_does_not_change_output

@@ -129,10 +129,15 @@ test_encoder_options_checked() {
 }
 
 test_field_order_from_frames() {
-    # Interlaced input stays tagged so; deinterlaced by --vf-pre it is progressive.
+    # Interlaced frames upscaled whole have no fields left: progressive, and said so (they
+    # stayed tagged top field first); deinterlaced by --vf-pre they are progressive, silently.
     lavfi il.mkv -t 0.4 -c:v libx264 -flags +ildct+ilme -top 1 -an
-    "$video" -q -i il.mkv -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }
-    [ "$(probe out.mkv v:0 field_order)" = tt ] || fail "interlaced: $(probe out.mkv v:0 field_order)"
+    "$video" -i il.mkv -o out.mkv -m "$m2" 2>err.log || { fail "srres-video failed"; return; }
+    [ "$(probe out.mkv v:0 field_order)" = progressive ] ||
+        fail "interlaced: $(probe out.mkv v:0 field_order)"
+    grep -q "interlaced frames are upscaled as whole pictures" err.log || fail "not said"
+    "$video" -i il.mkv -o prog2.mkv -m "$m2" --vf-pre yadif 2>err.log || fail "yadif failed"
+    ! grep -q interlaced err.log || fail "said after yadif: $(cat err.log)"
     "$video" -q -i il.mkv -o prog.mkv -m "$m2" --vf-pre yadif || { fail "yadif failed"; return; }
     [ "$(probe prog.mkv v:0 field_order)" = progressive ] ||
         fail "deinterlaced: $(probe prog.mkv v:0 field_order)"

@@ -68,6 +68,7 @@ typedef struct app {
     options o;
     output_target target; /* target.temp is written, then renamed to target.final */
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
+    int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
     AVFormatContext *ifmt, *ofmt;
     int vin;           /* input video stream */
     int *map;          /* input stream -> output stream, -1 dropped */
@@ -329,6 +330,15 @@ static void *sr_main(void *arg)
             out->width = in->width * a->scale;
             out->height = in->height * a->scale;
             ok = av_frame_get_buffer(out, 0) >= 0 && av_frame_copy_props(out, in) >= 0;
+            /* A woven frame upscaled as one picture has no fields left: each line of a
+             * field is now two lines, in both of the new picture's fields. */
+            out->interlaced_frame = out->top_field_first = 0;
+            if (in->interlaced_frame && !a->told_interlaced && !a->o.quiet) {
+                fprintf(stderr, "srres-video: %s: interlaced frames are upscaled as whole "
+                                "pictures and written progressive; deinterlace them first "
+                                "(--vf-pre yadif)\n", a->o.input);
+                a->told_interlaced = 1;
+            }
         }
         if (!ok) {
             set_error(a, "out of memory for a %dx%d frame", in->width * a->scale,
@@ -504,10 +514,7 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     e->sample_aspect_ratio = f->sample_aspect_ratio;
     e->time_base = tb;
     e->framerate = rate;
-    /* From the frames, not the decoder: --vf-pre may have deinterlaced them. */
-    e->field_order = !f->interlaced_frame ? AV_FIELD_PROGRESSIVE
-                     : f->top_field_first ? AV_FIELD_TT
-                                          : AV_FIELD_BB;
+    e->field_order = AV_FIELD_PROGRESSIVE; /* see sr_main */
     if (!(av_pix_fmt_desc_get(e->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB)) {
         /* The matrix and range the post graph converted with (init_post): an RGB source's
          * is BT.601, which it must say, or players read the YUV planes as RGB. */
