@@ -283,6 +283,10 @@ test_seek_in_mpeg_ts() {
         "$video" -q -i in.ts -o "seg$i.mkv" -m "$m2" --segment $i/4 || fail "segment $i failed"
         [ "$(frames "seg$i.mkv")" = 25 ] || fail "segment $i/4 has $(frames "seg$i.mkv") frames"
     done
+    # A pipe cannot seek: it is read from the start (it failed with "cannot seek").
+    "$video" -q -i pipe:0 -o piped.mkv -m "$m2" -ss 1 -t 1 <in.ts || fail "-ss on a pipe failed"
+    [ "$(frames piped.mkv)" = 25 ] || fail "-ss 1 -t 1 on a pipe gave $(frames piped.mkv) frames"
+    expect_error "give a file, not a pipe" "$video" -i pipe:0 -o x.mkv -m "$m2" --segment 2/4 <in.ts
 }
 
 # Segments in the default encoder (B-frames) join whole: Matroska's packets before the first

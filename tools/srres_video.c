@@ -436,6 +436,9 @@ static int64_t next_keyframe(app *a)
 static void seek_before(app *a, int64_t lo)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
+    /* A pipe cannot seek: it is read from its start, and the frames before lo dropped. */
+    if (a->ifmt->pb && !(a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+        return;
     AVStream *ist = a->ifmt->streams[a->vin];
     int64_t start = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
     int64_t second = av_rescale_q(1, (AVRational){1, 1}, ist->time_base);
@@ -1016,6 +1019,9 @@ static void open_input(app *a)
     a->hi = INT64_MAX;
     int64_t clock = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
     if (a->o.segments) {
+        if (a->ifmt->pb && !(a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+            cli_die("%s: --segment reads the input twice (once for its keyframes): give a "
+                    "file, not a pipe", a->o.input);
         segment_bounds(a, &a->lo, &a->hi);
     } else if (a->o.start_us != AV_NOPTS_VALUE) {
         clock = a->lo = a->shift = clock + av_rescale_q(a->o.start_us, AV_TIME_BASE_Q,
