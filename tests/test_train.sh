@@ -290,6 +290,11 @@ expect_error "use a larger --hr-scale minimum" "$train" held1.png "${tiny[@]}" -
 grep -q "srres-train: train.mp4: 192x128, 100 frames" err.log &&
     grep -q "srres-train: held1.png: 192x128, 1 frame$" err.log ||
     fail "--verbose: $(cat err.log)"
+# Files of a folder that are no video or image are counted out loud, not skipped silently.
+mkdir mixed && cp held1.png mixed/ && echo notes >mixed/readme.txt
+"$train" mixed "${tiny[@]}" --steps 1 -o mixed.safetensors 2>err.log || fail "mixed folder failed"
+grep -q "1 file in the folders given has no video or image extension: skipped" err.log ||
+    fail "skipped file not said: $(cat err.log)"
 # Loaders keep a few videos open, not every one they have read: 40 clips, 2 loaders, 48
 # descriptors (it once kept all 80 open: "Too many open files").
 mkdir clips

@@ -9,9 +9,10 @@
 
 #include "input_list.h"
 
-static const char *const media_ext[] = {"mp4", "mkv", "webm", "mov", "avi", "m4v", "ts",
-                                        "y4m", "jpg", "jpeg", "png", "bmp", "webp", "ppm",
-                                        "tif", "tiff"};
+static const char *const media_ext[] = {
+    "mp4", "mkv", "webm", "mov", "avi", "m4v", "ts",  "m2ts", "mts", "mpg", "mpeg", "flv",
+    "ogv", "wmv", "3gp", "mxf", "y4m", "jpg", "jpeg", "png", "bmp", "webp", "gif",  "ppm",
+    "pgm", "pnm", "tga", "tif", "tiff", "dpx", "exr"};
 
 static int is_media(const char *name)
 {
@@ -64,8 +65,12 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
     int first = list->count, found = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || !is_media(e->d_name))
+        if (e->d_name[0] == '.')
             continue;
+        if (!is_media(e->d_name)) {
+            list->skipped += e->d_type != DT_DIR;
+            continue;
+        }
         size_t n = strlen(arg) + strlen(e->d_name) + 2;
         char *p = malloc(n);
         if (!p || (snprintf(p, n, "%s/%s", arg, e->d_name), push(list, p) < 0)) {

@@ -5,10 +5,12 @@
 typedef struct input_list {
     char **paths;
     int count;
+    int skipped; /* files in the folders given whose extension is no video's or image's */
 } input_list;
 
-/* Appends `arg`: a file as is, a folder as its video and image files (sorted, one level).
- * Returns 0, or -1 with a message naming the path. */
+/* Appends `arg`: a file as is, a folder as its video and image files (sorted, one level;
+ * hidden files and subfolders left out, other files counted in `skipped`). Returns 0, or
+ * -1 with a message naming the path. */
 int input_list_add(input_list *list, const char *arg, char *err, int errlen);
 /* The shortest tail of input `i`'s path, in whole components, that no other input's path
  * ends with: a name that tells apart the many wallpapers called 2560x1600.jpg. */

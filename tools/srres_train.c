@@ -695,6 +695,10 @@ int main(int argc, char **argv)
     if (sampler_create(&smp, (const char *const *)inputs.paths, inputs.count, &o.sampler, err,
                        sizeof(err)) < 0)
         cli_die("%s", err);
+    if (inputs.skipped && !o.quiet)
+        fprintf(stderr, "srres-train: %d file%s in the folders given %s no video or image "
+                        "extension: skipped\n", inputs.skipped, inputs.skipped == 1 ? "" : "s",
+                inputs.skipped == 1 ? "has" : "have");
     if (o.verbose && !o.quiet)
         for (int i = 0; i < inputs.count; i++) {
             int w, h, frames = sampler_file(smp, i, &w, &h);
