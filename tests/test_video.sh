@@ -283,6 +283,9 @@ test_seek_in_mpeg_ts() {
         "$video" -q -i in.ts -o "seg$i.mkv" -m "$m2" --segment $i/4 || fail "segment $i failed"
         [ "$(frames "seg$i.mkv")" = 25 ] || fail "segment $i/4 has $(frames "seg$i.mkv") frames"
     done
+    # The summary counts the media written, not the last timestamp (MPEG-TS starts at 1.4 s).
+    "$video" -i in.ts -o last.mkv -m "$m2" --segment 4/4 2>err.log || fail "segment 4 failed"
+    grep -q "last.mkv: 25 frames (1.00 s of media)" err.log || fail "summary: $(tail -1 err.log)"
     # A pipe cannot seek: it is read from the start (it failed with "cannot seek").
     "$video" -q -i pipe:0 -o piped.mkv -m "$m2" -ss 1 -t 1 <in.ts || fail "-ss on a pipe failed"
     [ "$(frames piped.mkv)" = 25 ] || fail "-ss 1 -t 1 on a pipe gave $(frames piped.mkv) frames"

@@ -90,7 +90,8 @@ typedef struct app {
     int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
     int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
     atomic_long frames_in, frames_sr, frames_out;
-    atomic_llong last_pts_us;
+    atomic_llong media_us; /* media written, for the progress line */
+    int64_t first_pts_us;  /* writer thread: the first frame's start */
     double sr_wait, sr_busy; /* seconds the sr thread waited for input / ran the network */
     pthread_mutex_t err_lock;
     char error[1024];
@@ -682,8 +683,16 @@ static int encode_ready(app *a)
         }
         ret = drain_encoder(a);
         atomic_fetch_add(&a->frames_out, 1);
-        if (pts != AV_NOPTS_VALUE)
-            atomic_store(&a->last_pts_us, av_rescale_q(pts, a->enc->time_base, AV_TIME_BASE_Q));
+        /* Media written: from the first frame's start to this one's end. */
+        if (pts != AV_NOPTS_VALUE) {
+            int64_t us = av_rescale_q(pts, a->enc->time_base, AV_TIME_BASE_Q);
+            if (a->first_pts_us == AV_NOPTS_VALUE)
+                a->first_pts_us = us;
+            int64_t frame_us = a->enc->framerate.num > 0
+                                   ? av_rescale_q(1, av_inv_q(a->enc->framerate), AV_TIME_BASE_Q)
+                                   : 0;
+            atomic_store(&a->media_us, us - a->first_pts_us + frame_us);
+        }
     }
     av_frame_free(&f);
     return ret;
@@ -1177,16 +1186,18 @@ static long expected_frames(const app *a)
 {
     AVStream *ist = a->ifmt->streams[a->vin];
     AVRational fr = av_guess_frame_rate(a->ifmt, ist, NULL);
-    double dur = ist->duration != AV_NOPTS_VALUE ? ist->duration * av_q2d(ist->time_base)
+    double tb = av_q2d(ist->time_base);
+    double dur = ist->duration != AV_NOPTS_VALUE ? ist->duration * tb
                  : a->ifmt->duration > 0         ? a->ifmt->duration / (double)AV_TIME_BASE
                                                  : 0;
-    long n = ist->nb_frames > 0 ? (long)ist->nb_frames : fr.num ? (long)(dur * av_q2d(fr) + 0.5) : 0;
-    if (fr.num && a->o.start_us != AV_NOPTS_VALUE)
-        n -= (long)(a->o.start_us / 1e6 * av_q2d(fr));
-    if (fr.num && a->o.duration_us != AV_NOPTS_VALUE) {
-        long lim = (long)(a->o.duration_us / 1e6 * av_q2d(fr) + 0.999);
-        n = n > 0 && n < lim ? n : lim;
-    }
+    /* The frames of the range -ss, -t or --segment chose, at the frame rate. */
+    double start = ist->start_time != AV_NOPTS_VALUE ? ist->start_time * tb : 0;
+    double from = a->lo != INT64_MIN ? FFMAX(a->lo * tb, start) : start;
+    double to = a->hi != INT64_MAX ? FFMIN(a->hi * tb, start + dur) : start + dur;
+    long n = a->lo == INT64_MIN && a->hi == INT64_MAX && ist->nb_frames > 0
+                 ? (long)ist->nb_frames
+             : fr.num && dur > 0 ? (long)((to - from) * av_q2d(fr) + 0.5)
+                                 : 0;
     if (a->o.max_frames > 0 && (n <= 0 || n > a->o.max_frames))
         n = a->o.max_frames;
     return n > 0 ? n : 0;
@@ -1224,6 +1235,7 @@ int main(int argc, char **argv)
     static app a;
     a.o = (options){.crf = -1, .queue = 4, .start_us = AV_NOPTS_VALUE,
                     .duration_us = AV_NOPTS_VALUE};
+    a.first_pts_us = AV_NOPTS_VALUE;
     cli_init("srres-video", NULL);
     parse_options(&a.o, argc, argv);
     /* Our own messages say what failed; libav's detail is for -v. */
@@ -1284,7 +1296,7 @@ int main(int argc, char **argv)
         }
         if (signals_seen > 1)
             set_error(&a, "aborted by a second signal");
-        progress_update(&prog, atomic_load(&a.frames_out), atomic_load(&a.last_pts_us) / 1e6);
+        progress_update(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6);
         if (pthread_tryjoin_np(writer, NULL) == 0)
             break;
     }
@@ -1310,7 +1322,7 @@ int main(int argc, char **argv)
         cleanup(&a);
         return 1;
     }
-    progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.last_pts_us) / 1e6,
+    progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6,
                     a.o.output);
     if (a.o.verbose) {
         struct rusage ru;
