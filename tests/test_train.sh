@@ -169,6 +169,12 @@ grep -q "at step 20" err.log || fail "half.safetensors.ckpt: $(cat err.log)"
 [ -e named.safetensors.ckpt ] && fail "resumed alone, the run checkpointed beside its output"
 "$train" train.mp4 --steps 19 --resume named.ckpt -q 2>/dev/null &&
     fail "resumed alone, named.ckpt was not carried on to step 20"
+# Resumed with other inputs, the run says so (the stream of patches is then another).
+"$train" train.mp4 --steps 25 --resume named.ckpt 2>err.log || fail "resume to 25 failed"
+! grep -q "other inputs" err.log || fail "same inputs said to differ: $(cat err.log)"
+"$train" train.mp4 held1.png --steps 30 --resume named.ckpt 2>err.log || fail "resume to 30 failed"
+grep -q "named.ckpt: its run had other inputs (1 then, 2 now)" err.log ||
+    fail "other inputs not said: $(cat err.log)"
 
 # A checkpoint at a round's last patch resumes exactly too: the sampler then starts the next
 # round (it once planned the buffer it was still loading, so later rounds took stale or

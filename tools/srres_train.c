@@ -46,6 +46,7 @@ typedef struct options {
     srres_dtype dtype;
     int verbose, quiet;
     sampler_options sampler;
+    char inputs_id[40]; /* "count:hash" of the inputs' names, kept in checkpoints */
 } options;
 
 static volatile sig_atomic_t stop_signal;
@@ -250,10 +251,25 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     /* Where the run writes, so that --resume alone carries on writing there. */
     set_meta(m, "train.output", "%s", o->output);
     set_meta(m, "train.checkpoint", "%s", o->checkpoint);
+    set_meta(m, "train.inputs", "%s", o->inputs_id);
     set_meta(m, "train.dtype", "%s", dtype_names[o->dtype]);
     set_meta(m, "train.round", "%" PRIu64, round);
     set_meta(m, "train.offset", "%d", offset);
     set_meta(m, "train.seconds", "%.1f", seconds);
+}
+
+/* The inputs as a run knows them: their number and a hash (FNV-1a) of their names, which
+ * stay the same when the files move (input_list_name is a path's shortest distinct tail). */
+static void inputs_id(const input_list *inputs, char *buf, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int i = 0; i < inputs->count; i++)
+        for (const char *c = input_list_name(inputs, i);; c++) {
+            h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
+            if (!*c)
+                break;
+        }
+    snprintf(buf, n, "%d:%016" PRIx64, inputs->count, h);
 }
 
 /* A path the checkpoint recorded (key), copied into buf; else `fallback`. */
@@ -616,6 +632,7 @@ int main(int argc, char **argv)
         cli_die("no inputs: give videos, images or folders of them (see --help)");
     if (o.resume && o.init)
         cli_die("--resume and --init exclude each other");
+    inputs_id(&inputs, o.inputs_id, sizeof(o.inputs_id));
     if (D.rank)
         o.quiet = 1; /* rank 0 speaks, validates and writes for all */
 
@@ -631,6 +648,13 @@ int main(int argc, char **argv)
         if (srres_checkpoint_load(o.resume, &model, &adam, &e) != SRRES_OK)
             cli_die("%s", e.message);
         check_resumed_options(model, &o, o.resume, given);
+        /* Other inputs make another stream of patches: allowed (pictures added to a long
+         * run, say), but said, as the run no longer equals an uninterrupted one. */
+        const char *had = srres_model_get_metadata(model, "train.inputs");
+        if (had && strcmp(had, o.inputs_id) && !o.quiet)
+            fprintf(stderr, "srres-train: %s: its run had other inputs (%.*s then, %d now); the "
+                            "patches go on from another stream than an uninterrupted run's\n",
+                    o.resume, (int)strcspn(had, ":"), had, inputs.count);
         restore_run(model, &o, o.resume, given, &round, &offset, &seconds_before);
         if (!given['o'])
             o.output = resumed_path(model, "train.output", o.resume, resumed_output,
