@@ -43,7 +43,7 @@ awk -v g="$gain" 'BEGIN { exit !(g > 0.3) }' || fail "only $gain dB over bicubic
 
 # The model in F16 (srres-model convert) scores the same to a hundredth of a dB.
 "$build/srres-model" convert learn.safetensors learn16.safetensors --dtype f16 \
-    --description "a test model" --meta trained_on=train.mp4 ||
+    --description "a test model" --meta trained_on=train.mp4 --meta licence=CC0 ||
     fail "srres-model convert failed"
 [ "$(stat -c %s learn16.safetensors)" -lt "$(stat -c %s learn.safetensors)" ] ||
     fail "the F16 file is not smaller"
@@ -54,6 +54,8 @@ awk -v a="$gain" -v b="$gain16" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01
     fail "srres-model info"
 "$build/srres-model" info learn16.safetensors | grep -q "trained_on: train.mp4" ||
     fail "srres-model convert --meta"
+"$build/srres-model" info learn16.safetensors | grep -q "^  licence: CC0$" ||
+    fail "srres-model info does not show every key"
 
 # srres-eval refuses a crop the SSIM window does not fit in (it once averaged SSIM -1 in).
 msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&

@@ -31,6 +31,15 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
         cli_die("%s: cannot open: %s", files[0], av_err2str(ret));
     if ((ret = avformat_alloc_output_context2(&out, NULL, NULL, output)) < 0 || !out)
         cli_die("%s: no output format for this name: %s", output, av_err2str(ret));
+    /* Matroska keeps no decoding times; with B-frames MP4 and the like need them. */
+    int reordered = 0;
+    for (unsigned i = 0; i < first->nb_streams; i++)
+        reordered |= first->streams[i]->codecpar->video_delay > 0;
+    if (reordered && strstr(first->iformat->name, "matroska") &&
+        !strstr(out->oformat->name, "matroska") && strcmp(out->oformat->name, "webm"))
+        cli_die("%s: Matroska segments with B-frames keep no decoding times, which %s needs: "
+                "join them into .mkv",
+                output, out->oformat->name);
     for (unsigned i = 0; i < first->nb_streams; i++) {
         AVStream *ist = first->streams[i], *ost = avformat_new_stream(out, NULL);
         if (!ost || avcodec_parameters_copy(ost->codecpar, ist->codecpar) < 0)

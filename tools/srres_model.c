@@ -1,5 +1,5 @@
 /* srres-model: looks into model files and converts them.
- *   srres-model info FILE...                 configuration, parameters, metadata
+ *   srres-model info FILE...                 configuration, parameters, every metadata key
  *   srres-model convert IN OUT [--dtype T]   rewrite (e.g. F32 -> F16); a trainer checkpoint
  *                                            becomes the model its run writes
  *     [--average-with FILE]...               the mean of IN's weights and each FILE's
@@ -14,7 +14,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: srres-model info FILE...\n"
-               "       srres-model convert IN OUT [--dtype f32|f16|bf16] [--description TEXT]\n"
+               "       srres-model convert IN OUT [--dtype f32|f16|bf16 (default f32)]\n"
+               "                                  [--description TEXT]\n"
                "                                  [--meta KEY=VALUE]... [--average-with FILE]...\n"
                "       srres-model compact CHECKPOINT OUT\n");
 }
@@ -38,11 +39,21 @@ static void info(const char *path)
            c->image_skip == SRRES_SKIP_NEAREST ? "nearest" : "none",
            srres_model_variant(m) == SRRES_VARIANT_SRGAN ? "srgan" : "seed",
            srres_model_num_params(m), srres_model_macs_per_pixel(m));
+    /* The card's keys first, then any other (--meta KEY=VALUE, another tool's). */
     static const char *const keys[] = {"description", "trained_on", "training"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+    const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+    for (size_t i = 0; i < nkeys; i++) {
         const char *v = srres_model_get_metadata(m, keys[i]);
         if (v)
             printf("  %s: %s\n", keys[i], v);
+    }
+    for (int i = 0; i < srres_model_metadata_count(m); i++) {
+        const char *key = srres_model_metadata_key(m, i);
+        size_t k = 0;
+        while (k < nkeys && strcmp(key, keys[k]))
+            k++;
+        if (k == nkeys)
+            printf("  %s: %s\n", key, srres_model_get_metadata(m, key));
     }
     srres_model_free(m);
 }
@@ -78,9 +89,14 @@ static void compact(const char *in, const char *out)
 int main(int argc, char **argv)
 {
     cli_init("srres-model", NULL);
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
     }
     if (!strcmp(argv[1], "info")) {
         if (argc < 3)

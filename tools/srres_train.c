@@ -119,7 +119,8 @@ static void usage(FILE *f)
         "                             (exactly, unless made compact by srres-model compact)\n"
         "      --log FILE             CSV: step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,\n"
         "                             seconds\n"
-        "      --log-every N          log lines when not on a terminal (default 100)\n"
+        "      --log-every N          steps between --log rows, and between progress lines\n"
+        "                             when not on a terminal (default 100)\n"
         "  -v, --verbose              also print every input's size and frame count\n"
         "  -q, --quiet                print nothing but errors\n"
         "  -h, --help\n");

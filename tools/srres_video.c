@@ -69,6 +69,7 @@ typedef struct app {
     output_target target; /* target.temp is written, then renamed to target.final */
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
+    int in_w, in_h;       /* the input frame size the pipeline is built for */
     AVFormatContext *ifmt, *ofmt;
     int vin;           /* input video stream */
     int *map;          /* input stream -> output stream, -1 dropped */
@@ -158,10 +159,12 @@ static int feed_frame(app *a, AVFrame *frame)
         int64_t pts = frame->best_effort_timestamp;
         if (pts != AV_NOPTS_VALUE && pts < a->lo)
             return 0; /* decoded from the keyframe before -ss */
-        if (frame->width != a->dec->width || frame->height != a->dec->height) {
+        /* Against the size the pipeline was built for: the decoder's own may already be the
+         * next frames'. */
+        if (frame->width != a->in_w || frame->height != a->in_h) {
             set_error(a, "%s: the frame size changes from %dx%d to %dx%d mid-stream; split the "
                       "file there or scale it first",
-                      a->o.input, a->dec->width, a->dec->height, frame->width, frame->height);
+                      a->o.input, a->in_w, a->in_h, frame->width, frame->height);
             return AVERROR(EINVAL);
         }
         if (pts != AV_NOPTS_VALUE && pts >= a->hi)
@@ -564,7 +567,11 @@ static int open_encoder(app *a, const AVFrame *f)
     if (!rate.num)
         rate = av_guess_frame_rate(a->ifmt, ist, NULL);
     /* The input's time base keeps its timestamps exact, but MPEG-1/2 take only one tick a
-     * frame and MPEG-4 no more than 65535 ticks a second: those get one tick a frame. */
+     * frame and MPEG-4 no more than 65535 ticks a second: those get one tick a frame. So does
+     * AVI, which has no timestamps: a tick is a frame slot, and 1/600 wrote 613 of them for 25
+     * frames. */
+    if (!strcmp(a->ofmt->oformat->name, "avi") && rate.num > 0)
+        tb = av_inv_q(rate);
     int ret = new_encoder(a, f, tb, rate);
     if (ret >= 0 && (ret = avcodec_open2(a->enc, a->enc_codec, NULL)) < 0 && rate.num > 0 &&
         av_cmp_q(tb, av_inv_q(rate))) {
@@ -771,7 +778,7 @@ static void usage(FILE *f)
         "      --kernel K          auto or baseline (default auto)\n"
         "      --precision P       fp32 or bf16 (default fp32)\n"
         "      --ensemble N        mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
-        "                          frame: a little more detail, N times the time\n"
+        "                          frame: a little more detail, N times the time (default 1)\n"
         "  -ss POSITION            start at this time (seconds or [HH:]MM:SS[.m])\n"
         "  -t DURATION             write at most this much\n"
         "      --frames N          write at most N video frames\n"
@@ -785,10 +792,14 @@ static void usage(FILE *f)
         "  -crf N                  constant quality (default 18 with libx264)\n"
         "  -b:v RATE               bit rate (e.g. 8M) instead of -crf\n"
         "  -preset NAME            encoder preset (libx264 default: medium)\n"
-        "  -pix_fmt FMT            output pixel format (default: the input's)\n"
+        "  -pix_fmt FMT            output pixel format (default: the input's, or the nearest\n"
+        "                          the encoder takes: RGB into H.264 is 4:4:4 YUV)\n"
         "  -x264-params K=V:...    passed to libx264\n"
         "  -v, --verbose / -q, --quiet\n"
-        "  -h, --help\n");
+        "  -h, --help\n"
+        "The ffmpeg-style options also have long forms: --ss, --duration, --no-audio,\n"
+        "--no-subs, --codec (and -vcodec), --crf, --bitrate, --preset, --pix-fmt,\n"
+        "--x264-params.\n");
 }
 
 static int64_t parse_time(const char *opt, const char *s)
@@ -1021,6 +1032,8 @@ static void open_input(app *a)
         cli_die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
     if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE)
         cli_die("%s: the video stream has no frame size or pixel format", a->o.input);
+    a->in_w = a->dec->width;
+    a->in_h = a->dec->height;
     if (has_alpha(a->dec->pix_fmt) && !a->o.quiet)
         fprintf(stderr, "srres-video: %s: its alpha channel is dropped (the network upscales "
                         "colour only)\n", a->o.input);
