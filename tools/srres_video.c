@@ -1067,6 +1067,10 @@ static void open_output(app *a)
     int ret = avformat_alloc_output_context2(&a->ofmt, NULL, NULL, a->o.output);
     if (ret < 0 || !a->ofmt)
         cli_die("%s: no output format for this name: %s", a->o.output, av_err(ret, eb));
+    /* Segments keep the input's timestamps exactly, so that they join as one run: Matroska
+     * would otherwise shift the first one (only) past AAC's negative start, by 21 ms. */
+    if (a->o.segments && strstr(a->ofmt->oformat->name, "matroska"))
+        a->ofmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
     a->rotate = "";
     a->map = malloc(sizeof(int) * a->ifmt->nb_streams);
     if (!a->map)
