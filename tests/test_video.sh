@@ -361,6 +361,17 @@ test_overwrite_keeps_links_and_fifos() {
         fail "the fifo was replaced or its reader got nothing"
 }
 
+# Standard input and output, as for ffmpeg: "-" (or pipe:N), with -f naming the container.
+test_standard_input_and_output() {
+    lavfi in.mkv -t 0.4 -c:v libx264 -an
+    "$video" -q -i - -o - -f matroska -m "$m2" <in.mkv >out.mkv || fail "stdin to stdout failed"
+    [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 10 ] ||
+        fail "$(probe out.mkv v:0 nb_read_frames -count_frames) frames through the pipes"
+    [ "$(probe out.mkv v:0 width)" = 128 ] || fail "width $(probe out.mkv v:0 width)"
+    expect_error "-f FORMAT names one" "$video" -i in.mkv -o - -m "$m2"
+    expect_error "-f nonsense: no such output format" "$video" -i in.mkv -o - -f nonsense -m "$m2"
+}
+
 # A signal stops a run whose input stalls (a pipe nobody writes to): the read gives up
 # (it blocked forever, and a second signal did not help either).
 test_signal_stops_a_stalled_input() {

@@ -29,11 +29,12 @@ static char *temp_name(const char *path)
 void output_target_init(output_target *t, const char *path)
 {
     struct stat st;
-    int exists = stat(path, &st) == 0;
+    int pipe = !strncmp(path, "pipe:", 5); /* FFmpeg's pipe protocol: stdout and the like */
+    int exists = !pipe && stat(path, &st) == 0;
     t->final = exists ? realpath(path, NULL) : strdup(path);
     if (!t->final)
         cli_die("%s: %s", path, strerror(errno));
-    t->direct = exists && !S_ISREG(st.st_mode);
+    t->direct = pipe || (exists && !S_ISREG(st.st_mode));
     t->temp = t->direct ? strdup(t->final) : temp_name(t->final);
     if (!t->temp)
         cli_die("out of memory");

@@ -10,7 +10,7 @@
  * a temporary name, "dir/.name.partial-PID.ext" (the same folder, so the final rename is
  * atomic; the same extension, so muxers see the real format), beside the file the path
  * names (a symlink is followed and keeps pointing at the new file). An existing fifo,
- * device or socket is written directly: it cannot be renamed over. */
+ * device or socket, or a pipe: URL (stdout), is written directly: it cannot be renamed over. */
 typedef struct output_target {
     char *final; /* what the output becomes (malloc'ed) */
     char *temp;  /* what is written (malloc'ed; final itself when direct) */

@@ -53,6 +53,7 @@ enum { KIND_FRAME = 1, KIND_PACKET = 2 };
 typedef struct options {
     const char *input, *output, *model;
     const char *codec, *preset, *pix_fmt, *x264_params, *vf_pre, *vf_post, *kernel, *precision;
+    const char *format; /* -f: the output's container, for names that do not say (pipes) */
     int crf; /* -1: the encoder's default (18 for libx264) */
     int64_t bit_rate;
     int threads, tile, queue, overwrite, no_audio, no_subs, verbose, quiet;
@@ -766,8 +767,10 @@ static void usage(FILE *f)
         "Upscales the video of INPUT with an SRResNet model; copies audio, subtitles and data.\n"
         "Images work too (-i in.png -o out.png).\n"
         "\n"
-        "  -i FILE                 input video or image\n"
+        "  -i FILE                 input video or image (- or pipe:0: standard input)\n"
         "  -o FILE                 output; the container follows the extension\n"
+        "  -f FORMAT               the output's container, for names without one: -o - (or\n"
+        "                          pipe:1) -f matroska writes to standard output\n"
         "  -m, --model FILE        model (default: the installed or bundled x4 model)\n"
         "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
         "      --threads N         network threads (default 0 = every CPU)\n"
@@ -834,7 +837,7 @@ static void parse_options(options *o, int argc, char **argv)
         {"x264-params", required_argument, 0, O_X264}, {"kernel", required_argument, 0, O_KERNEL},
         {"precision", required_argument, 0, O_PREC}, {"segment", required_argument, 0, O_SEG},
         {"concat", required_argument, 0, O_CONCAT}, {"max-memory", required_argument, 0, O_MEM},
-        {"ensemble", required_argument, 0, O_ENS},
+        {"ensemble", required_argument, 0, O_ENS}, {"format", required_argument, 0, 'f'},
         {"verbose", no_argument, 0, 'v'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     for (int i = 1; i < argc; i++)
@@ -842,10 +845,16 @@ static void parse_options(options *o, int argc, char **argv)
             if (!strcmp(argv[i], ffmpeg_style[k][0]))
                 argv[i] = (char *)ffmpeg_style[k][1];
     int c;
-    while ((c = getopt_long(argc, argv, "i:o:m:yvqh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:o:f:m:yvqh", longs, NULL)) != -1) {
         switch (c) {
-        case 'i': o->input = optarg; break;
-        case 'o': o->output = optarg; break;
+        /* "-" is standard input or output, as for ffmpeg */
+        case 'i': o->input = strcmp(optarg, "-") ? optarg : "pipe:0"; break;
+        case 'o': o->output = strcmp(optarg, "-") ? optarg : "pipe:1"; break;
+        case 'f':
+            if (!av_guess_format(optarg, NULL, NULL))
+                cli_die("-f %s: no such output format (ffmpeg -muxers lists them)", optarg);
+            o->format = optarg;
+            break;
         case 'm': o->model = optarg; break;
         case 'y': o->overwrite = 1; break;
         case 'v': o->verbose = 1; break;
@@ -1064,9 +1073,10 @@ static void open_output(app *a)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
     /* The format comes from the real name; the bytes go to the temporary one. */
-    int ret = avformat_alloc_output_context2(&a->ofmt, NULL, NULL, a->o.output);
+    int ret = avformat_alloc_output_context2(&a->ofmt, NULL, a->o.format, a->o.output);
     if (ret < 0 || !a->ofmt)
-        cli_die("%s: no output format for this name: %s", a->o.output, av_err(ret, eb));
+        cli_die("%s: no output format for this name (-f FORMAT names one): %s", a->o.output,
+                av_err(ret, eb));
     /* Segments keep the input's timestamps exactly, so that they join as one run: Matroska
      * would otherwise shift the first one (only) past AAC's negative start, by 21 ms. */
     if (a->o.segments && strstr(a->ofmt->oformat->name, "matroska"))
