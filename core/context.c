@@ -64,7 +64,8 @@ static double region_floats(const srres_ctx *ctx, int h, int w)
     double pixels = (double)h * w;
     return alloc_floats_taken(pixels * (double)arena_floats_for(ctx, 1)) +
            alloc_floats_taken(pixels * (double)ens_floats_for(ctx, 1)) +
-           (ctx->fast ? fast_net_floats(ctx->m, h, w) : 0);
+           (ctx->fast ? fast_net_floats(ctx->m, h, w)
+                      : alloc_floats_taken((double)SCRATCH_BUDGET_FLOATS)); /* its floor */
 }
 
 static void plan_inference(const srres_ctx *ctx, int h, int w, activations *a)

@@ -8,7 +8,8 @@
 #include "memory.h"
 #include "test_util.h"
 
-static srres_ctx *context(const char *path, srres_model **m, size_t max_memory)
+static srres_ctx *context_with(const char *path, srres_model **m, size_t max_memory,
+                               srres_kernel kernel)
 {
     srres_error err;
     if (srres_model_load(path, m, &err) != SRRES_OK)
@@ -16,10 +17,16 @@ static srres_ctx *context(const char *path, srres_model **m, size_t max_memory)
     srres_params p = srres_default_params();
     p.threads = 1;
     p.max_memory = max_memory;
+    p.kernel = kernel;
     srres_ctx *ctx;
     if (srres_ctx_create(*m, &p, &ctx, &err) != SRRES_OK)
         fail_msg("%s", err.message);
     return ctx;
+}
+
+static srres_ctx *context(const char *path, srres_model **m, size_t max_memory)
+{
+    return context_with(path, m, max_memory, SRRES_KERNEL_AUTO);
 }
 
 /* Resident bytes of the process (buffers are zeroed as allocated, so they are resident). */
@@ -68,6 +75,21 @@ static void test_thin_frames_stay_within_the_budget(void **state)
     }
 }
 
+/* The baseline kernel's scratch (a fixed floor for its im2col chunks) counts too. */
+static void test_baseline_stays_within_the_budget(void **state)
+{
+    const size_t budget = 48 << 20;
+    srres_model *m;
+    srres_ctx *ctx = context_with(FIXTURES "/x2_seed.safetensors", &m, budget,
+                                  SRRES_KERNEL_BASELINE);
+    size_t held = held_after(ctx, 600, 400);
+    print_message("baseline 600x400: tile %d, %zu KiB held\n", srres_ctx_tile_size(ctx, 600, 400),
+                  held >> 10);
+    assert_true(held <= budget + budget / 10);
+    srres_ctx_free(ctx);
+    srres_model_free(m);
+}
+
 static void test_small_frames_are_whole_and_huge_ones_tiled(void **state)
 {
     srres_model *m;
@@ -98,6 +120,7 @@ int main(void)
     mallopt(M_MMAP_THRESHOLD, 128 << 10);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thin_frames_stay_within_the_budget),
+        cmocka_unit_test(test_baseline_stays_within_the_budget),
         cmocka_unit_test(test_small_frames_are_whole_and_huge_ones_tiled),
         cmocka_unit_test(test_impossible_buffers_are_refused),
     };
