@@ -15,7 +15,8 @@ static srres_status checkpoint_write(const srres_model *model, const srres_adam 
     if (adam->avg && !(adam->avg_decay > 0.0f && adam->avg_decay < 1.0f))
         return srres_fail(err, SRRES_ERR_INVALID, "average decay %g is not in (0, 1)",
                           (double)adam->avg_decay);
-    optimizer_tensors opt = {adam->m, adam->v, adam->avg, adam->step, adam->avg_decay};
+    optimizer_tensors opt = {adam->m,        adam->v,     adam->avg,   adam->step,
+                             adam->avg_decay, adam->beta1, adam->beta2, adam->eps};
     return model_file_write(model, dtype, &opt, path, err);
 }
 
@@ -36,10 +37,11 @@ srres_status srres_checkpoint_load_memory(const void *data, size_t size, const c
                                           srres_error *err)
 {
     optimizer_tensors opt;
+    *adam = (srres_adam){0}; /* what the caller may release, whatever happens */
     srres_status st = model_file_parse(data, size, name, model, &opt, err);
     if (st != SRRES_OK)
         return st;
-    *adam = (srres_adam){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .step = opt.step,
+    *adam = (srres_adam){.beta1 = opt.beta1, .beta2 = opt.beta2, .eps = opt.eps, .step = opt.step,
                          .n = (*model)->num_params, .m = opt.m, .v = opt.v, .avg = opt.avg,
                          .avg_decay = opt.avg_decay};
     return SRRES_OK;
@@ -51,6 +53,7 @@ srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_
     void *data;
     size_t size;
     *model = NULL;
+    *adam = (srres_adam){0};
     srres_status st = model_file_read_all(path, &data, &size, err);
     if (st == SRRES_OK)
         st = srres_checkpoint_load_memory(data, size, path, model, adam, err);

@@ -274,26 +274,36 @@ srres_status srres_model_set_metadata(srres_model *m, const char *key, const cha
         }
         return SRRES_OK;
     }
-    char *v = strdup(value);
-    if (!v)
-        return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
     for (int i = 0; i < m->num_metadata; i++) {
         if (!strcmp(m->metadata[i].key, key)) {
+            char *v = strdup(value);
+            if (!v)
+                return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
             free(m->metadata[i].value);
             m->metadata[i].value = v;
             return SRRES_OK;
         }
     }
-    char *k = strdup(key);
-    model_metadata *grown = realloc(m->metadata, sizeof(*grown) * (m->num_metadata + 1));
-    if (!k || !grown) {
+    return model_append_metadata(m, key, value, err);
+}
+
+srres_status model_append_metadata(srres_model *m, const char *key, const char *value,
+                                   srres_error *err)
+{
+    if (m->num_metadata == m->metadata_cap) {
+        int cap = m->metadata_cap ? 2 * m->metadata_cap : 8;
+        model_metadata *grown = realloc(m->metadata, sizeof(*grown) * (size_t)cap);
+        if (!grown)
+            return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
+        m->metadata = grown;
+        m->metadata_cap = cap;
+    }
+    char *k = strdup(key), *v = strdup(value);
+    if (!k || !v) {
         free(k);
         free(v);
-        if (grown)
-            m->metadata = grown;
         return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
     }
-    m->metadata = grown;
     m->metadata[m->num_metadata++] = (model_metadata){k, v};
     return SRRES_OK;
 }

@@ -58,7 +58,7 @@ struct srres_model {
     int num_tensors;
 
     model_metadata *metadata;
-    int num_metadata;
+    int num_metadata, metadata_cap;
 };
 
 /* Number of PReLU layers: head, two per block, one per upsampling stage. Their order is the
@@ -72,6 +72,11 @@ srres_status model_check_config(const srres_config *cfg, srres_error *err);
  * it from cfg->prelu_per_channel. */
 srres_status model_alloc(const srres_config *cfg, const int *prelu_counts, srres_model **out,
                          srres_error *err);
+
+/* Appends a metadata key known to be new and valid (a parsed file's: JSON keys are unique
+ * and UTF-8): no search, so a file of many keys loads in linear time. */
+srres_status model_append_metadata(srres_model *m, const char *key, const char *value,
+                                   srres_error *err);
 
 /* The tensor of that name, or NULL. */
 model_tensor *model_find_tensor(const srres_model *m, const char *name);

@@ -451,7 +451,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
     bn_set *bns = calloc((size_t)nbn + 1, sizeof(*bns));
     float *bn_store = calloc((size_t)(nbn ? nbn : 1) * 4 * cfg.channels, sizeof(float));
     if (opt)
-        *opt = (optimizer_tensors){0};
+        *opt = (optimizer_tensors){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
     if (opt && m->num_params) {
         opt->m = malloc(sizeof(float) * m->num_params);
         opt->v = malloc(sizeof(float) * m->num_params);
@@ -605,7 +605,20 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             opt_found |= 8;
             continue;
         }
-        if (!skip && (st = srres_model_set_metadata(m, mk, json_string_value(mv), p->err)))
+        float *hyper = !opt                                ? NULL
+                       : !strcmp(mk, "optimizer.beta1") ? &opt->beta1
+                       : !strcmp(mk, "optimizer.beta2") ? &opt->beta2
+                       : !strcmp(mk, "optimizer.eps")   ? &opt->eps
+                                                          : NULL;
+        if (hyper) {
+            if (!parse_decay_string(json_string_value(mv), hyper)) {
+                st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: metadata '%s' is not in (0, 1)",
+                                p->name, mk);
+                goto done;
+            }
+            continue;
+        }
+        if (!skip && (st = model_append_metadata(m, mk, json_string_value(mv), p->err)))
             goto done;
     }
     if (opt && (opt_found & 4) != (opt_found & 8) >> 1) {
@@ -842,6 +855,14 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
     if (opt) {
         snprintf(num, sizeof(num), "%" PRId64, opt->step);
         bad |= json_object_set_new(meta, "optimizer.step", json_string(num));
+    }
+    if (opt) {
+        const char *keys[] = {"optimizer.beta1", "optimizer.beta2", "optimizer.eps"};
+        const float vals[] = {opt->beta1, opt->beta2, opt->eps};
+        for (int i = 0; i < 3; i++) {
+            snprintf(num, sizeof(num), "%.9g", (double)vals[i]);
+            bad |= json_object_set_new(meta, keys[i], json_string(num));
+        }
     }
     if (opt && opt->avg) {
         snprintf(num, sizeof(num), "%.9g", (double)opt->avg_decay);

@@ -12,6 +12,7 @@ typedef struct optimizer_tensors {
     float *m, *v, *avg;
     int64_t step;
     float avg_decay;
+    float beta1, beta2, eps; /* Adam's; files without them get 0.9, 0.999, 1e-8 */
 } optimizer_tensors;
 
 /* Parses a whole file held in memory. With `opt` not NULL the optimizer tensors are required

@@ -230,7 +230,7 @@ float *srres_trainer_grads(srres_trainer *trainer);
 
 /* Adam (Kingma & Ba) with bias correction; moments in two contiguous buffers. */
 typedef struct srres_adam {
-    float beta1, beta2, eps; /* 0.9, 0.999, 1e-8 after srres_adam_init */
+    float beta1, beta2, eps; /* 0.9, 0.999, 1e-8 after srres_adam_init; kept in checkpoints */
     int64_t step;            /* updates done so far */
     size_t n;                /* parameter count */
     float *m, *v;            /* first and second moments, n floats each */
@@ -261,7 +261,7 @@ srres_status srres_checkpoint_save(const srres_model *model, const srres_adam *a
 srres_status srres_checkpoint_save_compact(const srres_model *model, const srres_adam *adam,
                                            const char *path, srres_error *err);
 /* Loads a checkpoint (either kind); `adam` is initialised from it (release it with
- * srres_adam_release). */
+ * srres_adam_release), and left empty on failure, so releasing it then is safe too. */
 srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_adam *adam,
                                    srres_error *err);
 srres_status srres_checkpoint_load_memory(const void *data, size_t size, const char *name,

@@ -79,6 +79,9 @@ static void test_round_trip_keeps_everything(void **state)
     make_state(&m, &adam, 3);
     assert_int_equal(srres_model_set_metadata(m, "trained_on", "unit tests", &err), SRRES_OK);
     assert_int_equal(srres_model_set_metadata(m, "lr", "5e-4", &err), SRRES_OK);
+    adam.beta1 = 0.5f; /* a caller's own: a resumed run must go on with them */
+    adam.beta2 = 0.99f;
+    adam.eps = 1e-6f;
     char path[128];
     tmp_path(path, sizeof(path), "round_trip.ckpt");
     assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_OK);
@@ -96,7 +99,8 @@ static void test_round_trip_keeps_everything(void **state)
     assert_int_equal(adam_back.step, adam.step);
     assert_memory_equal(adam_back.m, adam.m, n * sizeof(float));
     assert_memory_equal(adam_back.v, adam.v, n * sizeof(float));
-    assert_true(adam_back.beta1 == 0.9f && adam_back.beta2 == 0.999f && adam_back.eps == 1e-8f);
+    assert_true(adam_back.beta1 == 0.5f && adam_back.beta2 == 0.99f && adam_back.eps == 1e-6f);
+    assert_null(srres_model_get_metadata(back, "optimizer.beta1"));
     assert_string_equal(srres_model_get_metadata(back, "trained_on"), "unit tests");
     assert_string_equal(srres_model_get_metadata(back, "lr"), "5e-4");
     assert_null(srres_model_get_metadata(back, "optimizer.step"));
@@ -463,9 +467,14 @@ static void test_missing_path_is_io_error(void **state)
     srres_model *m;
     srres_adam adam;
     srres_error err;
+    memset(&adam, 0xab, sizeof(adam)); /* a caller's uninitialised state */
     assert_int_equal(srres_checkpoint_load(path, &m, &adam, &err), SRRES_ERR_IO);
     assert_non_null(strstr(err.message, path));
     assert_null(m);
+    /* Left empty, so releasing it on the error path is safe. */
+    assert_null(adam.m);
+    assert_int_equal(adam.n, 0);
+    srres_adam_release(&adam);
 }
 
 int main(void)
