@@ -23,7 +23,10 @@ typedef struct conv_env {
 } conv_env;
 
 /* Scratch floats that let conv_forward work on `rows` image rows at a time; each thread
- * needs its own share. More rows mean fewer, larger GEMMs. */
+ * needs its own share. More rows mean fewer, larger GEMMs. The forward's and the input
+ * gradient's rows are cut by the number of threads, and OpenBLAS rounds a GEMM by its
+ * shape, so those two differ in the last bits between thread counts (the AVX-512 path's
+ * do not). */
 size_t conv_scratch_floats(const conv_layer *L, int w, int rows);
 
 /* The weight gradient is summed from this many fixed shares of the rows, in order: the same
