@@ -19,6 +19,19 @@ size_t conv_scratch_floats(const conv_layer *L, int w, int rows)
     return (size_t)L->cin * L->k * L->k * (size_t)w * (size_t)rows;
 }
 
+/* Rows of one GEMM: as many as fit CONV_BLOCK_FLOATS of columns, whatever the thread count,
+ * so the GEMMs, and OpenBLAS's rounding, are the same for any number of threads. */
+static int block_rows(int cin, int k, int w, int rows)
+{
+    size_t per_row = (size_t)cin * k * k * (size_t)w, c = CONV_BLOCK_FLOATS / per_row;
+    return c < 1 ? 1 : c > (size_t)rows ? rows : (int)c;
+}
+
+size_t conv_block_scratch_floats(int cin, int k, int w, int rows)
+{
+    return (size_t)cin * k * k * (size_t)w * (size_t)block_rows(cin, k, w, rows);
+}
+
 /* col [K][(r1-r0) w] = the k x k neighbourhoods of rows [r0, r1) of in [cin][rows][w],
  * zero outside each image of height h. */
 static void im2col(float *col, const float *in, int cin, int k, int h, int w, int rows_total,
@@ -57,6 +70,7 @@ typedef struct conv_job {
     /* backward */
     const float *dout;
     float *dweight_parts; /* [threads][cout][K] */
+    int block;            /* forward: rows of each GEMM */
 } conv_job;
 
 static int rows_per_chunk(size_t floats, size_t per_row, int rows)
@@ -65,15 +79,15 @@ static int rows_per_chunk(size_t floats, size_t per_row, int rows)
     return c < 1 ? 1 : c > (size_t)rows ? rows : (int)c;
 }
 
-static void forward_rows(void *arg, int begin, int end, int thread)
+/* Blocks [begin, end) of `block` rows each: im2col into this thread's scratch, one sgemm. */
+static void forward_blocks(void *arg, int begin, int end, int thread)
 {
     const conv_job *j = arg;
     int K = j->cin * j->k * j->k;
     size_t plane = (size_t)j->rows * j->w;
     float *col = j->scratch + j->per_thread * thread;
-    int chunk = rows_per_chunk(j->per_thread, (size_t)K * j->w, end - begin);
-    for (int r0 = begin; r0 < end; r0 += chunk) {
-        int r1 = r0 + chunk < end ? r0 + chunk : end;
+    for (int b = begin; b < end; b++) {
+        int r0 = b * j->block, r1 = r0 + j->block < j->rows ? r0 + j->block : j->rows;
         size_t P = (size_t)(r1 - r0) * j->w;
         im2col(col, j->in, j->cin, j->k, j->h, j->w, j->rows, r0, r1);
         float *o = j->out + (size_t)r0 * j->w;
@@ -91,10 +105,13 @@ static void conv_run(float *out, const float *in, const float *weight, const flo
                      int cin, int cout, int k, int n, int h, int w, float *scratch,
                      size_t scratch_floats, thread_pool *pool)
 {
-    int threads = thread_pool_size(pool);
-    conv_job j = {out, in, weight, bias, cin, cout, k, h, w, n * h, scratch,
-                  scratch_floats / threads, NULL, NULL};
-    thread_pool_for_dynamic(pool, n * h, forward_rows, &j);
+    int threads = thread_pool_size(pool), rows = n * h;
+    conv_job j = {out, in, weight, bias, cin, cout, k, h, w, rows, scratch,
+                  scratch_floats / threads, NULL, NULL, block_rows(cin, k, w, rows)};
+    /* A scratch smaller than conv_block_scratch_floats per thread takes smaller blocks. */
+    int fit = rows_per_chunk(j.per_thread, (size_t)cin * k * k * w, rows);
+    j.block = fit < j.block ? fit : j.block;
+    thread_pool_for_dynamic(pool, (rows + j.block - 1) / j.block, forward_blocks, &j);
 }
 
 void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h, int w,
@@ -122,7 +139,9 @@ static void weight_grad_parts(void *arg, int begin, int end, int thread)
         float *dw = j->dweight_parts + (size_t)part * j->cout * K;
         int first = (int)((long)j->rows * part / CONV_GRAD_PARTS);
         int last = (int)((long)j->rows * (part + 1) / CONV_GRAD_PARTS);
-        int chunk = rows_per_chunk(j->per_thread, (size_t)K * j->w, last - first);
+        int chunk = block_rows(j->cin, j->k, j->w, last - first);
+        int fit = rows_per_chunk(j->per_thread, (size_t)K * j->w, last - first);
+        chunk = fit < chunk ? fit : chunk;
         for (int r0 = first; r0 < last; r0 += chunk) {
             int r1 = r0 + chunk < last ? r0 + chunk : last;
             size_t P = (size_t)(r1 - r0) * j->w;
@@ -177,7 +196,7 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
         conv_nhwc_tail_weight_grad(dweight, dout, inp, L->cin, n, h, w, work, pool);
     } else {
         conv_job j = {NULL, inp, NULL, NULL, L->cin, L->cout, k, h, w, n * h, work,
-                      work_floats / threads, dout, parts};
+                      work_floats / threads, dout, parts, 0};
         memset(parts, 0, sizeof(float) * wsize * CONV_GRAD_PARTS); /* empty parts add 0 */
         thread_pool_for_dynamic(pool, CONV_GRAD_PARTS, weight_grad_parts, &j);
         for (int p = 0; p < CONV_GRAD_PARTS; p++)

@@ -23,11 +23,16 @@ typedef struct conv_env {
 } conv_env;
 
 /* Scratch floats that let conv_forward work on `rows` image rows at a time; each thread
- * needs its own share. More rows mean fewer, larger GEMMs. The forward's and the input
- * gradient's rows are cut by the number of threads, and OpenBLAS rounds a GEMM by its
- * shape, so those two differ in the last bits between thread counts (the AVX-512 path's
- * do not). */
+ * needs its own share. More rows mean fewer, larger GEMMs. */
 size_t conv_scratch_floats(const conv_layer *L, int w, int rows);
+
+/* The forward's GEMMs (and the input gradient's, a convolution too) take fixed blocks of
+ * rows, about this many floats of columns each, the same for any number of threads: OpenBLAS
+ * rounds a GEMM by its shape, so blocks cut by the thread count would change the result's
+ * last bits with it. Each thread needs conv_block_scratch_floats of scratch for them (cin,
+ * k of the convolution run; rows in all). */
+#define CONV_BLOCK_FLOATS ((size_t)1 << 20)
+size_t conv_block_scratch_floats(int cin, int k, int w, int rows);
 
 /* The weight gradient is summed from this many fixed shares of the rows, in order: the same
  * result for any number of threads. */

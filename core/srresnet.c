@@ -45,7 +45,7 @@ void network_forward(const srres_model *m, const activations *a, int n, int h, i
 static size_t layer_scratch(const conv_layer *L, int n, int h, int w, int threads, int fast,
                             int backward)
 {
-    size_t cols = (size_t)threads * conv_scratch_floats(L, w, 1);
+    size_t cols = (size_t)threads * conv_block_scratch_floats(L->cin, L->k, w, n * h);
     size_t fwd = fast && conv_nhwc_handles(L->cin, L->cout, L->k)
                      ? conv_nhwc_scratch_floats(L->cin, L->cout, L->k, n, h, w, threads)
                      : cols;
@@ -60,7 +60,7 @@ static size_t layer_scratch(const conv_layer *L, int n, int h, int w, int thread
                     : cols;
     size_t dinp = fast && conv_nhwc_handles(L->cout, L->cin, L->k)
                       ? conv_nhwc_scratch_floats(L->cout, L->cin, L->k, n, h, w, threads)
-                      : (size_t)threads * L->cout * L->k * L->k * w;
+                      : (size_t)threads * conv_block_scratch_floats(L->cout, L->k, w, n * h);
     size_t most = fwd > dw ? fwd : dw;
     return conv_backward_scratch_floats(L) + (most > dinp ? most : dinp);
 }
