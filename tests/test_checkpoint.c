@@ -10,24 +10,9 @@
 
 #include "test_util.h"
 
-static char tmpdir[64];
-
-static int make_tmpdir(void **state)
-{
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_checkpoint-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    return system(cmd);
-}
-
 static void tmp_path(char *buf, size_t len, const char *name)
 {
-    snprintf(buf, len, "%s/%s", tmpdir, name);
+    snprintf(buf, len, "%s/%s", test_tmpdir(), name);
 }
 
 /* A small trained-looking state: random model, moments and step. */
@@ -498,5 +483,5 @@ int main(void)
         cmocka_unit_test(test_average_decay_must_be_inside_0_1),
         cmocka_unit_test(test_missing_path_is_io_error),
     };
-    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+    return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

@@ -7,13 +7,11 @@
 #include "evaluate.h"
 #include "test_util.h"
 
-static char dir[] = "/tmp/test_evaluate.XXXXXX";
-
 /* Writes a binary PPM whose pixel (x, y) is (x, y, x ^ y), or `flat` everywhere if >= 0. */
 static const char *write_ppm(const char *name, int w, int h, int flat)
 {
     static char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     fprintf(f, "P6\n%d %d\n255\n", w, h);
@@ -114,18 +112,6 @@ static void test_every_score_is_finite(void **state)
     eval_set_free(&set);
 }
 
-static int setup(void **state)
-{
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,5 +122,5 @@ int main(void)
         cmocka_unit_test(test_one_colour_images_are_refused),
         cmocka_unit_test(test_every_score_is_finite),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

@@ -106,19 +106,17 @@ static void test_16bit_grey_rounds_to_nearest(void **state)
     assert_int_equal(wrong_values(AV_PIX_FMT_GRAY16BE), 0);
 }
 
-static char dir[] = "/tmp/test_frame_source.XXXXXX";
-
 /* Makes clip.mp4 (2 s of testsrc2 at 25 fps, a keyframe every 10 frames), then runs `then`
  * in the same folder, which makes `name` from it; returns name's path. */
 static const char *make_clip(const char *name, const char *then)
 {
     static char path[256];
     char cmd[1024];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
     snprintf(cmd, sizeof(cmd),
              "cd %s && ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=96x64:rate=25 -t 2 "
              "-c:v libx264 -g 10 -pix_fmt yuv420p clip.mp4 && %s",
-             dir, then);
+             test_tmpdir(), then);
     assert_int_equal(system(cmd), 0);
     return path;
 }
@@ -181,18 +179,6 @@ static void test_a_count_too_high_gives_the_last_frame(void **state)
     av_log_set_level(AV_LOG_ERROR);
 }
 
-static int setup(void **state)
-{
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd);
-}
-
 int main(void)
 {
     av_log_set_level(AV_LOG_ERROR);
@@ -204,5 +190,5 @@ int main(void)
         cmocka_unit_test(test_matroska_frames_are_counted),
         cmocka_unit_test(test_a_count_too_high_gives_the_last_frame),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

@@ -600,21 +600,6 @@ static void test_entry_order_and_padding_do_not_matter(void **state)
 
 /* ---- Saving -------------------------------------------------------------------------------- */
 
-static char tmpdir[64];
-
-static int make_tmpdir(void **state)
-{
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_model_file-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    return system(cmd);
-}
-
 static srres_model *random_model(uint64_t seed)
 {
     srres_config cfg = {4, 2, 3, SRRES_SKIP_NEAREST, 1};
@@ -629,7 +614,7 @@ static srres_model *random_model(uint64_t seed)
 static srres_model *save_and_load(const srres_model *m, srres_dtype dtype, const char *name)
 {
     char path[128];
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
     srres_error err;
     if (srres_model_save(m, path, dtype, &err) != SRRES_OK)
         fail_msg("save: %s", err.message);
@@ -793,7 +778,7 @@ static void test_save_load_exact_values_in_every_dtype(void **state)
 static void expect_save_refused(srres_model *m, srres_dtype dtype, const char *tensor)
 {
     char path[128];
-    snprintf(path, sizeof(path), "%s/refused-%d", tmpdir, (int)dtype);
+    snprintf(path, sizeof(path), "%s/refused-%d", test_tmpdir(), (int)dtype);
     srres_error err = {"(no message)", 0};
     srres_status st = srres_model_save(m, path, dtype, &err);
     if (st != SRRES_ERR_INVALID || !strstr(err.message, tensor))
@@ -807,7 +792,7 @@ static void test_save_f16_overflow_names_the_tensor(void **state)
     srres_model *m = random_model(4);
     m->tail.bias[1] = 65519.0f; /* rounds to 65504: fits */
     char path[128];
-    snprintf(path, sizeof(path), "%s/max-f16", tmpdir);
+    snprintf(path, sizeof(path), "%s/max-f16", test_tmpdir());
     srres_error err;
     assert_int_equal(srres_model_save(m, path, SRRES_DTYPE_F16, &err), SRRES_OK);
     m->tail.bias[1] = 65520.0f; /* rounds to infinity */
@@ -845,7 +830,7 @@ static void test_save_refuses_unknown_dtype(void **state)
 {
     srres_model *m = random_model(7);
     char path[128];
-    snprintf(path, sizeof(path), "%s/unknown-dtype", tmpdir);
+    snprintf(path, sizeof(path), "%s/unknown-dtype", test_tmpdir());
     srres_error err;
     assert_int_equal(srres_model_save(m, path, (srres_dtype)7, &err), SRRES_ERR_INVALID);
     srres_model_free(m);
@@ -1476,7 +1461,7 @@ static void test_truncated_fixture_never_loads(void **state)
 static void test_load_missing_path_is_io_error(void **state)
 {
     char path[128];
-    snprintf(path, sizeof(path), "%s/no-such-model.safetensors", tmpdir);
+    snprintf(path, sizeof(path), "%s/no-such-model.safetensors", test_tmpdir());
     srres_model *m = (srres_model *)1;
     srres_error err;
     assert_int_equal(srres_model_load(path, &m, &err), SRRES_ERR_IO);
@@ -1491,8 +1476,8 @@ static void test_load_directory_is_io_error(void **state)
     srres_model *m = (srres_model *)1;
     srres_error err;
     errno = 0;
-    assert_int_equal(srres_model_load(tmpdir, &m, &err), SRRES_ERR_IO);
-    assert_non_null(strstr(err.message, tmpdir));
+    assert_int_equal(srres_model_load(test_tmpdir(), &m, &err), SRRES_ERR_IO);
+    assert_non_null(strstr(err.message, test_tmpdir()));
     assert_non_null(strstr(err.message, "not a regular file"));
     assert_int_equal(err.sys_errno, EISDIR);
     assert_null(m);
@@ -1571,5 +1556,5 @@ int main(void)
         cmocka_unit_test(test_load_missing_path_is_io_error),
         cmocka_unit_test(test_load_directory_is_io_error),
     };
-    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+    return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

@@ -18,6 +18,27 @@
 #define FIXTURES "tests/fixtures"
 #endif
 
+/* A temporary folder for a test file's group of tests: cmocka_run_group_tests(tests,
+ * make_test_tmpdir, remove_test_tmpdir), and test_tmpdir() names it in between. */
+static inline char *test_tmpdir(void)
+{
+    static char dir[64];
+    return dir;
+}
+
+static inline int make_test_tmpdir(void **state)
+{
+    snprintf(test_tmpdir(), 64, "/tmp/srres-test.XXXXXX");
+    return mkdtemp(test_tmpdir()) ? 0 : -1;
+}
+
+static inline int remove_test_tmpdir(void **state)
+{
+    char cmd[96];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_tmpdir());
+    return system(cmd);
+}
+
 /* Reads a whole file; fails the test if it cannot. */
 static inline void *read_file(const char *path, size_t *size)
 {
