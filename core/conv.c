@@ -8,6 +8,7 @@
  * itself a convolution (of dout with the transposed, flipped kernel), so backward reuses the
  * forward path instead of scattering with col2im, and threads never write the same rows. */
 #include <cblas.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,16 +21,18 @@ size_t conv_scratch_floats(const conv_layer *L, int w, int rows)
 }
 
 /* Rows of one GEMM: as many as fit CONV_BLOCK_FLOATS of columns, whatever the thread count,
- * so the GEMMs, and OpenBLAS's rounding, are the same for any number of threads. */
-static int block_rows(int cin, int k, int w, int rows)
+ * so the GEMMs, and OpenBLAS's rounding, are the same for any number of threads; fewer only
+ * if a thread's scratch (per_thread floats) is smaller than conv_block_scratch_floats. */
+static int block_rows(int cin, int k, int w, int rows, size_t per_thread)
 {
-    size_t per_row = (size_t)cin * k * k * (size_t)w, c = CONV_BLOCK_FLOATS / per_row;
+    size_t floats = per_thread < CONV_BLOCK_FLOATS ? per_thread : CONV_BLOCK_FLOATS;
+    size_t c = floats / ((size_t)cin * k * k * (size_t)w);
     return c < 1 ? 1 : c > (size_t)rows ? rows : (int)c;
 }
 
 size_t conv_block_scratch_floats(int cin, int k, int w, int rows)
 {
-    return (size_t)cin * k * k * (size_t)w * (size_t)block_rows(cin, k, w, rows);
+    return (size_t)cin * k * k * (size_t)w * (size_t)block_rows(cin, k, w, rows, SIZE_MAX);
 }
 
 /* col [K][(r1-r0) w] = the k x k neighbourhoods of rows [r0, r1) of in [cin][rows][w],
@@ -73,12 +76,6 @@ typedef struct conv_job {
     int block;            /* forward: rows of each GEMM */
 } conv_job;
 
-static int rows_per_chunk(size_t floats, size_t per_row, int rows)
-{
-    size_t c = floats / per_row;
-    return c < 1 ? 1 : c > (size_t)rows ? rows : (int)c;
-}
-
 /* Blocks [begin, end) of `block` rows each: im2col into this thread's scratch, one sgemm. */
 static void forward_blocks(void *arg, int begin, int end, int thread)
 {
@@ -106,11 +103,9 @@ static void conv_run(float *out, const float *in, const float *weight, const flo
                      size_t scratch_floats, thread_pool *pool)
 {
     int threads = thread_pool_size(pool), rows = n * h;
-    conv_job j = {out, in, weight, bias, cin, cout, k, h, w, rows, scratch,
-                  scratch_floats / threads, NULL, NULL, block_rows(cin, k, w, rows)};
-    /* A scratch smaller than conv_block_scratch_floats per thread takes smaller blocks. */
-    int fit = rows_per_chunk(j.per_thread, (size_t)cin * k * k * w, rows);
-    j.block = fit < j.block ? fit : j.block;
+    size_t per_thread = scratch_floats / threads;
+    conv_job j = {out, in, weight, bias, cin, cout, k, h, w, rows, scratch, per_thread,
+                  NULL, NULL, block_rows(cin, k, w, rows, per_thread)};
     thread_pool_for_dynamic(pool, (rows + j.block - 1) / j.block, forward_blocks, &j);
 }
 
@@ -139,9 +134,7 @@ static void weight_grad_parts(void *arg, int begin, int end, int thread)
         float *dw = j->dweight_parts + (size_t)part * j->cout * K;
         int first = (int)((long)j->rows * part / CONV_GRAD_PARTS);
         int last = (int)((long)j->rows * (part + 1) / CONV_GRAD_PARTS);
-        int chunk = block_rows(j->cin, j->k, j->w, last - first);
-        int fit = rows_per_chunk(j->per_thread, (size_t)K * j->w, last - first);
-        chunk = fit < chunk ? fit : chunk;
+        int chunk = block_rows(j->cin, j->k, j->w, last - first, j->per_thread);
         for (int r0 = first; r0 < last; r0 += chunk) {
             int r1 = r0 + chunk < last ? r0 + chunk : last;
             size_t P = (size_t)(r1 - r0) * j->w;

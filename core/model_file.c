@@ -855,8 +855,6 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
     if (opt) {
         snprintf(num, sizeof(num), "%" PRId64, opt->step);
         bad |= json_object_set_new(meta, "optimizer.step", json_string(num));
-    }
-    if (opt) {
         const char *keys[] = {"optimizer.beta1", "optimizer.beta2", "optimizer.eps"};
         const float vals[] = {opt->beta1, opt->beta2, opt->eps};
         for (int i = 0; i < 3; i++) {

@@ -57,7 +57,6 @@ typedef struct worker {
     frame_source **sources; /* one per file, opened on first use (videos only) */
     uint64_t *last_use;     /* per file: the job count when its source was last used */
     uint64_t jobs;
-    int open;
     uint8_t *scaled, *region, *turned, *lr_region;
     size_t scaled_size;
 } worker;
@@ -152,15 +151,17 @@ static void transform(uint8_t *dst, const uint8_t *src, int n, int t)
  * (a training set of hundreds of clips would run out of file descriptors and memory). */
 static void make_room(worker *w)
 {
-    if (w->open < OPEN_MAX)
-        return;
-    int oldest = -1;
+    int open = 0, oldest = -1;
     for (int i = 0; i < w->s->nfiles; i++)
-        if (w->sources[i] && (oldest < 0 || w->last_use[i] < w->last_use[oldest]))
-            oldest = i;
-    frame_source_close(w->sources[oldest]);
-    w->sources[oldest] = NULL;
-    w->open--;
+        if (w->sources[i]) {
+            open++;
+            if (oldest < 0 || w->last_use[i] < w->last_use[oldest])
+                oldest = i;
+        }
+    if (open >= OPEN_MAX) {
+        frame_source_close(w->sources[oldest]);
+        w->sources[oldest] = NULL;
+    }
 }
 
 static int cut_patches(worker *w, const media_file *mf, const job *jb, const uint8_t *rgb,
@@ -203,10 +204,8 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
         fh = sh;
     }
     /* Videos stay open (seeking forward is cheap); an image is closed once cut up. */
-    if (mf->count > 1 && !w->sources[jb->file]) {
+    if (mf->count > 1)
         w->sources[jb->file] = fs;
-        w->open++;
-    }
     ret = ret < 0 ? -1 : cut_patches(w, mf, jb, rgb, fw, fh, &rng, hr_out, lr_out, err, errlen);
     if (mf->count == 1)
         frame_source_close(fs);

@@ -415,6 +415,11 @@ static int drain_encoder(app *a)
     return ret;
 }
 
+static int input_seekable(const app *a)
+{
+    return !a->ifmt->pb || (a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
+}
+
 /* The pts of the first video keyframe read from here on (dts if it has none), or
  * AV_NOPTS_VALUE if none comes before the end or in a while; the packets read are
  * dropped. */
@@ -442,7 +447,7 @@ static void seek_before(app *a, int64_t lo)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
     /* A pipe cannot seek: it is read from its start, and the frames before lo dropped. */
-    if (a->ifmt->pb && !(a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+    if (!input_seekable(a))
         return;
     AVStream *ist = a->ifmt->streams[a->vin];
     int64_t start = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
@@ -1050,7 +1055,7 @@ static void open_input(app *a)
     a->hi = INT64_MAX;
     int64_t clock = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
     if (a->o.segments) {
-        if (a->ifmt->pb && !(a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL))
+        if (!input_seekable(a))
             cli_die("%s: --segment reads the input twice (once for its keyframes): give a "
                     "file, not a pipe", a->o.input);
         segment_bounds(a, &a->lo, &a->hi);
