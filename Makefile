@@ -8,7 +8,8 @@ SAN ?=
 CFLAGS = $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -fPIC \
          -pthread $(SAN)
 LDFLAGS = -pthread $(SAN)
-CORE_CFLAGS = $(CFLAGS) $(BLAS_CFLAGS) $(JSON_CFLAGS)
+# Hidden by default: libsrres.so exports what srres.h declares and nothing else.
+CORE_CFLAGS = $(CFLAGS) -fvisibility=hidden $(BLAS_CFLAGS) $(JSON_CFLAGS)
 CORE_LIBS = $(BLAS_LIBS) $(JSON_LIBS) -lm
 TOOL_CFLAGS = $(CFLAGS) $(AV_CFLAGS) -Icore -DSRRES_DATADIR='"$(PREFIX)/share/srres"'
 TOOL_LIBS = $(AV_LIBS) $(CORE_LIBS)
@@ -47,6 +48,7 @@ $(LIB): $(CORE_OBJ)
 
 $(SOLIB): $(CORE_OBJ)
 	$(CC) -shared -Wl,-soname,libsrres.so.0 $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+	ln -sf libsrres.so $(B)/libsrres.so.0
 
 $(B)/tools/%.o: tools/%.c tools/*.h core/srres.h config.mk
 	@mkdir -p $(@D)
@@ -82,8 +84,11 @@ check-train: $(TOOLS)
 check-mpi: $(TOOLS)
 	tests/test_mpi.sh $(B)
 
+check-exports: $(SOLIB)
+	tests/test_exports.sh $(SOLIB) core/srres.h
+
 # Fragments add their own targets and append to CHECK_TARGETS.
-CHECK_TARGETS = check-video check-train
+CHECK_TARGETS = check-exports check-video check-train
 ifeq ($(HAVE_MPI),yes)
 CHECK_TARGETS += check-mpi
 endif
@@ -164,4 +169,4 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all unit check check-video check-train check-mpi eval evalsets bench bench-memory plot demo install format clean
+.PHONY: all unit check check-exports check-video check-train check-mpi eval evalsets bench bench-memory plot demo install format clean

@@ -20,10 +20,13 @@ srres_status srres_adam_init(srres_adam *adam, size_t n, srres_error *err)
 
 void srres_adam_release(srres_adam *adam)
 {
+    if (!adam)
+        return;
     free(adam->m);
     free(adam->v);
     free(adam->avg);
     adam->m = adam->v = adam->avg = NULL;
+    adam->n = 0; /* a released state saves as an error and updates nothing */
 }
 
 void srres_adam_update(srres_adam *adam, float *params, const float *grads, float lr)

@@ -1,4 +1,5 @@
 /* checkpoint.c: trainer checkpoints: a model file that also carries the Adam state. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,13 @@ static srres_status checkpoint_write(const srres_model *model, const srres_adam 
         return srres_fail(err, SRRES_ERR_INVALID,
                           "Adam state has %zu values for a model of %zu parameters", adam->n,
                           model->num_params);
+    /* What the loader takes back: a checkpoint that saves must load. */
+    if (!(adam->beta1 >= 0.0f && adam->beta1 < 1.0f && adam->beta2 >= 0.0f &&
+          adam->beta2 < 1.0f && adam->eps > 0.0f && isfinite(adam->eps)))
+        return srres_fail(err, SRRES_ERR_INVALID,
+                          "Adam beta1 %g, beta2 %g, eps %g: the betas must be in [0, 1) and "
+                          "eps above 0",
+                          (double)adam->beta1, (double)adam->beta2, (double)adam->eps);
     if (adam->avg && !(adam->avg_decay > 0.0f && adam->avg_decay < 1.0f))
         return srres_fail(err, SRRES_ERR_INVALID, "average decay %g is not in (0, 1)",
                           (double)adam->avg_decay);

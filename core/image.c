@@ -1,5 +1,6 @@
 /* image.c: pixel format conversion at the edges of the network. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "error.h"
@@ -26,6 +27,13 @@ srres_status image_check(const srres_image *img, const char *what, srres_error *
         if (!img->data[p] || llabs(img->linesize[p]) < (long long)img->width * bytes)
             return srres_fail(err, SRRES_ERR_INVALID, "%s image plane %d is %s", what, p,
                               img->data[p] ? "narrower than its width" : "missing");
+    /* Planar samples are read as uint16_t and float, which C wants aligned. */
+    for (int p = 0; p < planes; p++)
+        if (planes > 1 && ((uintptr_t)img->data[p] % bytes || img->linesize[p] % bytes))
+            return srres_fail(err, SRRES_ERR_INVALID,
+                              "%s image plane %d or its line size is not a multiple of its "
+                              "%d-byte samples",
+                              what, p, bytes);
     return SRRES_OK;
 }
 

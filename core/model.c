@@ -253,6 +253,10 @@ srres_status srres_model_set_metadata(srres_model *m, const char *key, const cha
         if (!strcmp(key, reserved_keys[i]))
             return srres_fail(err, SRRES_ERR_INVALID,
                               "metadata key '%s' is set by the library, not the caller", key);
+    /* The optimizer's keys are a checkpoint's own (srres_checkpoint_save writes them). */
+    if (!strncmp(key, "optimizer.", 10))
+        return srres_fail(err, SRRES_ERR_INVALID,
+                          "metadata key '%s' is set by the library, not the caller", key);
     /* The header is JSON, which holds UTF-8 text only; jansson is the judge of that. */
     json_t *k_ok = json_string(key), *v_ok = value ? json_string(value) : NULL;
     int invalid = !k_ok || (value && !v_ok);

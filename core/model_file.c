@@ -147,16 +147,21 @@ static int parse_int_string(const char *s, long lo, long hi, long *out)
     return 1;
 }
 
-/* A decay in (0, 1), written as "%.9g" by model_file_write. */
-static int parse_decay_string(const char *s, float *out)
+/* A float written as "%.9g" by model_file_write, finite. */
+static int parse_float_string(const char *s, float *out)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || *end || !((float)v > 0.0f && (float)v < 1.0f))
+    if (errno || end == s || *end || !isfinite((float)v))
         return 0;
     *out = (float)v;
     return 1;
+}
+
+static int parse_decay_string(const char *s, float *out)
+{
+    return parse_float_string(s, out) && *out > 0.0f && *out < 1.0f;
 }
 
 static srres_status read_entry(parser *p, const char *key, json_t *val, tensor_entry *e)
@@ -341,21 +346,29 @@ typedef struct bn_set {
 
 static const char *const bn_fields[4] = {"weight", "bias", "running_mean", "running_var"};
 
-/* The BN set a name belongs to (srgan files), with its field index, or NULL. */
+/* The BN set a name belongs to (srgan files), with its field index, or NULL. The name is
+ * parsed, then rebuilt and compared, so that only the exact spelling matches ("body.01"
+ * does not), in constant time: a file may name thousands of tensors. */
 static bn_set *match_bn(const srres_model *m, bn_set *bns, const char *name, int *field)
 {
-    char prefix[SRRES_TENSOR_NAME_MAX];
+    int block = 0, bn = 0, len = 0, i;
+    if (!strncmp(name, "trunk_bn.", 9)) {
+        i = 2 * m->cfg.blocks;
+    } else if (sscanf(name, "body.%d.bn%d.%n", &block, &bn, &len) == 2 && len > 0 &&
+               block >= 0 && block < m->cfg.blocks && (bn == 1 || bn == 2)) {
+        i = 2 * block + bn - 1;
+    } else {
+        return NULL;
+    }
     for (int f = 0; f < 4; f++) {
-        for (int i = 0; i <= 2 * m->cfg.blocks; i++) {
-            if (i == 2 * m->cfg.blocks)
-                snprintf(prefix, sizeof(prefix), "trunk_bn.%s", bn_fields[f]);
-            else
-                snprintf(prefix, sizeof(prefix), "body.%d.bn%d.%s", i / 2, i % 2 + 1,
-                         bn_fields[f]);
-            if (!strcmp(prefix, name)) {
-                *field = f;
-                return &bns[i];
-            }
+        char canonical[SRRES_TENSOR_NAME_MAX];
+        if (i == 2 * m->cfg.blocks)
+            snprintf(canonical, sizeof(canonical), "trunk_bn.%s", bn_fields[f]);
+        else
+            snprintf(canonical, sizeof(canonical), "body.%d.bn%d.%s", block, bn, bn_fields[f]);
+        if (!strcmp(canonical, name)) {
+            *field = f;
+            return &bns[i];
         }
     }
     return NULL;
@@ -611,9 +624,11 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
                        : !strcmp(mk, "optimizer.eps")   ? &opt->eps
                                                           : NULL;
         if (hyper) {
-            if (!parse_decay_string(json_string_value(mv), hyper)) {
-                st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: metadata '%s' is not in (0, 1)",
-                                p->name, mk);
+            int is_eps = hyper == &opt->eps;
+            if (!parse_float_string(json_string_value(mv), hyper) ||
+                !(is_eps ? *hyper > 0.0f : *hyper >= 0.0f && *hyper < 1.0f)) {
+                st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: metadata '%s' is not %s",
+                                p->name, mk, is_eps ? "above 0" : "in [0, 1)");
                 goto done;
             }
             continue;
@@ -669,6 +684,9 @@ srres_status model_file_parse(const void *data, size_t size, const char *name,
                           "%s: the header is not a JSON object; not a safetensors file", name);
     json_error_t jerr;
     json_t *root = json_loadb((const char *)bytes + 8, hlen, JSON_REJECT_DUPLICATES, &jerr);
+    /* jansson names few of its allocation failures; the others leave no message. */
+    if (!root && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+        return srres_fail(err, SRRES_ERR_NOMEM, "%s: out of memory reading the header", name);
     if (!root)
         return srres_fail(err, SRRES_ERR_FORMAT, "%s: bad JSON header at byte %d: %s", name,
                           jerr.position, jerr.text);
@@ -685,7 +703,8 @@ srres_status model_file_read_all(const char *path, void **data, size_t *size, sr
 {
     *data = NULL;
     *size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO without a writer is refused below instead of blocking here */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return srres_fail_errno(err, errno, "%s: %s", path, strerror(errno));
     struct stat sb;
@@ -751,8 +770,14 @@ static int add_entry(json_t *root, const char *name, const char *dtype, int ndim
                      const int *shape, size_t begin, size_t end)
 {
     json_t *sh = json_array();
-    for (int i = 0; i < ndim; i++)
-        json_array_append_new(sh, json_integer(shape[i]));
+    int bad = !sh;
+    for (int i = 0; i < ndim && !bad; i++)
+        bad = json_array_append_new(sh, json_integer(shape[i]));
+    if (bad) {
+        json_decref(sh);
+        return -1;
+    }
+    /* "o" takes sh over, also when the pack fails */
     json_t *e = json_pack("{s:s, s:o, s:[I, I]}", "dtype", dtype, "shape", sh, "data_offsets",
                           (json_int_t)begin, (json_int_t)end);
     return e ? json_object_set_new(root, name, e) : -1;
@@ -796,24 +821,29 @@ static int write_all(int fd, const void *buf, size_t n)
     return 0;
 }
 
-/* Writes `bytes` to `path` through a temporary file in the same directory. */
+/* Writes `bytes` to `path` through a temporary file in the same directory, created as
+ * fopen would (mode 0666 less the umask; mkstemp's 0600 would hide a model from others). */
 static srres_status write_atomically(const char *path, const unsigned char *bytes, size_t n,
                                      srres_error *err)
 {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
+    size_t len = strlen(path) + 48;
+    char *tmp = malloc(len);
     if (!tmp)
         return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
-    snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
+        snprintf(tmp, len, "%s.tmp-%ld-%d", path, (long)getpid(), attempt);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
     if (fd < 0) {
         srres_status st =
             srres_fail_errno(err, errno, "%s: cannot create: %s", path, strerror(errno));
         free(tmp);
         return st;
     }
-    /* mkstemp creates 0600; a model is for everyone to read, like any file we write. */
-    int fail = write_all(fd, bytes, n) || fchmod(fd, 0644) || fsync(fd);
+    int fail = write_all(fd, bytes, n) || fsync(fd);
     int e = errno;
     if (close(fd) && !fail) {
         fail = 1;

@@ -15,7 +15,8 @@
  *     kernel choice. One frame at a time per context; create one per thread of use.
  *   - srres_trainer / srres_adam: forward with saved activations, backward, optimiser.
  * Every call that can fail returns an srres_status and, when `err` is not NULL, writes a
- * one-line message into it that names the file, tensor or field at fault. The library never
+ * one-line message into it that names the file, tensor or field at fault. Other pointer
+ * arguments may be NULL only where said (the *_free and *_release calls take NULL). The library never
  * prints, never exits and keeps no global mutable state of its own. It does its threading
  * itself, so creating a context or trainer sets OpenBLAS to one thread
  * (openblas_set_num_threads(1)), OpenBLAS's process-wide setting.
@@ -28,6 +29,11 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* libsrres is built with hidden symbols: what this header declares is its whole ABI. */
+#ifdef __GNUC__
+#pragma GCC visibility push(default)
 #endif
 
 #define SRRES_VERSION_MAJOR 0
@@ -105,8 +111,9 @@ int srres_model_copy_matching(srres_model *dst, const srres_model *src);
  * their parameter blocks line up value for value (as averaging models needs). */
 int srres_model_same_layout(const srres_model *a, const srres_model *b);
 
-/* Writes the model as safetensors, atomically (temporary file, then rename). Values that do
- * not fit the chosen dtype are rejected rather than stored as infinity. */
+/* Writes the model as safetensors, atomically (temporary file, then rename), with the mode
+ * fopen would give it. Values that do not fit the chosen dtype are rejected rather than
+ * stored as infinity. */
 srres_status srres_model_save(const srres_model *model, const char *path, srres_dtype dtype,
                               srres_error *err);
 
@@ -118,8 +125,8 @@ const srres_config *srres_model_config(const srres_model *model);
 srres_variant srres_model_variant(const srres_model *model);
 
 /* Free-form string metadata kept with the model (e.g. "description", "trained_on").
- * The reserved keys of the format (format, version, scale, ...) are not settable; a NULL
- * value removes the key. */
+ * The reserved keys of the format (format, version, scale, ...) and the "optimizer." ones
+ * of checkpoints are not settable; a NULL value removes the key. */
 const char *srres_model_get_metadata(const srres_model *model, const char *key);
 srres_status srres_model_set_metadata(srres_model *model, const char *key, const char *value,
                                       srres_error *err);
@@ -170,7 +177,8 @@ typedef enum srres_pixel_format {
 } srres_pixel_format;
 
 /* An image the caller owns. Planar formats use data[0..2] as R, G, B; linesize is in bytes
- * from one row to the next, negative for images stored bottom-up. */
+ * from one row to the next, negative for images stored bottom-up. Planes and line sizes of
+ * the planar formats are multiples of their sample size (2 or 4 bytes). */
 typedef struct srres_image {
     srres_pixel_format format;
     int width, height;
@@ -230,7 +238,8 @@ float *srres_trainer_grads(srres_trainer *trainer);
 
 /* Adam (Kingma & Ba) with bias correction; moments in two contiguous buffers. */
 typedef struct srres_adam {
-    float beta1, beta2, eps; /* 0.9, 0.999, 1e-8 after srres_adam_init; kept in checkpoints */
+    float beta1, beta2, eps; /* 0.9, 0.999, 1e-8 after srres_adam_init; kept in checkpoints,
+                              * which take betas in [0, 1) and eps above 0 */
     int64_t step;            /* updates done so far */
     size_t n;                /* parameter count */
     float *m, *v;            /* first and second moments, n floats each */
@@ -285,6 +294,10 @@ uint32_t srres_rng_below(srres_rng *rng, uint32_t n);
 double srres_rng_uniform(srres_rng *rng);
 /* Standard normal. */
 double srres_rng_normal(srres_rng *rng);
+
+#ifdef __GNUC__
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

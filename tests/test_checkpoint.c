@@ -462,6 +462,136 @@ static void test_missing_path_is_io_error(void **state)
     srres_adam_release(&adam);
 }
 
+/* Adam's settings come back as they were, to the limits Adam allows (beta1 = 0, as GAN
+ * recipes use; a large eps); settings a checkpoint could not load back are refused when
+ * saving, not found out at the resume. */
+static void test_adam_settings_at_their_limits_round_trip(void **state)
+{
+    srres_model *m, *back;
+    srres_adam adam, got;
+    srres_error err;
+    char path[128];
+    make_state(&m, &adam, 9);
+    adam.beta1 = 0.0f;
+    adam.beta2 = 0.5f;
+    adam.eps = 1.0f;
+    tmp_path(path, sizeof(path), "limits.ckpt");
+    if (srres_checkpoint_save(m, &adam, path, &err) != SRRES_OK)
+        fail_msg("save: %s", err.message);
+    if (srres_checkpoint_load(path, &back, &got, &err) != SRRES_OK)
+        fail_msg("load: %s", err.message);
+    assert_true(got.beta1 == 0.0f && got.beta2 == 0.5f && got.eps == 1.0f);
+    srres_adam_release(&got);
+    srres_model_free(back);
+    const float bad[][3] = {{1.0f, 0.999f, 1e-8f}, {0.9f, -0.1f, 1e-8f}, {0.9f, 0.999f, 0.0f},
+                            {0.9f, 0.999f, INFINITY}, {NAN, 0.999f, 1e-8f}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        adam.beta1 = bad[i][0];
+        adam.beta2 = bad[i][1];
+        adam.eps = bad[i][2];
+        assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_ERR_INVALID);
+        assert_non_null(strstr(err.message, "beta1"));
+    }
+    srres_adam_release(&adam);
+    srres_model_free(m);
+}
+
+/* The optimizer's metadata keys are the checkpoint's: a caller cannot set one (an
+ * "optimizer.avg_decay" without an average made a checkpoint that saved and did not load). */
+static void test_optimizer_metadata_is_the_checkpoints_own(void **state)
+{
+    srres_model *m, *back;
+    srres_adam adam, got;
+    srres_error err;
+    char path[128];
+    make_state(&m, &adam, 10);
+    assert_int_equal(srres_model_set_metadata(m, "optimizer.avg_decay", "0.5", &err),
+                     SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "'optimizer.avg_decay'"));
+    assert_int_equal(srres_model_set_metadata(m, "optimizer.step", "7", &err),
+                     SRRES_ERR_INVALID);
+    tmp_path(path, sizeof(path), "meta.ckpt");
+    assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_OK);
+    if (srres_checkpoint_load(path, &back, &got, &err) != SRRES_OK)
+        fail_msg("load: %s", err.message);
+    assert_true(got.step == adam.step);
+    srres_adam_release(&got);
+    srres_model_free(back);
+    srres_adam_release(&adam);
+    srres_model_free(m);
+}
+
+/* A released state is empty: saving it is an error, updating it does nothing. */
+static void test_released_state_is_empty(void **state)
+{
+    srres_model *m;
+    srres_adam adam;
+    srres_error err;
+    char path[128];
+    make_state(&m, &adam, 11);
+    srres_adam_release(&adam);
+    srres_adam_release(&adam);
+    srres_adam_release(NULL);
+    assert_int_equal(adam.n, 0);
+    tmp_path(path, sizeof(path), "released.ckpt");
+    assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_ERR_INVALID);
+    srres_adam_update(&adam, srres_model_params(m), srres_model_params(m), 1e-3f);
+    srres_model_free(m);
+}
+
+/* jansson's allocations fail one after the other: each save either fails, saying so, or
+ * writes a checkpoint that loads (an unchecked shape entry once wrote a file whose shapes
+ * lost a dimension, reported as saved); a load that runs out says so, not "malformed". */
+static long allocations_left;
+
+static void *failing_malloc(size_t n)
+{
+    return allocations_left-- > 0 ? malloc(n) : NULL;
+}
+
+static void test_out_of_memory_in_the_header_never_saves_a_bad_file(void **state)
+{
+    srres_model *m, *back;
+    srres_adam adam, got;
+    srres_error err;
+    char path[128];
+    make_state(&m, &adam, 12);
+    make_average(&adam, m, 0.99f);
+    tmp_path(path, sizeof(path), "oom.ckpt");
+    int failed = 0;
+    for (long k = 0;; k++) {
+        unlink(path);
+        allocations_left = k;
+        json_set_alloc_funcs(failing_malloc, free);
+        srres_status st = srres_checkpoint_save(m, &adam, path, &err);
+        json_set_alloc_funcs(malloc, free);
+        if (allocations_left >= 0) { /* none failed: every allocation has been tried */
+            assert_int_equal(st, SRRES_OK);
+            break;
+        }
+        if (st != SRRES_OK) {
+            assert_int_equal(st, SRRES_ERR_NOMEM);
+            assert_int_equal(access(path, F_OK), -1);
+            failed++;
+            continue;
+        }
+        if (srres_checkpoint_load(path, &back, &got, &err) != SRRES_OK)
+            fail_msg("allocation %ld failed, the save said it worked, and the load says: %s", k,
+                     err.message);
+        srres_adam_release(&got);
+        srres_model_free(back);
+    }
+    assert_true(failed > 10);
+    allocations_left = 0;
+    json_set_alloc_funcs(failing_malloc, free);
+    srres_status st = srres_checkpoint_load(path, &back, &got, &err);
+    json_set_alloc_funcs(malloc, free);
+    assert_int_equal(st, SRRES_ERR_NOMEM);
+    assert_non_null(strstr(err.message, "out of memory"));
+    srres_adam_release(&adam);
+    srres_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +612,10 @@ int main(void)
         cmocka_unit_test(test_average_needs_its_decay_and_the_decay_its_average),
         cmocka_unit_test(test_average_decay_must_be_inside_0_1),
         cmocka_unit_test(test_missing_path_is_io_error),
+        cmocka_unit_test(test_adam_settings_at_their_limits_round_trip),
+        cmocka_unit_test(test_optimizer_metadata_is_the_checkpoints_own),
+        cmocka_unit_test(test_released_state_is_empty),
+        cmocka_unit_test(test_out_of_memory_in_the_header_never_saves_a_bad_file),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

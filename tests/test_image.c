@@ -1,6 +1,7 @@
 /* test_image.c: the pixel formats at the library's edge: 8-bit, 16-bit and float images
  * give the same network output; bottom-up images (negative line sizes) work; output is
- * clamped and rounded to nearest; bad images are refused with a message. */
+ * clamped and rounded to nearest; bad images (misaligned planar ones too) are refused with a
+ * message. */
 #include <math.h>
 
 #include "test_util.h"
@@ -98,6 +99,17 @@ static void test_bad_images_are_refused(void **state)
     no_data.data[0] = NULL;
     assert_int_equal(srres_upscale(ctx, &no_data, &out, &err), SRRES_ERR_INVALID);
     assert_non_null(strstr(err.message, "missing"));
+    /* Planar samples are uint16_t and float: a plane or line size off their size is refused
+     * (it was read through misaligned pointers). */
+    static float planes[3][64 * 64 + 1];
+    srres_image odd_start = planar_f32_image(&planes[0][0], 4, 4);
+    odd_start.data[1] = (char *)odd_start.data[1] + 2;
+    assert_int_equal(srres_upscale(ctx, &odd_start, &out, &err), SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "plane 1"));
+    srres_image odd_line = planar_f32_image(&planes[0][0], 4, 4);
+    odd_line.linesize[2] += 1;
+    assert_int_equal(srres_upscale(ctx, &odd_line, &out, &err), SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "plane 2"));
     srres_ctx_free(ctx);
     srres_model_free(m);
 }

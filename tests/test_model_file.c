@@ -1487,6 +1487,42 @@ static void test_load_directory_is_io_error(void **state)
     assert_int_equal(err.sys_errno, 0);
 }
 
+/* A FIFO is refused at once as not a regular file (opening it waited for a writer). */
+static void test_fifo_is_refused_without_waiting(void **state)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/fifo.safetensors", test_tmpdir());
+    assert_int_equal(mkfifo(path, 0600), 0);
+    srres_model *m;
+    srres_error err;
+    alarm(20); /* a hang ends the test run (SIGALRM) instead of the whole check */
+    assert_int_equal(srres_model_load(path, &m, &err), SRRES_ERR_IO);
+    alarm(0);
+    assert_non_null(strstr(err.message, "not a regular file"));
+    unlink(path);
+}
+
+/* Saved files get the mode fopen would give (0666 less the umask), like any other file the
+ * caller writes; mkstemp's 0600 made 0644 ignored a umask of 077. */
+static void test_saved_file_follows_the_umask(void **state)
+{
+    srres_model *m = random_model(3);
+    char path[128];
+    srres_error err;
+    struct stat sb;
+    const mode_t masks[] = {022, 077, 027};
+    for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+        snprintf(path, sizeof(path), "%s/umask%zu.safetensors", test_tmpdir(), i);
+        mode_t old = umask(masks[i]);
+        srres_status st = srres_model_save(m, path, SRRES_DTYPE_F16, &err);
+        umask(old);
+        assert_int_equal(st, SRRES_OK);
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0666 & ~masks[i]);
+    }
+    srres_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1550,6 +1586,8 @@ int main(void)
         cmocka_unit_test(test_srgan_missing_bn_tensor_is_named),
         cmocka_unit_test(test_srgan_negative_running_var_is_named),
         cmocka_unit_test(test_srgan_fold_overflow_is_refused),
+        cmocka_unit_test(test_fifo_is_refused_without_waiting),
+        cmocka_unit_test(test_saved_file_follows_the_umask),
         cmocka_unit_test(test_srgan_bn_of_wrong_shape_is_named),
         cmocka_unit_test(test_seed_file_with_bn_tensors_is_refused),
         cmocka_unit_test(test_truncated_fixture_never_loads),

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# test_exports.sh LIB HEADER: the shared library exports exactly the functions the header
+# declares. Internal names (alloc_floats, conv_forward, ...) once went out too, and an
+# application's own function of such a name took the library's place.
+set -euo pipefail
+lib=$1 header=$2
+declared=$(grep -o '\bsrres_[a-z0-9_]*(' "$header" | tr -d '(' | sort -u)
+exported=$(nm -D --defined-only "$lib" | awk 'NF == 3 {print $3}' | sort -u)
+if [ "$declared" != "$exported" ]; then
+    echo "test_exports: $lib exports other functions than $header declares:" >&2
+    diff <(echo "$declared") <(echo "$exported") | grep '^[<>]' |
+        sed 's/^</  declared, not exported:/; s/^>/  exported, not declared:/' >&2
+    exit 1
+fi
+echo "test_exports: $(echo "$exported" | wc -l) functions, all declared in $header"
