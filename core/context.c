@@ -2,6 +2,8 @@
  * of an inference pass, overlapping tiles that bound memory on large frames, and the
  * self-ensemble's passes over each tile. */
 #include <cblas.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,15 +59,34 @@ static size_t ens_floats_for(const srres_ctx *ctx, size_t pixels)
     return ctx->params.ensemble > 1 ? pixels * (3 + 3 * s2) : 0;
 }
 
+/* The baseline's conv scratch for an h x w region, as reserve() sizes it: each thread's
+ * im2col rows, which at the tail are 81 x channels floats a pixel of an HR row. */
+static double baseline_scratch_floats(const srres_ctx *ctx, int h, int w)
+{
+    int s = ctx->m->cfg.scale;
+    if (h > INT_MAX / 16 / s || w > INT_MAX / 16 / s)
+        return INFINITY; /* beyond any memory; and the sizes below would wrap */
+    size_t need = network_scratch_floats(ctx->m, 1, h, w, thread_pool_size(ctx->pool), 0, 0);
+    return (double)(need > SCRATCH_BUDGET_FLOATS ? need : SCRATCH_BUDGET_FLOATS);
+}
+
 /* Everything an h x w region costs, for choosing tiles: in floats, as a double so that the
- * sizes of absurd images compare rather than wrap. */
+ * sizes of absurd images compare rather than wrap. The self-ensemble runs the region's
+ * transpose too, and scratch grows with a region's width. */
 static double region_floats(const srres_ctx *ctx, int h, int w)
 {
-    double pixels = (double)h * w;
+    double pixels = (double)h * w, scratch;
+    int threads = thread_pool_size(ctx->pool);
+    if (ctx->fast) {
+        scratch = fast_net_floats(ctx->m, h, w, threads);
+    } else {
+        scratch = baseline_scratch_floats(ctx, h, w);
+        if (ctx->params.ensemble > 1)
+            scratch = fmax(scratch, baseline_scratch_floats(ctx, w, h));
+        scratch = alloc_floats_taken(scratch);
+    }
     return alloc_floats_taken(pixels * (double)arena_floats_for(ctx, 1)) +
-           alloc_floats_taken(pixels * (double)ens_floats_for(ctx, 1)) +
-           (ctx->fast ? fast_net_floats(ctx->m, h, w)
-                      : alloc_floats_taken((double)SCRATCH_BUDGET_FLOATS)); /* its floor */
+           alloc_floats_taken(pixels * (double)ens_floats_for(ctx, 1)) + scratch;
 }
 
 static void plan_inference(const srres_ctx *ctx, int h, int w, activations *a)

@@ -175,7 +175,7 @@ static int up_pad(const srres_model *m, int j)
     return j == m->up_stages - 1 ? 4 : 1;
 }
 
-double fast_net_floats(const srres_model *m, int h, int w)
+double fast_net_floats(const srres_model *m, int h, int w, int threads)
 {
     int up = 1;
     for (int j = 0; j < m->up_stages; j++)
@@ -191,7 +191,7 @@ double fast_net_floats(const srres_model *m, int h, int w)
         total += alloc_floats_taken((double)fmap_span(hj, up_pad(m, j)) *
                                     fmap_span(wj, up_pad(m, j)) * cp);
     }
-    return total + alloc_floats_taken((double)winograd_scratch_floats((int)cp));
+    return total + alloc_floats_taken((double)winograd_scratch_floats((int)cp) * threads);
 }
 
 /* Buffers hold a region by their number of floats, not their shape, so a region and its

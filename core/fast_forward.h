@@ -21,8 +21,8 @@ srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_erro
 srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float *out,
                               thread_pool *pool, srres_error *err);
 
-/* Buffer floats for an h x w LR region, borders and one thread's scratch included (for
+/* Buffer floats for an h x w LR region, borders and the threads' scratch included (for
  * choosing tile sizes; a double, as sizes no memory holds must compare, not wrap). */
-double fast_net_floats(const srres_model *m, int h, int w);
+double fast_net_floats(const srres_model *m, int h, int w, int threads);
 
 #endif

@@ -161,7 +161,9 @@ typedef struct srres_params {
     srres_kernel kernel;       /* SRRES_KERNEL_AUTO unless comparing paths */
     srres_precision precision; /* SRRES_PRECISION_FP32 unless opted out */
     size_t max_memory;         /* bytes of buffers the automatic tile size keeps within;
-                                  0 = 1 GiB. Frames larger than that are tiled. */
+                                  0 = 1 GiB. Frames larger than that are tiled. Tiles are
+                                  never under 32 pixels a side (with their borders, about
+                                  90 MB for 16 x 64 at x4), whatever the budget. */
     int ensemble;              /* 1 (or 0): one pass. 2, 4 or 8: the mean of the model's
                                   outputs on that many flips and transposes of the input
                                   (self-ensemble): a little more detail, at that many
@@ -173,7 +175,8 @@ srres_params srres_default_params(void);
 typedef enum srres_pixel_format {
     SRRES_PIXEL_RGB24 = 0, /* packed 8-bit R,G,B; one plane */
     SRRES_PIXEL_RGBP16,    /* planar native-endian 16-bit R, G, B planes, full range 0..65535 */
-    SRRES_PIXEL_RGBP_F32,  /* planar float R, G, B planes, 0..1; output is clamped */
+    SRRES_PIXEL_RGBP_F32,  /* planar float R, G, B planes, 0..1 and finite (NaN input gives
+                              kernel-dependent output); output is clamped */
 } srres_pixel_format;
 
 /* An image the caller owns. Planar formats use data[0..2] as R, G, B; linesize is in bytes
@@ -193,8 +196,8 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
                               srres_ctx **ctx, srres_error *err);
 void srres_ctx_free(srres_ctx *ctx);
 
-/* Upscales `in` into `out`, which must be scale times larger in both dimensions. The two
- * may be of different pixel formats. 8-bit input is divided by 255; output is clamped to
+/* Upscales `in` into `out`, which must be scale times larger in both dimensions and must
+ * not overlap it in memory. The two may be of different pixel formats. 8-bit input is divided by 255; output is clamped to
  * [0, 1], multiplied by the format's maximum and rounded to nearest. */
 srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_image *out,
                            srres_error *err);
