@@ -29,8 +29,9 @@ TESTS = $(TEST_SRC:tests/%.c=$(B)/tests/%)
 
 all: $(LIB) $(SOLIB) $(TOOLS)
 
+# A newer configure runs again with the prefix it was given.
 config.mk: configure
-	./configure --install-deps
+	./configure --install-deps $(if $(CONFIGURED_PREFIX),--prefix=$(CONFIGURED_PREFIX))
 
 $(B)/core/%.o: core/%.c core/*.h config.mk
 	@mkdir -p $(@D)
@@ -143,6 +144,9 @@ evalsets:
 # docs/training_curves.png is a copy.
 MODEL_LOGS = $(wildcard build/train/*.csv)
 plot:
+	@/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || { echo "make plot: needs" \
+	    "matplotlib; run: apt-get install -y --no-install-recommends python3-matplotlib" >&2; \
+	    exit 1; }
 	/usr/bin/python3 tools/plot_training.py build/train/curves.png \
 	    $(foreach f,$(MODEL_LOGS),$(f)=$(basename $(notdir $(f))))
 
@@ -150,9 +154,13 @@ demo: all
 	tools/demo.sh $(B)
 
 $(B)/srres.pc: srres.pc.in config.mk
+	@mkdir -p $(@D)
 	sed 's|@PREFIX@|$(PREFIX)|' $< > $@
 
+# The tools look for their models under the configured prefix, so it is the one to install to.
 install: all $(B)/srres.pc
+	@test "$(PREFIX)" = "$(CONFIGURED_PREFIX)" || { echo "make install: the tools were" \
+	    "built for $(CONFIGURED_PREFIX); run ./configure --prefix=$(PREFIX) first" >&2; exit 1; }
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/srres
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
@@ -164,9 +172,11 @@ install: all $(B)/srres.pc
 	install -m 644 samples/*.safetensors $(DESTDIR)$(PREFIX)/share/srres/
 
 format:
+	@command -v clang-format >/dev/null || { echo "make format: run: apt-get install -y" \
+	    "--no-install-recommends clang-format" >&2; exit 1; }
 	clang-format -i core/*.c core/*.h tools/*.c tools/*.h tests/*.c tests/*.h
 
 clean:
-	rm -rf build
+	rm -rf $(B)
 
 .PHONY: all unit check check-exports check-video check-train check-mpi eval evalsets bench bench-memory plot demo install format clean

@@ -9,6 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 model=$root/samples/x2.safetensors
 [ -f "$model" ] || { echo "bench_memory: no $model"; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench_memory: no /usr/bin/time; run: apt-get install time"; exit 1; }
 ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=3840x2160:rate=25 -frames:v 2 \
     -c:v libx264 -crf 20 "$tmp/in.mp4"
 for opt in "" "--max-memory 512M"; do

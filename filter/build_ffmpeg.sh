@@ -25,14 +25,18 @@ die() {
     exit 1
 }
 
-# Runs apt-get as root, through sudo, or fails with the exact line to run.
+# FFmpeg's configure refuses a source path with spaces; say so before any work.
+case $repo in *[[:space:]]*) die "FFmpeg cannot be built under a path with spaces ($repo):" \
+    "move or link the checkout to one without" ;; esac
+
+have_root() { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; }
+
+# Runs apt-get as root or through sudo (callers check have_root first).
 apt_get() {
     if [ "$(id -u)" = 0 ]; then
         env DEBIAN_FRONTEND=noninteractive apt-get "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo env DEBIAN_FRONTEND=noninteractive apt-get "$@"
     else
-        die "needs root; as root run: apt-get $*"
+        sudo env DEBIAN_FRONTEND=noninteractive apt-get "$@"
     fi
 }
 
@@ -81,6 +85,8 @@ ensure_build_deps() {
             missing="$missing $p"
     done
     [ -z "$missing" ] && return 0
+    have_root || die "needs root; as root run:" \
+        "apt-get update && apt-get install -y --no-install-recommends$missing"
     say "installing:$missing"
     apt_update_once
     # shellcheck disable=SC2086 # one word per package
@@ -98,11 +104,15 @@ orig_tarball() {
 fetch_source() {
     [ -n "$(orig_tarball)" ] && return 0
     ensure_deb_src
-    apt_update_once
     mkdir -p "$pkgdir"
     say "downloading Debian's ffmpeg source package into $pkgdir"
-    (cd "$pkgdir" && apt-get source --download-only ffmpeg) ||
-        die "apt-get source --download-only ffmpeg failed"
+    # A deb-src index fetched before serves as it is; only root can fetch one.
+    if ! (cd "$pkgdir" && apt-get source --download-only ffmpeg 2>/dev/null); then
+        have_root || die "needs root to fetch the deb-src index; as root run: apt-get update"
+        apt_update_once
+        (cd "$pkgdir" && apt-get source --download-only ffmpeg) ||
+            die "apt-get source --download-only ffmpeg failed"
+    fi
     [ -n "$(orig_tarball)" ] || die "no orig tarball in $pkgdir"
 }
 

@@ -6,7 +6,7 @@
 ffmpeg: $(LIB)
 	B=$(B) filter/build_ffmpeg.sh
 
-check-filter: ffmpeg
+check-filter: ffmpeg $(B)/srres-video
 	B=$(B) tests/test_filter.sh
 
 CHECK_TARGETS += check-filter

@@ -156,7 +156,7 @@ static void test_a_count_too_high_gives_the_last_frame(void **state)
     const char *path = make_clip("cut.mp4", "ffmpeg -nostdin -v error -y -i clip.mp4 -c copy "
                                             "-movflags +faststart fast.mp4 && "
                                             "head -c 12000 fast.mp4 >cut.mp4");
-    frame_source *a, *b;
+    frame_source *a = NULL, *b = NULL; /* fail_msg is not marked noreturn */
     char err[256];
     av_log_set_level(AV_LOG_QUIET);
     if (frame_source_open(&a, path, err, sizeof(err)) < 0 ||

@@ -7,10 +7,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 out=$build/demo
 mkdir -p "$out"
-"$build/srres-video" -y -i "$root/samples/clip.mp4" -o "$out/clip_x4.mp4"
+model=$root/samples/x4.safetensors
+"$build/srres-video" -y -m "$model" -i "$root/samples/clip.mp4" -o "$out/clip_x4.mp4"
 # One frame through both upscalers, the same crop of each.
 ffmpeg -nostdin -v error -y -ss 1.5 -i "$root/samples/clip.mp4" -frames:v 1 "$out/frame.png"
-"$build/srres-video" -q -y -i "$out/frame.png" -o "$out/frame_srresnet.png"
+"$build/srres-video" -q -y -m "$model" -i "$out/frame.png" -o "$out/frame_srresnet.png"
 ffmpeg -nostdin -v error -y -i "$out/frame.png" -vf "scale=iw*4:ih*4:flags=bicubic" \
     "$out/frame_bicubic.png"
 ffmpeg -nostdin -v error -y -i "$out/frame_bicubic.png" -i "$out/frame_srresnet.png" \

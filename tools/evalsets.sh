@@ -14,12 +14,19 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${SHARED:-$root/../shared}
 out=${1:-$root/build/evalsets}
 python=/usr/bin/python3 # Debian's, with python3-skimage and python3-pil
-mkdir -p "$out/val" "$out/skimage5" "$out/opencv8"
+mkdir -p "$out/skimage5" "$out/opencv8"
 missing=0
 
+# val/ exists only with its photographs: an empty one would pass for made (make eval).
 source "$root/tools/photo_split.sh"
-split_photos "$shared/media/photos"
-for p in "${val_photos[@]}"; do ln -sf "$(realpath "$p")" "$out/val/"; done
+split_photos "$shared/media/photos" 2>/dev/null
+if [ ${#val_photos[@]} -eq 0 ]; then
+    echo "evalsets.sh: no photographs in $shared/media/photos: val/ not made" >&2
+    missing=1
+else
+    mkdir -p "$out/val"
+    for p in "${val_photos[@]}"; do ln -sf "$(realpath "$p")" "$out/val/"; done
+fi
 
 if ! "$python" -c 'import skimage, PIL' 2>/dev/null; then
     echo "evalsets.sh: $python lacks skimage or PIL, skimage5/ and opencv8/ not made:" \
@@ -61,6 +68,6 @@ else
     echo "evalsets.sh: apt-get download opencv-doc failed (no apt mirror?), opencv8/ not made" >&2
     missing=1
 fi
-echo "evalsets.sh: $(ls "$out/val" | wc -l) in $out/val, $(ls "$out/skimage5" | wc -l) in" \
+echo "evalsets.sh: ${#val_photos[@]} in $out/val, $(ls "$out/skimage5" | wc -l) in" \
     "$out/skimage5, $(ls "$out/opencv8" | wc -l) in $out/opencv8"
 exit $missing

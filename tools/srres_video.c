@@ -776,7 +776,7 @@ static void usage(FILE *f)
         "  -o FILE                 output; the container follows the extension\n"
         "  -f FORMAT               the output's container, for names without one: -o - (or\n"
         "                          pipe:1) -f matroska writes to standard output\n"
-        "  -m, --model FILE        model (default: the installed or bundled x4 model)\n"
+        "  -m, --model FILE        model (default: the x4 model of the build's tree, else the installed one)\n"
         "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
         "      --threads N         network threads (default 0 = every CPU)\n"
         "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
@@ -933,12 +933,10 @@ static void parse_options(options *o, int argc, char **argv)
         cli_die("--segment excludes -ss and -t");
 }
 
-/* The x4 model next to an installed binary or in the source tree beside the build. */
+/* The x4 model of the source tree beside the build, else the installed one: a build's binary
+ * takes its own tree's model, not one an earlier install left. */
 static const char *default_model(char *buf, size_t n)
 {
-    snprintf(buf, n, "%s/x4.safetensors", SRRES_DATADIR);
-    if (access(buf, R_OK) == 0)
-        return buf;
     char exe[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (len > 0) {
@@ -951,6 +949,9 @@ static const char *default_model(char *buf, size_t n)
                 return buf;
         }
     }
+    snprintf(buf, n, "%s/x4.safetensors", SRRES_DATADIR);
+    if (access(buf, R_OK) == 0)
+        return buf;
     cli_die("no model: give -m FILE (no default model at %s/x4.safetensors or beside the build)",
         SRRES_DATADIR);
     return NULL;
