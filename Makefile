@@ -176,7 +176,12 @@ format:
 	    "--no-install-recommends clang-format" >&2; exit 1; }
 	clang-format -i core/*.c core/*.h tools/*.c tools/*.h tests/*.c tests/*.h
 
+# Training runs (train/: hours of CPU) and the FFmpeg source download (ffmpeg-src/) outlive
+# make clean; make distclean removes them too.
 clean:
-	rm -rf $(B)
+	rm -rf $(filter-out $(B)/train $(B)/ffmpeg-src,$(wildcard $(B)/*))
 
-.PHONY: all unit check check-exports check-video check-train check-mpi eval evalsets bench bench-memory plot demo install format clean
+distclean:
+	rm -rf $(B) config.mk
+
+.PHONY: all unit check check-exports check-video check-train check-mpi eval evalsets bench bench-memory plot demo install format clean distclean
