@@ -386,6 +386,24 @@ static void avg_decay_text(json_t *root)
                         json_string("0.99x"));
 }
 
+static void eps_zero(json_t *root)
+{
+    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.eps",
+                        json_string("0"));
+}
+
+static void beta1_one(json_t *root)
+{
+    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.beta1",
+                        json_string("1"));
+}
+
+static void beta2_negative(json_t *root)
+{
+    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.beta2",
+                        json_string("-0.1"));
+}
+
 static void no_edit(json_t *root)
 {
 }
@@ -443,6 +461,15 @@ static void test_average_decay_must_be_inside_0_1(void **state)
 {
     expect_rejected("avg_decay_one.ckpt", avg_decay_one, "'optimizer.avg_decay'");
     expect_rejected("avg_decay_text.ckpt", avg_decay_text, "'optimizer.avg_decay'");
+}
+
+/* Adam's settings a file brings are checked as saving checks them: an eps of 0 divides 0
+ * by 0 wherever the second moment is 0. */
+static void test_adam_settings_out_of_range_are_rejected(void **state)
+{
+    expect_rejected("eps_zero.ckpt", eps_zero, "'optimizer.eps'");
+    expect_rejected("beta1_one.ckpt", beta1_one, "'optimizer.beta1'");
+    expect_rejected("beta2_negative.ckpt", beta2_negative, "'optimizer.beta2'");
 }
 
 static void test_missing_path_is_io_error(void **state)
@@ -611,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_negative_step_is_rejected),
         cmocka_unit_test(test_average_needs_its_decay_and_the_decay_its_average),
         cmocka_unit_test(test_average_decay_must_be_inside_0_1),
+        cmocka_unit_test(test_adam_settings_out_of_range_are_rejected),
         cmocka_unit_test(test_missing_path_is_io_error),
         cmocka_unit_test(test_adam_settings_at_their_limits_round_trip),
         cmocka_unit_test(test_optimizer_metadata_is_the_checkpoints_own),

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "evaluate.h"
+#include "metrics.h"
 #include "test_util.h"
 
 /* Writes a binary PPM whose pixel (x, y) is (x, y, x ^ y), or `flat` everywhere if >= 0. */
@@ -112,6 +113,32 @@ static void test_every_score_is_finite(void **state)
     eval_set_free(&set);
 }
 
+/* A score is the literature's: bicubic's upscale of the LR image against HR, on Y, with
+ * `scale` pixels cut from every border (scores over the whole image came out the same
+ * kind of number, so only a figure computed apart tells them apart). */
+static void test_scores_leave_out_a_border_of_scale_pixels(void **state)
+{
+    eval_set set;
+    char err[256];
+    assert_int_equal(load(&set, write_ppm("scored.ppm", 40, 36, -1), 4, 0, err), 0);
+    const eval_image *im = &set.images[0];
+    eval_score per, mean;
+    assert_int_equal(eval_resampler(&set, RESAMPLE_BICUBIC, &per, &mean, err, sizeof(err)), 0);
+    uint8_t *up = malloc((size_t)im->w * im->h * 3);
+    assert_int_equal(resample_rgb24(im->lr, im->w / 4, im->h / 4, (ptrdiff_t)im->w / 4 * 3, up,
+                                    im->w, im->h, (ptrdiff_t)im->w * 3, RESAMPLE_BICUBIC),
+                     0);
+    ptrdiff_t stride = (ptrdiff_t)im->w * 3;
+    double psnr4 = metrics_psnr_y(im->hr, stride, up, stride, im->w, im->h, 4);
+    double ssim4 = metrics_ssim_y(im->hr, stride, up, stride, im->w, im->h, 4);
+    double psnr0 = metrics_psnr_y(im->hr, stride, up, stride, im->w, im->h, 0);
+    assert_true(per.psnr == psnr4 && mean.psnr == psnr4);
+    assert_true(per.ssim == ssim4 && mean.ssim == ssim4);
+    assert_true(fabs(psnr0 - psnr4) > 0.1); /* the border's pixels count in this picture */
+    free(up);
+    eval_set_free(&set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_too_small_images_are_refused),
         cmocka_unit_test(test_one_colour_images_are_refused),
         cmocka_unit_test(test_every_score_is_finite),
+        cmocka_unit_test(test_scores_leave_out_a_border_of_scale_pixels),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

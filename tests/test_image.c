@@ -4,6 +4,7 @@
  * message. */
 #include <math.h>
 
+#include "image.h"
 #include "test_util.h"
 
 static srres_model *fixture_model(void)
@@ -114,12 +115,43 @@ static void test_bad_images_are_refused(void **state)
     srres_model_free(m);
 }
 
+/* What the network gives is clamped to [0, 1] in every format, and NaN (from float input
+ * that was not finite) is written as 0: never NaN into float output, never a wild integer. */
+static void test_output_is_clamped_and_nan_becomes_zero(void **state)
+{
+    float src[3][4];
+    for (int c = 0; c < 3; c++) {
+        src[c][0] = NAN;
+        src[c][1] = -1.0f;
+        src[c][2] = 2.0f;
+        src[c][3] = 0.5f;
+    }
+    float f[3][4];
+    srres_image fi = planar_f32_image(&f[0][0], 4, 1);
+    image_write(&fi, 0, 0, 4, 1, &src[0][0], 4, 1, 0, 0);
+    uint8_t b[12];
+    srres_image bi = rgb24_image(b, 4, 1);
+    image_write(&bi, 0, 0, 4, 1, &src[0][0], 4, 1, 0, 0);
+    uint16_t w[3][4];
+    srres_image wi = {SRRES_PIXEL_RGBP16, 4, 1, {w[0], w[1], w[2]}, {8, 8, 8}};
+    image_write(&wi, 0, 0, 4, 1, &src[0][0], 4, 1, 0, 0);
+    const float want_f[4] = {0.0f, 0.0f, 1.0f, 0.5f};
+    const int want_b[4] = {0, 0, 255, 128}, want_w[4] = {0, 0, 65535, 32768};
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < 4; i++) {
+            assert_true(f[c][i] == want_f[i]);
+            assert_int_equal(b[3 * i + c], want_b[i]);
+            assert_int_equal(w[c][i], want_w[i]);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bottom_up_images_match_top_down),
         cmocka_unit_test(test_formats_agree),
         cmocka_unit_test(test_bad_images_are_refused),
+        cmocka_unit_test(test_output_is_clamped_and_nan_becomes_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

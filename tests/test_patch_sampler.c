@@ -1,7 +1,8 @@
 /* test_patch_sampler.c: the sampler's patch choice. On a picture that is flat on its left
  * half and noise on its right, drawing several patches and keeping the most detailed
  * (--detail-draws) trains on far more of the detailed half than drawing once, the stream
- * still depends on the seed alone, and a count below 1 is refused. */
+ * still depends on the seed alone; a round's patches are shuffled uniformly; LR patches line
+ * up with their HR patches; options out of range are refused. */
 #include <math.h>
 #include <unistd.h>
 
@@ -21,6 +22,20 @@ static void write_half_noise(const char *path)
     for (int y = 0; y < SIDE; y++)
         for (int x = 0; x < SIDE * 3; x++)
             fputc(x < SIDE * 3 / 2 ? 128 : (int)srres_rng_below(&rng, 256), f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A binary PPM of SIDE x SIDE: uniform noise, or a vertical ramp (row y has value y). */
+static void write_picture(const char *path, int ramp)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "P6\n%d %d\n255\n", SIDE, SIDE);
+    srres_rng rng;
+    srres_rng_seed(&rng, 12);
+    for (int y = 0; y < SIDE; y++)
+        for (int x = 0; x < SIDE * 3; x++)
+            fputc(ramp ? y : (int)srres_rng_below(&rng, 256), f);
     assert_int_equal(fclose(f), 0);
 }
 
@@ -98,11 +113,94 @@ static void test_more_draws_choose_more_detail(void **state)
     rmdir(dir);
 }
 
-static void test_fewer_than_one_draw_is_refused(void **state)
+/* The first patch of a seed's first round, as an HR patch of PATCH * SCALE pixels a side. */
+static float *first_patch(const char *path, int patches_per_frame, uint64_t seed)
 {
-    (void)state;
     sampler_options o = sampler_default_options();
-    o.detail_draws = 0;
+    o.scale = SCALE;
+    o.patch = PATCH;
+    o.patches_per_frame = patches_per_frame;
+    o.frames_per_round = 1;
+    o.flat_skip = 0;
+    o.augment = 0;
+    o.seed = seed;
+    sampler *s;
+    char err[256];
+    const char *files[] = {path};
+    if (sampler_create(&s, files, 1, &o, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    int hs = PATCH * SCALE;
+    float *lr = malloc(sizeof(float) * 3 * PATCH * PATCH), *hr = malloc(sizeof(float) * 3 * hs * hs);
+    if (sampler_next_batch(s, 1, lr, hr, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    free(lr);
+    sampler_free(s);
+    return hr;
+}
+
+/* A round's patches come in a uniformly shuffled order: the first patch of a frame cut in
+ * two patches is the first of them half the time (a shuffle that never leaves an element
+ * in place made it the second every time). The frame and its patches' draws do not depend
+ * on how many patches are cut, so the one patch of a frame cut once is the first of two. */
+static void test_a_round_is_shuffled_uniformly(void **state)
+{
+    char dir[] = "/tmp/srres-sampler-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/noise.ppm", dir);
+    write_picture(path, 0);
+    int hs = PATCH * SCALE, first = 0;
+    for (uint64_t seed = 1; seed <= 32; seed++) {
+        float *one = first_patch(path, 1, seed), *two = first_patch(path, 2, seed);
+        first += !memcmp(one, two, sizeof(float) * 3 * hs * hs);
+        free(one);
+        free(two);
+    }
+    print_message("the first of two patches came first for %d of 32 seeds\n", first);
+    assert_true(first >= 6 && first <= 26);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* LR patches are the HR patches downscaled, pixel for pixel: on a vertical ramp (row y of
+ * the frame has value y) an LR pixel is the mean of the two HR rows it covers, to within
+ * rounding; an LR patch cut a few rows off its HR patch is off by twice as many levels. */
+static void test_lr_patches_line_up_with_hr(void **state)
+{
+    char dir[] = "/tmp/srres-sampler-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/ramp.ppm", dir);
+    write_picture(path, 1);
+    sampler *s = open_sampler(path, 1);
+    int hs = PATCH * SCALE, checked = 0;
+    float *lr = malloc(sizeof(float) * BATCH * 3 * PATCH * PATCH);
+    float *hr = malloc(sizeof(float) * BATCH * 3 * hs * hs);
+    char err[256];
+    if (sampler_next_batch(s, BATCH, lr, hr, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    for (int p = 0; p < BATCH; p++) {
+        const float *h = hr + (size_t)p * 3 * hs * hs, *l = lr + (size_t)p * 3 * PATCH * PATCH;
+        /* the frame's edges are not a ramp for the downscale's taps beyond them */
+        if (h[0] * 255 < 8 || h[hs * hs - 1] * 255 > SIDE - 9)
+            continue;
+        for (int y = 0; y < PATCH; y++)
+            for (int x = 0; x < PATCH; x++) {
+                double want = (h[2 * y * hs + 2 * x] + h[(2 * y + 1) * hs + 2 * x]) / 2;
+                if (fabs(l[y * PATCH + x] - want) > 1.0 / 255)
+                    fail_msg("patch %d LR (%d, %d) is %.1f, its HR rows' mean %.1f", p, x, y,
+                             l[y * PATCH + x] * 255, want * 255);
+            }
+        checked++;
+    }
+    assert_true(checked >= BATCH / 2);
+    free(lr);
+    free(hr);
+    sampler_free(s);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void expect_invalid(sampler_options o)
+{
     sampler *s = NULL;
     char err[256] = "";
     const char *files[] = {"/nonexistent.png"};
@@ -111,11 +209,30 @@ static void test_fewer_than_one_draw_is_refused(void **state)
     assert_null(s);
 }
 
+static void test_invalid_options_are_refused(void **state)
+{
+    sampler_options o = sampler_default_options();
+    o.detail_draws = 0;
+    expect_invalid(o);
+    o = sampler_default_options();
+    o.hr_scale_max = 1.5; /* the frame is only ever made smaller */
+    expect_invalid(o);
+    o = sampler_default_options();
+    o.hr_scale_min = 0;
+    expect_invalid(o);
+    o = sampler_default_options();
+    o.hr_scale_min = 0.8;
+    o.hr_scale_max = 0.5;
+    expect_invalid(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_more_draws_choose_more_detail),
-        cmocka_unit_test(test_fewer_than_one_draw_is_refused),
+        cmocka_unit_test(test_a_round_is_shuffled_uniformly),
+        cmocka_unit_test(test_lr_patches_line_up_with_hr),
+        cmocka_unit_test(test_invalid_options_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

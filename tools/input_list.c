@@ -37,6 +37,17 @@ static int push(input_list *list, char *path)
     return 0;
 }
 
+/* Whether a folder's entry is a folder itself; some filesystems leave d_type unknown. */
+static int is_folder(const char *dir, const struct dirent *e)
+{
+    if (e->d_type != DT_UNKNOWN)
+        return e->d_type == DT_DIR;
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 static int compare_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -68,7 +79,7 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
         if (e->d_name[0] == '.')
             continue;
         if (!is_media(e->d_name)) {
-            list->skipped += e->d_type != DT_DIR;
+            list->skipped += !is_folder(arg, e);
             continue;
         }
         size_t n = strlen(arg) + strlen(e->d_name) + 2;
