@@ -16,9 +16,9 @@
  *   - srres_trainer / srres_adam: forward with saved activations, backward, optimiser.
  * Every call that can fail returns an srres_status and, when `err` is not NULL, writes a
  * one-line message into it that names the file, tensor or field at fault. Other pointer
- * arguments may be NULL only where said (the *_free and *_release calls take NULL). The library never
- * prints, never exits and keeps no global mutable state of its own. It does its threading
- * itself, so creating a context or trainer sets OpenBLAS to one thread
+ * arguments may be NULL only where said (the *_free and *_release calls take NULL). The
+ * library never prints, never exits and keeps no global mutable state of its own. It does
+ * its threading itself, so creating a context or trainer sets OpenBLAS to one thread
  * (openblas_set_num_threads(1)), OpenBLAS's process-wide setting.
  */
 #ifndef SRRES_H
@@ -197,8 +197,9 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
 void srres_ctx_free(srres_ctx *ctx);
 
 /* Upscales `in` into `out`, which must be scale times larger in both dimensions and must
- * not overlap it in memory. The two may be of different pixel formats. 8-bit input is divided by 255; output is clamped to
- * [0, 1], multiplied by the format's maximum and rounded to nearest. */
+ * not overlap it in memory. The two may be of different pixel formats. 8-bit input is
+ * divided by 255; output is clamped to [0, 1], multiplied by the format's maximum and
+ * rounded to nearest. */
 srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_image *out,
                            srres_error *err);
 

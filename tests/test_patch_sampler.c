@@ -130,7 +130,8 @@ static float *first_patch(const char *path, int patches_per_frame, uint64_t seed
     if (sampler_create(&s, files, 1, &o, err, sizeof(err)) < 0)
         fail_msg("%s", err);
     int hs = PATCH * SCALE;
-    float *lr = malloc(sizeof(float) * 3 * PATCH * PATCH), *hr = malloc(sizeof(float) * 3 * hs * hs);
+    float *lr = malloc(sizeof(float) * 3 * PATCH * PATCH),
+          *hr = malloc(sizeof(float) * 3 * hs * hs);
     if (sampler_next_batch(s, 1, lr, hr, err, sizeof(err)) < 0)
         fail_msg("%s", err);
     free(lr);
