@@ -174,6 +174,23 @@ test_ten_bit_stays_ten_bit() {
     [ "$(probe out.mkv v:0 pix_fmt)" = yuv420p10le ] || fail "pix_fmt $(probe out.mkv v:0 pix_fmt)"
 }
 
+# HDR: 10-bit HEVC with PQ and BT.2020 tags comes out as it went in; x265 and SVT-AV1 print
+# to stderr past av_log, and -q keeps them quiet too.
+test_hdr_hevc_tags_and_quiet() {
+    lavfi hdr.mkv -t 0.2 -c:v libx265 -x265-params log-level=error -pix_fmt yuv420p10le \
+        -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -color_range tv -an
+    "$video" -q -i hdr.mkv -o out.mkv -m "$m2" -c:v libx265 2>err.log ||
+        { fail "srres-video failed: $(cat err.log)"; return; }
+    [ ! -s err.log ] || fail "-q printed: $(head -3 err.log)"
+    for e in pix_fmt color_space color_primaries color_transfer color_range; do
+        [ "$(probe out.mkv v:0 $e)" = "$(probe hdr.mkv v:0 $e)" ] ||
+            fail "$e: $(probe hdr.mkv v:0 $e) became $(probe out.mkv v:0 $e)"
+    done
+    "$video" -q -i hdr.mkv -o av1.mkv -m "$m2" -c:v libsvtav1 --frames 2 2>err.log ||
+        { fail "libsvtav1 failed: $(cat err.log)"; return; }
+    [ ! -s err.log ] || fail "-q printed: $(head -3 err.log)"
+}
+
 test_pix_fmt_option_and_yuv444() {
     lavfi f444.mkv -t 0.2 -c:v libx264 -pix_fmt yuv444p -an
     "$video" -q -i f444.mkv -o out.mkv -m "$m2" || fail "yuv444p failed"

@@ -556,6 +556,9 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
         set_error(a, "-preset: the encoder %s does not take it", codec->name);
         return AVERROR(EINVAL);
     }
+    /* x265 prints to stderr itself, past av_log: held to the same level as the rest. */
+    if (!strcmp(codec->name, "libx265"))
+        set_private(e, "x265-params", a->o.verbose ? "log-level=info" : "log-level=error");
     if (a->o.x264_params && set_private(e, "x264-params", a->o.x264_params) < 0) {
         set_error(a, "-x264-params: the encoder %s does not take it", codec->name);
         return AVERROR(EINVAL);
@@ -1272,8 +1275,10 @@ int main(int argc, char **argv)
     a.first_pts_us = AV_NOPTS_VALUE;
     cli_init("srres-video", NULL);
     parse_options(&a.o, argc, argv);
-    /* Our own messages say what failed; libav's detail is for -v. */
+    /* Our own messages say what failed; libav's detail is for -v. SVT-AV1 prints past
+     * av_log, at the level SVT_LOG says (1 errors, 3 information); a user's own is kept. */
     av_log_set_level(a.o.verbose ? AV_LOG_INFO : AV_LOG_FATAL);
+    setenv("SVT_LOG", a.o.verbose ? "3" : "1", 0);
     if (a.o.concat)
         return concat_segments(a.o.concat, a.o.overwrite, a.o.quiet, argv + optind,
                                argc - optind);
