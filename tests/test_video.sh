@@ -212,6 +212,23 @@ test_png_in_png_out() {
     [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
 }
 
+# Image sequences: numbered names in (image2's pattern) and out, a file a frame, each the
+# upscaled frame of the same number; an unnumbered image name holds one picture, so a
+# video into it is refused (it kept the last frame, silently) unless --frames 1 says so.
+test_image_sequences() {
+    mkdir seq
+    lavfi seq/f%03d.png -t 0.2 -map 0:v
+    "$video" -q -i seq/f%03d.png -o 'up%03d.png' -m "$m2" || { fail "sequence failed"; return; }
+    [ "$(ls up*.png | wc -l)" -eq 5 ] || fail "$(ls up*.png | wc -l) files, not 5"
+    "$video" -q -i seq/f003.png -o third.png -m "$m2" || { fail "one frame failed"; return; }
+    cmp -s third.png up003.png || fail "up003.png is not frame 3 upscaled"
+    expect_error "up001.png: already exists" "$video" -i seq/f%03d.png -o 'up%03d.png' -m "$m2"
+    expect_error "one.png is one picture and" "$video" -i seq/f%03d.png -o one.png -m "$m2"
+    [ ! -e one.png ] || fail "a refused one.png was left"
+    "$video" -q -i seq/f%03d.png -o one.png -m "$m2" --frames 1 || fail "--frames 1 failed"
+    cmp -s one.png up001.png || fail "one.png is not frame 1 upscaled"
+}
+
 # Self-ensemble: a mirrored still gives the mirrored output (to rounding), which one pass
 # of the network does not; sizes other than 1, 2, 4 and 8 are refused.
 test_ensemble() {

@@ -40,6 +40,15 @@ void output_target_init(output_target *t, const char *path)
         cli_die("out of memory");
 }
 
+void output_target_init_direct(output_target *t, const char *path)
+{
+    t->final = strdup(path);
+    t->temp = strdup(path);
+    if (!t->final || !t->temp)
+        cli_die("out of memory");
+    t->direct = 1;
+}
+
 int output_target_commit(const output_target *t)
 {
     return t->direct ? 0 : rename(t->temp, t->final);

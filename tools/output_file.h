@@ -18,6 +18,9 @@ typedef struct output_target {
 } output_target;
 
 void output_target_init(output_target *t, const char *path);
+/* Written directly, whatever the path is: for outputs of many files (an image muxer's
+ * numbered names), which no one rename can put in place. */
+void output_target_init_direct(output_target *t, const char *path);
 /* The temporary file renamed into place; 0, or -1 with errno. */
 int output_target_commit(const output_target *t);
 /* A failed output removed (never a fifo or device written directly). */

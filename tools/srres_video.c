@@ -68,6 +68,7 @@ typedef struct options {
 typedef struct app {
     options o;
     output_target target; /* target.temp is written, then renamed to target.final */
+    int one_picture;      /* an image output without a frame number in its name */
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
     int in_w, in_h;       /* the input frame size the pipeline is built for */
@@ -681,6 +682,13 @@ static int encode_ready(app *a)
         }
         if (!a->enc && (ret = open_encoder(a, f)) < 0)
             break;
+        if (a->one_picture && atomic_load(&a->frames_out) == 1) {
+            set_error(a, "%s is one picture and %s has more frames: number the name for a "
+                      "file a frame (e.g. out%%04d.png), or give --frames 1",
+                      a->o.output, a->o.input);
+            ret = AVERROR(EINVAL);
+            break;
+        }
         f->pict_type = AV_PICTURE_TYPE_NONE;
         if (f->pts != AV_NOPTS_VALUE) {
             /* In one tick a frame, frames closer than that would share a timestamp. */
@@ -773,7 +781,8 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: srres-video -i INPUT -o OUTPUT [options]\n"
         "Upscales the video of INPUT with an SRResNet model; copies audio, subtitles and data.\n"
-        "Images work too (-i in.png -o out.png).\n"
+        "Images work too (-i in.png -o out.png), and numbered image sequences\n"
+        "(-i frames/%%04d.png -o up/%%04d.png: a file a frame).\n"
         "\n"
         "  -i FILE                 input video or image (- or pipe:0: standard input)\n"
         "  -o FILE                 output; the container follows the extension\n"
@@ -1149,7 +1158,18 @@ static void open_output(app *a)
     if (!a->enc_codec)
         cli_die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
             a->o.codec ? " in this build" : "");
-    output_target_init(&a->target, a->o.output);
+    /* An image name with a frame number (out%04d.png) takes a file a frame, written as they
+     * come (there is no one file to rename into place); any other image name one picture. */
+    char first[PATH_MAX];
+    int image2 = !strcmp(a->ofmt->oformat->name, "image2");
+    int numbered = image2 && av_get_frame_filename(first, sizeof(first), a->o.output, 1) >= 0;
+    a->one_picture = image2 && !numbered;
+    if (numbered && !a->o.overwrite && access(first, F_OK) == 0)
+        cli_die("%s: already exists; use -y to overwrite", first);
+    if (numbered)
+        output_target_init_direct(&a->target, a->o.output);
+    else
+        output_target_init(&a->target, a->o.output);
     /* Fail now, with the reason, if the folder cannot take the file (a fifo would block
      * here until read: it is opened once, when writing starts). */
     int fd = a->target.direct ? -2
@@ -1167,7 +1187,7 @@ static void open_output(app *a)
         if (ret < 0)
             cli_die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
     }
-    if (!strcmp(a->ofmt->oformat->name, "image2"))
+    if (a->one_picture)
         av_opt_set_int(a->ofmt->priv_data, "update", 1, 0); /* one file, not a pattern */
 }
 
