@@ -205,6 +205,19 @@ test_odd_sizes() {
     [ "$(probe out.mkv v:0 width)x$(probe out.mkv v:0 height)" = 132x68 ] || fail "size"
 }
 
+# A x3 model makes odd sides from odd ones, which 4:2:0 cannot hold: the message says so and
+# what to do (libx264 said "Generic error in an external library"), and the way it gives works.
+test_odd_sides_into_subsampled_chroma() {
+    lavfi odd.mkv -t 0.2 -vf scale=33:25 -c:v libx264 -pix_fmt yuv444p -an
+    local m3=$root/tests/fixtures/x3_srgan.safetensors
+    expect_error "99x75 cannot be yuv420p.*--vf-post crop=98:74" \
+        "$video" -i odd.mkv -o out.mp4 -m "$m3" -pix_fmt yuv420p
+    [ ! -e out.mp4 ] || fail "a failed out.mp4 was left"
+    "$video" -q -i odd.mkv -o out.mp4 -m "$m3" -pix_fmt yuv420p --vf-post crop=98:74 ||
+        { fail "the crop it gives failed"; return; }
+    [ "$(probe out.mp4 v:0 width)x$(probe out.mp4 v:0 height)" = 98x74 ] || fail "size"
+}
+
 test_png_in_png_out() {
     lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
     "$video" -q -i in.png -o out.png -m "$m4" || { fail "srres-video failed"; return; }

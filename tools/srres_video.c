@@ -589,6 +589,17 @@ static int open_encoder(app *a, const AVFrame *f)
         if ((ret = new_encoder(a, f, av_inv_q(rate), rate)) >= 0)
             ret = avcodec_open2(a->enc, a->enc_codec, NULL);
     }
+    /* Subsampled chroma needs sides it divides (a x3 model makes odd ones from odd ones):
+     * the encoder's own error says only "Generic error in an external library". */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    int cw = 1 << d->log2_chroma_w, ch = 1 << d->log2_chroma_h;
+    if (ret < 0 && (f->width % cw || f->height % ch)) {
+        set_error(a, "%s: %dx%d cannot be %s, whose chroma needs sides that are multiples of "
+                  "%dx%d: crop (e.g. --vf-post crop=%d:%d) or give -pix_fmt yuv444p",
+                  a->o.output, f->width, f->height, av_get_pix_fmt_name(f->format), cw, ch,
+                  f->width / cw * cw, f->height / ch * ch);
+        return ret;
+    }
     if (ret < 0) {
         set_error(a, "%s: cannot open the %s encoder (%dx%d %s): %s", a->o.output,
                   a->enc_codec->name, f->width, f->height, av_get_pix_fmt_name(f->format),
