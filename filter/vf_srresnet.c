@@ -26,6 +26,8 @@ typedef struct SRResNetContext {
     char *model_path;
     int tile;
     int ensemble;
+    int precision;
+    int64_t max_memory;
 
     srres_model *model;
     srres_ctx *srres;
@@ -52,6 +54,10 @@ static const AVOption srresnet_options[] = {
         { "auto",    "tile only frames too large for memory", 0, AV_OPT_TYPE_CONST, { .i64 =  0 }, 0, 0, FLAGS, "tile" },
         { "untiled", "process each frame whole",              0, AV_OPT_TYPE_CONST, { .i64 = -1 }, 0, 0, FLAGS, "tile" },
     { "ensemble", "mean over 1, 2, 4 or 8 flips/transposes of each frame (N times the time)", OFFSET(ensemble), AV_OPT_TYPE_INT, { .i64 = 1 }, 1, 8, FLAGS },
+    { "precision", "arithmetic of the network", OFFSET(precision), AV_OPT_TYPE_INT, { .i64 = SRRES_PRECISION_FP32 }, SRRES_PRECISION_FP32, SRRES_PRECISION_BF16, FLAGS, "precision" },
+        { "fp32", "single precision",                                   0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_FP32 }, 0, 0, FLAGS, "precision" },
+        { "bf16", "bfloat16 products, faster on CPUs with AVX512_BF16", 0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_BF16 }, 0, 0, FLAGS, "precision" },
+    { "max_memory", "bytes of buffers automatic tiles keep within (e.g. 512M); 0 = 1 GiB", OFFSET(max_memory), AV_OPT_TYPE_INT64, { .i64 = 0 }, 0, INT64_MAX, FLAGS },
     { NULL }
 };
 
@@ -87,6 +93,8 @@ static av_cold int init(AVFilterContext *ctx)
         params.threads = FFMIN(params.threads, ctx->graph->nb_threads);
     params.tile    = s->tile;
     params.ensemble = s->ensemble;
+    params.precision = s->precision;
+    params.max_memory = s->max_memory > SIZE_MAX ? SIZE_MAX : (size_t)s->max_memory;
     status = srres_model_load(s->model_path, &s->model, &err);
     if (status == SRRES_OK)
         status = srres_ctx_create(s->model, &params, &s->srres, &err);

@@ -76,9 +76,9 @@ make_media || {
 help_lists_options() {
     "$ffmpeg" -hide_banner -h filter=srresnet >help.txt || return 1
     cat help.txt
-    for opt in model tile ensemble; do
+    for opt in model tile ensemble precision max_memory; do
         # name, <type>, flags, then the help text
-        grep -Eq "^ +$opt +<[a-z]+> +[.A-Z]+ +[A-Za-z]" help.txt || {
+        grep -Eq "^ +$opt +<[a-z0-9]+> +[.A-Z]+ +[A-Za-z]" help.txt || {
             echo "no help text for $opt"
             return 1
         }
@@ -254,6 +254,33 @@ thread_count_does_not_change_output() {
         expect pixels "$(pixels t1.png rgb48le)" "$(pixels t2.png rgb48le)"
 }
 
+# bf16 reaches libsrres: on a CPU with AVX512_BF16 it gives other pixels, a level or two
+# from fp32's; elsewhere it is refused with libsrres's reason.
+precision_option_reaches_libsrres() {
+    local d
+    if ! ff -i deep.png -vf srresnet=model="$x4":precision=bf16 -f rawvideo -pix_fmt rgb24 \
+        b.rgb 2>err.txt; then
+        cat err.txt
+        grep -q "bf16 precision needs" err.txt
+        return
+    fi
+    ff -i deep.png -vf srresnet=model="$x4":precision=fp32 -f rawvideo -pix_fmt rgb24 f.rgb ||
+        return 1
+    d=$(max_byte_difference b.rgb f.rgb)
+    echo "largest difference between bf16 and fp32: $d"
+    [ "$d" -ge 1 ] && [ "$d" -le 3 ]
+}
+
+# max_memory reaches libsrres: a 640x360 frame that runs whole by default is tiled in 20 MB.
+max_memory_option_reaches_libsrres() {
+    ff -f lavfi -i testsrc2=size=640x360 -frames:v 1 big.png || return 1
+    "$ffmpeg" -nostdin -v verbose -i big.png -vf srresnet=model="$x2" -f null - 2>whole.txt &&
+        "$ffmpeg" -nostdin -v verbose -i big.png -vf srresnet=model="$x2":max_memory=20M \
+            -f null - 2>tiled.txt || return 1
+    grep srresnet whole.txt tiled.txt | grep -- "->"
+    grep -q "1280x720 untiled" whole.txt && grep -q "1280x720 in tiles of" tiled.txt
+}
+
 # Packagers apply the patch to a stock tree, without our build script's help.
 patch_applies_to_pristine_tree() {
     local tarball
@@ -290,6 +317,8 @@ check bottom_up_frames_match_top_down
 check rgb24_and_gbrp16_agree
 check ensemble_commutes_with_mirroring
 check ensemble_other_than_a_power_of_two_fails
+check precision_option_reaches_libsrres
+check max_memory_option_reaches_libsrres
 check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
