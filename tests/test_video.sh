@@ -289,13 +289,16 @@ test_drop_audio() {
 
 test_signal_finishes_file() {
     SRC="testsrc2=size=160x90:rate=25" lavfi long.mp4 -t 20 -c:v libx264 -c:a aac -shortest
-    "$video" -q -i long.mp4 -o sig.mp4 -m "$m4" --threads 1 &
+    "$video" -q -i long.mp4 -o sig.mp4 -m "$m4" --threads 1 2>err.log &
     local pid=$!
     sleep 3
     kill -INT $pid
     wait $pid
     local rc=$?
     [ $rc -eq 130 ] || fail "exit status $rc after SIGINT"
+    # the file plays, and the last line says it is not the whole job (even under -q)
+    grep -q "stopped by a signal: sig.mp4 holds the first [0-9]* frames of about 500" err.log ||
+        fail "not said: $(cat err.log)"
     [ -f sig.mp4 ] || { fail "no output after SIGINT"; return; }
     n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames \
         -of csv=p=0 sig.mp4)
@@ -536,7 +539,7 @@ test_full_disk() {
 test_signals_at_random_points() {
     SRC="testsrc2=size=160x90:rate=25" lavfi long.mp4 -t 8 -c:v libx264 -c:a aac -shortest
     for delay in 0.05 0.4 1.2 2.5; do
-        "$video" -q -i long.mp4 -o "sig$delay.mp4" -m "$m4" --threads 1 &
+        "$video" -q -i long.mp4 -o "sig$delay.mp4" -m "$m4" --threads 1 2>/dev/null &
         local pid=$!
         sleep $delay
         kill -TERM $pid 2>/dev/null

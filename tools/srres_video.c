@@ -1394,6 +1394,13 @@ int main(int argc, char **argv)
     }
     progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6,
                     a.o.output);
+    /* Said even under -q: the file is good to play but not the whole job. */
+    if (signals_seen) {
+        long done = atomic_load(&a.frames_out), all = expected_frames(&a);
+        fprintf(stderr, "srres-video: stopped by a signal: %s holds the first %ld frames",
+                a.o.output, done);
+        fprintf(stderr, all > done ? " of about %ld\n" : "\n", all);
+    }
     if (a.o.verbose) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
