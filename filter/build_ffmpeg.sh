@@ -178,7 +178,7 @@ configure_flags() {
 --enable-filter=srresnet,buffer,buffersink,abuffer,abuffersink,format,aformat,scale,aresample
 --enable-filter=null,anull,copy,split,asplit,hstack,vstack,crop,pad,yadif,unsharp,fps,setpts
 --enable-filter=asetpts,trim,atrim,setsar,transpose,hflip,vflip,showinfo,testsrc2,sine
---enable-filter=anullsrc,color
+--enable-filter=anullsrc,color,addroi
 FLAGS
 }
 

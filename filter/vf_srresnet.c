@@ -14,6 +14,7 @@
 
 #include "libavutil/common.h"
 #include "libavutil/cpu.h"
+#include "libavutil/detection_bbox.h"
 #include "libavutil/imgutils.h"
 #include "libavutil/opt.h"
 #include "avfilter.h"
@@ -62,6 +63,52 @@ static const AVOption srresnet_options[] = {
 };
 
 AVFILTER_DEFINE_CLASS(srresnet);
+
+/* Side data in the input's pixel coordinates: regions of interest (which encoders read) and
+ * detection boxes are scaled to the output; motion vectors, the decoder's block parameters
+ * and pan-scan, which describe the coded input, are dropped. */
+static int scale_side_data(AVFrame *out, int scale)
+{
+    static const enum AVFrameSideDataType dropped[] = {
+        AV_FRAME_DATA_MOTION_VECTORS, AV_FRAME_DATA_VIDEO_ENC_PARAMS, AV_FRAME_DATA_PANSCAN};
+    for (int i = 0; i < FF_ARRAY_ELEMS(dropped); i++)
+        av_frame_remove_side_data(out, dropped[i]);
+    for (int i = 0; i < out->nb_side_data; i++) {
+        AVFrameSideData *sd = out->side_data[i];
+        int ret;
+        if (sd->type != AV_FRAME_DATA_REGIONS_OF_INTEREST &&
+            sd->type != AV_FRAME_DATA_DETECTION_BBOXES)
+            continue;
+        if ((ret = av_buffer_make_writable(&sd->buf)) < 0)
+            return ret;
+        sd->data = sd->buf->data;
+        if (sd->type == AV_FRAME_DATA_REGIONS_OF_INTEREST) {
+            uint32_t step = sd->size >= sizeof(AVRegionOfInterest)
+                                ? ((AVRegionOfInterest *)sd->data)->self_size : 0;
+            for (size_t at = 0; step >= sizeof(AVRegionOfInterest) && at + step <= sd->size;
+                 at += step) {
+                AVRegionOfInterest *roi = (AVRegionOfInterest *)(sd->data + at);
+                roi->top *= scale;
+                roi->bottom *= scale;
+                roi->left *= scale;
+                roi->right *= scale;
+            }
+        } else if (sd->size >= sizeof(AVDetectionBBoxHeader)) {
+            AVDetectionBBoxHeader *h = (AVDetectionBBoxHeader *)sd->data;
+            if (h->bbox_size < sizeof(AVDetectionBBox) ||
+                h->bboxes_offset + (uint64_t)h->nb_bboxes * h->bbox_size > sd->size)
+                continue;
+            for (uint32_t k = 0; k < h->nb_bboxes; k++) {
+                AVDetectionBBox *b = av_get_detection_bbox(h, k);
+                b->x *= scale;
+                b->y *= scale;
+                b->w *= scale;
+                b->h *= scale;
+            }
+        }
+    }
+    return 0;
+}
 
 static int averror_from_error(srres_status status, const srres_error *err)
 {
@@ -209,6 +256,8 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         goto fail;
     }
     ret = av_frame_copy_props(out, in);
+    if (ret >= 0)
+        ret = scale_side_data(out, s->scale);
     if (ret < 0)
         goto fail;
     /* A woven frame upscaled as one picture has no fields left: each line of a field is

@@ -281,6 +281,15 @@ max_memory_option_reaches_libsrres() {
     grep -q "1280x720 untiled" whole.txt && grep -q "1280x720 in tiles of" tiled.txt
 }
 
+# Regions of interest (which encoders read) follow the frame to its new size.
+regions_of_interest_are_scaled() {
+    "$ffmpeg" -nostdin -v info -i odd.png \
+        -vf "addroi=x=8:y=4:w=16:h=8:qoffset=-0.5,srresnet=model=$x2,showinfo" -f null - \
+        2>log.txt || return 1
+    grep region log.txt
+    grep -q "region: (16, 8) -> (48, 24)" log.txt
+}
+
 # Packagers apply the patch to a stock tree, without our build script's help.
 patch_applies_to_pristine_tree() {
     local tarball
@@ -319,6 +328,7 @@ check ensemble_commutes_with_mirroring
 check ensemble_other_than_a_power_of_two_fails
 check precision_option_reaches_libsrres
 check max_memory_option_reaches_libsrres
+check regions_of_interest_are_scaled
 check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres

@@ -218,6 +218,15 @@ test_odd_sides_into_subsampled_chroma() {
     [ "$(probe out.mp4 v:0 width)x$(probe out.mp4 v:0 height)" = 98x74 ] || fail "size"
 }
 
+# Regions of interest (which encoders read) follow the frame to its new size; they were
+# copied in the input's coordinates.
+test_regions_of_interest_scaled() {
+    lavfi in.mkv -t 0.2 -c:v libx264 -an
+    "$video" -v -i in.mkv -o out.mkv -m "$m2" --frames 1 --vf-post showinfo \
+        --vf-pre "addroi=x=8:y=4:w=16:h=8:qoffset=-0.5" 2>err.log || { fail "failed"; return; }
+    grep -q "region: (16, 8) -> (48, 24)" err.log || fail "ROI: $(grep region err.log)"
+}
+
 test_png_in_png_out() {
     lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
     "$video" -q -i in.png -o out.png -m "$m4" || { fail "srres-video failed"; return; }

@@ -16,6 +16,7 @@
 #include <libavfilter/buffersink.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
+#include <libavutil/detection_bbox.h>
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
@@ -321,6 +322,53 @@ static srres_image image_of(const AVFrame *f)
     return im;
 }
 
+/* Side data in the input's pixel coordinates: regions of interest (which encoders read) and
+ * detection boxes are scaled to the output; motion vectors, the decoder's block parameters
+ * and pan-scan, which describe the coded input, are dropped. The filter does the same
+ * (filter/vf_srresnet.c, which builds inside FFmpeg's tree and shares no code with us). */
+static int scale_side_data(AVFrame *out, int scale)
+{
+    static const enum AVFrameSideDataType dropped[] = {
+        AV_FRAME_DATA_MOTION_VECTORS, AV_FRAME_DATA_VIDEO_ENC_PARAMS, AV_FRAME_DATA_PANSCAN};
+    for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+        av_frame_remove_side_data(out, dropped[i]);
+    for (int i = 0; i < out->nb_side_data; i++) {
+        AVFrameSideData *sd = out->side_data[i];
+        int ret;
+        if (sd->type != AV_FRAME_DATA_REGIONS_OF_INTEREST &&
+            sd->type != AV_FRAME_DATA_DETECTION_BBOXES)
+            continue;
+        if ((ret = av_buffer_make_writable(&sd->buf)) < 0)
+            return ret;
+        sd->data = sd->buf->data;
+        if (sd->type == AV_FRAME_DATA_REGIONS_OF_INTEREST) {
+            uint32_t step = sd->size >= sizeof(AVRegionOfInterest)
+                                ? ((AVRegionOfInterest *)sd->data)->self_size : 0;
+            for (size_t at = 0; step >= sizeof(AVRegionOfInterest) && at + step <= sd->size;
+                 at += step) {
+                AVRegionOfInterest *roi = (AVRegionOfInterest *)(sd->data + at);
+                roi->top *= scale;
+                roi->bottom *= scale;
+                roi->left *= scale;
+                roi->right *= scale;
+            }
+        } else if (sd->size >= sizeof(AVDetectionBBoxHeader)) {
+            AVDetectionBBoxHeader *h = (AVDetectionBBoxHeader *)sd->data;
+            if (h->bbox_size < sizeof(AVDetectionBBox) ||
+                h->bboxes_offset + (uint64_t)h->nb_bboxes * h->bbox_size > sd->size)
+                continue;
+            for (uint32_t k = 0; k < h->nb_bboxes; k++) {
+                AVDetectionBBox *b = av_get_detection_bbox(h, k);
+                b->x *= scale;
+                b->y *= scale;
+                b->w *= scale;
+                b->h *= scale;
+            }
+        }
+    }
+    return 0;
+}
+
 static void *sr_main(void *arg)
 {
     app *a = arg;
@@ -335,7 +383,8 @@ static void *sr_main(void *arg)
             out->format = in->format;
             out->width = in->width * a->scale;
             out->height = in->height * a->scale;
-            ok = av_frame_get_buffer(out, 0) >= 0 && av_frame_copy_props(out, in) >= 0;
+            ok = av_frame_get_buffer(out, 0) >= 0 && av_frame_copy_props(out, in) >= 0 &&
+                 scale_side_data(out, a->scale) >= 0;
             /* A woven frame upscaled as one picture has no fields left: each line of a
              * field is now two lines, in both of the new picture's fields. */
             out->interlaced_frame = out->top_field_first = 0;
