@@ -743,8 +743,8 @@ static int encode_ready(app *a)
         if (!a->enc && (ret = open_encoder(a, f)) < 0)
             break;
         if (a->one_picture && atomic_load(&a->frames_out) == 1) {
-            set_error(a, "%s is one picture and %s has more frames: number the name for a "
-                      "file a frame (e.g. out%%04d.png), or give --frames 1",
+            set_error(a, "%s is one picture and %s has more frames: give a numbered name "
+                      "(e.g. out%%04d.png) for a file a frame, or --frames 1",
                       a->o.output, a->o.input);
             ret = AVERROR(EINVAL);
             break;
@@ -1448,7 +1448,9 @@ int main(int argc, char **argv)
         long done = atomic_load(&a.frames_out), all = expected_frames(&a);
         fprintf(stderr, "srres-video: stopped by a signal: %s holds the first %ld frames",
                 a.o.output, done);
-        fprintf(stderr, all > done ? " of about %ld\n" : "\n", all);
+        if (all > done)
+            fprintf(stderr, " of about %ld", all);
+        fputc('\n', stderr);
     }
     if (a.o.verbose) {
         struct rusage ru;
