@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +50,15 @@ typedef struct options {
     char inputs_id[40]; /* "count:hash" of the inputs' names, kept in checkpoints */
 } options;
 
-static volatile sig_atomic_t stop_signal;
+/* Atomic: a handler runs on whichever thread the kernel picks (a loader or an OpenBLAS
+ * worker too). Lock-free, so a handler may use it. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag needs lock-free atomics");
+static atomic_int stop_signal;
 static dist D; /* this process's rank among D.size (1 without mpirun) */
 
 static void on_signal(int sig)
 {
-    stop_signal = sig;
+    atomic_store(&stop_signal, sig);
 }
 
 static double now(void)

@@ -73,6 +73,13 @@ typedef struct app {
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
     int in_w, in_h;       /* the input frame size the pipeline is built for */
+    /* The decoder's format and colour description as the pipeline was built: the reader's
+     * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. */
+    enum AVPixelFormat src_fmt;
+    enum AVColorSpace src_space;
+    enum AVColorRange src_range;
+    enum AVColorPrimaries src_primaries;
+    enum AVColorTransferCharacteristic src_trc;
     AVFormatContext *ifmt, *ofmt;
     int vin;           /* input video stream */
     int *map;          /* input stream -> output stream, -1 dropped */
@@ -102,12 +109,15 @@ typedef struct app {
     atomic_int failed;
 } app;
 
-static volatile sig_atomic_t signals_seen, last_signal;
+/* Atomic: a handler runs on whichever thread the kernel picks (an OpenBLAS worker too),
+ * and the reader polls the count from its own. Lock-free, so a handler may use them. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "signal flags need lock-free atomics");
+static atomic_int signals_seen, last_signal;
 
 static void on_signal(int sig)
 {
-    last_signal = sig;
-    signals_seen++;
+    atomic_store(&last_signal, sig);
+    atomic_fetch_add(&signals_seen, 1);
 }
 
 /* SIGUSR1 only interrupts a blocking read in the reader (it is not a stop request). */
@@ -524,8 +534,8 @@ static void seek_before(app *a, int64_t lo)
 
 static int source_is_rgb(const app *a)
 {
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->dec->pix_fmt);
-    return a->dec->colorspace == AVCOL_SPC_RGB || (d && (d->flags & AV_PIX_FMT_FLAG_RGB));
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
+    return a->src_space == AVCOL_SPC_RGB || (d && (d->flags & AV_PIX_FMT_FLAG_RGB));
 }
 
 /* The filters that turn the stream's frames upright by its display matrix ("" if none). */
@@ -581,13 +591,13 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     if (!(av_pix_fmt_desc_get(e->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB)) {
         /* The matrix and range the post graph converted with (init_post): an RGB source's
          * is BT.601, which it must say, or players read the YUV planes as RGB. */
-        e->color_range = a->dec->color_range;
-        e->colorspace = a->dec->colorspace;
+        e->color_range = a->src_range;
+        e->colorspace = a->src_space;
         if (source_is_rgb(a))
             e->colorspace = AVCOL_SPC_SMPTE170M;
     }
-    e->color_primaries = a->dec->color_primaries;
-    e->color_trc = a->dec->color_trc;
+    e->color_primaries = a->src_primaries;
+    e->color_trc = a->src_trc;
     e->thread_count = 1; /* the network has the cores */
     if (a->ofmt->oformat->flags & AVFMT_GLOBALHEADER)
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -684,7 +694,7 @@ static int has_alpha(enum AVPixelFormat f)
  * without alpha unless asked for, as the network upscales colour only. */
 static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
 {
-    enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->dec->pix_fmt;
+    enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->src_fmt;
     const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
     if (!list)
         return want;
@@ -713,7 +723,7 @@ static int init_post(app *a, const AVFrame *f)
     /* Back to the input's matrix and range (the pre graph converted with the same). */
     snprintf(desc, sizeof(desc), "%s%s%sscale=out_color_matrix=%s:out_range=%s,format=pix_fmts=%s",
              a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
-             matrix_name(a->dec->colorspace), a->dec->color_range == AVCOL_RANGE_JPEG ? "pc" : "tv",
+             matrix_name(a->src_space), a->src_range == AVCOL_RANGE_JPEG ? "pc" : "tv",
              av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
                                av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
@@ -1122,7 +1132,12 @@ static void open_input(app *a)
         cli_die("%s: the video stream has no frame size or pixel format", a->o.input);
     a->in_w = a->dec->width;
     a->in_h = a->dec->height;
-    if (has_alpha(a->dec->pix_fmt) && !a->o.quiet)
+    a->src_fmt = a->dec->pix_fmt;
+    a->src_space = a->dec->colorspace;
+    a->src_range = a->dec->color_range;
+    a->src_primaries = a->dec->color_primaries;
+    a->src_trc = a->dec->color_trc;
+    if (has_alpha(a->src_fmt) && !a->o.quiet)
         fprintf(stderr, "srres-video: %s: its alpha channel is dropped (the network upscales "
                         "colour only)\n", a->o.input);
     a->lo = INT64_MIN;
@@ -1277,7 +1292,7 @@ static void open_network(app *a)
             a->o.input, a->dec->width, a->dec->height, a->scale, (long)a->dec->width * a->scale,
             (long)a->dec->height * a->scale);
     /* 8-bit sources go through RGB24; deeper ones through 16-bit planar RGB. */
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->dec->pix_fmt);
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
     int depth = 0;
     for (int c = 0; d && c < d->nb_components; c++)
         depth = d->comp[c].depth > depth ? d->comp[c].depth : depth;
@@ -1290,10 +1305,10 @@ static void open_pre_graph(app *a)
     AVStream *ist = a->ifmt->streams[a->vin];
     snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto,format=pix_fmts=%s",
              a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
-             matrix_name(a->dec->colorspace), av_get_pix_fmt_name(a->net_fmt));
+             matrix_name(a->src_space), av_get_pix_fmt_name(a->net_fmt));
     AVRational sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
                                                   : a->dec->sample_aspect_ratio;
-    if (video_graph_init(&a->pre, desc, a->dec->width, a->dec->height, a->dec->pix_fmt,
+    if (video_graph_init(&a->pre, desc, a->in_w, a->in_h, a->src_fmt,
                          ist->time_base, sar, av_guess_frame_rate(a->ifmt, ist, NULL), err,
                          sizeof(err)) < 0)
         cli_die("--vf-pre: %s", err);
