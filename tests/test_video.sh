@@ -399,7 +399,7 @@ test_rotation_applied_where_not_stored() {
         my $i = index($d, "tkhd"); die if $i < 0; seek F, $i - 4 + 48, 0;
         print F pack("N9", 0, 0x10000, 0, 0xFFFF0000, 0, 0, 0, 0, 0x40000000)' rot.mp4
     for o in out.mkv out.png; do
-        "$video" -q -i rot.mp4 -o $o -m "$m2" || fail "$o failed"
+        "$video" -q -i rot.mp4 -o $o -m "$m2" --frames 1 || fail "$o failed"
         [ "$(probe $o v:0 width)x$(probe $o v:0 height)" = 72x128 ] ||
             fail "$o is $(probe $o v:0 width)x$(probe $o v:0 height), not upright 72x128"
     done
