@@ -174,6 +174,15 @@ install: all $(B)/srres.pc
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 samples/*.safetensors $(DESTDIR)$(PREFIX)/share/srres/
 
+# What install put there, and the folder of models if nothing else is left in it.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libsrres.a $(DESTDIR)$(PREFIX)/lib/libsrres.so.0 \
+	    $(DESTDIR)$(PREFIX)/lib/libsrres.so $(DESTDIR)$(PREFIX)/include/srres.h \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/srres.pc \
+	    $(TOOLS:$(B)/%=$(DESTDIR)$(PREFIX)/bin/%) \
+	    $(patsubst samples/%,$(DESTDIR)$(PREFIX)/share/srres/%,$(wildcard samples/*.safetensors))
+	rmdir $(DESTDIR)$(PREFIX)/share/srres 2>/dev/null || true
+
 format:
 	@command -v clang-format >/dev/null || { echo "make format: run: apt-get install -y" \
 	    "--no-install-recommends clang-format" >&2; exit 1; }
@@ -187,4 +196,4 @@ clean:
 distclean:
 	rm -rf $(B) config.mk
 
-.PHONY: all unit check check-exports check-video check-train check-mpi eval evalsets bench bench-memory plot demo install format clean distclean
+.PHONY: all unit check check-exports check-video check-train check-mpi eval evalsets bench bench-memory plot demo install uninstall format clean distclean
