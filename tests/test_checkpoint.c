@@ -275,9 +275,11 @@ typedef struct edited {
     size_t size;
 } edited;
 
-/* Loads the checkpoint at `path`, lets `edit` change its header, and reassembles the file
- * with the same data section. */
-static edited edit_header(const char *path, void (*edit)(json_t *root))
+typedef void header_edit(json_t *root, const void *arg);
+
+/* Loads the checkpoint at `path`, lets `edit` change its header (given `arg`), and
+ * reassembles the file with the same data section. */
+static edited edit_header(const char *path, header_edit *edit, const void *arg)
 {
     size_t size;
     unsigned char *file = read_file(path, &size);
@@ -287,7 +289,7 @@ static edited edit_header(const char *path, void (*edit)(json_t *root))
     json_error_t jerr;
     json_t *root = json_loadb((const char *)file + 8, hlen, 0, &jerr);
     assert_non_null(root);
-    edit(root);
+    edit(root, arg);
     char *header = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_non_null(header);
     json_decref(root);
@@ -303,11 +305,12 @@ static edited edit_header(const char *path, void (*edit)(json_t *root))
     return e;
 }
 
-static void expect_rejected(const char *edit_name, void (*edit)(json_t *), const char *needle)
+static void expect_rejected(const char *edit_name, header_edit *edit, const void *arg,
+                            const char *needle)
 {
     char path[128];
     save_state(edit_name, path, sizeof(path), strstr(needle, "avg") != NULL);
-    edited e = edit_header(path, edit);
+    edited e = edit_header(path, edit, arg);
     srres_model *m = (srres_model *)1;
     srres_adam adam = {0};
     srres_error err = {{0}, 0};
@@ -336,7 +339,7 @@ static void set_entry_ints(json_t *root, const char *name, const char *field, si
 }
 
 /* optimizer.m one value short: shape and byte count both say N - 1. */
-static void shorten_m(json_t *root)
+static void shorten_m(json_t *root, const void *arg)
 {
     set_entry_ints(root, "optimizer.m", "shape", 0, entry_int(root, "optimizer.m", "shape", 0) - 1);
     set_entry_ints(root, "optimizer.m", "data_offsets", 1,
@@ -344,67 +347,48 @@ static void shorten_m(json_t *root)
 }
 
 /* optimizer.v claims one more value, taken from nowhere: the shape is wrong. */
-static void lengthen_v_shape(json_t *root)
+static void lengthen_v_shape(json_t *root, const void *arg)
 {
     set_entry_ints(root, "optimizer.v", "shape", 0, entry_int(root, "optimizer.v", "shape", 0) + 1);
 }
 
-static void drop_v(json_t *root)
+static void drop_v(json_t *root, const void *arg)
 {
     json_object_del(root, "optimizer.v");
 }
 
-static void m_as_i32(json_t *root)
+static void m_as_i32(json_t *root, const void *arg)
 {
     json_object_set_new(json_object_get(root, "optimizer.m"), "dtype", json_string("I32"));
 }
 
-static void bad_step(json_t *root)
-{
-    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.step", json_string("-3"));
-}
-
-static void drop_avg(json_t *root)
+static void drop_avg(json_t *root, const void *arg)
 {
     json_object_del(root, "optimizer.avg");
 }
 
-static void drop_avg_decay(json_t *root)
+static void drop_avg_decay(json_t *root, const void *arg)
 {
     json_object_del(json_object_get(root, "__metadata__"), "optimizer.avg_decay");
 }
 
-static void avg_decay_one(json_t *root)
+/* arg: {key, value}, the metadata value set. */
+static void set_metadata_value(json_t *root, const void *arg)
 {
-    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.avg_decay",
-                        json_string("1"));
+    const char *const *kv = arg;
+    json_object_set_new(json_object_get(root, "__metadata__"), kv[0], json_string(kv[1]));
 }
 
-static void avg_decay_text(json_t *root)
+/* A checkpoint whose metadata `key` says `value` is rejected, naming the key. */
+static void expect_value_rejected(const char *edit_name, const char *key, const char *value)
 {
-    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.avg_decay",
-                        json_string("0.99x"));
+    const char *kv[2] = {key, value};
+    char needle[64];
+    snprintf(needle, sizeof(needle), "'%s'", key);
+    expect_rejected(edit_name, set_metadata_value, kv, needle);
 }
 
-static void eps_zero(json_t *root)
-{
-    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.eps",
-                        json_string("0"));
-}
-
-static void beta1_one(json_t *root)
-{
-    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.beta1",
-                        json_string("1"));
-}
-
-static void beta2_negative(json_t *root)
-{
-    json_object_set_new(json_object_get(root, "__metadata__"), "optimizer.beta2",
-                        json_string("-0.1"));
-}
-
-static void no_edit(json_t *root)
+static void no_edit(json_t *root, const void *arg)
 {
 }
 
@@ -414,7 +398,7 @@ static void test_reassembled_checkpoint_loads(void **state)
 {
     char path[128];
     save_state("control.ckpt", path, sizeof(path), 0);
-    edited e = edit_header(path, no_edit);
+    edited e = edit_header(path, no_edit, NULL);
     srres_model *m;
     srres_adam adam;
     srres_error err;
@@ -428,48 +412,48 @@ static void test_reassembled_checkpoint_loads(void **state)
 
 static void test_short_optimizer_tensor_is_rejected(void **state)
 {
-    expect_rejected("short_m.ckpt", shorten_m, "'optimizer.m'");
+    expect_rejected("short_m.ckpt", shorten_m, NULL, "'optimizer.m'");
 }
 
 static void test_optimizer_tensor_of_wrong_shape_is_rejected(void **state)
 {
-    expect_rejected("long_v.ckpt", lengthen_v_shape, "'optimizer.v'");
+    expect_rejected("long_v.ckpt", lengthen_v_shape, NULL, "'optimizer.v'");
 }
 
 static void test_missing_second_moment_is_named(void **state)
 {
-    expect_rejected("no_v.ckpt", drop_v, "'optimizer.v'");
+    expect_rejected("no_v.ckpt", drop_v, NULL, "'optimizer.v'");
 }
 
 static void test_optimizer_tensor_must_be_floats(void **state)
 {
-    expect_rejected("m_i32.ckpt", m_as_i32, "'optimizer.m' has dtype I32");
+    expect_rejected("m_i32.ckpt", m_as_i32, NULL, "'optimizer.m' has dtype I32");
 }
 
 static void test_negative_step_is_rejected(void **state)
 {
-    expect_rejected("bad_step.ckpt", bad_step, "'optimizer.step'");
+    expect_value_rejected("bad_step.ckpt", "optimizer.step", "-3");
 }
 
 static void test_average_needs_its_decay_and_the_decay_its_average(void **state)
 {
-    expect_rejected("no_avg.ckpt", drop_avg, "'optimizer.avg'");
-    expect_rejected("no_avg_decay.ckpt", drop_avg_decay, "'optimizer.avg_decay'");
+    expect_rejected("no_avg.ckpt", drop_avg, NULL, "'optimizer.avg'");
+    expect_rejected("no_avg_decay.ckpt", drop_avg_decay, NULL, "'optimizer.avg_decay'");
 }
 
 static void test_average_decay_must_be_inside_0_1(void **state)
 {
-    expect_rejected("avg_decay_one.ckpt", avg_decay_one, "'optimizer.avg_decay'");
-    expect_rejected("avg_decay_text.ckpt", avg_decay_text, "'optimizer.avg_decay'");
+    expect_value_rejected("avg_decay_one.ckpt", "optimizer.avg_decay", "1");
+    expect_value_rejected("avg_decay_text.ckpt", "optimizer.avg_decay", "0.99x");
 }
 
 /* Adam's settings a file brings are checked as saving checks them: an eps of 0 divides 0
  * by 0 wherever the second moment is 0. */
 static void test_adam_settings_out_of_range_are_rejected(void **state)
 {
-    expect_rejected("eps_zero.ckpt", eps_zero, "'optimizer.eps'");
-    expect_rejected("beta1_one.ckpt", beta1_one, "'optimizer.beta1'");
-    expect_rejected("beta2_negative.ckpt", beta2_negative, "'optimizer.beta2'");
+    expect_value_rejected("eps_zero.ckpt", "optimizer.eps", "0");
+    expect_value_rejected("beta1_one.ckpt", "optimizer.beta1", "1");
+    expect_value_rejected("beta2_negative.ckpt", "optimizer.beta2", "-0.1");
 }
 
 static void test_missing_path_is_io_error(void **state)

@@ -7,19 +7,11 @@
 #include "image.h"
 #include "test_util.h"
 
-static srres_model *fixture_model(void)
-{
-    srres_model *m;
-    srres_error err;
-    assert_int_equal(srres_model_load(FIXTURES "/x2_seed.safetensors", &m, &err), SRRES_OK);
-    return m;
-}
-
 /* A bottom-up image (last row first in memory, negative line size) is the same picture as
  * its rows copied in reverse into a top-down buffer. */
 static void test_bottom_up_images_match_top_down(void **state)
 {
-    srres_model *m = fixture_model();
+    srres_model *m = load_model(FIXTURES "/x2_seed.safetensors");
     srres_ctx *ctx;
     srres_error err;
     assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);
@@ -43,7 +35,7 @@ static void test_bottom_up_images_match_top_down(void **state)
 
 static void test_formats_agree(void **state)
 {
-    srres_model *m = fixture_model();
+    srres_model *m = load_model(FIXTURES "/x2_seed.safetensors");
     srres_ctx *ctx;
     srres_error err;
     assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);
@@ -80,7 +72,7 @@ static void test_formats_agree(void **state)
 
 static void test_bad_images_are_refused(void **state)
 {
-    srres_model *m = fixture_model();
+    srres_model *m = load_model(FIXTURES "/x2_seed.safetensors");
     srres_ctx *ctx;
     srres_error err;
     assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);

@@ -2,14 +2,6 @@
  * message naming the setting, and nothing is created (the ensemble's sizes: test_ensemble). */
 #include "test_util.h"
 
-static srres_model *fixture_model(void)
-{
-    srres_model *m;
-    srres_error err;
-    assert_int_equal(srres_model_load(FIXTURES "/x2_seed.safetensors", &m, &err), SRRES_OK);
-    return m;
-}
-
 static void expect_refused(const srres_model *m, srres_params p, const char *needle)
 {
     srres_ctx *ctx = (srres_ctx *)1;
@@ -22,7 +14,7 @@ static void expect_refused(const srres_model *m, srres_params p, const char *nee
 
 static void test_context_settings_out_of_range_are_refused(void **state)
 {
-    srres_model *m = fixture_model();
+    srres_model *m = load_model(FIXTURES "/x2_seed.safetensors");
     srres_params p = srres_default_params();
     p.threads = -1;
     expect_refused(m, p, "threads -1");
@@ -39,7 +31,7 @@ static void test_context_settings_out_of_range_are_refused(void **state)
 
 static void test_trainer_settings_out_of_range_are_refused(void **state)
 {
-    srres_model *m = fixture_model();
+    srres_model *m = load_model(FIXTURES "/x2_seed.safetensors");
     const int bad[][3] = {{0, 8, 1}, {4097, 8, 1}, {2, 0, 1}, {2, 4097, 1}, {2, 8, -1},
                           {2, 8, 1025}};
     const char *names[] = {"batch 0", "batch 4097", "patch 0", "patch 4097", "threads -1",

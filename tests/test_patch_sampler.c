@@ -4,39 +4,33 @@
  * still depends on the seed alone; a round's patches are shuffled uniformly; LR patches line
  * up with their HR patches; options out of range are refused. */
 #include <math.h>
-#include <unistd.h>
 
 #include "patch_sampler.h"
 #include "test_util.h"
 
 enum { SIDE = 256, PATCH = 8, SCALE = 2, BATCH = 32, BATCHES = 8 };
 
-/* A binary PPM: grey on the left half, uniform noise on the right. */
-static void write_half_noise(const char *path)
+enum picture { HALF_NOISE, NOISE, RAMP };
+
+/* Writes TMPDIR/name, a binary PPM of SIDE x SIDE, and returns its path: grey on the left
+ * half and uniform noise on the right, noise all over, or a vertical ramp (row y has value
+ * y). */
+static const char *write_picture(const char *name, enum picture kind)
 {
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     fprintf(f, "P6\n%d %d\n255\n", SIDE, SIDE);
     srres_rng rng;
     srres_rng_seed(&rng, 11);
     for (int y = 0; y < SIDE; y++)
-        for (int x = 0; x < SIDE * 3; x++)
-            fputc(x < SIDE * 3 / 2 ? 128 : (int)srres_rng_below(&rng, 256), f);
+        for (int x = 0; x < SIDE * 3; x++) {
+            int grey = kind == RAMP ? y : kind == HALF_NOISE && x < SIDE * 3 / 2 ? 128 : -1;
+            fputc(grey >= 0 ? grey : (int)srres_rng_below(&rng, 256), f);
+        }
     assert_int_equal(fclose(f), 0);
-}
-
-/* A binary PPM of SIDE x SIDE: uniform noise, or a vertical ramp (row y has value y). */
-static void write_picture(const char *path, int ramp)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fprintf(f, "P6\n%d %d\n255\n", SIDE, SIDE);
-    srres_rng rng;
-    srres_rng_seed(&rng, 12);
-    for (int y = 0; y < SIDE; y++)
-        for (int x = 0; x < SIDE * 3; x++)
-            fputc(ramp ? y : (int)srres_rng_below(&rng, 256), f);
-    assert_int_equal(fclose(f), 0);
+    return path;
 }
 
 static sampler *open_sampler(const char *path, int detail_draws)
@@ -92,10 +86,7 @@ static double detailed_fraction(const char *path, int detail_draws, double *fing
 static void test_more_draws_choose_more_detail(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/srres-sampler-XXXXXX", path[256];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/half.ppm", dir);
-    write_half_noise(path);
+    const char *path = write_picture("half.ppm", HALF_NOISE);
 
     double f1, f4, again;
     double once = detailed_fraction(path, 1, &f1);
@@ -108,9 +99,6 @@ static void test_more_draws_choose_more_detail(void **state)
     assert_true(detailed_fraction(path, 4, &again) == four);
     assert_true(again == f4);
     assert_true(f1 != f4);
-
-    unlink(path);
-    rmdir(dir);
 }
 
 /* The first patch of a seed's first round, as an HR patch of PATCH * SCALE pixels a side. */
@@ -145,10 +133,7 @@ static float *first_patch(const char *path, int patches_per_frame, uint64_t seed
  * on how many patches are cut, so the one patch of a frame cut once is the first of two. */
 static void test_a_round_is_shuffled_uniformly(void **state)
 {
-    char dir[] = "/tmp/srres-sampler-XXXXXX", path[256];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/noise.ppm", dir);
-    write_picture(path, 0);
+    const char *path = write_picture("noise.ppm", NOISE);
     int hs = PATCH * SCALE, first = 0;
     for (uint64_t seed = 1; seed <= 32; seed++) {
         float *one = first_patch(path, 1, seed), *two = first_patch(path, 2, seed);
@@ -158,8 +143,6 @@ static void test_a_round_is_shuffled_uniformly(void **state)
     }
     print_message("the first of two patches came first for %d of 32 seeds\n", first);
     assert_true(first >= 6 && first <= 26);
-    unlink(path);
-    rmdir(dir);
 }
 
 /* LR patches are the HR patches downscaled, pixel for pixel: on a vertical ramp (row y of
@@ -167,10 +150,7 @@ static void test_a_round_is_shuffled_uniformly(void **state)
  * rounding; an LR patch cut a few rows off its HR patch is off by twice as many levels. */
 static void test_lr_patches_line_up_with_hr(void **state)
 {
-    char dir[] = "/tmp/srres-sampler-XXXXXX", path[256];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/ramp.ppm", dir);
-    write_picture(path, 1);
+    const char *path = write_picture("ramp.ppm", RAMP);
     sampler *s = open_sampler(path, 1);
     int hs = PATCH * SCALE, checked = 0;
     float *lr = malloc(sizeof(float) * BATCH * 3 * PATCH * PATCH);
@@ -196,8 +176,6 @@ static void test_lr_patches_line_up_with_hr(void **state)
     free(lr);
     free(hr);
     sampler_free(s);
-    unlink(path);
-    rmdir(dir);
 }
 
 static void expect_invalid(sampler_options o)
@@ -235,5 +213,5 @@ int main(void)
         cmocka_unit_test(test_lr_patches_line_up_with_hr),
         cmocka_unit_test(test_invalid_options_are_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

@@ -12,8 +12,7 @@ static srres_ctx *context_with(const char *path, srres_model **m, size_t max_mem
                                srres_kernel kernel, int threads)
 {
     srres_error err;
-    if (srres_model_load(path, m, &err) != SRRES_OK)
-        fail_msg("%s", err.message);
+    *m = load_model(path);
     srres_params p = srres_default_params();
     p.threads = threads;
     p.max_memory = max_memory;

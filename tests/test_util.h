@@ -56,6 +56,16 @@ static inline void *read_file(const char *path, size_t *size)
     return buf;
 }
 
+/* Loads a model file; fails the test if it cannot. */
+static inline srres_model *load_model(const char *path)
+{
+    srres_model *m;
+    srres_error err;
+    if (srres_model_load(path, &m, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    return m;
+}
+
 static inline float *random_floats(size_t n, float lo, float hi, srres_rng *rng)
 {
     float *v = malloc(n * sizeof(float));
