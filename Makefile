@@ -3,16 +3,30 @@
 
 CC = gcc
 B ?= build
-OPT ?= -O2
+# A packager's flags (make CFLAGS=..., or from the environment, as dpkg-buildflags gives
+# them) come after the ones the build needs: they can change optimisation and warnings but
+# cannot drop -fPIC, -pthread or the hidden visibility the library's exports rely on.
+CFLAGS ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS ?=
 SAN ?=
-CFLAGS = $(OPT) -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -fPIC \
-         -pthread $(SAN)
-LDFLAGS = -pthread $(SAN)
+BUILD_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC -pthread $(SAN) \
+               -Wall -Wextra -Wshadow -Wno-unused-parameter $(CPPFLAGS) $(CFLAGS)
+BUILD_LDFLAGS = -pthread $(SAN) $(LDFLAGS)
 # Hidden by default: libsrres.so exports what srres.h declares and nothing else.
-CORE_CFLAGS = $(CFLAGS) -fvisibility=hidden $(BLAS_CFLAGS) $(JSON_CFLAGS)
+CORE_CFLAGS = $(BUILD_CFLAGS) -fvisibility=hidden $(BLAS_CFLAGS) $(JSON_CFLAGS)
 CORE_LIBS = $(BLAS_LIBS) $(JSON_LIBS) -lm
-TOOL_CFLAGS = $(CFLAGS) $(AV_CFLAGS) -Icore -DSRRES_DATADIR='"$(PREFIX)/share/srres"'
+TOOL_CFLAGS = $(BUILD_CFLAGS) $(AV_CFLAGS) -Icore -DSRRES_DATADIR='"$(PREFIX)/share/srres"'
 TOOL_LIBS = $(AV_LIBS) $(CORE_LIBS)
+# Kernels for AVX-512 CPUs; only reached after a runtime check (core/cpu.c).
+AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+
+# Objects depend on this file, rewritten only when a flag or the compiler changed, so that
+# make CFLAGS=-O3 (or a configure that found other libraries) rebuilds what it compiles.
+FLAGS_FILE = $(B)/flags
+FLAGS_NOW = $(CC) | $(CORE_CFLAGS) | $(TOOL_CFLAGS) | $(AVX512_FLAGS) | $(MPI_CFLAGS) | \
+            $(CMOCKA_CFLAGS) | $(BUILD_LDFLAGS)
+FLAGS_QUOTED = '$(subst ','\'',$(FLAGS_NOW))'
 
 CORE_SRC = $(wildcard core/*.c)
 CORE_OBJ = $(CORE_SRC:core/%.c=$(B)/core/%.o)
@@ -33,13 +47,18 @@ all: $(LIB) $(SOLIB) $(TOOLS)
 config.mk: configure
 	./configure --install-deps $(if $(CONFIGURED_PREFIX),--prefix=$(CONFIGURED_PREFIX))
 
-$(B)/core/%.o: core/%.c core/*.h config.mk
+ifneq ($(FLAGS_NOW),$(file <$(FLAGS_FILE)))
+$(FLAGS_FILE): FORCE
+endif
+$(FLAGS_FILE):
+	@mkdir -p $(@D)
+	@printf '%s\n' $(FLAGS_QUOTED) > $@
+
+$(B)/core/%.o: core/%.c core/*.h config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -c $< -o $@
 
-# Kernels for AVX-512 CPUs; only reached after a runtime check (core/cpu.c).
-AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
-$(B)/core/%_avx512.o: core/%_avx512.c core/*.h config.mk
+$(B)/core/%_avx512.o: core/%_avx512.c core/*.h config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $(AVX512_FLAGS) -c $< -o $@
 
@@ -48,30 +67,30 @@ $(LIB): $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(SOLIB): $(CORE_OBJ)
-	$(CC) -shared -Wl,-soname,libsrres.so.0 $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+	$(CC) -shared -Wl,-soname,libsrres.so.0 $(BUILD_LDFLAGS) -o $@ $^ $(CORE_LIBS)
 	ln -sf libsrres.so $(B)/libsrres.so.0
 
-$(B)/tools/%.o: tools/%.c tools/*.h core/srres.h config.mk
+$(B)/tools/%.o: tools/%.c tools/*.h core/srres.h config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -c $< -o $@
 
 $(B)/srres-%: $(B)/tools/srres_%.o $(TOOL_COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
+	$(CC) $(BUILD_LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # The trainer alone talks MPI (when configure found it).
-$(B)/tools/distributed.o: tools/distributed.c tools/distributed.h config.mk
+$(B)/tools/distributed.o: tools/distributed.c tools/distributed.h config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $(MPI_CFLAGS) -c $< -o $@
 
 $(B)/srres-train: $(B)/tools/srres_train.o $(B)/tools/distributed.o $(TOOL_COMMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(MPI_LIBS)
+	$(CC) $(BUILD_LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(MPI_LIBS)
 
 # Unit tests see core's internal headers: they test layers directly.
-$(B)/tests/%: tests/%.c tests/*.h $(TOOL_COMMON_OBJ) $(LIB) $(TOOLS)
+$(B)/tests/%: tests/%.c tests/*.h $(TOOL_COMMON_OBJ) $(LIB) $(TOOLS) $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $(AV_CFLAGS) $(CMOCKA_CFLAGS) -Icore -Itools -Itests \
 	    -DBUILD_DIR='"$(B)"' $< -o $@ \
-	    $(TOOL_COMMON_OBJ) $(LIB) $(CMOCKA_LIBS) $(TOOL_LIBS) $(LDFLAGS)
+	    $(TOOL_COMMON_OBJ) $(LIB) $(CMOCKA_LIBS) $(TOOL_LIBS) $(BUILD_LDFLAGS)
 
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
@@ -88,8 +107,12 @@ check-mpi: $(TOOLS)
 check-exports: $(SOLIB)
 	tests/test_exports.sh $(SOLIB) core/srres.h
 
+# + lends the test's make -n runs make's job slots (they compile nothing).
+check-build-flags: all
+	+tests/test_build_flags.sh $(B)
+
 # Fragments add their own targets and append to CHECK_TARGETS.
-CHECK_TARGETS = check-exports check-video check-train
+CHECK_TARGETS = check-exports check-build-flags check-video check-train
 ifeq ($(HAVE_MPI),yes)
 CHECK_TARGETS += check-mpi
 endif
@@ -98,7 +121,7 @@ endif
 
 # The sanitizer build runs the unit tests and the end-to-end suites of the tools again
 # (MPI left out of it: Open MPI's plugins keep allocations LeakSanitizer cannot attribute).
-SAN_MAKE = $(MAKE) B=build/san OPT=-O1 MPI_CFLAGS= MPI_LIBS= \
+SAN_MAKE = $(MAKE) B=build/san CFLAGS="-O1 -g" MPI_CFLAGS= MPI_LIBS= \
            SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
 # Leaks inside the encoders' libraries, not ours, are not failures (tests/lsan.supp).
@@ -110,16 +133,16 @@ check: all unit $(CHECK_TARGETS)
 	tests/test_train.sh build/san
 
 $(B)/bench_forward: bench/bench_forward.c $(LIB)
-	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
+	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(BUILD_LDFLAGS)
 
 $(B)/bench_kernels: bench/bench_kernels.c $(LIB)
-	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
+	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(BUILD_LDFLAGS)
 
 $(B)/bench_pipeline: bench/bench_pipeline.c $(TOOL_COMMON_OBJ) $(LIB)
-	$(CC) $(TOOL_CFLAGS) -Itools $< -o $@ $(TOOL_COMMON_OBJ) $(LIB) $(TOOL_LIBS) $(LDFLAGS)
+	$(CC) $(TOOL_CFLAGS) -Itools $< -o $@ $(TOOL_COMMON_OBJ) $(LIB) $(TOOL_LIBS) $(BUILD_LDFLAGS)
 
 $(B)/bench_train: bench/bench_train.c $(LIB)
-	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(LDFLAGS)
+	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(BUILD_LDFLAGS)
 
 bench: $(B)/bench_forward $(B)/bench_kernels $(B)/bench_pipeline $(B)/bench_train $(TOOLS)
 	$(B)/bench_kernels
@@ -196,4 +219,5 @@ clean:
 distclean:
 	rm -rf $(B) config.mk
 
-.PHONY: all unit check check-exports check-video check-train check-mpi eval evalsets bench bench-memory plot demo install uninstall format clean distclean
+.PHONY: FORCE all unit check check-exports check-build-flags check-video check-train check-mpi \
+        eval evalsets bench bench-memory plot demo install uninstall format clean distclean

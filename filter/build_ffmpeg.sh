@@ -41,11 +41,19 @@ apt_get() {
 }
 
 # `apt-get source` needs a deb-src entry; Debian images ship only deb ones. The new entry
-# uses the mirror the image already uses.
+# uses the mirror the image already uses, and names bookworm whatever this system is: the
+# patch is for bookworm's FFmpeg 5.1 (fetch_source asks for that suite's package).
 ensure_deb_src() {
     local uri entry file
-    if grep -Eqs '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
-        /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
+    if grep -Eqs '^[[:space:]]*deb-src[[:space:]].*[[:space:]]bookworm[[:space:]]' \
+        /etc/apt/sources.list /etc/apt/sources.list.d/*.list; then
+        return 0
+    fi
+    # deb822 files: one stanza (a paragraph) with both the type and the suite.
+    if awk 'BEGIN { RS = "" }
+        /(^|\n)[ \t]*Types:[^\n]*deb-src/ && /(^|\n)[ \t]*Suites:[^\n]*bookworm([ \t\n]|$)/ {
+            found = 1 }
+        END { exit !found }' /etc/apt/sources.list.d/*.sources 2>/dev/null; then
         return 0
     fi
     uri=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' \
@@ -107,11 +115,11 @@ fetch_source() {
     mkdir -p "$pkgdir"
     say "downloading Debian's ffmpeg source package into $pkgdir"
     # A deb-src index fetched before serves as it is; only root can fetch one.
-    if ! (cd "$pkgdir" && apt-get source --download-only ffmpeg 2>/dev/null); then
+    if ! (cd "$pkgdir" && apt-get source --download-only ffmpeg/bookworm 2>/dev/null); then
         have_root || die "needs root to fetch the deb-src index; as root run: apt-get update"
         apt_update_once
-        (cd "$pkgdir" && apt-get source --download-only ffmpeg) ||
-            die "apt-get source --download-only ffmpeg failed"
+        (cd "$pkgdir" && apt-get source --download-only ffmpeg/bookworm) ||
+            die "apt-get source --download-only ffmpeg/bookworm failed"
     fi
     [ -n "$(orig_tarball)" ] || die "no orig tarball in $pkgdir"
 }
@@ -202,18 +210,41 @@ configure_build() {
     printf '%s\n' "$want" >"$bld/.srres-configured"
 }
 
+# FFmpeg's make takes the job slots of the make that runs us (filter.mk marks its line with
+# + so that they reach us) and nothing else of its flags: a CFLAGS=... given to our make is
+# ours, not FFmpeg's. Run by hand, or given JOBS, it has JOBS slots of its own.
+jobserver() {
+    local auth
+    case ${MAKEFLAGS:-} in *--jobserver-auth=*) ;; *) return 1 ;; esac
+    [ -z "${JOBS:-}" ] || return 1
+    auth=${MAKEFLAGS#*--jobserver-auth=}
+    printf '%s' "-j --jobserver-auth=${auth%% *}"
+}
+
 build() {
     # FFmpeg's link rule knows only its own libraries; a newer libsrres.a must relink too.
-    local prog
+    local prog flags
     for prog in "$bld/ffmpeg_g" "$bld/ffmpeg"; do
         if [ "$out/libsrres.a" -nt "$prog" ]; then rm -f "$prog"; fi
     done
-    say "make -j$jobs in $bld"
-    make -C "$bld" -j"$jobs" ffmpeg >"$bld/make.log" 2>&1 || {
+    if flags=$(jobserver); then
+        say "make in $bld, with the calling make's job slots"
+    else
+        flags=-j$jobs
+        say "make -j$jobs in $bld"
+    fi
+    env -u MAKEOVERRIDES -u MFLAGS MAKEFLAGS="$flags" make -C "$bld" ffmpeg \
+        >"$bld/make.log" 2>&1 || {
         tail -n 40 "$bld/make.log" >&2
         die "make failed; see $bld/make.log"
     }
 }
+
+# The + that lends us make's job slots also runs us under make -n: say, do nothing.
+case ${MAKEFLAGS:-} in
+[!\ -]*) case ${MAKEFLAGS%% *} in *[nq]*) say "would fetch, configure and build $bld/ffmpeg"
+    exit 0 ;; esac ;;
+esac
 
 ensure_build_deps
 fetch_source
