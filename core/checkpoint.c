@@ -49,6 +49,12 @@ srres_status srres_checkpoint_load_memory(const void *data, size_t size, const c
     srres_status st = model_file_parse(data, size, name, model, &opt, err);
     if (st != SRRES_OK)
         return st;
+    if (!opt.m) {
+        srres_model_free(*model);
+        *model = NULL;
+        return srres_fail(err, SRRES_ERR_FORMAT,
+                          "%s: missing tensor 'optimizer.m': a model file, not a checkpoint", name);
+    }
     *adam = (srres_adam){.beta1 = opt.beta1, .beta2 = opt.beta2, .eps = opt.eps, .step = opt.step,
                          .n = (*model)->num_params, .m = opt.m, .v = opt.v, .avg = opt.avg,
                          .avg_decay = opt.avg_decay};
@@ -67,17 +73,4 @@ srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_
         st = srres_checkpoint_load_memory(data, size, path, model, adam, err);
     free(data);
     return st;
-}
-
-srres_status srres_checkpoint_load_model(const char *path, srres_model **model,
-                                         srres_error *err)
-{
-    srres_adam adam;
-    srres_status st = srres_checkpoint_load(path, model, &adam, err);
-    if (st != SRRES_OK)
-        return st;
-    if (adam.avg)
-        memcpy((*model)->params, adam.avg, sizeof(float) * adam.n);
-    srres_adam_release(&adam);
-    return SRRES_OK;
 }

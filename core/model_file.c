@@ -463,13 +463,8 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
     int nbn = variant == SRRES_VARIANT_SRGAN ? 2 * cfg.blocks + 1 : 0;
     bn_set *bns = calloc((size_t)nbn + 1, sizeof(*bns));
     float *bn_store = calloc((size_t)(nbn ? nbn : 1) * 4 * cfg.channels, sizeof(float));
-    if (opt)
-        *opt = (optimizer_tensors){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
-    if (opt && m->num_params) {
-        opt->m = malloc(sizeof(float) * m->num_params);
-        opt->v = malloc(sizeof(float) * m->num_params);
-    }
-    if (!entries || !filled || !bns || !bn_store || (opt && (!opt->m || !opt->v))) {
+    *opt = (optimizer_tensors){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
+    if (!entries || !filled || !bns || !bn_store) {
         st = srres_fail(p->err, SRRES_ERR_NOMEM, "%s: out of memory", p->name);
         goto done;
     }
@@ -503,22 +498,22 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             bn->found |= 1 << field;
         } else if (nbn && is_bn_counter(key)) {
             continue; /* PyTorch's BatchNorm step counter: not used at inference */
-        } else if (opt && (!strcmp(key, "optimizer.m") || !strcmp(key, "optimizer.v") ||
-                           !strcmp(key, "optimizer.avg"))) {
+        } else if (!strcmp(key, "optimizer.m") || !strcmp(key, "optimizer.v") ||
+                   !strcmp(key, "optimizer.avg")) {
             int count = (int)m->num_params;
             if (m->num_params > INT_MAX) {
                 st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: too many parameters", p->name);
                 goto done;
             }
-            int avg = key[10] == 'a';
-            if (avg && !opt->avg && !(opt->avg = malloc(sizeof(float) * (m->num_params + 1)))) {
+            /* Allocated when met: a model file has none of them. */
+            float **dst = key[10] == 'a' ? &opt->avg : key[10] == 'm' ? &opt->m : &opt->v;
+            if (!(*dst = malloc(sizeof(float) * m->num_params))) {
                 st = srres_fail(p->err, SRRES_ERR_NOMEM, "%s: out of memory", p->name);
                 goto done;
             }
-            float *dst = avg ? opt->avg : key[10] == 'm' ? opt->m : opt->v;
-            if ((st = load_floats(p, e, 1, &count, dst)) != SRRES_OK)
+            if ((st = load_floats(p, e, 1, &count, *dst)) != SRRES_OK)
                 goto done;
-            opt_found |= avg ? 4 : key[10] == 'm' ? 1 : 2;
+            opt_found |= key[10] == 'a' ? 4 : key[10] == 'm' ? 1 : 2;
         } else {
             st = srres_fail(p->err, SRRES_ERR_FORMAT,
                             "%s: unexpected tensor '%s' for a %s model with %d blocks", p->name,
@@ -584,7 +579,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             }
         }
     }
-    if (opt && (opt_found & 3) != 3) {
+    if ((opt_found & 7) && (opt_found & 3) != 3) {
         st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: missing tensor 'optimizer.%c'",
                         p->name, opt_found & 1 ? 'v' : 'm');
         goto done;
@@ -598,7 +593,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
         int skip = 0;
         for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
             skip |= !strcmp(mk, reserved[i]);
-        if (opt && !strcmp(mk, "optimizer.step")) {
+        if (!strcmp(mk, "optimizer.step")) {
             long step;
             if (!parse_int_string(json_string_value(mv), 0, LONG_MAX, &step)) {
                 st = srres_fail(p->err, SRRES_ERR_FORMAT,
@@ -608,7 +603,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             opt->step = step;
             continue;
         }
-        if (opt && !strcmp(mk, "optimizer.avg_decay")) {
+        if (!strcmp(mk, "optimizer.avg_decay")) {
             if (!parse_decay_string(json_string_value(mv), &opt->avg_decay)) {
                 st = srres_fail(p->err, SRRES_ERR_FORMAT,
                                 "%s: metadata 'optimizer.avg_decay' is not a decay in (0, 1)",
@@ -618,8 +613,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             opt_found |= 8;
             continue;
         }
-        float *hyper = !opt                                ? NULL
-                       : !strcmp(mk, "optimizer.beta1") ? &opt->beta1
+        float *hyper = !strcmp(mk, "optimizer.beta1")   ? &opt->beta1
                        : !strcmp(mk, "optimizer.beta2") ? &opt->beta2
                        : !strcmp(mk, "optimizer.eps")   ? &opt->eps
                                                           : NULL;
@@ -636,7 +630,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
         if (!skip && (st = model_append_metadata(m, mk, json_string_value(mv), p->err)))
             goto done;
     }
-    if (opt && (opt_found & 4) != (opt_found & 8) >> 1) {
+    if ((opt_found & 4) != (opt_found & 8) >> 1) {
         const char *avg = "tensor 'optimizer.avg'", *decay = "metadata 'optimizer.avg_decay'";
         st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: %s without %s", p->name,
                         opt_found & 4 ? avg : decay, opt_found & 4 ? decay : avg);
@@ -650,12 +644,10 @@ done:
     free(bn_store);
     if (st != SRRES_OK) {
         srres_model_free(m);
-        if (opt) {
-            free(opt->m);
-            free(opt->v);
-            free(opt->avg);
-            *opt = (optimizer_tensors){0};
-        }
+        free(opt->m);
+        free(opt->v);
+        free(opt->avg);
+        *opt = (optimizer_tensors){0};
     } else {
         *out = m;
     }
@@ -666,6 +658,7 @@ srres_status model_file_parse(const void *data, size_t size, const char *name,
                               srres_model **out, optimizer_tensors *opt, srres_error *err)
 {
     *out = NULL;
+    *opt = (optimizer_tensors){0};
     const unsigned char *bytes = data;
     if (size < 8)
         return srres_fail(err, SRRES_ERR_FORMAT,
@@ -746,10 +739,19 @@ srres_status model_file_read_all(const char *path, void **data, size_t *size, sr
     return SRRES_OK;
 }
 
+/* A checkpoint loads as the model its run would write: its weights, or their average if it
+ * keeps one. */
 srres_status srres_model_load_memory(const void *data, size_t size, const char *name,
                                      srres_model **model, srres_error *err)
 {
-    return model_file_parse(data, size, name ? name : "model", model, NULL, err);
+    optimizer_tensors opt;
+    srres_status st = model_file_parse(data, size, name ? name : "model", model, &opt, err);
+    if (st == SRRES_OK && opt.avg)
+        memcpy((*model)->params, opt.avg, sizeof(float) * (*model)->num_params);
+    free(opt.m);
+    free(opt.v);
+    free(opt.avg);
+    return st;
 }
 
 srres_status srres_model_load(const char *path, srres_model **model, srres_error *err)
@@ -759,7 +761,7 @@ srres_status srres_model_load(const char *path, srres_model **model, srres_error
     *model = NULL;
     srres_status st = model_file_read_all(path, &data, &size, err);
     if (st == SRRES_OK)
-        st = model_file_parse(data, size, path, model, NULL, err);
+        st = srres_model_load_memory(data, size, path, model, err);
     free(data);
     return st;
 }

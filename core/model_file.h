@@ -15,9 +15,9 @@ typedef struct optimizer_tensors {
     float beta1, beta2, eps; /* Adam's; files without them get 0.9, 0.999, 1e-8 */
 } optimizer_tensors;
 
-/* Parses a whole file held in memory. With `opt` not NULL the optimizer tensors are required
- * (the average optional) and returned in buffers the caller frees; without it they are
- * unknown tensors. `name` prefixes every message. */
+/* Parses a whole file held in memory. A checkpoint's optimizer tensors and settings go to
+ * `opt`, in buffers the caller frees (NULL for a model file, and after a failure). `name`
+ * prefixes every message. */
 srres_status model_file_parse(const void *data, size_t size, const char *name,
                               srres_model **out, optimizer_tensors *opt, srres_error *err);
 

@@ -88,7 +88,9 @@ typedef enum srres_dtype {
     SRRES_DTYPE_BF16,
 } srres_dtype;
 
-/* Loads a safetensors model file (F32, F16 or BF16; seed or srgan variant). */
+/* Loads a safetensors model file (F32, F16 or BF16; seed or srgan variant). A training
+ * checkpoint (srres_checkpoint_save) loads as the model its run would write: its weights, or
+ * their average if it keeps one. */
 srres_status srres_model_load(const char *path, srres_model **model, srres_error *err);
 
 /* The same from a buffer; `name` is used in messages. The buffer is not kept. */
@@ -280,9 +282,6 @@ srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_
 srres_status srres_checkpoint_load_memory(const void *data, size_t size, const char *name,
                                           srres_model **model, srres_adam *adam,
                                           srres_error *err);
-/* The model a checkpoint's run would write: its weights, or their average if it keeps one. */
-srres_status srres_checkpoint_load_model(const char *path, srres_model **model,
-                                         srres_error *err);
 
 /* ---- Random numbers --------------------------------------------------------------------
  * xoshiro256** (Blackman & Vigna): small state, so trainers can checkpoint it exactly. */

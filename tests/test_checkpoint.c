@@ -190,8 +190,8 @@ static void test_compact_checkpoint_without_average(void **state)
     check_compact_round_trip(10, 0);
 }
 
-/* srres_checkpoint_load_model: the average when there is one, else the weights. */
-static void test_checkpoint_model_is_its_average(void **state)
+/* A checkpoint loads as a model: the average when there is one, else the weights. */
+static void test_checkpoint_loads_as_its_model(void **state)
 {
     for (int average = 0; average <= 1; average++) {
         srres_model *m, *back;
@@ -203,7 +203,7 @@ static void test_checkpoint_model_is_its_average(void **state)
         char path[128];
         tmp_path(path, sizeof(path), average ? "model_avg.ckpt" : "model_plain.ckpt");
         assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_OK);
-        if (srres_checkpoint_load_model(path, &back, &err) != SRRES_OK)
+        if (srres_model_load(path, &back, &err) != SRRES_OK)
             fail_msg("%s", err.message);
         size_t n = srres_model_num_params(m);
         assert_memory_equal(srres_model_params(back), average ? adam.avg : srres_model_params(m),
@@ -212,25 +212,6 @@ static void test_checkpoint_model_is_its_average(void **state)
         srres_model_free(m);
         srres_model_free(back);
     }
-    srres_model *none = (srres_model *)1;
-    srres_error err;
-    char path[128];
-    tmp_path(path, sizeof(path), "missing.ckpt");
-    assert_int_equal(srres_checkpoint_load_model(path, &none, &err), SRRES_ERR_IO);
-    assert_null(none);
-}
-
-/* A checkpoint is also a model file: srres_model_load refuses it, as its optimizer tensors
- * are not part of a model. */
-static void test_checkpoint_is_not_a_model(void **state)
-{
-    char path[128];
-    save_state("not_a_model.ckpt", path, sizeof(path), 0);
-    srres_model *m;
-    srres_error err;
-    assert_int_equal(srres_model_load(path, &m, &err), SRRES_ERR_FORMAT);
-    assert_non_null(strstr(err.message, "optimizer."));
-    assert_null(m);
 }
 
 static void test_model_file_is_not_a_checkpoint(void **state)
@@ -246,6 +227,7 @@ static void test_model_file_is_not_a_checkpoint(void **state)
     srres_adam loaded = {0};
     assert_int_equal(srres_checkpoint_load(path, &back, &loaded, &err), SRRES_ERR_FORMAT);
     assert_non_null(strstr(err.message, "'optimizer.m'"));
+    assert_non_null(strstr(err.message, "not a checkpoint"));
     assert_non_null(strstr(err.message, path));
     assert_null(back);
     srres_adam_release(&adam);
@@ -305,6 +287,8 @@ static edited edit_header(const char *path, header_edit *edit, const void *arg)
     return e;
 }
 
+/* The checkpoint saved as `edit_name` and changed by `edit` is refused with a message naming
+ * `needle`. */
 static void expect_rejected(const char *edit_name, header_edit *edit, const void *arg,
                             const char *needle)
 {
@@ -323,6 +307,12 @@ static void expect_rejected(const char *edit_name, header_edit *edit, const void
     assert_null(adam.m);
     assert_null(adam.v);
     assert_null(adam.avg);
+    /* Loaded as a model (its average or weights), the damaged file is refused the same way. */
+    st = srres_model_load_memory(e.bytes, e.size, edit_name, &m, &err);
+    if (st != SRRES_ERR_FORMAT || !strstr(err.message, needle))
+        fail_msg("%s as a model: status %d, message \"%s\"; expected a message naming %s",
+                 edit_name, (int)st, err.message, needle);
+    assert_null(m);
     free(e.bytes);
 }
 
@@ -610,8 +600,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_keeps_the_average),
         cmocka_unit_test(test_compact_checkpoint_rounds_the_state),
         cmocka_unit_test(test_compact_checkpoint_without_average),
-        cmocka_unit_test(test_checkpoint_model_is_its_average),
-        cmocka_unit_test(test_checkpoint_is_not_a_model),
+        cmocka_unit_test(test_checkpoint_loads_as_its_model),
         cmocka_unit_test(test_model_file_is_not_a_checkpoint),
         cmocka_unit_test(test_save_refuses_adam_of_another_size),
         cmocka_unit_test(test_reassembled_checkpoint_loads),

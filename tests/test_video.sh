@@ -234,6 +234,18 @@ test_png_in_png_out() {
     [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
 }
 
+# A srres-train checkpoint serves as its model (the weights' average it keeps): it was
+# refused as a file with unexpected tensors.
+test_checkpoint_as_model() {
+    local ckpt=$root/samples/checkpoints/x4-stage22.ckpt
+    lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
+    "$build/srres-model" convert "$ckpt" model.safetensors --dtype f32 ||
+        { fail "srres-model convert failed"; return; }
+    "$video" -q -i in.png -o ckpt.png -m "$ckpt" || { fail "srres-video -m CHECKPOINT failed"; return; }
+    "$video" -q -i in.png -o model.png -m model.safetensors || { fail "srres-video failed"; return; }
+    cmp -s ckpt.png model.png || fail "the checkpoint upscales otherwise than its model"
+}
+
 # Image sequences: numbered names in (image2's pattern) and out, a file a frame, each the
 # upscaled frame of the same number; an unnumbered image name holds one picture, so a
 # video into it is refused (it kept the last frame, silently) unless --frames 1 says so.

@@ -80,11 +80,8 @@ int cli_ensemble(const char *s)
 srres_model *cli_load_model(const char *path)
 {
     srres_model *m;
-    srres_error e, ce;
-    if (srres_model_load(path, &m, &e) == SRRES_OK)
-        return m;
-    /* a model file with optimizer tensors is a checkpoint: its own message then */
-    if (srres_checkpoint_load_model(path, &m, &ce) != SRRES_OK)
-        cli_die("%s", strstr(e.message, "'optimizer.") ? ce.message : e.message);
+    srres_error e;
+    if (srres_model_load(path, &m, &e) != SRRES_OK)
+        cli_die("%s", e.message);
     return m;
 }

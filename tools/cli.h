@@ -22,8 +22,8 @@ srres_kernel cli_kernel(const char *s);
 srres_precision cli_precision(const char *s);
 int cli_ensemble(const char *s);
 
-/* A model file, or the model a srres-train checkpoint's run writes (its weights' average if
- * it keeps one); dies with the message of whichever the file is meant to be. */
+/* srres_model_load (a model file, or the model a srres-train checkpoint's run writes), or
+ * dies with its message. */
 srres_model *cli_load_model(const char *path);
 
 #endif

@@ -858,8 +858,8 @@ static void usage(FILE *f)
         "  -o FILE                 output; the container follows the extension\n"
         "  -f FORMAT               the output's container, for names without one: -o - (or\n"
         "                          pipe:1) -f matroska writes to standard output\n"
-        "  -m, --model FILE        model (default: the x4 model of the build's tree, else\n"
-        "                          the installed one)\n"
+        "  -m, --model FILE        model, or a srres-train checkpoint (default: the x4\n"
+        "                          model of the build's tree, else the installed one)\n"
         "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
         "      --threads N         network threads (default 0 = every CPU)\n"
         "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
@@ -1271,9 +1271,8 @@ static void open_network(app *a)
     char buf[PATH_MAX + 64];
     if (!a->o.model)
         a->o.model = default_model(buf, sizeof(buf));
+    a->model = cli_load_model(a->o.model);
     srres_error e;
-    if (srres_model_load(a->o.model, &a->model, &e) != SRRES_OK)
-        cli_die("%s", e.message);
     srres_params p = srres_default_params();
     p.threads = a->o.threads;
     p.tile = a->o.tile;
