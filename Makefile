@@ -32,6 +32,10 @@ CORE_SRC = $(wildcard core/*.c)
 CORE_OBJ = $(CORE_SRC:core/%.c=$(B)/core/%.o)
 LIB = $(B)/libsrres.a
 SOLIB = $(B)/libsrres.so
+# The version srres.h declares; before 1.0 each minor version has an ABI, and a soname, of its own.
+version_part = $(shell sed -n 's/^\#define SRRES_VERSION_$(1) \([0-9]*\)$$/\1/p' core/srres.h)
+VERSION := $(call version_part,MAJOR).$(call version_part,MINOR)
+SONAME = libsrres.so.$(VERSION)
 
 TOOL_MAINS = tools/srres_train.c tools/srres_video.c tools/srres_eval.c tools/srres_model.c
 TOOL_COMMON_SRC = $(filter-out $(TOOL_MAINS) tools/distributed.c,$(wildcard tools/*.c))
@@ -67,8 +71,8 @@ $(LIB): $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(SOLIB): $(CORE_OBJ)
-	$(CC) -shared -Wl,-soname,libsrres.so.0 $(BUILD_LDFLAGS) -o $@ $^ $(CORE_LIBS)
-	ln -sf libsrres.so $(B)/libsrres.so.0
+	$(CC) -shared -Wl,-soname,$(SONAME) $(BUILD_LDFLAGS) -o $@ $^ $(CORE_LIBS)
+	ln -sf libsrres.so $(B)/$(SONAME)
 
 $(B)/tools/%.o: tools/%.c tools/*.h core/srres.h config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
@@ -179,9 +183,9 @@ plot:
 demo: all
 	tools/demo.sh $(B)
 
-$(B)/srres.pc: srres.pc.in config.mk
+$(B)/srres.pc: srres.pc.in config.mk core/srres.h
 	@mkdir -p $(@D)
-	sed 's|@PREFIX@|$(PREFIX)|' $< > $@
+	sed 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' $< > $@
 
 # The tools look for their models under the configured prefix, so it is the one to install to.
 install: all $(B)/srres.pc
@@ -190,8 +194,8 @@ install: all $(B)/srres.pc
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/srres
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/libsrres.so.0
-	ln -sf libsrres.so.0 $(DESTDIR)$(PREFIX)/lib/libsrres.so
+	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libsrres.so
 	install -m 644 core/srres.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(B)/srres.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
@@ -199,7 +203,7 @@ install: all $(B)/srres.pc
 
 # What install put there, and the folder of models if nothing else is left in it.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libsrres.a $(DESTDIR)$(PREFIX)/lib/libsrres.so.0 \
+	rm -f $(DESTDIR)$(PREFIX)/lib/libsrres.a $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
 	    $(DESTDIR)$(PREFIX)/lib/libsrres.so $(DESTDIR)$(PREFIX)/include/srres.h \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/srres.pc \
 	    $(TOOLS:$(B)/%=$(DESTDIR)$(PREFIX)/bin/%) \

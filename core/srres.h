@@ -36,8 +36,10 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
+/* Until 1.0 the ABI (the structs' layouts included: they carry no size field) may change
+ * with the minor version, and the shared library's soname with it: libsrres.so.0.MINOR. */
 #define SRRES_VERSION_MAJOR 0
-#define SRRES_VERSION_MINOR 1
+#define SRRES_VERSION_MINOR 2
 
 typedef enum srres_status {
     SRRES_OK = 0,

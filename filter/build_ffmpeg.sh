@@ -155,7 +155,8 @@ write_srres_pc() {
     cat >"$bld/pkgconfig/srres.pc.tmp" <<PC
 Name: srres
 Description: SRResNet super-resolution (uninstalled, static)
-Version: 0.1
+Version: $(sed -n 's/^#define SRRES_VERSION_MAJOR \([0-9]*\)$/\1/p' "$repo/core/srres.h").$(
+        sed -n 's/^#define SRRES_VERSION_MINOR \([0-9]*\)$/\1/p' "$repo/core/srres.h")
 Cflags: -I$repo/core
 Libs: -L$out -l:libsrres.a $(pkg-config --libs openblas) $(pkg-config --libs jansson) -lm -lpthread
 PC
