@@ -823,11 +823,46 @@ static int write_all(int fd, const void *buf, size_t n)
     return 0;
 }
 
+/* A character device or a FIFO named as the file (/dev/null, a pipe to another program) is
+ * written to, not replaced: renaming over it would put a regular file in its place. */
+static srres_status write_in_place(const char *path, const unsigned char *bytes, size_t n,
+                                   srres_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return srres_fail_errno(err, errno, "%s: cannot open: %s", path, strerror(errno));
+    int fail = write_all(fd, bytes, n);
+    int e = errno;
+    if (close(fd) && !fail) {
+        fail = 1;
+        e = errno;
+    }
+    return fail ? srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e)) : SRRES_OK;
+}
+
 /* Writes `bytes` to `path` through a temporary file in the same directory, created as
- * fopen would (mode 0666 less the umask; mkstemp's 0600 would hide a model from others). */
+ * fopen would (mode 0666 less the umask; mkstemp's 0600 would hide a model from others). A
+ * symbolic link is followed (the file it names is replaced, the link kept), a device or
+ * FIFO written in place, any other kind of file refused. */
 static srres_status write_atomically(const char *path, const unsigned char *bytes, size_t n,
                                      srres_error *err)
 {
+    struct stat sb;
+    if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode))
+            return write_in_place(path, bytes, n, err);
+        if (S_ISDIR(sb.st_mode))
+            return srres_fail_errno(err, EISDIR, "%s: not a regular file (a folder)", path);
+        if (!S_ISLNK(sb.st_mode))
+            return srres_fail(err, SRRES_ERR_IO, "%s: not a regular file", path);
+        char *target = realpath(path, NULL); /* no link left in it: one level of recursion */
+        if (!target)
+            return srres_fail_errno(err, errno, "%s: cannot follow the link: %s", path,
+                                    strerror(errno));
+        srres_status st = write_atomically(target, bytes, n, err);
+        free(target);
+        return st;
+    }
     size_t len = strlen(path) + 48;
     char *tmp = malloc(len);
     if (!tmp)

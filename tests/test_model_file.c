@@ -6,8 +6,10 @@
  * message naming the field or tensor at fault. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -1523,6 +1525,59 @@ static void test_saved_file_follows_the_umask(void **state)
     srres_model_free(m);
 }
 
+/* Saving over a symbolic link replaces the file it names and keeps the link; a FIFO (or a
+ * device such as /dev/null) is written to, not replaced by a regular file (as root, -o
+ * /dev/null replaced the system's /dev/null); a folder is refused. */
+static void test_save_keeps_links_fifos_and_folders(void **state)
+{
+    srres_model *a = random_model(3), *b = random_model(4);
+    srres_error err;
+    char real[128], link[128], fifo[128];
+    struct stat sb;
+    snprintf(real, sizeof(real), "%s/real.safetensors", test_tmpdir());
+    snprintf(link, sizeof(link), "%s/link.safetensors", test_tmpdir());
+    snprintf(fifo, sizeof(fifo), "%s/save.fifo", test_tmpdir());
+    assert_int_equal(srres_model_save(a, real, SRRES_DTYPE_F32, &err), SRRES_OK);
+    assert_int_equal(symlink("real.safetensors", link), 0);
+    assert_int_equal(srres_model_save(b, link, SRRES_DTYPE_F32, &err), SRRES_OK);
+    assert_int_equal(lstat(link, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    srres_model *back = load_model(real);
+    assert_memory_equal(srres_model_params(back), srres_model_params(b),
+                        srres_model_num_params(b) * sizeof(float));
+    srres_model_free(back);
+
+    /* A reader in a child process counts what comes through the FIFO. */
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        alarm(20);
+        FILE *f = fopen(fifo, "rb");
+        long n = 0;
+        while (f && fgetc(f) != EOF)
+            n++;
+        _exit(n >= 1000 ? 0 : 1); /* the model's file is a few kilobytes */
+    }
+    alarm(20);
+    srres_status st = srres_model_save(b, fifo, SRRES_DTYPE_F32, &err);
+    alarm(0);
+    assert_int_equal(lstat(fifo, &sb), 0);
+    if (!S_ISFIFO(sb.st_mode))
+        kill(child, SIGKILL);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(st, SRRES_OK);
+    assert_true(S_ISFIFO(sb.st_mode));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    assert_int_equal(srres_model_save(b, test_tmpdir(), SRRES_DTYPE_F32, &err), SRRES_ERR_IO);
+    assert_non_null(strstr(err.message, "not a regular file"));
+    assert_int_equal(err.sys_errno, EISDIR);
+    srres_model_free(a);
+    srres_model_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1588,6 +1643,7 @@ int main(void)
         cmocka_unit_test(test_srgan_fold_overflow_is_refused),
         cmocka_unit_test(test_fifo_is_refused_without_waiting),
         cmocka_unit_test(test_saved_file_follows_the_umask),
+        cmocka_unit_test(test_save_keeps_links_fifos_and_folders),
         cmocka_unit_test(test_srgan_bn_of_wrong_shape_is_named),
         cmocka_unit_test(test_seed_file_with_bn_tensors_is_refused),
         cmocka_unit_test(test_truncated_fixture_never_loads),
