@@ -256,11 +256,102 @@ test_image_sequences() {
     [ "$(ls up*.png | wc -l)" -eq 5 ] || fail "$(ls up*.png | wc -l) files, not 5"
     "$video" -q -i seq/f003.png -o third.png -m "$m2" || { fail "one frame failed"; return; }
     cmp -s third.png up003.png || fail "up003.png is not frame 3 upscaled"
-    expect_error "up001.png: already exists" "$video" -i seq/f%03d.png -o 'up%03d.png' -m "$m2"
+    expect_error "already exists (a name of up%03d.png)" \
+        "$video" -i seq/f%03d.png -o 'up%03d.png' -m "$m2"
+    # any of its names, not only the first: the muxer wrote over the others
+    mkdir later && echo precious >later/up004.png
+    expect_error "later/up004.png: already exists" \
+        "$video" -i seq/f%03d.png -o 'later/up%03d.png' -m "$m2"
+    [ "$(cat later/up004.png)" = precious ] || fail "an existing later/up004.png was replaced"
+    # nor, with -y, over the input's own files
+    expect_error "include the input's files" "$video" -y -i seq/f%03d.png -o 'seq/f%03d.png' -m "$m2"
+    expect_error "include the input's files" "$video" -y -i seq/f002.png -o "$PWD/seq/f%03d.png" -m "$m2"
+    cmp -s seq/f003.png up003.png && fail "an input file was replaced"
     expect_error "one.png is one picture and" "$video" -i seq/f%03d.png -o one.png -m "$m2"
     [ ! -e one.png ] || fail "a refused one.png was left"
     "$video" -q -i seq/f%03d.png -o one.png -m "$m2" --frames 1 || fail "--frames 1 failed"
     cmp -s one.png up001.png || fail "one.png is not frame 1 upscaled"
+}
+
+# Formats and encoders that read the frame rate off the time base get one tick a frame: an
+# MP4's 1/12800 made a YUV4MPEG header say 12800 fps and Theora lose nine frames in ten.
+test_frame_rate_from_time_base() {
+    lavfi in.mp4 -t 1 -c:v libx264 -an
+    "$video" -q -i in.mp4 -o out.y4m -m "$m2" || { fail "y4m failed"; return; }
+    head -c 64 out.y4m | grep -q " F25:1 " || fail "y4m header: $(head -c 40 out.y4m | head -n 1)"
+    "$video" -q -i in.mp4 -o out.ogv -m "$m2" || { fail "ogv failed"; return; }
+    [ "$(probe out.ogv v:0 time_base)" = 1/25 ] || fail "Theora at $(probe out.ogv v:0 time_base)"
+}
+
+# An MPEG-TS clock starts the output at zero, as ffmpeg's does: ten hours in, it was an empty
+# edit in the MP4 (the clip played ten hours); wrapped past 2^33 ticks, the frames before
+# the wrap were hidden.
+test_transport_stream_clock() {
+    lavfi in.mp4 -t 2 -c:v libx264 -c:a aac -shortest
+    ffmpeg -nostdin -v error -i in.mp4 -c copy -output_ts_offset 36000 late.ts
+    "$video" -q -i late.ts -o late.mp4 -m "$m2" || { fail "late.ts failed"; return; }
+    local d n
+    d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 late.mp4)
+    awk -v d="$d" 'BEGIN { exit !(d > 1.9 && d < 2.2) }' || fail "late.mp4 lasts $d s, not 2"
+    lavfi wrap.ts -t 2 -map 0:v -c:v libx264 -output_ts_offset 95441.5
+    "$video" -q -i wrap.ts -o wrap.mp4 -m "$m2" || { fail "wrap.ts failed"; return; }
+    n=$(ffmpeg -v error -i wrap.mp4 -f framemd5 - | grep -vc '^#')
+    [ "$n" = 50 ] || fail "$n of 50 frames play from wrap.mp4"
+}
+
+# Streams a format cannot hold are dropped with a message: raw video has no audio (AAC was
+# written into the pictures' bytes), and MP4 knows FLAC's tag but refuses it at the header
+# (the run failed there, naming no stream).
+test_audio_a_format_cannot_hold() {
+    lavfi in.mkv -t 1 -c:v libx264 -c:a flac -shortest
+    "$video" -i in.mkv -o out.yuv -m "$m2" 2>err.log || { fail "out.yuv failed"; return; }
+    grep -q "stream 1 (flac) dropped" err.log || fail "no drop said: $(cat err.log)"
+    [ "$(stat -c %s out.yuv)" = $((128 * 72 * 3 / 2 * 25)) ] ||
+        fail "out.yuv holds $(stat -c %s out.yuv) bytes, not 25 frames of 128x72 yuv420p"
+    "$video" -i in.mkv -o out.mp4 -m "$m2" 2>err.log || { fail "out.mp4 failed: $(cat err.log)"; return; }
+    grep -q "stream 1 (flac) dropped" err.log || fail "no drop said for mp4: $(cat err.log)"
+}
+
+# JPEG out of a limited-range source (any H.264 video's): the encoder refused yuv420p;
+# now the planes are full-range yuvj420p, the levels as in a PNG of the same frame.
+test_jpeg_from_limited_range() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -pix_fmt yuv420p -an
+    "$video" -q -i in.mp4 -o out.jpg -m "$m2" --frames 1 || { fail "out.jpg failed"; return; }
+    [ "$(probe out.jpg v:0 pix_fmt)" = yuvj420p ] || fail "pix_fmt $(probe out.jpg v:0 pix_fmt)"
+    "$video" -q -i in.mp4 -o out.png -m "$m2" --frames 1 || { fail "out.png failed"; return; }
+    local psnr
+    psnr=$(ffmpeg -nostdin -i out.jpg -i out.png \
+        -lavfi "[0]format=rgb24[a];[1]format=rgb24[b];[a][b]psnr" -f null - 2>&1 |
+        sed -n 's/.*average:\([0-9.]*\).*/\1/p')
+    awk -v p="$psnr" 'BEGIN { exit !(p > 27) }' || fail "JPEG vs PNG: $psnr dB"
+}
+
+# A damaged frame is skipped, as ffmpeg skips it: the run failed ("Generic error in an
+# external library", PNG's zlib) and left nothing.
+test_damaged_frame_skipped() {
+    lavfi frames.mkv -t 2 -map 0:v -c:v png
+    damaged_copy frames.mkv damaged.mkv 30
+    local want got
+    want=$(ffmpeg -v error -i damaged.mkv -f framemd5 - 2>/dev/null | grep -vc '^#')
+    "$video" -q -i damaged.mkv -o out.mkv -m "$m2" -c:v ffv1 || { fail "the run failed"; return; }
+    got=$(ffmpeg -v error -i out.mkv -f framemd5 - | grep -vc '^#')
+    [ "$got" = "$want" ] && [ "$got" -ge 45 ] || fail "$got frames out; ffmpeg decodes $want"
+}
+
+# Output names: one the system takes is not refused for its temporary's length; a ':' in it
+# is no protocol; -y keeps the permissions of the file it replaces.
+test_output_names() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+    local long
+    long=$(printf 'n%.0s' {1..246}).mkv
+    "$video" -q -i in.mp4 -o "$long" -m "$m2" || fail "a 250-byte name was refused"
+    [ -f "$long" ] || fail "no file of the 250-byte name"
+    "$video" -q -i in.mp4 -o a.b:c.mkv -m "$m2" || fail "a name with ':' was refused"
+    [ -f a.b:c.mkv ] || fail "no a.b:c.mkv"
+    touch private.mkv && chmod 600 private.mkv
+    "$video" -q -y -i in.mp4 -o private.mkv -m "$m2" || fail "-y over private.mkv failed"
+    [ "$(stat -c %a private.mkv)" = 600 ] || fail "private.mkv is now $(stat -c %a private.mkv)"
+    ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
 }
 
 # Self-ensemble: a mirrored still gives the mirrored output (to rounding), which one pass
@@ -573,6 +664,34 @@ test_signals_at_random_points() {
         fi
         ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left after SIGTERM at $delay s"
     done
+}
+
+# A closed terminal (SIGHUP) stops a run as SIGTERM does: it left the temporary file. A
+# second signal aborts with that signal's status (it was 1).
+test_hangup_and_second_signal() {
+    SRC="testsrc2=size=160x90:rate=25" lavfi long.mp4 -t 8 -c:v libx264 -an
+    "$video" -q -i long.mp4 -o hup.mp4 -m "$m4" --threads 1 2>/dev/null &
+    local pid=$! rc
+    sleep 1.5
+    kill -HUP $pid
+    wait $pid
+    rc=$?
+    [ $rc -eq 129 ] || fail "status $rc after SIGHUP"
+    ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left after SIGHUP"
+    if [ -e hup.mp4 ]; then
+        ffmpeg -v error -i hup.mp4 -f null - 2>dec.log && [ ! -s dec.log ] ||
+            fail "hup.mp4 does not decode cleanly"
+    fi
+    "$video" -q -i long.mp4 -o twice.mp4 -m "$m4" --threads 1 2>/dev/null &
+    pid=$!
+    sleep 1.5
+    kill -INT $pid
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    [ $rc -eq 130 ] || fail "status $rc after two SIGINTs"
+    [ ! -e twice.mp4 ] || fail "an aborted run left twice.mp4"
+    ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left after two SIGINTs"
 }
 
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do

@@ -54,13 +54,15 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     output_target target;
     output_target_init(&target, output);
-    const char *temp = target.temp;
     av_freep(&out->url);
-    out->url = av_strdup(temp);
+    out->url = av_strdup(target.url);
+    if (!out->url)
+        cli_die("out of memory");
     if (!(out->oformat->flags & AVFMT_NOFILE) &&
-        (ret = avio_open(&out->pb, temp, AVIO_FLAG_WRITE)) < 0)
+        (ret = avio_open(&out->pb, target.url, AVIO_FLAG_WRITE)) < 0)
         cli_die("%s: cannot write: %s", output, av_err2str(ret));
     if ((ret = avformat_write_header(out, NULL)) < 0) {
         output_target_abandon(&target);

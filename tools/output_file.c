@@ -1,4 +1,5 @@
 /* output_file.c: temporary output names, stream properties, what a format takes. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -8,21 +9,34 @@
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavutil/avstring.h>
 
 #include "cli.h"
 #include "output_file.h"
 
+/* "dir/.stem.partial-PID.ext", the stem shortened (at a character's first byte) where the
+ * whole name would pass NAME_MAX: a name the system takes must not fail for its temp's. */
 static char *temp_name(const char *path)
 {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     const char *dot = strrchr(base, '.');
     size_t dirlen = (size_t)(base - path), n = strlen(path) + 64;
+    size_t stem = dot ? (size_t)(dot - base) : strlen(base), ext = strlen(base) - stem;
+    char pid[32];
+    int pidlen = snprintf(pid, sizeof(pid), ".partial-%ld", (long)getpid());
+    size_t room = NAME_MAX - 1 - (size_t)pidlen; /* the leading dot */
+    if (ext > room / 2)
+        ext = 0; /* an "extension" that long is no format's; the format is known already */
+    if (stem + ext > room) {
+        stem = room - ext;
+        while (stem > 0 && (base[stem] & 0xC0) == 0x80)
+            stem--;
+    }
     char *t = malloc(n);
     if (!t)
         cli_die("out of memory");
-    snprintf(t, n, "%.*s.%.*s.partial-%ld%s", (int)dirlen, path,
-             (int)(dot ? (size_t)(dot - base) : strlen(base)), base, (long)getpid(),
-             dot ? dot : "");
+    snprintf(t, n, "%.*s.%.*s%s%.*s", (int)dirlen, path, (int)stem, base, pid, (int)ext,
+             dot && ext ? dot : "");
     return t;
 }
 
@@ -38,6 +52,10 @@ void output_target_init(output_target *t, const char *path)
     t->temp = t->direct ? strdup(t->final) : temp_name(t->final);
     if (!t->temp)
         cli_die("out of memory");
+    t->mode = exists && !t->direct ? (int)(st.st_mode & 07777) : -1;
+    t->url = pipe ? strdup(t->temp) : av_asprintf("file:%s", t->temp);
+    if (!t->url)
+        cli_die("out of memory");
 }
 
 void output_target_init_direct(output_target *t, const char *path)
@@ -47,11 +65,19 @@ void output_target_init_direct(output_target *t, const char *path)
     if (!t->final || !t->temp)
         cli_die("out of memory");
     t->direct = 1;
+    t->mode = -1;
+    t->url = strncmp(path, "pipe:", 5) ? av_asprintf("file:%s", path) : strdup(path);
+    if (!t->url)
+        cli_die("out of memory");
 }
 
 int output_target_commit(const output_target *t)
 {
-    return t->direct ? 0 : rename(t->temp, t->final);
+    if (t->direct)
+        return 0;
+    if (t->mode >= 0 && chmod(t->temp, (mode_t)t->mode) < 0)
+        return -1;
+    return rename(t->temp, t->final);
 }
 
 void output_target_abandon(const output_target *t)
@@ -64,7 +90,78 @@ void output_target_free(output_target *t)
 {
     free(t->final);
     free(t->temp);
-    t->final = t->temp = NULL;
+    free(t->url);
+    t->final = t->temp = t->url = NULL;
+}
+
+/* A numbered name cut where its number goes: the folder (resolved), and the file name's
+ * text before and after the digits. 0, or -1 if the folder does not resolve. */
+typedef struct numbered_parts {
+    char dir[PATH_MAX], prefix[PATH_MAX], suffix[PATH_MAX];
+} numbered_parts;
+
+static int numbered_split(const char *pattern, numbered_parts *p)
+{
+    /* The muxer's own expansion with a number no name holds, found again in the result. */
+    static const char mark[] = "987654321";
+    char name[PATH_MAX];
+    if (av_get_frame_filename(name, sizeof(name), pattern, 987654321) < 0)
+        return -1;
+    char *at = strstr(name, mark), *slash;
+    if (!at)
+        return -1;
+    *at = '\0';
+    snprintf(p->suffix, sizeof(p->suffix), "%s", at + strlen(mark));
+    slash = strrchr(name, '/');
+    snprintf(p->prefix, sizeof(p->prefix), "%s", slash ? slash + 1 : name);
+    if (slash == name)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    return realpath(slash ? name : ".", p->dir) ? 0 : -1;
+}
+
+static int numbered_base_matches(const numbered_parts *p, const char *base)
+{
+    size_t n = strlen(base), np = strlen(p->prefix), ns = strlen(p->suffix);
+    if (n <= np + ns || strncmp(base, p->prefix, np) || strcmp(base + n - ns, p->suffix))
+        return 0;
+    for (size_t i = np; i < n - ns; i++)
+        if (base[i] < '0' || base[i] > '9')
+            return 0;
+    return 1;
+}
+
+int output_numbered_existing(const char *pattern, char *found, size_t size)
+{
+    numbered_parts p;
+    if (numbered_split(pattern, &p) < 0)
+        return 0;
+    DIR *d = opendir(p.dir);
+    struct dirent *e;
+    int hit = 0;
+    while (d && !hit && (e = readdir(d)))
+        if ((hit = numbered_base_matches(&p, e->d_name)))
+            snprintf(found, size, "%s/%s", p.dir, e->d_name);
+    if (d)
+        closedir(d);
+    return hit;
+}
+
+int output_numbered_includes(const char *pattern, const char *path)
+{
+    numbered_parts p;
+    char copy[PATH_MAX], dir[PATH_MAX];
+    if (numbered_split(pattern, &p) < 0 || snprintf(copy, sizeof(copy), "%s", path) >= PATH_MAX)
+        return 0;
+    char *slash = strrchr(copy, '/');
+    if (!numbered_base_matches(&p, slash ? slash + 1 : copy))
+        return 0;
+    if (slash == copy)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    return realpath(slash ? copy : ".", dir) && !strcmp(dir, p.dir);
 }
 
 int output_keeps_rotation(const AVOutputFormat *fmt)
@@ -95,9 +192,14 @@ int output_copy_stream_info(AVStream *ost, const AVStream *ist, int keep_rotatio
 
 int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist)
 {
-    int known = avformat_query_codec(fmt, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL);
-    if (known >= 0)
-        return known;
+    /* Raw video, YUV4MPEG, images: their muxers write any packet given, audio into the
+     * pictures' bytes; a format with no audio codec takes no audio (ffmpeg's rule too). */
+    if (ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && fmt->audio_codec == AV_CODEC_ID_NONE)
+        return 0;
+    if (!avformat_query_codec(fmt, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL))
+        return 0;
+    /* A yes from the query is no promise: MP4 knows FLAC's tag and still refuses it, as
+     * experimental, at the header. */
     AVFormatContext *t = NULL;
     if (avformat_alloc_output_context2(&t, fmt, NULL, NULL) < 0)
         return 0;

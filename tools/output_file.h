@@ -9,12 +9,15 @@
 /* Where an output is written and what it becomes. A new or regular file is written under
  * a temporary name, "dir/.name.partial-PID.ext" (the same folder, so the final rename is
  * atomic; the same extension, so muxers see the real format), beside the file the path
- * names (a symlink is followed and keeps pointing at the new file). An existing fifo,
+ * names (a symlink is followed and keeps pointing at the new file; the stem is shortened
+ * where the name would be too long). An existing fifo,
  * device or socket, or a pipe: URL (stdout), is written directly: it cannot be renamed over. */
 typedef struct output_target {
     char *final; /* what the output becomes (malloc'ed) */
     char *temp;  /* what is written (malloc'ed; final itself when direct) */
+    char *url;   /* temp for FFmpeg: "file:" before a path, where a ':' would name a protocol */
     int direct;
+    int mode; /* the permissions of the file replaced, which the new one keeps; -1: none */
 } output_target;
 
 void output_target_init(output_target *t, const char *path);
@@ -27,6 +30,11 @@ int output_target_commit(const output_target *t);
 void output_target_abandon(const output_target *t);
 void output_target_free(output_target *t);
 
+/* For an image muxer's numbered name (up/f%04d.png): whether a file of its names exists
+ * (its path into found, of size bytes), and whether path is one of its names. */
+int output_numbered_existing(const char *pattern, char *found, size_t size);
+int output_numbered_includes(const char *pattern, const char *path);
+
 /* Copies a stream's metadata, disposition and side data (rotation and the like) to ost,
  * the display matrix only if keep_rotation. Returns 0 or AVERROR(ENOMEM). */
 int output_copy_stream_info(AVStream *ost, const AVStream *ist, int keep_rotation);
@@ -35,9 +43,9 @@ int output_copy_stream_info(AVStream *ost, const AVStream *ist, int keep_rotatio
  * does, Matroska and images do not. */
 int output_keeps_rotation(const AVOutputFormat *fmt);
 
-/* Whether the muxer takes a copy of ist: its codec query's answer, or where it has none (as
- * MPEG-TS and MPEG-PS), whether it writes the header of an output holding that stream
- * alone, in memory. */
+/* Whether the muxer takes a copy of ist: no audio into a format without an audio codec, no
+ * stream its codec query refuses, and none it cannot write the header of an output holding
+ * that stream alone for (in memory; MPEG-TS and MPEG-PS check their codecs only there). */
 int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist);
 
 #endif

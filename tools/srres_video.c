@@ -95,8 +95,9 @@ typedef struct app {
     AVPacket **pending; /* copied packets that arrived before the header */
     int npending;
     /* The part of the input written, in the video stream's time base: frames and packets
-     * with timestamps in [lo, hi) (-ss/-t or --segment), moved earlier by shift (-ss
-     * starts the output at zero; segments keep their timestamps so they join back). */
+     * with timestamps in [lo, hi) (-ss/-t or --segment), moved earlier by shift (the output
+     * starts at zero: at the input's start, or at -ss; segments all move by the input's
+     * start, so they join back). */
     int64_t lo, hi, shift;
     int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
     int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
@@ -220,10 +221,14 @@ static int feed_frame(app *a, AVFrame *frame)
 static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
+    /* A damaged packet or frame is skipped, as ffmpeg does, whatever the decoder calls the
+     * damage (PNG's zlib says "Generic error in an external library"): one bad frame must
+     * not cost the rest. Only running out of memory stops the run. */
     int ret = avcodec_send_packet(a->dec, pkt);
     if (ret < 0 && ret != AVERROR_EOF) {
-        if (ret == AVERROR_INVALIDDATA) { /* a damaged packet: skip it, as ffmpeg does */
-            av_log(NULL, AV_LOG_WARNING, "%s: skipping a damaged video packet\n", a->o.input);
+        if (ret != AVERROR(ENOMEM)) {
+            av_log(NULL, AV_LOG_WARNING, "%s: skipping a damaged video packet: %s\n",
+                   a->o.input, av_err(ret, eb));
             return 0;
         }
         set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
@@ -234,8 +239,11 @@ static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
             return 0;
         if (ret < 0) {
-            if (ret == AVERROR_INVALIDDATA)
+            if (ret != AVERROR(ENOMEM)) {
+                av_log(NULL, AV_LOG_WARNING, "%s: skipping a damaged video frame: %s\n",
+                       a->o.input, av_err(ret, eb));
                 continue;
+            }
             set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
             return ret;
         }
@@ -568,6 +576,25 @@ static const char *matrix_name(enum AVColorSpace cs)
 }
 
 /* Sets an encoder's private option; encoders without any have no priv_data to set. */
+/* The full-range twin of a limited-range YUV format, or f itself. */
+static enum AVPixelFormat full_range_twin(enum AVPixelFormat f)
+{
+    static const enum AVPixelFormat twins[][2] = {
+        {AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUVJ420P}, {AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUVJ422P},
+        {AV_PIX_FMT_YUV444P, AV_PIX_FMT_YUVJ444P}, {AV_PIX_FMT_YUV440P, AV_PIX_FMT_YUVJ440P},
+        {AV_PIX_FMT_YUV411P, AV_PIX_FMT_YUVJ411P}};
+    for (size_t i = 0; i < sizeof(twins) / sizeof(twins[0]); i++)
+        if (twins[i][0] == f)
+            return twins[i][1];
+    return f;
+}
+
+static int is_full_range_twin(enum AVPixelFormat f)
+{
+    const char *name = av_get_pix_fmt_name(f);
+    return name && !strncmp(name, "yuvj", 4);
+}
+
 static int set_private(AVCodecContext *e, const char *key, const char *value)
 {
     return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
@@ -591,7 +618,7 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     if (!(av_pix_fmt_desc_get(e->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB)) {
         /* The matrix and range the post graph converted with (init_post): an RGB source's
          * is BT.601, which it must say, or players read the YUV planes as RGB. */
-        e->color_range = a->src_range;
+        e->color_range = is_full_range_twin(e->pix_fmt) ? AVCOL_RANGE_JPEG : a->src_range;
         e->colorspace = a->src_space;
         if (source_is_rgb(a))
             e->colorspace = AVCOL_SPC_SMPTE170M;
@@ -626,6 +653,18 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     return 0;
 }
 
+/* Formats and encoders that read the frame rate off the time base: YUV4MPEG writes it into
+ * its header (an MP4's 1/12800 said 12800 fps), Theora and RealVideo code it into the stream
+ * (at 1/12800 nine frames in ten were lost). */
+static int rate_from_time_base(const AVOutputFormat *fmt, const AVCodec *codec)
+{
+    static const char *const names[] = {"yuv4mpegpipe", "libtheora", "rv10", "rv20"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(fmt->name, names[i]) || !strcmp(codec->name, names[i]))
+            return 1;
+    return 0;
+}
+
 /* Opens the encoder for the first frame out of the post graph and writes the header. */
 static int open_encoder(app *a, const AVFrame *f)
 {
@@ -639,7 +678,8 @@ static int open_encoder(app *a, const AVFrame *f)
      * frame and MPEG-4 no more than 65535 ticks a second: those get one tick a frame. So does
      * AVI, which has no timestamps: a tick is a frame slot, and 1/600 wrote 613 of them for 25
      * frames. */
-    if (!strcmp(a->ofmt->oformat->name, "avi") && rate.num > 0)
+    if ((!strcmp(a->ofmt->oformat->name, "avi") ||
+         rate_from_time_base(a->ofmt->oformat, a->enc_codec)) && rate.num > 0)
         tb = av_inv_q(rate);
     int ret = new_encoder(a, f, tb, rate);
     if (ret >= 0 && (ret = avcodec_open2(a->enc, a->enc_codec, NULL)) < 0 && rate.num > 0 &&
@@ -690,9 +730,7 @@ static int has_alpha(enum AVPixelFormat f)
     return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
 }
 
-/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports;
- * without alpha unless asked for, as the network upscales colour only. */
-static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
+static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
 {
     enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->src_fmt;
     const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
@@ -712,6 +750,16 @@ static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
     return avcodec_find_best_pix_fmt_of_list(list, want, 0, NULL);
 }
 
+/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports;
+ * without alpha unless asked for, as the network upscales colour only. JPEG's YUV is full
+ * range: FFmpeg 5.1's encoder refuses limited-range planes (any H.264 source's), and ffmpeg
+ * converts to yuvj420p and the like, as here. */
+static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
+{
+    enum AVPixelFormat f = closest_format(a, codec);
+    return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? full_range_twin(f) : f;
+}
+
 static int init_post(app *a, const AVFrame *f)
 {
     char err[512], desc[2048];
@@ -723,7 +771,8 @@ static int init_post(app *a, const AVFrame *f)
     /* Back to the input's matrix and range (the pre graph converted with the same). */
     snprintf(desc, sizeof(desc), "%s%s%sscale=out_color_matrix=%s:out_range=%s,format=pix_fmts=%s",
              a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
-             matrix_name(a->src_space), a->src_range == AVCOL_RANGE_JPEG ? "pc" : "tv",
+             matrix_name(a->src_space),
+             a->src_range == AVCOL_RANGE_JPEG || is_full_range_twin(out) ? "pc" : "tv",
              av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
                                av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
@@ -1142,7 +1191,16 @@ static void open_input(app *a)
                         "colour only)\n", a->o.input);
     a->lo = INT64_MIN;
     a->hi = INT64_MAX;
-    int64_t clock = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
+    /* The output starts where the input does, as ffmpeg's does: an MPEG-TS clock, seconds or
+     * hours in, became an empty lead in an MP4's edit list (a 2 s clip that played 10 hours),
+     * and video frames before zero (a clock that wrapped, corrected back) were cut by it.
+     * Audio's priming samples before a video at zero stay where they are. */
+    int64_t clock = a->ifmt->start_time != AV_NOPTS_VALUE
+                        ? av_rescale_q(a->ifmt->start_time, AV_TIME_BASE_Q, ist->time_base)
+                    : ist->start_time != AV_NOPTS_VALUE ? ist->start_time
+                                                        : 0;
+    int video_early = ist->start_time != AV_NOPTS_VALUE && ist->start_time < 0;
+    a->shift = clock > 0 || video_early ? clock : 0;
     if (a->o.segments) {
         if (!input_seekable(a))
             cli_die("%s: --segment reads the input twice (once for its keyframes): give a "
@@ -1161,6 +1219,20 @@ static void open_input(app *a)
         rate = (AVRational){25, 1};
     a->frame_ticks = FFMAX(1, av_rescale_q(1, av_inv_q(rate), ist->time_base));
     a->last_pts = a->enc_pts = AV_NOPTS_VALUE;
+}
+
+/* Whether the numbered output names the input: the file itself, or where the input is a
+ * numbered sequence too, the first files the image demuxer looks for (numbers 0 to 4). */
+static int numbered_input(const char *input, const char *output)
+{
+    char name[PATH_MAX];
+    if (output_numbered_includes(output, input))
+        return 1;
+    for (int k = 0; k < 5 && strchr(input, '%'); k++)
+        if (av_get_frame_filename(name, sizeof(name), input, k) >= 0 &&
+            access(name, F_OK) == 0 && output_numbered_includes(output, name))
+            return 1;
+    return 0;
 }
 
 static void open_output(app *a)
@@ -1239,8 +1311,12 @@ static void open_output(app *a)
     int image2 = !strcmp(a->ofmt->oformat->name, "image2");
     int numbered = image2 && av_get_frame_filename(first, sizeof(first), a->o.output, 1) >= 0;
     a->one_picture = image2 && !numbered;
-    if (numbered && !a->o.overwrite && access(first, F_OK) == 0)
-        cli_die("%s: already exists; use -y to overwrite", first);
+    if (numbered && numbered_input(a->o.input, a->o.output))
+        cli_die("%s: its numbered names include the input's files (%s)", a->o.output,
+            a->o.input);
+    /* Any of its names, not only the first: the muxer writes over what it meets. */
+    if (numbered && !a->o.overwrite && output_numbered_existing(a->o.output, first, sizeof(first)))
+        cli_die("%s: already exists (a name of %s); use -y to overwrite", first, a->o.output);
     if (numbered)
         output_target_init_direct(&a->target, a->o.output);
     else
@@ -1254,11 +1330,11 @@ static void open_output(app *a)
     if (fd >= 0)
         close(fd);
     av_freep(&a->ofmt->url); /* muxers that open their own files (image2) use the url */
-    a->ofmt->url = av_strdup(a->target.temp);
+    a->ofmt->url = av_strdup(a->target.url);
     if (!a->ofmt->url)
         cli_die("out of memory");
     if (!(a->ofmt->oformat->flags & AVFMT_NOFILE)) {
-        ret = avio_open(&a->ofmt->pb, a->target.temp, AVIO_FLAG_WRITE);
+        ret = avio_open(&a->ofmt->pb, a->target.url, AVIO_FLAG_WRITE);
         if (ret < 0)
             cli_die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
     }
@@ -1389,7 +1465,9 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal}, nudge = {.sa_handler = on_nudge};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* a closed terminal or dropped ssh, as a stop request */
     sigaction(SIGUSR1, &nudge, NULL);
+    signal(SIGXFSZ, SIG_IGN); /* past a file size limit a write fails, and the run with it */
     open_output(&a);
     if (signals_seen) {
         output_target_abandon(&a.target);
@@ -1453,7 +1531,7 @@ int main(int argc, char **argv)
             fputc('\n', stderr);
         fprintf(stderr, "srres-video: %s\n", a.error);
         cleanup(&a);
-        return 1;
+        return signals_seen > 1 ? 128 + last_signal : 1; /* aborted: the signal's status */
     }
     progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6,
                     a.o.output);
