@@ -768,6 +768,9 @@ static int init_post(app *a, const AVFrame *f)
         set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
         return AVERROR(EINVAL);
     }
+    if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet)
+        fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
+                a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
     /* Back to the input's matrix and range (the pre graph converted with the same). */
     snprintf(desc, sizeof(desc), "%s%s%sscale=out_color_matrix=%s:out_range=%s,format=pix_fmts=%s",
              a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
@@ -1235,6 +1238,30 @@ static int numbered_input(const char *input, const char *output)
     return 0;
 }
 
+/* Chapters, moved as the frames are and cut to the part written (they were dropped). */
+static void copy_chapters(app *a)
+{
+    AVRational vtb = a->ifmt->streams[a->vin]->time_base;
+    for (unsigned i = 0; i < a->ifmt->nb_chapters; i++) {
+        const AVChapter *ch = a->ifmt->chapters[i];
+        int64_t start = av_rescale_q(ch->start, ch->time_base, vtb);
+        int64_t end = av_rescale_q(ch->end, ch->time_base, vtb);
+        if (end <= a->lo || start >= a->hi)
+            continue;
+        start = FFMAX(start, a->lo);
+        end = FFMIN(end, a->hi);
+        AVChapter *out = av_mallocz(sizeof(*out));
+        AVChapter **grown = av_realloc_array(a->ofmt->chapters, a->ofmt->nb_chapters + 1,
+                                             sizeof(*grown));
+        if (!out || !grown || av_dict_copy(&out->metadata, ch->metadata, 0) < 0)
+            cli_die("out of memory");
+        *out = (AVChapter){.id = ch->id, .time_base = vtb, .start = start - a->shift,
+                           .end = end - a->shift, .metadata = out->metadata};
+        a->ofmt->chapters = grown;
+        grown[a->ofmt->nb_chapters++] = out;
+    }
+}
+
 static void open_output(app *a)
 {
     char eb[AV_ERROR_MAX_STRING_SIZE];
@@ -1291,6 +1318,7 @@ static void open_output(app *a)
         }
     }
     av_dict_copy(&a->ofmt->metadata, a->ifmt->metadata, 0);
+    copy_chapters(a);
     /* -c:v, else libx264 for the usual video containers, else what the name implies (PNG
      * for .png through image2, ...). */
     const char *ext = strrchr(a->o.output, '.');
