@@ -457,6 +457,13 @@ test_segments_join_to_one_run() {
     a_in=$(ffmpeg -v error -i in.mp4 -map 0:a -c copy -f md5 -)
     a_out=$(ffmpeg -v error -i joined.mkv -map 0:a -c copy -f md5 -)
     [ "$a_in" = "$a_out" ] || fail "joined audio is not the input's audio"
+    # out of order (as a shell's * sorts seg10 before seg2) or twice: said, not "Invalid
+    # argument" from the muxer
+    expect_error "seg2.mkv: starts at .* not after seg3.mkv" \
+        "$video" --concat bad.mkv seg1.mkv seg3.mkv seg2.mkv seg4.mkv
+    expect_error "seg1.mkv: starts at .* not after seg1.mkv" \
+        "$video" --concat bad.mkv seg1.mkv seg1.mkv
+    [ ! -e bad.mkv ] || fail "a refused join left bad.mkv"
 }
 
 # MPEG-TS seeks by decoding time and can land past the keyframe before -ss (it lost a

@@ -75,6 +75,7 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
     for (unsigned i = 0; i < first->nb_streams; i++)
         last_dts[i] = AV_NOPTS_VALUE;
     const char *error = NULL;
+    int64_t prev_start = AV_NOPTS_VALUE;
     for (int s = 0; s < n && !error; s++) {
         AVFormatContext *in = NULL;
         if (s == 0) {
@@ -97,6 +98,18 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
                             "from one srres-video command line\n", files[s], files[0]);
             error = files[s];
         }
+        /* Segments keep the input's timestamps: one out of order (a shell's * puts seg10
+         * before seg2) or given twice would go back in time, which the muxer refuses as
+         * "Invalid argument". */
+        if (!error && in->start_time != AV_NOPTS_VALUE && prev_start != AV_NOPTS_VALUE &&
+            in->start_time <= prev_start) {
+            fprintf(stderr, "srres-video: %s: starts at %.3f s, not after %s (%.3f s): give the "
+                            "segments in their order, each once\n", files[s],
+                    in->start_time / (double)AV_TIME_BASE, files[s - 1],
+                    prev_start / (double)AV_TIME_BASE);
+            error = files[s];
+        }
+        prev_start = in->start_time;
         while (!error && !stop_signal && av_read_frame(in, pkt) >= 0) {
             AVStream *ist = in->streams[pkt->stream_index];
             av_packet_rescale_ts(pkt, ist->time_base, out->streams[pkt->stream_index]->time_base);
