@@ -354,7 +354,9 @@ test_damaged_frame_skipped() {
     damaged_copy frames.mkv damaged.mkv 30
     local want got
     want=$(ffmpeg -v error -i damaged.mkv -f framemd5 - 2>/dev/null | grep -vc '^#')
-    "$video" -q -i damaged.mkv -o out.mkv -m "$m2" -c:v ffv1 || { fail "the run failed"; return; }
+    "$video" -i damaged.mkv -o out.mkv -m "$m2" -c:v ffv1 2>err.log || { fail "the run failed"; return; }
+    grep -q "damaged.mkv: skipping a damaged video packet: .*(png: " err.log ||
+        fail "the skip is not said with libav's reason: $(cat err.log)"
     got=$(ffmpeg -v error -i out.mkv -f framemd5 - | grep -vc '^#')
     [ "$got" = "$want" ] && [ "$got" -ge 45 ] || fail "$got frames out; ffmpeg decodes $want"
 }
@@ -617,6 +619,9 @@ test_bad_input() {
     lavfi still.mp4 -frames:v 1 -map 0:v -c:v png -f image2
     "$video" -q -i still.mp4 -o still_x2.png -m "$m2" || fail "a PNG named .mp4 was refused"
     expect_error "out.xyz" "$video" -i good.mp4 -o out.xyz -m "$m2"
+    # libav's reason behind its "Invalid argument", which its log (off) alone gave
+    expect_error "Invalid argument (mp4: muxer does not support non seekable output)" \
+        "$video" -i good.mp4 -o - -f mp4 -m "$m2"
     cp good.mp4 exists.mp4
     expect_error "already exists" "$video" -i good.mp4 -o exists.mp4 -m "$m2"
     expect_error "is the input" "$video" -i good.mp4 -o good.mp4 -m "$m2" -y

@@ -43,6 +43,8 @@
 #include "srres.h"
 #include "video_graph.h"
 
+#define ERR_SIZE (AV_ERROR_MAX_STRING_SIZE + 224) /* av_err's: its text and libav's reason */
+
 #ifndef SRRES_DATADIR
 #define SRRES_DATADIR "/usr/local/share/srres"
 #endif
@@ -101,6 +103,7 @@ typedef struct app {
     int64_t lo, hi, shift;
     int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
     int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
+    long damaged;                  /* reader: damaged video packets and frames skipped */
     atomic_long frames_in, frames_sr, frames_out;
     atomic_llong media_us; /* media written, for the progress line */
     int64_t first_pts_us;  /* writer thread: the first frame's start */
@@ -145,9 +148,49 @@ static void set_error(app *a, const char *fmt, ...)
         frame_queue_abort(a->q_out);
 }
 
+/* The last error libav logged: its log is off (its lines name no file), but the reason
+ * behind an "Invalid argument" is often only there ("muxer does not support non seekable
+ * output"). Held until a message of ours gives it or a handled failure drops it. */
+static pthread_mutex_t libav_lock = PTHREAD_MUTEX_INITIALIZER;
+static char libav_error[200];
+
+static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
+{
+    if (level <= AV_LOG_ERROR) {
+        const AVClass *cls = obj ? *(const AVClass **)obj : NULL;
+        char line[160];
+        va_list copy;
+        va_copy(copy, vl);
+        vsnprintf(line, sizeof(line), fmt, copy);
+        va_end(copy);
+        line[strcspn(line, "\n")] = '\0';
+        pthread_mutex_lock(&libav_lock);
+        if (line[0])
+            snprintf(libav_error, sizeof(libav_error), "%s%s%s", cls ? cls->item_name(obj) : "",
+                     cls ? ": " : "", line);
+        pthread_mutex_unlock(&libav_lock);
+    }
+    av_log_default_callback(obj, level, fmt, vl);
+}
+
+static void forget_libav_error(void)
+{
+    pthread_mutex_lock(&libav_lock);
+    libav_error[0] = '\0';
+    pthread_mutex_unlock(&libav_lock);
+}
+
+/* An AVERROR as text, with libav's own reason for it when it logged one. */
 static const char *av_err(int ret, char *buf)
 {
+    char reason[sizeof(libav_error)];
     av_strerror(ret, buf, AV_ERROR_MAX_STRING_SIZE);
+    pthread_mutex_lock(&libav_lock);
+    snprintf(reason, sizeof(reason), "%s", libav_error);
+    libav_error[0] = '\0';
+    pthread_mutex_unlock(&libav_lock);
+    if (reason[0])
+        snprintf(buf + strlen(buf), ERR_SIZE - strlen(buf), " (%s)", reason);
     return buf;
 }
 
@@ -168,7 +211,7 @@ static void free_item(void *item, int kind)
  * reached (stop reading), or an AVERROR. */
 static int feed_frame(app *a, AVFrame *frame)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     if (frame) {
         int64_t pts = frame->best_effort_timestamp;
         if (pts != AV_NOPTS_VALUE && pts < a->lo)
@@ -217,18 +260,26 @@ static int feed_frame(app *a, AVFrame *frame)
     }
 }
 
+/* The first damaged packet or frame is said, the others counted for the end. */
+static void skip_damaged(app *a, int ret)
+{
+    char eb[ERR_SIZE];
+    av_err(ret, eb);
+    if (a->damaged++ == 0 && !a->o.quiet)
+        fprintf(stderr, "srres-video: %s: skipping a damaged video packet: %s\n", a->o.input, eb);
+}
+
 /* Decodes what the packet (NULL: flush) yields and feeds it on. */
 static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     /* A damaged packet or frame is skipped, as ffmpeg does, whatever the decoder calls the
      * damage (PNG's zlib says "Generic error in an external library"): one bad frame must
      * not cost the rest. Only running out of memory stops the run. */
     int ret = avcodec_send_packet(a->dec, pkt);
     if (ret < 0 && ret != AVERROR_EOF) {
         if (ret != AVERROR(ENOMEM)) {
-            av_log(NULL, AV_LOG_WARNING, "%s: skipping a damaged video packet: %s\n",
-                   a->o.input, av_err(ret, eb));
+            skip_damaged(a, ret);
             return 0;
         }
         set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
@@ -240,8 +291,7 @@ static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
             return 0;
         if (ret < 0) {
             if (ret != AVERROR(ENOMEM)) {
-                av_log(NULL, AV_LOG_WARNING, "%s: skipping a damaged video frame: %s\n",
-                       a->o.input, av_err(ret, eb));
+                skip_damaged(a, ret);
                 continue;
             }
             set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
@@ -257,7 +307,7 @@ static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
 static void *reader_main(void *arg)
 {
     app *a = arg;
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
     int ret = pkt && frame ? 0 : AVERROR(ENOMEM), video_done = 0;
@@ -440,7 +490,7 @@ static void *sr_main(void *arg)
 
 static int write_packet(app *a, AVPacket *pkt, AVRational from)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     AVStream *ost = a->ofmt->streams[pkt->stream_index];
     av_packet_rescale_ts(pkt, from, ost->time_base);
     pkt->pos = -1;
@@ -460,7 +510,7 @@ static int write_copied(app *a, AVPacket *pkt)
 
 static int drain_encoder(app *a)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     AVPacket *pkt = av_packet_alloc();
     if (!pkt)
         return AVERROR(ENOMEM);
@@ -513,7 +563,7 @@ static int64_t next_keyframe(app *a)
  * found is not past lo (at worst to the start), then seek there again to read from it. */
 static void seek_before(app *a, int64_t lo)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     /* A pipe cannot seek: it is read from its start, and the frames before lo dropped. */
     if (!input_seekable(a))
         return;
@@ -668,7 +718,7 @@ static int rate_from_time_base(const AVOutputFormat *fmt, const AVCodec *codec)
 /* Opens the encoder for the first frame out of the post graph and writes the header. */
 static int open_encoder(app *a, const AVFrame *f)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     AVStream *ist = a->ifmt->streams[a->vin], *ost = a->ofmt->streams[a->map[a->vin]];
     AVRational tb = av_buffersink_get_time_base(a->post.sink);
     AVRational rate = av_buffersink_get_frame_rate(a->post.sink);
@@ -685,6 +735,7 @@ static int open_encoder(app *a, const AVFrame *f)
     if (ret >= 0 && (ret = avcodec_open2(a->enc, a->enc_codec, NULL)) < 0 && rate.num > 0 &&
         av_cmp_q(tb, av_inv_q(rate))) {
         avcodec_free_context(&a->enc);
+        forget_libav_error(); /* the first time base's refusal */
         if ((ret = new_encoder(a, f, av_inv_q(rate), rate)) >= 0)
             ret = avcodec_open2(a->enc, a->enc_codec, NULL);
     }
@@ -789,7 +840,7 @@ static int init_post(app *a, const AVFrame *f)
 /* Pulls what the post graph has, encodes and writes it. */
 static int encode_ready(app *a)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     AVFrame *f = av_frame_alloc();
     int ret = f ? 0 : AVERROR(ENOMEM);
     while (ret >= 0) {
@@ -847,7 +898,7 @@ static int encode_ready(app *a)
 static void *writer_main(void *arg)
 {
     app *a = arg;
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     void *item;
     int kind, ret = 0;
     while (ret >= 0 && frame_queue_pop(a->q_out, &item, &kind, NULL) == 1) {
@@ -1097,7 +1148,7 @@ static const char *default_model(char *buf, size_t n)
  * repeated. Reads the video packets once (no decoding) to find the keyframes. */
 static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     AVFormatContext *f = NULL;
     int ret = avformat_open_input(&f, a->o.input, NULL, NULL);
     if (ret < 0 || (ret = avformat_find_stream_info(f, NULL)) < 0)
@@ -1157,7 +1208,7 @@ static int input_interrupted(void *arg)
 
 static void open_input(app *a)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     a->ifmt = avformat_alloc_context();
     if (!a->ifmt)
         cli_die("out of memory");
@@ -1264,7 +1315,7 @@ static void copy_chapters(app *a)
 
 static void open_output(app *a)
 {
-    char eb[AV_ERROR_MAX_STRING_SIZE];
+    char eb[ERR_SIZE];
     /* The format comes from the real name; the bytes go to the temporary one. */
     int ret = avformat_alloc_output_context2(&a->ofmt, NULL, a->o.format, a->o.output);
     if (ret < 0 || !a->ofmt)
@@ -1317,6 +1368,7 @@ static void open_output(app *a)
             ost->time_base = ist->time_base;
         }
     }
+    forget_libav_error(); /* what trial headers of streams now dropped said */
     av_dict_copy(&a->ofmt->metadata, a->ifmt->metadata, 0);
     copy_chapters(a);
     /* -c:v, else libx264 for the usual video containers, else what the name implies (PNG
@@ -1476,6 +1528,7 @@ int main(int argc, char **argv)
     /* Our own messages say what failed; libav's detail is for -v. SVT-AV1 prints past
      * av_log, at the level SVT_LOG says (1 errors, 3 information); a user's own is kept. */
     av_log_set_level(a.o.verbose ? AV_LOG_INFO : AV_LOG_FATAL);
+    av_log_set_callback(on_libav_log);
     setenv("SVT_LOG", a.o.verbose ? "3" : "1", 0);
     if (a.o.concat)
         return concat_segments(a.o.concat, a.o.overwrite, a.o.quiet, argv + optind,
@@ -1563,6 +1616,9 @@ int main(int argc, char **argv)
     }
     progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6,
                     a.o.output);
+    if (a.damaged > 1 && !a.o.quiet)
+        fprintf(stderr, "srres-video: %s: %ld damaged video packets or frames skipped in all\n",
+                a.o.input, a.damaged);
     /* Said even under -q: the file is good to play but not the whole job. */
     if (signals_seen) {
         long done = atomic_load(&a.frames_out), all = expected_frames(&a);
