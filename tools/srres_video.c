@@ -1038,9 +1038,18 @@ static void parse_options(options *o, int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "i:o:f:m:yvqh", longs, NULL)) != -1) {
         switch (c) {
-        /* "-" is standard input or output, as for ffmpeg */
-        case 'i': o->input = strcmp(optarg, "-") ? optarg : "pipe:0"; break;
-        case 'o': o->output = strcmp(optarg, "-") ? optarg : "pipe:1"; break;
+        /* "-" is standard input or output, as for ffmpeg; one of each (a second one won
+         * silently, where ffmpeg would read two inputs) */
+        case 'i':
+            if (o->input)
+                cli_die("-i given twice: one input a run (--concat joins outputs)");
+            o->input = strcmp(optarg, "-") ? optarg : "pipe:0";
+            break;
+        case 'o':
+            if (o->output)
+                cli_die("-o given twice: one output a run");
+            o->output = strcmp(optarg, "-") ? optarg : "pipe:1";
+            break;
         case 'f':
             if (!av_guess_format(optarg, NULL, NULL))
                 cli_die("-f %s: no such output format (ffmpeg -muxers lists them)", optarg);
