@@ -407,6 +407,9 @@ test_limits_ss_t_frames() {
     [ "$(probe a.mp4 v:0 nb_frames)" = 7 ] || fail "--frames 7 gave $(probe a.mp4 v:0 nb_frames)"
     "$video" -q -i in.mp4 -o b.mp4 -m "$m2" -ss 1 -t 0.4 || fail "-ss -t failed"
     [ "$(probe b.mp4 v:0 nb_frames)" = 10 ] || fail "-ss 1 -t 0.4 gave $(probe b.mp4 v:0 nb_frames)"
+    # under half a tick of a still's 1/25 s: rounded up, not to nothing ("empty video")
+    lavfi still.png -frames:v 1 -map 0:v
+    "$video" -q -i still.png -o short.png -m "$m2" -t 0.01 || fail "-t 0.01 on a still failed"
 }
 
 test_vf_pre_and_post() {

@@ -1273,8 +1273,10 @@ static void open_input(app *a)
         clock = a->lo = a->shift = clock + av_rescale_q(a->o.start_us, AV_TIME_BASE_Q,
                                                         ist->time_base);
     }
+    /* Rounded up: a -t under half a tick (a still's 1/25 s) was no time at all. */
     if (a->o.duration_us != AV_NOPTS_VALUE)
-        a->hi = clock + av_rescale_q(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base);
+        a->hi = clock + av_rescale_q_rnd(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base,
+                                         AV_ROUND_UP);
     if (a->lo != INT64_MIN)
         seek_before(a, a->lo);
     AVRational rate = av_guess_frame_rate(a->ifmt, ist, NULL);
