@@ -17,6 +17,7 @@
 #include "libavutil/detection_bbox.h"
 #include "libavutil/imgutils.h"
 #include "libavutil/opt.h"
+#include "libavutil/pixdesc.h"
 #include "avfilter.h"
 #include "formats.h"
 #include "internal.h"
@@ -243,6 +244,17 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     /* Frames may change size mid-stream (a scale with eval=frame before us, images of
      * different sizes): the output follows, as vf_scale's does. The link may already say
      * so (a filter before us updated it) or not (a source's frames). */
+    /* The link's format stays as negotiated, but a source read without the graph being
+     * rebuilt (-reinit_filter 0) may send frames of another: libsrres would see only a
+     * missing plane. */
+    if (in->format != inlink->format) {
+        av_log(ctx, AV_LOG_ERROR, "the frames' pixel format changed from %s to %s mid-stream; "
+               "let ffmpeg rebuild the graph (without -reinit_filter 0) or convert them before "
+               "srresnet (e.g. format=%s)\n", av_get_pix_fmt_name(inlink->format),
+               av_get_pix_fmt_name(in->format), av_get_pix_fmt_name(inlink->format));
+        ret = AVERROR(EINVAL);
+        goto fail;
+    }
     if (in->width != s->in_w || in->height != s->in_h) {
         av_log(ctx, AV_LOG_VERBOSE, "frame size changed from %dx%d to %dx%d\n", s->in_w,
                s->in_h, in->width, in->height);

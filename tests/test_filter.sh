@@ -126,6 +126,15 @@ size_changes_mid_stream_follow() {
             "36864 36864 9216 9216"
 }
 
+# A pixel format that changes mid-stream without the graph being rebuilt is named (libsrres
+# said only "input image plane 0 is missing").
+format_changes_mid_stream_are_named() {
+    ff -f lavfi -i testsrc2=size=32x18 -frames:v 1 -pix_fmt rgb24 fmt1.png &&
+        ff -f lavfi -i testsrc2=size=32x18 -frames:v 1 -pix_fmt rgb48be fmt2.png &&
+        fails_with "pixel format changed from rgb24 to rgb48be mid-stream" \
+            -reinit_filter 0 -i fmt%d.png -vf srresnet=model="$x2" -f null -
+}
+
 odd_sizes_scale_by_the_model() {
     ff -i odd.png -vf srresnet=model="$x2" y2.png &&
         ff -i odd.png -vf srresnet=model="$x4" y4.png &&
@@ -318,6 +327,7 @@ check malformed_model_file_fails
 check no_model_option_fails
 check odd_sizes_scale_by_the_model
 check size_changes_mid_stream_follow
+check format_changes_mid_stream_are_named
 check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
 check ten_bit_input_runs_in_16_bits
