@@ -1,8 +1,9 @@
 /* test_frame_source.c: images decoded to 8-bit RGB as they are: 8-bit PNGs unchanged, and
  * 16-bit ones (RGB, RGBA, grey) rounded to nearest, v * 255 / 65535, in every value; videos
- * counted where the container gives only a duration (Matroska), and a count too high (a
- * truncated file) found out whatever order the frames are read in. Clips are made by
- * Debian's ffmpeg. */
+ * counted where the container gives only a duration (Matroska) or nothing (raw H.264), a
+ * count too high (a truncated file) found out whatever order the frames are read in, and
+ * every frame the same read backwards as in order whatever the container (MPEG-TS seeks
+ * land between keyframes). Clips are made by Debian's ffmpeg. */
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -149,6 +150,57 @@ static void test_matroska_frames_are_counted(void **state)
     frame_source_close(fs);
 }
 
+/* Reads every frame of path in order (FLV's duration counts two more), then each again
+ * with a seek back to it, from the last to the first: the two reads of a frame must agree,
+ * and no two frames be alike. */
+static void same_backwards_as_in_order(const char *path, int count)
+{
+    frame_source *a = NULL, *b = NULL;
+    char err[256];
+    if (frame_source_open(&a, path, err, sizeof(err)) < 0 ||
+        frame_source_open(&b, path, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    size_t n = 96 * 64 * 3;
+    int opened = frame_source_count(a);
+    assert_true(opened >= count);
+    uint8_t **frames = calloc(opened, sizeof(*frames));
+    for (int i = 0; i < frame_source_count(a); i++)
+        frames[i] = read_frame(a, i);
+    assert_int_equal(frame_source_count(a), count);
+    for (int i = 1; i < count; i++)
+        assert_memory_not_equal(frames[i - 1], frames[i], n);
+    for (int i = count - 1; i >= 0; i--) {
+        uint8_t *f = read_frame(b, i);
+        if (memcmp(f, frames[i], n))
+            fail_msg("%s: frame %d read backwards differs", path, i);
+        free(f);
+    }
+    for (int i = 0; i < opened; i++)
+        free(frames[i]);
+    free(frames);
+    frame_source_close(a);
+    frame_source_close(b);
+}
+
+static void test_mpegts_frames_read_backwards(void **state)
+{
+    same_backwards_as_in_order(
+        make_clip("clip.ts", "ffmpeg -nostdin -v error -y -i clip.mp4 -c copy clip.ts"), 50);
+}
+
+static void test_flv_frames_read_backwards(void **state)
+{
+    same_backwards_as_in_order(
+        make_clip("clip.flv", "ffmpeg -nostdin -v error -y -i clip.mp4 -c copy clip.flv"), 50);
+}
+
+static void test_raw_h264_frames_are_counted_and_read_backwards(void **state)
+{
+    same_backwards_as_in_order(
+        make_clip("clip.h264", "ffmpeg -nostdin -v error -y -i clip.mp4 -c copy clip.h264"),
+        50);
+}
+
 /* A faststart MP4 cut short says 50 frames and holds fewer: read in order, the reads past
  * them give the last, as a fresh read past the end does, and the count comes down. */
 static void test_a_count_too_high_gives_the_last_frame(void **state)
@@ -188,6 +240,9 @@ int main(void)
         cmocka_unit_test(test_16bit_rgba_rounds_to_nearest),
         cmocka_unit_test(test_16bit_grey_rounds_to_nearest),
         cmocka_unit_test(test_matroska_frames_are_counted),
+        cmocka_unit_test(test_mpegts_frames_read_backwards),
+        cmocka_unit_test(test_flv_frames_read_backwards),
+        cmocka_unit_test(test_raw_h264_frames_are_counted_and_read_backwards),
         cmocka_unit_test(test_a_count_too_high_gives_the_last_frame),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

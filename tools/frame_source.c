@@ -33,6 +33,51 @@ static int fail(char *err, int errlen, const char *path, const char *what, int r
     return ret;
 }
 
+/* Reads the next packet of the stream into fs->pkt. */
+static int read_packet(frame_source *fs)
+{
+    for (;;) {
+        int ret = av_read_frame(fs->fmt, fs->pkt);
+        if (ret < 0 || fs->pkt->stream_index == fs->stream)
+            return ret;
+        av_packet_unref(fs->pkt);
+    }
+}
+
+/* Opens the demuxer of fs->path and reads its stream information. */
+static int open_input(frame_source *fs, char *err, int errlen)
+{
+    int ret = avformat_open_input(&fs->fmt, fs->path, NULL, NULL);
+    if (ret < 0)
+        return fail(err, errlen, fs->path, "cannot open", ret);
+    if ((ret = avformat_find_stream_info(fs->fmt, NULL)) < 0)
+        return fail(err, errlen, fs->path, "cannot read stream information", ret);
+    return 0;
+}
+
+/* The packets of the stream, counted by reading the whole file, which is then opened anew:
+ * the frame count of a stream whose container gives neither a count nor a duration (raw
+ * H.264, HEVC, MPEG video), one packet a frame. Such a stream's timestamps are made up by
+ * the parser (raw MPEG video's start a frame late), so its frames are numbered in the
+ * order they decode, and reading back means reading from the start. */
+static int count_packets(frame_source *fs, char *err, int errlen)
+{
+    int64_t n = 0;
+    int ret;
+    while ((ret = read_packet(fs)) >= 0) {
+        n++;
+        av_packet_unref(fs->pkt);
+    }
+    if (ret != AVERROR_EOF)
+        return fail(err, errlen, fs->path, "cannot read", ret);
+    avformat_close_input(&fs->fmt);
+    if ((ret = open_input(fs, err, errlen)) < 0)
+        return ret;
+    fs->count = (int)FFMIN(n, INT_MAX);
+    fs->frame_pts = 0;
+    return 0;
+}
+
 int frame_source_open(frame_source **out, const char *path, char *err, int errlen)
 {
     *out = NULL;
@@ -40,14 +85,17 @@ int frame_source_open(frame_source **out, const char *path, char *err, int errle
     if (!fs)
         return fail(err, errlen, path, "cannot open", AVERROR(ENOMEM));
     fs->path = av_strdup(path);
-    int ret = avformat_open_input(&fs->fmt, path, NULL, NULL);
+    fs->pkt = av_packet_alloc();
+    fs->frame = av_frame_alloc();
+    fs->last = av_frame_alloc();
+    if (!fs->path || !fs->pkt || !fs->frame || !fs->last) {
+        frame_source_close(fs);
+        return fail(err, errlen, path, "cannot open", AVERROR(ENOMEM));
+    }
+    int ret = open_input(fs, err, errlen);
     if (ret < 0) {
         frame_source_close(fs);
-        return fail(err, errlen, path, "cannot open", ret);
-    }
-    if ((ret = avformat_find_stream_info(fs->fmt, NULL)) < 0) {
-        frame_source_close(fs);
-        return fail(err, errlen, path, "cannot read stream information", ret);
+        return ret;
     }
     const AVCodec *codec = NULL;
     fs->stream = av_find_best_stream(fs->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
@@ -56,11 +104,7 @@ int frame_source_open(frame_source **out, const char *path, char *err, int errle
         return fail(err, errlen, path, "no video stream or image", fs->stream);
     }
     AVStream *st = fs->fmt->streams[fs->stream];
-    fs->dec = avcodec_alloc_context3(codec);
-    fs->pkt = av_packet_alloc();
-    fs->frame = av_frame_alloc();
-    fs->last = av_frame_alloc();
-    if (!fs->dec || !fs->pkt || !fs->frame || !fs->last) {
+    if (!(fs->dec = avcodec_alloc_context3(codec))) {
         frame_source_close(fs);
         return fail(err, errlen, path, "cannot open", AVERROR(ENOMEM));
     }
@@ -80,7 +124,8 @@ int frame_source_open(frame_source **out, const char *path, char *err, int errle
     fs->start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
     fs->frame_pts = rate.num ? av_rescale_q(1, av_inv_q(rate), st->time_base) : 0;
     /* The stream's frame count, else its duration, else the file's (Matroska and WebM
-     * give only that): a count too high is found out at the end (frame_source_read). */
+     * give only that), else its packets: a count too high is found out at the end
+     * (frame_source_read). */
     int64_t duration = st->duration > 0 ? st->duration
                        : fs->fmt->duration > 0
                            ? av_rescale_q(fs->fmt->duration, AV_TIME_BASE_Q, st->time_base)
@@ -88,8 +133,12 @@ int frame_source_open(frame_source **out, const char *path, char *err, int errle
     fs->count = st->nb_frames > 0 && st->nb_frames <= INT_MAX ? (int)st->nb_frames : 0;
     if (fs->count <= 0 && fs->frame_pts > 0 && duration > 0)
         fs->count = (int)FFMIN(duration / fs->frame_pts, INT_MAX);
-    if (fs->count <= 0 || fs->frame_pts <= 0)
-        fs->count = 1; /* an image, or a stream we only read from the start */
+    if (fs->count <= 0 && (ret = count_packets(fs, err, errlen)) < 0) {
+        frame_source_close(fs);
+        return ret;
+    }
+    if (fs->count <= 0)
+        fs->count = 1; /* no packet: the read says what is wrong */
     fs->next_index = 0;
     *out = fs;
     return 0;
@@ -126,6 +175,14 @@ int frame_source_height(const frame_source *fs)
     return fs->height;
 }
 
+/* Sends fs->pkt to the decoder; damaged packets are skipped, as ffmpeg does. */
+static int send_packet(frame_source *fs)
+{
+    int ret = avcodec_send_packet(fs->dec, fs->pkt);
+    av_packet_unref(fs->pkt);
+    return ret == AVERROR_INVALIDDATA ? 0 : ret;
+}
+
 /* Decodes the next frame into fs->frame; AVERROR_EOF after the last. */
 static int decode_next(frame_source *fs)
 {
@@ -135,20 +192,21 @@ static int decode_next(frame_source *fs)
             return ret;
         if (fs->eof)
             return AVERROR_EOF;
-        ret = av_read_frame(fs->fmt, fs->pkt);
+        ret = read_packet(fs);
         if (ret == AVERROR_EOF) {
             fs->eof = 1;
             avcodec_send_packet(fs->dec, NULL);
             continue;
         }
-        if (ret < 0)
-            return ret;
-        if (fs->pkt->stream_index == fs->stream)
-            ret = avcodec_send_packet(fs->dec, fs->pkt);
-        av_packet_unref(fs->pkt);
-        if (ret < 0 && ret != AVERROR(EAGAIN) && ret != AVERROR_INVALIDDATA)
+        if (ret < 0 || (ret = send_packet(fs)) < 0)
             return ret;
     }
+}
+
+/* The frame index of a timestamp of the stream. */
+static int index_at(const frame_source *fs, int64_t pts)
+{
+    return (int)((pts - fs->start_pts + fs->frame_pts / 2) / fs->frame_pts);
 }
 
 static int index_of(const frame_source *fs, const AVFrame *f)
@@ -156,7 +214,7 @@ static int index_of(const frame_source *fs, const AVFrame *f)
     int64_t pts = f->best_effort_timestamp;
     if (pts == AV_NOPTS_VALUE || fs->frame_pts <= 0)
         return -1;
-    return (int)((pts - fs->start_pts + fs->frame_pts / 2) / fs->frame_pts);
+    return index_at(fs, pts);
 }
 
 static int to_rgb(frame_source *fs, char *err, int errlen)
@@ -208,6 +266,64 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
     return 0;
 }
 
+/* Back to the first frame: a seek to the first timestamp if the first keyframe read after
+ * it is frame 0, else (MPEG-TS seeks by bytes and may land past it; raw streams cannot seek
+ * at all) the file opened anew. */
+static int rewind_input(frame_source *fs, char *err, int errlen)
+{
+    avcodec_flush_buffers(fs->dec);
+    fs->eof = 0;
+    fs->next_index = 0;
+    if (fs->frame_pts > 0 &&
+        av_seek_frame(fs->fmt, fs->stream, fs->start_pts, AVSEEK_FLAG_BACKWARD) >= 0) {
+        int ret = read_packet(fs);
+        if (ret >= 0 && fs->pkt->flags & AV_PKT_FLAG_KEY && fs->pkt->pts != AV_NOPTS_VALUE &&
+            index_at(fs, fs->pkt->pts) <= 0)
+            return (ret = send_packet(fs)) < 0 ? fail(err, errlen, fs->path, "cannot decode", ret)
+                                               : 0;
+        av_packet_unref(fs->pkt);
+    }
+    avformat_close_input(&fs->fmt);
+    int ret = open_input(fs, err, errlen);
+    if (ret >= 0 && (fs->stream >= (int)fs->fmt->nb_streams ||
+                     fs->fmt->streams[fs->stream]->codecpar->codec_id != fs->dec->codec_id))
+        ret = fail(err, errlen, fs->path, "changed while read", AVERROR_INVALIDDATA);
+    return ret;
+}
+
+/* Seeks so that the decoder next delivers frame `index` or one before it. A seek by
+ * timestamp lands on a keyframe at or before it in most containers but anywhere in some
+ * (MPEG-TS searches by bytes), where the packets before the next keyframe cannot be
+ * decoded: they are skipped, and a keyframe past `index` means a seek further back. */
+static int seek_to(frame_source *fs, int index, char *err, int errlen)
+{
+    for (int back = 0; fs->frame_pts > 0 && index - back > 0; back = back ? 2 * back : 16) {
+        int64_t ts = fs->start_pts + (int64_t)(index - back) * fs->frame_pts;
+        if (av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD) < 0)
+            break;
+        avcodec_flush_buffers(fs->dec);
+        fs->eof = 0;
+        int ret;
+        while ((ret = read_packet(fs)) >= 0 && !(fs->pkt->flags & AV_PKT_FLAG_KEY))
+            av_packet_unref(fs->pkt);
+        if (ret < 0)
+            continue; /* past the last keyframe */
+        int64_t pts = fs->pkt->pts != AV_NOPTS_VALUE ? fs->pkt->pts : fs->pkt->dts;
+        if (pts == AV_NOPTS_VALUE) {
+            av_packet_unref(fs->pkt);
+            break;
+        }
+        int at = index_at(fs, pts);
+        if (at <= index) {
+            fs->next_index = FFMAX(at, 0);
+            return (ret = send_packet(fs)) < 0 ? fail(err, errlen, fs->path, "cannot decode", ret)
+                                               : 0;
+        }
+        av_packet_unref(fs->pkt);
+    }
+    return rewind_input(fs, err, errlen);
+}
+
 int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen)
 {
     int ret;
@@ -215,15 +331,9 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
         index = 0;
     if (index >= fs->count)
         index = fs->count - 1;
-    if (index < fs->next_index || fs->next_index < 0) {
-        int64_t ts = fs->start_pts + (int64_t)index * fs->frame_pts;
-        ret = av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
-        if (ret < 0)
-            return fail(err, errlen, fs->path, "cannot seek", ret);
-        avcodec_flush_buffers(fs->dec);
-        fs->eof = 0;
-        fs->next_index = -1;
-    }
+    if ((index < fs->next_index || fs->next_index < 0) &&
+        (ret = seek_to(fs, index, err, errlen)) < 0)
+        return ret;
     int have = 0;
     av_frame_unref(fs->last);
     for (;;) {
@@ -246,7 +356,7 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
             return fail(err, errlen, fs->path, "cannot decode", ret);
         int got = index_of(fs, fs->frame);
         if (got < 0)
-            got = fs->next_index < 0 ? index : fs->next_index;
+            got = fs->next_index;
         fs->next_index = got + 1;
         have = 1;
         if (got >= index)
