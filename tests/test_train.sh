@@ -341,6 +341,29 @@ expect_error "part.ckpt: its model is x2, 2 blocks x 16 channels" \
 expect_error "too many patches" "$train" train.mp4 --patches-per-frame 4096 \
     --frames-per-round 1048576 --steps 1
 [ ! -e nodir ] || fail "nodir appeared"
+# The model, checkpoint and log never write over an input (a link to one, a file of an
+# input folder, a validation image) or over each other: refused before anything is written.
+mkdir -p apart && cp train.mp4 apart/clip.mp4 && ln -sf apart/clip.mp4 clip-link.mp4
+sum=$(cksum <apart/clip.mp4)
+expect_error "clip.mp4: --log names the input file" \
+    "$train" apart/clip.mp4 "${tiny[@]}" --steps 1 --log apart/clip.mp4
+expect_error "clip-link.mp4: --checkpoint names the input file" \
+    "$train" apart "${tiny[@]}" --steps 1 --checkpoint clip-link.mp4
+expect_error "clip.mp4: -o names the input file" \
+    "$train" apart "${tiny[@]}" --steps 1 -o apart/../apart/clip.mp4
+expect_error "held1.png: -o names the validation file" \
+    "$train" apart "${tiny[@]}" --steps 1 --val held1.png -o held1.png
+expect_error "same.out: -o and --checkpoint name the same file" \
+    "$train" apart "${tiny[@]}" --steps 1 -o same.out --checkpoint ./same.out
+expect_error "same.out: --checkpoint and --log name the same file" \
+    "$train" apart "${tiny[@]}" --steps 1 --checkpoint same.out --log same.out
+# -o /dev/null (a link to it here: an old trainer made /dev/null.ckpt) has no checkpoint
+# beside it.
+ln -s /dev/null null.out
+expect_error "null.out: not a regular file.*give --checkpoint FILE" \
+    "$train" apart "${tiny[@]}" --steps 1 -o null.out
+[ "$(cksum <apart/clip.mp4)" = "$sum" ] || fail "an input was written over"
+[ ! -e same.out ] || fail "same.out was written"
 
 echo "test_train.sh: $failures failures (held-out gain $gain dB, loss $first -> $last)"
 [ $failures -eq 0 ]

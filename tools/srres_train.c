@@ -27,6 +27,7 @@
 #include "input_list.h"
 #include "patch_sampler.h"
 #include "run_metadata.h"
+#include "same_file.h"
 #include "srres.h"
 
 typedef enum schedule { SCHEDULE_COSINE, SCHEDULE_STEP, SCHEDULE_CONSTANT } schedule;
@@ -464,6 +465,38 @@ static void check_writable(const char *path)
     unlink(probe);
 }
 
+/* Refuses, before anything is written, a run that would write over a file it reads or
+ * write two of its files into one (each would destroy the other): the model, the checkpoint
+ * and the log are three files, none of them a training or validation input, and the log is
+ * not the --init or --resume model either. Devices and FIFOs (/dev/null) may be given twice. */
+static void check_paths_apart(const options *o, const input_list *inputs,
+                              const input_list *vals)
+{
+    const struct {
+        const char *what, *path;
+    } out[] = {{"-o", o->output}, {"--checkpoint", o->checkpoint}, {"--log", o->log}};
+    const input_list *read[] = {inputs, vals};
+    for (int i = 0; i < 3; i++) {
+        if (!out[i].path)
+            continue;
+        for (int r = 0; r < 2; r++)
+            for (int k = 0; k < read[r]->count; k++)
+                if (same_file(out[i].path, read[r]->paths[k]))
+                    cli_die("%s: %s names %s file %s; the run would write over it",
+                            out[i].path, out[i].what, r ? "the validation" : "the input",
+                            read[r]->paths[k]);
+        for (int j = 0; j < i; j++)
+            if (out[j].path && !special_file(out[i].path) && same_file(out[i].path, out[j].path))
+                cli_die("%s: %s and %s name the same file; give them different names",
+                        out[i].path, out[j].what, out[i].what);
+    }
+    const char *models[] = {o->init, o->resume};
+    for (int k = 0; k < 2; k++)
+        if (o->log && models[k] && same_file(o->log, models[k]))
+            cli_die("%s: --log names the %s file; the run would write over it", o->log,
+                    k ? "--resume" : "--init");
+}
+
 /* ---- Schedule and progress ------------------------------------------------------------- */
 
 static double learning_rate(const options *o, long step)
@@ -706,9 +739,15 @@ int main(int argc, char **argv)
         check_writable(o.checkpoint);
     char default_ckpt[4096];
     if (!o.checkpoint) {
+        /* OUT.ckpt beside a device would be a file in /dev: asked for rather than made. */
+        if (special_file(o.output))
+            cli_die("%s: not a regular file, so the checkpoint cannot go beside it as %s.ckpt; "
+                    "give --checkpoint FILE",
+                    o.output, o.output);
         snprintf(default_ckpt, sizeof(default_ckpt), "%s.ckpt", o.output);
         o.checkpoint = default_ckpt;
     }
+    check_paths_apart(&o, &inputs, &vals);
     /* Checkpoints record where the run writes, in metadata, which is UTF-8 text. */
     if (!is_utf8(o.output))
         cli_die("%s: checkpoints record the output's name as UTF-8 text; this one is not",

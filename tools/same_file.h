@@ -1,0 +1,13 @@
+/* same_file.h: whether two paths name one file, before any of them is written. */
+#ifndef SRRES_SAME_FILE_H
+#define SRRES_SAME_FILE_H
+
+/* 1 if a and b name the same file: the same device and inode when either exists (hard and
+ * symbolic links included), else the same path once their folders are resolved
+ * ("out/../m.ckpt" and "m.ckpt"); 0 otherwise. */
+int same_file(const char *a, const char *b);
+
+/* 1 if path exists and is not a regular file (a device, a FIFO, a folder). */
+int special_file(const char *path);
+
+#endif
