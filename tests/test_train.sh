@@ -338,6 +338,11 @@ expect_error "part.ckpt: its run has augment 1, not 0" \
     "$train" train.mp4 --resume part.ckpt --no-augment --steps 60
 expect_error "part.ckpt: its model is x2, 2 blocks x 16 channels" \
     "$train" train.mp4 --resume part.ckpt --blocks 4 --steps 60
+# --prelu given again is checked against the slopes the checkpoint holds (per channel here).
+"$train" train.mp4 --resume part.ckpt --prelu channel --steps 30 -o prelu.safetensors -q ||
+    fail "resuming with the checkpoint's own --prelu channel failed"
+expect_error "part.ckpt: its model is .* channel PReLU slopes, not the one given" \
+    "$train" train.mp4 --resume part.ckpt --prelu shared --steps 30
 expect_error "too many patches" "$train" train.mp4 --patches-per-frame 4096 \
     --frames-per-round 1048576 --steps 1
 [ ! -e nodir ] || fail "nodir appeared"

@@ -322,19 +322,39 @@ static void check_given(void *ctx, const char *key, int opt, const char *value)
                 shown(b, sizeof(b), value));
 }
 
+/* The PReLU slopes of a loaded model, which its config does not tell (prelu_per_channel
+ * describes models created here): "channel" or "shared" if its tensors are those of a model
+ * created so, else "mixed". */
+static const char *prelu_slopes(const srres_model *m)
+{
+    for (int per_channel = 1; per_channel >= 0; per_channel--) {
+        srres_config cfg = *srres_model_config(m);
+        cfg.prelu_per_channel = per_channel;
+        srres_model *made;
+        srres_error e;
+        if (srres_model_create(&cfg, &made, &e) != SRRES_OK)
+            cli_die("%s", e.message);
+        int same = srres_model_same_layout(m, made);
+        srres_model_free(made);
+        if (same)
+            return per_channel ? "channel" : "shared";
+    }
+    return "mixed";
+}
+
 static void check_resumed_options(const srres_model *m, const options *o, const char *path,
                                   const char *given)
 {
     const srres_config *c = srres_model_config(m);
+    const char *slopes = prelu_slopes(m);
     if ((given[OPT_SCALE] && o->scale != c->scale) ||
         (given[OPT_BLOCKS] && o->blocks != c->blocks) ||
         (given[OPT_CHANNELS] && o->channels != c->channels) ||
         (given[OPT_SKIP] && o->image_skip != c->image_skip) ||
-        (given[OPT_PRELU] && o->prelu_per_channel != c->prelu_per_channel))
+        (given[OPT_PRELU] && strcmp(slopes, o->prelu_per_channel ? "channel" : "shared")))
         cli_die("%s: its model is x%d, %d blocks x %d channels, image skip %s, %s PReLU slopes, "
                 "not the one given; a resumed run keeps its model",
-                path, c->scale, c->blocks, c->channels, skip_names[c->image_skip],
-                c->prelu_per_channel ? "channel" : "shared");
+                path, c->scale, c->blocks, c->channels, skip_names[c->image_skip], slopes);
     run_options(o, check_given, &(given_options){m, path, given});
 }
 
