@@ -328,6 +328,14 @@ expect_error "--scale" "$train" train.mp4 --scale 5
 expect_error "--lr" "$train" train.mp4 --lr banana
 expect_error "--batch" "$train" train.mp4 --batch 0
 expect_error "--average" "$train" train.mp4 --average 1
+expect_error "--lr-min 0.01 is above --lr 0.001" "$train" train.mp4 "${tiny[@]}" --steps 1 \
+    --lr 1e-3 --lr-min 1e-2 -o climb.safetensors
+# A loss that explodes but stays finite (1e14 at step 1 here) stops the run before anything
+# is written, as a NaN does.
+expect_error "the run diverged; lower --lr or set --clip" "$train" train.mp4 "${tiny[@]}" \
+    --lr 1 --lr-schedule constant --steps 3 -o diverged.safetensors
+[ ! -e diverged.safetensors ] && [ ! -e diverged.safetensors.ckpt ] ||
+    fail "a diverged run wrote its model"
 head -c 1000 learn.safetensors >trunc.safetensors
 expect_error "trunc.safetensors" "$train" train.mp4 --resume trunc.safetensors
 expect_error "learn.safetensors" "$train" train.mp4 --resume learn.safetensors

@@ -91,7 +91,8 @@ static void usage(FILE *f)
         "      --patch N              LR patch side (default 24)\n"
         "      --lr X                 peak learning rate (default 5e-4)\n"
         "      --lr-schedule S        cosine, step or constant (default cosine)\n"
-        "      --lr-min X             cosine floor (default 1e-6)\n"
+        "      --lr-min X             cosine floor, at most --lr (default 1e-6, or --lr if\n"
+        "                             lower)\n"
         "      --warmup N             linear warm-up steps (default 200)\n"
         "      --lr-step N            step schedule: decay every N steps (default 2000)\n"
         "      --lr-gamma X           step schedule: factor (default 0.5)\n"
@@ -517,6 +518,16 @@ static void check_paths_apart(const options *o, const input_list *inputs,
                     k ? "--resume" : "--init");
 }
 
+/* Whether n floats are all finite: their sum in double is, as n * FLT_MAX stays far below
+ * DBL_MAX. */
+static int all_finite(const float *x, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += x[i];
+    return isfinite(sum);
+}
+
 /* ---- Schedule and progress ------------------------------------------------------------- */
 
 static double learning_rate(const options *o, long step)
@@ -753,6 +764,14 @@ int main(int argc, char **argv)
         if (srres_adam_init(&adam, srres_model_num_params(model), &e) != SRRES_OK)
             cli_die("%s", e.message);
     }
+    /* The cosine schedule falls from --lr to --lr-min: a floor above the peak would make it
+     * climb. The default floor gives way to a lower --lr. */
+    if (!o.resume && o.lr_min > o.lr) {
+        if (given[OPT_LR_MIN])
+            cli_die("--lr-min %g is above --lr %g: the schedule falls from --lr to --lr-min",
+                    o.lr_min, o.lr);
+        o.lr_min = o.lr;
+    }
     /* Fail now, not after hours of training, if the results cannot be written. */
     check_writable(o.output);
     if (o.checkpoint)
@@ -846,6 +865,10 @@ int main(int argc, char **argv)
     float *held = adam.avg && val.count ? malloc(sizeof(float) * np) : NULL;
     if (adam.avg && val.count && !held)
         cli_die("out of memory");
+    /* Targets are in [0, 1], so any output in [0, 1] loses at most 1 (MSE or L1): a loss
+     * of an output ten times the pixel range off on average (MSE 100, L1 10) is no
+     * training step's overshoot but a run gone; it is stopped before its model is written. */
+    double diverged = o.loss == SRRES_LOSS_MSE ? 100 : 10;
     int tty = isatty(STDERR_FILENO);
     double start = now(), window_start = start, ema = NAN, ema_norm = NAN;
     long window_steps = 0;
@@ -864,8 +887,9 @@ int main(int argc, char **argv)
         float *g = srres_trainer_grads(tr);
         dist_mean(g, np);
         loss = (float)dist_mean_scalar(loss);
-        if (!isfinite(loss))
-            cli_die("the loss became %g at step %ld; lower --lr or set --clip", loss, step);
+        if (!isfinite(loss) || loss > diverged)
+            cli_die("the loss became %g at step %ld: the run diverged; lower --lr or set --clip",
+                    loss, step);
         /* All ranks stop at the same step, or the next reduction would wait forever. */
         stopping = D.size > 1 ? dist_mean_scalar(stop_signal ? 1 : 0) > 0 : stop_signal != 0;
         double norm = 0;
@@ -880,6 +904,12 @@ int main(int argc, char **argv)
         }
         double lr_now = learning_rate(&o, step);
         srres_adam_update(&adam, params, g, (float)lr_now);
+        /* A finite loss can hide an overflow: a gradient past 1.8e19 makes the second
+         * moment infinite, and the weights follow. */
+        if (!all_finite(params, np) || !all_finite(adam.m, np) || !all_finite(adam.v, np))
+            cli_die("the weights or their Adam moments overflowed at step %ld: the run "
+                    "diverged; lower --lr or set --clip",
+                    step);
         step++;
         window_steps++;
         ema = isnan(ema) ? loss : 0.98 * ema + 0.02 * loss;
