@@ -328,6 +328,14 @@ expect_error "--scale" "$train" train.mp4 --scale 5
 expect_error "--lr" "$train" train.mp4 --lr banana
 expect_error "--batch" "$train" train.mp4 --batch 0
 expect_error "--average" "$train" train.mp4 --average 1
+# A log that cannot be written (a full disk) is said once; the run goes on, writes its
+# model and exits 1.
+"$train" train.mp4 "${tiny[@]}" --steps 3 --log-every 1 --log /dev/full -o full.safetensors \
+    -q 2>err.log
+rc=$?
+[ $rc -eq 1 ] && [ -s full.safetensors ] || fail "status $rc, or no model, with --log /dev/full"
+[ "$(grep -c "/dev/full: cannot write the log: No space left on device" err.log)" = 1 ] ||
+    fail "--log /dev/full: $(cat err.log)"
 expect_error "--lr-min 0.01 is above --lr 0.001" "$train" train.mp4 "${tiny[@]}" --steps 1 \
     --lr 1e-3 --lr-min 1e-2 -o climb.safetensors
 # A loss that explodes but stays finite (1e14 at step 1 here) stops the run before anything

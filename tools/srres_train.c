@@ -471,6 +471,24 @@ static FILE *open_log(const char *path, long resumed_step)
     return f;
 }
 
+/* Set when a write to the log failed: the run went on without it and ends with status 1. */
+static int log_dropped;
+
+/* Says once that the log cannot be written (errno says why) and closes it (*log NULL: it
+ * is closed already). Training goes on, its hours worth more than their log, and the status
+ * tells scripts that the log is short. */
+static void drop_log(FILE **log, const char *path, int progress_line)
+{
+    fprintf(stderr, "%ssrres-train: %s: cannot write the log: %s; training goes on without it "
+                    "and will exit with status 1\n",
+            progress_line ? "\r\033[K" : "", path, strerror(errno));
+    if (log) {
+        fclose(*log);
+        *log = NULL;
+    }
+    log_dropped = 1;
+}
+
 /* Creates and removes a file beside `path`: its folder exists and takes files. */
 static void check_writable(const char *path)
 {
@@ -937,10 +955,11 @@ int main(int argc, char **argv)
                         last_val.ssim - bicubic.ssim);
         }
         double elapsed = seconds_before + (t - start);
-        if (log && (validate || step % o.log_every == 0 || step == o.steps))
+        if (log && (validate || step % o.log_every == 0 || step == o.steps) &&
             fprintf(log, "%ld,%.6g,%.6g,%.4g,%.4f,%.5f,%.2f,%.1f\n", step, loss, lr_now, norm,
                     validate ? last_val.psnr : NAN, validate ? last_val.ssim : NAN, rate,
-                    elapsed);
+                    elapsed) < 0)
+            drop_log(&log, o.log, tty && !o.quiet);
         if (!o.quiet) {
             char eta[32];
             format_duration(eta, sizeof(eta), (o.steps - step) * o.batch / (rate > 0 ? rate : 1));
@@ -956,8 +975,8 @@ int main(int argc, char **argv)
          * --steps, carries it on (its Adam moments are not in the model file). */
         if (D.rank == 0 && (step % o.checkpoint_every == 0 || step == o.steps)) {
             save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
-            if (log)
-                fflush(log);
+            if (log && fflush(log))
+                drop_log(&log, o.log, tty && !o.quiet);
         }
     }
     double elapsed = seconds_before + (now() - start);
@@ -1002,8 +1021,10 @@ int main(int argc, char **argv)
                     step, elapsed,
                     val.count ? "" : " (no --val: not validated)");
     }
-    if (log)
-        fclose(log);
+    if (log && fclose(log))
+        drop_log(NULL, o.log, 0);
+    if (log_dropped && !status)
+        status = 1;
     free(lr);
     free(hr);
     free(held);
