@@ -38,6 +38,10 @@ first=$(awk -F, 'NR == 2 { print $2 }' learn.csv)
 last=$(awk -F, 'END { print $2 }' learn.csv)
 awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.7 * a) }' ||
     fail "loss did not fall enough: $first -> $last"
+# The log's patches/s is the run's, not the first step's (which waits for the loaders): the
+# last row's is within a factor of a few of the patches over the seconds so far.
+awk -F, 'END { r = $7 * $8 / ($1 * 8); exit !(r > 0.5 && r < 5) }' learn.csv ||
+    fail "patches/s in the log: $(tail -n 1 learn.csv)"
 gain=$(gain learn.safetensors held1.png held2.png)
 awk -v g="$gain" 'BEGIN { exit !(g > 0.3) }' || fail "only $gain dB over bicubic on held-out frames"
 

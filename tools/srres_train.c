@@ -888,8 +888,14 @@ int main(int argc, char **argv)
      * training step's overshoot but a run gone; it is stopped before its model is written. */
     double diverged = o.loss == SRRES_LOSS_MSE ? 100 : 10;
     int tty = isatty(STDERR_FILENO);
-    double start = now(), window_start = start, ema = NAN, ema_norm = NAN;
-    long window_steps = 0;
+    double start = now(), ema = NAN, ema_norm = NAN;
+    /* patches/s, counted from mark[0] (step, time) and updated every step; mark[0] takes
+     * mark[1]'s place every 5 s, so the rate spans the last 5 to 10 s. The first step
+     * waits for the loaders' first round: the marks start at its end. */
+    struct {
+        long step;
+        double t;
+    } mark[2] = {{0, 0}, {0, 0}};
     double rate = 0;
     size_t lr_patch = (size_t)3 * o.patch * o.patch, hr_patch = 3 * hr_side * hr_side;
     int stopping = 0;
@@ -929,13 +935,19 @@ int main(int argc, char **argv)
                     "diverged; lower --lr or set --clip",
                     step);
         step++;
-        window_steps++;
         ema = isnan(ema) ? loss : 0.98 * ema + 0.02 * loss;
         double t = now();
-        if (t - window_start > 5 || !rate) {
-            rate = window_steps * o.batch / (t - window_start);
-            window_start = t;
-            window_steps = 0;
+        if (!rate) {
+            rate = o.batch / (t - start);
+            mark[0].step = mark[1].step = step;
+            mark[0].t = mark[1].t = t;
+        } else {
+            if (t - mark[1].t >= 5) {
+                mark[0] = mark[1];
+                mark[1].step = step;
+                mark[1].t = t;
+            }
+            rate = (step - mark[0].step) * o.batch / (t - mark[0].t);
         }
         int validate = val.count && (step % o.val_every == 0 || step == o.steps);
         if (validate) {
