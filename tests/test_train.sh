@@ -61,6 +61,11 @@ awk -v a="$gain" -v b="$gain16" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01
 "$build/srres-model" info learn16.safetensors | grep -q "^  licence: CC0$" ||
     fail "srres-model info does not show every key"
 
+# srres-eval --csv quotes a name with a comma or a quote (RFC 4180): one field still.
+cp held1.png 'a,"b".png'
+"$build/srres-eval" -m learn.safetensors --csv 'a,"b".png' | grep -q '^"a,""b"".png",[0-9.]*,' ||
+    fail "srres-eval --csv: $("$build/srres-eval" -m learn.safetensors --csv 'a,"b".png')"
+
 # srres-eval refuses a crop the SSIM window does not fit in (it once averaged SSIM -1 in).
 msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&
     fail "srres-eval scored a 12-pixel crop"

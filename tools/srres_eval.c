@@ -15,6 +15,23 @@
 #include "input_list.h"
 #include "srres.h"
 
+/* A CSV field as RFC 4180 has it: quoted, with its quotes doubled, if it holds a comma, a
+ * quote or a line break (file names may). */
+static void put_csv_field(const char *s)
+{
+    if (!s[strcspn(s, ",\"\r\n")]) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: srres-eval -m MODEL [options] IMAGE|FOLDER...\n"
@@ -112,13 +129,15 @@ int main(int argc, char **argv)
                base_name(model_path), scale, width, "image", "bicubic", "lanczos", "model", "gain");
     for (int i = 0; i < n; i++) {
         const char *name = base_name(set.images[i].name);
-        if (csv)
-            printf("%s,%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", name, bic[i].psnr, bic[i].ssim,
-                   lan[i].psnr, lan[i].ssim, mod[i].psnr, mod[i].ssim);
-        else
+        if (csv) {
+            put_csv_field(name);
+            printf(",%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", bic[i].psnr, bic[i].ssim, lan[i].psnr,
+                   lan[i].ssim, mod[i].psnr, mod[i].ssim);
+        } else {
             printf("%-*s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n", width, name, bic[i].psnr,
                    bic[i].ssim, lan[i].psnr, lan[i].ssim, mod[i].psnr, mod[i].ssim,
                    mod[i].psnr - bic[i].psnr);
+        }
     }
     int worse = 0;
     for (int i = 0; i < n; i++)
