@@ -40,6 +40,7 @@
 #include "frame_queue.h"
 #include "output_file.h"
 #include "progress.h"
+#include "same_file.h"
 #include "srres.h"
 #include "video_graph.h"
 
@@ -1499,12 +1500,6 @@ static long expected_frames(const app *a)
     if (a->o.max_frames > 0 && (n <= 0 || n > a->o.max_frames))
         n = a->o.max_frames;
     return n > 0 ? n : 0;
-}
-
-static int same_file(const char *x, const char *y)
-{
-    struct stat a, b;
-    return stat(x, &a) == 0 && stat(y, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 static void cleanup(app *a)
