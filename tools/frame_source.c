@@ -220,8 +220,13 @@ static int index_of(const frame_source *fs, const AVFrame *f)
 static int to_rgb(frame_source *fs, char *err, int errlen)
 {
     AVFrame *f = fs->frame;
-    if (f->width != fs->width || f->height != fs->height)
-        return fail(err, errlen, fs->path, "frame size changes mid-stream", AVERROR_PATCHWELCOME);
+    if (f->width != fs->width || f->height != fs->height) {
+        /* Said in our words: FFmpeg's for the error is "patches welcome". */
+        snprintf(err, errlen, "%s: the frame size changes from %dx%d to %dx%d at frame %d; "
+                 "training takes one size a video: cut it there or scale it first", fs->path,
+                 fs->width, fs->height, f->width, f->height, fs->next_index - 1);
+        return AVERROR_INVALIDDATA;
+    }
     if (!fs->rgb && !(fs->rgb = av_malloc((size_t)fs->width * fs->height * 3)))
         return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
     /* Tagged matrix and range, else BT.601 limited range (swscale's and ffmpeg's default).
