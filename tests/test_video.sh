@@ -232,6 +232,11 @@ test_png_in_png_out() {
     "$video" -q -i in.png -o out.png -m "$m4" || { fail "srres-video failed"; return; }
     [ "$(probe out.png v:0 width)x$(probe out.png v:0 height)" = 148x92 ] || fail "size"
     [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
+    # -v names the default model (it printed stack garbage once the path's buffer was gone);
+    # the build tree's is found beside build/, not beside build/san/
+    [ -n "${SANITIZED:-}" ] && return
+    "$video" -v -i in.png -o default.png 2>err.log || { fail "the default model failed"; return; }
+    grep -q "via rgb24; .*/samples/x4.safetensors$" err.log || fail "-v says: $(grep via err.log)"
 }
 
 # A srres-train checkpoint serves as its model (the weights' average it keeps): it was
@@ -263,6 +268,8 @@ test_image_sequences() {
     expect_error "later/up004.png: already exists" \
         "$video" -i seq/f%03d.png -o 'later/up%03d.png' -m "$m2"
     [ "$(cat later/up004.png)" = precious ] || fail "an existing later/up004.png was replaced"
+    expect_error "nodir/up%03d.png: cannot write: no folder nodir" \
+        "$video" -i seq/f%03d.png -o 'nodir/up%03d.png' -m "$m2"
     # nor, with -y, over the input's own files
     expect_error "include the input's files" "$video" -y -i seq/f%03d.png -o 'seq/f%03d.png' -m "$m2"
     expect_error "include the input's files" "$video" -y -i seq/f002.png -o "$PWD/seq/f%03d.png" -m "$m2"
@@ -565,6 +572,17 @@ test_standard_input_and_output() {
     [ "$(probe out.mkv v:0 width)" = 128 ] || fail "width $(probe out.mkv v:0 width)"
     expect_error "-f FORMAT names one" "$video" -i in.mkv -o - -m "$m2"
     expect_error "-f nonsense: no such output format" "$video" -i in.mkv -o - -f nonsense -m "$m2"
+    # stderr read by a pipe that closes (2>&1 | head -1): the run goes on to a whole file (a
+    # SIGPIPE at the next progress line killed it and left its temporary file)
+    SRC="testsrc2=size=160x90:rate=25" lavfi long.mkv -t 4 -c:v libx264 -an
+    "$video" -i long.mkv -o whole.mkv -m "$m2" --threads 1 2>&1 | head -c 1 >/dev/null
+    [ "${PIPESTATUS[0]}" = 0 ] || fail "status ${PIPESTATUS[0]} with stderr closed"
+    [ "$(probe whole.mkv v:0 nb_read_frames -count_frames)" = 100 ] ||
+        fail "whole.mkv holds $(probe whole.mkv v:0 nb_read_frames -count_frames) frames"
+    ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
+    # a closed reader of the output pipe is an error that says so
+    expect_error "Broken pipe" bash -o pipefail -c \
+        "'$video' -q -i long.mkv -o - -f matroska -m '$m2' --threads 1 | head -c 1 >/dev/null"
 }
 
 # A signal stops a run whose input stalls (a pipe nobody writes to): the read gives up

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <libavcodec/avcodec.h>
 #include <libavfilter/buffersink.h>
 #include <libavformat/avformat.h>
@@ -105,6 +106,7 @@ typedef struct app {
     int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
     int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
     long damaged;                  /* reader: damaged video packets and frames skipped */
+    char default_model[PATH_MAX + 64]; /* o.model when -m is not given: said under -v too */
     atomic_long frames_in, frames_sr, frames_out;
     atomic_llong media_us; /* media written, for the progress line */
     int64_t first_pts_us;  /* writer thread: the first frame's start */
@@ -1403,6 +1405,12 @@ static void open_output(app *a)
     int image2 = !strcmp(a->ofmt->oformat->name, "image2");
     int numbered = image2 && av_get_frame_filename(first, sizeof(first), a->o.output, 1) >= 0;
     a->one_picture = image2 && !numbered;
+    /* Said as for one file: image2 gives only "Input/output error" for a missing folder. */
+    char folder[PATH_MAX];
+    snprintf(folder, sizeof(folder), "%s", a->o.output);
+    struct stat st;
+    if (numbered && (stat(dirname(folder), &st) < 0 || !S_ISDIR(st.st_mode)))
+        cli_die("%s: cannot write: no folder %s", a->o.output, folder);
     if (numbered && numbered_input(a->o.input, a->o.output))
         cli_die("%s: its numbered names include the input's files (%s)", a->o.output,
             a->o.input);
@@ -1436,9 +1444,8 @@ static void open_output(app *a)
 
 static void open_network(app *a)
 {
-    char buf[PATH_MAX + 64];
     if (!a->o.model)
-        a->o.model = default_model(buf, sizeof(buf));
+        a->o.model = default_model(a->default_model, sizeof(a->default_model));
     a->model = cli_load_model(a->o.model);
     srres_error e;
     srres_params p = srres_default_params();
@@ -1555,6 +1562,9 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL); /* a closed terminal or dropped ssh, as a stop request */
     sigaction(SIGUSR1, &nudge, NULL);
     signal(SIGXFSZ, SIG_IGN); /* past a file size limit a write fails, and the run with it */
+    /* A closed reader of stderr (2>&1 | head) or of the output pipe makes writes fail, as an
+     * error of the output's or not at all, instead of killing the run mid-file. */
+    signal(SIGPIPE, SIG_IGN);
     open_output(&a);
     if (signals_seen) {
         output_target_abandon(&a.target);
