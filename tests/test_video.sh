@@ -525,6 +525,10 @@ test_rgb_source_tagged() {
     "$video" -q -i rgb.mkv -o out.mp4 -m "$m2" -pix_fmt yuv444p || fail "srres-video failed"
     [ "$(probe out.mp4 v:0 color_space)" = smpte170m ] ||
         fail "colour space $(probe out.mp4 v:0 color_space)"
+    # left to itself, limited-range yuv444p as ffmpeg gives (it was full range, yuvj444p)
+    "$video" -q -i rgb.mkv -o auto.mp4 -m "$m2" || fail "srres-video failed"
+    [ "$(probe auto.mp4 v:0 pix_fmt),$(probe auto.mp4 v:0 color_range)" = yuv444p,tv ] ||
+        fail "auto.mp4 is $(probe auto.mp4 v:0 pix_fmt),$(probe auto.mp4 v:0 color_range)"
 }
 
 # Alpha is not upscaled: said, and the output has none (it was kept, every value 255).

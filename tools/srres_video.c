@@ -648,6 +648,14 @@ static int is_full_range_twin(enum AVPixelFormat f)
     return name && !strncmp(name, "yuvj", 4);
 }
 
+/* Whether YUV output in format out is full range: JPEG's yuvj formats, and a full-range YUV
+ * source's range kept. From RGB it is limited, as ffmpeg makes it (it was full, the range
+ * an RGB source is tagged with: H.264 players took it for an unusual stream). */
+static int full_range_out(const app *a, enum AVPixelFormat out)
+{
+    return is_full_range_twin(out) || (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG);
+}
+
 static int set_private(AVCodecContext *e, const char *key, const char *value)
 {
     return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
@@ -671,7 +679,7 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     if (!(av_pix_fmt_desc_get(e->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB)) {
         /* The matrix and range the post graph converted with (init_post): an RGB source's
          * is BT.601, which it must say, or players read the YUV planes as RGB. */
-        e->color_range = is_full_range_twin(e->pix_fmt) ? AVCOL_RANGE_JPEG : a->src_range;
+        e->color_range = full_range_out(a, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
         e->colorspace = a->src_space;
         if (source_is_rgb(a))
             e->colorspace = AVCOL_SPC_SMPTE170M;
@@ -790,18 +798,22 @@ static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
     const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
     if (!list)
         return want;
-    enum AVPixelFormat opaque[AV_PIX_FMT_NB + 1];
-    int n = 0;
+    /* Other than the input's own, the deprecated full-range yuvj formats are not picked:
+     * an RGB source into H.264 was yuvj444p (full range), where ffmpeg gives yuv444p. */
+    enum AVPixelFormat opaque[AV_PIX_FMT_NB + 1], limited[AV_PIX_FMT_NB + 1];
+    int n = 0, nl = 0;
     for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++) {
         if (list[i] == want && (a->o.pix_fmt || !has_alpha(want)))
             return want;
-        if (!has_alpha(list[i]))
+        if (!has_alpha(list[i]) && !is_full_range_twin(list[i]))
             opaque[n++] = list[i];
+        if (!is_full_range_twin(list[i]))
+            limited[nl++] = list[i];
     }
-    opaque[n] = AV_PIX_FMT_NONE;
+    opaque[n] = limited[nl] = AV_PIX_FMT_NONE;
     if (!a->o.pix_fmt && has_alpha(want) && n)
         return avcodec_find_best_pix_fmt_of_list(opaque, want, 0, NULL);
-    return avcodec_find_best_pix_fmt_of_list(list, want, 0, NULL);
+    return avcodec_find_best_pix_fmt_of_list(nl ? limited : list, want, 0, NULL);
 }
 
 /* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports;
@@ -829,7 +841,7 @@ static int init_post(app *a, const AVFrame *f)
     snprintf(desc, sizeof(desc), "%s%s%sscale=out_color_matrix=%s:out_range=%s,format=pix_fmts=%s",
              a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
              matrix_name(a->src_space),
-             a->src_range == AVCOL_RANGE_JPEG || is_full_range_twin(out) ? "pc" : "tv",
+             full_range_out(a, out) ? "pc" : "tv",
              av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
                                av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
