@@ -356,12 +356,21 @@ for model in "$@"; do
     x4-stage22)
         run_explore x4-stage22 --steps 5000 --lr 1e-4 --seed 4017 \
             --init "$out/x4-mean5.safetensors"
+        # Its metadata says what it is a mean of (x4-stage17's alone came along before).
         "$root/build/srres-model" convert "$out/x4-stage17.safetensors" \
             "$out/x4-mean.safetensors" --average-with "$out/x4-stage18.safetensors" \
             --average-with "$out/x4-stage19.safetensors" \
             --average-with "$out/x4-stage20.safetensors" \
             --average-with "$out/x4-stage21.safetensors" \
-            --average-with "$out/x4-stage22.safetensors" --dtype f16 ;;
+            --average-with "$out/x4-stage22.safetensors" --dtype f16 \
+            --description "SRResNet 16x64 x4 with the nearest image skip, trained by srres-train:\
+ tools/train_models.sh x2 x4 x4-stage2 x4-stage3 x4-stage8 x4-stage10 ... x4-stage17, then\
+ x4-stage18 to x4-stage22; the mean of the six last runs' weight averages (docs/models.md)" \
+            --meta "training=srres-train: the chain of cycles to x4-stage17 (7940 steps, seed\
+ 4012, its last), then four runs from it (x4-stage18 to x4-stage21: 7519, 6500, 6500 and 5000\
+ steps; MSE and L1, lr 2e-4 constant, batch 8, LR patch 48) and one from their mean\
+ (x4-stage22: 5000 steps, lr 1e-4); this file is the mean of the six runs' weights' moving\
+ averages, stored F16 (docs/models.md)" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 "${big[@]}" \
             --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
