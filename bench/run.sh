@@ -43,5 +43,6 @@ if /usr/bin/python3 -c "import torch" 2>/dev/null; then
             'BEGIN { printf "%s %s: %.2fx faster than PyTorch\n", s, z, a / b }'
     done <"$out.torch"
 else
-    echo "(python3-torch is not installed: no PyTorch comparison)"
+    echo "(python3-torch is not installed: no PyTorch comparison; for one, run:" \
+        "apt-get install -y --no-install-recommends python3-torch)"
 fi

@@ -40,7 +40,7 @@ static void usage(FILE *f)
                "  -m, --model FILE    the model or a srres-train checkpoint (its scale sets the\n"
                "                      degradation)\n"
                "      --crop N        centre crop of at most N x N HR pixels (default: whole)\n"
-               "      --threads N     network threads (default: all CPUs)\n"
+               "      --threads N     network threads (default: one per CPU it may use)\n"
                "      --kernel K      auto or baseline (default auto)\n"
                "      --precision P   fp32 or bf16 (default fp32)\n"
                "      --ensemble N    mean over N = 1, 2, 4 or 8 flips/transposes of each\n"

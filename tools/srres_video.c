@@ -979,7 +979,7 @@ static void usage(FILE *f)
         "  -m, --model FILE        model, or a srres-train checkpoint (default: the x4\n"
         "                          model of the build's tree, else the installed one)\n"
         "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
-        "      --threads N         network threads (default 0 = every CPU)\n"
+        "      --threads N         network threads (default 0: one per CPU it may use)\n"
         "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
         "      --max-memory SIZE   network buffers the automatic tiles keep within\n"
         "                          (e.g. 512M, 2G; default 1G)\n"
