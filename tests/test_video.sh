@@ -416,7 +416,8 @@ test_limits_ss_t_frames() {
     [ "$(probe b.mp4 v:0 nb_frames)" = 10 ] || fail "-ss 1 -t 0.4 gave $(probe b.mp4 v:0 nb_frames)"
     # under half a tick of a still's 1/25 s: rounded up, not to nothing ("empty video")
     lavfi still.png -frames:v 1 -map 0:v
-    "$video" -q -i still.png -o short.png -m "$m2" -t 0.01 || fail "-t 0.01 on a still failed"
+    "$video" -i still.png -o short.png -m "$m2" -t 0.01 2>err.log || fail "-t 0.01 on a still failed"
+    grep -q "short.png: 1 frame (" err.log || fail "summary: $(tail -n 1 err.log)"
 }
 
 test_vf_pre_and_post() {

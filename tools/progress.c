@@ -49,7 +49,7 @@ void progress_finish(progress *p, long frames, double media_seconds, const char 
     double elapsed = progress_now() - p->start;
     char el[32];
     hms(el, sizeof(el), elapsed);
-    fprintf(p->out, "%s%s: %ld frames (%.2f s of media) in %s, %.2f fps, speed %.3fx\n",
-            p->tty ? "\r\033[K" : "", what, frames, media_seconds, el,
+    fprintf(p->out, "%s%s: %ld frame%s (%.2f s of media) in %s, %.2f fps, speed %.3fx\n",
+            p->tty ? "\r\033[K" : "", what, frames, frames == 1 ? "" : "s", media_seconds, el,
             elapsed > 0 ? frames / elapsed : 0, elapsed > 0 ? media_seconds / elapsed : 0);
 }
