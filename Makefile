@@ -159,7 +159,8 @@ bench-memory: $(TOOLS)
 # validation split, which tools/evalsets.sh makes with the card's other held-out sets.
 MODEL ?= samples/x4.safetensors
 IMAGES ?= $(B)/evalsets/val
-eval: $(B)/srres-eval $(IMAGES)
+# Only the default folder is made here; another that is missing is srres-eval's to name.
+eval: $(B)/srres-eval $(filter $(B)/evalsets/val,$(IMAGES))
 	$(B)/srres-eval -m $(MODEL) $(IMAGES)
 
 # The validation split is all make eval needs: a set evalsets.sh cannot make does not stop it.
@@ -187,10 +188,17 @@ $(B)/srres.pc: srres.pc.in config.mk core/srres.h
 	@mkdir -p $(@D)
 	sed 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' $< > $@
 
-# The tools look for their models under the configured prefix, so it is the one to install to.
+# The tools look for their models under the configured prefix, so it is the one to install
+# to; refused as make reads this file, before anything is built for another prefix.
+ifneq ($(filter install,$(MAKECMDGOALS)),)
+ifneq ($(CONFIGURED_PREFIX),)
+ifneq ($(PREFIX),$(CONFIGURED_PREFIX))
+$(error make install: the tools are built for $(CONFIGURED_PREFIX); run \
+    ./configure --prefix=$(PREFIX) first)
+endif
+endif
+endif
 install: all $(B)/srres.pc
-	@test "$(PREFIX)" = "$(CONFIGURED_PREFIX)" || { echo "make install: the tools were" \
-	    "built for $(CONFIGURED_PREFIX); run ./configure --prefix=$(PREFIX) first" >&2; exit 1; }
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/srres
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
