@@ -823,6 +823,16 @@ static int write_all(int fd, const void *buf, size_t n)
     return 0;
 }
 
+/* Writes buf to fd (then syncs it, if asked) and closes it: 0, or the first failure's errno. */
+static int write_and_close(int fd, const void *buf, size_t n, int sync)
+{
+    /* A write of nothing leaves no errno: EIO says it failed all the same. */
+    int e = write_all(fd, buf, n) || (sync && fsync(fd)) ? (errno ? errno : EIO) : 0;
+    if (close(fd) && !e)
+        e = errno;
+    return e;
+}
+
 /* A character device or a FIFO named as the file (/dev/null, a pipe to another program) is
  * written to, not replaced: renaming over it would put a regular file in its place. */
 static srres_status write_in_place(const char *path, const unsigned char *bytes, size_t n,
@@ -831,13 +841,8 @@ static srres_status write_in_place(const char *path, const unsigned char *bytes,
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return srres_fail_errno(err, errno, "%s: cannot open: %s", path, strerror(errno));
-    int fail = write_all(fd, bytes, n);
-    int e = errno;
-    if (close(fd) && !fail) {
-        fail = 1;
-        e = errno;
-    }
-    return fail ? srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e)) : SRRES_OK;
+    int e = write_and_close(fd, bytes, n, 0);
+    return e ? srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e)) : SRRES_OK;
 }
 
 /* Writes `bytes` to `path` through a temporary file in the same directory, created as
@@ -880,14 +885,9 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
         free(tmp);
         return st;
     }
-    int fail = write_all(fd, bytes, n) || fsync(fd);
-    int e = errno;
-    if (close(fd) && !fail) {
-        fail = 1;
-        e = errno;
-    }
-    if (fail || rename(tmp, path)) {
-        e = fail ? e : errno;
+    int e = write_and_close(fd, bytes, n, 1);
+    if (e || rename(tmp, path)) {
+        e = e ? e : errno;
         unlink(tmp);
         free(tmp);
         return srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e));

@@ -287,14 +287,15 @@ test_chapters_and_pix_fmt_fallback() {
         '[CHAPTER]' TIMEBASE=1/1000 START=1000 END=2000 title=two >chapters.txt
     ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=25" -i chapters.txt \
         -map 0:v -map_chapters 1 -t 2 -c:v libx264 in.mkv
+    expect_chapters() { # file, "start,end,title ..." of each chapter
+        local got
+        got=$(ffprobe -v error -show_chapters -of csv=p=0 "$1" | cut -d, -f4,6,7 | tr '\n' ' ')
+        [ "$got" = "$2 " ] || fail "chapters of $1: $got"
+    }
     "$video" -q -i in.mkv -o all.mp4 -m "$m2" || { fail "all.mp4 failed"; return; }
-    [ "$(ffprobe -v error -show_chapters -of csv=p=0 all.mp4 | cut -d, -f4,6,7 | tr '\n' ' ')" = \
-        "0.000000,1.000000,one 1.000000,2.000000,two " ] || fail "chapters of all.mp4: $(ffprobe \
-        -v error -show_chapters -of csv=p=0 all.mp4)"
+    expect_chapters all.mp4 "0.000000,1.000000,one 1.000000,2.000000,two"
     "$video" -q -i in.mkv -o cut.mkv -ss 0.5 -t 1 -m "$m2" || { fail "cut.mkv failed"; return; }
-    [ "$(ffprobe -v error -show_chapters -of csv=p=0 cut.mkv | cut -d, -f4,6,7 | tr '\n' ' ')" = \
-        "0.000000,0.500000,one 0.500000,1.000000,two " ] || fail "chapters of cut.mkv: $(ffprobe \
-        -v error -show_chapters -of csv=p=0 cut.mkv)"
+    expect_chapters cut.mkv "0.000000,0.500000,one 0.500000,1.000000,two"
     "$video" -i in.mkv -o rgba.mkv -m "$m2" -pix_fmt rgba -t 0.2 2>err.log ||
         { fail "-pix_fmt rgba failed"; return; }
     grep -q "pix_fmt rgba: the libx264 encoder does not take it; yuv444p instead" err.log ||

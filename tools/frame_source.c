@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "frame_source.h"
+#include "yuvj.h"
 
 struct frame_source {
     char *path;
@@ -231,17 +232,8 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
         return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
     /* Tagged matrix and range, else BT.601 limited range (swscale's and ffmpeg's default).
      * The deprecated yuvj formats are full-range yuv: convert them as such. */
-    enum AVPixelFormat fmt = f->format;
-    int full = f->color_range == AVCOL_RANGE_JPEG;
-    static const enum AVPixelFormat jpeg[][2] = {
-        {AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUV420P}, {AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUV422P},
-        {AV_PIX_FMT_YUVJ444P, AV_PIX_FMT_YUV444P}, {AV_PIX_FMT_YUVJ440P, AV_PIX_FMT_YUV440P},
-        {AV_PIX_FMT_YUVJ411P, AV_PIX_FMT_YUV411P}};
-    for (size_t i = 0; i < sizeof(jpeg) / sizeof(jpeg[0]); i++)
-        if (fmt == jpeg[i][0]) {
-            fmt = jpeg[i][1];
-            full = 1;
-        }
+    enum AVPixelFormat fmt = yuvj_plain(f->format);
+    int full = f->color_range == AVCOL_RANGE_JPEG || fmt != f->format;
     /* swscale rounds 16-bit RGB and grey to 8 bits off by one in about 40% of values
      * (0x8080 gives 129, not 128): it takes them to 16-bit RGB, exactly, and the rounding
      * to 8 bits, v * 255 / 65535 to nearest, is done here. */

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "output_file.h"
+#include "same_file.h"
 
 /* "dir/.stem.partial-PID.ext", the stem shortened (at a character's first byte) where the
  * whole name would pass NAME_MAX: a name the system takes must not fail for its temp's. */
@@ -40,6 +41,16 @@ static char *temp_name(const char *path)
     return t;
 }
 
+/* path for FFmpeg: a pipe: URL as it is, a file's path after "file:", or a ':' in it would
+ * name a protocol. */
+static char *url_of(const char *path)
+{
+    char *url = strncmp(path, "pipe:", 5) ? av_asprintf("file:%s", path) : strdup(path);
+    if (!url)
+        cli_die("out of memory");
+    return url;
+}
+
 void output_target_init(output_target *t, const char *path)
 {
     struct stat st;
@@ -53,9 +64,7 @@ void output_target_init(output_target *t, const char *path)
     if (!t->temp)
         cli_die("out of memory");
     t->mode = exists && !t->direct ? (int)(st.st_mode & 07777) : -1;
-    t->url = pipe ? strdup(t->temp) : av_asprintf("file:%s", t->temp);
-    if (!t->url)
-        cli_die("out of memory");
+    t->url = url_of(t->temp);
 }
 
 void output_target_init_direct(output_target *t, const char *path)
@@ -66,9 +75,7 @@ void output_target_init_direct(output_target *t, const char *path)
         cli_die("out of memory");
     t->direct = 1;
     t->mode = -1;
-    t->url = strncmp(path, "pipe:", 5) ? av_asprintf("file:%s", path) : strdup(path);
-    if (!t->url)
-        cli_die("out of memory");
+    t->url = url_of(path);
 }
 
 int output_target_commit(const output_target *t)
@@ -94,10 +101,10 @@ void output_target_free(output_target *t)
     t->final = t->temp = t->url = NULL;
 }
 
-/* A numbered name cut where its number goes: the folder (resolved), and the file name's
- * text before and after the digits. 0, or -1 if the folder does not resolve. */
+/* A numbered name cut where its number goes, its folder resolved: "/abs/up/f" and ".png"
+ * for up/f%04d.png, and that folder, to list. */
 typedef struct numbered_parts {
-    char dir[PATH_MAX], prefix[PATH_MAX], suffix[PATH_MAX];
+    char head[PATH_MAX + 256], suffix[PATH_MAX], dir[PATH_MAX + 256];
 } numbered_parts;
 
 static int numbered_split(const char *pattern, numbered_parts *p)
@@ -107,27 +114,27 @@ static int numbered_split(const char *pattern, numbered_parts *p)
     char name[PATH_MAX];
     if (av_get_frame_filename(name, sizeof(name), pattern, 987654321) < 0)
         return -1;
-    char *at = strstr(name, mark), *slash;
+    char *at = strstr(name, mark);
     if (!at)
         return -1;
-    *at = '\0';
     snprintf(p->suffix, sizeof(p->suffix), "%s", at + strlen(mark));
-    slash = strrchr(name, '/');
-    snprintf(p->prefix, sizeof(p->prefix), "%s", slash ? slash + 1 : name);
-    if (slash == name)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    return realpath(slash ? name : ".", p->dir) ? 0 : -1;
+    *at = '\0';
+    if (!resolve_folder(name, p->head, sizeof(p->head)))
+        return -1;
+    const char *slash = strrchr(p->head, '/'); /* there is one: the folder is absolute */
+    snprintf(p->dir, sizeof(p->dir), "%.*s", slash == p->head ? 1 : (int)(slash - p->head),
+             p->head);
+    return 0;
 }
 
-static int numbered_base_matches(const numbered_parts *p, const char *base)
+/* Whether a path with its folder resolved is one of the names: head, digits, suffix. */
+static int numbered_matches(const numbered_parts *p, const char *path)
 {
-    size_t n = strlen(base), np = strlen(p->prefix), ns = strlen(p->suffix);
-    if (n <= np + ns || strncmp(base, p->prefix, np) || strcmp(base + n - ns, p->suffix))
+    size_t n = strlen(path), nh = strlen(p->head), ns = strlen(p->suffix);
+    if (n <= nh + ns || strncmp(path, p->head, nh) || strcmp(path + n - ns, p->suffix))
         return 0;
-    for (size_t i = np; i < n - ns; i++)
-        if (base[i] < '0' || base[i] > '9')
+    for (size_t i = nh; i < n - ns; i++)
+        if (path[i] < '0' || path[i] > '9')
             return 0;
     return 1;
 }
@@ -139,10 +146,13 @@ int output_numbered_existing(const char *pattern, char *found, size_t size)
         return 0;
     DIR *d = opendir(p.dir);
     struct dirent *e;
+    char path[sizeof(p.dir) + 256];
     int hit = 0;
-    while (d && !hit && (e = readdir(d)))
-        if ((hit = numbered_base_matches(&p, e->d_name)))
-            snprintf(found, size, "%s/%s", p.dir, e->d_name);
+    while (d && !hit && (e = readdir(d))) {
+        snprintf(path, sizeof(path), "%s/%s", p.dir, e->d_name);
+        if ((hit = numbered_matches(&p, path)))
+            snprintf(found, size, "%s", path);
+    }
     if (d)
         closedir(d);
     return hit;
@@ -151,17 +161,9 @@ int output_numbered_existing(const char *pattern, char *found, size_t size)
 int output_numbered_includes(const char *pattern, const char *path)
 {
     numbered_parts p;
-    char copy[PATH_MAX], dir[PATH_MAX];
-    if (numbered_split(pattern, &p) < 0 || snprintf(copy, sizeof(copy), "%s", path) >= PATH_MAX)
-        return 0;
-    char *slash = strrchr(copy, '/');
-    if (!numbered_base_matches(&p, slash ? slash + 1 : copy))
-        return 0;
-    if (slash == copy)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    return realpath(slash ? copy : ".", dir) && !strcmp(dir, p.dir);
+    char resolved[PATH_MAX + 256];
+    return numbered_split(pattern, &p) == 0 &&
+           resolve_folder(path, resolved, sizeof(resolved)) && numbered_matches(&p, resolved);
 }
 
 int output_keeps_rotation(const AVOutputFormat *fmt)

@@ -8,9 +8,7 @@
 
 #include "same_file.h"
 
-/* path with its folder made absolute and free of links, "." and ".." into buf; 0 if the
- * folder does not resolve. */
-static int resolve(const char *path, char *buf, size_t n)
+int resolve_folder(const char *path, char *buf, size_t n)
 {
     char dir[PATH_MAX], real[PATH_MAX];
     const char *slash = strrchr(path, '/');
@@ -31,7 +29,8 @@ int same_file(const char *a, const char *b)
     if (ea || eb)
         return ea && eb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
     char ra[PATH_MAX + 256], rb[PATH_MAX + 256];
-    return resolve(a, ra, sizeof(ra)) && resolve(b, rb, sizeof(rb)) && !strcmp(ra, rb);
+    return resolve_folder(a, ra, sizeof(ra)) && resolve_folder(b, rb, sizeof(rb)) &&
+           !strcmp(ra, rb);
 }
 
 int special_file(const char *path)

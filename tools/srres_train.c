@@ -770,9 +770,7 @@ int main(int argc, char **argv)
             cli_die("%s", e.message);
         srres_model_init_random(model, o.seed);
         if (o.init) {
-            srres_model *from;
-            if (srres_model_load(o.init, &from, &e) != SRRES_OK)
-                cli_die("%s", e.message);
+            srres_model *from = cli_load_model(o.init);
             int n = srres_model_copy_matching(model, from);
             srres_model_free(from);
             if (!n)

@@ -44,6 +44,7 @@
 #include "same_file.h"
 #include "srres.h"
 #include "video_graph.h"
+#include "yuvj.h"
 
 #define ERR_SIZE (AV_ERROR_MAX_STRING_SIZE + 224) /* av_err's: its text and libav's reason */
 
@@ -176,11 +177,19 @@ static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
     av_log_default_callback(obj, level, fmt, vl);
 }
 
-static void forget_libav_error(void)
+/* The error held, into reason (size n; none when n is 0), and no longer held. */
+static void take_libav_error(char *reason, size_t n)
 {
     pthread_mutex_lock(&libav_lock);
+    if (n)
+        snprintf(reason, n, "%s", libav_error);
     libav_error[0] = '\0';
     pthread_mutex_unlock(&libav_lock);
+}
+
+static void forget_libav_error(void)
+{
+    take_libav_error(NULL, 0);
 }
 
 /* An AVERROR as text, with libav's own reason for it when it logged one. */
@@ -188,10 +197,7 @@ static const char *av_err(int ret, char *buf)
 {
     char reason[sizeof(libav_error)];
     av_strerror(ret, buf, AV_ERROR_MAX_STRING_SIZE);
-    pthread_mutex_lock(&libav_lock);
-    snprintf(reason, sizeof(reason), "%s", libav_error);
-    libav_error[0] = '\0';
-    pthread_mutex_unlock(&libav_lock);
+    take_libav_error(reason, sizeof(reason));
     if (reason[0])
         snprintf(buf + strlen(buf), ERR_SIZE - strlen(buf), " (%s)", reason);
     return buf;
@@ -628,24 +634,9 @@ static const char *matrix_name(enum AVColorSpace cs)
     }
 }
 
-/* Sets an encoder's private option; encoders without any have no priv_data to set. */
-/* The full-range twin of a limited-range YUV format, or f itself. */
-static enum AVPixelFormat full_range_twin(enum AVPixelFormat f)
+static int is_yuvj(enum AVPixelFormat f)
 {
-    static const enum AVPixelFormat twins[][2] = {
-        {AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUVJ420P}, {AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUVJ422P},
-        {AV_PIX_FMT_YUV444P, AV_PIX_FMT_YUVJ444P}, {AV_PIX_FMT_YUV440P, AV_PIX_FMT_YUVJ440P},
-        {AV_PIX_FMT_YUV411P, AV_PIX_FMT_YUVJ411P}};
-    for (size_t i = 0; i < sizeof(twins) / sizeof(twins[0]); i++)
-        if (twins[i][0] == f)
-            return twins[i][1];
-    return f;
-}
-
-static int is_full_range_twin(enum AVPixelFormat f)
-{
-    const char *name = av_get_pix_fmt_name(f);
-    return name && !strncmp(name, "yuvj", 4);
+    return yuvj_plain(f) != f;
 }
 
 /* Whether YUV output in format out is full range: JPEG's yuvj formats, and a full-range YUV
@@ -653,9 +644,10 @@ static int is_full_range_twin(enum AVPixelFormat f)
  * an RGB source is tagged with: H.264 players took it for an unusual stream). */
 static int full_range_out(const app *a, enum AVPixelFormat out)
 {
-    return is_full_range_twin(out) || (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG);
+    return is_yuvj(out) || (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG);
 }
 
+/* Sets an encoder's private option; encoders without any have no priv_data to set. */
 static int set_private(AVCodecContext *e, const char *key, const char *value)
 {
     return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
@@ -714,12 +706,13 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     return 0;
 }
 
-/* Formats and encoders that read the frame rate off the time base: YUV4MPEG writes it into
- * its header (an MP4's 1/12800 said 12800 fps), Theora and RealVideo code it into the stream
- * (at 1/12800 nine frames in ten were lost). */
-static int rate_from_time_base(const AVOutputFormat *fmt, const AVCodec *codec)
+/* Formats and encoders that take one tick a frame, whatever the encoder opens with: AVI has
+ * no timestamps (a tick is a frame slot: 1/600 wrote 613 of them for 25 frames); YUV4MPEG
+ * writes the time base into its header as the frame rate (an MP4's 1/12800 said 12800 fps);
+ * Theora and RealVideo code it into the stream (at 1/12800 nine frames in ten were lost). */
+static int tick_a_frame(const AVOutputFormat *fmt, const AVCodec *codec)
 {
-    static const char *const names[] = {"yuv4mpegpipe", "libtheora", "rv10", "rv20"};
+    static const char *const names[] = {"avi", "yuv4mpegpipe", "libtheora", "rv10", "rv20"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(fmt->name, names[i]) || !strcmp(codec->name, names[i]))
             return 1;
@@ -736,11 +729,9 @@ static int open_encoder(app *a, const AVFrame *f)
     if (!rate.num)
         rate = av_guess_frame_rate(a->ifmt, ist, NULL);
     /* The input's time base keeps its timestamps exact, but MPEG-1/2 take only one tick a
-     * frame and MPEG-4 no more than 65535 ticks a second: those get one tick a frame. So does
-     * AVI, which has no timestamps: a tick is a frame slot, and 1/600 wrote 613 of them for 25
-     * frames. */
-    if ((!strcmp(a->ofmt->oformat->name, "avi") ||
-         rate_from_time_base(a->ofmt->oformat, a->enc_codec)) && rate.num > 0)
+     * frame and MPEG-4 no more than 65535 ticks a second: those get one tick a frame when
+     * they refuse to open, the formats and encoders of tick_a_frame from the start. */
+    if (tick_a_frame(a->ofmt->oformat, a->enc_codec) && rate.num > 0)
         tb = av_inv_q(rate);
     int ret = new_encoder(a, f, tb, rate);
     if (ret >= 0 && (ret = avcodec_open2(a->enc, a->enc_codec, NULL)) < 0 && rate.num > 0 &&
@@ -805,9 +796,9 @@ static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
     for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++) {
         if (list[i] == want && (a->o.pix_fmt || !has_alpha(want)))
             return want;
-        if (!has_alpha(list[i]) && !is_full_range_twin(list[i]))
+        if (!has_alpha(list[i]) && !is_yuvj(list[i]))
             opaque[n++] = list[i];
-        if (!is_full_range_twin(list[i]))
+        if (!is_yuvj(list[i]))
             limited[nl++] = list[i];
     }
     opaque[n] = limited[nl] = AV_PIX_FMT_NONE;
@@ -823,7 +814,7 @@ static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
 static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
 {
     enum AVPixelFormat f = closest_format(a, codec);
-    return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? full_range_twin(f) : f;
+    return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? yuvj_full(f) : f;
 }
 
 static int init_post(app *a, const AVFrame *f)
