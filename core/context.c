@@ -308,6 +308,10 @@ srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_im
         return srres_fail(err, SRRES_ERR_INVALID,
                           "output image is %dx%d; a x%d model makes %ldx%ld from %dx%d",
                           out->width, out->height, s, (long)W * s, (long)H * s, W, H);
+    if (images_overlap(in, out))
+        return srres_fail(err, SRRES_ERR_INVALID,
+                          "input and output images overlap in memory; the output must be a "
+                          "separate buffer");
     int T = srres_ctx_tile_size(ctx, W, H), M = ctx->radius;
     int tile_w = T ? T : W, tile_h = T ? T : H;
     int rh = min_int(H, tile_h + 2 * M), rw = min_int(W, tile_w + 2 * M);

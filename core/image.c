@@ -6,6 +6,18 @@
 #include "error.h"
 #include "image.h"
 
+/* Planes of a format and bytes a pixel takes in each; 0 for an unknown format. */
+static int format_planes(srres_pixel_format format, int *bytes)
+{
+    *bytes = 0;
+    switch (format) {
+    case SRRES_PIXEL_RGB24: *bytes = 3; return 1;
+    case SRRES_PIXEL_RGBP16: *bytes = 2; return 3;
+    case SRRES_PIXEL_RGBP_F32: *bytes = 4; return 3;
+    }
+    return 0;
+}
+
 srres_status image_check(const srres_image *img, const char *what, srres_error *err)
 {
     if (!img)
@@ -13,15 +25,10 @@ srres_status image_check(const srres_image *img, const char *what, srres_error *
     if (img->width < 1 || img->height < 1)
         return srres_fail(err, SRRES_ERR_INVALID, "%s image is %dx%d", what, img->width,
                           img->height);
-    int planes, bytes;
-    switch (img->format) {
-    case SRRES_PIXEL_RGB24: planes = 1, bytes = 3; break;
-    case SRRES_PIXEL_RGBP16: planes = 3, bytes = 2; break;
-    case SRRES_PIXEL_RGBP_F32: planes = 3, bytes = 4; break;
-    default:
+    int bytes, planes = format_planes(img->format, &bytes);
+    if (!planes)
         return srres_fail(err, SRRES_ERR_INVALID, "%s image has unknown pixel format %d", what,
                           (int)img->format);
-    }
     /* A negative line size is a bottom-up image (FFmpeg's vflip gives such frames). */
     for (int p = 0; p < planes; p++)
         if (!img->data[p] || llabs(img->linesize[p]) < (long long)img->width * bytes)
@@ -35,6 +42,31 @@ srres_status image_check(const srres_image *img, const char *what, srres_error *
                               "%d-byte samples",
                               what, p, bytes);
     return SRRES_OK;
+}
+
+/* The addresses [lo, hi) that plane p of a checked image spans, whichever way up it is. */
+static void plane_span(const srres_image *img, int p, uintptr_t *lo, uintptr_t *hi)
+{
+    int bytes;
+    format_planes(img->format, &bytes);
+    uintptr_t first = (uintptr_t)img->data[p];
+    ptrdiff_t last_row = img->linesize[p] * (ptrdiff_t)(img->height - 1);
+    *lo = first + (uintptr_t)(last_row < 0 ? last_row : 0);
+    *hi = first + (uintptr_t)(last_row > 0 ? last_row : 0) + (uintptr_t)img->width * bytes;
+}
+
+int images_overlap(const srres_image *a, const srres_image *b)
+{
+    int bytes, na = format_planes(a->format, &bytes), nb = format_planes(b->format, &bytes);
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++) {
+            uintptr_t alo, ahi, blo, bhi;
+            plane_span(a, i, &alo, &ahi);
+            plane_span(b, j, &blo, &bhi);
+            if (alo < bhi && blo < ahi)
+                return 1;
+        }
+    return 0;
 }
 
 static const void *row_of(const srres_image *img, int plane, int y)

@@ -7,6 +7,10 @@
 /* Checks format, size, pointers and line sizes; `what` names the image in messages. */
 srres_status image_check(const srres_image *img, const char *what, srres_error *err);
 
+/* Whether two checked images share any byte: each plane is taken as the whole range from its
+ * first row to its last, so images whose rows interleave count as overlapping too. */
+int images_overlap(const srres_image *a, const srres_image *b);
+
 /* dst [3][h][w] = the w x h region at (x, y) of img, as floats in [0, 1]. */
 void image_read(const srres_image *img, int x, int y, int w, int h, float *dst);
 

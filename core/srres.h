@@ -201,7 +201,8 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
 void srres_ctx_free(srres_ctx *ctx);
 
 /* Upscales `in` into `out`, which must be scale times larger in both dimensions and must
- * not overlap it in memory. The two may be of different pixel formats. 8-bit input is
+ * not overlap it in memory (SRRES_ERR_INVALID if any plane's range, first row to last, meets
+ * one of the other image's). The two may be of different pixel formats. 8-bit input is
  * divided by 255; output is clamped to [0, 1], multiplied by the format's maximum and
  * rounded to nearest. */
 srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_image *out,

@@ -107,6 +107,39 @@ static void test_bad_images_are_refused(void **state)
     srres_model_free(m);
 }
 
+/* In and out must not share memory (the network reads the input after writing output
+ * tiles): overlapping images are refused, with bottom-up ones too, and images that only
+ * touch are not. */
+static void test_overlapping_images_are_refused(void **state)
+{
+    srres_model *m = load_model(FIXTURES "/x2_seed.safetensors");
+    srres_ctx *ctx;
+    srres_error err;
+    assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);
+    enum { W = 5, H = 4 };
+    static uint8_t buf[(W * H + 4 * W * H) * 3];
+    srres_image out = rgb24_image(buf, 2 * W, 2 * H);
+    srres_image in_place = {SRRES_PIXEL_RGB24, W, H, {buf}, {2 * W * 3}};
+    assert_int_equal(srres_upscale(ctx, &in_place, &out, &err), SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "overlap"));
+    srres_image last_row = rgb24_image(buf + (4 * W * H - 2 * W) * 3, W, H);
+    assert_int_equal(srres_upscale(ctx, &last_row, &out, &err), SRRES_ERR_INVALID);
+    srres_image bottom_up = {
+        SRRES_PIXEL_RGB24, 2 * W, 2 * H, {buf + (2 * H - 1) * 2 * W * 3}, {-2 * W * 3}};
+    srres_image below = rgb24_image(buf + 4 * W * H * 3, W, H);
+    assert_int_equal(srres_upscale(ctx, &below, &bottom_up, &err), SRRES_OK);
+    srres_image into_below = below;
+    into_below.data[0] = buf + 4 * W * H * 3 - 1;
+    assert_int_equal(srres_upscale(ctx, &into_below, &bottom_up, &err), SRRES_ERR_INVALID);
+    /* A planar output's third plane over the input. */
+    static float planes[3][4 * W * H];
+    srres_image fout = planar_f32_image(&planes[0][0], 2 * W, 2 * H);
+    srres_image fin = planar_f32_image(&planes[2][0], W, H);
+    assert_int_equal(srres_upscale(ctx, &fin, &fout, &err), SRRES_ERR_INVALID);
+    srres_ctx_free(ctx);
+    srres_model_free(m);
+}
+
 /* What the network gives is clamped to [0, 1] in every format, and NaN (from float input
  * that was not finite) is written as 0: never NaN into float output, never a wild integer. */
 static void test_output_is_clamped_and_nan_becomes_zero(void **state)
@@ -143,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_bottom_up_images_match_top_down),
         cmocka_unit_test(test_formats_agree),
         cmocka_unit_test(test_bad_images_are_refused),
+        cmocka_unit_test(test_overlapping_images_are_refused),
         cmocka_unit_test(test_output_is_clamped_and_nan_becomes_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
