@@ -106,6 +106,8 @@ static float clamp01(float v)
     return v > 1.0f ? 1.0f : v >= 0.0f ? v : 0.0f; /* NaN becomes 0, never a wild integer */
 }
 
+/* Scaled in double, where a float times 255 or 65535 is exact, so that it is rounded once;
+ * a float product was itself rounded, at times up to the half level and then past it. */
 void image_write(const srres_image *img, int x, int y, int w, int h, const float *src,
                  int src_w, int src_h, int sx, int sy)
 {
@@ -117,12 +119,12 @@ void image_write(const srres_image *img, int x, int y, int w, int h, const float
             uint8_t *d = (uint8_t *)row_of(img, 0, y + row) + (size_t)3 * x;
             for (int i = 0; i < w; i++)
                 for (int c = 0; c < 3; c++)
-                    d[(size_t)3 * i + c] = (uint8_t)(clamp01(s[c][i]) * 255.0f + 0.5f);
+                    d[(size_t)3 * i + c] = (uint8_t)(clamp01(s[c][i]) * 255.0 + 0.5);
         } else if (img->format == SRRES_PIXEL_RGBP16) {
             for (int c = 0; c < 3; c++) {
                 uint16_t *d = (uint16_t *)row_of(img, c, y + row) + x;
                 for (int i = 0; i < w; i++)
-                    d[i] = (uint16_t)(clamp01(s[c][i]) * 65535.0f + 0.5f);
+                    d[i] = (uint16_t)(clamp01(s[c][i]) * 65535.0 + 0.5);
             }
         } else {
             for (int c = 0; c < 3; c++) {

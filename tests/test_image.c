@@ -63,8 +63,8 @@ static void test_formats_agree(void **state)
         for (int c = 0; c < 3; c++) {
             float f = outf[c][i];
             assert_true(f >= 0.0f && f <= 1.0f); /* clamped */
-            assert_int_equal(out8[i * 3 + c], (int)(f * 255.0f + 0.5f));
-            assert_int_equal(out16[c][i], (int)(f * 65535.0f + 0.5f));
+            assert_int_equal(out8[i * 3 + c], (int)(f * 255.0 + 0.5));
+            assert_int_equal(out16[c][i], (int)(f * 65535.0 + 0.5));
         }
     srres_ctx_free(ctx);
     srres_model_free(m);
@@ -170,6 +170,32 @@ static void test_output_is_clamped_and_nan_becomes_zero(void **state)
         }
 }
 
+/* Integer output is the float output times the format's maximum rounded to nearest once:
+ * values just under a half level go down (a product taken in float rounded some of them up
+ * to the half level first, then up a level: 1 in 1000 16-bit samples). */
+static void test_integer_output_rounds_once(void **state)
+{
+    enum { N = 256 };
+    static float src[3][N];
+    for (int i = 0; i < N; i++) {
+        /* the floats just under (k + 0.5) / 255 and (k + 0.5) / 65535 */
+        src[0][i] = nextafterf((float)((i % 255 + 0.5) / 255.0), 0.0f);
+        src[1][i] = nextafterf((float)((i * 256 + 0.5) / 65535.0), 0.0f);
+        src[2][i] = src[1][i];
+    }
+    uint8_t b[3 * N];
+    srres_image bi = rgb24_image(b, N, 1);
+    image_write(&bi, 0, 0, N, 1, &src[0][0], N, 1, 0, 0);
+    uint16_t w[3][N];
+    srres_image wi = {SRRES_PIXEL_RGBP16, N, 1, {w[0], w[1], w[2]}, {2 * N, 2 * N, 2 * N}};
+    image_write(&wi, 0, 0, N, 1, &src[0][0], N, 1, 0, 0);
+    for (int i = 0; i < N; i++)
+        for (int c = 0; c < 3; c++) {
+            assert_int_equal(b[3 * i + c], (int)floor(src[c][i] * 255.0 + 0.5));
+            assert_int_equal(w[c][i], (int)floor(src[c][i] * 65535.0 + 0.5));
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_bad_images_are_refused),
         cmocka_unit_test(test_overlapping_images_are_refused),
         cmocka_unit_test(test_output_is_clamped_and_nan_becomes_zero),
+        cmocka_unit_test(test_integer_output_rounds_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
