@@ -868,13 +868,19 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
         free(target);
         return st;
     }
-    size_t len = strlen(path) + 48;
+    /* The temporary name is the file's own plus ".tmp-PID-N", its last part cut short
+     * where that suffix would take it past NAME_MAX: a name the folder takes must save. */
+    const char *slash = strrchr(path, '/');
+    size_t keep = strlen(path), base = strlen(slash ? slash + 1 : path);
+    if (base > NAME_MAX - 32)
+        keep -= base - (NAME_MAX - 32);
+    size_t len = keep + 48;
     char *tmp = malloc(len);
     if (!tmp)
         return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
     int fd = -1;
     for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
-        snprintf(tmp, len, "%s.tmp-%ld-%d", path, (long)getpid(), attempt);
+        snprintf(tmp, len, "%.*s.tmp-%ld-%d", (int)keep, path, (long)getpid(), attempt);
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno != EEXIST)
             break;

@@ -5,6 +5,7 @@
  * three dtypes; srgan files fold BatchNorm; and every malformed file is refused with a
  * message naming the field or tensor at fault. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1525,6 +1526,29 @@ static void test_saved_file_follows_the_umask(void **state)
     srres_model_free(m);
 }
 
+/* Any name the folder takes can be saved to: the temporary file beside it shortens a long
+ * name to fit (it got ".tmp-PID-N" appended, past NAME_MAX: "File name too long"), and
+ * leaves nothing behind. */
+static void test_save_takes_the_longest_file_name(void **state)
+{
+    srres_model *m = random_model(4), *back;
+    char name[NAME_MAX + 1], path[512];
+    memset(name, 'a', NAME_MAX);
+    name[NAME_MAX] = '\0';
+    snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+    srres_error err;
+    srres_status st = srres_model_save(m, path, SRRES_DTYPE_F32, &err);
+    if (st != SRRES_OK)
+        fail_msg("save: %s", err.message);
+    assert_int_equal(srres_model_load(path, &back, &err), SRRES_OK);
+    srres_model_free(back);
+    assert_int_equal(unlink(path), 0);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "ls -A '%s' | grep -q '[.]tmp-'", test_tmpdir());
+    assert_int_not_equal(system(cmd), 0);
+    srres_model_free(m);
+}
+
 /* Saving over a symbolic link replaces the file it names and keeps the link; a FIFO (or a
  * device such as /dev/null) is written to, not replaced by a regular file (as root, -o
  * /dev/null replaced the system's /dev/null); a folder is refused. */
@@ -1643,6 +1667,7 @@ int main(void)
         cmocka_unit_test(test_srgan_fold_overflow_is_refused),
         cmocka_unit_test(test_fifo_is_refused_without_waiting),
         cmocka_unit_test(test_saved_file_follows_the_umask),
+        cmocka_unit_test(test_save_takes_the_longest_file_name),
         cmocka_unit_test(test_save_keeps_links_fifos_and_folders),
         cmocka_unit_test(test_srgan_bn_of_wrong_shape_is_named),
         cmocka_unit_test(test_seed_file_with_bn_tensors_is_refused),
