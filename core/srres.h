@@ -230,7 +230,8 @@ void srres_trainer_free(srres_trainer *trainer);
 
 /* lr: [batch][3][patch][patch], hr: [batch][3][patch*scale][patch*scale], floats in [0, 1],
  * planar RGB per patch. Runs the network (unclamped output) and returns the mean loss over
- * every output value. Inputs are copied; the caller may reuse them. */
+ * every output value; NaN, running nothing, for a `loss` that is not one of srres_loss's.
+ * Inputs are copied; the caller may reuse them. */
 float srres_trainer_forward(srres_trainer *trainer, const float *lr, const float *hr,
                             srres_loss loss);
 

@@ -3,6 +3,7 @@
  * struct whose parameter block is the gradient buffer, so each layer's gradient has the
  * same named view as its weights (llm.c's ParameterTensors grads). */
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +172,9 @@ float srres_trainer_forward(srres_trainer *t, const float *lr, const float *hr, 
     const srres_model *m = t->m;
     int n = t->batch, P = t->patch, s = m->cfg.scale;
     size_t hr_plane = (size_t)P * s * P * s;
+    /* An unknown loss trained on MSE's gradient unnoticed; NaN stops a caller that checks. */
+    if (loss != SRRES_LOSS_MSE && loss != SRRES_LOSS_L1)
+        return NAN;
     transpose_nc(t->acts.in, lr, n, 3, (size_t)P * P, 1);
     transpose_nc(t->target, hr, n, 3, hr_plane, 1);
     t->loss = loss;

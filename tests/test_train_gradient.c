@@ -178,12 +178,29 @@ static void test_gradient_x3_l1_no_blocks(void **state)
     check_gradient(&c, 1, 6, SRRES_LOSS_L1);
 }
 
+static void test_unknown_loss_is_nan(void **state)
+{
+    srres_config c = {2, 1, 4, SRRES_SKIP_NEAREST, 1};
+    srres_error err;
+    srres_model *m;
+    srres_trainer *t;
+    assert_int_equal(srres_model_create(&c, &m, &err), SRRES_OK);
+    srres_model_init_random(m, 1);
+    assert_int_equal(srres_trainer_create(m, 1, 4, 1, &t, &err), SRRES_OK);
+    float lr[3 * 4 * 4] = {0}, hr[3 * 8 * 8] = {0};
+    assert_true(isnan(srres_trainer_forward(t, lr, hr, (srres_loss)2)));
+    assert_false(isnan(srres_trainer_forward(t, lr, hr, SRRES_LOSS_L1)));
+    srres_trainer_free(t);
+    srres_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient_x2_skip_per_channel),
         cmocka_unit_test(test_gradient_x4_no_skip_shared_slope),
         cmocka_unit_test(test_gradient_x3_l1_no_blocks),
+        cmocka_unit_test(test_unknown_loss_is_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
