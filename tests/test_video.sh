@@ -156,6 +156,14 @@ test_colour_tags_and_sar() {
     done
 }
 
+# ProRes and VP9 code no aspect ratio: the frames take the container's (it was lost).
+test_sar_of_the_container() {
+    lavfi sar.mov -t 0.2 -vf setsar=32/27 -c:v prores_ks -an
+    "$video" -q -i sar.mov -o out.mov -m "$m2" -c:v prores_ks || { fail "srres-video failed"; return; }
+    [ "$(probe out.mov v:0 sample_aspect_ratio)" = 32:27 ] ||
+        fail "sample aspect ratio 32:27 became $(probe out.mov v:0 sample_aspect_ratio)"
+}
+
 test_rotation_kept() {
     lavfi rot.mp4 -t 0.4 -c:v libx264 -an
     # ffmpeg 5.1 cannot tag rotation itself: write a 90-degree matrix into the track header.

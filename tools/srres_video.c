@@ -237,6 +237,11 @@ static int feed_frame(app *a, AVFrame *frame)
             return 1;
         if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
             return 1;
+        /* The container's aspect ratio over the frame's, as ffmpeg takes it: ProRes and VP9
+         * code none, and their output lost it. */
+        AVRational sar = a->ifmt->streams[a->vin]->sample_aspect_ratio;
+        if (sar.num)
+            frame->sample_aspect_ratio = sar;
         /* The encoder and muxer need increasing timestamps, which raw streams, the end of some
          * MPEG-PS files and broken ones do not give: a frame without one comes a frame after
          * the one before, one that repeats or goes back a tick after it. */
