@@ -562,6 +562,24 @@ test_rotation_applied_where_not_stored() {
     done
 }
 
+# A mirrored display matrix (a front camera's) is applied as a mirror: it reads as a half turn
+# too, and the picture came out upside down.
+test_mirror_applied_where_not_stored() {
+    ffmpeg -nostdin -v error -f lavfi -i "color=black:size=64x36,drawbox=w=32:h=18:c=white:t=fill" \
+        -frames:v 1 -c:v libx264 mirror.mp4
+    perl -e 'local $/; open F, "+<", $ARGV[0] or die; binmode F; my $d = <F>;
+        my $i = index($d, "tkhd"); die if $i < 0; seek F, $i - 4 + 48, 0;
+        print F pack("N9", 0xFFFF0000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)' mirror.mp4
+    "$video" -q -i mirror.mp4 -o out.png -m "$m2" || { fail "srres-video failed"; return; }
+    local q y=()
+    for q in 0:0 iw/2:0 iw/2:ih/2; do # top left, top right, bottom right
+        y+=("$(ffprobe -v error -f lavfi -i "movie=out.png,crop=iw/2:ih/2:$q,signalstats" \
+            -show_entries frame_tags=lavfi.signalstats.YAVG -of csv=p=0)")
+    done
+    awk -v l="${y[0]}" -v r="${y[1]}" -v b="${y[2]}" 'BEGIN { exit !(r > l + 5 && r > b + 5) }' ||
+        fail "the white corner is not top right: luma ${y[*]} (top left, top right, bottom right)"
+}
+
 # -y writes through a symlink (the link stays) and into a fifo (it was renamed over).
 test_overwrite_keeps_links_and_fifos() {
     lavfi in.mp4 -t 0.2 -c:v libx264 -an

@@ -610,21 +610,24 @@ static int source_is_rgb(const app *a)
     return a->src_space == AVCOL_SPC_RGB || (d && (d->flags & AV_PIX_FMT_FLAG_RGB));
 }
 
-/* The filters that turn the stream's frames upright by its display matrix ("" if none). */
+/* The filters that turn the stream's frames upright by its display matrix ("" if none). A
+ * mirrored matrix (a front camera's) reads as a rotation too: the signs of its terms tell
+ * them apart, as in ffmpeg (a mirror became a half turn, upside down). */
 static const char *rotation_filter(const AVStream *st)
 {
-    const uint8_t *m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    const int32_t *m =
+        (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
     if (!m)
         return "";
-    double theta = -round(av_display_rotation_get((const int32_t *)m));
+    double theta = -round(av_display_rotation_get(m));
     theta -= 360 * floor(theta / 360 + 0.9 / 360);
     if (fabs(theta - 90) < 1)
-        return "transpose=clock,";
+        return m[3] > 0 ? "transpose=cclock_flip," : "transpose=clock,";
     if (fabs(theta - 180) < 1)
-        return "hflip,vflip,";
+        return m[4] < 0 ? "hflip,vflip," : "hflip,";
     if (fabs(theta - 270) < 1)
-        return "transpose=cclock,";
-    return "";
+        return m[3] < 0 ? "transpose=clock_flip," : "transpose=cclock,";
+    return fabs(theta) < 1 && m[4] < 0 ? "vflip," : "";
 }
 
 static const char *matrix_name(enum AVColorSpace cs)
