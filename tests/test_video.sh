@@ -164,6 +164,15 @@ test_sar_of_the_container() {
         fail "sample aspect ratio 32:27 became $(probe out.mov v:0 sample_aspect_ratio)"
 }
 
+# ProRes writes the frames' colour description, not the encoder's: the frames carry the
+# encoder's (the post graph left the matrix unspecified, and so did the output).
+test_colour_tags_into_prores() {
+    lavfi in.mkv -t 0.2 -c:v libx264 -colorspace bt709 -color_primaries bt709 -color_trc bt709 -an
+    "$video" -q -i in.mkv -o out.mov -m "$m2" -c:v prores_ks || { fail "srres-video failed"; return; }
+    [ "$(probe out.mov v:0 color_space)" = bt709 ] ||
+        fail "colour space bt709 became $(probe out.mov v:0 color_space)"
+}
+
 test_rotation_kept() {
     lavfi rot.mp4 -t 0.4 -c:v libx264 -an
     # ffmpeg 5.1 cannot tag rotation itself: write a 90-degree matrix into the track header.

@@ -877,6 +877,12 @@ static int encode_ready(app *a)
             break;
         }
         f->pict_type = AV_PICTURE_TYPE_NONE;
+        /* ProRes, PNG and libvpx write the frame's colour description, not the encoder's: the
+         * post graph's scale left the matrix unspecified (ProRes said so in the output). */
+        f->colorspace = a->enc->colorspace;
+        f->color_range = a->enc->color_range;
+        f->color_primaries = a->enc->color_primaries;
+        f->color_trc = a->enc->color_trc;
         if (f->pts != AV_NOPTS_VALUE) {
             /* In one tick a frame, frames closer than that would share a timestamp. */
             int64_t pts = av_rescale_q(f->pts, av_buffersink_get_time_base(a->post.sink),
