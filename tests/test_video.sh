@@ -374,6 +374,20 @@ test_jpeg_from_limited_range() {
 
 # A damaged frame is skipped, as ffmpeg skips it: the run failed ("Generic error in an
 # external library", PNG's zlib) and left nothing.
+# A yuvj source (a phone's H.264) into ProRes, which has no yuvj and cannot say full range,
+# is made limited range, as ffmpeg makes it: its full-range levels were read as limited.
+test_full_range_source_into_prores() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -pix_fmt yuvj420p -an
+    "$video" -q -i in.mp4 -o out.png -m "$m2" --frames 1 || { fail "out.png failed"; return; }
+    "$video" -q -i in.mp4 -o out.mov -m "$m2" -c:v prores_ks --frames 1 ||
+        { fail "out.mov failed"; return; }
+    local psnr
+    psnr=$(ffmpeg -nostdin -i out.mov -i out.png \
+        -lavfi "[0]format=rgb24[a];[1]format=rgb24[b];[a][b]psnr" -f null - 2>&1 |
+        sed -n 's/.*average:\([0-9.]*\).*/\1/p')
+    awk -v p="$psnr" 'BEGIN { exit !(p > 30) }' || fail "ProRes vs PNG: $psnr dB"
+}
+
 test_damaged_frame_skipped() {
     lavfi frames.mkv -t 2 -map 0:v -c:v png
     damaged_copy frames.mkv damaged.mkv 30

@@ -649,10 +649,13 @@ static int is_yuvj(enum AVPixelFormat f)
 
 /* Whether YUV output in format out is full range: JPEG's yuvj formats, and a full-range YUV
  * source's range kept. From RGB it is limited, as ffmpeg makes it (it was full, the range
- * an RGB source is tagged with: H.264 players took it for an unusual stream). */
+ * an RGB source is tagged with: H.264 players took it for an unusual stream). So is a yuvj
+ * source's (a phone's H.264) in a format without the j, as ffmpeg makes it: MPEG-1/2/4 and
+ * ProRes cannot say full range, and players stretched its levels, clipping black and white. */
 static int full_range_out(const app *a, enum AVPixelFormat out)
 {
-    return is_yuvj(out) || (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG);
+    return is_yuvj(out) || (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG &&
+                            !is_yuvj(a->src_fmt));
 }
 
 /* Sets an encoder's private option; encoders without any have no priv_data to set. */
