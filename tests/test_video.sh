@@ -123,6 +123,15 @@ test_fonts_and_cover_art() {
     grep -q "stream 2 (png) dropped: cover art" err.log || fail "no message: $(cat err.log)"
 }
 
+# The video stream's encoder tag names ours, not the input's (it said mpeg4 over H.264).
+test_encoder_tag_is_ours() {
+    lavfi in.mkv -t 0.2 -c:v mpeg4 -an
+    "$video" -q -i in.mkv -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }
+    local tag
+    tag=$(ffprobe -v error -select_streams v:0 -show_entries stream_tags=encoder -of csv=p=0 out.mkv)
+    [ "${tag##* }" = libx264 ] || fail "encoder tag '$tag'"
+}
+
 test_encoder_options_checked() {
     lavfi in.mp4 -t 0.2 -c:v libx264 -an
     expect_error "-crf: the encoder mpeg4" "$video" -i in.mp4 -o x.avi -m "$m2" -c:v mpeg4 -crf 2

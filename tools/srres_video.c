@@ -771,6 +771,13 @@ static int open_encoder(app *a, const AVFrame *f)
     }
     AVCodecContext *e = a->enc;
     avcodec_parameters_from_context(ost->codecpar, e);
+    /* The stream's encoder is ours, as ffmpeg says (it said the input's: "mpeg4" over H.264). */
+    char encoder[sizeof(LIBAVCODEC_IDENT) + 64];
+    snprintf(encoder, sizeof(encoder), "%s %s", LIBAVCODEC_IDENT, a->enc_codec->name);
+    if (av_dict_set(&ost->metadata, "encoder", encoder, 0) < 0) {
+        set_error(a, "out of memory");
+        return AVERROR(ENOMEM);
+    }
     ost->time_base = e->time_base;
     ost->avg_frame_rate = e->framerate;
     ost->sample_aspect_ratio = e->sample_aspect_ratio;
