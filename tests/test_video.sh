@@ -132,6 +132,15 @@ test_encoder_tag_is_ours() {
     [ "${tag##* }" = libx264 ] || fail "encoder tag '$tag'"
 }
 
+# The input's coding buffer (CPB properties) is not the upscaled stream's: MPEG-PS sized its
+# buffers by an MPEG-2 source's and underflowed at every frame.
+test_source_buffer_not_kept() {
+    SRC="testsrc2=size=160x90:rate=25" lavfi in.mpg -t 0.4 -c:v mpeg2video -b:v 250k -maxrate 300k \
+        -bufsize 100k -an
+    "$video" -v -i in.mpg -o out.mpg -m "$m2" -b:v 8M 2>err.log || { fail "srres-video failed"; return; }
+    ! grep -q "buffer underflow" err.log || fail "$(grep -m 1 "buffer underflow" err.log)"
+}
+
 test_encoder_options_checked() {
     lavfi in.mp4 -t 0.2 -c:v libx264 -an
     expect_error "-crf: the encoder mpeg4" "$video" -i in.mp4 -o x.avi -m "$m2" -c:v mpeg4 -crf 2

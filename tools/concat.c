@@ -46,7 +46,7 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
             cli_die("out of memory");
         ost->codecpar->codec_tag = 0;
         ost->time_base = ist->time_base;
-        if (output_copy_stream_info(ost, ist, 1) < 0)
+        if (output_copy_stream_info(ost, ist, 0, 1) < 0)
             cli_die("out of memory");
     }
     av_dict_copy(&out->metadata, first->metadata, 0);

@@ -175,7 +175,7 @@ int output_keeps_rotation(const AVOutputFormat *fmt)
     return 0;
 }
 
-int output_copy_stream_info(AVStream *ost, const AVStream *ist, int keep_rotation)
+int output_copy_stream_info(AVStream *ost, const AVStream *ist, int encoded, int keep_rotation)
 {
     if (av_dict_copy(&ost->metadata, ist->metadata, 0) < 0)
         return AVERROR(ENOMEM);
@@ -183,6 +183,10 @@ int output_copy_stream_info(AVStream *ost, const AVStream *ist, int keep_rotatio
     for (int k = 0; k < ist->nb_side_data; k++) {
         const AVPacketSideData *sd = &ist->side_data[k];
         if (sd->type == AV_PKT_DATA_DISPLAYMATRIX && !keep_rotation)
+            continue;
+        /* The MPEG-PS muxer sizes its buffers by them: an MPEG-2 source's 1.8 Mbit buffer
+         * for an upscaled stream underflowed at every frame. */
+        if (sd->type == AV_PKT_DATA_CPB_PROPERTIES && encoded)
             continue;
         uint8_t *dst = av_stream_new_side_data(ost, sd->type, sd->size);
         if (!dst)

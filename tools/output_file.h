@@ -36,8 +36,10 @@ int output_numbered_existing(const char *pattern, char *found, size_t size);
 int output_numbered_includes(const char *pattern, const char *path);
 
 /* Copies a stream's metadata, disposition and side data (rotation and the like) to ost,
- * the display matrix only if keep_rotation. Returns 0 or AVERROR(ENOMEM). */
-int output_copy_stream_info(AVStream *ost, const AVStream *ist, int keep_rotation);
+ * the display matrix only if keep_rotation, and the buffer and rates the input was coded
+ * with (CPB properties) only if it is copied, not encoded anew. Returns 0 or
+ * AVERROR(ENOMEM). */
+int output_copy_stream_info(AVStream *ost, const AVStream *ist, int encoded, int keep_rotation);
 
 /* Whether the format stores a display matrix (rotation): in FFmpeg 5.1 the MP4 family
  * does, Matroska and images do not. */

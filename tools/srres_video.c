@@ -1400,7 +1400,7 @@ static void open_output(app *a)
         if (!keep)
             a->rotate = rotation_filter(ist);
         AVStream *ost = avformat_new_stream(a->ofmt, NULL);
-        if (!ost || output_copy_stream_info(ost, ist, keep) < 0)
+        if (!ost || output_copy_stream_info(ost, ist, (int)i == a->vin, keep) < 0)
             cli_die("out of memory");
         a->map[i] = ost->index;
         if ((int)i != a->vin) {
