@@ -226,6 +226,18 @@ test_hdr_hevc_tags_and_quiet() {
     [ ! -s err.log ] || fail "-q printed: $(head -3 err.log)"
 }
 
+# HDR10's mastering display and light levels, which HEVC carries in its frames, go into the
+# output's container (they were lost).
+test_hdr10_metadata_kept() {
+    lavfi hdr.mkv -t 0.2 -c:v libx265 -pix_fmt yuv420p10le -color_primaries bt2020 \
+        -color_trc smpte2084 -colorspace bt2020nc -an -x265-params "log-level=error:hdr10=1:\
+master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400"
+    "$video" -q -i hdr.mkv -o out.mkv -m "$m2" -c:v libx265 || { fail "srres-video failed"; return; }
+    local sd
+    sd=$(ffprobe -v error -show_entries stream_side_data=max_luminance,max_content -of csv=p=0 out.mkv)
+    [ "$(echo $sd)" = "1000 1000/1" ] || fail "side data '$(echo $sd)'"
+}
+
 test_pix_fmt_option_and_yuv444() {
     lavfi f444.mkv -t 0.2 -c:v libx264 -pix_fmt yuv444p -an
     "$video" -q -i f444.mkv -o out.mkv -m "$m2" || fail "yuv444p failed"

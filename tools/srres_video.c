@@ -778,6 +778,22 @@ static int open_encoder(app *a, const AVFrame *f)
         set_error(a, "out of memory");
         return AVERROR(ENOMEM);
     }
+    /* HDR10's mastering display and light levels come in the frames (HEVC's SEI), which the
+     * encoders here do not write: the container carries them (they were lost, as by ffmpeg). */
+    static const int hdr[][2] = {
+        {AV_FRAME_DATA_MASTERING_DISPLAY_METADATA, AV_PKT_DATA_MASTERING_DISPLAY_METADATA},
+        {AV_FRAME_DATA_CONTENT_LIGHT_LEVEL, AV_PKT_DATA_CONTENT_LIGHT_LEVEL}};
+    for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+        const AVFrameSideData *sd = av_frame_get_side_data(f, hdr[i][0]);
+        if (!sd || av_stream_get_side_data(ost, hdr[i][1], NULL))
+            continue;
+        uint8_t *dst = av_stream_new_side_data(ost, hdr[i][1], sd->size);
+        if (!dst) {
+            set_error(a, "out of memory");
+            return AVERROR(ENOMEM);
+        }
+        memcpy(dst, sd->data, sd->size);
+    }
     ost->time_base = e->time_base;
     ost->avg_frame_rate = e->framerate;
     ost->sample_aspect_ratio = e->sample_aspect_ratio;
