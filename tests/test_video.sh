@@ -132,6 +132,20 @@ test_encoder_tag_is_ours() {
     [ "${tag##* }" = libx264 ] || fail "encoder tag '$tag'"
 }
 
+# A MOV timecode track is the video stream's timecode tag, which the output keeps (and MOV
+# and MP4 make the track anew from it): it was reported as a stream dropped, codec "none".
+test_timecode_track_kept() {
+    lavfi in.mov -t 0.2 -c:v libx264 -an -timecode 01:00:00:00
+    local e tc
+    for e in mov mkv; do
+        "$video" -i in.mov -o "out.$e" -m "$m2" 2>err.log || { fail "srres-video failed"; return; }
+        ! grep -q "dropped" err.log || fail "$e: $(grep -m 1 dropped err.log)"
+        tc=$(ffprobe -v error -select_streams v:0 -show_entries stream_tags=timecode -of csv=p=0 \
+            "out.$e")
+        [ "$tc" = 01:00:00:00 ] || fail "$e: timecode '$tc'"
+    done
+}
+
 # The input's coding buffer (CPB properties) is not the upscaled stream's: MPEG-PS sized its
 # buffers by an MPEG-2 source's and underflowed at every frame.
 test_source_buffer_not_kept() {

@@ -1370,6 +1370,20 @@ static void copy_chapters(app *a)
     }
 }
 
+/* Whether stream i is a timecode track (tmcd) whose timecode the video stream carries as
+ * its tag: the output keeps that tag, and the MOV and MP4 muxers make the track anew from it,
+ * so nothing is lost (it was reported as dropped, codec "none"). */
+static int timecode_of_video(const app *a, unsigned i)
+{
+    const AVStream *ist = a->ifmt->streams[i];
+    const AVDictionaryEntry *tc = av_dict_get(ist->metadata, "timecode", NULL, 0);
+    const AVDictionaryEntry *v = av_dict_get(a->ifmt->streams[a->vin]->metadata, "timecode",
+                                             NULL, 0);
+    return ist->codecpar->codec_type == AVMEDIA_TYPE_DATA &&
+           ist->codecpar->codec_tag == MKTAG('t', 'm', 'c', 'd') && tc && v &&
+           !strcmp(tc->value, v->value);
+}
+
 static void open_output(app *a)
 {
     char eb[ERR_SIZE];
@@ -1392,7 +1406,8 @@ static void open_output(app *a)
         a->map[i] = -1;
         if ((int)i != a->vin &&
             ((type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
-             (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) || type == AVMEDIA_TYPE_UNKNOWN))
+             (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) || type == AVMEDIA_TYPE_UNKNOWN ||
+             timecode_of_video(a, i)))
             continue;
         const char *why = NULL;
         int fonts = type == AVMEDIA_TYPE_ATTACHMENT &&
