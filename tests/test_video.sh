@@ -132,6 +132,19 @@ test_encoder_tag_is_ours() {
     [ "${tag##* }" = libx264 ] || fail "encoder tag '$tag'"
 }
 
+# RGB output says it is RGB (full range, GBR matrix), as ffmpeg's does: FFV1 and libx264rgb
+# streams said "unknown".
+test_rgb_output_tagged() {
+    lavfi in.mkv -t 0.2 -c:v libx264 -an
+    "$video" -q -i in.mkv -o out.mkv -m "$m2" -c:v ffv1 -pix_fmt gbrp || {
+        fail "srres-video failed"
+        return
+    }
+    local tags
+    tags=$(ffprobe -v error -show_entries stream=color_range,color_space -of csv=p=0 out.mkv)
+    [ "$tags" = pc,gbr ] || fail "range and matrix '$tags', not pc,gbr"
+}
+
 # A MOV timecode track is the video stream's timecode tag, which the output keeps (and MOV
 # and MP4 make the track anew from it): it was reported as a stream dropped, codec "none".
 test_timecode_track_kept() {

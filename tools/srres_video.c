@@ -686,6 +686,10 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
         e->colorspace = a->src_space;
         if (source_is_rgb(a))
             e->colorspace = AVCOL_SPC_SMPTE170M;
+    } else {
+        /* RGB says so, as ffmpeg's output does: FFV1 and libx264rgb streams said "unknown". */
+        e->color_range = AVCOL_RANGE_JPEG;
+        e->colorspace = AVCOL_SPC_RGB;
     }
     e->color_primaries = a->src_primaries;
     e->color_trc = a->src_trc;
