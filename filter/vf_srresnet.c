@@ -59,7 +59,7 @@ static const AVOption srresnet_options[] = {
     { "precision", "arithmetic of the network", OFFSET(precision), AV_OPT_TYPE_INT, { .i64 = SRRES_PRECISION_FP32 }, SRRES_PRECISION_FP32, SRRES_PRECISION_BF16, FLAGS, "precision" },
         { "fp32", "single precision",                                   0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_FP32 }, 0, 0, FLAGS, "precision" },
         { "bf16", "bfloat16 products, faster on CPUs with AVX512_BF16", 0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_BF16 }, 0, 0, FLAGS, "precision" },
-    { "max_memory", "bytes of buffers automatic tiles keep within (e.g. 512M); 0 = 1 GiB", OFFSET(max_memory), AV_OPT_TYPE_INT64, { .i64 = 0 }, 0, INT64_MAX, FLAGS },
+    { "max_memory", "bytes of buffers automatic tiles keep within (e.g. 512Mi; M is 10^6); 0 = 1 GiB", OFFSET(max_memory), AV_OPT_TYPE_INT64, { .i64 = 0 }, 0, INT64_MAX, FLAGS },
     { NULL }
 };
 
@@ -178,34 +178,43 @@ static int query_formats(AVFilterContext *ctx)
     return ff_formats_ref(ff_make_format_list(pixel_formats), &ctx->outputs[0]->incfg.formats);
 }
 
+/* Checks that w x h input frames can be upscaled and says how: tiled or not. */
+static int take_size(AVFilterContext *ctx, int w, int h)
+{
+    SRResNetContext *s = ctx->priv;
+    int tile, ret;
+
+    if (w > INT_MAX / s->scale || h > INT_MAX / s->scale) {
+        av_log(ctx, AV_LOG_ERROR, "%dx%d is too large to upscale x%d.\n", w, h, s->scale);
+        return AVERROR(EINVAL);
+    }
+    ret = av_image_check_size(w * s->scale, h * s->scale, 0, ctx);
+    if (ret < 0)
+        return ret;
+    s->in_w = w;
+    s->in_h = h;
+    tile = srres_ctx_tile_size(s->srres, w, h);
+    if (tile)
+        av_log(ctx, AV_LOG_VERBOSE, "%dx%d -> %dx%d in tiles of %dx%d\n", w, h, w * s->scale,
+               h * s->scale, tile, tile);
+    else
+        av_log(ctx, AV_LOG_VERBOSE, "%dx%d -> %dx%d untiled\n", w, h, w * s->scale,
+               h * s->scale);
+    return 0;
+}
+
 static int config_props(AVFilterLink *outlink)
 {
     AVFilterContext *ctx = outlink->src;
     SRResNetContext *s = ctx->priv;
     AVFilterLink *inlink = ctx->inputs[0];
-    int tile, ret;
+    int ret = take_size(ctx, inlink->w, inlink->h);
 
-    if (inlink->w > INT_MAX / s->scale || inlink->h > INT_MAX / s->scale) {
-        av_log(ctx, AV_LOG_ERROR, "%dx%d is too large to upscale x%d.\n",
-               inlink->w, inlink->h, s->scale);
-        return AVERROR(EINVAL);
-    }
-    s->in_w = inlink->w;
-    s->in_h = inlink->h;
-    outlink->w = inlink->w * s->scale;
-    outlink->h = inlink->h * s->scale;
-    ret = av_image_check_size(outlink->w, outlink->h, 0, ctx);
     if (ret < 0)
         return ret;
+    outlink->w = inlink->w * s->scale;
+    outlink->h = inlink->h * s->scale;
     outlink->sample_aspect_ratio = inlink->sample_aspect_ratio;
-
-    tile = srres_ctx_tile_size(s->srres, inlink->w, inlink->h);
-    if (tile)
-        av_log(ctx, AV_LOG_VERBOSE, "%dx%d -> %dx%d in tiles of %dx%d\n", inlink->w, inlink->h,
-               outlink->w, outlink->h, tile, tile);
-    else
-        av_log(ctx, AV_LOG_VERBOSE, "%dx%d -> %dx%d untiled\n", inlink->w, inlink->h,
-               outlink->w, outlink->h);
     return 0;
 }
 
@@ -241,9 +250,6 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     srres_status status;
     int ret;
 
-    /* Frames may change size mid-stream (a scale with eval=frame before us, images of
-     * different sizes): the output follows, as vf_scale's does. The link may already say
-     * so (a filter before us updated it) or not (a source's frames). */
     /* The link's format stays as negotiated, but a source read without the graph being
      * rebuilt (-reinit_filter 0) may send frames of another: libsrres would see only a
      * missing plane. */
@@ -255,17 +261,20 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         ret = AVERROR(EINVAL);
         goto fail;
     }
+    /* Frames may change size mid-stream (a scale with eval=frame before us, images of
+     * different sizes): the output follows, as vf_scale's does. The output link keeps its
+     * size, so that a scaler after us (one ffmpeg inserts before the encoder) sees the
+     * frames differ from it and sets itself up anew: told the new size, it kept converting
+     * at the old one and ffmpeg waited forever. */
     if (in->width != s->in_w || in->height != s->in_h) {
         av_log(ctx, AV_LOG_VERBOSE, "frame size changed from %dx%d to %dx%d\n", s->in_w,
                s->in_h, in->width, in->height);
-        inlink->w = in->width;
-        inlink->h = in->height;
-        ret = config_props(outlink);
+        ret = take_size(ctx, in->width, in->height);
         if (ret < 0)
             goto fail;
     }
 
-    out = ff_get_video_buffer(outlink, outlink->w, outlink->h);
+    out = ff_get_video_buffer(outlink, in->width * s->scale, in->height * s->scale);
     if (!out) {
         ret = AVERROR(ENOMEM);
         goto fail;

@@ -126,6 +126,20 @@ size_changes_mid_stream_follow() {
             "36864 36864 9216 9216"
 }
 
+# A size change mid-stream with a scaler after the filter (the graph's own, or the one ffmpeg
+# puts before an encoder): told the new size by the filter, the scaler kept converting at the
+# old one, and ffmpeg waited forever. The scaler keeps its first output size, as it does
+# after any filter.
+size_changes_before_a_scaler() {
+    local halved="scale=w='if(lt(n,2),64,32)':h='if(lt(n,2),48,24)':eval=frame"
+    timeout 120 "$ffmpeg" -nostdin -hide_banner -loglevel error -y \
+        -f lavfi -i testsrc2=size=64x48:rate=5 -frames:v 4 \
+        -vf "format=rgb24,$halved,srresnet=model=$x2,scale=iw:ih,format=yuv420p" \
+        -f framemd5 chain.txt &&
+        expect "frame bytes" "$(grep -v '^#' chain.txt | cut -d, -f5 | xargs)" \
+            "18432 18432 18432 18432"
+}
+
 # A pixel format that changes mid-stream without the graph being rebuilt is named (libsrres
 # said only "input image plane 0 is missing").
 format_changes_mid_stream_are_named() {
@@ -327,6 +341,7 @@ check malformed_model_file_fails
 check no_model_option_fails
 check odd_sizes_scale_by_the_model
 check size_changes_mid_stream_follow
+check size_changes_before_a_scaler
 check format_changes_mid_stream_are_named
 check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
