@@ -429,8 +429,6 @@ test_jpeg_from_limited_range() {
     awk -v p="$psnr" 'BEGIN { exit !(p > 27) }' || fail "JPEG vs PNG: $psnr dB"
 }
 
-# A damaged frame is skipped, as ffmpeg skips it: the run failed ("Generic error in an
-# external library", PNG's zlib) and left nothing.
 # A yuvj source (a phone's H.264) into ProRes, which has no yuvj and cannot say full range,
 # is made limited range, as ffmpeg makes it: its full-range levels were read as limited.
 test_full_range_source_into_prores() {
@@ -445,6 +443,8 @@ test_full_range_source_into_prores() {
     awk -v p="$psnr" 'BEGIN { exit !(p > 30) }' || fail "ProRes vs PNG: $psnr dB"
 }
 
+# A damaged frame is skipped, as ffmpeg skips it: the run failed ("Generic error in an
+# external library", PNG's zlib) and left nothing.
 test_damaged_frame_skipped() {
     lavfi frames.mkv -t 2 -map 0:v -c:v png
     damaged_copy frames.mkv damaged.mkv 30
