@@ -273,6 +273,15 @@ rc=$?
 "$train" train.mp4 --resume sig.ckpt --steps 1 -o x.safetensors -q 2>err.log &&
     fail "resuming past the requested steps should say so"
 grep -q "step" err.log || fail "no step count in: $(cat err.log)"
+# SIGHUP (a closed terminal, a dropped ssh session) stops the run as SIGINT does: it once
+# killed it, losing the steps since the last checkpoint.
+"$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint hup.ckpt -o hup.safetensors -q &
+pid=$!
+sleep 3
+kill -HUP $pid
+wait $pid
+rc=$?
+[ $rc -eq 129 ] && [ -f hup.ckpt ] || fail "exit status $rc, or no checkpoint, after SIGHUP"
 
 # 4. Bad input: one line naming the problem, non-zero exit, no crash.
 expect_error() { # pattern, command...

@@ -868,6 +868,9 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A closed terminal or a dropped ssh session would otherwise lose the steps since the
+     * last checkpoint. */
+    sigaction(SIGHUP, &sa, NULL);
 
     size_t hr_side = (size_t)o.patch * o.scale;
     float *lr = malloc(sizeof(float) * o.batch * 3 * o.patch * o.patch);
