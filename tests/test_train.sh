@@ -316,6 +316,13 @@ expect_error "use a larger --hr-scale minimum" "$train" held1.png "${tiny[@]}" -
 grep -q "srres-train: train.mp4: 192x128, 100 frames" err.log &&
     grep -q "srres-train: held1.png: 192x128, 1 frame$" err.log ||
     fail "--verbose: $(cat err.log)"
+# A validation image that is also a training input (here through a folder) is said to be no
+# held-out one; it was taken silently.
+mkdir -p seen && cp held1.png seen/
+"$train" seen "${tiny[@]}" --steps 1 --val seen/held1.png --val held2.png -o seen.safetensors \
+    2>err.log || fail "validating on a training input failed"
+grep -q "srres-train: seen/held1.png: also a training input (seen/held1.png)" err.log &&
+    ! grep -q "held2.png: also" err.log || fail "validation on a training input: $(cat err.log)"
 # Files of a folder that are no video or image are counted out loud, not skipped silently.
 mkdir mixed && cp held1.png mixed/ && echo notes >mixed/readme.txt
 "$train" mixed "${tiny[@]}" --steps 1 -o mixed.safetensors 2>err.log || fail "mixed folder failed"

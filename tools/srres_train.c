@@ -537,6 +537,20 @@ static void check_paths_apart(const options *o, const input_list *inputs,
                     k ? "--resume" : "--init");
 }
 
+/* A validation image the run also trains on is not held out, and its figures flatter the
+ * model: said, not refused, as a run may mean to watch a picture it learns. */
+static void warn_validation_trained_on(const input_list *inputs, const input_list *vals)
+{
+    for (int v = 0; v < vals->count; v++)
+        for (int k = 0; k < inputs->count; k++)
+            if (same_file(vals->paths[v], inputs->paths[k])) {
+                fprintf(stderr, "srres-train: %s: also a training input (%s), so its validation "
+                                "figures are not those of a held-out image\n",
+                        vals->paths[v], inputs->paths[k]);
+                break;
+            }
+}
+
 /* Whether n floats are all finite: their sum in double is, as n * FLT_MAX stays far below
  * DBL_MAX. */
 static int all_finite(const float *x, size_t n)
@@ -804,6 +818,8 @@ int main(int argc, char **argv)
         o.checkpoint = default_ckpt;
     }
     check_paths_apart(&o, &inputs, &vals);
+    if (!o.quiet)
+        warn_validation_trained_on(&inputs, &vals);
     /* Checkpoints record where the run writes, in metadata, which is UTF-8 text. */
     if (!is_utf8(o.output))
         cli_die("%s: checkpoints record the output's name as UTF-8 text; this one is not",
