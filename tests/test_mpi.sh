@@ -29,4 +29,19 @@ tail -n 20 one.csv | cut -d, -f1,2 >straight.txt
 paste -d, straight.txt resumed.txt | awk -F, '{ d = $2 - $4; if (d < 0) d = -d
     if ($1 != $3 || d > 1e-4 * $2) { print "resumed run differs at step " $1 ": " $2 " vs " $4; bad++ } }
     END { exit bad > 0 }'
-echo "test_mpi.sh: 1 and 2 processes agree over 50 steps; resume across process counts agrees"
+# Processes given different runs are refused at once, in one line: another --steps left one
+# waiting in a reduction forever, other inputs trained on a mix of batches unnoticed.
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=128x96:rate=25" -ss 1 -frames:v 1 still.png
+for other in "--steps 11" "still.png"; do
+    if timeout 120 mpirun -n 1 "${train[@]}" --steps 10 -o mixed.safetensors : \
+        -n 1 "${train[@]}" --steps 10 $other -o mixed.safetensors 2>err.log; then
+        echo "processes given different runs ($other) were not refused"
+        exit 1
+    fi
+    if [ "$(grep -c "the MPI processes were given different runs" err.log)" != 1 ]; then
+        echo "processes given different runs ($other): $(cat err.log)"
+        exit 1
+    fi
+done
+echo "test_mpi.sh: 1 and 2 processes agree over 50 steps; resume across process counts agrees;"\
+    "processes given different runs are refused"

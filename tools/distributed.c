@@ -45,6 +45,14 @@ double dist_mean_scalar(double v)
     return v / size;
 }
 
+int dist_agree(uint64_t v)
+{
+    uint64_t lo = v, hi = v;
+    MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    return lo == hi;
+}
+
 void dist_abort(int status)
 {
     int size;
@@ -76,6 +84,12 @@ void dist_mean(float *v, size_t n)
 double dist_mean_scalar(double v)
 {
     return v;
+}
+
+int dist_agree(uint64_t v)
+{
+    (void)v;
+    return 1;
 }
 
 void dist_abort(int status)

@@ -4,6 +4,7 @@
 #define SRRES_DISTRIBUTED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct dist {
     int rank, size;
@@ -16,6 +17,9 @@ void dist_finalize(void);
 /* Every rank's v becomes the mean over ranks (one contiguous buffer, one call). */
 void dist_mean(float *v, size_t n);
 double dist_mean_scalar(double v);
+
+/* 1 if every rank passed the same v. */
+int dist_agree(uint64_t v);
 
 /* Ends every rank (after an error on one). */
 void dist_abort(int status);

@@ -267,18 +267,62 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     set_meta(m, "train.seconds", "%.1f", seconds);
 }
 
-/* The inputs as a run knows them: their number and a hash (FNV-1a) of their names, which
- * stay the same when the files move (input_list_name is a path's shortest distinct tail). */
+#define HASH_START 0xcbf29ce484222325ull
+
+/* FNV-1a of s and its terminating zero into *h. */
+static void hash_text(uint64_t *h, const char *s)
+{
+    for (;; s++) {
+        *h = (*h ^ (uint8_t)*s) * 0x100000001b3ull;
+        if (!*s)
+            break;
+    }
+}
+
+/* The inputs as a run knows them: their number and a hash of their names, which stay the
+ * same when the files move (input_list_name is a path's shortest distinct tail). */
 static void inputs_id(const input_list *inputs, char *buf, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = HASH_START;
     for (int i = 0; i < inputs->count; i++)
-        for (const char *c = input_list_name(inputs, i);; c++) {
-            h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
-            if (!*c)
-                break;
-        }
+        hash_text(&h, input_list_name(inputs, i));
     snprintf(buf, n, "%d:%016" PRIx64, inputs->count, h);
+}
+
+static void hash_option(void *h, const char *key, int opt, const char *value)
+{
+    (void)opt;
+    hash_text(h, key);
+    hash_text(h, value);
+}
+
+/* For an error every process meets alike: the others wait for rank 0, which says it once
+ * and ends them all (each saying it too interleaved their lines). */
+static void leave_it_to_rank_0(void)
+{
+    if (D.rank)
+        for (;;)
+            pause();
+}
+
+/* Under mpirun every process must run the same run, or it fails without a word: other
+ * --steps leave a process waiting in a reduction forever, another network garbles the
+ * gradients' sum, other inputs or another checkpoint train on a mix of batches nobody
+ * asked for. Their options, inputs, network and position must agree. */
+static void check_ranks_agree(const options *o, size_t params, long step, uint64_t round,
+                              int offset)
+{
+    uint64_t h = HASH_START;
+    run_options(o, hash_option, &h);
+    char run[160];
+    snprintf(run, sizeof(run), "%s %d %d %d %zu %ld %" PRIu64 " %d", o->inputs_id, o->scale,
+             o->blocks, o->channels, params, step, round, offset);
+    hash_text(&h, run);
+    if (!dist_agree(h)) {
+        leave_it_to_rank_0();
+        cli_die("the MPI processes were given different runs (options, inputs or --resume "
+                "checkpoint): give them all the same command line");
+    }
 }
 
 /* A path the checkpoint recorded (key), copied into buf; else `fallback`. */
@@ -848,8 +892,11 @@ int main(int argc, char **argv)
         }
     if (o.resume)
         sampler_seek(smp, round, offset);
-    if (o.batch % D.size)
+    check_ranks_agree(&o, srres_model_num_params(model), step, round, offset);
+    if (o.batch % D.size) {
+        leave_it_to_rank_0();
         cli_die("--batch %d does not split evenly over %d processes", o.batch, D.size);
+    }
     int local = o.batch / D.size; /* this rank's share of every global batch */
     srres_trainer *tr;
     if (srres_trainer_create(model, local, o.patch, o.threads, &tr, &e) != SRRES_OK)
