@@ -81,6 +81,28 @@ static void test_missing_path_and_folder_without_media_are_named(void **state)
     input_list_free(&list);
 }
 
+/* Subfolders are left out whatever their names: one named like a picture was once taken as
+ * one (and the run refused "Is a directory"), a link to one counted as a skipped file. */
+static void test_subfolders_are_left_out_whatever_their_names(void **state)
+{
+    char dir[256], sub[300], link[300];
+    snprintf(dir, sizeof(dir), "%s/nested", test_tmpdir());
+    assert_int_equal(mkdir(dir, 0755), 0);
+    touch(dir, "a.png");
+    snprintf(sub, sizeof(sub), "%s/2024.png", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(link, sizeof(link), "%s/up", dir);
+    assert_int_equal(symlink("..", link), 0);
+    input_list list = {0};
+    char err[512];
+    if (input_list_add(&list, dir, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(list.count, 1);
+    assert_string_equal(base(list.paths[0]), "a.png");
+    assert_int_equal(list.skipped, 0);
+    input_list_free(&list);
+}
+
 /* Many wallpapers are called 2560x1600.jpg: each is named by as much of its path as tells
  * it apart; a name no other input shares stays bare, and one path given twice is one file. */
 static void test_names_tell_apart_files_of_one_name(void **state)
@@ -104,6 +126,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_folder_gives_its_media_in_name_order),
         cmocka_unit_test(test_missing_path_and_folder_without_media_are_named),
+        cmocka_unit_test(test_subfolders_are_left_out_whatever_their_names),
         cmocka_unit_test(test_names_tell_apart_files_of_one_name),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

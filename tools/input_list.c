@@ -37,10 +37,11 @@ static int push(input_list *list, char *path)
     return 0;
 }
 
-/* Whether a folder's entry is a folder itself; some filesystems leave d_type unknown. */
+/* Whether a folder's entry is a folder itself, or a link to one; some filesystems leave
+ * d_type unknown. */
 static int is_folder(const char *dir, const struct dirent *e)
 {
-    if (e->d_type != DT_UNKNOWN)
+    if (e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
         return e->d_type == DT_DIR;
     char path[4096];
     struct stat sb;
@@ -76,10 +77,11 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
     int first = list->count, found = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        /* Subfolders are not descended into, whatever their names. */
+        if (e->d_name[0] == '.' || is_folder(arg, e))
             continue;
         if (!is_media(e->d_name)) {
-            list->skipped += !is_folder(arg, e);
+            list->skipped++;
             continue;
         }
         size_t n = strlen(arg) + strlen(e->d_name) + 2;
