@@ -373,10 +373,12 @@ head -c 1000 learn.safetensors >trunc.safetensors
 expect_error "trunc.safetensors" "$train" train.mp4 --resume trunc.safetensors
 expect_error "learn.safetensors" "$train" train.mp4 --resume learn.safetensors
 expect_error "nodir" "$train" train.mp4 --steps 2 -o nodir/m.safetensors
-expect_error "part.ckpt: its run has lr 0.001, not 0.002" \
+expect_error "part.ckpt: its run has --lr 0.001, not 0.002" \
     "$train" train.mp4 --resume part.ckpt --lr 2e-3 --steps 60
-expect_error "part.ckpt: its run has augment 1, not 0" \
+expect_error "part.ckpt: its run flips and turns its patches, so --no-augment cannot be given" \
     "$train" train.mp4 --resume part.ckpt --no-augment --steps 60
+expect_error "part.ckpt: its run has --hr-scale minimum 1, not 0.5" \
+    "$train" train.mp4 --resume part.ckpt --hr-scale 0.5:1 --steps 60
 expect_error "part.ckpt: its model is x2, 2 blocks x 16 channels" \
     "$train" train.mp4 --resume part.ckpt --blocks 4 --steps 60
 # --prelu given again is checked against the slopes the checkpoint holds (per channel here).

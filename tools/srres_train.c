@@ -356,16 +356,33 @@ static const char *shown(char *buf, size_t n, const char *value)
     return buf;
 }
 
+/* Option opt as the command line spells it, which the messages name (not its key). */
+static const char *option_name(int opt)
+{
+    for (const struct option *l = long_options; l->name; l++)
+        if (l->val == opt)
+            return l->name;
+    return "?";
+}
+
 static void check_given(void *ctx, const char *key, int opt, const char *value)
 {
     const given_options *g = ctx;
     const char *held = srres_model_get_metadata(g->m, key);
     char a[64], b[64];
-    if (opt && g->given[opt] && held && strcmp(held, value))
-        cli_die("%s: its run has %s %s, not %s as given; a resumed run keeps its options "
-                "(start another with --init to change them)",
-                g->path, key + strlen("train."), shown(a, sizeof(a), held),
-                shown(b, sizeof(b), value));
+    if (!opt || !g->given[opt] || !held || !strcmp(held, value))
+        return;
+    if (opt == OPT_NO_AUG)
+        cli_die("%s: its run flips and turns its patches, so --no-augment cannot be given; a "
+                "resumed run keeps its options (start another with --init to change them)",
+                g->path);
+    const char *part = !strcmp(key, "train.hr_scale_min")   ? " minimum"
+                       : !strcmp(key, "train.hr_scale_max") ? " maximum"
+                                                            : "";
+    cli_die("%s: its run has --%s%s %s, not %s as given; a resumed run keeps its options "
+            "(start another with --init to change them)",
+            g->path, option_name(opt), part, shown(a, sizeof(a), held),
+            shown(b, sizeof(b), value));
 }
 
 /* The PReLU slopes of a loaded model, which its config does not tell (prelu_per_channel
