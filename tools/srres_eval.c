@@ -134,7 +134,7 @@ int main(int argc, char **argv)
             printf(",%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", bic[i].psnr, bic[i].ssim, lan[i].psnr,
                    lan[i].ssim, mod[i].psnr, mod[i].ssim);
         } else {
-            printf("%-*s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n", width, name, bic[i].psnr,
+            printf("%-*s %7.3f /%7.4f %7.3f /%7.4f %7.3f /%7.4f %+7.3f\n", width, name, bic[i].psnr,
                    bic[i].ssim, lan[i].psnr, lan[i].ssim, mod[i].psnr, mod[i].ssim,
                    mod[i].psnr - bic[i].psnr);
         }
@@ -146,7 +146,7 @@ int main(int argc, char **argv)
         printf("mean,%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", mb.psnr, mb.ssim, ml.psnr, ml.ssim,
                mm.psnr, mm.ssim);
     else
-        printf("%-*s %7.3f / %.4f %7.3f / %.4f %7.3f / %.4f %+7.3f\n"
+        printf("%-*s %7.3f /%7.4f %7.3f /%7.4f %7.3f /%7.4f %+7.3f\n"
                "the model beats bicubic on %d of %d images\n",
                width, "mean", mb.psnr, mb.ssim, ml.psnr, ml.ssim, mm.psnr, mm.ssim,
                mm.psnr - mb.psnr, n - worse, n);
