@@ -145,6 +145,20 @@ test_rgb_output_tagged() {
     [ "$tags" = pc,gbr ] || fail "range and matrix '$tags', not pc,gbr"
 }
 
+# The source's chroma siting is read and kept (BT.2020's topleft, say): the output said
+# "left" for any source and sited its chroma there.
+test_chroma_location_kept() {
+    local loc got sums=()
+    for loc in topleft center; do
+        lavfi "$loc.mkv" -t 0.2 -c:v libx264 -an -chroma_sample_location "$loc"
+        "$video" -q -i "$loc.mkv" -o "out_$loc.mkv" -m "$m2" || { fail "srres-video failed"; return; }
+        got=$(ffprobe -v error -show_entries stream=chroma_location -of csv=p=0 "out_$loc.mkv")
+        [ "$got" = "$loc" ] || fail "chroma location $loc came out $got"
+        sums+=("$(ffmpeg -nostdin -v error -i "out_$loc.mkv" -f rawvideo - | md5sum)")
+    done
+    [ "${sums[0]}" != "${sums[1]}" ] || fail "the same picture sited two ways gave the same planes"
+}
+
 # A MOV timecode track is the video stream's timecode tag, which the output keeps (and MOV
 # and MP4 make the track anew from it): it was reported as a stream dropped, codec "none".
 test_timecode_track_kept() {

@@ -85,6 +85,7 @@ typedef struct app {
     enum AVColorRange src_range;
     enum AVColorPrimaries src_primaries;
     enum AVColorTransferCharacteristic src_trc;
+    enum AVChromaLocation src_chroma;
     AVFormatContext *ifmt, *ofmt;
     int vin;           /* input video stream */
     int *map;          /* input stream -> output stream, -1 dropped */
@@ -686,6 +687,9 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
         e->colorspace = a->src_space;
         if (source_is_rgb(a))
             e->colorspace = AVCOL_SPC_SMPTE170M;
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(e->pix_fmt);
+        if (d->log2_chroma_w || d->log2_chroma_h)
+            e->chroma_sample_location = a->src_chroma; /* where init_post sited it */
     } else {
         /* RGB says so, as ffmpeg's output does: FFV1 and libx264rgb streams said "unknown". */
         e->color_range = AVCOL_RANGE_JPEG;
@@ -855,9 +859,23 @@ static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
     return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? yuvj_full(f) : f;
 }
 
+/* The scale filter's chroma position options for the source's chroma location, into buf
+ * ("" if it has none): the pre graph reads the chroma where it is sited and the post graph
+ * sites it there again. The output said "left" (MPEG-2's) for any source, and BT.2020's
+ * "topleft" chroma came out half a line off. */
+static const char *chroma_sited(const app *a, const char *side, char *buf, size_t n)
+{
+    int x, y;
+    if (a->src_chroma == AVCHROMA_LOC_UNSPECIFIED ||
+        avcodec_enum_to_chroma_pos(&x, &y, a->src_chroma) < 0)
+        return "";
+    snprintf(buf, n, ":%s_h_chr_pos=%d:%s_v_chr_pos=%d", side, x, side, y);
+    return buf;
+}
+
 static int init_post(app *a, const AVFrame *f)
 {
-    char err[512], desc[2048];
+    char err[512], desc[2048], chroma[64];
     enum AVPixelFormat out = output_format(a, a->enc_codec);
     if (out == AV_PIX_FMT_NONE) {
         set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
@@ -867,11 +885,11 @@ static int init_post(app *a, const AVFrame *f)
         fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
                 a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
     /* Back to the input's matrix and range (the pre graph converted with the same). */
-    snprintf(desc, sizeof(desc), "%s%s%sscale=out_color_matrix=%s:out_range=%s,format=pix_fmts=%s",
-             a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
+    snprintf(desc, sizeof(desc),
+             "%s%s%sscale=out_color_matrix=%s:out_range=%s%s,format=pix_fmts=%s", a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
              matrix_name(a->src_space),
              full_range_out(a, out) ? "pc" : "tv",
-             av_get_pix_fmt_name(out));
+             chroma_sited(a, "out", chroma, sizeof(chroma)), av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
                                av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
                                av_buffersink_get_frame_rate(a->pre.sink), err, sizeof(err));
@@ -913,6 +931,7 @@ static int encode_ready(app *a)
         f->color_range = a->enc->color_range;
         f->color_primaries = a->enc->color_primaries;
         f->color_trc = a->enc->color_trc;
+        f->chroma_location = a->enc->chroma_sample_location;
         if (f->pts != AV_NOPTS_VALUE) {
             /* In one tick a frame, frames closer than that would share a timestamp. */
             int64_t pts = av_rescale_q(f->pts, av_buffersink_get_time_base(a->post.sink),
@@ -1299,6 +1318,7 @@ static void open_input(app *a)
     a->src_range = a->dec->color_range;
     a->src_primaries = a->dec->color_primaries;
     a->src_trc = a->dec->color_trc;
+    a->src_chroma = a->dec->chroma_sample_location;
     if (has_alpha(a->src_fmt) && !a->o.quiet)
         fprintf(stderr, "srres-video: %s: its alpha channel is dropped (the network upscales "
                         "colour only)\n", a->o.input);
@@ -1537,11 +1557,12 @@ static void open_network(app *a)
 
 static void open_pre_graph(app *a)
 {
-    char err[512], desc[2048];
+    char err[512], desc[2048], chroma[64];
     AVStream *ist = a->ifmt->streams[a->vin];
-    snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto,format=pix_fmts=%s",
+    snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
              a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
-             matrix_name(a->src_space), av_get_pix_fmt_name(a->net_fmt));
+             matrix_name(a->src_space), chroma_sited(a, "in", chroma, sizeof(chroma)),
+             av_get_pix_fmt_name(a->net_fmt));
     AVRational sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
                                                   : a->dec->sample_aspect_ratio;
     if (video_graph_init(&a->pre, desc, a->in_w, a->in_h, a->src_fmt,
