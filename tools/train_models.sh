@@ -5,7 +5,8 @@
 #   x4-stage15 x4-stage16 x4-stage17 x4-stage18 x4-stage19 x4-stage20 x4-stage21 x4-stage22
 #   x2-stage2 x2-stage3 x2-fast x4-fast x4-fast-stage2 x4-fast-stage3 x2-fast-stage2, in that order: each
 #   later stage and each x4 starts from the one before; x4-stage4 to x4-stage7, x4-stage9,
-#   x4-stage14 and x4-scratch are experiments, not shipped)
+#   x4-stage14, x4-scratch, x4-scratch-torch and x4-scratch-torch-init are experiments,
+#   not shipped)
 # Long runs: checkpoints every 500 steps and at the end; rerunning a model resumes its
 # checkpoint exactly (a finished one writes its model at once), or else the compact one
 # committed in samples/checkpoints/ (to within its rounding).
@@ -385,6 +386,24 @@ for model in "$@"; do
     x4-scratch) run x4-scratch --scale 4 "${big[@]}" \
             --steps 2400 --batch 16 --patch 24 --lr 5e-4 --lr-schedule constant \
             --loss mse --warmup 200 --val-every 400 --seed 7 ;;
+    # Not shipped: x4-scratch's network, recipe and sampling in PyTorch (tools/torch_train.py),
+    # to compare the two trainers step for step; a model every 400 steps.
+    x4-scratch-torch)
+        need python3-torch /usr/lib/python3/dist-packages/torch/__init__.py
+        env -u OPENBLAS_CORETYPE /usr/bin/python3 "$root/tools/torch_train.py" \
+            -o "$out/x4-scratch-torch.safetensors" --scale 4 --steps 2400 --batch 16 \
+            --patch 24 --lr 5e-4 --warmup 200 --clip 0.5 --loss mse --hr-scale 0.5:1 --seed 8 \
+            --threads "$ranks" --save-every 400 --log "$out/x4-scratch-torch.csv" \
+            "${inputs[@]}" ;;
+    # Not shipped: x4-scratch from x4-scratch-torch's starting weights (random biases and
+    # slopes, no ICNR), so that the two trainers differ in nothing else.
+    x4-scratch-torch-init)
+        env -u OPENBLAS_CORETYPE /usr/bin/python3 "$root/tools/torch_train.py" --init-only \
+            -o "$out/x4-scratch-torch-start.safetensors" --scale 4 --seed 8
+        run x4-scratch-torch-init --scale 4 "${big[@]}" \
+            --steps 2400 --batch 16 --patch 24 --lr 5e-4 --lr-schedule constant \
+            --loss mse --warmup 200 --val-every 400 --seed 8 \
+            --init "$out/x4-scratch-torch-start.safetensors" ;;
     x2-fast) run x2-fast --scale 2 "${fast[@]}" \
             --steps 3000 --batch 16 --patch 32 --lr 1e-3 --seed 12 ;;
     # x2-fast's second cycle, at half the rate, on 48-pixel patches as x4-fast-stage3.
@@ -406,7 +425,7 @@ for model in "$@"; do
             "x4-stage12 x4-stage13 x4-stage14 x4-stage15 x4-stage16 x4-stage17 x4-stage18" \
             "x4-stage19 x4-stage20 x4-stage21 x4-stage22" \
             "x2-stage2 x2-stage3 x2-fast x2-fast-stage2 x4-fast x4-fast-stage2 x4-fast-stage3" \
-            "x4-scratch)" >&2
+            "x4-scratch x4-scratch-torch x4-scratch-torch-init)" >&2
         exit 2
         ;;
     esac
