@@ -859,17 +859,22 @@ static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
     return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? yuvj_full(f) : f;
 }
 
-/* The scale filter's chroma position options for the source's chroma location, into buf
- * ("" if it has none): the pre graph reads the chroma where it is sited and the post graph
- * sites it there again. The output said "left" (MPEG-2's) for any source, and BT.2020's
- * "topleft" chroma came out half a line off. */
-static const char *chroma_sited(const app *a, const char *side, char *buf, size_t n)
+/* The scale filter's chroma position options for the source's chroma location, for frames
+ * of format fmt, into buf ("" if it has none or fmt is not subsampled): the pre graph reads
+ * the chroma where it is sited and the post graph sites it there again. The output said
+ * "left" (MPEG-2's) for any source, and BT.2020's "topleft" chroma came out half a line off.
+ * An axis that is not subsampled has its chroma on the luma's samples. */
+static const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt,
+                                char *buf, size_t n)
 {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
     int x, y;
-    if (a->src_chroma == AVCHROMA_LOC_UNSPECIFIED ||
+    if (!d || (d->flags & AV_PIX_FMT_FLAG_RGB) || !(d->log2_chroma_w || d->log2_chroma_h) ||
+        a->src_chroma == AVCHROMA_LOC_UNSPECIFIED ||
         avcodec_enum_to_chroma_pos(&x, &y, a->src_chroma) < 0)
         return "";
-    snprintf(buf, n, ":%s_h_chr_pos=%d:%s_v_chr_pos=%d", side, x, side, y);
+    snprintf(buf, n, ":%s_h_chr_pos=%d:%s_v_chr_pos=%d", side, d->log2_chroma_w ? x : 0, side,
+             d->log2_chroma_h ? y : 0);
     return buf;
 }
 
@@ -889,7 +894,7 @@ static int init_post(app *a, const AVFrame *f)
              "%s%s%sscale=out_color_matrix=%s:out_range=%s%s,format=pix_fmts=%s", a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
              matrix_name(a->src_space),
              full_range_out(a, out) ? "pc" : "tv",
-             chroma_sited(a, "out", chroma, sizeof(chroma)), av_get_pix_fmt_name(out));
+             chroma_sited(a, "out", out, chroma, sizeof(chroma)), av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
                                av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
                                av_buffersink_get_frame_rate(a->pre.sink), err, sizeof(err));
@@ -1561,7 +1566,7 @@ static void open_pre_graph(app *a)
     AVStream *ist = a->ifmt->streams[a->vin];
     snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
              a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
-             matrix_name(a->src_space), chroma_sited(a, "in", chroma, sizeof(chroma)),
+             matrix_name(a->src_space), chroma_sited(a, "in", a->src_fmt, chroma, sizeof(chroma)),
              av_get_pix_fmt_name(a->net_fmt));
     AVRational sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
                                                   : a->dec->sample_aspect_ratio;
