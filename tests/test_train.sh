@@ -262,26 +262,24 @@ cmp -s <(tensors late-avg.safetensors) <(tensors resumed.safetensors) &&
     fail "--average on resume was ignored"
 
 # 3. SIGINT writes a checkpoint and exits 130; the checkpoint resumes.
-"$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint sig.ckpt -o sig.safetensors -q &
-pid=$!
-sleep 3
-kill -INT $pid
-wait $pid
-rc=$?
-[ $rc -eq 130 ] || fail "exit status $rc after SIGINT"
-[ -f sig.ckpt ] || fail "no checkpoint after SIGINT"
+stopped_by() { # signal, the exit status it gives, checkpoint
+    "$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint "$3" \
+        -o "${3%.ckpt}.safetensors" -q &
+    local pid=$! rc
+    sleep 3
+    kill -"$1" $pid
+    wait $pid
+    rc=$?
+    [ $rc -eq "$2" ] || fail "exit status $rc after SIG$1"
+    [ -f "$3" ] || fail "no checkpoint after SIG$1"
+}
+stopped_by INT 130 sig.ckpt
 "$train" train.mp4 --resume sig.ckpt --steps 1 -o x.safetensors -q 2>err.log &&
     fail "resuming past the requested steps should say so"
 grep -q "step" err.log || fail "no step count in: $(cat err.log)"
 # SIGHUP (a closed terminal, a dropped ssh session) stops the run as SIGINT does: it once
 # killed it, losing the steps since the last checkpoint.
-"$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint hup.ckpt -o hup.safetensors -q &
-pid=$!
-sleep 3
-kill -HUP $pid
-wait $pid
-rc=$?
-[ $rc -eq 129 ] && [ -f hup.ckpt ] || fail "exit status $rc, or no checkpoint, after SIGHUP"
+stopped_by HUP 129 hup.ckpt
 
 # 4. Bad input: one line naming the problem, non-zero exit, no crash.
 expect_error() { # pattern, command...

@@ -372,17 +372,16 @@ static void check_given(void *ctx, const char *key, int opt, const char *value)
     char a[64], b[64];
     if (!opt || !g->given[opt] || !held || !strcmp(held, value))
         return;
+    const char *keeps = "a resumed run keeps its options (start another with --init to change "
+                        "them)";
     if (opt == OPT_NO_AUG)
-        cli_die("%s: its run flips and turns its patches, so --no-augment cannot be given; a "
-                "resumed run keeps its options (start another with --init to change them)",
-                g->path);
+        cli_die("%s: its run flips and turns its patches, so --no-augment cannot be given; %s",
+                g->path, keeps);
     const char *part = !strcmp(key, "train.hr_scale_min")   ? " minimum"
                        : !strcmp(key, "train.hr_scale_max") ? " maximum"
                                                             : "";
-    cli_die("%s: its run has --%s%s %s, not %s as given; a resumed run keeps its options "
-            "(start another with --init to change them)",
-            g->path, option_name(opt), part, shown(a, sizeof(a), held),
-            shown(b, sizeof(b), value));
+    cli_die("%s: its run has --%s%s %s, not %s as given; %s", g->path, option_name(opt), part,
+            shown(a, sizeof(a), held), shown(b, sizeof(b), value), keeps);
 }
 
 /* The PReLU slopes of a loaded model, which its config does not tell (prelu_per_channel

@@ -680,14 +680,14 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     e->time_base = tb;
     e->framerate = rate;
     e->field_order = AV_FIELD_PROGRESSIVE; /* see sr_main */
-    if (!(av_pix_fmt_desc_get(e->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB)) {
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(e->pix_fmt);
+    if (!(d->flags & AV_PIX_FMT_FLAG_RGB)) {
         /* The matrix and range the post graph converted with (init_post): an RGB source's
          * is BT.601, which it must say, or players read the YUV planes as RGB. */
         e->color_range = full_range_out(a, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
         e->colorspace = a->src_space;
         if (source_is_rgb(a))
             e->colorspace = AVCOL_SPC_SMPTE170M;
-        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(e->pix_fmt);
         if (d->log2_chroma_w || d->log2_chroma_h)
             e->chroma_sample_location = a->src_chroma; /* where init_post sited it */
     } else {
@@ -869,7 +869,7 @@ static const char *chroma_sited(const app *a, const char *side, enum AVPixelForm
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
     int x, y;
-    if (!d || (d->flags & AV_PIX_FMT_FLAG_RGB) || !(d->log2_chroma_w || d->log2_chroma_h) ||
+    if (!d || !(d->log2_chroma_w || d->log2_chroma_h) ||
         a->src_chroma == AVCHROMA_LOC_UNSPECIFIED ||
         avcodec_enum_to_chroma_pos(&x, &y, a->src_chroma) < 0)
         return "";
@@ -891,9 +891,9 @@ static int init_post(app *a, const AVFrame *f)
                 a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
     /* Back to the input's matrix and range (the pre graph converted with the same). */
     snprintf(desc, sizeof(desc),
-             "%s%s%sscale=out_color_matrix=%s:out_range=%s%s,format=pix_fmts=%s", a->rotate, a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
-             matrix_name(a->src_space),
-             full_range_out(a, out) ? "pc" : "tv",
+             "%s%s%sscale=out_color_matrix=%s:out_range=%s%s,format=pix_fmts=%s", a->rotate,
+             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
+             matrix_name(a->src_space), full_range_out(a, out) ? "pc" : "tv",
              chroma_sited(a, "out", out, chroma, sizeof(chroma)), av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
                                av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
