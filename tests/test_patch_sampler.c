@@ -2,7 +2,8 @@
  * half and noise on its right, drawing several patches and keeping the most detailed
  * (--detail-draws) trains on far more of the detailed half than drawing once, the stream
  * still depends on the seed alone; a round's patches are shuffled uniformly; LR patches line
- * up with their HR patches; options out of range are refused. */
+ * up with their HR patches; frames too small for --hr-scale are scaled only as far as a
+ * patch fits; options out of range are refused. */
 #include <math.h>
 
 #include "patch_sampler.h"
@@ -178,6 +179,42 @@ static void test_lr_patches_line_up_with_hr(void **state)
     sampler_free(s);
 }
 
+/* A frame too small for a patch at --hr-scale's minimum is scaled down only as far as a
+ * patch with its margin fits (it was refused): a 256-row ramp holds the 24 rows of a patch
+ * and margin from scale 24/256 up, where a row of the frame steps by 256/24 levels. */
+static void test_small_frames_are_scaled_as_far_as_a_patch_fits(void **state)
+{
+    const char *path = write_picture("ramp.ppm", RAMP);
+    sampler_options o = sampler_default_options();
+    o.scale = SCALE;
+    o.patch = PATCH;
+    o.frames_per_round = 4;
+    o.flat_skip = 0;
+    o.augment = 0;
+    o.hr_scale_min = 0.05;
+    o.hr_scale_max = 0.06;
+    sampler *s;
+    char err[256];
+    const char *files[] = {path};
+    if (sampler_create(&s, files, 1, &o, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_float_equal(sampler_file_scale_min(s, 0), 24.0 / SIDE, 1e-12);
+    int hs = PATCH * SCALE;
+    float *lr = malloc(sizeof(float) * BATCH * 3 * PATCH * PATCH);
+    float *hr = malloc(sizeof(float) * BATCH * 3 * hs * hs);
+    if (sampler_next_batch(s, BATCH, lr, hr, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    for (int p = 0; p < BATCH; p++) {
+        const float *h = hr + (size_t)p * 3 * hs * hs;
+        double step = (h[(hs - 1) * hs] - h[0]) * 255 / (hs - 1);
+        if (fabs(step - (double)SIDE / 24) > 0.5)
+            fail_msg("patch %d: rows step by %.2f levels, not %.2f", p, step, SIDE / 24.0);
+    }
+    free(lr);
+    free(hr);
+    sampler_free(s);
+}
+
 static void expect_invalid(sampler_options o)
 {
     sampler *s = NULL;
@@ -211,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_more_draws_choose_more_detail),
         cmocka_unit_test(test_a_round_is_shuffled_uniformly),
         cmocka_unit_test(test_lr_patches_line_up_with_hr),
+        cmocka_unit_test(test_small_frames_are_scaled_as_far_as_a_patch_fits),
         cmocka_unit_test(test_invalid_options_are_refused),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

@@ -305,9 +305,17 @@ mdat_size=$(od -An -tu4 --endian=big -j $((mdat - 4)) -N4 zeroed.mp4 | tr -d ' '
 dd if=/dev/zero of=zeroed.mp4 bs=1 seek=$((mdat + 4)) count=$((mdat_size - 8)) conv=notrunc \
     status=none
 expect_error "zeroed.mp4: no frame decodes" "$train" train.mp4 zeroed.mp4 "${tiny[@]}" --steps 1
-# Frames that fit a patch only before --hr-scale shrinks them: the message says so.
-expect_error "use a larger --hr-scale minimum" "$train" held1.png "${tiny[@]}" --steps 1 \
-    --hr-scale 0.2
+# Frames that fit a patch only before --hr-scale shrinks them are drawn from the scale at
+# which one fits, and the run says so (it refused them, so small videos could not train
+# beside large photographs); frames too small at full size are refused.
+"$train" held1.png "${tiny[@]}" --steps 1 --hr-scale 0.2 -o small.safetensors -v 2>err.log ||
+    fail "a frame small for --hr-scale: $(cat err.log)"
+grep -q "inputs too small for a patch at --hr-scale 0.2: 1 of 1, drawn from the scale that \
+holds one (up to 0.312; -v names them)" err.log &&
+    grep -q "srres-train: held1.png: 192x128, 1 frame, drawn from scale 0.312 up$" err.log ||
+    fail "scale floor not said: $(cat err.log)"
+expect_error "held1.png: 192x128 cannot hold a 168x168 HR patch with its margin; use a smaller" \
+    "$train" held1.png "${tiny[@]}" --patch 80 --steps 1
 # --verbose names every input with its size and frame count.
 "$train" train.mp4 held1.png "${tiny[@]}" --steps 1 -v -o verbose.safetensors 2>err.log ||
     fail "verbose run failed"

@@ -19,6 +19,7 @@
 typedef struct media_file {
     const char *path;
     int count, width, height;
+    double scale_min, scale_max; /* the options' --hr-scale range, raised to fit a patch */
 } media_file;
 
 typedef struct job {
@@ -184,8 +185,7 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
     int fw = frame_source_width(fs), fh = frame_source_height(fs);
     srres_rng rng;
     srres_rng_seed(&rng, jb->seed);
-    double f = s->o.hr_scale_min +
-               (s->o.hr_scale_max - s->o.hr_scale_min) * srres_rng_uniform(&rng);
+    double f = mf->scale_min + (mf->scale_max - mf->scale_min) * srres_rng_uniform(&rng);
     if (ret == 0 && f < 1.0) {
         int sw = (int)(fw * f + 0.5), sh = (int)(fh * f + 0.5);
         size_t need = (size_t)sw * sh * 3;
@@ -374,18 +374,17 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         *mf = (media_file){files[i], frame_source_count(fs), frame_source_width(fs),
                            frame_source_height(fs)};
         frame_source_close(fs);
-        int sw = (int)(mf->width * o->hr_scale_min + 0.5);
-        int sh = (int)(mf->height * o->hr_scale_min + 0.5);
-        if (sw < R || sh < R) {
-            int whole = mf->width >= R && mf->height >= R; /* only the HR scale is too small */
-            snprintf(err, errlen,
-                     "%s: %dx%d (%dx%d after the smallest HR scale) cannot hold a %dx%d HR patch "
-                     "with its margin; use a %s",
-                     files[i], mf->width, mf->height, sw, sh, R, R,
-                     whole ? "larger --hr-scale minimum" : "smaller --patch");
+        int side = mf->width < mf->height ? mf->width : mf->height;
+        if (side < R) {
+            snprintf(err, errlen, "%s: %dx%d cannot hold a %dx%d HR patch with its margin; use a "
+                     "smaller --patch", files[i], mf->width, mf->height, R, R);
             sampler_free(s);
             return -1;
         }
+        /* A frame too small for a patch at the smallest scale is scaled down only as far as
+         * a patch allows, so small videos train beside large photographs. */
+        mf->scale_min = o->hr_scale_min > (double)R / side ? o->hr_scale_min : (double)R / side;
+        mf->scale_max = o->hr_scale_max > mf->scale_min ? o->hr_scale_max : mf->scale_min;
     }
     size_t hr_bytes = (size_t)s->round_patches * s->hr_side * s->hr_side * 3;
     size_t lr_bytes = (size_t)s->round_patches * s->lr_side * s->lr_side * 3;
@@ -489,6 +488,11 @@ int sampler_file(const sampler *s, int i, int *width, int *height)
     *width = s->files[i].width;
     *height = s->files[i].height;
     return s->files[i].count;
+}
+
+double sampler_file_scale_min(const sampler *s, int i)
+{
+    return s->files[i].scale_min;
 }
 
 void sampler_position(const sampler *s, uint64_t *round, int *offset)

@@ -41,6 +41,10 @@ void sampler_free(sampler *s);
 /* Input i as probed: its frame count (1 for an image), width and height. */
 int sampler_file(const sampler *s, int i, int *width, int *height);
 
+/* The smallest scale input i's frames are drawn at: hr_scale_min, or more where a patch
+ * with its margin would not fit in the frame scaled by it. */
+double sampler_file_scale_min(const sampler *s, int i);
+
 /* Continue from a position (as sampler_position reported it); before the first batch. */
 void sampler_seek(sampler *s, uint64_t round, int offset);
 void sampler_position(const sampler *s, uint64_t *round, int *offset);

@@ -111,7 +111,8 @@ static void usage(FILE *f)
         "      --patches-per-frame N  patches cut from each decoded frame (default 8)\n"
         "      --frames-per-round N   frames whose patches are shuffled together (default 64)\n"
         "      --frame-stride N       use every Nth frame of a video (default 1)\n"
-        "      --hr-scale MIN[:MAX]   downscale frames by a random factor first (default 1)\n"
+        "      --hr-scale MIN[:MAX]   downscale frames by a random factor first (default 1;\n"
+        "                             a frame is scaled no smaller than a patch allows)\n"
         "      --flat-threshold X     luma variance of a flat patch (default 64)\n"
         "      --flat-skip P          probability of redrawing a flat patch (default 0.75)\n"
         "      --detail-draws N       draw N patches, train on the most detailed (default 1)\n"
@@ -900,11 +901,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "srres-train: %d file%s in the folders given %s no video or image "
                         "extension: skipped\n", inputs.skipped, inputs.skipped == 1 ? "" : "s",
                 inputs.skipped == 1 ? "has" : "have");
-    if (o.verbose && !o.quiet)
+    int raised = 0;
+    double highest = 0;
+    for (int i = 0; i < inputs.count; i++) {
+        double least = sampler_file_scale_min(smp, i);
+        raised += least > o.sampler.hr_scale_min;
+        highest = least > highest ? least : highest;
+    }
+    if (raised && !o.quiet && D.rank == 0)
+        fprintf(stderr, "srres-train: inputs too small for a patch at --hr-scale %g: %d of %d, "
+                        "drawn from the scale that holds one (up to %.3g; -v names them)\n",
+                o.sampler.hr_scale_min, raised, inputs.count, highest);
+    if (o.verbose && !o.quiet && D.rank == 0)
         for (int i = 0; i < inputs.count; i++) {
             int w, h, frames = sampler_file(smp, i, &w, &h);
-            fprintf(stderr, "srres-train: %s: %dx%d, %d frame%s\n", input_list_name(&inputs, i),
+            double least = sampler_file_scale_min(smp, i);
+            fprintf(stderr, "srres-train: %s: %dx%d, %d frame%s", input_list_name(&inputs, i),
                     w, h, frames, frames == 1 ? "" : "s");
+            if (least > o.sampler.hr_scale_min)
+                fprintf(stderr, ", drawn from scale %.3g up", least);
+            fputc('\n', stderr);
         }
     if (o.resume)
         sampler_seek(smp, round, offset);
@@ -939,9 +955,10 @@ int main(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr,
                 "srres-train: x%d, %d blocks x %d channels, image skip %s, %zu parameters; "
-                "%d inputs; %s step %ld of %ld%s\n",
+                "%d input%s; %s step %ld of %ld%s\n",
                 o.scale, o.blocks, o.channels, skip_names[o.image_skip],
-                srres_model_num_params(model), inputs.count, o.resume ? "resuming at" : "from",
+                srres_model_num_params(model), inputs.count, inputs.count == 1 ? "" : "s",
+                o.resume ? "resuming at" : "from",
                 step, o.steps, D.size > 1 ? "; data parallel over MPI ranks" : "");
 
     struct sigaction sa = {.sa_handler = on_signal};
@@ -1110,8 +1127,8 @@ int main(int argc, char **argv)
         if (srres_model_save(model, o.output, o.dtype, &e) != SRRES_OK)
             cli_die("%s", e.message);
         if (!o.quiet)
-            fprintf(stderr, "srres-train: wrote %s after %ld steps in %.0f s%s\n", o.output,
-                    step, elapsed,
+            fprintf(stderr, "srres-train: wrote %s after %ld step%s in %.0f s%s\n", o.output,
+                    step, step == 1 ? "" : "s", elapsed,
                     val.count ? "" : " (no --val: not validated)");
     }
     if (log && fclose(log))
