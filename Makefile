@@ -123,12 +123,15 @@ check-exports: $(SOLIB) $(LIB)
 	tests/test_exports.sh $(SOLIB) core/srres.h
 	tests/test_exports.sh $(LIB) core/srres.h
 
+check-header: $(SOLIB)
+	tests/test_header.sh $(SOLIB) core
+
 # + lends the test's make -n runs make's job slots (they compile nothing).
 check-build-flags: all
 	+tests/test_build_flags.sh $(B)
 
 # Fragments add their own targets and append to CHECK_TARGETS.
-CHECK_TARGETS = check-exports check-build-flags check-video check-train
+CHECK_TARGETS = check-exports check-header check-build-flags check-video check-train
 ifeq ($(HAVE_MPI),yes)
 CHECK_TARGETS += check-mpi
 endif
@@ -243,5 +246,5 @@ clean:
 distclean:
 	rm -rf $(B) config.mk
 
-.PHONY: FORCE all unit check check-exports check-build-flags check-video check-train check-mpi \
+.PHONY: FORCE all unit check check-exports check-header check-build-flags check-video check-train check-mpi \
         eval evalsets bench bench-memory plot demo install uninstall format clean distclean

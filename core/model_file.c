@@ -662,7 +662,8 @@ srres_status model_file_parse(const void *data, size_t size, const char *name,
     const unsigned char *bytes = data;
     if (size < 8)
         return srres_fail(err, SRRES_ERR_FORMAT,
-                          "%s: %zu bytes is too short for a safetensors file", name, size);
+                          "%s: %zu byte%s is too short for a safetensors file", name, size,
+                          size == 1 ? "" : "s");
     uint64_t hlen = read_le64(bytes);
     if (hlen > size - 8)
         return srres_fail(err, SRRES_ERR_FORMAT,

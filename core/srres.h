@@ -47,7 +47,7 @@ typedef enum srres_status {
     SRRES_ERR_FORMAT,      /* a model or checkpoint file is malformed */
     SRRES_ERR_INVALID,     /* an argument is out of range or inconsistent */
     SRRES_ERR_NOMEM,       /* an allocation failed */
-    SRRES_ERR_UNSUPPORTED, /* valid, but not something this build can do */
+    SRRES_ERR_UNSUPPORTED  /* valid, but not something this build can do */
 } srres_status;
 
 /* A message for the caller to print; always NUL-terminated. */
@@ -63,12 +63,12 @@ const char *srres_status_string(srres_status status);
 
 typedef enum srres_image_skip {
     SRRES_SKIP_NONE = 0, /* the seed network: output = tail */
-    SRRES_SKIP_NEAREST,  /* output = tail + LR upsampled by pixel repetition */
+    SRRES_SKIP_NEAREST   /* output = tail + LR upsampled by pixel repetition */
 } srres_image_skip;
 
 typedef enum srres_variant {
     SRRES_VARIANT_SEED = 0, /* conv-PReLU-conv-PReLU blocks */
-    SRRES_VARIANT_SRGAN,    /* conv-BN-PReLU-conv-BN blocks; BN is folded at load */
+    SRRES_VARIANT_SRGAN     /* conv-BN-PReLU-conv-BN blocks; BN is folded at load */
 } srres_variant;
 
 typedef struct srres_config {
@@ -87,7 +87,7 @@ typedef struct srres_model srres_model;
 typedef enum srres_dtype {
     SRRES_DTYPE_F32 = 0,
     SRRES_DTYPE_F16,
-    SRRES_DTYPE_BF16,
+    SRRES_DTYPE_BF16
 } srres_dtype;
 
 /* Loads a safetensors model file (F32, F16 or BF16; seed or srgan variant). A training
@@ -151,12 +151,12 @@ double srres_model_macs_per_pixel(const srres_model *model);
 
 typedef enum srres_kernel {
     SRRES_KERNEL_AUTO = 0, /* the fastest path this CPU supports */
-    SRRES_KERNEL_BASELINE, /* im2col + OpenBLAS sgemm, the reference path */
+    SRRES_KERNEL_BASELINE  /* im2col + OpenBLAS sgemm, the reference path */
 } srres_kernel;
 
 typedef enum srres_precision {
     SRRES_PRECISION_FP32 = 0, /* within 1/255 of PyTorch FP32 */
-    SRRES_PRECISION_BF16,     /* faster where the CPU has bf16 dot products; see README */
+    SRRES_PRECISION_BF16      /* faster where the CPU has bf16 dot products; see README */
 } srres_precision;
 
 typedef struct srres_params {
@@ -179,7 +179,7 @@ srres_params srres_default_params(void);
 typedef enum srres_pixel_format {
     SRRES_PIXEL_RGB24 = 0, /* packed 8-bit R,G,B; one plane */
     SRRES_PIXEL_RGBP16,    /* planar native-endian 16-bit R, G, B planes, full range 0..65535 */
-    SRRES_PIXEL_RGBP_F32,  /* planar float R, G, B planes, 0..1 and finite (NaN input gives
+    SRRES_PIXEL_RGBP_F32   /* planar float R, G, B planes, 0..1 and finite (NaN input gives
                               kernel-dependent output); output is clamped */
 } srres_pixel_format;
 
@@ -218,7 +218,7 @@ int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height);
 
 typedef enum srres_loss {
     SRRES_LOSS_MSE = 0,
-    SRRES_LOSS_L1,
+    SRRES_LOSS_L1
 } srres_loss;
 
 typedef struct srres_trainer srres_trainer;
