@@ -316,6 +316,14 @@ holds one (up to 0.312; -v names them)" err.log &&
     fail "scale floor not said: $(cat err.log)"
 expect_error "held1.png: 192x128 cannot hold a 168x168 HR patch with its margin; use a smaller" \
     "$train" held1.png "${tiny[@]}" --patch 80 --steps 1
+# A run starved by its loaders says so: a network of 8 channels takes a fraction of the time
+# a 1000x1000 photograph of noise takes to decode, one for every 4 steps.
+ffmpeg -nostdin -v error -f lavfi -i "nullsrc=s=1000x1000,geq=random(1)*255:128:128" \
+    -frames:v 1 -pix_fmt rgb24 noise.png
+"$train" noise.png --scale 2 --blocks 1 --channels 8 --batch 8 --patch 16 \
+    --frames-per-round 4 --steps 60 -o starved.safetensors 2>err.log || fail "starved run failed"
+grep -q "training waited for decoded frames [0-9]*% of the time; more --loader-threads (now 1)" \
+    err.log || fail "a starved run not said: $(cat err.log)"
 # --verbose names every input with its size and frame count.
 "$train" train.mp4 held1.png "${tiny[@]}" --steps 1 -v -o verbose.safetensors 2>err.log ||
     fail "verbose run failed"

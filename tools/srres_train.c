@@ -69,6 +69,12 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The share of the time since the first batch that steps spent waiting for the loaders. */
+static double waited_share(double waited, double fed_from, double t)
+{
+    return fed_from && t - fed_from > 1 ? waited / (t - fed_from) : 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -995,13 +1001,21 @@ int main(int argc, char **argv)
         double t;
     } mark[2] = {{0, 0}, {0, 0}};
     double rate = 0;
+    /* Seconds the steps after the first waited for the loaders: a run starved of decoded
+     * frames (large photographs, one loader) is told so, not left to guess. */
+    double waited = 0, fed_from = 0;
     size_t lr_patch = (size_t)3 * o.patch * o.patch, hr_patch = 3 * hr_side * hr_side;
     int stopping = 0;
     while (step < o.steps && !stopping) {
         /* Every rank draws the same global batch and trains on its own slice of it, so
          * the run is the same for any number of ranks (up to float rounding). */
+        double asked = now();
         if (sampler_next_batch(smp, o.batch, lr, hr, err, sizeof(err)) < 0)
             cli_die("%s", err);
+        if (fed_from)
+            waited += now() - asked;
+        else
+            fed_from = now();
         float loss = srres_trainer_forward(tr, lr + D.rank * local * lr_patch,
                                            hr + D.rank * local * hr_patch, o.loss);
         srres_trainer_zero_grad(tr);
@@ -1073,13 +1087,17 @@ int main(int argc, char **argv)
         if (!o.quiet) {
             char eta[32];
             format_duration(eta, sizeof(eta), (o.steps - step) * o.batch / (rate > 0 ? rate : 1));
+            char starved[48] = "";
+            if (waited_share(waited, fed_from, t) >= 0.1)
+                snprintf(starved, sizeof(starved), " (%.0f%% waiting for data)",
+                         100 * waited_share(waited, fed_from, t));
             if (tty)
-                fprintf(stderr, "\r\033[Kstep %ld/%ld  loss %.5f  lr %.2e  %.1f patches/s  ETA %s"
+                fprintf(stderr, "\r\033[Kstep %ld/%ld  loss %.5f  lr %.2e  %.1f patches/s%s  ETA %s"
                                 "  val %.2f dB",
-                        step, o.steps, ema, lr_now, rate, eta, last_val.psnr);
+                        step, o.steps, ema, lr_now, rate, starved, eta, last_val.psnr);
             else if (step % o.log_every == 0)
-                fprintf(stderr, "step %ld/%ld loss %.5f lr %.2e |g| %.3g %.1f patches/s ETA %s\n",
-                        step, o.steps, ema, lr_now, ema_norm, rate, eta);
+                fprintf(stderr, "step %ld/%ld loss %.5f lr %.2e |g| %.3g %.1f patches/s%s ETA %s\n",
+                        step, o.steps, ema, lr_now, ema_norm, rate, starved, eta);
         }
         /* The last one too: a finished run's checkpoint reruns it at once or, given a larger
          * --steps, carries it on (its Adam moments are not in the model file). */
@@ -1092,6 +1110,10 @@ int main(int argc, char **argv)
     double elapsed = seconds_before + (now() - start);
     if (tty && !o.quiet)
         fputc('\n', stderr);
+    if (!o.quiet && D.rank == 0 && waited_share(waited, fed_from, now()) >= 0.1)
+        fprintf(stderr, "srres-train: training waited for decoded frames %.0f%% of the time; "
+                        "more --loader-threads (now %d) would shorten the run\n",
+                100 * waited_share(waited, fed_from, now()), o.loader_threads);
     int status = 0;
     /* A signal during the last step stops nothing: the run is done, and writes its model. */
     if (stopping && step < o.steps) {
