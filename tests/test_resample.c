@@ -1,6 +1,7 @@
 /* test_resample.c: tools/resample.c against Pillow's Image.resize, byte for byte (fixtures
  * made by tests/fixtures/make_resample_fixtures.py): BICUBIC and LANCZOS, shrinking and
- * enlarging, odd sizes, one axis at a time, and strided source and destination rows. */
+ * enlarging, odd sizes, one axis at a time, and strided source and destination rows; a
+ * window of a resize is that resize cropped. */
 #include "resample.h"
 #include "test_util.h"
 
@@ -132,6 +133,40 @@ static void test_same_size_is_a_copy(void **state)
     assert_memory_equal(src, dst, sizeof(src));
 }
 
+/* A window of a resize is that resize's pixels, byte for byte: shrinking, enlarging and one
+ * axis alone, windows at the edges and inside, each filter. */
+static void test_window_is_the_resize_cropped(void **state)
+{
+    enum { SW = 61, SH = 47 };
+    static uint8_t src[SW * SH * 3], full[130 * 100 * 3], win[130 * 100 * 3];
+    srres_rng rng;
+    srres_rng_seed(&rng, 3);
+    for (int i = 0; i < SW * SH * 3; i++)
+        src[i] = (uint8_t)srres_rng_below(&rng, 256);
+    static const int sizes[][2] = {{29, 23}, {130, 100}, {61, 20}, {17, 47}};
+    for (int f = 0; f < 2; f++)
+        for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+            resample_filter filter = f ? RESAMPLE_LANCZOS : RESAMPLE_BICUBIC;
+            int dw = sizes[s][0], dh = sizes[s][1];
+            assert_int_equal(resample_rgb24(src, SW, SH, 3 * SW, full, dw, dh, 3 * dw, filter),
+                             0);
+            for (int t = 0; t < 20; t++) {
+                int x0 = t == 0 ? 0 : (int)srres_rng_below(&rng, (uint32_t)dw);
+                int y0 = t == 0 ? 0 : (int)srres_rng_below(&rng, (uint32_t)dh);
+                int ww = t == 1 ? dw - x0 : 1 + (int)srres_rng_below(&rng, (uint32_t)(dw - x0));
+                int wh = t == 1 ? dh - y0 : 1 + (int)srres_rng_below(&rng, (uint32_t)(dh - y0));
+                assert_int_equal(resample_rgb24_window(src, SW, SH, 3 * SW, dw, dh, x0, y0, ww,
+                                                       wh, win, 3 * ww, filter),
+                                 0);
+                for (int y = 0; y < wh; y++)
+                    if (memcmp(win + (size_t)y * ww * 3, full + ((size_t)(y0 + y) * dw + x0) * 3,
+                               (size_t)ww * 3))
+                        fail_msg("%s %dx%d -> %dx%d: window %dx%d at (%d, %d) differs in row %d",
+                                 f ? "lanczos" : "bicubic", SW, SH, dw, dh, ww, wh, x0, y0, y);
+            }
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_strided_rows_match_pillow),
         cmocka_unit_test(test_flat_image_stays_flat),
         cmocka_unit_test(test_same_size_is_a_copy),
+        cmocka_unit_test(test_window_is_the_resize_cropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,8 +58,7 @@ typedef struct worker {
     frame_source **sources; /* one per file, opened on first use (videos only) */
     uint64_t *last_use;     /* per file: the job count when its source was last used */
     uint64_t jobs;
-    uint8_t *scaled, *region, *turned, *lr_region;
-    size_t scaled_size;
+    uint8_t *drawn, *region, *turned, *lr_region; /* R x R: a draw, the one kept, ... */
 } worker;
 
 sampler_options sampler_default_options(void)
@@ -165,9 +164,29 @@ static void make_room(worker *w)
     }
 }
 
-static int cut_patches(worker *w, const media_file *mf, const job *jb, const uint8_t *rgb,
-                       int fw, int fh, srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out,
-                       char *err, int errlen);
+/* A decoded RGB frame (sw x sh) and the size it is scaled to (w x h). Only the regions
+ * patches are cut from are scaled: scaling a whole 24-megapixel photograph took a loader
+ * about a second a frame, far longer than the steps its patches feed. */
+typedef struct scaled_frame {
+    const uint8_t *rgb;
+    int sw, sh, w, h;
+} scaled_frame;
+
+/* out (side x side) = the region at (x, y) of the scaled frame. */
+static int scaled_region(const scaled_frame *fr, int x, int y, int side, uint8_t *out)
+{
+    if (fr->w != fr->sw || fr->h != fr->sh)
+        return resample_rgb24_window(fr->rgb, fr->sw, fr->sh, (ptrdiff_t)fr->sw * 3, fr->w,
+                                     fr->h, x, y, side, side, out, (ptrdiff_t)side * 3,
+                                     RESAMPLE_BICUBIC);
+    for (int row = 0; row < side; row++)
+        memcpy(out + (size_t)row * side * 3, fr->rgb + ((size_t)(y + row) * fr->sw + x) * 3,
+               (size_t)side * 3);
+    return 0;
+}
+
+static int cut_patches(worker *w, const media_file *mf, const job *jb, const scaled_frame *fr,
+                       srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out, char *err, int errlen);
 
 static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, char *err,
                    int errlen)
@@ -186,70 +205,57 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
     srres_rng rng;
     srres_rng_seed(&rng, jb->seed);
     double f = mf->scale_min + (mf->scale_max - mf->scale_min) * srres_rng_uniform(&rng);
-    if (ret == 0 && f < 1.0) {
-        int sw = (int)(fw * f + 0.5), sh = (int)(fh * f + 0.5);
-        size_t need = (size_t)sw * sh * 3;
-        if (need > w->scaled_size) {
-            free(w->scaled);
-            w->scaled = malloc(need);
-            w->scaled_size = w->scaled ? need : 0;
-        }
-        if (!w->scaled || resample_rgb24(rgb, fw, fh, (ptrdiff_t)fw * 3, w->scaled, sw, sh,
-                                         (ptrdiff_t)sw * 3, RESAMPLE_BICUBIC)) {
-            snprintf(err, errlen, "%s: out of memory", mf->path);
-            ret = -1;
-        }
-        rgb = w->scaled;
-        fw = sw;
-        fh = sh;
+    scaled_frame fr = {rgb, fw, fh, fw, fh};
+    if (f < 1.0) {
+        fr.w = (int)(fw * f + 0.5);
+        fr.h = (int)(fh * f + 0.5);
     }
     /* Videos stay open (seeking forward is cheap); an image is closed once cut up. */
     if (mf->count > 1)
         w->sources[jb->file] = fs;
-    ret = ret < 0 ? -1 : cut_patches(w, mf, jb, rgb, fw, fh, &rng, hr_out, lr_out, err, errlen);
+    ret = ret < 0 ? -1 : cut_patches(w, mf, jb, &fr, &rng, hr_out, lr_out, err, errlen);
     if (mf->count == 1)
         frame_source_close(fs);
     return ret;
 }
 
-/* Cuts the job's patches from an RGB frame (fw x fh). */
-static int cut_patches(worker *w, const media_file *mf, const job *jb, const uint8_t *rgb,
-                       int fw, int fh, srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out,
-                       char *err, int errlen)
+/* Cuts the job's patches from a frame. */
+static int cut_patches(worker *w, const media_file *mf, const job *jb, const scaled_frame *fr,
+                       srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out, char *err, int errlen)
 {
     sampler *s = w->s;
     int S = s->hr_side, m = MARGIN * s->o.scale, R = S + 2 * m, P = s->lr_side;
-    if (fw < R || fh < R) {
+    if (fr->w < R || fr->h < R) {
         snprintf(err, errlen, "%s: frame %d is %dx%d, smaller than a %dx%d HR patch with margin",
-                 mf->path, jb->frame, fw, fh, R, R);
+                 mf->path, jb->frame, fr->w, fr->h, R, R);
         return -1;
     }
+    const uint8_t *inner = NULL; /* the patch inside a region's margin */
     for (int k = 0; k < s->o.patches_per_frame; k++) {
-        const uint8_t *region = NULL;
+        int kept = 0;
         double most = 0;
         for (int d = 0; d < s->o.detail_draws; d++) {
-            const uint8_t *drawn = NULL;
             for (int t = 0; t < TRIES; t++) {
-                int x = (int)srres_rng_below(rng, (uint32_t)(fw - R + 1));
-                int y = (int)srres_rng_below(rng, (uint32_t)(fh - R + 1));
-                drawn = rgb + ((size_t)y * fw + x) * 3;
-                double var =
-                    luma_variance(drawn + ((size_t)m * fw + m) * 3, (ptrdiff_t)fw * 3, S);
+                int x = (int)srres_rng_below(rng, (uint32_t)(fr->w - R + 1));
+                int y = (int)srres_rng_below(rng, (uint32_t)(fr->h - R + 1));
+                if (scaled_region(fr, x, y, R, w->drawn)) {
+                    snprintf(err, errlen, "%s: out of memory", mf->path);
+                    return -1;
+                }
+                inner = w->drawn + ((size_t)m * R + m) * 3;
+                double var = luma_variance(inner, (ptrdiff_t)R * 3, S);
                 if (var >= s->o.flat_threshold || srres_rng_uniform(rng) >= s->o.flat_skip)
                     break;
             }
-            double detail = s->o.detail_draws > 1
-                                ? luma_detail(drawn + ((size_t)m * fw + m) * 3,
-                                              (ptrdiff_t)fw * 3, S)
-                                : 0;
-            if (!region || detail > most) {
+            double detail = s->o.detail_draws > 1 ? luma_detail(inner, (ptrdiff_t)R * 3, S) : 0;
+            if (!kept || detail > most) {
                 most = detail;
-                region = drawn;
+                kept = 1;
+                uint8_t *t = w->region; /* the draw becomes the region kept */
+                w->region = w->drawn;
+                w->drawn = t;
             }
         }
-        for (int row = 0; row < R; row++)
-            memcpy(w->region + (size_t)row * R * 3, region + (size_t)row * fw * 3,
-                   (size_t)R * 3);
         const uint8_t *src = w->region;
         if (s->o.augment) {
             transform(w->turned, w->region, R, (int)srres_rng_below(rng, 8));
@@ -321,7 +327,7 @@ static void *worker_main(void *arg)
     for (int i = 0; i < s->nfiles; i++)
         frame_source_close(w->sources[i]);
     free(w->sources), free(w->last_use);
-    free(w->scaled), free(w->region), free(w->turned), free(w->lr_region);
+    free(w->drawn), free(w->region), free(w->turned), free(w->lr_region);
     free(w);
     return NULL;
 }
@@ -371,8 +377,8 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
             return -1;
         }
         media_file *mf = &s->files[i];
-        *mf = (media_file){files[i], frame_source_count(fs), frame_source_width(fs),
-                           frame_source_height(fs)};
+        *mf = (media_file){.path = files[i], .count = frame_source_count(fs),
+                           .width = frame_source_width(fs), .height = frame_source_height(fs)};
         frame_source_close(fs);
         int side = mf->width < mf->height ? mf->width : mf->height;
         if (side < R) {
@@ -415,15 +421,17 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
             w->s = s;
             w->sources = calloc((size_t)nfiles, sizeof(frame_source *));
             w->last_use = calloc((size_t)nfiles, sizeof(uint64_t));
+            w->drawn = malloc(Rb);
             w->region = malloc(Rb);
             w->turned = malloc(Rb);
             w->lr_region = malloc(L * L * 3);
         }
-        if (!w || !w->sources || !w->last_use || !w->region || !w->turned || !w->lr_region ||
+        if (!w || !w->sources || !w->last_use || !w->drawn || !w->region || !w->turned ||
+            !w->lr_region ||
             pthread_create(&s->threads[t], NULL, worker_main, w)) {
             if (w) {
-                free(w->sources), free(w->last_use), free(w->region), free(w->turned);
-                free(w->lr_region);
+                free(w->sources), free(w->last_use), free(w->drawn), free(w->region);
+                free(w->turned), free(w->lr_region);
                 free(w);
             }
             break;

@@ -20,4 +20,10 @@ typedef enum resample_filter {
 int resample_rgb24(const uint8_t *src, int sw, int sh, ptrdiff_t sstride, uint8_t *dst, int dw,
                    int dh, ptrdiff_t dstride, resample_filter filter);
 
+/* The ww x wh window at (x0, y0) of that dw x dh resize, byte for byte, at the cost of the
+ * window alone: the trainer cuts patches from large photographs resized at random scales. */
+int resample_rgb24_window(const uint8_t *src, int sw, int sh, ptrdiff_t sstride, int dw, int dh,
+                          int x0, int y0, int ww, int wh, uint8_t *dst, ptrdiff_t dstride,
+                          resample_filter filter);
+
 #endif
