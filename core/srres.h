@@ -179,13 +179,14 @@ srres_params srres_default_params(void);
 typedef enum srres_pixel_format {
     SRRES_PIXEL_RGB24 = 0, /* packed 8-bit R,G,B; one plane */
     SRRES_PIXEL_RGBP16,    /* planar native-endian 16-bit R, G, B planes, full range 0..65535 */
-    SRRES_PIXEL_RGBP_F32   /* planar float R, G, B planes, 0..1 and finite (NaN input gives
+    SRRES_PIXEL_RGBP_F32,  /* planar float R, G, B planes, 0..1 and finite (NaN input gives
                               kernel-dependent output); output is clamped */
+    SRRES_PIXEL_RGBP8      /* planar 8-bit R, G, B planes (FFmpeg's gbrp, planes reordered) */
 } srres_pixel_format;
 
 /* An image the caller owns. Planar formats use data[0..2] as R, G, B; linesize is in bytes
  * from one row to the next, negative for images stored bottom-up. Planes and line sizes of
- * the planar formats are multiples of their sample size (2 or 4 bytes). */
+ * the planar formats are multiples of their sample size (1, 2 or 4 bytes). */
 typedef struct srres_image {
     srres_pixel_format format;
     int width, height;
