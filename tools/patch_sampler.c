@@ -165,8 +165,8 @@ static void make_room(worker *w)
 }
 
 /* A decoded RGB frame (sw x sh) and the size it is scaled to (w x h). Only the regions
- * patches are cut from are scaled: scaling a whole 24-megapixel photograph took a loader
- * about a second a frame, far longer than the steps its patches feed. */
+ * patches are cut from are scaled: scaling whole 12-megapixel photographs took a loader
+ * longer than decoding them. */
 typedef struct scaled_frame {
     const uint8_t *rgb;
     int sw, sh, w, h;
@@ -230,11 +230,11 @@ static int cut_patches(worker *w, const media_file *mf, const job *jb, const sca
                  mf->path, jb->frame, fr->w, fr->h, R, R);
         return -1;
     }
-    const uint8_t *inner = NULL; /* the patch inside a region's margin */
     for (int k = 0; k < s->o.patches_per_frame; k++) {
         int kept = 0;
         double most = 0;
         for (int d = 0; d < s->o.detail_draws; d++) {
+            const uint8_t *inner = NULL; /* the patch inside the drawn region's margin */
             for (int t = 0; t < TRIES; t++) {
                 int x = (int)srres_rng_below(rng, (uint32_t)(fr->w - R + 1));
                 int y = (int)srres_rng_below(rng, (uint32_t)(fr->h - R + 1));
