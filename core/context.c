@@ -78,7 +78,7 @@ static double region_floats(const srres_ctx *ctx, int h, int w)
     double pixels = (double)h * w, scratch;
     int threads = thread_pool_size(ctx->pool);
     if (ctx->fast) {
-        scratch = fast_net_floats(ctx->m, h, w, threads);
+        scratch = fast_net_floats(ctx->m, FAST_NET_UP_TILE, h, w, threads);
     } else {
         scratch = baseline_scratch_floats(ctx, h, w);
         if (ctx->params.ensemble > 1)
@@ -150,7 +150,7 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
     }
     if (p.kernel == SRRES_KERNEL_AUTO && cpu_has_avx512()) {
         srres_status st = fast_net_create(model, p.precision == SRRES_PRECISION_BF16,
-                                          &ctx->fast, err);
+                                          FAST_NET_UP_TILE, &ctx->fast, err);
         if (st != SRRES_OK) {
             srres_ctx_free(ctx);
             return st;

@@ -1,6 +1,13 @@
 /* fast_forward.c: the network on the fast path: NHWC feature maps, Winograd 3x3 convs with
  * fused bias/PReLU/residual/pixel shuffle, and direct 9x9 head and tail. Weights are
- * transformed once per context; buffers are sized for the largest region and reused. */
+ * transformed once per context; buffers are sized for the largest region and reused.
+ *
+ * The upsampling stages and the tail run on tiles of the trunk's output, up_tile LR pixels
+ * a side with a halo of UP_HALO: their maps, 64 channels at up to 16 times the LR pixels,
+ * would otherwise be most of a region's memory, and regions were made small enough for
+ * them, each paying a border of the whole network's receptive field (about 40 LR pixels)
+ * where these tiles pay 4. Tiles start on multiples of 4 LR pixels, so every Winograd tile
+ * lines up with the untiled map's and the output is the untiled output, bit for bit. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +19,11 @@
 #include "layers.h"
 #include "memory.h"
 #include "winograd.h"
+
+/* The LR pixels around a tile the upsampling stages and the tail need: a 3x3 conv at LR (1),
+ * at 2x (1/2), at 4x (1/4), and the 9x9 tail at the output (4/scale); at most 2.5, so 4,
+ * which keeps tiles on the Winograd grid. */
+#define UP_HALO 4
 
 typedef struct conv3 {
     float *U, *bias, *slope; /* slope NULL: no PReLU */
@@ -26,10 +38,12 @@ struct fast_net {
     float *head_w, *head_b, *head_s, *tail_w, tail_b[3];
     conv3 *body; /* 2 per block */
     conv3 trunk, up[SRRES_MAX_UP_STAGES];
-    /* buffers: floats enough for the largest region so far, laid out for the last one */
+    int up_tile; /* LR side of the upsampling stages' tiles, a multiple of 4 */
+    /* buffers: floats enough for the largest region (tile) so far, laid out for the last */
     int h, w; /* the last region, whose borders are zero */
-    fmap x, f[4], upmap[SRRES_MAX_UP_STAGES];
-    size_t x_cap, f_cap, up_cap[SRRES_MAX_UP_STAGES];
+    fmap x, f[4], t, upmap[SRRES_MAX_UP_STAGES]; /* t: a tile of the trunk's output */
+    size_t x_cap, f_cap, t_cap, up_cap[SRRES_MAX_UP_STAGES], planes_cap;
+    float *planes; /* the tail's output for a tile */
     float *scratch;
     size_t scratch_per_thread;
     int threads;
@@ -82,7 +96,8 @@ static void free_conv3(conv3 *k)
     free(k->slope);
 }
 
-srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srres_error *err)
+srres_status fast_net_create(const srres_model *m, int bf16, int up_tile, fast_net **out,
+                             srres_error *err)
 {
     *out = NULL;
     fast_net *f = calloc(1, sizeof(*f));
@@ -92,6 +107,7 @@ srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srr
     f->m = m;
     f->cp = cp;
     f->bf16 = bf16;
+    f->up_tile = up_tile < 4 ? 4 : up_tile / 4 * 4;
     f->head_w = alloc_floats(81 * 3 * (size_t)cp);
     f->head_b = padded_copy(m->head.bias, C, cp, NULL);
     f->head_s = expand_slopes(&m->head_prelu, C, cp, 1);
@@ -132,14 +148,17 @@ static void free_buffers(fast_net *f)
     free(f->x.data);
     for (int i = 0; i < 4; i++)
         free(f->f[i].data);
+    free(f->t.data);
     for (int j = 0; j < SRRES_MAX_UP_STAGES; j++)
         free(f->upmap[j].data);
+    free(f->planes);
     free(f->scratch);
     f->scratch = NULL;
-    f->x.data = NULL;
+    f->planes = NULL;
+    f->x.data = f->t.data = NULL;
     memset(f->f, 0, sizeof(f->f));
     memset(f->upmap, 0, sizeof(f->upmap));
-    f->x_cap = f->f_cap = 0;
+    f->x_cap = f->f_cap = f->t_cap = f->planes_cap = 0;
     memset(f->up_cap, 0, sizeof(f->up_cap));
     f->h = f->w = 0;
 }
@@ -175,22 +194,28 @@ static int up_pad(const srres_model *m, int j)
     return j == m->up_stages - 1 ? 4 : 1;
 }
 
-double fast_net_floats(const srres_model *m, int h, int w, int threads)
+/* A side of the largest tile (halo included) a region's side n is cut into. */
+static int tile_side(int n, int up_tile)
 {
-    int up = 1;
-    for (int j = 0; j < m->up_stages; j++)
-        up *= m->up_factor;
-    if (h > INT_MAX / 16 / up || w > INT_MAX / 16 / up)
+    return n < up_tile + 2 * UP_HALO ? n : up_tile + 2 * UP_HALO;
+}
+
+double fast_net_floats(const srres_model *m, int up_tile, int h, int w, int threads)
+{
+    if (h > INT_MAX / 16 || w > INT_MAX / 16)
         return INFINITY; /* beyond any memory; and the sizes below would wrap */
     double cp = fmap_channels(m->cfg.channels);
     double total = alloc_floats_taken((double)fmap_span(h, 4) * fmap_span(w, 4) * 16) +
                    4 * alloc_floats_taken((double)fmap_span(h, 1) * fmap_span(w, 1) * cp);
-    for (int j = 0, hj = h, wj = w; j < m->up_stages; j++) {
+    int th = tile_side(h, up_tile), tw = tile_side(w, up_tile);
+    total += alloc_floats_taken((double)fmap_span(th, 1) * fmap_span(tw, 1) * cp);
+    for (int j = 0, hj = th, wj = tw; j < m->up_stages; j++) {
         hj *= m->up_factor;
         wj *= m->up_factor;
         total += alloc_floats_taken((double)fmap_span(hj, up_pad(m, j)) *
                                     fmap_span(wj, up_pad(m, j)) * cp);
     }
+    total += alloc_floats_taken(3.0 * th * tw * m->cfg.scale * m->cfg.scale);
     return total + alloc_floats_taken((double)winograd_scratch_floats((int)cp) * threads);
 }
 
@@ -200,9 +225,12 @@ srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_erro
 {
     const srres_model *m = f->m;
     size_t x_need = fmap_floats(h, w, 4, 16), f_need = fmap_floats(h, w, 1, f->cp);
-    size_t up_need[SRRES_MAX_UP_STAGES];
-    int fits = threads == f->threads && x_need <= f->x_cap && f_need <= f->f_cap;
-    for (int j = 0, r = m->up_factor, hj = h, wj = w; j < m->up_stages; j++) {
+    int th = tile_side(h, f->up_tile), tw = tile_side(w, f->up_tile);
+    size_t t_need = fmap_floats(th, tw, 1, f->cp), up_need[SRRES_MAX_UP_STAGES];
+    size_t planes_need = (size_t)3 * th * tw * m->cfg.scale * m->cfg.scale;
+    int fits = threads == f->threads && x_need <= f->x_cap && f_need <= f->f_cap &&
+               t_need <= f->t_cap && planes_need <= f->planes_cap;
+    for (int j = 0, r = m->up_factor, hj = th, wj = tw; j < m->up_stages; j++) {
         hj *= r;
         wj *= r;
         up_need[j] = fmap_floats(hj, wj, up_pad(m, j), f->cp);
@@ -212,6 +240,8 @@ srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_erro
         return SRRES_OK;
     x_need = max_size(x_need, f->x_cap);
     f_need = max_size(f_need, f->f_cap);
+    t_need = max_size(t_need, f->t_cap);
+    planes_need = max_size(planes_need, f->planes_cap);
     for (int j = 0; j < m->up_stages; j++)
         up_need[j] = max_size(up_need[j], f->up_cap[j]);
     free_buffers(f);
@@ -223,6 +253,11 @@ srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_erro
         ok = ok && f->f[i].data;
     }
     f->f_cap = f_need;
+    f->t = (fmap){alloc_floats(t_need), 0, 0, 1, f->cp, 0};
+    f->t_cap = t_need;
+    f->planes = alloc_floats(planes_need);
+    f->planes_cap = planes_need;
+    ok = ok && f->t.data && f->planes;
     for (int j = 0; j < m->up_stages; j++) {
         f->upmap[j] = (fmap){alloc_floats(up_need[j]), 0, 0, up_pad(m, j), f->cp, 0};
         f->up_cap[j] = up_need[j];
@@ -301,6 +336,43 @@ static void tail_rows(void *arg, int begin, int end, int thread)
     tail_conv9x9(j->planes, j->in, j->f->tail_w, j->f->tail_b, begin, end);
 }
 
+/* Rows [y0, y0 + th) and columns [x0, x0 + tw) of the region's output (h x w LR) from the
+ * trunk's output T: the upsampling stages and the tail on that tile of T and a halo
+ * around it, the region's border standing for the image's. */
+static void up_tile_forward(fast_net *f, thread_pool *pool, const fmap *T, int y0, int x0,
+                            int th, int tw, int h, int w, float *out)
+{
+    const srres_model *m = f->m;
+    int s = m->cfg.scale, r = m->up_factor;
+    int ty = y0 < UP_HALO ? 0 : y0 - UP_HALO, tx = x0 < UP_HALO ? 0 : x0 - UP_HALO;
+    int ey = y0 + th + UP_HALO < h ? y0 + th + UP_HALO : h;
+    int ex = x0 + tw + UP_HALO < w ? x0 + tw + UP_HALO : w;
+    int eh = ey - ty, ew = ex - tx;
+    fmap t = view(&f->t, eh, ew), U[SRRES_MAX_UP_STAGES];
+    zero_border(&t);
+    for (int y = 0; y < eh; y++)
+        memcpy(fmap_at(&t, y, 0), fmap_at(T, ty + y, tx), sizeof(float) * (size_t)ew * f->cp);
+    const fmap *X = &t;
+    for (int j = 0, hj = eh, wj = ew; j < m->up_stages; j++) {
+        hj *= r;
+        wj *= r;
+        U[j] = view(&f->upmap[j], hj, wj);
+        zero_border(&U[j]);
+        run_conv3(f, pool, &U[j], X, &f->up[j], NULL, r);
+        X = &U[j];
+    }
+    layer_job tj = {f, NULL, X, NULL, {0}, f->planes};
+    thread_pool_for_dynamic(pool, X->h, tail_rows, &tj);
+    /* The tile's own rows of the tail's output, without the halo's. */
+    size_t tile_plane = (size_t)eh * s * ew * s, out_plane = (size_t)h * s * w * s;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < th * s; y++)
+            memcpy(out + c * out_plane + ((size_t)y0 * s + y) * w * s + (size_t)x0 * s,
+                   f->planes + c * tile_plane + ((size_t)(y0 - ty) * s + y) * ew * s +
+                       (size_t)(x0 - tx) * s,
+                   sizeof(float) * (size_t)tw * s);
+}
+
 srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float *out,
                               thread_pool *pool, srres_error *err)
 {
@@ -311,19 +383,10 @@ srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float 
     fmap x = view(&f->x, h, w), F[4];
     for (int i = 0; i < 4; i++)
         F[i] = view(&f->f[i], h, w);
-    fmap U[SRRES_MAX_UP_STAGES];
-    int r = m->up_factor, hj = h, wj = w;
-    for (int j = 0; j < m->up_stages; j++) {
-        hj *= r;
-        wj *= r;
-        U[j] = view(&f->upmap[j], hj, wj);
-    }
     if (h != f->h || w != f->w) { /* the last region's pixels may lie in this one's border */
         zero_border(&x);
         for (int i = 0; i < 4; i++)
             zero_border(&F[i]);
-        for (int j = 0; j < m->up_stages; j++)
-            zero_border(&U[j]);
         f->h = h;
         f->w = w;
     }
@@ -345,13 +408,10 @@ srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float 
         X = Y;
     }
     run_conv3(f, pool, &F[1], X, &f->trunk, &F[0], 0);
-    X = &F[1];
-    for (int j = 0; j < m->up_stages; j++) {
-        run_conv3(f, pool, &U[j], X, &f->up[j], NULL, r);
-        X = &U[j];
-    }
-    layer_job tj = {f, NULL, X, NULL, {0}, out};
-    thread_pool_for_dynamic(pool, X->h, tail_rows, &tj);
+    for (int y0 = 0; y0 < h; y0 += f->up_tile)
+        for (int x0 = 0; x0 < w; x0 += f->up_tile)
+            up_tile_forward(f, pool, &F[1], y0, x0, h - y0 < f->up_tile ? h - y0 : f->up_tile,
+                            w - x0 < f->up_tile ? w - x0 : f->up_tile, h, w, out);
     if (m->cfg.image_skip == SRRES_SKIP_NEAREST)
         nearest_skip_forward(out, in, 3, m->cfg.scale, 1, h, w);
     return SRRES_OK;

@@ -1,10 +1,12 @@
 /* test_tiling.c: automatic tiles keep what a context holds for a frame within max_memory
  * (to the pages around its buffers), for thin frames too, whose regions are mostly the
- * feature maps' borders; and sizes no memory holds are tiled, never taken for small by a
- * product that wraps. */
+ * feature maps' borders; sizes no memory holds are tiled, never taken for small by a
+ * product that wraps; the fast path's tiles of its upsampling stages change no output. */
 #include <malloc.h>
 #include <unistd.h>
 
+#include "cpu.h"
+#include "fast_forward.h"
 #include "memory.h"
 #include "test_util.h"
 
@@ -123,6 +125,51 @@ static void test_small_frames_are_whole_and_huge_ones_tiled(void **state)
     srres_model_free(m);
 }
 
+/* The fast path's upsampling stages and tail run on tiles of the trunk's output with a halo;
+ * tiles of 4 and 8 LR pixels (the halo larger than the tile, regions ending mid-tile) give
+ * the untiled output bit for bit, at every scale and with the image skip. */
+static void test_upsampling_tiles_change_nothing(void **state)
+{
+    if (!cpu_has_avx512())
+        skip();
+    static const char *models[] = {"x2_seed", "x3_srgan", "x4_skip_bf16", "x8_noblocks"};
+    thread_pool *pool = thread_pool_create(2);
+    assert_non_null(pool);
+    for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s.safetensors", FIXTURES, models[i]);
+        srres_model *m = load_model(path);
+        int s = srres_model_config(m)->scale, h = 21, w = 30;
+        float *in = malloc(sizeof(float) * 3 * h * w);
+        float *whole = malloc(sizeof(float) * 3 * h * w * s * s);
+        float *tiled = malloc(sizeof(float) * 3 * h * w * s * s);
+        assert_true(in && whole && tiled);
+        srres_rng rng;
+        srres_rng_seed(&rng, 5);
+        for (int k = 0; k < 3 * h * w; k++)
+            in[k] = (float)srres_rng_uniform(&rng);
+        fast_net *big, *small;
+        srres_error err;
+        assert_int_equal(fast_net_create(m, 0, 1024, &big, &err), SRRES_OK);
+        assert_int_equal(fast_net_forward(big, in, h, w, whole, pool, &err), SRRES_OK);
+        for (int tile = 4; tile <= 8; tile += 4) {
+            assert_int_equal(fast_net_create(m, 0, tile, &small, &err), SRRES_OK);
+            assert_int_equal(fast_net_forward(small, in, h, w, tiled, pool, &err), SRRES_OK);
+            for (int k = 0; k < 3 * h * w * s * s; k++)
+                if (memcmp(&whole[k], &tiled[k], sizeof(float)))
+                    fail_msg("%s, tiles of %d: output %d is %.9g, untiled %.9g", models[i],
+                             tile, k, tiled[k], whole[k]);
+            fast_net_free(small);
+        }
+        fast_net_free(big);
+        free(in);
+        free(whole);
+        free(tiled);
+        srres_model_free(m);
+    }
+    thread_pool_free(pool);
+}
+
 /* A buffer of more floats than bytes can count is refused, not wrapped to a few bytes. */
 static void test_impossible_buffers_are_refused(void **state)
 {
@@ -144,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_scratch_of_every_thread_counts),
         cmocka_unit_test(test_small_frames_are_whole_and_huge_ones_tiled),
         cmocka_unit_test(test_impossible_buffers_are_refused),
+        cmocka_unit_test(test_upsampling_tiles_change_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
