@@ -805,6 +805,19 @@ test_resolution_change_refused_clearly() {
     [ ! -e out.mkv ] || fail "a partial output was left"
 }
 
+# A stream that appears mid-file (a new MPEG-TS program table, read from a pipe, where the
+# demuxer cannot look ahead) is dropped with a message, as by ffmpeg: its index read past the
+# stream map and the run crashed.
+test_stream_appearing_mid_file() {
+    SRC="testsrc2=size=32x24:rate=25" lavfi v.ts -t 6 -c:v libx264 -an
+    SRC="testsrc2=size=32x24:rate=25" lavfi va.ts -t 1 -c:v libx264 -c:a aac \
+        -output_ts_offset 6 -tables_version 1
+    cat v.ts va.ts | "$video" -i - -o out.mkv -m "$m2" 2>err.log || fail "status $?: $(tail -1 err.log)"
+    grep -q "stream 1 (aac) appeared mid-file: dropped" err.log || fail "not said: $(cat err.log)"
+    [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 175 ] ||
+        fail "$(probe out.mkv v:0 nb_read_frames -count_frames) frames, not 175"
+}
+
 test_large_frames() {
     # 8192x8192 x2 would be a frame FFmpeg cannot hold: refused up front, clearly.
     lavfi big.png -vf "scale=8192:8192" -frames:v 1 -map 0:v

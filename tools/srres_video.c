@@ -89,6 +89,8 @@ typedef struct app {
     AVFormatContext *ifmt, *ofmt;
     int vin;           /* input video stream */
     int *map;          /* input stream -> output stream, -1 dropped */
+    unsigned nb_map;   /* the input's streams at the start, which map covers */
+    unsigned told_new; /* reader: streams below this index that appeared later were said */
     AVCodecContext *dec, *enc;
     const AVCodec *enc_codec;
     video_graph pre, post;
@@ -337,7 +339,15 @@ static void *reader_main(void *arg)
             break;
         }
         AVStream *ist = a->ifmt->streams[pkt->stream_index];
-        if (pkt->stream_index == a->vin) {
+        /* A stream that appears mid-file (a new MPEG-TS program table, read from a pipe) has
+         * no output stream, made at the start: dropped with a message, as ffmpeg drops it
+         * (its index read past the map, and the run crashed). */
+        if ((unsigned)pkt->stream_index >= a->nb_map) {
+            if ((unsigned)pkt->stream_index >= a->told_new && !a->o.quiet)
+                fprintf(stderr, "srres-video: %s: stream %d (%s) appeared mid-file: dropped\n",
+                        a->o.input, pkt->stream_index, avcodec_get_name(ist->codecpar->codec_id));
+            a->told_new = FFMAX(a->told_new, (unsigned)pkt->stream_index + 1);
+        } else if (pkt->stream_index == a->vin) {
             ret = decode_packet(a, pkt, frame);
             if (ret == 1) {
                 video_done = 1;
@@ -1426,7 +1436,8 @@ static void open_output(app *a)
     if (a->o.segments && strstr(a->ofmt->oformat->name, "matroska"))
         a->ofmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
     a->rotate = "";
-    a->map = malloc(sizeof(int) * a->ifmt->nb_streams);
+    a->nb_map = a->ifmt->nb_streams;
+    a->map = malloc(sizeof(int) * a->nb_map);
     if (!a->map)
         cli_die("out of memory");
     for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
