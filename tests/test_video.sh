@@ -582,6 +582,25 @@ test_segments_join_to_one_run() {
     [ ! -e bad.mkv ] || fail "a refused join left bad.mkv"
 }
 
+# A clock that jumps back (MPEG-TS files joined with cat) is made continuous, as ffmpeg makes
+# it: the copied audio went back in time, which the muxer refused, and the second file's
+# frames were squeezed a tick apart after the first's last one.
+test_clock_jump_in_transport_stream() {
+    lavfi part.ts -t 1 -c:v libx264 -c:a aac -shortest
+    cat part.ts part.ts >joined.ts
+    local an d
+    for an in -an ""; do # the video alone too: its frames were squeezed
+        "$video" -q -i joined.ts -o out.mp4 -y -m "$m2" $an 2>err.log || { fail "$(cat err.log)"; return; }
+        ffprobe -v error -select_streams v -show_entries frame=pts_time -of default=nw=1:nk=1 \
+            out.mp4 >t.txt
+        sort -c -g -u t.txt 2>/dev/null && [ "$(grep -c . t.txt)" = 50 ] &&
+            awk 'NR == 1 { a = $1 } END { exit !($1 - a > 1.95 && $1 - a < 1.97) }' t.txt ||
+            fail "frame timestamps ${an:-with audio}: $(xargs <t.txt)"
+    done
+    d=$(probe out.mp4 a:0 duration)
+    awk -v d="$d" 'BEGIN { exit !(d > 1.95 && d < 2.1) }' || fail "audio lasts $d s"
+}
+
 # MPEG-TS seeks by decoding time and can land past the keyframe before -ss (it lost a
 # group of pictures: -ss 1 -t 1 wrote nothing, and segments 2 to 4 were empty).
 test_seek_in_mpeg_ts() {

@@ -110,6 +110,10 @@ typedef struct app {
     int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
     int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
     long damaged;                  /* reader: damaged video packets and frames skipped */
+    /* reader: what is added to the input's timestamps after its jumps (MPEG-TS and -PS), and
+     * each stream's next decoding time, both in AV_TIME_BASE units */
+    int64_t ts_offset, *next_dts;
+    int64_t *mux_dts; /* writer: each output stream's last decoding time, in its time base */
     char default_model[PATH_MAX + 64]; /* o.model when -m is not given: said under -v too */
     atomic_long frames_in, frames_sr, frames_out;
     atomic_llong media_us; /* media written, for the progress line */
@@ -321,6 +325,42 @@ static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
     }
 }
 
+/* An MPEG-TS or MPEG-PS clock can jump: files joined with cat, a broadcast whose clock was
+ * reset. A stream's jump back (by over 0.1 s) or ahead (by over 10 s) from where its last
+ * packet ended is taken out of every stream from there on, as ffmpeg does: the copied
+ * packets went back in time, which the muxer refused, and the video frames were squeezed
+ * one tick apart after the last one. */
+static void smooth_jumps(app *a, AVPacket *pkt)
+{
+    AVStream *st = a->ifmt->streams[pkt->stream_index];
+    int64_t offset = av_rescale_q(a->ts_offset, AV_TIME_BASE_Q, st->time_base);
+    if (pkt->pts != AV_NOPTS_VALUE)
+        pkt->pts += offset;
+    if (pkt->dts != AV_NOPTS_VALUE)
+        pkt->dts += offset;
+    /* Streams dropped (-an, ...) have no say, as in ffmpeg. */
+    enum AVMediaType type = st->codecpar->codec_type;
+    if (!(a->ifmt->iformat->flags & AVFMT_TS_DISCONT) || pkt->dts == AV_NOPTS_VALUE ||
+        (type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) ||
+        (pkt->stream_index != a->vin && a->map[pkt->stream_index] < 0))
+        return;
+    int64_t dts = av_rescale_q(pkt->dts, st->time_base, AV_TIME_BASE_Q);
+    int64_t *next = &a->next_dts[pkt->stream_index];
+    if (*next != AV_NOPTS_VALUE &&
+        (dts < *next - AV_TIME_BASE / 10 || dts > *next + 10 * (int64_t)AV_TIME_BASE)) {
+        int64_t jump = dts - *next, ticks = av_rescale_q(jump, AV_TIME_BASE_Q, st->time_base);
+        a->ts_offset -= jump;
+        dts -= jump;
+        if (pkt->pts != AV_NOPTS_VALUE)
+            pkt->pts -= ticks;
+        pkt->dts -= ticks;
+    }
+    int64_t duration = pkt->duration > 0             ? pkt->duration
+                       : pkt->stream_index == a->vin ? a->frame_ticks
+                                                     : 0;
+    *next = dts + av_rescale_q(duration, st->time_base, AV_TIME_BASE_Q);
+}
+
 static void *reader_main(void *arg)
 {
     app *a = arg;
@@ -339,6 +379,8 @@ static void *reader_main(void *arg)
             break;
         }
         AVStream *ist = a->ifmt->streams[pkt->stream_index];
+        if ((unsigned)pkt->stream_index < a->nb_map)
+            smooth_jumps(a, pkt);
         /* A stream that appears mid-file (a new MPEG-TS program table, read from a pipe) has
          * no output stream, made at the start: dropped with a message, as ffmpeg drops it
          * (its index read past the map, and the run crashed). */
@@ -525,11 +567,28 @@ static int write_packet(app *a, AVPacket *pkt, AVRational from)
     return ret;
 }
 
-/* A copied packet: its timestamps are still in its input stream's time base. */
+/* A copied packet: its timestamps are still in its input stream's time base. Its decoding
+ * time must come after the one before, which a broken input or the streams about a clock's
+ * jump (smooth_jumps) may not give: it is moved there, as ffmpeg moves it (the muxer
+ * refused it, and the run failed). */
 static int write_copied(app *a, AVPacket *pkt)
 {
     AVRational tb = a->ifmt->streams[pkt->stream_index]->time_base;
     pkt->stream_index = a->map[pkt->stream_index];
+    AVRational otb = a->ofmt->streams[pkt->stream_index]->time_base;
+    int64_t *last = &a->mux_dts[pkt->stream_index];
+    if (pkt->dts != AV_NOPTS_VALUE) {
+        int64_t dts = av_rescale_q(pkt->dts, tb, otb);
+        int64_t least = *last + !(a->ofmt->oformat->flags & AVFMT_TS_NONSTRICT);
+        if (*last != AV_NOPTS_VALUE && dts < least) {
+            int64_t move = av_rescale_q_rnd(least - dts, otb, tb, AV_ROUND_UP);
+            pkt->dts += move;
+            if (pkt->pts != AV_NOPTS_VALUE)
+                pkt->pts += move;
+            dts = av_rescale_q(pkt->dts, tb, otb);
+        }
+        *last = dts;
+    }
     return write_packet(a, pkt, tb);
 }
 
@@ -1438,12 +1497,15 @@ static void open_output(app *a)
     a->rotate = "";
     a->nb_map = a->ifmt->nb_streams;
     a->map = malloc(sizeof(int) * a->nb_map);
-    if (!a->map)
+    a->next_dts = malloc(sizeof(int64_t) * a->nb_map);
+    a->mux_dts = malloc(sizeof(int64_t) * a->nb_map); /* no more output streams than input */
+    if (!a->map || !a->next_dts || !a->mux_dts)
         cli_die("out of memory");
     for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
         AVStream *ist = a->ifmt->streams[i];
         enum AVMediaType type = ist->codecpar->codec_type;
         a->map[i] = -1;
+        a->next_dts[i] = a->mux_dts[i] = AV_NOPTS_VALUE;
         if ((int)i != a->vin &&
             ((type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
              (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) || type == AVMEDIA_TYPE_UNKNOWN ||
@@ -1626,6 +1688,8 @@ static void cleanup(app *a)
     srres_ctx_free(a->ctx);
     srres_model_free(a->model);
     free(a->map);
+    free(a->next_dts);
+    free(a->mux_dts);
     output_target_free(&a->target);
 }
 
