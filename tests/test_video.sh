@@ -805,6 +805,20 @@ test_bad_input() {
     ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
 }
 
+# An input named "file:NAME", which FFmpeg reads as NAME, is still the input: with -y it was
+# replaced by its own upscale, or its numbered files written over.
+test_input_as_a_file_url() {
+    lavfi in.mkv -t 0.2 -c:v libx264 -an
+    cp in.mkv orig.mkv
+    expect_error "is the input" "$video" -y -i file:in.mkv -o in.mkv -m "$m2"
+    cmp -s in.mkv orig.mkv || fail "in.mkv was replaced"
+    mkdir seq
+    lavfi seq/f%03d.png -t 0.2 -map 0:v
+    cp seq/f001.png orig.png
+    expect_error "include the input's files" "$video" -y -i file:seq/f%03d.png -o seq/f%03d.png -m "$m2"
+    cmp -s seq/f001.png orig.png || fail "seq/f001.png was written over"
+}
+
 test_tiny_frames() {
     ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=16x16:rate=5" -t 0.4 \
         -vf "format=rgb24,crop=1:1" -c:v ffv1 one.mkv

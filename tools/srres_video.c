@@ -74,6 +74,7 @@ typedef struct options {
 typedef struct app {
     options o;
     output_target target; /* target.temp is written, then renamed to target.final */
+    const char *input_file; /* the input's path: -i, less a "file:" before it */
     int one_picture;      /* an image output without a frame number in its name */
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
@@ -1571,7 +1572,7 @@ static void open_output(app *a)
     struct stat st;
     if (numbered && (stat(dirname(folder), &st) < 0 || !S_ISDIR(st.st_mode)))
         cli_die("%s: cannot write: no folder %s", a->o.output, folder);
-    if (numbered && numbered_input(a->o.input, a->o.output))
+    if (numbered && numbered_input(a->input_file, a->o.output))
         cli_die("%s: its numbered names include the input's files (%s)", a->o.output,
             a->o.input);
     /* Any of its names, not only the first: the muxer writes over what it meets. */
@@ -1709,7 +1710,11 @@ int main(int argc, char **argv)
     if (a.o.concat)
         return concat_segments(a.o.concat, a.o.overwrite, a.o.quiet, argv + optind,
                                argc - optind);
-    if (access(a.o.input, F_OK) == 0 && same_file(a.o.input, a.o.output))
+    /* FFmpeg reads "file:NAME" as NAME: the checks against the output look at NAME (the
+     * input was replaced, or its numbered files written over, with -y). */
+    if (!av_strstart(a.o.input, "file:", &a.input_file))
+        a.input_file = a.o.input;
+    if (access(a.input_file, F_OK) == 0 && same_file(a.input_file, a.o.output))
         cli_die("%s: the output is the input file", a.o.output);
     if (!a.o.overwrite && access(a.o.output, F_OK) == 0)
         cli_die("%s: already exists; use -y to overwrite", a.o.output);
