@@ -471,6 +471,23 @@ test_damaged_frame_skipped() {
     [ "$got" = "$want" ] && [ "$got" -ge 45 ] || fail "$got frames out; ffmpeg decodes $want"
 }
 
+# A damaged packet of a copied stream that the muxer refuses (an AAC frame's ADTS header, which
+# its bitstream filter reads) is skipped with a message: it failed the whole run, as it fails
+# ffmpeg's stream copy.
+test_damaged_copied_packet_skipped() {
+    lavfi in.ts -t 2 -c:v libx264 -c:a aac -shortest
+    damaged_copy in.ts damaged.ts 50
+    ! ffmpeg -nostdin -v quiet -i damaged.ts -map 0:a -c copy copy.mkv ||
+        fail "ffmpeg copies the audio: the test tests nothing"
+    "$video" -i damaged.ts -o out.mkv -m "$m2" 2>err.log || { fail "the run failed: $(cat err.log)"; return; }
+    grep -q "damaged.ts: skipping a damaged aac packet: .*(matroska: " err.log ||
+        fail "the skip is not said: $(cat err.log)"
+    [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 50 ] || fail "frames lost"
+    local n
+    n=$(probe out.mkv a:0 nb_read_packets -count_packets)
+    [ "$n" -ge 80 ] || fail "$n audio packets"
+}
+
 # Output names: one the system takes is not refused for its temporary's length; a ':' in it
 # is no protocol; -y keeps the permissions of the file it replaces.
 test_output_names() {

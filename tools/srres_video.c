@@ -111,6 +111,7 @@ typedef struct app {
     int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
     int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
     long damaged;                  /* reader: damaged video packets and frames skipped */
+    long damaged_copied;           /* writer: damaged packets of copied streams skipped */
     /* reader: what is added to the input's timestamps after its jumps (MPEG-TS and -PS), and
      * each stream's next decoding time, both in AV_TIME_BASE units */
     int64_t ts_offset, *next_dts;
@@ -559,10 +560,19 @@ static void *sr_main(void *arg)
 static int write_packet(app *a, AVPacket *pkt, AVRational from)
 {
     char eb[ERR_SIZE];
-    AVStream *ost = a->ofmt->streams[pkt->stream_index];
-    av_packet_rescale_ts(pkt, from, ost->time_base);
+    int index = pkt->stream_index;
+    av_packet_rescale_ts(pkt, from, a->ofmt->streams[index]->time_base);
     pkt->pos = -1;
     int ret = av_interleaved_write_frame(a->ofmt, pkt);
+    /* A copied packet the muxer finds damaged (a bitstream filter's: an AAC frame's broken
+     * ADTS header) is skipped, as a damaged video packet is: it failed the whole run. */
+    if (ret == AVERROR_INVALIDDATA && index != a->map[a->vin]) {
+        av_err(ret, eb);
+        if (a->damaged_copied++ == 0 && !a->o.quiet)
+            fprintf(stderr, "srres-video: %s: skipping a damaged %s packet: %s\n", a->o.input,
+                    avcodec_get_name(a->ofmt->streams[index]->codecpar->codec_id), eb);
+        return 0;
+    }
     if (ret < 0)
         set_error(a, "%s: cannot write: %s", a->o.output, av_err(ret, eb));
     return ret;
@@ -1803,6 +1813,9 @@ int main(int argc, char **argv)
     if (a.damaged > 1 && !a.o.quiet)
         fprintf(stderr, "srres-video: %s: %ld damaged video packets or frames skipped in all\n",
                 a.o.input, a.damaged);
+    if (a.damaged_copied > 1 && !a.o.quiet)
+        fprintf(stderr, "srres-video: %s: %ld damaged packets of copied streams skipped in all\n",
+                a.o.input, a.damaged_copied);
     /* Said even under -q: the file is good to play but not the whole job. */
     if (signals_seen) {
         long done = atomic_load(&a.frames_out), all = expected_frames(&a);
