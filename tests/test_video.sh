@@ -890,6 +890,12 @@ test_full_disk() {
     SRC="testsrc2=size=160x90:rate=25" lavfi in.mp4 -t 2 -c:v libx264 -an
     expect_error "full/out.mkv" "$video" -i in.mp4 -o full/out.mkv -m "$m2" -c:v ffv1
     [ -z "$(ls -A full)" ] || fail "left in the full folder: $(ls -A full)"
+    # A numbered image sequence keeps the frames written, but not one cut short (it was left).
+    expect_error "full/f%03d.png: cannot write: No space" "$video" -i in.mp4 -o full/f%03d.png -m "$m2"
+    local f
+    for f in full/*; do
+        [ ! -e "$f" ] || ffmpeg -v error -i "$f" -f null - 2>/dev/null || fail "$f, cut short, was left"
+    done
     umount full
 }
 

@@ -76,6 +76,8 @@ typedef struct app {
     output_target target; /* target.temp is written, then renamed to target.final */
     const char *input_file; /* the input's path: -i, less a "file:" before it */
     int one_picture;      /* an image output without a frame number in its name */
+    int numbered;         /* an image output with one: a file a frame, written directly */
+    long images;          /* writer: the video packets written, the numbered files made */
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
     int in_w, in_h;       /* the input frame size the pipeline is built for */
@@ -617,8 +619,16 @@ static int drain_encoder(app *a)
             pkt->duration = av_rescale_q(1, av_inv_q(a->enc->framerate), a->enc->time_base);
         ret = write_packet(a, pkt, a->enc->time_base);
         av_packet_unref(pkt);
-        if (ret < 0)
+        if (ret < 0) {
+            /* A numbered image is written under its own name: one cut short (a full disk) is
+             * removed, not left to pass for the frame. */
+            char name[PATH_MAX];
+            if (a->numbered &&
+                av_get_frame_filename(name, sizeof(name), a->o.output, a->images + 1) >= 0)
+                unlink(name);
             break;
+        }
+        a->images++;
     }
     av_packet_free(&pkt);
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
@@ -1576,6 +1586,7 @@ static void open_output(app *a)
     int image2 = !strcmp(a->ofmt->oformat->name, "image2");
     int numbered = image2 && av_get_frame_filename(first, sizeof(first), a->o.output, 1) >= 0;
     a->one_picture = image2 && !numbered;
+    a->numbered = numbered;
     /* Said as for one file: image2 gives only "Input/output error" for a missing folder. */
     char folder[PATH_MAX];
     snprintf(folder, sizeof(folder), "%s", a->o.output);
