@@ -545,6 +545,13 @@ test_vf_pre_and_post() {
     "$video" -q -i in.mkv -o out.mkv -m "$m2" --vf-pre "crop=32:20" --vf-post "scale=50:30" ||
         { fail "srres-video failed"; return; }
     [ "$(probe out.mkv v:0 width)x$(probe out.mkv v:0 height)" = 50x30 ] || fail "size"
+    # The graphs end where the last frame does, so fps keeps it (8 of 10 frames came out).
+    local g n
+    for g in --vf-pre --vf-post; do
+        "$video" -q -i in.mkv -o "fps$g.mkv" -m "$m2" $g fps=50 || { fail "$g fps=50 failed"; continue; }
+        n=$(probe "fps$g.mkv" v:0 nb_read_frames -count_frames)
+        [ "$n" = 10 ] || fail "$g fps=50 made $n frames of 0.2 s, not 10"
+    done
 }
 
 test_drop_audio() {

@@ -18,7 +18,9 @@ int video_graph_init(video_graph *g, const char *desc, int w, int h, enum AVPixe
                      AVRational time_base, AVRational sar, AVRational frame_rate, char *err,
                      int errlen)
 {
-    *g = (video_graph){avfilter_graph_alloc(), NULL, NULL};
+    *g = (video_graph){avfilter_graph_alloc(), NULL, NULL, 0, AV_NOPTS_VALUE};
+    if (frame_rate.num > 0 && frame_rate.den > 0)
+        g->frame_ticks = av_rescale_q(1, av_inv_q(frame_rate), time_base);
     if (!g->graph)
         return fail(err, errlen, desc, AVERROR(ENOMEM));
     g->graph->nb_threads = 1; /* the network has the cores; conversions are light */
@@ -63,6 +65,12 @@ void video_graph_free(video_graph *g)
 
 int video_graph_push(video_graph *g, AVFrame *frame)
 {
+    /* The stream ends where its last frame does, as in ffmpeg: ended at that frame's start,
+     * the fps filter dropped it (--vf-pre fps=50 made 18 frames of 0.4 s, not 20). */
+    if (!frame)
+        return av_buffersrc_close(g->src, g->end, 0);
+    if (frame->pts != AV_NOPTS_VALUE && g->frame_ticks > 0)
+        g->end = frame->pts + g->frame_ticks;
     return av_buffersrc_add_frame_flags(g->src, frame, AV_BUFFERSRC_FLAG_KEEP_REF);
 }
 

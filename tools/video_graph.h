@@ -9,6 +9,8 @@
 typedef struct video_graph {
     AVFilterGraph *graph;
     AVFilterContext *src, *sink;
+    int64_t frame_ticks; /* a frame at the frame rate, in the time base; 0 if unknown */
+    int64_t end;         /* where the frames pushed end: the last one's pts and a frame (or none) */
 } video_graph;
 
 /* buffer (w x h, fmt, tb, sar, frame rate) -> desc -> buffersink. Returns 0 or an AVERROR
@@ -18,8 +20,8 @@ int video_graph_init(video_graph *g, const char *desc, int w, int h, enum AVPixe
                      int errlen);
 void video_graph_free(video_graph *g);
 
-/* Feeds a frame (NULL: end of stream); the frame stays the caller's (the graph takes its
- * own reference). */
+/* Feeds a frame (NULL: end of stream, at the end of the last frame); the frame stays the
+ * caller's (the graph takes its own reference). */
 int video_graph_push(video_graph *g, AVFrame *frame);
 
 /* 0 with a frame, AVERROR(EAGAIN) when it needs input, AVERROR_EOF when drained. */
