@@ -400,6 +400,20 @@ test_frame_rate_from_time_base() {
     [ "$(probe out.ogv v:0 time_base)" = 1/25 ] || fail "Theora at $(probe out.ogv v:0 time_base)"
 }
 
+# A format without timestamps (YUV4MPEG, raw H.264) plays a frame a slot: a variable frame
+# rate's frames are repeated to it, as ffmpeg repeats them (a 1 s gap was closed: 25 frames
+# for 2 s of video, which played in 1).
+test_variable_rate_into_formats_without_timestamps() {
+    lavfi gap.mkv -t 2 -vf "setpts='if(gte(N,10),PTS+1/TB,PTS)'" -fps_mode passthrough \
+        -c:v libx264 -an
+    local e n
+    for e in y4m h264; do
+        "$video" -q -i gap.mkv -o "out.$e" -m "$m2" || { fail "out.$e failed"; continue; }
+        n=$(probe "out.$e" v:0 nb_read_frames -count_frames)
+        [ "$n" = 50 ] || fail "out.$e holds $n frames, not 2 s at 25 fps"
+    done
+}
+
 # An MPEG-TS clock starts the output at zero, as ffmpeg's does: ten hours in, it was an empty
 # edit in the MP4 (the clip played ten hours); wrapped past 2^33 ticks, the frames before
 # the wrap were hidden.

@@ -979,10 +979,19 @@ static int init_post(app *a, const AVFrame *f)
     if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet)
         fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
                 a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
+    /* A format that stores no timestamps (raw video, YUV4MPEG, a raw H.264 stream) plays a
+     * frame a frame slot: frames are repeated or dropped to the rate, as ffmpeg does, or a
+     * variable frame rate's timing was lost (a 1 s gap closed, the video short of its audio).
+     * An image sequence keeps a file a frame. */
+    const AVOutputFormat *fmt = a->ofmt->oformat;
+    int slots = ((fmt->flags & AVFMT_NOTIMESTAMPS) && strncmp(fmt->name, "image2", 6)) ||
+                !strcmp(fmt->name, "yuv4mpegpipe");
+    const char *cfr =
+        slots && av_buffersink_get_frame_rate(a->pre.sink).num > 0 ? "fps=source_fps," : "";
     /* Back to the input's matrix and range (the pre graph converted with the same). */
     snprintf(desc, sizeof(desc),
-             "%s%s%sscale=out_color_matrix=%s:out_range=%s%s,format=pix_fmts=%s", a->rotate,
-             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "",
+             "%s%s%s%sscale=out_color_matrix=%s:out_range=%s%s,format=pix_fmts=%s", a->rotate,
+             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "", cfr,
              matrix_name(a->src_space), full_range_out(a, out) ? "pc" : "tv",
              chroma_sited(a, "out", out, chroma, sizeof(chroma)), av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
