@@ -367,6 +367,13 @@ expect_error "--scale" "$train" train.mp4 --scale 5
 expect_error "--lr" "$train" train.mp4 --lr banana
 expect_error "--batch" "$train" train.mp4 --batch 0
 expect_error "--average" "$train" train.mp4 --average 1
+# A mistyped option, a missing value or command is one line naming it (the usage after it hid it).
+expect_error "--stpes: not an option" "$train" train.mp4 --stpes 3
+expect_error "--crpo: not an option" "$build/srres-eval" -m learn.safetensors --crpo 3 held1.png
+expect_error "-m: needs a value" "$build/srres-eval" held1.png -m
+expect_error "infoo: not a command" "$build/srres-model" infoo learn.safetensors
+expect_error "convert: give the model to read and the file to write" \
+    "$build/srres-model" convert learn.safetensors
 # A log that cannot be written (a full disk) is said once; the run goes on, writes its
 # model and exits 1.
 "$train" train.mp4 "${tiny[@]}" --steps 3 --log-every 1 --log /dev/full -o full.safetensors \

@@ -825,6 +825,9 @@ test_bad_input() {
     expect_error "out.xyz" "$video" -i good.mp4 -o out.xyz -m "$m2"
     expect_error "-i given twice" "$video" -i good.mp4 -i still.mp4 -o x.mp4 -m "$m2"
     expect_error "-o given twice" "$video" -i good.mp4 -o x.mp4 -o y.mp4 -m "$m2"
+    # A mistyped option or a missing value is one line naming it (the usage after it hid it).
+    expect_error "--modle: not an option" "$video" -i good.mp4 -o x.mp4 --modle "$m2"
+    expect_error "--threads: needs a value" "$video" -i good.mp4 -o x.mp4 -m "$m2" --threads
     # libav's reason behind its "Invalid argument", which its log (off) alone gave
     expect_error "Invalid argument (mp4: muxer does not support non seekable output)" \
         "$video" -i good.mp4 -o - -f mp4 -m "$m2"

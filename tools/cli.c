@@ -1,5 +1,6 @@
 /* cli.c: fatal errors and option parsing for the tools. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,20 @@ void cli_die(const char *fmt, ...)
     if (fatal)
         fatal(1);
     exit(1);
+}
+
+void cli_bad_option(int c, char *const *argv, const char *shorts)
+{
+    /* An unknown letter, perhaps inside a group (-yz), is optopt; anything else is the word
+     * as given: an unknown long option, or one that takes no value given one (--help=1). */
+    if (c == '?' && optopt > 0 && optopt < 128 && !strchr(shorts, optopt))
+        fprintf(stderr, "%s: -%c: not an option (see --help)\n", program_name, optopt);
+    else
+        fprintf(stderr, "%s: %s: %s (see --help)\n", program_name, argv[optind - 1],
+                c == ':' ? "needs a value" : "not an option");
+    if (fatal)
+        fatal(2);
+    exit(2);
 }
 
 long cli_long(const char *opt, const char *s, long lo, long hi)

@@ -11,6 +11,11 @@ void cli_init(const char *program, void (*fatal_exit)(int status));
 /* Prints "program: message" and ends with status 1. */
 void cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* What getopt_long found wrong (c is its '?' or ':'), in one line naming the option as given;
+ * ends with status 2. `shorts` is the short options, led by ':' so that getopt prints nothing
+ * itself: its line, followed by the whole usage, scrolled out of sight. */
+void cli_bad_option(int c, char *const *argv, const char *shorts) __attribute__((noreturn));
+
 long cli_long(const char *opt, const char *s, long lo, long hi);
 double cli_double(const char *opt, const char *s, double lo, double hi);
 /* The index of s among names[0..n). */

@@ -66,7 +66,8 @@ int main(int argc, char **argv)
         {"csv", no_argument, 0, 'C'}, {"precision", required_argument, 0, 'p'},
         {"ensemble", required_argument, 0, 'e'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    while ((c = getopt_long(argc, argv, "m:h", longs, NULL)) != -1) {
+    static const char shorts[] = ":m:h";
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'c': crop = (int)cli_long("--crop", optarg, 0, 1 << 20); break;
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
         case 'p': precision = optarg; break;
         case 'e': ensemble = cli_ensemble(optarg); break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: cli_bad_option(c, argv, shorts);
         }
     }
     if (!model_path)

@@ -111,10 +111,10 @@ int main(int argc, char **argv)
         compact(argv[2], argv[3]);
         return 0;
     }
-    if (strcmp(argv[1], "convert") || argc < 4) {
-        usage(stderr);
-        return 2;
-    }
+    if (strcmp(argv[1], "convert"))
+        cli_die("%s: not a command: info, convert or compact (see --help)", argv[1]);
+    if (argc < 4)
+        cli_die("convert: give the model to read and the file to write");
     static const char *const dtypes[] = {"f32", "f16", "bf16"};
     srres_dtype dtype = SRRES_DTYPE_F32;
     srres_model *m = load(argv[2]);

@@ -702,7 +702,8 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
                  .loader_threads = 1, .sampler = sampler_default_options()};
     char err[512];
     int c;
-    while ((c = getopt_long(argc, argv, "o:vqh", long_options, NULL)) != -1) {
+    static const char shorts[] = ":o:vqh";
+    while ((c = getopt_long(argc, argv, shorts, long_options, NULL)) != -1) {
         if (c > 0 && c < OPT_END)
             given[c] = 1;
         switch (c) {
@@ -780,7 +781,7 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
         case 'v': o->verbose = 1; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); exit(0);
-        default: usage(stderr); exit(2);
+        default: cli_bad_option(c, argv, shorts);
         }
     }
     for (int i = optind; i < argc; i++)

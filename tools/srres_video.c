@@ -1208,8 +1208,9 @@ static void parse_options(options *o, int argc, char **argv)
         for (size_t k = 0; k < sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]); k++)
             if (!strcmp(argv[i], ffmpeg_style[k][0]))
                 argv[i] = (char *)ffmpeg_style[k][1];
+    static const char shorts[] = ":i:o:f:m:yvqh";
     int c;
-    while ((c = getopt_long(argc, argv, "i:o:f:m:yvqh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
         /* "-" is standard input or output, as for ffmpeg; one of each (a second one won
          * silently, where ffmpeg would read two inputs) */
@@ -1286,7 +1287,7 @@ static void parse_options(options *o, int argc, char **argv)
             o->max_memory = (size_t)(mb * unit);
             break;
         }
-        default: usage(stderr); exit(2);
+        default: cli_bad_option(c, argv, shorts);
         }
     }
     if (o->concat) {
