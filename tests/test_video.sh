@@ -828,6 +828,10 @@ test_bad_input() {
     # A mistyped option or a missing value is one line naming it (the usage after it hid it).
     expect_error "--modle: not an option" "$video" -i good.mp4 -o x.mp4 --modle "$m2"
     expect_error "--threads: needs a value" "$video" -i good.mp4 -o x.mp4 -m "$m2" --threads
+    # ffmpeg's options that srres-video does not take are named, not read as groups of
+    # letters: -vf as -v -f GRAPH ("no such output format"), -hide_banner as -h (status 0).
+    expect_error "-vf: not an option" "$video" -i good.mp4 -o x.mp4 -m "$m2" -vf yadif
+    expect_error "-hide_banner: not an option" "$video" -hide_banner -i good.mp4 -o x.mp4 -m "$m2"
     # libav's reason behind its "Invalid argument", which its log (off) alone gave
     expect_error "Invalid argument (mp4: muxer does not support non seekable output)" \
         "$video" -i good.mp4 -o - -f mp4 -m "$m2"

@@ -30,18 +30,29 @@ void cli_die(const char *fmt, ...)
     exit(1);
 }
 
+/* "program: WHAT: PROBLEM (see --help)", status 2: the command line is wrong. */
+static void __attribute__((noreturn)) usage_error(const char *what, const char *problem)
+{
+    fprintf(stderr, "%s: %s: %s (see --help)\n", program_name, what, problem);
+    if (fatal)
+        fatal(2);
+    exit(2);
+}
+
 void cli_bad_option(int c, char *const *argv, const char *shorts)
 {
     /* An unknown letter, perhaps inside a group (-yz), is optopt; anything else is the word
      * as given: an unknown long option, or one that takes no value given one (--help=1). */
-    if (c == '?' && optopt > 0 && optopt < 128 && !strchr(shorts, optopt))
-        fprintf(stderr, "%s: -%c: not an option (see --help)\n", program_name, optopt);
-    else
-        fprintf(stderr, "%s: %s: %s (see --help)\n", program_name, argv[optind - 1],
-                c == ':' ? "needs a value" : "not an option");
-    if (fatal)
-        fatal(2);
-    exit(2);
+    if (c == '?' && optopt > 0 && optopt < 128 && !strchr(shorts, optopt)) {
+        char letter[3] = {'-', (char)optopt, '\0'};
+        usage_error(letter, "not an option");
+    }
+    usage_error(argv[optind - 1], c == ':' ? "needs a value" : "not an option");
+}
+
+void cli_not_an_option(const char *word)
+{
+    usage_error(word, "not an option");
 }
 
 long cli_long(const char *opt, const char *s, long lo, long hi)

@@ -9,6 +9,7 @@
  * The queues are bounded, so memory is too. The output is written under a temporary name
  * beside the target and renamed once its trailer is written: a failed run leaves nothing
  * under the target's name; an interrupted one leaves a complete file of the frames done. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -1184,6 +1185,18 @@ static const char *const ffmpeg_style[][2] = {
     {"-preset", "--preset"}, {"-pix_fmt", "--pix-fmt"}, {"-x264-params", "--x264-params"},
 };
 
+/* A word of ffmpeg's that srres-video does not take (-vf, -hide_banner, -frames:v), which
+ * getopt would read as a group of letters: -vf as -v -f GRAPH ("no such output format"),
+ * -hide_banner as -h (the help, status 0, nothing done). A group of the letters that take no
+ * value (-yq) is none. */
+static int foreign_ffmpeg_option(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 2 && s[0] == '-' && islower((unsigned char)s[1]) &&
+           strspn(s + 1, "abcdefghijklmnopqrstuvwxyz0123456789_:") == n - 1 &&
+           strspn(s + 1, "yvqh") < n - 1;
+}
+
 static void parse_options(options *o, int argc, char **argv)
 {
     enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
@@ -1204,10 +1217,15 @@ static void parse_options(options *o, int argc, char **argv)
         {"ensemble", required_argument, 0, O_ENS}, {"format", required_argument, 0, 'f'},
         {"verbose", no_argument, 0, 'v'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    for (int i = 1; i < argc; i++)
-        for (size_t k = 0; k < sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]); k++)
-            if (!strcmp(argv[i], ffmpeg_style[k][0]))
-                argv[i] = (char *)ffmpeg_style[k][1];
+    for (int i = 1; i < argc; i++) {
+        size_t k = 0, n = sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]);
+        while (k < n && strcmp(argv[i], ffmpeg_style[k][0]))
+            k++;
+        if (k < n)
+            argv[i] = (char *)ffmpeg_style[k][1];
+        else if (foreign_ffmpeg_option(argv[i]))
+            cli_not_an_option(argv[i]);
+    }
     static const char shorts[] = ":i:o:f:m:yvqh";
     int c;
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
