@@ -823,6 +823,7 @@ test_bad_input() {
     lavfi still.mp4 -frames:v 1 -map 0:v -c:v png -f image2
     "$video" -q -i still.mp4 -o still_x2.png -m "$m2" || fail "a PNG named .mp4 was refused"
     expect_error "out.xyz" "$video" -i good.mp4 -o out.xyz -m "$m2"
+    ! grep -q NULL err.log || fail "libav's nameless context in: $(cat err.log)"
     expect_error "-i given twice" "$video" -i good.mp4 -i still.mp4 -o x.mp4 -m "$m2"
     expect_error "-o given twice" "$video" -i good.mp4 -o x.mp4 -o y.mp4 -m "$m2"
     # A mistyped option or a missing value is one line naming it (the usage after it hid it).

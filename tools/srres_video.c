@@ -1536,9 +1536,11 @@ static void open_output(app *a)
     char eb[ERR_SIZE];
     /* The format comes from the real name; the bytes go to the temporary one. */
     int ret = avformat_alloc_output_context2(&a->ofmt, NULL, a->o.format, a->o.output);
+    /* Not av_err: libav's line only repeats ours, from a context it names "NULL" ("Invalid
+     * argument (NULL: Unable to find a suitable output format for 'x.xyz')"). */
     if (ret < 0 || !a->ofmt)
         cli_die("%s: no output format for this name (-f FORMAT names one): %s", a->o.output,
-                av_err(ret, eb));
+                av_err2str(ret));
     /* Segments keep the input's timestamps exactly, so that they join as one run: Matroska
      * would otherwise shift the first one (only) past AAC's negative start, by 21 ms. */
     if (a->o.segments && strstr(a->ofmt->oformat->name, "matroska"))
