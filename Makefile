@@ -193,6 +193,9 @@ plot:
 	@/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || { echo "make plot: needs" \
 	    "matplotlib; run: apt-get install -y --no-install-recommends python3-matplotlib" >&2; \
 	    exit 1; }
+	@[ -n "$(MODEL_LOGS)" ] || { echo "make plot: no logs in build/train/ to draw;" \
+	    "tools/train_models.sh writes them there (docs/logs/ has the bundled models')" >&2; \
+	    exit 1; }
 	/usr/bin/python3 tools/plot_training.py build/train/curves.png \
 	    $(foreach f,$(MODEL_LOGS),$(f)=$(basename $(notdir $(f))))
 
