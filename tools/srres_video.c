@@ -1165,9 +1165,9 @@ static void usage(FILE *f)
         "  -x264-params K=V:...    passed to libx264\n"
         "  -v, --verbose / -q, --quiet\n"
         "  -h, --help\n"
-        "The ffmpeg-style options also have long forms: --ss, --duration, --no-audio,\n"
-        "--no-subs, --codec (and -vcodec), --crf, --bitrate, --preset, --pix-fmt,\n"
-        "--x264-params.\n");
+        "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
+        "--no-audio, --no-subs, --codec (and -vcodec), --crf, --bitrate, --preset,\n"
+        "--pix-fmt, --x264-params.\n");
 }
 
 static int64_t parse_time(const char *opt, const char *s)
