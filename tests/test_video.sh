@@ -187,7 +187,10 @@ test_encoder_options_checked() {
     expect_error "-crf: the encoder mpeg4" "$video" -i in.mp4 -o x.avi -m "$m2" -c:v mpeg4 -crf 2
     expect_error "-preset: the encoder mpeg4" "$video" -i in.mp4 -o x.avi -m "$m2" -c:v mpeg4 \
         -preset fast
-    [ ! -e x.avi ] || fail "x.avi left behind"
+    # A value the encoder refuses is not said to be an option it lacks.
+    expect_error "-x264-params: the encoder libx264 does not take 'keyint'" \
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" -x264-params keyint
+    [ ! -e x.avi ] && [ ! -e x.mp4 ] || fail "x.avi or x.mp4 left behind"
 }
 
 test_field_order_from_frames() {

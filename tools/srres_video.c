@@ -756,6 +756,22 @@ static int set_private(AVCodecContext *e, const char *key, const char *value)
     return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
 }
 
+/* -crf, -preset or -x264-params into the encoder, or the error that says whether it has no
+ * such option (MPEG-4's -preset) or refuses the value (libsvtav1's -preset 99, which was said
+ * to be "does not take it" too). `hint` follows the first. */
+static int set_encoder_option(app *a, const char *opt, const char *key, const char *value,
+                              const char *hint)
+{
+    char eb[ERR_SIZE];
+    int ret = set_private(a->enc, key, value);
+    if (ret == AVERROR_OPTION_NOT_FOUND)
+        set_error(a, "%s: the encoder %s does not take it%s", opt, a->enc_codec->name, hint);
+    else if (ret < 0)
+        set_error(a, "%s: the encoder %s does not take '%s': %s", opt, a->enc_codec->name,
+                  value, av_err(ret, eb));
+    return ret;
+}
+
 /* A configured, unopened encoder for frames like f, timestamps in tb, into a->enc. */
 static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
 {
@@ -795,24 +811,19 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
         e->bit_rate = a->o.bit_rate;
     char crf[16];
     snprintf(crf, sizeof(crf), "%d", a->o.crf);
-    if (a->o.crf >= 0 && set_private(e, "crf", crf) < 0) {
-        set_error(a, "-crf: the encoder %s does not take it; give a bit rate with -b:v",
-                  codec->name);
+    if (a->o.crf >= 0 &&
+        set_encoder_option(a, "-crf", "crf", crf, "; give a bit rate with -b:v") < 0)
         return AVERROR(EINVAL);
-    }
     if (a->o.crf < 0 && a->o.bit_rate <= 0 && !strcmp(codec->name, "libx264"))
         set_private(e, "crf", "18");
-    if (a->o.preset && set_private(e, "preset", a->o.preset) < 0) {
-        set_error(a, "-preset: the encoder %s does not take it", codec->name);
+    if (a->o.preset && set_encoder_option(a, "-preset", "preset", a->o.preset, "") < 0)
         return AVERROR(EINVAL);
-    }
     /* x265 prints to stderr itself, past av_log: held to the same level as the rest. */
     if (!strcmp(codec->name, "libx265"))
         set_private(e, "x265-params", a->o.verbose ? "log-level=info" : "log-level=error");
-    if (a->o.x264_params && set_private(e, "x264-params", a->o.x264_params) < 0) {
-        set_error(a, "-x264-params: the encoder %s does not take it", codec->name);
+    if (a->o.x264_params &&
+        set_encoder_option(a, "-x264-params", "x264-params", a->o.x264_params, "") < 0)
         return AVERROR(EINVAL);
-    }
     return 0;
 }
 
