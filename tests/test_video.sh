@@ -569,6 +569,12 @@ test_vf_pre_and_post() {
         n=$(probe "fps$g.mkv" v:0 nb_read_frames -count_frames)
         [ "$n" = 10 ] || fail "$g fps=50 made $n frames of 0.2 s, not 10"
     done
+    # A graph libavfilter refuses is said with its reason, which names the filter or option.
+    expect_error "--vf-pre: .*(No such filter: 'yadiff')" \
+        "$video" -i in.mkv -o x.mkv -m "$m2" --vf-pre yadiff
+    expect_error "--vf-post: .*(Error initializing filter 'scale' with args 'abc')" \
+        "$video" -i in.mkv -o x.mkv -m "$m2" --vf-post scale=abc
+    [ ! -e x.mkv ] || fail "x.mkv left behind"
 }
 
 test_drop_audio() {

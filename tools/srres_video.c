@@ -169,6 +169,9 @@ static void set_error(app *a, const char *fmt, ...)
  * output"). Held until a message of ours gives it or a handled failure drops it. */
 static pthread_mutex_t libav_lock = PTHREAD_MUTEX_INITIALIZER;
 static char libav_error[200];
+/* Its line is not ended: libav writes some in pieces ("Error initializing filter 'scale'",
+ * " with args 'abc'", "\n"), and the next piece goes on it. */
+static int libav_error_open;
 
 static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
 {
@@ -179,11 +182,16 @@ static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
         va_copy(copy, vl);
         vsnprintf(line, sizeof(line), fmt, copy);
         va_end(copy);
-        line[strcspn(line, "\n")] = '\0';
+        size_t len = strcspn(line, "\n");
+        int ends = line[len] == '\n';
+        line[len] = '\0';
         pthread_mutex_lock(&libav_lock);
-        if (line[0])
+        if (libav_error_open)
+            av_strlcat(libav_error, line, sizeof(libav_error));
+        else if (line[0])
             snprintf(libav_error, sizeof(libav_error), "%s%s%s", cls ? cls->item_name(obj) : "",
                      cls ? ": " : "", line);
+        libav_error_open = libav_error[0] && !ends;
         pthread_mutex_unlock(&libav_lock);
     }
     av_log_default_callback(obj, level, fmt, vl);
@@ -196,6 +204,7 @@ static void take_libav_error(char *reason, size_t n)
     if (n)
         snprintf(reason, n, "%s", libav_error);
     libav_error[0] = '\0';
+    libav_error_open = 0;
     pthread_mutex_unlock(&libav_lock);
 }
 
@@ -204,15 +213,21 @@ static void forget_libav_error(void)
     take_libav_error(NULL, 0);
 }
 
+/* A message (size n) with libav's own reason after it when it logged one. */
+static const char *with_libav_reason(char *msg, size_t n)
+{
+    char reason[sizeof(libav_error)];
+    take_libav_error(reason, sizeof(reason));
+    if (reason[0])
+        snprintf(msg + strlen(msg), n - strlen(msg), " (%s)", reason);
+    return msg;
+}
+
 /* An AVERROR as text, with libav's own reason for it when it logged one. */
 static const char *av_err(int ret, char *buf)
 {
-    char reason[sizeof(libav_error)];
     av_strerror(ret, buf, AV_ERROR_MAX_STRING_SIZE);
-    take_libav_error(reason, sizeof(reason));
-    if (reason[0])
-        snprintf(buf + strlen(buf), ERR_SIZE - strlen(buf), " (%s)", reason);
-    return buf;
+    return with_libav_reason(buf, ERR_SIZE);
 }
 
 static void free_item(void *item, int kind)
@@ -1009,8 +1024,8 @@ static int init_post(app *a, const AVFrame *f)
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
                                av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
                                av_buffersink_get_frame_rate(a->pre.sink), err, sizeof(err));
-    if (ret < 0)
-        set_error(a, "--vf-post: %s", err);
+    if (ret < 0) /* libav's reason names the filter or option at fault */
+        set_error(a, "--vf-post: %s", with_libav_reason(err, sizeof(err)));
     a->post_ready = ret >= 0;
     return ret;
 }
@@ -1709,7 +1724,7 @@ static void open_pre_graph(app *a)
     if (video_graph_init(&a->pre, desc, a->in_w, a->in_h, a->src_fmt,
                          ist->time_base, sar, av_guess_frame_rate(a->ifmt, ist, NULL), err,
                          sizeof(err)) < 0)
-        cli_die("--vf-pre: %s", err);
+        cli_die("--vf-pre: %s", with_libav_reason(err, sizeof(err)));
 }
 
 static long expected_frames(const app *a)
