@@ -763,6 +763,10 @@ test_standard_input_and_output() {
         fail "$(probe out.mkv v:0 nb_read_frames -count_frames) frames through the pipes"
     [ "$(probe out.mkv v:0 width)" = 128 ] || fail "width $(probe out.mkv v:0 width)"
     expect_error "-f FORMAT names one" "$video" -i in.mkv -o - -m "$m2"
+    # An MP4 with its index at the end (ffmpeg's default) cannot come through a pipe, once
+    # larger than what its reader keeps to go back in (100 KB here): said so.
+    SRC="testsrc2=size=128x72:rate=25" lavfi tail.mp4 -t 2 -c:v libx264 -crf 0 -an
+    expect_error "pipe:0: .*needs its index first" bash -c "'$video' -i - -o x.mkv -m '$m2' <tail.mp4"
     expect_error "-f nonsense: no such output format" "$video" -i in.mkv -o - -f nonsense -m "$m2"
     # stderr read by a pipe that closes (2>&1 | head -1): the run goes on to a whole file (a
     # SIGPIPE at the next progress line killed it and left its temporary file)

@@ -1458,8 +1458,16 @@ static void open_input(app *a)
     a->dec->thread_count = 1;
     if ((ret = avcodec_open2(a->dec, codec, NULL)) < 0)
         cli_die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
-    if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE)
-        cli_die("%s: the video stream has no frame size or pixel format", a->o.input);
+    if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE) {
+        /* An MP4 whose index follows its frames (ffmpeg's default) cannot be read from a
+         * pipe: its demuxer reaches the frames with nothing said about them. */
+        int pipe_mp4 = a->ifmt->pb && !(a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL) &&
+                       strstr(a->ifmt->iformat->name, "mp4");
+        cli_die("%s: the video stream has no frame size or pixel format%s", a->o.input,
+                pipe_mp4 ? " (an MP4 read from a pipe needs its index first, as ffmpeg "
+                           "-movflags +faststart writes it; or give the file's name)"
+                         : "");
+    }
     a->in_w = a->dec->width;
     a->in_h = a->dec->height;
     a->src_fmt = a->dec->pix_fmt;
