@@ -337,6 +337,9 @@ mkdir -p seen && cp held1.png seen/
     2>err.log || fail "validating on a training input failed"
 grep -q "srres-train: seen/held1.png: also a training input (seen/held1.png)" err.log &&
     ! grep -q "held2.png: also" err.log || fail "validation on a training input: $(cat err.log)"
+# One of a thing is said as one ("1 inputs", "after 1 steps" before).
+grep -q "; 1 input; from step 0 of 1$" err.log && grep -q "after 1 step in" err.log ||
+    fail "plurals of one: $(cat err.log)"
 # Files of a folder that are no video or image are counted out loud, not skipped silently.
 mkdir mixed && cp held1.png mixed/ && echo notes >mixed/readme.txt
 "$train" mixed "${tiny[@]}" --steps 1 -o mixed.safetensors 2>err.log || fail "mixed folder failed"

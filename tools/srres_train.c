@@ -858,7 +858,8 @@ int main(int argc, char **argv)
             if (!n)
                 cli_die("%s: no tensor matches this model's names and shapes", o.init);
             if (!o.quiet)
-                fprintf(stderr, "srres-train: %d tensors initialised from %s\n", n, o.init);
+                fprintf(stderr, "srres-train: %d tensor%s initialised from %s\n", n,
+                        n == 1 ? "" : "s", o.init);
         }
         if (srres_adam_init(&adam, srres_model_num_params(model), &e) != SRRES_OK)
             cli_die("%s", e.message);
