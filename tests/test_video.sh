@@ -555,6 +555,7 @@ test_limits_ss_t_frames() {
     lavfi still.png -frames:v 1 -map 0:v
     "$video" -i still.png -o short.png -m "$m2" -t 0.01 2>err.log || fail "-t 0.01 on a still failed"
     grep -q "short.png: 1 frame (" err.log || fail "summary: $(tail -n 1 err.log)"
+    expect_error "-t: '0' writes nothing" "$video" -i in.mp4 -o zero.mp4 -m "$m2" -t 0
 }
 
 test_vf_pre_and_post() {

@@ -1285,7 +1285,11 @@ static void parse_options(options *o, int argc, char **argv)
         case O_PRE: o->vf_pre = optarg; break;
         case O_POST: o->vf_post = optarg; break;
         case O_SS: o->start_us = parse_time("-ss", optarg); break;
-        case O_T: o->duration_us = parse_time("-t", optarg); break;
+        case O_T:
+            /* else the run decodes, writes nothing and blames the input ("empty video") */
+            if (!(o->duration_us = parse_time("-t", optarg)))
+                cli_die("-t: '%s' writes nothing", optarg);
+            break;
         case O_AN: o->no_audio = 1; break;
         case O_SN: o->no_subs = 1; break;
         case O_CODEC: o->codec = optarg; break;
