@@ -345,6 +345,9 @@ mkdir mixed && cp held1.png mixed/ && echo notes >mixed/readme.txt
 "$train" mixed "${tiny[@]}" --steps 1 -o mixed.safetensors 2>err.log || fail "mixed folder failed"
 grep -q "1 file in the folders given has no video or image extension: skipped" err.log ||
     fail "skipped file not said: $(cat err.log)"
+"$build/srres-eval" -m learn.safetensors mixed >/dev/null 2>err.log || fail "srres-eval mixed failed"
+grep -q "srres-eval: 1 file in the folders given has no video or image extension: skipped" \
+    err.log || fail "srres-eval: skipped file not said: $(cat err.log)"
 # Loaders keep a few videos open, not every one they have read: 40 clips, 2 loaders, 48
 # descriptors (it once kept all 80 open: "Too many open files").
 mkdir clips
