@@ -15,6 +15,7 @@ static int format_planes(srres_pixel_format format, int *bytes)
     case SRRES_PIXEL_RGBP16: *bytes = 2; return 3;
     case SRRES_PIXEL_RGBP_F32: *bytes = 4; return 3;
     case SRRES_PIXEL_RGBP8: *bytes = 1; return 3;
+    case SRRES_PIXEL_BGR0: *bytes = 4; return 1;
     }
     return 0;
 }
@@ -86,6 +87,11 @@ void image_read(const srres_image *img, int x, int y, int w, int h, float *dst)
             for (int i = 0; i < w; i++)
                 for (int c = 0; c < 3; c++)
                     d[c][i] = s[(size_t)3 * i + c] / 255.0f;
+        } else if (img->format == SRRES_PIXEL_BGR0) {
+            const uint8_t *s = (const uint8_t *)row_of(img, 0, y + row) + (size_t)4 * x;
+            for (int i = 0; i < w; i++)
+                for (int c = 0; c < 3; c++)
+                    d[c][i] = s[(size_t)4 * i + 2 - c] / 255.0f;
         } else if (img->format == SRRES_PIXEL_RGBP8) {
             for (int c = 0; c < 3; c++) {
                 const uint8_t *s = (const uint8_t *)row_of(img, c, y + row) + x;
@@ -127,6 +133,13 @@ void image_write(const srres_image *img, int x, int y, int w, int h, const float
             for (int i = 0; i < w; i++)
                 for (int c = 0; c < 3; c++)
                     d[(size_t)3 * i + c] = (uint8_t)(clamp01(s[c][i]) * 255.0 + 0.5);
+        } else if (img->format == SRRES_PIXEL_BGR0) {
+            uint8_t *d = (uint8_t *)row_of(img, 0, y + row) + (size_t)4 * x;
+            for (int i = 0; i < w; i++) {
+                for (int c = 0; c < 3; c++)
+                    d[(size_t)4 * i + 2 - c] = (uint8_t)(clamp01(s[c][i]) * 255.0 + 0.5);
+                d[(size_t)4 * i + 3] = 255;
+            }
         } else if (img->format == SRRES_PIXEL_RGBP8) {
             for (int c = 0; c < 3; c++) {
                 uint8_t *d = (uint8_t *)row_of(img, c, y + row) + x;

@@ -181,7 +181,9 @@ typedef enum srres_pixel_format {
     SRRES_PIXEL_RGBP16,    /* planar native-endian 16-bit R, G, B planes, full range 0..65535 */
     SRRES_PIXEL_RGBP_F32,  /* planar float R, G, B planes, 0..1 and finite (NaN input gives
                               kernel-dependent output); output is clamped */
-    SRRES_PIXEL_RGBP8      /* planar 8-bit R, G, B planes (FFmpeg's gbrp, planes reordered) */
+    SRRES_PIXEL_RGBP8,     /* planar 8-bit R, G, B planes (FFmpeg's gbrp, planes reordered) */
+    SRRES_PIXEL_BGR0       /* packed 8-bit B, G, R and a byte unread and written 255; one plane
+                              (FFmpeg's bgr0, FFV1's 8-bit RGB) */
 } srres_pixel_format;
 
 /* An image the caller owns. Planar formats use data[0..2] as R, G, B; linesize is in bytes

@@ -41,7 +41,7 @@ static void test_formats_agree(void **state)
     assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);
     enum { W = 6, H = 5 };
     uint8_t in8[W * H * 3], out8[4 * W * H * 3];
-    uint8_t inp8[3][W * H], outp8[3][4 * W * H];
+    uint8_t inp8[3][W * H], outp8[3][4 * W * H], in0[W * H * 4], out0[4 * W * H * 4];
     uint16_t in16[3][W * H], out16[3][4 * W * H];
     float inf[3][W * H], outf[3][4 * W * H];
     for (int i = 0; i < W * H; i++)
@@ -49,6 +49,8 @@ static void test_formats_agree(void **state)
             uint8_t v = (uint8_t)(i * 29 + c * 71);
             in8[i * 3 + c] = v;
             inp8[c][i] = v;
+            in0[i * 4 + 2 - c] = v;
+            in0[i * 4 + 3] = (uint8_t)(i * 13); /* unread */
             in16[c][i] = (uint16_t)(v * 257); /* the same value on the 16-bit scale */
             inf[c][i] = v / 255.0f;
         }
@@ -60,10 +62,13 @@ static void test_formats_agree(void **state)
     srres_image ap8 = {SRRES_PIXEL_RGBP8, W, H, {inp8[0], inp8[1], inp8[2]}, {W, W, W}};
     srres_image bp8 = {SRRES_PIXEL_RGBP8, 2 * W, 2 * H, {outp8[0], outp8[1], outp8[2]},
                        {2 * W, 2 * W, 2 * W}};
+    srres_image a0 = {SRRES_PIXEL_BGR0, W, H, {in0}, {4 * W}};
+    srres_image b0 = {SRRES_PIXEL_BGR0, 2 * W, 2 * H, {out0}, {8 * W}};
     srres_image af = planar_f32_image(&inf[0][0], W, H), bf = planar_f32_image(&outf[0][0], 2 * W, 2 * H);
     assert_int_equal(srres_upscale(ctx, &a8, &b8, &err), SRRES_OK);
     assert_int_equal(srres_upscale(ctx, &a16, &b16, &err), SRRES_OK);
     assert_int_equal(srres_upscale(ctx, &ap8, &bp8, &err), SRRES_OK);
+    assert_int_equal(srres_upscale(ctx, &a0, &b0, &err), SRRES_OK);
     assert_int_equal(srres_upscale(ctx, &af, &bf, &err), SRRES_OK);
     for (int i = 0; i < 4 * W * H; i++)
         for (int c = 0; c < 3; c++) {
@@ -71,6 +76,8 @@ static void test_formats_agree(void **state)
             assert_true(f >= 0.0f && f <= 1.0f); /* clamped */
             assert_int_equal(out8[i * 3 + c], (int)(f * 255.0 + 0.5));
             assert_int_equal(outp8[c][i], out8[i * 3 + c]);
+            assert_int_equal(out0[i * 4 + 2 - c], out8[i * 3 + c]);
+            assert_int_equal(out0[i * 4 + 3], 255);
             assert_int_equal(out16[c][i], (int)(f * 65535.0 + 0.5));
         }
     srres_ctx_free(ctx);
