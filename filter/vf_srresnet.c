@@ -3,8 +3,8 @@
  * SRResNet super-resolution through libsrres (Ledig et al., "Photo-Realistic Single Image
  * Super-Resolution Using a Generative Adversarial Network", https://arxiv.org/abs/1609.04802).
  *
- * The network runs on RGB, so the filter takes packed 8-bit RGB or planar 16-bit RGB and
- * leaves conversions from other formats to the filter graph. libsrres has threads of its
+ * The network runs on RGB, so the filter takes packed 8-bit RGB (rgb24, bgr0) or planar 8-
+ * or 16-bit RGB and leaves conversions from other formats to the filter graph. libsrres has threads of its
  * own rather than FFmpeg's slice threads: as many as every filter's threads option says
  * (FFmpeg takes that name before a filter's own options), else one per CPU it may use, and
  * never more than the graph's limit (-filter_threads).
@@ -164,11 +164,13 @@ static av_cold int init(AVFilterContext *ctx)
 /* The input's and the output's formats are negotiated apart: a list shared by both would let
  * a sink without 16-bit RGB (e.g. the PNG encoder) make a deep source run through the
  * network in 8 bits. Apart, the input follows the source and the output the sink; where
- * the sink takes either, the output's matches the input's. */
+ * the sink takes several, the output's is the one nearest the input's. bgr0 is there for
+ * FFV1, whose only 8-bit RGB it is (it was given 16 bits from an 8-bit source), and gbrp
+ * for sources and sinks of planar 8-bit RGB. */
 static int query_formats(AVFilterContext *ctx)
 {
     static const enum AVPixelFormat pixel_formats[] = {
-        AV_PIX_FMT_RGB24, AV_PIX_FMT_GBRP16, AV_PIX_FMT_NONE
+        AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16, AV_PIX_FMT_NONE
     };
     int ret;
 
@@ -224,12 +226,14 @@ static void image_from_frame(srres_image *img, const AVFrame *frame)
     memset(img, 0, sizeof(*img));
     img->width  = frame->width;
     img->height = frame->height;
-    if (frame->format == AV_PIX_FMT_RGB24) {
-        img->format      = SRRES_PIXEL_RGB24;
+    if (frame->format == AV_PIX_FMT_RGB24 || frame->format == AV_PIX_FMT_BGR0) {
+        img->format      = frame->format == AV_PIX_FMT_RGB24 ? SRRES_PIXEL_RGB24
+                                                             : SRRES_PIXEL_BGR0;
         img->data[0]     = frame->data[0];
         img->linesize[0] = frame->linesize[0];
     } else {
-        img->format      = SRRES_PIXEL_RGBP16;
+        img->format      = frame->format == AV_PIX_FMT_GBRP ? SRRES_PIXEL_RGBP8
+                                                            : SRRES_PIXEL_RGBP16;
         img->data[0]     = frame->data[2];
         img->data[1]     = frame->data[0];
         img->data[2]     = frame->data[1];

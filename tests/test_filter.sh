@@ -194,6 +194,15 @@ ten_bit_input_runs_in_16_bits() {
         expect pts "$(pts out10.mkv | tr '\n' ' ')" "$(pts clip10.mkv | tr '\n' ' ')"
 }
 
+# FFV1, whose only 8-bit RGB is bgr0, takes an 8-bit source's output in 8 bits: it was given
+# gbrp16, about 2.5 times the bytes, when the filter had no bgr0.
+eight_bit_input_into_ffv1_stays_8_bits() {
+    ff -i clip.mp4 -vf srresnet=model="$x2" -c:v ffv1 -an -frames:v 2 out8.mkv &&
+        expect "8-bit source" "$(stream_field out8.mkv pix_fmt)" bgr0 &&
+        ff -i clip10.mkv -vf srresnet=model="$x2" -c:v ffv1 -frames:v 2 out16.mkv &&
+        expect "10-bit source" "$(stream_field out16.mkv pix_fmt)" gbrp16le
+}
+
 sample_aspect_ratio_is_kept() {
     ff -i clip10.mkv -vf "setsar=3/2,srresnet=model=$x2" -c:v ffv1 sar.mkv &&
         expect sar "$(stream_field sar.mkv sample_aspect_ratio)" 3:2
@@ -346,6 +355,7 @@ check format_changes_mid_stream_are_named
 check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
 check ten_bit_input_runs_in_16_bits
+check eight_bit_input_into_ffv1_stays_8_bits
 check sample_aspect_ratio_is_kept
 check bottom_up_frames_match_top_down
 check rgb24_and_gbrp16_agree
