@@ -628,6 +628,14 @@ test_segments_join_to_one_run() {
     expect_error "seg1.mkv: starts at .* not after seg1.mkv" \
         "$video" --concat bad.mkv seg1.mkv seg1.mkv
     [ ! -e bad.mkv ] || fail "a refused join left bad.mkv"
+    # A word after --concat that is an option, and options a join of copied streams cannot
+    # apply, are refused: "--concat -y out.mkv" joined into a file named -y, and -crf was
+    # ignored without a word.
+    expect_error "--concat: '-y' is no output name" \
+        "$video" --concat -y bad.mkv seg1.mkv seg2.mkv
+    expect_error "--concat copies the segments' streams: -crf does not apply" \
+        "$video" --concat bad.mkv seg1.mkv seg2.mkv -crf 20
+    [ ! -e bad.mkv ] && [ ! -e ./-y ] || fail "a refused join left a file"
 }
 
 # A clock that jumps back (MPEG-TS files joined with cat) is made continuous, as ffmpeg makes

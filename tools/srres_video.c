@@ -1339,6 +1339,26 @@ static void parse_options(options *o, int argc, char **argv)
         }
     }
     if (o->concat) {
+        /* getopt takes the word after --concat whatever it is: "--concat -y out.mkv ..."
+         * joined into a file named -y. */
+        if (o->concat[0] == '-' && o->concat[1])
+            cli_die("--concat: '%s' is no output name; give the output right after --concat",
+                    o->concat);
+        /* The segments' streams are copied, so these were ignored without a word. */
+        const char *moot = o->input         ? "-i"
+                           : o->output        ? "-o"
+                           : o->model         ? "-m"
+                           : o->codec         ? "-c:v"
+                           : o->crf >= 0      ? "-crf"
+                           : o->bit_rate > 0  ? "-b:v"
+                           : o->preset        ? "-preset"
+                           : o->x264_params   ? "-x264-params"
+                           : o->pix_fmt       ? "-pix_fmt"
+                           : o->vf_pre        ? "--vf-pre"
+                           : o->vf_post       ? "--vf-post"
+                                              : NULL;
+        if (moot)
+            cli_die("--concat copies the segments' streams: %s does not apply", moot);
         o->output = o->concat;
         return;
     }
