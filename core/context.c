@@ -73,12 +73,12 @@ static double baseline_scratch_floats(const srres_ctx *ctx, int h, int w)
 /* Everything an h x w region costs, for choosing tiles: in floats, as a double so that the
  * sizes of absurd images compare rather than wrap. The self-ensemble runs the region's
  * transpose too, and scratch grows with a region's width. */
-static double region_floats(const srres_ctx *ctx, int h, int w)
+static double region_floats(const srres_ctx *ctx, int h, int w, int up_tile)
 {
     double pixels = (double)h * w, scratch;
     int threads = thread_pool_size(ctx->pool);
     if (ctx->fast) {
-        scratch = fast_net_floats(ctx->m, FAST_NET_UP_TILE, h, w, threads);
+        scratch = fast_net_floats(ctx->m, up_tile, h, w, threads);
     } else {
         scratch = baseline_scratch_floats(ctx, h, w);
         if (ctx->params.ensemble > 1)
@@ -150,7 +150,7 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
     }
     if (p.kernel == SRRES_KERNEL_AUTO && cpu_has_avx512()) {
         srres_status st = fast_net_create(model, p.precision == SRRES_PRECISION_BF16,
-                                          FAST_NET_UP_TILE, &ctx->fast, err);
+                                          &ctx->fast, err);
         if (st != SRRES_OK) {
             srres_ctx_free(ctx);
             return st;
@@ -173,23 +173,42 @@ void srres_ctx_free(srres_ctx *ctx)
     free(ctx);
 }
 
+static double budget_floats(const srres_ctx *ctx)
+{
+    size_t budget = ctx->params.max_memory ? ctx->params.max_memory : DEFAULT_MAX_MEMORY;
+    return (double)(budget / sizeof(float));
+}
+
+/* The fast path's upsampling stages run on tiles (fast_forward.c), whose halos cost time
+ * (4% on a 480x270 x4 frame at 256) but whose maps let a larger region, or the whole frame,
+ * within the budget: an h x w region takes the largest of these that fits. */
+static const int up_tiles[] = {0, 512, 256, 128};
+#define SMALLEST_UP_TILE 128
+
+static int up_tile_for(const srres_ctx *ctx, int h, int w)
+{
+    for (size_t i = 0; i < sizeof(up_tiles) / sizeof(up_tiles[0]); i++)
+        if (region_floats(ctx, h, w, up_tiles[i]) <= budget_floats(ctx))
+            return up_tiles[i];
+    return SMALLEST_UP_TILE;
+}
+
 int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height)
 {
     int t = ctx->params.tile;
     if (t < 0)
         return 0;
     if (t == 0) {
-        size_t budget = ctx->params.max_memory ? ctx->params.max_memory : DEFAULT_MAX_MEMORY;
-        double floats = (double)(budget / sizeof(float));
-        if (region_floats(ctx, height, width) <= floats)
+        double floats = budget_floats(ctx);
+        if (region_floats(ctx, height, width, SMALLEST_UP_TILE) <= floats)
             return 0;
         /* The largest region side within the budget; a thin frame's regions are the frame's
          * height (or width) by that, and cost their borders too. */
         int lo = 1, hi = width > height ? width : height;
         while (lo < hi) {
             int mid = lo + (hi - lo + 1) / 2;
-            if (region_floats(ctx, mid < height ? mid : height, mid < width ? mid : width) <=
-                floats)
+            if (region_floats(ctx, mid < height ? mid : height, mid < width ? mid : width,
+                              SMALLEST_UP_TILE) <= floats)
                 lo = mid;
             else
                 hi = mid - 1;
@@ -315,6 +334,8 @@ srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_im
     int T = srres_ctx_tile_size(ctx, W, H), M = ctx->radius;
     int tile_w = T ? T : W, tile_h = T ? T : H;
     int rh = min_int(H, tile_h + 2 * M), rw = min_int(W, tile_w + 2 * M);
+    if (ctx->fast)
+        fast_net_set_up_tile(ctx->fast, up_tile_for(ctx, rh, rw));
     if ((st = reserve(ctx, rh, rw, err)) ||
         (ctx->params.ensemble > 1 && (st = reserve(ctx, rw, rh, err))))
         return st;

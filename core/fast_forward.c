@@ -2,10 +2,10 @@
  * fused bias/PReLU/residual/pixel shuffle, and direct 9x9 head and tail. Weights are
  * transformed once per context; buffers are sized for the largest region and reused.
  *
- * The upsampling stages and the tail run on tiles of the trunk's output, up_tile LR pixels
- * a side with a halo of UP_HALO: their maps, 64 channels at up to 16 times the LR pixels,
- * would otherwise be most of a region's memory, and regions were made small enough for
- * them, each paying a border of the whole network's receptive field (about 40 LR pixels)
+ * The upsampling stages and the tail can run on tiles of the trunk's output, up_tile LR
+ * pixels a side with a halo of UP_HALO (context.c picks the size): their maps, 64 channels at
+ * up to 16 times the LR pixels, are most of a region's memory, and regions made small enough
+ * for them each paid a border of the whole network's receptive field (about 40 LR pixels)
  * where these tiles pay 4. Tiles start on multiples of 4 LR pixels, so every Winograd tile
  * lines up with the untiled map's and the output is the untiled output, bit for bit. */
 #include <limits.h>
@@ -38,7 +38,7 @@ struct fast_net {
     float *head_w, *head_b, *head_s, *tail_w, tail_b[3];
     conv3 *body; /* 2 per block */
     conv3 trunk, up[SRRES_MAX_UP_STAGES];
-    int up_tile; /* LR side of the upsampling stages' tiles, a multiple of 4 */
+    int up_tile; /* LR side of the upsampling stages' tiles, a multiple of 4; 0: none */
     /* buffers: floats enough for the largest region (tile) so far, laid out for the last */
     int h, w; /* the last region, whose borders are zero */
     fmap x, f[4], t, upmap[SRRES_MAX_UP_STAGES]; /* t: a tile of the trunk's output */
@@ -96,8 +96,7 @@ static void free_conv3(conv3 *k)
     free(k->slope);
 }
 
-srres_status fast_net_create(const srres_model *m, int bf16, int up_tile, fast_net **out,
-                             srres_error *err)
+srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srres_error *err)
 {
     *out = NULL;
     fast_net *f = calloc(1, sizeof(*f));
@@ -107,7 +106,6 @@ srres_status fast_net_create(const srres_model *m, int bf16, int up_tile, fast_n
     f->m = m;
     f->cp = cp;
     f->bf16 = bf16;
-    f->up_tile = up_tile < 4 ? 4 : up_tile / 4 * 4;
     f->head_w = alloc_floats(81 * 3 * (size_t)cp);
     f->head_b = padded_copy(m->head.bias, C, cp, NULL);
     f->head_s = expand_slopes(&m->head_prelu, C, cp, 1);
@@ -194,10 +192,15 @@ static int up_pad(const srres_model *m, int j)
     return j == m->up_stages - 1 ? 4 : 1;
 }
 
+void fast_net_set_up_tile(fast_net *f, int up_tile)
+{
+    f->up_tile = up_tile <= 0 ? 0 : up_tile < 4 ? 4 : up_tile / 4 * 4;
+}
+
 /* A side of the largest tile (halo included) a region's side n is cut into. */
 static int tile_side(int n, int up_tile)
 {
-    return n < up_tile + 2 * UP_HALO ? n : up_tile + 2 * UP_HALO;
+    return up_tile <= 0 || n < up_tile + 2 * UP_HALO ? n : up_tile + 2 * UP_HALO;
 }
 
 double fast_net_floats(const srres_model *m, int up_tile, int h, int w, int threads)
@@ -408,10 +411,11 @@ srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float 
         X = Y;
     }
     run_conv3(f, pool, &F[1], X, &f->trunk, &F[0], 0);
-    for (int y0 = 0; y0 < h; y0 += f->up_tile)
-        for (int x0 = 0; x0 < w; x0 += f->up_tile)
-            up_tile_forward(f, pool, &F[1], y0, x0, h - y0 < f->up_tile ? h - y0 : f->up_tile,
-                            w - x0 < f->up_tile ? w - x0 : f->up_tile, h, w, out);
+    int th = f->up_tile ? f->up_tile : h, tw = f->up_tile ? f->up_tile : w;
+    for (int y0 = 0; y0 < h; y0 += th)
+        for (int x0 = 0; x0 < w; x0 += tw)
+            up_tile_forward(f, pool, &F[1], y0, x0, h - y0 < th ? h - y0 : th,
+                            w - x0 < tw ? w - x0 : tw, h, w, out);
     if (m->cfg.image_skip == SRRES_SKIP_NEAREST)
         nearest_skip_forward(out, in, 3, m->cfg.scale, 1, h, w);
     return SRRES_OK;

@@ -8,17 +8,14 @@
 
 typedef struct fast_net fast_net;
 
-/* The LR side of the tiles the upsampling stages and the tail run on (fast_forward.c). Their
- * halo of 4 costs (1 + 8 / side)^2 of that work: at 128 a 480x270 x4 frame took 7% more
- * time than untiled, at 256 1%; a tile's maps at x4 take 390 MB. */
-#define FAST_NET_UP_TILE 256
-
 /* Transforms the weights; the model must outlive it. Call after cpu_has_avx512() (and
- * cpu_has_avx512_bf16() for bf16: the 3x3 convs' products in bf16). up_tile: the LR side of
- * the upsampling stages' tiles (FAST_NET_UP_TILE; rounded down to a multiple of 4, at least
- * 4), which changes memory and speed, not the output. */
-srres_status fast_net_create(const srres_model *m, int bf16, int up_tile, fast_net **out,
-                             srres_error *err);
+ * cpu_has_avx512_bf16() for bf16: the 3x3 convs' products in bf16). */
+srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srres_error *err);
+
+/* The LR side of the tiles the upsampling stages and the tail run on (fast_forward.c), for
+ * the regions from here on: 0 (the default) for none, else rounded down to a multiple of 4,
+ * at least 4. It changes memory and speed, not the output. */
+void fast_net_set_up_tile(fast_net *f, int up_tile);
 void fast_net_free(fast_net *f);
 
 /* Makes room for regions of up to h x w (or w x h) run on `threads` threads, so that the
