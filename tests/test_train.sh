@@ -312,8 +312,14 @@ expect_error "zeroed.mp4: no frame decodes" "$train" train.mp4 zeroed.mp4 "${tin
     fail "a frame small for --hr-scale: $(cat err.log)"
 grep -q "inputs too small for a patch at --hr-scale 0.2: 1 of 1, drawn from the scale that \
 holds one (up to 0.312; -v names them)" err.log &&
-    grep -q "srres-train: held1.png: 192x128, 1 frame, drawn from scale 0.312 up$" err.log ||
+    grep -q "srres-train: held1.png: 192x128, 1 frame, drawn at scale 0.312$" err.log ||
     fail "scale floor not said: $(cat err.log)"
+# Below --hr-scale's maximum the floor starts a range; at or above it, it is the one scale
+# drawn ("from scale 0.312 up" was said of --hr-scale 0.2, which draws 0.312 alone).
+"$train" held1.png "${tiny[@]}" --steps 1 --hr-scale 0.2:0.5 -o small.safetensors -v \
+    2>err.log || fail "a frame small for --hr-scale: $(cat err.log)"
+grep -q "srres-train: held1.png: 192x128, 1 frame, drawn from scale 0.312 up$" err.log ||
+    fail "scale floor's range not said: $(cat err.log)"
 expect_error "held1.png: 192x128 cannot hold a 168x168 HR patch with its margin; use a smaller" \
     "$train" held1.png "${tiny[@]}" --patch 80 --steps 1
 # A run starved by its loaders says so: a network of 8 channels takes a fraction of the time

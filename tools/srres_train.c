@@ -926,8 +926,11 @@ int main(int argc, char **argv)
             double least = sampler_file_scale_min(smp, i);
             fprintf(stderr, "srres-train: %s: %dx%d, %d frame%s", input_list_name(&inputs, i),
                     w, h, frames, frames == 1 ? "" : "s");
+            /* At or above --hr-scale's maximum, the range is that one scale. */
             if (least > o.sampler.hr_scale_min)
-                fprintf(stderr, ", drawn from scale %.3g up", least);
+                fprintf(stderr, least < o.sampler.hr_scale_max ? ", drawn from scale %.3g up"
+                                                               : ", drawn at scale %.3g",
+                        least);
             fputc('\n', stderr);
         }
     if (o.resume)
