@@ -4,10 +4,10 @@
  * Super-Resolution Using a Generative Adversarial Network", https://arxiv.org/abs/1609.04802).
  *
  * The network runs on RGB, so the filter takes packed 8-bit RGB (rgb24, bgr0) or planar 8-
- * or 16-bit RGB and leaves conversions from other formats to the filter graph. libsrres has threads of its
- * own rather than FFmpeg's slice threads: as many as every filter's threads option says
- * (FFmpeg takes that name before a filter's own options), else one per CPU it may use, and
- * never more than the graph's limit (-filter_threads).
+ * or 16-bit RGB (gbrp, gbrp16) and leaves conversions from other formats to the filter graph.
+ * libsrres has threads of its own rather than FFmpeg's slice threads: as many as every
+ * filter's threads option says (FFmpeg takes that name before a filter's own options), else
+ * one per CPU it may use, and never more than the graph's limit (-filter_threads).
  */
 
 #include <srres.h>
