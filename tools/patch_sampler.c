@@ -59,6 +59,8 @@ typedef struct worker {
     uint64_t *last_use;     /* per file: the job count when its source was last used */
     uint64_t jobs;
     uint8_t *drawn, *region, *turned, *lr_region; /* R x R: a draw, the one kept, ... */
+    uint8_t *scaled; /* a whole scaled frame, when its draws would cover more than it */
+    size_t scaled_size;
 } worker;
 
 sampler_options sampler_default_options(void)
@@ -166,7 +168,9 @@ static void make_room(worker *w)
 
 /* A decoded RGB frame (sw x sh) and the size it is scaled to (w x h). Only the regions
  * patches are cut from are scaled: scaling whole 12-megapixel photographs took a loader
- * longer than decoding them. */
+ * longer than decoding them. A frame no larger than its draws' regions together (768x432
+ * video at LR patches of 48 and up) is scaled whole, once: region by region took a loader
+ * 15-50% more CPU time there. Both ways give the same bytes. */
 typedef struct scaled_frame {
     const uint8_t *rgb;
     int sw, sh, w, h;
@@ -209,6 +213,22 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
     if (f < 1.0) {
         fr.w = (int)(fw * f + 0.5);
         fr.h = (int)(fh * f + 0.5);
+    }
+    double R = s->hr_side + 2 * MARGIN * s->o.scale; /* a draw's region, margin included */
+    if (ret == 0 && (fr.w != fw || fr.h != fh) &&
+        (double)s->o.patches_per_frame * s->o.detail_draws * R * R >= (double)fr.w * fr.h) {
+        size_t need = (size_t)fr.w * fr.h * 3;
+        if (need > w->scaled_size) {
+            free(w->scaled);
+            w->scaled = malloc(need);
+            w->scaled_size = w->scaled ? need : 0;
+        }
+        if (!w->scaled || resample_rgb24(rgb, fw, fh, (ptrdiff_t)fw * 3, w->scaled, fr.w, fr.h,
+                                         (ptrdiff_t)fr.w * 3, RESAMPLE_BICUBIC)) {
+            snprintf(err, errlen, "%s: out of memory", mf->path);
+            ret = -1;
+        }
+        fr = (scaled_frame){w->scaled, fr.w, fr.h, fr.w, fr.h};
     }
     /* Videos stay open (seeking forward is cheap); an image is closed once cut up. */
     if (mf->count > 1)
@@ -327,7 +347,7 @@ static void *worker_main(void *arg)
     for (int i = 0; i < s->nfiles; i++)
         frame_source_close(w->sources[i]);
     free(w->sources), free(w->last_use);
-    free(w->drawn), free(w->region), free(w->turned), free(w->lr_region);
+    free(w->drawn), free(w->region), free(w->turned), free(w->lr_region), free(w->scaled);
     free(w);
     return NULL;
 }
