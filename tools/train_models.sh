@@ -376,7 +376,8 @@ for model in "$@"; do
     # the pixels of a 48-pixel step): each output depends on about 79 LR pixels around it, so
     # on 48-pixel patches most outputs were trained on the padding beyond the patch, which
     # whole images do not have. The clips (768x432) are drawn from the scale that holds such
-    # a patch up.
+    # a patch up. Not shipped: stopped by SIGTERM at 3032, neither its average nor its mean
+    # with the shipped file moved our sets by more than a few thousandths (docs/models.md).
     x4-stage23)
         run_explore x4-stage23 --steps 6000 --lr 1e-4 --batch 4 --patch 96 --seed 4018 \
             --init "$out/x4-mean.safetensors" ;;
