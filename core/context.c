@@ -29,6 +29,7 @@ struct srres_ctx {
     size_t arena_floats, scratch_floats;
     float *ens;             /* self-ensemble: a region's planes, then its summed outputs */
     size_t ens_floats;
+    int up_tile; /* the fast path's upsampling tile: -1 until a frame sets it */
 };
 
 srres_params srres_default_params(void)
@@ -141,6 +142,7 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
     ctx->m = model;
     ctx->params = p;
     ctx->radius = network_receptive_radius(model);
+    ctx->up_tile = -1;
     openblas_set_num_threads(1); /* our pool splits the work; see srres.h */
     ctx->pool = thread_pool_create(p.threads);
     ctx->blocks = calloc(model->cfg.blocks ? model->cfg.blocks : 1, sizeof(block_acts));
@@ -187,10 +189,16 @@ static const int up_tiles[] = {0, 512, 256, 128};
 
 static int up_tile_for(const srres_ctx *ctx, int h, int w)
 {
-    for (size_t i = 0; i < sizeof(up_tiles) / sizeof(up_tiles[0]); i++)
-        if (region_floats(ctx, h, w, up_tiles[i]) <= budget_floats(ctx))
-            return up_tiles[i];
-    return SMALLEST_UP_TILE;
+    size_t i = 0;
+    while (i + 1 < sizeof(up_tiles) / sizeof(up_tiles[0]) &&
+           region_floats(ctx, h, w, up_tiles[i]) > budget_floats(ctx))
+        i++;
+    /* It never grows again: the buffers a frame keeps (the context's grow, never shrink)
+     * and another's larger tiles would together pass the budget. */
+    int prev = ctx->up_tile;
+    if (prev >= 0 && (up_tiles[i] == 0 || (prev > 0 && up_tiles[i] > prev)))
+        return prev;
+    return up_tiles[i];
 }
 
 int srres_ctx_tile_size(const srres_ctx *ctx, int width, int height)
@@ -334,8 +342,10 @@ srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_im
     int T = srres_ctx_tile_size(ctx, W, H), M = ctx->radius;
     int tile_w = T ? T : W, tile_h = T ? T : H;
     int rh = min_int(H, tile_h + 2 * M), rw = min_int(W, tile_w + 2 * M);
-    if (ctx->fast)
-        fast_net_set_up_tile(ctx->fast, up_tile_for(ctx, rh, rw));
+    if (ctx->fast) {
+        ctx->up_tile = up_tile_for(ctx, rh, rw);
+        fast_net_set_up_tile(ctx->fast, ctx->up_tile);
+    }
     if ((st = reserve(ctx, rh, rw, err)) ||
         (ctx->params.ensemble > 1 && (st = reserve(ctx, rw, rh, err))))
         return st;

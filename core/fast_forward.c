@@ -194,7 +194,11 @@ static int up_pad(const srres_model *m, int j)
 
 void fast_net_set_up_tile(fast_net *f, int up_tile)
 {
-    f->up_tile = up_tile <= 0 ? 0 : up_tile < 4 ? 4 : up_tile / 4 * 4;
+    int t = up_tile <= 0 ? 0 : up_tile < 4 ? 4 : up_tile / 4 * 4;
+    /* Buffers only grow: sized for other tiles, they would stay beside the new ones. */
+    if (t != f->up_tile)
+        free_buffers(f);
+    f->up_tile = t;
 }
 
 /* A side of the largest tile (halo included) a region's side n is cut into. */

@@ -14,8 +14,9 @@ srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srr
 
 /* The LR side of the tiles the upsampling stages and the tail run on (fast_forward.c), for
  * the regions from here on: 0 (the default) for none, else rounded down to a multiple of 4,
- * at least 4. It changes memory and speed, not the output. */
+ * at least 4. It changes memory and speed, not the output; a change frees the buffers. */
 void fast_net_set_up_tile(fast_net *f, int up_tile);
+
 void fast_net_free(fast_net *f);
 
 /* Makes room for regions of up to h x w (or w x h) run on `threads` threads, so that the
@@ -26,8 +27,9 @@ srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_erro
 srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float *out,
                               thread_pool *pool, srres_error *err);
 
-/* Buffer floats for an h x w LR region, borders and the threads' scratch included (for
- * choosing tile sizes; a double, as sizes no memory holds must compare, not wrap). */
+/* Buffer floats for an h x w LR region with upsampling tiles of up_tile, borders and the
+ * threads' scratch included (for choosing tile sizes; a double, as sizes no memory holds
+ * must compare, not wrap). */
 double fast_net_floats(const srres_model *m, int up_tile, int h, int w, int threads);
 
 #endif

@@ -171,6 +171,39 @@ static void test_upsampling_tiles_change_nothing(void **state)
     thread_pool_free(pool);
 }
 
+/* A new upsampling tile frees the maps of the old: buffers only grow, so a frame's whole
+ * maps stayed beside the next frame's tiles and body (a context held 310 MiB of a 256 MiB
+ * budget for a 200x150 x4 frame followed by a 960x540 one). */
+static void test_a_new_up_tile_frees_the_old_maps(void **state)
+{
+    if (!cpu_has_avx512())
+        skip();
+    srres_model *m = load_model(FIXTURES "/x4_skip_bf16.safetensors");
+    thread_pool *pool = thread_pool_create(1);
+    enum { H = 150, W = 200, S = 4 };
+    float *in = malloc(sizeof(float) * 3 * H * W), *out = malloc(sizeof(float) * 3 * H * W * S * S);
+    assert_true(pool && in && out);
+    memset(in, 0, sizeof(float) * 3 * H * W);
+    memset(out, 0, sizeof(float) * 3 * H * W * S * S);
+    fast_net *f;
+    srres_error err;
+    assert_int_equal(fast_net_create(m, 0, &f, &err), SRRES_OK);
+    size_t base = resident();
+    assert_int_equal(fast_net_forward(f, in, H, W, out, pool, &err), SRRES_OK);
+    fast_net_set_up_tile(f, 8);
+    assert_int_equal(fast_net_forward(f, in, H, W, out, pool, &err), SRRES_OK);
+    size_t after = resident(), held = after > base ? after - base : 0;
+    double want = fast_net_floats(m, 8, H, W, 1) * sizeof(float);
+    print_message("whole maps, then tiles of 8: %zu KiB held, %.0f KiB for the tiles\n",
+                  held >> 10, want / 1024);
+    assert_true(held <= want * 1.1);
+    fast_net_free(f);
+    thread_pool_free(pool);
+    free(in);
+    free(out);
+    srres_model_free(m);
+}
+
 /* A buffer of more floats than bytes can count is refused, not wrapped to a few bytes. */
 static void test_impossible_buffers_are_refused(void **state)
 {
@@ -193,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_small_frames_are_whole_and_huge_ones_tiled),
         cmocka_unit_test(test_impossible_buffers_are_refused),
         cmocka_unit_test(test_upsampling_tiles_change_nothing),
+        cmocka_unit_test(test_a_new_up_tile_frees_the_old_maps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
