@@ -207,6 +207,13 @@ static int tile_side(int n, int up_tile)
     return up_tile <= 0 || n < up_tile + 2 * UP_HALO ? n : up_tile + 2 * UP_HALO;
 }
 
+/* Whether an h x w region's upsampling is cut into tiles. A region one tile covers runs on
+ * the trunk's map itself, into the output, without the tile copy and its tail buffer. */
+static int cut_up(int h, int w, int up_tile)
+{
+    return up_tile > 0 && (h > up_tile || w > up_tile);
+}
+
 double fast_net_floats(const srres_model *m, int up_tile, int h, int w, int threads)
 {
     if (h > INT_MAX / 16 || w > INT_MAX / 16)
@@ -214,15 +221,16 @@ double fast_net_floats(const srres_model *m, int up_tile, int h, int w, int thre
     double cp = fmap_channels(m->cfg.channels);
     double total = alloc_floats_taken((double)fmap_span(h, 4) * fmap_span(w, 4) * 16) +
                    4 * alloc_floats_taken((double)fmap_span(h, 1) * fmap_span(w, 1) * cp);
-    int th = tile_side(h, up_tile), tw = tile_side(w, up_tile);
-    total += alloc_floats_taken((double)fmap_span(th, 1) * fmap_span(tw, 1) * cp);
+    int th = tile_side(h, up_tile), tw = tile_side(w, up_tile), cut = cut_up(h, w, up_tile);
+    if (cut)
+        total += alloc_floats_taken((double)fmap_span(th, 1) * fmap_span(tw, 1) * cp) +
+                 alloc_floats_taken(3.0 * th * tw * m->cfg.scale * m->cfg.scale);
     for (int j = 0, hj = th, wj = tw; j < m->up_stages; j++) {
         hj *= m->up_factor;
         wj *= m->up_factor;
         total += alloc_floats_taken((double)fmap_span(hj, up_pad(m, j)) *
                                     fmap_span(wj, up_pad(m, j)) * cp);
     }
-    total += alloc_floats_taken(3.0 * th * tw * m->cfg.scale * m->cfg.scale);
     return total + alloc_floats_taken((double)winograd_scratch_floats((int)cp) * threads);
 }
 
@@ -233,8 +241,9 @@ srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_erro
     const srres_model *m = f->m;
     size_t x_need = fmap_floats(h, w, 4, 16), f_need = fmap_floats(h, w, 1, f->cp);
     int th = tile_side(h, f->up_tile), tw = tile_side(w, f->up_tile);
-    size_t t_need = fmap_floats(th, tw, 1, f->cp), up_need[SRRES_MAX_UP_STAGES];
-    size_t planes_need = (size_t)3 * th * tw * m->cfg.scale * m->cfg.scale;
+    int cut = cut_up(h, w, f->up_tile);
+    size_t t_need = cut ? fmap_floats(th, tw, 1, f->cp) : 0, up_need[SRRES_MAX_UP_STAGES];
+    size_t planes_need = cut ? (size_t)3 * th * tw * m->cfg.scale * m->cfg.scale : 0;
     int fits = threads == f->threads && x_need <= f->x_cap && f_need <= f->f_cap &&
                t_need <= f->t_cap && planes_need <= f->planes_cap;
     for (int j = 0, r = m->up_factor, hj = th, wj = tw; j < m->up_stages; j++) {
@@ -345,7 +354,8 @@ static void tail_rows(void *arg, int begin, int end, int thread)
 
 /* Rows [y0, y0 + th) and columns [x0, x0 + tw) of the region's output (h x w LR) from the
  * trunk's output T: the upsampling stages and the tail on that tile of T and a halo
- * around it, the region's border standing for the image's. */
+ * around it, the region's border standing for the image's; on T itself, into out, when the
+ * tile is the whole region. */
 static void up_tile_forward(fast_net *f, thread_pool *pool, const fmap *T, int y0, int x0,
                             int th, int tw, int h, int w, float *out)
 {
@@ -354,12 +364,17 @@ static void up_tile_forward(fast_net *f, thread_pool *pool, const fmap *T, int y
     int ty = y0 < UP_HALO ? 0 : y0 - UP_HALO, tx = x0 < UP_HALO ? 0 : x0 - UP_HALO;
     int ey = y0 + th + UP_HALO < h ? y0 + th + UP_HALO : h;
     int ex = x0 + tw + UP_HALO < w ? x0 + tw + UP_HALO : w;
-    int eh = ey - ty, ew = ex - tx;
-    fmap t = view(&f->t, eh, ew), U[SRRES_MAX_UP_STAGES];
-    zero_border(&t);
-    for (int y = 0; y < eh; y++)
-        memcpy(fmap_at(&t, y, 0), fmap_at(T, ty + y, tx), sizeof(float) * (size_t)ew * f->cp);
-    const fmap *X = &t;
+    int eh = ey - ty, ew = ex - tx, whole = eh == h && ew == w;
+    fmap t, U[SRRES_MAX_UP_STAGES];
+    const fmap *X = T;
+    if (!whole) {
+        t = view(&f->t, eh, ew);
+        zero_border(&t);
+        for (int y = 0; y < eh; y++)
+            memcpy(fmap_at(&t, y, 0), fmap_at(T, ty + y, tx),
+                   sizeof(float) * (size_t)ew * f->cp);
+        X = &t;
+    }
     for (int j = 0, hj = eh, wj = ew; j < m->up_stages; j++) {
         hj *= r;
         wj *= r;
@@ -368,8 +383,10 @@ static void up_tile_forward(fast_net *f, thread_pool *pool, const fmap *T, int y
         run_conv3(f, pool, &U[j], X, &f->up[j], NULL, r);
         X = &U[j];
     }
-    layer_job tj = {f, NULL, X, NULL, {0}, f->planes};
+    layer_job tj = {f, NULL, X, NULL, {0}, whole ? out : f->planes};
     thread_pool_for_dynamic(pool, X->h, tail_rows, &tj);
+    if (whole)
+        return;
     /* The tile's own rows of the tail's output, without the halo's. */
     size_t tile_plane = (size_t)eh * s * ew * s, out_plane = (size_t)h * s * w * s;
     for (int c = 0; c < 3; c++)
