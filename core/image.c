@@ -76,22 +76,27 @@ static const void *row_of(const srres_image *img, int plane, int y)
     return (const char *)img->data[plane] + img->linesize[plane] * y;
 }
 
+/* Packed 8-bit formats: bytes a pixel, and where R, G and B lie in it; 0 for the others. */
+static int packed8(srres_pixel_format format, int at[3])
+{
+    int bgr = format == SRRES_PIXEL_BGR0;
+    for (int c = 0; c < 3; c++)
+        at[c] = bgr ? 2 - c : c;
+    return format == SRRES_PIXEL_RGB24 ? 3 : bgr ? 4 : 0;
+}
+
 void image_read(const srres_image *img, int x, int y, int w, int h, float *dst)
 {
     size_t plane = (size_t)w * h;
+    int at[3], px = packed8(img->format, at);
     for (int row = 0; row < h; row++) {
         float *d[3] = {dst + (size_t)row * w, dst + plane + (size_t)row * w,
                        dst + 2 * plane + (size_t)row * w};
-        if (img->format == SRRES_PIXEL_RGB24) {
-            const uint8_t *s = (const uint8_t *)row_of(img, 0, y + row) + (size_t)3 * x;
+        if (px) {
+            const uint8_t *s = (const uint8_t *)row_of(img, 0, y + row) + (size_t)px * x;
             for (int i = 0; i < w; i++)
                 for (int c = 0; c < 3; c++)
-                    d[c][i] = s[(size_t)3 * i + c] / 255.0f;
-        } else if (img->format == SRRES_PIXEL_BGR0) {
-            const uint8_t *s = (const uint8_t *)row_of(img, 0, y + row) + (size_t)4 * x;
-            for (int i = 0; i < w; i++)
-                for (int c = 0; c < 3; c++)
-                    d[c][i] = s[(size_t)4 * i + 2 - c] / 255.0f;
+                    d[c][i] = s[(size_t)px * i + at[c]] / 255.0f;
         } else if (img->format == SRRES_PIXEL_RGBP8) {
             for (int c = 0; c < 3; c++) {
                 const uint8_t *s = (const uint8_t *)row_of(img, c, y + row) + x;
@@ -125,20 +130,17 @@ void image_write(const srres_image *img, int x, int y, int w, int h, const float
                  int src_w, int src_h, int sx, int sy)
 {
     size_t plane = (size_t)src_w * src_h;
+    int at[3], px = packed8(img->format, at);
     for (int row = 0; row < h; row++) {
         size_t o = (size_t)(sy + row) * src_w + sx;
         const float *s[3] = {src + o, src + plane + o, src + 2 * plane + o};
-        if (img->format == SRRES_PIXEL_RGB24) {
-            uint8_t *d = (uint8_t *)row_of(img, 0, y + row) + (size_t)3 * x;
-            for (int i = 0; i < w; i++)
-                for (int c = 0; c < 3; c++)
-                    d[(size_t)3 * i + c] = (uint8_t)(clamp01(s[c][i]) * 255.0 + 0.5);
-        } else if (img->format == SRRES_PIXEL_BGR0) {
-            uint8_t *d = (uint8_t *)row_of(img, 0, y + row) + (size_t)4 * x;
+        if (px) {
+            uint8_t *d = (uint8_t *)row_of(img, 0, y + row) + (size_t)px * x;
             for (int i = 0; i < w; i++) {
                 for (int c = 0; c < 3; c++)
-                    d[(size_t)4 * i + 2 - c] = (uint8_t)(clamp01(s[c][i]) * 255.0 + 0.5);
-                d[(size_t)4 * i + 3] = 255;
+                    d[(size_t)px * i + at[c]] = (uint8_t)(clamp01(s[c][i]) * 255.0 + 0.5);
+                if (px == 4)
+                    d[(size_t)4 * i + 3] = 255; /* bgr0's spare byte */
             }
         } else if (img->format == SRRES_PIXEL_RGBP8) {
             for (int c = 0; c < 3; c++) {
