@@ -135,3 +135,11 @@ void input_list_free(input_list *list)
     list->paths = NULL;
     list->count = 0;
 }
+
+void input_list_say_skipped(const input_list *list, const char *program)
+{
+    if (list->skipped)
+        fprintf(stderr, "%s: %d file%s in the folders given %s no video or image extension: "
+                        "skipped\n", program, list->skipped, list->skipped == 1 ? "" : "s",
+                list->skipped == 1 ? "has" : "have");
+}

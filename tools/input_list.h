@@ -15,6 +15,9 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen);
 /* The shortest tail of input `i`'s path, in whole components, that no other input's path
  * ends with: a name that tells apart the many wallpapers called 2560x1600.jpg. */
 const char *input_list_name(const input_list *list, int i);
+/* Says on stderr, as `program`, how many files of the folders given were skipped, if any:
+ * a run without some of its files looks whole. */
+void input_list_say_skipped(const input_list *list, const char *program);
 void input_list_free(input_list *list);
 
 #endif

@@ -90,11 +90,7 @@ int main(int argc, char **argv)
             cli_die("%s", err);
     if (!files.count)
         cli_die("no images given (see --help)");
-    /* as srres-train says it: a set scored without some of its images looks whole */
-    if (files.skipped)
-        fprintf(stderr, "srres-eval: %d file%s in the folders given %s no video or image "
-                        "extension: skipped\n", files.skipped, files.skipped == 1 ? "" : "s",
-                files.skipped == 1 ? "has" : "have");
+    input_list_say_skipped(&files, "srres-eval");
     srres_error e;
     srres_model *m = cli_load_model(model_path);
     srres_params p = srres_default_params();

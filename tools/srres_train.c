@@ -905,10 +905,8 @@ int main(int argc, char **argv)
     if (sampler_create(&smp, (const char *const *)inputs.paths, inputs.count, &o.sampler, err,
                        sizeof(err)) < 0)
         cli_die("%s", err);
-    if (inputs.skipped && !o.quiet)
-        fprintf(stderr, "srres-train: %d file%s in the folders given %s no video or image "
-                        "extension: skipped\n", inputs.skipped, inputs.skipped == 1 ? "" : "s",
-                inputs.skipped == 1 ? "has" : "have");
+    if (!o.quiet)
+        input_list_say_skipped(&inputs, "srres-train");
     int raised = 0;
     double highest = 0;
     for (int i = 0; i < inputs.count; i++) {
