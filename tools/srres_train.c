@@ -1091,9 +1091,9 @@ int main(int argc, char **argv)
             char eta[32];
             format_duration(eta, sizeof(eta), (o.steps - step) * o.batch / (rate > 0 ? rate : 1));
             char starved[48] = "";
-            if (waited_share(waited, fed_from, t) >= 0.1)
-                snprintf(starved, sizeof(starved), " (%.0f%% waiting for data)",
-                         100 * waited_share(waited, fed_from, t));
+            double share = waited_share(waited, fed_from, t);
+            if (share >= 0.1)
+                snprintf(starved, sizeof(starved), " (%.0f%% waiting for data)", 100 * share);
             if (tty)
                 fprintf(stderr, "\r\033[Kstep %ld/%ld  loss %.5f  lr %.2e  %.1f patches/s%s  ETA %s"
                                 "  val %.2f dB",
@@ -1113,10 +1113,11 @@ int main(int argc, char **argv)
     double elapsed = seconds_before + (now() - start);
     if (tty && !o.quiet)
         fputc('\n', stderr);
-    if (!o.quiet && D.rank == 0 && waited_share(waited, fed_from, now()) >= 0.1)
+    double share = waited_share(waited, fed_from, now());
+    if (!o.quiet && D.rank == 0 && share >= 0.1)
         fprintf(stderr, "srres-train: training waited for decoded frames %.0f%% of the time; "
                         "more --loader-threads (now %d) would shorten the run\n",
-                100 * waited_share(waited, fed_from, now()), o.loader_threads);
+                100 * share, o.loader_threads);
     int status = 0;
     /* A signal during the last step stops nothing: the run is done, and writes its model. */
     if (stopping && step < o.steps) {
