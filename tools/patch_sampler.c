@@ -166,6 +166,12 @@ static void make_room(worker *w)
     }
 }
 
+/* The side of the HR region a patch is cut from: the patch and its margin. */
+static int region_side(const sampler *s)
+{
+    return s->hr_side + 2 * MARGIN * s->o.scale;
+}
+
 /* A decoded RGB frame (sw x sh) and the size it is scaled to (w x h). Only the regions
  * patches are cut from are scaled: scaling whole 12-megapixel photographs took a loader
  * longer than decoding them. A frame no larger than its draws' regions together (768x432
@@ -214,7 +220,7 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
         fr.w = (int)(fw * f + 0.5);
         fr.h = (int)(fh * f + 0.5);
     }
-    double R = s->hr_side + 2 * MARGIN * s->o.scale; /* a draw's region, margin included */
+    double R = region_side(s);
     if (ret == 0 && (fr.w != fw || fr.h != fh) &&
         (double)s->o.patches_per_frame * s->o.detail_draws * R * R >= (double)fr.w * fr.h) {
         size_t need = (size_t)fr.w * fr.h * 3;
@@ -244,7 +250,7 @@ static int cut_patches(worker *w, const media_file *mf, const job *jb, const sca
                        srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out, char *err, int errlen)
 {
     sampler *s = w->s;
-    int S = s->hr_side, m = MARGIN * s->o.scale, R = S + 2 * m, P = s->lr_side;
+    int S = s->hr_side, m = MARGIN * s->o.scale, R = region_side(s), P = s->lr_side;
     if (fr->w < R || fr->h < R) {
         snprintf(err, errlen, "%s: frame %d is %dx%d, smaller than a %dx%d HR patch with margin",
                  mf->path, jb->frame, fr->w, fr->h, R, R);
@@ -382,7 +388,7 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
     s->lr_side = o->patch;
     s->round_patches = o->patches_per_frame * o->frames_per_round;
     s->files = calloc((size_t)nfiles, sizeof(media_file));
-    int R = s->hr_side + 2 * MARGIN * o->scale;
+    int R = region_side(s);
     for (int i = 0; s->files && i < nfiles; i++) {
         frame_source *fs;
         if (frame_source_open(&fs, files[i], err, errlen) < 0) {
