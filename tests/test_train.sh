@@ -141,18 +141,18 @@ cmp -s <(tensors full.safetensors) <(tensors resumed.safetensors) ||
 # checkpoints is, it cuts what the first resume logged, so the log reads as the
 # uninterrupted run's.
 "$train" train.mp4 --steps 60 --resume part.ckpt --threads 1 --log-every 10 --log pieced.csv \
-    -o unused.safetensors -q || fail "second resume failed"
+    -o unused.safetensors -q -y || fail "second resume failed"
 cmp -s <(cut -d, -f1-4 whole.csv) <(cut -d, -f1-4 pieced.csv) ||
     fail "the resumed log is not the uninterrupted one: $(cut -d, -f1 pieced.csv | xargs)"
 # stdio writes a log by the buffer, so a kill can cut its last line short: that goes too.
 { head -n 4 pieced.csv; printf 4; } >torn.csv
 "$train" train.mp4 --steps 60 --resume part.ckpt --threads 1 --log-every 10 --log torn.csv \
-    -o unused.safetensors -q || fail "resume after a cut log line failed"
+    -o unused.safetensors -q -y || fail "resume after a cut log line failed"
 cmp -s <(cut -d, -f1-4 whole.csv) <(cut -d, -f1-4 torn.csv) ||
     fail "a cut log line survives the resume: $(cut -d, -f1 torn.csv | xargs)"
 # A log that is a pipe is written on, not read back (which waited for input forever).
 timeout 120 "$train" train.mp4 --steps 60 --resume part.ckpt --threads 1 --log-every 10 \
-    --log /dev/stdout -o unused.safetensors -q | cat >piped.csv ||
+    --log /dev/stdout -o unused.safetensors -q -y | cat >piped.csv ||
     fail "resume logging to a pipe failed"
 [ "$(cut -d, -f1 piped.csv | xargs)" = "step 40 50 60" ] ||
     fail "resumed log through a pipe: $(cut -d, -f1 piped.csv | xargs)"
@@ -187,6 +187,34 @@ grep -q "at step 20" err.log || fail "half.safetensors.ckpt: $(cat err.log)"
 grep -q "named.ckpt: its run had other inputs (1 then, 2 now)" err.log ||
     fail "other inputs not said: $(cat err.log)"
 
+# A new run does not write over an earlier run's files unless -y says so: its checkpoint is
+# named with the way to carry it on, its model and its log are refused too, and nothing is
+# touched. An empty file (mktemp's) holds nothing to lose.
+cp named.ckpt named-before.ckpt
+"$train" train.mp4 "${const[@]}" --steps 10 --checkpoint named.ckpt -o named.safetensors -q \
+    2>err.log
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <err.log)" -eq 1 ] && cmp -s named.ckpt named-before.ckpt &&
+    grep -q "^srres-train: named.ckpt: already exists (an earlier run's checkpoint: --resume \
+named.ckpt carries that run on); use -y to start this one over it$" err.log ||
+    fail "a new run over named.ckpt: status $rc, $(cat err.log)"
+"$train" train.mp4 "${const[@]}" --steps 10 --checkpoint new.ckpt -o named.safetensors -q \
+    2>err.log && fail "a new run over named.safetensors was not refused"
+grep -q "named.safetensors: already exists; use -y to write this run's model over it" err.log &&
+    [ ! -e new.ckpt ] || fail "a new run over named.safetensors: $(cat err.log)"
+cp learn.csv old.csv
+"$train" train.mp4 "${const[@]}" --steps 10 --log old.csv -o new.safetensors -q 2>err.log &&
+    fail "a new run over old.csv was not refused"
+grep -q "old.csv: already exists; use -y to write this run's log over it" err.log &&
+    cmp -s learn.csv old.csv || fail "a new run over old.csv: $(cat err.log)"
+: >empty.safetensors
+"$train" train.mp4 "${const[@]}" --steps 10 -o empty.safetensors -q 2>err.log &&
+    [ -s empty.safetensors ] || fail "a run into an empty file: $(cat err.log)"
+"$train" train.mp4 "${const[@]}" --steps 10 --checkpoint named.ckpt -o named.safetensors \
+    --log old.csv -q -y || fail "-y: the run failed"
+cmp -s named.ckpt named-before.ckpt && fail "-y: named.ckpt was not written over"
+[ "$(cut -d, -f1 old.csv | xargs)" = "step 10" ] || fail "-y: old.csv: $(cut -d, -f1 old.csv | xargs)"
+
 # A checkpoint at a round's last patch resumes exactly too: the sampler then starts the next
 # round (it once planned the buffer it was still loading, so later rounds took stale or
 # half-loaded patches, differently from run to run). Rounds of 64 patches, 8 steps each; a
@@ -197,7 +225,7 @@ rounds=("${const[@]}" --patches-per-frame 8 --frames-per-round 8 --log-every 1)
 "$train" slow.mp4 "${rounds[@]}" --steps 48 --log rounds-whole.csv -o rounds.safetensors -q ||
     fail "48-step run failed"
 "$train" slow.mp4 "${rounds[@]}" --steps 32 --log rounds-part.csv --checkpoint rounds.ckpt \
-    -o unused.safetensors -q || fail "32-step run failed"
+    -o unused.safetensors -q -y || fail "32-step run failed"
 for i in 1 2; do
     cp rounds-part.csv "rounds-$i.csv"
     "$train" slow.mp4 --steps 48 --resume rounds.ckpt --log "rounds-$i.csv" --log-every 1 \
@@ -214,7 +242,7 @@ done
 "$train" train.mp4 "${const[@]}" --steps 60 --average 0.9 --val held1.png --val-every 20 \
     -o avg.safetensors -q || fail "averaging run failed"
 "$train" train.mp4 "${const[@]}" --steps 30 --average 0.9 --val held1.png --val-every 15 \
-    --checkpoint-every 25 --checkpoint avg.ckpt -o unused.safetensors -q ||
+    --checkpoint-every 25 --checkpoint avg.ckpt -o unused.safetensors -q -y ||
     fail "averaging checkpoint run failed"
 "$train" train.mp4 --steps 60 --resume avg.ckpt --threads 1 --val held1.png --val-every 7 \
     -o avg-resumed.safetensors -q || fail "averaging resume failed"
@@ -316,7 +344,7 @@ holds one (up to 0.312; -v names them)" err.log &&
     fail "scale floor not said: $(cat err.log)"
 # Below --hr-scale's maximum the floor starts a range; at or above it, it is the one scale
 # drawn ("from scale 0.312 up" was said of --hr-scale 0.2, which draws 0.312 alone).
-"$train" held1.png "${tiny[@]}" --steps 1 --hr-scale 0.2:0.5 -o small.safetensors -v \
+"$train" held1.png "${tiny[@]}" --steps 1 --hr-scale 0.2:0.5 -o small.safetensors -y -v \
     2>err.log || fail "a frame small for --hr-scale: $(cat err.log)"
 grep -q "srres-train: held1.png: 192x128, 1 frame, drawn from scale 0.312 up$" err.log ||
     fail "scale floor's range not said: $(cat err.log)"
@@ -388,7 +416,7 @@ expect_error "convert: give the model to read and the file to write" \
     "$build/srres-model" convert learn.safetensors
 # A log that cannot be written (a full disk) is said once; the run goes on, writes its
 # model and exits 1.
-"$train" train.mp4 "${tiny[@]}" --steps 3 --log-every 1 --log /dev/full -o full.safetensors \
+"$train" train.mp4 "${tiny[@]}" --steps 3 --log-every 1 --log /dev/full -o full.safetensors -y \
     -q 2>err.log
 rc=$?
 [ $rc -eq 1 ] && [ -s full.safetensors ] || fail "status $rc, or no model, with --log /dev/full"

@@ -46,7 +46,7 @@ typedef struct options {
     long val_every, checkpoint_every, log_every;
     int val_crop;
     srres_dtype dtype;
-    int verbose, quiet;
+    int verbose, quiet, overwrite;
     sampler_options sampler;
     char inputs_id[40]; /* "count:hash" of the inputs' names, kept in checkpoints */
 } options;
@@ -136,6 +136,8 @@ static void usage(FILE *f)
         "                             seconds\n"
         "      --log-every N          steps between --log rows, and between progress lines\n"
         "                             when not on a terminal (default 100)\n"
+        "  -y                         write over the model, checkpoint and log of an earlier\n"
+        "                             run (refused otherwise; --resume carries a run on)\n"
         "  -v, --verbose              also print every input's size and frame count\n"
         "  -q, --quiet                print nothing but errors\n"
         "  -h, --help\n");
@@ -604,6 +606,36 @@ static void check_paths_apart(const options *o, const input_list *inputs,
                     k ? "--resume" : "--init");
 }
 
+/* An earlier run's files can be hours of CPU: a run does not write over them unless told
+ * (-y). A resumed run's own files are its to write: the checkpoint it resumes, the model and
+ * checkpoint it recorded, and its log, which it cuts to the checkpoint's step. An empty file
+ * (mktemp's) holds nothing to lose, and devices and FIFOs are not kept. */
+static void check_no_earlier_run(const options *o, const srres_model *resumed)
+{
+    const struct {
+        const char *what, *path, *key;
+    } out[] = {{"checkpoint", o->checkpoint, "train.checkpoint"},
+               {"model", o->output, "train.output"},
+               {"log", o->log, NULL}};
+    for (int i = 0; i < 3 && !o->overwrite; i++) {
+        struct stat st;
+        if (!out[i].path || stat(out[i].path, &st) != 0 || !S_ISREG(st.st_mode) || !st.st_size)
+            continue;
+        if (o->resume) {
+            const char *was = out[i].key ? srres_model_get_metadata(resumed, out[i].key) : NULL;
+            if (!out[i].key || same_file(out[i].path, o->resume) ||
+                (was && same_file(out[i].path, was)))
+                continue;
+        }
+        if (!o->resume && out[i].path == o->checkpoint)
+            cli_die("%s: already exists (an earlier run's checkpoint: --resume %s carries that "
+                    "run on); use -y to start this one over it",
+                    out[i].path, out[i].path);
+        cli_die("%s: already exists; use -y to write this run's %s over it", out[i].path,
+                out[i].what);
+    }
+}
+
 /* A validation image the run also trains on is not held out, and its figures flatter the
  * model: said, not refused, as a run may mean to watch a picture it learns. */
 static void warn_validation_trained_on(const input_list *inputs, const input_list *vals)
@@ -702,7 +734,7 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
                  .loader_threads = 1, .sampler = sampler_default_options()};
     char err[512];
     int c;
-    static const char shorts[] = ":o:vqh";
+    static const char shorts[] = ":o:yvqh";
     while ((c = getopt_long(argc, argv, shorts, long_options, NULL)) != -1) {
         if (c > 0 && c < OPT_END)
             given[c] = 1;
@@ -778,6 +810,7 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
         case OPT_RESUME: o->resume = optarg; break;
         case OPT_LOG: o->log = optarg; break;
         case OPT_LOG_EVERY: o->log_every = cli_long("--log-every", optarg, 1, 1L << 40); break;
+        case 'y': o->overwrite = 1; break;
         case 'v': o->verbose = 1; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); exit(0);
@@ -887,6 +920,7 @@ int main(int argc, char **argv)
         o.checkpoint = default_ckpt;
     }
     check_paths_apart(&o, &inputs, &vals);
+    check_no_earlier_run(&o, model);
     if (!o.quiet)
         warn_validation_trained_on(&inputs, &vals);
     /* Checkpoints record where the run writes, in metadata, which is UTF-8 text. */
