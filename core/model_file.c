@@ -442,9 +442,10 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
     double weights = 2 * 3 * 81 * C + (2.0 * cfg.blocks + 1) * 9 * C * C + stages * 9 * C * C * rr;
     if (st == SRRES_OK && 2 * weights > (double)p->data_len)
         st = srres_fail(p->err, SRRES_ERR_FORMAT,
-                        "%s: metadata (scale %d, %d blocks, %d channels) implies %.0f weights; "
+                        "%s: metadata (scale %d, %d block%s, %d channel%s) implies %.0f weights; "
                         "the %zu bytes of data cannot hold them",
-                        p->name, cfg.scale, cfg.blocks, cfg.channels, weights, p->data_len);
+                        p->name, cfg.scale, cfg.blocks, cfg.blocks == 1 ? "" : "s", cfg.channels,
+                        cfg.channels == 1 ? "" : "s", weights, p->data_len);
     srres_model *m = NULL;
     if (st == SRRES_OK) {
         srres_error inner;
@@ -516,8 +517,9 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             opt_found |= key[10] == 'a' ? 4 : key[10] == 'm' ? 1 : 2;
         } else {
             st = srres_fail(p->err, SRRES_ERR_FORMAT,
-                            "%s: unexpected tensor '%s' for a %s model with %d blocks", p->name,
-                            key, variant == SRRES_VARIANT_SRGAN ? "srgan" : "seed", cfg.blocks);
+                            "%s: unexpected tensor '%s' for a %s model with %d block%s", p->name,
+                            key, variant == SRRES_VARIANT_SRGAN ? "srgan" : "seed", cfg.blocks,
+                            cfg.blocks == 1 ? "" : "s");
             goto done;
         }
     }

@@ -98,6 +98,12 @@ done
 "$train" "${many[@]}" "${tiny[@]}" --steps 1 -o many.safetensors -q || fail "40-input run failed"
 "$build/srres-model" info many.safetensors | grep -q "quickly-01.png, .*, a-.*-quickly-40.png$" ||
     fail "trained_on does not name all 40 inputs"
+# One of a thing is said in the singular: a one-step run of one block.
+"$train" held1.png "${tiny[@]}" --blocks 1 --steps 1 -o one.safetensors -q ||
+    fail "one-block run failed"
+info=$("$build/srres-model" info one.safetensors | tr '\n' ' ')
+[[ $info == *"x2, 1 block x 16 channels, "*"training: srres-train: 1 step, batch"* ]] ||
+    fail "one block, one step: $info"
 # Inputs that share a file name are named by as much of their path as tells them apart.
 mkdir -p walls/a/contents walls/b/contents
 ln -s ../../../held1.png walls/a/contents/2560x1600.png

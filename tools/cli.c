@@ -111,3 +111,11 @@ srres_model *cli_load_model(const char *path)
         cli_die("%s", e.message);
     return m;
 }
+
+const char *cli_network(char *buf, size_t n, const srres_config *c)
+{
+    snprintf(buf, n, "x%d, %d block%s x %d channel%s, image skip %s", c->scale, c->blocks,
+             c->blocks == 1 ? "" : "s", c->channels, c->channels == 1 ? "" : "s",
+             c->image_skip == SRRES_SKIP_NEAREST ? "nearest" : "none");
+    return buf;
+}

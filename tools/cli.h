@@ -33,4 +33,8 @@ int cli_ensemble(const char *s);
  * dies with its message. */
 srres_model *cli_load_model(const char *path);
 
+/* "x2, 1 block x 32 channels, image skip nearest": a network as the tools describe it, in
+ * buf. */
+const char *cli_network(char *buf, size_t n, const srres_config *c);
+
 #endif

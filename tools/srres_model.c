@@ -33,10 +33,9 @@ static void info(const char *path)
 {
     srres_model *m = load(path);
     const srres_config *c = srres_model_config(m);
-    printf("%s: x%d, %d blocks x %d channels, image skip %s, variant %s, %zu parameters, "
-           "%.0f MACs per input pixel\n",
-           path, c->scale, c->blocks, c->channels,
-           c->image_skip == SRRES_SKIP_NEAREST ? "nearest" : "none",
+    char net[128];
+    printf("%s: %s, variant %s, %zu parameters, %.0f MACs per input pixel\n", path,
+           cli_network(net, sizeof(net), c),
            srres_model_variant(m) == SRRES_VARIANT_SRGAN ? "srgan" : "seed",
            srres_model_num_params(m), srres_model_macs_per_pixel(m));
     /* The card's keys first, then any other (--meta KEY=VALUE, another tool's). */

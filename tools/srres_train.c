@@ -418,14 +418,15 @@ static void check_resumed_options(const srres_model *m, const options *o, const 
 {
     const srres_config *c = srres_model_config(m);
     const char *slopes = prelu_slopes(m);
+    char net[128];
     if ((given[OPT_SCALE] && o->scale != c->scale) ||
         (given[OPT_BLOCKS] && o->blocks != c->blocks) ||
         (given[OPT_CHANNELS] && o->channels != c->channels) ||
         (given[OPT_SKIP] && o->image_skip != c->image_skip) ||
         (given[OPT_PRELU] && strcmp(slopes, o->prelu_per_channel ? "channel" : "shared")))
-        cli_die("%s: its model is x%d, %d blocks x %d channels, image skip %s, %s PReLU slopes, "
-                "not the one given; a resumed run keeps its model",
-                path, c->scale, c->blocks, c->channels, skip_names[c->image_skip], slopes);
+        cli_die("%s: its model is %s, %s PReLU slopes, not the one given; a resumed run keeps "
+                "its model",
+                path, cli_network(net, sizeof(net), c), slopes);
     run_options(o, check_given, &(given_options){m, path, given});
 }
 
@@ -995,11 +996,11 @@ int main(int argc, char **argv)
             cli_die("%s", e.message);
     }
     FILE *log = o.log && D.rank == 0 ? open_log(o.log, o.resume ? step : -1) : NULL;
+    char net[128];
     if (!o.quiet)
         fprintf(stderr,
-                "srres-train: x%d, %d blocks x %d channels, image skip %s, %zu parameters; "
-                "%d input%s; %s step %ld of %ld%s\n",
-                o.scale, o.blocks, o.channels, skip_names[o.image_skip],
+                "srres-train: %s, %zu parameters; %d input%s; %s step %ld of %ld%s\n",
+                cli_network(net, sizeof(net), srres_model_config(model)),
                 srres_model_num_params(model), inputs.count, inputs.count == 1 ? "" : "s",
                 o.resume ? "resuming at" : "from",
                 step, o.steps, D.size > 1 ? "; data parallel over MPI ranks" : "");
@@ -1168,9 +1169,9 @@ int main(int argc, char **argv)
         run_metadata_strip(model);
         char desc[256];
         snprintf(desc, sizeof(desc),
-                 "srres-train: %ld steps, batch %d, LR patch %d, %s loss, lr %g (%s), seed %" PRIu64
+                 "srres-train: %ld step%s, batch %d, LR patch %d, %s loss, lr %g (%s), seed %" PRIu64
                  "%s, %.0f s",
-                 o.steps, o.batch, o.patch, loss_names[o.loss], o.lr, sched_names[o.sched],
+                 o.steps, o.steps == 1 ? "" : "s", o.batch, o.patch, loss_names[o.loss], o.lr, sched_names[o.sched],
                  o.seed, adam.avg ? ", weights' moving average" : "", elapsed);
         set_meta(model, "training", "%s", desc);
         /* Every input, however many: a model's card must not lose the end of its list. */
