@@ -716,6 +716,11 @@ test_alpha_dropped_openly() {
     "$video" -i in.png -o out.png -m "$m2" 2>err.log || fail "srres-video failed"
     grep -q "in.png: its alpha channel is dropped" err.log || fail "not said: $(cat err.log)"
     [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
+    # WebM's VP9 alpha, which FFmpeg's decoder does not read, is said too (it went unsaid).
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=5,format=yuva420p" -t 0.4 \
+        -c:v libvpx-vp9 -deadline realtime in.webm
+    "$video" -i in.webm -o out.mkv -m "$m2" 2>err.log || fail "srres-video failed on in.webm"
+    grep -q "in.webm: its alpha channel is dropped" err.log || fail "not said: $(cat err.log)"
 }
 
 # A rotation the format cannot store (Matroska, PNG in FFmpeg 5.1) is applied to the frames.

@@ -1500,7 +1500,11 @@ static void open_input(app *a)
     a->src_primaries = a->dec->color_primaries;
     a->src_trc = a->dec->color_trc;
     a->src_chroma = a->dec->chroma_sample_location;
-    if (has_alpha(a->src_fmt) && !a->o.quiet)
+    /* WebM carries VP9's and VP8's alpha beside the frames, which FFmpeg's own decoders do
+     * not read: decoded without it, the input still had one to lose. */
+    const AVDictionaryEntry *alpha_mode = av_dict_get(ist->metadata, "alpha_mode", NULL, 0);
+    if ((has_alpha(a->src_fmt) || (alpha_mode && !strcmp(alpha_mode->value, "1"))) &&
+        !a->o.quiet)
         fprintf(stderr, "srres-video: %s: its alpha channel is dropped (the network upscales "
                         "colour only)\n", a->o.input);
     a->lo = INT64_MIN;
