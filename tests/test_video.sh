@@ -657,6 +657,23 @@ test_clock_jump_in_transport_stream() {
     awk -v d="$d" 'BEGIN { exit !(d > 1.95 && d < 2.1) }' || fail "audio lasts $d s"
 }
 
+# Audio that starts late in an MPEG-TS (here 12 s in) is past the probe's 5 s, so its
+# parameters are unknown at the start: a file is probed further, and the audio copied (it
+# was dropped, "it cannot go into this format"); a pipe cannot be, and says why.
+test_late_audio_in_mpeg_ts() {
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=32x24:rate=10 -itsoffset 12 -f lavfi \
+        -i sine=duration=1 -map 0:v -map 1:a -t 13 -c:v libx264 -c:a aac late.ts
+    "$video" -q -i late.ts -o out.mkv -m "$m2" || fail "srres-video failed"
+    local start
+    start=$(ffprobe -v error -select_streams a -show_entries packet=pts_time -of csv=p=0 \
+        out.mkv | head -n 1)
+    awk -v s="$start" 'BEGIN { exit !(s > 11.9 && s < 12.1) }' ||
+        fail "the audio starts at '$start', not 12 s in"
+    "$video" -i - -o piped.mkv -m "$m2" <late.ts 2>err.log || fail "from a pipe failed"
+    grep -q "stream 1 (aac) dropped: its parameters are unknown: none of its packets is near" \
+        err.log || fail "from a pipe: $(grep -v '^frame' err.log)"
+}
+
 # MPEG-TS seeks by decoding time and can land past the keyframe before -ss (it lost a
 # group of pictures: -ss 1 -t 1 wrote nothing, and segments 2 to 4 were empty).
 test_seek_in_mpeg_ts() {

@@ -1457,18 +1457,52 @@ static int input_interrupted(void *arg)
     return signals_seen || atomic_load(&a->failed);
 }
 
-static void open_input(app *a)
+/* Whether a stream lacks what a muxer's header needs, which its packets tell: none was met
+ * within the probe (audio that starts late in an MPEG-TS recording). */
+static int unprobed(const AVStream *st)
+{
+    const AVCodecParameters *p = st->codecpar;
+    if (p->codec_type == AVMEDIA_TYPE_AUDIO)
+        return p->sample_rate <= 0 || p->ch_layout.nb_channels <= 0;
+    return p->codec_type == AVMEDIA_TYPE_VIDEO && (p->width <= 0 || p->height <= 0);
+}
+
+/* The input's demuxer, its streams probed for `probe_us` microseconds of the input (NULL:
+ * libavformat's default, 5 s). */
+static void open_demuxer(app *a, const char *probe_us)
 {
     char eb[ERR_SIZE];
     a->ifmt = avformat_alloc_context();
     if (!a->ifmt)
         cli_die("out of memory");
     a->ifmt->interrupt_callback = (AVIOInterruptCB){input_interrupted, a};
-    int ret = avformat_open_input(&a->ifmt, a->o.input, NULL, NULL);
+    AVDictionary *opts = NULL;
+    if (probe_us) {
+        av_dict_set(&opts, "analyzeduration", probe_us, 0);
+        av_dict_set(&opts, "probesize", "400M", 0);
+    }
+    int ret = avformat_open_input(&a->ifmt, a->o.input, NULL, &opts);
+    av_dict_free(&opts);
     if (ret < 0)
         cli_die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
     if ((ret = avformat_find_stream_info(a->ifmt, NULL)) < 0)
         cli_die("%s: cannot read stream information: %s", a->o.input, av_err(ret, eb));
+}
+
+static void open_input(app *a)
+{
+    char eb[ERR_SIZE];
+    int ret;
+    open_demuxer(a, NULL);
+    /* A stream copied without its parameters would be dropped: a file is probed again,
+     * 2 minutes in (ffmpeg's copy fails then and says to raise -analyzeduration). */
+    int again = 0;
+    for (unsigned i = 0; i < a->ifmt->nb_streams; i++)
+        again |= unprobed(a->ifmt->streams[i]);
+    if (again && a->ifmt->pb && (a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL)) {
+        avformat_close_input(&a->ifmt);
+        open_demuxer(a, "120000000");
+    }
     const AVCodec *codec;
     a->vin = av_find_best_stream(a->ifmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
     if (a->vin < 0)
@@ -1631,6 +1665,8 @@ static void open_output(app *a)
             why = ist->disposition & AV_DISPOSITION_ATTACHED_PIC
                       ? "cover art is not copied"
                       : "only one video stream is upscaled";
+        else if ((int)i != a->vin && unprobed(ist))
+            why = "its parameters are unknown: none of its packets is near the input's start";
         else if ((int)i != a->vin && !fonts && !output_takes_stream(a->ofmt->oformat, ist))
             why = "it cannot go into this format";
         if (why) {
