@@ -603,6 +603,27 @@ test_signal_finishes_file() {
     ffmpeg -v error -i sig.mp4 -f null - 2>dec.log || fail "interrupted file does not decode"
 }
 
+# Segments of an MPEG-TS join to the whole run too: two files joined with cat, whose clock
+# jumps back (segments were cut on the raw times: half the frames were in none), and AAC in
+# packets of a third of a second that come after their video (each segment lost its last).
+test_segments_of_mpeg_ts_join_to_one_run() {
+    for n in a b; do lavfi $n.ts -t 2 -c:v libx264 -g 25 -c:a aac -shortest; done
+    cat a.ts b.ts >in.ts
+    for i in 1 2 3; do
+        "$video" -q -i in.ts -o seg$i.mkv -m "$m2" --segment $i/3 -c:v ffv1 ||
+            fail "segment $i failed"
+    done
+    "$video" -q --concat joined.mkv seg1.mkv seg2.mkv seg3.mkv || fail "--concat failed"
+    "$video" -q -i in.ts -o whole.mkv -m "$m2" -c:v ffv1 || fail "whole run failed"
+    frames() { ffmpeg -v error -i "$1" -map 0:v -f framemd5 - | grep -v '^#'; }
+    [ "$(frames joined.mkv | wc -l)" = 100 ] || fail "$(frames joined.mkv | wc -l) frames"
+    cmp -s <(frames joined.mkv) <(frames whole.mkv) || fail "joined frames differ from one run"
+    times() { ffprobe -v error -show_entries packet=stream_index,pts_time -of csv=p=0 "$1"; }
+    cmp -s <(times joined.mkv) <(times whole.mkv) ||
+        fail "joined timestamps differ from one run: $(diff <(times joined.mkv) \
+            <(times whole.mkv) | grep -c '^>') packets of the whole run's missing"
+}
+
 test_segments_join_to_one_run() {
     lavfi in.mp4 -t 8 -c:v libx264 -g 25 -c:a aac -shortest
     for i in 1 2 3 4; do

@@ -72,6 +72,15 @@ typedef struct options {
     const char *concat;    /* --concat OUTPUT: join the positional segment files */
 } options;
 
+/* What is added to an input's timestamps after its clock's jumps (MPEG-TS and -PS), and each
+ * stream's next decoding time, both in AV_TIME_BASE units; `says` marks the streams whose
+ * jumps count. */
+typedef struct clock_mend {
+    int64_t offset, *next_dts;
+    char *says;
+    int jumps;
+} clock_mend;
+
 typedef struct app {
     options o;
     output_target target; /* target.temp is written, then renamed to target.final */
@@ -115,9 +124,8 @@ typedef struct app {
     int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
     long damaged;                  /* reader: damaged video packets and frames skipped */
     long damaged_copied;           /* writer: damaged packets of copied streams skipped */
-    /* reader: what is added to the input's timestamps after its jumps (MPEG-TS and -PS), and
-     * each stream's next decoding time, both in AV_TIME_BASE units */
-    int64_t ts_offset, *next_dts;
+    clock_mend mend; /* reader: the input's clock jumps taken out */
+    const char *probe_us; /* how far the input was probed (NULL: libavformat's default) */
     int64_t *mux_dts; /* writer: each output stream's last decoding time, in its time base */
     char default_model[PATH_MAX + 64]; /* o.model when -m is not given: said under -v too */
     atomic_long frames_in, frames_sr, frames_out;
@@ -350,26 +358,24 @@ static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
  * packet ended is taken out of every stream from there on, as ffmpeg does: the copied
  * packets went back in time, which the muxer refused, and the video frames were squeezed
  * one tick apart after the last one. */
-static void smooth_jumps(app *a, AVPacket *pkt)
+static void smooth_jumps(const app *a, clock_mend *m, const AVFormatContext *f, AVPacket *pkt)
 {
-    AVStream *st = a->ifmt->streams[pkt->stream_index];
-    int64_t offset = av_rescale_q(a->ts_offset, AV_TIME_BASE_Q, st->time_base);
+    AVStream *st = f->streams[pkt->stream_index];
+    int64_t offset = av_rescale_q(m->offset, AV_TIME_BASE_Q, st->time_base);
     if (pkt->pts != AV_NOPTS_VALUE)
         pkt->pts += offset;
     if (pkt->dts != AV_NOPTS_VALUE)
         pkt->dts += offset;
-    /* Streams dropped (-an, ...) have no say, as in ffmpeg. */
-    enum AVMediaType type = st->codecpar->codec_type;
-    if (!(a->ifmt->iformat->flags & AVFMT_TS_DISCONT) || pkt->dts == AV_NOPTS_VALUE ||
-        (type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) ||
-        (pkt->stream_index != a->vin && a->map[pkt->stream_index] < 0))
+    if (!(f->iformat->flags & AVFMT_TS_DISCONT) || pkt->dts == AV_NOPTS_VALUE ||
+        !m->says[pkt->stream_index])
         return;
     int64_t dts = av_rescale_q(pkt->dts, st->time_base, AV_TIME_BASE_Q);
-    int64_t *next = &a->next_dts[pkt->stream_index];
+    int64_t *next = &m->next_dts[pkt->stream_index];
     if (*next != AV_NOPTS_VALUE &&
         (dts < *next - AV_TIME_BASE / 10 || dts > *next + 10 * (int64_t)AV_TIME_BASE)) {
         int64_t jump = dts - *next, ticks = av_rescale_q(jump, AV_TIME_BASE_Q, st->time_base);
-        a->ts_offset -= jump;
+        m->offset -= jump;
+        m->jumps++;
         dts -= jump;
         if (pkt->pts != AV_NOPTS_VALUE)
             pkt->pts -= ticks;
@@ -387,8 +393,15 @@ static void *reader_main(void *arg)
     char eb[ERR_SIZE];
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
-    int ret = pkt && frame ? 0 : AVERROR(ENOMEM), video_done = 0;
-    while (ret >= 0 && !video_done && !signals_seen && !atomic_load(&a->failed)) {
+    /* Files that group audio (MPEG-TS carries a third of a second of AAC in one packet) hold
+     * it after the video it goes with: past the video's end (a segment's, -t's), the audio
+     * streams are read on until each passes that end, or the video is 10 s past it. They lost
+     * up to a third of a second at every such end. `short_of` counts those still short. */
+    char *past = calloc(a->nb_map ? a->nb_map : 1, 1);
+    int ret = pkt && frame && past ? 0 : AVERROR(ENOMEM), video_done = 0, short_of = 0;
+    AVRational vtb = a->ifmt->streams[a->vin]->time_base;
+    while (ret >= 0 && (!video_done || short_of > 0) && !signals_seen &&
+           !atomic_load(&a->failed)) {
         ret = av_read_frame(a->ifmt, pkt);
         if (ret == AVERROR_EOF) {
             ret = 0;
@@ -400,7 +413,7 @@ static void *reader_main(void *arg)
         }
         AVStream *ist = a->ifmt->streams[pkt->stream_index];
         if ((unsigned)pkt->stream_index < a->nb_map)
-            smooth_jumps(a, pkt);
+            smooth_jumps(a, &a->mend, a->ifmt, pkt);
         /* A stream that appears mid-file (a new MPEG-TS program table, read from a pipe) has
          * no output stream, made at the start: dropped with a message, as ffmpeg drops it
          * (its index read past the map, and the run crashed). */
@@ -409,20 +422,34 @@ static void *reader_main(void *arg)
                 fprintf(stderr, "srres-video: %s: stream %d (%s) appeared mid-file: dropped\n",
                         a->o.input, pkt->stream_index, avcodec_get_name(ist->codecpar->codec_id));
             a->told_new = FFMAX(a->told_new, (unsigned)pkt->stream_index + 1);
+        } else if (pkt->stream_index == a->vin && video_done) {
+            int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+            if (ts != AV_NOPTS_VALUE &&
+                av_compare_ts(ts, vtb, a->hi, vtb) > 0 &&
+                av_compare_ts(ts - a->hi, vtb, 10, (AVRational){1, 1}) > 0)
+                short_of = 0;
         } else if (pkt->stream_index == a->vin) {
             ret = decode_packet(a, pkt, frame);
             if (ret == 1) {
                 video_done = 1;
                 ret = 0;
+                for (unsigned i = 0; a->hi != INT64_MAX && i < a->nb_map; i++)
+                    short_of += a->map[i] >= 0 && !past[i] &&
+                                a->ifmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
             }
         } else if (a->map[pkt->stream_index] >= 0) {
             /* Copied streams are cut at packet granularity on the video's clock. */
-            AVRational vtb = a->ifmt->streams[a->vin]->time_base;
             int64_t shift = av_rescale_q(a->shift, vtb, ist->time_base);
             int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
             int keep = ts == AV_NOPTS_VALUE ||
                        (av_compare_ts(ts, ist->time_base, a->lo, vtb) >= 0 &&
                         av_compare_ts(ts, ist->time_base, a->hi, vtb) < 0);
+            if (ts != AV_NOPTS_VALUE && !past[pkt->stream_index] &&
+                ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO &&
+                av_compare_ts(ts, ist->time_base, a->hi, vtb) >= 0) {
+                past[pkt->stream_index] = 1;
+                short_of -= video_done;
+            }
             if (keep) {
                 AVPacket *copy = av_packet_clone(pkt);
                 if (!copy) {
@@ -450,6 +477,7 @@ static void *reader_main(void *arg)
     }
     av_packet_free(&pkt);
     av_frame_free(&frame);
+    free(past);
     frame_queue_close(a->q_in);
     frame_queue_close(a->q_out);
     return NULL;
@@ -1394,20 +1422,127 @@ static const char *default_model(char *buf, size_t n)
     return NULL;
 }
 
-/* [lo, hi) of segment I of N: the input's span cut into N equal time ranges, each cut moved
- * to the next video keyframe so every segment decodes on its own and no frame is lost or
- * repeated. Reads the video packets once (no decoding) to find the keyframes. */
-static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
+/* Reading gives up once the run stops (a signal, an error), or a stalled input (a pipe
+ * nobody writes to) would hold it forever. */
+static int input_interrupted(void *arg)
+{
+    app *a = arg;
+    return signals_seen || atomic_load(&a->failed);
+}
+
+/* The input's demuxer, its streams probed for `probe_us` microseconds of the input (NULL:
+ * libavformat's default, 5 s). */
+static AVFormatContext *open_demuxer(app *a, const char *probe_us)
 {
     char eb[ERR_SIZE];
-    AVFormatContext *f = NULL;
-    int ret = avformat_open_input(&f, a->o.input, NULL, NULL);
-    if (ret < 0 || (ret = avformat_find_stream_info(f, NULL)) < 0)
-        cli_die("%s: cannot scan for keyframes: %s", a->o.input, av_err(ret, eb));
+    AVFormatContext *f = avformat_alloc_context();
+    if (!f)
+        cli_die("out of memory");
+    f->interrupt_callback = (AVIOInterruptCB){input_interrupted, a};
+    AVDictionary *opts = NULL;
+    if (probe_us) {
+        av_dict_set(&opts, "analyzeduration", probe_us, 0);
+        av_dict_set(&opts, "probesize", "400M", 0);
+    }
+    int ret = avformat_open_input(&f, a->o.input, NULL, &opts);
+    av_dict_free(&opts);
+    if (ret < 0)
+        cli_die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
+    if ((ret = avformat_find_stream_info(f, NULL)) < 0)
+        cli_die("%s: cannot read stream information: %s", a->o.input, av_err(ret, eb));
+    return f;
+}
+
+/* Whether stream i is a timecode track (tmcd) whose timecode the video stream carries as
+ * its tag: the output keeps that tag, and the MOV and MP4 muxers make the track anew from it,
+ * so nothing is lost (it was reported as dropped, codec "none"). */
+static int timecode_of_video(const app *a, unsigned i)
+{
+    const AVStream *ist = a->ifmt->streams[i];
+    const AVDictionaryEntry *tc = av_dict_get(ist->metadata, "timecode", NULL, 0);
+    const AVDictionaryEntry *v = av_dict_get(a->ifmt->streams[a->vin]->metadata, "timecode",
+                                             NULL, 0);
+    return ist->codecpar->codec_type == AVMEDIA_TYPE_DATA &&
+           ist->codecpar->codec_tag == MKTAG('t', 'm', 'c', 'd') && tc && v &&
+           !strcmp(tc->value, v->value);
+}
+
+/* Whether a stream lacks what a muxer's header needs, which its packets tell: none was met
+ * within the probe (audio that starts late in an MPEG-TS recording). */
+static int unprobed(const AVStream *st)
+{
+    const AVCodecParameters *p = st->codecpar;
+    if (p->codec_type == AVMEDIA_TYPE_AUDIO)
+        return p->sample_rate <= 0 || p->ch_layout.nb_channels <= 0;
+    return p->codec_type == AVMEDIA_TYPE_VIDEO && (p->width <= 0 || p->height <= 0);
+}
+
+/* Whether input stream i goes into the output (copied; the video upscaled). *why says why
+ * not where a message is due, and is NULL where the options or the output format's own
+ * handling make it (-an, a timecode track the muxer makes anew). */
+static int stream_kept(const app *a, unsigned i, const char **why)
+{
+    const AVStream *ist = a->ifmt->streams[i];
+    enum AVMediaType type = ist->codecpar->codec_type;
+    *why = NULL;
+    if ((int)i == a->vin)
+        return 1;
+    if ((type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
+        (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) || type == AVMEDIA_TYPE_UNKNOWN ||
+        timecode_of_video(a, i))
+        return 0;
+    int fonts = type == AVMEDIA_TYPE_ATTACHMENT &&
+                !strcmp(a->ofmt->oformat->name, "matroska"); /* its query knows no fonts */
+    if (type == AVMEDIA_TYPE_VIDEO)
+        *why = ist->disposition & AV_DISPOSITION_ATTACHED_PIC ? "cover art is not copied"
+                                                              : "only one video stream is upscaled";
+    else if (unprobed(ist))
+        *why = "its parameters are unknown: none of its packets is near the input's start";
+    else if (!fonts && !output_takes_stream(a->ofmt->oformat, ist))
+        *why = "it cannot go into this format";
+    return !*why;
+}
+
+/* A mender of the clock of f, an opening of the input. The streams the run keeps, video and
+ * audio, say where it jumps; the others (-an's too) have no say, as in ffmpeg. */
+static void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f)
+{
+    *m = (clock_mend){.next_dts = malloc(sizeof(int64_t) * f->nb_streams),
+                      .says = calloc(f->nb_streams, 1)};
+    if (!m->next_dts || !m->says)
+        cli_die("out of memory");
+    for (unsigned i = 0; i < f->nb_streams; i++) {
+        enum AVMediaType type = f->streams[i]->codecpar->codec_type;
+        const char *why;
+        m->next_dts[i] = AV_NOPTS_VALUE;
+        m->says[i] = i < a->ifmt->nb_streams &&
+                     (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) &&
+                     stream_kept(a, i, &why);
+    }
+}
+
+static void clock_mend_free(clock_mend *m)
+{
+    free(m->next_dts);
+    free(m->says);
+}
+
+/* [lo, hi) of segment I of N: the input's span cut into N equal time ranges, each cut moved
+ * to the next video keyframe so every segment decodes on its own and no frame is lost or
+ * repeated. Reads the packets once (no decoding) to find the keyframes, on the clock the
+ * reader mends: an MPEG-TS whose clock jumps (files joined with cat) was cut on its raw
+ * times, and half its frames were in no segment. Returns whether the clock jumped. */
+static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
+{
+    AVFormatContext *f = open_demuxer(a, a->probe_us);
+    clock_mend mend;
+    clock_mend_init(a, &mend, f);
     AVPacket *pkt = av_packet_alloc();
     int64_t *keys = NULL, first = INT64_MAX, last = INT64_MIN;
     int nkeys = 0;
     while (pkt && av_read_frame(f, pkt) >= 0) {
+        if ((unsigned)pkt->stream_index < f->nb_streams)
+            smooth_jumps(a, &mend, f, pkt);
         if (pkt->stream_index == a->vin && pkt->pts != AV_NOPTS_VALUE) {
             int64_t end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 0);
             first = pkt->pts < first ? pkt->pts : first;
@@ -1424,6 +1559,7 @@ static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
     }
     av_packet_free(&pkt);
     avformat_close_input(&f);
+    clock_mend_free(&mend);
     if (!nkeys)
         cli_die("%s: no video keyframes to cut segments at", a->o.input);
     /* cut k (1..N-1): the first keyframe at or after the k-th equal division */
@@ -1447,53 +1583,14 @@ static void segment_bounds(app *a, int64_t *lo, int64_t *hi)
             a->o.input, a->o.segment, a->o.segments, a->o.segments);
     *lo = cut[0];
     *hi = cut[1];
-}
-
-/* Reading gives up once the run stops (a signal, an error), or a stalled input (a pipe
- * nobody writes to) would hold it forever. */
-static int input_interrupted(void *arg)
-{
-    app *a = arg;
-    return signals_seen || atomic_load(&a->failed);
-}
-
-/* Whether a stream lacks what a muxer's header needs, which its packets tell: none was met
- * within the probe (audio that starts late in an MPEG-TS recording). */
-static int unprobed(const AVStream *st)
-{
-    const AVCodecParameters *p = st->codecpar;
-    if (p->codec_type == AVMEDIA_TYPE_AUDIO)
-        return p->sample_rate <= 0 || p->ch_layout.nb_channels <= 0;
-    return p->codec_type == AVMEDIA_TYPE_VIDEO && (p->width <= 0 || p->height <= 0);
-}
-
-/* The input's demuxer, its streams probed for `probe_us` microseconds of the input (NULL:
- * libavformat's default, 5 s). */
-static void open_demuxer(app *a, const char *probe_us)
-{
-    char eb[ERR_SIZE];
-    a->ifmt = avformat_alloc_context();
-    if (!a->ifmt)
-        cli_die("out of memory");
-    a->ifmt->interrupt_callback = (AVIOInterruptCB){input_interrupted, a};
-    AVDictionary *opts = NULL;
-    if (probe_us) {
-        av_dict_set(&opts, "analyzeduration", probe_us, 0);
-        av_dict_set(&opts, "probesize", "400M", 0);
-    }
-    int ret = avformat_open_input(&a->ifmt, a->o.input, NULL, &opts);
-    av_dict_free(&opts);
-    if (ret < 0)
-        cli_die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
-    if ((ret = avformat_find_stream_info(a->ifmt, NULL)) < 0)
-        cli_die("%s: cannot read stream information: %s", a->o.input, av_err(ret, eb));
+    return mend.jumps > 0;
 }
 
 static void open_input(app *a)
 {
     char eb[ERR_SIZE];
     int ret;
-    open_demuxer(a, NULL);
+    a->ifmt = open_demuxer(a, NULL);
     /* A stream copied without its parameters would be dropped: a file is probed again,
      * 2 minutes in (ffmpeg's copy fails then and says to raise -analyzeduration). */
     int again = 0;
@@ -1501,7 +1598,8 @@ static void open_input(app *a)
         again |= unprobed(a->ifmt->streams[i]);
     if (again && a->ifmt->pb && (a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL)) {
         avformat_close_input(&a->ifmt);
-        open_demuxer(a, "120000000");
+        a->probe_us = "120000000";
+        a->ifmt = open_demuxer(a, a->probe_us);
     }
     const AVCodec *codec;
     a->vin = av_find_best_stream(a->ifmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
@@ -1553,11 +1651,18 @@ static void open_input(app *a)
                                                         : 0;
     int video_early = ist->start_time != AV_NOPTS_VALUE && ist->start_time < 0;
     a->shift = clock > 0 || video_early ? clock : 0;
+    AVRational rate = av_guess_frame_rate(a->ifmt, ist, NULL);
+    if (!rate.num)
+        rate = (AVRational){25, 1};
+    a->frame_ticks = FFMAX(1, av_rescale_q(1, av_inv_q(rate), ist->time_base));
+    /* A clock that jumps is mended from the start of the input: a seek by the mended times
+     * would land elsewhere, so the frames before the segment are read and dropped. */
+    int jumped = 0;
     if (a->o.segments) {
         if (!input_seekable(a))
             cli_die("%s: --segment reads the input twice (once for its keyframes): give a "
                     "file, not a pipe", a->o.input);
-        segment_bounds(a, &a->lo, &a->hi);
+        jumped = segment_bounds(a, &a->lo, &a->hi);
     } else if (a->o.start_us != AV_NOPTS_VALUE) {
         clock = a->lo = a->shift = clock + av_rescale_q(a->o.start_us, AV_TIME_BASE_Q,
                                                         ist->time_base);
@@ -1566,12 +1671,8 @@ static void open_input(app *a)
     if (a->o.duration_us != AV_NOPTS_VALUE)
         a->hi = clock + av_rescale_q_rnd(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base,
                                          AV_ROUND_UP);
-    if (a->lo != INT64_MIN)
+    if (a->lo != INT64_MIN && !jumped)
         seek_before(a, a->lo);
-    AVRational rate = av_guess_frame_rate(a->ifmt, ist, NULL);
-    if (!rate.num)
-        rate = (AVRational){25, 1};
-    a->frame_ticks = FFMAX(1, av_rescale_q(1, av_inv_q(rate), ist->time_base));
     a->last_pts = a->enc_pts = AV_NOPTS_VALUE;
 }
 
@@ -1613,30 +1714,21 @@ static void copy_chapters(app *a)
     }
 }
 
-/* Whether stream i is a timecode track (tmcd) whose timecode the video stream carries as
- * its tag: the output keeps that tag, and the MOV and MP4 muxers make the track anew from it,
- * so nothing is lost (it was reported as dropped, codec "none"). */
-static int timecode_of_video(const app *a, unsigned i)
+/* The output's format, from the real name (the bytes go to a temporary one): known before
+ * the input is read, as it decides which streams are kept. */
+static void choose_output_format(app *a)
 {
-    const AVStream *ist = a->ifmt->streams[i];
-    const AVDictionaryEntry *tc = av_dict_get(ist->metadata, "timecode", NULL, 0);
-    const AVDictionaryEntry *v = av_dict_get(a->ifmt->streams[a->vin]->metadata, "timecode",
-                                             NULL, 0);
-    return ist->codecpar->codec_type == AVMEDIA_TYPE_DATA &&
-           ist->codecpar->codec_tag == MKTAG('t', 'm', 'c', 'd') && tc && v &&
-           !strcmp(tc->value, v->value);
-}
-
-static void open_output(app *a)
-{
-    char eb[ERR_SIZE];
-    /* The format comes from the real name; the bytes go to the temporary one. */
     int ret = avformat_alloc_output_context2(&a->ofmt, NULL, a->o.format, a->o.output);
     /* Not av_err: libav's line only repeats ours, from a context it names "NULL" ("Invalid
      * argument (NULL: Unable to find a suitable output format for 'x.xyz')"). */
     if (ret < 0 || !a->ofmt)
         cli_die("%s: no output format for this name (-f FORMAT names one): %s", a->o.output,
                 av_err2str(ret));
+}
+
+static void open_output(app *a)
+{
+    char eb[ERR_SIZE];
     /* Segments keep the input's timestamps exactly, so that they join as one run: Matroska
      * would otherwise shift the first one (only) past AAC's negative start, by 21 ms. */
     if (a->o.segments && strstr(a->ofmt->oformat->name, "matroska"))
@@ -1644,33 +1736,17 @@ static void open_output(app *a)
     a->rotate = "";
     a->nb_map = a->ifmt->nb_streams;
     a->map = malloc(sizeof(int) * a->nb_map);
-    a->next_dts = malloc(sizeof(int64_t) * a->nb_map);
     a->mux_dts = malloc(sizeof(int64_t) * a->nb_map); /* no more output streams than input */
-    if (!a->map || !a->next_dts || !a->mux_dts)
+    if (!a->map || !a->mux_dts)
         cli_die("out of memory");
+    clock_mend_init(a, &a->mend, a->ifmt);
     for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
         AVStream *ist = a->ifmt->streams[i];
-        enum AVMediaType type = ist->codecpar->codec_type;
         a->map[i] = -1;
-        a->next_dts[i] = a->mux_dts[i] = AV_NOPTS_VALUE;
-        if ((int)i != a->vin &&
-            ((type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
-             (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) || type == AVMEDIA_TYPE_UNKNOWN ||
-             timecode_of_video(a, i)))
-            continue;
-        const char *why = NULL;
-        int fonts = type == AVMEDIA_TYPE_ATTACHMENT &&
-                    !strcmp(a->ofmt->oformat->name, "matroska"); /* its query knows no fonts */
-        if ((int)i != a->vin && type == AVMEDIA_TYPE_VIDEO)
-            why = ist->disposition & AV_DISPOSITION_ATTACHED_PIC
-                      ? "cover art is not copied"
-                      : "only one video stream is upscaled";
-        else if ((int)i != a->vin && unprobed(ist))
-            why = "its parameters are unknown: none of its packets is near the input's start";
-        else if ((int)i != a->vin && !fonts && !output_takes_stream(a->ofmt->oformat, ist))
-            why = "it cannot go into this format";
-        if (why) {
-            if (!a->o.quiet)
+        a->mux_dts[i] = AV_NOPTS_VALUE;
+        const char *why;
+        if (!stream_kept(a, i, &why)) {
+            if (why && !a->o.quiet)
                 fprintf(stderr, "srres-video: %s: stream %u (%s) dropped: %s (%s)\n",
                         a->o.input, i, avcodec_get_name(ist->codecpar->codec_id), why,
                         a->ofmt->oformat->name);
@@ -1744,7 +1820,7 @@ static void open_output(app *a)
     if (!a->ofmt->url)
         cli_die("out of memory");
     if (!(a->ofmt->oformat->flags & AVFMT_NOFILE)) {
-        ret = avio_open(&a->ofmt->pb, a->target.url, AVIO_FLAG_WRITE);
+        int ret = avio_open(&a->ofmt->pb, a->target.url, AVIO_FLAG_WRITE);
         if (ret < 0)
             cli_die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
     }
@@ -1838,7 +1914,7 @@ static void cleanup(app *a)
     srres_ctx_free(a->ctx);
     srres_model_free(a->model);
     free(a->map);
-    free(a->next_dts);
+    clock_mend_free(&a->mend);
     free(a->mux_dts);
     output_target_free(&a->target);
 }
@@ -1869,6 +1945,7 @@ int main(int argc, char **argv)
         cli_die("%s: already exists; use -y to overwrite", a.o.output);
     pthread_mutex_init(&a.err_lock, NULL);
 
+    choose_output_format(&a);
     open_input(&a);
     open_network(&a);
     open_pre_graph(&a);
