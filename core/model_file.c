@@ -597,9 +597,10 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             skip |= !strcmp(mk, reserved[i]);
         if (!strcmp(mk, "optimizer.step")) {
             long step;
-            if (!parse_int_string(json_string_value(mv), 0, LONG_MAX, &step)) {
+            if (!parse_int_string(json_string_value(mv), 0, CHECKPOINT_MAX_STEP, &step)) {
                 st = srres_fail(p->err, SRRES_ERR_FORMAT,
-                                "%s: metadata 'optimizer.step' is not a valid step", p->name);
+                                "%s: metadata 'optimizer.step' is not a step in 0..2^53",
+                                p->name);
                 goto done;
             }
             opt->step = step;

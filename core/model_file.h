@@ -5,6 +5,10 @@
 
 #include "model.h"
 
+/* The largest Adam step a checkpoint holds: far beyond any run, and far enough below
+ * INT64_MAX that the updates after a resume cannot overflow the count. */
+#define CHECKPOINT_MAX_STEP ((int64_t)1 << 53)
+
 /* Optimizer state carried by a checkpoint: tensors "optimizer.m" and "optimizer.v", one
  * float per parameter each, and the metadata "optimizer.step"; optionally the parameters'
  * average, tensor "optimizer.avg" with metadata "optimizer.avg_decay" (avg NULL if absent). */

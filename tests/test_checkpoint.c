@@ -425,6 +425,13 @@ static void test_negative_step_is_rejected(void **state)
     expect_value_rejected("bad_step.ckpt", "optimizer.step", "-3");
 }
 
+/* A step the next update would overflow (signed overflow in srres_adam_update) is refused. */
+static void test_step_near_int64_max_is_rejected(void **state)
+{
+    expect_value_rejected("huge_step.ckpt", "optimizer.step", "9223372036854775807");
+    expect_value_rejected("huge_step2.ckpt", "optimizer.step", "9007199254740993");
+}
+
 static void test_average_needs_its_decay_and_the_decay_its_average(void **state)
 {
     expect_rejected("no_avg.ckpt", drop_avg, NULL, "'optimizer.avg'");
@@ -609,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_missing_second_moment_is_named),
         cmocka_unit_test(test_optimizer_tensor_must_be_floats),
         cmocka_unit_test(test_negative_step_is_rejected),
+        cmocka_unit_test(test_step_near_int64_max_is_rejected),
         cmocka_unit_test(test_average_needs_its_decay_and_the_decay_its_average),
         cmocka_unit_test(test_average_decay_must_be_inside_0_1),
         cmocka_unit_test(test_adam_settings_out_of_range_are_rejected),
