@@ -20,6 +20,9 @@ static srres_status checkpoint_write(const srres_model *model, const srres_adam 
                           "Adam beta1 %g, beta2 %g, eps %g: the betas must be in [0, 1) and "
                           "eps above 0",
                           (double)adam->beta1, (double)adam->beta2, (double)adam->eps);
+    if (adam->step < 0 || adam->step > CHECKPOINT_MAX_STEP)
+        return srres_fail(err, SRRES_ERR_INVALID, "Adam step %lld is not in 0..2^53",
+                          (long long)adam->step);
     if (adam->avg && !(adam->avg_decay > 0.0f && adam->avg_decay < 1.0f))
         return srres_fail(err, SRRES_ERR_INVALID, "average decay %g is not in (0, 1)",
                           (double)adam->avg_decay);

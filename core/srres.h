@@ -253,7 +253,7 @@ float *srres_trainer_grads(srres_trainer *trainer);
 typedef struct srres_adam {
     float beta1, beta2, eps; /* 0.9, 0.999, 1e-8 after srres_adam_init; kept in checkpoints,
                               * which take betas in [0, 1) and eps above 0 */
-    int64_t step;            /* updates done so far */
+    int64_t step;            /* updates done so far; checkpoints take 0 .. 2^53 */
     size_t n;                /* parameter count */
     float *m, *v;            /* first and second moments, n floats each */
     float *avg;              /* NULL, or the parameters' moving average (n floats) */

@@ -471,8 +471,8 @@ static void test_missing_path_is_io_error(void **state)
 }
 
 /* Adam's settings come back as they were, to the limits Adam allows (beta1 = 0, as GAN
- * recipes use; a large eps); settings a checkpoint could not load back are refused when
- * saving, not found out at the resume. */
+ * recipes use; a large eps); settings (and steps) a checkpoint could not load back are
+ * refused when saving, not found out at the resume. */
 static void test_adam_settings_at_their_limits_round_trip(void **state)
 {
     srres_model *m, *back;
@@ -499,6 +499,16 @@ static void test_adam_settings_at_their_limits_round_trip(void **state)
         adam.eps = bad[i][2];
         assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_ERR_INVALID);
         assert_non_null(strstr(err.message, "beta1"));
+    }
+    adam.beta1 = 0.9f;
+    adam.beta2 = 0.999f;
+    adam.eps = 1e-8f;
+    /* A step the loader refuses: negative (saved as "-3", which did not load) or past 2^53. */
+    const int64_t bad_steps[] = {-3, INT64_MAX};
+    for (size_t i = 0; i < sizeof(bad_steps) / sizeof(bad_steps[0]); i++) {
+        adam.step = bad_steps[i];
+        assert_int_equal(srres_checkpoint_save(m, &adam, path, &err), SRRES_ERR_INVALID);
+        assert_non_null(strstr(err.message, "step"));
     }
     srres_adam_release(&adam);
     srres_model_free(m);
