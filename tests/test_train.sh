@@ -126,6 +126,16 @@ msg=$("$train" held1.png "${tiny[@]}" --steps 1 -o $'out\xe9.safetensors' 2>&1) 
 [[ $msg == *"checkpoints record the output's name as UTF-8 text"* ]] &&
     [ ! -e $'out\xe9.safetensors' ] || fail "Latin-1 output name: '$msg'"
 
+# srres-model info shows a file's metadata, not its control characters: an escape sequence
+# reached the terminal, and a line break faked a further key.
+"$build/srres-model" convert "$root/samples/x2-fast.safetensors" ctrl.safetensors \
+    --meta $'note=a\e[2Jb\n  licence: CC0' || fail "srres-model convert --meta with controls"
+"$build/srres-model" info ctrl.safetensors >ctrl.txt || fail "srres-model info ctrl.safetensors"
+grep -q $'\e' ctrl.txt && fail "srres-model info sent an escape sequence to the terminal"
+grep -q '^  licence:' ctrl.txt && fail "srres-model info printed a line break of a value"
+grep -qF '  note: a\x1b[2Jb\x0a  licence: CC0' ctrl.txt ||
+    fail "srres-model info: '$(grep note ctrl.txt)'"
+
 # 2. Resume equals an uninterrupted run, bit for bit (one thread, same seed). At a constant
 # rate the first 30 steps of a run of 60 are a run of 30, whose last step writes a checkpoint
 # (none is due before it): given --steps 60, that checkpoint carries the run on.

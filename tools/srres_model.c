@@ -29,6 +29,32 @@ static srres_model *load(const char *path)
     return m;
 }
 
+/* Metadata is the file's text, not ours: its control characters (a terminal's escape
+ * sequences, C1's CSI among them, or a line break that would fake a further key) are shown
+ * as \xHH and \u00HH, never sent to the terminal. */
+static void print_text(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            printf("\\x%02x", *p);
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) { /* U+0080..U+009F */
+            printf("\\u%04x", p[1]);
+            p++;
+        } else {
+            putchar(*p);
+        }
+    }
+}
+
+static void print_metadata(const char *key, const char *value)
+{
+    fputs("  ", stdout);
+    print_text(key);
+    fputs(": ", stdout);
+    print_text(value);
+    putchar('\n');
+}
+
 static void info(const char *path)
 {
     srres_model *m = load(path);
@@ -44,7 +70,7 @@ static void info(const char *path)
     for (size_t i = 0; i < nkeys; i++) {
         const char *v = srres_model_get_metadata(m, keys[i]);
         if (v)
-            printf("  %s: %s\n", keys[i], v);
+            print_metadata(keys[i], v);
     }
     for (int i = 0; i < srres_model_metadata_count(m); i++) {
         const char *key = srres_model_metadata_key(m, i);
@@ -52,7 +78,7 @@ static void info(const char *path)
         while (k < nkeys && strcmp(key, keys[k]))
             k++;
         if (k == nkeys)
-            printf("  %s: %s\n", key, srres_model_get_metadata(m, key));
+            print_metadata(key, srres_model_get_metadata(m, key));
     }
     srres_model_free(m);
 }
