@@ -136,9 +136,13 @@ typedef struct tensor_entry {
     uint64_t begin, end;
 } tensor_entry;
 
+/* Decimal digits alone, as model_file_write writes them: strtol would also take leading
+ * white space and a '+', which the trailing space that is refused makes no case for. */
 static int parse_int_string(const char *s, long lo, long hi, long *out)
 {
     char *end;
+    if (!(s[0] >= '0' && s[0] <= '9') && !(s[0] == '-' && s[1] >= '0' && s[1] <= '9'))
+        return 0;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi)

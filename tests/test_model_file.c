@@ -985,7 +985,8 @@ static void check_bad_numbers(const char *key, const char *const *values, int n)
 static void test_bad_scale_is_refused(void **state)
 {
     static const char *const v[] = {
-        "two", "2.0", "", "-2", "0", "1", "5", "16", "0x2", "2 ", "99999999999999999999"};
+        "two", "2.0", "", "-2", "0", "1", "5", "16", "0x2", "2 ", " 2", "+2", "\\t2",
+        "99999999999999999999"};
     check_bad_numbers("scale", v, (int)(sizeof(v) / sizeof(v[0])));
 }
 
@@ -998,7 +999,7 @@ static void test_bad_blocks_is_refused(void **state)
 
 static void test_bad_channels_is_refused(void **state)
 {
-    static const char *const v[] = {"0", "-3", "4097", "65536", "2x", "", "1e2"};
+    static const char *const v[] = {"0", "-3", "4097", "65536", "2x", "", "1e2", " 2", "+2"};
     check_bad_numbers("channels", v, (int)(sizeof(v) / sizeof(v[0])));
 }
 
