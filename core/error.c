@@ -17,9 +17,14 @@ const char *srres_status_string(srres_status status)
     return "unknown status";
 }
 
+/* One line, whatever a file puts in the names it quotes: a tensor name or metadata key of a
+ * hostile header may hold line breaks or a terminal's escape sequences, shown as '?'. */
 static void format(srres_error *err, int errnum, const char *fmt, va_list ap)
 {
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    for (char *c = err->message; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     err->sys_errno = errnum;
 }
 

@@ -1064,6 +1064,18 @@ static void test_missing_tensor_is_named(void **state)
     }
 }
 
+/* A name the header spells with a line break or an escape sequence is quoted on one line,
+ * its control characters as '?' (srres.h: a one-line message). */
+static void test_message_of_a_hostile_name_is_one_line(void **state)
+{
+    mfile f;
+    mf_model(&f, &SMALL);
+    float v[2] = {0, 0};
+    mf_tensor(&f, "a\\nfake line\\u001b[2J\\t", "F32", 1, (int[]){2}, v);
+    expect_refused(&f, "unexpected", "'a?fake line?[2J?'");
+    mf_free(&f);
+}
+
 static void test_unknown_tensor_is_named(void **state)
 {
     static const char *const names[] = {"foo",         "body.1.conv1.weight",
@@ -1647,6 +1659,7 @@ int main(void)
         cmocka_unit_test(test_config_larger_than_the_data_is_refused),
         cmocka_unit_test(test_missing_tensor_is_named),
         cmocka_unit_test(test_unknown_tensor_is_named),
+        cmocka_unit_test(test_message_of_a_hostile_name_is_one_line),
         cmocka_unit_test(test_wrong_shape_is_named),
         cmocka_unit_test(test_wrong_rank_is_named),
         cmocka_unit_test(test_wrong_dtype_is_named),
