@@ -49,6 +49,8 @@ srres_status srres_checkpoint_load_memory(const void *data, size_t size, const c
 {
     optimizer_tensors opt;
     *adam = (srres_adam){0}; /* what the caller may release, whatever happens */
+    if (!name)
+        name = "checkpoint";
     srres_status st = model_file_parse(data, size, name, model, &opt, err);
     if (st != SRRES_OK)
         return st;

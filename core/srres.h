@@ -95,7 +95,8 @@ typedef enum srres_dtype {
  * their average if it keeps one. */
 srres_status srres_model_load(const char *path, srres_model **model, srres_error *err);
 
-/* The same from a buffer; `name` is used in messages. The buffer is not kept. */
+/* The same from a buffer; `name` (NULL: "model") is used in messages. The buffer is not
+ * kept. */
 srres_status srres_model_load_memory(const void *data, size_t size, const char *name,
                                      srres_model **model, srres_error *err);
 
@@ -286,6 +287,7 @@ srres_status srres_checkpoint_save_compact(const srres_model *model, const srres
  * srres_adam_release), and left empty on failure, so releasing it then is safe too. */
 srres_status srres_checkpoint_load(const char *path, srres_model **model, srres_adam *adam,
                                    srres_error *err);
+/* The same from a buffer; `name` (NULL: "checkpoint") is used in messages. */
 srres_status srres_checkpoint_load_memory(const void *data, size_t size, const char *name,
                                           srres_model **model, srres_adam *adam,
                                           srres_error *err);

@@ -230,6 +230,16 @@ static void test_model_file_is_not_a_checkpoint(void **state)
     assert_non_null(strstr(err.message, "not a checkpoint"));
     assert_non_null(strstr(err.message, path));
     assert_null(back);
+    /* From memory with no name, the message calls it "checkpoint" (it said "(null)"). */
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char bytes[1 << 16];
+    size_t size = fread(bytes, 1, sizeof(bytes), f);
+    fclose(f);
+    assert_true(size > 0 && size < sizeof(bytes));
+    assert_int_equal(srres_checkpoint_load_memory(bytes, size, NULL, &back, &loaded, &err),
+                     SRRES_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "checkpoint: missing tensor 'optimizer.m'"));
     srres_adam_release(&adam);
     srres_model_free(m);
 }
