@@ -190,7 +190,12 @@ test_encoder_options_checked() {
     # A value the encoder refuses is not said to be an option it lacks.
     expect_error "-x264-params: the encoder libx264 does not take 'keyint'" \
         "$video" -i in.mp4 -o x.mp4 -m "$m2" -x264-params keyint
+    # A key or value libx264 cannot parse, which it only warns of: refused (it was ignored).
+    expect_error "-x264-params: libx264 cannot take 'keyintt = 48' (x264 --fullhelp" \
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" -x264-params keyint=48:keyintt=48
     [ ! -e x.avi ] && [ ! -e x.mp4 ] || fail "x.avi or x.mp4 left behind"
+    "$video" -q -i in.mp4 -o ok.mp4 -m "$m2" -x264-params keyint=12:aq-strength=1.2 ||
+        fail "good -x264-params refused"
 }
 
 test_field_order_from_frames() {

@@ -180,10 +180,13 @@ static char libav_error[200];
 /* Its line is not ended: libav writes some in pieces ("Error initializing filter 'scale'",
  * " with args 'abc'", "\n"), and the next piece goes on it. */
 static int libav_error_open;
+/* libx264 takes a mistyped -x264-params key or value with a warning ("Error parsing option
+ * 'keyintt = 48'"), which its log being off hid: the first is held, and the run refused. */
+static char x264_param_error[160];
 
 static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
 {
-    if (level <= AV_LOG_ERROR) {
+    if (level <= AV_LOG_WARNING) {
         const AVClass *cls = obj ? *(const AVClass **)obj : NULL;
         char line[160];
         va_list copy;
@@ -194,6 +197,18 @@ static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
         int ends = line[len] == '\n';
         line[len] = '\0';
         pthread_mutex_lock(&libav_lock);
+        if (level == AV_LOG_WARNING) {
+            const char *option;
+            if (!x264_param_error[0] && cls && !strcmp(cls->item_name(obj), "libx264") &&
+                av_strstart(line, "Error parsing option ", &option)) {
+                size_t n = strlen(option);
+                n -= n && option[n - 1] == '.'; /* the sentence's full stop */
+                snprintf(x264_param_error, sizeof(x264_param_error), "%.*s", (int)n, option);
+            }
+            pthread_mutex_unlock(&libav_lock);
+            av_log_default_callback(obj, level, fmt, vl);
+            return;
+        }
         if (libav_error_open)
             av_strlcat(libav_error, line, sizeof(libav_error));
         else if (line[0])
@@ -922,6 +937,13 @@ static int open_encoder(app *a, const AVFrame *f)
                   av_err(ret, eb));
         return ret;
     }
+    pthread_mutex_lock(&libav_lock);
+    if (x264_param_error[0])
+        set_error(a, "-x264-params: libx264 cannot take %s (x264 --fullhelp lists its options)",
+                  x264_param_error);
+    pthread_mutex_unlock(&libav_lock);
+    if (atomic_load(&a->failed))
+        return AVERROR(EINVAL);
     AVCodecContext *e = a->enc;
     avcodec_parameters_from_context(ost->codecpar, e);
     /* The stream's encoder is ours, as ffmpeg says (it said the input's: "mpeg4" over H.264). */
@@ -1216,7 +1238,7 @@ static void usage(FILE *f)
         "  -preset NAME            encoder preset (libx264 default: medium)\n"
         "  -pix_fmt FMT            output pixel format (default: the input's, or the nearest\n"
         "                          the encoder takes: RGB into H.264 is 4:4:4 YUV)\n"
-        "  -x264-params K=V:...    passed to libx264\n"
+        "  -x264-params K=V:...    passed to libx264 (one it cannot parse is refused)\n"
         "  -v, --verbose / -q, --quiet\n"
         "  -h, --help\n"
         "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
