@@ -561,6 +561,11 @@ test_limits_ss_t_frames() {
     "$video" -i still.png -o short.png -m "$m2" -t 0.01 2>err.log || fail "-t 0.01 on a still failed"
     grep -q "short.png: 1 frame (" err.log || fail "summary: $(tail -n 1 err.log)"
     expect_error "-t: '0' writes nothing" "$video" -i in.mp4 -o zero.mp4 -m "$m2" -t 0
+    # An MPEG-TS whose audio starts 23 ms before its video: -t 0.01 ends before the first
+    # frame, which is said (it was "empty video").
+    lavfi av.ts -t 0.4 -c:v libx264 -c:a aac
+    expect_error "no video frames to write (-t ends before the first one)" \
+        "$video" -i av.ts -o early.mkv -m "$m2" -t 0.01
 }
 
 test_vf_pre_and_post() {

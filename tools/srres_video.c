@@ -1182,8 +1182,11 @@ static void *writer_main(void *arg)
     if (ret < 0 || atomic_load(&a->failed))
         return NULL;
     if (!a->post_ready) {
+        /* -t counts from the input's start, which its audio can lead (MPEG-TS) */
         set_error(a, "%s: no video frames to write (%s)", a->o.input,
-                  a->o.start_us != AV_NOPTS_VALUE ? "is -ss past the end?" : "empty video");
+                  a->o.start_us != AV_NOPTS_VALUE      ? "is -ss past the end?"
+                  : a->o.duration_us != AV_NOPTS_VALUE ? "-t ends before the first one"
+                                                       : "empty video");
         return NULL;
     }
     if (video_graph_push(&a->post, NULL) >= 0 && encode_ready(a) >= 0 && a->enc) {
