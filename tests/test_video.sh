@@ -700,6 +700,12 @@ test_late_audio_in_mpeg_ts() {
         out.mkv | head -n 1)
     awk -v s="$start" 'BEGIN { exit !(s > 11.9 && s < 12.1) }' ||
         fail "the audio starts at '$start', not 12 s in"
+    # An audio stream that the first program table does not list (a recording whose second
+    # part has sound) is copied too: it was dropped, its parameters unknown.
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=32x24:rate=10 -t 6 -c:v libx264 v.ts
+    cat v.ts late.ts >mid.ts
+    "$video" -q -i mid.ts -o mid.mkv -m "$m2" || fail "srres-video failed on mid.ts"
+    [ "$(probe mid.mkv a:0 codec_name)" = aac ] || fail "mid.ts: the audio was not copied"
     "$video" -i - -o piped.mkv -m "$m2" <late.ts 2>err.log || fail "from a pipe failed"
     grep -q "stream 1 (aac) dropped: its parameters are unknown: none of its packets is near" \
         err.log || fail "from a pipe: $(grep -v '^frame' err.log)"

@@ -73,11 +73,12 @@ typedef struct options {
 } options;
 
 /* What is added to an input's timestamps after its clock's jumps (MPEG-TS and -PS), and each
- * stream's next decoding time, both in AV_TIME_BASE units; `says` marks the streams whose
- * jumps count. */
+ * of its first `count` streams' next decoding time, both in AV_TIME_BASE units; `says` marks
+ * the streams whose jumps count. */
 typedef struct clock_mend {
     int64_t offset, *next_dts;
     char *says;
+    unsigned count; /* the streams at the start: those that appear mid-file are dropped */
     int jumps;
 } clock_mend;
 
@@ -375,6 +376,8 @@ static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
  * one tick apart after the last one. */
 static void smooth_jumps(const app *a, clock_mend *m, const AVFormatContext *f, AVPacket *pkt)
 {
+    if ((unsigned)pkt->stream_index >= m->count)
+        return;
     AVStream *st = f->streams[pkt->stream_index];
     int64_t offset = av_rescale_q(m->offset, AV_TIME_BASE_Q, st->time_base);
     if (pkt->pts != AV_NOPTS_VALUE)
@@ -427,8 +430,7 @@ static void *reader_main(void *arg)
             break;
         }
         AVStream *ist = a->ifmt->streams[pkt->stream_index];
-        if ((unsigned)pkt->stream_index < a->nb_map)
-            smooth_jumps(a, &a->mend, a->ifmt, pkt);
+        smooth_jumps(a, &a->mend, a->ifmt, pkt);
         /* A stream that appears mid-file (a new MPEG-TS program table, read from a pipe) has
          * no output stream, made at the start: dropped with a message, as ffmpeg drops it
          * (its index read past the map, and the run crashed). */
@@ -439,9 +441,7 @@ static void *reader_main(void *arg)
             a->told_new = FFMAX(a->told_new, (unsigned)pkt->stream_index + 1);
         } else if (pkt->stream_index == a->vin && video_done) {
             int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
-            if (ts != AV_NOPTS_VALUE &&
-                av_compare_ts(ts, vtb, a->hi, vtb) > 0 &&
-                av_compare_ts(ts - a->hi, vtb, 10, (AVRational){1, 1}) > 0)
+            if (ts != AV_NOPTS_VALUE && av_compare_ts(ts - a->hi, vtb, 10, (AVRational){1, 1}) > 0)
                 short_of = 0;
         } else if (pkt->stream_index == a->vin) {
             ret = decode_packet(a, pkt, frame);
@@ -1464,7 +1464,9 @@ static AVFormatContext *open_demuxer(app *a, const char *probe_us)
     if (!f)
         cli_die("out of memory");
     f->interrupt_callback = (AVIOInterruptCB){input_interrupted, a};
+    /* As ffmpeg opens an input: an MPEG-TS's program tables are all read, not the first. */
     AVDictionary *opts = NULL;
+    av_dict_set(&opts, "scan_all_pmts", "1", 0);
     if (probe_us) {
         av_dict_set(&opts, "analyzeduration", probe_us, 0);
         av_dict_set(&opts, "probesize", "400M", 0);
@@ -1532,16 +1534,16 @@ static int stream_kept(const app *a, unsigned i, const char **why)
  * audio, say where it jumps; the others (-an's too) have no say, as in ffmpeg. */
 static void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f)
 {
-    *m = (clock_mend){.next_dts = malloc(sizeof(int64_t) * f->nb_streams),
-                      .says = calloc(f->nb_streams, 1)};
+    *m = (clock_mend){.next_dts = malloc(sizeof(int64_t) * (f->nb_streams + 1)),
+                      .says = calloc(f->nb_streams + 1, 1),
+                      .count = FFMIN(f->nb_streams, a->ifmt->nb_streams)};
     if (!m->next_dts || !m->says)
         cli_die("out of memory");
-    for (unsigned i = 0; i < f->nb_streams; i++) {
+    for (unsigned i = 0; i < m->count; i++) {
         enum AVMediaType type = f->streams[i]->codecpar->codec_type;
         const char *why;
         m->next_dts[i] = AV_NOPTS_VALUE;
-        m->says[i] = i < a->ifmt->nb_streams &&
-                     (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) &&
+        m->says[i] = (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) &&
                      stream_kept(a, i, &why);
     }
 }
@@ -1566,8 +1568,7 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
     int64_t *keys = NULL, first = INT64_MAX, last = INT64_MIN;
     int nkeys = 0;
     while (pkt && av_read_frame(f, pkt) >= 0) {
-        if ((unsigned)pkt->stream_index < f->nb_streams)
-            smooth_jumps(a, &mend, f, pkt);
+        smooth_jumps(a, &mend, f, pkt);
         if (pkt->stream_index == a->vin && pkt->pts != AV_NOPTS_VALUE) {
             int64_t end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 0);
             first = pkt->pts < first ? pkt->pts : first;
