@@ -331,6 +331,18 @@ patch_applies_to_pristine_tree() {
         (cd pristine && patch -p1 --dry-run <"$root/filter/ffmpeg-5.1-srresnet.patch")
 }
 
+# FFmpeg's configure asks pkg-config for the libsrres the filter is written for: it asked for
+# 0.1, whose srres.h has no SRRES_PIXEL_RGBP8 or SRRES_PIXEL_BGR0, so configure passed and the
+# filter failed to compile. Before 1.0 each minor version has an API of its own (srres.h).
+patch_requires_the_libsrres_it_is_written_for() {
+    local header=$root/core/srres.h want
+    want="$(sed -n 's/^#define SRRES_VERSION_MAJOR \([0-9]*\)$/\1/p' "$header").$(
+        sed -n 's/^#define SRRES_VERSION_MINOR \([0-9]*\)$/\1/p' "$header")"
+    expect "pkg-config requirement" \
+        "$(grep -o '"srres >= [0-9.]*"' "$root/filter/ffmpeg-5.1-srresnet.patch")" \
+        "\"srres >= $want\""
+}
+
 # srres-video converts and calls libsrres with the same defaults, so the pixels agree. It
 # writes the input's pixel format; ffmpeg would pick 8-bit RGB for a PNG unless told.
 matches_srres_video() {
@@ -369,6 +381,7 @@ check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
 check thread_count_does_not_change_output
 check patch_applies_to_pristine_tree
+check patch_requires_the_libsrres_it_is_written_for
 if [ -x "$srres_video" ]; then
     check matches_srres_video
 else
