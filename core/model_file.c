@@ -661,12 +661,11 @@ done:
     return st;
 }
 
-srres_status model_file_parse(const void *data, size_t size, const char *name,
-                              srres_model **out, optimizer_tensors *opt, srres_error *err)
+/* The checks a file's first 9 bytes allow: its size, the header's length and first byte.
+ * `have` bytes of the file's `size` are at `bytes`, 9 or all of them. */
+static srres_status check_start(const unsigned char *bytes, size_t have, size_t size,
+                                const char *name, srres_error *err)
 {
-    *out = NULL;
-    *opt = (optimizer_tensors){0};
-    const unsigned char *bytes = data;
     if (size < 8)
         return srres_fail(err, SRRES_ERR_FORMAT,
                           "%s: %zu byte%s is too short for a safetensors file", name, size,
@@ -680,9 +679,22 @@ srres_status model_file_parse(const void *data, size_t size, const char *name,
     if (hlen > MAX_HEADER_BYTES)
         return srres_fail(err, SRRES_ERR_FORMAT, "%s: header length %llu is absurd", name,
                           (unsigned long long)hlen);
-    if (hlen < 2 || bytes[8] != '{')
+    if (hlen < 2 || (have > 8 && bytes[8] != '{'))
         return srres_fail(err, SRRES_ERR_FORMAT,
                           "%s: the header is not a JSON object; not a safetensors file", name);
+    return SRRES_OK;
+}
+
+srres_status model_file_parse(const void *data, size_t size, const char *name,
+                              srres_model **out, optimizer_tensors *opt, srres_error *err)
+{
+    *out = NULL;
+    *opt = (optimizer_tensors){0};
+    const unsigned char *bytes = data;
+    srres_status st = check_start(bytes, size, size, name, err);
+    if (st != SRRES_OK)
+        return st;
+    uint64_t hlen = read_le64(bytes);
     json_error_t jerr;
     json_t *root = json_loadb((const char *)bytes + 8, hlen, JSON_REJECT_DUPLICATES, &jerr);
     /* jansson names few of its allocation failures; the others leave no message. */
@@ -692,10 +704,9 @@ srres_status model_file_parse(const void *data, size_t size, const char *name,
         return srres_fail(err, SRRES_ERR_FORMAT, "%s: bad JSON header at byte %d: %s", name,
                           jerr.position, jerr.text);
     parser p = {name, bytes + 8 + hlen, size - 8 - hlen, err};
-    srres_status st = json_is_object(root)
-                          ? parse_header(&p, root, out, opt)
-                          : srres_fail(err, SRRES_ERR_FORMAT,
-                                       "%s: the header is not a JSON object", name);
+    st = json_is_object(root)
+             ? parse_header(&p, root, out, opt)
+             : srres_fail(err, SRRES_ERR_FORMAT, "%s: the header is not a JSON object", name);
     json_decref(root);
     return st;
 }
@@ -722,6 +733,20 @@ srres_status model_file_read_all(const char *path, void **data, size_t *size, sr
                           path, (long long)sb.st_size);
     }
     size_t n = (size_t)sb.st_size;
+    /* A file that is no model (a video given for one) is refused from its first bytes, not
+     * read whole first. */
+    unsigned char start[9];
+    size_t have = n < sizeof(start) ? n : sizeof(start);
+    ssize_t read_start;
+    while ((read_start = pread(fd, start, have, 0)) < 0 && errno == EINTR)
+        ;
+    if (read_start == (ssize_t)have) {
+        srres_status st = check_start(start, have, n, path, err);
+        if (st != SRRES_OK) {
+            close(fd);
+            return st;
+        }
+    }
     unsigned char *buf = malloc(n ? n : 1);
     if (!buf) {
         close(fd);

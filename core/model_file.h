@@ -32,7 +32,8 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
                               const optimizer_tensors *opt, const char *path,
                               srres_error *err);
 
-/* Reads a whole file into a malloc'ed buffer (files of models are a few MB). */
+/* Reads a whole file into a malloc'ed buffer (files of models are a few MB); one whose first
+ * bytes are no safetensors file's is refused unread, with model_file_parse's message. */
 srres_status model_file_read_all(const char *path, void **data, size_t *size,
                                  srres_error *err);
 

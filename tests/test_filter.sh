@@ -105,6 +105,20 @@ malformed_model_file_fails() {
     head -c 100 /dev/urandom >junk.safetensors
     fails_with "$tmp/junk.safetensors" -i odd.png -vf srresnet=model="$tmp/junk.safetensors" y.png
 }
+# A video given as the model (model=in.mp4) is refused from its first bytes: it was read
+# whole first, which in 1 GiB of address space failed as "out of memory reading" a 2 GiB
+# file (sparse here), and elsewhere took that memory and seconds of reading. (An ASan build
+# cannot run in 1 GiB of address space; it runs uncapped.)
+video_given_as_the_model_is_refused_unread() {
+    local cap=1048576
+    head -c 64 clip.mp4 >video.mp4 && truncate -s 2G video.mp4 || return 1
+    (ulimit -v $cap && "$ffmpeg" -version >/dev/null 2>&1) || cap=unlimited
+    (
+        ulimit -v $cap
+        fails_with "$tmp/video.mp4: header length" \
+            -i odd.png -vf srresnet=model="$tmp/video.mp4" -f null -
+    )
+}
 no_model_option_fails() {
     fails_with "No model file given" -i odd.png -vf srresnet y.png &&
         fails_with "No model file given" -i odd.png -vf srresnet=model= y.png
@@ -359,6 +373,7 @@ matches_srres_video() {
 check help_lists_options
 check missing_model_file_fails
 check malformed_model_file_fails
+check video_given_as_the_model_is_refused_unread
 check no_model_option_fails
 check odd_sizes_scale_by_the_model
 check size_changes_mid_stream_follow

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1518,6 +1519,37 @@ static void test_fifo_is_refused_without_waiting(void **state)
     unlink(path);
 }
 
+/* A large file that is no model (a video given as the model: an MP4's first bytes make a
+ * header length past the end) is refused from its first bytes: it was read whole first, 2 GiB
+ * of memory and seconds of reading for a 2 GiB file (the filter's model=in.mp4). */
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static void test_large_file_that_is_no_model_is_refused_unread(void **state)
+{
+    static const unsigned char mp4[] = {0, 0, 0, 0x20, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm'};
+    char path[128];
+    snprintf(path, sizeof(path), "%s/video.mp4", test_tmpdir());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(mp4, 1, sizeof(mp4), f), sizeof(mp4));
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(truncate(path, (off_t)2 << 30), 0); /* sparse: no disk space taken */
+    long before = peak_rss_kib();
+    srres_model *m;
+    srres_error err;
+    assert_int_equal(srres_model_load(path, &m, &err), SRRES_ERR_FORMAT);
+    long grew = peak_rss_kib() - before;
+    unlink(path);
+    assert_non_null(strstr(err.message, "runs past the end of the file (2147483648 bytes)"));
+    if (grew > 64 * 1024)
+        fail_msg("loading grew the peak memory by %ld KiB", grew);
+}
+
 /* Saved files get the mode fopen would give (0666 less the umask), like any other file the
  * caller writes; mkstemp's 0600 made 0644 ignored a umask of 077. */
 static void test_saved_file_follows_the_umask(void **state)
@@ -1680,6 +1712,7 @@ int main(void)
         cmocka_unit_test(test_srgan_negative_running_var_is_named),
         cmocka_unit_test(test_srgan_fold_overflow_is_refused),
         cmocka_unit_test(test_fifo_is_refused_without_waiting),
+        cmocka_unit_test(test_large_file_that_is_no_model_is_refused_unread),
         cmocka_unit_test(test_saved_file_follows_the_umask),
         cmocka_unit_test(test_save_takes_the_longest_file_name),
         cmocka_unit_test(test_save_keeps_links_fifos_and_folders),
