@@ -37,9 +37,11 @@ extern "C" {
 #endif
 
 /* Until 1.0 the ABI (the structs' layouts included: they carry no size field) may change
- * with the minor version, and the shared library's soname with it: libsrres.so.0.MINOR. */
+ * with the minor version, and the shared library's soname with it: libsrres.so.0.MINOR.
+ * What the API gains moves it too, so that a program can ask for a version that has it
+ * (0.3: SRRES_PIXEL_RGBP8 and SRRES_PIXEL_BGR0). */
 #define SRRES_VERSION_MAJOR 0
-#define SRRES_VERSION_MINOR 2
+#define SRRES_VERSION_MINOR 3
 
 typedef enum srres_status {
     SRRES_OK = 0,
