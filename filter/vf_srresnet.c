@@ -59,7 +59,7 @@ static const AVOption srresnet_options[] = {
     { "precision", "arithmetic of the network", OFFSET(precision), AV_OPT_TYPE_INT, { .i64 = SRRES_PRECISION_FP32 }, SRRES_PRECISION_FP32, SRRES_PRECISION_BF16, FLAGS, "precision" },
         { "fp32", "single precision",                                   0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_FP32 }, 0, 0, FLAGS, "precision" },
         { "bf16", "bfloat16 products, faster on CPUs with AVX512_BF16", 0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_BF16 }, 0, 0, FLAGS, "precision" },
-    { "max_memory", "bytes of buffers automatic tiles keep within (e.g. 512Mi; M is 10^6); 0 = 1 GiB", OFFSET(max_memory), AV_OPT_TYPE_INT64, { .i64 = 0 }, 0, INT64_MAX, FLAGS },
+    { "max_memory", "bytes of buffers automatic tiles keep within, at least 16Mi (e.g. 512Mi; M is 10^6); 0 = 1 GiB", OFFSET(max_memory), AV_OPT_TYPE_INT64, { .i64 = 0 }, 0, INT64_MAX, FLAGS },
     { NULL }
 };
 
@@ -145,6 +145,12 @@ static av_cold int init(AVFilterContext *ctx)
     params.tile    = s->tile;
     params.ensemble = s->ensemble;
     params.precision = s->precision;
+    /* As srres-video: tiles within less are a few pixels each, hundreds of times slower. */
+    if (s->max_memory && s->max_memory < 16 << 20) {
+        av_log(ctx, AV_LOG_ERROR, "max_memory %"PRId64" is below 16Mi (0 = 1 GiB).\n",
+               s->max_memory);
+        return AVERROR(EINVAL);
+    }
     params.max_memory = s->max_memory > SIZE_MAX ? SIZE_MAX : (size_t)s->max_memory;
     status = srres_model_load(s->model_path, &s->model, &err);
     if (status == SRRES_OK)
