@@ -196,6 +196,18 @@ test_encoder_options_checked() {
     [ ! -e x.avi ] && [ ! -e x.mp4 ] || fail "x.avi or x.mp4 left behind"
     "$video" -q -i in.mp4 -o ok.mp4 -m "$m2" -x264-params keyint=12:aq-strength=1.2 ||
         fail "good -x264-params refused"
+    # Any option of the encoder, its context's or its own, with --enc-opt: a keyframe every
+    # second frame (g), and ffmpeg's tune.
+    "$video" -q -i in.mp4 -o g.mp4 -m "$m2" --enc-opt g=2 --enc-opt tune=film ||
+        fail "--enc-opt g=2 --enc-opt tune=film failed"
+    [ "$(ffprobe -v error -select_streams v -show_entries frame=key_frame -of csv=p=0 g.mp4 |
+        tr -d ', \n')" = 10101 ] || fail "--enc-opt g=2: keyframes not every second frame"
+    expect_error "--enc-opt nosuch: the encoder libx264 has no such option" \
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" --enc-opt nosuch=1
+    expect_error "--enc-opt tune: the encoder ffv1 has no such option" \
+        "$video" -i in.mp4 -o x.mkv -m "$m2" -c:v ffv1 --enc-opt tune=film
+    expect_error "--enc-opt: 'g' is not KEY=VALUE" "$video" -i in.mp4 -o x.mp4 -m "$m2" --enc-opt g
+    [ ! -e x.mp4 ] && [ ! -e x.mkv ] || fail "a refused --enc-opt left its output"
 }
 
 test_field_order_from_frames() {
@@ -914,6 +926,11 @@ test_bad_input() {
     # letters: -vf as -v -f GRAPH ("no such output format"), -hide_banner as -h (status 0).
     expect_error "-vf: not an option" "$video" -i good.mp4 -o x.mp4 -m "$m2" -vf yadif
     expect_error "-hide_banner: not an option" "$video" -hide_banner -i good.mp4 -o x.mp4 -m "$m2"
+    # An encoder's option is named the way srres-video takes it.
+    expect_error "-g: not an option; an encoder's option goes as --enc-opt g=48" \
+        "$video" -i good.mp4 -o x.mp4 -m "$m2" -g 48
+    expect_error "-x265-params: not an option; an encoder's option goes as --enc-opt x265-p" \
+        "$video" -i good.mp4 -o x.mp4 -m "$m2" -x265-params crf=20
     # libav's reason behind its "Invalid argument", which its log (off) alone gave
     expect_error "Invalid argument (mp4: muxer does not support non seekable output)" \
         "$video" -i good.mp4 -o - -f mp4 -m "$m2"

@@ -50,9 +50,11 @@ void cli_bad_option(int c, char *const *argv, const char *shorts)
     usage_error(argv[optind - 1], c == ':' ? "needs a value" : "not an option");
 }
 
-void cli_not_an_option(const char *word)
+void cli_not_an_option(const char *word, const char *hint)
 {
-    usage_error(word, "not an option");
+    char problem[256];
+    snprintf(problem, sizeof(problem), "not an option%s%s", hint ? "; " : "", hint ? hint : "");
+    usage_error(word, problem);
 }
 
 long cli_long(const char *opt, const char *s, long lo, long hi)

@@ -15,8 +15,9 @@ void cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
  * ends with status 2. `shorts` is the short options, led by ':' so that getopt prints nothing
  * itself: its line, followed by the whole usage, scrolled out of sight. */
 void cli_bad_option(int c, char *const *argv, const char *shorts) __attribute__((noreturn));
-/* The same line for a word the tool knows to be no option before getopt_long misreads it. */
-void cli_not_an_option(const char *word) __attribute__((noreturn));
+/* The same line for a word the tool knows to be no option before getopt_long misreads it;
+ * `hint` (or NULL) says what to give instead. */
+void cli_not_an_option(const char *word, const char *hint) __attribute__((noreturn));
 
 long cli_long(const char *opt, const char *s, long lo, long hi);
 double cli_double(const char *opt, const char *s, double lo, double hi);

@@ -70,6 +70,8 @@ typedef struct options {
     long max_frames;
     int segment, segments; /* --segment I/N: the I-th (1-based) of N; N = 0: whole input */
     const char *concat;    /* --concat OUTPUT: join the positional segment files */
+    char **enc_opts;       /* --enc-opt KEY=VALUE, each as given */
+    int nb_enc_opts;
 } options;
 
 /* What is added to an input's timestamps after its clock's jumps (MPEG-TS and -PS), and each
@@ -882,6 +884,21 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     if (a->o.x264_params &&
         set_encoder_option(a, "-x264-params", "x264-params", a->o.x264_params, "") < 0)
         return AVERROR(EINVAL);
+    /* Last, so that they win: any option of the encoder, its context's (g, maxrate) or its
+     * own (tune, x265-params), as ffmpeg's -KEY VALUE sets it. */
+    for (int i = 0; i < a->o.nb_enc_opts; i++) {
+        char eb[ERR_SIZE], *kv = a->o.enc_opts[i], *eq = strchr(kv, '=');
+        *eq = '\0';
+        int ret = av_opt_set(e, kv, eq + 1, AV_OPT_SEARCH_CHILDREN);
+        if (ret == AVERROR_OPTION_NOT_FOUND)
+            set_error(a, "--enc-opt %s: the encoder %s has no such option", kv, codec->name);
+        else if (ret < 0)
+            set_error(a, "--enc-opt %s: the encoder %s does not take '%s': %s", kv, codec->name,
+                      eq + 1, av_err(ret, eb));
+        *eq = '=';
+        if (ret < 0)
+            return AVERROR(EINVAL);
+    }
     return 0;
 }
 
@@ -1242,6 +1259,8 @@ static void usage(FILE *f)
         "  -pix_fmt FMT            output pixel format (default: the input's, or the nearest\n"
         "                          the encoder takes: RGB into H.264 is 4:4:4 YUV)\n"
         "  -x264-params K=V:...    passed to libx264 (one it cannot parse is refused)\n"
+        "      --enc-opt KEY=VALUE any encoder option, as ffmpeg's -KEY VALUE (e.g.\n"
+        "                          tune=film, g=48, maxrate=8M, x265-params=...); repeatable\n"
         "  -v, --verbose / -q, --quiet\n"
         "  -h, --help\n"
         "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
@@ -1264,23 +1283,54 @@ static const char *const ffmpeg_style[][2] = {
     {"-preset", "--preset"}, {"-pix_fmt", "--pix-fmt"}, {"-x264-params", "--x264-params"},
 };
 
+/* Whether some encoder has an option of that name: its context's (-g, -maxrate) or its own
+ * (-tune, -x265-params). */
+static int an_encoder_option(const char *name)
+{
+    const AVClass *ctx = avcodec_get_class();
+    if (av_opt_find(&ctx, name, NULL, AV_OPT_FLAG_ENCODING_PARAM, AV_OPT_SEARCH_FAKE_OBJ))
+        return 1;
+    void *it = NULL;
+    const AVCodec *c;
+    while ((c = av_codec_iterate(&it)))
+        if (av_codec_is_encoder(c) && c->priv_class &&
+            av_opt_find((void *)&c->priv_class, name, NULL, 0, AV_OPT_SEARCH_FAKE_OBJ))
+            return 1;
+    return 0;
+}
+
 /* A word of ffmpeg's that srres-video does not take (-vf, -hide_banner, -frames:v), which
  * getopt would read as a group of letters: -vf as -v -f GRAPH ("no such output format"),
  * -hide_banner as -h (the help, status 0, nothing done). A group of the letters that take no
- * value (-yq) is none. */
-static int foreign_ffmpeg_option(const char *s)
+ * value (-yq) is none; a letter of ffmpeg's (-g) is, for getopt alone would not say what to
+ * give instead. */
+static int foreign_ffmpeg_option(const char *s, const char *shorts)
 {
     size_t n = strlen(s);
+    if (n == 2)
+        return s[0] == '-' && islower((unsigned char)s[1]) && !strchr(shorts, s[1]) &&
+               an_encoder_option(s + 1);
     return n > 2 && s[0] == '-' && islower((unsigned char)s[1]) &&
-           strspn(s + 1, "abcdefghijklmnopqrstuvwxyz0123456789_:") == n - 1 &&
+           strspn(s + 1, "abcdefghijklmnopqrstuvwxyz0123456789_:-") == n - 1 &&
            strspn(s + 1, "yvqh") < n - 1;
+}
+
+/* An ffmpeg option srres-video does not take; an encoder's is named the way it takes it. */
+static void __attribute__((noreturn)) not_an_option(const char *word, const char *value)
+{
+    char hint[256];
+    if (!an_encoder_option(word + 1))
+        cli_not_an_option(word, NULL);
+    snprintf(hint, sizeof(hint), "an encoder's option goes as --enc-opt %s=%s", word + 1,
+             value ? value : "VALUE");
+    cli_not_an_option(word, hint);
 }
 
 static void parse_options(options *o, int argc, char **argv)
 {
     enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
            O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC, O_SEG,
-           O_CONCAT, O_MEM, O_ENS };
+           O_CONCAT, O_MEM, O_ENS, O_ENCOPT };
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
         {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
@@ -1294,18 +1344,19 @@ static void parse_options(options *o, int argc, char **argv)
         {"precision", required_argument, 0, O_PREC}, {"segment", required_argument, 0, O_SEG},
         {"concat", required_argument, 0, O_CONCAT}, {"max-memory", required_argument, 0, O_MEM},
         {"ensemble", required_argument, 0, O_ENS}, {"format", required_argument, 0, 'f'},
+        {"enc-opt", required_argument, 0, O_ENCOPT},
         {"verbose", no_argument, 0, 'v'},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const char shorts[] = ":i:o:f:m:yvqh";
     for (int i = 1; i < argc; i++) {
         size_t k = 0, n = sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]);
         while (k < n && strcmp(argv[i], ffmpeg_style[k][0]))
             k++;
         if (k < n)
             argv[i] = (char *)ffmpeg_style[k][1];
-        else if (foreign_ffmpeg_option(argv[i]))
-            cli_not_an_option(argv[i]);
+        else if (foreign_ffmpeg_option(argv[i], shorts))
+            not_an_option(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
     }
-    static const char shorts[] = ":i:o:f:m:yvqh";
     int c;
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
@@ -1371,6 +1422,17 @@ static void parse_options(options *o, int argc, char **argv)
         case O_KERNEL: o->kernel = optarg; break;
         case O_PREC: o->precision = optarg; break;
         case O_ENS: o->ensemble = cli_ensemble(optarg); break;
+        case O_ENCOPT: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg)
+                cli_die("--enc-opt: '%s' is not KEY=VALUE (e.g. tune=film, g=48)", optarg);
+            char **grown = av_realloc_array(o->enc_opts, o->nb_enc_opts + 1, sizeof(*grown));
+            if (!grown)
+                cli_die("out of memory");
+            o->enc_opts = grown;
+            o->enc_opts[o->nb_enc_opts++] = optarg;
+            break;
+        }
         case O_SEG:
             if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
                 o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
@@ -1406,6 +1468,7 @@ static void parse_options(options *o, int argc, char **argv)
                            : o->bit_rate > 0  ? "-b:v"
                            : o->preset        ? "-preset"
                            : o->x264_params   ? "-x264-params"
+                           : o->nb_enc_opts   ? "--enc-opt"
                            : o->pix_fmt       ? "-pix_fmt"
                            : o->vf_pre        ? "--vf-pre"
                            : o->vf_post       ? "--vf-post"
@@ -1940,6 +2003,7 @@ static void cleanup(app *a)
     srres_ctx_free(a->ctx);
     srres_model_free(a->model);
     free(a->map);
+    av_free(a->o.enc_opts);
     clock_mend_free(&a->mend);
     free(a->mux_dts);
     output_target_free(&a->target);
