@@ -568,6 +568,12 @@ test_limits_ss_t_frames() {
     [ "$(probe a.mp4 v:0 nb_frames)" = 7 ] || fail "--frames 7 gave $(probe a.mp4 v:0 nb_frames)"
     "$video" -q -i in.mp4 -o b.mp4 -m "$m2" -ss 1 -t 0.4 || fail "-ss -t failed"
     [ "$(probe b.mp4 v:0 nb_frames)" = 10 ] || fail "-ss 1 -t 0.4 gave $(probe b.mp4 v:0 nb_frames)"
+    # --frames ends the video short of -t's end: its audio ends with it (it ran on to -t's)
+    "$video" -q -i in.mp4 -o c.mkv -m "$m2" -t 1.8 --frames 5 || fail "-t --frames failed"
+    local a_end
+    a_end=$(ffprobe -v error -select_streams a -show_entries packet=pts_time -of csv=p=0 c.mkv |
+        tail -n 1)
+    awk -v e="$a_end" 'BEGIN { exit !(e < 0.5) }' || fail "-t 1.8 --frames 5: audio to $a_end s"
     # under half a tick of a still's 1/25 s: rounded up, not to nothing ("empty video")
     lavfi still.png -frames:v 1 -map 0:v
     "$video" -i still.png -o short.png -m "$m2" -t 0.01 2>err.log || fail "-t 0.01 on a still failed"

@@ -450,7 +450,10 @@ static void *reader_main(void *arg)
             if (ret == 1) {
                 video_done = 1;
                 ret = 0;
-                for (unsigned i = 0; a->hi != INT64_MAX && i < a->nb_map; i++)
+                /* Not when --frames ended the video short of that end: the audio after its
+                 * last frame is not its own (-t 100 --frames 5 copied 100 s of audio). */
+                int by_count = a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames;
+                for (unsigned i = 0; a->hi != INT64_MAX && !by_count && i < a->nb_map; i++)
                     short_of += a->map[i] >= 0 && !past[i] &&
                                 a->ifmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
             }
