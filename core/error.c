@@ -18,13 +18,21 @@ const char *srres_status_string(srres_status status)
 }
 
 /* One line, whatever a file puts in the names it quotes: a tensor name or metadata key of a
- * hostile header may hold line breaks or a terminal's escape sequences, shown as '?'. */
+ * hostile header may hold line breaks or a terminal's escape sequences, its control
+ * characters (C0, DEL, and C1 as UTF-8 spells them: U+009B is a CSI) shown as '?'. */
 static void format(srres_error *err, int errnum, const char *fmt, va_list ap)
 {
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    for (char *c = err->message; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = '?';
+    unsigned char *in = (unsigned char *)err->message, *out = in;
+    for (; *in; in++) {
+        if (in[0] == 0xc2 && in[1] >= 0x80 && in[1] <= 0x9f) { /* U+0080..U+009F */
+            *out++ = '?';
+            in++;
+        } else {
+            *out++ = *in < 0x20 || *in == 0x7f ? '?' : *in;
+        }
+    }
+    *out = '\0';
     err->sys_errno = errnum;
 }
 

@@ -1075,6 +1075,11 @@ static void test_message_of_a_hostile_name_is_one_line(void **state)
     mf_tensor(&f, "a\\nfake line\\u001b[2J\\t", "F32", 1, (int[]){2}, v);
     expect_refused(&f, "unexpected", "'a?fake line?[2J?'");
     mf_free(&f);
+    /* C1's CSI (U+009B, an escape sequence's start to terminals that take C1) too */
+    mf_model(&f, &SMALL);
+    mf_tensor(&f, "b\\u009b2J", "F32", 1, (int[]){2}, v);
+    expect_refused(&f, "unexpected", "'b?2J'");
+    mf_free(&f);
 }
 
 static void test_unknown_tensor_is_named(void **state)
