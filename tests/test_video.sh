@@ -193,7 +193,10 @@ test_encoder_options_checked() {
     # A key or value libx264 cannot parse, which it only warns of: refused (it was ignored).
     expect_error "-x264-params: libx264 cannot take 'keyintt = 48' (x264 --fullhelp" \
         "$video" -i in.mp4 -o x.mp4 -m "$m2" -x264-params keyint=48:keyintt=48
-    [ ! -e x.avi ] && [ ! -e x.mp4 ] || fail "x.avi or x.mp4 left behind"
+    # libx264rgb is libx264 too (its warning went unheard)
+    expect_error "-x264-params: libx264 cannot take 'keyintt = 48'" \
+        "$video" -i in.mp4 -o x.mkv -m "$m2" -c:v libx264rgb -x264-params keyintt=48
+    [ ! -e x.avi ] && [ ! -e x.mp4 ] && [ ! -e x.mkv ] || fail "x.avi, x.mp4 or x.mkv left behind"
     "$video" -q -i in.mp4 -o ok.mp4 -m "$m2" -x264-params keyint=12:aq-strength=1.2 ||
         fail "good -x264-params refused"
     # Any option of the encoder, its context's or its own, with --enc-opt: a keyframe every

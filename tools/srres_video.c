@@ -183,8 +183,9 @@ static char libav_error[200];
 /* Its line is not ended: libav writes some in pieces ("Error initializing filter 'scale'",
  * " with args 'abc'", "\n"), and the next piece goes on it. */
 static int libav_error_open;
-/* libx264 takes a mistyped -x264-params key or value with a warning ("Error parsing option
- * 'keyintt = 48'"), which its log being off hid: the first is held, and the run refused. */
+/* libx264 (and libx264rgb) takes a mistyped -x264-params key or value with a warning ("Error
+ * parsing option 'keyintt = 48'"), which its log being off hid: the first is held, and the
+ * run refused. */
 static char x264_param_error[160];
 
 static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
@@ -202,7 +203,7 @@ static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
         pthread_mutex_lock(&libav_lock);
         if (level == AV_LOG_WARNING) {
             const char *option;
-            if (!x264_param_error[0] && cls && !strcmp(cls->item_name(obj), "libx264") &&
+            if (!x264_param_error[0] && cls && av_strstart(cls->item_name(obj), "libx264", NULL) &&
                 av_strstart(line, "Error parsing option ", &option)) {
                 size_t n = strlen(option);
                 n -= n && option[n - 1] == '.'; /* the sentence's full stop */
