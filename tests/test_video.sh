@@ -638,7 +638,8 @@ test_signal_finishes_file() {
 # jumps back (segments were cut on the raw times: half the frames were in none), and AAC in
 # packets of a third of a second that come after their video (each segment lost its last).
 test_segments_of_mpeg_ts_join_to_one_run() {
-    for n in a b; do lavfi $n.ts -t 2 -c:v libx264 -g 25 -c:a aac -shortest; done
+    lavfi a.ts -t 2 -c:v libx264 -g 25 -c:a aac -shortest
+    SRC="testsrc=size=64x36:rate=25" lavfi b.ts -t 4 -c:v libx264 -g 25 -c:a aac -shortest
     cat a.ts b.ts >in.ts
     for i in 1 2 3; do
         "$video" -q -i in.ts -o seg$i.mkv -m "$m2" --segment $i/3 -c:v ffv1 ||
@@ -647,12 +648,22 @@ test_segments_of_mpeg_ts_join_to_one_run() {
     "$video" -q --concat joined.mkv seg1.mkv seg2.mkv seg3.mkv || fail "--concat failed"
     "$video" -q -i in.ts -o whole.mkv -m "$m2" -c:v ffv1 || fail "whole run failed"
     frames() { ffmpeg -v error -i "$1" -map 0:v -f framemd5 - | grep -v '^#'; }
-    [ "$(frames joined.mkv | wc -l)" = 100 ] || fail "$(frames joined.mkv | wc -l) frames"
+    [ "$(frames joined.mkv | wc -l)" = 150 ] || fail "$(frames joined.mkv | wc -l) frames"
     cmp -s <(frames joined.mkv) <(frames whole.mkv) || fail "joined frames differ from one run"
     times() { ffprobe -v error -show_entries packet=stream_index,pts_time -of csv=p=0 "$1"; }
     cmp -s <(times joined.mkv) <(times whole.mkv) ||
         fail "joined timestamps differ from one run: $(diff <(times joined.mkv) \
             <(times whole.mkv) | grep -c '^>') packets of the whole run's missing"
+    # -ss on that clock: a seek by its raw times landed elsewhere (-ss 3 gave the frames from
+    # 5 s, -ss 1 none); the whole run's frames from there. (The halves' pictures differ.)
+    pixels() { ffmpeg -v error "${@:2}" -i "$1" -map 0:v -frames:v 10 -f framemd5 - |
+        grep -v '^#' | awk -F, '{ print $6 }'; }
+    for ss in 1 3; do
+        "$video" -q -i in.ts -o "ss$ss.mkv" -m "$m2" -c:v ffv1 -ss $ss -t 0.4 ||
+            fail "-ss $ss failed"
+        cmp -s <(pixels "ss$ss.mkv") <(pixels whole.mkv -ss $ss) ||
+            fail "-ss $ss: not the whole run's frames from $ss s"
+    done
 }
 
 test_segments_join_to_one_run() {

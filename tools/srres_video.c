@@ -1621,6 +1621,28 @@ static void clock_mend_free(clock_mend *m)
     free(m->says);
 }
 
+/* Whether the input's clock jumps anywhere: a seek for -ss goes by the raw times, which
+ * then repeat or leap, and lands elsewhere (-ss 3 on two 2 s files joined with cat gave the
+ * frames from 5 s; -ss 1, none). Reads packets only, to the first jump, and only where clocks
+ * jump (MPEG-TS, -PS). */
+static int clock_jumps(app *a)
+{
+    if (!(a->ifmt->iformat->flags & AVFMT_TS_DISCONT))
+        return 0;
+    AVFormatContext *f = open_demuxer(a, a->probe_us);
+    clock_mend mend;
+    clock_mend_init(a, &mend, f);
+    AVPacket *pkt = av_packet_alloc();
+    while (pkt && !mend.jumps && av_read_frame(f, pkt) >= 0) {
+        smooth_jumps(a, &mend, f, pkt);
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    avformat_close_input(&f);
+    clock_mend_free(&mend);
+    return mend.jumps > 0;
+}
+
 /* [lo, hi) of segment I of N: the input's span cut into N equal time ranges, each cut moved
  * to the next video keyframe so every segment decodes on its own and no frame is lost or
  * repeated. Reads the packets once (no decoding) to find the keyframes, on the clock the
@@ -1685,10 +1707,14 @@ static void open_input(app *a)
     int ret;
     a->ifmt = open_demuxer(a, NULL);
     /* A stream copied without its parameters would be dropped: a file is probed again,
-     * 2 minutes in (ffmpeg's copy fails then and says to raise -analyzeduration). */
+     * 2 minutes in (ffmpeg's copy fails then and says to raise -analyzeduration). Not for
+     * audio that -an drops anyway: the probe holds up to 400 MB of packets. */
     int again = 0;
-    for (unsigned i = 0; i < a->ifmt->nb_streams; i++)
-        again |= unprobed(a->ifmt->streams[i]);
+    for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
+        const AVStream *st = a->ifmt->streams[i];
+        again |= unprobed(st) &&
+                 (st->codecpar->codec_type != AVMEDIA_TYPE_AUDIO || !a->o.no_audio);
+    }
     if (again && a->ifmt->pb && (a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL)) {
         avformat_close_input(&a->ifmt);
         a->probe_us = "120000000";
@@ -1749,7 +1775,7 @@ static void open_input(app *a)
         rate = (AVRational){25, 1};
     a->frame_ticks = FFMAX(1, av_rescale_q(1, av_inv_q(rate), ist->time_base));
     /* A clock that jumps is mended from the start of the input: a seek by the mended times
-     * would land elsewhere, so the frames before the segment are read and dropped. */
+     * would land elsewhere, so the frames before the segment or -ss are read and dropped. */
     int jumped = 0;
     if (a->o.segments) {
         if (!input_seekable(a))
@@ -1759,6 +1785,7 @@ static void open_input(app *a)
     } else if (a->o.start_us != AV_NOPTS_VALUE) {
         clock = a->lo = a->shift = clock + av_rescale_q(a->o.start_us, AV_TIME_BASE_Q,
                                                         ist->time_base);
+        jumped = input_seekable(a) && clock_jumps(a);
     }
     /* Rounded up: a -t under half a tick (a still's 1/25 s) was no time at all. */
     if (a->o.duration_us != AV_NOPTS_VALUE)
