@@ -229,7 +229,8 @@ grep -q "old.csv: already exists; use -y to write this run's log over it" err.lo
 "$train" train.mp4 "${const[@]}" --steps 10 --checkpoint named.ckpt -o named.safetensors \
     --log old.csv -q -y || fail "-y: the run failed"
 cmp -s named.ckpt named-before.ckpt && fail "-y: named.ckpt was not written over"
-[ "$(cut -d, -f1 old.csv | xargs)" = "step 10" ] || fail "-y: old.csv: $(cut -d, -f1 old.csv | xargs)"
+[ "$(cut -d, -f1 old.csv | xargs)" = "step 10" ] ||
+    fail "-y: old.csv: $(cut -d, -f1 old.csv | xargs)"
 
 # A checkpoint at a round's last patch resumes exactly too: the sampler then starts the next
 # round (it once planned the buffer it was still loading, so later rounds took stale or

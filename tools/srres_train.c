@@ -1169,10 +1169,10 @@ int main(int argc, char **argv)
         run_metadata_strip(model);
         char desc[256];
         snprintf(desc, sizeof(desc),
-                 "srres-train: %ld step%s, batch %d, LR patch %d, %s loss, lr %g (%s), seed %" PRIu64
-                 "%s, %.0f s",
-                 o.steps, o.steps == 1 ? "" : "s", o.batch, o.patch, loss_names[o.loss], o.lr, sched_names[o.sched],
-                 o.seed, adam.avg ? ", weights' moving average" : "", elapsed);
+                 "srres-train: %ld step%s, batch %d, LR patch %d, %s loss, lr %g (%s), "
+                 "seed %" PRIu64 "%s, %.0f s",
+                 o.steps, o.steps == 1 ? "" : "s", o.batch, o.patch, loss_names[o.loss], o.lr,
+                 sched_names[o.sched], o.seed, adam.avg ? ", weights' moving average" : "", elapsed);
         set_meta(model, "training", "%s", desc);
         /* Every input, however many: a model's card must not lose the end of its list. */
         AVBPrint trained_on;
