@@ -231,6 +231,15 @@ grep -q "old.csv: already exists; use -y to write this run's log over it" err.lo
 cmp -s named.ckpt named-before.ckpt && fail "-y: named.ckpt was not written over"
 [ "$(cut -d, -f1 old.csv | xargs)" = "step 10" ] ||
     fail "-y: old.csv: $(cut -d, -f1 old.csv | xargs)"
+# A resumed run writes its own log (named.ckpt's is old.csv now), not another run's, which
+# it would cut to its step: learn.csv is refused.
+cp learn.csv other.csv
+"$train" train.mp4 --steps 12 --resume named.ckpt --log other.csv -q 2>err.log &&
+    fail "a resume into another run's log was not refused"
+grep -q "other.csv: already exists; use -y to write this run's log over it" err.log &&
+    cmp -s learn.csv other.csv || fail "a resume into another run's log: $(cat err.log)"
+"$train" train.mp4 --steps 12 --resume named.ckpt --log old.csv -q ||
+    fail "a resume into its own log failed"
 
 # A checkpoint at a round's last patch resumes exactly too: the sampler then starts the next
 # round (it once planned the buffer it was still loading, so later rounds took stale or
@@ -245,7 +254,7 @@ rounds=("${const[@]}" --patches-per-frame 8 --frames-per-round 8 --log-every 1)
     -o unused.safetensors -q -y || fail "32-step run failed"
 for i in 1 2; do
     cp rounds-part.csv "rounds-$i.csv"
-    "$train" slow.mp4 --steps 48 --resume rounds.ckpt --log "rounds-$i.csv" --log-every 1 \
+    "$train" slow.mp4 --steps 48 --resume rounds.ckpt --log "rounds-$i.csv" --log-every 1 -y \
         -o "rounds-$i.safetensors" -q || fail "resume at a round's end failed"
     cmp -s <(cut -d, -f1-2 rounds-whole.csv) <(cut -d, -f1-2 "rounds-$i.csv") ||
         fail "resumed at a round's end, the losses differ from step $(diff \

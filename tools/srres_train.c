@@ -262,6 +262,16 @@ static void put_metadata(void *m, const char *key, int opt, const char *value)
     set_meta(m, key, "%s", value);
 }
 
+static int is_utf8(const char *s)
+{
+    const uint8_t *p = (const uint8_t *)s, *end = p + strlen(s);
+    int32_t code;
+    while (p < end)
+        if (av_utf8_decode(&code, &p, end, 0) < 0)
+            return 0;
+    return 1;
+}
+
 static void store_run(srres_model *m, const options *o, uint64_t round, int offset,
                       double seconds)
 {
@@ -269,6 +279,10 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     /* Where the run writes, so that --resume alone carries on writing there. */
     set_meta(m, "train.output", "%s", o->output);
     set_meta(m, "train.checkpoint", "%s", o->checkpoint);
+    /* Its log too, so that a resume knows it from another run's ("": none; a name that is
+     * not UTF-8 goes unrecorded, and any log is then taken as the run's, as before). */
+    if (!o->log || is_utf8(o->log))
+        set_meta(m, "train.log", "%s", o->log ? o->log : "");
     set_meta(m, "train.inputs", "%s", o->inputs_id);
     set_meta(m, "train.dtype", "%s", dtype_names[o->dtype]);
     set_meta(m, "train.round", "%" PRIu64, round);
@@ -608,24 +622,25 @@ static void check_paths_apart(const options *o, const input_list *inputs,
 }
 
 /* An earlier run's files can be hours of CPU: a run does not write over them unless told
- * (-y). A resumed run's own files are its to write: the checkpoint it resumes, the model and
- * checkpoint it recorded, and its log, which it cuts to the checkpoint's step. An empty file
- * (mktemp's) holds nothing to lose, and devices and FIFOs are not kept. */
+ * (-y). A resumed run's own files are its to write: the checkpoint it resumes, and the model,
+ * checkpoint and log it recorded (the log it cuts to the checkpoint's step; a checkpoint from
+ * before logs were recorded takes any). An empty file (mktemp's) holds nothing to lose, and
+ * devices and FIFOs are not kept. */
 static void check_no_earlier_run(const options *o, const srres_model *resumed)
 {
     const struct {
         const char *what, *path, *key;
     } out[] = {{"checkpoint", o->checkpoint, "train.checkpoint"},
                {"model", o->output, "train.output"},
-               {"log", o->log, NULL}};
+               {"log", o->log, "train.log"}};
     for (int i = 0; i < 3 && !o->overwrite; i++) {
         struct stat st;
         if (!out[i].path || stat(out[i].path, &st) != 0 || !S_ISREG(st.st_mode) || !st.st_size)
             continue;
         if (o->resume) {
-            const char *was = out[i].key ? srres_model_get_metadata(resumed, out[i].key) : NULL;
-            if (!out[i].key || same_file(out[i].path, o->resume) ||
-                (was && same_file(out[i].path, was)))
+            const char *was = srres_model_get_metadata(resumed, out[i].key);
+            if (same_file(out[i].path, o->resume) || (was && *was && same_file(out[i].path, was)) ||
+                (!was && out[i].path == o->log))
                 continue;
         }
         if (!o->resume && out[i].path == o->checkpoint)
@@ -678,16 +693,6 @@ static double learning_rate(const options *o, long step)
         break;
     }
     return o->lr;
-}
-
-static int is_utf8(const char *s)
-{
-    const uint8_t *p = (const uint8_t *)s, *end = p + strlen(s);
-    int32_t code;
-    while (p < end)
-        if (av_utf8_decode(&code, &p, end, 0) < 0)
-            return 0;
-    return 1;
 }
 
 /* Appends a file name to metadata text, which is UTF-8: bytes that are not (a name in
