@@ -420,6 +420,7 @@ static void *reader_main(void *arg)
      * up to a third of a second at every such end. `short_of` counts those still short. */
     char *past = calloc(a->nb_map ? a->nb_map : 1, 1);
     int ret = pkt && frame && past ? 0 : AVERROR(ENOMEM), video_done = 0, short_of = 0;
+    int64_t video_after = 0; /* video packets read past the end */
     AVRational vtb = a->ifmt->streams[a->vin]->time_base;
     while (ret >= 0 && (!video_done || short_of > 0) && !signals_seen &&
            !atomic_load(&a->failed)) {
@@ -443,8 +444,12 @@ static void *reader_main(void *arg)
                         a->o.input, pkt->stream_index, avcodec_get_name(ist->codecpar->codec_id));
             a->told_new = FFMAX(a->told_new, (unsigned)pkt->stream_index + 1);
         } else if (pkt->stream_index == a->vin && video_done) {
+            /* 10 s of video past the end, by its timestamps, or its frames where it has none */
             int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
-            if (ts != AV_NOPTS_VALUE && av_compare_ts(ts - a->hi, vtb, 10, (AVRational){1, 1}) > 0)
+            video_after++;
+            if (ts == AV_NOPTS_VALUE)
+                ts = a->hi + video_after * a->frame_ticks;
+            if (av_compare_ts(ts - a->hi, vtb, 10, (AVRational){1, 1}) > 0)
                 short_of = 0;
         } else if (pkt->stream_index == a->vin) {
             ret = decode_packet(a, pkt, frame);
