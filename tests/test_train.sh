@@ -129,11 +129,13 @@ msg=$("$train" held1.png "${tiny[@]}" --steps 1 -o $'out\xe9.safetensors' 2>&1) 
 # srres-model info shows a file's metadata, not its control characters: an escape sequence
 # reached the terminal, and a line break faked a further key.
 "$build/srres-model" convert "$root/samples/x2-fast.safetensors" ctrl.safetensors \
-    --meta $'note=a\e[2Jb\n  licence: CC0' || fail "srres-model convert --meta with controls"
+    --meta $'note=a\e[2Jb\n  licence: CC0 \\x0a' ||
+    fail "srres-model convert --meta with controls"
 "$build/srres-model" info ctrl.safetensors >ctrl.txt || fail "srres-model info ctrl.safetensors"
 grep -q $'\e' ctrl.txt && fail "srres-model info sent an escape sequence to the terminal"
 grep -q '^  licence:' ctrl.txt && fail "srres-model info printed a line break of a value"
-grep -qF '  note: a\x1b[2Jb\x0a  licence: CC0' ctrl.txt ||
+# A backslash of the text is doubled, or "\x0a" written out would read as an escaped break.
+grep -qF '  note: a\x1b[2Jb\x0a  licence: CC0 \\x0a' ctrl.txt ||
     fail "srres-model info: '$(grep note ctrl.txt)'"
 
 # 2. Resume equals an uninterrupted run, bit for bit (one thread, same seed). At a constant

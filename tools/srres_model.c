@@ -31,11 +31,14 @@ static srres_model *load(const char *path)
 
 /* Metadata is the file's text, not ours: its control characters (a terminal's escape
  * sequences, C1's CSI among them, or a line break that would fake a further key) are shown
- * as \xHH and \u00HH, never sent to the terminal. */
+ * as \xHH and \u00HH, never sent to the terminal; a backslash of the text is doubled, so
+ * that the two read apart. */
 static void print_text(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
+        if (*p == '\\') {
+            fputs("\\\\", stdout);
+        } else if (*p < 0x20 || *p == 0x7f) {
             printf("\\x%02x", *p);
         } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) { /* U+0080..U+009F */
             printf("\\u%04x", p[1]);
