@@ -242,6 +242,16 @@ grep -q "other.csv: already exists; use -y to write this run's log over it" err.
     cmp -s learn.csv other.csv || fail "a resume into another run's log: $(cat err.log)"
 "$train" train.mp4 --steps 12 --resume named.ckpt --log old.csv -q ||
     fail "a resume into its own log failed"
+# Resumed from another folder, the run carries on where it wrote (checkpoints recorded the
+# names as given, which the new folder took as its own: the model went there).
+mkdir -p elsewhere
+before=$(stat -c %Y.%s named.ckpt)
+sleep 1
+(cd elsewhere && "$train" ../train.mp4 --steps 14 --resume ../named.ckpt -q) ||
+    fail "a resume from another folder failed"
+[ ! -e elsewhere/named.safetensors ] && [ ! -e elsewhere/named.ckpt ] &&
+    [ "$(stat -c %Y.%s named.ckpt)" != "$before" ] ||
+    fail "resumed from another folder, the run wrote: $(ls elsewhere | xargs)"
 
 # A checkpoint at a round's last patch resumes exactly too: the sampler then starts the next
 # round (it once planned the buffer it was still loading, so later rounds took stale or

@@ -34,6 +34,9 @@ typedef enum schedule { SCHEDULE_COSINE, SCHEDULE_STEP, SCHEDULE_CONSTANT } sche
 
 typedef struct options {
     const char *output, *checkpoint, *resume, *init, *log;
+    /* The same three as checkpoints record them: absolute, so that a resume from another
+     * folder carries on where the run wrote (relative names were taken from the new one). */
+    const char *output_rec, *checkpoint_rec, *log_rec;
     int scale, blocks, channels, prelu_per_channel;
     srres_image_skip image_skip;
     long steps;
@@ -272,17 +275,24 @@ static int is_utf8(const char *s)
     return 1;
 }
 
+/* path as checkpoints record it, in buf: its folder resolved to an absolute name, unless
+ * that name is not UTF-8 text (the name given then). */
+static const char *recorded_name(const char *path, char *buf, size_t n)
+{
+    return resolve_folder(path, buf, n) && is_utf8(buf) ? buf : path;
+}
+
 static void store_run(srres_model *m, const options *o, uint64_t round, int offset,
                       double seconds)
 {
     run_options(o, put_metadata, m);
     /* Where the run writes, so that --resume alone carries on writing there. */
-    set_meta(m, "train.output", "%s", o->output);
-    set_meta(m, "train.checkpoint", "%s", o->checkpoint);
+    set_meta(m, "train.output", "%s", o->output_rec);
+    set_meta(m, "train.checkpoint", "%s", o->checkpoint_rec);
     /* Its log too, so that a resume knows it from another run's ("": none; a name that is
      * not UTF-8 goes unrecorded, and any log is then taken as the run's, as before). */
-    if (!o->log || is_utf8(o->log))
-        set_meta(m, "train.log", "%s", o->log ? o->log : "");
+    if (!o->log || is_utf8(o->log_rec))
+        set_meta(m, "train.log", "%s", o->log ? o->log_rec : "");
     set_meta(m, "train.inputs", "%s", o->inputs_id);
     set_meta(m, "train.dtype", "%s", dtype_names[o->dtype]);
     set_meta(m, "train.round", "%" PRIu64, round);
@@ -936,6 +946,10 @@ int main(int argc, char **argv)
     if (!is_utf8(o.checkpoint))
         cli_die("%s: checkpoints record their own name as UTF-8 text; this one is not",
                 o.checkpoint);
+    char rec[3][PATH_MAX + 256];
+    o.output_rec = recorded_name(o.output, rec[0], sizeof(rec[0]));
+    o.checkpoint_rec = recorded_name(o.checkpoint, rec[1], sizeof(rec[1]));
+    o.log_rec = o.log ? recorded_name(o.log, rec[2], sizeof(rec[2])) : NULL;
     o.sampler.scale = o.scale;
     o.sampler.patch = o.patch;
     o.sampler.seed = o.seed;
