@@ -452,6 +452,10 @@ expect_error "-m: needs a value" "$build/srres-eval" held1.png -m
 expect_error "infoo: not a command" "$build/srres-model" infoo learn.safetensors
 expect_error "convert: give the model to read and the file to write" \
     "$build/srres-model" convert learn.safetensors
+# A train.* key is srres-train's run state, which a model loaded drops: refused, not unseen.
+expect_error "convert: --meta train.x: train.\* keys are srres-train's run state" \
+    "$build/srres-model" convert "$root/samples/x2-fast.safetensors" t.safetensors --meta train.x=1
+[ ! -e t.safetensors ] || fail "a refused convert wrote t.safetensors"
 # A log that cannot be written (a full disk) is said once; the run goes on, writes its
 # model and exits 1.
 "$train" train.mp4 "${tiny[@]}" --steps 3 --log-every 1 --log /dev/full -o full.safetensors -y \

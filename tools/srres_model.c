@@ -161,6 +161,11 @@ int main(int argc, char **argv)
             if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
                 cli_die("convert: --meta wants KEY=VALUE, not '%s'", kv);
             snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+            /* A model loaded drops them (run_metadata_strip): one written here went unseen. */
+            if (!strncmp(key, "train.", 6))
+                cli_die("convert: --meta %s: train.* keys are srres-train's run state, which "
+                        "models do not keep",
+                        key);
             if (srres_model_set_metadata(m, key, eq + 1, &e) != SRRES_OK)
                 cli_die("%s", e.message);
         } else if (!strcmp(argv[i], "--average-with") && i + 1 < argc) {
