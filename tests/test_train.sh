@@ -476,6 +476,20 @@ head -c 1000 learn.safetensors >trunc.safetensors
 expect_error "trunc.safetensors" "$train" train.mp4 --resume trunc.safetensors
 expect_error "learn.safetensors" "$train" train.mp4 --resume learn.safetensors
 expect_error "nodir" "$train" train.mp4 --steps 2 -o nodir/m.safetensors
+# A model or checkpoint path that saving would refuse (a folder, a link to one, a link that
+# leads nowhere) is refused at the start: it was found only when the run, or its first
+# checkpoint, was written.
+mkdir -p outdir && ln -s outdir outdir-link && ln -s nowhere/m.safetensors dangling.out
+expect_error "outdir: a folder" "$train" train.mp4 "${tiny[@]}" --steps 20 -o outdir \
+    --checkpoint folder.ckpt
+expect_error "outdir-link: a folder" "$train" train.mp4 "${tiny[@]}" --steps 20 \
+    -o outdir-link --checkpoint folder.ckpt
+expect_error "outdir: a folder" "$train" train.mp4 "${tiny[@]}" --steps 20 \
+    -o folder.safetensors --checkpoint outdir
+expect_error "dangling.out: cannot follow the link" "$train" train.mp4 "${tiny[@]}" \
+    --steps 20 -o dangling.out --checkpoint folder.ckpt
+[ ! -e folder.ckpt ] && [ ! -e folder.safetensors ] && [ -z "$(ls outdir)" ] ||
+    fail "a run with a folder for its model or checkpoint trained"
 expect_error "part.ckpt: its run has --lr 0.001, not 0.002" \
     "$train" train.mp4 --resume part.ckpt --lr 2e-3 --steps 60
 expect_error "part.ckpt: its run flips and turns its patches, so --no-augment cannot be given" \

@@ -584,19 +584,32 @@ static void drop_log(FILE **log, const char *path, int progress_line)
     log_dropped = 1;
 }
 
-/* Creates and removes a file beside `path`: its folder exists and takes files. */
+/* Fails now what srres_model_save and srres_checkpoint_save would refuse after hours of
+ * training: a folder, a link that leads nowhere, a folder that takes no files (a file is
+ * created and removed beside `path`, or beside the file its link names, where it is saved).
+ * A device or FIFO is written in place. */
 static void check_writable(const char *path)
 {
-    char probe[4096];
-    const char *slash = strrchr(path, '/');
-    int dir = slash ? (int)(slash - path) : 0;
-    snprintf(probe, sizeof(probe), "%.*s%s.srres-train-probe-%ld", dir, path, slash ? "/" : "",
-             (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0)
-        cli_die("%s: cannot write there: %s", path, strerror(errno));
-    close(fd);
-    unlink(probe);
+    struct stat st;
+    char *target = NULL;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && !(target = realpath(path, NULL)))
+        cli_die("%s: cannot follow the link: %s", path, strerror(errno));
+    int exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+        cli_die("%s: a folder; give the name of the file to write", path);
+    if (!exists || S_ISREG(st.st_mode)) {
+        const char *file = target ? target : path, *slash = strrchr(file, '/');
+        int dir = slash ? (int)(slash - file) : 0;
+        char probe[4096];
+        snprintf(probe, sizeof(probe), "%.*s%s.srres-train-probe-%ld", dir, file,
+                 slash ? "/" : "", (long)getpid());
+        int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0)
+            cli_die("%s: cannot write there: %s", path, strerror(errno));
+        close(fd);
+        unlink(probe);
+    }
+    free(target);
 }
 
 /* Refuses, before anything is written, a run that would write over a file it reads or
