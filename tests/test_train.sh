@@ -396,6 +396,12 @@ ffmpeg -nostdin -v error -f lavfi -i "nullsrc=s=1000x1000,geq=random(1)*255:128:
     --frames-per-round 4 --steps 60 -o starved.safetensors 2>err.log || fail "starved run failed"
 grep -q "training waited for decoded frames [0-9]*% of the time; more --loader-threads (now 1)" \
     err.log || fail "a starved run not said: $(cat err.log)"
+# On a terminal the progress line shows the last validation's PSNR once there is one, and
+# nothing of it before or without --val (it showed "val nan dB"). script(1) gives the tty.
+script -qec "'$train' train.mp4 ${tiny[*]} --steps 4 --val held1.png --val-every 2 \
+    -o tty.safetensors" /dev/null >tty.log </dev/null || fail "run on a terminal failed"
+tr '\r' '\n' <tty.log | grep -q "^.\[Kstep 3/4 .*  val [0-9.]* dB$" &&
+    ! grep -q "nan" tty.log || fail "progress line on a terminal: $(tr '\r' '\n' <tty.log)"
 # --verbose names every input with its size and frame count.
 "$train" train.mp4 held1.png "${tiny[@]}" --steps 1 -v -o verbose.safetensors 2>err.log ||
     fail "verbose run failed"

@@ -1161,10 +1161,13 @@ int main(int argc, char **argv)
             double share = waited_share(waited, fed_from, t);
             if (share >= 0.1)
                 snprintf(starved, sizeof(starved), " (%.0f%% waiting for data)", 100 * share);
+            /* The last validation's figure, once there is one. */
+            char val_psnr[32] = "";
+            if (!isnan(last_val.psnr))
+                snprintf(val_psnr, sizeof(val_psnr), "  val %.2f dB", last_val.psnr);
             if (tty)
-                fprintf(stderr, "\r\033[Kstep %ld/%ld  loss %.5f  lr %.2e  %.1f patches/s%s  ETA %s"
-                                "  val %.2f dB",
-                        step, o.steps, ema, lr_now, rate, starved, eta, last_val.psnr);
+                fprintf(stderr, "\r\033[Kstep %ld/%ld  loss %.5f  lr %.2e  %.1f patches/s%s  ETA %s%s",
+                        step, o.steps, ema, lr_now, rate, starved, eta, val_psnr);
             else if (step % o.log_every == 0)
                 fprintf(stderr, "step %ld/%ld loss %.5f lr %.2e |g| %.3g %.1f patches/s%s ETA %s\n",
                         step, o.steps, ema, lr_now, ema_norm, rate, starved, eta);
