@@ -103,6 +103,28 @@ static void test_subfolders_are_left_out_whatever_their_names(void **state)
     input_list_free(&list);
 }
 
+/* A FIFO is no file to read pictures from more than once: given, or in a folder under a
+ * picture's name, it is refused naming it (srres-train and srres-eval waited forever). */
+static void test_fifo_given_or_in_a_folder_is_named(void **state)
+{
+    char dir[256], fifo[300];
+    snprintf(dir, sizeof(dir), "%s/piped", test_tmpdir());
+    assert_int_equal(mkdir(dir, 0755), 0);
+    touch(dir, "a.png");
+    snprintf(fifo, sizeof(fifo), "%s/b.png", dir);
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    input_list list = {0};
+    char err[512], expected[400];
+    snprintf(expected, sizeof(expected), "%s: a FIFO, not a file", fifo);
+    assert_int_equal(input_list_add(&list, fifo, err, sizeof(err)), -1);
+    if (!strstr(err, expected))
+        fail_msg("given: %s", err);
+    assert_int_equal(input_list_add(&list, dir, err, sizeof(err)), -1);
+    if (!strstr(err, expected))
+        fail_msg("in a folder: %s", err);
+    input_list_free(&list);
+}
+
 /* Many wallpapers are called 2560x1600.jpg: each is named by as much of its path as tells
  * it apart; a name no other input shares stays bare, and one path given twice is one file. */
 static void test_names_tell_apart_files_of_one_name(void **state)
@@ -127,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_folder_gives_its_media_in_name_order),
         cmocka_unit_test(test_missing_path_and_folder_without_media_are_named),
         cmocka_unit_test(test_subfolders_are_left_out_whatever_their_names),
+        cmocka_unit_test(test_fifo_given_or_in_a_folder_is_named),
         cmocka_unit_test(test_names_tell_apart_files_of_one_name),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

@@ -49,6 +49,16 @@ static int is_folder(const char *dir, const struct dirent *e)
     return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/* NULL for a regular file, else what it is: a FIFO or device would be opened and wait for
+ * a writer, or never end, and the tools read their inputs more than once. */
+static const char *not_a_file(const struct stat *sb)
+{
+    return S_ISREG(sb->st_mode)    ? NULL
+           : S_ISFIFO(sb->st_mode) ? "a FIFO"
+           : S_ISSOCK(sb->st_mode) ? "a socket"
+                                   : "a device";
+}
+
 static int compare_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -59,6 +69,12 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
     struct stat sb;
     if (stat(arg, &sb) < 0) {
         snprintf(err, errlen, "%s: %s", arg, strerror(errno));
+        return -1;
+    }
+    const char *kind = S_ISDIR(sb.st_mode) ? NULL : not_a_file(&sb);
+    if (kind) {
+        snprintf(err, errlen, "%s: %s, not a file: videos and images are read from files", arg,
+                 kind);
         return -1;
     }
     if (!S_ISDIR(sb.st_mode)) {
@@ -89,6 +105,15 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
         if (!p || (snprintf(p, n, "%s/%s", arg, e->d_name), push(list, p) < 0)) {
             closedir(d);
             snprintf(err, errlen, "%s: out of memory", arg);
+            return -1;
+        }
+        /* A FIFO named like a picture waited forever; a missing link's file is named when
+         * it is opened. */
+        struct stat fb;
+        if (e->d_type != DT_REG && stat(p, &fb) == 0 && (kind = not_a_file(&fb))) {
+            snprintf(err, errlen, "%s: %s, not a file: videos and images are read from files",
+                     p, kind);
+            closedir(d);
             return -1;
         }
         found++;

@@ -10,7 +10,8 @@ typedef struct input_list {
 
 /* Appends `arg`: a file as is, a folder as its video and image files (sorted, one level;
  * hidden files and subfolders left out, other files counted in `skipped`). Returns 0, or
- * -1 with a message naming the path. */
+ * -1 with a message naming the path; a FIFO, socket or device, given or in the folder, is
+ * refused (the tools read their inputs from files, more than once). */
 int input_list_add(input_list *list, const char *arg, char *err, int errlen);
 /* The shortest tail of input `i`'s path, in whole components, that no other input's path
  * ends with: a name that tells apart the many wallpapers called 2560x1600.jpg. */
