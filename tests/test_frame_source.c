@@ -3,7 +3,9 @@
  * counted where the container gives only a duration (Matroska) or nothing (raw H.264), a
  * count too high (a truncated file) found out whatever order the frames are read in, and
  * every frame the same read backwards as in order whatever the container (MPEG-TS seeks
- * land between keyframes). Clips are made by Debian's ffmpeg. */
+ * land between keyframes), and a frame far ahead sought rather than decoded to. Clips are
+ * made by Debian's ffmpeg. */
+#include <time.h>
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -231,6 +233,42 @@ static void test_a_count_too_high_gives_the_last_frame(void **state)
     av_log_set_level(AV_LOG_ERROR);
 }
 
+/* CPU seconds this process has used. */
+static double cpu_seconds(void)
+{
+    return (double)clock() / CLOCKS_PER_SEC;
+}
+
+/* A frame far ahead is reached by a seek, not by decoding every frame before it (a loader
+ * spent a third of a long video a draw), and it is the frame read in order. */
+static void test_a_frame_far_ahead_is_sought(void **state)
+{
+    const char *path = make_clip(
+        "long.mp4", "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=96x64:rate=25 "
+                    "-t 60 -c:v libx264 -g 25 -pix_fmt yuv420p long.mp4");
+    frame_source *fs = NULL;
+    char err[256];
+    if (frame_source_open(&fs, path, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(frame_source_count(fs), 1500);
+    double t0 = cpu_seconds();
+    free(read_frame(fs, 0));
+    uint8_t *ahead = read_frame(fs, 1490);
+    double sought = cpu_seconds() - t0;
+    free(read_frame(fs, 0));
+    t0 = cpu_seconds();
+    for (int i = 1; i < 1490; i++)
+        free(read_frame(fs, i));
+    uint8_t *in_order = read_frame(fs, 1490);
+    double decoded = cpu_seconds() - t0;
+    assert_memory_equal(ahead, in_order, 96 * 64 * 3);
+    if (!(sought < decoded / 5))
+        fail_msg("frame 1490 after frame 0: %.3f s; every frame to it: %.3f s", sought, decoded);
+    free(ahead);
+    free(in_order);
+    frame_source_close(fs);
+}
+
 /* A video whose frame size changes part way is refused naming both sizes and the frame, in
  * our words (FFmpeg's for the error is "patches welcome"). */
 static void test_size_change_is_named(void **state)
@@ -268,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_flv_frames_read_backwards),
         cmocka_unit_test(test_raw_h264_frames_are_counted_and_read_backwards),
         cmocka_unit_test(test_a_count_too_high_gives_the_last_frame),
+        cmocka_unit_test(test_a_frame_far_ahead_is_sought),
         cmocka_unit_test(test_size_change_is_named),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

@@ -11,6 +11,10 @@
 #include "frame_source.h"
 #include "yuvj.h"
 
+/* Frames ahead past which a read seeks rather than decodes its way on: x264's default
+ * keyframe interval, so the seek most often lands past the frame decoded last. */
+#define SEEK_AHEAD 250
+
 struct frame_source {
     char *path;
     AVFormatContext *fmt;
@@ -328,7 +332,11 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
         index = 0;
     if (index >= fs->count)
         index = fs->count - 1;
-    if ((index < fs->next_index || fs->next_index < 0) &&
+    /* Far ahead, a seek lands on a keyframe past the frames in between: decoding them all
+     * took a loader a third of a long video a draw. A stream without timestamps to seek by
+     * is read on. */
+    if ((index < fs->next_index || fs->next_index < 0 ||
+         (fs->frame_pts > 0 && index - fs->next_index > SEEK_AHEAD)) &&
         (ret = seek_to(fs, index, err, errlen)) < 0)
         return ret;
     int have = 0;
