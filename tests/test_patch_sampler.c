@@ -215,6 +215,33 @@ static void test_small_frames_are_scaled_as_far_as_a_patch_fits(void **state)
     sampler_free(s);
 }
 
+/* A video cut short still counts, in its header, the frames it lost: the sampler draws
+ * from the frames it holds (each frame past the cut gave the last one, so half a halved
+ * video's patches came from that one frame). */
+static void test_a_cut_video_is_drawn_from_the_frames_it_holds(void **state)
+{
+    char path[256], cmd[1024];
+    snprintf(path, sizeof(path), "%s/cut.mp4", test_tmpdir());
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=96x64:rate=25 -t 4 "
+             "-c:v libx264 -g 10 -pix_fmt yuv420p -movflags +faststart whole.mp4 && "
+             "head -c $(($(stat -c %%s whole.mp4) / 2)) whole.mp4 >cut.mp4",
+             test_tmpdir());
+    assert_int_equal(system(cmd), 0);
+    sampler_options o = sampler_default_options();
+    o.scale = SCALE;
+    o.patch = PATCH;
+    sampler *s;
+    char err[256];
+    const char *files[] = {path};
+    if (sampler_create(&s, files, 1, &o, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    int w, h, frames = sampler_file(s, 0, &w, &h);
+    if (!(frames > 20 && frames < 80))
+        fail_msg("%d frames of the 100 the header counts, not about half", frames);
+    sampler_free(s);
+}
+
 static void expect_invalid(sampler_options o)
 {
     sampler *s = NULL;
@@ -249,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_a_round_is_shuffled_uniformly),
         cmocka_unit_test(test_lr_patches_line_up_with_hr),
         cmocka_unit_test(test_small_frames_are_scaled_as_far_as_a_patch_fits),
+        cmocka_unit_test(test_a_cut_video_is_drawn_from_the_frames_it_holds),
         cmocka_unit_test(test_invalid_options_are_refused),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

@@ -344,8 +344,10 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
     for (;;) {
         ret = decode_next(fs);
         if (ret == AVERROR_EOF && have) {
-            /* The count overestimated: the last frame it is; the next read seeks. */
+            /* The count overestimated: the last frame it is, and the frames are the ones
+             * decoded; the next read seeks. */
             av_frame_move_ref(fs->frame, fs->last);
+            fs->count = fs->next_index;
             fs->next_index = -1;
             break;
         }

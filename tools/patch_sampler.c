@@ -395,9 +395,13 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
             sampler_free(s);
             return -1;
         }
-        /* A file that opens but does not decode would otherwise stop the run hours in. */
+        /* A file that opens but does not decode would otherwise stop the run hours in. The
+         * last frame is read too: in a file cut short, it finds the frames the header counts
+         * and the file no longer holds, every one of which would give the last that does. */
         const uint8_t *rgb;
-        if (frame_source_read(fs, 0, &rgb, err, errlen) < 0) {
+        if (frame_source_read(fs, 0, &rgb, err, errlen) < 0 ||
+            (frame_source_count(fs) > 1 &&
+             frame_source_read(fs, frame_source_count(fs) - 1, &rgb, err, errlen) < 0)) {
             frame_source_close(fs);
             sampler_free(s);
             return -1;
