@@ -66,6 +66,13 @@ cp held1.png 'a,"b".png'
 "$build/srres-eval" -m learn.safetensors --csv 'a,"b".png' | grep -q '^"a,""b"".png",[0-9.]*,' ||
     fail "srres-eval --csv: $("$build/srres-eval" -m learn.safetensors --csv 'a,"b".png')"
 
+# srres-eval names images of one name in different folders by as much of their path as tells
+# them apart, as srres-train's trained_on does (two rows read "img.png").
+mkdir -p setA setB && cp held1.png setA/img.png && cp held2.png setB/img.png
+"$build/srres-eval" -m learn.safetensors setA setB >named.txt || fail "srres-eval setA setB"
+grep -q '^setA/img.png  ' named.txt && grep -q '^setB/img.png  ' named.txt ||
+    fail "srres-eval same-named images: $(cat named.txt)"
+
 # srres-eval refuses a crop the SSIM window does not fit in (it once averaged SSIM -1 in).
 msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&
     fail "srres-eval scored a 12-pixel crop"

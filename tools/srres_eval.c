@@ -119,9 +119,11 @@ int main(int argc, char **argv)
         eval_resampler(&set, RESAMPLE_LANCZOS, lan, &ml, err, sizeof(err)) < 0 ||
         eval_model(&set, ctx, mod, &mm, err, sizeof(err)) < 0)
         cli_die("%s", err);
+    /* Images are named by as much of their path as tells them apart (two folders of a
+     * benchmark may both hold img_001.png). */
     int width = (int)strlen("image"); /* the name column fits the longest name */
     for (int i = 0; i < n; i++) {
-        int len = (int)strlen(base_name(set.images[i].name));
+        int len = (int)strlen(input_list_name(&files, i));
         width = len > width ? len : width;
     }
     if (csv)
@@ -130,7 +132,7 @@ int main(int argc, char **argv)
         printf("x%d, %s: PSNR-Y dB / SSIM-Y, border %d\n%-*s %16s %16s %16s %8s\n", scale,
                base_name(model_path), scale, width, "image", "bicubic", "lanczos", "model", "gain");
     for (int i = 0; i < n; i++) {
-        const char *name = base_name(set.images[i].name);
+        const char *name = input_list_name(&files, i);
         if (csv) {
             put_csv_field(name);
             printf(",%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", bic[i].psnr, bic[i].ssim, lan[i].psnr,
