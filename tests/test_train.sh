@@ -73,6 +73,14 @@ mkdir -p setA setB && cp held1.png setA/img.png && cp held2.png setB/img.png
 grep -q '^setA/img.png  ' named.txt && grep -q '^setB/img.png  ' named.txt ||
     fail "srres-eval same-named images: $(cat named.txt)"
 
+# Its table shows control characters of a name as '?': a line break broke the table, an
+# escape sequence reached the terminal. (--csv quotes the name whole, as RFC 4180 has it.)
+cp held1.png $'new\nline\e[2J.png'
+"$build/srres-eval" -m learn.safetensors $'new\nline\e[2J.png' >ctrl-eval.txt ||
+    fail "srres-eval on a name with control characters"
+grep -q '^new?line?\[2J.png  ' ctrl-eval.txt && ! grep -q $'\e' ctrl-eval.txt ||
+    fail "srres-eval control characters: $(cat -v ctrl-eval.txt)"
+
 # srres-eval refuses a crop the SSIM window does not fit in (it once averaged SSIM -1 in).
 msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&
     fail "srres-eval scored a 12-pixel crop"

@@ -32,6 +32,16 @@ static void put_csv_field(const char *s)
     putchar('"');
 }
 
+/* A name in the table, padded to `width`, its control characters shown as '?': a line
+ * break in a file name broke the table, an escape sequence reached the terminal. */
+static void put_table_name(const char *s, int width)
+{
+    int n = 0;
+    for (; *s; s++, n++)
+        putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+    printf("%*s", width > n ? width - n : 0, "");
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: srres-eval -m MODEL [options] IMAGE|FOLDER...\n"
@@ -128,9 +138,12 @@ int main(int argc, char **argv)
     }
     if (csv)
         printf("image,bicubic_psnr,bicubic_ssim,lanczos_psnr,lanczos_ssim,model_psnr,model_ssim\n");
-    else
-        printf("x%d, %s: PSNR-Y dB / SSIM-Y, border %d\n%-*s %16s %16s %16s %8s\n", scale,
-               base_name(model_path), scale, width, "image", "bicubic", "lanczos", "model", "gain");
+    else {
+        printf("x%d, ", scale);
+        put_table_name(base_name(model_path), 0);
+        printf(": PSNR-Y dB / SSIM-Y, border %d\n%-*s %16s %16s %16s %8s\n", scale, width,
+               "image", "bicubic", "lanczos", "model", "gain");
+    }
     for (int i = 0; i < n; i++) {
         const char *name = input_list_name(&files, i);
         if (csv) {
@@ -138,7 +151,8 @@ int main(int argc, char **argv)
             printf(",%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", bic[i].psnr, bic[i].ssim, lan[i].psnr,
                    lan[i].ssim, mod[i].psnr, mod[i].ssim);
         } else {
-            printf("%-*s %7.3f /%7.4f %7.3f /%7.4f %7.3f /%7.4f %+7.3f\n", width, name, bic[i].psnr,
+            put_table_name(name, width);
+            printf(" %7.3f /%7.4f %7.3f /%7.4f %7.3f /%7.4f %+7.3f\n", bic[i].psnr,
                    bic[i].ssim, lan[i].psnr, lan[i].ssim, mod[i].psnr, mod[i].ssim,
                    mod[i].psnr - bic[i].psnr);
         }
