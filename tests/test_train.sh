@@ -189,6 +189,15 @@ timeout 120 "$train" train.mp4 --steps 60 --resume part.ckpt --threads 1 --log-e
     fail "resume logging to a pipe failed"
 [ "$(cut -d, -f1 piped.csv | xargs)" = "step 40 50 60" ] ||
     fail "resumed log through a pipe: $(cut -d, -f1 piped.csv | xargs)"
+# A pipe's reader that goes (| head, | true) makes the log's writes fail, which the run
+# survives as it does a full disk: said, its model written, status 1. SIGPIPE killed it
+# without a word, losing the steps since its last checkpoint.
+timeout 120 "$train" train.mp4 "${tiny[@]}" --steps 20 --log-every 1 --log /dev/stdout \
+    -o piped.safetensors 2>piped.err | true
+status=${PIPESTATUS[0]}
+[ "$status" = 1 ] && [ -s piped.safetensors ] &&
+    grep -q "/dev/stdout: cannot write the log: Broken pipe; training goes on" piped.err ||
+    fail "log to a closed pipe: status $status: $(cat piped.err)"
 # A resumed run keeps its options: given again, the same ones are taken, and --resume alone
 # goes on writing the run's output, in its dtype, and its checkpoint.
 "$train" train.mp4 "${const[@]}" --steps 60 --resume part.ckpt -o same.safetensors -q ||

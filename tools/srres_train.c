@@ -1043,6 +1043,11 @@ int main(int argc, char **argv)
     /* A closed terminal or a dropped ssh session would otherwise lose the steps since the
      * last checkpoint. */
     sigaction(SIGHUP, &sa, NULL);
+    /* A log whose reader has gone (--log /dev/stdout | head) or past a file size limit
+     * fails to be written, which the run survives (drop_log), rather than kill the run
+     * since its last checkpoint without a word. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
 
     size_t hr_side = (size_t)o.patch * o.scale;
     float *lr = malloc(sizeof(float) * o.batch * 3 * o.patch * o.patch);
