@@ -370,6 +370,18 @@ grep -q "step" err.log || fail "no step count in: $(cat err.log)"
 # SIGHUP (a closed terminal, a dropped ssh session) stops the run as SIGINT does: it once
 # killed it, losing the steps since the last checkpoint.
 stopped_by HUP 129 hup.ckpt
+# ... unless started under nohup, which asks it to outlive its terminal: it goes on (it
+# stopped), and SIGINT still stops it.
+nohup "$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint nohup.ckpt \
+    -o nohup.safetensors -q </dev/null >/dev/null 2>&1 &
+pid=$!
+sleep 3
+kill -HUP $pid
+sleep 1
+kill -0 $pid 2>/dev/null || fail "a run under nohup stopped at SIGHUP"
+kill -INT $pid
+wait $pid
+[ $? -eq 130 ] && [ -f nohup.ckpt ] || fail "a run under nohup did not stop at SIGINT"
 
 # 4. Bad input: one line naming the problem, non-zero exit, no crash.
 expect_error() { # pattern, command...

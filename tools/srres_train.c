@@ -1041,8 +1041,11 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     /* A closed terminal or a dropped ssh session would otherwise lose the steps since the
-     * last checkpoint. */
-    sigaction(SIGHUP, &sa, NULL);
+     * last checkpoint. A run started under nohup, which ignores SIGHUP, was asked to
+     * outlive its terminal: it goes on. */
+    struct sigaction hup;
+    if (sigaction(SIGHUP, NULL, &hup) != 0 || hup.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &sa, NULL);
     /* A log whose reader has gone (--log /dev/stdout | head) or past a file size limit
      * fails to be written, which the run survives (drop_log), rather than kill the run
      * since its last checkpoint without a word. */
