@@ -438,6 +438,14 @@ script -qec "'$train' train.mp4 ${tiny[*]} --steps 4 --val held1.png --val-every
     -o tty.safetensors" /dev/null >tty.log </dev/null || fail "run on a terminal failed"
 tr '\r' '\n' <tty.log | grep -q "^.\[Kstep 3/4 .*  val [0-9.]* dB$" &&
     ! grep -q "nan" tty.log || fail "progress line on a terminal: $(tr '\r' '\n' <tty.log)"
+# An interlaced clip is said to be one, as srres-video says it: its patches hold both fields,
+# and the network learns their combing (it was taken silently). A progressive one is not.
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x128:rate=25" -t 1 -c:v libx264 \
+    -flags +ildct+ilme -x264-params tff=1 inter.mp4
+"$train" inter.mp4 train.mp4 "${tiny[@]}" --steps 1 -o inter.safetensors 2>err.log ||
+    fail "interlaced run failed"
+grep -q "srres-train: inter.mp4: interlaced frames, .*deinterlace it first" err.log &&
+    ! grep -q "train.mp4: interlaced" err.log || fail "interlaced input: $(cat err.log)"
 # --verbose names every input with its size and frame count.
 "$train" train.mp4 held1.png "${tiny[@]}" --steps 1 -v -o verbose.safetensors 2>err.log ||
     fail "verbose run failed"

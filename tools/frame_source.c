@@ -28,6 +28,7 @@ struct frame_source {
     uint8_t *rgb;
     uint16_t *rgb48; /* sources of more than 8 bits of RGB or grey, before rounding */
     int eof;
+    int interlaced; /* a frame read was coded interlaced */
 };
 
 static int fail(char *err, int errlen, const char *path, const char *what, int ret)
@@ -180,6 +181,11 @@ int frame_source_height(const frame_source *fs)
     return fs->height;
 }
 
+int frame_source_interlaced(const frame_source *fs)
+{
+    return fs->interlaced;
+}
+
 /* Sends fs->pkt to the decoder; damaged packets are skipped, as ffmpeg does. */
 static int send_packet(frame_source *fs)
 {
@@ -232,6 +238,7 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
                  fs->width, fs->height, f->width, f->height, fs->next_index - 1);
         return AVERROR_INVALIDDATA;
     }
+    fs->interlaced |= f->interlaced_frame;
     if (!fs->rgb && !(fs->rgb = av_malloc((size_t)fs->width * fs->height * 3)))
         return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
     /* Tagged matrix and range, else BT.601 limited range (swscale's and ffmpeg's default).

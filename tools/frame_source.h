@@ -15,6 +15,8 @@ void frame_source_close(frame_source *fs);
 int frame_source_count(const frame_source *fs); /* frames, >= 1 */
 int frame_source_width(const frame_source *fs);
 int frame_source_height(const frame_source *fs);
+/* Whether a frame read so far was coded interlaced (two fields, woven into one picture). */
+int frame_source_interlaced(const frame_source *fs);
 
 /* Decodes frame `index` (0-based, clamped to the count) into an RGB24 buffer owned by fs,
  * valid until the next call; stride is width * 3. Returns 0 or a negative AVERROR. */

@@ -18,7 +18,7 @@
 
 typedef struct media_file {
     const char *path;
-    int count, width, height;
+    int count, width, height, interlaced;
     double scale_min, scale_max; /* the options' --hr-scale range, raised to fit a patch */
 } media_file;
 
@@ -408,7 +408,8 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         }
         media_file *mf = &s->files[i];
         *mf = (media_file){.path = files[i], .count = frame_source_count(fs),
-                           .width = frame_source_width(fs), .height = frame_source_height(fs)};
+                           .width = frame_source_width(fs), .height = frame_source_height(fs),
+                           .interlaced = frame_source_interlaced(fs)};
         frame_source_close(fs);
         int side = mf->width < mf->height ? mf->width : mf->height;
         if (side < R) {
@@ -531,6 +532,11 @@ int sampler_file(const sampler *s, int i, int *width, int *height)
 double sampler_file_scale_min(const sampler *s, int i)
 {
     return s->files[i].scale_min;
+}
+
+int sampler_file_interlaced(const sampler *s, int i)
+{
+    return s->files[i].interlaced;
 }
 
 void sampler_position(const sampler *s, uint64_t *round, int *offset)

@@ -45,6 +45,10 @@ int sampler_file(const sampler *s, int i, int *width, int *height);
  * with its margin would not fit in the frame scaled by it. */
 double sampler_file_scale_min(const sampler *s, int i);
 
+/* Whether input i's frames, as probed (its first and last), are coded interlaced: patches
+ * cut from them hold both fields, combing and all. */
+int sampler_file_interlaced(const sampler *s, int i);
+
 /* Continue from a position (as sampler_position reported it); before the first batch. */
 void sampler_seek(sampler *s, uint64_t round, int offset);
 void sampler_position(const sampler *s, uint64_t *round, int *offset);

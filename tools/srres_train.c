@@ -985,6 +985,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "srres-train: inputs too small for a patch at --hr-scale %g: %d of %d, "
                         "drawn from the scale that holds one (up to %.3g; -v names them)\n",
                 o.sampler.hr_scale_min, raised, inputs.count, highest);
+    /* Patches of interlaced frames teach the network the combing of their two fields, as
+     * srres-video says of the frames it upscales. */
+    for (int i = 0; i < inputs.count && !o.quiet && D.rank == 0; i++)
+        if (sampler_file_interlaced(smp, i))
+            fprintf(stderr, "srres-train: %s: interlaced frames, whose patches hold both fields "
+                            "(combing and all); deinterlace it first (ffmpeg -vf bwdif)\n",
+                    input_list_name(&inputs, i));
     if (o.verbose && !o.quiet && D.rank == 0)
         for (int i = 0; i < inputs.count; i++) {
             int w, h, frames = sampler_file(smp, i, &w, &h);
