@@ -1094,6 +1094,18 @@ test_hangup_and_second_signal() {
     [ $rc -eq 130 ] || fail "status $rc after two SIGINTs"
     [ ! -e twice.mp4 ] || fail "an aborted run left twice.mp4"
     ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left after two SIGINTs"
+    # Started under nohup, a run outlives its terminal: SIGHUP does not stop it (it did),
+    # SIGINT still does.
+    nohup "$video" -q -i long.mp4 -o nohup.mp4 -m "$m4" --threads 1 </dev/null >/dev/null 2>&1 &
+    pid=$!
+    sleep 1.5
+    kill -HUP $pid
+    sleep 0.5
+    kill -0 $pid 2>/dev/null || fail "a run under nohup stopped at SIGHUP"
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    [ $rc -eq 130 ] && [ -e nohup.mp4 ] || fail "under nohup, status $rc after SIGINT"
 }
 
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do

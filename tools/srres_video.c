@@ -2079,7 +2079,11 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal}, nudge = {.sa_handler = on_nudge};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL); /* a closed terminal or dropped ssh, as a stop request */
+    /* A closed terminal or dropped ssh is a stop request, unless the run was started under
+     * nohup, which ignores SIGHUP to ask it to outlive its terminal. */
+    struct sigaction hup;
+    if (sigaction(SIGHUP, NULL, &hup) != 0 || hup.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGUSR1, &nudge, NULL);
     signal(SIGXFSZ, SIG_IGN); /* past a file size limit a write fails, and the run with it */
     /* A closed reader of stderr (2>&1 | head) or of the output pipe makes writes fail, as an
