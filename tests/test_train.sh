@@ -382,6 +382,22 @@ kill -0 $pid 2>/dev/null || fail "a run under nohup stopped at SIGHUP"
 kill -INT $pid
 wait $pid
 [ $? -eq 130 ] && [ -f nohup.ckpt ] || fail "a run under nohup did not stop at SIGINT"
+# A second signal aborts at once, unsaved (the first waits for the step or validation in
+# progress, which can take minutes): two delivered back to back, as a stopped process
+# receives them when it goes on.
+"$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint-every 100000 --checkpoint twice.ckpt \
+    -o twice.safetensors -q 2>twice.log &
+pid=$!
+sleep 2
+kill -STOP $pid
+kill -INT $pid
+kill -TERM $pid
+kill -CONT $pid
+wait $pid
+rc=$?
+[ $rc -gt 128 ] && [ ! -e twice.ckpt ] &&
+    grep -q "aborted by a second signal: nothing saved since the last checkpoint" twice.log ||
+    fail "two signals: status $rc, $(ls twice.ckpt 2>/dev/null) $(cat twice.log)"
 
 # 4. Bad input: one line naming the problem, non-zero exit, no crash.
 expect_error() { # pattern, command...

@@ -60,9 +60,18 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag needs lock-free atomi
 static atomic_int stop_signal;
 static dist D; /* this process's rank among D.size (1 without mpirun) */
 
+/* The first signal stops the run at the end of its step (or validation) with a checkpoint;
+ * a second aborts at once, unsaved, as the first can wait minutes on a large --val set. */
 static void on_signal(int sig)
 {
-    atomic_store(&stop_signal, sig);
+    if (atomic_exchange(&stop_signal, sig)) {
+        static const char said[] = "srres-train: aborted by a second signal: nothing saved since "
+                                   "the last checkpoint\n";
+        ssize_t ignored = write(2, said, sizeof(said) - 1);
+        (void)ignored;
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
 }
 
 static double now(void)
