@@ -72,6 +72,21 @@ mkdir -p setA setB && cp held1.png setA/img.png && cp held2.png setB/img.png
 "$build/srres-eval" -m learn.safetensors setA setB >named.txt || fail "srres-eval setA setB"
 grep -q '^setA/img.png  ' named.txt && grep -q '^setB/img.png  ' named.txt ||
     fail "srres-eval same-named images: $(cat named.txt)"
+# The same file given again (here by a link) is scored once: it weighed twice in the mean.
+ln -s held1.png again.png
+"$build/srres-eval" -m learn.safetensors --csv held1.png held2.png again.png held1.png \
+    >again.csv 2>again.log || fail "srres-eval with repeats failed"
+"$build/srres-eval" -m learn.safetensors --csv held1.png held2.png >once.csv ||
+    fail "srres-eval failed"
+cmp -s again.csv once.csv && grep -q "srres-eval: 2 images given again (the same file) left out" \
+    again.log || fail "srres-eval with repeats: $(cat again.log) $(diff again.csv once.csv)"
+# srres-train says a training input given again (drawn as often as given, which may be
+# meant) and validates a --val image given again once.
+"$train" train.mp4 train.mp4 "${tiny[@]}" --val held1.png --val again.png --steps 1 \
+    -o again.safetensors 2>again.log || fail "srres-train with repeats failed"
+grep -q "1 input given again (the same file): drawn as often as given" again.log &&
+    grep -q "1 --val image given again (the same file) left out" again.log ||
+    fail "srres-train with repeats: $(cat again.log)"
 
 # Its table shows control characters of a name as '?': a line break broke the table, an
 # escape sequence reached the terminal. (--csv quotes the name whole, as RFC 4180 has it.)

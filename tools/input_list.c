@@ -152,6 +152,58 @@ const char *input_list_name(const input_list *list, int i)
     }
 }
 
+typedef struct file_id {
+    dev_t dev;
+    ino_t ino;
+    int index;
+} file_id;
+
+static int compare_ids(const void *a, const void *b)
+{
+    const file_id *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    if (x->ino != y->ino)
+        return x->ino < y->ino ? -1 : 1;
+    return x->index - y->index;
+}
+
+int input_list_repeats(input_list *list, int drop)
+{
+    file_id *ids = malloc(sizeof(file_id) * (list->count + 1));
+    char *repeat = calloc(list->count + 1, 1);
+    if (!ids || !repeat) {
+        free(ids);
+        free(repeat);
+        return -1;
+    }
+    int n = 0, repeats = 0;
+    for (int i = 0; i < list->count; i++) {
+        struct stat sb;
+        if (stat(list->paths[i], &sb) == 0)
+            ids[n++] = (file_id){sb.st_dev, sb.st_ino, i};
+    }
+    qsort(ids, (size_t)n, sizeof(file_id), compare_ids);
+    for (int k = 1; k < n; k++)
+        if (ids[k].dev == ids[k - 1].dev && ids[k].ino == ids[k - 1].ino) {
+            repeat[ids[k].index] = 1;
+            repeats++;
+        }
+    if (drop) {
+        int kept = 0;
+        for (int i = 0; i < list->count; i++) {
+            if (repeat[i])
+                free(list->paths[i]);
+            else
+                list->paths[kept++] = list->paths[i];
+        }
+        list->count = kept;
+    }
+    free(ids);
+    free(repeat);
+    return repeats;
+}
+
 void input_list_free(input_list *list)
 {
     for (int i = 0; i < list->count; i++)

@@ -19,6 +19,9 @@ const char *input_list_name(const input_list *list, int i);
 /* Says on stderr, as `program`, how many files of the folders given were skipped, if any:
  * a run without some of its files looks whole. */
 void input_list_say_skipped(const input_list *list, const char *program);
+/* How many inputs name a file given before them (by another path or link too); with `drop`,
+ * those are removed, the first of each kept in its place. -1: out of memory. */
+int input_list_repeats(input_list *list, int drop);
 void input_list_free(input_list *list);
 
 #endif

@@ -101,6 +101,13 @@ int main(int argc, char **argv)
     if (!files.count)
         cli_die("no images given (see --help)");
     input_list_say_skipped(&files, "srres-eval");
+    /* The same file twice (two folders of links, say) would weigh twice in the mean. */
+    int again = input_list_repeats(&files, 1);
+    if (again < 0)
+        cli_die("out of memory");
+    if (again)
+        fprintf(stderr, "srres-eval: %d image%s given again (the same file) left out: each is "
+                        "scored once\n", again, again == 1 ? "" : "s");
     srres_error e;
     srres_model *m = cli_load_model(model_path);
     srres_params p = srres_default_params();

@@ -983,6 +983,17 @@ int main(int argc, char **argv)
         cli_die("%s", err);
     if (!o.quiet)
         input_list_say_skipped(&inputs, "srres-train");
+    /* A training input given twice is drawn twice as often, which may be meant: said. A
+     * validation image would weigh twice in the figures: taken once. */
+    int again = input_list_repeats(&inputs, 0), val_again = input_list_repeats(&vals, 1);
+    if (again < 0 || val_again < 0)
+        cli_die("out of memory");
+    if (again && !o.quiet)
+        fprintf(stderr, "srres-train: %d input%s given again (the same file): drawn as often as "
+                        "given\n", again, again == 1 ? "" : "s");
+    if (val_again && !o.quiet)
+        fprintf(stderr, "srres-train: %d --val image%s given again (the same file) left out: "
+                        "each is validated once\n", val_again, val_again == 1 ? "" : "s");
     int raised = 0;
     double highest = 0;
     for (int i = 0; i < inputs.count; i++) {
