@@ -368,7 +368,8 @@ cmp -s <(tensors late-avg.safetensors) <(tensors resumed.safetensors) &&
 
 # 3. SIGINT writes a checkpoint and exits 130; the checkpoint resumes.
 stopped_by() { # signal, the exit status it gives, checkpoint
-    "$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint "$3" \
+    # SIGHUP as a terminal's, not as ignored by a nohup the tests may run under
+    env --default-signal=HUP "$train" train.mp4 "${tiny[@]}" --steps 100000 --checkpoint "$3" \
         -o "${3%.ckpt}.safetensors" -q &
     local pid=$! rc
     sleep 3

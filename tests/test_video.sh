@@ -1068,7 +1068,8 @@ test_signals_at_random_points() {
 # second signal aborts with that signal's status (it was 1).
 test_hangup_and_second_signal() {
     SRC="testsrc2=size=160x90:rate=25" lavfi long.mp4 -t 8 -c:v libx264 -an
-    "$video" -q -i long.mp4 -o hup.mp4 -m "$m4" --threads 1 2>/dev/null &
+    # SIGHUP as a terminal's, not as ignored by a nohup the tests may run under
+    env --default-signal=HUP "$video" -q -i long.mp4 -o hup.mp4 -m "$m4" --threads 1 2>/dev/null &
     local pid=$! rc
     sleep 1.5
     kill -HUP $pid
