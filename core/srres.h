@@ -210,7 +210,8 @@ void srres_ctx_free(srres_ctx *ctx);
  * not overlap it in memory (SRRES_ERR_INVALID if any plane's range, first row to last, meets
  * one of the other image's). The two may be of different pixel formats. 8-bit input is
  * divided by 255; output is clamped to [0, 1], multiplied by the format's maximum and
- * rounded to nearest. */
+ * rounded to nearest. Arguments are checked, and buffers reserved, before anything is
+ * written; a failure after that may leave `out` part-written, tile by tile. */
 srres_status srres_upscale(srres_ctx *ctx, const srres_image *in, const srres_image *out,
                            srres_error *err);
 
