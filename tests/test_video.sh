@@ -205,9 +205,9 @@ test_encoder_options_checked() {
         fail "--enc-opt g=2 --enc-opt tune=film failed"
     [ "$(ffprobe -v error -select_streams v -show_entries frame=key_frame -of csv=p=0 g.mp4 |
         tr -d ', \n')" = 10101 ] || fail "--enc-opt g=2: keyframes not every second frame"
-    expect_error "--enc-opt nosuch: the encoder libx264 has no such option" \
+    expect_error "--enc-opt nosuch: the encoder libx264 does not take it" \
         "$video" -i in.mp4 -o x.mp4 -m "$m2" --enc-opt nosuch=1
-    expect_error "--enc-opt tune: the encoder ffv1 has no such option" \
+    expect_error "--enc-opt tune: the encoder ffv1 does not take it" \
         "$video" -i in.mp4 -o x.mkv -m "$m2" -c:v ffv1 --enc-opt tune=film
     expect_error "--enc-opt: 'g' is not KEY=VALUE" "$video" -i in.mp4 -o x.mp4 -m "$m2" --enc-opt g
     [ ! -e x.mp4 ] && [ ! -e x.mkv ] || fail "a refused --enc-opt left its output"

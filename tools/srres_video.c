@@ -70,8 +70,7 @@ typedef struct options {
     long max_frames;
     int segment, segments; /* --segment I/N: the I-th (1-based) of N; N = 0: whole input */
     const char *concat;    /* --concat OUTPUT: join the positional segment files */
-    char **enc_opts;       /* --enc-opt KEY=VALUE, each as given */
-    int nb_enc_opts;
+    AVDictionary *enc_opts; /* --enc-opt KEY=VALUE: a later one for a key wins */
 } options;
 
 /* What is added to an input's timestamps after its clock's jumps (MPEG-TS and -PS), and each
@@ -825,14 +824,15 @@ static int set_private(AVCodecContext *e, const char *key, const char *value)
     return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
 }
 
-/* -crf, -preset or -x264-params into the encoder, or the error that says whether it has no
- * such option (MPEG-4's -preset) or refuses the value (libsvtav1's -preset 99, which was said
- * to be "does not take it" too). `hint` follows the first. */
+/* -crf, -preset, -x264-params or an --enc-opt into the encoder, its own options or its
+ * context's (g, maxrate), or the error that says whether it has no such option (MPEG-4's
+ * -preset) or refuses the value (libsvtav1's -preset 99, which was said to be "does not take
+ * it" too). `hint` follows the first. */
 static int set_encoder_option(app *a, const char *opt, const char *key, const char *value,
                               const char *hint)
 {
     char eb[ERR_SIZE];
-    int ret = set_private(a->enc, key, value);
+    int ret = av_opt_set(a->enc, key, value, AV_OPT_SEARCH_CHILDREN);
     if (ret == AVERROR_OPTION_NOT_FOUND)
         set_error(a, "%s: the encoder %s does not take it%s", opt, a->enc_codec->name, hint);
     else if (ret < 0)
@@ -893,19 +893,12 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     if (a->o.x264_params &&
         set_encoder_option(a, "-x264-params", "x264-params", a->o.x264_params, "") < 0)
         return AVERROR(EINVAL);
-    /* Last, so that they win: any option of the encoder, its context's (g, maxrate) or its
-     * own (tune, x265-params), as ffmpeg's -KEY VALUE sets it. */
-    for (int i = 0; i < a->o.nb_enc_opts; i++) {
-        char eb[ERR_SIZE], *kv = a->o.enc_opts[i], *eq = strchr(kv, '=');
-        *eq = '\0';
-        int ret = av_opt_set(e, kv, eq + 1, AV_OPT_SEARCH_CHILDREN);
-        if (ret == AVERROR_OPTION_NOT_FOUND)
-            set_error(a, "--enc-opt %s: the encoder %s has no such option", kv, codec->name);
-        else if (ret < 0)
-            set_error(a, "--enc-opt %s: the encoder %s does not take '%s': %s", kv, codec->name,
-                      eq + 1, av_err(ret, eb));
-        *eq = '=';
-        if (ret < 0)
+    /* Last, so that they win, as ffmpeg's -KEY VALUE sets them. */
+    const AVDictionaryEntry *t = NULL;
+    while ((t = av_dict_get(a->o.enc_opts, "", t, AV_DICT_IGNORE_SUFFIX))) {
+        char opt[256];
+        snprintf(opt, sizeof(opt), "--enc-opt %s", t->key);
+        if (set_encoder_option(a, opt, t->key, t->value, "") < 0)
             return AVERROR(EINVAL);
     }
     return 0;
@@ -1435,11 +1428,9 @@ static void parse_options(options *o, int argc, char **argv)
             const char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg)
                 cli_die("--enc-opt: '%s' is not KEY=VALUE (e.g. tune=film, g=48)", optarg);
-            char **grown = av_realloc_array(o->enc_opts, o->nb_enc_opts + 1, sizeof(*grown));
-            if (!grown)
+            char *key = av_strndup(optarg, eq - optarg);
+            if (!key || av_dict_set(&o->enc_opts, key, eq + 1, AV_DICT_DONT_STRDUP_KEY) < 0)
                 cli_die("out of memory");
-            o->enc_opts = grown;
-            o->enc_opts[o->nb_enc_opts++] = optarg;
             break;
         }
         case O_SEG:
@@ -1477,7 +1468,7 @@ static void parse_options(options *o, int argc, char **argv)
                            : o->bit_rate > 0  ? "-b:v"
                            : o->preset        ? "-preset"
                            : o->x264_params   ? "-x264-params"
-                           : o->nb_enc_opts   ? "--enc-opt"
+                           : o->enc_opts      ? "--enc-opt"
                            : o->pix_fmt       ? "-pix_fmt"
                            : o->vf_pre        ? "--vf-pre"
                            : o->vf_post       ? "--vf-post"
@@ -2039,7 +2030,7 @@ static void cleanup(app *a)
     srres_ctx_free(a->ctx);
     srres_model_free(a->model);
     free(a->map);
-    av_free(a->o.enc_opts);
+    av_dict_free(&a->o.enc_opts);
     clock_mend_free(&a->mend);
     free(a->mux_dts);
     output_target_free(&a->target);
