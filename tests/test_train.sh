@@ -95,6 +95,12 @@ cp held1.png $'new\nline\e[2J.png'
     fail "srres-eval on a name with control characters"
 grep -q '^new?line?\[2J.png  ' ctrl-eval.txt && ! grep -q $'\e' ctrl-eval.txt ||
     fail "srres-eval control characters: $(cat -v ctrl-eval.txt)"
+# C1's CSI too (U+009B, an escape sequence's start as UTF-8 spells it), as srres-model info
+# and the library's messages show it.
+cp held1.png $'c1\xc2\x9b2J.png'
+"$build/srres-eval" -m learn.safetensors $'c1\xc2\x9b2J.png' >c1-eval.txt ||
+    fail "srres-eval on a name with a C1 control"
+grep -q '^c1?2J.png  ' c1-eval.txt || fail "srres-eval C1 control: $(cat -v c1-eval.txt)"
 
 # srres-eval refuses a crop the SSIM window does not fit in (it once averaged SSIM -1 in).
 msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&

@@ -114,6 +114,14 @@ srres_model *cli_load_model(const char *path)
     return m;
 }
 
+int cli_control_bytes(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (u[0] < 0x20 || u[0] == 0x7f)
+        return u[0] ? 1 : 0;
+    return u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
+}
+
 const char *cli_network(char *buf, size_t n, const srres_config *c)
 {
     snprintf(buf, n, "x%d, %d block%s x %d channel%s, image skip %s", c->scale, c->blocks,

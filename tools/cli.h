@@ -34,6 +34,10 @@ int cli_ensemble(const char *s);
  * dies with its message. */
 srres_model *cli_load_model(const char *path);
 
+/* The bytes of the control character at p (C0, DEL, or C1 as UTF-8 spells it: U+009B is a
+ * terminal's CSI), 0 for any other: what the tools never print from a file's text. */
+int cli_control_bytes(const char *p);
+
 /* "x2, 1 block x 32 channels, image skip nearest": a network as the tools describe it, in
  * buf. */
 const char *cli_network(char *buf, size_t n, const srres_config *c);

@@ -37,8 +37,11 @@ static void put_csv_field(const char *s)
 static void put_table_name(const char *s, int width)
 {
     int n = 0;
-    for (; *s; s++, n++)
-        putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+    for (; *s; s++, n++) {
+        int control = cli_control_bytes(s);
+        putchar(control ? '?' : *s);
+        s += control == 2;
+    }
     printf("%*s", width > n ? width - n : 0, "");
 }
 

@@ -35,17 +35,16 @@ static srres_model *load(const char *path)
  * that the two read apart. */
 static void print_text(const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\\') {
+    for (const char *p = s; *p; p++) {
+        int control = cli_control_bytes(p);
+        if (*p == '\\')
             fputs("\\\\", stdout);
-        } else if (*p < 0x20 || *p == 0x7f) {
-            printf("\\x%02x", *p);
-        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) { /* U+0080..U+009F */
-            printf("\\u%04x", p[1]);
-            p++;
-        } else {
+        else if (control == 1)
+            printf("\\x%02x", (unsigned char)*p);
+        else if (control == 2)
+            printf("\\u%04x", (unsigned char)*++p);
+        else
             putchar(*p);
-        }
     }
 }
 
