@@ -4,7 +4,8 @@
  * Super-Resolution Using a Generative Adversarial Network", https://arxiv.org/abs/1609.04802).
  *
  * The network runs on RGB, so the filter takes packed 8-bit RGB (rgb24, bgr0) or planar 8-
- * or 16-bit RGB (gbrp, gbrp16) and leaves conversions from other formats to the filter graph.
+ * or 16-bit RGB (gbrp, gbrp16, and gbrap, gbrap16 with alpha, which is upscaled beside the
+ * network with bicubic) and leaves conversions from other formats to the filter graph.
  * libsrres has threads of its own rather than FFmpeg's slice threads: as many as every
  * filter's threads option says (FFmpeg takes that name before a filter's own options), else
  * one per CPU it may use, and never more than the graph's limit (-filter_threads).
@@ -18,6 +19,7 @@
 #include "libavutil/imgutils.h"
 #include "libavutil/opt.h"
 #include "libavutil/pixdesc.h"
+#include "libswscale/swscale.h"
 #include "avfilter.h"
 #include "formats.h"
 #include "internal.h"
@@ -36,6 +38,7 @@ typedef struct SRResNetContext {
     int scale;
     int in_w, in_h; /* the input size the output link is set up for */
     int told_interlaced;
+    struct SwsContext *alpha_sws;
 } SRResNetContext;
 
 #define OFFSET(x) offsetof(SRResNetContext, x)
@@ -171,12 +174,14 @@ static av_cold int init(AVFilterContext *ctx)
  * a sink without 16-bit RGB (e.g. the PNG encoder) make a deep source run through the
  * network in 8 bits. Apart, the input follows the source and the output the sink; where
  * the sink takes several, the output's is the one nearest the input's. bgr0 is there for
- * FFV1, whose only 8-bit RGB it is (it was given 16 bits from an 8-bit source), and gbrp
- * for sources and sinks of planar 8-bit RGB. */
+ * FFV1, whose only 8-bit RGB it is (it was given 16 bits from an 8-bit source), gbrp for
+ * sources and sinks of planar 8-bit RGB, and gbrap and gbrap16 for those with alpha (it
+ * was dropped as the graph converted). */
 static int query_formats(AVFilterContext *ctx)
 {
     static const enum AVPixelFormat pixel_formats[] = {
-        AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16, AV_PIX_FMT_NONE
+        AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
+        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, AV_PIX_FMT_NONE
     };
     int ret;
 
@@ -237,9 +242,9 @@ static void image_from_frame(srres_image *img, const AVFrame *frame)
                                                              : SRRES_PIXEL_BGR0;
         img->data[0]     = frame->data[0];
         img->linesize[0] = frame->linesize[0];
-    } else {
-        img->format      = frame->format == AV_PIX_FMT_GBRP ? SRRES_PIXEL_RGBP8
-                                                            : SRRES_PIXEL_RGBP16;
+    } else { /* gbrap's and gbrap16's fourth plane, alpha, is not the network's */
+        img->format      = frame->format == AV_PIX_FMT_GBRP || frame->format == AV_PIX_FMT_GBRAP
+                           ? SRRES_PIXEL_RGBP8 : SRRES_PIXEL_RGBP16;
         img->data[0]     = frame->data[2];
         img->data[1]     = frame->data[0];
         img->data[2]     = frame->data[1];
@@ -247,6 +252,35 @@ static void image_from_frame(srres_image *img, const AVFrame *frame)
         img->linesize[1] = frame->linesize[0];
         img->linesize[2] = frame->linesize[1];
     }
+}
+
+static int has_alpha(int format)
+{
+    return format == AV_PIX_FMT_GBRAP || format == AV_PIX_FMT_GBRAP16;
+}
+
+/* The output's alpha plane: the input's upscaled with bicubic (and to the output's depth),
+ * or opaque from an input without alpha. */
+static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
+{
+    enum AVPixelFormat from = in->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16;
+    enum AVPixelFormat to = out->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16;
+    int ret;
+
+    if (!has_alpha(in->format)) {
+        for (int y = 0; y < out->height; y++)
+            memset(out->data[3] + y * out->linesize[3], 0xff,
+                   out->width * (to == AV_PIX_FMT_GRAY8 ? 1 : 2));
+        return 0;
+    }
+    s->alpha_sws = sws_getCachedContext(s->alpha_sws, in->width, in->height, from, out->width,
+                                        out->height, to, SWS_BICUBIC | SWS_ACCURATE_RND,
+                                        NULL, NULL, NULL);
+    if (!s->alpha_sws)
+        return AVERROR(ENOMEM);
+    ret = sws_scale(s->alpha_sws, (const uint8_t *const *)&in->data[3], &in->linesize[3], 0,
+                    in->height, &out->data[3], &out->linesize[3]);
+    return ret < 0 ? ret : 0;
 }
 
 static int filter_frame(AVFilterLink *inlink, AVFrame *in)
@@ -311,6 +345,8 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         ret = averror_from_error(status, &err);
         goto fail;
     }
+    if (has_alpha(out->format) && (ret = upscale_alpha(s, in, out)) < 0)
+        goto fail;
 
     av_frame_free(&in);
     return ff_filter_frame(outlink, out);
@@ -328,6 +364,7 @@ static av_cold void uninit(AVFilterContext *ctx)
     /* The context uses the model, so it goes first. */
     srres_ctx_free(s->srres);
     srres_model_free(s->model);
+    sws_freeContext(s->alpha_sws);
 }
 
 static const AVFilterPad srresnet_inputs[] = {

@@ -374,6 +374,28 @@ matches_srres_video() {
     done
 }
 
+# A source's alpha is upscaled beside the network, as srres-video upscales it: the same
+# pixels, alpha and colour, in 8 and 16 bits (the graph dropped it); an opaque source's
+# output asked for alpha is opaque.
+alpha_is_upscaled_as_in_srres_video() {
+    local img depth ramp="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*4*(1+255*(DEPTH-8)/8)'"
+    for depth in 8 16; do
+        img=alpha$depth.png
+        command ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=33x17,format=$(
+            [ $depth = 8 ] && echo rgba || echo rgba64le),${ramp//DEPTH/$depth}" -frames:v 1 \
+            "$img" || return 1
+        ff -i "$img" -vf srresnet=model="$x2" "filter-$img" &&
+            "$srres_video" -q -i "$img" -o "tool-$img" -m "$x2" &&
+            expect "$img format" "$(stream_field "filter-$img" pix_fmt)" \
+                "$(stream_field "$img" pix_fmt | sed 's/le$/be/')" &&
+            expect "$img pixels" "$(pixels "filter-$img" rgba64le)" \
+                "$(pixels "tool-$img" rgba64le)" || return 1
+    done
+    ff -i odd.png -vf srresnet=model="$x2" -pix_fmt rgba opaque.png &&
+        expect "opaque alpha" "$(command ffmpeg -nostdin -v error -i opaque.png \
+            -vf alphaextract -f rawvideo - | od -An -v -tu1 -w1 | sort -u | tr -d ' ')" 255
+}
+
 check help_lists_options
 check missing_model_file_fails
 check malformed_model_file_fails
@@ -399,6 +421,7 @@ check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
 check thread_count_does_not_change_output
+check alpha_is_upscaled_as_in_srres_video
 check patch_applies_to_pristine_tree
 check patch_requires_the_libsrres_it_is_written_for
 if [ -x "$srres_video" ]; then

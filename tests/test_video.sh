@@ -796,17 +796,41 @@ test_rgb_source_tagged() {
         fail "auto.mp4 is $(probe auto.mp4 v:0 pix_fmt),$(probe auto.mp4 v:0 color_range)"
 }
 
-# Alpha is not upscaled: said, and the output has none (it was kept, every value 255).
-test_alpha_dropped_openly() {
-    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36,format=rgba" -frames:v 1 in.png
-    "$video" -i in.png -o out.png -m "$m2" 2>err.log || fail "srres-video failed"
-    grep -q "in.png: its alpha channel is dropped" err.log || fail "not said: $(cat err.log)"
-    [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
-    # WebM's VP9 alpha, which FFmpeg's decoder does not read, is said too (it went unsaid).
-    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=5,format=yuva420p" -t 0.4 \
-        -c:v libvpx-vp9 -deadline realtime in.webm
-    "$video" -i in.webm -o out.mkv -m "$m2" 2>err.log || fail "srres-video failed on in.webm"
-    grep -q "in.webm: its alpha channel is dropped" err.log || fail "not said: $(cat err.log)"
+# Alpha goes to an output that holds it, upscaled with bicubic beside the network (it was
+# dropped), and is said to be dropped where the output has none.
+test_alpha_carried() {
+    local ramp="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*4'"
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36,format=rgba,$ramp" -frames:v 1 in.png
+    "$video" -q -i in.png -o out.png -m "$m2" || fail "srres-video failed"
+    [ "$(probe out.png v:0 pix_fmt)" = rgba ] || fail "pix_fmt $(probe out.png v:0 pix_fmt)"
+    ffmpeg -nostdin -v error -i out.png -vf alphaextract -f rawvideo got.gray
+    ffmpeg -nostdin -v error -i in.png -vf alphaextract,scale=128:72:flags=bicubic \
+        -f rawvideo want.gray
+    # within one level of ffmpeg's own bicubic (its rounding differs)
+    paste <(od -An -v -tu1 -w1 got.gray) <(od -An -v -tu1 -w1 want.gray) |
+        awk '{ d = $1 - $2; if (d > 1 || d < -1) bad++ } END { exit bad > 0 || NR != 128 * 72 }' ||
+        fail "the alpha is not in.png's upscaled"
+    # the colour is what it is without alpha
+    "$video" -i in.png -o opaque.png -m "$m2" -pix_fmt rgb24 2>err.log || fail "failed opaque"
+    grep -q "in.png: its alpha channel is dropped: the output's rgb24 (-pix_fmt) has none" \
+        err.log || fail "not said: $(cat err.log)"
+    ffmpeg -nostdin -v error -i out.png -pix_fmt rgb24 -f rawvideo got.rgb
+    ffmpeg -nostdin -v error -i opaque.png -pix_fmt rgb24 -f rawvideo want.rgb
+    cmp -s got.rgb want.rgb || fail "the colour differs with alpha"
+    "$video" -i in.png -o out.mp4 -m "$m2" 2>err.log || fail "srres-video failed on out.mp4"
+    grep -q "in.png: its alpha channel is dropped: the libx264 encoder takes no format with alpha" \
+        err.log || fail "not said for libx264: $(cat err.log)"
+    # WebM's VP9 alpha, which only libvpx's decoder reads: the ramp comes out, clear at the
+    # left and nearly opaque at the right
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=5,format=yuva420p,$ramp" \
+        -t 0.4 -c:v libvpx-vp9 -deadline realtime in.webm
+    "$video" -q -i in.webm -o out.webm -m "$m2" || fail "srres-video failed on in.webm"
+    local row
+    row=$(ffmpeg -nostdin -v error -c:v libvpx-vp9 -i out.webm -vf alphaextract,crop=128:1:0:36 \
+        -frames:v 1 -f rawvideo - | od -An -v -tu1 -w128)
+    set -- $row
+    [ $# = 128 ] && [ "$3" -lt 24 ] && [ "${126}" -gt 230 ] ||
+        fail "out.webm's alpha: $row"
 }
 
 # A rotation the format cannot store (Matroska, PNG in FFmpeg 5.1) is applied to the frames.

@@ -24,6 +24,7 @@
 #include <libavutil/opt.h>
 #include <libavutil/parseutils.h>
 #include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -113,7 +114,10 @@ typedef struct app {
     srres_model *model;
     srres_ctx *ctx;
     int scale;
-    enum AVPixelFormat net_fmt; /* AV_PIX_FMT_RGB24 or AV_PIX_FMT_GBRP16 */
+    enum AVPixelFormat net_fmt; /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
+    int alpha;                  /* the input's alpha goes to the output, upscaled beside */
+    int alpha_unread;           /* WebM alpha that no decoder here reads */
+    struct SwsContext *alpha_sws; /* sr thread: upscales the alpha plane */
     frame_queue *q_in, *q_out;
     AVPacket **pending; /* copied packets that arrived before the header */
     int npending;
@@ -519,8 +523,8 @@ static srres_image image_of(const AVFrame *f)
         im.format = SRRES_PIXEL_RGB24;
         im.data[0] = f->data[0];
         im.linesize[0] = f->linesize[0];
-    } else { /* GBRP16: FFmpeg orders the planes G, B, R */
-        im.format = SRRES_PIXEL_RGBP16;
+    } else { /* GBR(A)P(16): FFmpeg orders the planes G, B, R (and A, not the network's) */
+        im.format = f->format == AV_PIX_FMT_GBRAP ? SRRES_PIXEL_RGBP8 : SRRES_PIXEL_RGBP16;
         int order[3] = {2, 0, 1};
         for (int c = 0; c < 3; c++) {
             im.data[c] = f->data[order[c]];
@@ -577,6 +581,21 @@ static int scale_side_data(AVFrame *out, int scale)
     return 0;
 }
 
+/* The alpha plane (plane 3 of GBRAP and GBRAP16), bicubic. */
+static int upscale_alpha(app *a, const AVFrame *in, AVFrame *out)
+{
+    enum AVPixelFormat gray = in->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8
+                                                             : AV_PIX_FMT_GRAY16;
+    a->alpha_sws = sws_getCachedContext(a->alpha_sws, in->width, in->height, gray, out->width,
+                                        out->height, gray, SWS_BICUBIC | SWS_ACCURATE_RND,
+                                        NULL, NULL, NULL);
+    if (!a->alpha_sws)
+        return AVERROR(ENOMEM);
+    int ret = sws_scale(a->alpha_sws, (const uint8_t *const *)&in->data[3], &in->linesize[3],
+                        0, in->height, &out->data[3], &out->linesize[3]);
+    return ret < 0 ? ret : 0;
+}
+
 static void *sr_main(void *arg)
 {
     app *a = arg;
@@ -611,6 +630,10 @@ static void *sr_main(void *arg)
             srres_error e;
             if (srres_upscale(a->ctx, &si, &so, &e) != SRRES_OK) {
                 set_error(a, "%s: %s", a->o.model, e.message);
+                ok = 0;
+            } else if (a->alpha && upscale_alpha(a, in, out) < 0) {
+                set_error(a, "out of memory to upscale a %dx%d frame's alpha", in->width,
+                          in->height);
                 ok = 0;
             }
         }
@@ -1019,26 +1042,22 @@ static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
         return want;
     /* Other than the input's own, the deprecated full-range yuvj formats are not picked:
      * an RGB source into H.264 was yuvj444p (full range), where ffmpeg gives yuv444p. */
-    enum AVPixelFormat opaque[AV_PIX_FMT_NB + 1], limited[AV_PIX_FMT_NB + 1];
-    int n = 0, nl = 0;
+    enum AVPixelFormat limited[AV_PIX_FMT_NB + 1];
+    int nl = 0;
     for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++) {
-        if (list[i] == want && (a->o.pix_fmt || !has_alpha(want)))
+        if (list[i] == want)
             return want;
-        if (!has_alpha(list[i]) && !is_yuvj(list[i]))
-            opaque[n++] = list[i];
         if (!is_yuvj(list[i]))
             limited[nl++] = list[i];
     }
-    opaque[n] = limited[nl] = AV_PIX_FMT_NONE;
-    if (!a->o.pix_fmt && has_alpha(want) && n)
-        return avcodec_find_best_pix_fmt_of_list(opaque, want, 0, NULL);
-    return avcodec_find_best_pix_fmt_of_list(nl ? limited : list, want, 0, NULL);
+    limited[nl] = AV_PIX_FMT_NONE;
+    return avcodec_find_best_pix_fmt_of_list(nl ? limited : list, want, has_alpha(want), NULL);
 }
 
-/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports;
- * without alpha unless asked for, as the network upscales colour only. JPEG's YUV is full
- * range: FFmpeg 5.1's encoder refuses limited-range planes (any H.264 source's), and ffmpeg
- * converts to yuvj420p and the like, as here. */
+/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports
+ * (with alpha if the input has it). JPEG's YUV is full range: FFmpeg 5.1's encoder refuses
+ * limited-range planes (any H.264 source's), and ffmpeg converts to yuvj420p and the like,
+ * as here. */
 static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
 {
     enum AVPixelFormat f = closest_format(a, codec);
@@ -1721,6 +1740,17 @@ static void open_input(app *a)
     if (a->vin < 0)
         cli_die("%s: no video stream (%s)", a->o.input, av_err(a->vin, eb));
     AVStream *ist = a->ifmt->streams[a->vin];
+    /* WebM carries VP8's and VP9's alpha beside the frames, which only libvpx's decoders
+     * read (FFmpeg's own give the colour alone). */
+    const AVDictionaryEntry *alpha_mode = av_dict_get(ist->metadata, "alpha_mode", NULL, 0);
+    int webm_alpha = alpha_mode && !strcmp(alpha_mode->value, "1");
+    const AVCodec *libvpx = !webm_alpha ? NULL
+                            : codec->id == AV_CODEC_ID_VP9 ? avcodec_find_decoder_by_name("libvpx-vp9")
+                            : codec->id == AV_CODEC_ID_VP8 ? avcodec_find_decoder_by_name("libvpx")
+                                                           : NULL;
+    if (libvpx)
+        codec = libvpx;
+    a->alpha_unread = webm_alpha && !libvpx;
     a->dec = avcodec_alloc_context3(codec);
     if (!a->dec)
         cli_die("out of memory");
@@ -1741,19 +1771,15 @@ static void open_input(app *a)
     }
     a->in_w = a->dec->width;
     a->in_h = a->dec->height;
-    a->src_fmt = a->dec->pix_fmt;
+    /* libvpx says its frames have alpha as it decodes them; the colour alone is what the
+     * stream's parameters say. */
+    a->src_fmt = libvpx && a->dec->pix_fmt == AV_PIX_FMT_YUV420P ? AV_PIX_FMT_YUVA420P
+                                                                 : a->dec->pix_fmt;
     a->src_space = a->dec->colorspace;
     a->src_range = a->dec->color_range;
     a->src_primaries = a->dec->color_primaries;
     a->src_trc = a->dec->color_trc;
     a->src_chroma = a->dec->chroma_sample_location;
-    /* WebM carries VP9's and VP8's alpha beside the frames, which FFmpeg's own decoders do
-     * not read: decoded without it, the input still had one to lose. */
-    const AVDictionaryEntry *alpha_mode = av_dict_get(ist->metadata, "alpha_mode", NULL, 0);
-    if ((has_alpha(a->src_fmt) || (alpha_mode && !strcmp(alpha_mode->value, "1"))) &&
-        !a->o.quiet)
-        fprintf(stderr, "srres-video: %s: its alpha channel is dropped (the network upscales "
-                        "colour only)\n", a->o.input);
     a->lo = INT64_MIN;
     a->hi = INT64_MAX;
     /* The output starts where the input does, as ffmpeg's does: an MPEG-TS clock, seconds or
@@ -1842,6 +1868,24 @@ static void choose_output_format(app *a)
                 av_err2str(ret));
 }
 
+/* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
+ * .png through image2, ...). */
+static void choose_encoder(app *a)
+{
+    const char *ext = strrchr(a->o.output, '.');
+    if (a->o.codec)
+        a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
+    else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
+                     !av_strcasecmp(ext, ".mov")))
+        a->enc_codec = avcodec_find_encoder_by_name("libx264");
+    else
+        a->enc_codec = avcodec_find_encoder(
+            av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
+    if (!a->enc_codec)
+        cli_die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
+            a->o.codec ? " in this build" : "");
+}
+
 static void open_output(app *a)
 {
     char eb[ERR_SIZE];
@@ -1886,20 +1930,6 @@ static void open_output(app *a)
     forget_libav_error(); /* what trial headers of streams now dropped said */
     av_dict_copy(&a->ofmt->metadata, a->ifmt->metadata, 0);
     copy_chapters(a);
-    /* -c:v, else libx264 for the usual video containers, else what the name implies (PNG
-     * for .png through image2, ...). */
-    const char *ext = strrchr(a->o.output, '.');
-    if (a->o.codec)
-        a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
-    else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
-                     !av_strcasecmp(ext, ".mov")))
-        a->enc_codec = avcodec_find_encoder_by_name("libx264");
-    else
-        a->enc_codec = avcodec_find_encoder(
-            av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
-    if (!a->enc_codec)
-        cli_die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
-            a->o.codec ? " in this build" : "");
     /* An image name with a frame number (out%04d.png) takes a file a frame, written as they
      * come (there is no one file to rename into place); any other image name one picture. */
     char first[PATH_MAX];
@@ -1972,7 +2002,26 @@ static void open_network(app *a)
     int depth = 0;
     for (int c = 0; d && c < d->nb_components; c++)
         depth = d->comp[c].depth > depth ? d->comp[c].depth : depth;
-    a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
+    /* Alpha is kept where the output can hold it, upscaled with bicubic beside the network,
+     * which sees colour only. */
+    enum AVPixelFormat out = output_format(a, a->enc_codec);
+    a->alpha = has_alpha(a->src_fmt) && has_alpha(out);
+    if (a->alpha)
+        a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
+    else
+        a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
+    if (!a->o.quiet && (a->alpha_unread || (has_alpha(a->src_fmt) && !a->alpha))) {
+        char why[128];
+        if (a->alpha_unread)
+            snprintf(why, sizeof(why), "no libvpx decoder in this FFmpeg reads it");
+        else if (a->o.pix_fmt)
+            snprintf(why, sizeof(why), "the output's %s (-pix_fmt) has none",
+                     av_get_pix_fmt_name(out));
+        else
+            snprintf(why, sizeof(why), "the %s encoder takes no format with alpha",
+                     a->enc_codec->name);
+        fprintf(stderr, "srres-video: %s: its alpha channel is dropped: %s\n", a->o.input, why);
+    }
 }
 
 static void open_pre_graph(app *a)
@@ -2028,6 +2077,7 @@ static void cleanup(app *a)
     frame_queue_free(a->q_in, free_item);
     frame_queue_free(a->q_out, free_item);
     srres_ctx_free(a->ctx);
+    sws_freeContext(a->alpha_sws);
     srres_model_free(a->model);
     free(a->map);
     av_dict_free(&a->o.enc_opts);
@@ -2064,6 +2114,7 @@ int main(int argc, char **argv)
 
     choose_output_format(&a);
     open_input(&a);
+    choose_encoder(&a);
     open_network(&a);
     open_pre_graph(&a);
     /* Handled from before the temporary file exists, which a signal must not leave behind. */
@@ -2088,7 +2139,7 @@ int main(int argc, char **argv)
     /* Queued frames hold at most QUEUE_BYTES of upscaled pixels (an 8K frame is 100 MB), and
      * at most --queue frames; copied packets share the output queue, a few slots more. */
     size_t out_bytes = (size_t)a.dec->width * a.dec->height * a.scale * a.scale *
-                       (a.net_fmt == AV_PIX_FMT_RGB24 ? 3 : 6);
+                       av_get_padded_bits_per_pixel(av_pix_fmt_desc_get(a.net_fmt)) / 8;
     int depth = (int)(QUEUE_BYTES / out_bytes);
     depth = depth < 1 ? 1 : depth > a.o.queue ? a.o.queue : depth;
     a.q_in = frame_queue_create(depth, 1);
