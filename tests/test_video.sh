@@ -817,6 +817,12 @@ test_alpha_carried() {
     ffmpeg -nostdin -v error -i out.png -pix_fmt rgb24 -f rawvideo got.rgb
     ffmpeg -nostdin -v error -i opaque.png -pix_fmt rgb24 -f rawvideo want.rgb
     cmp -s got.rgb want.rgb || fail "the colour differs with alpha"
+    # a palette PNG's comes out in rgba, not in swscale's fixed palette
+    ffmpeg -nostdin -v error -i in.png \
+        -vf "split[a][b];[a]palettegen=reserve_transparent=1[p];[b][p]paletteuse" pal.png
+    "$video" -q -i pal.png -o pal-out.png -m "$m2" || fail "srres-video failed on pal.png"
+    [ "$(probe pal-out.png v:0 pix_fmt)" = rgba ] ||
+        fail "pal-out.png is $(probe pal-out.png v:0 pix_fmt)"
     "$video" -i in.png -o out.mp4 -m "$m2" 2>err.log || fail "srres-video failed on out.mp4"
     grep -q "in.png: its alpha channel is dropped: the libx264 encoder takes no format with alpha" \
         err.log || fail "not said for libx264: $(cat err.log)"

@@ -1034,9 +1034,19 @@ static int has_alpha(enum AVPixelFormat f)
     return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
 }
 
+static int is_paletted(enum AVPixelFormat f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
+    return d && (d->flags & AV_PIX_FMT_FLAG_PAL);
+}
+
 static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
 {
     enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->src_fmt;
+    /* A palette is not picked unless asked for: swscale's is a fixed 3-3-2 one, which
+     * upscaled colour does not fit (a palette PNG's output was banded). Its alpha is kept. */
+    if (!a->o.pix_fmt && is_paletted(want))
+        want = AV_PIX_FMT_RGBA;
     const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
     if (!list)
         return want;
@@ -1047,7 +1057,7 @@ static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
     for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++) {
         if (list[i] == want)
             return want;
-        if (!is_yuvj(list[i]))
+        if (!is_yuvj(list[i]) && (a->o.pix_fmt || !is_paletted(list[i])))
             limited[nl++] = list[i];
     }
     limited[nl] = AV_PIX_FMT_NONE;
