@@ -643,6 +643,26 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
                         opt_found & 4 ? avg : decay, opt_found & 4 ? decay : avg);
         goto done;
     }
+    /* Nor may they leave bytes between or after them, as the safetensors reference requires
+     * (a file it refuses was taken here). Checked last, so that a tensor left out of the
+     * header is named as missing, not as bytes no tensor holds. */
+    uint64_t at = 0;
+    size_t i = 0;
+    while (i < n && entries[i].begin == at)
+        at = entries[i++].end;
+    if (i < n) {
+        st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                        "%s: bytes %llu to %llu of the data section belong to no tensor",
+                        p->name, (unsigned long long)at, (unsigned long long)entries[i].begin);
+        goto done;
+    }
+    if (at != p->data_len) {
+        st = srres_fail(p->err, SRRES_ERR_FORMAT,
+                        "%s: the data section runs %llu byte%s past its last tensor",
+                        p->name, (unsigned long long)(p->data_len - at),
+                        p->data_len - at == 1 ? "" : "s");
+        goto done;
+    }
     st = SRRES_OK;
 done:
     free(entries);

@@ -217,9 +217,10 @@ typedef struct mspec {
     int srgan_counters;     /* srgan: num_batches_tracked tensors (I64 scalars) */
     const char *omit;       /* a tensor to leave out */
     const char *extra_meta; /* appended inside __metadata__, starting with a comma */
+    const char *one_slope;  /* a PReLU with one slope whatever per_channel says */
 } mspec;
 
-static const mspec SMALL = {2, 1, 2, "seed", "none", "F32", 1, 0, 0, 0, NULL, ""};
+static const mspec SMALL = {2, 1, 2, "seed", "none", "F32", 1, 0, 0, 0, NULL, "", NULL};
 
 /* Deterministic values that F16 and BF16 both hold exactly: k / 16 with |k| <= 20. */
 static uint32_t name_hash(const char *s)
@@ -275,7 +276,8 @@ static void add_conv(mfile *f, const mspec *s, const char *prefix, int cin, int 
 
 static void add_prelu(mfile *f, const mspec *s, const char *name)
 {
-    int n = s->per_channel ? s->channels : 1;
+    int one = s->one_slope && !strcmp(name, s->one_slope);
+    int n = s->per_channel && !one ? s->channels : 1;
     add_values(f, s, name, 1, &n, 0);
 }
 
@@ -456,7 +458,7 @@ static void test_f16_special_values_decode_exactly(void **state)
     };
     int n = (int)(sizeof(table) / sizeof(table[0]));
     mfile f;
-    mf_model(&f, &(mspec){2, 0, 1, "seed", NULL, "F16", 0, 0, 0, 0, NULL, ""});
+    mf_model(&f, &(mspec){2, 0, 1, "seed", NULL, "F16", 0, 0, 0, 0, NULL, "", NULL});
     for (int i = 0; i < 3 * 81; i++)
         mf_poke_u16(&f, "head.weight", (size_t)i, table[i % n].bits);
     srres_model *m = load_ok(&f);
@@ -483,7 +485,7 @@ static void test_bf16_special_values_decode_exactly(void **state)
     };
     int n = (int)(sizeof(table) / sizeof(table[0]));
     mfile f;
-    mf_model(&f, &(mspec){2, 0, 1, "seed", NULL, "BF16", 0, 0, 0, 0, NULL, ""});
+    mf_model(&f, &(mspec){2, 0, 1, "seed", NULL, "BF16", 0, 0, 0, 0, NULL, "", NULL});
     for (int i = 0; i < 3 * 81; i++)
         mf_poke_u16(&f, "head.weight", (size_t)i, table[i % n].bits);
     srres_model *m = load_ok(&f);
@@ -524,16 +526,10 @@ static void test_every_scale_and_structure_loads(void **state)
 /* A mix of one slope and one per channel in the same file. */
 static void test_mixed_prelu_shapes_load(void **state)
 {
+    mspec s = SMALL; /* channels 2, per channel */
+    s.one_slope = "body.0.prelu2";
     mfile f;
-    mf_model(&f, &SMALL); /* channels 2, per channel */
-    mf_replace(&f, "\"body.0.prelu2\":{\"dtype\":\"F32\",\"shape\":[2]",
-               "\"body.0.prelu2\":{\"dtype\":\"F32\",\"shape\":[1]");
-    /* the entry now needs 4 bytes: shorten its range */
-    char old[96], new[96];
-    size_t b = tensor_begin(&f, "body.0.prelu2");
-    snprintf(old, sizeof(old), "\"shape\":[1],\"data_offsets\":[%zu,%zu]", b, b + 8);
-    snprintf(new, sizeof(new), "\"shape\":[1],\"data_offsets\":[%zu,%zu]", b, b + 4);
-    mf_replace(&f, old, new);
+    mf_model(&f, &s);
     srres_model *m = load_ok(&f);
     assert_int_equal(m->body[0].prelu2.n, 1);
     assert_int_equal(m->body[0].prelu1.n, 2);
@@ -1202,6 +1198,38 @@ static void test_overlapping_tensors_are_refused(void **state)
                         "'head.prelu'");
 }
 
+/* The safetensors reference refuses a data section the tensors do not fill; so does the
+ * loader (it took both files below). */
+static void test_data_no_tensor_holds_is_refused(void **state)
+{
+    (void)state;
+    mfile f;
+    mf_model(&f, &SMALL);
+    size_t size;
+    unsigned char *bytes = mf_bytes(&f, &size);
+    unsigned char *longer = realloc(bytes, size + 1);
+    assert_non_null(longer);
+    longer[size] = 0;
+    expect_refused_bytes(longer, size + 1, "runs 1 byte past its last tensor", NULL);
+    free(longer);
+    /* the last tensor moved 4 bytes on, behind a hole */
+    char old[64], new[64];
+    size_t b = f.begin[f.n - 1], e = f.dlen;
+    snprintf(old, sizeof(old), "\"data_offsets\":[%zu,%zu]}", b, e);
+    snprintf(new, sizeof(new), "\"data_offsets\":[%zu,%zu]}", b + 4, e + 4);
+    mf_replace(&f, old, new);
+    bytes = mf_bytes(&f, &size);
+    longer = realloc(bytes, size + 4);
+    assert_non_null(longer);
+    memset(longer + size, 0, 4);
+    char hole[64];
+    snprintf(hole, sizeof(hole), "bytes %zu to %zu of the data section belong to no tensor", b,
+             b + 4);
+    expect_refused_bytes(longer, size + 4, hole, NULL);
+    free(longer);
+    mf_free(&f);
+}
+
 static void check_non_finite(const char *dtype, int nan)
 {
     mspec s = SMALL;
@@ -1243,7 +1271,7 @@ static void test_tensor_entry_not_an_object_is_named(void **state)
 
 /* ---- srgan files ---------------------------------------------------------------------------- */
 
-static const mspec SRGAN = {2, 2, 3, "srgan", "none", "F32", 1, 1, 0, 1, NULL, ""};
+static const mspec SRGAN = {2, 2, 3, "srgan", "none", "F32", 1, 1, 0, 1, NULL, "", NULL};
 
 /* W' = W s, b' = (b - mean) s + beta, s = gamma / sqrt(var + 1e-5), from the file's values. */
 static void check_folded(const srres_model *m, const char *conv, const char *bn, int bias)
@@ -1704,6 +1732,7 @@ int main(void)
         cmocka_unit_test(test_bad_data_offsets_are_named),
         cmocka_unit_test(test_wrong_byte_count_is_named),
         cmocka_unit_test(test_overlapping_tensors_are_refused),
+        cmocka_unit_test(test_data_no_tensor_holds_is_refused),
         cmocka_unit_test(test_nan_weights_are_refused),
         cmocka_unit_test(test_inf_weights_are_refused),
         cmocka_unit_test(test_tensor_entry_not_an_object_is_named),
