@@ -666,6 +666,37 @@ test_segments_of_mpeg_ts_join_to_one_run() {
     done
 }
 
+# A segment that holds none of an MPEG-TS's AAC packets (its audio starts late here; the
+# last segment holds a few) says the stream's config as the others do: it said none, which
+# Matroska reads as AAC LTP, and --concat refused the join ("streams differ").
+test_segments_without_audio_packets_join() {
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -itsoffset 2.5 -f lavfi \
+        -i sine=duration=1.6 -map 0:v -map 1:a -t 6 -c:v libx264 -g 25 -c:a aac in.ts
+    local i
+    audio() { ffprobe -v error -select_streams a -show_entries packet=pts_time -of csv=p=0 "$1" |
+        grep -c .; }
+    config() { probe "$1" a:0 extradata_hash -show_data_hash crc32; }
+    for i in 1 2 3; do
+        "$video" -q -i in.ts -o seg$i.mkv -m "$m2" --segment $i/3 -c:v ffv1 ||
+            fail "segment $i failed"
+    done
+    [ "$(audio seg1.mkv)" = 0 ] && [ "$(audio seg3.mkv)" -gt 0 ] ||
+        fail "audio packets $(audio seg1.mkv) and $(audio seg3.mkv): the test tests nothing"
+    for i in 1 3; do
+        [ "$(config seg$i.mkv)" = "$(config seg2.mkv)" ] ||
+            fail "seg$i's audio config $(config seg$i.mkv), seg2's $(config seg2.mkv)"
+    done
+    "$video" -q --concat joined.mkv seg1.mkv seg2.mkv seg3.mkv ||
+        { fail "--concat failed"; return; }
+    "$video" -q -i in.ts -o whole.mkv -m "$m2" -c:v ffv1 || fail "whole run failed"
+    frames() { ffmpeg -v error -i "$1" -map 0:v -f framemd5 - | grep -v '^#'; }
+    cmp -s <(frames joined.mkv) <(frames whole.mkv) || fail "joined frames differ from one run"
+    times() { ffprobe -v error -show_entries packet=stream_index,pts_time -of csv=p=0 "$1"; }
+    cmp -s <(times joined.mkv) <(times whole.mkv) || fail "joined timestamps differ from one run"
+    sound() { ffmpeg -v error -i "$1" -map 0:a -f md5 - 2>&1; }
+    [ "$(sound joined.mkv)" = "$(sound whole.mkv)" ] || fail "joined audio: $(sound joined.mkv)"
+}
+
 test_segments_join_to_one_run() {
     lavfi in.mp4 -t 8 -c:v libx264 -g 25 -c:a aac -shortest
     for i in 1 2 3 4; do

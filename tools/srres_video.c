@@ -15,12 +15,14 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <libavcodec/avcodec.h>
+#include <libavcodec/bsf.h>
 #include <libavfilter/buffersink.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
 #include <libavutil/detection_bbox.h>
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
+#include <libavutil/intreadwrite.h>
 #include <libavutil/opt.h>
 #include <libavutil/parseutils.h>
 #include <libavutil/pixdesc.h>
@@ -119,6 +121,7 @@ typedef struct app {
     int alpha_unread;           /* WebM alpha that no decoder here reads */
     struct SwsContext *alpha_sws; /* sr thread: upscales the alpha plane */
     frame_queue *q_in, *q_out;
+    AVBSFContext **adts; /* --segment: by input stream, an ADTS AAC one's header remover */
     AVPacket **pending; /* copied packets that arrived before the header */
     int npending;
     /* The part of the input written, in the video stream's time base: frames and packets
@@ -651,13 +654,18 @@ static void *sr_main(void *arg)
 
 /* ---- Writer ---------------------------------------------------------------------------- */
 
-static int write_packet(app *a, AVPacket *pkt, AVRational from)
+/* adts: the filter that takes its ADTS headers off (take_adts_config), or NULL. */
+static int write_packet(app *a, AVPacket *pkt, AVRational from, AVBSFContext *adts)
 {
     char eb[ERR_SIZE];
     int index = pkt->stream_index;
     av_packet_rescale_ts(pkt, from, a->ofmt->streams[index]->time_base);
     pkt->pos = -1;
-    int ret = av_interleaved_write_frame(a->ofmt, pkt);
+    int ret = adts ? av_bsf_send_packet(adts, pkt) : 0;
+    if (adts && ret >= 0)
+        ret = av_bsf_receive_packet(adts, pkt);
+    if (ret >= 0)
+        ret = av_interleaved_write_frame(a->ofmt, pkt);
     /* A copied packet the muxer finds damaged (a bitstream filter's: an AAC frame's broken
      * ADTS header) is skipped, as a damaged video packet is: it failed the whole run. */
     if (ret == AVERROR_INVALIDDATA && index != a->map[a->vin]) {
@@ -679,6 +687,7 @@ static int write_packet(app *a, AVPacket *pkt, AVRational from)
 static int write_copied(app *a, AVPacket *pkt)
 {
     AVRational tb = a->ifmt->streams[pkt->stream_index]->time_base;
+    AVBSFContext *adts = a->adts ? a->adts[pkt->stream_index] : NULL;
     pkt->stream_index = a->map[pkt->stream_index];
     AVRational otb = a->ofmt->streams[pkt->stream_index]->time_base;
     int64_t *last = &a->mux_dts[pkt->stream_index];
@@ -694,7 +703,7 @@ static int write_copied(app *a, AVPacket *pkt)
         }
         *last = dts;
     }
-    return write_packet(a, pkt, tb);
+    return write_packet(a, pkt, tb, adts);
 }
 
 static int drain_encoder(app *a)
@@ -709,7 +718,7 @@ static int drain_encoder(app *a)
         /* A frame lasts a frame (muxers such as MP4 otherwise cut the last one short). */
         if (pkt->duration <= 0 && a->enc->framerate.num > 0)
             pkt->duration = av_rescale_q(1, av_inv_q(a->enc->framerate), a->enc->time_base);
-        ret = write_packet(a, pkt, a->enc->time_base);
+        ret = write_packet(a, pkt, a->enc->time_base, NULL);
         av_packet_unref(pkt);
         if (ret < 0) {
             /* A numbered image is written under its own name: one cut short (a full disk) is
@@ -1668,11 +1677,47 @@ static int clock_jumps(app *a)
     return mend.jumps > 0;
 }
 
+/* An ADTS AAC stream (MPEG-TS's) has no AudioSpecificConfig in its parameters: each packet's
+ * header carries it, and the muxer makes it from the first packet (aac_adtstoasc). A segment
+ * with none of the stream's packets had none (Matroska reads AAC LTP then) and did not join
+ * the others. The input's parameters take it here from pkt, the stream's first packet, as
+ * that filter makes it (a PCE too), so every segment's header says the same. The packets'
+ * headers then come off through this filter (write_packet), not the muxer's, which would
+ * give the config again: Matroska's 5.1 muxer then writes a sample rate over the elements
+ * after it. */
+static void take_adts_config(app *a, const AVPacket *pkt)
+{
+    AVCodecParameters *par = a->ifmt->streams[pkt->stream_index]->codecpar;
+    if (!a->adts && !(a->adts = av_calloc(a->ifmt->nb_streams, sizeof(*a->adts))))
+        cli_die("out of memory");
+    AVBSFContext **bsf = &a->adts[pkt->stream_index];
+    if (!*bsf && (av_bsf_alloc(av_bsf_get_by_name("aac_adtstoasc"), bsf) < 0 ||
+                  avcodec_parameters_copy((*bsf)->par_in, par) < 0 || av_bsf_init(*bsf) < 0))
+        cli_die("out of memory");
+    AVPacket *p = av_packet_clone(pkt);
+    if (!p)
+        cli_die("out of memory");
+    size_t n = 0;
+    const uint8_t *asc = NULL;
+    /* A damaged header fails, as at the muxer, which takes the next packet's then. */
+    if (av_bsf_send_packet(*bsf, p) >= 0 && av_bsf_receive_packet(*bsf, p) >= 0)
+        asc = av_packet_get_side_data(p, AV_PKT_DATA_NEW_EXTRADATA, &n);
+    if (asc) {
+        if (!(par->extradata = av_mallocz(n + AV_INPUT_BUFFER_PADDING_SIZE)))
+            cli_die("out of memory");
+        memcpy(par->extradata, asc, n);
+        par->extradata_size = (int)n;
+    }
+    forget_libav_error(); /* what the filter said of a damaged header */
+    av_packet_free(&p);
+}
+
 /* [lo, hi) of segment I of N: the input's span cut into N equal time ranges, each cut moved
  * to the next video keyframe so every segment decodes on its own and no frame is lost or
  * repeated. Reads the packets once (no decoding) to find the keyframes, on the clock the
  * reader mends: an MPEG-TS whose clock jumps (files joined with cat) was cut on its raw
- * times, and half its frames were in no segment. Returns whether the clock jumped. */
+ * times, and half its frames were in no segment. On the way, the input's ADTS AAC streams
+ * take their config (take_adts_config). Returns whether the clock jumped. */
 static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
 {
     AVFormatContext *f = open_demuxer(a, a->probe_us);
@@ -1683,6 +1728,12 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
     int nkeys = 0;
     while (pkt && av_read_frame(f, pkt) >= 0) {
         smooth_jumps(a, &mend, f, pkt);
+        const AVCodecParameters *par = (unsigned)pkt->stream_index < a->ifmt->nb_streams
+                                           ? a->ifmt->streams[pkt->stream_index]->codecpar
+                                           : NULL;
+        if (par && par->codec_id == AV_CODEC_ID_AAC && !par->extradata_size && pkt->size > 2 &&
+            (AV_RB16(pkt->data) & 0xfff0) == 0xfff0)
+            take_adts_config(a, pkt);
         if (pkt->stream_index == a->vin && pkt->pts != AV_NOPTS_VALUE) {
             int64_t end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 0);
             first = pkt->pts < first ? pkt->pts : first;
@@ -2076,6 +2127,9 @@ static void cleanup(app *a)
     if (a->ofmt && !(a->ofmt->oformat->flags & AVFMT_NOFILE))
         avio_closep(&a->ofmt->pb);
     avformat_free_context(a->ofmt);
+    for (unsigned i = 0; a->adts && i < a->ifmt->nb_streams; i++)
+        av_bsf_free(&a->adts[i]);
+    av_free(a->adts);
     avformat_close_input(&a->ifmt);
     avcodec_free_context(&a->dec);
     avcodec_free_context(&a->enc);
