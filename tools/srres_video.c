@@ -122,6 +122,7 @@ typedef struct app {
     struct SwsContext *alpha_sws; /* sr thread: upscales the alpha plane */
     frame_queue *q_in, *q_out;
     AVBSFContext **adts; /* --segment: by input stream, an ADTS AAC one's header remover */
+    unsigned nb_adts;    /* the streams adts covers: those at the start */
     AVPacket **pending; /* copied packets that arrived before the header */
     int npending;
     /* The part of the input written, in the video stream's time base: frames and packets
@@ -687,7 +688,8 @@ static int write_packet(app *a, AVPacket *pkt, AVRational from, AVBSFContext *ad
 static int write_copied(app *a, AVPacket *pkt)
 {
     AVRational tb = a->ifmt->streams[pkt->stream_index]->time_base;
-    AVBSFContext *adts = a->adts ? a->adts[pkt->stream_index] : NULL;
+    AVBSFContext *adts =
+        (unsigned)pkt->stream_index < a->nb_adts ? a->adts[pkt->stream_index] : NULL;
     pkt->stream_index = a->map[pkt->stream_index];
     AVRational otb = a->ofmt->streams[pkt->stream_index]->time_base;
     int64_t *last = &a->mux_dts[pkt->stream_index];
@@ -1690,6 +1692,7 @@ static void take_adts_config(app *a, const AVPacket *pkt)
     AVCodecParameters *par = a->ifmt->streams[pkt->stream_index]->codecpar;
     if (!a->adts && !(a->adts = av_calloc(a->ifmt->nb_streams, sizeof(*a->adts))))
         cli_die("out of memory");
+    a->nb_adts = a->ifmt->nb_streams;
     AVBSFContext **bsf = &a->adts[pkt->stream_index];
     if (!*bsf && (av_bsf_alloc(av_bsf_get_by_name("aac_adtstoasc"), bsf) < 0 ||
                   avcodec_parameters_copy((*bsf)->par_in, par) < 0 || av_bsf_init(*bsf) < 0))
@@ -2127,7 +2130,7 @@ static void cleanup(app *a)
     if (a->ofmt && !(a->ofmt->oformat->flags & AVFMT_NOFILE))
         avio_closep(&a->ofmt->pb);
     avformat_free_context(a->ofmt);
-    for (unsigned i = 0; a->adts && i < a->ifmt->nb_streams; i++)
+    for (unsigned i = 0; i < a->nb_adts; i++)
         av_bsf_free(&a->adts[i]);
     av_free(a->adts);
     avformat_close_input(&a->ifmt);
