@@ -1953,9 +1953,12 @@ static void choose_encoder(app *a)
 static void open_output(app *a)
 {
     char eb[ERR_SIZE];
-    /* Segments keep the input's timestamps exactly, so that they join as one run: Matroska
-     * would otherwise shift the first one (only) past AAC's negative start, by 21 ms. */
-    if (a->o.segments && strstr(a->ofmt->oformat->name, "matroska"))
+    /* Segments keep the input's timestamps exactly, so that they join as one run (the join's
+     * muxer moves them all as the whole run's would): Matroska and MPEG-TS would otherwise
+     * move the first one (only) past its start below zero (AAC's priming samples, B-frames'
+     * decoding times). MPEG-TS writes such times under its 33-bit clock's wrap, which its
+     * demuxers read as before zero. */
+    if (a->o.segments)
         a->ofmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
     a->rotate = "";
     a->nb_map = a->ifmt->nb_streams;
