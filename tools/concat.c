@@ -1,6 +1,6 @@
 /* concat.c: joining segments. Segments keep their input's timestamps (srres-video
- * --segment), so packets are copied as they are, in order; the streams of every segment must
- * match the first's (same encoder settings), or the joined stream would not decode. */
+ * --segment), so packets are copied as they are, in order; the segments' streams must match
+ * (same encoder settings), or the joined stream would not decode. */
 #include <libavformat/avformat.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,29 +19,112 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
+/* A stream of the joined file: the segments' streams with this id, and the segment stream
+ * whose parameters it takes (its segment held open until the output has them). */
+typedef struct joined_stream {
+    int id;
+    const AVStream *from;
+} joined_stream;
+
+/* The joined stream a segment's stream goes to, or -1: the one with its id where the demuxer
+ * gives ids (MP4's tracks, MPEG-TS's PIDs), as the MP4 muxer leaves an empty track out and
+ * the next ones move down; else the one at its index. */
+static int joined_index(const joined_stream *js, int nb, const AVStream *st)
+{
+    for (int j = 0; j < nb; j++)
+        if (st->id ? js[j].id == st->id : j == st->index)
+            return j;
+    return -1;
+}
+
+static int open_segment(AVFormatContext **in, const char *file)
+{
+    int ret = avformat_open_input(in, file, NULL, NULL);
+    if (ret >= 0 && (ret = avformat_find_stream_info(*in, NULL)) < 0)
+        avformat_close_input(in);
+    return ret;
+}
+
 int concat_segments(const char *output, int overwrite, int quiet, char **files, int n)
 {
     if (n < 1)
         cli_die("--concat %s: no segment files given", output);
     if (!overwrite && access(output, F_OK) == 0)
         cli_die("%s: already exists; use -y to overwrite", output);
-    AVFormatContext *first = NULL, *out = NULL;
-    int ret = avformat_open_input(&first, files[0], NULL, NULL);
-    if (ret < 0 || (ret = avformat_find_stream_info(first, NULL)) < 0)
-        cli_die("%s: cannot open: %s", files[0], av_err2str(ret));
+    /* The joined file's streams, from every segment's: one may lack some (an empty MP4
+     * track). Each segment is opened twice: here, so that its streams are known and a bad
+     * one refused before the output is made, and to copy its packets. */
+    AVFormatContext **held = calloc(n, sizeof(*held)), *out = NULL;
+    joined_stream *js = NULL;
+    int nb = 0, ret;
+    if (!held)
+        cli_die("out of memory");
+    int64_t prev_start = AV_NOPTS_VALUE;
+    for (int s = 0; s < n; s++) {
+        AVFormatContext *in = NULL;
+        if ((ret = open_segment(&in, files[s])) < 0)
+            cli_die("%s: cannot open: %s", files[s], av_err2str(ret));
+        /* Only a demuxer that gives ids can lack a stream the others have. */
+        int same =
+            s == 0 || in->nb_streams == (unsigned)nb || (in->nb_streams && in->streams[0]->id);
+        for (unsigned i = 0; same && i < in->nb_streams; i++) {
+            const AVStream *st = in->streams[i];
+            int j = joined_index(js, nb, st);
+            if (j >= 0) {
+                const AVCodecParameters *p = st->codecpar, *q = js[j].from->codecpar;
+                same =
+                    p->codec_id == q->codec_id && p->width == q->width && p->height == q->height &&
+                    p->extradata_size == q->extradata_size &&
+                    (!p->extradata_size || !memcmp(p->extradata, q->extradata, p->extradata_size));
+                continue;
+            }
+            /* before the first stream that follows it here: the run's order */
+            int at = nb;
+            for (unsigned k = i + 1; k < in->nb_streams && at == nb; k++)
+                if ((j = joined_index(js, nb, in->streams[k])) >= 0)
+                    at = j;
+            joined_stream *grown = av_realloc_array(js, nb + 1, sizeof(*js));
+            if (!grown)
+                cli_die("out of memory");
+            js = grown;
+            memmove(js + at + 1, js + at, sizeof(*js) * (nb - at));
+            js[at] = (joined_stream){.id = st->id, .from = st};
+            nb++;
+            held[s] = in;
+        }
+        if (!same)
+            cli_die("%s: its streams differ from %s's; segments must come from one srres-video "
+                    "command line",
+                    files[s], files[0]);
+        /* Segments keep the input's timestamps: one out of order (a shell's * puts seg10
+         * before seg2) or given twice would go back in time, which the muxer refuses as
+         * "Invalid argument". */
+        if (in->start_time != AV_NOPTS_VALUE && prev_start != AV_NOPTS_VALUE &&
+            in->start_time <= prev_start)
+            cli_die("%s: starts at %.3f s, not after %s (%.3f s): give the segments in their "
+                    "order, each once",
+                    files[s], in->start_time / (double)AV_TIME_BASE, files[s - 1],
+                    prev_start / (double)AV_TIME_BASE);
+        prev_start = in->start_time;
+        if (s == 0)
+            held[0] = in; /* its metadata */
+        else if (!held[s])
+            avformat_close_input(&in);
+    }
     if ((ret = avformat_alloc_output_context2(&out, NULL, NULL, output)) < 0 || !out)
         cli_die("%s: no output format for this name: %s", output, av_err2str(ret));
     /* Matroska keeps no decoding times; with B-frames MP4 and the like need them. */
     int reordered = 0;
-    for (unsigned i = 0; i < first->nb_streams; i++)
-        reordered |= first->streams[i]->codecpar->video_delay > 0;
-    if (reordered && strstr(first->iformat->name, "matroska") &&
+    for (int j = 0; j < nb; j++)
+        reordered |= js[j].from->codecpar->video_delay > 0;
+    if (reordered && strstr(held[0]->iformat->name, "matroska") &&
         !strstr(out->oformat->name, "matroska") && strcmp(out->oformat->name, "webm"))
         cli_die("%s: Matroska segments with B-frames keep no decoding times, which %s needs: "
                 "join them into .mkv",
                 output, out->oformat->name);
-    for (unsigned i = 0; i < first->nb_streams; i++) {
-        AVStream *ist = first->streams[i], *ost = avformat_new_stream(out, NULL);
+    for (int j = 0; j < nb; j++) {
+        const AVStream *ist = js[j].from;
+        AVStream *ost = avformat_new_stream(out, NULL);
         if (!ost || avcodec_parameters_copy(ost->codecpar, ist->codecpar) < 0)
             cli_die("out of memory");
         ost->codecpar->codec_tag = 0;
@@ -49,7 +132,10 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
         if (output_copy_stream_info(ost, ist, 0, 1) < 0)
             cli_die("out of memory");
     }
-    av_dict_copy(&out->metadata, first->metadata, 0);
+    av_dict_copy(&out->metadata, held[0]->metadata, 0);
+    for (int s = 0; s < n; s++)
+        avformat_close_input(&held[s]);
+    free(held);
     /* A join stopped by a signal leaves no partial file, as a failed one does not. */
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -69,55 +155,33 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
         cli_die("%s: cannot write the header: %s", output, av_err2str(ret));
     }
     AVPacket *pkt = av_packet_alloc();
-    int64_t *last_dts = malloc(sizeof(int64_t) * first->nb_streams);
+    int64_t *last_dts = malloc(sizeof(int64_t) * (nb ? nb : 1));
     if (!pkt || !last_dts)
         cli_die("out of memory");
-    for (unsigned i = 0; i < first->nb_streams; i++)
-        last_dts[i] = AV_NOPTS_VALUE;
+    for (int j = 0; j < nb; j++)
+        last_dts[j] = AV_NOPTS_VALUE;
     const char *error = NULL;
-    int64_t prev_start = AV_NOPTS_VALUE;
     for (int s = 0; s < n && !error; s++) {
         AVFormatContext *in = NULL;
-        if (s == 0) {
-            in = first;
-        } else if ((ret = avformat_open_input(&in, files[s], NULL, NULL)) < 0 ||
-                   (ret = avformat_find_stream_info(in, NULL)) < 0) {
+        if ((ret = open_segment(&in, files[s])) < 0) {
             fprintf(stderr, "srres-video: %s: cannot open: %s\n", files[s], av_err2str(ret));
             error = files[s];
             break;
         }
-        int same = in->nb_streams == first->nb_streams;
-        for (unsigned i = 0; same && i < in->nb_streams; i++) {
-            const AVCodecParameters *p = in->streams[i]->codecpar, *q = first->streams[i]->codecpar;
-            same = p->codec_id == q->codec_id && p->width == q->width && p->height == q->height &&
-                   p->extradata_size == q->extradata_size &&
-                   (!p->extradata_size || !memcmp(p->extradata, q->extradata, p->extradata_size));
-        }
-        if (!same) {
-            fprintf(stderr, "srres-video: %s: its streams differ from %s's; segments must come "
-                            "from one srres-video command line\n", files[s], files[0]);
-            error = files[s];
-        }
-        /* Segments keep the input's timestamps: one out of order (a shell's * puts seg10
-         * before seg2) or given twice would go back in time, which the muxer refuses as
-         * "Invalid argument". */
-        if (!error && in->start_time != AV_NOPTS_VALUE && prev_start != AV_NOPTS_VALUE &&
-            in->start_time <= prev_start) {
-            fprintf(stderr, "srres-video: %s: starts at %.3f s, not after %s (%.3f s): give the "
-                            "segments in their order, each once\n", files[s],
-                    in->start_time / (double)AV_TIME_BASE, files[s - 1],
-                    prev_start / (double)AV_TIME_BASE);
-            error = files[s];
-        }
-        prev_start = in->start_time;
         while (!error && !stop_signal && av_read_frame(in, pkt) >= 0) {
             AVStream *ist = in->streams[pkt->stream_index];
-            av_packet_rescale_ts(pkt, ist->time_base, out->streams[pkt->stream_index]->time_base);
+            int j = joined_index(js, nb, ist);
+            if (j < 0) { /* a stream that appeared mid-file: the header has no place for it */
+                av_packet_unref(pkt);
+                continue;
+            }
+            pkt->stream_index = j;
+            av_packet_rescale_ts(pkt, ist->time_base, out->streams[j]->time_base);
             pkt->pos = -1;
             /* Matroska keeps no decoding times: its demuxer leaves them unset on the packets
              * before the first B-frames, which at a segment's start would go back past the
              * last one's; they come a tick after it instead. */
-            int64_t *last = &last_dts[pkt->stream_index];
+            int64_t *last = &last_dts[j];
             if (pkt->dts == AV_NOPTS_VALUE && *last != AV_NOPTS_VALUE &&
                 (pkt->pts == AV_NOPTS_VALUE || pkt->pts > *last))
                 pkt->dts = *last + 1;
@@ -129,17 +193,16 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
             if (pkt->dts != AV_NOPTS_VALUE)
                 *last = pkt->dts;
             if ((ret = av_interleaved_write_frame(out, pkt)) < 0) {
-                fprintf(stderr, "srres-video: %s: cannot write: %s\n", output,
-                        av_err2str(ret));
+                fprintf(stderr, "srres-video: %s: cannot write: %s\n", output, av_err2str(ret));
                 error = output;
             }
             av_packet_unref(pkt);
         }
-        if (in != first)
-            avformat_close_input(&in);
+        avformat_close_input(&in);
     }
     av_packet_free(&pkt);
     free(last_dts);
+    av_free(js);
     if (stop_signal && !error) {
         fprintf(stderr, "srres-video: %s: stopped by a signal; nothing written\n", output);
         error = output;
@@ -149,7 +212,6 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
     if (!(out->oformat->flags & AVFMT_NOFILE) && avio_closep(&out->pb) < 0)
         error = output;
     avformat_free_context(out);
-    avformat_close_input(&first);
     if (!error && output_target_commit(&target) < 0)
         error = output;
     if (error) {
