@@ -729,6 +729,27 @@ test_mp4_segments_without_audio_join() {
     done
 }
 
+# MPEG-TS segments join when the first holds none of an audio stream's packets (its audio
+# starts late): that stream has no sample rate there (ADTS says it in each packet), and the
+# join, which took the first segment's parameters, failed ("cannot write the header").
+test_mpeg_ts_segments_without_audio_join() {
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -itsoffset 2.5 -f lavfi \
+        -i sine=duration=1.6 -map 0:v -map 1:a -t 6 -c:v libx264 -g 25 -c:a aac in.ts
+    local i ext enc=(-c:v libx264 -crf 0)
+    for i in 1 2 3; do
+        "$video" -q -i in.ts -o seg$i.ts -m "$m2" --segment $i/3 "${enc[@]}" ||
+            fail "segment $i failed"
+    done
+    [ "$(probe seg1.ts a:0 sample_rate | sort -u)" = 0 ] ||
+        fail "seg1.ts's audio has a sample rate: the test tests nothing"
+    for ext in ts mkv; do
+        "$video" -q --concat joined.$ext seg1.ts seg2.ts seg3.ts ||
+            { fail "--concat into .$ext failed"; continue; }
+        "$video" -q -i in.ts -o whole.$ext -m "$m2" "${enc[@]}" || fail "whole run failed"
+        joins_as_one_run joined.$ext whole.$ext
+    done
+}
+
 test_segments_join_to_one_run() {
     lavfi in.mp4 -t 8 -c:v libx264 -g 25 -c:a aac -shortest
     for i in 1 2 3 4; do

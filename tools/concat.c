@@ -19,8 +19,9 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-/* A stream of the joined file: the segments' streams with this id, and the segment stream
- * whose parameters it takes (its segment held open until the output has them). */
+/* A stream of the joined file: the segments' streams with this id, and the first segment
+ * stream whose parameters are all known, which it takes (its segment held open until the
+ * output has them). */
 typedef struct joined_stream {
     int id;
     const AVStream *from;
@@ -35,6 +36,15 @@ static int joined_index(const joined_stream *js, int nb, const AVStream *st)
         if (st->id ? js[j].id == st->id : j == st->index)
             return j;
     return -1;
+}
+
+/* Whether a stream's parameters are all known: an MPEG-TS segment without any of an audio
+ * stream's packets has no sample rate or channels (ADTS says them in each packet). */
+static int parameters_known(const AVCodecParameters *p)
+{
+    if (p->codec_type == AVMEDIA_TYPE_AUDIO)
+        return p->sample_rate > 0 && p->ch_layout.nb_channels > 0;
+    return p->codec_type != AVMEDIA_TYPE_VIDEO || (p->width > 0 && p->height > 0);
 }
 
 static int open_segment(AVFormatContext **in, const char *file)
@@ -76,6 +86,10 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
                     p->codec_id == q->codec_id && p->width == q->width && p->height == q->height &&
                     p->extradata_size == q->extradata_size &&
                     (!p->extradata_size || !memcmp(p->extradata, q->extradata, p->extradata_size));
+                if (!parameters_known(q) && parameters_known(p)) {
+                    js[j].from = st;
+                    held[s] = in;
+                }
                 continue;
             }
             /* before the first stream that follows it here: the run's order */
