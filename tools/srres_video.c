@@ -1031,6 +1031,19 @@ static int open_encoder(app *a, const AVFrame *f)
         return ret;
     }
     a->header_written = 1;
+    /* An MP4 segment's edit lists say where its tracks start, in the movie's timescale (ms by
+     * default; read at the end): one that holds every track's clock (set by the header), so
+     * that a track starting mid-segment (AAC at 44.1 kHz) is not up to 1 ms early, and the
+     * join keeps the whole run's times. */
+    if (a->o.segments && av_opt_find(a->ofmt->priv_data, "movie_timescale", NULL, 0, 0)) {
+        int64_t scale = 1;
+        for (unsigned i = 0; i < a->ofmt->nb_streams && scale <= INT_MAX; i++) {
+            int den = a->ofmt->streams[i]->time_base.den;
+            scale = scale / av_gcd(scale, den) * den;
+        }
+        if (scale <= INT_MAX)
+            av_opt_set_int(a->ofmt->priv_data, "movie_timescale", scale, 0);
+    }
     for (int i = 0; i < a->npending && ret >= 0; i++)
         ret = write_copied(a, a->pending[i]);
     for (int i = 0; i < a->npending; i++)
