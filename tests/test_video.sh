@@ -942,6 +942,25 @@ test_alpha_carried() {
         fail "out.webm's alpha: $row"
 }
 
+# A WebM joined from a clip with alpha and one without: every frame comes out, the second
+# clip's opaque (libvpx's decoder gave no frame without alpha once it had read some: 5 of 10).
+test_webm_alpha_then_opaque_clip() {
+    local ramp="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*4'" f
+    for f in yuva420p,$ramp yuv420p; do
+        ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=5:duration=1,format=$f" \
+            -c:v libvpx-vp9 -deadline realtime "${f%%,*}.webm"
+    done
+    printf 'file %s\n' yuva420p.webm yuv420p.webm >list.txt
+    ffmpeg -nostdin -v error -f concat -i list.txt -c copy in.webm
+    "$video" -q -i in.webm -o out.webm -m "$m2" || { fail "srres-video failed"; return; }
+    # a pixel near the clear left edge, frame by frame
+    local alpha
+    alpha=$(ffmpeg -nostdin -v error -c:v libvpx-vp9 -i out.webm -vf alphaextract,crop=1:1:4:0 \
+        -f rawvideo - | od -An -v -tu1 -w1)
+    awk '{ ok += NR <= 5 ? $1 < 20 : $1 == 255 } END { exit NR != 10 || ok != 10 }' \
+        <<<"$alpha" || fail "frames' alpha:" $alpha
+}
+
 # A rotation the format cannot store (Matroska, PNG in FFmpeg 5.1) is applied to the frames.
 test_rotation_applied_where_not_stored() {
     lavfi rot.mp4 -t 0.2 -c:v libx264 -an

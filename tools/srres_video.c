@@ -119,6 +119,8 @@ typedef struct app {
     enum AVPixelFormat net_fmt; /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
     int alpha;                  /* the input's alpha goes to the output, upscaled beside */
     int alpha_unread;           /* WebM alpha that no decoder here reads */
+    int vpx_alpha;              /* reader: libvpx decodes WebM alpha ... */
+    int vpx_alpha_read;         /* ... and has read some since it was opened */
     struct SwsContext *alpha_sws; /* sr thread: upscales the alpha plane */
     frame_queue *q_in, *q_out;
     AVBSFContext **adts; /* --segment: by input stream, an ADTS AAC one's header remover */
@@ -344,14 +346,53 @@ static void skip_damaged(app *a, int ret)
         fprintf(stderr, "srres-video: %s: skipping a damaged video packet: %s\n", a->o.input, eb);
 }
 
+/* The video stream's decoder, into a->dec. */
+static int open_decoder(app *a, const AVCodec *codec)
+{
+    const AVStream *ist = a->ifmt->streams[a->vin];
+    a->dec = avcodec_alloc_context3(codec);
+    if (!a->dec)
+        return AVERROR(ENOMEM);
+    int ret = avcodec_parameters_to_context(a->dec, ist->codecpar);
+    a->dec->pkt_timebase = ist->time_base;
+    a->dec->thread_count = 1;
+    return ret < 0 ? ret : avcodec_open2(a->dec, codec, NULL);
+}
+
+/* libvpx's decoder, once it has read alpha, gives no frame for a packet without it: a WebM
+ * joined from clips with alpha and without lost the frames of those without (10 frames
+ * came out 5). A new decoder reads them from their keyframe on. */
+static int restart_at_opaque_keyframe(app *a, const AVPacket *pkt)
+{
+    char eb[ERR_SIZE];
+    size_t n;
+    const uint8_t *extra = av_packet_get_side_data(pkt, AV_PKT_DATA_MATROSKA_BLOCKADDITIONAL, &n);
+    int alpha = extra && n >= 8 && AV_RB64(extra) == 1; /* BlockAddID 1: alpha */
+    if (alpha || !a->vpx_alpha_read || !(pkt->flags & AV_PKT_FLAG_KEY)) {
+        a->vpx_alpha_read |= alpha;
+        return 0;
+    }
+    const AVCodec *codec = a->dec->codec;
+    avcodec_free_context(&a->dec);
+    a->vpx_alpha_read = 0;
+    int ret = open_decoder(a, codec);
+    if (ret < 0)
+        set_error(a, "%s: cannot open the %s decoder: %s", a->o.input, codec->name,
+                  av_err(ret, eb));
+    return ret;
+}
+
 /* Decodes what the packet (NULL: flush) yields and feeds it on. */
 static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
 {
     char eb[ERR_SIZE];
+    int ret = pkt && a->vpx_alpha ? restart_at_opaque_keyframe(a, pkt) : 0;
+    if (ret < 0)
+        return ret;
     /* A damaged packet or frame is skipped, as ffmpeg does, whatever the decoder calls the
      * damage (PNG's zlib says "Generic error in an external library"): one bad frame must
      * not cost the rest. Only running out of memory stops the run. */
-    int ret = avcodec_send_packet(a->dec, pkt);
+    ret = avcodec_send_packet(a->dec, pkt);
     if (ret < 0 && ret != AVERROR_EOF) {
         if (ret != AVERROR(ENOMEM)) {
             skip_damaged(a, ret);
@@ -1828,13 +1869,8 @@ static void open_input(app *a)
     if (libvpx)
         codec = libvpx;
     a->alpha_unread = webm_alpha && !libvpx;
-    a->dec = avcodec_alloc_context3(codec);
-    if (!a->dec)
-        cli_die("out of memory");
-    avcodec_parameters_to_context(a->dec, ist->codecpar);
-    a->dec->pkt_timebase = ist->time_base;
-    a->dec->thread_count = 1;
-    if ((ret = avcodec_open2(a->dec, codec, NULL)) < 0)
+    a->vpx_alpha = libvpx != NULL;
+    if ((ret = open_decoder(a, codec)) < 0)
         cli_die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
     if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE) {
         /* An MP4 whose index follows its frames (ffmpeg's default) cannot be read from a
