@@ -942,6 +942,16 @@ test_alpha_carried() {
         fail "out.webm's alpha: $row"
 }
 
+# libvpx codes alpha beside the frames, which only Matroska and WebM store: into MP4 it is
+# said to be dropped, and not coded (it was coded and lost without a word).
+test_alpha_of_libvpx_outside_matroska() {
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36,format=rgba" -frames:v 1 in.png
+    "$video" -i in.png -o out.mp4 -c:v libvpx-vp9 -m "$m2" 2>err.log || fail "srres-video failed"
+    grep -q "in.png: its alpha channel is dropped: mp4 stores no libvpx-vp9 alpha" err.log ||
+        fail "not said: $(cat err.log)"
+    [ "$(probe out.mp4 v:0 pix_fmt)" = gbrp ] || fail "pix_fmt $(probe out.mp4 v:0 pix_fmt)"
+}
+
 # A WebM joined from a clip with alpha and one without: every frame comes out, the second
 # clip's opaque (libvpx's decoder gave no frame without alpha once it had read some: 5 of 10).
 test_webm_alpha_then_opaque_clip() {

@@ -1105,6 +1105,15 @@ static int is_paletted(enum AVPixelFormat f)
     return d && (d->flags & AV_PIX_FMT_FLAG_PAL);
 }
 
+/* Whether the output stores the alpha the encoder codes: libvpx's goes beside the frames,
+ * which only Matroska and WebM keep (in MP4 or IVF it was coded and lost without a word). */
+static int alpha_stored(const app *a, const AVCodec *codec)
+{
+    const char *muxer = a->ofmt->oformat->name;
+    return !codec || strncmp(codec->name, "libvpx", 6) || !strcmp(muxer, "matroska") ||
+           !strcmp(muxer, "webm");
+}
+
 static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
 {
     enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->src_fmt;
@@ -1118,8 +1127,10 @@ static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
     /* Other than the input's own, the deprecated full-range yuvj formats are not picked:
      * an RGB source into H.264 was yuvj444p (full range), where ffmpeg gives yuv444p. */
     enum AVPixelFormat limited[AV_PIX_FMT_NB + 1];
-    int nl = 0;
+    int nl = 0, opaque = !a->o.pix_fmt && !alpha_stored(a, codec);
     for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++) {
+        if (opaque && has_alpha(list[i]))
+            continue;
         if (list[i] == want)
             return want;
         if (!is_yuvj(list[i]) && (a->o.pix_fmt || !is_paletted(list[i])))
@@ -2121,7 +2132,7 @@ static void open_network(app *a)
     /* Alpha is kept where the output can hold it, upscaled with bicubic beside the network,
      * which sees colour only. */
     enum AVPixelFormat out = output_format(a, a->enc_codec);
-    a->alpha = has_alpha(a->src_fmt) && has_alpha(out);
+    a->alpha = has_alpha(a->src_fmt) && has_alpha(out) && alpha_stored(a, a->enc_codec);
     if (a->alpha)
         a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
     else
@@ -2130,6 +2141,9 @@ static void open_network(app *a)
         char why[128];
         if (a->alpha_unread)
             snprintf(why, sizeof(why), "no libvpx decoder in this FFmpeg reads it");
+        else if (!alpha_stored(a, a->enc_codec))
+            snprintf(why, sizeof(why), "%s stores no %s alpha (Matroska and WebM do)",
+                     a->ofmt->oformat->name, a->enc_codec->name);
         else if (a->o.pix_fmt)
             snprintf(why, sizeof(why), "the output's %s (-pix_fmt) has none",
                      av_get_pix_fmt_name(out));
