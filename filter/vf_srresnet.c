@@ -176,19 +176,24 @@ static av_cold int init(AVFilterContext *ctx)
  * the sink takes several, the output's is the one nearest the input's. bgr0 is there for
  * FFV1, whose only 8-bit RGB it is (it was given 16 bits from an 8-bit source), gbrp for
  * sources and sinks of planar 8-bit RGB, and gbrap and gbrap16 for those with alpha (it
- * was dropped as the graph converted). */
+ * was dropped as the graph converted). The output takes bgra too, FFV1's only 8-bit RGB
+ * with alpha (it was given gbrap16 from an 8-bit source). */
 static int query_formats(AVFilterContext *ctx)
 {
-    static const enum AVPixelFormat pixel_formats[] = {
+    static const enum AVPixelFormat in_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
         AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, AV_PIX_FMT_NONE
     };
+    static const enum AVPixelFormat out_formats[] = {
+        AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
+        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, AV_PIX_FMT_BGRA, AV_PIX_FMT_NONE
+    };
     int ret;
 
-    ret = ff_formats_ref(ff_make_format_list(pixel_formats), &ctx->inputs[0]->outcfg.formats);
+    ret = ff_formats_ref(ff_make_format_list(in_formats), &ctx->inputs[0]->outcfg.formats);
     if (ret < 0)
         return ret;
-    return ff_formats_ref(ff_make_format_list(pixel_formats), &ctx->outputs[0]->incfg.formats);
+    return ff_formats_ref(ff_make_format_list(out_formats), &ctx->outputs[0]->incfg.formats);
 }
 
 /* Checks that w x h input frames can be upscaled and says how: tiled or not. */
@@ -237,7 +242,8 @@ static void image_from_frame(srres_image *img, const AVFrame *frame)
     memset(img, 0, sizeof(*img));
     img->width  = frame->width;
     img->height = frame->height;
-    if (frame->format == AV_PIX_FMT_RGB24 || frame->format == AV_PIX_FMT_BGR0) {
+    if (frame->format == AV_PIX_FMT_RGB24 || frame->format == AV_PIX_FMT_BGR0 ||
+        frame->format == AV_PIX_FMT_BGRA) { /* bgra's alpha is written after, as bgr0's 255 */
         img->format      = frame->format == AV_PIX_FMT_RGB24 ? SRRES_PIXEL_RGB24
                                                              : SRRES_PIXEL_BGR0;
         img->data[0]     = frame->data[0];
@@ -256,17 +262,23 @@ static void image_from_frame(srres_image *img, const AVFrame *frame)
 
 static int has_alpha(int format)
 {
-    return format == AV_PIX_FMT_GBRAP || format == AV_PIX_FMT_GBRAP16;
+    return format == AV_PIX_FMT_GBRAP || format == AV_PIX_FMT_GBRAP16 ||
+           format == AV_PIX_FMT_BGRA;
 }
 
 /* The output's alpha plane: the input's upscaled with bicubic (and to the output's depth),
- * or opaque from an input without alpha. */
+ * or opaque from an input without alpha. bgra's, packed, is upscaled into a plane of its
+ * own and copied in. */
 static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
 {
     enum AVPixelFormat from = in->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16;
-    enum AVPixelFormat to = out->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16;
+    enum AVPixelFormat to = out->format == AV_PIX_FMT_GBRAP16 ? AV_PIX_FMT_GRAY16 : AV_PIX_FMT_GRAY8;
+    uint8_t *plane[4] = { out->data[3] };
+    int linesize[4] = { out->linesize[3] };
     int ret;
 
+    if (!has_alpha(in->format) && out->format == AV_PIX_FMT_BGRA)
+        return 0; /* written 255, as bgr0's */
     if (!has_alpha(in->format)) {
         for (int y = 0; y < out->height; y++)
             memset(out->data[3] + y * out->linesize[3], 0xff,
@@ -278,8 +290,17 @@ static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
                                         NULL, NULL, NULL);
     if (!s->alpha_sws)
         return AVERROR(ENOMEM);
+    if (out->format == AV_PIX_FMT_BGRA &&
+        (ret = av_image_alloc(plane, linesize, out->width, out->height, to, 64)) < 0)
+        return ret;
     ret = sws_scale(s->alpha_sws, (const uint8_t *const *)&in->data[3], &in->linesize[3], 0,
-                    in->height, &out->data[3], &out->linesize[3]);
+                    in->height, plane, linesize);
+    if (out->format == AV_PIX_FMT_BGRA) {
+        for (int y = 0; y < out->height; y++)
+            for (int x = 0; x < out->width; x++)
+                out->data[0][y * out->linesize[0] + 4 * x + 3] = plane[0][y * linesize[0] + x];
+        av_freep(&plane[0]);
+    }
     return ret < 0 ? ret : 0;
 }
 

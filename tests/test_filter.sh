@@ -209,12 +209,19 @@ ten_bit_input_runs_in_16_bits() {
 }
 
 # FFV1, whose only 8-bit RGB is bgr0, takes an 8-bit source's output in 8 bits: it was given
-# gbrp16, about 2.5 times the bytes, when the filter had no bgr0.
+# gbrp16, about 2.5 times the bytes, when the filter had no bgr0. With alpha it is bgra, the
+# pixels gbrap's (it was gbrap16, 2.8 times the bytes).
 eight_bit_input_into_ffv1_stays_8_bits() {
     ff -i clip.mp4 -vf srresnet=model="$x2" -c:v ffv1 -an -frames:v 2 out8.mkv &&
         expect "8-bit source" "$(stream_field out8.mkv pix_fmt)" bgr0 &&
         ff -i clip10.mkv -vf srresnet=model="$x2" -c:v ffv1 -frames:v 2 out16.mkv &&
-        expect "10-bit source" "$(stream_field out16.mkv pix_fmt)" gbrp16le
+        expect "10-bit source" "$(stream_field out16.mkv pix_fmt)" gbrp16le &&
+        command ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=33x17,format=rgba,geq=\
+r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*7'" -frames:v 1 -c:v ffv1 alpha.mkv &&
+        ff -i alpha.mkv -vf srresnet=model="$x2" -c:v ffv1 bgra.mkv &&
+        ff -i alpha.mkv -vf srresnet=model="$x2",format=gbrap -c:v ffv1 gbrap.mkv &&
+        expect "8-bit source with alpha" "$(stream_field bgra.mkv pix_fmt)" bgra &&
+        expect "pixels" "$(pixels bgra.mkv rgba)" "$(pixels gbrap.mkv rgba)"
 }
 
 sample_aspect_ratio_is_kept() {
