@@ -942,6 +942,23 @@ test_alpha_carried() {
         fail "out.webm's alpha: $row"
 }
 
+# A palette made in --vf-post (paletteuse) is written as it is: a GIF keeps its transparent
+# half (the palette was converted again into swscale's fixed one, opaque).
+test_palette_from_vf_post_kept() {
+    local alpha="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,32),0,255)'"
+    local palette="split[a][b];[a]palettegen=reserve_transparent=1[p];[b][p]paletteuse"
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=5:duration=0.4,format=rgba,$alpha" \
+        -vf "$palette" in.gif
+    "$video" -q -i in.gif -o out.gif -pix_fmt pal8 -m "$m2" --vf-post "$palette" ||
+        { fail "srres-video failed"; return; }
+    local row
+    row=$(ffmpeg -nostdin -v error -i out.gif -vf alphaextract,crop=128:1:0:36 -frames:v 1 \
+        -f rawvideo - | od -An -v -tu1 -w128)
+    set -- $row
+    [ $# = 128 ] && [ "$1" = 0 ] && [ "${60}" = 0 ] && [ "${70}" = 255 ] && [ "${128}" = 255 ] ||
+        fail "out.gif's alpha: $row"
+}
+
 # libvpx codes alpha beside the frames, which only Matroska and WebM store: into MP4 it is
 # said to be dropped, and not coded (it was coded and lost without a word).
 test_alpha_of_libvpx_outside_matroska() {

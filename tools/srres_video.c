@@ -1189,12 +1189,17 @@ static int init_post(app *a, const AVFrame *f)
                 !strcmp(fmt->name, "yuv4mpegpipe");
     const char *cfr =
         slots && av_buffersink_get_frame_rate(a->pre.sink).num > 0 ? "fps=source_fps," : "";
-    /* Back to the input's matrix and range (the pre graph converted with the same). */
-    snprintf(desc, sizeof(desc),
-             "%s%s%s%sscale=out_color_matrix=%s:out_range=%s%s,format=pix_fmts=%s", a->rotate,
-             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "", cfr,
+    /* Back to the input's matrix and range (the pre graph converted with the same). A
+     * palette has neither: without them the scale passes a palette made in --vf-post
+     * (paletteuse) as it is, where it was converted again into swscale's fixed one, which
+     * lost its colours and its transparency (a transparent GIF came out opaque). */
+    char matrix[128];
+    snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
              matrix_name(a->src_space), full_range_out(a, out) ? "pc" : "tv",
-             chroma_sited(a, "out", out, chroma, sizeof(chroma)), av_get_pix_fmt_name(out));
+             chroma_sited(a, "out", out, chroma, sizeof(chroma)));
+    snprintf(desc, sizeof(desc), "%s%s%s%sscale%s,format=pix_fmts=%s", a->rotate,
+             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "", cfr,
+             is_paletted(out) ? "" : matrix, av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
                                av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
                                av_buffersink_get_frame_rate(a->pre.sink), err, sizeof(err));
