@@ -943,12 +943,16 @@ test_alpha_carried() {
 }
 
 # A palette made in --vf-post (paletteuse) is written as it is: a GIF keeps its transparent
-# half (the palette was converted again into swscale's fixed one, opaque).
+# half (the palette was converted again into swscale's fixed one, opaque). Without a palette
+# asked for, the message says how to keep it (it said the encoder took no alpha).
 test_palette_from_vf_post_kept() {
     local alpha="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,32),0,255)'"
     local palette="split[a][b];[a]palettegen=reserve_transparent=1[p];[b][p]paletteuse"
     ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=5:duration=0.4,format=rgba,$alpha" \
         -vf "$palette" in.gif
+    "$video" -i in.gif -o opaque.gif -m "$m2" 2>err.log || fail "srres-video failed on opaque.gif"
+    grep -q "in.gif: its alpha channel is dropped: the gif encoder holds it only in a palette: give -pix_fmt pal8" \
+        err.log || fail "not said: $(cat err.log)"
     "$video" -q -i in.gif -o out.gif -pix_fmt pal8 -m "$m2" --vf-post "$palette" ||
         { fail "srres-video failed"; return; }
     local row

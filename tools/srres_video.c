@@ -1105,6 +1105,15 @@ static int is_paletted(enum AVPixelFormat f)
     return d && (d->flags & AV_PIX_FMT_FLAG_PAL);
 }
 
+/* Whether the encoder takes a palette, whose colours can be transparent (GIF's). */
+static int takes_palette(const AVCodec *codec)
+{
+    for (const enum AVPixelFormat *p = codec->pix_fmts; p && *p != AV_PIX_FMT_NONE; p++)
+        if (is_paletted(*p))
+            return 1;
+    return 0;
+}
+
 /* Whether the output stores the alpha the encoder codes: libvpx's goes beside the frames,
  * which only Matroska and WebM keep (in MP4 or IVF it was coded and lost without a word). */
 static int alpha_stored(const app *a, const AVCodec *codec)
@@ -2143,7 +2152,7 @@ static void open_network(app *a)
     else
         a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
     if (!a->o.quiet && (a->alpha_unread || (has_alpha(a->src_fmt) && !a->alpha))) {
-        char why[128];
+        char why[160];
         if (a->alpha_unread)
             snprintf(why, sizeof(why), "no libvpx decoder in this FFmpeg reads it");
         else if (!alpha_stored(a, a->enc_codec))
@@ -2152,6 +2161,9 @@ static void open_network(app *a)
         else if (a->o.pix_fmt)
             snprintf(why, sizeof(why), "the output's %s (-pix_fmt) has none",
                      av_get_pix_fmt_name(out));
+        else if (takes_palette(a->enc_codec))
+            snprintf(why, sizeof(why), "the %s encoder holds it only in a palette: give -pix_fmt "
+                     "pal8 and make one in --vf-post (palettegen, paletteuse)", a->enc_codec->name);
         else
             snprintf(why, sizeof(why), "the %s encoder takes no format with alpha",
                      a->enc_codec->name);
