@@ -963,6 +963,20 @@ test_palette_from_vf_post_kept() {
         fail "out.gif's alpha: $row"
 }
 
+# A palette picture without a transparent pixel is an opaque source (palettegen reserves a
+# transparent colour, unused here): its output is rgb24 and nothing is said to be dropped (it
+# was rgba, every alpha 255, and into H.264 "its alpha channel is dropped"). A transparent
+# one's is rgba (test_alpha_carried).
+test_opaque_palette_has_no_alpha() {
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:duration=0.04" \
+        -vf "split[a][b];[a]palettegen[p];[b][p]paletteuse" in.png
+    [ "$(probe in.png v:0 pix_fmt)" = pal8 ] || fail "in.png is $(probe in.png v:0 pix_fmt)"
+    "$video" -i in.png -o out.png -m "$m2" 2>err.log || fail "srres-video failed"
+    [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "out.png is $(probe out.png v:0 pix_fmt)"
+    "$video" -i in.png -o out.mp4 -m "$m2" 2>>err.log || fail "srres-video failed on out.mp4"
+    ! grep -q alpha err.log || fail "said: $(grep alpha err.log)"
+}
+
 # libvpx codes alpha beside the frames, which only Matroska and WebM store: into MP4 it is
 # said to be dropped, and not coded (it was coded and lost without a word).
 test_alpha_of_libvpx_outside_matroska() {

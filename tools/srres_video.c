@@ -117,6 +117,7 @@ typedef struct app {
     srres_ctx *ctx;
     int scale;
     enum AVPixelFormat net_fmt; /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
+    int src_alpha;              /* the input has alpha (a palette: a pixel not opaque) */
     int alpha;                  /* the input's alpha goes to the output, upscaled beside */
     int alpha_unread;           /* WebM alpha that no decoder here reads */
     int vpx_alpha;              /* reader: libvpx decodes WebM alpha ... */
@@ -1127,9 +1128,10 @@ static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
 {
     enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->src_fmt;
     /* A palette is not picked unless asked for: swscale's is a fixed 3-3-2 one, which
-     * upscaled colour does not fit (a palette PNG's output was banded). Its alpha is kept. */
+     * upscaled colour does not fit (a palette PNG's output was banded). Its alpha, where a
+     * pixel has some (palette_transparent), is kept. */
     if (!a->o.pix_fmt && is_paletted(want))
-        want = AV_PIX_FMT_RGBA;
+        want = a->src_alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
     const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
     if (!list)
         return want;
@@ -1859,6 +1861,42 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
     return mend.jumps > 0;
 }
 
+/* Whether the first picture has a pixel whose palette colour is not opaque. Most have none
+ * (a PNG without tRNS, or with an unused transparent entry, as palettegen reserves), and
+ * their output had an alpha channel of 255s (an rgba PNG, VP9's alpha coded) and a message
+ * that alpha was dropped into H.264. A pipe is not read twice: it, as a picture that cannot
+ * be decoded, counts as transparent. */
+static int palette_transparent(app *a)
+{
+    if (!input_seekable(a))
+        return 1;
+    AVFormatContext *f = open_demuxer(a, NULL);
+    AVCodecContext *dec = avcodec_alloc_context3(a->dec->codec);
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    int transparent = 1, ret = dec && pkt && frame ? 0 : AVERROR(ENOMEM);
+    if (ret >= 0 && (ret = avcodec_parameters_to_context(dec, f->streams[a->vin]->codecpar)) >= 0)
+        ret = avcodec_open2(dec, a->dec->codec, NULL);
+    while (ret >= 0 && (ret = av_read_frame(f, pkt)) >= 0) {
+        if (pkt->stream_index == a->vin && avcodec_send_packet(dec, pkt) >= 0 &&
+            avcodec_receive_frame(dec, frame) >= 0 && frame->data[1]) {
+            transparent = 0;
+            for (int y = 0; y < frame->height; y++)
+                for (int x = 0; x < frame->width; x++) {
+                    int i = frame->data[0][y * frame->linesize[0] + x];
+                    transparent |= AV_RN32(frame->data[1] + 4 * i) >> 24 != 0xff;
+                }
+            ret = AVERROR_EOF;
+        }
+        av_packet_unref(pkt);
+    }
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+    avformat_close_input(&f);
+    return transparent;
+}
+
 static void open_input(app *a)
 {
     char eb[ERR_SIZE];
@@ -1913,6 +1951,7 @@ static void open_input(app *a)
      * stream's parameters say. */
     a->src_fmt = libvpx && a->dec->pix_fmt == AV_PIX_FMT_YUV420P ? AV_PIX_FMT_YUVA420P
                                                                  : a->dec->pix_fmt;
+    a->src_alpha = has_alpha(a->src_fmt) && (!is_paletted(a->src_fmt) || palette_transparent(a));
     a->src_space = a->dec->colorspace;
     a->src_range = a->dec->color_range;
     a->src_primaries = a->dec->color_primaries;
@@ -2146,12 +2185,12 @@ static void open_network(app *a)
     /* Alpha is kept where the output can hold it, upscaled with bicubic beside the network,
      * which sees colour only. */
     enum AVPixelFormat out = output_format(a, a->enc_codec);
-    a->alpha = has_alpha(a->src_fmt) && has_alpha(out) && alpha_stored(a, a->enc_codec);
+    a->alpha = a->src_alpha && has_alpha(out) && alpha_stored(a, a->enc_codec);
     if (a->alpha)
         a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
     else
         a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
-    if (!a->o.quiet && (a->alpha_unread || (has_alpha(a->src_fmt) && !a->alpha))) {
+    if (!a->o.quiet && (a->alpha_unread || (a->src_alpha && !a->alpha))) {
         char why[160];
         if (a->alpha_unread)
             snprintf(why, sizeof(why), "no libvpx decoder in this FFmpeg reads it");
