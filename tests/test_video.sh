@@ -897,6 +897,13 @@ test_rgb_source_tagged() {
     "$video" -q -i rgb.mkv -o auto.mp4 -m "$m2" || fail "srres-video failed"
     [ "$(probe auto.mp4 v:0 pix_fmt),$(probe auto.mp4 v:0 color_range)" = yuv444p,tv ] ||
         fail "auto.mp4 is $(probe auto.mp4 v:0 pix_fmt),$(probe auto.mp4 v:0 color_range)"
+    # a palette's colours are RGB too (a palette PNG's was full range, yuvj444p, unsaid)
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:duration=0.04 \
+        -vf "split[a][b];[a]palettegen[p];[b][p]paletteuse" pal.png
+    "$video" -q -i pal.png -o pal.mp4 -m "$m2" || fail "srres-video failed on pal.png"
+    local got
+    got=$(probe pal.mp4 v:0 pix_fmt,color_range,color_space -of csv=p=0)
+    [ "$got" = yuv444p,tv,smpte170m ] || fail "pal.mp4 is $got"
 }
 
 # Alpha goes to an output that holds it, upscaled with bicubic beside the network (it was

@@ -840,10 +840,13 @@ static void seek_before(app *a, int64_t lo)
     }
 }
 
+/* A palette's colours are RGB too: a palette PNG into H.264 was full range (yuvj444p), as
+ * for a full-range YUV source, and its matrix unsaid. */
 static int source_is_rgb(const app *a)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
-    return a->src_space == AVCOL_SPC_RGB || (d && (d->flags & AV_PIX_FMT_FLAG_RGB));
+    return a->src_space == AVCOL_SPC_RGB ||
+           (d && (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL)));
 }
 
 /* The filters that turn the stream's frames upright by its display matrix ("" if none). A
