@@ -804,6 +804,16 @@ test_segments_into_mpeg_ts_join_to_one_run() {
     done
 }
 
+# Times below zero are kept in segments only where the format holds them: FLV wrote the
+# first segment's (AAC's priming samples, B-frames' decoding times) as 2147483 s.
+test_flv_segment_starts_at_zero() {
+    lavfi in.mp4 -t 2 -c:v libx264 -g 25 -c:a aac -shortest
+    "$video" -q -i in.mp4 -o seg1.flv -m "$m2" --segment 1/2 || { fail "segment failed"; return; }
+    local start
+    start=$(ffprobe -v error -show_entries format=start_time -of csv=p=0 seg1.flv)
+    awk -v s="$start" 'BEGIN { exit !(s >= 0 && s < 1) }' || fail "seg1.flv starts at $start s"
+}
+
 # A clock that jumps back (MPEG-TS files joined with cat) is made continuous, as ffmpeg makes
 # it: the copied audio went back in time, which the muxer refused, and the second file's
 # frames were squeezed a tick apart after the first's last one.

@@ -2073,8 +2073,11 @@ static void open_output(app *a)
      * muxer moves them all as the whole run's would): Matroska and MPEG-TS would otherwise
      * move the first one (only) past its start below zero (AAC's priming samples, B-frames'
      * decoding times). MPEG-TS writes such times under its 33-bit clock's wrap, which its
-     * demuxers read as before zero. */
-    if (a->o.segments)
+     * demuxers read as before zero. Other formats keep their muxer's way: FLV's clock wraps
+     * such times too, but its demuxer reads them as 2147483 s. */
+    const char *mux = a->ofmt->oformat->name;
+    if (a->o.segments &&
+        (strstr(mux, "matroska") || !strcmp(mux, "webm") || !strcmp(mux, "mpegts")))
         a->ofmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
     a->rotate = "";
     a->nb_map = a->ifmt->nb_streams;
