@@ -804,6 +804,24 @@ test_segments_into_mpeg_ts_join_to_one_run() {
     done
 }
 
+# Segments in two formats are matched by index, as before ids were: an MP4 after a Matroska
+# segment added its streams as new ones (4 streams, each half empty), and one in MPEG-TS after
+# an MP4 segment was joined the same way where it was refused.
+test_segments_of_two_formats_matched_by_index() {
+    lavfi in.mp4 -t 2 -c:v libx264 -g 25 -c:a aac -shortest
+    local i ext
+    for i in 1 2; do
+        for ext in mkv mp4 ts; do
+            "$video" -q -i in.mp4 -o seg$i.$ext -m "$m2" --segment $i/2 || fail "seg$i.$ext failed"
+        done
+    done
+    "$video" -q --concat joined.mkv seg1.mkv seg2.mp4 || fail "--concat failed"
+    [ "$(probe joined.mkv v index | wc -l)$(probe joined.mkv a index | wc -l)" = 11 ] ||
+        fail "joined.mkv's streams: $(probe joined.mkv '' codec_name | tr '\n' ' ')"
+    expect_error "seg2.ts: its streams differ from seg1.mp4's" \
+        "$video" --concat bad.mkv seg1.mp4 seg2.ts
+}
+
 # Times below zero are kept in segments only where the format holds them: FLV wrote the
 # first segment's (AAC's priming samples, B-frames' decoding times) as 2147483 s.
 test_flv_segment_starts_at_zero() {

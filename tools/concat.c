@@ -29,11 +29,15 @@ typedef struct joined_stream {
 
 /* The joined stream a segment's stream goes to, or -1: the one with its id where the demuxer
  * gives ids (MP4's tracks, MPEG-TS's PIDs), as the MP4 muxer leaves an empty track out and
- * the next ones move down; else the one at its index. */
-static int joined_index(const joined_stream *js, int nb, const AVStream *st)
+ * the next ones move down; else the one at its index. Ids are compared within one format,
+ * the first segment's: a segment in another (an MP4 after a Matroska one) goes by index, as
+ * its streams were all taken as new, each joined twice, half empty. */
+static int joined_index(const joined_stream *js, int nb, const AVFormatContext *in,
+                        const AVInputFormat *first, const AVStream *st)
 {
+    int by_id = st->id && in->iformat == first;
     for (int j = 0; j < nb; j++)
-        if (st->id ? js[j].id == st->id : j == st->index)
+        if (by_id ? js[j].id == st->id : j == st->index)
             return j;
     return -1;
 }
@@ -70,16 +74,18 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
     if (!held)
         cli_die("out of memory");
     int64_t prev_start = AV_NOPTS_VALUE;
+    const AVInputFormat *first = NULL;
     for (int s = 0; s < n; s++) {
         AVFormatContext *in = NULL;
         if ((ret = open_segment(&in, files[s])) < 0)
             cli_die("%s: cannot open: %s", files[s], av_err2str(ret));
+        first = s == 0 ? in->iformat : first;
         /* Only a demuxer that gives ids can lack a stream the others have. */
-        int same =
-            s == 0 || in->nb_streams == (unsigned)nb || (in->nb_streams && in->streams[0]->id);
+        int same = s == 0 || in->nb_streams == (unsigned)nb ||
+                   (in->nb_streams && in->streams[0]->id && in->iformat == first);
         for (unsigned i = 0; same && i < in->nb_streams; i++) {
             const AVStream *st = in->streams[i];
-            int j = joined_index(js, nb, st);
+            int j = joined_index(js, nb, in, first, st);
             if (j >= 0) {
                 const AVCodecParameters *p = st->codecpar, *q = js[j].from->codecpar;
                 same =
@@ -95,7 +101,7 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
             /* before the first stream that follows it here: the run's order */
             int at = nb;
             for (unsigned k = i + 1; k < in->nb_streams && at == nb; k++)
-                if ((j = joined_index(js, nb, in->streams[k])) >= 0)
+                if ((j = joined_index(js, nb, in, first, in->streams[k])) >= 0)
                     at = j;
             joined_stream *grown = av_realloc_array(js, nb + 1, sizeof(*js));
             if (!grown)
@@ -184,7 +190,7 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
         }
         while (!error && !stop_signal && av_read_frame(in, pkt) >= 0) {
             AVStream *ist = in->streams[pkt->stream_index];
-            int j = joined_index(js, nb, ist);
+            int j = joined_index(js, nb, in, first, ist);
             if (j < 0) { /* a stream that appeared mid-file: the header has no place for it */
                 av_packet_unref(pkt);
                 continue;
