@@ -2183,7 +2183,8 @@ static void open_network(app *a)
         cli_die("%s: %dx%d upscaled x%d is %ldx%ld, beyond the largest frame FFmpeg handles",
             a->o.input, a->dec->width, a->dec->height, a->scale, (long)a->dec->width * a->scale,
             (long)a->dec->height * a->scale);
-    /* 8-bit sources go through RGB24; deeper ones through 16-bit planar RGB. */
+    /* 8-bit sources go through RGB24 (GBRAP with alpha); deeper ones through 16-bit planar
+     * RGB (GBRAP16). */
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
     int depth = 0;
     for (int c = 0; d && c < d->nb_components; c++)
