@@ -768,6 +768,10 @@ test_segments_join_to_one_run() {
     a_in=$(ffmpeg -v error -i in.mp4 -map 0:a -c copy -f md5 -)
     a_out=$(ffmpeg -v error -i joined.mkv -map 0:a -c copy -f md5 -)
     [ "$a_in" = "$a_out" ] || fail "joined audio is not the input's audio"
+    # segments from pipes, which are read once (each segment was opened twice)
+    "$video" -q --concat piped.mkv <(cat seg1.mkv) <(cat seg2.mkv) <(cat seg3.mkv) \
+        <(cat seg4.mkv) || fail "--concat of pipes failed"
+    cmp -s <(frames piped.mkv) <(frames whole.mkv) || fail "piped join's frames differ"
     # out of order (as a shell's * sorts seg10 before seg2) or twice: said, not "Invalid
     # argument" from the muxer
     expect_error "seg2.mkv: starts at .* not after seg3.mkv" \

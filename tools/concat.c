@@ -66,8 +66,9 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
     if (!overwrite && access(output, F_OK) == 0)
         cli_die("%s: already exists; use -y to overwrite", output);
     /* The joined file's streams, from every segment's: one may lack some (an empty MP4
-     * track). Each segment is opened twice: here, so that its streams are known and a bad
-     * one refused before the output is made, and to copy its packets. */
+     * track). Each segment is opened here, so that its streams are known and a bad one
+     * refused before the output is made, and again to copy its packets; those whose streams
+     * the output takes, and pipes, which cannot be opened twice, are held open instead. */
     AVFormatContext **held = calloc(n, sizeof(*held)), *out = NULL;
     joined_stream *js = NULL;
     int nb = 0, ret;
@@ -126,8 +127,8 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
                     files[s], in->start_time / (double)AV_TIME_BASE, files[s - 1],
                     prev_start / (double)AV_TIME_BASE);
         prev_start = in->start_time;
-        if (s == 0)
-            held[0] = in; /* its metadata */
+        if (s == 0 || !in->pb || !(in->pb->seekable & AVIO_SEEKABLE_NORMAL))
+            held[s] = in; /* the first for its metadata */
         else if (!held[s])
             avformat_close_input(&in);
     }
@@ -153,9 +154,6 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
             cli_die("out of memory");
     }
     av_dict_copy(&out->metadata, held[0]->metadata, 0);
-    for (int s = 0; s < n; s++)
-        avformat_close_input(&held[s]);
-    free(held);
     /* A join stopped by a signal leaves no partial file, as a failed one does not. */
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -182,8 +180,9 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
         last_dts[j] = AV_NOPTS_VALUE;
     const char *error = NULL;
     for (int s = 0; s < n && !error; s++) {
-        AVFormatContext *in = NULL;
-        if ((ret = open_segment(&in, files[s])) < 0) {
+        AVFormatContext *in = held[s]; /* its packets read to find its streams are kept */
+        held[s] = NULL;
+        if (!in && (ret = open_segment(&in, files[s])) < 0) {
             fprintf(stderr, "srres-video: %s: cannot open: %s\n", files[s], av_err2str(ret));
             error = files[s];
             break;
@@ -220,6 +219,9 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
         }
         avformat_close_input(&in);
     }
+    for (int s = 0; s < n; s++)
+        avformat_close_input(&held[s]);
+    free(held);
     av_packet_free(&pkt);
     free(last_dts);
     av_free(js);
