@@ -979,6 +979,13 @@ test_alpha_carried() {
     set -- $row
     [ $# = 128 ] && [ "$3" -lt 24 ] && [ "${126}" -gt 230 ] ||
         fail "out.webm's alpha: $row"
+    # VP8's encoder refuses alpha with its alternate reference frames, on by default (the run
+    # failed)
+    "$video" -q -i in.png -o vp8.webm -m "$m2" -c:v libvpx || fail "srres-video failed into VP8"
+    row=$(ffmpeg -nostdin -v error -c:v libvpx -i vp8.webm -vf alphaextract,crop=128:1:0:36 \
+        -frames:v 1 -f rawvideo - | od -An -v -tu1 -w128)
+    set -- $row
+    [ $# = 128 ] && [ "$3" -lt 24 ] && [ "${126}" -gt 230 ] || fail "vp8.webm's alpha: $row"
 }
 
 # A palette made in --vf-post (paletteuse) is written as it is: a GIF keeps its transparent

@@ -903,6 +903,12 @@ static int set_private(AVCodecContext *e, const char *key, const char *value)
     return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
 }
 
+static int has_alpha(enum AVPixelFormat f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
+    return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
+}
+
 /* -crf, -preset, -x264-params or an --enc-opt into the encoder, its own options or its
  * context's (g, maxrate), or the error that says whether it has no such option (MPEG-4's
  * -preset) or refuses the value (libsvtav1's -preset 99, which was said to be "does not take
@@ -969,6 +975,11 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     /* x265 prints to stderr itself, past av_log: held to the same level as the rest. */
     if (!strcmp(codec->name, "libx265"))
         set_private(e, "x265-params", a->o.verbose ? "log-level=info" : "log-level=error");
+    /* libvpx's VP8 refuses to code alpha with its alternate reference frames, which it turns
+     * on by default: the run failed ("Invalid argument"), as ffmpeg's does. --enc-opt
+     * auto-alt-ref still wins. */
+    if (!strcmp(codec->name, "libvpx") && has_alpha(e->pix_fmt))
+        set_private(e, "auto-alt-ref", "0");
     if (a->o.x264_params &&
         set_encoder_option(a, "-x264-params", "x264-params", a->o.x264_params, "") < 0)
         return AVERROR(EINVAL);
@@ -1095,12 +1106,6 @@ static int open_encoder(app *a, const AVFrame *f)
         av_packet_free(&a->pending[i]);
     a->npending = 0;
     return ret;
-}
-
-static int has_alpha(enum AVPixelFormat f)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
-    return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
 }
 
 static int is_paletted(enum AVPixelFormat f)
