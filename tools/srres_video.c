@@ -347,17 +347,16 @@ static void skip_damaged(app *a, int ret)
         fprintf(stderr, "srres-video: %s: skipping a damaged video packet: %s\n", a->o.input, eb);
 }
 
-/* The video stream's decoder, into a->dec. */
-static int open_decoder(app *a, const AVCodec *codec)
+/* A decoder of the video stream st, into *dec (freed by the caller, also on failure). */
+static int open_decoder(const AVStream *st, const AVCodec *codec, AVCodecContext **dec)
 {
-    const AVStream *ist = a->ifmt->streams[a->vin];
-    a->dec = avcodec_alloc_context3(codec);
-    if (!a->dec)
+    *dec = avcodec_alloc_context3(codec);
+    if (!*dec)
         return AVERROR(ENOMEM);
-    int ret = avcodec_parameters_to_context(a->dec, ist->codecpar);
-    a->dec->pkt_timebase = ist->time_base;
-    a->dec->thread_count = 1;
-    return ret < 0 ? ret : avcodec_open2(a->dec, codec, NULL);
+    int ret = avcodec_parameters_to_context(*dec, st->codecpar);
+    (*dec)->pkt_timebase = st->time_base;
+    (*dec)->thread_count = 1;
+    return ret < 0 ? ret : avcodec_open2(*dec, codec, NULL);
 }
 
 /* libvpx's decoder, once it has read alpha, gives no frame for a packet without it: a WebM
@@ -376,7 +375,7 @@ static int restart_at_opaque_keyframe(app *a, const AVPacket *pkt)
     const AVCodec *codec = a->dec->codec;
     avcodec_free_context(&a->dec);
     a->vpx_alpha_read = 0;
-    int ret = open_decoder(a, codec);
+    int ret = open_decoder(a->ifmt->streams[a->vin], codec, &a->dec);
     if (ret < 0)
         set_error(a, "%s: cannot open the %s decoder: %s", a->o.input, codec->name,
                   av_err(ret, eb));
@@ -1879,12 +1878,12 @@ static int palette_transparent(app *a)
     if (!input_seekable(a))
         return 1;
     AVFormatContext *f = open_demuxer(a, NULL);
-    AVCodecContext *dec = avcodec_alloc_context3(a->dec->codec);
+    AVCodecContext *dec = NULL;
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
-    int transparent = 1, ret = dec && pkt && frame ? 0 : AVERROR(ENOMEM);
-    if (ret >= 0 && (ret = avcodec_parameters_to_context(dec, f->streams[a->vin]->codecpar)) >= 0)
-        ret = avcodec_open2(dec, a->dec->codec, NULL);
+    int transparent = 1, ret = pkt && frame ? 0 : AVERROR(ENOMEM);
+    if (ret >= 0)
+        ret = open_decoder(f->streams[a->vin], a->dec->codec, &dec);
     while (ret >= 0 && (ret = av_read_frame(f, pkt)) >= 0) {
         if (pkt->stream_index == a->vin && avcodec_send_packet(dec, pkt) >= 0 &&
             avcodec_receive_frame(dec, frame) >= 0 && frame->data[1]) {
@@ -1941,7 +1940,7 @@ static void open_input(app *a)
         codec = libvpx;
     a->alpha_unread = webm_alpha && !libvpx;
     a->vpx_alpha = libvpx != NULL;
-    if ((ret = open_decoder(a, codec)) < 0)
+    if ((ret = open_decoder(ist, codec, &a->dec)) < 0)
         cli_die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
     if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE) {
         /* An MP4 whose index follows its frames (ffmpeg's default) cannot be read from a
