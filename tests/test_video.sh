@@ -56,6 +56,33 @@ joins_as_one_run() { # joined file, whole run's file: the same frames, packet ti
     [ "$(sound_of "$1")" = "$(sound_of "$2")" ] || fail "$1: decoded audio differs from $2's"
 }
 
+# 6 s at 25 fps whose audio runs from 2.5 s to 4.1 s: the first of three segments holds none
+late_audio() { # output
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -itsoffset 2.5 -f lavfi \
+        -i sine=duration=1.6 -map 0:v -map 1:a -t 6 -c:v libx264 -g 25 -c:a aac "$1"
+}
+
+lossless=(-c:v libx264 -crf 0) # frames that compare between segments and the whole run
+
+cut_in_three() { # input, segments' extension: seg1..3.EXT, lossless
+    local i
+    for i in 1 2 3; do
+        "$video" -q -i "$1" -o "seg$i.$2" -m "$m2" --segment $i/3 "${lossless[@]}" ||
+            fail "segment $i failed"
+    done
+}
+
+join_three_as_one_run() { # input, segments' extension, the joins' extensions...
+    local in=$1 seg=$2 ext
+    shift 2
+    for ext; do
+        "$video" -q --concat "joined.$ext" "seg1.$seg" "seg2.$seg" "seg3.$seg" ||
+            { fail "--concat into .$ext failed"; continue; }
+        "$video" -q -i "$in" -o "whole.$ext" -m "$m2" "${lossless[@]}" || fail "whole run failed"
+        joins_as_one_run "joined.$ext" "whole.$ext"
+    done
+}
+
 test_mp4_streams_and_timing() {
     lavfi in.mp4 -t 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest
     "$video" -q -i in.mp4 -o out.mp4 -m "$m2" || { fail "srres-video failed"; return; }
@@ -680,8 +707,7 @@ test_segments_of_mpeg_ts_join_to_one_run() {
 # last segment holds a few) says the stream's config as the others do: it said none, which
 # Matroska reads as AAC LTP, and --concat refused the join ("streams differ").
 test_segments_without_audio_packets_join() {
-    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -itsoffset 2.5 -f lavfi \
-        -i sine=duration=1.6 -map 0:v -map 1:a -t 6 -c:v libx264 -g 25 -c:a aac in.ts
+    late_audio in.ts
     local i
     audio() { ffprobe -v error -select_streams a -show_entries packet=pts_time -of csv=p=0 "$1" |
         grep -c .; }
@@ -699,12 +725,7 @@ test_segments_without_audio_packets_join() {
     "$video" -q --concat joined.mkv seg1.mkv seg2.mkv seg3.mkv ||
         { fail "--concat failed"; return; }
     "$video" -q -i in.ts -o whole.mkv -m "$m2" -c:v ffv1 || fail "whole run failed"
-    frames() { ffmpeg -v error -i "$1" -map 0:v -f framemd5 - | grep -v '^#'; }
-    cmp -s <(frames joined.mkv) <(frames whole.mkv) || fail "joined frames differ from one run"
-    times() { ffprobe -v error -show_entries packet=stream_index,pts_time -of csv=p=0 "$1"; }
-    cmp -s <(times joined.mkv) <(times whole.mkv) || fail "joined timestamps differ from one run"
-    sound() { ffmpeg -v error -i "$1" -map 0:a -f md5 - 2>&1; }
-    [ "$(sound joined.mkv)" = "$(sound whole.mkv)" ] || fail "joined audio: $(sound joined.mkv)"
+    joins_as_one_run joined.mkv whole.mkv
 }
 
 # MP4 segments without an audio stream's packets (its audio starts late: the first holds
@@ -712,42 +733,22 @@ test_segments_without_audio_packets_join() {
 # --concat refused ("streams differ"). The third's audio started up to 1 ms early (its edit
 # list in milliseconds).
 test_mp4_segments_without_audio_join() {
-    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -itsoffset 2.5 -f lavfi \
-        -i sine=duration=1.6 -map 0:v -map 1:a -t 6 -c:v libx264 -g 25 -c:a aac in.mp4
-    local i ext enc=(-c:v libx264 -crf 0)
-    for i in 1 2 3; do
-        "$video" -q -i in.mp4 -o seg$i.mp4 -m "$m2" --segment $i/3 "${enc[@]}" ||
-            fail "segment $i failed"
-    done
+    late_audio in.mp4
+    cut_in_three in.mp4 mp4
     [ -z "$(probe seg1.mp4 a index)" ] && [ -n "$(probe seg3.mp4 a index)" ] ||
         fail "audio tracks: the test tests nothing"
-    for ext in mp4 mkv; do
-        "$video" -q --concat joined.$ext seg1.mp4 seg2.mp4 seg3.mp4 ||
-            { fail "--concat into .$ext failed"; continue; }
-        "$video" -q -i in.mp4 -o whole.$ext -m "$m2" "${enc[@]}" || fail "whole run failed"
-        joins_as_one_run joined.$ext whole.$ext
-    done
+    join_three_as_one_run in.mp4 mp4 mp4 mkv
 }
 
 # MPEG-TS segments join when the first holds none of an audio stream's packets (its audio
 # starts late): that stream has no sample rate there (ADTS says it in each packet), and the
 # join, which took the first segment's parameters, failed ("cannot write the header").
 test_mpeg_ts_segments_without_audio_join() {
-    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -itsoffset 2.5 -f lavfi \
-        -i sine=duration=1.6 -map 0:v -map 1:a -t 6 -c:v libx264 -g 25 -c:a aac in.ts
-    local i ext enc=(-c:v libx264 -crf 0)
-    for i in 1 2 3; do
-        "$video" -q -i in.ts -o seg$i.ts -m "$m2" --segment $i/3 "${enc[@]}" ||
-            fail "segment $i failed"
-    done
+    late_audio in.ts
+    cut_in_three in.ts ts
     [ "$(probe seg1.ts a:0 sample_rate | sort -u)" = 0 ] ||
         fail "seg1.ts's audio has a sample rate: the test tests nothing"
-    for ext in ts mkv; do
-        "$video" -q --concat joined.$ext seg1.ts seg2.ts seg3.ts ||
-            { fail "--concat into .$ext failed"; continue; }
-        "$video" -q -i in.ts -o whole.$ext -m "$m2" "${enc[@]}" || fail "whole run failed"
-        joins_as_one_run joined.$ext whole.$ext
-    done
+    join_three_as_one_run in.ts ts ts mkv
 }
 
 test_segments_join_to_one_run() {
@@ -795,17 +796,8 @@ test_segments_join_to_one_run() {
 # argument"). Lossless, so that the frames compare.
 test_segments_into_mpeg_ts_join_to_one_run() {
     lavfi in.mp4 -t 3 -c:v libx264 -g 25 -c:a aac -shortest
-    local i ext enc=(-c:v libx264 -crf 0)
-    for i in 1 2 3; do
-        "$video" -q -i in.mp4 -o seg$i.ts -m "$m2" --segment $i/3 "${enc[@]}" ||
-            fail "segment $i failed"
-    done
-    for ext in ts mkv; do
-        "$video" -q --concat joined.$ext seg1.ts seg2.ts seg3.ts ||
-            { fail "--concat into .$ext failed"; continue; }
-        "$video" -q -i in.mp4 -o whole.$ext -m "$m2" "${enc[@]}" || fail "whole run failed"
-        joins_as_one_run joined.$ext whole.$ext
-    done
+    cut_in_three in.mp4 ts
+    join_three_as_one_run in.mp4 ts ts mkv
 }
 
 # Segments in two formats are matched by index, as before ids were: an MP4 after a Matroska
