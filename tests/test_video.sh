@@ -1229,12 +1229,63 @@ test_tiny_frames() {
     [ "$(probe two_x2.mp4 v:0 width)x$(probe two_x2.mp4 v:0 height)" = 4x4 ] || fail "2x2 size"
 }
 
-test_resolution_change_refused_clearly() {
-    lavfi a.ts -t 0.4 -c:v libx264 -an
-    SRC="testsrc2=size=80x48:rate=25" lavfi b.ts -t 0.4 -c:v libx264 -an
-    cat a.ts b.ts >change.ts
-    expect_error "frame size changes" "$video" -i change.ts -o out.mkv -m "$m2"
-    [ ! -e out.mkv ] || fail "a partial output was left"
+# A stream whose frames change size (WebRTC recordings, broadcast, joined files) or pixel
+# format mid-stream: each frame is upscaled at its own size and fitted into the output's,
+# the first frames' upscaled, keeping its shape (it was refused). A frame is the one a run
+# on its part alone gives, scaled and padded to fit.
+test_frame_size_change_fitted() {
+    local bf0=(-c:v libx264 -bf 0 -an)
+    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
+    SRC="testsrc2=size=80x48:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4
+    SRC="testsrc2=size=64x48:rate=25" lavfi c.ts -t 0.4 "${bf0[@]}" -pix_fmt yuv444p \
+        -output_ts_offset 0.8
+    cat a.ts b.ts c.ts >change.ts
+    local ffv1=(-m "$m2" -c:v ffv1 -pix_fmt yuv444p)
+    "$video" -i change.ts -o out.mkv "${ffv1[@]}" 2>err.log || { fail "status $?: $(cat err.log)"; return; }
+    grep -q "frame size changes at 0.400 s.*fitted into the output's 128x96" err.log ||
+        fail "not said: $(cat err.log)"
+    [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 30 ] ||
+        fail "$(probe out.mkv v:0 nb_read_frames -count_frames) frames, not 30"
+    [ "$(ffprobe -v error -show_entries frame=width,height -of csv=p=0 out.mkv | sort -u)" = 128,96 ] ||
+        fail "frame sizes: $(ffprobe -v error -show_entries frame=width,height -of csv=p=0 out.mkv | sort -u)"
+    # 80x48 upscaled to 160x96 fits into 128x96 as 128x77, 9 lines down
+    "$video" -q -i b.ts -o b.mkv "${ffv1[@]}" \
+        --vf-post "scale=128:77:flags=lanczos+accurate_rnd,pad=128:96:0:9" || fail "b alone failed"
+    "$video" -q -i c.ts -o c.mkv "${ffv1[@]}" || fail "c alone failed"
+    frames() { ffmpeg -v error -i "$1" -vf "$2" -f framemd5 - | grep -v '^#' | cut -d, -f6; }
+    [ "$(frames out.mkv "select=between(n\,10\,19)")" = "$(frames b.mkv null)" ] ||
+        fail "the 80x48 frames differ from b.ts upscaled and fitted alone"
+    [ "$(frames out.mkv "select=gte(n\,20)")" = "$(frames c.mkv null)" ] ||
+        fail "the yuv444p frames differ from c.ts upscaled alone"
+    # --vf-pre scale gives every frame one size: nothing to fit
+    "$video" -i change.ts -o pre.mkv -m "$m2" --vf-pre scale=64:48 2>err.log || fail "--vf-pre failed"
+    ! grep -q "fitted" err.log || fail "fitted after --vf-pre scale: $(cat err.log)"
+    [ "$(probe pre.mkv v:0 nb_read_frames -count_frames)" = 30 ] || fail "--vf-pre: frame count"
+    # The first frames' size, not the one probed (a short file's last); segments after the
+    # change fit their frames to the input's first size too, and join.
+    SRC="testsrc2=size=64x48:rate=25" lavfi a2.ts -t 0.2 "${bf0[@]}" -g 2
+    SRC="testsrc2=size=80x48:rate=25" lavfi b2.ts -t 0.2 "${bf0[@]}" -g 2 -output_ts_offset 0.2
+    cat a2.ts b2.ts >ab.ts
+    [ "$(probe ab.ts v:0 width | tail -1)" = 80 ] || fail "ab.ts should probe as its last size"
+    "$video" -q -i ab.ts -o ab.mkv -m "$m2" || fail "a.ts b.ts failed"
+    [ "$(probe ab.mkv v:0 width)x$(probe ab.mkv v:0 height)" = 128x96 ] ||
+        fail "a.ts b.ts: $(probe ab.mkv v:0 width)x$(probe ab.mkv v:0 height), not 128x96"
+    cut_in_three ab.ts mkv
+    join_three_as_one_run ab.ts mkv mkv
+}
+
+# Numbered images of several sizes keep their own, upscaled (they were refused).
+test_numbered_images_keep_their_sizes() {
+    lavfi in1.png -frames:v 1 -map 0:v
+    SRC="testsrc2=size=40x30:rate=25" lavfi in2.png -frames:v 1 -map 0:v
+    lavfi in3.png -frames:v 1 -map 0:v -vf hflip
+    "$video" -q -i in%d.png -o out%d.png -m "$m2" || { fail "status $?"; return; }
+    local i
+    for i in 1 2 3; do
+        "$video" -q -i in$i.png -o one$i.png -m "$m2" || fail "in$i.png alone failed"
+        cmp -s out$i.png one$i.png || fail "out$i.png differs from in$i.png upscaled alone"
+    done
+    [ "$(probe out2.png v:0 width)x$(probe out2.png v:0 height)" = 80x60 ] || fail "out2.png size"
 }
 
 # A stream that appears mid-file (a new MPEG-TS program table, read from a pipe, where the

@@ -95,7 +95,14 @@ typedef struct app {
     long images;          /* writer: the video packets written, the numbered files made */
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
-    int in_w, in_h;       /* the input frame size the pipeline is built for */
+    int in_w, in_h;       /* reader: the frame size and format the pre graph is built for */
+    enum AVPixelFormat in_fmt;
+    /* The time base and frame rate the pre graph gives, and the output's frame size and
+     * aspect ratio, into which the writer fits frames of other sizes (open_pre_graph). */
+    AVRational net_tb, net_rate, out_sar;
+    int out_w, out_h;
+    video_graph fit;      /* writer: scales and pads a frame of another size to out_w x out_h */
+    int fit_w, fit_h;     /* the frame size fit is built for */
     /* The decoder's format and colour description as the pipeline was built: the reader's
      * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. */
     enum AVPixelFormat src_fmt;
@@ -113,6 +120,7 @@ typedef struct app {
     const AVCodec *enc_codec;
     video_graph pre, post;
     int post_ready, header_written;
+    int post_w, post_h; /* the frame size the post graph is built for */
     srres_model *model;
     srres_ctx *ctx;
     int scale;
@@ -280,43 +288,13 @@ static void free_item(void *item, int kind)
 
 /* ---- Reader ---------------------------------------------------------------------------- */
 
-/* Sends a decoded frame through the pre graph into q_in. Returns 0, 1 when a limit is
- * reached (stop reading), or an AVERROR. */
-static int feed_frame(app *a, AVFrame *frame)
+static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, char *err,
+                           int errlen);
+
+/* Sends a frame (NULL: the end) into the pre graph and what comes out into q_in. */
+static int push_pre(app *a, AVFrame *frame)
 {
     char eb[ERR_SIZE];
-    if (frame) {
-        int64_t pts = frame->best_effort_timestamp;
-        if (pts != AV_NOPTS_VALUE && pts < a->lo)
-            return 0; /* decoded from the keyframe before -ss */
-        /* Against the size the pipeline was built for: the decoder's own may already be the
-         * next frames'. */
-        if (frame->width != a->in_w || frame->height != a->in_h) {
-            set_error(a, "%s: the frame size changes from %dx%d to %dx%d mid-stream; split the "
-                      "file there or scale it first",
-                      a->o.input, a->in_w, a->in_h, frame->width, frame->height);
-            return AVERROR(EINVAL);
-        }
-        if (pts != AV_NOPTS_VALUE && pts >= a->hi)
-            return 1;
-        if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
-            return 1;
-        /* The container's aspect ratio over the frame's, as ffmpeg takes it: ProRes and VP9
-         * code none, and their output lost it. */
-        AVRational sar = a->ifmt->streams[a->vin]->sample_aspect_ratio;
-        if (sar.num)
-            frame->sample_aspect_ratio = sar;
-        /* The encoder and muxer need increasing timestamps, which raw streams, the end of some
-         * MPEG-PS files and broken ones do not give: a frame without one comes a frame after
-         * the one before, one that repeats or goes back a tick after it. */
-        int64_t out = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->shift;
-        if (out == AV_NOPTS_VALUE)
-            out = a->last_pts == AV_NOPTS_VALUE ? 0 : a->last_pts + a->frame_ticks;
-        else if (a->last_pts != AV_NOPTS_VALUE && out <= a->last_pts)
-            out = a->last_pts + 1;
-        frame->pts = a->last_pts = out;
-        atomic_fetch_add(&a->frames_in, 1);
-    }
     int ret = video_graph_push(&a->pre, frame);
     if (ret < 0) {
         set_error(a, "%s: --vf-pre graph: %s", a->o.input, av_err(ret, eb));
@@ -336,6 +314,69 @@ static int feed_frame(app *a, AVFrame *frame)
             return AVERROR_EXIT;
         }
     }
+}
+
+/* A frame of another size or pixel format than the ones before (a stream that changes
+ * resolution: WebRTC recordings, broadcast, joined files): the pre graph is flushed and
+ * built anew for it, and the network upscales it at its own size. */
+static int reopen_pre_graph(app *a, const AVFrame *frame)
+{
+    char err[512];
+    int ret = push_pre(a, NULL);
+    if (ret < 0)
+        return ret;
+    video_graph_free(&a->pre);
+    if (build_pre_graph(a, frame->width, frame->height, frame->format, err, sizeof(err)) < 0) {
+        set_error(a, "%s: --vf-pre: %s", a->o.input, with_libav_reason(err, sizeof(err)));
+        return AVERROR(EINVAL);
+    }
+    int w = av_buffersink_get_w(a->pre.sink), h = av_buffersink_get_h(a->pre.sink);
+    if (av_image_check_size((unsigned)w * a->scale, (unsigned)h * a->scale, 0, NULL) < 0) {
+        set_error(a, "%s: its frames change size to %dx%d, which upscaled x%d is beyond the "
+                  "largest frame FFmpeg handles", a->o.input, w, h, a->scale);
+        return AVERROR(EINVAL);
+    }
+    a->in_w = frame->width;
+    a->in_h = frame->height;
+    a->in_fmt = frame->format;
+    return 0;
+}
+
+/* Sends a decoded frame through the pre graph into q_in. Returns 0, 1 when a limit is
+ * reached (stop reading), or an AVERROR. */
+static int feed_frame(app *a, AVFrame *frame)
+{
+    int ret;
+    if (frame) {
+        int64_t pts = frame->best_effort_timestamp;
+        if (pts != AV_NOPTS_VALUE && pts < a->lo)
+            return 0; /* decoded from the keyframe before -ss */
+        /* Against what the pre graph was built for: the decoder's own may already be the
+         * next frames'. */
+        if (pts != AV_NOPTS_VALUE && pts >= a->hi)
+            return 1;
+        if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
+            return 1;
+        if ((frame->width != a->in_w || frame->height != a->in_h || frame->format != a->in_fmt) &&
+            (ret = reopen_pre_graph(a, frame)) < 0)
+            return ret;
+        /* The container's aspect ratio over the frame's, as ffmpeg takes it: ProRes and VP9
+         * code none, and their output lost it. */
+        AVRational sar = a->ifmt->streams[a->vin]->sample_aspect_ratio;
+        if (sar.num)
+            frame->sample_aspect_ratio = sar;
+        /* The encoder and muxer need increasing timestamps, which raw streams, the end of some
+         * MPEG-PS files and broken ones do not give: a frame without one comes a frame after
+         * the one before, one that repeats or goes back a tick after it. */
+        int64_t out = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->shift;
+        if (out == AV_NOPTS_VALUE)
+            out = a->last_pts == AV_NOPTS_VALUE ? 0 : a->last_pts + a->frame_ticks;
+        else if (a->last_pts != AV_NOPTS_VALUE && out <= a->last_pts)
+            out = a->last_pts + 1;
+        frame->pts = a->last_pts = out;
+        atomic_fetch_add(&a->frames_in, 1);
+    }
+    return push_pre(a, frame);
 }
 
 /* The first damaged packet or frame is said, the others counted for the end. */
@@ -1052,6 +1093,8 @@ static int open_encoder(app *a, const AVFrame *f)
     pthread_mutex_unlock(&libav_lock);
     if (atomic_load(&a->failed))
         return AVERROR(EINVAL);
+    if (a->header_written)
+        return 0; /* a numbered image of a new size (restart_post): the stream is set up */
     AVCodecContext *e = a->enc;
     avcodec_parameters_from_context(ost->codecpar, e);
     /* The stream's encoder is ours, as ffmpeg says (it said the input's: "mpeg4" over H.264). */
@@ -1206,7 +1249,7 @@ static int init_post(app *a, const AVFrame *f)
     int slots = ((fmt->flags & AVFMT_NOTIMESTAMPS) && strncmp(fmt->name, "image2", 6)) ||
                 !strcmp(fmt->name, "yuv4mpegpipe");
     const char *cfr =
-        slots && av_buffersink_get_frame_rate(a->pre.sink).num > 0 ? "fps=source_fps," : "";
+        slots && a->net_rate.num > 0 ? "fps=source_fps," : "";
     /* Back to the input's matrix and range (the pre graph converted with the same). A
      * palette has neither: without them the scale passes a palette made in --vf-post
      * (paletteuse) as it is, where it was converted again into swscale's fixed one, which
@@ -1218,12 +1261,13 @@ static int init_post(app *a, const AVFrame *f)
     snprintf(desc, sizeof(desc), "%s%s%s%sscale%s,format=pix_fmts=%s", a->rotate,
              a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "", cfr,
              is_paletted(out) ? "" : matrix, av_get_pix_fmt_name(out));
-    int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format,
-                               av_buffersink_get_time_base(a->pre.sink), f->sample_aspect_ratio,
-                               av_buffersink_get_frame_rate(a->pre.sink), err, sizeof(err));
+    int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
+                               f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
     if (ret < 0) /* libav's reason names the filter or option at fault */
         set_error(a, "--vf-post: %s", with_libav_reason(err, sizeof(err)));
     a->post_ready = ret >= 0;
+    a->post_w = f->width;
+    a->post_h = f->height;
     return ret;
 }
 
@@ -1292,6 +1336,77 @@ static int encode_ready(app *a)
     return ret;
 }
 
+/* A frame upscaled from a size other than the first frames' is scaled to fit the output's
+ * size, keeping its shape (its pixels' aspect ratio too), and padded, as a player shows it:
+ * the encoder and the output keep one size, as ffmpeg keeps it. */
+static int fit_frame(app *a, AVFrame **f)
+{
+    char err[512], desc[256], eb[ERR_SIZE];
+    AVFrame *in = *f;
+    if (!a->fit.graph || in->width != a->fit_w || in->height != a->fit_h) {
+        video_graph_free(&a->fit);
+        AVRational fs = in->sample_aspect_ratio.num ? in->sample_aspect_ratio : (AVRational){1, 1};
+        AVRational os = a->out_sar.num ? a->out_sar : (AVRational){1, 1};
+        /* Display aspect ratios: the frame's, w*fs/h, against the output's, W*os/H. */
+        int64_t fw = (int64_t)in->width * fs.num * a->out_h * os.den;
+        int64_t ow = (int64_t)a->out_w * os.num * in->height * fs.den;
+        int w = a->out_w, h = a->out_h;
+        if (fw > ow)
+            h = (int)av_rescale(a->out_h, ow, fw);
+        else if (fw < ow)
+            w = (int)av_rescale(a->out_w, fw, ow);
+        w = FFMAX(w, 1);
+        h = FFMAX(h, 1);
+        snprintf(desc, sizeof(desc),
+                 "scale=%d:%d:flags=lanczos+accurate_rnd,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:"
+                 "color=black@0,setsar=%d/%d", w, h, a->out_w, a->out_h, os.num, os.den);
+        if (video_graph_init(&a->fit, desc, in->width, in->height, in->format, a->net_tb,
+                             in->sample_aspect_ratio, a->net_rate, err, sizeof(err)) < 0) {
+            set_error(a, "%s: cannot fit a %dx%d frame into %dx%d: %s", a->o.input, in->width,
+                      in->height, a->out_w, a->out_h, with_libav_reason(err, sizeof(err)));
+            return AVERROR(EINVAL);
+        }
+        if (!a->fit_w && !a->o.quiet)
+            fprintf(stderr, "srres-video: %s: the frame size changes at %.3f s: frames are "
+                    "upscaled at their own size and fitted into the output's %dx%d (--vf-pre "
+                    "scale=W:H gives every frame one size)\n", a->o.input,
+                    in->pts == AV_NOPTS_VALUE ? 0 : in->pts * av_q2d(a->net_tb), a->out_w,
+                    a->out_h);
+        a->fit_w = in->width;
+        a->fit_h = in->height;
+    }
+    AVFrame *out = av_frame_alloc();
+    int ret = out ? video_graph_push(&a->fit, in) : AVERROR(ENOMEM);
+    if (ret >= 0)
+        ret = video_graph_pull(&a->fit, out);
+    if (ret < 0) {
+        av_frame_free(&out);
+        set_error(a, "%s: cannot fit a %dx%d frame into %dx%d: %s", a->o.input, in->width,
+                  in->height, a->out_w, a->out_h, av_err(ret, eb));
+        return ret;
+    }
+    av_frame_free(f);
+    *f = out;
+    return 0;
+}
+
+/* A numbered image of another size than the one before keeps its own: the post graph and
+ * the encoder are flushed and made anew for it. */
+static int restart_post(app *a)
+{
+    int ret = video_graph_push(&a->post, NULL);
+    if (ret >= 0)
+        ret = encode_ready(a);
+    if (ret >= 0 && a->enc) {
+        avcodec_send_frame(a->enc, NULL);
+        ret = drain_encoder(a);
+    }
+    avcodec_free_context(&a->enc);
+    video_graph_free(&a->post);
+    a->post_ready = 0;
+    return ret;
+}
+
 static void *writer_main(void *arg)
 {
     app *a = arg;
@@ -1318,7 +1433,16 @@ static void *writer_main(void *arg)
             continue;
         }
         AVFrame *f = item;
-        if (!a->post_ready)
+        if (!a->out_w) {
+            a->out_w = f->width;
+            a->out_h = f->height;
+            a->out_sar = f->sample_aspect_ratio;
+        }
+        if (a->numbered && a->post_ready && (f->width != a->post_w || f->height != a->post_h))
+            ret = restart_post(a);
+        else if (!a->numbered && (f->width != a->out_w || f->height != a->out_h))
+            ret = fit_frame(a, &f);
+        if (ret >= 0 && !a->post_ready)
             ret = init_post(a, f);
         if (ret >= 0 && (ret = video_graph_push(&a->post, f)) < 0)
             set_error(a, "--vf-post graph: %s", av_err(ret, eb));
@@ -1815,10 +1939,23 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
     clock_mend mend;
     clock_mend_init(a, &mend, f);
     AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    AVCodecContext *dec = NULL;
     int64_t *keys = NULL, first = INT64_MAX, last = INT64_MIN;
     int nkeys = 0;
+    /* Every segment's output has the size of the whole input's first picture upscaled, which
+     * a segment that starts after the frames change size fits its own into (fit_frame), so
+     * that they join: the stream's parameters may say a later picture's, as probed. */
+    if (!frame || open_decoder(f->streams[a->vin], a->dec->codec, &dec) < 0)
+        avcodec_free_context(&dec);
     while (pkt && av_read_frame(f, pkt) >= 0) {
         smooth_jumps(a, &mend, f, pkt);
+        if (dec && pkt->stream_index == a->vin && avcodec_send_packet(dec, pkt) >= 0 &&
+            avcodec_receive_frame(dec, frame) >= 0) {
+            a->in_w = frame->width;
+            a->in_h = frame->height;
+            avcodec_free_context(&dec);
+        }
         const AVCodecParameters *par = (unsigned)pkt->stream_index < a->ifmt->nb_streams
                                            ? a->ifmt->streams[pkt->stream_index]->codecpar
                                            : NULL;
@@ -1840,6 +1977,8 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
         av_packet_unref(pkt);
     }
     av_packet_free(&pkt);
+    av_frame_free(&frame);
+    avcodec_free_context(&dec);
     avformat_close_input(&f);
     clock_mend_free(&mend);
     if (!nkeys)
@@ -2182,11 +2321,11 @@ static void open_network(app *a)
     if (srres_ctx_create(a->model, &p, &a->ctx, &e) != SRRES_OK)
         cli_die("%s: %s", a->o.model, e.message);
     a->scale = srres_model_config(a->model)->scale;
-    if (av_image_check_size((unsigned)a->dec->width * a->scale,
-                            (unsigned)a->dec->height * a->scale, 0, NULL) < 0)
+    if (av_image_check_size((unsigned)a->in_w * a->scale, (unsigned)a->in_h * a->scale, 0,
+                            NULL) < 0)
         cli_die("%s: %dx%d upscaled x%d is %ldx%ld, beyond the largest frame FFmpeg handles",
-            a->o.input, a->dec->width, a->dec->height, a->scale, (long)a->dec->width * a->scale,
-            (long)a->dec->height * a->scale);
+            a->o.input, a->in_w, a->in_h, a->scale, (long)a->in_w * a->scale,
+            (long)a->in_h * a->scale);
     /* 8-bit sources go through RGB24 (GBRAP with alpha); deeper ones through 16-bit planar
      * RGB (GBRAP16). */
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
@@ -2221,20 +2360,37 @@ static void open_network(app *a)
     }
 }
 
-static void open_pre_graph(app *a)
+/* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt. */
+static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, char *err, int errlen)
 {
-    char err[512], desc[2048], chroma[64];
+    char desc[2048], chroma[64];
     AVStream *ist = a->ifmt->streams[a->vin];
     snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
              a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
-             matrix_name(a->src_space), chroma_sited(a, "in", a->src_fmt, chroma, sizeof(chroma)),
+             matrix_name(a->src_space), chroma_sited(a, "in", fmt, chroma, sizeof(chroma)),
              av_get_pix_fmt_name(a->net_fmt));
     AVRational sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
                                                   : a->dec->sample_aspect_ratio;
-    if (video_graph_init(&a->pre, desc, a->in_w, a->in_h, a->src_fmt,
-                         ist->time_base, sar, av_guess_frame_rate(a->ifmt, ist, NULL), err,
-                         sizeof(err)) < 0)
+    return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
+                            av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
+}
+
+/* The pre graph for the stream's first frames (rebuilt by the reader where they are
+ * another size). A segment's output has the size of the input's first picture upscaled
+ * (segment_bounds); any other output, that of its own first frame (writer_main). */
+static void open_pre_graph(app *a)
+{
+    char err[512];
+    a->in_fmt = a->src_fmt;
+    if (build_pre_graph(a, a->in_w, a->in_h, a->in_fmt, err, sizeof(err)) < 0)
         cli_die("--vf-pre: %s", with_libav_reason(err, sizeof(err)));
+    a->net_tb = av_buffersink_get_time_base(a->pre.sink);
+    a->net_rate = av_buffersink_get_frame_rate(a->pre.sink);
+    if (a->o.segments) {
+        a->out_w = av_buffersink_get_w(a->pre.sink) * a->scale;
+        a->out_h = av_buffersink_get_h(a->pre.sink) * a->scale;
+        a->out_sar = av_buffersink_get_sample_aspect_ratio(a->pre.sink);
+    }
 }
 
 static long expected_frames(const app *a)
@@ -2271,6 +2427,7 @@ static void cleanup(app *a)
     avcodec_free_context(&a->enc);
     video_graph_free(&a->pre);
     video_graph_free(&a->post);
+    video_graph_free(&a->fit);
     for (int i = 0; i < a->npending; i++)
         av_packet_free(&a->pending[i]);
     av_free(a->pending);
