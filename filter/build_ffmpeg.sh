@@ -193,6 +193,17 @@ FLAGS
 
 configure_build() {
     local flags want
+    # FFmpeg's configure builds from $bld/src where that holds a configure, whatever tree it
+    # is run from: a build folder copied with its checkout kept compiling the other
+    # checkout's tree, and so its vf_srresnet.c, configured again or not. Its objects (and a
+    # moved folder's) are of another tree, some newer than ours: such a folder starts afresh.
+    # Compared as real paths: configure's names ours as cd and pwd give it.
+    if [ -L "$bld/src" ] &&
+        [ "$(cd "$bld/src" 2>/dev/null && pwd -P)" != "$(cd "$tree" && pwd -P)" ]; then
+        say "$bld was built from $(readlink "$bld/src"): starting it afresh"
+        rm -rf "$bld"
+        mkdir -p "$bld"
+    fi
     write_srres_pc
     flags=$(configure_flags | tr '\n' ' ')
     want="$flags $(checksum "$bld/pkgconfig/srres.pc") $(cat "$tree/.srres-stamp")"

@@ -73,6 +73,15 @@ make_media || {
     exit 1
 }
 
+# The ffmpeg under test compiles this checkout's filter: FFmpeg's configure builds from the
+# build folder's src link where there is one, and in a build folder copied with its checkout
+# that still named the old checkout's tree, so that a change of vf_srresnet.c here was never
+# compiled (nor tested).
+ffmpeg_builds_this_checkouts_filter() {
+    [ ! -L "$out/ffmpeg/src" ] || expect "FFmpeg tree" "$(cd "$out/ffmpeg/src" && pwd -P)" \
+        "$(cd "$out/ffmpeg-src/ffmpeg" && pwd -P)"
+}
+
 help_lists_options() {
     "$ffmpeg" -hide_banner -h filter=srresnet >help.txt || return 1
     cat help.txt
@@ -403,6 +412,7 @@ alpha_is_upscaled_as_in_srres_video() {
             -vf alphaextract -f rawvideo - | od -An -v -tu1 -w1 | sort -u | tr -d ' ')" 255
 }
 
+check ffmpeg_builds_this_checkouts_filter
 check help_lists_options
 check missing_model_file_fails
 check malformed_model_file_fails
