@@ -268,11 +268,14 @@ static int has_alpha(int format)
 
 /* The output's alpha plane: the input's upscaled with bicubic (and to the output's depth),
  * or opaque from an input without alpha. bgra's, packed, is upscaled into a plane of its
- * own and copied in. */
+ * own and copied in. From 8 bits to 16, swscale's scaling gives 255 as 65280, which is not
+ * opaque, so 8-bit alpha is upscaled in 8 bits, into a plane of its own, and widened. */
 static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
 {
     enum AVPixelFormat from = in->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16;
-    enum AVPixelFormat to = out->format == AV_PIX_FMT_GBRAP16 ? AV_PIX_FMT_GRAY16 : AV_PIX_FMT_GRAY8;
+    int widen = from == AV_PIX_FMT_GRAY8 && out->format == AV_PIX_FMT_GBRAP16;
+    enum AVPixelFormat to = out->format == AV_PIX_FMT_GBRAP16 && !widen ? AV_PIX_FMT_GRAY16
+                                                                        : AV_PIX_FMT_GRAY8;
     uint8_t *plane[4] = { out->data[3] };
     int linesize[4] = { out->linesize[3] };
     int ret;
@@ -290,7 +293,7 @@ static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
                                         NULL, NULL, NULL);
     if (!s->alpha_sws)
         return AVERROR(ENOMEM);
-    if (out->format == AV_PIX_FMT_BGRA &&
+    if ((out->format == AV_PIX_FMT_BGRA || widen) &&
         (ret = av_image_alloc(plane, linesize, out->width, out->height, to, 64)) < 0)
         return ret;
     ret = sws_scale(s->alpha_sws, (const uint8_t *const *)&in->data[3], &in->linesize[3], 0,
@@ -299,8 +302,15 @@ static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
         for (int y = 0; y < out->height; y++)
             for (int x = 0; x < out->width; x++)
                 out->data[0][y * out->linesize[0] + 4 * x + 3] = plane[0][y * linesize[0] + x];
-        av_freep(&plane[0]);
+    } else if (widen) {
+        for (int y = 0; y < out->height; y++) {
+            uint16_t *row = (uint16_t *)(out->data[3] + y * out->linesize[3]);
+            for (int x = 0; x < out->width; x++)
+                row[x] = plane[0][y * linesize[0] + x] * 257;
+        }
     }
+    if (plane[0] != out->data[3])
+        av_freep(&plane[0]);
     return ret < 0 ? ret : 0;
 }
 

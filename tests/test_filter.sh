@@ -412,6 +412,21 @@ alpha_is_upscaled_as_in_srres_video() {
             -vf alphaextract -f rawvideo - | od -An -v -tu1 -w1 | sort -u | tr -d ' ')" 255
 }
 
+# An 8-bit source's alpha into a 16-bit output (gbrap16, for a sink that asks for it, e.g. FFV1
+# with -pix_fmt gbrap16le) is the 8-bit output's widened, x257: swscale's bicubic from 8 bits
+# to 16 gave 255 as 65280, so opaque pixels came out a little see-through.
+eight_bit_alpha_into_16_bits_stays_opaque() {
+    local plane16 plane8
+    command ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=33x17,format=rgba,geq=\
+r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,16),255,X*7)'" -frames:v 1 alpha8.png || return 1
+    plane16=$(ff -i alpha8.png -vf "srresnet=model=$x2,format=gbrap16le" -f rawvideo - |
+        tail -c $((66 * 34 * 2)) | od -An -v -tu2 -w2 | tr -d ' ') &&
+        plane8=$(ff -i alpha8.png -vf "srresnet=model=$x2,format=gbrap" -f rawvideo - |
+            tail -c $((66 * 34)) | od -An -v -tu1 -w1 | awk '{ print $1 * 257 }') || return 1
+    expect "opaque corner's alpha" "$(echo "$plane16" | head -n 1)" 65535 &&
+        expect "alpha" "$(echo "$plane16" | md5sum)" "$(echo "$plane8" | md5sum)"
+}
+
 check ffmpeg_builds_this_checkouts_filter
 check help_lists_options
 check missing_model_file_fails
@@ -439,6 +454,7 @@ check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
 check thread_count_does_not_change_output
 check alpha_is_upscaled_as_in_srres_video
+check eight_bit_alpha_into_16_bits_stays_opaque
 check patch_applies_to_pristine_tree
 check patch_requires_the_libsrres_it_is_written_for
 if [ -x "$srres_video" ]; then
