@@ -390,6 +390,19 @@ matches_srres_video() {
     done
 }
 
+# From a YUV source (BT.709, left-sited 4:2:0) the filter gives srres-video's pixels and tags
+# given the matrix back and the chroma siting, as filter/README.md says: without them FFmpeg's
+# graph converts back with BT.601 and leaves the matrix unset.
+yuv_source_matches_srres_video_given_its_matrix() {
+    ff -i clip.mp4 -an -vf "scale=in_h_chr_pos=0:in_v_chr_pos=128,srresnet=model=$x2,\
+scale=out_color_matrix=bt709:out_h_chr_pos=0:out_v_chr_pos=128" -colorspace bt709 \
+        -pix_fmt yuv420p -c:v ffv1 filter-yuv.mkv &&
+        "$srres_video" -q -i clip.mp4 -an -o tool-yuv.mkv -m "$x2" -c:v ffv1 &&
+        expect "tags" "$(stream_field filter-yuv.mkv pix_fmt,color_space,color_range | xargs)" \
+            "$(stream_field tool-yuv.mkv pix_fmt,color_space,color_range | xargs)" &&
+        expect "pixels" "$(pixels filter-yuv.mkv yuv420p)" "$(pixels tool-yuv.mkv yuv420p)"
+}
+
 # A source's alpha is upscaled beside the network, as srres-video upscales it: the same
 # pixels, alpha and colour, in 8 and 16 bits (the graph dropped it); an opaque source's
 # output asked for alpha is opaque.
@@ -459,6 +472,7 @@ check patch_applies_to_pristine_tree
 check patch_requires_the_libsrres_it_is_written_for
 if [ -x "$srres_video" ]; then
     check matches_srres_video
+    check yuv_source_matches_srres_video_given_its_matrix
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
 fi
