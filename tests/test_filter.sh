@@ -233,6 +233,15 @@ r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*7'" -frames:v 1 -c:v ffv1 alpha.mkv &&
         expect "pixels" "$(pixels bgra.mkv rgba)" "$(pixels gbrap.mkv rgba)"
 }
 
+# A PNG output keeps the source's depth, as filter/README.md says (it said 8 bits unless
+# asked, as when the input and the output shared one list of formats).
+png_output_keeps_the_source_depth() {
+    ff -i odd.png -vf srresnet=model="$x2" png8.png &&
+        ff -i clip10.mkv -vf srresnet=model="$x2" -frames:v 1 png16.png &&
+        expect "8-bit source" "$(stream_field png8.png pix_fmt)" rgb24 &&
+        expect "10-bit source" "$(stream_field png16.png pix_fmt)" rgb48be
+}
+
 sample_aspect_ratio_is_kept() {
     ff -i clip10.mkv -vf "setsar=3/2,srresnet=model=$x2" -c:v ffv1 sar.mkv &&
         expect sar "$(stream_field sar.mkv sample_aspect_ratio)" 3:2
@@ -454,6 +463,7 @@ check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
 check ten_bit_input_runs_in_16_bits
 check eight_bit_input_into_ffv1_stays_8_bits
+check png_output_keeps_the_source_depth
 check sample_aspect_ratio_is_kept
 check bottom_up_frames_match_top_down
 check rgb24_and_gbrp16_agree
