@@ -3,9 +3,12 @@
  * SRResNet super-resolution through libsrres (Ledig et al., "Photo-Realistic Single Image
  * Super-Resolution Using a Generative Adversarial Network", https://arxiv.org/abs/1609.04802).
  *
- * The network runs on RGB, so the filter takes packed 8-bit RGB (rgb24, bgr0) or planar 8-
- * or 16-bit RGB (gbrp, gbrp16, and gbrap, gbrap16 with alpha, which is upscaled beside the
- * network with bicubic) and leaves conversions from other formats to the filter graph.
+ * The network runs on RGB: the filter takes packed 8-bit RGB (rgb24, bgr0) or planar 8- or
+ * 16-bit RGB (gbrp, gbrp16, and gbrap, gbrap16 with alpha, which is upscaled beside the
+ * network with bicubic) as they are, and planar YUV, converted to RGB and back here with the
+ * frames' own matrix, range and chroma siting, as srres-video converts them. Left to the
+ * graph, a YUV source came back in BT.601 with its matrix unset (colours off on HD video)
+ * and 4:4:4 where it was 4:2:0. Other formats are left to the graph to convert.
  * libsrres has threads of its own rather than FFmpeg's slice threads: as many as every
  * filter's threads option says (FFmpeg takes that name before a filter's own options), else
  * one per CPU it may use, and never more than the graph's limit (-filter_threads).
@@ -13,6 +16,7 @@
 
 #include <srres.h>
 
+#include "libavcodec/avcodec.h"
 #include "libavutil/common.h"
 #include "libavutil/cpu.h"
 #include "libavutil/detection_bbox.h"
@@ -24,6 +28,20 @@
 #include "formats.h"
 #include "internal.h"
 #include "video.h"
+
+/* What sets up a conversion between YUV and the network's RGB at one size. */
+typedef struct ConversionKey {
+    int w, h;
+    enum AVPixelFormat from, to;
+    enum AVColorSpace matrix;
+    int from_full, to_full;
+    int h_pos, v_pos; /* the YUV side's chroma siting, in 1/256 of a pixel; -513: default */
+} ConversionKey;
+
+typedef struct Conversion {
+    ConversionKey key;
+    struct SwsContext *sws;
+} Conversion;
 
 typedef struct SRResNetContext {
     const AVClass *class;
@@ -39,6 +57,8 @@ typedef struct SRResNetContext {
     int in_w, in_h; /* the input size the output link is set up for */
     int told_interlaced;
     struct SwsContext *alpha_sws;
+    Conversion to_rgb, from_rgb; /* a YUV input's and a YUV output's */
+    AVFrame *rgb_in, *rgb_out;   /* their RGB sides */
 } SRResNetContext;
 
 #define OFFSET(x) offsetof(SRResNetContext, x)
@@ -177,16 +197,29 @@ static av_cold int init(AVFilterContext *ctx)
  * FFV1, whose only 8-bit RGB it is (it was given 16 bits from an 8-bit source), gbrp for
  * sources and sinks of planar 8-bit RGB, and gbrap and gbrap16 for those with alpha (it
  * was dropped as the graph converted). The output takes bgra too, FFV1's only 8-bit RGB
- * with alpha (it was given gbrap16 from an 8-bit source). */
+ * with alpha (it was given gbrap16 from an 8-bit source). Planar YUV, 8 to 12 bits, is
+ * converted here, so that a YUV source comes out in its own format and matrix where the
+ * sink takes it. The output takes the packed RGB of PNG, TIFF and BMP too (rgb48be, rgb48le,
+ * bgr24, rgba, rgba64be, rgba64le), repacked here: FFmpeg merges two lists that both hold
+ * formats with alpha only where they share one, and for a sink that shares none the graph
+ * picked the YUV nearest a YUV input and converted that to RGB, its chroma subsampled once
+ * more (a 10-bit source into PNG came out 32 dB from srres-video's). */
 static int query_formats(AVFilterContext *ctx)
 {
+    #define YUV_FORMATS                                                                      \
+        AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV444P,                           \
+        AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P,                        \
+        AV_PIX_FMT_YUV420P10, AV_PIX_FMT_YUV422P10, AV_PIX_FMT_YUV444P10,                     \
+        AV_PIX_FMT_YUV420P12, AV_PIX_FMT_YUV422P12, AV_PIX_FMT_YUV444P12
     static const enum AVPixelFormat in_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
-        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, AV_PIX_FMT_NONE
+        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, YUV_FORMATS, AV_PIX_FMT_NONE
     };
     static const enum AVPixelFormat out_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
-        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, AV_PIX_FMT_BGRA, AV_PIX_FMT_NONE
+        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, AV_PIX_FMT_BGRA, AV_PIX_FMT_RGB48BE,
+        AV_PIX_FMT_RGB48LE, AV_PIX_FMT_BGR24, AV_PIX_FMT_RGBA, AV_PIX_FMT_RGBA64BE,
+        AV_PIX_FMT_RGBA64LE, YUV_FORMATS, AV_PIX_FMT_NONE
     };
     int ret;
 
@@ -262,8 +295,7 @@ static void image_from_frame(srres_image *img, const AVFrame *frame)
 
 static int has_alpha(int format)
 {
-    return format == AV_PIX_FMT_GBRAP || format == AV_PIX_FMT_GBRAP16 ||
-           format == AV_PIX_FMT_BGRA;
+    return !!(av_pix_fmt_desc_get(format)->flags & AV_PIX_FMT_FLAG_ALPHA);
 }
 
 /* The output's alpha plane: the input's upscaled with bicubic (and to the output's depth),
@@ -314,15 +346,207 @@ static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
     return ret < 0 ? ret : 0;
 }
 
+static int is_yuv(int format)
+{
+    return !(av_pix_fmt_desc_get(format)->flags & AV_PIX_FMT_FLAG_RGB);
+}
+
+static int is_yuvj(int format)
+{
+    return format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P ||
+           format == AV_PIX_FMT_YUVJ444P;
+}
+
+/* The RGB a frame of this format runs through the network in where libsrres cannot take
+ * it as it is: 16-bit planar for one deeper than 8 bits, as srres-video runs it; planar
+ * with an alpha plane where that is wanted. */
+static enum AVPixelFormat network_format(int format, int alpha)
+{
+    int deep = av_pix_fmt_desc_get(format)->comp[0].depth > 8;
+    if (alpha)
+        return deep ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
+    return deep ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
+}
+
+/* swscale's coefficients for a matrix, as vf_scale names them for srres-video: BT.601 for
+ * an unknown one. */
+static const int *matrix_coefficients(enum AVColorSpace matrix)
+{
+    switch (matrix) {
+    case AVCOL_SPC_BT709:      return sws_getCoefficients(SWS_CS_ITU709);
+    case AVCOL_SPC_FCC:        return sws_getCoefficients(SWS_CS_FCC);
+    case AVCOL_SPC_SMPTE240M:  return sws_getCoefficients(SWS_CS_SMPTE240M);
+    case AVCOL_SPC_BT2020_NCL:
+    case AVCOL_SPC_BT2020_CL:  return sws_getCoefficients(SWS_CS_BT2020);
+    default:                   return sws_getCoefficients(SWS_CS_DEFAULT);
+    }
+}
+
+/* A YUV format's chroma siting, as srres-video gives it to vf_scale: the frames' where they
+ * say one, else vf_scale's default (for yuv420p, MPEG-2's: centred vertically). */
+static void chroma_siting(int format, enum AVChromaLocation location, int *h, int *v)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(format);
+    int x, y;
+
+    *h = *v = -513;
+    if ((d->log2_chroma_w || d->log2_chroma_h) && location != AVCHROMA_LOC_UNSPECIFIED &&
+        avcodec_enum_to_chroma_pos(&x, &y, location) >= 0) {
+        *h = d->log2_chroma_w ? x : 0;
+        *v = d->log2_chroma_h ? y : 0;
+    }
+    if (format == AV_PIX_FMT_YUV420P && *v == -513)
+        *v = 128;
+}
+
+/* Converts src into dst, both key->w x key->h, setting the converter up anew when the key
+ * changes (a stream's size or colour description may); from RGB to RGB it repacks. */
+static int convert(Conversion *c, const ConversionKey *key, const AVFrame *src, AVFrame *dst)
+{
+    const int *table = matrix_coefficients(key->matrix);
+    int yuv_from = is_yuv(key->from), yuv = yuv_from || is_yuv(key->to), ret;
+
+    if (!c->sws || memcmp(&c->key, key, sizeof(*key))) {
+        sws_freeContext(c->sws);
+        c->sws = sws_alloc_context();
+        if (!c->sws)
+            return AVERROR(ENOMEM);
+        av_opt_set_int(c->sws, "srcw", key->w, 0);
+        av_opt_set_int(c->sws, "srch", key->h, 0);
+        av_opt_set_int(c->sws, "src_format", key->from, 0);
+        av_opt_set_int(c->sws, "dstw", key->w, 0);
+        av_opt_set_int(c->sws, "dsth", key->h, 0);
+        av_opt_set_int(c->sws, "dst_format", key->to, 0);
+        av_opt_set_int(c->sws, "sws_flags", SWS_BICUBIC, 0);
+        if (yuv) {
+            av_opt_set_int(c->sws, yuv_from ? "src_h_chr_pos" : "dst_h_chr_pos", key->h_pos, 0);
+            av_opt_set_int(c->sws, yuv_from ? "src_v_chr_pos" : "dst_v_chr_pos", key->v_pos, 0);
+        }
+        ret = sws_init_context(c->sws, NULL, NULL);
+        if (ret < 0) {
+            sws_freeContext(c->sws);
+            c->sws = NULL;
+            return ret;
+        }
+        if (yuv)
+            sws_setColorspaceDetails(c->sws, table, key->from_full, table, key->to_full, 0,
+                                     1 << 16, 1 << 16);
+        c->key = *key;
+    }
+    ret = sws_scale(c->sws, (const uint8_t *const *)src->data, src->linesize, 0, key->h,
+                    dst->data, dst->linesize);
+    return ret < 0 ? ret : 0;
+}
+
+/* A frame of the filter's own for the conversions, kept while its size and format hold. */
+static int keep_frame(AVFrame **f, int w, int h, enum AVPixelFormat format)
+{
+    if (*f && (*f)->width == w && (*f)->height == h && (*f)->format == format)
+        return 0;
+    av_frame_free(f);
+    if (!(*f = av_frame_alloc()))
+        return AVERROR(ENOMEM);
+    (*f)->width  = w;
+    (*f)->height = h;
+    (*f)->format = format;
+    return av_frame_get_buffer(*f, 0);
+}
+
+/* The formats libsrres reads and writes itself (bgra as bgr0). */
+static int network_takes(int format)
+{
+    return format == AV_PIX_FMT_RGB24 || format == AV_PIX_FMT_BGR0 ||
+           format == AV_PIX_FMT_BGRA || format == AV_PIX_FMT_GBRP ||
+           format == AV_PIX_FMT_GBRP16 || format == AV_PIX_FMT_GBRAP ||
+           format == AV_PIX_FMT_GBRAP16;
+}
+
+/* Runs the network from in to out, through the network's RGB where either is YUV or packed
+ * RGB libsrres does not write. */
+static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
+{
+    SRResNetContext *s = ctx->priv;
+    const AVFrame *net_in = in;
+    AVFrame *net_out = out;
+    srres_image src, dst;
+    srres_error err;
+    srres_status status;
+    ConversionKey key;
+    int ret;
+
+    if (is_yuv(in->format)) {
+        memset(&key, 0, sizeof(key));
+        key.w = in->width;
+        key.h = in->height;
+        key.from = in->format;
+        key.to = network_format(in->format, 0);
+        key.matrix = in->colorspace;
+        key.from_full = in->color_range == AVCOL_RANGE_JPEG ||
+                        (in->color_range == AVCOL_RANGE_UNSPECIFIED && is_yuvj(in->format));
+        chroma_siting(in->format, in->chroma_location, &key.h_pos, &key.v_pos);
+        if ((ret = keep_frame(&s->rgb_in, key.w, key.h, key.to)) < 0 ||
+            (ret = convert(&s->to_rgb, &key, in, s->rgb_in)) < 0)
+            return ret;
+        net_in = s->rgb_in;
+    }
+    if (!network_takes(out->format)) {
+        ret = keep_frame(&s->rgb_out, out->width, out->height,
+                         network_format(in->format, has_alpha(out->format)));
+        if (ret < 0)
+            return ret;
+        net_out = s->rgb_out;
+    }
+
+    image_from_frame(&src, net_in);
+    image_from_frame(&dst, net_out);
+    status = srres_upscale(s->srres, &src, &dst, &err);
+    if (status != SRRES_OK) {
+        av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
+        return averror_from_error(status, &err);
+    }
+
+    if (!is_yuv(out->format)) {
+        if (is_yuv(in->format)) {
+            out->colorspace = AVCOL_SPC_RGB;
+            out->color_range = AVCOL_RANGE_JPEG;
+            out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
+        }
+        if (has_alpha(out->format) && (ret = upscale_alpha(s, in, net_out)) < 0)
+            return ret;
+        if (net_out == out)
+            return 0;
+        memset(&key, 0, sizeof(key));
+        key.w = out->width;
+        key.h = out->height;
+        key.from = net_out->format;
+        key.to = out->format;
+        return convert(&s->from_rgb, &key, net_out, out);
+    }
+    /* Back with the source's matrix; an RGB source's YUV is BT.601 and limited range, as
+     * srres-video makes it, and so is a yuvj source's in a format without the j, whose range
+     * encoders other than JPEG's cannot say. */
+    memset(&key, 0, sizeof(key));
+    key.w = out->width;
+    key.h = out->height;
+    key.from = net_out->format;
+    key.to = out->format;
+    key.matrix = is_yuv(in->format) ? in->colorspace : AVCOL_SPC_SMPTE170M;
+    key.to_full = is_yuvj(out->format) || (is_yuv(in->format) && !is_yuvj(in->format) &&
+                                           in->color_range == AVCOL_RANGE_JPEG);
+    if (!is_yuv(in->format))
+        out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
+    chroma_siting(out->format, out->chroma_location, &key.h_pos, &key.v_pos);
+    out->colorspace = key.matrix;
+    out->color_range = key.to_full ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+    return convert(&s->from_rgb, &key, net_out, out);
+}
+
 static int filter_frame(AVFilterLink *inlink, AVFrame *in)
 {
     AVFilterContext *ctx = inlink->dst;
     SRResNetContext *s = ctx->priv;
     AVFilterLink *outlink = ctx->outputs[0];
     AVFrame *out = NULL;
-    srres_image src, dst;
-    srres_error err;
-    srres_status status;
     int ret;
 
     /* The link's format stays as negotiated, but a source read without the graph being
@@ -368,15 +592,7 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
     }
     out->interlaced_frame = out->top_field_first = 0;
 
-    image_from_frame(&src, in);
-    image_from_frame(&dst, out);
-    status = srres_upscale(s->srres, &src, &dst, &err);
-    if (status != SRRES_OK) {
-        av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
-        ret = averror_from_error(status, &err);
-        goto fail;
-    }
-    if (has_alpha(out->format) && (ret = upscale_alpha(s, in, out)) < 0)
+    if ((ret = upscale(ctx, in, out)) < 0)
         goto fail;
 
     av_frame_free(&in);
@@ -396,6 +612,10 @@ static av_cold void uninit(AVFilterContext *ctx)
     srres_ctx_free(s->srres);
     srres_model_free(s->model);
     sws_freeContext(s->alpha_sws);
+    sws_freeContext(s->to_rgb.sws);
+    sws_freeContext(s->from_rgb.sws);
+    av_frame_free(&s->rgb_in);
+    av_frame_free(&s->rgb_out);
 }
 
 static const AVFilterPad srresnet_inputs[] = {

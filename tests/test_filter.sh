@@ -201,30 +201,26 @@ filter_complex_split_hstack() {
         expect pts "$(pts side.mp4 | tr '\n' ' ')" "$(pts clip.mp4 | tr '\n' ' ')"
 }
 
-# Deeper than 8 bits, the graph must hand the filter 16-bit planar RGB, not rgb24.
-ten_bit_input_runs_in_16_bits() {
-    "$ffmpeg" -nostdin -hide_banner -v verbose -y -i clip10.mkv -vf srresnet=model="$x2" \
-        -c:v ffv1 out10.mkv 2>log.txt || {
-        cat log.txt
-        return 1
-    }
-    grep -q 'fmt:yuv420p10le .*-> .*fmt:gbrp16le' log.txt || {
-        grep 'fmt:' log.txt
-        return 1
-    }
-    expect size "$(size out10.mkv)" 64x48 &&
+# A 10-bit source stays 10-bit, its frames through the network in 16 bits (the graph's
+# conversion to rgb24 would have cut them to 8), and its timing is kept.
+ten_bit_input_stays_ten_bit() {
+    ff -i clip10.mkv -vf srresnet=model="$x2" -c:v ffv1 out10.mkv &&
+        expect format "$(stream_field out10.mkv pix_fmt)" yuv420p10le &&
+        expect size "$(size out10.mkv)" 64x48 &&
         expect frames "$(frames out10.mkv)" 5 &&
-        expect pts "$(pts out10.mkv | tr '\n' ' ')" "$(pts clip10.mkv | tr '\n' ' ')"
+        expect pts "$(pts out10.mkv | tr '\n' ' ')" "$(pts clip10.mkv | tr '\n' ' ')" &&
+        "$srres_video" -q -i clip10.mkv -o tool10.mkv -m "$x2" -c:v ffv1 &&
+        expect pixels "$(pixels out10.mkv yuv420p10le)" "$(pixels tool10.mkv yuv420p10le)"
 }
 
-# FFV1, whose only 8-bit RGB is bgr0, takes an 8-bit source's output in 8 bits: it was given
-# gbrp16, about 2.5 times the bytes, when the filter had no bgr0. With alpha it is bgra, the
-# pixels gbrap's (it was gbrap16, 2.8 times the bytes).
+# FFV1, whose only 8-bit RGB is bgr0, takes an 8-bit RGB source's output in 8 bits: it was
+# given gbrp16, about 2.5 times the bytes, when the filter had no bgr0. With alpha it is bgra,
+# the pixels gbrap's (it was gbrap16, 2.8 times the bytes).
 eight_bit_input_into_ffv1_stays_8_bits() {
-    ff -i clip.mp4 -vf srresnet=model="$x2" -c:v ffv1 -an -frames:v 2 out8.mkv &&
+    ff -i odd.png -vf srresnet=model="$x2" -c:v ffv1 out8.mkv &&
         expect "8-bit source" "$(stream_field out8.mkv pix_fmt)" bgr0 &&
-        ff -i clip10.mkv -vf srresnet=model="$x2" -c:v ffv1 -frames:v 2 out16.mkv &&
-        expect "10-bit source" "$(stream_field out16.mkv pix_fmt)" gbrp16le &&
+        ff -i deep.png -vf srresnet=model="$x2" -c:v ffv1 out16.mkv &&
+        expect "16-bit source" "$(stream_field out16.mkv pix_fmt)" gbrp16le &&
         command ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=33x17,format=rgba,geq=\
 r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*7'" -frames:v 1 -c:v ffv1 alpha.mkv &&
         ff -i alpha.mkv -vf srresnet=model="$x2" -c:v ffv1 bgra.mkv &&
@@ -399,17 +395,34 @@ matches_srres_video() {
     done
 }
 
-# From a YUV source (BT.709, left-sited 4:2:0) the filter gives srres-video's pixels and tags
-# given the matrix back and the chroma siting, as filter/README.md says: without them FFmpeg's
-# graph converts back with BT.601 and leaves the matrix unset.
-yuv_source_matches_srres_video_given_its_matrix() {
-    ff -i clip.mp4 -an -vf "scale=in_h_chr_pos=0:in_v_chr_pos=128,srresnet=model=$x2,\
-scale=out_color_matrix=bt709:out_h_chr_pos=0:out_v_chr_pos=128" -colorspace bt709 \
-        -pix_fmt yuv420p -c:v ffv1 filter-yuv.mkv &&
-        "$srres_video" -q -i clip.mp4 -an -o tool-yuv.mkv -m "$x2" -c:v ffv1 &&
-        expect "tags" "$(stream_field filter-yuv.mkv pix_fmt,color_space,color_range | xargs)" \
-            "$(stream_field tool-yuv.mkv pix_fmt,color_space,color_range | xargs)" &&
-        expect "pixels" "$(pixels filter-yuv.mkv yuv420p)" "$(pixels tool-yuv.mkv yuv420p)"
+# A YUV source comes out in its own format, matrix, range and chroma siting, with
+# srres-video's pixels and tags: the filter converts to RGB and back itself. Left to FFmpeg's
+# graph, BT.709 came back as BT.601 with the matrix unset (colours off by up to 38 levels as
+# players read it) and 4:2:0 as 4:4:4. Sources: BT.709 4:2:0 (H.264's left siting), BT.2020
+# full-range 4:2:2 in 10 bits, JPEG's yuvj420p (whose full range a YUV encoder without yuvj
+# takes as limited), and RGB into a YUV encoder (BT.601, limited).
+yuv_source_matches_srres_video() {
+    local src enc tags="pix_fmt,color_space,color_range,chroma_location" fmt
+    command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
+        -vf scale=out_color_matrix=bt2020:out_range=pc,format=yuv422p10le -colorspace bt2020nc \
+        -color_range pc -color_primaries bt2020 -color_trc smpte2084 -c:v ffv1 hdr.mkv &&
+        command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30 -frames:v 1 \
+            -pix_fmt yuvj420p photo.jpg || return 1
+    for src in clip.mp4:libx264 clip.mp4:ffv1 hdr.mkv:ffv1 hdr.mkv:png photo.jpg:ffv1 \
+        photo.jpg:png odd.png:libx264; do
+        enc=${src#*:}
+        src=${src%%:*}
+        out=$enc-${src%.*}.$([ "$enc" = png ] && echo png || echo mkv)
+        # lossless, so that the two encodes decode alike
+        ff -i "$src" -an -vf srresnet=model="$x2" -c:v "$enc" -crf 0 -frames:v 1 "filter-$out" &&
+            "$srres_video" -q -i "$src" -an -o "tool-$out" -m "$x2" -c:v "$enc" --frames 1 \
+                $([ "$enc" = libx264 ] && echo -crf 0) || return 1
+        fmt=$(stream_field "tool-$out" pix_fmt)
+        expect "$src into $enc: tags" "$(stream_field "filter-$out" "$tags" | xargs)" \
+            "$(stream_field "tool-$out" "$tags" | xargs)" &&
+            expect "$src into $enc: pixels" "$(pixels "filter-$out" "$fmt")" \
+                "$(pixels "tool-$out" "$fmt")" || return 1
+    done
 }
 
 # A source's alpha is upscaled beside the network, as srres-video upscales it: the same
@@ -461,7 +474,7 @@ check size_changes_before_a_scaler
 check format_changes_mid_stream_are_named
 check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
-check ten_bit_input_runs_in_16_bits
+check ten_bit_input_stays_ten_bit
 check eight_bit_input_into_ffv1_stays_8_bits
 check png_output_keeps_the_source_depth
 check sample_aspect_ratio_is_kept
@@ -482,7 +495,7 @@ check patch_applies_to_pristine_tree
 check patch_requires_the_libsrres_it_is_written_for
 if [ -x "$srres_video" ]; then
     check matches_srres_video
-    check yuv_source_matches_srres_video_given_its_matrix
+    check yuv_source_matches_srres_video
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
 fi
