@@ -1274,6 +1274,23 @@ test_frame_size_change_fitted() {
     join_three_as_one_run ab.ts mkv mkv
 }
 
+# A pixel aspect ratio whose terms are near INT_MAX (a PNG's pHYs, in pixels a metre): the
+# frame of another size is fitted as any other (the terms' products overflowed, and it came
+# out black; UBSan stopped the run).
+test_fit_with_large_aspect_terms() {
+    local sar=setsar=r=2147483647/2147483646:max=2147483647 ffv1=(-m "$m2" -c:v ffv1 -pix_fmt yuv444p)
+    lavfi in1.png -frames:v 1 -map 0:v -vf "$sar"
+    SRC="testsrc2=size=80x36:rate=25" lavfi in2.png -frames:v 1 -map 0:v -vf "$sar"
+    [ "$(probe in2.png v:0 sample_aspect_ratio)" = 2147483647:2147483646 ] || fail "in2.png's aspect"
+    "$video" -q -i in%d.png -o out.mkv "${ffv1[@]}" || { fail "status $?"; return; }
+    # 160x72 fits into 128x72 as 128x58, 7 lines down
+    "$video" -q -i in2.png -o two.mkv "${ffv1[@]}" \
+        --vf-post "scale=128:58:flags=lanczos+accurate_rnd,pad=128:72:0:7" || fail "in2.png alone failed"
+    frames() { ffmpeg -v error -i "$1" -vf "$2" -f framemd5 - | grep -v '^#' | cut -d, -f6; }
+    [ "$(frames out.mkv "select=eq(n\,1)")" = "$(frames two.mkv null)" ] ||
+        fail "the 80x36 frame differs from in2.png upscaled and fitted alone"
+}
+
 # Numbered images of several sizes keep their own, upscaled (they were refused).
 test_numbered_images_keep_their_sizes() {
     lavfi in1.png -frames:v 1 -map 0:v

@@ -1347,14 +1347,16 @@ static int fit_frame(app *a, AVFrame **f)
         video_graph_free(&a->fit);
         AVRational fs = in->sample_aspect_ratio.num ? in->sample_aspect_ratio : (AVRational){1, 1};
         AVRational os = a->out_sar.num ? a->out_sar : (AVRational){1, 1};
-        /* Display aspect ratios: the frame's, w*fs/h, against the output's, W*os/H. */
-        int64_t fw = (int64_t)in->width * fs.num * a->out_h * os.den;
-        int64_t ow = (int64_t)a->out_w * os.num * in->height * fs.den;
+        /* The frame's display aspect ratio over the output's, as reduced rationals: a pixel
+         * aspect ratio's terms go up to INT_MAX (a PNG's pHYs), and their products in 64
+         * bits overflowed (a fitted frame came out black). */
+        AVRational r = av_div_q(av_mul_q((AVRational){in->width, in->height}, fs),
+                                av_mul_q((AVRational){a->out_w, a->out_h}, os));
         int w = a->out_w, h = a->out_h;
-        if (fw > ow)
-            h = (int)av_rescale(a->out_h, ow, fw);
-        else if (fw < ow)
-            w = (int)av_rescale(a->out_w, fw, ow);
+        if (r.num > r.den)
+            h = (int)av_rescale(a->out_h, r.den, r.num);
+        else if (r.num < r.den)
+            w = (int)av_rescale(a->out_w, r.num, r.den);
         w = FFMAX(w, 1);
         h = FFMAX(h, 1);
         snprintf(desc, sizeof(desc),
