@@ -1257,8 +1257,10 @@ test_frame_size_change_fitted() {
         fail "the 80x48 frames differ from b.ts upscaled and fitted alone"
     [ "$(frames out.mkv "select=gte(n\,20)")" = "$(frames c.mkv null)" ] ||
         fail "the yuv444p frames differ from c.ts upscaled alone"
-    # --vf-pre scale gives every frame one size: nothing to fit
-    "$video" -i change.ts -o pre.mkv -m "$m2" --vf-pre scale=64:48 2>err.log || fail "--vf-pre failed"
+    # --vf-pre scale and setsar give every frame one shape: nothing to fit (scale alone keeps
+    # each frame's shape in its pixel aspect ratio, which is fitted)
+    "$video" -i change.ts -o pre.mkv -m "$m2" --vf-pre scale=64:48,setsar=1 2>err.log ||
+        fail "--vf-pre failed"
     ! grep -q "fitted" err.log || fail "fitted after --vf-pre scale: $(cat err.log)"
     [ "$(probe pre.mkv v:0 nb_read_frames -count_frames)" = 30 ] || fail "--vf-pre: frame count"
     # The first frames' size, not the one probed (a short file's last); segments after the
@@ -1270,6 +1272,42 @@ test_frame_size_change_fitted() {
     "$video" -q -i ab.ts -o ab.mkv -m "$m2" || fail "a.ts b.ts failed"
     [ "$(probe ab.mkv v:0 width)x$(probe ab.mkv v:0 height)" = 128x96 ] ||
         fail "a.ts b.ts: $(probe ab.mkv v:0 width)x$(probe ab.mkv v:0 height), not 128x96"
+    cut_in_three ab.ts mkv
+    join_three_as_one_run ab.ts mkv mkv
+}
+
+# Frames that keep their size but change their pixel aspect ratio (a broadcast switching
+# between 4:3 and 16:9 at 720x576) are fitted as frames of another size are, keeping their
+# shape (they were stretched to the first frames' shape), and the pre graph is built anew
+# for them, so that --vf-pre reads their aspect ratio. Segments join.
+test_aspect_change_fitted() {
+    local bf0=(-c:v libx264 -bf 0 -an) ffv1=(-m "$m2" -c:v ffv1 -pix_fmt yuv444p)
+    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}" -vf setsar=1
+    SRC="testsrc2=size=64x48:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -vf setsar=4/3 \
+        -output_ts_offset 0.4
+    cat a.ts b.ts >change.ts
+    "$video" -i change.ts -o out.mkv "${ffv1[@]}" 2>err.log || { fail "status $?: $(cat err.log)"; return; }
+    grep -q "pixel aspect ratio changes at 0.400 s.*fitted into the output's 128x96" err.log ||
+        fail "not said: $(cat err.log)"
+    [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 20 ] ||
+        fail "$(probe out.mkv v:0 nb_read_frames -count_frames) frames, not 20"
+    # 128x96 at 4:3 shows 16:9: into 128x96 square pixels as 128x72, 12 lines down
+    "$video" -q -i b.ts -o b.mkv "${ffv1[@]}" \
+        --vf-post "scale=128:72:flags=lanczos+accurate_rnd,pad=128:96:0:12" || fail "b alone failed"
+    frames() { ffmpeg -v error -i "$1" -vf "$2" -f framemd5 - | grep -v '^#' | cut -d, -f6; }
+    [ "$(frames out.mkv "select=gte(n\,10)")" = "$(frames b.mkv null)" ] ||
+        fail "the 4:3-pixel frames differ from b.ts upscaled and fitted alone"
+    "$video" -i change.ts -o pre.mkv -m "$m2" --vf-pre "scale=iw*sar:ih,setsar=1" 2>err.log ||
+        fail "--vf-pre failed: $(cat err.log)"
+    grep -q "frame size changes at 0.400 s" err.log || fail "--vf-pre read the first aspect ratio"
+    # numbered images keep their own (a PNG's pHYs)
+    "$video" -q -i change.ts -o n%d.png -m "$m2" || fail "numbered images failed"
+    local sars="$(probe n1.png v:0 sample_aspect_ratio) $(probe n11.png v:0 sample_aspect_ratio)"
+    [ "$sars" = "1:1 4:3" ] || fail "numbered images' aspect ratios: $sars"
+    SRC="testsrc2=size=64x48:rate=25" lavfi a2.ts -t 0.2 "${bf0[@]}" -g 2 -vf setsar=1
+    SRC="testsrc2=size=64x48:rate=25" lavfi b2.ts -t 0.2 "${bf0[@]}" -g 2 -vf setsar=4/3 \
+        -output_ts_offset 0.2
+    cat a2.ts b2.ts >ab.ts
     cut_in_three ab.ts mkv
     join_three_as_one_run ab.ts mkv mkv
 }

@@ -95,14 +95,17 @@ typedef struct app {
     long images;          /* writer: the video packets written, the numbered files made */
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
-    int in_w, in_h;       /* reader: the frame size and format the pre graph is built for */
+    /* reader: the frame size, format and pixel aspect ratio the pre graph is built for */
+    int in_w, in_h;
     enum AVPixelFormat in_fmt;
+    AVRational in_sar;
     /* The time base and frame rate the pre graph gives, and the output's frame size and
      * aspect ratio, into which the writer fits frames of other sizes (open_pre_graph). */
     AVRational net_tb, net_rate, out_sar;
     int out_w, out_h;
     video_graph fit;      /* writer: scales and pads a frame of another size to out_w x out_h */
-    int fit_w, fit_h;     /* the frame size fit is built for */
+    int fit_w, fit_h;     /* the frame size and aspect ratio fit is built for */
+    AVRational fit_sar;
     /* The decoder's format and colour description as the pipeline was built: the reader's
      * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. */
     enum AVPixelFormat src_fmt;
@@ -120,7 +123,8 @@ typedef struct app {
     const AVCodec *enc_codec;
     video_graph pre, post;
     int post_ready, header_written;
-    int post_w, post_h; /* the frame size the post graph is built for */
+    int post_w, post_h; /* the frame size and aspect ratio the post graph is built for */
+    AVRational post_sar;
     srres_model *model;
     srres_ctx *ctx;
     int scale;
@@ -286,10 +290,26 @@ static void free_item(void *item, int kind)
     }
 }
 
+/* Whether a frame is w x h with pixel aspect ratio sar, an unknown one counting as square. */
+static int same_shape(const AVFrame *f, int w, int h, AVRational sar)
+{
+    AVRational fs = f->sample_aspect_ratio.num ? f->sample_aspect_ratio : (AVRational){1, 1};
+    return f->width == w && f->height == h &&
+           !av_cmp_q(fs, sar.num ? sar : (AVRational){1, 1});
+}
+
 /* ---- Reader ---------------------------------------------------------------------------- */
 
-static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, char *err,
-                           int errlen);
+static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar,
+                           char *err, int errlen);
+
+/* The container's aspect ratio over the frame's, as ffmpeg takes it: ProRes and VP9 code
+ * none, and their output lost it. */
+static AVRational frame_sar(const app *a, const AVFrame *frame)
+{
+    AVRational sar = a->ifmt->streams[a->vin]->sample_aspect_ratio;
+    return sar.num ? sar : frame->sample_aspect_ratio;
+}
 
 /* Sends a frame (NULL: the end) into the pre graph and what comes out into q_in. */
 static int push_pre(app *a, AVFrame *frame)
@@ -316,9 +336,10 @@ static int push_pre(app *a, AVFrame *frame)
     }
 }
 
-/* A frame of another size or pixel format than the ones before (a stream that changes
- * resolution: WebRTC recordings, broadcast, joined files): the pre graph is flushed and
- * built anew for it, and the network upscales it at its own size. */
+/* A frame of another size, pixel format or pixel aspect ratio than the ones before (a
+ * stream that changes resolution: WebRTC recordings, broadcast, joined files): the pre graph
+ * is flushed and built anew for it (filters such as scale=iw*sar:ih read the aspect ratio
+ * when built), and the network upscales it at its own size. */
 static int reopen_pre_graph(app *a, const AVFrame *frame)
 {
     char err[512];
@@ -326,7 +347,8 @@ static int reopen_pre_graph(app *a, const AVFrame *frame)
     if (ret < 0)
         return ret;
     video_graph_free(&a->pre);
-    if (build_pre_graph(a, frame->width, frame->height, frame->format, err, sizeof(err)) < 0) {
+    if (build_pre_graph(a, frame->width, frame->height, frame->format,
+                        frame->sample_aspect_ratio, err, sizeof(err)) < 0) {
         set_error(a, "%s: --vf-pre: %s", a->o.input, with_libav_reason(err, sizeof(err)));
         return AVERROR(EINVAL);
     }
@@ -339,6 +361,7 @@ static int reopen_pre_graph(app *a, const AVFrame *frame)
     a->in_w = frame->width;
     a->in_h = frame->height;
     a->in_fmt = frame->format;
+    a->in_sar = frame->sample_aspect_ratio;
     return 0;
 }
 
@@ -357,14 +380,10 @@ static int feed_frame(app *a, AVFrame *frame)
             return 1;
         if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
             return 1;
-        if ((frame->width != a->in_w || frame->height != a->in_h || frame->format != a->in_fmt) &&
+        frame->sample_aspect_ratio = frame_sar(a, frame);
+        if ((!same_shape(frame, a->in_w, a->in_h, a->in_sar) || frame->format != a->in_fmt) &&
             (ret = reopen_pre_graph(a, frame)) < 0)
             return ret;
-        /* The container's aspect ratio over the frame's, as ffmpeg takes it: ProRes and VP9
-         * code none, and their output lost it. */
-        AVRational sar = a->ifmt->streams[a->vin]->sample_aspect_ratio;
-        if (sar.num)
-            frame->sample_aspect_ratio = sar;
         /* The encoder and muxer need increasing timestamps, which raw streams, the end of some
          * MPEG-PS files and broken ones do not give: a frame without one comes a frame after
          * the one before, one that repeats or goes back a tick after it. */
@@ -1268,6 +1287,7 @@ static int init_post(app *a, const AVFrame *f)
     a->post_ready = ret >= 0;
     a->post_w = f->width;
     a->post_h = f->height;
+    a->post_sar = f->sample_aspect_ratio;
     return ret;
 }
 
@@ -1336,14 +1356,15 @@ static int encode_ready(app *a)
     return ret;
 }
 
-/* A frame upscaled from a size other than the first frames' is scaled to fit the output's
- * size, keeping its shape (its pixels' aspect ratio too), and padded, as a player shows it:
- * the encoder and the output keep one size, as ffmpeg keeps it. */
+/* A frame upscaled from a size or pixel aspect ratio other than the first frames' is scaled
+ * to fit the output's size, keeping its shape (its pixels' aspect ratio too), and padded, as a
+ * player shows it: the encoder and the output keep one size and aspect ratio, as ffmpeg keeps
+ * them (a broadcast's 16:9 frames at 720x576 after 4:3 ones came out squeezed). */
 static int fit_frame(app *a, AVFrame **f)
 {
     char err[512], desc[256], eb[ERR_SIZE];
     AVFrame *in = *f;
-    if (!a->fit.graph || in->width != a->fit_w || in->height != a->fit_h) {
+    if (!a->fit.graph || !same_shape(in, a->fit_w, a->fit_h, a->fit_sar)) {
         video_graph_free(&a->fit);
         AVRational fs = in->sample_aspect_ratio.num ? in->sample_aspect_ratio : (AVRational){1, 1};
         AVRational os = a->out_sar.num ? a->out_sar : (AVRational){1, 1};
@@ -1368,14 +1389,19 @@ static int fit_frame(app *a, AVFrame **f)
                       in->height, a->out_w, a->out_h, with_libav_reason(err, sizeof(err)));
             return AVERROR(EINVAL);
         }
-        if (!a->fit_w && !a->o.quiet)
+        double at = in->pts == AV_NOPTS_VALUE ? 0 : in->pts * av_q2d(a->net_tb);
+        if (!a->fit_w && !a->o.quiet && (in->width != a->out_w || in->height != a->out_h))
             fprintf(stderr, "srres-video: %s: the frame size changes at %.3f s: frames are "
                     "upscaled at their own size and fitted into the output's %dx%d (--vf-pre "
-                    "scale=W:H gives every frame one size)\n", a->o.input,
-                    in->pts == AV_NOPTS_VALUE ? 0 : in->pts * av_q2d(a->net_tb), a->out_w,
+                    "scale=W:H,setsar=1 gives every frame one shape)\n", a->o.input, at, a->out_w,
                     a->out_h);
+        else if (!a->fit_w && !a->o.quiet)
+            fprintf(stderr, "srres-video: %s: the pixel aspect ratio changes at %.3f s: frames "
+                    "are fitted into the output's %dx%d at %d:%d, keeping their shape\n",
+                    a->o.input, at, a->out_w, a->out_h, os.num, os.den);
         a->fit_w = in->width;
         a->fit_h = in->height;
+        a->fit_sar = in->sample_aspect_ratio;
     }
     AVFrame *out = av_frame_alloc();
     int ret = out ? video_graph_push(&a->fit, in) : AVERROR(ENOMEM);
@@ -1440,9 +1466,9 @@ static void *writer_main(void *arg)
             a->out_h = f->height;
             a->out_sar = f->sample_aspect_ratio;
         }
-        if (a->numbered && a->post_ready && (f->width != a->post_w || f->height != a->post_h))
+        if (a->numbered && a->post_ready && !same_shape(f, a->post_w, a->post_h, a->post_sar))
             ret = restart_post(a);
-        else if (!a->numbered && (f->width != a->out_w || f->height != a->out_h))
+        else if (!a->numbered && !same_shape(f, a->out_w, a->out_h, a->out_sar))
             ret = fit_frame(a, &f);
         if (ret >= 0 && !a->post_ready)
             ret = init_post(a, f);
@@ -1945,9 +1971,10 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
     AVCodecContext *dec = NULL;
     int64_t *keys = NULL, first = INT64_MAX, last = INT64_MIN;
     int nkeys = 0;
-    /* Every segment's output has the size of the whole input's first picture upscaled, which
-     * a segment that starts after the frames change size fits its own into (fit_frame), so
-     * that they join: the stream's parameters may say a later picture's, as probed. */
+    /* Every segment's output has the size and pixel aspect ratio of the whole input's first
+     * picture upscaled, which a segment that starts after the frames change fits its own into
+     * (fit_frame), so that they join: the stream's parameters may say a later picture's, as
+     * probed. */
     if (!frame || open_decoder(f->streams[a->vin], a->dec->codec, &dec) < 0)
         avcodec_free_context(&dec);
     while (pkt && av_read_frame(f, pkt) >= 0) {
@@ -1956,6 +1983,7 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
             avcodec_receive_frame(dec, frame) >= 0) {
             a->in_w = frame->width;
             a->in_h = frame->height;
+            a->in_sar = frame_sar(a, frame);
             avcodec_free_context(&dec);
         }
         const AVCodecParameters *par = (unsigned)pkt->stream_index < a->ifmt->nb_streams
@@ -2095,6 +2123,8 @@ static void open_input(app *a)
     }
     a->in_w = a->dec->width;
     a->in_h = a->dec->height;
+    a->in_sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
+                                             : a->dec->sample_aspect_ratio;
     /* libvpx says its frames have alpha as it decodes them; the colour alone is what the
      * stream's parameters say. */
     a->src_fmt = libvpx && a->dec->pix_fmt == AV_PIX_FMT_YUV420P ? AV_PIX_FMT_YUVA420P
@@ -2362,8 +2392,10 @@ static void open_network(app *a)
     }
 }
 
-/* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt. */
-static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, char *err, int errlen)
+/* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt
+ * with pixel aspect ratio sar. */
+static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar,
+                           char *err, int errlen)
 {
     char desc[2048], chroma[64];
     AVStream *ist = a->ifmt->streams[a->vin];
@@ -2371,20 +2403,18 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, char *e
              a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
              matrix_name(a->src_space), chroma_sited(a, "in", fmt, chroma, sizeof(chroma)),
              av_get_pix_fmt_name(a->net_fmt));
-    AVRational sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
-                                                  : a->dec->sample_aspect_ratio;
     return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
                             av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
 }
 
 /* The pre graph for the stream's first frames (rebuilt by the reader where they are
- * another size). A segment's output has the size of the input's first picture upscaled
+ * another shape). A segment's output has the shape of the input's first picture upscaled
  * (segment_bounds); any other output, that of its own first frame (writer_main). */
 static void open_pre_graph(app *a)
 {
     char err[512];
     a->in_fmt = a->src_fmt;
-    if (build_pre_graph(a, a->in_w, a->in_h, a->in_fmt, err, sizeof(err)) < 0)
+    if (build_pre_graph(a, a->in_w, a->in_h, a->in_fmt, a->in_sar, err, sizeof(err)) < 0)
         cli_die("--vf-pre: %s", with_libav_reason(err, sizeof(err)));
     a->net_tb = av_buffersink_get_time_base(a->pre.sink);
     a->net_rate = av_buffersink_get_frame_rate(a->pre.sink);
