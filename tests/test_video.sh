@@ -1312,6 +1312,18 @@ test_aspect_change_fitted() {
     join_three_as_one_run ab.ts mkv mkv
 }
 
+# A --vf-pre that takes the first frames but not those the stream changes to (a crop wider
+# than a phone's portrait frames) fails naming them: its message named only the filter.
+test_vf_pre_refusing_changed_frames_said() {
+    local bf0=(-c:v libx264 -bf 0 -an)
+    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
+    SRC="testsrc2=size=48x64:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4
+    cat a.ts b.ts >turn.ts
+    expect_error "turn.ts: the frames change to 48x64 yuv420p, which --vf-pre cannot take: .*crop" \
+        "$video" -i turn.ts -o out.mkv -m "$m2" --vf-pre crop=60:40
+    [ ! -e out.mkv ] || fail "a failed run left out.mkv"
+}
+
 # A pixel aspect ratio whose terms are near INT_MAX (a PNG's pHYs, in pixels a metre): the
 # frame of another size is fitted as any other (the terms' products overflowed, and it came
 # out black; UBSan stopped the run).

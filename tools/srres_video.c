@@ -349,7 +349,10 @@ static int reopen_pre_graph(app *a, const AVFrame *frame)
     video_graph_free(&a->pre);
     if (build_pre_graph(a, frame->width, frame->height, frame->format,
                         frame->sample_aspect_ratio, err, sizeof(err)) < 0) {
-        set_error(a, "%s: --vf-pre: %s", a->o.input, with_libav_reason(err, sizeof(err)));
+        /* Said: the same --vf-pre took the frames before (a crop wider than the new ones) */
+        set_error(a, "%s: the frames change to %dx%d %s, which --vf-pre cannot take: %s",
+                  a->o.input, frame->width, frame->height, av_get_pix_fmt_name(frame->format),
+                  with_libav_reason(err, sizeof(err)));
         return AVERROR(EINVAL);
     }
     int w = av_buffersink_get_w(a->pre.sink), h = av_buffersink_get_h(a->pre.sink);
