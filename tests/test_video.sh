@@ -1341,6 +1341,28 @@ test_fit_with_large_aspect_terms() {
         fail "the 80x36 frame differs from in2.png upscaled and fitted alone"
 }
 
+# Frames with alpha after frames without (a sequence of PNGs, some transparent), or colour
+# frames after grey ones, lose it, the output's format being chosen for the first frames, as
+# by ffmpeg: said (it was silent), once. Into MPEG-4, which has no grey format, nothing is.
+test_alpha_or_colour_of_later_frames_dropped_said() {
+    lavfi in1.png -frames:v 1 -map 0:v
+    lavfi in2.png -frames:v 1 -map 0:v -pix_fmt rgba
+    lavfi in3.png -frames:v 1 -map 0:v -pix_fmt rgba
+    "$video" -i in%d.png -o out%d.png -m "$m2" 2>err.log || fail "status $?: $(cat err.log)"
+    grep -q "in%d.png: the frames change to rgba, whose alpha is dropped" err.log ||
+        fail "not said: $(cat err.log)"
+    [ "$(grep -c dropped err.log)" = 1 ] || fail "said more than once: $(cat err.log)"
+    [ "$(probe out2.png v:0 pix_fmt)" = rgb24 ] || fail "out2.png is $(probe out2.png v:0 pix_fmt)"
+    mkdir grey
+    lavfi grey/in1.png -frames:v 1 -map 0:v -pix_fmt gray
+    lavfi grey/in2.png -frames:v 1 -map 0:v
+    "$video" -i grey/in%d.png -o grey/out%d.png -m "$m2" 2>err.log || fail "grey: status $?"
+    grep -q "the frames change to rgb24, whose colour is dropped" err.log ||
+        fail "grey: not said: $(cat err.log)"
+    "$video" -i grey/in%d.png -o grey.avi -m "$m2" 2>err.log || fail "grey.avi: status $?"
+    ! grep -q dropped err.log || fail "said for MPEG-4, which keeps colour: $(cat err.log)"
+}
+
 # Numbered images of several sizes keep their own, upscaled (they were refused).
 test_numbered_images_keep_their_sizes() {
     lavfi in1.png -frames:v 1 -map 0:v

@@ -95,6 +95,7 @@ typedef struct app {
     long images;          /* writer: the video packets written, the numbered files made */
     const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
     int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
+    int told_dropped;     /* reader: said that later frames lose their alpha or colour */
     /* reader: the frame size, format and pixel aspect ratio the pre graph is built for */
     int in_w, in_h;
     enum AVPixelFormat in_fmt;
@@ -131,6 +132,7 @@ typedef struct app {
     enum AVPixelFormat net_fmt; /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
     int src_alpha;              /* the input has alpha (a palette: a pixel not opaque) */
     int alpha;                  /* the input's alpha goes to the output, upscaled beside */
+    int grey_out;               /* the output's format has no colour (a grey source's PNG) */
     int alpha_unread;           /* WebM alpha that no decoder here reads */
     int vpx_alpha;              /* reader: libvpx decodes WebM alpha ... */
     int vpx_alpha_read;         /* ... and has read some since it was opened */
@@ -290,6 +292,24 @@ static void free_item(void *item, int kind)
     }
 }
 
+static int has_alpha(enum AVPixelFormat f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
+    return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
+}
+
+static int is_paletted(enum AVPixelFormat f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
+    return d && (d->flags & AV_PIX_FMT_FLAG_PAL);
+}
+
+static int has_colour(enum AVPixelFormat f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
+    return d && (d->nb_components >= 3 || (d->flags & AV_PIX_FMT_FLAG_PAL));
+}
+
 /* Whether a frame is w x h with pixel aspect ratio sar, an unknown one counting as square. */
 static int same_shape(const AVFrame *f, int w, int h, AVRational sar)
 {
@@ -365,6 +385,19 @@ static int reopen_pre_graph(app *a, const AVFrame *frame)
     a->in_h = frame->height;
     a->in_fmt = frame->format;
     a->in_sar = frame->sample_aspect_ratio;
+    /* The output's format is chosen for the first frames: a later frame's alpha, or its
+     * colour after grey ones, is dropped, as by ffmpeg, but said (a transparent PNG or a
+     * colour one in a sequence lost it without a word). */
+    const char *dropped = !a->src_alpha && has_alpha(frame->format) &&
+                                  !is_paletted(frame->format) ? "alpha"
+                          : a->grey_out && has_colour(frame->format) ? "colour"
+                                                                     : NULL;
+    if (dropped && !a->told_dropped && !a->o.quiet) {
+        fprintf(stderr, "srres-video: %s: the frames change to %s, whose %s is dropped: the "
+                "output's format is chosen for the first frames' %s\n", a->o.input,
+                av_get_pix_fmt_name(frame->format), dropped, av_get_pix_fmt_name(a->src_fmt));
+        a->told_dropped = 1;
+    }
     return 0;
 }
 
@@ -965,12 +998,6 @@ static int set_private(AVCodecContext *e, const char *key, const char *value)
     return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
 }
 
-static int has_alpha(enum AVPixelFormat f)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
-    return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
-}
-
 /* -crf, -preset, -x264-params or an --enc-opt into the encoder, its own options or its
  * context's (g, maxrate), or the error that says whether it has no such option (MPEG-4's
  * -preset) or refuses the value (libsvtav1's -preset 99, which was said to be "does not take
@@ -1170,12 +1197,6 @@ static int open_encoder(app *a, const AVFrame *f)
         av_packet_free(&a->pending[i]);
     a->npending = 0;
     return ret;
-}
-
-static int is_paletted(enum AVPixelFormat f)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
-    return d && (d->flags & AV_PIX_FMT_FLAG_PAL);
 }
 
 /* Whether the encoder takes a palette, whose colours can be transparent (GIF's). */
@@ -2371,6 +2392,7 @@ static void open_network(app *a)
      * which sees colour only. */
     enum AVPixelFormat out = output_format(a, a->enc_codec);
     a->alpha = a->src_alpha && has_alpha(out) && alpha_stored(a, a->enc_codec);
+    a->grey_out = !has_colour(out);
     if (a->alpha)
         a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
     else
