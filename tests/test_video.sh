@@ -1324,6 +1324,24 @@ test_vf_pre_refusing_changed_frames_said() {
     [ ! -e out.mkv ] || fail "a failed run left out.mkv"
 }
 
+# --vf-pre's filters start their clocks again in the graph built for frames of a new size
+# (setpts=PTS-STARTPTS, setpts=N/FRAME_RATE/TB): its frames continue a frame after the last
+# (they went back to zero, and were written a tick apart: 10 frames in 10 ms).
+test_vf_pre_clock_continues_after_change() {
+    local bf0=(-c:v libx264 -bf 0 -an) expr
+    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
+    SRC="testsrc2=size=80x48:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4
+    cat a.ts b.ts >change.ts
+    for expr in PTS-STARTPTS N/FRAME_RATE/TB; do
+        "$video" -q -i change.ts -o out.mkv -m "$m2" -y --vf-pre "setpts=$expr" ||
+            { fail "setpts=$expr: status $?"; continue; }
+        ffprobe -v error -select_streams v -show_entries frame=pts_time -of default=nw=1:nk=1 \
+            out.mkv >t.txt
+        [ "$(xargs <t.txt)" = "$(seq -f %.6f 0 0.04 0.76 | xargs)" ] ||
+            fail "setpts=$expr: frame times $(xargs <t.txt)"
+    done
+}
+
 # A pixel aspect ratio whose terms are near INT_MAX (a PNG's pHYs, in pixels a metre): the
 # frame of another size is fitted as any other (the terms' products overflowed, and it came
 # out black; UBSan stopped the run).

@@ -148,6 +148,10 @@ typedef struct app {
      * start, so they join back). */
     int64_t lo, hi, shift;
     int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
+    /* reader: the last timestamp out of the pre graph, what is added to those of one built
+     * anew (reopen_pre_graph), and whether it has given a frame yet */
+    int64_t pre_last, pre_shift;
+    int pre_fresh;
     int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
     long damaged;                  /* reader: damaged video packets and frames skipped */
     long damaged_copied;           /* writer: damaged packets of copied streams skipped */
@@ -349,6 +353,20 @@ static int push_pre(app *a, AVFrame *frame)
             av_frame_free(&out);
             return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
         }
+        /* A graph built anew restarts the clocks of --vf-pre's filters (setpts=PTS-STARTPTS,
+         * setpts=N/FRAME_RATE/TB): its frames went back to zero, and came out one tick after
+         * the last each. Where they go back, they continue a frame after the last instead. */
+        if (out->pts != AV_NOPTS_VALUE && a->pre_fresh) {
+            int64_t ticks =
+                a->net_rate.num > 0 ? av_rescale_q(1, av_inv_q(a->net_rate), a->net_tb) : 1;
+            int back = a->pre_last != AV_NOPTS_VALUE && out->pts < a->pre_last;
+            a->pre_shift = back ? a->pre_last + ticks - out->pts : 0;
+            a->pre_fresh = 0;
+        }
+        if (out->pts != AV_NOPTS_VALUE) {
+            out->pts += a->pre_shift;
+            a->pre_last = out->pts;
+        }
         if (frame_queue_push(a->q_in, out, KIND_FRAME) < 0) {
             av_frame_free(&out);
             return AVERROR_EXIT;
@@ -385,6 +403,7 @@ static int reopen_pre_graph(app *a, const AVFrame *frame)
     a->in_h = frame->height;
     a->in_fmt = frame->format;
     a->in_sar = frame->sample_aspect_ratio;
+    a->pre_fresh = 1;
     /* The output's format is chosen for the first frames: a later frame's alpha, or its
      * colour after grey ones, is dropped, as by ffmpeg, but said (a transparent PNG or a
      * colour one in a sequence lost it without a word). */
@@ -2194,7 +2213,7 @@ static void open_input(app *a)
                                          AV_ROUND_UP);
     if (a->lo != INT64_MIN && !jumped)
         seek_before(a, a->lo);
-    a->last_pts = a->enc_pts = AV_NOPTS_VALUE;
+    a->last_pts = a->enc_pts = a->pre_last = AV_NOPTS_VALUE;
 }
 
 /* Whether the numbered output names the input: the file itself, or where the input is a
