@@ -1393,6 +1393,9 @@ test_numbered_images_keep_their_sizes() {
         cmp -s out$i.png one$i.png || fail "out$i.png differs from in$i.png upscaled alone"
     done
     [ "$(probe out2.png v:0 width)x$(probe out2.png v:0 height)" = 80x60 ] || fail "out2.png size"
+    # a -pix_fmt the encoder does not take is said once, not at each new size
+    "$video" -i in%d.png -o pf%d.png -m "$m2" -pix_fmt yuv420p 2>err.log || fail "-pix_fmt: status $?"
+    [ "$(grep -c "does not take it" err.log)" = 1 ] || fail "-pix_fmt: $(cat err.log)"
 }
 
 # A stream that appears mid-file (a new MPEG-TS program table, read from a pipe, where the

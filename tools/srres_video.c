@@ -1300,7 +1300,8 @@ static int init_post(app *a, const AVFrame *f)
         set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
         return AVERROR(EINVAL);
     }
-    if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet)
+    /* Once: numbered images of another size build the post graph anew (restart_post) */
+    if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet && !a->header_written)
         fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
                 a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
     /* A format that stores no timestamps (raw video, YUV4MPEG, a raw H.264 stream) plays a
