@@ -484,6 +484,17 @@ ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x128:rate=25" -t 1 -c:v l
     fail "interlaced run failed"
 grep -q "srres-train: inter.mp4: interlaced frames, .*deinterlace it first" err.log &&
     ! grep -q "train.mp4: interlaced" err.log || fail "interlaced input: $(cat err.log)"
+# A video whose frame size changes part way (programmes spliced: 192x128, then 96x64, then
+# 192x128 again) trains on each frame at its own size, the smaller ones scaled no smaller
+# than a patch allows: the run stopped the first time a round drew a frame past the change.
+for part in 1:192x128:0 2:96x64:2 3:192x128:4; do
+    IFS=: read -r n size offset <<<"$part"
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=$size:rate=25" -t 1 -c:v libx264 \
+        -output_ts_offset "$offset" "size$n.ts"
+done
+cat size1.ts size2.ts size3.ts >sizes.ts
+"$train" sizes.ts "${tiny[@]}" --steps 2 --hr-scale 0.3 -o sizes.safetensors 2>err.log ||
+    fail "a video whose frame size changes: $(cat err.log)"
 # --verbose names every input with its size and frame count.
 "$train" train.mp4 held1.png "${tiny[@]}" --steps 1 -v -o verbose.safetensors 2>err.log ||
     fail "verbose run failed"

@@ -232,11 +232,13 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
 {
     AVFrame *f = fs->frame;
     if (f->width != fs->width || f->height != fs->height) {
-        /* Said in our words: FFmpeg's for the error is "patches welcome". */
-        snprintf(err, errlen, "%s: the frame size changes from %dx%d to %dx%d at frame %d; "
-                 "training takes one size a video: cut it there or scale it first", fs->path,
-                 fs->width, fs->height, f->width, f->height, fs->next_index - 1);
-        return AVERROR_INVALIDDATA;
+        /* The size can change part way (programmes spliced, a stream that switches its
+         * resolution): each frame comes at its own, rather than a run stopping the first
+         * time it draws one past the change, hours in. */
+        av_freep(&fs->rgb);
+        av_freep(&fs->rgb48);
+        fs->width = f->width;
+        fs->height = f->height;
     }
     fs->interlaced |= f->interlaced_frame;
     if (!fs->rgb && !(fs->rgb = av_malloc((size_t)fs->width * fs->height * 3)))

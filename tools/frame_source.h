@@ -13,6 +13,7 @@ int frame_source_open(frame_source **fs, const char *path, char *err, int errlen
 void frame_source_close(frame_source *fs);
 
 int frame_source_count(const frame_source *fs); /* frames, >= 1 */
+/* The size of the frame read last (before any, the stream's): a video may change it. */
 int frame_source_width(const frame_source *fs);
 int frame_source_height(const frame_source *fs);
 /* Whether a frame read so far was coded interlaced (two fields, woven into one picture). */

@@ -215,12 +215,17 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
     srres_rng rng;
     srres_rng_seed(&rng, jb->seed);
     double f = mf->scale_min + (mf->scale_max - mf->scale_min) * srres_rng_uniform(&rng);
+    double R = region_side(s);
+    /* A frame smaller than those the file's floor was found on (its size changed part way)
+     * is scaled no smaller than a patch allows either. */
+    int side = fw < fh ? fw : fh;
+    if (f < R / side)
+        f = R / side;
     scaled_frame fr = {rgb, fw, fh, fw, fh};
     if (f < 1.0) {
         fr.w = (int)(fw * f + 0.5);
         fr.h = (int)(fh * f + 0.5);
     }
-    double R = region_side(s);
     if (ret == 0 && (fr.w != fw || fr.h != fh) &&
         (double)s->o.patches_per_frame * s->o.detail_draws * R * R >= (double)fr.w * fr.h) {
         size_t need = (size_t)fr.w * fr.h * 3;
@@ -399,22 +404,32 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
          * last frame is read too: in a file cut short, it finds the frames the header counts
          * and the file no longer holds, every one of which would give the last that does. */
         const uint8_t *rgb;
-        if (frame_source_read(fs, 0, &rgb, err, errlen) < 0 ||
-            (frame_source_count(fs) > 1 &&
-             frame_source_read(fs, frame_source_count(fs) - 1, &rgb, err, errlen) < 0)) {
-            frame_source_close(fs);
+        media_file *mf = &s->files[i];
+        int ret = frame_source_read(fs, 0, &rgb, err, errlen);
+        *mf = (media_file){.path = files[i], .width = frame_source_width(fs),
+                           .height = frame_source_height(fs)};
+        /* The frame of the two with the shorter side sets the floor (a video's size may
+         * change part way). */
+        int w = mf->width, h = mf->height;
+        if (ret >= 0 && frame_source_count(fs) > 1 &&
+            (ret = frame_source_read(fs, frame_source_count(fs) - 1, &rgb, err, errlen)) >= 0) {
+            int lw = frame_source_width(fs), lh = frame_source_height(fs);
+            if ((lw < lh ? lw : lh) < (w < h ? w : h)) {
+                w = lw;
+                h = lh;
+            }
+        }
+        mf->count = frame_source_count(fs);
+        mf->interlaced = frame_source_interlaced(fs);
+        frame_source_close(fs);
+        if (ret < 0) {
             sampler_free(s);
             return -1;
         }
-        media_file *mf = &s->files[i];
-        *mf = (media_file){.path = files[i], .count = frame_source_count(fs),
-                           .width = frame_source_width(fs), .height = frame_source_height(fs),
-                           .interlaced = frame_source_interlaced(fs)};
-        frame_source_close(fs);
-        int side = mf->width < mf->height ? mf->width : mf->height;
+        int side = w < h ? w : h;
         if (side < R) {
             snprintf(err, errlen, "%s: %dx%d cannot hold a %dx%d HR patch with its margin; use a "
-                     "smaller --patch", files[i], mf->width, mf->height, R, R);
+                     "smaller --patch", files[i], w, h, R, R);
             sampler_free(s);
             return -1;
         }
