@@ -544,6 +544,9 @@ expect_error "--scale" "$train" train.mp4 --scale 5
 expect_error "--lr" "$train" train.mp4 --lr banana
 expect_error "--batch" "$train" train.mp4 --batch 0
 expect_error "--average" "$train" train.mp4 --average 1
+# One that rounds to 0 as the float it is kept in is named as 1 is (the library's "average
+# decay 0 is not in (0, 1)" named neither the option nor the value given).
+expect_error "--average: '1e-300' is not a decay in (0, 1)" "$train" train.mp4 --average 1e-300
 # A mistyped option, a missing value or command is one line naming it (the usage after it hid it).
 expect_error "--stpes: not an option" "$train" train.mp4 --stpes 3
 expect_error "--crpo: not an option" "$build/srres-eval" -m learn.safetensors --crpo 3 held1.png

@@ -804,7 +804,8 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
         case OPT_CLIP: o->clip = cli_double("--clip", optarg, 0, 1e30); break;
         case OPT_AVERAGE:
             o->average = cli_double("--average", optarg, 0, 1);
-            if (o->average <= 0 || (float)o->average >= 1.0f)
+            /* Kept as a float: a decay that rounds to 0 or 1 there is none. */
+            if ((float)o->average <= 0 || (float)o->average >= 1.0f)
                 cli_die("--average: '%s' is not a decay in (0, 1), e.g. 0.999", optarg);
             break;
         case OPT_LOSS: o->loss = cli_choice("--loss", optarg, loss_names, 2); break;
