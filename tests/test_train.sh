@@ -243,6 +243,13 @@ grep -q "at step 20" err.log || fail "half.safetensors.ckpt: $(cat err.log)"
 [ -e named.safetensors.ckpt ] && fail "resumed alone, the run checkpointed beside its output"
 "$train" train.mp4 --steps 19 --resume named.ckpt -q 2>/dev/null &&
     fail "resumed alone, named.ckpt was not carried on to step 20"
+# ... and its log: a run stopped (Ctrl-C) and resumed alone logged nothing past the stop.
+"$train" train.mp4 "${const[@]}" --steps 10 --log-every 5 --log alone.csv -o alone.safetensors \
+    -q || fail "run with a log failed"
+"$train" train.mp4 --steps 20 --resume alone.safetensors.ckpt --log-every 5 -q ||
+    fail "resume of alone.safetensors.ckpt failed"
+[ "$(cut -d, -f1 alone.csv | xargs)" = "step 5 10 15 20" ] ||
+    fail "resumed alone, the run's log: $(cut -d, -f1 alone.csv | xargs)"
 # Resumed with other inputs, the run says so (the stream of patches is then another).
 "$train" train.mp4 --steps 25 --resume named.ckpt 2>err.log || fail "resume to 25 failed"
 ! grep -q "other inputs" err.log || fail "same inputs said to differ: $(cat err.log)"

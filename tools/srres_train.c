@@ -142,7 +142,7 @@ static void usage(FILE *f)
         "      --checkpoint FILE      checkpoint path (default OUTPUT.ckpt)\n"
         "      --checkpoint-every N   (default 500; the last step writes one too)\n"
         "      --resume FILE          continue a checkpoint's run: its options, and its output,\n"
-        "                             dtype and (with no -o) checkpoint file unless given\n"
+        "                             dtype and (with no -o) checkpoint file and log unless given\n"
         "                             (exactly, unless made compact by srres-model compact)\n"
         "      --log FILE             CSV: step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,\n"
         "                             seconds\n"
@@ -882,7 +882,7 @@ int main(int argc, char **argv)
     srres_error e;
     srres_model *model = NULL;
     srres_adam adam = {0};
-    char resumed_output[4096], resumed_checkpoint[4096];
+    char resumed_output[4096], resumed_checkpoint[4096], resumed_log[4096];
     uint64_t round = 0;
     int offset = 0;
     double seconds_before = 0;
@@ -907,6 +907,14 @@ int main(int argc, char **argv)
         if (!given[OPT_CKPT] && !given['o'])
             o.checkpoint = resumed_path(model, "train.checkpoint", o.resume, resumed_checkpoint,
                                         sizeof(resumed_checkpoint), o.checkpoint);
+        /* Its log likewise ("" for none): a run stopped and resumed alone logged nothing more.
+         * A device or FIFO (a terminal, a pipe) was its session's, not the run's. */
+        if (!given[OPT_LOG] && !given['o']) {
+            o.log = resumed_path(model, "train.log", o.resume, resumed_log, sizeof(resumed_log),
+                                 NULL);
+            if (o.log && (!*o.log || special_file(o.log)))
+                o.log = NULL;
+        }
         const srres_config *cfg = srres_model_config(model);
         o.scale = cfg->scale;
         o.blocks = cfg->blocks;
