@@ -304,6 +304,19 @@ sleep 1
 [ ! -e elsewhere/named.safetensors ] && [ ! -e elsewhere/named.ckpt ] &&
     [ "$(stat -c %Y.%s named.ckpt)" != "$before" ] ||
     fail "resumed from another folder, the run wrote: $(ls elsewhere | xargs)"
+# A checkpoint carried away from its run's folder (moved, or to another machine) says that
+# the folder it recorded is not here and how to write elsewhere ("cannot write there" named a
+# folder the user never gave); given -o, it goes on.
+mkdir -p gone && "$train" train.mp4 "${const[@]}" --steps 10 -o gone/g.safetensors -q ||
+    fail "run into gone/ failed"
+mv gone/g.safetensors.ckpt carried.ckpt && rm -r gone
+msg=$("$train" train.mp4 --steps 20 --resume carried.ckpt 2>&1) &&
+    fail "a resume into a folder that is gone succeeded"
+[[ $msg == "srres-train: carried.ckpt: its run wrote $(pwd -P)/gone/g.safetensors, in a folder that \
+is not here (the run moved, or came from another machine); give -o FILE" ]] ||
+    fail "a resume into a folder that is gone: '$msg'"
+"$train" train.mp4 --steps 20 --resume carried.ckpt -o carried.safetensors -q &&
+    [ -s carried.safetensors ] || fail "a carried checkpoint given -o did not go on"
 
 # A checkpoint at a round's last patch resumes exactly too: the sampler then starts the next
 # round (it once planned the buffer it was still loading, so later rounds took stale or

@@ -367,15 +367,23 @@ static void check_ranks_agree(const options *o, size_t params, long step, uint64
     }
 }
 
-/* A path the checkpoint recorded (key), copied into buf; else `fallback`. */
+/* A path the checkpoint recorded (key), copied into buf; else `fallback`. One in a folder
+ * that is not here (the run moved, or was carried to another machine, as srres-model compact
+ * is for) is refused naming the option `opt` that names another: "cannot write there" named
+ * a folder the user had not given. */
 static const char *resumed_path(const srres_model *m, const char *key, const char *path,
-                                char *buf, size_t n, const char *fallback)
+                                char *buf, size_t n, const char *fallback, const char *opt)
 {
     const char *was = srres_model_get_metadata(m, key);
     if (!was)
         return fallback;
     if (snprintf(buf, n, "%s", was) >= (int)n)
         cli_die("%s: metadata '%s' is too long", path, key);
+    char folder[PATH_MAX];
+    if (*buf && !resolve_folder(buf, folder, sizeof(folder)))
+        cli_die("%s: its run wrote %s, in a folder that is not here (the run moved, or came "
+                "from another machine); give %s FILE",
+                path, buf, opt);
     return buf;
 }
 
@@ -901,17 +909,17 @@ int main(int argc, char **argv)
         restore_run(model, &o, o.resume, given, &round, &offset, &seconds_before);
         if (!given['o'])
             o.output = resumed_path(model, "train.output", o.resume, resumed_output,
-                                    sizeof(resumed_output), o.output);
+                                    sizeof(resumed_output), o.output, "-o");
         /* Carried on alone, the run writes its checkpoint where it did; given another
          * output, it is another run, checkpointed beside that output. */
         if (!given[OPT_CKPT] && !given['o'])
             o.checkpoint = resumed_path(model, "train.checkpoint", o.resume, resumed_checkpoint,
-                                        sizeof(resumed_checkpoint), o.checkpoint);
+                                        sizeof(resumed_checkpoint), o.checkpoint, "--checkpoint");
         /* Its log likewise ("" for none): a run stopped and resumed alone logged nothing more.
          * A device or FIFO (a terminal, a pipe) was its session's, not the run's. */
         if (!given[OPT_LOG] && !given['o']) {
             o.log = resumed_path(model, "train.log", o.resume, resumed_log, sizeof(resumed_log),
-                                 NULL);
+                                 NULL, "--log");
             if (o.log && (!*o.log || special_file(o.log)))
                 o.log = NULL;
         }
