@@ -250,6 +250,17 @@ grep -q "at step 20" err.log || fail "half.safetensors.ckpt: $(cat err.log)"
     fail "resume of alone.safetensors.ckpt failed"
 [ "$(cut -d, -f1 alone.csv | xargs)" = "step 5 10 15 20" ] ||
     fail "resumed alone, the run's log: $(cut -d, -f1 alone.csv | xargs)"
+# ... and how often it logs, validates and checkpoints, and its validation crop: resumed alone,
+# it logged every 100 steps and validated whole images, figures unlike its own.
+every=("${const[@]}" --log-every 5 --val held1.png --val-every 5 --val-crop 64)
+"$train" train.mp4 "${every[@]}" --steps 20 --log every-whole.csv -o every-whole.safetensors -q ||
+    fail "a run validated every 5 steps failed"
+"$train" train.mp4 "${every[@]}" --steps 10 --log every.csv -o every.safetensors -q ||
+    fail "a run validated every 5 steps failed"
+"$train" train.mp4 --steps 20 --resume every.safetensors.ckpt --val held1.png -q ||
+    fail "resume of every.safetensors.ckpt failed"
+cmp -s <(cut -d, -f1-6 every-whole.csv) <(cut -d, -f1-6 every.csv) ||
+    fail "resumed alone, the log and validation: $(cut -d, -f1,5 every.csv | xargs)"
 # Resumed with other inputs, the run says so (the stream of patches is then another).
 "$train" train.mp4 --steps 25 --resume named.ckpt 2>err.log || fail "resume to 25 failed"
 ! grep -q "other inputs" err.log || fail "same inputs said to differ: $(cat err.log)"

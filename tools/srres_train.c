@@ -307,6 +307,10 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     set_meta(m, "train.round", "%" PRIu64, round);
     set_meta(m, "train.offset", "%d", offset);
     set_meta(m, "train.seconds", "%.1f", seconds);
+    set_meta(m, "train.checkpoint_every", "%ld", o->checkpoint_every);
+    set_meta(m, "train.log_every", "%ld", o->log_every);
+    set_meta(m, "train.val_every", "%ld", o->val_every);
+    set_meta(m, "train.val_crop", "%d", o->val_crop);
 }
 
 #define HASH_START 0xcbf29ce484222325ull
@@ -511,6 +515,15 @@ static uint64_t meta_u64(const srres_model *m, const char *path, const char *key
     return x;
 }
 
+/* An option that changes no step (how often the run checkpoints, logs and validates, and its
+ * validation crop): the checkpoint's, so that --resume alone goes on as the run did, unless
+ * given anew (or the checkpoint is from before it was kept). */
+static long kept_option(const srres_model *m, const char *path, const char *key, int given,
+                        long value, long lo, long hi)
+{
+    return given || !srres_model_get_metadata(m, key) ? value : meta_long(m, path, key, lo, hi);
+}
+
 static void restore_run(const srres_model *m, options *o, const char *path, const char *given,
                         uint64_t *round, int *offset, double *seconds)
 {
@@ -546,6 +559,14 @@ static void restore_run(const srres_model *m, options *o, const char *path, cons
     *round = meta_u64(m, path, "train.round");
     *offset = (int)meta_long(m, path, "train.offset", 0, INT32_MAX);
     *seconds = meta_double(m, path, "train.seconds", 0, 1e12);
+    o->checkpoint_every = kept_option(m, path, "train.checkpoint_every", given[OPT_CKPT_EVERY],
+                                      o->checkpoint_every, 1, 1L << 40);
+    o->log_every = kept_option(m, path, "train.log_every", given[OPT_LOG_EVERY], o->log_every, 1,
+                               1L << 40);
+    o->val_every = kept_option(m, path, "train.val_every", given[OPT_VAL_EVERY], o->val_every, 1,
+                               1L << 40);
+    o->val_crop = (int)kept_option(m, path, "train.val_crop", given[OPT_VAL_CROP], o->val_crop, 0,
+                                   1 << 20);
 }
 
 /* The CSV log; a resumed run (resumed_step >= 0) goes on with the one it finds, cut after
