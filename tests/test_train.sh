@@ -452,6 +452,30 @@ rc=$?
     grep -q "aborted by a second signal: nothing saved since the last checkpoint" twice.log ||
     fail "two signals: status $rc, $(ls twice.ckpt 2>/dev/null) $(cat twice.log)"
 
+# An input that fails mid-run (here frames too small for a patch, found when a round first
+# draws one: at step 7 with seed 2) leaves a checkpoint at the batch that failed, as a signal
+# does: the steps since the last one were lost. Resumed with the file mended, the run is the
+# uninterrupted run on the mended file, bit for bit.
+for part in 1:192x128:0 2:32x24:2 3:192x128:4 4:192x128:2; do
+    IFS=: read -r n size offset <<<"$part"
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=$size:rate=25" -t 1 -c:v libx264 \
+        -output_ts_offset "$offset" "part$n.ts"
+done
+cat part1.ts part2.ts part3.ts >mended.ts
+cat part1.ts part4.ts part3.ts >mended-whole.ts
+one=("${const[@]}" --seed 2 --frames-per-round 1 --checkpoint-every 1000)
+"$train" mended.ts "${one[@]}" --steps 30 -o mended.safetensors 2>err.log &&
+    fail "frames too small for a patch were trained on"
+grep -q "mended.ts: frame 33 is 32x24, smaller than a 40x40 HR patch with margin; checkpoint \
+mended.safetensors.ckpt at step 7 (continue with --resume mended.safetensors.ckpt once" err.log ||
+    fail "an input failing mid-run: $(cat err.log)"
+cp mended-whole.ts mended.ts
+"$train" mended.ts --steps 30 --resume mended.safetensors.ckpt -q || fail "resume once mended failed"
+"$train" mended-whole.ts "${one[@]}" --steps 30 -o mended-whole.safetensors -q ||
+    fail "run on the mended file failed"
+cmp -s <(tensors mended.safetensors) <(tensors mended-whole.safetensors) ||
+    fail "resumed once mended, the model differs from the uninterrupted run's"
+
 # 4. Bad input: one line naming the problem, non-zero exit, no crash.
 expect_error() { # pattern, command...
     local pattern=$1

@@ -777,12 +777,10 @@ static void format_duration(char *buf, size_t n, double s)
     snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
+/* The run at the sampler's position (round, offset): the next patch it trains on. */
 static void save_checkpoint(srres_model *m, const srres_adam *adam, const options *o,
-                            const sampler *smp, const char *path, double seconds)
+                            uint64_t round, int offset, const char *path, double seconds)
 {
-    uint64_t round;
-    int offset;
-    sampler_position(smp, &round, &offset);
     store_run(m, o, round, offset, seconds);
     srres_error err;
     if (srres_checkpoint_save(m, adam, path, &err) != SRRES_OK)
@@ -1149,12 +1147,25 @@ int main(int argc, char **argv)
     double waited = 0, fed_from = 0;
     size_t lr_patch = (size_t)3 * o.patch * o.patch, hr_patch = 3 * hr_side * hr_side;
     int stopping = 0;
+    long saved = step; /* the step of the last checkpoint written, or resumed */
     while (step < o.steps && !stopping) {
         /* Every rank draws the same global batch and trains on its own slice of it, so
          * the run is the same for any number of ranks (up to float rounding). */
         double asked = now();
-        if (sampler_next_batch(smp, o.batch, lr, hr, err, sizeof(err)) < 0)
+        sampler_position(smp, &round, &offset);
+        if (sampler_next_batch(smp, o.batch, lr, hr, err, sizeof(err)) < 0) {
+            /* A file that fails hours in (moved away, damaged past the frames read at the
+             * start) keeps the steps since the last checkpoint: the run is checkpointed at
+             * the batch that failed, which a resume draws again once the file is mended. */
+            if (D.rank == 0 && step > saved) {
+                save_checkpoint(model, &adam, &o, round, offset, o.checkpoint,
+                                seconds_before + (now() - start));
+                cli_die("%s; checkpoint %s at step %ld (continue with --resume %s once the file "
+                        "is mended or left out)",
+                        err, o.checkpoint, step, o.checkpoint);
+            }
             cli_die("%s", err);
+        }
         if (fed_from)
             waited += now() - asked;
         else
@@ -1248,7 +1259,9 @@ int main(int argc, char **argv)
         /* The last one too: a finished run's checkpoint reruns it at once or, given a larger
          * --steps, carries it on (its Adam moments are not in the model file). */
         if (D.rank == 0 && (step % o.checkpoint_every == 0 || step == o.steps)) {
-            save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
+            sampler_position(smp, &round, &offset);
+            save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed);
+            saved = step;
             if (log && fflush(log))
                 drop_log(&log, o.log, tty && !o.quiet);
         }
@@ -1265,7 +1278,8 @@ int main(int argc, char **argv)
     /* A signal during the last step stops nothing: the run is done, and writes its model. */
     if (stopping && step < o.steps) {
         if (D.rank == 0) {
-            save_checkpoint(model, &adam, &o, smp, o.checkpoint, elapsed);
+            sampler_position(smp, &round, &offset);
+            save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed);
             fprintf(stderr, "srres-train: stopped by signal at step %ld; checkpoint %s "
                             "(continue with --resume %s)\n",
                     step, o.checkpoint, o.checkpoint);
