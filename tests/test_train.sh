@@ -492,6 +492,13 @@ echo "not a video" >text.mp4
 expect_error "text.mp4" "$train" text.mp4 --steps 1
 mkdir empty
 expect_error "empty" "$train" empty --steps 1
+# An animated WebP, whose frames FFmpeg's decoder does not read, is named as one (it was "no
+# frame size: Invalid data", which read as a damaged file), by srres-eval too.
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x128:rate=10" -t 1 -c:v libwebp_anim \
+    -loop 0 anim.webp
+expect_error "anim.webp: an animated WebP, whose frames FFmpeg's WebP decoder does not read" \
+    "$train" anim.webp --steps 1
+expect_error "anim.webp: an animated WebP" "$build/srres-eval" -m learn.safetensors anim.webp
 # A video that opens but whose frames do not decode is refused before training, not hours
 # in when a round first draws it (its frames zeroed: the index says 100 frames, none decode).
 cp train.mp4 zeroed.mp4

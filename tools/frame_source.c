@@ -7,6 +7,7 @@
 #include <libswscale/swscale.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "frame_source.h"
 #include "yuvj.h"
@@ -48,6 +49,20 @@ static int read_packet(frame_source *fs)
             return ret;
         av_packet_unref(fs->pkt);
     }
+}
+
+/* Whether path is an animated WebP: a VP8X header with its animation flag. FFmpeg's
+ * decoder skips such a file's frames, so its stream has no frame size, and "no frame size:
+ * Invalid data" read as a damaged file. */
+static int animated_webp(const char *path)
+{
+    uint8_t h[21];
+    FILE *f = fopen(path, "rb");
+    int animated = f && fread(h, 1, sizeof(h), f) == sizeof(h) && !memcmp(h, "RIFF", 4) &&
+                   !memcmp(h + 8, "WEBPVP8X", 8) && h[20] & 0x02;
+    if (f)
+        fclose(f);
+    return animated;
 }
 
 /* Opens the demuxer of fs->path and reads its stream information. */
@@ -123,7 +138,13 @@ int frame_source_open(frame_source **out, const char *path, char *err, int errle
     fs->width = st->codecpar->width;
     fs->height = st->codecpar->height;
     if (fs->width < 1 || fs->height < 1) {
+        int animated = codec->id == AV_CODEC_ID_WEBP && animated_webp(path);
         frame_source_close(fs);
+        if (animated) {
+            snprintf(err, errlen, "%s: an animated WebP, whose frames FFmpeg's WebP decoder does "
+                     "not read; convert it to PNG frames or a video first", path);
+            return AVERROR_PATCHWELCOME;
+        }
         return fail(err, errlen, path, "no frame size", AVERROR_INVALIDDATA);
     }
     AVRational rate = st->avg_frame_rate.num ? st->avg_frame_rate : st->r_frame_rate;
