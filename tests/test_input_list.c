@@ -82,7 +82,8 @@ static void test_missing_path_and_folder_without_media_are_named(void **state)
 }
 
 /* Subfolders are left out whatever their names: one named like a picture was once taken as
- * one (and the run refused "Is a directory"), a link to one counted as a skipped file. */
+ * one (and the run refused "Is a directory"), a link to one counted as a skipped file. They
+ * are counted (as the tools say), a link to one too: a run on part of a dataset was silent. */
 static void test_subfolders_are_left_out_whatever_their_names(void **state)
 {
     char dir[256], sub[300], link[300];
@@ -100,6 +101,7 @@ static void test_subfolders_are_left_out_whatever_their_names(void **state)
     assert_int_equal(list.count, 1);
     assert_string_equal(base(list.paths[0]), "a.png");
     assert_int_equal(list.skipped, 0);
+    assert_int_equal(list.subfolders, 2);
     input_list_free(&list);
 }
 

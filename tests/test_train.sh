@@ -581,6 +581,15 @@ grep -q "1 file in the folders given has no video or image extension: skipped" e
 "$build/srres-eval" -m learn.safetensors mixed >/dev/null 2>err.log || fail "srres-eval mixed failed"
 grep -q "srres-eval: 1 file in the folders given has no video or image extension: skipped" \
     err.log || fail "srres-eval: skipped file not said: $(cat err.log)"
+# So are its subfolders, which are not read (a run on part of a dataset looked whole), and a
+# folder whose pictures are all in subfolders says where they are.
+mkdir -p mixed/part2 only-sub/part1 && cp held2.png mixed/part2/ && cp held2.png only-sub/part1/
+"$train" mixed "${tiny[@]}" --steps 1 -o mixed.safetensors -y 2>err.log ||
+    fail "a folder with a subfolder failed"
+grep -q "srres-train: 1 subfolder in the folders given: not read (folders are read one level \
+deep: give subfolders as inputs too)" err.log || fail "subfolder not said: $(cat err.log)"
+expect_error "only-sub: no video or image files in this folder (its subfolders are not read" \
+    "$build/srres-eval" -m learn.safetensors only-sub
 # Loaders keep a few videos open, not every one they have read: 40 clips, 2 loaders, 48
 # descriptors (it once kept all 80 open: "Too many open files").
 mkdir clips

@@ -90,12 +90,17 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
         snprintf(err, errlen, "%s: %s", arg, strerror(errno));
         return -1;
     }
-    int first = list->count, found = 0;
+    int first = list->count, found = 0, subfolders = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        /* Subfolders are not descended into, whatever their names. */
-        if (e->d_name[0] == '.' || is_folder(arg, e))
+        /* Subfolders are not descended into, whatever their names (a dataset's layout is
+         * its own), but counted: a run on part of a dataset looked like one on all of it. */
+        if (e->d_name[0] == '.')
             continue;
+        if (is_folder(arg, e)) {
+            subfolders++;
+            continue;
+        }
         if (!is_media(e->d_name)) {
             list->skipped++;
             continue;
@@ -119,8 +124,10 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
         found++;
     }
     closedir(d);
+    list->subfolders += subfolders;
     if (!found) {
-        snprintf(err, errlen, "%s: no video or image files in this folder", arg);
+        snprintf(err, errlen, "%s: no video or image files in this folder%s", arg,
+                 subfolders ? " (its subfolders are not read: give them)" : "");
         return -1;
     }
     qsort(list->paths + first, (size_t)found, sizeof(char *), compare_names);
@@ -219,4 +226,8 @@ void input_list_say_skipped(const input_list *list, const char *program)
         fprintf(stderr, "%s: %d file%s in the folders given %s no video or image extension: "
                         "skipped\n", program, list->skipped, list->skipped == 1 ? "" : "s",
                 list->skipped == 1 ? "has" : "have");
+    if (list->subfolders)
+        fprintf(stderr, "%s: %d subfolder%s in the folders given: not read (folders are read "
+                        "one level deep: give subfolders as inputs too)\n",
+                program, list->subfolders, list->subfolders == 1 ? "" : "s");
 }
