@@ -236,6 +236,18 @@ head -c 4096 half.safetensors 2>/dev/null | grep -q '"F16"' ||
     fail "half.safetensors.ckpt was not carried on to step 20"
 grep -q "at step 20" err.log || fail "half.safetensors.ckpt: $(cat err.log)"
 
+# A cosine run carried on to a larger --steps says that its schedule is stretched, and where
+# its rate goes (back up from --lr-min, at once); at a constant rate, or at the run's own
+# --steps, nothing is said.
+"$train" train.mp4 "${tiny[@]}" --steps 10 --warmup 0 -o cosine.safetensors -q ||
+    fail "cosine run failed"
+"$train" train.mp4 --steps 20 --resume cosine.safetensors.ckpt 2>err.log ||
+    fail "cosine run carried on failed"
+grep -q "cosine.safetensors.ckpt: its cosine schedule ran to step 10; over 20 steps, the rate \
+at step 10 goes from 1e-06 to 0.000501$" err.log || fail "stretched cosine: $(cat err.log)"
+"$train" train.mp4 --steps 30 --resume half.safetensors.ckpt 2>err.log ||
+    fail "constant run carried on failed"
+! grep -q "schedule" err.log || fail "a constant schedule said to stretch: $(cat err.log)"
 # ... and its checkpoint file, when it was given one (not the output's name plus .ckpt).
 "$train" train.mp4 "${const[@]}" --steps 10 --checkpoint named.ckpt -o named.safetensors -q ||
     fail "run with a named checkpoint failed"

@@ -926,6 +926,17 @@ int main(int argc, char **argv)
                             "patches go on from another stream than an uninterrupted run's\n",
                     o.resume, (int)strcspn(had, ":"), had, inputs.count);
         restore_run(model, &o, o.resume, given, &round, &offset, &seconds_before);
+        /* Another --steps stretches a cosine schedule over the new length: a finished run
+         * carried on climbs back from --lr-min, which its loss showed at once and nothing
+         * said. */
+        long ran_to = meta_long(model, o.resume, "train.steps", 1, LONG_MAX), at = (long)adam.step;
+        options before = o;
+        before.steps = ran_to;
+        double was = learning_rate(&before, at), now_lr = learning_rate(&o, at);
+        if (o.sched == SCHEDULE_COSINE && was != now_lr && !o.quiet)
+            fprintf(stderr, "srres-train: %s: its cosine schedule ran to step %ld; over %ld steps, "
+                            "the rate at step %ld goes from %.3g to %.3g\n",
+                    o.resume, ran_to, o.steps, at, was, now_lr);
         if (!given['o'])
             o.output = resumed_path(model, "train.output", o.resume, resumed_output,
                                     sizeof(resumed_output), o.output, "-o");
