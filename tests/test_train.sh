@@ -661,6 +661,12 @@ head -c 1000 learn.safetensors >trunc.safetensors
 expect_error "trunc.safetensors" "$train" train.mp4 --resume trunc.safetensors
 expect_error "learn.safetensors" "$train" train.mp4 --resume learn.safetensors
 expect_error "nodir" "$train" train.mp4 --steps 2 -o nodir/m.safetensors
+# An empty name (an unset variable: -o "$OUT") is refused at once: -o '' trained the whole
+# run, then failed to write ("srres-train: : write failed"), its checkpoint left as ".ckpt".
+expect_error "-o: an empty file name" "$train" train.mp4 "${tiny[@]}" --steps 3 -o ''
+[ ! -e .ckpt ] || fail "-o '' left .ckpt"
+expect_error "an input is an empty file name" "$build/srres-eval" -m learn.safetensors ''
+expect_error "convert: an empty file name" "$build/srres-model" convert learn.safetensors ''
 # A model or checkpoint path that saving would refuse (a folder, a link to one, a link that
 # leads nowhere) is refused at the start: it was found only when the run, or its first
 # checkpoint, was written.

@@ -57,6 +57,13 @@ void cli_not_an_option(const char *word, const char *hint)
     usage_error(word, problem);
 }
 
+const char *cli_file(const char *opt, const char *s)
+{
+    if (!*s)
+        cli_die("%s: an empty file name (an unset variable?)", opt);
+    return s;
+}
+
 long cli_long(const char *opt, const char *s, long lo, long hi)
 {
     char *end;

@@ -19,6 +19,9 @@ void cli_bad_option(int c, char *const *argv, const char *shorts) __attribute__(
  * `hint` (or NULL) says what to give instead. */
 void cli_not_an_option(const char *word, const char *hint) __attribute__((noreturn));
 
+/* s, a file name given to `opt`; an empty one ("$OUT" of an unset variable) is refused, as
+ * it was taken for a file of no name and found out only when written, after training. */
+const char *cli_file(const char *opt, const char *s);
 long cli_long(const char *opt, const char *s, long lo, long hi);
 double cli_double(const char *opt, const char *s, double lo, double hi);
 /* The index of s among names[0..n). */

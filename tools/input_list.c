@@ -67,6 +67,10 @@ static int compare_names(const void *a, const void *b)
 int input_list_add(input_list *list, const char *arg, char *err, int errlen)
 {
     struct stat sb;
+    if (!*arg) {
+        snprintf(err, errlen, "an input is an empty file name (an unset variable?)");
+        return -1;
+    }
     if (stat(arg, &sb) < 0) {
         snprintf(err, errlen, "%s: %s", arg, strerror(errno));
         return -1;

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     static const char shorts[] = ":m:h";
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
-        case 'm': model_path = optarg; break;
+        case 'm': model_path = cli_file("-m", optarg); break;
         case 'c': crop = (int)cli_long("--crop", optarg, 0, 1 << 20); break;
         case 't': threads = (int)cli_long("--threads", optarg, 0, 1024); break;
         case 'k': kernel = optarg; break;

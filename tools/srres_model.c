@@ -129,13 +129,13 @@ int main(int argc, char **argv)
         if (argc < 3)
             cli_die("info: give model files");
         for (int i = 2; i < argc; i++)
-            info(argv[i]);
+            info(cli_file("info", argv[i]));
         return 0;
     }
     if (!strcmp(argv[1], "compact")) {
         if (argc != 4)
             cli_die("compact: give a checkpoint and the file to write");
-        compact(argv[2], argv[3]);
+        compact(cli_file("compact", argv[2]), cli_file("compact", argv[3]));
         return 0;
     }
     if (strcmp(argv[1], "convert"))
@@ -144,7 +144,8 @@ int main(int argc, char **argv)
         cli_die("convert: give the model to read and the file to write");
     static const char *const dtypes[] = {"f32", "f16", "bf16"};
     srres_dtype dtype = SRRES_DTYPE_F32;
-    srres_model *m = load(argv[2]);
+    cli_file("convert", argv[3]);
+    srres_model *m = load(cli_file("convert", argv[2]));
     srres_error e;
     int models = 1;
     for (int i = 4; i < argc; i++) {
@@ -168,7 +169,7 @@ int main(int argc, char **argv)
             if (srres_model_set_metadata(m, key, eq + 1, &e) != SRRES_OK)
                 cli_die("%s", e.message);
         } else if (!strcmp(argv[i], "--average-with") && i + 1 < argc) {
-            add_weights(m, argv[2], argv[++i]);
+            add_weights(m, argv[2], cli_file("--average-with", argv[++i]));
             models++;
         } else {
             cli_die("convert: unexpected argument '%s' (see --help)", argv[i]);

@@ -804,7 +804,7 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
         if (c > 0 && c < OPT_END)
             given[c] = 1;
         switch (c) {
-        case 'o': o->output = optarg; break;
+        case 'o': o->output = cli_file("-o", optarg); break;
         case OPT_SCALE:
             o->scale = (int)cli_long("--scale", optarg, 2, 8);
             if (o->scale != 2 && o->scale != 3 && o->scale != 4 && o->scale != 8)
@@ -817,7 +817,7 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
             o->prelu_per_channel = !cli_choice("--prelu", optarg,
                                                 (const char *const[]){"channel", "shared"}, 2);
             break;
-        case OPT_INIT: o->init = optarg; break;
+        case OPT_INIT: o->init = cli_file("--init", optarg); break;
         case OPT_DTYPE: o->dtype = cli_choice("--dtype", optarg, dtype_names, 3); break;
         case OPT_STEPS: o->steps = cli_long("--steps", optarg, 1, 1L << 40); break;
         case OPT_BATCH: o->batch = (int)cli_long("--batch", optarg, 1, 4096); break;
@@ -866,15 +866,15 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
             break;
         case OPT_NO_AUG: o->sampler.augment = 0; break;
         case OPT_VAL:
-            if (input_list_add(vals, optarg, err, sizeof(err)) < 0)
+            if (input_list_add(vals, cli_file("--val", optarg), err, sizeof(err)) < 0)
                 cli_die("%s", err);
             break;
         case OPT_VAL_EVERY: o->val_every = cli_long("--val-every", optarg, 1, 1L << 40); break;
         case OPT_VAL_CROP: o->val_crop = (int)cli_long("--val-crop", optarg, 0, 1 << 20); break;
-        case OPT_CKPT: o->checkpoint = optarg; break;
+        case OPT_CKPT: o->checkpoint = cli_file("--checkpoint", optarg); break;
         case OPT_CKPT_EVERY: o->checkpoint_every = cli_long("--checkpoint-every", optarg, 1, 1L << 40); break;
-        case OPT_RESUME: o->resume = optarg; break;
-        case OPT_LOG: o->log = optarg; break;
+        case OPT_RESUME: o->resume = cli_file("--resume", optarg); break;
+        case OPT_LOG: o->log = cli_file("--log", optarg); break;
         case OPT_LOG_EVERY: o->log_every = cli_long("--log-every", optarg, 1, 1L << 40); break;
         case 'y': o->overwrite = 1; break;
         case 'v': o->verbose = 1; break;
