@@ -101,6 +101,13 @@ cp held1.png $'c1\xc2\x9b2J.png'
 "$build/srres-eval" -m learn.safetensors $'c1\xc2\x9b2J.png' >c1-eval.txt ||
     fail "srres-eval on a name with a C1 control"
 grep -q '^c1?2J.png  ' c1-eval.txt || fail "srres-eval C1 control: $(cat -v c1-eval.txt)"
+# A name with an accent takes a column a character, not a byte: "café.png" was padded a
+# column short of the rows of names of its length (the same picture: the same figures).
+cp held1.png café.png && cp held1.png cafe.png
+"$build/srres-eval" -m learn.safetensors café.png cafe.png >accent.txt ||
+    fail "srres-eval on an accented name"
+accented=$(grep '^café.png' accent.txt | wc -c) plain=$(grep '^cafe.png' accent.txt | wc -c)
+[ "$accented" -eq $((plain + 1)) ] || fail "srres-eval accented name's column: $(cat accent.txt)"
 
 # srres-eval refuses a crop the SSIM window does not fit in (it once averaged SSIM -1 in).
 msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&

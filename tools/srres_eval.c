@@ -32,12 +32,22 @@ static void put_csv_field(const char *s)
     putchar('"');
 }
 
+/* The columns a name takes in the table: one a character, so UTF-8's continuation bytes
+ * take none (a name with an accent, "Zürich.jpg", was padded a column short). */
+static int table_width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
 /* A name in the table, padded to `width`, its control characters shown as '?': a line
  * break in a file name broke the table, an escape sequence reached the terminal. */
 static void put_table_name(const char *s, int width)
 {
-    int n = 0;
-    for (; *s; s++, n++) {
+    int n = table_width(s);
+    for (; *s; s++) {
         int control = cli_control_bytes(s);
         putchar(control ? '?' : *s);
         s += control == 2;
@@ -151,7 +161,7 @@ int main(int argc, char **argv)
      * benchmark may both hold img_001.png). */
     int width = (int)strlen("image"); /* the name column fits the longest name */
     for (int i = 0; i < n; i++) {
-        int len = (int)strlen(input_list_name(&files, i));
+        int len = table_width(input_list_name(&files, i));
         width = len > width ? len : width;
     }
     if (csv)
