@@ -668,6 +668,12 @@ head -c 1000 learn.safetensors >trunc.safetensors
 expect_error "trunc.safetensors" "$train" train.mp4 --resume trunc.safetensors
 expect_error "learn.safetensors" "$train" train.mp4 --resume learn.safetensors
 expect_error "nodir" "$train" train.mp4 --steps 2 -o nodir/m.safetensors
+# A name the folder cannot take is refused at once, the default checkpoint's (the model's
+# plus .ckpt) too: a model name of 252 bytes trained until its first checkpoint failed.
+long=$(printf 'm%.0s' $(seq 1 240)).safetensors
+expect_error "$long.ckpt: cannot write there: File name too long" \
+    "$train" train.mp4 "${tiny[@]}" --steps 3 -o "$long"
+[ ! -e "$long" ] || fail "a refused long name left the model"
 # An empty name (an unset variable: -o "$OUT") is refused at once: -o '' trained the whole
 # run, then failed to write ("srres-train: : write failed"), its checkpoint left as ".ckpt".
 expect_error "-o: an empty file name" "$train" train.mp4 "${tiny[@]}" --steps 3 -o ''

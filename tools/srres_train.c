@@ -623,11 +623,15 @@ static void drop_log(FILE **log, const char *path, int progress_line)
 }
 
 /* Fails now what srres_model_save and srres_checkpoint_save would refuse after hours of
- * training: a folder, a link that leads nowhere, a folder that takes no files (a file is
- * created and removed beside `path`, or beside the file its link names, where it is saved).
- * A device or FIFO is written in place. */
+ * training: a folder, a link that leads nowhere, a folder that takes no files or not this
+ * name (a new file is created under its own name and removed; beside an existing one, or
+ * the file its link names, where it is saved, another is). A device or FIFO is written in
+ * place. */
 static void check_writable(const char *path)
 {
+    /* Rank 0 writes for all; the others would race it for a new file's name. */
+    if (D.rank)
+        return;
     struct stat st;
     char *target = NULL;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && !(target = realpath(path, NULL)))
@@ -639,8 +643,13 @@ static void check_writable(const char *path)
         const char *file = target ? target : path, *slash = strrchr(file, '/');
         int dir = slash ? (int)(slash - file) : 0;
         char probe[4096];
-        snprintf(probe, sizeof(probe), "%.*s%s.srres-train-probe-%ld", dir, file,
-                 slash ? "/" : "", (long)getpid());
+        /* Its own name tries the name too: one longer than the folder takes failed only when
+         * saved, at the first checkpoint. */
+        if (exists)
+            snprintf(probe, sizeof(probe), "%.*s%s.srres-train-probe-%ld", dir, file,
+                     slash ? "/" : "", (long)getpid());
+        else
+            snprintf(probe, sizeof(probe), "%s", file);
         int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0644);
         if (fd < 0)
             cli_die("%s: cannot write there: %s", path, strerror(errno));
@@ -992,8 +1001,6 @@ int main(int argc, char **argv)
     }
     /* Fail now, not after hours of training, if the results cannot be written. */
     check_writable(o.output);
-    if (o.checkpoint)
-        check_writable(o.checkpoint);
     char default_ckpt[4096];
     if (!o.checkpoint) {
         /* OUT.ckpt beside a device would be a file in /dev: asked for rather than made. */
@@ -1004,6 +1011,7 @@ int main(int argc, char **argv)
         snprintf(default_ckpt, sizeof(default_ckpt), "%s.ckpt", o.output);
         o.checkpoint = default_ckpt;
     }
+    check_writable(o.checkpoint);
     check_paths_apart(&o, &inputs, &vals);
     check_no_earlier_run(&o, model);
     if (!o.quiet)
