@@ -5,10 +5,11 @@
  *
  * The network runs on RGB: the filter takes packed 8-bit RGB (rgb24, bgr0) or planar 8- or
  * 16-bit RGB (gbrp, gbrp16, and gbrap, gbrap16 with alpha, which is upscaled beside the
- * network with bicubic) as they are, and planar YUV, converted to RGB and back here with the
- * frames' own matrix, range and chroma siting, as srres-video converts them. Left to the
- * graph, a YUV source came back in BT.601 with its matrix unset (colours off on HD video)
- * and 4:4:4 where it was 4:2:0. Other formats are left to the graph to convert.
+ * network with bicubic) as they are, and YUV (planar, with alpha or not, and nv12, nv21 and
+ * p010), converted to RGB and back here with the frames' own matrix, range and chroma
+ * siting, as srres-video converts them. Left to the graph, a YUV source came back in BT.601
+ * with its matrix unset (colours off on HD video) and 4:4:4 where it was 4:2:0. Other
+ * formats are left to the graph to convert.
  * libsrres has threads of its own rather than FFmpeg's slice threads: as many as every
  * filter's threads option says (FFmpeg takes that name before a filter's own options), else
  * one per CPU it may use, and never more than the graph's limit (-filter_threads).
@@ -197,9 +198,11 @@ static av_cold int init(AVFilterContext *ctx)
  * FFV1, whose only 8-bit RGB it is (it was given 16 bits from an 8-bit source), gbrp for
  * sources and sinks of planar 8-bit RGB, and gbrap and gbrap16 for those with alpha (it
  * was dropped as the graph converted). The output takes bgra too, FFV1's only 8-bit RGB
- * with alpha (it was given gbrap16 from an 8-bit source). Planar YUV, 8 to 12 bits, is
- * converted here, so that a YUV source comes out in its own format and matrix where the
- * sink takes it. The output takes the packed RGB of PNG, TIFF and BMP too (rgb48be, rgb48le,
+ * with alpha (it was given gbrap16 from an 8-bit source). Planar YUV, 8 to 12 bits, with
+ * alpha too, is converted here, so that a YUV source comes out in its own format and matrix
+ * where the sink takes it (yuva420p came out as bgra into FFV1, as BT.601 yuv444p into
+ * H.264); so are nv12, nv21 and p010, read as srres-video reads them (nv12 through yuv420p
+ * took swscale's faster, coarser route to RGB: 5 levels off). The output takes the packed RGB of PNG, TIFF and BMP too (rgb48be, rgb48le,
  * bgr24, rgba, rgba64be, rgba64le), repacked here: FFmpeg merges two lists that both hold
  * formats with alpha only where they share one, and for a sink that shares none the graph
  * picked the YUV nearest a YUV input and converted that to RGB, its chroma subsampled once
@@ -210,7 +213,11 @@ static int query_formats(AVFilterContext *ctx)
         AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV444P,                           \
         AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P,                        \
         AV_PIX_FMT_YUV420P10, AV_PIX_FMT_YUV422P10, AV_PIX_FMT_YUV444P10,                     \
-        AV_PIX_FMT_YUV420P12, AV_PIX_FMT_YUV422P12, AV_PIX_FMT_YUV444P12
+        AV_PIX_FMT_YUV420P12, AV_PIX_FMT_YUV422P12, AV_PIX_FMT_YUV444P12,                     \
+        AV_PIX_FMT_YUVA420P, AV_PIX_FMT_YUVA422P, AV_PIX_FMT_YUVA444P,                        \
+        AV_PIX_FMT_YUVA420P10, AV_PIX_FMT_YUVA422P10, AV_PIX_FMT_YUVA444P10,                  \
+        AV_PIX_FMT_YUVA422P12, AV_PIX_FMT_YUVA444P12,                                         \
+        AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_P010
     static const enum AVPixelFormat in_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
         AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, YUV_FORMATS, AV_PIX_FMT_NONE
@@ -298,8 +305,9 @@ static int has_alpha(int format)
     return !!(av_pix_fmt_desc_get(format)->flags & AV_PIX_FMT_FLAG_ALPHA);
 }
 
-/* The output's alpha plane: the input's upscaled with bicubic (and to the output's depth),
- * or opaque from an input without alpha. bgra's, packed, is upscaled into a plane of its
+/* The network output's alpha plane: the network input's upscaled with bicubic (and to the
+ * output's depth), or opaque from an input without alpha; a YUVA source's is read from its
+ * RGB, as srres-video reads it, for that alpha is at 16 bits there. bgra's, packed, is upscaled into a plane of its
  * own and copied in. From 8 bits to 16, swscale's scaling gives 255 as 65280, which is not
  * opaque, so 8-bit alpha is upscaled in 8 bits, into a plane of its own, and widened. */
 static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
@@ -479,7 +487,7 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
         key.w = in->width;
         key.h = in->height;
         key.from = in->format;
-        key.to = network_format(in->format, 0);
+        key.to = network_format(in->format, has_alpha(in->format) && has_alpha(out->format));
         key.matrix = in->colorspace;
         key.from_full = in->color_range == AVCOL_RANGE_JPEG ||
                         (in->color_range == AVCOL_RANGE_UNSPECIFIED && is_yuvj(in->format));
@@ -504,6 +512,8 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
         av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
         return averror_from_error(status, &err);
     }
+    if (has_alpha(out->format) && (ret = upscale_alpha(s, net_in, net_out)) < 0)
+        return ret;
 
     if (!is_yuv(out->format)) {
         if (is_yuv(in->format)) {
@@ -511,8 +521,6 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
             out->color_range = AVCOL_RANGE_JPEG;
             out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
         }
-        if (has_alpha(out->format) && (ret = upscale_alpha(s, in, net_out)) < 0)
-            return ret;
         if (net_out == out)
             return 0;
         memset(&key, 0, sizeof(key));

@@ -401,15 +401,10 @@ matches_srres_video() {
 # players read it) and 4:2:0 as 4:4:4. Sources: BT.709 4:2:0 (H.264's left siting), BT.2020
 # full-range 4:2:2 in 10 bits, JPEG's yuvj420p (whose full range a YUV encoder without yuvj
 # takes as limited), and RGB into a YUV encoder (BT.601, limited).
-yuv_source_matches_srres_video() {
-    local src enc tags="pix_fmt,color_space,color_range,chroma_location" fmt
-    command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
-        -vf scale=out_color_matrix=bt2020:out_range=pc,format=yuv422p10le -colorspace bt2020nc \
-        -color_range pc -color_primaries bt2020 -color_trc smpte2084 -c:v ffv1 hdr.mkv &&
-        command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30 -frames:v 1 \
-            -pix_fmt yuvj420p photo.jpg || return 1
-    for src in clip.mp4:libx264 clip.mp4:ffv1 hdr.mkv:ffv1 hdr.mkv:png photo.jpg:ffv1 \
-        photo.jpg:png odd.png:libx264; do
+# Each SRC:ENCODER runs through the filter and srres-video; tags and pixels must be the same.
+same_as_srres_video() {
+    local src enc out fmt tags="pix_fmt,color_space,color_range,chroma_location"
+    for src in "$@"; do
         enc=${src#*:}
         src=${src%%:*}
         out=$enc-${src%.*}.$([ "$enc" = png ] && echo png || echo mkv)
@@ -423,6 +418,31 @@ yuv_source_matches_srres_video() {
             expect "$src into $enc: pixels" "$(pixels "filter-$out" "$fmt")" \
                 "$(pixels "tool-$out" "$fmt")" || return 1
     done
+}
+
+yuv_source_matches_srres_video() {
+    command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
+        -vf scale=out_color_matrix=bt2020:out_range=pc,format=yuv422p10le -colorspace bt2020nc \
+        -color_range pc -color_primaries bt2020 -color_trc smpte2084 -c:v ffv1 hdr.mkv &&
+        command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30 -frames:v 1 \
+            -pix_fmt yuvj420p photo.jpg &&
+        same_as_srres_video clip.mp4:libx264 clip.mp4:ffv1 hdr.mkv:ffv1 hdr.mkv:png \
+            photo.jpg:ffv1 photo.jpg:png odd.png:libx264
+}
+
+# YUV with alpha (VP9's, ProRes 4444's) and the semi-planar YUV of hardware decoders are
+# converted in the filter too. Left to the graph, yuva420p BT.709 became gbrap, and came
+# out of the filter into H.264 as yuv444p BT.601 (11 levels from srres-video's yuv420p
+# BT.709) and into FFV1 as bgra, its YUV lost; nv12 became yuv420p, whose faster route to
+# RGB in swscale gave pixels 5 levels from srres-video's, read from nv12.
+yuva_and_nv12_sources_match_srres_video() {
+    command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
+        -vf "format=yuva420p,geq=lum=lum(X\,Y):cb=cb(X\,Y):cr=cr(X\,Y):a=X*6" \
+        -colorspace bt709 -c:v ffv1 yuva.mkv &&
+        command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
+            -vf format=nv12 -colorspace bt709 -c:v rawvideo -allow_raw_vfw 1 nv12.mkv &&
+        same_as_srres_video yuva.mkv:libx264 yuva.mkv:ffv1 yuva.mkv:png nv12.mkv:ffv1 \
+            nv12.mkv:png
 }
 
 # A source's alpha is upscaled beside the network, as srres-video upscales it: the same
@@ -496,6 +516,7 @@ check patch_requires_the_libsrres_it_is_written_for
 if [ -x "$srres_video" ]; then
     check matches_srres_video
     check yuv_source_matches_srres_video
+    check yuva_and_nv12_sources_match_srres_video
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
 fi
