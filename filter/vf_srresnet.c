@@ -469,6 +469,18 @@ static int network_takes(int format)
            format == AV_PIX_FMT_GBRAP16;
 }
 
+/* The RGB the network writes an output in that libsrres does not write, converted after.
+ * Without a source alpha it has none, and the conversion makes the output opaque: swscale
+ * widened a plane of 255s into rgba64 as 65280 and into yuva444p10 as 1020, not opaque. An
+ * 8-bit alpha kept into a deeper output goes through 16 bits, as upscale_alpha widens it. */
+static enum AVPixelFormat repacked_format(int in, int out)
+{
+    int alpha = has_alpha(in) && has_alpha(out);
+    if (alpha && av_pix_fmt_desc_get(out)->comp[0].depth > 8)
+        return AV_PIX_FMT_GBRAP16;
+    return network_format(in, alpha);
+}
+
 /* Runs the network from in to out, through the network's RGB where either is YUV or packed
  * RGB libsrres does not write. */
 static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
@@ -499,7 +511,7 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     }
     if (!network_takes(out->format)) {
         ret = keep_frame(&s->rgb_out, out->width, out->height,
-                         network_format(in->format, has_alpha(out->format)));
+                         repacked_format(in->format, out->format));
         if (ret < 0)
             return ret;
         net_out = s->rgb_out;
@@ -512,7 +524,7 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
         av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
         return averror_from_error(status, &err);
     }
-    if (has_alpha(out->format) && (ret = upscale_alpha(s, net_in, net_out)) < 0)
+    if (has_alpha(net_out->format) && (ret = upscale_alpha(s, net_in, net_out)) < 0)
         return ret;
 
     if (!is_yuv(out->format)) {

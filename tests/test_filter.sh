@@ -482,6 +482,30 @@ r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,16),255,X*7)'" -frames:v 1 alpha8.pn
         expect "alpha" "$(echo "$plane16" | md5sum)" "$(echo "$plane8" | md5sum)"
 }
 
+# An output with alpha that the filter converts to (rgba64, yuva444p10) is opaque where the
+# source is: the network wrote an 8-bit alpha plane that swscale widened, 255 as 65280 or
+# 1020. An opaque source's output gets its alpha from that conversion, and an 8-bit alpha
+# into rgba64 is gbrap16's, widened x257 (it was x256).
+alpha_into_deeper_converted_outputs_stays_opaque() {
+    local alpha="extractplanes=a" ramp16 rgba64
+    ff -i odd.png -vf srresnet=model="$x2" -pix_fmt rgba64be opaque64.png &&
+        expect "opaque rgba64be" "$(command ffmpeg -nostdin -v error -i opaque64.png -vf "$alpha" \
+            -f rawvideo -pix_fmt gray16le - | od -An -v -tu2 -w2 | sort -u | tr -d ' ')" 65535 &&
+        ff -i clip.mp4 -an -vf srresnet=model="$x2" -frames:v 1 -c:v ffv1 -pix_fmt yuva444p10le \
+            opaque10.mkv &&
+        expect "opaque yuva444p10le" "$(command ffmpeg -nostdin -v error -i opaque10.mkv \
+            -vf "$alpha" -f rawvideo -pix_fmt gray10le - | od -An -v -tu2 -w2 | sort -u |
+            tr -d ' ')" 1023 || return 1
+    command ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=33x17,format=rgba,geq=\
+r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,16),255,X*7)'" -frames:v 1 ramp.png &&
+        ff -i ramp.png -vf srresnet=model="$x2" -pix_fmt rgba64be ramp64.png || return 1
+    rgba64=$(command ffmpeg -nostdin -v error -i ramp64.png -vf "$alpha" -f rawvideo \
+        -pix_fmt gray16le - | md5sum)
+    ramp16=$(ff -i ramp.png -vf "srresnet=model=$x2,format=gbrap16le" -f rawvideo - |
+        tail -c $((66 * 34 * 2)) | md5sum)
+    expect "rgba64be alpha" "$rgba64" "$ramp16"
+}
+
 check ffmpeg_builds_this_checkouts_filter
 check help_lists_options
 check missing_model_file_fails
@@ -511,6 +535,7 @@ check graph_thread_limit_caps_libsrres
 check thread_count_does_not_change_output
 check alpha_is_upscaled_as_in_srres_video
 check eight_bit_alpha_into_16_bits_stays_opaque
+check alpha_into_deeper_converted_outputs_stays_opaque
 check patch_applies_to_pristine_tree
 check patch_requires_the_libsrres_it_is_written_for
 if [ -x "$srres_video" ]; then
