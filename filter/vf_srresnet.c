@@ -486,6 +486,7 @@ static enum AVPixelFormat repacked_format(int in, int out)
 static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
 {
     SRResNetContext *s = ctx->priv;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(out->format);
     const AVFrame *net_in = in;
     AVFrame *net_out = out;
     srres_image src, dst;
@@ -553,7 +554,9 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     key.matrix = is_yuv(in->format) ? in->colorspace : AVCOL_SPC_SMPTE170M;
     key.to_full = is_yuvj(out->format) || (is_yuv(in->format) && !is_yuvj(in->format) &&
                                            in->color_range == AVCOL_RANGE_JPEG);
-    if (!is_yuv(in->format))
+    /* A siting is said only of subsampled chroma, as srres-video says it: 4:4:4 from
+     * H.264's 4:2:0 was tagged "left". */
+    if (!is_yuv(in->format) || !(desc->log2_chroma_w || desc->log2_chroma_h))
         out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
     chroma_siting(out->format, out->chroma_location, &key.h_pos, &key.v_pos);
     out->colorspace = key.matrix;

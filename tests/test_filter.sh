@@ -430,6 +430,16 @@ yuv_source_matches_srres_video() {
             photo.jpg:ffv1 photo.jpg:png odd.png:libx264
 }
 
+# A YUV output names a chroma siting only where its chroma is subsampled, as srres-video's:
+# clip.mp4's left-sited 4:2:0 into yuv444p was tagged "left".
+chroma_siting_is_said_only_of_subsampled_chroma() {
+    ff -i clip.mp4 -an -vf srresnet=model="$x2" -frames:v 1 -c:v ffv1 -pix_fmt yuv444p s444.mkv &&
+        ff -i clip.mp4 -an -vf srresnet=model="$x2" -frames:v 1 -c:v ffv1 -pix_fmt yuv422p \
+            s422.mkv &&
+        expect "4:4:4" "$(stream_field s444.mkv chroma_location)" unspecified &&
+        expect "4:2:2" "$(stream_field s422.mkv chroma_location)" left
+}
+
 # YUV with alpha (VP9's, ProRes 4444's) and the semi-planar YUV of hardware decoders are
 # converted in the filter too. Left to the graph, yuva420p BT.709 became gbrap, and came
 # out of the filter into H.264 as yuv444p BT.601 (11 levels from srres-video's yuv420p
@@ -519,6 +529,7 @@ check format_changes_mid_stream_are_named
 check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
 check ten_bit_input_stays_ten_bit
+check chroma_siting_is_said_only_of_subsampled_chroma
 check eight_bit_input_into_ffv1_stays_8_bits
 check png_output_keeps_the_source_depth
 check sample_aspect_ratio_is_kept
