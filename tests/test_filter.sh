@@ -430,6 +430,16 @@ yuv_source_matches_srres_video() {
             photo.jpg:ffv1 photo.jpg:png odd.png:libx264
 }
 
+# Before a filter that takes any format and an RGB sink, FFmpeg keeps a YUV source's format
+# on our output, subsampling the network's colour again; format=rgb24 after the filter, as
+# filter/README.md says, keeps the filter's RGB (scaled to the same size, unchanged).
+format_after_the_filter_keeps_rgb_before_a_scaler() {
+    ff -i clip.mp4 -vf "srresnet=model=$x2,format=rgb24,scale=128:96" -frames:v 2 \
+        -f rawvideo -pix_fmt rgb24 scaled.rgb &&
+        ff -i clip.mp4 -vf "srresnet=model=$x2" -frames:v 2 -f rawvideo -pix_fmt rgb24 own.rgb &&
+        expect "with format=rgb24" "$(md5sum <scaled.rgb)" "$(md5sum <own.rgb)"
+}
+
 # A YUV output names a chroma siting only where its chroma is subsampled, as srres-video's:
 # clip.mp4's left-sited 4:2:0 into yuv444p was tagged "left".
 chroma_siting_is_said_only_of_subsampled_chroma() {
@@ -530,6 +540,7 @@ check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
 check ten_bit_input_stays_ten_bit
 check chroma_siting_is_said_only_of_subsampled_chroma
+check format_after_the_filter_keeps_rgb_before_a_scaler
 check eight_bit_input_into_ffv1_stays_8_bits
 check png_output_keeps_the_source_depth
 check sample_aspect_ratio_is_kept
