@@ -202,11 +202,13 @@ static av_cold int init(AVFilterContext *ctx)
  * alpha too, is converted here, so that a YUV source comes out in its own format and matrix
  * where the sink takes it (yuva420p came out as bgra into FFV1, as BT.601 yuv444p into
  * H.264); so are nv12, nv21 and p010, read as srres-video reads them (nv12 through yuv420p
- * took swscale's faster, coarser route to RGB: 5 levels off). The output takes the packed RGB of PNG, TIFF and BMP too (rgb48be, rgb48le,
- * bgr24, rgba, rgba64be, rgba64le), repacked here: FFmpeg merges two lists that both hold
- * formats with alpha only where they share one, and for a sink that shares none the graph
- * picked the YUV nearest a YUV input and converted that to RGB, its chroma subsampled once
- * more (a 10-bit source into PNG came out 32 dB from srres-video's). */
+ * took swscale's faster, coarser route to RGB: 5 levels off), and NTSC DV's 4:1:1 and some
+ * JPEGs' 4:4:0 (4:1:1 came out 4:2:2, a level off). The output takes the packed RGB of
+ * PNG, TIFF and BMP too (rgb48be, rgb48le, bgr24, rgba, rgba64be, rgba64le), repacked
+ * here: FFmpeg merges two lists that both hold formats with alpha only where they share
+ * one, and for a sink that shares none the graph picked the YUV nearest a YUV input and
+ * converted that to RGB, its chroma subsampled once more (a 10-bit source into PNG came out
+ * 32 dB from srres-video's). */
 static int query_formats(AVFilterContext *ctx)
 {
     #define YUV_FORMATS                                                                      \
@@ -217,6 +219,7 @@ static int query_formats(AVFilterContext *ctx)
         AV_PIX_FMT_YUVA420P, AV_PIX_FMT_YUVA422P, AV_PIX_FMT_YUVA444P,                        \
         AV_PIX_FMT_YUVA420P10, AV_PIX_FMT_YUVA422P10, AV_PIX_FMT_YUVA444P10,                  \
         AV_PIX_FMT_YUVA422P12, AV_PIX_FMT_YUVA444P12,                                         \
+        AV_PIX_FMT_YUV411P, AV_PIX_FMT_YUVJ411P, AV_PIX_FMT_YUV440P, AV_PIX_FMT_YUVJ440P,    \
         AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_P010
     static const enum AVPixelFormat in_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
@@ -362,7 +365,8 @@ static int is_yuv(int format)
 static int is_yuvj(int format)
 {
     return format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P ||
-           format == AV_PIX_FMT_YUVJ444P;
+           format == AV_PIX_FMT_YUVJ444P || format == AV_PIX_FMT_YUVJ411P ||
+           format == AV_PIX_FMT_YUVJ440P;
 }
 
 /* The RGB a frame of this format runs through the network in where libsrres cannot take

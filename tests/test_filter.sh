@@ -440,6 +440,17 @@ format_after_the_filter_keeps_rgb_before_a_scaler() {
         expect "with format=rgb24" "$(md5sum <scaled.rgb)" "$(md5sum <own.rgb)"
 }
 
+# NTSC DV's 4:1:1 and the 4:4:0 of some JPEGs are converted in the filter too: the graph
+# made 4:1:1 into 4:2:2 first, which came out of the filter into FFV1 as yuv422p (srres-video:
+# yuv411p) and a level off into H.264.
+dv_and_four_four_zero_sources_match_srres_video() {
+    command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
+        -vf format=yuv411p -colorspace smpte170m -c:v ffv1 dv.mkv &&
+        command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
+            -vf format=yuv440p -colorspace bt709 -c:v ffv1 yuv440.mkv &&
+        same_as_srres_video dv.mkv:ffv1 dv.mkv:libx264 yuv440.mkv:ffv1 yuv440.mkv:libx264
+}
+
 # A YUV output names a chroma siting only where its chroma is subsampled, as srres-video's:
 # clip.mp4's left-sited 4:2:0 into yuv444p was tagged "left".
 chroma_siting_is_said_only_of_subsampled_chroma() {
@@ -564,6 +575,7 @@ if [ -x "$srres_video" ]; then
     check matches_srres_video
     check yuv_source_matches_srres_video
     check yuva_and_nv12_sources_match_srres_video
+    check dv_and_four_four_zero_sources_match_srres_video
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
 fi
