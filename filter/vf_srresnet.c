@@ -310,9 +310,10 @@ static int has_alpha(int format)
 
 /* The network output's alpha plane: the network input's upscaled with bicubic (and to the
  * output's depth), or opaque from an input without alpha; a YUVA source's is read from its
- * RGB, as srres-video reads it, for that alpha is at 16 bits there. bgra's, packed, is upscaled into a plane of its
- * own and copied in. From 8 bits to 16, swscale's scaling gives 255 as 65280, which is not
- * opaque, so 8-bit alpha is upscaled in 8 bits, into a plane of its own, and widened. */
+ * RGB, as srres-video reads it, for that alpha is at 16 bits there. bgra's, packed, is
+ * upscaled into a plane of its own and copied in. From 8 bits to 16, swscale's scaling
+ * gives 255 as 65280, which is not opaque, so 8-bit alpha is upscaled in 8 bits, into a
+ * plane of its own, and widened. */
 static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
 {
     enum AVPixelFormat from = in->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16;
@@ -453,6 +454,8 @@ static int convert(Conversion *c, const ConversionKey *key, const AVFrame *src, 
 /* A frame of the filter's own for the conversions, kept while its size and format hold. */
 static int keep_frame(AVFrame **f, int w, int h, enum AVPixelFormat format)
 {
+    int ret;
+
     if (*f && (*f)->width == w && (*f)->height == h && (*f)->format == format)
         return 0;
     av_frame_free(f);
@@ -461,7 +464,10 @@ static int keep_frame(AVFrame **f, int w, int h, enum AVPixelFormat format)
     (*f)->width  = w;
     (*f)->height = h;
     (*f)->format = format;
-    return av_frame_get_buffer(*f, 0);
+    ret = av_frame_get_buffer(*f, 0);
+    if (ret < 0) /* not kept: the next frame of this size would find it without buffers */
+        av_frame_free(f);
+    return ret;
 }
 
 /* The formats libsrres reads and writes itself (bgra as bgr0). */
