@@ -1379,6 +1379,15 @@ test_alpha_or_colour_of_later_frames_dropped_said() {
         fail "grey: not said: $(cat err.log)"
     "$video" -i grey/in%d.png -o grey.avi -m "$m2" 2>err.log || fail "grey.avi: status $?"
     ! grep -q dropped err.log || fail "said for MPEG-4, which keeps colour: $(cat err.log)"
+    # Colour frames into a grey output (-pix_fmt gray) lose their colour from the first: a
+    # change of size is no change of format (it said they changed to yuv420p, from yuv420p)
+    local bf0=(-c:v libx264 -bf 0 -an)
+    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
+    SRC="testsrc2=size=80x48:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4
+    cat a.ts b.ts >change.ts
+    "$video" -i change.ts -o grey.mkv -m "$m2" -c:v ffv1 -pix_fmt gray 2>err.log ||
+        fail "grey.mkv: status $?"
+    ! grep -q dropped err.log || fail "said for colour frames into gray: $(cat err.log)"
 }
 
 # Numbered images of several sizes keep their own, upscaled (they were refused).

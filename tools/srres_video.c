@@ -406,11 +406,12 @@ static int reopen_pre_graph(app *a, const AVFrame *frame)
     a->pre_fresh = 1;
     /* The output's format is chosen for the first frames: a later frame's alpha, or its
      * colour after grey ones, is dropped, as by ffmpeg, but said (a transparent PNG or a
-     * colour one in a sequence lost it without a word). */
-    const char *dropped = !a->src_alpha && has_alpha(frame->format) &&
-                                  !is_paletted(frame->format) ? "alpha"
-                          : a->grey_out && has_colour(frame->format) ? "colour"
-                                                                     : NULL;
+     * colour one in a sequence lost it without a word). Colour frames after colour ones
+     * lose nothing more (-pix_fmt gray dropped it from the first). */
+    const char *dropped =
+        !a->src_alpha && has_alpha(frame->format) && !is_paletted(frame->format) ? "alpha"
+        : a->grey_out && !has_colour(a->src_fmt) && has_colour(frame->format)   ? "colour"
+                                                                                 : NULL;
     if (dropped && !a->told_dropped && !a->o.quiet) {
         fprintf(stderr, "srres-video: %s: the frames change to %s, whose %s is dropped: the "
                 "output's format is chosen for the first frames' %s\n", a->o.input,
