@@ -191,6 +191,18 @@ static av_cold int init(AVFilterContext *ctx)
     return 0;
 }
 
+/* The YUV both sides take, converted here (query_formats). */
+#define YUV_FORMATS                                                                      \
+    AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV444P,                           \
+    AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P,                        \
+    AV_PIX_FMT_YUV420P10, AV_PIX_FMT_YUV422P10, AV_PIX_FMT_YUV444P10,                     \
+    AV_PIX_FMT_YUV420P12, AV_PIX_FMT_YUV422P12, AV_PIX_FMT_YUV444P12,                     \
+    AV_PIX_FMT_YUVA420P, AV_PIX_FMT_YUVA422P, AV_PIX_FMT_YUVA444P,                        \
+    AV_PIX_FMT_YUVA420P10, AV_PIX_FMT_YUVA422P10, AV_PIX_FMT_YUVA444P10,                  \
+    AV_PIX_FMT_YUVA422P12, AV_PIX_FMT_YUVA444P12,                                         \
+    AV_PIX_FMT_YUV411P, AV_PIX_FMT_YUVJ411P, AV_PIX_FMT_YUV440P, AV_PIX_FMT_YUVJ440P,    \
+    AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_P010
+
 /* The input's and the output's formats are negotiated apart: a list shared by both would let
  * a sink without 16-bit RGB (e.g. the PNG encoder) make a deep source run through the
  * network in 8 bits. Apart, the input follows the source and the output the sink; where
@@ -211,16 +223,6 @@ static av_cold int init(AVFilterContext *ctx)
  * 32 dB from srres-video's). */
 static int query_formats(AVFilterContext *ctx)
 {
-    #define YUV_FORMATS                                                                      \
-        AV_PIX_FMT_YUV420P, AV_PIX_FMT_YUV422P, AV_PIX_FMT_YUV444P,                           \
-        AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P,                        \
-        AV_PIX_FMT_YUV420P10, AV_PIX_FMT_YUV422P10, AV_PIX_FMT_YUV444P10,                     \
-        AV_PIX_FMT_YUV420P12, AV_PIX_FMT_YUV422P12, AV_PIX_FMT_YUV444P12,                     \
-        AV_PIX_FMT_YUVA420P, AV_PIX_FMT_YUVA422P, AV_PIX_FMT_YUVA444P,                        \
-        AV_PIX_FMT_YUVA420P10, AV_PIX_FMT_YUVA422P10, AV_PIX_FMT_YUVA444P10,                  \
-        AV_PIX_FMT_YUVA422P12, AV_PIX_FMT_YUVA444P12,                                         \
-        AV_PIX_FMT_YUV411P, AV_PIX_FMT_YUVJ411P, AV_PIX_FMT_YUV440P, AV_PIX_FMT_YUVJ440P,    \
-        AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_P010
     static const enum AVPixelFormat in_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
         AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, YUV_FORMATS, AV_PIX_FMT_NONE

@@ -346,12 +346,18 @@ static int push_pre(app *a, AVFrame *frame)
     }
     for (;;) {
         AVFrame *out = av_frame_alloc();
-        if (!out)
+        if (!out) {
+            set_error(a, "out of memory");
             return AVERROR(ENOMEM);
+        }
         ret = video_graph_pull(&a->pre, out);
         if (ret < 0) {
             av_frame_free(&out);
-            return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
+            if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+                return 0;
+            /* Said, or the reader ended quietly and the run wrote a short file with status 0 */
+            set_error(a, "%s: --vf-pre graph: %s", a->o.input, av_err(ret, eb));
+            return ret;
         }
         /* A graph built anew restarts the clocks of --vf-pre's filters (setpts=PTS-STARTPTS,
          * setpts=N/FRAME_RATE/TB): its frames went back to zero, and came out one tick after
