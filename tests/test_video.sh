@@ -1371,6 +1371,10 @@ test_alpha_or_colour_of_later_frames_dropped_said() {
         fail "not said: $(cat err.log)"
     [ "$(grep -c dropped err.log)" = 1 ] || fail "said more than once: $(cat err.log)"
     [ "$(probe out2.png v:0 pix_fmt)" = rgb24 ] || fail "out2.png is $(probe out2.png v:0 pix_fmt)"
+    # H.264 holds no alpha whatever the first frames were: said so, not blamed on them
+    "$video" -i in%d.png -o out.mp4 -m "$m2" 2>err.log || fail "out.mp4: status $?"
+    grep -q "whose alpha is dropped: the output (libx264) holds none" err.log ||
+        fail "out.mp4: not said: $(cat err.log)"
     mkdir grey
     lavfi grey/in1.png -frames:v 1 -map 0:v -pix_fmt gray
     lavfi grey/in2.png -frames:v 1 -map 0:v

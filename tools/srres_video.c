@@ -133,6 +133,7 @@ typedef struct app {
     int src_alpha;              /* the input has alpha (a palette: a pixel not opaque) */
     int alpha;                  /* the input's alpha goes to the output, upscaled beside */
     int grey_out;               /* the output's format has no colour (a grey source's PNG) */
+    int alpha_holdable;         /* the output would keep alpha, had the first frames any */
     int alpha_unread;           /* WebM alpha that no decoder here reads */
     int vpx_alpha;              /* reader: libvpx decodes WebM alpha ... */
     int vpx_alpha_read;         /* ... and has read some since it was opened */
@@ -419,9 +420,15 @@ static int reopen_pre_graph(app *a, const AVFrame *frame)
         : a->grey_out && !has_colour(a->src_fmt) && has_colour(frame->format)   ? "colour"
                                                                                  : NULL;
     if (dropped && !a->told_dropped && !a->o.quiet) {
-        fprintf(stderr, "srres-video: %s: the frames change to %s, whose %s is dropped: the "
-                "output's format is chosen for the first frames' %s\n", a->o.input,
-                av_get_pix_fmt_name(frame->format), dropped, av_get_pix_fmt_name(a->src_fmt));
+        if (!strcmp(dropped, "alpha") && !a->alpha_holdable)
+            fprintf(stderr, "srres-video: %s: the frames change to %s, whose alpha is dropped: "
+                    "the output (%s) holds none\n", a->o.input,
+                    av_get_pix_fmt_name(frame->format), a->enc_codec->name);
+        else
+            fprintf(stderr, "srres-video: %s: the frames change to %s, whose %s is dropped: "
+                    "the output's format is chosen for the first frames' %s\n", a->o.input,
+                    av_get_pix_fmt_name(frame->format), dropped,
+                    av_get_pix_fmt_name(a->src_fmt));
         a->told_dropped = 1;
     }
     return 0;
@@ -2420,6 +2427,14 @@ static void open_network(app *a)
     enum AVPixelFormat out = output_format(a, a->enc_codec);
     a->alpha = a->src_alpha && has_alpha(out) && alpha_stored(a, a->enc_codec);
     a->grey_out = !has_colour(out);
+    /* For later frames' alpha: the first frames' format chose an output without it (a PNG's
+     * rgb24), or the output holds none whatever comes (H.264's, VP9 outside Matroska). */
+    a->alpha_holdable = alpha_stored(a, a->enc_codec) &&
+                        (a->o.pix_fmt ? has_alpha(av_get_pix_fmt(a->o.pix_fmt))
+                                      : !a->enc_codec->pix_fmts);
+    for (const enum AVPixelFormat *f = a->enc_codec->pix_fmts; !a->o.pix_fmt && f &&
+                                                               *f != AV_PIX_FMT_NONE; f++)
+        a->alpha_holdable |= alpha_stored(a, a->enc_codec) && has_alpha(*f);
     if (a->alpha)
         a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
     else
