@@ -1232,11 +1232,12 @@ static int open_encoder(app *a, const AVFrame *f)
     return ret;
 }
 
-/* Whether the encoder takes a palette, whose colours can be transparent (GIF's). */
-static int takes_palette(const AVCodec *codec)
+/* Whether one of the formats the encoder lists is such (is_paletted: a palette, whose
+ * colours can be transparent, as GIF's; has_alpha). */
+static int encoder_takes(const AVCodec *codec, int (*such)(enum AVPixelFormat))
 {
     for (const enum AVPixelFormat *p = codec->pix_fmts; p && *p != AV_PIX_FMT_NONE; p++)
-        if (is_paletted(*p))
+        if (such(*p))
             return 1;
     return 0;
 }
@@ -2429,12 +2430,10 @@ static void open_network(app *a)
     a->grey_out = !has_colour(out);
     /* For later frames' alpha: the first frames' format chose an output without it (a PNG's
      * rgb24), or the output holds none whatever comes (H.264's, VP9 outside Matroska). */
-    a->alpha_holdable = alpha_stored(a, a->enc_codec) &&
-                        (a->o.pix_fmt ? has_alpha(av_get_pix_fmt(a->o.pix_fmt))
-                                      : !a->enc_codec->pix_fmts);
-    for (const enum AVPixelFormat *f = a->enc_codec->pix_fmts; !a->o.pix_fmt && f &&
-                                                               *f != AV_PIX_FMT_NONE; f++)
-        a->alpha_holdable |= alpha_stored(a, a->enc_codec) && has_alpha(*f);
+    a->alpha_holdable =
+        alpha_stored(a, a->enc_codec) &&
+        (a->o.pix_fmt ? has_alpha(av_get_pix_fmt(a->o.pix_fmt))
+                      : !a->enc_codec->pix_fmts || encoder_takes(a->enc_codec, has_alpha));
     if (a->alpha)
         a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
     else
@@ -2449,7 +2448,7 @@ static void open_network(app *a)
         else if (a->o.pix_fmt)
             snprintf(why, sizeof(why), "the output's %s (-pix_fmt) has none",
                      av_get_pix_fmt_name(out));
-        else if (takes_palette(a->enc_codec))
+        else if (encoder_takes(a->enc_codec, is_paletted))
             snprintf(why, sizeof(why), "the %s encoder holds it only in a palette: give -pix_fmt "
                      "pal8 and make one in --vf-post (palettegen, paletteuse)", a->enc_codec->name);
         else
