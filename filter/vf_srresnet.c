@@ -540,29 +540,23 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     if (has_alpha(net_out->format) && (ret = upscale_alpha(s, net_in, net_out)) < 0)
         return ret;
 
-    if (!is_yuv(out->format)) {
-        if (is_yuv(in->format)) {
-            out->colorspace = AVCOL_SPC_RGB;
-            out->color_range = AVCOL_RANGE_JPEG;
-            out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
-        }
-        if (net_out == out)
-            return 0;
-        memset(&key, 0, sizeof(key));
-        key.w = out->width;
-        key.h = out->height;
-        key.from = net_out->format;
-        key.to = out->format;
-        return convert(&s->from_rgb, &key, net_out, out);
+    if (!is_yuv(out->format) && is_yuv(in->format)) {
+        out->colorspace = AVCOL_SPC_RGB;
+        out->color_range = AVCOL_RANGE_JPEG;
+        out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
     }
-    /* Back with the source's matrix; an RGB source's YUV is BT.601 and limited range, as
-     * srres-video makes it, and so is a yuvj source's in a format without the j, whose range
-     * encoders other than JPEG's cannot say. */
+    if (net_out == out)
+        return 0;
     memset(&key, 0, sizeof(key));
     key.w = out->width;
     key.h = out->height;
     key.from = net_out->format;
     key.to = out->format;
+    if (!is_yuv(out->format)) /* packed RGB: repacked */
+        return convert(&s->from_rgb, &key, net_out, out);
+    /* Back with the source's matrix; an RGB source's YUV is BT.601 and limited range, as
+     * srres-video makes it, and so is a yuvj source's in a format without the j, whose range
+     * encoders other than JPEG's cannot say. */
     key.matrix = is_yuv(in->format) ? in->colorspace : AVCOL_SPC_SMPTE170M;
     key.to_full = is_yuvj(out->format) || (is_yuv(in->format) && !is_yuvj(in->format) &&
                                            in->color_range == AVCOL_RANGE_JPEG);
