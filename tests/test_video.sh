@@ -83,6 +83,21 @@ join_three_as_one_run() { # input, segments' extension, the joins' extensions...
     done
 }
 
+bf0=(-c:v libx264 -bf 0 -an)                       # H.264 whose frames come in order
+ffv1=(-m "$m2" -c:v ffv1 -pix_fmt yuv444p)          # lossless output, frames that compare
+
+size_change() { # output, b.ts's size, b.ts's options...: a.ts (64x48) then b.ts, 0.4 s each
+    local out=$1 size=$2
+    shift 2
+    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
+    SRC="testsrc2=size=$size:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4 "$@"
+    cat a.ts b.ts >"$out"
+}
+
+frame_sums() { # file, filter: the checksum of each frame the filter passes
+    ffmpeg -v error -i "$1" -vf "$2" -f framemd5 - | grep -v '^#' | cut -d, -f6
+}
+
 test_mp4_streams_and_timing() {
     lavfi in.mp4 -t 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest
     "$video" -q -i in.mp4 -o out.mp4 -m "$m2" || { fail "srres-video failed"; return; }
@@ -1234,13 +1249,10 @@ test_tiny_frames() {
 # the first frames' upscaled, keeping its shape (it was refused). A frame is the one a run
 # on its part alone gives, scaled and padded to fit.
 test_frame_size_change_fitted() {
-    local bf0=(-c:v libx264 -bf 0 -an)
-    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
-    SRC="testsrc2=size=80x48:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4
+    size_change change.ts 80x48
     SRC="testsrc2=size=64x48:rate=25" lavfi c.ts -t 0.4 "${bf0[@]}" -pix_fmt yuv444p \
         -output_ts_offset 0.8
-    cat a.ts b.ts c.ts >change.ts
-    local ffv1=(-m "$m2" -c:v ffv1 -pix_fmt yuv444p)
+    cat c.ts >>change.ts
     "$video" -i change.ts -o out.mkv "${ffv1[@]}" 2>err.log || { fail "status $?: $(cat err.log)"; return; }
     grep -q "frame size changes at 0.400 s.*fitted into the output's 128x96" err.log ||
         fail "not said: $(cat err.log)"
@@ -1252,10 +1264,9 @@ test_frame_size_change_fitted() {
     "$video" -q -i b.ts -o b.mkv "${ffv1[@]}" \
         --vf-post "scale=128:77:flags=lanczos+accurate_rnd,pad=128:96:0:9" || fail "b alone failed"
     "$video" -q -i c.ts -o c.mkv "${ffv1[@]}" || fail "c alone failed"
-    frames() { ffmpeg -v error -i "$1" -vf "$2" -f framemd5 - | grep -v '^#' | cut -d, -f6; }
-    [ "$(frames out.mkv "select=between(n\,10\,19)")" = "$(frames b.mkv null)" ] ||
+    [ "$(frame_sums out.mkv "select=between(n\,10\,19)")" = "$(frame_sums b.mkv null)" ] ||
         fail "the 80x48 frames differ from b.ts upscaled and fitted alone"
-    [ "$(frames out.mkv "select=gte(n\,20)")" = "$(frames c.mkv null)" ] ||
+    [ "$(frame_sums out.mkv "select=gte(n\,20)")" = "$(frame_sums c.mkv null)" ] ||
         fail "the yuv444p frames differ from c.ts upscaled alone"
     # --vf-pre scale and setsar give every frame one shape: nothing to fit (scale alone keeps
     # each frame's shape in its pixel aspect ratio, which is fitted)
@@ -1281,7 +1292,6 @@ test_frame_size_change_fitted() {
 # shape (they were stretched to the first frames' shape), and the pre graph is built anew
 # for them, so that --vf-pre reads their aspect ratio. Segments join.
 test_aspect_change_fitted() {
-    local bf0=(-c:v libx264 -bf 0 -an) ffv1=(-m "$m2" -c:v ffv1 -pix_fmt yuv444p)
     SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}" -vf setsar=1
     SRC="testsrc2=size=64x48:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -vf setsar=4/3 \
         -output_ts_offset 0.4
@@ -1294,8 +1304,7 @@ test_aspect_change_fitted() {
     # 128x96 at 4:3 shows 16:9: into 128x96 square pixels as 128x72, 12 lines down
     "$video" -q -i b.ts -o b.mkv "${ffv1[@]}" \
         --vf-post "scale=128:72:flags=lanczos+accurate_rnd,pad=128:96:0:12" || fail "b alone failed"
-    frames() { ffmpeg -v error -i "$1" -vf "$2" -f framemd5 - | grep -v '^#' | cut -d, -f6; }
-    [ "$(frames out.mkv "select=gte(n\,10)")" = "$(frames b.mkv null)" ] ||
+    [ "$(frame_sums out.mkv "select=gte(n\,10)")" = "$(frame_sums b.mkv null)" ] ||
         fail "the 4:3-pixel frames differ from b.ts upscaled and fitted alone"
     "$video" -i change.ts -o pre.mkv -m "$m2" --vf-pre "scale=iw*sar:ih,setsar=1" 2>err.log ||
         fail "--vf-pre failed: $(cat err.log)"
@@ -1315,10 +1324,7 @@ test_aspect_change_fitted() {
 # A --vf-pre that takes the first frames but not those the stream changes to (a crop wider
 # than a phone's portrait frames) fails naming them: its message named only the filter.
 test_vf_pre_refusing_changed_frames_said() {
-    local bf0=(-c:v libx264 -bf 0 -an)
-    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
-    SRC="testsrc2=size=48x64:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4
-    cat a.ts b.ts >turn.ts
+    size_change turn.ts 48x64
     expect_error "turn.ts: the frames change to 48x64 yuv420p, which --vf-pre cannot take: .*crop" \
         "$video" -i turn.ts -o out.mkv -m "$m2" --vf-pre crop=60:40
     [ ! -e out.mkv ] || fail "a failed run left out.mkv"
@@ -1328,10 +1334,8 @@ test_vf_pre_refusing_changed_frames_said() {
 # (setpts=PTS-STARTPTS, setpts=N/FRAME_RATE/TB): its frames continue a frame after the last
 # (they went back to zero, and were written a tick apart: 10 frames in 10 ms).
 test_vf_pre_clock_continues_after_change() {
-    local bf0=(-c:v libx264 -bf 0 -an) expr
-    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
-    SRC="testsrc2=size=80x48:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4
-    cat a.ts b.ts >change.ts
+    local expr
+    size_change change.ts 80x48
     for expr in PTS-STARTPTS N/FRAME_RATE/TB; do
         "$video" -q -i change.ts -o out.mkv -m "$m2" -y --vf-pre "setpts=$expr" ||
             { fail "setpts=$expr: status $?"; continue; }
@@ -1346,7 +1350,7 @@ test_vf_pre_clock_continues_after_change() {
 # frame of another size is fitted as any other (the terms' products overflowed, and it came
 # out black; UBSan stopped the run).
 test_fit_with_large_aspect_terms() {
-    local sar=setsar=r=2147483647/2147483646:max=2147483647 ffv1=(-m "$m2" -c:v ffv1 -pix_fmt yuv444p)
+    local sar=setsar=r=2147483647/2147483646:max=2147483647
     lavfi in1.png -frames:v 1 -map 0:v -vf "$sar"
     SRC="testsrc2=size=80x36:rate=25" lavfi in2.png -frames:v 1 -map 0:v -vf "$sar"
     [ "$(probe in2.png v:0 sample_aspect_ratio)" = 2147483647:2147483646 ] || fail "in2.png's aspect"
@@ -1354,8 +1358,7 @@ test_fit_with_large_aspect_terms() {
     # 160x72 fits into 128x72 as 128x58, 7 lines down
     "$video" -q -i in2.png -o two.mkv "${ffv1[@]}" \
         --vf-post "scale=128:58:flags=lanczos+accurate_rnd,pad=128:72:0:7" || fail "in2.png alone failed"
-    frames() { ffmpeg -v error -i "$1" -vf "$2" -f framemd5 - | grep -v '^#' | cut -d, -f6; }
-    [ "$(frames out.mkv "select=eq(n\,1)")" = "$(frames two.mkv null)" ] ||
+    [ "$(frame_sums out.mkv "select=eq(n\,1)")" = "$(frame_sums two.mkv null)" ] ||
         fail "the 80x36 frame differs from in2.png upscaled and fitted alone"
 }
 
@@ -1385,10 +1388,7 @@ test_alpha_or_colour_of_later_frames_dropped_said() {
     ! grep -q dropped err.log || fail "said for MPEG-4, which keeps colour: $(cat err.log)"
     # Colour frames into a grey output (-pix_fmt gray) lose their colour from the first: a
     # change of size is no change of format (it said they changed to yuv420p, from yuv420p)
-    local bf0=(-c:v libx264 -bf 0 -an)
-    SRC="testsrc2=size=64x48:rate=25" lavfi a.ts -t 0.4 "${bf0[@]}"
-    SRC="testsrc2=size=80x48:rate=25" lavfi b.ts -t 0.4 "${bf0[@]}" -output_ts_offset 0.4
-    cat a.ts b.ts >change.ts
+    size_change change.ts 80x48
     "$video" -i change.ts -o grey.mkv -m "$m2" -c:v ffv1 -pix_fmt gray 2>err.log ||
         fail "grey.mkv: status $?"
     ! grep -q dropped err.log || fail "said for colour frames into gray: $(cat err.log)"
