@@ -498,13 +498,18 @@ alpha_is_upscaled_as_in_srres_video() {
             -vf alphaextract -f rawvideo - | od -An -v -tu1 -w1 | sort -u | tr -d ' ')" 255
 }
 
+# A 33x17 RGBA picture whose left 16 columns are opaque and the rest a ramp of alpha.
+alpha_ramp() {
+    command ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=33x17,format=rgba,geq=\
+r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,16),255,X*7)'" -frames:v 1 "$1"
+}
+
 # An 8-bit source's alpha into a 16-bit output (gbrap16, for a sink that asks for it, e.g. FFV1
 # with -pix_fmt gbrap16le) is the 8-bit output's widened, x257: swscale's bicubic from 8 bits
 # to 16 gave 255 as 65280, so opaque pixels came out a little see-through.
 eight_bit_alpha_into_16_bits_stays_opaque() {
     local plane16 plane8
-    command ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=33x17,format=rgba,geq=\
-r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,16),255,X*7)'" -frames:v 1 alpha8.png || return 1
+    alpha_ramp alpha8.png || return 1
     plane16=$(ff -i alpha8.png -vf "srresnet=model=$x2,format=gbrap16le" -f rawvideo - |
         tail -c $((66 * 34 * 2)) | od -An -v -tu2 -w2 | tr -d ' ') &&
         plane8=$(ff -i alpha8.png -vf "srresnet=model=$x2,format=gbrap" -f rawvideo - |
@@ -527,8 +532,7 @@ alpha_into_deeper_converted_outputs_stays_opaque() {
         expect "opaque yuva444p10le" "$(command ffmpeg -nostdin -v error -i opaque10.mkv \
             -vf "$alpha" -f rawvideo -pix_fmt gray10le - | od -An -v -tu2 -w2 | sort -u |
             tr -d ' ')" 1023 || return 1
-    command ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=33x17,format=rgba,geq=\
-r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,16),255,X*7)'" -frames:v 1 ramp.png &&
+    alpha_ramp ramp.png &&
         ff -i ramp.png -vf srresnet=model="$x2" -pix_fmt rgba64be ramp64.png || return 1
     rgba64=$(command ffmpeg -nostdin -v error -i ramp64.png -vf "$alpha" -f rawvideo \
         -pix_fmt gray16le - | md5sum)
