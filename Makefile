@@ -16,7 +16,7 @@ BUILD_LDFLAGS = -pthread $(SAN) $(LDFLAGS)
 # Hidden by default: libsrres.so exports what srres.h declares and nothing else.
 CORE_CFLAGS = $(BUILD_CFLAGS) -fvisibility=hidden $(BLAS_CFLAGS) $(JSON_CFLAGS)
 CORE_LIBS = $(BLAS_LIBS) $(JSON_LIBS) -lm
-TOOL_CFLAGS = $(BUILD_CFLAGS) $(AV_CFLAGS) -Icore -DSRRES_DATADIR='"$(PREFIX)/share/srres"'
+TOOL_CFLAGS = $(BUILD_CFLAGS) $(AV_CFLAGS) -Icore -Itools -DSRRES_DATADIR='"$(PREFIX)/share/srres"'
 TOOL_LIBS = $(AV_LIBS) $(CORE_LIBS)
 # Kernels for AVX-512 CPUs; only reached after a runtime check (core/cpu.c).
 AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
@@ -42,6 +42,10 @@ SONAME = libsrres.so.$(VERSION)
 TOOL_MAINS = tools/srres_train.c tools/srres_video.c tools/srres_eval.c tools/srres_model.c
 TOOL_COMMON_SRC = $(filter-out $(TOOL_MAINS) tools/distributed.c,$(wildcard tools/*.c))
 TOOL_COMMON_OBJ = $(TOOL_COMMON_SRC:tools/%.c=$(B)/tools/%.o)
+# srres-video's parts (tools/video/) call into one another and into its main: linked into
+# srres-video alone.
+VIDEO_SRC = $(wildcard tools/video/*.c)
+VIDEO_OBJ = $(VIDEO_SRC:tools/%.c=$(B)/tools/%.o)
 TOOLS = $(B)/srres-train $(B)/srres-video $(B)/srres-eval $(B)/srres-model
 
 TEST_SRC = $(wildcard tests/test_*.c)
@@ -90,6 +94,10 @@ $(B)/tools/%.o: tools/%.c tools/*.h core/srres.h config.mk $(FLAGS_FILE)
 	$(CC) $(TOOL_CFLAGS) -c $< -o $@
 
 $(B)/srres-%: $(B)/tools/srres_%.o $(TOOL_COMMON_OBJ) $(LIB)
+	$(CC) $(BUILD_LDFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+$(VIDEO_OBJ) $(B)/tools/srres_video.o: tools/video/*.h
+$(B)/srres-video: $(B)/tools/srres_video.o $(VIDEO_OBJ) $(TOOL_COMMON_OBJ) $(LIB)
 	$(CC) $(BUILD_LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # The trainer alone talks MPI (when configure found it).
@@ -239,7 +247,8 @@ uninstall:
 format:
 	@command -v clang-format >/dev/null || { echo "make format: run: apt-get install -y" \
 	    "--no-install-recommends clang-format" >&2; exit 1; }
-	clang-format -i core/*.c core/*.h tools/*.c tools/*.h tests/*.c tests/*.h
+	clang-format -i core/*.c core/*.h tools/*.c tools/*.h tools/video/*.c tools/video/*.h \
+	    tests/*.c tests/*.h
 
 # Training runs (train/: hours of CPU) and the FFmpeg source download (ffmpeg-src/) outlive
 # make clean; make distclean removes them too.

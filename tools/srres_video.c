@@ -9,11 +9,9 @@
  * The queues are bounded, so memory is too. The output is written under a temporary name
  * beside the target and renamed once its trailer is written: a failed run leaves nothing
  * under the target's name; an interrupted one leaves a complete file of the frames done. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <libavcodec/avcodec.h>
 #include <libavcodec/bsf.h>
 #include <libavfilter/buffersink.h>
@@ -23,9 +21,10 @@
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/intreadwrite.h>
+#include <libavutil/log.h>
 #include <libavutil/opt.h>
-#include <libavutil/parseutils.h>
 #include <libavutil/pixdesc.h>
+#include <libgen.h>
 #include <libswscale/swscale.h>
 #include <limits.h>
 #include <math.h>
@@ -47,10 +46,10 @@
 #include "progress.h"
 #include "same_file.h"
 #include "srres.h"
+#include "video/libav_log.h"
+#include "video/options.h"
 #include "video_graph.h"
 #include "yuvj.h"
-
-#define ERR_SIZE (AV_ERROR_MAX_STRING_SIZE + 224) /* av_err's: its text and libav's reason */
 
 #ifndef SRRES_DATADIR
 #define SRRES_DATADIR "/usr/local/share/srres"
@@ -59,22 +58,6 @@
 enum { KIND_FRAME = 1, KIND_PACKET = 2 };
 
 #define QUEUE_BYTES ((size_t)256 << 20)
-
-typedef struct options {
-    const char *input, *output, *model;
-    const char *codec, *preset, *pix_fmt, *x264_params, *vf_pre, *vf_post, *kernel, *precision;
-    const char *format; /* -f: the output's container, for names that do not say (pipes) */
-    int crf; /* -1: the encoder's default (18 for libx264) */
-    int64_t bit_rate;
-    int threads, tile, queue, overwrite, no_audio, no_subs, verbose, quiet;
-    int ensemble; /* --ensemble; 0 = the library's default (one pass) */
-    size_t max_memory; /* --max-memory, bytes; 0 = the library's default */
-    int64_t start_us, duration_us; /* AV_NOPTS_VALUE when not given */
-    long max_frames;
-    int segment, segments; /* --segment I/N: the I-th (1-based) of N; N = 0: whole input */
-    const char *concat;    /* --concat OUTPUT: join the positional segment files */
-    AVDictionary *enc_opts; /* --enc-opt KEY=VALUE: a later one for a key wins */
-} options;
 
 /* What is added to an input's timestamps after its clock's jumps (MPEG-TS and -PS), and each
  * of its first `count` streams' next decoding time, both in AV_TIME_BASE units; `says` marks
@@ -202,88 +185,6 @@ static void set_error(app *a, const char *fmt, ...)
         frame_queue_abort(a->q_in);
     if (a->q_out)
         frame_queue_abort(a->q_out);
-}
-
-/* The last error libav logged: its log is off (its lines name no file), but the reason
- * behind an "Invalid argument" is often only there ("muxer does not support non seekable
- * output"). Held until a message of ours gives it or a handled failure drops it. */
-static pthread_mutex_t libav_lock = PTHREAD_MUTEX_INITIALIZER;
-static char libav_error[200];
-/* Its line is not ended: libav writes some in pieces ("Error initializing filter 'scale'",
- * " with args 'abc'", "\n"), and the next piece goes on it. */
-static int libav_error_open;
-/* libx264 (and libx264rgb) takes a mistyped -x264-params key or value with a warning ("Error
- * parsing option 'keyintt = 48'"), which its log being off hid: the first is held, and the
- * run refused. */
-static char x264_param_error[160];
-
-static void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
-{
-    if (level <= AV_LOG_WARNING) {
-        const AVClass *cls = obj ? *(const AVClass **)obj : NULL;
-        char line[160];
-        va_list copy;
-        va_copy(copy, vl);
-        vsnprintf(line, sizeof(line), fmt, copy);
-        va_end(copy);
-        size_t len = strcspn(line, "\n");
-        int ends = line[len] == '\n';
-        line[len] = '\0';
-        pthread_mutex_lock(&libav_lock);
-        if (level == AV_LOG_WARNING) {
-            const char *option;
-            if (!x264_param_error[0] && cls && av_strstart(cls->item_name(obj), "libx264", NULL) &&
-                av_strstart(line, "Error parsing option ", &option)) {
-                size_t n = strlen(option);
-                n -= n && option[n - 1] == '.'; /* the sentence's full stop */
-                snprintf(x264_param_error, sizeof(x264_param_error), "%.*s", (int)n, option);
-            }
-            pthread_mutex_unlock(&libav_lock);
-            av_log_default_callback(obj, level, fmt, vl);
-            return;
-        }
-        if (libav_error_open)
-            av_strlcat(libav_error, line, sizeof(libav_error));
-        else if (line[0])
-            snprintf(libav_error, sizeof(libav_error), "%s%s%s", cls ? cls->item_name(obj) : "",
-                     cls ? ": " : "", line);
-        libav_error_open = libav_error[0] && !ends;
-        pthread_mutex_unlock(&libav_lock);
-    }
-    av_log_default_callback(obj, level, fmt, vl);
-}
-
-/* The error held, into reason (size n; none when n is 0), and no longer held. */
-static void take_libav_error(char *reason, size_t n)
-{
-    pthread_mutex_lock(&libav_lock);
-    if (n)
-        snprintf(reason, n, "%s", libav_error);
-    libav_error[0] = '\0';
-    libav_error_open = 0;
-    pthread_mutex_unlock(&libav_lock);
-}
-
-static void forget_libav_error(void)
-{
-    take_libav_error(NULL, 0);
-}
-
-/* A message (size n) with libav's own reason after it when it logged one. */
-static const char *with_libav_reason(char *msg, size_t n)
-{
-    char reason[sizeof(libav_error)];
-    take_libav_error(reason, sizeof(reason));
-    if (reason[0])
-        snprintf(msg + strlen(msg), n - strlen(msg), " (%s)", reason);
-    return msg;
-}
-
-/* An AVERROR as text, with libav's own reason for it when it logged one. */
-static const char *av_err(int ret, char *buf)
-{
-    av_strerror(ret, buf, AV_ERROR_MAX_STRING_SIZE);
-    return with_libav_reason(buf, ERR_SIZE);
 }
 
 static void free_item(void *item, int kind)
@@ -1168,11 +1069,11 @@ static int open_encoder(app *a, const AVFrame *f)
                   av_err(ret, eb));
         return ret;
     }
-    pthread_mutex_lock(&libav_lock);
-    if (x264_param_error[0])
+    char refused[X264_PARAM_ERROR_SIZE];
+    get_x264_param_error(refused, sizeof(refused));
+    if (refused[0])
         set_error(a, "-x264-params: libx264 cannot take %s (x264 --fullhelp lists its options)",
-                  x264_param_error);
-    pthread_mutex_unlock(&libav_lock);
+                  refused);
     if (atomic_load(&a->failed))
         return AVERROR(EINVAL);
     if (a->header_written)
@@ -1559,271 +1460,6 @@ static void *writer_main(void *arg)
 }
 
 /* ---- Setup ----------------------------------------------------------------------------- */
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "usage: srres-video -i INPUT -o OUTPUT [options]\n"
-        "Upscales the video of INPUT with an SRResNet model; copies audio, subtitles and data.\n"
-        "Images work too (-i in.png -o out.png), and numbered image sequences\n"
-        "(-i frames/%%04d.png -o up/%%04d.png: a file a frame).\n"
-        "\n"
-        "  -i FILE                 input video or image (- or pipe:0: standard input)\n"
-        "  -o FILE                 output; the container follows the extension\n"
-        "  -f FORMAT               the output's container, for names without one: -o - (or\n"
-        "                          pipe:1) -f matroska writes to standard output\n"
-        "  -m, --model FILE        model, or a srres-train checkpoint (default: the x4\n"
-        "                          model of the build's tree, else the installed one)\n"
-        "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
-        "      --threads N         network threads (default 0: one per CPU it may use)\n"
-        "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
-        "      --max-memory SIZE   network buffers the automatic tiles keep within\n"
-        "                          (e.g. 512M, 2G; default 1G)\n"
-        "      --queue N           frames queued between threads (default 4)\n"
-        "      --kernel K          auto or baseline (default auto)\n"
-        "      --precision P       fp32 or bf16 (default fp32)\n"
-        "      --ensemble N        mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
-        "                          frame: a little more detail, N times the time (default 1)\n"
-        "  -ss POSITION            start at this time (seconds or [HH:]MM:SS[.m])\n"
-        "  -t DURATION             write at most this much\n"
-        "      --frames N          write at most N video frames\n"
-        "      --vf-pre GRAPH      libavfilter graph before the network (e.g. yadif)\n"
-        "      --vf-post GRAPH     libavfilter graph after it (e.g. scale=1920:1080)\n"
-        "      --segment I/N       only the I-th of N equal time ranges, cut on keyframes,\n"
-        "                          timestamps kept (for spreading a job over machines)\n"
-        "  srres-video --concat OUTPUT SEGMENT...   joins segments back into one file\n"
-        "  -an, -sn                drop audio / subtitle streams\n"
-        "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov)\n"
-        "  -crf N                  constant quality (default 18 with libx264)\n"
-        "  -b:v RATE               bit rate (e.g. 8M) instead of -crf\n"
-        "  -preset NAME            encoder preset (libx264 default: medium)\n"
-        "  -pix_fmt FMT            output pixel format (default: the input's, or the nearest\n"
-        "                          the encoder takes: RGB into H.264 is 4:4:4 YUV)\n"
-        "  -x264-params K=V:...    passed to libx264 (one it cannot parse is refused)\n"
-        "      --enc-opt KEY=VALUE any encoder option, as ffmpeg's -KEY VALUE (e.g.\n"
-        "                          tune=film, g=48, maxrate=8M, x265-params=...); repeatable\n"
-        "  -v, --verbose / -q, --quiet\n"
-        "  -h, --help\n"
-        "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
-        "--no-audio, --no-subs, --codec (and -vcodec), --crf, --bitrate, --preset,\n"
-        "--pix-fmt, --x264-params.\n");
-}
-
-static int64_t parse_time(const char *opt, const char *s)
-{
-    int64_t us;
-    if (av_parse_time(&us, s, 1) < 0 || us < 0)
-        cli_die("%s: '%s' is not a time (seconds or [HH:]MM:SS[.m])", opt, s);
-    return us;
-}
-
-/* ffmpeg-style single-dash options are rewritten to long options before getopt. */
-static const char *const ffmpeg_style[][2] = {
-    {"-ss", "--ss"}, {"-t", "--duration"}, {"-an", "--no-audio"}, {"-sn", "--no-subs"},
-    {"-c:v", "--codec"}, {"-vcodec", "--codec"}, {"-crf", "--crf"}, {"-b:v", "--bitrate"},
-    {"-preset", "--preset"}, {"-pix_fmt", "--pix-fmt"}, {"-x264-params", "--x264-params"},
-};
-
-/* Whether some encoder has an option of that name: its context's (-g, -maxrate) or its own
- * (-tune, -x265-params). */
-static int an_encoder_option(const char *name)
-{
-    const AVClass *ctx = avcodec_get_class();
-    if (av_opt_find(&ctx, name, NULL, AV_OPT_FLAG_ENCODING_PARAM, AV_OPT_SEARCH_FAKE_OBJ))
-        return 1;
-    void *it = NULL;
-    const AVCodec *c;
-    while ((c = av_codec_iterate(&it)))
-        if (av_codec_is_encoder(c) && c->priv_class &&
-            av_opt_find((void *)&c->priv_class, name, NULL, 0, AV_OPT_SEARCH_FAKE_OBJ))
-            return 1;
-    return 0;
-}
-
-/* A word of ffmpeg's that srres-video does not take (-vf, -hide_banner, -frames:v), which
- * getopt would read as a group of letters: -vf as -v -f GRAPH ("no such output format"),
- * -hide_banner as -h (the help, status 0, nothing done). A group of the letters that take no
- * value (-yq) is none; a letter of ffmpeg's (-g) is, for getopt alone would not say what to
- * give instead. */
-static int foreign_ffmpeg_option(const char *s, const char *shorts)
-{
-    size_t n = strlen(s);
-    if (n == 2)
-        return s[0] == '-' && islower((unsigned char)s[1]) && !strchr(shorts, s[1]) &&
-               an_encoder_option(s + 1);
-    return n > 2 && s[0] == '-' && islower((unsigned char)s[1]) &&
-           strspn(s + 1, "abcdefghijklmnopqrstuvwxyz0123456789_:-") == n - 1 &&
-           strspn(s + 1, "yvqh") < n - 1;
-}
-
-/* An ffmpeg option srres-video does not take; an encoder's is named the way it takes it. */
-static void __attribute__((noreturn)) not_an_option(const char *word, const char *value)
-{
-    char hint[256];
-    if (!an_encoder_option(word + 1))
-        cli_not_an_option(word, NULL);
-    snprintf(hint, sizeof(hint), "an encoder's option goes as --enc-opt %s=%s", word + 1,
-             value ? value : "VALUE");
-    cli_not_an_option(word, hint);
-}
-
-static void parse_options(options *o, int argc, char **argv)
-{
-    enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
-           O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC, O_SEG,
-           O_CONCAT, O_MEM, O_ENS, O_ENCOPT };
-    static const struct option longs[] = {
-        {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
-        {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
-        {"frames", required_argument, 0, O_FRAMES}, {"vf-pre", required_argument, 0, O_PRE},
-        {"vf-post", required_argument, 0, O_POST}, {"ss", required_argument, 0, O_SS},
-        {"duration", required_argument, 0, O_T}, {"no-audio", no_argument, 0, O_AN},
-        {"no-subs", no_argument, 0, O_SN}, {"codec", required_argument, 0, O_CODEC},
-        {"crf", required_argument, 0, O_CRF}, {"bitrate", required_argument, 0, O_BR},
-        {"preset", required_argument, 0, O_PRESET}, {"pix-fmt", required_argument, 0, O_PIXFMT},
-        {"x264-params", required_argument, 0, O_X264}, {"kernel", required_argument, 0, O_KERNEL},
-        {"precision", required_argument, 0, O_PREC}, {"segment", required_argument, 0, O_SEG},
-        {"concat", required_argument, 0, O_CONCAT}, {"max-memory", required_argument, 0, O_MEM},
-        {"ensemble", required_argument, 0, O_ENS}, {"format", required_argument, 0, 'f'},
-        {"enc-opt", required_argument, 0, O_ENCOPT},
-        {"verbose", no_argument, 0, 'v'},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    static const char shorts[] = ":i:o:f:m:yvqh";
-    for (int i = 1; i < argc; i++) {
-        size_t k = 0, n = sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]);
-        while (k < n && strcmp(argv[i], ffmpeg_style[k][0]))
-            k++;
-        if (k < n)
-            argv[i] = (char *)ffmpeg_style[k][1];
-        else if (foreign_ffmpeg_option(argv[i], shorts))
-            not_an_option(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-    }
-    int c;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        switch (c) {
-        /* "-" is standard input or output, as for ffmpeg; one of each (a second one won
-         * silently, where ffmpeg would read two inputs) */
-        case 'i':
-            if (o->input)
-                cli_die("-i given twice: one input a run (--concat joins outputs)");
-            o->input = strcmp(optarg, "-") ? optarg : "pipe:0";
-            break;
-        case 'o':
-            if (o->output)
-                cli_die("-o given twice: one output a run");
-            o->output = strcmp(optarg, "-") ? optarg : "pipe:1";
-            break;
-        case 'f':
-            if (!av_guess_format(optarg, NULL, NULL))
-                cli_die("-f %s: no such output format (ffmpeg -muxers lists them)", optarg);
-            o->format = optarg;
-            break;
-        case 'm': o->model = optarg; break;
-        case 'y': o->overwrite = 1; break;
-        case 'v': o->verbose = 1; break;
-        case 'q': o->quiet = 1; break;
-        case 'h': usage(stdout); exit(0);
-        case O_THREADS: o->threads = (int)cli_long("--threads", optarg, 0, 1024); break;
-        case O_TILE: o->tile = (int)cli_long("--tile", optarg, -1, 1 << 16); break;
-        case O_QUEUE: o->queue = (int)cli_long("--queue", optarg, 1, 1024); break;
-        case O_FRAMES: o->max_frames = cli_long("--frames", optarg, 1, LONG_MAX); break;
-        case O_PRE: o->vf_pre = optarg; break;
-        case O_POST: o->vf_post = optarg; break;
-        case O_SS: o->start_us = parse_time("-ss", optarg); break;
-        case O_T:
-            /* else the run decodes, writes nothing and blames the input ("empty video") */
-            if (!(o->duration_us = parse_time("-t", optarg)))
-                cli_die("-t: '%s' writes nothing", optarg);
-            break;
-        case O_AN: o->no_audio = 1; break;
-        case O_SN: o->no_subs = 1; break;
-        case O_CODEC: o->codec = optarg; break;
-        case O_CRF: o->crf = (int)cli_long("-crf", optarg, 0, 63); break;
-        case O_BR: {
-            double v;
-            char *end;
-            v = strtod(optarg, &end);
-            if (*end == 'k' || *end == 'K')
-                v *= 1e3, end++;
-            else if (*end == 'M' || *end == 'm')
-                v *= 1e6, end++;
-            if (end == optarg || *end || v <= 0)
-                cli_die("-b:v: '%s' is not a bit rate (e.g. 8M)", optarg);
-            o->bit_rate = (int64_t)v;
-            break;
-        }
-        case O_PRESET: o->preset = optarg; break;
-        case O_PIXFMT:
-            if (av_get_pix_fmt(optarg) == AV_PIX_FMT_NONE)
-                cli_die("-pix_fmt %s: unknown pixel format (ffmpeg -pix_fmts lists them)",
-                        optarg);
-            o->pix_fmt = optarg;
-            break;
-        case O_X264: o->x264_params = optarg; break;
-        case O_KERNEL: o->kernel = optarg; break;
-        case O_PREC: o->precision = optarg; break;
-        case O_ENS: o->ensemble = cli_ensemble(optarg); break;
-        case O_ENCOPT: {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg)
-                cli_die("--enc-opt: '%s' is not KEY=VALUE (e.g. tune=film, g=48)", optarg);
-            char *key = av_strndup(optarg, eq - optarg);
-            if (!key || av_dict_set(&o->enc_opts, key, eq + 1, AV_DICT_DONT_STRDUP_KEY) < 0)
-                cli_die("out of memory");
-            break;
-        }
-        case O_SEG:
-            if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
-                o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
-                cli_die("--segment: '%s' is not I/N with 1 <= I <= N", optarg);
-            break;
-        case O_CONCAT: o->concat = optarg; break;
-        case O_MEM: {
-            char *end;
-            double mb = strtod(optarg, &end);
-            double unit = *end == 'G' || *end == 'g' ? 1024.0 * 1024 * 1024 : 1024.0 * 1024;
-            if (*end == 'G' || *end == 'g' || *end == 'M' || *end == 'm')
-                end++;
-            if (end == optarg || *end || mb * unit < 16.0 * 1024 * 1024 || mb * unit > 1e15)
-                cli_die("--max-memory: '%s' is not a size like 512M or 2G (at least 16M)", optarg);
-            o->max_memory = (size_t)(mb * unit);
-            break;
-        }
-        default: cli_bad_option(c, argv, shorts);
-        }
-    }
-    if (o->concat) {
-        /* getopt takes the word after --concat whatever it is: "--concat -y out.mkv ..."
-         * joined into a file named -y. */
-        if (o->concat[0] == '-' && o->concat[1])
-            cli_die("--concat: '%s' is no output name; give the output right after --concat",
-                    o->concat);
-        /* The segments' streams are copied, so these were ignored without a word. */
-        const char *moot = o->input         ? "-i"
-                           : o->output        ? "-o"
-                           : o->model         ? "-m"
-                           : o->codec         ? "-c:v"
-                           : o->crf >= 0      ? "-crf"
-                           : o->bit_rate > 0  ? "-b:v"
-                           : o->preset        ? "-preset"
-                           : o->x264_params   ? "-x264-params"
-                           : o->enc_opts      ? "--enc-opt"
-                           : o->pix_fmt       ? "-pix_fmt"
-                           : o->vf_pre        ? "--vf-pre"
-                           : o->vf_post       ? "--vf-post"
-                                              : NULL;
-        if (moot)
-            cli_die("--concat copies the segments' streams: %s does not apply", moot);
-        o->output = o->concat;
-        return;
-    }
-    if (optind < argc)
-        cli_die("unexpected argument '%s' (see --help)", argv[optind]);
-    if (!o->input || !o->output)
-        cli_die("-i INPUT and -o OUTPUT are required (see --help)");
-    if (o->segments && (o->start_us != AV_NOPTS_VALUE || o->duration_us != AV_NOPTS_VALUE))
-        cli_die("--segment excludes -ss and -t");
-}
 
 /* The x4 model of the source tree beside the build, else the installed one: a build's binary
  * takes its own tree's model, not one an earlier install left. */

@@ -1,0 +1,285 @@
+/* options.c: srres-video's command line: its options, their checks and the usage text.
+ * Fills the options struct it is given and touches nothing else; a bad option ends the run
+ * here (cli_die). */
+#include <ctype.h>
+#include <getopt.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
+#include <libavutil/log.h>
+#include <libavutil/opt.h>
+#include <libavutil/parseutils.h>
+#include <libavutil/pixdesc.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#include "options.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: srres-video -i INPUT -o OUTPUT [options]\n"
+        "Upscales the video of INPUT with an SRResNet model; copies audio, subtitles and data.\n"
+        "Images work too (-i in.png -o out.png), and numbered image sequences\n"
+        "(-i frames/%%04d.png -o up/%%04d.png: a file a frame).\n"
+        "\n"
+        "  -i FILE                 input video or image (- or pipe:0: standard input)\n"
+        "  -o FILE                 output; the container follows the extension\n"
+        "  -f FORMAT               the output's container, for names without one: -o - (or\n"
+        "                          pipe:1) -f matroska writes to standard output\n"
+        "  -m, --model FILE        model, or a srres-train checkpoint (default: the x4\n"
+        "                          model of the build's tree, else the installed one)\n"
+        "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
+        "      --threads N         network threads (default 0: one per CPU it may use)\n"
+        "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
+        "      --max-memory SIZE   network buffers the automatic tiles keep within\n"
+        "                          (e.g. 512M, 2G; default 1G)\n"
+        "      --queue N           frames queued between threads (default 4)\n"
+        "      --kernel K          auto or baseline (default auto)\n"
+        "      --precision P       fp32 or bf16 (default fp32)\n"
+        "      --ensemble N        mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
+        "                          frame: a little more detail, N times the time (default 1)\n"
+        "  -ss POSITION            start at this time (seconds or [HH:]MM:SS[.m])\n"
+        "  -t DURATION             write at most this much\n"
+        "      --frames N          write at most N video frames\n"
+        "      --vf-pre GRAPH      libavfilter graph before the network (e.g. yadif)\n"
+        "      --vf-post GRAPH     libavfilter graph after it (e.g. scale=1920:1080)\n"
+        "      --segment I/N       only the I-th of N equal time ranges, cut on keyframes,\n"
+        "                          timestamps kept (for spreading a job over machines)\n"
+        "  srres-video --concat OUTPUT SEGMENT...   joins segments back into one file\n"
+        "  -an, -sn                drop audio / subtitle streams\n"
+        "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov)\n"
+        "  -crf N                  constant quality (default 18 with libx264)\n"
+        "  -b:v RATE               bit rate (e.g. 8M) instead of -crf\n"
+        "  -preset NAME            encoder preset (libx264 default: medium)\n"
+        "  -pix_fmt FMT            output pixel format (default: the input's, or the nearest\n"
+        "                          the encoder takes: RGB into H.264 is 4:4:4 YUV)\n"
+        "  -x264-params K=V:...    passed to libx264 (one it cannot parse is refused)\n"
+        "      --enc-opt KEY=VALUE any encoder option, as ffmpeg's -KEY VALUE (e.g.\n"
+        "                          tune=film, g=48, maxrate=8M, x265-params=...); repeatable\n"
+        "  -v, --verbose / -q, --quiet\n"
+        "  -h, --help\n"
+        "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
+        "--no-audio, --no-subs, --codec (and -vcodec), --crf, --bitrate, --preset,\n"
+        "--pix-fmt, --x264-params.\n");
+}
+
+static int64_t parse_time(const char *opt, const char *s)
+{
+    int64_t us;
+    if (av_parse_time(&us, s, 1) < 0 || us < 0)
+        cli_die("%s: '%s' is not a time (seconds or [HH:]MM:SS[.m])", opt, s);
+    return us;
+}
+
+/* ffmpeg-style single-dash options are rewritten to long options before getopt. */
+static const char *const ffmpeg_style[][2] = {
+    {"-ss", "--ss"}, {"-t", "--duration"}, {"-an", "--no-audio"}, {"-sn", "--no-subs"},
+    {"-c:v", "--codec"}, {"-vcodec", "--codec"}, {"-crf", "--crf"}, {"-b:v", "--bitrate"},
+    {"-preset", "--preset"}, {"-pix_fmt", "--pix-fmt"}, {"-x264-params", "--x264-params"},
+};
+
+/* Whether some encoder has an option of that name: its context's (-g, -maxrate) or its own
+ * (-tune, -x265-params). */
+static int an_encoder_option(const char *name)
+{
+    const AVClass *ctx = avcodec_get_class();
+    if (av_opt_find(&ctx, name, NULL, AV_OPT_FLAG_ENCODING_PARAM, AV_OPT_SEARCH_FAKE_OBJ))
+        return 1;
+    void *it = NULL;
+    const AVCodec *c;
+    while ((c = av_codec_iterate(&it)))
+        if (av_codec_is_encoder(c) && c->priv_class &&
+            av_opt_find((void *)&c->priv_class, name, NULL, 0, AV_OPT_SEARCH_FAKE_OBJ))
+            return 1;
+    return 0;
+}
+
+/* A word of ffmpeg's that srres-video does not take (-vf, -hide_banner, -frames:v), which
+ * getopt would read as a group of letters: -vf as -v -f GRAPH ("no such output format"),
+ * -hide_banner as -h (the help, status 0, nothing done). A group of the letters that take no
+ * value (-yq) is none; a letter of ffmpeg's (-g) is, for getopt alone would not say what to
+ * give instead. */
+static int foreign_ffmpeg_option(const char *s, const char *shorts)
+{
+    size_t n = strlen(s);
+    if (n == 2)
+        return s[0] == '-' && islower((unsigned char)s[1]) && !strchr(shorts, s[1]) &&
+               an_encoder_option(s + 1);
+    return n > 2 && s[0] == '-' && islower((unsigned char)s[1]) &&
+           strspn(s + 1, "abcdefghijklmnopqrstuvwxyz0123456789_:-") == n - 1 &&
+           strspn(s + 1, "yvqh") < n - 1;
+}
+
+/* An ffmpeg option srres-video does not take; an encoder's is named the way it takes it. */
+static void __attribute__((noreturn)) not_an_option(const char *word, const char *value)
+{
+    char hint[256];
+    if (!an_encoder_option(word + 1))
+        cli_not_an_option(word, NULL);
+    snprintf(hint, sizeof(hint), "an encoder's option goes as --enc-opt %s=%s", word + 1,
+             value ? value : "VALUE");
+    cli_not_an_option(word, hint);
+}
+
+void parse_options(options *o, int argc, char **argv)
+{
+    enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
+           O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC, O_SEG,
+           O_CONCAT, O_MEM, O_ENS, O_ENCOPT };
+    static const struct option longs[] = {
+        {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
+        {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
+        {"frames", required_argument, 0, O_FRAMES}, {"vf-pre", required_argument, 0, O_PRE},
+        {"vf-post", required_argument, 0, O_POST}, {"ss", required_argument, 0, O_SS},
+        {"duration", required_argument, 0, O_T}, {"no-audio", no_argument, 0, O_AN},
+        {"no-subs", no_argument, 0, O_SN}, {"codec", required_argument, 0, O_CODEC},
+        {"crf", required_argument, 0, O_CRF}, {"bitrate", required_argument, 0, O_BR},
+        {"preset", required_argument, 0, O_PRESET}, {"pix-fmt", required_argument, 0, O_PIXFMT},
+        {"x264-params", required_argument, 0, O_X264}, {"kernel", required_argument, 0, O_KERNEL},
+        {"precision", required_argument, 0, O_PREC}, {"segment", required_argument, 0, O_SEG},
+        {"concat", required_argument, 0, O_CONCAT}, {"max-memory", required_argument, 0, O_MEM},
+        {"ensemble", required_argument, 0, O_ENS}, {"format", required_argument, 0, 'f'},
+        {"enc-opt", required_argument, 0, O_ENCOPT},
+        {"verbose", no_argument, 0, 'v'},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const char shorts[] = ":i:o:f:m:yvqh";
+    for (int i = 1; i < argc; i++) {
+        size_t k = 0, n = sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]);
+        while (k < n && strcmp(argv[i], ffmpeg_style[k][0]))
+            k++;
+        if (k < n)
+            argv[i] = (char *)ffmpeg_style[k][1];
+        else if (foreign_ffmpeg_option(argv[i], shorts))
+            not_an_option(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+    }
+    int c;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        switch (c) {
+        /* "-" is standard input or output, as for ffmpeg; one of each (a second one won
+         * silently, where ffmpeg would read two inputs) */
+        case 'i':
+            if (o->input)
+                cli_die("-i given twice: one input a run (--concat joins outputs)");
+            o->input = strcmp(optarg, "-") ? optarg : "pipe:0";
+            break;
+        case 'o':
+            if (o->output)
+                cli_die("-o given twice: one output a run");
+            o->output = strcmp(optarg, "-") ? optarg : "pipe:1";
+            break;
+        case 'f':
+            if (!av_guess_format(optarg, NULL, NULL))
+                cli_die("-f %s: no such output format (ffmpeg -muxers lists them)", optarg);
+            o->format = optarg;
+            break;
+        case 'm': o->model = optarg; break;
+        case 'y': o->overwrite = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); exit(0);
+        case O_THREADS: o->threads = (int)cli_long("--threads", optarg, 0, 1024); break;
+        case O_TILE: o->tile = (int)cli_long("--tile", optarg, -1, 1 << 16); break;
+        case O_QUEUE: o->queue = (int)cli_long("--queue", optarg, 1, 1024); break;
+        case O_FRAMES: o->max_frames = cli_long("--frames", optarg, 1, LONG_MAX); break;
+        case O_PRE: o->vf_pre = optarg; break;
+        case O_POST: o->vf_post = optarg; break;
+        case O_SS: o->start_us = parse_time("-ss", optarg); break;
+        case O_T:
+            /* else the run decodes, writes nothing and blames the input ("empty video") */
+            if (!(o->duration_us = parse_time("-t", optarg)))
+                cli_die("-t: '%s' writes nothing", optarg);
+            break;
+        case O_AN: o->no_audio = 1; break;
+        case O_SN: o->no_subs = 1; break;
+        case O_CODEC: o->codec = optarg; break;
+        case O_CRF: o->crf = (int)cli_long("-crf", optarg, 0, 63); break;
+        case O_BR: {
+            double v;
+            char *end;
+            v = strtod(optarg, &end);
+            if (*end == 'k' || *end == 'K')
+                v *= 1e3, end++;
+            else if (*end == 'M' || *end == 'm')
+                v *= 1e6, end++;
+            if (end == optarg || *end || v <= 0)
+                cli_die("-b:v: '%s' is not a bit rate (e.g. 8M)", optarg);
+            o->bit_rate = (int64_t)v;
+            break;
+        }
+        case O_PRESET: o->preset = optarg; break;
+        case O_PIXFMT:
+            if (av_get_pix_fmt(optarg) == AV_PIX_FMT_NONE)
+                cli_die("-pix_fmt %s: unknown pixel format (ffmpeg -pix_fmts lists them)",
+                        optarg);
+            o->pix_fmt = optarg;
+            break;
+        case O_X264: o->x264_params = optarg; break;
+        case O_KERNEL: o->kernel = optarg; break;
+        case O_PREC: o->precision = optarg; break;
+        case O_ENS: o->ensemble = cli_ensemble(optarg); break;
+        case O_ENCOPT: {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg)
+                cli_die("--enc-opt: '%s' is not KEY=VALUE (e.g. tune=film, g=48)", optarg);
+            char *key = av_strndup(optarg, eq - optarg);
+            if (!key || av_dict_set(&o->enc_opts, key, eq + 1, AV_DICT_DONT_STRDUP_KEY) < 0)
+                cli_die("out of memory");
+            break;
+        }
+        case O_SEG:
+            if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
+                o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
+                cli_die("--segment: '%s' is not I/N with 1 <= I <= N", optarg);
+            break;
+        case O_CONCAT: o->concat = optarg; break;
+        case O_MEM: {
+            char *end;
+            double mb = strtod(optarg, &end);
+            double unit = *end == 'G' || *end == 'g' ? 1024.0 * 1024 * 1024 : 1024.0 * 1024;
+            if (*end == 'G' || *end == 'g' || *end == 'M' || *end == 'm')
+                end++;
+            if (end == optarg || *end || mb * unit < 16.0 * 1024 * 1024 || mb * unit > 1e15)
+                cli_die("--max-memory: '%s' is not a size like 512M or 2G (at least 16M)", optarg);
+            o->max_memory = (size_t)(mb * unit);
+            break;
+        }
+        default: cli_bad_option(c, argv, shorts);
+        }
+    }
+    if (o->concat) {
+        /* getopt takes the word after --concat whatever it is: "--concat -y out.mkv ..."
+         * joined into a file named -y. */
+        if (o->concat[0] == '-' && o->concat[1])
+            cli_die("--concat: '%s' is no output name; give the output right after --concat",
+                    o->concat);
+        /* The segments' streams are copied, so these were ignored without a word. */
+        const char *moot = o->input         ? "-i"
+                           : o->output        ? "-o"
+                           : o->model         ? "-m"
+                           : o->codec         ? "-c:v"
+                           : o->crf >= 0      ? "-crf"
+                           : o->bit_rate > 0  ? "-b:v"
+                           : o->preset        ? "-preset"
+                           : o->x264_params   ? "-x264-params"
+                           : o->enc_opts      ? "--enc-opt"
+                           : o->pix_fmt       ? "-pix_fmt"
+                           : o->vf_pre        ? "--vf-pre"
+                           : o->vf_post       ? "--vf-post"
+                                              : NULL;
+        if (moot)
+            cli_die("--concat copies the segments' streams: %s does not apply", moot);
+        o->output = o->concat;
+        return;
+    }
+    if (optind < argc)
+        cli_die("unexpected argument '%s' (see --help)", argv[optind]);
+    if (!o->input || !o->output)
+        cli_die("-i INPUT and -o OUTPUT are required (see --help)");
+    if (o->segments && (o->start_us != AV_NOPTS_VALUE || o->duration_us != AV_NOPTS_VALUE))
+        cli_die("--segment excludes -ss and -t");
+}
