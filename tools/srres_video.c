@@ -12,26 +12,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libavcodec/avcodec.h>
-#include <libavcodec/bsf.h>
 #include <libavfilter/buffersink.h>
-#include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
 #include <libavutil/detection_bbox.h>
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
-#include <libavutil/intreadwrite.h>
 #include <libavutil/log.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libgen.h>
 #include <libswscale/swscale.h>
-#include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,116 +34,17 @@
 
 #include "cli.h"
 #include "concat.h"
-#include "frame_queue.h"
-#include "output_file.h"
 #include "progress.h"
 #include "same_file.h"
-#include "srres.h"
+#include "video/app.h"
 #include "video/libav_log.h"
-#include "video/options.h"
-#include "video_graph.h"
 #include "yuvj.h"
 
 #ifndef SRRES_DATADIR
 #define SRRES_DATADIR "/usr/local/share/srres"
 #endif
 
-enum { KIND_FRAME = 1, KIND_PACKET = 2 };
-
 #define QUEUE_BYTES ((size_t)256 << 20)
-
-/* What is added to an input's timestamps after its clock's jumps (MPEG-TS and -PS), and each
- * of its first `count` streams' next decoding time, both in AV_TIME_BASE units; `says` marks
- * the streams whose jumps count. */
-typedef struct clock_mend {
-    int64_t offset, *next_dts;
-    char *says;
-    unsigned count; /* the streams at the start: those that appear mid-file are dropped */
-    int jumps;
-} clock_mend;
-
-typedef struct app {
-    options o;
-    output_target target; /* target.temp is written, then renamed to target.final */
-    const char *input_file; /* the input's path: -i, less a "file:" before it */
-    int one_picture;      /* an image output without a frame number in its name */
-    int numbered;         /* an image output with one: a file a frame, written directly */
-    long images;          /* writer: the video packets written, the numbered files made */
-    const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
-    int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
-    int told_dropped;     /* reader: said that later frames lose their alpha or colour */
-    /* reader: the frame size, format and pixel aspect ratio the pre graph is built for */
-    int in_w, in_h;
-    enum AVPixelFormat in_fmt;
-    AVRational in_sar;
-    /* The time base and frame rate the pre graph gives, and the output's frame size and
-     * aspect ratio, into which the writer fits frames of other sizes (open_pre_graph). */
-    AVRational net_tb, net_rate, out_sar;
-    int out_w, out_h;
-    video_graph fit;      /* writer: scales and pads a frame of another size to out_w x out_h */
-    int fit_w, fit_h;     /* the frame size and aspect ratio fit is built for */
-    AVRational fit_sar;
-    /* The decoder's format and colour description as the pipeline was built: the reader's
-     * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. */
-    enum AVPixelFormat src_fmt;
-    enum AVColorSpace src_space;
-    enum AVColorRange src_range;
-    enum AVColorPrimaries src_primaries;
-    enum AVColorTransferCharacteristic src_trc;
-    enum AVChromaLocation src_chroma;
-    AVFormatContext *ifmt, *ofmt;
-    int vin;           /* input video stream */
-    int *map;          /* input stream -> output stream, -1 dropped */
-    unsigned nb_map;   /* the input's streams at the start, which map covers */
-    unsigned told_new; /* reader: streams below this index that appeared later were said */
-    AVCodecContext *dec, *enc;
-    const AVCodec *enc_codec;
-    video_graph pre, post;
-    int post_ready, header_written;
-    int post_w, post_h; /* the frame size and aspect ratio the post graph is built for */
-    AVRational post_sar;
-    srres_model *model;
-    srres_ctx *ctx;
-    int scale;
-    enum AVPixelFormat net_fmt; /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
-    int src_alpha;              /* the input has alpha (a palette: a pixel not opaque) */
-    int alpha;                  /* the input's alpha goes to the output, upscaled beside */
-    int grey_out;               /* the output's format has no colour (a grey source's PNG) */
-    int alpha_holdable;         /* the output would keep alpha, had the first frames any */
-    int alpha_unread;           /* WebM alpha that no decoder here reads */
-    int vpx_alpha;              /* reader: libvpx decodes WebM alpha ... */
-    int vpx_alpha_read;         /* ... and has read some since it was opened */
-    struct SwsContext *alpha_sws; /* sr thread: upscales the alpha plane */
-    frame_queue *q_in, *q_out;
-    AVBSFContext **adts; /* --segment: by input stream, an ADTS AAC one's header remover */
-    unsigned nb_adts;    /* the streams adts covers: those at the start */
-    AVPacket **pending; /* copied packets that arrived before the header */
-    int npending;
-    /* The part of the input written, in the video stream's time base: frames and packets
-     * with timestamps in [lo, hi) (-ss/-t or --segment), moved earlier by shift (the output
-     * starts at zero: at the input's start, or at -ss; segments all move by the input's
-     * start, so they join back). */
-    int64_t lo, hi, shift;
-    int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
-    /* reader: the last timestamp out of the pre graph, what is added to those of one built
-     * anew (reopen_pre_graph), and whether it has given a frame yet */
-    int64_t pre_last, pre_shift;
-    int pre_fresh;
-    int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
-    long damaged;                  /* reader: damaged video packets and frames skipped */
-    long damaged_copied;           /* writer: damaged packets of copied streams skipped */
-    clock_mend mend; /* reader: the input's clock jumps taken out */
-    const char *probe_us; /* how far the input was probed (NULL: libavformat's default) */
-    int64_t *mux_dts; /* writer: each output stream's last decoding time, in its time base */
-    char default_model[PATH_MAX + 64]; /* o.model when -m is not given: said under -v too */
-    atomic_long frames_in, frames_sr, frames_out;
-    atomic_llong media_us; /* media written, for the progress line */
-    int64_t first_pts_us;  /* writer thread: the first frame's start */
-    double sr_wait, sr_busy; /* seconds the sr thread waited for input / ran the network */
-    pthread_mutex_t err_lock;
-    char error[1024];
-    atomic_int failed;
-} app;
 
 /* Atomic: a handler runs on whichever thread the kernel picks (an OpenBLAS worker too),
  * and the reader polls the count from its own. Lock-free, so a handler may use them. */
@@ -169,8 +63,14 @@ static void on_nudge(int sig)
     (void)sig;
 }
 
+/* The stop signals seen so far: the reader and the input's reads poll it. */
+int signals_received(void)
+{
+    return atomic_load(&signals_seen);
+}
+
 /* Records the first error and stops the pipeline. */
-static void set_error(app *a, const char *fmt, ...)
+void set_error(app *a, const char *fmt, ...)
 {
     pthread_mutex_lock(&a->err_lock);
     if (!a->error[0]) {
@@ -196,395 +96,6 @@ static void free_item(void *item, int kind)
         AVPacket *p = item;
         av_packet_free(&p);
     }
-}
-
-static int has_alpha(enum AVPixelFormat f)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
-    return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
-}
-
-static int is_paletted(enum AVPixelFormat f)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
-    return d && (d->flags & AV_PIX_FMT_FLAG_PAL);
-}
-
-static int has_colour(enum AVPixelFormat f)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
-    return d && (d->nb_components >= 3 || (d->flags & AV_PIX_FMT_FLAG_PAL));
-}
-
-/* Whether a frame is w x h with pixel aspect ratio sar, an unknown one counting as square. */
-static int same_shape(const AVFrame *f, int w, int h, AVRational sar)
-{
-    AVRational fs = f->sample_aspect_ratio.num ? f->sample_aspect_ratio : (AVRational){1, 1};
-    return f->width == w && f->height == h &&
-           !av_cmp_q(fs, sar.num ? sar : (AVRational){1, 1});
-}
-
-/* ---- Reader ---------------------------------------------------------------------------- */
-
-static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar,
-                           char *err, int errlen);
-
-/* The container's aspect ratio over the frame's, as ffmpeg takes it: ProRes and VP9 code
- * none, and their output lost it. */
-static AVRational frame_sar(const app *a, const AVFrame *frame)
-{
-    AVRational sar = a->ifmt->streams[a->vin]->sample_aspect_ratio;
-    return sar.num ? sar : frame->sample_aspect_ratio;
-}
-
-/* Sends a frame (NULL: the end) into the pre graph and what comes out into q_in. */
-static int push_pre(app *a, AVFrame *frame)
-{
-    char eb[ERR_SIZE];
-    int ret = video_graph_push(&a->pre, frame);
-    if (ret < 0) {
-        set_error(a, "%s: --vf-pre graph: %s", a->o.input, av_err(ret, eb));
-        return ret;
-    }
-    for (;;) {
-        AVFrame *out = av_frame_alloc();
-        if (!out) {
-            set_error(a, "out of memory");
-            return AVERROR(ENOMEM);
-        }
-        ret = video_graph_pull(&a->pre, out);
-        if (ret < 0) {
-            av_frame_free(&out);
-            if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
-                return 0;
-            /* Said, or the reader ended quietly and the run wrote a short file with status 0 */
-            set_error(a, "%s: --vf-pre graph: %s", a->o.input, av_err(ret, eb));
-            return ret;
-        }
-        /* A graph built anew restarts the clocks of --vf-pre's filters (setpts=PTS-STARTPTS,
-         * setpts=N/FRAME_RATE/TB): its frames went back to zero, and came out one tick after
-         * the last each. Where they go back, they continue a frame after the last instead. */
-        if (out->pts != AV_NOPTS_VALUE && a->pre_fresh) {
-            int64_t ticks =
-                a->net_rate.num > 0 ? av_rescale_q(1, av_inv_q(a->net_rate), a->net_tb) : 1;
-            int back = a->pre_last != AV_NOPTS_VALUE && out->pts < a->pre_last;
-            a->pre_shift = back ? a->pre_last + ticks - out->pts : 0;
-            a->pre_fresh = 0;
-        }
-        if (out->pts != AV_NOPTS_VALUE) {
-            out->pts += a->pre_shift;
-            a->pre_last = out->pts;
-        }
-        if (frame_queue_push(a->q_in, out, KIND_FRAME) < 0) {
-            av_frame_free(&out);
-            return AVERROR_EXIT;
-        }
-    }
-}
-
-/* A frame of another size, pixel format or pixel aspect ratio than the ones before (a
- * stream that changes resolution: WebRTC recordings, broadcast, joined files): the pre graph
- * is flushed and built anew for it (filters such as scale=iw*sar:ih read the aspect ratio
- * when built), and the network upscales it at its own size. */
-static int reopen_pre_graph(app *a, const AVFrame *frame)
-{
-    char err[512];
-    int ret = push_pre(a, NULL);
-    if (ret < 0)
-        return ret;
-    video_graph_free(&a->pre);
-    if (build_pre_graph(a, frame->width, frame->height, frame->format,
-                        frame->sample_aspect_ratio, err, sizeof(err)) < 0) {
-        /* Said: the same --vf-pre took the frames before (a crop wider than the new ones) */
-        set_error(a, "%s: the frames change to %dx%d %s, which --vf-pre cannot take: %s",
-                  a->o.input, frame->width, frame->height, av_get_pix_fmt_name(frame->format),
-                  with_libav_reason(err, sizeof(err)));
-        return AVERROR(EINVAL);
-    }
-    int w = av_buffersink_get_w(a->pre.sink), h = av_buffersink_get_h(a->pre.sink);
-    if (av_image_check_size((unsigned)w * a->scale, (unsigned)h * a->scale, 0, NULL) < 0) {
-        set_error(a, "%s: its frames change size to %dx%d, which upscaled x%d is beyond the "
-                  "largest frame FFmpeg handles", a->o.input, w, h, a->scale);
-        return AVERROR(EINVAL);
-    }
-    a->in_w = frame->width;
-    a->in_h = frame->height;
-    a->in_fmt = frame->format;
-    a->in_sar = frame->sample_aspect_ratio;
-    a->pre_fresh = 1;
-    /* The output's format is chosen for the first frames: a later frame's alpha, or its
-     * colour after grey ones, is dropped, as by ffmpeg, but said (a transparent PNG or a
-     * colour one in a sequence lost it without a word). Colour frames after colour ones
-     * lose nothing more (-pix_fmt gray dropped it from the first). */
-    const char *dropped =
-        !a->src_alpha && has_alpha(frame->format) && !is_paletted(frame->format) ? "alpha"
-        : a->grey_out && !has_colour(a->src_fmt) && has_colour(frame->format)   ? "colour"
-                                                                                 : NULL;
-    if (dropped && !a->told_dropped && !a->o.quiet) {
-        if (!strcmp(dropped, "alpha") && !a->alpha_holdable)
-            fprintf(stderr, "srres-video: %s: the frames change to %s, whose alpha is dropped: "
-                    "the output (%s) holds none\n", a->o.input,
-                    av_get_pix_fmt_name(frame->format), a->enc_codec->name);
-        else
-            fprintf(stderr, "srres-video: %s: the frames change to %s, whose %s is dropped: "
-                    "the output's format is chosen for the first frames' %s\n", a->o.input,
-                    av_get_pix_fmt_name(frame->format), dropped,
-                    av_get_pix_fmt_name(a->src_fmt));
-        a->told_dropped = 1;
-    }
-    return 0;
-}
-
-/* Sends a decoded frame through the pre graph into q_in. Returns 0, 1 when a limit is
- * reached (stop reading), or an AVERROR. */
-static int feed_frame(app *a, AVFrame *frame)
-{
-    int ret;
-    if (frame) {
-        int64_t pts = frame->best_effort_timestamp;
-        if (pts != AV_NOPTS_VALUE && pts < a->lo)
-            return 0; /* decoded from the keyframe before -ss */
-        /* Against what the pre graph was built for: the decoder's own may already be the
-         * next frames'. */
-        if (pts != AV_NOPTS_VALUE && pts >= a->hi)
-            return 1;
-        if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
-            return 1;
-        frame->sample_aspect_ratio = frame_sar(a, frame);
-        if ((!same_shape(frame, a->in_w, a->in_h, a->in_sar) || frame->format != a->in_fmt) &&
-            (ret = reopen_pre_graph(a, frame)) < 0)
-            return ret;
-        /* The encoder and muxer need increasing timestamps, which raw streams, the end of some
-         * MPEG-PS files and broken ones do not give: a frame without one comes a frame after
-         * the one before, one that repeats or goes back a tick after it. */
-        int64_t out = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->shift;
-        if (out == AV_NOPTS_VALUE)
-            out = a->last_pts == AV_NOPTS_VALUE ? 0 : a->last_pts + a->frame_ticks;
-        else if (a->last_pts != AV_NOPTS_VALUE && out <= a->last_pts)
-            out = a->last_pts + 1;
-        frame->pts = a->last_pts = out;
-        atomic_fetch_add(&a->frames_in, 1);
-    }
-    return push_pre(a, frame);
-}
-
-/* The first damaged packet or frame is said, the others counted for the end. */
-static void skip_damaged(app *a, int ret)
-{
-    char eb[ERR_SIZE];
-    av_err(ret, eb);
-    if (a->damaged++ == 0 && !a->o.quiet)
-        fprintf(stderr, "srres-video: %s: skipping a damaged video packet: %s\n", a->o.input, eb);
-}
-
-/* A decoder of the video stream st, into *dec (freed by the caller, also on failure). */
-static int open_decoder(const AVStream *st, const AVCodec *codec, AVCodecContext **dec)
-{
-    *dec = avcodec_alloc_context3(codec);
-    if (!*dec)
-        return AVERROR(ENOMEM);
-    int ret = avcodec_parameters_to_context(*dec, st->codecpar);
-    (*dec)->pkt_timebase = st->time_base;
-    (*dec)->thread_count = 1;
-    return ret < 0 ? ret : avcodec_open2(*dec, codec, NULL);
-}
-
-/* libvpx's decoder, once it has read alpha, gives no frame for a packet without it: a WebM
- * joined from clips with alpha and without lost the frames of those without (10 frames
- * came out 5). A new decoder reads them from their keyframe on. */
-static int restart_at_opaque_keyframe(app *a, const AVPacket *pkt)
-{
-    char eb[ERR_SIZE];
-    size_t n;
-    const uint8_t *extra = av_packet_get_side_data(pkt, AV_PKT_DATA_MATROSKA_BLOCKADDITIONAL, &n);
-    int alpha = extra && n >= 8 && AV_RB64(extra) == 1; /* BlockAddID 1: alpha */
-    if (alpha || !a->vpx_alpha_read || !(pkt->flags & AV_PKT_FLAG_KEY)) {
-        a->vpx_alpha_read |= alpha;
-        return 0;
-    }
-    const AVCodec *codec = a->dec->codec;
-    avcodec_free_context(&a->dec);
-    a->vpx_alpha_read = 0;
-    int ret = open_decoder(a->ifmt->streams[a->vin], codec, &a->dec);
-    if (ret < 0)
-        set_error(a, "%s: cannot open the %s decoder: %s", a->o.input, codec->name,
-                  av_err(ret, eb));
-    return ret;
-}
-
-/* Decodes what the packet (NULL: flush) yields and feeds it on. */
-static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
-{
-    char eb[ERR_SIZE];
-    int ret = pkt && a->vpx_alpha ? restart_at_opaque_keyframe(a, pkt) : 0;
-    if (ret < 0)
-        return ret;
-    /* A damaged packet or frame is skipped, as ffmpeg does, whatever the decoder calls the
-     * damage (PNG's zlib says "Generic error in an external library"): one bad frame must
-     * not cost the rest. Only running out of memory stops the run. */
-    ret = avcodec_send_packet(a->dec, pkt);
-    if (ret < 0 && ret != AVERROR_EOF) {
-        if (ret != AVERROR(ENOMEM)) {
-            skip_damaged(a, ret);
-            return 0;
-        }
-        set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
-        return ret;
-    }
-    for (;;) {
-        ret = avcodec_receive_frame(a->dec, frame);
-        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
-            return 0;
-        if (ret < 0) {
-            if (ret != AVERROR(ENOMEM)) {
-                skip_damaged(a, ret);
-                continue;
-            }
-            set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
-            return ret;
-        }
-        ret = feed_frame(a, frame);
-        av_frame_unref(frame);
-        if (ret)
-            return ret;
-    }
-}
-
-/* An MPEG-TS or MPEG-PS clock can jump: files joined with cat, a broadcast whose clock was
- * reset. A stream's jump back (by over 0.1 s) or ahead (by over 10 s) from where its last
- * packet ended is taken out of every stream from there on, as ffmpeg does: the copied
- * packets went back in time, which the muxer refused, and the video frames were squeezed
- * one tick apart after the last one. */
-static void smooth_jumps(const app *a, clock_mend *m, const AVFormatContext *f, AVPacket *pkt)
-{
-    if ((unsigned)pkt->stream_index >= m->count)
-        return;
-    AVStream *st = f->streams[pkt->stream_index];
-    int64_t offset = av_rescale_q(m->offset, AV_TIME_BASE_Q, st->time_base);
-    if (pkt->pts != AV_NOPTS_VALUE)
-        pkt->pts += offset;
-    if (pkt->dts != AV_NOPTS_VALUE)
-        pkt->dts += offset;
-    if (!(f->iformat->flags & AVFMT_TS_DISCONT) || pkt->dts == AV_NOPTS_VALUE ||
-        !m->says[pkt->stream_index])
-        return;
-    int64_t dts = av_rescale_q(pkt->dts, st->time_base, AV_TIME_BASE_Q);
-    int64_t *next = &m->next_dts[pkt->stream_index];
-    if (*next != AV_NOPTS_VALUE &&
-        (dts < *next - AV_TIME_BASE / 10 || dts > *next + 10 * (int64_t)AV_TIME_BASE)) {
-        int64_t jump = dts - *next, ticks = av_rescale_q(jump, AV_TIME_BASE_Q, st->time_base);
-        m->offset -= jump;
-        m->jumps++;
-        dts -= jump;
-        if (pkt->pts != AV_NOPTS_VALUE)
-            pkt->pts -= ticks;
-        pkt->dts -= ticks;
-    }
-    int64_t duration = pkt->duration > 0             ? pkt->duration
-                       : pkt->stream_index == a->vin ? a->frame_ticks
-                                                     : 0;
-    *next = dts + av_rescale_q(duration, st->time_base, AV_TIME_BASE_Q);
-}
-
-static void *reader_main(void *arg)
-{
-    app *a = arg;
-    char eb[ERR_SIZE];
-    AVPacket *pkt = av_packet_alloc();
-    AVFrame *frame = av_frame_alloc();
-    /* Files that group audio (MPEG-TS carries a third of a second of AAC in one packet) hold
-     * it after the video it goes with: past the video's end (a segment's, -t's), the audio
-     * streams are read on until each passes that end, or the video is 10 s past it. They lost
-     * up to a third of a second at every such end. `short_of` counts those still short. */
-    char *past = calloc(a->nb_map ? a->nb_map : 1, 1);
-    int ret = pkt && frame && past ? 0 : AVERROR(ENOMEM), video_done = 0, short_of = 0;
-    int64_t video_after = 0; /* video packets read past the end */
-    AVRational vtb = a->ifmt->streams[a->vin]->time_base;
-    while (ret >= 0 && (!video_done || short_of > 0) && !signals_seen &&
-           !atomic_load(&a->failed)) {
-        ret = av_read_frame(a->ifmt, pkt);
-        if (ret == AVERROR_EOF) {
-            ret = 0;
-            break;
-        }
-        if (ret < 0) {
-            set_error(a, "%s: cannot read: %s", a->o.input, av_err(ret, eb));
-            break;
-        }
-        AVStream *ist = a->ifmt->streams[pkt->stream_index];
-        smooth_jumps(a, &a->mend, a->ifmt, pkt);
-        /* A stream that appears mid-file (a new MPEG-TS program table, read from a pipe) has
-         * no output stream, made at the start: dropped with a message, as ffmpeg drops it
-         * (its index read past the map, and the run crashed). */
-        if ((unsigned)pkt->stream_index >= a->nb_map) {
-            if ((unsigned)pkt->stream_index >= a->told_new && !a->o.quiet)
-                fprintf(stderr, "srres-video: %s: stream %d (%s) appeared mid-file: dropped\n",
-                        a->o.input, pkt->stream_index, avcodec_get_name(ist->codecpar->codec_id));
-            a->told_new = FFMAX(a->told_new, (unsigned)pkt->stream_index + 1);
-        } else if (pkt->stream_index == a->vin && video_done) {
-            /* 10 s of video past the end, by its timestamps, or its frames where it has none */
-            int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
-            video_after++;
-            if (ts == AV_NOPTS_VALUE)
-                ts = a->hi + video_after * a->frame_ticks;
-            if (av_compare_ts(ts - a->hi, vtb, 10, (AVRational){1, 1}) > 0)
-                short_of = 0;
-        } else if (pkt->stream_index == a->vin) {
-            ret = decode_packet(a, pkt, frame);
-            if (ret == 1) {
-                video_done = 1;
-                ret = 0;
-                /* Not when --frames ended the video short of that end: the audio after its
-                 * last frame is not its own (-t 100 --frames 5 copied 100 s of audio). */
-                int by_count = a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames;
-                for (unsigned i = 0; a->hi != INT64_MAX && !by_count && i < a->nb_map; i++)
-                    short_of += a->map[i] >= 0 && !past[i] &&
-                                a->ifmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
-            }
-        } else if (a->map[pkt->stream_index] >= 0) {
-            /* Copied streams are cut at packet granularity on the video's clock. */
-            int64_t shift = av_rescale_q(a->shift, vtb, ist->time_base);
-            int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-            int keep = ts == AV_NOPTS_VALUE ||
-                       (av_compare_ts(ts, ist->time_base, a->lo, vtb) >= 0 &&
-                        av_compare_ts(ts, ist->time_base, a->hi, vtb) < 0);
-            if (ts != AV_NOPTS_VALUE && !past[pkt->stream_index] &&
-                ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO &&
-                av_compare_ts(ts, ist->time_base, a->hi, vtb) >= 0) {
-                past[pkt->stream_index] = 1;
-                short_of -= video_done;
-            }
-            if (keep) {
-                AVPacket *copy = av_packet_clone(pkt);
-                if (!copy) {
-                    ret = AVERROR(ENOMEM);
-                } else {
-                    if (copy->pts != AV_NOPTS_VALUE)
-                        copy->pts -= shift;
-                    if (copy->dts != AV_NOPTS_VALUE)
-                        copy->dts -= shift;
-                    if (frame_queue_push(a->q_out, copy, KIND_PACKET) < 0) {
-                        av_packet_free(&copy);
-                        ret = AVERROR_EXIT;
-                    }
-                }
-            }
-        }
-        av_packet_unref(pkt);
-    }
-    /* Flush the decoder and the pre graph, unless aborting. */
-    if (ret >= 0 && !atomic_load(&a->failed)) {
-        if (!video_done)
-            ret = decode_packet(a, NULL, frame);
-        if (ret >= 0)
-            feed_frame(a, NULL);
-    }
-    av_packet_free(&pkt);
-    av_frame_free(&frame);
-    free(past);
-    frame_queue_close(a->q_in);
-    frame_queue_close(a->q_out);
-    return NULL;
 }
 
 /* ---- Super-resolution ------------------------------------------------------------------ */
@@ -812,72 +323,6 @@ static int drain_encoder(app *a)
     return ret;
 }
 
-static int input_seekable(const app *a)
-{
-    return !a->ifmt->pb || (a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL);
-}
-
-/* The pts of the first video keyframe read from here on (dts if it has none), or
- * AV_NOPTS_VALUE if none comes before the end or in a while; the packets read are
- * dropped. */
-static int64_t next_keyframe(app *a)
-{
-    AVPacket *pkt = av_packet_alloc();
-    int64_t ts = AV_NOPTS_VALUE;
-    for (int n = 0; pkt && n < 10000 && av_read_frame(a->ifmt, pkt) >= 0; n++) {
-        int key = pkt->stream_index == a->vin && (pkt->flags & AV_PKT_FLAG_KEY);
-        if (key)
-            ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-        av_packet_unref(pkt);
-        if (key)
-            break;
-    }
-    av_packet_free(&pkt);
-    return ts;
-}
-
-/* Seeks to the video keyframe at or before lo (in the video's time base). Demuxers that seek
- * by decoding time (MPEG-TS, MPEG-PS) or without an index can land past it, on a later
- * keyframe or none, losing the frames in between: seek earlier until the first keyframe
- * found is not past lo (at worst to the start), then seek there again to read from it. */
-static void seek_before(app *a, int64_t lo)
-{
-    char eb[ERR_SIZE];
-    /* A pipe cannot seek: it is read from its start, and the frames before lo dropped. */
-    if (!input_seekable(a))
-        return;
-    AVStream *ist = a->ifmt->streams[a->vin];
-    int64_t start = ist->start_time != AV_NOPTS_VALUE ? ist->start_time : 0;
-    int64_t second = av_rescale_q(1, (AVRational){1, 1}, ist->time_base);
-    for (int64_t back = 0;; back = back ? 2 * back : second) {
-        int64_t target = lo - back <= start ? INT64_MIN : lo - back;
-        int64_t ts = target == INT64_MIN ? INT64_MIN
-                                         : av_rescale_q(target, ist->time_base, AV_TIME_BASE_Q);
-        int ret = target == INT64_MIN
-                      ? avformat_seek_file(a->ifmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0)
-                      : avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0);
-        if (ret < 0)
-            cli_die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
-        if (target == INT64_MIN)
-            return;
-        int64_t key = next_keyframe(a);
-        if (key != AV_NOPTS_VALUE && key <= lo) {
-            if ((ret = avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0)) < 0)
-                cli_die("%s: cannot seek: %s", a->o.input, av_err(ret, eb));
-            return;
-        }
-    }
-}
-
-/* A palette's colours are RGB too: a palette PNG into H.264 was full range (yuvj444p), as
- * for a full-range YUV source, and its matrix unsaid. */
-static int source_is_rgb(const app *a)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
-    return a->src_space == AVCOL_SPC_RGB ||
-           (d && (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL)));
-}
-
 /* The filters that turn the stream's frames upright by its display matrix ("" if none). A
  * mirrored matrix (a front camera's) reads as a rotation too: the signs of its terms tell
  * them apart, as in ffmpeg (a mirror became a half turn, upside down). */
@@ -896,34 +341,6 @@ static const char *rotation_filter(const AVStream *st)
     if (fabs(theta - 270) < 1)
         return m[3] < 0 ? "transpose=clock_flip," : "transpose=cclock,";
     return fabs(theta) < 1 && m[4] < 0 ? "vflip," : "";
-}
-
-static const char *matrix_name(enum AVColorSpace cs)
-{
-    switch (cs) {
-    case AVCOL_SPC_BT709: return "bt709";
-    case AVCOL_SPC_FCC: return "fcc";
-    case AVCOL_SPC_SMPTE240M: return "smpte240m";
-    case AVCOL_SPC_BT2020_NCL:
-    case AVCOL_SPC_BT2020_CL: return "bt2020";
-    default: return "bt601";
-    }
-}
-
-static int is_yuvj(enum AVPixelFormat f)
-{
-    return yuvj_plain(f) != f;
-}
-
-/* Whether YUV output in format out is full range: JPEG's yuvj formats, and a full-range YUV
- * source's range kept. From RGB it is limited, as ffmpeg makes it (it was full, the range
- * an RGB source is tagged with: H.264 players took it for an unusual stream). So is a yuvj
- * source's (a phone's H.264) in a format without the j, as ffmpeg makes it: MPEG-1/2/4 and
- * ProRes cannot say full range, and players stretched its levels, clipping black and white. */
-static int full_range_out(const app *a, enum AVPixelFormat out)
-{
-    return is_yuvj(out) || (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG &&
-                            !is_yuvj(a->src_fmt));
 }
 
 /* Sets an encoder's private option; encoders without any have no priv_data to set. */
@@ -1187,25 +604,6 @@ static enum AVPixelFormat output_format(app *a, const AVCodec *codec)
 {
     enum AVPixelFormat f = closest_format(a, codec);
     return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? yuvj_full(f) : f;
-}
-
-/* The scale filter's chroma position options for the source's chroma location, for frames
- * of format fmt, into buf ("" if it has none or fmt is not subsampled): the pre graph reads
- * the chroma where it is sited and the post graph sites it there again. The output said
- * "left" (MPEG-2's) for any source, and BT.2020's "topleft" chroma came out half a line off.
- * An axis that is not subsampled has its chroma on the luma's samples. */
-static const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt,
-                                char *buf, size_t n)
-{
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
-    int x, y;
-    if (!d || !(d->log2_chroma_w || d->log2_chroma_h) ||
-        a->src_chroma == AVCHROMA_LOC_UNSPECIFIED ||
-        avcodec_enum_to_chroma_pos(&x, &y, a->src_chroma) < 0)
-        return "";
-    snprintf(buf, n, ":%s_h_chr_pos=%d:%s_v_chr_pos=%d", side, d->log2_chroma_w ? x : 0, side,
-             d->log2_chroma_h ? y : 0);
-    return buf;
 }
 
 static int init_post(app *a, const AVFrame *f)
@@ -1485,39 +883,6 @@ static const char *default_model(char *buf, size_t n)
     return NULL;
 }
 
-/* Reading gives up once the run stops (a signal, an error), or a stalled input (a pipe
- * nobody writes to) would hold it forever. */
-static int input_interrupted(void *arg)
-{
-    app *a = arg;
-    return signals_seen || atomic_load(&a->failed);
-}
-
-/* The input's demuxer, its streams probed for `probe_us` microseconds of the input (NULL:
- * libavformat's default, 5 s). */
-static AVFormatContext *open_demuxer(app *a, const char *probe_us)
-{
-    char eb[ERR_SIZE];
-    AVFormatContext *f = avformat_alloc_context();
-    if (!f)
-        cli_die("out of memory");
-    f->interrupt_callback = (AVIOInterruptCB){input_interrupted, a};
-    /* As ffmpeg opens an input: an MPEG-TS's program tables are all read, not the first. */
-    AVDictionary *opts = NULL;
-    av_dict_set(&opts, "scan_all_pmts", "1", 0);
-    if (probe_us) {
-        av_dict_set(&opts, "analyzeduration", probe_us, 0);
-        av_dict_set(&opts, "probesize", "400M", 0);
-    }
-    int ret = avformat_open_input(&f, a->o.input, NULL, &opts);
-    av_dict_free(&opts);
-    if (ret < 0)
-        cli_die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
-    if ((ret = avformat_find_stream_info(f, NULL)) < 0)
-        cli_die("%s: cannot read stream information: %s", a->o.input, av_err(ret, eb));
-    return f;
-}
-
 /* Whether stream i is a timecode track (tmcd) whose timecode the video stream carries as
  * its tag: the output keeps that tag, and the MOV and MP4 muxers make the track anew from it,
  * so nothing is lost (it was reported as dropped, codec "none"). */
@@ -1532,20 +897,10 @@ static int timecode_of_video(const app *a, unsigned i)
            !strcmp(tc->value, v->value);
 }
 
-/* Whether a stream lacks what a muxer's header needs, which its packets tell: none was met
- * within the probe (audio that starts late in an MPEG-TS recording). */
-static int unprobed(const AVStream *st)
-{
-    const AVCodecParameters *p = st->codecpar;
-    if (p->codec_type == AVMEDIA_TYPE_AUDIO)
-        return p->sample_rate <= 0 || p->ch_layout.nb_channels <= 0;
-    return p->codec_type == AVMEDIA_TYPE_VIDEO && (p->width <= 0 || p->height <= 0);
-}
-
 /* Whether input stream i goes into the output (copied; the video upscaled). *why says why
  * not where a message is due, and is NULL where the options or the output format's own
  * handling make it (-an, a timecode track the muxer makes anew). */
-static int stream_kept(const app *a, unsigned i, const char **why)
+int stream_kept(const app *a, unsigned i, const char **why)
 {
     const AVStream *ist = a->ifmt->streams[i];
     enum AVMediaType type = ist->codecpar->codec_type;
@@ -1566,306 +921,6 @@ static int stream_kept(const app *a, unsigned i, const char **why)
     else if (!fonts && !output_takes_stream(a->ofmt->oformat, ist))
         *why = "it cannot go into this format";
     return !*why;
-}
-
-/* A mender of the clock of f, an opening of the input. The streams the run keeps, video and
- * audio, say where it jumps; the others (-an's too) have no say, as in ffmpeg. */
-static void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f)
-{
-    *m = (clock_mend){.next_dts = malloc(sizeof(int64_t) * (f->nb_streams + 1)),
-                      .says = calloc(f->nb_streams + 1, 1),
-                      .count = FFMIN(f->nb_streams, a->ifmt->nb_streams)};
-    if (!m->next_dts || !m->says)
-        cli_die("out of memory");
-    for (unsigned i = 0; i < m->count; i++) {
-        enum AVMediaType type = f->streams[i]->codecpar->codec_type;
-        const char *why;
-        m->next_dts[i] = AV_NOPTS_VALUE;
-        m->says[i] = (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) &&
-                     stream_kept(a, i, &why);
-    }
-}
-
-static void clock_mend_free(clock_mend *m)
-{
-    free(m->next_dts);
-    free(m->says);
-}
-
-/* Whether the input's clock jumps anywhere: a seek for -ss goes by the raw times, which
- * then repeat or leap, and lands elsewhere (-ss 3 on two 2 s files joined with cat gave the
- * frames from 5 s; -ss 1, none). Reads packets only, to the first jump, and only where clocks
- * jump (MPEG-TS, -PS). */
-static int clock_jumps(app *a)
-{
-    if (!(a->ifmt->iformat->flags & AVFMT_TS_DISCONT))
-        return 0;
-    AVFormatContext *f = open_demuxer(a, a->probe_us);
-    clock_mend mend;
-    clock_mend_init(a, &mend, f);
-    AVPacket *pkt = av_packet_alloc();
-    while (pkt && !mend.jumps && av_read_frame(f, pkt) >= 0) {
-        smooth_jumps(a, &mend, f, pkt);
-        av_packet_unref(pkt);
-    }
-    av_packet_free(&pkt);
-    avformat_close_input(&f);
-    clock_mend_free(&mend);
-    return mend.jumps > 0;
-}
-
-/* An ADTS AAC stream (MPEG-TS's) has no AudioSpecificConfig in its parameters: each packet's
- * header carries it, and the muxer makes it from the first packet (aac_adtstoasc). A segment
- * with none of the stream's packets had none (Matroska reads AAC LTP then) and did not join
- * the others. The input's parameters take it here from pkt, the stream's first packet, as
- * that filter makes it (a PCE too), so every segment's header says the same. The packets'
- * headers then come off through this filter (write_packet), not the muxer's, which would
- * give the config again: Matroska's 5.1 muxer then writes a sample rate over the elements
- * after it. */
-static void take_adts_config(app *a, const AVPacket *pkt)
-{
-    AVCodecParameters *par = a->ifmt->streams[pkt->stream_index]->codecpar;
-    if (!a->adts && !(a->adts = av_calloc(a->ifmt->nb_streams, sizeof(*a->adts))))
-        cli_die("out of memory");
-    a->nb_adts = a->ifmt->nb_streams;
-    AVBSFContext **bsf = &a->adts[pkt->stream_index];
-    if (!*bsf && (av_bsf_alloc(av_bsf_get_by_name("aac_adtstoasc"), bsf) < 0 ||
-                  avcodec_parameters_copy((*bsf)->par_in, par) < 0 || av_bsf_init(*bsf) < 0))
-        cli_die("out of memory");
-    AVPacket *p = av_packet_clone(pkt);
-    if (!p)
-        cli_die("out of memory");
-    size_t n = 0;
-    const uint8_t *asc = NULL;
-    /* A damaged header fails, as at the muxer, which takes the next packet's then. */
-    if (av_bsf_send_packet(*bsf, p) >= 0 && av_bsf_receive_packet(*bsf, p) >= 0)
-        asc = av_packet_get_side_data(p, AV_PKT_DATA_NEW_EXTRADATA, &n);
-    if (asc) {
-        if (!(par->extradata = av_mallocz(n + AV_INPUT_BUFFER_PADDING_SIZE)))
-            cli_die("out of memory");
-        memcpy(par->extradata, asc, n);
-        par->extradata_size = (int)n;
-    }
-    forget_libav_error(); /* what the filter said of a damaged header */
-    av_packet_free(&p);
-}
-
-/* [lo, hi) of segment I of N: the input's span cut into N equal time ranges, each cut moved
- * to the next video keyframe so every segment decodes on its own and no frame is lost or
- * repeated. Reads the packets once (no decoding) to find the keyframes, on the clock the
- * reader mends: an MPEG-TS whose clock jumps (files joined with cat) was cut on its raw
- * times, and half its frames were in no segment. On the way, the input's ADTS AAC streams
- * take their config (take_adts_config). Returns whether the clock jumped. */
-static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
-{
-    AVFormatContext *f = open_demuxer(a, a->probe_us);
-    clock_mend mend;
-    clock_mend_init(a, &mend, f);
-    AVPacket *pkt = av_packet_alloc();
-    AVFrame *frame = av_frame_alloc();
-    AVCodecContext *dec = NULL;
-    int64_t *keys = NULL, first = INT64_MAX, last = INT64_MIN;
-    int nkeys = 0;
-    /* Every segment's output has the size and pixel aspect ratio of the whole input's first
-     * picture upscaled, which a segment that starts after the frames change fits its own into
-     * (fit_frame), so that they join: the stream's parameters may say a later picture's, as
-     * probed. */
-    if (!frame || open_decoder(f->streams[a->vin], a->dec->codec, &dec) < 0)
-        avcodec_free_context(&dec);
-    while (pkt && av_read_frame(f, pkt) >= 0) {
-        smooth_jumps(a, &mend, f, pkt);
-        if (dec && pkt->stream_index == a->vin && avcodec_send_packet(dec, pkt) >= 0 &&
-            avcodec_receive_frame(dec, frame) >= 0) {
-            a->in_w = frame->width;
-            a->in_h = frame->height;
-            a->in_sar = frame_sar(a, frame);
-            avcodec_free_context(&dec);
-        }
-        const AVCodecParameters *par = (unsigned)pkt->stream_index < a->ifmt->nb_streams
-                                           ? a->ifmt->streams[pkt->stream_index]->codecpar
-                                           : NULL;
-        if (par && par->codec_id == AV_CODEC_ID_AAC && !par->extradata_size && pkt->size > 2 &&
-            (AV_RB16(pkt->data) & 0xfff0) == 0xfff0)
-            take_adts_config(a, pkt);
-        if (pkt->stream_index == a->vin && pkt->pts != AV_NOPTS_VALUE) {
-            int64_t end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 0);
-            first = pkt->pts < first ? pkt->pts : first;
-            last = end > last ? end : last;
-            if (pkt->flags & AV_PKT_FLAG_KEY) {
-                int64_t *grown = av_realloc_array(keys, nkeys + 1, sizeof(*keys));
-                if (!grown)
-                    cli_die("out of memory");
-                keys = grown;
-                keys[nkeys++] = pkt->pts;
-            }
-        }
-        av_packet_unref(pkt);
-    }
-    av_packet_free(&pkt);
-    av_frame_free(&frame);
-    avcodec_free_context(&dec);
-    avformat_close_input(&f);
-    clock_mend_free(&mend);
-    if (!nkeys)
-        cli_die("%s: no video keyframes to cut segments at", a->o.input);
-    /* cut k (1..N-1): the first keyframe at or after the k-th equal division */
-    int64_t cut[2];
-    for (int e = 0; e < 2; e++) {
-        int k = a->o.segment - 1 + e;
-        cut[e] = k == 0 ? INT64_MIN : INT64_MAX; /* no keyframe after the division: the end */
-        if (k == 0 || k == a->o.segments)
-            continue;
-        int64_t target = first + (int64_t)((double)(last - first) * k / a->o.segments);
-        for (int i = 0; i < nkeys; i++) {
-            if (keys[i] >= target) {
-                cut[e] = keys[i];
-                break;
-            }
-        }
-    }
-    av_free(keys);
-    if (cut[0] >= cut[1])
-        cli_die("%s: segment %d/%d is empty: the video has too few keyframes for %d segments",
-            a->o.input, a->o.segment, a->o.segments, a->o.segments);
-    *lo = cut[0];
-    *hi = cut[1];
-    return mend.jumps > 0;
-}
-
-/* Whether the first picture has a pixel whose palette colour is not opaque. Most have none
- * (a PNG without tRNS, or with an unused transparent entry, as palettegen reserves), and
- * their output had an alpha channel of 255s (an rgba PNG, VP9's alpha coded) and a message
- * that alpha was dropped into H.264. A pipe is not read twice: it, as a picture that cannot
- * be decoded, counts as transparent. */
-static int palette_transparent(app *a)
-{
-    if (!input_seekable(a))
-        return 1;
-    AVFormatContext *f = open_demuxer(a, NULL);
-    AVCodecContext *dec = NULL;
-    AVPacket *pkt = av_packet_alloc();
-    AVFrame *frame = av_frame_alloc();
-    int transparent = 1, ret = pkt && frame ? 0 : AVERROR(ENOMEM);
-    if (ret >= 0)
-        ret = open_decoder(f->streams[a->vin], a->dec->codec, &dec);
-    while (ret >= 0 && (ret = av_read_frame(f, pkt)) >= 0) {
-        if (pkt->stream_index == a->vin && avcodec_send_packet(dec, pkt) >= 0 &&
-            avcodec_receive_frame(dec, frame) >= 0 && frame->data[1]) {
-            transparent = 0;
-            for (int y = 0; y < frame->height; y++)
-                for (int x = 0; x < frame->width; x++) {
-                    int i = frame->data[0][y * frame->linesize[0] + x];
-                    transparent |= AV_RN32(frame->data[1] + 4 * i) >> 24 != 0xff;
-                }
-            ret = AVERROR_EOF;
-        }
-        av_packet_unref(pkt);
-    }
-    av_frame_free(&frame);
-    av_packet_free(&pkt);
-    avcodec_free_context(&dec);
-    avformat_close_input(&f);
-    return transparent;
-}
-
-static void open_input(app *a)
-{
-    char eb[ERR_SIZE];
-    int ret;
-    a->ifmt = open_demuxer(a, NULL);
-    /* A stream copied without its parameters would be dropped: a file is probed again,
-     * 2 minutes in (ffmpeg's copy fails then and says to raise -analyzeduration). Not for
-     * audio that -an drops anyway: the probe holds up to 400 MB of packets. */
-    int again = 0;
-    for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
-        const AVStream *st = a->ifmt->streams[i];
-        again |= unprobed(st) &&
-                 (st->codecpar->codec_type != AVMEDIA_TYPE_AUDIO || !a->o.no_audio);
-    }
-    if (again && a->ifmt->pb && (a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL)) {
-        avformat_close_input(&a->ifmt);
-        a->probe_us = "120000000";
-        a->ifmt = open_demuxer(a, a->probe_us);
-    }
-    const AVCodec *codec;
-    a->vin = av_find_best_stream(a->ifmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
-    if (a->vin < 0)
-        cli_die("%s: no video stream (%s)", a->o.input, av_err(a->vin, eb));
-    AVStream *ist = a->ifmt->streams[a->vin];
-    /* WebM carries VP8's and VP9's alpha beside the frames, which only libvpx's decoders
-     * read (FFmpeg's own give the colour alone). */
-    const AVDictionaryEntry *alpha_mode = av_dict_get(ist->metadata, "alpha_mode", NULL, 0);
-    int webm_alpha = alpha_mode && !strcmp(alpha_mode->value, "1");
-    const AVCodec *libvpx = !webm_alpha ? NULL
-                            : codec->id == AV_CODEC_ID_VP9 ? avcodec_find_decoder_by_name("libvpx-vp9")
-                            : codec->id == AV_CODEC_ID_VP8 ? avcodec_find_decoder_by_name("libvpx")
-                                                           : NULL;
-    if (libvpx)
-        codec = libvpx;
-    a->alpha_unread = webm_alpha && !libvpx;
-    a->vpx_alpha = libvpx != NULL;
-    if ((ret = open_decoder(ist, codec, &a->dec)) < 0)
-        cli_die("%s: cannot open the %s decoder: %s", a->o.input, codec->name, av_err(ret, eb));
-    if (a->dec->width < 1 || a->dec->height < 1 || a->dec->pix_fmt == AV_PIX_FMT_NONE) {
-        /* An MP4 whose index follows its frames (ffmpeg's default) cannot be read from a
-         * pipe: its demuxer reaches the frames with nothing said about them. */
-        int pipe_mp4 = a->ifmt->pb && !(a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL) &&
-                       strstr(a->ifmt->iformat->name, "mp4");
-        cli_die("%s: the video stream has no frame size or pixel format%s", a->o.input,
-                pipe_mp4 ? " (an MP4 read from a pipe needs its index first, as ffmpeg "
-                           "-movflags +faststart writes it; or give the file's name)"
-                         : "");
-    }
-    a->in_w = a->dec->width;
-    a->in_h = a->dec->height;
-    a->in_sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
-                                             : a->dec->sample_aspect_ratio;
-    /* libvpx says its frames have alpha as it decodes them; the colour alone is what the
-     * stream's parameters say. */
-    a->src_fmt = libvpx && a->dec->pix_fmt == AV_PIX_FMT_YUV420P ? AV_PIX_FMT_YUVA420P
-                                                                 : a->dec->pix_fmt;
-    a->src_alpha = has_alpha(a->src_fmt) && (!is_paletted(a->src_fmt) || palette_transparent(a));
-    a->src_space = a->dec->colorspace;
-    a->src_range = a->dec->color_range;
-    a->src_primaries = a->dec->color_primaries;
-    a->src_trc = a->dec->color_trc;
-    a->src_chroma = a->dec->chroma_sample_location;
-    a->lo = INT64_MIN;
-    a->hi = INT64_MAX;
-    /* The output starts where the input does, as ffmpeg's does: an MPEG-TS clock, seconds or
-     * hours in, became an empty lead in an MP4's edit list (a 2 s clip that played 10 hours),
-     * and video frames before zero (a clock that wrapped, corrected back) were cut by it.
-     * Audio's priming samples before a video at zero stay where they are. */
-    int64_t clock = a->ifmt->start_time != AV_NOPTS_VALUE
-                        ? av_rescale_q(a->ifmt->start_time, AV_TIME_BASE_Q, ist->time_base)
-                    : ist->start_time != AV_NOPTS_VALUE ? ist->start_time
-                                                        : 0;
-    int video_early = ist->start_time != AV_NOPTS_VALUE && ist->start_time < 0;
-    a->shift = clock > 0 || video_early ? clock : 0;
-    AVRational rate = av_guess_frame_rate(a->ifmt, ist, NULL);
-    if (!rate.num)
-        rate = (AVRational){25, 1};
-    a->frame_ticks = FFMAX(1, av_rescale_q(1, av_inv_q(rate), ist->time_base));
-    /* A clock that jumps is mended from the start of the input: a seek by the mended times
-     * would land elsewhere, so the frames before the segment or -ss are read and dropped. */
-    int jumped = 0;
-    if (a->o.segments) {
-        if (!input_seekable(a))
-            cli_die("%s: --segment reads the input twice (once for its keyframes): give a "
-                    "file, not a pipe", a->o.input);
-        jumped = segment_bounds(a, &a->lo, &a->hi);
-    } else if (a->o.start_us != AV_NOPTS_VALUE) {
-        clock = a->lo = a->shift = clock + av_rescale_q(a->o.start_us, AV_TIME_BASE_Q,
-                                                        ist->time_base);
-        jumped = input_seekable(a) && clock_jumps(a);
-    }
-    /* Rounded up: a -t under half a tick (a still's 1/25 s) was no time at all. */
-    if (a->o.duration_us != AV_NOPTS_VALUE)
-        a->hi = clock + av_rescale_q_rnd(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base,
-                                         AV_ROUND_UP);
-    if (a->lo != INT64_MIN && !jumped)
-        seek_before(a, a->lo);
-    a->last_pts = a->enc_pts = a->pre_last = AV_NOPTS_VALUE;
 }
 
 /* Whether the numbered output names the input: the file itself, or where the input is a
@@ -2091,39 +1146,6 @@ static void open_network(app *a)
             snprintf(why, sizeof(why), "the %s encoder takes no format with alpha",
                      a->enc_codec->name);
         fprintf(stderr, "srres-video: %s: its alpha channel is dropped: %s\n", a->o.input, why);
-    }
-}
-
-/* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt
- * with pixel aspect ratio sar. */
-static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar,
-                           char *err, int errlen)
-{
-    char desc[2048], chroma[64];
-    AVStream *ist = a->ifmt->streams[a->vin];
-    snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
-             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
-             matrix_name(a->src_space), chroma_sited(a, "in", fmt, chroma, sizeof(chroma)),
-             av_get_pix_fmt_name(a->net_fmt));
-    return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
-                            av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
-}
-
-/* The pre graph for the stream's first frames (rebuilt by the reader where they are
- * another shape). A segment's output has the shape of the input's first picture upscaled
- * (segment_bounds); any other output, that of its own first frame (writer_main). */
-static void open_pre_graph(app *a)
-{
-    char err[512];
-    a->in_fmt = a->src_fmt;
-    if (build_pre_graph(a, a->in_w, a->in_h, a->in_fmt, a->in_sar, err, sizeof(err)) < 0)
-        cli_die("--vf-pre: %s", with_libav_reason(err, sizeof(err)));
-    a->net_tb = av_buffersink_get_time_base(a->pre.sink);
-    a->net_rate = av_buffersink_get_frame_rate(a->pre.sink);
-    if (a->o.segments) {
-        a->out_w = av_buffersink_get_w(a->pre.sink) * a->scale;
-        a->out_h = av_buffersink_get_h(a->pre.sink) * a->scale;
-        a->out_sar = av_buffersink_get_sample_aspect_ratio(a->pre.sink);
     }
 }
 

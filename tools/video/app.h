@@ -1,0 +1,156 @@
+/* app.h: the state srres-video's parts share, one app a run (each field's comment says
+ * which thread has it, where it is one's), and the functions they call across files, under
+ * the file that holds them. */
+#ifndef SRRES_VIDEO_APP_H
+#define SRRES_VIDEO_APP_H
+
+#include <libavcodec/avcodec.h>
+#include <libavcodec/bsf.h>
+#include <libavformat/avformat.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "frame_queue.h"
+#include "output_file.h"
+#include "srres.h"
+#include "video_graph.h"
+
+#include "options.h"
+
+/* What a queue item is: q_out carries both. */
+enum { KIND_FRAME = 1, KIND_PACKET = 2 };
+
+/* What is added to an input's timestamps after its clock's jumps (MPEG-TS and -PS), and each
+ * of its first `count` streams' next decoding time, both in AV_TIME_BASE units; `says` marks
+ * the streams whose jumps count. */
+typedef struct clock_mend {
+    int64_t offset, *next_dts;
+    char *says;
+    unsigned count; /* the streams at the start: those that appear mid-file are dropped */
+    int jumps;
+} clock_mend;
+
+typedef struct app {
+    options o;
+    output_target target; /* target.temp is written, then renamed to target.final */
+    const char *input_file; /* the input's path: -i, less a "file:" before it */
+    int one_picture;      /* an image output without a frame number in its name */
+    int numbered;         /* an image output with one: a file a frame, written directly */
+    long images;          /* writer: the video packets written, the numbered files made */
+    const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
+    int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
+    int told_dropped;     /* reader: said that later frames lose their alpha or colour */
+    /* reader: the frame size, format and pixel aspect ratio the pre graph is built for */
+    int in_w, in_h;
+    enum AVPixelFormat in_fmt;
+    AVRational in_sar;
+    /* The time base and frame rate the pre graph gives, and the output's frame size and
+     * aspect ratio, into which the writer fits frames of other sizes (open_pre_graph). */
+    AVRational net_tb, net_rate, out_sar;
+    int out_w, out_h;
+    video_graph fit;      /* writer: scales and pads a frame of another size to out_w x out_h */
+    int fit_w, fit_h;     /* the frame size and aspect ratio fit is built for */
+    AVRational fit_sar;
+    /* The decoder's format and colour description as the pipeline was built: the reader's
+     * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. */
+    enum AVPixelFormat src_fmt;
+    enum AVColorSpace src_space;
+    enum AVColorRange src_range;
+    enum AVColorPrimaries src_primaries;
+    enum AVColorTransferCharacteristic src_trc;
+    enum AVChromaLocation src_chroma;
+    AVFormatContext *ifmt, *ofmt;
+    int vin;           /* input video stream */
+    int *map;          /* input stream -> output stream, -1 dropped */
+    unsigned nb_map;   /* the input's streams at the start, which map covers */
+    unsigned told_new; /* reader: streams below this index that appeared later were said */
+    AVCodecContext *dec, *enc;
+    const AVCodec *enc_codec;
+    video_graph pre, post;
+    int post_ready, header_written;
+    int post_w, post_h; /* the frame size and aspect ratio the post graph is built for */
+    AVRational post_sar;
+    srres_model *model;
+    srres_ctx *ctx;
+    int scale;
+    enum AVPixelFormat net_fmt; /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
+    int src_alpha;              /* the input has alpha (a palette: a pixel not opaque) */
+    int alpha;                  /* the input's alpha goes to the output, upscaled beside */
+    int grey_out;               /* the output's format has no colour (a grey source's PNG) */
+    int alpha_holdable;         /* the output would keep alpha, had the first frames any */
+    int alpha_unread;           /* WebM alpha that no decoder here reads */
+    int vpx_alpha;              /* reader: libvpx decodes WebM alpha ... */
+    int vpx_alpha_read;         /* ... and has read some since it was opened */
+    struct SwsContext *alpha_sws; /* sr thread: upscales the alpha plane */
+    frame_queue *q_in, *q_out;
+    AVBSFContext **adts; /* --segment: by input stream, an ADTS AAC one's header remover */
+    unsigned nb_adts;    /* the streams adts covers: those at the start */
+    AVPacket **pending; /* copied packets that arrived before the header */
+    int npending;
+    /* The part of the input written, in the video stream's time base: frames and packets
+     * with timestamps in [lo, hi) (-ss/-t or --segment), moved earlier by shift (the output
+     * starts at zero: at the input's start, or at -ss; segments all move by the input's
+     * start, so they join back). */
+    int64_t lo, hi, shift;
+    int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
+    /* reader: the last timestamp out of the pre graph, what is added to those of one built
+     * anew (reopen_pre_graph), and whether it has given a frame yet */
+    int64_t pre_last, pre_shift;
+    int pre_fresh;
+    int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
+    long damaged;                  /* reader: damaged video packets and frames skipped */
+    long damaged_copied;           /* writer: damaged packets of copied streams skipped */
+    clock_mend mend; /* reader: the input's clock jumps taken out */
+    const char *probe_us; /* how far the input was probed (NULL: libavformat's default) */
+    int64_t *mux_dts; /* writer: each output stream's last decoding time, in its time base */
+    char default_model[PATH_MAX + 64]; /* o.model when -m is not given: said under -v too */
+    atomic_long frames_in, frames_sr, frames_out;
+    atomic_llong media_us; /* media written, for the progress line */
+    int64_t first_pts_us;  /* writer thread: the first frame's start */
+    double sr_wait, sr_busy; /* seconds the sr thread waited for input / ran the network */
+    pthread_mutex_t err_lock;
+    char error[1024];
+    atomic_int failed;
+} app;
+
+/* frame_format.c */
+int has_alpha(enum AVPixelFormat f);
+int is_paletted(enum AVPixelFormat f);
+int has_colour(enum AVPixelFormat f);
+int is_yuvj(enum AVPixelFormat f);
+int same_shape(const AVFrame *f, int w, int h, AVRational sar);
+
+/* colour.c */
+int source_is_rgb(const app *a);
+const char *matrix_name(enum AVColorSpace cs);
+int full_range_out(const app *a, enum AVPixelFormat out);
+const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt, char *buf, size_t n);
+
+/* clock_mend.c */
+void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f);
+void clock_mend_free(clock_mend *m);
+void smooth_jumps(const app *a, clock_mend *m, const AVFormatContext *f, AVPacket *pkt);
+int clock_jumps(app *a);
+
+/* input.c */
+AVRational frame_sar(const app *a, const AVFrame *frame);
+int open_decoder(const AVStream *st, const AVCodec *codec, AVCodecContext **dec);
+AVFormatContext *open_demuxer(app *a, const char *probe_us);
+int unprobed(const AVStream *st);
+void open_input(app *a);
+
+/* pre_graph.c */
+void open_pre_graph(app *a);
+int push_pre(app *a, AVFrame *frame);
+int reopen_pre_graph(app *a, const AVFrame *frame);
+
+/* reader.c */
+void *reader_main(void *arg);
+
+/* srres_video.c */
+int signals_received(void);
+void set_error(app *a, const char *fmt, ...);
+int stream_kept(const app *a, unsigned i, const char **why);
+
+#endif

@@ -1,0 +1,146 @@
+/* pre_graph.c: the pre graph, --vf-pre and the conversion to the network's format. Built
+ * for the first frames before the threads start, then the reader thread's: it sends the
+ * frames through it into q_in, and builds it anew where they change size or format. Touches
+ * the app's pre graph and its reader fields (in_*, pre_*). */
+#include <errno.h>
+#include <libavfilter/buffersink.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#include "app.h"
+#include "libav_log.h"
+
+/* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt
+ * with pixel aspect ratio sar. */
+static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar,
+                           char *err, int errlen)
+{
+    char desc[2048], chroma[64];
+    AVStream *ist = a->ifmt->streams[a->vin];
+    snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
+             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
+             matrix_name(a->src_space), chroma_sited(a, "in", fmt, chroma, sizeof(chroma)),
+             av_get_pix_fmt_name(a->net_fmt));
+    return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
+                            av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
+}
+
+/* The pre graph for the stream's first frames (rebuilt by the reader where they are
+ * another shape). A segment's output has the shape of the input's first picture upscaled
+ * (segment_bounds); any other output, that of its own first frame (writer_main). */
+void open_pre_graph(app *a)
+{
+    char err[512];
+    a->in_fmt = a->src_fmt;
+    if (build_pre_graph(a, a->in_w, a->in_h, a->in_fmt, a->in_sar, err, sizeof(err)) < 0)
+        cli_die("--vf-pre: %s", with_libav_reason(err, sizeof(err)));
+    a->net_tb = av_buffersink_get_time_base(a->pre.sink);
+    a->net_rate = av_buffersink_get_frame_rate(a->pre.sink);
+    if (a->o.segments) {
+        a->out_w = av_buffersink_get_w(a->pre.sink) * a->scale;
+        a->out_h = av_buffersink_get_h(a->pre.sink) * a->scale;
+        a->out_sar = av_buffersink_get_sample_aspect_ratio(a->pre.sink);
+    }
+}
+
+/* Sends a frame (NULL: the end) into the pre graph and what comes out into q_in. */
+int push_pre(app *a, AVFrame *frame)
+{
+    char eb[ERR_SIZE];
+    int ret = video_graph_push(&a->pre, frame);
+    if (ret < 0) {
+        set_error(a, "%s: --vf-pre graph: %s", a->o.input, av_err(ret, eb));
+        return ret;
+    }
+    for (;;) {
+        AVFrame *out = av_frame_alloc();
+        if (!out) {
+            set_error(a, "out of memory");
+            return AVERROR(ENOMEM);
+        }
+        ret = video_graph_pull(&a->pre, out);
+        if (ret < 0) {
+            av_frame_free(&out);
+            if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+                return 0;
+            /* Said, or the reader ended quietly and the run wrote a short file with status 0 */
+            set_error(a, "%s: --vf-pre graph: %s", a->o.input, av_err(ret, eb));
+            return ret;
+        }
+        /* A graph built anew restarts the clocks of --vf-pre's filters (setpts=PTS-STARTPTS,
+         * setpts=N/FRAME_RATE/TB): its frames went back to zero, and came out one tick after
+         * the last each. Where they go back, they continue a frame after the last instead. */
+        if (out->pts != AV_NOPTS_VALUE && a->pre_fresh) {
+            int64_t ticks =
+                a->net_rate.num > 0 ? av_rescale_q(1, av_inv_q(a->net_rate), a->net_tb) : 1;
+            int back = a->pre_last != AV_NOPTS_VALUE && out->pts < a->pre_last;
+            a->pre_shift = back ? a->pre_last + ticks - out->pts : 0;
+            a->pre_fresh = 0;
+        }
+        if (out->pts != AV_NOPTS_VALUE) {
+            out->pts += a->pre_shift;
+            a->pre_last = out->pts;
+        }
+        if (frame_queue_push(a->q_in, out, KIND_FRAME) < 0) {
+            av_frame_free(&out);
+            return AVERROR_EXIT;
+        }
+    }
+}
+
+/* A frame of another size, pixel format or pixel aspect ratio than the ones before (a
+ * stream that changes resolution: WebRTC recordings, broadcast, joined files): the pre graph
+ * is flushed and built anew for it (filters such as scale=iw*sar:ih read the aspect ratio
+ * when built), and the network upscales it at its own size. */
+int reopen_pre_graph(app *a, const AVFrame *frame)
+{
+    char err[512];
+    int ret = push_pre(a, NULL);
+    if (ret < 0)
+        return ret;
+    video_graph_free(&a->pre);
+    if (build_pre_graph(a, frame->width, frame->height, frame->format,
+                        frame->sample_aspect_ratio, err, sizeof(err)) < 0) {
+        /* Said: the same --vf-pre took the frames before (a crop wider than the new ones) */
+        set_error(a, "%s: the frames change to %dx%d %s, which --vf-pre cannot take: %s",
+                  a->o.input, frame->width, frame->height, av_get_pix_fmt_name(frame->format),
+                  with_libav_reason(err, sizeof(err)));
+        return AVERROR(EINVAL);
+    }
+    int w = av_buffersink_get_w(a->pre.sink), h = av_buffersink_get_h(a->pre.sink);
+    if (av_image_check_size((unsigned)w * a->scale, (unsigned)h * a->scale, 0, NULL) < 0) {
+        set_error(a, "%s: its frames change size to %dx%d, which upscaled x%d is beyond the "
+                  "largest frame FFmpeg handles", a->o.input, w, h, a->scale);
+        return AVERROR(EINVAL);
+    }
+    a->in_w = frame->width;
+    a->in_h = frame->height;
+    a->in_fmt = frame->format;
+    a->in_sar = frame->sample_aspect_ratio;
+    a->pre_fresh = 1;
+    /* The output's format is chosen for the first frames: a later frame's alpha, or its
+     * colour after grey ones, is dropped, as by ffmpeg, but said (a transparent PNG or a
+     * colour one in a sequence lost it without a word). Colour frames after colour ones
+     * lose nothing more (-pix_fmt gray dropped it from the first). */
+    const char *dropped =
+        !a->src_alpha && has_alpha(frame->format) && !is_paletted(frame->format) ? "alpha"
+        : a->grey_out && !has_colour(a->src_fmt) && has_colour(frame->format)   ? "colour"
+                                                                                 : NULL;
+    if (dropped && !a->told_dropped && !a->o.quiet) {
+        if (!strcmp(dropped, "alpha") && !a->alpha_holdable)
+            fprintf(stderr, "srres-video: %s: the frames change to %s, whose alpha is dropped: "
+                    "the output (%s) holds none\n", a->o.input,
+                    av_get_pix_fmt_name(frame->format), a->enc_codec->name);
+        else
+            fprintf(stderr, "srres-video: %s: the frames change to %s, whose %s is dropped: "
+                    "the output's format is chosen for the first frames' %s\n", a->o.input,
+                    av_get_pix_fmt_name(frame->format), dropped,
+                    av_get_pix_fmt_name(a->src_fmt));
+        a->told_dropped = 1;
+    }
+    return 0;
+}

@@ -1,0 +1,215 @@
+/* reader.c: the reader thread. Demuxes the input, decodes the video (damaged packets
+ * skipped), keeps the frames within the part written with increasing timestamps, and sends
+ * them through the pre graph into q_in; the copied streams' packets go to q_out. Touches
+ * the input, the decoder and the app's reader fields. */
+#include <errno.h>
+#include <libavutil/intreadwrite.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "libav_log.h"
+
+/* Sends a decoded frame through the pre graph into q_in. Returns 0, 1 when a limit is
+ * reached (stop reading), or an AVERROR. */
+static int feed_frame(app *a, AVFrame *frame)
+{
+    int ret;
+    if (frame) {
+        int64_t pts = frame->best_effort_timestamp;
+        if (pts != AV_NOPTS_VALUE && pts < a->lo)
+            return 0; /* decoded from the keyframe before -ss */
+        /* Against what the pre graph was built for: the decoder's own may already be the
+         * next frames'. */
+        if (pts != AV_NOPTS_VALUE && pts >= a->hi)
+            return 1;
+        if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
+            return 1;
+        frame->sample_aspect_ratio = frame_sar(a, frame);
+        if ((!same_shape(frame, a->in_w, a->in_h, a->in_sar) || frame->format != a->in_fmt) &&
+            (ret = reopen_pre_graph(a, frame)) < 0)
+            return ret;
+        /* The encoder and muxer need increasing timestamps, which raw streams, the end of some
+         * MPEG-PS files and broken ones do not give: a frame without one comes a frame after
+         * the one before, one that repeats or goes back a tick after it. */
+        int64_t out = pts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pts - a->shift;
+        if (out == AV_NOPTS_VALUE)
+            out = a->last_pts == AV_NOPTS_VALUE ? 0 : a->last_pts + a->frame_ticks;
+        else if (a->last_pts != AV_NOPTS_VALUE && out <= a->last_pts)
+            out = a->last_pts + 1;
+        frame->pts = a->last_pts = out;
+        atomic_fetch_add(&a->frames_in, 1);
+    }
+    return push_pre(a, frame);
+}
+
+/* The first damaged packet or frame is said, the others counted for the end. */
+static void skip_damaged(app *a, int ret)
+{
+    char eb[ERR_SIZE];
+    av_err(ret, eb);
+    if (a->damaged++ == 0 && !a->o.quiet)
+        fprintf(stderr, "srres-video: %s: skipping a damaged video packet: %s\n", a->o.input, eb);
+}
+
+/* libvpx's decoder, once it has read alpha, gives no frame for a packet without it: a WebM
+ * joined from clips with alpha and without lost the frames of those without (10 frames
+ * came out 5). A new decoder reads them from their keyframe on. */
+static int restart_at_opaque_keyframe(app *a, const AVPacket *pkt)
+{
+    char eb[ERR_SIZE];
+    size_t n;
+    const uint8_t *extra = av_packet_get_side_data(pkt, AV_PKT_DATA_MATROSKA_BLOCKADDITIONAL, &n);
+    int alpha = extra && n >= 8 && AV_RB64(extra) == 1; /* BlockAddID 1: alpha */
+    if (alpha || !a->vpx_alpha_read || !(pkt->flags & AV_PKT_FLAG_KEY)) {
+        a->vpx_alpha_read |= alpha;
+        return 0;
+    }
+    const AVCodec *codec = a->dec->codec;
+    avcodec_free_context(&a->dec);
+    a->vpx_alpha_read = 0;
+    int ret = open_decoder(a->ifmt->streams[a->vin], codec, &a->dec);
+    if (ret < 0)
+        set_error(a, "%s: cannot open the %s decoder: %s", a->o.input, codec->name,
+                  av_err(ret, eb));
+    return ret;
+}
+
+/* Decodes what the packet (NULL: flush) yields and feeds it on. */
+static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
+{
+    char eb[ERR_SIZE];
+    int ret = pkt && a->vpx_alpha ? restart_at_opaque_keyframe(a, pkt) : 0;
+    if (ret < 0)
+        return ret;
+    /* A damaged packet or frame is skipped, as ffmpeg does, whatever the decoder calls the
+     * damage (PNG's zlib says "Generic error in an external library"): one bad frame must
+     * not cost the rest. Only running out of memory stops the run. */
+    ret = avcodec_send_packet(a->dec, pkt);
+    if (ret < 0 && ret != AVERROR_EOF) {
+        if (ret != AVERROR(ENOMEM)) {
+            skip_damaged(a, ret);
+            return 0;
+        }
+        set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
+        return ret;
+    }
+    for (;;) {
+        ret = avcodec_receive_frame(a->dec, frame);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0) {
+            if (ret != AVERROR(ENOMEM)) {
+                skip_damaged(a, ret);
+                continue;
+            }
+            set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
+            return ret;
+        }
+        ret = feed_frame(a, frame);
+        av_frame_unref(frame);
+        if (ret)
+            return ret;
+    }
+}
+
+void *reader_main(void *arg)
+{
+    app *a = arg;
+    char eb[ERR_SIZE];
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    /* Files that group audio (MPEG-TS carries a third of a second of AAC in one packet) hold
+     * it after the video it goes with: past the video's end (a segment's, -t's), the audio
+     * streams are read on until each passes that end, or the video is 10 s past it. They lost
+     * up to a third of a second at every such end. `short_of` counts those still short. */
+    char *past = calloc(a->nb_map ? a->nb_map : 1, 1);
+    int ret = pkt && frame && past ? 0 : AVERROR(ENOMEM), video_done = 0, short_of = 0;
+    int64_t video_after = 0; /* video packets read past the end */
+    AVRational vtb = a->ifmt->streams[a->vin]->time_base;
+    while (ret >= 0 && (!video_done || short_of > 0) && !signals_received() &&
+           !atomic_load(&a->failed)) {
+        ret = av_read_frame(a->ifmt, pkt);
+        if (ret == AVERROR_EOF) {
+            ret = 0;
+            break;
+        }
+        if (ret < 0) {
+            set_error(a, "%s: cannot read: %s", a->o.input, av_err(ret, eb));
+            break;
+        }
+        AVStream *ist = a->ifmt->streams[pkt->stream_index];
+        smooth_jumps(a, &a->mend, a->ifmt, pkt);
+        /* A stream that appears mid-file (a new MPEG-TS program table, read from a pipe) has
+         * no output stream, made at the start: dropped with a message, as ffmpeg drops it
+         * (its index read past the map, and the run crashed). */
+        if ((unsigned)pkt->stream_index >= a->nb_map) {
+            if ((unsigned)pkt->stream_index >= a->told_new && !a->o.quiet)
+                fprintf(stderr, "srres-video: %s: stream %d (%s) appeared mid-file: dropped\n",
+                        a->o.input, pkt->stream_index, avcodec_get_name(ist->codecpar->codec_id));
+            a->told_new = FFMAX(a->told_new, (unsigned)pkt->stream_index + 1);
+        } else if (pkt->stream_index == a->vin && video_done) {
+            /* 10 s of video past the end, by its timestamps, or its frames where it has none */
+            int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
+            video_after++;
+            if (ts == AV_NOPTS_VALUE)
+                ts = a->hi + video_after * a->frame_ticks;
+            if (av_compare_ts(ts - a->hi, vtb, 10, (AVRational){1, 1}) > 0)
+                short_of = 0;
+        } else if (pkt->stream_index == a->vin) {
+            ret = decode_packet(a, pkt, frame);
+            if (ret == 1) {
+                video_done = 1;
+                ret = 0;
+                /* Not when --frames ended the video short of that end: the audio after its
+                 * last frame is not its own (-t 100 --frames 5 copied 100 s of audio). */
+                int by_count = a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames;
+                for (unsigned i = 0; a->hi != INT64_MAX && !by_count && i < a->nb_map; i++)
+                    short_of += a->map[i] >= 0 && !past[i] &&
+                                a->ifmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+            }
+        } else if (a->map[pkt->stream_index] >= 0) {
+            /* Copied streams are cut at packet granularity on the video's clock. */
+            int64_t shift = av_rescale_q(a->shift, vtb, ist->time_base);
+            int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+            int keep = ts == AV_NOPTS_VALUE ||
+                       (av_compare_ts(ts, ist->time_base, a->lo, vtb) >= 0 &&
+                        av_compare_ts(ts, ist->time_base, a->hi, vtb) < 0);
+            if (ts != AV_NOPTS_VALUE && !past[pkt->stream_index] &&
+                ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO &&
+                av_compare_ts(ts, ist->time_base, a->hi, vtb) >= 0) {
+                past[pkt->stream_index] = 1;
+                short_of -= video_done;
+            }
+            if (keep) {
+                AVPacket *copy = av_packet_clone(pkt);
+                if (!copy) {
+                    ret = AVERROR(ENOMEM);
+                } else {
+                    if (copy->pts != AV_NOPTS_VALUE)
+                        copy->pts -= shift;
+                    if (copy->dts != AV_NOPTS_VALUE)
+                        copy->dts -= shift;
+                    if (frame_queue_push(a->q_out, copy, KIND_PACKET) < 0) {
+                        av_packet_free(&copy);
+                        ret = AVERROR_EXIT;
+                    }
+                }
+            }
+        }
+        av_packet_unref(pkt);
+    }
+    /* Flush the decoder and the pre graph, unless aborting. */
+    if (ret >= 0 && !atomic_load(&a->failed)) {
+        if (!video_done)
+            ret = decode_packet(a, NULL, frame);
+        if (ret >= 0)
+            feed_frame(a, NULL);
+    }
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+    free(past);
+    frame_queue_close(a->q_in);
+    frame_queue_close(a->q_out);
+    return NULL;
+}
