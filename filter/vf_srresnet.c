@@ -92,7 +92,7 @@ AVFILTER_DEFINE_CLASS(srresnet);
 /* Side data in the input's pixel coordinates: regions of interest (which encoders read) and
  * detection boxes are scaled to the output; motion vectors, the decoder's block parameters
  * and pan-scan, which describe the coded input, are dropped. srres-video does the same with
- * a copy of this function (tools/srres_video.c): this file builds inside FFmpeg's tree and
+ * a copy of this function (tools/video/network.c): this file builds inside FFmpeg's tree and
  * cannot share the tools' code; tests/test_filter.sh and tests/test_video.sh hold both to
  * the same figures. */
 static int scale_side_data(AVFrame *out, int scale)

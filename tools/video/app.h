@@ -148,9 +148,30 @@ int reopen_pre_graph(app *a, const AVFrame *frame);
 /* reader.c */
 void *reader_main(void *arg);
 
+/* network.c */
+void open_network(app *a);
+void *sr_main(void *arg);
+
+/* encoder.c */
+void choose_encoder(app *a);
+int encoder_takes(const AVCodec *codec, int (*such)(enum AVPixelFormat));
+int alpha_stored(const app *a, const AVCodec *codec);
+enum AVPixelFormat output_format(app *a, const AVCodec *codec);
+int open_encoder(app *a, const AVFrame *f);
+int drain_encoder(app *a);
+
+/* writer.c */
+void *writer_main(void *arg);
+
+/* output.c */
+int write_packet(app *a, AVPacket *pkt, AVRational from, AVBSFContext *adts);
+int write_copied(app *a, AVPacket *pkt);
+int stream_kept(const app *a, unsigned i, const char **why);
+void choose_output_format(app *a);
+void open_output(app *a);
+
 /* srres_video.c */
 int signals_received(void);
 void set_error(app *a, const char *fmt, ...);
-int stream_kept(const app *a, unsigned i, const char **why);
 
 #endif

@@ -1,0 +1,332 @@
+/* encoder.c: the video encoder: chosen (-c:v or the output's name) with its pixel format,
+ * configured from the options and the source's colour, opened on the first frame out of
+ * the post graph (which writes the output's header), drained into the muxer. The writer
+ * thread's, but for the choices made before the threads start. */
+#include <errno.h>
+#include <libavfilter/buffersink.h>
+#include <libavutil/avstring.h>
+#include <libavutil/opt.h>
+#include <libavutil/pixdesc.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "yuvj.h"
+
+#include "app.h"
+#include "libav_log.h"
+
+/* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
+ * .png through image2, ...). */
+void choose_encoder(app *a)
+{
+    const char *ext = strrchr(a->o.output, '.');
+    if (a->o.codec)
+        a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
+    else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
+                     !av_strcasecmp(ext, ".mov")))
+        a->enc_codec = avcodec_find_encoder_by_name("libx264");
+    else
+        a->enc_codec = avcodec_find_encoder(
+            av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
+    if (!a->enc_codec)
+        cli_die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
+            a->o.codec ? " in this build" : "");
+}
+
+/* Whether one of the formats the encoder lists is such (is_paletted: a palette, whose
+ * colours can be transparent, as GIF's; has_alpha). */
+int encoder_takes(const AVCodec *codec, int (*such)(enum AVPixelFormat))
+{
+    for (const enum AVPixelFormat *p = codec->pix_fmts; p && *p != AV_PIX_FMT_NONE; p++)
+        if (such(*p))
+            return 1;
+    return 0;
+}
+
+/* Whether the output stores the alpha the encoder codes: libvpx's goes beside the frames,
+ * which only Matroska and WebM keep (in MP4 or IVF it was coded and lost without a word). */
+int alpha_stored(const app *a, const AVCodec *codec)
+{
+    const char *muxer = a->ofmt->oformat->name;
+    return !codec || strncmp(codec->name, "libvpx", 6) || !strcmp(muxer, "matroska") ||
+           !strcmp(muxer, "webm");
+}
+
+static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
+{
+    enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->src_fmt;
+    /* A palette is not picked unless asked for: swscale's is a fixed 3-3-2 one, which
+     * upscaled colour does not fit (a palette PNG's output was banded). Its alpha, where a
+     * pixel has some (palette_transparent), is kept. */
+    if (!a->o.pix_fmt && is_paletted(want))
+        want = a->src_alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
+    const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
+    if (!list)
+        return want;
+    /* Other than the input's own, the deprecated full-range yuvj formats are not picked:
+     * an RGB source into H.264 was yuvj444p (full range), where ffmpeg gives yuv444p. */
+    enum AVPixelFormat limited[AV_PIX_FMT_NB + 1];
+    int nl = 0, opaque = !a->o.pix_fmt && !alpha_stored(a, codec);
+    for (int i = 0; list[i] != AV_PIX_FMT_NONE; i++) {
+        if (opaque && has_alpha(list[i]))
+            continue;
+        if (list[i] == want)
+            return want;
+        if (!is_yuvj(list[i]) && (a->o.pix_fmt || !is_paletted(list[i])))
+            limited[nl++] = list[i];
+    }
+    limited[nl] = AV_PIX_FMT_NONE;
+    return avcodec_find_best_pix_fmt_of_list(nl ? limited : list, want, has_alpha(want), NULL);
+}
+
+/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports
+ * (with alpha if the input has it). JPEG's YUV is full range: FFmpeg 5.1's encoder refuses
+ * limited-range planes (any H.264 source's), and ffmpeg converts to yuvj420p and the like,
+ * as here. */
+enum AVPixelFormat output_format(app *a, const AVCodec *codec)
+{
+    enum AVPixelFormat f = closest_format(a, codec);
+    return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? yuvj_full(f) : f;
+}
+
+/* Sets an encoder's private option; encoders without any have no priv_data to set. */
+static int set_private(AVCodecContext *e, const char *key, const char *value)
+{
+    return e->priv_data ? av_opt_set(e->priv_data, key, value, 0) : AVERROR_OPTION_NOT_FOUND;
+}
+
+/* -crf, -preset, -x264-params or an --enc-opt into the encoder, its own options or its
+ * context's (g, maxrate), or the error that says whether it has no such option (MPEG-4's
+ * -preset) or refuses the value (libsvtav1's -preset 99, which was said to be "does not take
+ * it" too). `hint` follows the first. */
+static int set_encoder_option(app *a, const char *opt, const char *key, const char *value,
+                              const char *hint)
+{
+    char eb[ERR_SIZE];
+    int ret = av_opt_set(a->enc, key, value, AV_OPT_SEARCH_CHILDREN);
+    if (ret == AVERROR_OPTION_NOT_FOUND)
+        set_error(a, "%s: the encoder %s does not take it%s", opt, a->enc_codec->name, hint);
+    else if (ret < 0)
+        set_error(a, "%s: the encoder %s does not take '%s': %s", opt, a->enc_codec->name,
+                  value, av_err(ret, eb));
+    return ret;
+}
+
+/* A configured, unopened encoder for frames like f, timestamps in tb, into a->enc. */
+static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
+{
+    const AVCodec *codec = a->enc_codec;
+    a->enc = avcodec_alloc_context3(codec);
+    if (!a->enc)
+        return AVERROR(ENOMEM);
+    AVCodecContext *e = a->enc;
+    e->width = f->width;
+    e->height = f->height;
+    e->pix_fmt = f->format;
+    e->sample_aspect_ratio = f->sample_aspect_ratio;
+    e->time_base = tb;
+    e->framerate = rate;
+    e->field_order = AV_FIELD_PROGRESSIVE; /* see sr_main */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(e->pix_fmt);
+    if (!(d->flags & AV_PIX_FMT_FLAG_RGB)) {
+        /* The matrix and range the post graph converted with (init_post): an RGB source's
+         * is BT.601, which it must say, or players read the YUV planes as RGB. */
+        e->color_range = full_range_out(a, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+        e->colorspace = a->src_space;
+        if (source_is_rgb(a))
+            e->colorspace = AVCOL_SPC_SMPTE170M;
+        if (d->log2_chroma_w || d->log2_chroma_h)
+            e->chroma_sample_location = a->src_chroma; /* where init_post sited it */
+    } else {
+        /* RGB says so, as ffmpeg's output does: FFV1 and libx264rgb streams said "unknown". */
+        e->color_range = AVCOL_RANGE_JPEG;
+        e->colorspace = AVCOL_SPC_RGB;
+    }
+    e->color_primaries = a->src_primaries;
+    e->color_trc = a->src_trc;
+    e->thread_count = 1; /* the network has the cores */
+    if (a->ofmt->oformat->flags & AVFMT_GLOBALHEADER)
+        e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (a->o.bit_rate > 0)
+        e->bit_rate = a->o.bit_rate;
+    char crf[16];
+    snprintf(crf, sizeof(crf), "%d", a->o.crf);
+    if (a->o.crf >= 0 &&
+        set_encoder_option(a, "-crf", "crf", crf, "; give a bit rate with -b:v") < 0)
+        return AVERROR(EINVAL);
+    if (a->o.crf < 0 && a->o.bit_rate <= 0 && !strcmp(codec->name, "libx264"))
+        set_private(e, "crf", "18");
+    if (a->o.preset && set_encoder_option(a, "-preset", "preset", a->o.preset, "") < 0)
+        return AVERROR(EINVAL);
+    /* x265 prints to stderr itself, past av_log: held to the same level as the rest. */
+    if (!strcmp(codec->name, "libx265"))
+        set_private(e, "x265-params", a->o.verbose ? "log-level=info" : "log-level=error");
+    /* libvpx's VP8 refuses to code alpha with its alternate reference frames, which it turns
+     * on by default: the run failed ("Invalid argument"), as ffmpeg's does. --enc-opt
+     * auto-alt-ref still wins. */
+    if (!strcmp(codec->name, "libvpx") && has_alpha(e->pix_fmt))
+        set_private(e, "auto-alt-ref", "0");
+    if (a->o.x264_params &&
+        set_encoder_option(a, "-x264-params", "x264-params", a->o.x264_params, "") < 0)
+        return AVERROR(EINVAL);
+    /* Last, so that they win, as ffmpeg's -KEY VALUE sets them. */
+    const AVDictionaryEntry *t = NULL;
+    while ((t = av_dict_get(a->o.enc_opts, "", t, AV_DICT_IGNORE_SUFFIX))) {
+        char opt[256];
+        snprintf(opt, sizeof(opt), "--enc-opt %s", t->key);
+        if (set_encoder_option(a, opt, t->key, t->value, "") < 0)
+            return AVERROR(EINVAL);
+    }
+    return 0;
+}
+
+/* Formats and encoders that take one tick a frame, whatever the encoder opens with: AVI has
+ * no timestamps (a tick is a frame slot: 1/600 wrote 613 of them for 25 frames); YUV4MPEG
+ * writes the time base into its header as the frame rate (an MP4's 1/12800 said 12800 fps);
+ * Theora and RealVideo code it into the stream (at 1/12800 nine frames in ten were lost). */
+static int tick_a_frame(const AVOutputFormat *fmt, const AVCodec *codec)
+{
+    static const char *const names[] = {"avi", "yuv4mpegpipe", "libtheora", "rv10", "rv20"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(fmt->name, names[i]) || !strcmp(codec->name, names[i]))
+            return 1;
+    return 0;
+}
+
+/* Opens the encoder for the first frame out of the post graph and writes the header. */
+int open_encoder(app *a, const AVFrame *f)
+{
+    char eb[ERR_SIZE];
+    AVStream *ist = a->ifmt->streams[a->vin], *ost = a->ofmt->streams[a->map[a->vin]];
+    AVRational tb = av_buffersink_get_time_base(a->post.sink);
+    AVRational rate = av_buffersink_get_frame_rate(a->post.sink);
+    if (!rate.num)
+        rate = av_guess_frame_rate(a->ifmt, ist, NULL);
+    /* The input's time base keeps its timestamps exact, but MPEG-1/2 take only one tick a
+     * frame and MPEG-4 no more than 65535 ticks a second: those get one tick a frame when
+     * they refuse to open, the formats and encoders of tick_a_frame from the start. */
+    if (tick_a_frame(a->ofmt->oformat, a->enc_codec) && rate.num > 0)
+        tb = av_inv_q(rate);
+    int ret = new_encoder(a, f, tb, rate);
+    if (ret >= 0 && (ret = avcodec_open2(a->enc, a->enc_codec, NULL)) < 0 && rate.num > 0 &&
+        av_cmp_q(tb, av_inv_q(rate))) {
+        avcodec_free_context(&a->enc);
+        forget_libav_error(); /* the first time base's refusal */
+        if ((ret = new_encoder(a, f, av_inv_q(rate), rate)) >= 0)
+            ret = avcodec_open2(a->enc, a->enc_codec, NULL);
+    }
+    /* Subsampled chroma needs sides it divides (a x3 model makes odd ones from odd ones):
+     * the encoder's own error says only "Generic error in an external library". */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    int cw = 1 << d->log2_chroma_w, ch = 1 << d->log2_chroma_h;
+    if (ret < 0 && (f->width % cw || f->height % ch)) {
+        set_error(a, "%s: %dx%d cannot be %s, whose chroma needs sides that are multiples of "
+                  "%dx%d: crop (e.g. --vf-post crop=%d:%d) or give -pix_fmt yuv444p",
+                  a->o.output, f->width, f->height, av_get_pix_fmt_name(f->format), cw, ch,
+                  f->width / cw * cw, f->height / ch * ch);
+        return ret;
+    }
+    if (ret < 0) {
+        set_error(a, "%s: cannot open the %s encoder (%dx%d %s): %s", a->o.output,
+                  a->enc_codec->name, f->width, f->height, av_get_pix_fmt_name(f->format),
+                  av_err(ret, eb));
+        return ret;
+    }
+    char refused[X264_PARAM_ERROR_SIZE];
+    get_x264_param_error(refused, sizeof(refused));
+    if (refused[0])
+        set_error(a, "-x264-params: libx264 cannot take %s (x264 --fullhelp lists its options)",
+                  refused);
+    if (atomic_load(&a->failed))
+        return AVERROR(EINVAL);
+    if (a->header_written)
+        return 0; /* a numbered image of a new size (restart_post): the stream is set up */
+    AVCodecContext *e = a->enc;
+    avcodec_parameters_from_context(ost->codecpar, e);
+    /* The stream's encoder is ours, as ffmpeg says (it said the input's: "mpeg4" over H.264). */
+    char encoder[sizeof(LIBAVCODEC_IDENT) + 64];
+    snprintf(encoder, sizeof(encoder), "%s %s", LIBAVCODEC_IDENT, a->enc_codec->name);
+    if (av_dict_set(&ost->metadata, "encoder", encoder, 0) < 0) {
+        set_error(a, "out of memory");
+        return AVERROR(ENOMEM);
+    }
+    /* HDR10's mastering display and light levels come in the frames (HEVC's SEI), which the
+     * encoders here do not write: the container carries them (they were lost, as by ffmpeg). */
+    static const int hdr[][2] = {
+        {AV_FRAME_DATA_MASTERING_DISPLAY_METADATA, AV_PKT_DATA_MASTERING_DISPLAY_METADATA},
+        {AV_FRAME_DATA_CONTENT_LIGHT_LEVEL, AV_PKT_DATA_CONTENT_LIGHT_LEVEL}};
+    for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+        const AVFrameSideData *sd = av_frame_get_side_data(f, hdr[i][0]);
+        if (!sd || av_stream_get_side_data(ost, hdr[i][1], NULL))
+            continue;
+        uint8_t *dst = av_stream_new_side_data(ost, hdr[i][1], sd->size);
+        if (!dst) {
+            set_error(a, "out of memory");
+            return AVERROR(ENOMEM);
+        }
+        memcpy(dst, sd->data, sd->size);
+    }
+    ost->time_base = e->time_base;
+    ost->avg_frame_rate = e->framerate;
+    ost->sample_aspect_ratio = e->sample_aspect_ratio;
+    ret = avformat_write_header(a->ofmt, NULL);
+    if (ret < 0) {
+        set_error(a, "%s: cannot write the header: %s", a->o.output, av_err(ret, eb));
+        return ret;
+    }
+    a->header_written = 1;
+    /* An MP4 segment's edit lists say where its tracks start, in the movie's timescale (ms by
+     * default; read at the end): one that holds every track's clock (set by the header), so
+     * that a track starting mid-segment (AAC at 44.1 kHz) is not up to 1 ms early, and the
+     * join keeps the whole run's times. */
+    if (a->o.segments && av_opt_find(a->ofmt->priv_data, "movie_timescale", NULL, 0, 0)) {
+        int64_t scale = 1;
+        for (unsigned i = 0; i < a->ofmt->nb_streams && scale <= INT_MAX; i++) {
+            int den = a->ofmt->streams[i]->time_base.den;
+            scale = scale / av_gcd(scale, den) * den;
+        }
+        if (scale <= INT_MAX)
+            av_opt_set_int(a->ofmt->priv_data, "movie_timescale", scale, 0);
+    }
+    for (int i = 0; i < a->npending && ret >= 0; i++)
+        ret = write_copied(a, a->pending[i]);
+    for (int i = 0; i < a->npending; i++)
+        av_packet_free(&a->pending[i]);
+    a->npending = 0;
+    return ret;
+}
+
+int drain_encoder(app *a)
+{
+    char eb[ERR_SIZE];
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt)
+        return AVERROR(ENOMEM);
+    int ret;
+    while ((ret = avcodec_receive_packet(a->enc, pkt)) >= 0) {
+        pkt->stream_index = a->map[a->vin];
+        /* A frame lasts a frame (muxers such as MP4 otherwise cut the last one short). */
+        if (pkt->duration <= 0 && a->enc->framerate.num > 0)
+            pkt->duration = av_rescale_q(1, av_inv_q(a->enc->framerate), a->enc->time_base);
+        ret = write_packet(a, pkt, a->enc->time_base, NULL);
+        av_packet_unref(pkt);
+        if (ret < 0) {
+            /* A numbered image is written under its own name: one cut short (a full disk) is
+             * removed, not left to pass for the frame. */
+            char name[PATH_MAX];
+            if (a->numbered &&
+                av_get_frame_filename(name, sizeof(name), a->o.output, a->images + 1) >= 0)
+                unlink(name);
+            break;
+        }
+        a->images++;
+    }
+    av_packet_free(&pkt);
+    if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+        return 0;
+    if (ret < 0 && !atomic_load(&a->failed))
+        set_error(a, "%s: cannot encode: %s", a->o.output, av_err(ret, eb));
+    return ret;
+}

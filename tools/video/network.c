@@ -1,0 +1,244 @@
+/* network.c: the network: its model opened and the pixel format it is given chosen (alpha
+ * or not, 8 or 16 bits), before the threads start; then the sr thread, which upscales each
+ * frame from q_in into q_out, with its alpha and side data. The sr thread touches only its
+ * own fields (alpha_sws, told_interlaced, sr_*). */
+#include <errno.h>
+#include <libavutil/detection_bbox.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "progress.h"
+
+#include "app.h"
+
+#ifndef SRRES_DATADIR
+#define SRRES_DATADIR "/usr/local/share/srres"
+#endif
+
+/* The x4 model of the source tree beside the build, else the installed one: a build's binary
+ * takes its own tree's model, not one an earlier install left. */
+static const char *default_model(char *buf, size_t n)
+{
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(buf, n, "%s/../samples/x4.safetensors", exe);
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+    }
+    snprintf(buf, n, "%s/x4.safetensors", SRRES_DATADIR);
+    if (access(buf, R_OK) == 0)
+        return buf;
+    cli_die("no model: give -m FILE (no default model at %s/x4.safetensors or beside the build)",
+        SRRES_DATADIR);
+    return NULL;
+}
+
+void open_network(app *a)
+{
+    if (!a->o.model)
+        a->o.model = default_model(a->default_model, sizeof(a->default_model));
+    a->model = cli_load_model(a->o.model);
+    srres_error e;
+    srres_params p = srres_default_params();
+    p.threads = a->o.threads;
+    p.tile = a->o.tile;
+    p.max_memory = a->o.max_memory;
+    p.ensemble = a->o.ensemble;
+    if (a->o.kernel)
+        p.kernel = cli_kernel(a->o.kernel);
+    if (a->o.precision)
+        p.precision = cli_precision(a->o.precision);
+    if (srres_ctx_create(a->model, &p, &a->ctx, &e) != SRRES_OK)
+        cli_die("%s: %s", a->o.model, e.message);
+    a->scale = srres_model_config(a->model)->scale;
+    if (av_image_check_size((unsigned)a->in_w * a->scale, (unsigned)a->in_h * a->scale, 0,
+                            NULL) < 0)
+        cli_die("%s: %dx%d upscaled x%d is %ldx%ld, beyond the largest frame FFmpeg handles",
+            a->o.input, a->in_w, a->in_h, a->scale, (long)a->in_w * a->scale,
+            (long)a->in_h * a->scale);
+    /* 8-bit sources go through RGB24 (GBRAP with alpha); deeper ones through 16-bit planar
+     * RGB (GBRAP16). */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
+    int depth = 0;
+    for (int c = 0; d && c < d->nb_components; c++)
+        depth = d->comp[c].depth > depth ? d->comp[c].depth : depth;
+    /* Alpha is kept where the output can hold it, upscaled with bicubic beside the network,
+     * which sees colour only. */
+    enum AVPixelFormat out = output_format(a, a->enc_codec);
+    a->alpha = a->src_alpha && has_alpha(out) && alpha_stored(a, a->enc_codec);
+    a->grey_out = !has_colour(out);
+    /* For later frames' alpha: the first frames' format chose an output without it (a PNG's
+     * rgb24), or the output holds none whatever comes (H.264's, VP9 outside Matroska). */
+    a->alpha_holdable =
+        alpha_stored(a, a->enc_codec) &&
+        (a->o.pix_fmt ? has_alpha(av_get_pix_fmt(a->o.pix_fmt))
+                      : !a->enc_codec->pix_fmts || encoder_takes(a->enc_codec, has_alpha));
+    if (a->alpha)
+        a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
+    else
+        a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
+    if (!a->o.quiet && (a->alpha_unread || (a->src_alpha && !a->alpha))) {
+        char why[160];
+        if (a->alpha_unread)
+            snprintf(why, sizeof(why), "no libvpx decoder in this FFmpeg reads it");
+        else if (!alpha_stored(a, a->enc_codec))
+            snprintf(why, sizeof(why), "%s stores no %s alpha (Matroska and WebM do)",
+                     a->ofmt->oformat->name, a->enc_codec->name);
+        else if (a->o.pix_fmt)
+            snprintf(why, sizeof(why), "the output's %s (-pix_fmt) has none",
+                     av_get_pix_fmt_name(out));
+        else if (encoder_takes(a->enc_codec, is_paletted))
+            snprintf(why, sizeof(why), "the %s encoder holds it only in a palette: give -pix_fmt "
+                     "pal8 and make one in --vf-post (palettegen, paletteuse)", a->enc_codec->name);
+        else
+            snprintf(why, sizeof(why), "the %s encoder takes no format with alpha",
+                     a->enc_codec->name);
+        fprintf(stderr, "srres-video: %s: its alpha channel is dropped: %s\n", a->o.input, why);
+    }
+}
+
+static srres_image image_of(const AVFrame *f)
+{
+    srres_image im = {0};
+    im.width = f->width;
+    im.height = f->height;
+    if (f->format == AV_PIX_FMT_RGB24) {
+        im.format = SRRES_PIXEL_RGB24;
+        im.data[0] = f->data[0];
+        im.linesize[0] = f->linesize[0];
+    } else { /* GBR(A)P(16): FFmpeg orders the planes G, B, R (and A, not the network's) */
+        im.format = f->format == AV_PIX_FMT_GBRAP ? SRRES_PIXEL_RGBP8 : SRRES_PIXEL_RGBP16;
+        int order[3] = {2, 0, 1};
+        for (int c = 0; c < 3; c++) {
+            im.data[c] = f->data[order[c]];
+            im.linesize[c] = f->linesize[order[c]];
+        }
+    }
+    return im;
+}
+
+/* Side data in the input's pixel coordinates: regions of interest (which encoders read) and
+ * detection boxes are scaled to the output; motion vectors, the decoder's block parameters
+ * and pan-scan, which describe the coded input, are dropped. The filter does the same
+ * (filter/vf_srresnet.c, which builds inside FFmpeg's tree and shares no code with us). */
+static int scale_side_data(AVFrame *out, int scale)
+{
+    static const enum AVFrameSideDataType dropped[] = {
+        AV_FRAME_DATA_MOTION_VECTORS, AV_FRAME_DATA_VIDEO_ENC_PARAMS, AV_FRAME_DATA_PANSCAN};
+    for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+        av_frame_remove_side_data(out, dropped[i]);
+    for (int i = 0; i < out->nb_side_data; i++) {
+        AVFrameSideData *sd = out->side_data[i];
+        int ret;
+        if (sd->type != AV_FRAME_DATA_REGIONS_OF_INTEREST &&
+            sd->type != AV_FRAME_DATA_DETECTION_BBOXES)
+            continue;
+        if ((ret = av_buffer_make_writable(&sd->buf)) < 0)
+            return ret;
+        sd->data = sd->buf->data;
+        if (sd->type == AV_FRAME_DATA_REGIONS_OF_INTEREST) {
+            uint32_t step = sd->size >= sizeof(AVRegionOfInterest)
+                                ? ((AVRegionOfInterest *)sd->data)->self_size : 0;
+            for (size_t at = 0; step >= sizeof(AVRegionOfInterest) && at + step <= sd->size;
+                 at += step) {
+                AVRegionOfInterest *roi = (AVRegionOfInterest *)(sd->data + at);
+                roi->top *= scale;
+                roi->bottom *= scale;
+                roi->left *= scale;
+                roi->right *= scale;
+            }
+        } else if (sd->size >= sizeof(AVDetectionBBoxHeader)) {
+            AVDetectionBBoxHeader *h = (AVDetectionBBoxHeader *)sd->data;
+            if (h->bbox_size < sizeof(AVDetectionBBox) ||
+                h->bboxes_offset + (uint64_t)h->nb_bboxes * h->bbox_size > sd->size)
+                continue;
+            for (uint32_t k = 0; k < h->nb_bboxes; k++) {
+                AVDetectionBBox *b = av_get_detection_bbox(h, k);
+                b->x *= scale;
+                b->y *= scale;
+                b->w *= scale;
+                b->h *= scale;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The alpha plane (plane 3 of GBRAP and GBRAP16), bicubic. */
+static int upscale_alpha(app *a, const AVFrame *in, AVFrame *out)
+{
+    enum AVPixelFormat gray = in->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8
+                                                             : AV_PIX_FMT_GRAY16;
+    a->alpha_sws = sws_getCachedContext(a->alpha_sws, in->width, in->height, gray, out->width,
+                                        out->height, gray, SWS_BICUBIC | SWS_ACCURATE_RND,
+                                        NULL, NULL, NULL);
+    if (!a->alpha_sws)
+        return AVERROR(ENOMEM);
+    int ret = sws_scale(a->alpha_sws, (const uint8_t *const *)&in->data[3], &in->linesize[3],
+                        0, in->height, &out->data[3], &out->linesize[3]);
+    return ret < 0 ? ret : 0;
+}
+
+void *sr_main(void *arg)
+{
+    app *a = arg;
+    void *item;
+    double waited;
+    while (frame_queue_pop(a->q_in, &item, NULL, &waited) == 1) {
+        a->sr_wait += waited;
+        AVFrame *in = item, *out = av_frame_alloc();
+        double t0 = progress_now();
+        int ok = out != NULL;
+        if (ok) {
+            out->format = in->format;
+            out->width = in->width * a->scale;
+            out->height = in->height * a->scale;
+            ok = av_frame_get_buffer(out, 0) >= 0 && av_frame_copy_props(out, in) >= 0 &&
+                 scale_side_data(out, a->scale) >= 0;
+            /* A woven frame upscaled as one picture has no fields left: each line of a
+             * field is now two lines, in both of the new picture's fields. */
+            out->interlaced_frame = out->top_field_first = 0;
+            if (in->interlaced_frame && !a->told_interlaced && !a->o.quiet) {
+                fprintf(stderr, "srres-video: %s: interlaced frames are upscaled as whole "
+                                "pictures and written progressive; deinterlace them first "
+                                "(--vf-pre yadif)\n", a->o.input);
+                a->told_interlaced = 1;
+            }
+        }
+        if (!ok) {
+            set_error(a, "out of memory for a %dx%d frame", in->width * a->scale,
+                      in->height * a->scale);
+        } else {
+            srres_image si = image_of(in), so = image_of(out);
+            srres_error e;
+            if (srres_upscale(a->ctx, &si, &so, &e) != SRRES_OK) {
+                set_error(a, "%s: %s", a->o.model, e.message);
+                ok = 0;
+            } else if (a->alpha && upscale_alpha(a, in, out) < 0) {
+                set_error(a, "out of memory to upscale a %dx%d frame's alpha", in->width,
+                          in->height);
+                ok = 0;
+            }
+        }
+        a->sr_busy += progress_now() - t0;
+        av_frame_free(&in);
+        if (!ok || frame_queue_push(a->q_out, out, KIND_FRAME) < 0) {
+            av_frame_free(&out);
+            break;
+        }
+        atomic_fetch_add(&a->frames_sr, 1);
+    }
+    frame_queue_close(a->q_out);
+    return NULL;
+}

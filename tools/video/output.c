@@ -1,0 +1,278 @@
+/* output.c: the output file: its format (-f or its name), which input streams go into it,
+ * its chapters, and the file opened under its temporary name, before the threads start;
+ * then the writer thread's packets into its muxer, a copied one moved after the one before
+ * where its decoding time is not. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libavutil/avstring.h>
+#include <libavutil/display.h>
+#include <libavutil/opt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#include "app.h"
+#include "libav_log.h"
+
+/* adts: the filter that takes its ADTS headers off (take_adts_config), or NULL. */
+int write_packet(app *a, AVPacket *pkt, AVRational from, AVBSFContext *adts)
+{
+    char eb[ERR_SIZE];
+    int index = pkt->stream_index;
+    av_packet_rescale_ts(pkt, from, a->ofmt->streams[index]->time_base);
+    pkt->pos = -1;
+    int ret = adts ? av_bsf_send_packet(adts, pkt) : 0;
+    if (adts && ret >= 0)
+        ret = av_bsf_receive_packet(adts, pkt);
+    if (ret >= 0)
+        ret = av_interleaved_write_frame(a->ofmt, pkt);
+    /* A copied packet the muxer finds damaged (a bitstream filter's: an AAC frame's broken
+     * ADTS header) is skipped, as a damaged video packet is: it failed the whole run. */
+    if (ret == AVERROR_INVALIDDATA && index != a->map[a->vin]) {
+        av_err(ret, eb);
+        if (a->damaged_copied++ == 0 && !a->o.quiet)
+            fprintf(stderr, "srres-video: %s: skipping a damaged %s packet: %s\n", a->o.input,
+                    avcodec_get_name(a->ofmt->streams[index]->codecpar->codec_id), eb);
+        return 0;
+    }
+    if (ret < 0)
+        set_error(a, "%s: cannot write: %s", a->o.output, av_err(ret, eb));
+    return ret;
+}
+
+/* A copied packet: its timestamps are still in its input stream's time base. Its decoding
+ * time must come after the one before, which a broken input or the streams about a clock's
+ * jump (smooth_jumps) may not give: it is moved there, as ffmpeg moves it (the muxer
+ * refused it, and the run failed). */
+int write_copied(app *a, AVPacket *pkt)
+{
+    AVRational tb = a->ifmt->streams[pkt->stream_index]->time_base;
+    AVBSFContext *adts =
+        (unsigned)pkt->stream_index < a->nb_adts ? a->adts[pkt->stream_index] : NULL;
+    pkt->stream_index = a->map[pkt->stream_index];
+    AVRational otb = a->ofmt->streams[pkt->stream_index]->time_base;
+    int64_t *last = &a->mux_dts[pkt->stream_index];
+    if (pkt->dts != AV_NOPTS_VALUE) {
+        int64_t dts = av_rescale_q(pkt->dts, tb, otb);
+        int64_t least = *last + !(a->ofmt->oformat->flags & AVFMT_TS_NONSTRICT);
+        if (*last != AV_NOPTS_VALUE && dts < least) {
+            int64_t move = av_rescale_q_rnd(least - dts, otb, tb, AV_ROUND_UP);
+            pkt->dts += move;
+            if (pkt->pts != AV_NOPTS_VALUE)
+                pkt->pts += move;
+            dts = av_rescale_q(pkt->dts, tb, otb);
+        }
+        *last = dts;
+    }
+    return write_packet(a, pkt, tb, adts);
+}
+
+/* The filters that turn the stream's frames upright by its display matrix ("" if none). A
+ * mirrored matrix (a front camera's) reads as a rotation too: the signs of its terms tell
+ * them apart, as in ffmpeg (a mirror became a half turn, upside down). */
+static const char *rotation_filter(const AVStream *st)
+{
+    const int32_t *m =
+        (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!m)
+        return "";
+    double theta = -round(av_display_rotation_get(m));
+    theta -= 360 * floor(theta / 360 + 0.9 / 360);
+    if (fabs(theta - 90) < 1)
+        return m[3] > 0 ? "transpose=cclock_flip," : "transpose=clock,";
+    if (fabs(theta - 180) < 1)
+        return m[4] < 0 ? "hflip,vflip," : "hflip,";
+    if (fabs(theta - 270) < 1)
+        return m[3] < 0 ? "transpose=clock_flip," : "transpose=cclock,";
+    return fabs(theta) < 1 && m[4] < 0 ? "vflip," : "";
+}
+
+/* Whether stream i is a timecode track (tmcd) whose timecode the video stream carries as
+ * its tag: the output keeps that tag, and the MOV and MP4 muxers make the track anew from it,
+ * so nothing is lost (it was reported as dropped, codec "none"). */
+static int timecode_of_video(const app *a, unsigned i)
+{
+    const AVStream *ist = a->ifmt->streams[i];
+    const AVDictionaryEntry *tc = av_dict_get(ist->metadata, "timecode", NULL, 0);
+    const AVDictionaryEntry *v = av_dict_get(a->ifmt->streams[a->vin]->metadata, "timecode",
+                                             NULL, 0);
+    return ist->codecpar->codec_type == AVMEDIA_TYPE_DATA &&
+           ist->codecpar->codec_tag == MKTAG('t', 'm', 'c', 'd') && tc && v &&
+           !strcmp(tc->value, v->value);
+}
+
+/* Whether input stream i goes into the output (copied; the video upscaled). *why says why
+ * not where a message is due, and is NULL where the options or the output format's own
+ * handling make it (-an, a timecode track the muxer makes anew). */
+int stream_kept(const app *a, unsigned i, const char **why)
+{
+    const AVStream *ist = a->ifmt->streams[i];
+    enum AVMediaType type = ist->codecpar->codec_type;
+    *why = NULL;
+    if ((int)i == a->vin)
+        return 1;
+    if ((type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
+        (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) || type == AVMEDIA_TYPE_UNKNOWN ||
+        timecode_of_video(a, i))
+        return 0;
+    int fonts = type == AVMEDIA_TYPE_ATTACHMENT &&
+                !strcmp(a->ofmt->oformat->name, "matroska"); /* its query knows no fonts */
+    if (type == AVMEDIA_TYPE_VIDEO)
+        *why = ist->disposition & AV_DISPOSITION_ATTACHED_PIC ? "cover art is not copied"
+                                                              : "only one video stream is upscaled";
+    else if (unprobed(ist))
+        *why = "its parameters are unknown: none of its packets is near the input's start";
+    else if (!fonts && !output_takes_stream(a->ofmt->oformat, ist))
+        *why = "it cannot go into this format";
+    return !*why;
+}
+
+/* Whether the numbered output names the input: the file itself, or where the input is a
+ * numbered sequence too, the first files the image demuxer looks for (numbers 0 to 4). */
+static int numbered_input(const char *input, const char *output)
+{
+    char name[PATH_MAX];
+    if (output_numbered_includes(output, input))
+        return 1;
+    for (int k = 0; k < 5 && strchr(input, '%'); k++)
+        if (av_get_frame_filename(name, sizeof(name), input, k) >= 0 &&
+            access(name, F_OK) == 0 && output_numbered_includes(output, name))
+            return 1;
+    return 0;
+}
+
+/* Chapters, moved as the frames are and cut to the part written (they were dropped). */
+static void copy_chapters(app *a)
+{
+    AVRational vtb = a->ifmt->streams[a->vin]->time_base;
+    for (unsigned i = 0; i < a->ifmt->nb_chapters; i++) {
+        const AVChapter *ch = a->ifmt->chapters[i];
+        int64_t start = av_rescale_q(ch->start, ch->time_base, vtb);
+        int64_t end = av_rescale_q(ch->end, ch->time_base, vtb);
+        if (end <= a->lo || start >= a->hi)
+            continue;
+        start = FFMAX(start, a->lo);
+        end = FFMIN(end, a->hi);
+        AVChapter *out = av_mallocz(sizeof(*out));
+        AVChapter **grown = av_realloc_array(a->ofmt->chapters, a->ofmt->nb_chapters + 1,
+                                             sizeof(*grown));
+        if (!out || !grown || av_dict_copy(&out->metadata, ch->metadata, 0) < 0)
+            cli_die("out of memory");
+        *out = (AVChapter){.id = ch->id, .time_base = vtb, .start = start - a->shift,
+                           .end = end - a->shift, .metadata = out->metadata};
+        a->ofmt->chapters = grown;
+        grown[a->ofmt->nb_chapters++] = out;
+    }
+}
+
+/* The output's format, from the real name (the bytes go to a temporary one): known before
+ * the input is read, as it decides which streams are kept. */
+void choose_output_format(app *a)
+{
+    int ret = avformat_alloc_output_context2(&a->ofmt, NULL, a->o.format, a->o.output);
+    /* Not av_err: libav's line only repeats ours, from a context it names "NULL" ("Invalid
+     * argument (NULL: Unable to find a suitable output format for 'x.xyz')"). */
+    if (ret < 0 || !a->ofmt)
+        cli_die("%s: no output format for this name (-f FORMAT names one): %s", a->o.output,
+                av_err2str(ret));
+}
+
+void open_output(app *a)
+{
+    char eb[ERR_SIZE];
+    /* Segments keep the input's timestamps exactly, so that they join as one run (the join's
+     * muxer moves them all as the whole run's would): Matroska and MPEG-TS would otherwise
+     * move the first one (only) past its start below zero (AAC's priming samples, B-frames'
+     * decoding times). MPEG-TS writes such times under its 33-bit clock's wrap, which its
+     * demuxers read as before zero. Other formats keep their muxer's way: FLV's clock wraps
+     * such times too, but its demuxer reads them as 2147483 s. */
+    const char *mux = a->ofmt->oformat->name;
+    if (a->o.segments &&
+        (strstr(mux, "matroska") || !strcmp(mux, "webm") || !strcmp(mux, "mpegts")))
+        a->ofmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
+    a->rotate = "";
+    a->nb_map = a->ifmt->nb_streams;
+    a->map = malloc(sizeof(int) * a->nb_map);
+    a->mux_dts = malloc(sizeof(int64_t) * a->nb_map); /* no more output streams than input */
+    if (!a->map || !a->mux_dts)
+        cli_die("out of memory");
+    clock_mend_init(a, &a->mend, a->ifmt);
+    for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
+        AVStream *ist = a->ifmt->streams[i];
+        a->map[i] = -1;
+        a->mux_dts[i] = AV_NOPTS_VALUE;
+        const char *why;
+        if (!stream_kept(a, i, &why)) {
+            if (why && !a->o.quiet)
+                fprintf(stderr, "srres-video: %s: stream %u (%s) dropped: %s (%s)\n",
+                        a->o.input, i, avcodec_get_name(ist->codecpar->codec_id), why,
+                        a->ofmt->oformat->name);
+            continue;
+        }
+        /* A rotation the format cannot store is applied to the frames instead, as ffmpeg
+         * does, or players would show them on their side. */
+        int keep = (int)i != a->vin || output_keeps_rotation(a->ofmt->oformat);
+        if (!keep)
+            a->rotate = rotation_filter(ist);
+        AVStream *ost = avformat_new_stream(a->ofmt, NULL);
+        if (!ost || output_copy_stream_info(ost, ist, (int)i == a->vin, keep) < 0)
+            cli_die("out of memory");
+        a->map[i] = ost->index;
+        if ((int)i != a->vin) {
+            avcodec_parameters_copy(ost->codecpar, ist->codecpar);
+            ost->codecpar->codec_tag = 0; /* tags differ between containers */
+            ost->time_base = ist->time_base;
+        }
+    }
+    forget_libav_error(); /* what trial headers of streams now dropped said */
+    av_dict_copy(&a->ofmt->metadata, a->ifmt->metadata, 0);
+    copy_chapters(a);
+    /* An image name with a frame number (out%04d.png) takes a file a frame, written as they
+     * come (there is no one file to rename into place); any other image name one picture. */
+    char first[PATH_MAX];
+    int image2 = !strcmp(a->ofmt->oformat->name, "image2");
+    int numbered = image2 && av_get_frame_filename(first, sizeof(first), a->o.output, 1) >= 0;
+    a->one_picture = image2 && !numbered;
+    a->numbered = numbered;
+    /* Said as for one file: image2 gives only "Input/output error" for a missing folder. */
+    char folder[PATH_MAX];
+    snprintf(folder, sizeof(folder), "%s", a->o.output);
+    struct stat st;
+    if (numbered && (stat(dirname(folder), &st) < 0 || !S_ISDIR(st.st_mode)))
+        cli_die("%s: cannot write: no folder %s", a->o.output, folder);
+    if (numbered && numbered_input(a->input_file, a->o.output))
+        cli_die("%s: its numbered names include the input's files (%s)", a->o.output,
+            a->o.input);
+    /* Any of its names, not only the first: the muxer writes over what it meets. */
+    if (numbered && !a->o.overwrite && output_numbered_existing(a->o.output, first, sizeof(first)))
+        cli_die("%s: already exists (a name of %s); use -y to overwrite", first, a->o.output);
+    if (numbered)
+        output_target_init_direct(&a->target, a->o.output);
+    else
+        output_target_init(&a->target, a->o.output);
+    /* Fail now, with the reason, if the folder cannot take the file (a fifo would block
+     * here until read: it is opened once, when writing starts). */
+    int fd = a->target.direct ? -2
+                              : open(a->target.temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd == -1)
+        cli_die("%s: cannot write: %s", a->o.output, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    av_freep(&a->ofmt->url); /* muxers that open their own files (image2) use the url */
+    a->ofmt->url = av_strdup(a->target.url);
+    if (!a->ofmt->url)
+        cli_die("out of memory");
+    if (!(a->ofmt->oformat->flags & AVFMT_NOFILE)) {
+        int ret = avio_open(&a->ofmt->pb, a->target.url, AVIO_FLAG_WRITE);
+        if (ret < 0)
+            cli_die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
+    }
+    if (a->one_picture)
+        av_opt_set_int(a->ofmt->priv_data, "update", 1, 0); /* one file, not a pattern */
+}

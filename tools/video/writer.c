@@ -1,0 +1,263 @@
+/* writer.c: the writer thread. Takes the upscaled frames and copied packets from q_out,
+ * fits frames of another size into the output's, sends them through the post graph
+ * (--vf-post and the conversion back) into the encoder, and ends the file. Touches the
+ * app's writer fields, the post and fit graphs, the encoder and the output. */
+#include <errno.h>
+#include <libavfilter/buffersink.h>
+#include <libavutil/pixdesc.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "libav_log.h"
+
+static int init_post(app *a, const AVFrame *f)
+{
+    char err[512], desc[2048], chroma[64];
+    enum AVPixelFormat out = output_format(a, a->enc_codec);
+    if (out == AV_PIX_FMT_NONE) {
+        set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
+        return AVERROR(EINVAL);
+    }
+    /* Once: numbered images of another size build the post graph anew (restart_post) */
+    if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet && !a->header_written)
+        fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
+                a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
+    /* A format that stores no timestamps (raw video, YUV4MPEG, a raw H.264 stream) plays a
+     * frame a frame slot: frames are repeated or dropped to the rate, as ffmpeg does, or a
+     * variable frame rate's timing was lost (a 1 s gap closed, the video short of its audio).
+     * An image sequence keeps a file a frame. */
+    const AVOutputFormat *fmt = a->ofmt->oformat;
+    int slots = ((fmt->flags & AVFMT_NOTIMESTAMPS) && strncmp(fmt->name, "image2", 6)) ||
+                !strcmp(fmt->name, "yuv4mpegpipe");
+    const char *cfr =
+        slots && a->net_rate.num > 0 ? "fps=source_fps," : "";
+    /* Back to the input's matrix and range (the pre graph converted with the same). A
+     * palette has neither: without them the scale passes a palette made in --vf-post
+     * (paletteuse) as it is, where it was converted again into swscale's fixed one, which
+     * lost its colours and its transparency (a transparent GIF came out opaque). */
+    char matrix[128];
+    snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
+             matrix_name(a->src_space), full_range_out(a, out) ? "pc" : "tv",
+             chroma_sited(a, "out", out, chroma, sizeof(chroma)));
+    snprintf(desc, sizeof(desc), "%s%s%s%sscale%s,format=pix_fmts=%s", a->rotate,
+             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "", cfr,
+             is_paletted(out) ? "" : matrix, av_get_pix_fmt_name(out));
+    int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
+                               f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
+    if (ret < 0) /* libav's reason names the filter or option at fault */
+        set_error(a, "--vf-post: %s", with_libav_reason(err, sizeof(err)));
+    a->post_ready = ret >= 0;
+    a->post_w = f->width;
+    a->post_h = f->height;
+    a->post_sar = f->sample_aspect_ratio;
+    return ret;
+}
+
+/* Pulls what the post graph has, encodes and writes it. */
+static int encode_ready(app *a)
+{
+    char eb[ERR_SIZE];
+    AVFrame *f = av_frame_alloc();
+    int ret = f ? 0 : AVERROR(ENOMEM);
+    while (ret >= 0) {
+        ret = video_graph_pull(&a->post, f);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) {
+            ret = 0;
+            break;
+        }
+        if (ret < 0) {
+            set_error(a, "--vf-post graph: %s", av_err(ret, eb));
+            break;
+        }
+        if (!a->enc && (ret = open_encoder(a, f)) < 0)
+            break;
+        if (a->one_picture && atomic_load(&a->frames_out) == 1) {
+            set_error(a, "%s is one picture and %s has more frames: give a numbered name "
+                      "(e.g. out%%04d.png) for a file a frame, or --frames 1",
+                      a->o.output, a->o.input);
+            ret = AVERROR(EINVAL);
+            break;
+        }
+        f->pict_type = AV_PICTURE_TYPE_NONE;
+        /* ProRes, PNG and libvpx write the frame's colour description, not the encoder's: the
+         * post graph's scale left the matrix unspecified (ProRes said so in the output). */
+        f->colorspace = a->enc->colorspace;
+        f->color_range = a->enc->color_range;
+        f->color_primaries = a->enc->color_primaries;
+        f->color_trc = a->enc->color_trc;
+        f->chroma_location = a->enc->chroma_sample_location;
+        if (f->pts != AV_NOPTS_VALUE) {
+            /* In one tick a frame, frames closer than that would share a timestamp. */
+            int64_t pts = av_rescale_q(f->pts, av_buffersink_get_time_base(a->post.sink),
+                                       a->enc->time_base);
+            if (a->enc_pts != AV_NOPTS_VALUE && pts <= a->enc_pts)
+                pts = a->enc_pts + 1;
+            f->pts = a->enc_pts = pts;
+        }
+        ret = avcodec_send_frame(a->enc, f);
+        int64_t pts = f->pts;
+        av_frame_unref(f);
+        if (ret < 0) {
+            set_error(a, "%s: cannot encode: %s", a->o.output, av_err(ret, eb));
+            break;
+        }
+        ret = drain_encoder(a);
+        atomic_fetch_add(&a->frames_out, 1);
+        /* Media written: from the first frame's start to this one's end. */
+        if (pts != AV_NOPTS_VALUE) {
+            int64_t us = av_rescale_q(pts, a->enc->time_base, AV_TIME_BASE_Q);
+            if (a->first_pts_us == AV_NOPTS_VALUE)
+                a->first_pts_us = us;
+            int64_t frame_us = a->enc->framerate.num > 0
+                                   ? av_rescale_q(1, av_inv_q(a->enc->framerate), AV_TIME_BASE_Q)
+                                   : 0;
+            atomic_store(&a->media_us, us - a->first_pts_us + frame_us);
+        }
+    }
+    av_frame_free(&f);
+    return ret;
+}
+
+/* A frame upscaled from a size or pixel aspect ratio other than the first frames' is scaled
+ * to fit the output's size, keeping its shape (its pixels' aspect ratio too), and padded, as a
+ * player shows it: the encoder and the output keep one size and aspect ratio, as ffmpeg keeps
+ * them (a broadcast's 16:9 frames at 720x576 after 4:3 ones came out squeezed). */
+static int fit_frame(app *a, AVFrame **f)
+{
+    char err[512], desc[256], eb[ERR_SIZE];
+    AVFrame *in = *f;
+    if (!a->fit.graph || !same_shape(in, a->fit_w, a->fit_h, a->fit_sar)) {
+        video_graph_free(&a->fit);
+        AVRational fs = in->sample_aspect_ratio.num ? in->sample_aspect_ratio : (AVRational){1, 1};
+        AVRational os = a->out_sar.num ? a->out_sar : (AVRational){1, 1};
+        /* The frame's display aspect ratio over the output's, as reduced rationals: a pixel
+         * aspect ratio's terms go up to INT_MAX (a PNG's pHYs), and their products in 64
+         * bits overflowed (a fitted frame came out black). */
+        AVRational r = av_div_q(av_mul_q((AVRational){in->width, in->height}, fs),
+                                av_mul_q((AVRational){a->out_w, a->out_h}, os));
+        int w = a->out_w, h = a->out_h;
+        if (r.num > r.den)
+            h = (int)av_rescale(a->out_h, r.den, r.num);
+        else if (r.num < r.den)
+            w = (int)av_rescale(a->out_w, r.num, r.den);
+        w = FFMAX(w, 1);
+        h = FFMAX(h, 1);
+        snprintf(desc, sizeof(desc),
+                 "scale=%d:%d:flags=lanczos+accurate_rnd,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:"
+                 "color=black@0,setsar=%d/%d", w, h, a->out_w, a->out_h, os.num, os.den);
+        if (video_graph_init(&a->fit, desc, in->width, in->height, in->format, a->net_tb,
+                             in->sample_aspect_ratio, a->net_rate, err, sizeof(err)) < 0) {
+            set_error(a, "%s: cannot fit a %dx%d frame into %dx%d: %s", a->o.input, in->width,
+                      in->height, a->out_w, a->out_h, with_libav_reason(err, sizeof(err)));
+            return AVERROR(EINVAL);
+        }
+        double at = in->pts == AV_NOPTS_VALUE ? 0 : in->pts * av_q2d(a->net_tb);
+        if (!a->fit_w && !a->o.quiet && (in->width != a->out_w || in->height != a->out_h))
+            fprintf(stderr, "srres-video: %s: the frame size changes at %.3f s: frames are "
+                    "upscaled at their own size and fitted into the output's %dx%d (--vf-pre "
+                    "scale=W:H,setsar=1 gives every frame one shape)\n", a->o.input, at, a->out_w,
+                    a->out_h);
+        else if (!a->fit_w && !a->o.quiet)
+            fprintf(stderr, "srres-video: %s: the pixel aspect ratio changes at %.3f s: frames "
+                    "are fitted into the output's %dx%d at %d:%d, keeping their shape\n",
+                    a->o.input, at, a->out_w, a->out_h, os.num, os.den);
+        a->fit_w = in->width;
+        a->fit_h = in->height;
+        a->fit_sar = in->sample_aspect_ratio;
+    }
+    AVFrame *out = av_frame_alloc();
+    int ret = out ? video_graph_push(&a->fit, in) : AVERROR(ENOMEM);
+    if (ret >= 0)
+        ret = video_graph_pull(&a->fit, out);
+    if (ret < 0) {
+        av_frame_free(&out);
+        set_error(a, "%s: cannot fit a %dx%d frame into %dx%d: %s", a->o.input, in->width,
+                  in->height, a->out_w, a->out_h, av_err(ret, eb));
+        return ret;
+    }
+    av_frame_free(f);
+    *f = out;
+    return 0;
+}
+
+/* A numbered image of another size than the one before keeps its own: the post graph and
+ * the encoder are flushed and made anew for it. */
+static int restart_post(app *a)
+{
+    int ret = video_graph_push(&a->post, NULL);
+    if (ret >= 0)
+        ret = encode_ready(a);
+    if (ret >= 0 && a->enc) {
+        avcodec_send_frame(a->enc, NULL);
+        ret = drain_encoder(a);
+    }
+    avcodec_free_context(&a->enc);
+    video_graph_free(&a->post);
+    a->post_ready = 0;
+    return ret;
+}
+
+void *writer_main(void *arg)
+{
+    app *a = arg;
+    char eb[ERR_SIZE];
+    void *item;
+    int kind, ret = 0;
+    while (ret >= 0 && frame_queue_pop(a->q_out, &item, &kind, NULL) == 1) {
+        if (kind == KIND_PACKET) {
+            AVPacket *pkt = item;
+            if (a->header_written) {
+                ret = write_copied(a, pkt);
+                av_packet_free(&pkt);
+            } else {
+                AVPacket **grown = av_realloc_array(a->pending, a->npending + 1, sizeof(*grown));
+                if (!grown) {
+                    av_packet_free(&pkt);
+                    ret = AVERROR(ENOMEM);
+                    set_error(a, "out of memory");
+                    break;
+                }
+                a->pending = grown;
+                a->pending[a->npending++] = pkt;
+            }
+            continue;
+        }
+        AVFrame *f = item;
+        if (!a->out_w) {
+            a->out_w = f->width;
+            a->out_h = f->height;
+            a->out_sar = f->sample_aspect_ratio;
+        }
+        if (a->numbered && a->post_ready && !same_shape(f, a->post_w, a->post_h, a->post_sar))
+            ret = restart_post(a);
+        else if (!a->numbered && !same_shape(f, a->out_w, a->out_h, a->out_sar))
+            ret = fit_frame(a, &f);
+        if (ret >= 0 && !a->post_ready)
+            ret = init_post(a, f);
+        if (ret >= 0 && (ret = video_graph_push(&a->post, f)) < 0)
+            set_error(a, "--vf-post graph: %s", av_err(ret, eb));
+        av_frame_free(&f);
+        if (ret >= 0)
+            ret = encode_ready(a);
+    }
+    if (ret < 0 || atomic_load(&a->failed))
+        return NULL;
+    if (!a->post_ready) {
+        /* -t counts from the input's start, which its audio can lead (MPEG-TS) */
+        set_error(a, "%s: no video frames to write (%s)", a->o.input,
+                  a->o.start_us != AV_NOPTS_VALUE      ? "is -ss past the end?"
+                  : a->o.duration_us != AV_NOPTS_VALUE ? "-t ends before the first one"
+                                                       : "empty video");
+        return NULL;
+    }
+    if (video_graph_push(&a->post, NULL) >= 0 && encode_ready(a) >= 0 && a->enc) {
+        avcodec_send_frame(a->enc, NULL);
+        ret = drain_encoder(a);
+    }
+    if (!a->header_written && !atomic_load(&a->failed))
+        set_error(a, "%s: the filters produced no frames", a->o.input);
+    if (!atomic_load(&a->failed) && (ret = av_write_trailer(a->ofmt)) < 0)
+        set_error(a, "%s: cannot finish the file: %s", a->o.output, av_err(ret, eb));
+    return NULL;
+}
