@@ -99,8 +99,7 @@ static long expected_frames(const app *a)
     double start = ist->start_time != AV_NOPTS_VALUE ? ist->start_time * tb : 0;
     double from = a->lo != INT64_MIN ? FFMAX(a->lo * tb, start) : start;
     double to = a->hi != INT64_MAX ? FFMIN(a->hi * tb, start + dur) : start + dur;
-    long n = a->lo == INT64_MIN && a->hi == INT64_MAX && ist->nb_frames > 0
-                 ? (long)ist->nb_frames
+    long n = a->lo == INT64_MIN && a->hi == INT64_MAX && ist->nb_frames > 0 ? (long)ist->nb_frames
              : fr.num && dur > 0 ? (long)((to - from) * av_q2d(fr) + 0.5)
                                  : 0;
     if (a->o.max_frames > 0 && (n <= 0 || n > a->o.max_frames))
@@ -140,8 +139,8 @@ static void cleanup(app *a)
 int main(int argc, char **argv)
 {
     static app a;
-    a.o = (options){.crf = -1, .queue = 4, .start_us = AV_NOPTS_VALUE,
-                    .duration_us = AV_NOPTS_VALUE};
+    a.o =
+        (options){.crf = -1, .queue = 4, .start_us = AV_NOPTS_VALUE, .duration_us = AV_NOPTS_VALUE};
     a.first_pts_us = AV_NOPTS_VALUE;
     cli_init("srres-video", NULL);
     parse_options(&a.o, argc, argv);
@@ -151,8 +150,7 @@ int main(int argc, char **argv)
     av_log_set_callback(on_libav_log);
     setenv("SVT_LOG", a.o.verbose ? "3" : "1", 0);
     if (a.o.concat)
-        return concat_segments(a.o.concat, a.o.overwrite, a.o.quiet, argv + optind,
-                               argc - optind);
+        return concat_segments(a.o.concat, a.o.overwrite, a.o.quiet, argv + optind, argc - optind);
     /* FFmpeg reads "file:NAME" as NAME: the checks against the output look at NAME (the
      * input was replaced, or its numbered files written over, with -y). */
     if (!av_strstart(a.o.input, "file:", &a.input_file))
@@ -199,9 +197,9 @@ int main(int argc, char **argv)
         cli_die("out of memory");
 
     if (a.o.verbose)
-        fprintf(stderr, "srres-video: %s: %dx%d %s -> x%d %s via %s; %s\n", a.o.input,
-                a.dec->width, a.dec->height, av_get_pix_fmt_name(a.dec->pix_fmt), a.scale,
-                a.o.output, av_get_pix_fmt_name(a.net_fmt), a.o.model);
+        fprintf(stderr, "srres-video: %s: %dx%d %s -> x%d %s via %s; %s\n", a.o.input, a.dec->width,
+                a.dec->height, av_get_pix_fmt_name(a.dec->pix_fmt), a.scale, a.o.output,
+                av_get_pix_fmt_name(a.net_fmt), a.o.model);
     progress prog;
     progress_init(&prog, stderr, expected_frames(&a), a.o.quiet);
     pthread_t reader, sr, writer;
@@ -247,8 +245,7 @@ int main(int argc, char **argv)
         cleanup(&a);
         return signals_seen > 1 ? 128 + last_signal : 1; /* aborted: the signal's status */
     }
-    progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6,
-                    a.o.output);
+    progress_finish(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6, a.o.output);
     if (a.damaged > 1 && !a.o.quiet)
         fprintf(stderr, "srres-video: %s: %ld damaged video packets or frames skipped in all\n",
                 a.o.input, a.damaged);
@@ -267,8 +264,9 @@ int main(int argc, char **argv)
     if (a.o.verbose) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        fprintf(stderr, "srres-video: network busy %.2f s, waiting for input %.2f s; queue high "
-                        "water %d of %d; peak memory %ld MB\n",
+        fprintf(stderr,
+                "srres-video: network busy %.2f s, waiting for input %.2f s; queue high "
+                "water %d of %d; peak memory %ld MB\n",
                 a.sr_busy, a.sr_wait, frame_queue_high_water(a.q_in), a.o.queue,
                 ru.ru_maxrss / 1024);
     }

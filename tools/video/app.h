@@ -33,14 +33,14 @@ typedef struct clock_mend {
 
 typedef struct app {
     options o;
-    output_target target; /* target.temp is written, then renamed to target.final */
+    output_target target;   /* target.temp is written, then renamed to target.final */
     const char *input_file; /* the input's path: -i, less a "file:" before it */
-    int one_picture;      /* an image output without a frame number in its name */
-    int numbered;         /* an image output with one: a file a frame, written directly */
-    long images;          /* writer: the video packets written, the numbered files made */
-    const char *rotate;   /* filters that apply a rotation the output cannot store, or "" */
-    int told_interlaced;  /* sr thread: said that interlaced frames come out progressive */
-    int told_dropped;     /* reader: said that later frames lose their alpha or colour */
+    int one_picture;        /* an image output without a frame number in its name */
+    int numbered;           /* an image output with one: a file a frame, written directly */
+    long images;            /* writer: the video packets written, the numbered files made */
+    const char *rotate;     /* filters that apply a rotation the output cannot store, or "" */
+    int told_interlaced;    /* sr thread: said that interlaced frames come out progressive */
+    int told_dropped;       /* reader: said that later frames lose their alpha or colour */
     /* reader: the frame size, format and pixel aspect ratio the pre graph is built for */
     int in_w, in_h;
     enum AVPixelFormat in_fmt;
@@ -49,8 +49,8 @@ typedef struct app {
      * aspect ratio, into which the writer fits frames of other sizes (open_pre_graph). */
     AVRational net_tb, net_rate, out_sar;
     int out_w, out_h;
-    video_graph fit;      /* writer: scales and pads a frame of another size to out_w x out_h */
-    int fit_w, fit_h;     /* the frame size and aspect ratio fit is built for */
+    video_graph fit;  /* writer: scales and pads a frame of another size to out_w x out_h */
+    int fit_w, fit_h; /* the frame size and aspect ratio fit is built for */
     AVRational fit_sar;
     /* The decoder's format and colour description as the pipeline was built: the reader's
      * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. */
@@ -74,19 +74,19 @@ typedef struct app {
     srres_model *model;
     srres_ctx *ctx;
     int scale;
-    enum AVPixelFormat net_fmt; /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
-    int src_alpha;              /* the input has alpha (a palette: a pixel not opaque) */
-    int alpha;                  /* the input's alpha goes to the output, upscaled beside */
-    int grey_out;               /* the output's format has no colour (a grey source's PNG) */
-    int alpha_holdable;         /* the output would keep alpha, had the first frames any */
-    int alpha_unread;           /* WebM alpha that no decoder here reads */
-    int vpx_alpha;              /* reader: libvpx decodes WebM alpha ... */
-    int vpx_alpha_read;         /* ... and has read some since it was opened */
+    enum AVPixelFormat net_fmt;   /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
+    int src_alpha;                /* the input has alpha (a palette: a pixel not opaque) */
+    int alpha;                    /* the input's alpha goes to the output, upscaled beside */
+    int grey_out;                 /* the output's format has no colour (a grey source's PNG) */
+    int alpha_holdable;           /* the output would keep alpha, had the first frames any */
+    int alpha_unread;             /* WebM alpha that no decoder here reads */
+    int vpx_alpha;                /* reader: libvpx decodes WebM alpha ... */
+    int vpx_alpha_read;           /* ... and has read some since it was opened */
     struct SwsContext *alpha_sws; /* sr thread: upscales the alpha plane */
     frame_queue *q_in, *q_out;
     AVBSFContext **adts; /* --segment: by input stream, an ADTS AAC one's header remover */
     unsigned nb_adts;    /* the streams adts covers: those at the start */
-    AVPacket **pending; /* copied packets that arrived before the header */
+    AVPacket **pending;  /* copied packets that arrived before the header */
     int npending;
     /* The part of the input written, in the video stream's time base: frames and packets
      * with timestamps in [lo, hi) (-ss/-t or --segment), moved earlier by shift (the output
@@ -98,16 +98,16 @@ typedef struct app {
      * anew (reopen_pre_graph), and whether it has given a frame yet */
     int64_t pre_last, pre_shift;
     int pre_fresh;
-    int64_t enc_pts;               /* writer: the last frame's timestamp at the encoder */
-    long damaged;                  /* reader: damaged video packets and frames skipped */
-    long damaged_copied;           /* writer: damaged packets of copied streams skipped */
-    clock_mend mend; /* reader: the input's clock jumps taken out */
+    int64_t enc_pts;      /* writer: the last frame's timestamp at the encoder */
+    long damaged;         /* reader: damaged video packets and frames skipped */
+    long damaged_copied;  /* writer: damaged packets of copied streams skipped */
+    clock_mend mend;      /* reader: the input's clock jumps taken out */
     const char *probe_us; /* how far the input was probed (NULL: libavformat's default) */
-    int64_t *mux_dts; /* writer: each output stream's last decoding time, in its time base */
+    int64_t *mux_dts;     /* writer: each output stream's last decoding time, in its time base */
     char default_model[PATH_MAX + 64]; /* o.model when -m is not given: said under -v too */
     atomic_long frames_in, frames_sr, frames_out;
-    atomic_llong media_us; /* media written, for the progress line */
-    int64_t first_pts_us;  /* writer thread: the first frame's start */
+    atomic_llong media_us;   /* media written, for the progress line */
+    int64_t first_pts_us;    /* writer thread: the first frame's start */
     double sr_wait, sr_busy; /* seconds the sr thread waited for input / ran the network */
     pthread_mutex_t err_lock;
     char error[1024];
@@ -125,7 +125,8 @@ int same_shape(const AVFrame *f, int w, int h, AVRational sar);
 int source_is_rgb(const app *a);
 const char *matrix_name(enum AVColorSpace cs);
 int full_range_out(const app *a, enum AVPixelFormat out);
-const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt, char *buf, size_t n);
+const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt, char *buf,
+                         size_t n);
 
 /* clock_mend.c */
 void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f);

@@ -20,8 +20,8 @@ void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f)
         enum AVMediaType type = f->streams[i]->codecpar->codec_type;
         const char *why;
         m->next_dts[i] = AV_NOPTS_VALUE;
-        m->says[i] = (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) &&
-                     stream_kept(a, i, &why);
+        m->says[i] =
+            (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) && stream_kept(a, i, &why);
     }
 }
 

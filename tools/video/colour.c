@@ -34,8 +34,8 @@ const char *matrix_name(enum AVColorSpace cs)
  * ProRes cannot say full range, and players stretched its levels, clipping black and white. */
 int full_range_out(const app *a, enum AVPixelFormat out)
 {
-    return is_yuvj(out) || (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG &&
-                            !is_yuvj(a->src_fmt));
+    return is_yuvj(out) ||
+           (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG && !is_yuvj(a->src_fmt));
 }
 
 /* The scale filter's chroma position options for the source's chroma location, for frames
@@ -43,8 +43,8 @@ int full_range_out(const app *a, enum AVPixelFormat out)
  * the chroma where it is sited and the post graph sites it there again. The output said
  * "left" (MPEG-2's) for any source, and BT.2020's "topleft" chroma came out half a line off.
  * An axis that is not subsampled has its chroma on the luma's samples. */
-const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt,
-                                char *buf, size_t n)
+const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt, char *buf,
+                         size_t n)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
     int x, y;

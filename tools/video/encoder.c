@@ -31,8 +31,8 @@ void choose_encoder(app *a)
         a->enc_codec = avcodec_find_encoder(
             av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
     if (!a->enc_codec)
-        cli_die("%s: no video encoder %s%s", a->o.output, a->o.codec ? a->o.codec : "for this format",
-            a->o.codec ? " in this build" : "");
+        cli_die("%s: no video encoder %s%s", a->o.output,
+                a->o.codec ? a->o.codec : "for this format", a->o.codec ? " in this build" : "");
 }
 
 /* Whether one of the formats the encoder lists is such (is_paletted: a palette, whose
@@ -109,8 +109,8 @@ static int set_encoder_option(app *a, const char *opt, const char *key, const ch
     if (ret == AVERROR_OPTION_NOT_FOUND)
         set_error(a, "%s: the encoder %s does not take it%s", opt, a->enc_codec->name, hint);
     else if (ret < 0)
-        set_error(a, "%s: the encoder %s does not take '%s': %s", opt, a->enc_codec->name,
-                  value, av_err(ret, eb));
+        set_error(a, "%s: the encoder %s does not take '%s': %s", opt, a->enc_codec->name, value,
+                  av_err(ret, eb));
     return ret;
 }
 
@@ -222,7 +222,8 @@ int open_encoder(app *a, const AVFrame *f)
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
     int cw = 1 << d->log2_chroma_w, ch = 1 << d->log2_chroma_h;
     if (ret < 0 && (f->width % cw || f->height % ch)) {
-        set_error(a, "%s: %dx%d cannot be %s, whose chroma needs sides that are multiples of "
+        set_error(a,
+                  "%s: %dx%d cannot be %s, whose chroma needs sides that are multiples of "
                   "%dx%d: crop (e.g. --vf-post crop=%d:%d) or give -pix_fmt yuv444p",
                   a->o.output, f->width, f->height, av_get_pix_fmt_name(f->format), cw, ch,
                   f->width / cw * cw, f->height / ch * ch);

@@ -34,6 +34,5 @@ int is_yuvj(enum AVPixelFormat f)
 int same_shape(const AVFrame *f, int w, int h, AVRational sar)
 {
     AVRational fs = f->sample_aspect_ratio.num ? f->sample_aspect_ratio : (AVRational){1, 1};
-    return f->width == w && f->height == h &&
-           !av_cmp_q(fs, sar.num ? sar : (AVRational){1, 1});
+    return f->width == w && f->height == h && !av_cmp_q(fs, sar.num ? sar : (AVRational){1, 1});
 }

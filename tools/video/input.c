@@ -70,8 +70,8 @@ static void seek_before(app *a, int64_t lo)
     int64_t second = av_rescale_q(1, (AVRational){1, 1}, ist->time_base);
     for (int64_t back = 0;; back = back ? 2 * back : second) {
         int64_t target = lo - back <= start ? INT64_MIN : lo - back;
-        int64_t ts = target == INT64_MIN ? INT64_MIN
-                                         : av_rescale_q(target, ist->time_base, AV_TIME_BASE_Q);
+        int64_t ts =
+            target == INT64_MIN ? INT64_MIN : av_rescale_q(target, ist->time_base, AV_TIME_BASE_Q);
         int ret = target == INT64_MIN
                       ? avformat_seek_file(a->ifmt, -1, INT64_MIN, INT64_MIN, INT64_MIN, 0)
                       : avformat_seek_file(a->ifmt, -1, INT64_MIN, ts, ts, 0);
@@ -243,7 +243,7 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
     av_free(keys);
     if (cut[0] >= cut[1])
         cli_die("%s: segment %d/%d is empty: the video has too few keyframes for %d segments",
-            a->o.input, a->o.segment, a->o.segments, a->o.segments);
+                a->o.input, a->o.segment, a->o.segments, a->o.segments);
     *lo = cut[0];
     *hi = cut[1];
     return mend.jumps > 0;
@@ -296,8 +296,7 @@ void open_input(app *a)
     int again = 0;
     for (unsigned i = 0; i < a->ifmt->nb_streams; i++) {
         const AVStream *st = a->ifmt->streams[i];
-        again |= unprobed(st) &&
-                 (st->codecpar->codec_type != AVMEDIA_TYPE_AUDIO || !a->o.no_audio);
+        again |= unprobed(st) && (st->codecpar->codec_type != AVMEDIA_TYPE_AUDIO || !a->o.no_audio);
     }
     if (again && a->ifmt->pb && (a->ifmt->pb->seekable & AVIO_SEEKABLE_NORMAL)) {
         avformat_close_input(&a->ifmt);
@@ -314,7 +313,8 @@ void open_input(app *a)
     const AVDictionaryEntry *alpha_mode = av_dict_get(ist->metadata, "alpha_mode", NULL, 0);
     int webm_alpha = alpha_mode && !strcmp(alpha_mode->value, "1");
     const AVCodec *libvpx = !webm_alpha ? NULL
-                            : codec->id == AV_CODEC_ID_VP9 ? avcodec_find_decoder_by_name("libvpx-vp9")
+                            : codec->id == AV_CODEC_ID_VP9
+                                ? avcodec_find_decoder_by_name("libvpx-vp9")
                             : codec->id == AV_CODEC_ID_VP8 ? avcodec_find_decoder_by_name("libvpx")
                                                            : NULL;
     if (libvpx)
@@ -335,12 +335,12 @@ void open_input(app *a)
     }
     a->in_w = a->dec->width;
     a->in_h = a->dec->height;
-    a->in_sar = ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio
-                                             : a->dec->sample_aspect_ratio;
+    a->in_sar =
+        ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio : a->dec->sample_aspect_ratio;
     /* libvpx says its frames have alpha as it decodes them; the colour alone is what the
      * stream's parameters say. */
-    a->src_fmt = libvpx && a->dec->pix_fmt == AV_PIX_FMT_YUV420P ? AV_PIX_FMT_YUVA420P
-                                                                 : a->dec->pix_fmt;
+    a->src_fmt =
+        libvpx && a->dec->pix_fmt == AV_PIX_FMT_YUV420P ? AV_PIX_FMT_YUVA420P : a->dec->pix_fmt;
     a->src_alpha = has_alpha(a->src_fmt) && (!is_paletted(a->src_fmt) || palette_transparent(a));
     a->src_space = a->dec->colorspace;
     a->src_range = a->dec->color_range;
@@ -369,17 +369,18 @@ void open_input(app *a)
     if (a->o.segments) {
         if (!input_seekable(a))
             cli_die("%s: --segment reads the input twice (once for its keyframes): give a "
-                    "file, not a pipe", a->o.input);
+                    "file, not a pipe",
+                    a->o.input);
         jumped = segment_bounds(a, &a->lo, &a->hi);
     } else if (a->o.start_us != AV_NOPTS_VALUE) {
-        clock = a->lo = a->shift = clock + av_rescale_q(a->o.start_us, AV_TIME_BASE_Q,
-                                                        ist->time_base);
+        clock = a->lo = a->shift =
+            clock + av_rescale_q(a->o.start_us, AV_TIME_BASE_Q, ist->time_base);
         jumped = input_seekable(a) && clock_jumps(a);
     }
     /* Rounded up: a -t under half a tick (a still's 1/25 s) was no time at all. */
     if (a->o.duration_us != AV_NOPTS_VALUE)
-        a->hi = clock + av_rescale_q_rnd(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base,
-                                         AV_ROUND_UP);
+        a->hi =
+            clock + av_rescale_q_rnd(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base, AV_ROUND_UP);
     if (a->lo != INT64_MIN && !jumped)
         seek_before(a, a->lo);
     a->last_pts = a->enc_pts = a->pre_last = AV_NOPTS_VALUE;

@@ -40,7 +40,7 @@ static const char *default_model(char *buf, size_t n)
     if (access(buf, R_OK) == 0)
         return buf;
     cli_die("no model: give -m FILE (no default model at %s/x4.safetensors or beside the build)",
-        SRRES_DATADIR);
+            SRRES_DATADIR);
     return NULL;
 }
 
@@ -62,11 +62,11 @@ void open_network(app *a)
     if (srres_ctx_create(a->model, &p, &a->ctx, &e) != SRRES_OK)
         cli_die("%s: %s", a->o.model, e.message);
     a->scale = srres_model_config(a->model)->scale;
-    if (av_image_check_size((unsigned)a->in_w * a->scale, (unsigned)a->in_h * a->scale, 0,
-                            NULL) < 0)
+    if (av_image_check_size((unsigned)a->in_w * a->scale, (unsigned)a->in_h * a->scale, 0, NULL) <
+        0)
         cli_die("%s: %dx%d upscaled x%d is %ldx%ld, beyond the largest frame FFmpeg handles",
-            a->o.input, a->in_w, a->in_h, a->scale, (long)a->in_w * a->scale,
-            (long)a->in_h * a->scale);
+                a->o.input, a->in_w, a->in_h, a->scale, (long)a->in_w * a->scale,
+                (long)a->in_h * a->scale);
     /* 8-bit sources go through RGB24 (GBRAP with alpha); deeper ones through 16-bit planar
      * RGB (GBRAP16). */
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
@@ -99,8 +99,10 @@ void open_network(app *a)
             snprintf(why, sizeof(why), "the output's %s (-pix_fmt) has none",
                      av_get_pix_fmt_name(out));
         else if (encoder_takes(a->enc_codec, is_paletted))
-            snprintf(why, sizeof(why), "the %s encoder holds it only in a palette: give -pix_fmt "
-                     "pal8 and make one in --vf-post (palettegen, paletteuse)", a->enc_codec->name);
+            snprintf(why, sizeof(why),
+                     "the %s encoder holds it only in a palette: give -pix_fmt "
+                     "pal8 and make one in --vf-post (palettegen, paletteuse)",
+                     a->enc_codec->name);
         else
             snprintf(why, sizeof(why), "the %s encoder takes no format with alpha",
                      a->enc_codec->name);
@@ -149,7 +151,8 @@ static int scale_side_data(AVFrame *out, int scale)
         sd->data = sd->buf->data;
         if (sd->type == AV_FRAME_DATA_REGIONS_OF_INTEREST) {
             uint32_t step = sd->size >= sizeof(AVRegionOfInterest)
-                                ? ((AVRegionOfInterest *)sd->data)->self_size : 0;
+                                ? ((AVRegionOfInterest *)sd->data)->self_size
+                                : 0;
             for (size_t at = 0; step >= sizeof(AVRegionOfInterest) && at + step <= sd->size;
                  at += step) {
                 AVRegionOfInterest *roi = (AVRegionOfInterest *)(sd->data + at);
@@ -178,15 +181,14 @@ static int scale_side_data(AVFrame *out, int scale)
 /* The alpha plane (plane 3 of GBRAP and GBRAP16), bicubic. */
 static int upscale_alpha(app *a, const AVFrame *in, AVFrame *out)
 {
-    enum AVPixelFormat gray = in->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8
-                                                             : AV_PIX_FMT_GRAY16;
-    a->alpha_sws = sws_getCachedContext(a->alpha_sws, in->width, in->height, gray, out->width,
-                                        out->height, gray, SWS_BICUBIC | SWS_ACCURATE_RND,
-                                        NULL, NULL, NULL);
+    enum AVPixelFormat gray = in->format == AV_PIX_FMT_GBRAP ? AV_PIX_FMT_GRAY8 : AV_PIX_FMT_GRAY16;
+    a->alpha_sws =
+        sws_getCachedContext(a->alpha_sws, in->width, in->height, gray, out->width, out->height,
+                             gray, SWS_BICUBIC | SWS_ACCURATE_RND, NULL, NULL, NULL);
     if (!a->alpha_sws)
         return AVERROR(ENOMEM);
-    int ret = sws_scale(a->alpha_sws, (const uint8_t *const *)&in->data[3], &in->linesize[3],
-                        0, in->height, &out->data[3], &out->linesize[3]);
+    int ret = sws_scale(a->alpha_sws, (const uint8_t *const *)&in->data[3], &in->linesize[3], 0,
+                        in->height, &out->data[3], &out->linesize[3]);
     return ret < 0 ? ret : 0;
 }
 
@@ -210,9 +212,11 @@ void *sr_main(void *arg)
              * field is now two lines, in both of the new picture's fields. */
             out->interlaced_frame = out->top_field_first = 0;
             if (in->interlaced_frame && !a->told_interlaced && !a->o.quiet) {
-                fprintf(stderr, "srres-video: %s: interlaced frames are upscaled as whole "
-                                "pictures and written progressive; deinterlace them first "
-                                "(--vf-pre yadif)\n", a->o.input);
+                fprintf(stderr,
+                        "srres-video: %s: interlaced frames are upscaled as whole "
+                        "pictures and written progressive; deinterlace them first "
+                        "(--vf-pre yadif)\n",
+                        a->o.input);
                 a->told_interlaced = 1;
             }
         }

@@ -21,51 +21,51 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: srres-video -i INPUT -o OUTPUT [options]\n"
-        "Upscales the video of INPUT with an SRResNet model; copies audio, subtitles and data.\n"
-        "Images work too (-i in.png -o out.png), and numbered image sequences\n"
-        "(-i frames/%%04d.png -o up/%%04d.png: a file a frame).\n"
-        "\n"
-        "  -i FILE                 input video or image (- or pipe:0: standard input)\n"
-        "  -o FILE                 output; the container follows the extension\n"
-        "  -f FORMAT               the output's container, for names without one: -o - (or\n"
-        "                          pipe:1) -f matroska writes to standard output\n"
-        "  -m, --model FILE        model, or a srres-train checkpoint (default: the x4\n"
-        "                          model of the build's tree, else the installed one)\n"
-        "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
-        "      --threads N         network threads (default 0: one per CPU it may use)\n"
-        "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
-        "      --max-memory SIZE   network buffers the automatic tiles keep within\n"
-        "                          (e.g. 512M, 2G; default 1G)\n"
-        "      --queue N           frames queued between threads (default 4)\n"
-        "      --kernel K          auto or baseline (default auto)\n"
-        "      --precision P       fp32 or bf16 (default fp32)\n"
-        "      --ensemble N        mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
-        "                          frame: a little more detail, N times the time (default 1)\n"
-        "  -ss POSITION            start at this time (seconds or [HH:]MM:SS[.m])\n"
-        "  -t DURATION             write at most this much\n"
-        "      --frames N          write at most N video frames\n"
-        "      --vf-pre GRAPH      libavfilter graph before the network (e.g. yadif)\n"
-        "      --vf-post GRAPH     libavfilter graph after it (e.g. scale=1920:1080)\n"
-        "      --segment I/N       only the I-th of N equal time ranges, cut on keyframes,\n"
-        "                          timestamps kept (for spreading a job over machines)\n"
-        "  srres-video --concat OUTPUT SEGMENT...   joins segments back into one file\n"
-        "  -an, -sn                drop audio / subtitle streams\n"
-        "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov)\n"
-        "  -crf N                  constant quality (default 18 with libx264)\n"
-        "  -b:v RATE               bit rate (e.g. 8M) instead of -crf\n"
-        "  -preset NAME            encoder preset (libx264 default: medium)\n"
-        "  -pix_fmt FMT            output pixel format (default: the input's, or the nearest\n"
-        "                          the encoder takes: RGB into H.264 is 4:4:4 YUV)\n"
-        "  -x264-params K=V:...    passed to libx264 (one it cannot parse is refused)\n"
-        "      --enc-opt KEY=VALUE any encoder option, as ffmpeg's -KEY VALUE (e.g.\n"
-        "                          tune=film, g=48, maxrate=8M, x265-params=...); repeatable\n"
-        "  -v, --verbose / -q, --quiet\n"
-        "  -h, --help\n"
-        "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
-        "--no-audio, --no-subs, --codec (and -vcodec), --crf, --bitrate, --preset,\n"
-        "--pix-fmt, --x264-params.\n");
+    fprintf(
+        f, "usage: srres-video -i INPUT -o OUTPUT [options]\n"
+           "Upscales the video of INPUT with an SRResNet model; copies audio, subtitles and data.\n"
+           "Images work too (-i in.png -o out.png), and numbered image sequences\n"
+           "(-i frames/%%04d.png -o up/%%04d.png: a file a frame).\n"
+           "\n"
+           "  -i FILE                 input video or image (- or pipe:0: standard input)\n"
+           "  -o FILE                 output; the container follows the extension\n"
+           "  -f FORMAT               the output's container, for names without one: -o - (or\n"
+           "                          pipe:1) -f matroska writes to standard output\n"
+           "  -m, --model FILE        model, or a srres-train checkpoint (default: the x4\n"
+           "                          model of the build's tree, else the installed one)\n"
+           "  -y                      overwrite OUTPUT if it exists (refused otherwise)\n"
+           "      --threads N         network threads (default 0: one per CPU it may use)\n"
+           "      --tile N            LR tile side (default 0 = automatic; -1 = untiled)\n"
+           "      --max-memory SIZE   network buffers the automatic tiles keep within\n"
+           "                          (e.g. 512M, 2G; default 1G)\n"
+           "      --queue N           frames queued between threads (default 4)\n"
+           "      --kernel K          auto or baseline (default auto)\n"
+           "      --precision P       fp32 or bf16 (default fp32)\n"
+           "      --ensemble N        mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
+           "                          frame: a little more detail, N times the time (default 1)\n"
+           "  -ss POSITION            start at this time (seconds or [HH:]MM:SS[.m])\n"
+           "  -t DURATION             write at most this much\n"
+           "      --frames N          write at most N video frames\n"
+           "      --vf-pre GRAPH      libavfilter graph before the network (e.g. yadif)\n"
+           "      --vf-post GRAPH     libavfilter graph after it (e.g. scale=1920:1080)\n"
+           "      --segment I/N       only the I-th of N equal time ranges, cut on keyframes,\n"
+           "                          timestamps kept (for spreading a job over machines)\n"
+           "  srres-video --concat OUTPUT SEGMENT...   joins segments back into one file\n"
+           "  -an, -sn                drop audio / subtitle streams\n"
+           "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov)\n"
+           "  -crf N                  constant quality (default 18 with libx264)\n"
+           "  -b:v RATE               bit rate (e.g. 8M) instead of -crf\n"
+           "  -preset NAME            encoder preset (libx264 default: medium)\n"
+           "  -pix_fmt FMT            output pixel format (default: the input's, or the nearest\n"
+           "                          the encoder takes: RGB into H.264 is 4:4:4 YUV)\n"
+           "  -x264-params K=V:...    passed to libx264 (one it cannot parse is refused)\n"
+           "      --enc-opt KEY=VALUE any encoder option, as ffmpeg's -KEY VALUE (e.g.\n"
+           "                          tune=film, g=48, maxrate=8M, x265-params=...); repeatable\n"
+           "  -v, --verbose / -q, --quiet\n"
+           "  -h, --help\n"
+           "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
+           "--no-audio, --no-subs, --codec (and -vcodec), --crf, --bitrate, --preset,\n"
+           "--pix-fmt, --x264-params.\n");
 }
 
 static int64_t parse_time(const char *opt, const char *s)
@@ -78,9 +78,17 @@ static int64_t parse_time(const char *opt, const char *s)
 
 /* ffmpeg-style single-dash options are rewritten to long options before getopt. */
 static const char *const ffmpeg_style[][2] = {
-    {"-ss", "--ss"}, {"-t", "--duration"}, {"-an", "--no-audio"}, {"-sn", "--no-subs"},
-    {"-c:v", "--codec"}, {"-vcodec", "--codec"}, {"-crf", "--crf"}, {"-b:v", "--bitrate"},
-    {"-preset", "--preset"}, {"-pix_fmt", "--pix-fmt"}, {"-x264-params", "--x264-params"},
+    {"-ss", "--ss"},
+    {"-t", "--duration"},
+    {"-an", "--no-audio"},
+    {"-sn", "--no-subs"},
+    {"-c:v", "--codec"},
+    {"-vcodec", "--codec"},
+    {"-crf", "--crf"},
+    {"-b:v", "--bitrate"},
+    {"-preset", "--preset"},
+    {"-pix_fmt", "--pix-fmt"},
+    {"-x264-params", "--x264-params"},
 };
 
 /* Whether some encoder has an option of that name: its context's (-g, -maxrate) or its own
@@ -128,25 +136,60 @@ static void __attribute__((noreturn)) not_an_option(const char *word, const char
 
 void parse_options(options *o, int argc, char **argv)
 {
-    enum { O_THREADS = 256, O_TILE, O_QUEUE, O_FRAMES, O_PRE, O_POST, O_SS, O_T, O_AN, O_SN,
-           O_CODEC, O_CRF, O_BR, O_PRESET, O_PIXFMT, O_X264, O_KERNEL, O_PREC, O_SEG,
-           O_CONCAT, O_MEM, O_ENS, O_ENCOPT };
-    static const struct option longs[] = {
-        {"model", required_argument, 0, 'm'}, {"threads", required_argument, 0, O_THREADS},
-        {"tile", required_argument, 0, O_TILE}, {"queue", required_argument, 0, O_QUEUE},
-        {"frames", required_argument, 0, O_FRAMES}, {"vf-pre", required_argument, 0, O_PRE},
-        {"vf-post", required_argument, 0, O_POST}, {"ss", required_argument, 0, O_SS},
-        {"duration", required_argument, 0, O_T}, {"no-audio", no_argument, 0, O_AN},
-        {"no-subs", no_argument, 0, O_SN}, {"codec", required_argument, 0, O_CODEC},
-        {"crf", required_argument, 0, O_CRF}, {"bitrate", required_argument, 0, O_BR},
-        {"preset", required_argument, 0, O_PRESET}, {"pix-fmt", required_argument, 0, O_PIXFMT},
-        {"x264-params", required_argument, 0, O_X264}, {"kernel", required_argument, 0, O_KERNEL},
-        {"precision", required_argument, 0, O_PREC}, {"segment", required_argument, 0, O_SEG},
-        {"concat", required_argument, 0, O_CONCAT}, {"max-memory", required_argument, 0, O_MEM},
-        {"ensemble", required_argument, 0, O_ENS}, {"format", required_argument, 0, 'f'},
-        {"enc-opt", required_argument, 0, O_ENCOPT},
-        {"verbose", no_argument, 0, 'v'},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    enum {
+        O_THREADS = 256,
+        O_TILE,
+        O_QUEUE,
+        O_FRAMES,
+        O_PRE,
+        O_POST,
+        O_SS,
+        O_T,
+        O_AN,
+        O_SN,
+        O_CODEC,
+        O_CRF,
+        O_BR,
+        O_PRESET,
+        O_PIXFMT,
+        O_X264,
+        O_KERNEL,
+        O_PREC,
+        O_SEG,
+        O_CONCAT,
+        O_MEM,
+        O_ENS,
+        O_ENCOPT
+    };
+    static const struct option longs[] = {{"model", required_argument, 0, 'm'},
+                                          {"threads", required_argument, 0, O_THREADS},
+                                          {"tile", required_argument, 0, O_TILE},
+                                          {"queue", required_argument, 0, O_QUEUE},
+                                          {"frames", required_argument, 0, O_FRAMES},
+                                          {"vf-pre", required_argument, 0, O_PRE},
+                                          {"vf-post", required_argument, 0, O_POST},
+                                          {"ss", required_argument, 0, O_SS},
+                                          {"duration", required_argument, 0, O_T},
+                                          {"no-audio", no_argument, 0, O_AN},
+                                          {"no-subs", no_argument, 0, O_SN},
+                                          {"codec", required_argument, 0, O_CODEC},
+                                          {"crf", required_argument, 0, O_CRF},
+                                          {"bitrate", required_argument, 0, O_BR},
+                                          {"preset", required_argument, 0, O_PRESET},
+                                          {"pix-fmt", required_argument, 0, O_PIXFMT},
+                                          {"x264-params", required_argument, 0, O_X264},
+                                          {"kernel", required_argument, 0, O_KERNEL},
+                                          {"precision", required_argument, 0, O_PREC},
+                                          {"segment", required_argument, 0, O_SEG},
+                                          {"concat", required_argument, 0, O_CONCAT},
+                                          {"max-memory", required_argument, 0, O_MEM},
+                                          {"ensemble", required_argument, 0, O_ENS},
+                                          {"format", required_argument, 0, 'f'},
+                                          {"enc-opt", required_argument, 0, O_ENCOPT},
+                                          {"verbose", no_argument, 0, 'v'},
+                                          {"quiet", no_argument, 0, 'q'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
     static const char shorts[] = ":i:o:f:m:yvqh";
     for (int i = 1; i < argc; i++) {
         size_t k = 0, n = sizeof(ffmpeg_style) / sizeof(ffmpeg_style[0]);
@@ -214,8 +257,7 @@ void parse_options(options *o, int argc, char **argv)
         case O_PRESET: o->preset = optarg; break;
         case O_PIXFMT:
             if (av_get_pix_fmt(optarg) == AV_PIX_FMT_NONE)
-                cli_die("-pix_fmt %s: unknown pixel format (ffmpeg -pix_fmts lists them)",
-                        optarg);
+                cli_die("-pix_fmt %s: unknown pixel format (ffmpeg -pix_fmts lists them)", optarg);
             o->pix_fmt = optarg;
             break;
         case O_X264: o->x264_params = optarg; break;
@@ -258,19 +300,19 @@ void parse_options(options *o, int argc, char **argv)
             cli_die("--concat: '%s' is no output name; give the output right after --concat",
                     o->concat);
         /* The segments' streams are copied, so these were ignored without a word. */
-        const char *moot = o->input         ? "-i"
-                           : o->output        ? "-o"
-                           : o->model         ? "-m"
-                           : o->codec         ? "-c:v"
-                           : o->crf >= 0      ? "-crf"
-                           : o->bit_rate > 0  ? "-b:v"
-                           : o->preset        ? "-preset"
-                           : o->x264_params   ? "-x264-params"
-                           : o->enc_opts      ? "--enc-opt"
-                           : o->pix_fmt       ? "-pix_fmt"
-                           : o->vf_pre        ? "--vf-pre"
-                           : o->vf_post       ? "--vf-post"
-                                              : NULL;
+        const char *moot = o->input          ? "-i"
+                           : o->output       ? "-o"
+                           : o->model        ? "-m"
+                           : o->codec        ? "-c:v"
+                           : o->crf >= 0     ? "-crf"
+                           : o->bit_rate > 0 ? "-b:v"
+                           : o->preset       ? "-preset"
+                           : o->x264_params  ? "-x264-params"
+                           : o->enc_opts     ? "--enc-opt"
+                           : o->pix_fmt      ? "-pix_fmt"
+                           : o->vf_pre       ? "--vf-pre"
+                           : o->vf_post      ? "--vf-post"
+                                             : NULL;
         if (moot)
             cli_die("--concat copies the segments' streams: %s does not apply", moot);
         o->output = o->concat;

@@ -100,8 +100,8 @@ static int timecode_of_video(const app *a, unsigned i)
 {
     const AVStream *ist = a->ifmt->streams[i];
     const AVDictionaryEntry *tc = av_dict_get(ist->metadata, "timecode", NULL, 0);
-    const AVDictionaryEntry *v = av_dict_get(a->ifmt->streams[a->vin]->metadata, "timecode",
-                                             NULL, 0);
+    const AVDictionaryEntry *v =
+        av_dict_get(a->ifmt->streams[a->vin]->metadata, "timecode", NULL, 0);
     return ist->codecpar->codec_type == AVMEDIA_TYPE_DATA &&
            ist->codecpar->codec_tag == MKTAG('t', 'm', 'c', 'd') && tc && v &&
            !strcmp(tc->value, v->value);
@@ -141,8 +141,8 @@ static int numbered_input(const char *input, const char *output)
     if (output_numbered_includes(output, input))
         return 1;
     for (int k = 0; k < 5 && strchr(input, '%'); k++)
-        if (av_get_frame_filename(name, sizeof(name), input, k) >= 0 &&
-            access(name, F_OK) == 0 && output_numbered_includes(output, name))
+        if (av_get_frame_filename(name, sizeof(name), input, k) >= 0 && access(name, F_OK) == 0 &&
+            output_numbered_includes(output, name))
             return 1;
     return 0;
 }
@@ -160,12 +160,15 @@ static void copy_chapters(app *a)
         start = FFMAX(start, a->lo);
         end = FFMIN(end, a->hi);
         AVChapter *out = av_mallocz(sizeof(*out));
-        AVChapter **grown = av_realloc_array(a->ofmt->chapters, a->ofmt->nb_chapters + 1,
-                                             sizeof(*grown));
+        AVChapter **grown =
+            av_realloc_array(a->ofmt->chapters, a->ofmt->nb_chapters + 1, sizeof(*grown));
         if (!out || !grown || av_dict_copy(&out->metadata, ch->metadata, 0) < 0)
             cli_die("out of memory");
-        *out = (AVChapter){.id = ch->id, .time_base = vtb, .start = start - a->shift,
-                           .end = end - a->shift, .metadata = out->metadata};
+        *out = (AVChapter){.id = ch->id,
+                           .time_base = vtb,
+                           .start = start - a->shift,
+                           .end = end - a->shift,
+                           .metadata = out->metadata};
         a->ofmt->chapters = grown;
         grown[a->ofmt->nb_chapters++] = out;
     }
@@ -210,9 +213,8 @@ void open_output(app *a)
         const char *why;
         if (!stream_kept(a, i, &why)) {
             if (why && !a->o.quiet)
-                fprintf(stderr, "srres-video: %s: stream %u (%s) dropped: %s (%s)\n",
-                        a->o.input, i, avcodec_get_name(ist->codecpar->codec_id), why,
-                        a->ofmt->oformat->name);
+                fprintf(stderr, "srres-video: %s: stream %u (%s) dropped: %s (%s)\n", a->o.input, i,
+                        avcodec_get_name(ist->codecpar->codec_id), why, a->ofmt->oformat->name);
             continue;
         }
         /* A rotation the format cannot store is applied to the frames instead, as ffmpeg
@@ -247,8 +249,7 @@ void open_output(app *a)
     if (numbered && (stat(dirname(folder), &st) < 0 || !S_ISDIR(st.st_mode)))
         cli_die("%s: cannot write: no folder %s", a->o.output, folder);
     if (numbered && numbered_input(a->input_file, a->o.output))
-        cli_die("%s: its numbered names include the input's files (%s)", a->o.output,
-            a->o.input);
+        cli_die("%s: its numbered names include the input's files (%s)", a->o.output, a->o.input);
     /* Any of its names, not only the first: the muxer writes over what it meets. */
     if (numbered && !a->o.overwrite && output_numbered_existing(a->o.output, first, sizeof(first)))
         cli_die("%s: already exists (a name of %s); use -y to overwrite", first, a->o.output);
@@ -258,8 +259,9 @@ void open_output(app *a)
         output_target_init(&a->target, a->o.output);
     /* Fail now, with the reason, if the folder cannot take the file (a fifo would block
      * here until read: it is opened once, when writing starts). */
-    int fd = a->target.direct ? -2
-                              : open(a->target.temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = a->target.direct
+                 ? -2
+                 : open(a->target.temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd == -1)
         cli_die("%s: cannot write: %s", a->o.output, strerror(errno));
     if (fd >= 0)

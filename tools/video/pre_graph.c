@@ -16,15 +16,14 @@
 
 /* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt
  * with pixel aspect ratio sar. */
-static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar,
-                           char *err, int errlen)
+static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar, char *err,
+                           int errlen)
 {
     char desc[2048], chroma[64];
     AVStream *ist = a->ifmt->streams[a->vin];
     snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
-             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "",
-             matrix_name(a->src_space), chroma_sited(a, "in", fmt, chroma, sizeof(chroma)),
-             av_get_pix_fmt_name(a->net_fmt));
+             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "", matrix_name(a->src_space),
+             chroma_sited(a, "in", fmt, chroma, sizeof(chroma)), av_get_pix_fmt_name(a->net_fmt));
     return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
                             av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
 }
@@ -103,8 +102,8 @@ int reopen_pre_graph(app *a, const AVFrame *frame)
     if (ret < 0)
         return ret;
     video_graph_free(&a->pre);
-    if (build_pre_graph(a, frame->width, frame->height, frame->format,
-                        frame->sample_aspect_ratio, err, sizeof(err)) < 0) {
+    if (build_pre_graph(a, frame->width, frame->height, frame->format, frame->sample_aspect_ratio,
+                        err, sizeof(err)) < 0) {
         /* Said: the same --vf-pre took the frames before (a crop wider than the new ones) */
         set_error(a, "%s: the frames change to %dx%d %s, which --vf-pre cannot take: %s",
                   a->o.input, frame->width, frame->height, av_get_pix_fmt_name(frame->format),
@@ -113,8 +112,10 @@ int reopen_pre_graph(app *a, const AVFrame *frame)
     }
     int w = av_buffersink_get_w(a->pre.sink), h = av_buffersink_get_h(a->pre.sink);
     if (av_image_check_size((unsigned)w * a->scale, (unsigned)h * a->scale, 0, NULL) < 0) {
-        set_error(a, "%s: its frames change size to %dx%d, which upscaled x%d is beyond the "
-                  "largest frame FFmpeg handles", a->o.input, w, h, a->scale);
+        set_error(a,
+                  "%s: its frames change size to %dx%d, which upscaled x%d is beyond the "
+                  "largest frame FFmpeg handles",
+                  a->o.input, w, h, a->scale);
         return AVERROR(EINVAL);
     }
     a->in_w = frame->width;
@@ -128,17 +129,19 @@ int reopen_pre_graph(app *a, const AVFrame *frame)
      * lose nothing more (-pix_fmt gray dropped it from the first). */
     const char *dropped =
         !a->src_alpha && has_alpha(frame->format) && !is_paletted(frame->format) ? "alpha"
-        : a->grey_out && !has_colour(a->src_fmt) && has_colour(frame->format)   ? "colour"
+        : a->grey_out && !has_colour(a->src_fmt) && has_colour(frame->format)    ? "colour"
                                                                                  : NULL;
     if (dropped && !a->told_dropped && !a->o.quiet) {
         if (!strcmp(dropped, "alpha") && !a->alpha_holdable)
-            fprintf(stderr, "srres-video: %s: the frames change to %s, whose alpha is dropped: "
-                    "the output (%s) holds none\n", a->o.input,
-                    av_get_pix_fmt_name(frame->format), a->enc_codec->name);
+            fprintf(stderr,
+                    "srres-video: %s: the frames change to %s, whose alpha is dropped: "
+                    "the output (%s) holds none\n",
+                    a->o.input, av_get_pix_fmt_name(frame->format), a->enc_codec->name);
         else
-            fprintf(stderr, "srres-video: %s: the frames change to %s, whose %s is dropped: "
-                    "the output's format is chosen for the first frames' %s\n", a->o.input,
-                    av_get_pix_fmt_name(frame->format), dropped,
+            fprintf(stderr,
+                    "srres-video: %s: the frames change to %s, whose %s is dropped: "
+                    "the output's format is chosen for the first frames' %s\n",
+                    a->o.input, av_get_pix_fmt_name(frame->format), dropped,
                     av_get_pix_fmt_name(a->src_fmt));
         a->told_dropped = 1;
     }

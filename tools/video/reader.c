@@ -172,9 +172,9 @@ void *reader_main(void *arg)
             /* Copied streams are cut at packet granularity on the video's clock. */
             int64_t shift = av_rescale_q(a->shift, vtb, ist->time_base);
             int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-            int keep = ts == AV_NOPTS_VALUE ||
-                       (av_compare_ts(ts, ist->time_base, a->lo, vtb) >= 0 &&
-                        av_compare_ts(ts, ist->time_base, a->hi, vtb) < 0);
+            int keep =
+                ts == AV_NOPTS_VALUE || (av_compare_ts(ts, ist->time_base, a->lo, vtb) >= 0 &&
+                                         av_compare_ts(ts, ist->time_base, a->hi, vtb) < 0);
             if (ts != AV_NOPTS_VALUE && !past[pkt->stream_index] &&
                 ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO &&
                 av_compare_ts(ts, ist->time_base, a->hi, vtb) >= 0) {

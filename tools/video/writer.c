@@ -30,8 +30,7 @@ static int init_post(app *a, const AVFrame *f)
     const AVOutputFormat *fmt = a->ofmt->oformat;
     int slots = ((fmt->flags & AVFMT_NOTIMESTAMPS) && strncmp(fmt->name, "image2", 6)) ||
                 !strcmp(fmt->name, "yuv4mpegpipe");
-    const char *cfr =
-        slots && a->net_rate.num > 0 ? "fps=source_fps," : "";
+    const char *cfr = slots && a->net_rate.num > 0 ? "fps=source_fps," : "";
     /* Back to the input's matrix and range (the pre graph converted with the same). A
      * palette has neither: without them the scale passes a palette made in --vf-post
      * (paletteuse) as it is, where it was converted again into swscale's fixed one, which
@@ -73,7 +72,8 @@ static int encode_ready(app *a)
         if (!a->enc && (ret = open_encoder(a, f)) < 0)
             break;
         if (a->one_picture && atomic_load(&a->frames_out) == 1) {
-            set_error(a, "%s is one picture and %s has more frames: give a numbered name "
+            set_error(a,
+                      "%s is one picture and %s has more frames: give a numbered name "
                       "(e.g. out%%04d.png) for a file a frame, or --frames 1",
                       a->o.output, a->o.input);
             ret = AVERROR(EINVAL);
@@ -89,8 +89,8 @@ static int encode_ready(app *a)
         f->chroma_location = a->enc->chroma_sample_location;
         if (f->pts != AV_NOPTS_VALUE) {
             /* In one tick a frame, frames closer than that would share a timestamp. */
-            int64_t pts = av_rescale_q(f->pts, av_buffersink_get_time_base(a->post.sink),
-                                       a->enc->time_base);
+            int64_t pts =
+                av_rescale_q(f->pts, av_buffersink_get_time_base(a->post.sink), a->enc->time_base);
             if (a->enc_pts != AV_NOPTS_VALUE && pts <= a->enc_pts)
                 pts = a->enc_pts + 1;
             f->pts = a->enc_pts = pts;
@@ -145,7 +145,8 @@ static int fit_frame(app *a, AVFrame **f)
         h = FFMAX(h, 1);
         snprintf(desc, sizeof(desc),
                  "scale=%d:%d:flags=lanczos+accurate_rnd,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:"
-                 "color=black@0,setsar=%d/%d", w, h, a->out_w, a->out_h, os.num, os.den);
+                 "color=black@0,setsar=%d/%d",
+                 w, h, a->out_w, a->out_h, os.num, os.den);
         if (video_graph_init(&a->fit, desc, in->width, in->height, in->format, a->net_tb,
                              in->sample_aspect_ratio, a->net_rate, err, sizeof(err)) < 0) {
             set_error(a, "%s: cannot fit a %dx%d frame into %dx%d: %s", a->o.input, in->width,
@@ -154,12 +155,14 @@ static int fit_frame(app *a, AVFrame **f)
         }
         double at = in->pts == AV_NOPTS_VALUE ? 0 : in->pts * av_q2d(a->net_tb);
         if (!a->fit_w && !a->o.quiet && (in->width != a->out_w || in->height != a->out_h))
-            fprintf(stderr, "srres-video: %s: the frame size changes at %.3f s: frames are "
+            fprintf(stderr,
+                    "srres-video: %s: the frame size changes at %.3f s: frames are "
                     "upscaled at their own size and fitted into the output's %dx%d (--vf-pre "
-                    "scale=W:H,setsar=1 gives every frame one shape)\n", a->o.input, at, a->out_w,
-                    a->out_h);
+                    "scale=W:H,setsar=1 gives every frame one shape)\n",
+                    a->o.input, at, a->out_w, a->out_h);
         else if (!a->fit_w && !a->o.quiet)
-            fprintf(stderr, "srres-video: %s: the pixel aspect ratio changes at %.3f s: frames "
+            fprintf(stderr,
+                    "srres-video: %s: the pixel aspect ratio changes at %.3f s: frames "
                     "are fitted into the output's %dx%d at %d:%d, keeping their shape\n",
                     a->o.input, at, a->out_w, a->out_h, os.num, os.den);
         a->fit_w = in->width;
