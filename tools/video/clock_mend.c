@@ -1,6 +1,7 @@
 /* clock_mend.c: the jumps of an MPEG-TS or MPEG-PS clock (files joined with cat, a reset
  * broadcast clock) taken out of every stream's timestamps, as ffmpeg does. Touches the
- * clock_mend it is given and the packets passed through it; reads the app. */
+ * clock_mend it is given and the packets passed through it; clock_jumps reads the input
+ * anew, on an opening of its own, to find whether it jumps at all. */
 #include <stdlib.h>
 
 #include "cli.h"

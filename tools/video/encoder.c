@@ -1,7 +1,8 @@
-/* encoder.c: the video encoder: chosen (-c:v or the output's name) with its pixel format,
- * configured from the options and the source's colour, opened on the first frame out of
- * the post graph (which writes the output's header), drained into the muxer. The writer
- * thread's, but for the choices made before the threads start. */
+/* encoder.c: the video encoder: chosen (-c:v or the output's name) with its pixel format
+ * before the threads start; then the writer thread's: configured from the options and the
+ * source's colour, opened on the first frame out of the post graph, which sets up the
+ * output's video stream and writes its header and the packets held for after it, and
+ * drained into the muxer. */
 #include <errno.h>
 #include <libavfilter/buffersink.h>
 #include <libavutil/avstring.h>

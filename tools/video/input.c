@@ -1,7 +1,8 @@
 /* input.c: the input, opened before the threads start: its demuxer and video decoder, the
  * source's format and colour, the part written (-ss, -t, --segment's bounds) and the seek
  * there, and the ADTS configs segments need. Sets the app's input fields; a failure ends the
- * run (cli_die). The reader thread opens its decoders and the source's aspect ratio here. */
+ * run (cli_die). The reader thread calls in too, for a new decoder (open_decoder) and a
+ * frame's aspect ratio (frame_sar). */
 #include <errno.h>
 #include <libavutil/intreadwrite.h>
 #include <string.h>

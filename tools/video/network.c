@@ -1,7 +1,7 @@
 /* network.c: the network: its model opened and the pixel format it is given chosen (alpha
  * or not, 8 or 16 bits), before the threads start; then the sr thread, which upscales each
- * frame from q_in into q_out, with its alpha and side data. The sr thread touches only its
- * own fields (alpha_sws, told_interlaced, sr_*). */
+ * frame from q_in into q_out, with its alpha and side data. The sr thread writes only its
+ * own fields (alpha_sws, told_interlaced, sr_wait, sr_busy, frames_sr). */
 #include <errno.h>
 #include <libavutil/detection_bbox.h>
 #include <libavutil/imgutils.h>

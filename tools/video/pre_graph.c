@@ -1,7 +1,8 @@
 /* pre_graph.c: the pre graph, --vf-pre and the conversion to the network's format. Built
- * for the first frames before the threads start, then the reader thread's: it sends the
- * frames through it into q_in, and builds it anew where they change size or format. Touches
- * the app's pre graph and its reader fields (in_*, pre_*). */
+ * for the first frames before the threads start (which also sets the time base and frame
+ * rate after it, net_*, and a segment's output size, out_*), then the reader thread's: it
+ * sends the frames through it into q_in, and builds it anew where they change size or
+ * format. Touches the pre graph and the reader's fields for it (in_*, pre_*, told_dropped). */
 #include <errno.h>
 #include <libavfilter/buffersink.h>
 #include <libavutil/imgutils.h>
