@@ -51,6 +51,23 @@ static int parameters_known(const AVCodecParameters *p)
     return p->codec_type != AVMEDIA_TYPE_VIDEO || (p->width > 0 && p->height > 0);
 }
 
+int segments_join(const AVOutputFormat *format)
+{
+    static const char *const joined[] = {"mp4", "mov", "matroska", "webm", "mpegts"};
+    for (size_t i = 0; i < sizeof(joined) / sizeof(*joined); i++)
+        if (!strcmp(format->name, joined[i]))
+            return 1;
+    return 0;
+}
+
+/* The demuxers of those formats: a file in another was not written by --segment, or would
+ * not join (every AVI, Y4M or MXF segment starts at zero). */
+static int segment_format(const AVInputFormat *format)
+{
+    return !strcmp(format->name, "mov,mp4,m4a,3gp,3g2,mj2") ||
+           !strcmp(format->name, "matroska,webm") || !strcmp(format->name, "mpegts");
+}
+
 static int open_segment(AVFormatContext **in, const char *file)
 {
     int ret = avformat_open_input(in, file, NULL, NULL);
@@ -80,6 +97,10 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
         AVFormatContext *in = NULL;
         if ((ret = open_segment(&in, files[s])) < 0)
             cli_die("%s: cannot open: %s", files[s], av_err2str(ret));
+        if (!segment_format(in->iformat))
+            cli_die("%s: --concat joins segments in MP4, MOV, Matroska, WebM or MPEG-TS, as "
+                    "--segment writes them; not %s",
+                    files[s], in->iformat->long_name ? in->iformat->long_name : in->iformat->name);
         first = s == 0 ? in->iformat : first;
         /* Only a demuxer that gives ids can lack a stream the others have. */
         int same = s == 0 || in->nb_streams == (unsigned)nb ||

@@ -2,6 +2,12 @@
 #ifndef SRRES_CONCAT_H
 #define SRRES_CONCAT_H
 
+#include <libavformat/avformat.h>
+
+/* Whether segments written in this format join as one run: MP4, MOV, Matroska, WebM and
+ * MPEG-TS keep each segment's timestamps as they are and say where it starts. */
+int segments_join(const AVOutputFormat *format);
+
 /* Writes the packets of files[0..n) in order into `output` (temporary name, then rename).
  * Returns the process exit status; errors are printed as one line naming the file. */
 int concat_segments(const char *output, int overwrite, int quiet, char **files, int n);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "concat.h"
 
 #include "app.h"
 #include "libav_log.h"
@@ -184,6 +185,15 @@ void choose_output_format(app *a)
     if (ret < 0 || !a->ofmt)
         cli_die("%s: no output format for this name (-f FORMAT names one): %s", a->o.output,
                 av_err2str(ret));
+    /* Segments join as one run only where each keeps the input's timestamps as they are (below
+     * zero too) and the join finds where it starts: FLV, AVI, NUT, MPEG-PS, MXF, Y4M and images
+     * move the first segment's times alone or start every one at zero, and their joins put the
+     * audio a packet out of step, refused the segments or failed. */
+    if (a->o.segments && !segments_join(a->ofmt->oformat))
+        cli_die("%s: --segment writes MP4, MOV, Matroska, WebM or MPEG-TS, which --concat "
+                "joins as one run; not %s",
+                a->o.output,
+                a->ofmt->oformat->long_name ? a->ofmt->oformat->long_name : a->ofmt->oformat->name);
 }
 
 void open_output(app *a)
