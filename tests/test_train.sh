@@ -526,6 +526,22 @@ mdat_size=$(od -An -tu4 --endian=big -j $((mdat - 4)) -N4 zeroed.mp4 | tr -d ' '
 dd if=/dev/zero of=zeroed.mp4 bs=1 seek=$((mdat + 4)) count=$((mdat_size - 8)) conv=notrunc \
     status=none
 expect_error "zeroed.mp4: no frame decodes" "$train" train.mp4 zeroed.mp4 "${tiny[@]}" --steps 1
+# A JPEG cut short (a copy or download interrupted) is refused as one: FFmpeg's decoder filled
+# its missing part grey without a word, and the run trained on it. Baseline (FFmpeg's) and
+# progressive (jpegtran's, tests/fixtures) alike, by srres-eval too; whole, or missing only
+# its end marker (no data lost), they are taken.
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=192x128:rate=25" -ss 8 -frames:v 1 held3.jpg
+cp "$root/tests/fixtures/progressive.jpg" .
+for jpg in held3.jpg progressive.jpg; do
+    size=$(stat -c %s "$jpg")
+    head -c $((size / 2)) "$jpg" >"cut-$jpg"
+    head -c $((size - 2)) "$jpg" >"no-eoi-$jpg"
+    expect_error "cut-$jpg: no frame decodes (truncated or damaged?)" \
+        "$train" train.mp4 "cut-$jpg" "${tiny[@]}" --steps 1 -o "cut-$jpg.safetensors"
+done
+expect_error "cut-held3.jpg: no frame decodes" "$build/srres-eval" -m learn.safetensors cut-held3.jpg
+"$train" held3.jpg progressive.jpg no-eoi-held3.jpg no-eoi-progressive.jpg "${tiny[@]}" \
+    --steps 1 -o jpeg.safetensors -q 2>err.log || fail "whole JPEGs refused: $(cat err.log)"
 # Frames that fit a patch only before --hr-scale shrinks them are drawn from the scale at
 # which one fits, and the run says so (it refused them, so small videos could not train
 # beside large photographs); frames too small at full size are refused.

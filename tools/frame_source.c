@@ -131,6 +131,11 @@ int frame_source_open(frame_source **out, const char *path, char *err, int errle
     }
     avcodec_parameters_to_context(fs->dec, st->codecpar);
     fs->dec->thread_count = 1; /* callers run many sources in parallel */
+    /* FFmpeg's JPEG decoder fills what a cut or damaged scan lacks with grey and reports
+     * nothing unless asked to fail: asked, such a picture is a damaged packet (skipped), so a
+     * JPEG cut short decodes no frame. A missing end marker alone, no data lost, still passes. */
+    if (codec->id == AV_CODEC_ID_MJPEG)
+        fs->dec->err_recognition |= AV_EF_EXPLODE;
     if ((ret = avcodec_open2(fs->dec, codec, NULL)) < 0) {
         frame_source_close(fs);
         return fail(err, errlen, path, "cannot open the decoder", ret);
