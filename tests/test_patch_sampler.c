@@ -3,7 +3,8 @@
  * (--detail-draws) trains on far more of the detailed half than drawing once, the stream
  * still depends on the seed alone; a round's patches are shuffled uniformly; LR patches line
  * up with their HR patches; frames too small for --hr-scale are scaled only as far as a
- * patch fits; options out of range are refused. */
+ * patch fits; pictures too small for a patch are left out; options out of range are
+ * refused. */
 #include <math.h>
 
 #include "patch_sampler.h"
@@ -102,16 +103,23 @@ static void test_more_draws_choose_more_detail(void **state)
     assert_true(f1 != f4);
 }
 
-/* The first patch of a seed's first round, as an HR patch of PATCH * SCALE pixels a side. */
-static float *first_patch(const char *path, int patches_per_frame, uint64_t seed)
+/* Options for patches of PATCH at SCALE as drawn: no flat one drawn again, none turned. */
+static sampler_options plain_options(int frames_per_round)
 {
     sampler_options o = sampler_default_options();
     o.scale = SCALE;
     o.patch = PATCH;
-    o.patches_per_frame = patches_per_frame;
-    o.frames_per_round = 1;
+    o.frames_per_round = frames_per_round;
     o.flat_skip = 0;
     o.augment = 0;
+    return o;
+}
+
+/* The first patch of a seed's first round, as an HR patch of PATCH * SCALE pixels a side. */
+static float *first_patch(const char *path, int patches_per_frame, uint64_t seed)
+{
+    sampler_options o = plain_options(1);
+    o.patches_per_frame = patches_per_frame;
     o.seed = seed;
     sampler *s;
     char err[256];
@@ -185,12 +193,7 @@ static void test_lr_patches_line_up_with_hr(void **state)
 static void test_small_frames_are_scaled_as_far_as_a_patch_fits(void **state)
 {
     const char *path = write_picture("ramp.ppm", RAMP);
-    sampler_options o = sampler_default_options();
-    o.scale = SCALE;
-    o.patch = PATCH;
-    o.frames_per_round = 4;
-    o.flat_skip = 0;
-    o.augment = 0;
+    sampler_options o = plain_options(4);
     o.hr_scale_min = 0.05;
     o.hr_scale_max = 0.06;
     sampler *s;
@@ -242,6 +245,65 @@ static void test_a_cut_video_is_drawn_from_the_frames_it_holds(void **state)
     sampler_free(s);
 }
 
+/* Writes TMPDIR/name, a white binary PPM of w x h, into path. */
+static void write_white(char *path, size_t n, const char *name, int w, int h)
+{
+    snprintf(path, n, "%s/%s", test_tmpdir(), name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "P6\n%d %d\n255\n", w, h);
+    for (int i = 0; i < w * h * 3; i++)
+        fputc(255, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Pictures too small for a patch with its margin (24x24 here) are left out, not the run
+ * refused (one thumbnail refused a folder of photographs): every patch comes from the ramp
+ * beside them. Only when every input is too small is one refused: the largest, which tells
+ * how small a patch would take it. */
+static void test_pictures_too_small_for_a_patch_are_left_out(void **state)
+{
+    char thumb[256], small[256], ramp[256];
+    write_white(thumb, sizeof(thumb), "thumb.ppm", 16, 16);
+    write_white(small, sizeof(small), "small.ppm", 30, 20);
+    snprintf(ramp, sizeof(ramp), "%s", write_picture("ramp.ppm", RAMP));
+    sampler_options o = plain_options(8);
+    sampler *s;
+    char err[256];
+    const char *files[] = {thumb, ramp, small};
+    if (sampler_create(&s, files, 3, &o, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(sampler_region_side(s), 24);
+    assert_true(sampler_file_skipped(s, 0));
+    assert_false(sampler_file_skipped(s, 1));
+    assert_true(sampler_file_skipped(s, 2));
+    int hs = PATCH * SCALE;
+    float *lr = malloc(sizeof(float) * BATCH * 3 * PATCH * PATCH);
+    float *hr = malloc(sizeof(float) * BATCH * 3 * hs * hs);
+    for (int b = 0; b < 4; b++) {
+        if (sampler_next_batch(s, BATCH, lr, hr, err, sizeof(err)) < 0)
+            fail_msg("%s", err);
+        for (int p = 0; p < BATCH; p++) {
+            const float *h = hr + (size_t)p * 3 * hs * hs;
+            if (h[(hs - 1) * hs] - h[0] < 0.02f)
+                fail_msg("batch %d, patch %d is no ramp's: drawn from a picture left out", b, p);
+        }
+    }
+    free(lr);
+    free(hr);
+    sampler_free(s);
+    const char *too_small[] = {thumb, small};
+    s = NULL;
+    assert_int_equal(sampler_create(&s, too_small, 2, &o, err, sizeof(err)), -1);
+    assert_null(s);
+    char expected[512];
+    snprintf(expected, sizeof(expected),
+             "%s: 30x20 cannot hold a 24x24 HR patch with its margin (nor can the other input); "
+             "use a smaller --patch",
+             small);
+    assert_string_equal(err, expected);
+}
+
 static void expect_invalid(sampler_options o)
 {
     sampler *s = NULL;
@@ -277,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_lr_patches_line_up_with_hr),
         cmocka_unit_test(test_small_frames_are_scaled_as_far_as_a_patch_fits),
         cmocka_unit_test(test_a_cut_video_is_drawn_from_the_frames_it_holds),
+        cmocka_unit_test(test_pictures_too_small_for_a_patch_are_left_out),
         cmocka_unit_test(test_invalid_options_are_refused),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

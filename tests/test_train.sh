@@ -559,6 +559,27 @@ grep -q "srres-train: held1.png: 192x128, 1 frame, drawn from scale 0.312 up$" e
     fail "scale floor's range not said: $(cat err.log)"
 expect_error "held1.png: 192x128 cannot hold a 168x168 HR patch with its margin; use a smaller" \
     "$train" held1.png "${tiny[@]}" --patch 80 --steps 1
+# A picture too small for a patch among others (a thumbnail in a folder of photographs) is
+# left out, said in one line that names it, and is not in the model's trained_on: it refused
+# the whole run. Past three, the rest are counted; only when none holds a patch is the run
+# refused, naming the largest.
+mkdir thumbs && cp held1.png held2.png thumbs/
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=32x24:rate=25" -frames:v 1 thumbs/thumb.png
+"$train" thumbs "${tiny[@]}" --steps 1 -v -o thumbs.safetensors 2>err.log ||
+    fail "a folder with a thumbnail: $(cat err.log)"
+grep -q "^srres-train: inputs too small for a 40x40 HR patch with its margin: 1 of 3, left out \
+(thumb.png; a smaller --patch takes them)$" err.log &&
+    grep -q "^srres-train: thumb.png: 32x24, 1 frame, too small for a patch: left out$" err.log &&
+    grep -q "; 2 inputs; from step 0 of 1$" err.log || fail "a thumbnail left out: $(cat err.log)"
+"$build/srres-model" info thumbs.safetensors | grep -q "trained_on: held1.png, held2.png$" ||
+    fail "trained_on of a folder with a thumbnail: $("$build/srres-model" info thumbs.safetensors)"
+for i in 2 3 4 5; do cp thumbs/thumb.png "thumbs/thumb$i.png"; done
+"$train" thumbs "${tiny[@]}" --steps 1 -o thumbs5.safetensors 2>err.log ||
+    fail "a folder with five thumbnails: $(cat err.log)"
+grep -q "5 of 7, left out (thumb.png, thumb2.png, thumb3.png and 2 more; -v names them; a" \
+    err.log || fail "five thumbnails left out: $(cat err.log)"
+expect_error "thumbs/held1.png: 192x128 cannot hold a 168x168 HR patch with its margin (nor can \
+the 6 others); use a smaller --patch" "$train" thumbs "${tiny[@]}" --patch 80 --steps 1
 # A run starved by its loaders says so: a network of 8 channels takes a fraction of the time
 # a 1000x1000 photograph of noise takes to decode, one for every 4 steps.
 ffmpeg -nostdin -v error -f lavfi -i "nullsrc=s=1000x1000,geq=random(1)*255:128:128" \

@@ -19,6 +19,7 @@
 typedef struct media_file {
     const char *path;
     int count, width, height, interlaced;
+    int skipped;                 /* too small for a patch: never drawn */
     double scale_min, scale_max; /* the options' --hr-scale range, raised to fit a patch */
 } media_file;
 
@@ -41,6 +42,7 @@ struct sampler {
     sampler_options o;
     media_file *files;
     int nfiles;
+    int *drawn, ndrawn; /* the files rounds draw from: those not skipped */
     int hr_side, lr_side, round_patches;
     pthread_t *threads;
     int nthreads;
@@ -89,7 +91,7 @@ static void plan_round(sampler *s, round_buf *rb, uint64_t index)
     rb->failed = 0;
     for (int j = 0; j < s->o.frames_per_round; j++) {
         job *jb = &rb->jobs[j];
-        jb->file = (int)srres_rng_below(&rng, (uint32_t)s->nfiles);
+        jb->file = s->drawn[srres_rng_below(&rng, (uint32_t)s->ndrawn)];
         int choices = (s->files[jb->file].count + s->o.frame_stride - 1) / s->o.frame_stride;
         jb->frame = (int)srres_rng_below(&rng, (uint32_t)choices) * s->o.frame_stride;
         jb->seed = srres_rng_u64(&rng);
@@ -393,8 +395,9 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
     s->lr_side = o->patch;
     s->round_patches = o->patches_per_frame * o->frames_per_round;
     s->files = calloc((size_t)nfiles, sizeof(media_file));
-    int R = region_side(s);
-    for (int i = 0; s->files && i < nfiles; i++) {
+    s->drawn = calloc((size_t)nfiles, sizeof(int));
+    int R = region_side(s), largest = -1, largest_w = 0, largest_h = 0;
+    for (int i = 0; s->files && s->drawn && i < nfiles; i++) {
         frame_source *fs;
         if (frame_source_open(&fs, files[i], err, errlen) < 0) {
             sampler_free(s);
@@ -427,20 +430,41 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
             return -1;
         }
         int side = w < h ? w : h;
-        if (side < R) {
-            snprintf(err, errlen, "%s: %dx%d cannot hold a %dx%d HR patch with its margin; use a "
-                     "smaller --patch", files[i], w, h, R, R);
-            sampler_free(s);
-            return -1;
+        if (largest < 0 || side > (largest_w < largest_h ? largest_w : largest_h)) {
+            largest = i;
+            largest_w = w;
+            largest_h = h;
         }
+        /* One thumbnail among thousands of photographs refused them all: it is left out, and
+         * the caller says so. */
+        mf->skipped = side < R;
+        if (mf->skipped) {
+            mf->scale_min = o->hr_scale_min;
+            mf->scale_max = o->hr_scale_max;
+            continue;
+        }
+        s->drawn[s->ndrawn++] = i;
         /* A frame too small for a patch at the smallest scale is scaled down only as far as
          * a patch allows, so small videos train beside large photographs. */
         mf->scale_min = o->hr_scale_min > (double)R / side ? o->hr_scale_min : (double)R / side;
         mf->scale_max = o->hr_scale_max > mf->scale_min ? o->hr_scale_max : mf->scale_min;
     }
+    if (s->files && s->drawn && !s->ndrawn) {
+        /* The largest input tells how small a patch would take one. */
+        char others[48] = "";
+        if (nfiles > 1)
+            snprintf(others, sizeof(others),
+                     nfiles == 2 ? " (nor can the other input)" : " (nor can the %d others)",
+                     nfiles - 1);
+        snprintf(err, errlen,
+                 "%s: %dx%d cannot hold a %dx%d HR patch with its margin%s; use a smaller --patch",
+                 files[largest], largest_w, largest_h, R, R, others);
+        sampler_free(s);
+        return -1;
+    }
     size_t hr_bytes = (size_t)s->round_patches * s->hr_side * s->hr_side * 3;
     size_t lr_bytes = (size_t)s->round_patches * s->lr_side * s->lr_side * 3;
-    int ok = s->files != NULL;
+    int ok = s->files && s->drawn;
     for (int r = 0; r < ROUNDS && ok; r++) {
         round_buf *rb = &s->rounds[r];
         rb->jobs = calloc((size_t)o->frames_per_round, sizeof(job));
@@ -511,6 +535,7 @@ void sampler_free(sampler *s)
     }
     free(s->threads);
     free(s->files);
+    free(s->drawn);
     free(s);
 }
 
@@ -552,6 +577,16 @@ double sampler_file_scale_min(const sampler *s, int i)
 int sampler_file_interlaced(const sampler *s, int i)
 {
     return s->files[i].interlaced;
+}
+
+int sampler_file_skipped(const sampler *s, int i)
+{
+    return s->files[i].skipped;
+}
+
+int sampler_region_side(const sampler *s)
+{
+    return region_side(s);
 }
 
 void sampler_position(const sampler *s, uint64_t *round, int *offset)

@@ -32,8 +32,9 @@ sampler_options sampler_default_options(void);
 
 typedef struct sampler sampler;
 
-/* Probes every file (it must decode and be large enough for a patch). Returns 0, or -1
- * with a one-line message naming the file. */
+/* Probes every file: it must decode. One whose frames (its first and last) are smaller than
+ * a patch's region is skipped (sampler_file_skipped), unless all are. Returns 0, or -1 with a
+ * one-line message naming the file. */
 int sampler_create(sampler **s, const char *const *files, int nfiles,
                    const sampler_options *opts, char *err, int errlen);
 void sampler_free(sampler *s);
@@ -48,6 +49,13 @@ double sampler_file_scale_min(const sampler *s, int i);
 /* Whether input i's frames, as probed (its first and last), are coded interlaced: patches
  * cut from them hold both fields, combing and all. */
 int sampler_file_interlaced(const sampler *s, int i);
+
+/* Whether input i is left out, too small for a patch: none of its frames is drawn. */
+int sampler_file_skipped(const sampler *s, int i);
+
+/* The side of the HR region a patch is cut from, its margin included: a frame's shorter side
+ * must be at least this. */
+int sampler_region_side(const sampler *s);
 
 /* Continue from a position (as sampler_position reported it); before the first batch. */
 void sampler_seek(sampler *s, uint64_t round, int offset);

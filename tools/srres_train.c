@@ -1049,6 +1049,23 @@ int main(int argc, char **argv)
     if (val_again && !o.quiet)
         fprintf(stderr, "srres-train: %d --val image%s given again (the same file) left out: "
                         "each is validated once\n", val_again, val_again == 1 ? "" : "s");
+    /* Inputs too small for a patch are left out, said in one line as the folders' other files
+     * left out are, with the first few named. */
+    int skipped = 0, region = sampler_region_side(smp);
+    for (int i = 0; i < inputs.count; i++)
+        skipped += sampler_file_skipped(smp, i);
+    if (skipped && !o.quiet) {
+        fprintf(stderr,
+                "srres-train: inputs too small for a %dx%d HR patch with its margin: %d of %d, "
+                "left out (",
+                region, region, skipped, inputs.count);
+        for (int i = 0, named = 0; i < inputs.count && named < 3; i++)
+            if (sampler_file_skipped(smp, i))
+                fprintf(stderr, "%s%s", named++ ? ", " : "", input_list_name(&inputs, i));
+        if (skipped > 3)
+            fprintf(stderr, " and %d more; -v names them", skipped - 3);
+        fprintf(stderr, "; a smaller --patch takes them)\n");
+    }
     int raised = 0;
     double highest = 0;
     for (int i = 0; i < inputs.count; i++) {
@@ -1063,7 +1080,7 @@ int main(int argc, char **argv)
     /* Patches of interlaced frames teach the network the combing of their two fields, as
      * srres-video says of the frames it upscales. */
     for (int i = 0; i < inputs.count && !o.quiet && D.rank == 0; i++)
-        if (sampler_file_interlaced(smp, i))
+        if (sampler_file_interlaced(smp, i) && !sampler_file_skipped(smp, i))
             fprintf(stderr, "srres-train: %s: interlaced frames, whose patches hold both fields "
                             "(combing and all); deinterlace it first (ffmpeg -vf bwdif)\n",
                     input_list_name(&inputs, i));
@@ -1073,8 +1090,10 @@ int main(int argc, char **argv)
             double least = sampler_file_scale_min(smp, i);
             fprintf(stderr, "srres-train: %s: %dx%d, %d frame%s", input_list_name(&inputs, i),
                     w, h, frames, frames == 1 ? "" : "s");
-            /* At or above --hr-scale's maximum, the range is that one scale. */
-            if (least > o.sampler.hr_scale_min)
+            if (sampler_file_skipped(smp, i))
+                fprintf(stderr, ", too small for a patch: left out");
+            else if (least > o.sampler.hr_scale_min)
+                /* At or above --hr-scale's maximum, the range is that one scale. */
                 fprintf(stderr, least < o.sampler.hr_scale_max ? ", drawn from scale %.3g up"
                                                                : ", drawn at scale %.3g",
                         least);
@@ -1115,9 +1134,9 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "srres-train: %s, %zu parameters; %d input%s; %s step %ld of %ld%s\n",
                 cli_network(net, sizeof(net), srres_model_config(model)),
-                srres_model_num_params(model), inputs.count, inputs.count == 1 ? "" : "s",
-                o.resume ? "resuming at" : "from",
-                step, o.steps, D.size > 1 ? "; data parallel over MPI ranks" : "");
+                srres_model_num_params(model), inputs.count - skipped,
+                inputs.count - skipped == 1 ? "" : "s", o.resume ? "resuming at" : "from", step,
+                o.steps, D.size > 1 ? "; data parallel over MPI ranks" : "");
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -1315,11 +1334,14 @@ int main(int argc, char **argv)
                  o.steps, o.steps == 1 ? "" : "s", o.batch, o.patch, loss_names[o.loss], o.lr,
                  sched_names[o.sched], o.seed, adam.avg ? ", weights' moving average" : "", elapsed);
         set_meta(model, "training", "%s", desc);
-        /* Every input, however many: a model's card must not lose the end of its list. */
+        /* Every input trained on, however many: a model's card must not lose the end of its
+         * list. */
         AVBPrint trained_on;
         av_bprint_init(&trained_on, 0, AV_BPRINT_SIZE_UNLIMITED);
-        for (int i = 0; i < inputs.count; i++) {
-            av_bprintf(&trained_on, "%s", i ? ", " : "");
+        for (int i = 0, named = 0; i < inputs.count; i++) {
+            if (sampler_file_skipped(smp, i))
+                continue;
+            av_bprintf(&trained_on, "%s", named++ ? ", " : "");
             append_name(&trained_on, input_list_name(&inputs, i));
         }
         if (!av_bprint_is_complete(&trained_on))
