@@ -43,5 +43,51 @@ for other in "--steps 11" "still.png"; do
         exit 1
     fi
 done
+# A file that fails mid-run (its middle second 32x24, drawn at step 7 with seed 2) fails both
+# processes at one batch: rank 0's checkpoint, written at that batch or at the step before
+# (every 7 steps), is whole before the job ends. The other process's abort cut it short; here
+# it is a FIFO, which rank 0 writes only once a reader comes, 2 s later.
+for part in 1:192x128:0 2:32x24:2 3:192x128:4 4:192x128:2; do
+    IFS=: read -r n size offset <<<"$part"
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=$size:rate=25" -t 1 -c:v libx264 \
+        -output_ts_offset "$offset" "part$n.ts"
+done
+mkdir cut whole
+cat part1.ts part2.ts part3.ts >cut/mid.ts
+cat part1.ts part4.ts part3.ts >whole/mid.ts
+mid=(--scale 2 --blocks 2 --channels 16 --batch 8 --patch 16 --threads 1 --seed 2
+    --lr-schedule constant --frames-per-round 1 --steps 30 -o mid.safetensors -q)
+for every in 1000 7; do
+    rm -f fifo.ckpt && mkfifo fifo.ckpt
+    (sleep 2 && timeout 60 cat fifo.ckpt >"got-$every.ckpt") &
+    reader=$!
+    if timeout 120 mpirun -n 2 "$build/srres-train" cut/mid.ts "${mid[@]}" \
+        --checkpoint-every "$every" --checkpoint fifo.ckpt 2>err.log; then
+        echo "a file failing mid-run did not stop the run"
+        exit 1
+    fi
+    wait $reader || true
+    if ! "$build/srres-model" info "got-$every.ckpt" >/dev/null 2>&1 ||
+        { [ "$every" = 1000 ] && ! grep -q "smaller than a 40x40 HR patch with margin; checkpoint \
+fifo.ckpt at step 7" err.log; }; then
+        echo "checkpoint every $every, a file failing mid-run: $(stat -c %s "got-$every.ckpt")" \
+            "bytes of checkpoint; $(cat err.log)"
+        exit 1
+    fi
+done
+# Reading copies of their own (rank 0's whole), processes fail apart: the one that fails names
+# its file, and rank 0 checkpoints and ends the job.
+if timeout 120 mpirun -n 1 "$build/srres-train" whole/mid.ts "${mid[@]}" --checkpoint apart.ckpt : \
+    -n 1 "$build/srres-train" cut/mid.ts "${mid[@]}" --checkpoint apart.ckpt 2>err.log; then
+    echo "a copy failing mid-run on one process did not stop the run"
+    exit 1
+fi
+if ! grep -q "cut/mid.ts: frame 33 is 32x24" err.log || ! grep -q "another MPI process could not \
+read its batch (it names the file); checkpoint apart.ckpt at step 7" err.log ||
+    ! "$build/srres-model" info apart.ckpt >/dev/null 2>&1; then
+    echo "a copy failing on one process: $(cat err.log)"
+    exit 1
+fi
 echo "test_mpi.sh: 1 and 2 processes agree over 50 steps; resume across process counts agrees;"\
-    "processes given different runs are refused"
+    "processes given different runs are refused; a file failing mid-run leaves rank 0's"\
+    "checkpoint whole"

@@ -53,6 +53,12 @@ int dist_agree(uint64_t v)
     return lo == hi;
 }
 
+int dist_max(int v)
+{
+    MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return v;
+}
+
 void dist_abort(int status)
 {
     int size;
@@ -90,6 +96,11 @@ int dist_agree(uint64_t v)
 {
     (void)v;
     return 1;
+}
+
+int dist_max(int v)
+{
+    return v;
 }
 
 void dist_abort(int status)

@@ -21,6 +21,9 @@ double dist_mean_scalar(double v);
 /* 1 if every rank passed the same v. */
 int dist_agree(uint64_t v);
 
+/* The largest v any rank passed. */
+int dist_max(int v);
+
 /* Ends every rank (after an error on one). */
 void dist_abort(int status);
 

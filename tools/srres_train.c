@@ -1191,11 +1191,26 @@ int main(int argc, char **argv)
          * the run is the same for any number of ranks (up to float rounding). */
         double asked = now();
         sampler_position(smp, &round, &offset);
-        if (sampler_next_batch(smp, o.batch, lr, hr, err, sizeof(err)) < 0) {
+        int failed = sampler_next_batch(smp, o.batch, lr, hr, err, sizeof(err)) < 0;
+        /* Every rank draws the same batch, so all fail at it alike (or some alone, each
+         * reading its own copy of the files). They learn it together, once rank 0 is done
+         * writing the step before's checkpoint: a rank that ended the job on its own cut that
+         * write short, or the one below. 2: rank 0 failed, 1: only another did. */
+        int failure = dist_max(failed ? (D.rank ? 1 : 2) : 0);
+        if (failure) {
+            /* Rank 0 names the file unless only this rank met it; it ends them all. */
+            if (D.rank) {
+                if (failed && failure == 1)
+                    fprintf(stderr, "srres-train: %s\n", err);
+                leave_it_to_rank_0();
+            }
+            if (failure == 1)
+                snprintf(err, sizeof(err),
+                         "another MPI process could not read its batch (it names the file)");
             /* A file that fails hours in (moved away, damaged past the frames read at the
              * start) keeps the steps since the last checkpoint: the run is checkpointed at
              * the batch that failed, which a resume draws again once the file is mended. */
-            if (D.rank == 0 && step > saved) {
+            if (step > saved) {
                 save_checkpoint(model, &adam, &o, round, offset, o.checkpoint,
                                 seconds_before + (now() - start));
                 cli_die("%s; checkpoint %s at step %ld (continue with --resume %s once the file "
