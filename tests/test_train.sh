@@ -347,6 +347,19 @@ is not here (the run moved, or came from another machine); give -o FILE" ]] ||
     fail "a resume into a folder that is gone: '$msg'"
 "$train" train.mp4 --steps 20 --resume carried.ckpt -o carried.safetensors -q &&
     [ -s carried.safetensors ] || fail "a carried checkpoint given -o did not go on"
+# A log whose folder is gone (a log folder cleared) is worth less than the run: resumed alone,
+# the run goes on without one and says so in one line, even under -q (it was refused, and went
+# on only given --log /dev/null). Its checkpoints then record no log: a second resume is silent.
+mkdir -p logs && "$train" train.mp4 "${const[@]}" --steps 10 --log logs/gone.csv \
+    -o logless.safetensors -q || fail "run logging into logs/ failed"
+rm -r logs
+"$train" train.mp4 --steps 20 --resume logless.safetensors.ckpt -q 2>err.log ||
+    fail "a resume whose log's folder is gone: $(cat err.log)"
+[ "$(cat err.log)" = "srres-train: logless.safetensors.ckpt: its run logged to $(pwd -P)/logs/\
+gone.csv, in a folder that is not here; it goes on without a log (give --log FILE for one)" ] &&
+    [ ! -e logs ] || fail "a resume whose log's folder is gone: $(cat err.log)"
+"$train" train.mp4 --steps 30 --resume logless.safetensors.ckpt -q 2>err.log && [ ! -s err.log ] ||
+    fail "a second resume without a log: $(cat err.log)"
 
 # A checkpoint at a round's last patch resumes exactly too: the sampler then starts the next
 # round (it once planned the buffer it was still loading, so later rounds took stale or

@@ -374,7 +374,8 @@ static void check_ranks_agree(const options *o, size_t params, long step, uint64
 /* A path the checkpoint recorded (key), copied into buf; else `fallback`. One in a folder
  * that is not here (the run moved, or was carried to another machine, as srres-model compact
  * is for) is refused naming the option `opt` that names another: "cannot write there" named
- * a folder the user had not given. */
+ * a folder the user had not given. The log (opt NULL) is worth less than the run's hours, as
+ * drop_log has it: the run goes on without one, and says so. */
 static const char *resumed_path(const srres_model *m, const char *key, const char *path,
                                 char *buf, size_t n, const char *fallback, const char *opt)
 {
@@ -384,11 +385,19 @@ static const char *resumed_path(const srres_model *m, const char *key, const cha
     if (snprintf(buf, n, "%s", was) >= (int)n)
         cli_die("%s: metadata '%s' is too long", path, key);
     char folder[PATH_MAX];
-    if (*buf && !resolve_folder(buf, folder, sizeof(folder)))
-        cli_die("%s: its run wrote %s, in a folder that is not here (the run moved, or came "
-                "from another machine); give %s FILE",
-                path, buf, opt);
-    return buf;
+    if (!*buf || resolve_folder(buf, folder, sizeof(folder)))
+        return buf;
+    if (!opt) {
+        if (D.rank == 0)
+            fprintf(stderr,
+                    "srres-train: %s: its run logged to %s, in a folder that is not here; it "
+                    "goes on without a log (give --log FILE for one)\n",
+                    path, buf);
+        return NULL;
+    }
+    cli_die("%s: its run wrote %s, in a folder that is not here (the run moved, or came from "
+            "another machine); give %s FILE",
+            path, buf, opt);
 }
 
 /* A resumed run keeps its checkpoint's options: one given again must be the same, or the run
@@ -958,7 +967,7 @@ int main(int argc, char **argv)
          * A device or FIFO (a terminal, a pipe) was its session's, not the run's. */
         if (!given[OPT_LOG] && !given['o']) {
             o.log = resumed_path(model, "train.log", o.resume, resumed_log, sizeof(resumed_log),
-                                 NULL, "--log");
+                                 NULL, NULL);
             if (o.log && (!*o.log || special_file(o.log)))
                 o.log = NULL;
         }
