@@ -269,17 +269,30 @@ at step 10 goes from 1e-06 to 0.000501$" err.log || fail "stretched cosine: $(ca
     fail "resume of alone.safetensors.ckpt failed"
 [ "$(cut -d, -f1 alone.csv | xargs)" = "step 5 10 15 20" ] ||
     fail "resumed alone, the run's log: $(cut -d, -f1 alone.csv | xargs)"
-# ... and how often it logs, validates and checkpoints, and its validation crop: resumed alone,
-# it logged every 100 steps and validated whole images, figures unlike its own.
+# ... and its validation images, how often it logs, validates and checkpoints, and its
+# validation crop: resumed alone, it logged every 100 steps and validated whole images, or
+# none (--val was not kept), figures unlike its own.
 every=("${const[@]}" --log-every 5 --val held1.png --val-every 5 --val-crop 64)
 "$train" train.mp4 "${every[@]}" --steps 20 --log every-whole.csv -o every-whole.safetensors -q ||
     fail "a run validated every 5 steps failed"
 "$train" train.mp4 "${every[@]}" --steps 10 --log every.csv -o every.safetensors -q ||
     fail "a run validated every 5 steps failed"
-"$train" train.mp4 --steps 20 --resume every.safetensors.ckpt --val held1.png -q ||
+"$train" train.mp4 --steps 20 --resume every.safetensors.ckpt -q ||
     fail "resume of every.safetensors.ckpt failed"
 cmp -s <(cut -d, -f1-6 every-whole.csv) <(cut -d, -f1-6 every.csv) ||
     fail "resumed alone, the log and validation: $(cut -d, -f1,5 every.csv | xargs)"
+# One of its validation images gone, it goes on without validation, said in one line as a log
+# gone is: figures on part of the set would not compare with its own.
+cp held2.png away.png
+"$train" train.mp4 "${every[@]}" --val away.png --steps 10 --log away.csv -o away.safetensors \
+    -q || fail "a run validated on away.png failed"
+rm away.png
+"$train" train.mp4 --steps 15 --resume away.safetensors.ckpt -q 2>err.log ||
+    fail "a resume whose validation image is gone: $(cat err.log)"
+[ "$(cat err.log)" = "srres-train: away.safetensors.ckpt: its run validated on $(pwd -P)/\
+away.png: No such file or directory; it goes on without validation (give --val FILE to \
+validate)" ] && [ "$(tail -n 1 away.csv | cut -d, -f1,5)" = "15,nan" ] ||
+    fail "a resume whose validation image is gone: $(cat err.log) $(tail -n 1 away.csv)"
 # Resumed with other inputs, the run says so (the stream of patches is then another).
 "$train" train.mp4 --steps 25 --resume named.ckpt 2>err.log || fail "resume to 25 failed"
 ! grep -q "other inputs" err.log || fail "same inputs said to differ: $(cat err.log)"

@@ -20,6 +20,7 @@
 #include <libavutil/avstring.h>
 #include <libavutil/bprint.h>
 #include <libavutil/log.h>
+#include <libavutil/mem.h>
 
 #include "cli.h"
 #include "distributed.h"
@@ -37,6 +38,7 @@ typedef struct options {
     /* The same three as checkpoints record them: absolute, so that a resume from another
      * folder carries on where the run wrote (relative names were taken from the new one). */
     const char *output_rec, *checkpoint_rec, *log_rec;
+    char *val_rec; /* the validation files likewise, one a line ("" none; NULL: unrecordable) */
     int scale, blocks, channels, prelu_per_channel;
     srres_image_skip image_skip;
     long steps;
@@ -142,7 +144,8 @@ static void usage(FILE *f)
         "      --checkpoint FILE      checkpoint path (default OUTPUT.ckpt)\n"
         "      --checkpoint-every N   (default 500; the last step writes one too)\n"
         "      --resume FILE          continue a checkpoint's run: its options, and its output,\n"
-        "                             dtype and (with no -o) checkpoint file and log unless given\n"
+        "                             dtype, --val files and (with no -o) checkpoint file and\n"
+        "                             log unless given\n"
         "                             (exactly, unless made compact by srres-model compact)\n"
         "      --log FILE             CSV: step,loss,lr,grad_norm,val_psnr,val_ssim,patches_per_s,\n"
         "                             seconds\n"
@@ -311,6 +314,58 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     set_meta(m, "train.log_every", "%ld", o->log_every);
     set_meta(m, "train.val_every", "%ld", o->val_every);
     set_meta(m, "train.val_crop", "%d", o->val_crop);
+    if (o->val_rec)
+        set_meta(m, "train.val", "%s", o->val_rec);
+}
+
+/* The validation files as checkpoints record them, so that --resume alone validates as its
+ * run did: each file (a folder's as found at the start, so the figures stay comparable) by
+ * absolute name, one a line. NULL if a name is not UTF-8 or holds a line break: the set goes
+ * unrecorded, and a resume validates on none unless given --val, as before. */
+static char *recorded_vals(const input_list *vals)
+{
+    AVBPrint b;
+    av_bprint_init(&b, 0, AV_BPRINT_SIZE_UNLIMITED);
+    for (int i = 0; i < vals->count; i++) {
+        char buf[PATH_MAX + 256];
+        const char *name = recorded_name(vals->paths[i], buf, sizeof(buf));
+        if (!is_utf8(name) || strchr(name, '\n')) {
+            av_bprint_finalize(&b, NULL);
+            return NULL;
+        }
+        av_bprintf(&b, "%s%s", i ? "\n" : "", name);
+    }
+    char *text;
+    if (av_bprint_finalize(&b, &text) < 0)
+        cli_die("out of memory for the metadata train.val");
+    return text;
+}
+
+/* A resumed run's validation files when no --val is given: its run's. One that is not here
+ * (moved, or the run carried to another machine) leaves the run without validation, said in
+ * one line as a log gone is (resumed_path): figures on part of the set would not compare. */
+static void resumed_vals(const srres_model *m, const char *path, input_list *vals)
+{
+    const char *was = srres_model_get_metadata(m, "train.val");
+    char err[PATH_MAX + 64];
+    for (const char *p = was; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        char name[PATH_MAX];
+        if (n >= sizeof(name))
+            cli_die("%s: metadata 'train.val' holds a name too long", path);
+        memcpy(name, p, n);
+        name[n] = 0;
+        if (input_list_add(vals, name, err, sizeof(err)) < 0) {
+            if (D.rank == 0)
+                fprintf(stderr,
+                        "srres-train: %s: its run validated on %s; it goes on without "
+                        "validation (give --val FILE to validate)\n",
+                        path, err);
+            input_list_free(vals);
+            return;
+        }
+        p += n + (p[n] == '\n');
+    }
 }
 
 #define HASH_START 0xcbf29ce484222325ull
@@ -944,6 +999,8 @@ int main(int argc, char **argv)
                             "patches go on from another stream than an uninterrupted run's\n",
                     o.resume, (int)strcspn(had, ":"), had, inputs.count);
         restore_run(model, &o, o.resume, given, &round, &offset, &seconds_before);
+        if (!given[OPT_VAL])
+            resumed_vals(model, o.resume, &vals);
         /* Another --steps stretches a cosine schedule over the new length: a finished run
          * carried on climbs back from --lr-min, which its loss showed at once and nothing
          * said. */
@@ -1058,6 +1115,7 @@ int main(int argc, char **argv)
     if (val_again && !o.quiet)
         fprintf(stderr, "srres-train: %d --val image%s given again (the same file) left out: "
                         "each is validated once\n", val_again, val_again == 1 ? "" : "s");
+    o.val_rec = recorded_vals(&vals);
     /* Inputs too small for a patch are left out, said in one line as the folders' other files
      * left out are, with the first few named. */
     int skipped = 0, region = sampler_region_side(smp);
@@ -1394,6 +1452,7 @@ int main(int argc, char **argv)
     srres_model_free(model);
     input_list_free(&inputs);
     input_list_free(&vals);
+    av_free(o.val_rec);
     dist_finalize();
     return status;
 }
