@@ -16,7 +16,7 @@ BUILD_LDFLAGS = -pthread $(SAN) $(LDFLAGS)
 # Hidden by default: libsrres.so exports what srres.h declares and nothing else.
 CORE_CFLAGS = $(BUILD_CFLAGS) -fvisibility=hidden $(BLAS_CFLAGS) $(JSON_CFLAGS)
 CORE_LIBS = $(BLAS_LIBS) $(JSON_LIBS) -lm
-TOOL_CFLAGS = $(BUILD_CFLAGS) $(AV_CFLAGS) -Icore -Itools -DSRRES_DATADIR='"$(PREFIX)/share/srres"'
+TOOL_CFLAGS = $(BUILD_CFLAGS) $(AV_CFLAGS) $(BLAS_CFLAGS) -Icore -Itools -DSRRES_DATADIR='"$(PREFIX)/share/srres"'
 TOOL_LIBS = $(AV_LIBS) $(CORE_LIBS)
 # Kernels for AVX-512 CPUs; only reached after a runtime check (core/cpu.c).
 AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
@@ -159,17 +159,20 @@ check: all unit $(CHECK_TARGETS)
 	SANITIZED=1 $(LSAN_ENV) tests/test_video.sh build/san
 	tests/test_train.sh build/san
 
-$(B)/bench_forward: bench/bench_forward.c $(LIB)
-	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(BUILD_LDFLAGS)
+$(B)/bench_forward: bench/bench_forward.c $(B)/tools/openblas_core.o $(LIB)
+	$(CC) $(CORE_CFLAGS) -Icore -Itools $< -o $@ $(B)/tools/openblas_core.o $(LIB) $(CORE_LIBS) \
+	    $(BUILD_LDFLAGS)
 
-$(B)/bench_kernels: bench/bench_kernels.c $(INTERNAL_LIB)
-	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(INTERNAL_LIB) $(CORE_LIBS) $(BUILD_LDFLAGS)
+$(B)/bench_kernels: bench/bench_kernels.c $(B)/tools/openblas_core.o $(INTERNAL_LIB)
+	$(CC) $(CORE_CFLAGS) -Icore -Itools $< -o $@ $(B)/tools/openblas_core.o $(INTERNAL_LIB) $(CORE_LIBS) \
+	    $(BUILD_LDFLAGS)
 
 $(B)/bench_pipeline: bench/bench_pipeline.c $(TOOL_COMMON_OBJ) $(LIB)
 	$(CC) $(TOOL_CFLAGS) -Itools $< -o $@ $(TOOL_COMMON_OBJ) $(LIB) $(TOOL_LIBS) $(BUILD_LDFLAGS)
 
-$(B)/bench_train: bench/bench_train.c $(LIB)
-	$(CC) $(CORE_CFLAGS) -Icore $< -o $@ $(LIB) $(CORE_LIBS) $(BUILD_LDFLAGS)
+$(B)/bench_train: bench/bench_train.c $(B)/tools/openblas_core.o $(LIB)
+	$(CC) $(CORE_CFLAGS) -Icore -Itools $< -o $@ $(B)/tools/openblas_core.o $(LIB) $(CORE_LIBS) \
+	    $(BUILD_LDFLAGS)
 
 bench: $(B)/bench_forward $(B)/bench_kernels $(B)/bench_pipeline $(B)/bench_train $(TOOLS)
 	$(B)/bench_kernels

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "openblas_core.h"
 #include "srres.h"
 
 static double now(void)
@@ -97,6 +98,7 @@ static srres_model *random_model(int scale, int blocks, int channels, srres_imag
 
 int main(int argc, char **argv)
 {
+    openblas_core_choose(argv); /* the kernels the tools run with */
     int quick = 0, threads = 2;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))

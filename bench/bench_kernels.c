@@ -9,6 +9,7 @@
 
 #include "cpu.h"
 #include "direct_conv.h"
+#include "openblas_core.h"
 #include "thread_pool.h"
 #include "winograd.h"
 
@@ -75,6 +76,7 @@ static void report(const char *name, double macs, thread_pool *pool, pool_fn fn,
 
 int main(int argc, char **argv)
 {
+    openblas_core_choose(argv); /* the kernels the tools run with */
     int W = argc > 2 ? atoi(argv[1]) : 480, H = argc > 2 ? atoi(argv[2]) : 270;
     if (!cpu_has_avx512()) {
         puts("bench_kernels: no AVX-512 on this CPU");

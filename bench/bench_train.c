@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "openblas_core.h"
 #include "srres.h"
 
 static double now(void)
@@ -17,6 +18,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
+    openblas_core_choose(argv); /* the kernels the tools run with */
     int threads = 2, batch = 16, patch = 24, steps = 6;
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--threads"))

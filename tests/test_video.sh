@@ -850,6 +850,26 @@ test_segments_only_where_they_join() {
         "$video" --concat joined.mkv whole.avi
 }
 
+# Debian 12's OpenBLAS runs its Prescott (SSE3) kernels on CPUs newer than it (an Intel Xeon
+# of family 6 model 207): the tools start again with OPENBLAS_CORETYPE chosen by instruction
+# set, SkylakeX for AVX-512, Haswell for AVX2, as later OpenBLAS releases choose. A core the
+# user sets stands.
+test_openblas_kernels_by_instruction_set() {
+    local cores
+    cores=$(env -u OPENBLAS_CORETYPE OPENBLAS_VERBOSE=2 "$video" --help 2>&1 >/dev/null |
+        grep '^Core:' | tr '\n' ' ')
+    if [ "${cores%%Prescott *}" = "Core: " ] &&
+        grep -q -w -e avx512bw -e avx2 /proc/cpuinfo; then
+        case "$cores" in
+        *"Core: SkylakeX "* | *"Core: Haswell "*) ;;
+        *) fail "OpenBLAS's cores on this CPU: $cores" ;;
+        esac
+    fi
+    cores=$(OPENBLAS_CORETYPE=Prescott OPENBLAS_VERBOSE=2 "$video" --help 2>&1 >/dev/null |
+        grep '^Core:' | tr '\n' ' ')
+    [ "$cores" = "Core: Prescott " ] || fail "with OPENBLAS_CORETYPE=Prescott: $cores"
+}
+
 # A clock that jumps back (MPEG-TS files joined with cat) is made continuous, as ffmpeg makes
 # it: the copied audio went back in time, which the muxer refused, and the second file's
 # frames were squeezed a tick apart after the first's last one.

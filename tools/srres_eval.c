@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "evaluate.h"
 #include "input_list.h"
+#include "openblas_core.h"
 #include "srres.h"
 
 /* A CSV field as RFC 4180 has it: quoted, with its quotes doubled, if it holds a comma, a
@@ -82,6 +83,7 @@ int main(int argc, char **argv)
 {
     const char *model_path = NULL, *kernel = "auto", *precision = "fp32";
     int crop = 0, threads = 0, csv = 0, ensemble = 1, c;
+    openblas_core_choose(argv);
     cli_init("srres-eval", NULL);
     static const struct option longs[] = {
         {"model", required_argument, 0, 'm'}, {"crop", required_argument, 0, 'c'},

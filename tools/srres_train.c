@@ -26,6 +26,7 @@
 #include "distributed.h"
 #include "evaluate.h"
 #include "input_list.h"
+#include "openblas_core.h"
 #include "patch_sampler.h"
 #include "run_metadata.h"
 #include "same_file.h"
@@ -963,6 +964,7 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
 
 int main(int argc, char **argv)
 {
+    openblas_core_choose(argv);
     D = dist_init(&argc, &argv);
     cli_init("srres-train", dist_abort);
     av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */

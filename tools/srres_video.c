@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "concat.h"
+#include "openblas_core.h"
 #include "progress.h"
 #include "same_file.h"
 #include "video/app.h"
@@ -138,6 +139,7 @@ static void cleanup(app *a)
 
 int main(int argc, char **argv)
 {
+    openblas_core_choose(argv);
     static app a;
     a.o =
         (options){.crf = -1, .queue = 4, .start_us = AV_NOPTS_VALUE, .duration_us = AV_NOPTS_VALUE};
