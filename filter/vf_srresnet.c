@@ -153,28 +153,39 @@ static int averror_from_error(srres_status status, const srres_error *err)
 static av_cold int init(AVFilterContext *ctx)
 {
     SRResNetContext *s = ctx->priv;
-    srres_params params = srres_default_params();
-    const srres_config *config;
-    srres_error err;
-    srres_status status;
 
     if (!s->model_path || !*s->model_path) {
         av_log(ctx, AV_LOG_ERROR, "No model file given: set the model option.\n");
         return AVERROR(EINVAL);
     }
-
-    params.threads = ctx->nb_threads ? ctx->nb_threads : av_cpu_count();
-    if (ctx->graph && ctx->graph->nb_threads > 0)
-        params.threads = FFMIN(params.threads, ctx->graph->nb_threads);
-    params.tile    = s->tile;
-    params.ensemble = s->ensemble;
-    params.precision = s->precision;
     /* As srres-video: tiles within less are a few pixels each, hundreds of times slower. */
     if (s->max_memory && s->max_memory < 16 << 20) {
         av_log(ctx, AV_LOG_ERROR, "max_memory %"PRId64" is below 16Mi (0 = 1 GiB).\n",
                s->max_memory);
         return AVERROR(EINVAL);
     }
+    return 0;
+}
+
+/* The model is loaded as the input is configured, not in init: ffmpeg 5.1 sets up a
+ * -filter_complex graph twice, the first time only to learn its inputs and outputs, and
+ * configures only the second. A model that cannot be loaded still fails the graph before
+ * any frame. */
+static int config_input(AVFilterLink *inlink)
+{
+    AVFilterContext *ctx = inlink->dst;
+    SRResNetContext *s = ctx->priv;
+    srres_params params = srres_default_params();
+    const srres_config *config;
+    srres_error err;
+    srres_status status;
+
+    params.threads = ctx->nb_threads ? ctx->nb_threads : av_cpu_count();
+    if (ctx->graph->nb_threads > 0)
+        params.threads = FFMIN(params.threads, ctx->graph->nb_threads);
+    params.tile    = s->tile;
+    params.ensemble = s->ensemble;
+    params.precision = s->precision;
     params.max_memory = s->max_memory > SIZE_MAX ? SIZE_MAX : (size_t)s->max_memory;
     status = srres_model_load(s->model_path, &s->model, &err);
     if (status == SRRES_OK)
@@ -652,6 +663,7 @@ static const AVFilterPad srresnet_inputs[] = {
         .name         = "default",
         .type         = AVMEDIA_TYPE_VIDEO,
         .filter_frame = filter_frame,
+        .config_props = config_input,
     },
 };
 

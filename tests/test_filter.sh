@@ -111,6 +111,19 @@ missing_model_file_fails() {
         -i odd.png -vf srresnet=model="$tmp/missing.safetensors" y.png &&
         grep -q "Failed to inject frame into filter network: No such file or directory" err.txt
 }
+# Under -filter_complex ffmpeg 5.1 sets up the graph twice, the first time only to learn its
+# inputs and outputs: the model was loaded in both (twice the time and memory, and a verbose
+# log naming one thread for the first). It is loaded once, as the graph is configured, and a
+# missing model still fails it before any frame, naming the file.
+model_is_loaded_once_under_filter_complex() {
+    "$ffmpeg" -nostdin -v verbose -i odd.png -filter_complex "[0:v]srresnet=model=$x2" \
+        -f null - 2>log.txt || return 1
+    grep "residual blocks" log.txt
+    expect loads "$(grep -c "residual blocks" log.txt)" 1 &&
+        fails_with "$tmp/missing.safetensors: No such file or directory" -i odd.png \
+            -filter_complex "[0:v]srresnet=model=$tmp/missing.safetensors" -f framemd5 f.txt &&
+        expect "frames written" "$(grep -cv '^#' f.txt 2>/dev/null)" 0
+}
 malformed_model_file_fails() {
     head -c 100 /dev/urandom >junk.safetensors
     fails_with "$tmp/junk.safetensors" -i odd.png -vf srresnet=model="$tmp/junk.safetensors" y.png
@@ -546,6 +559,7 @@ check ffmpeg_builds_this_checkouts_filter
 check help_lists_options
 check missing_model_file_fails
 check malformed_model_file_fails
+check model_is_loaded_once_under_filter_complex
 check video_given_as_the_model_is_refused_unread
 check no_model_option_fails
 check odd_sizes_scale_by_the_model
