@@ -231,7 +231,10 @@ static int config_input(AVFilterLink *inlink)
  * here: FFmpeg merges two lists that both hold formats with alpha only where they share
  * one, and for a sink that shares none the graph picked the YUV nearest a YUV input and
  * converted that to RGB, its chroma subsampled once more (a 10-bit source into PNG came out
- * 32 dB from srres-video's). */
+ * 32 dB from srres-video's). A palette (pal8) is left to the graph, which gives it as rgb24
+ * (FFmpeg picks formats without alpha for a palette; format=rgba before the filter keeps a
+ * transparent one's): taken here, pal8 was what FFmpeg picked for a grey source too, 8 bits
+ * a pixel, converting it into swscale's fixed 3-3-2 palette. */
 static int query_formats(AVFilterContext *ctx)
 {
     static const enum AVPixelFormat in_formats[] = {

@@ -518,6 +518,44 @@ alpha_ramp() {
 r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,16),255,X*7)'" -frames:v 1 "$1"
 }
 
+# A palette comes to the filter as rgb24, which FFmpeg picks for a palette whatever its
+# colours: an opaque palette PNG (the usual kind) comes out rgb24 with srres-video's pixels,
+# and one with transparent colours keeps them with format=rgba before the filter (its alpha
+# srres-video's; its colour a level off here and there, srres-video expanding the palette to
+# gbrap through swscale's YUV). The filter does not take pal8 itself: FFmpeg then picked pal8, 8
+# bits a pixel, for a grey source, and converted it into swscale's fixed 3-3-2 palette.
+alpha_plane() { command ffmpeg -nostdin -v error -i "$1" -vf alphaextract -f rawvideo - | md5sum; }
+palette_and_grey_sources() {
+    local src="testsrc2=size=33x17:rate=1:duration=1,format=rgba" d
+    command ffmpeg -nostdin -v error -y -f lavfi -i "$src" -frames:v 1 -pix_fmt pal8 \
+        opaque-pal.png &&
+        command ffmpeg -nostdin -v error -y -f lavfi -i "$src,geq=r='r(X,Y)':g='g(X,Y)':\
+b='b(X,Y)':a='if(lt(X,16),255,0)'" -vf "split[a][b];[a]palettegen[p];[b][p]paletteuse" \
+            clear-pal.png &&
+        ff -i odd.png -pix_fmt gray grey.png &&
+        expect "opaque source" "$(stream_field opaque-pal.png pix_fmt)" pal8 &&
+        expect "transparent source" "$(stream_field clear-pal.png pix_fmt)" pal8 &&
+        expect "grey source" "$(stream_field grey.png pix_fmt)" gray || return 1
+    ff -i opaque-pal.png -vf srresnet=model="$x2" filter-opaque-pal.png &&
+        "$srres_video" -q -i opaque-pal.png -o tool-opaque-pal.png -m "$x2" &&
+        expect "opaque palette" "$(stream_field filter-opaque-pal.png pix_fmt)" rgb24 &&
+        expect "opaque palette's pixels" "$(pixels filter-opaque-pal.png rgb24)" \
+            "$(pixels tool-opaque-pal.png rgb24)" &&
+        ff -i clear-pal.png -vf format=rgba,srresnet=model="$x2" filter-clear-pal.png &&
+        "$srres_video" -q -i clear-pal.png -o tool-clear-pal.png -m "$x2" &&
+        expect "transparent palette" "$(stream_field filter-clear-pal.png pix_fmt)" rgba &&
+        expect "transparent palette's alpha" "$(alpha_plane filter-clear-pal.png)" \
+            "$(alpha_plane tool-clear-pal.png)" &&
+        ff -i filter-clear-pal.png -f rawvideo -pix_fmt rgba a.rgba &&
+        ff -i tool-clear-pal.png -f rawvideo -pix_fmt rgba b.rgba || return 1
+    d=$(max_byte_difference a.rgba b.rgba)
+    echo "transparent palette's largest difference from srres-video: $d"
+    [ "$d" -le 1 ] &&
+        expect "grey source's pixels" "$(ff -i grey.png -vf srresnet=model="$x2" -f rawvideo \
+            -pix_fmt rgb24 - | md5sum)" "$(ff -i grey.png -vf format=rgb24,srresnet=model="$x2" \
+            -f rawvideo -pix_fmt rgb24 - | md5sum)"
+}
+
 # An 8-bit source's alpha into a 16-bit output (gbrap16, for a sink that asks for it, e.g. FFV1
 # with -pix_fmt gbrap16le) is the 8-bit output's widened, x257: swscale's bicubic from 8 bits
 # to 16 gave 255 as 65280, so opaque pixels came out a little see-through.
@@ -595,6 +633,7 @@ if [ -x "$srres_video" ]; then
     check yuv_source_matches_srres_video
     check yuva_and_nv12_sources_match_srres_video
     check dv_and_four_four_zero_sources_match_srres_video
+    check palette_and_grey_sources
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
 fi
