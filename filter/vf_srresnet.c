@@ -554,10 +554,14 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     if (has_alpha(net_out->format) && (ret = upscale_alpha(s, net_in, net_out)) < 0)
         return ret;
 
-    if (!is_yuv(out->format) && is_yuv(in->format)) {
+    /* An RGB output's matrix is RGB, as vf_scale and srres-video tag it: from an RGB source
+     * the frames' unset one was kept, and FFV1 said unknown. */
+    if (!is_yuv(out->format)) {
         out->colorspace = AVCOL_SPC_RGB;
-        out->color_range = AVCOL_RANGE_JPEG;
-        out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
+        if (is_yuv(in->format)) {
+            out->color_range = AVCOL_RANGE_JPEG;
+            out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
+        }
     }
     if (net_out == out)
         return 0;

@@ -444,6 +444,12 @@ yuv_source_matches_srres_video() {
             photo.jpg:ffv1 photo.jpg:png odd.png:libx264
 }
 
+# An RGB output is tagged RGB, as srres-video's and ffmpeg's scale's are: from an RGB source
+# the filter kept the frames' unset matrix, so FFV1 said color_space unknown where they say gbr.
+rgb_source_into_ffv1_matches_srres_video() {
+    same_as_srres_video odd.png:ffv1 deep.png:ffv1 clip.mp4:png
+}
+
 # Before a filter that takes any format and an RGB sink, FFmpeg keeps a YUV source's format
 # on our output, subsampling the network's colour again; format=rgb24 after the filter, as
 # filter/README.md says, keeps the filter's RGB (scaled to the same size, unchanged).
@@ -634,6 +640,7 @@ if [ -x "$srres_video" ]; then
     check yuva_and_nv12_sources_match_srres_video
     check dv_and_four_four_zero_sources_match_srres_video
     check palette_and_grey_sources
+    check rgb_source_into_ffv1_matches_srres_video
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
 fi
