@@ -507,6 +507,17 @@ static enum AVPixelFormat repacked_format(int in, int out)
     return network_format(in, alpha);
 }
 
+/* What lets a frame whose buffers do not fit in memory through: max_memory bounds only the
+ * automatic tiles. */
+static const char *memory_hint(const SRResNetContext *s)
+{
+    if (s->tile < 0)
+        return "tile=auto processes it in tiles";
+    if (s->tile > 0)
+        return "a smaller tile needs less";
+    return "a lower max_memory gives smaller tiles (e.g. max_memory=256Mi)";
+}
+
 /* Runs the network from in to out, through the network's RGB where either is YUV or packed
  * RGB libsrres does not write. */
 static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
@@ -548,7 +559,10 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     image_from_frame(&dst, net_out);
     status = srres_upscale(s->srres, &src, &dst, &err);
     if (status != SRRES_OK) {
-        av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
+        if (status == SRRES_ERR_NOMEM)
+            av_log(ctx, AV_LOG_ERROR, "%s; %s\n", err.message, memory_hint(s));
+        else
+            av_log(ctx, AV_LOG_ERROR, "%s\n", err.message);
         return averror_from_error(status, &err);
     }
     if (has_alpha(net_out->format) && (ret = upscale_alpha(s, net_in, net_out)) < 0)

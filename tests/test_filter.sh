@@ -366,6 +366,28 @@ max_memory_option_reaches_libsrres() {
         grep -q "max_memory 1 is below 16Mi" small.txt
 }
 
+# A frame whose buffers do not fit in the memory the process may have (960x540 at x4 in 600 MB
+# of address space, where the default max_memory allows 1 GiB) fails with libsrres's reason and
+# the way out, which then works: it said only "out of memory for a 960x540 region". (An ASan
+# build cannot run in a capped address space: skipped there.)
+out_of_memory_says_how_to_tile_smaller() {
+    local src="testsrc2=size=960x540" up="srresnet=model=$x4:threads=2"
+    (ulimit -v 600000 && "$ffmpeg" -version >/dev/null 2>&1) || {
+        echo "skipped: ffmpeg does not run in 600 MB of address space"
+        return 0
+    }
+    (
+        ulimit -v 600000
+        fails_with "out of memory for a 960x540 region; a lower max_memory gives smaller tiles" \
+            -f lavfi -i "$src" -frames:v 1 -vf "$up" -f null - &&
+            fails_with "; tile=auto processes it in tiles" \
+                -f lavfi -i "$src" -frames:v 1 -vf "$up:tile=untiled" -f null - &&
+            fails_with "; a smaller tile needs less" \
+                -f lavfi -i "$src" -frames:v 1 -vf "$up:tile=900" -f null - &&
+            ff -f lavfi -i "$src" -frames:v 1 -vf "$up:max_memory=64Mi" -f null -
+    )
+}
+
 # Regions of interest (which encoders read) follow the frame to its new size.
 regions_of_interest_are_scaled() {
     "$ffmpeg" -nostdin -v info -i odd.png \
@@ -624,6 +646,7 @@ check ensemble_commutes_with_mirroring
 check ensemble_other_than_a_power_of_two_fails
 check precision_option_reaches_libsrres
 check max_memory_option_reaches_libsrres
+check out_of_memory_says_how_to_tile_smaller
 check regions_of_interest_are_scaled
 check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
