@@ -99,7 +99,7 @@ static int scale_side_data(AVFrame *out, int scale)
 {
     static const enum AVFrameSideDataType dropped[] = {
         AV_FRAME_DATA_MOTION_VECTORS, AV_FRAME_DATA_VIDEO_ENC_PARAMS, AV_FRAME_DATA_PANSCAN};
-    for (int i = 0; i < FF_ARRAY_ELEMS(dropped); i++)
+    for (size_t i = 0; i < FF_ARRAY_ELEMS(dropped); i++)
         av_frame_remove_side_data(out, dropped[i]);
     for (int i = 0; i < out->nb_side_data; i++) {
         AVFrameSideData *sd = out->side_data[i];
@@ -186,7 +186,7 @@ static int config_input(AVFilterLink *inlink)
     params.tile    = s->tile;
     params.ensemble = s->ensemble;
     params.precision = s->precision;
-    params.max_memory = s->max_memory > SIZE_MAX ? SIZE_MAX : (size_t)s->max_memory;
+    params.max_memory = (uint64_t)s->max_memory > SIZE_MAX ? SIZE_MAX : (size_t)s->max_memory;
     status = srres_model_load(s->model_path, &s->model, &err);
     if (status == SRRES_OK)
         status = srres_ctx_create(s->model, &params, &s->srres, &err);
