@@ -212,6 +212,12 @@ static int config_input(AVFilterLink *inlink)
     AV_PIX_FMT_YUVA420P10, AV_PIX_FMT_YUVA422P10, AV_PIX_FMT_YUVA444P10,                  \
     AV_PIX_FMT_YUVA422P12, AV_PIX_FMT_YUVA444P12,                                         \
     AV_PIX_FMT_YUV411P, AV_PIX_FMT_YUVJ411P, AV_PIX_FMT_YUV440P, AV_PIX_FMT_YUVJ440P,    \
+    AV_PIX_FMT_YUV440P10, AV_PIX_FMT_YUV440P12,                                           \
+    AV_PIX_FMT_YUV420P9, AV_PIX_FMT_YUV422P9, AV_PIX_FMT_YUV444P9,                        \
+    AV_PIX_FMT_YUV420P14, AV_PIX_FMT_YUV422P14, AV_PIX_FMT_YUV444P14,                     \
+    AV_PIX_FMT_YUV420P16, AV_PIX_FMT_YUV422P16, AV_PIX_FMT_YUV444P16,                     \
+    AV_PIX_FMT_YUVA420P9, AV_PIX_FMT_YUVA422P9, AV_PIX_FMT_YUVA444P9,                     \
+    AV_PIX_FMT_YUVA420P16, AV_PIX_FMT_YUVA422P16, AV_PIX_FMT_YUVA444P16,                  \
     AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_P010
 
 /* The input's and the output's formats are negotiated apart: a list shared by both would let
@@ -221,10 +227,10 @@ static int config_input(AVFilterLink *inlink)
  * FFV1, whose only 8-bit RGB it is (it was given 16 bits from an 8-bit source), gbrp for
  * sources and sinks of planar 8-bit RGB, and gbrap and gbrap16 for those with alpha (it
  * was dropped as the graph converted). The output takes bgra too, FFV1's only 8-bit RGB
- * with alpha (it was given gbrap16 from an 8-bit source). Planar YUV, 8 to 12 bits, with
+ * with alpha (it was given gbrap16 from an 8-bit source). Planar YUV, 8 to 16 bits, with
  * alpha too, is converted here, so that a YUV source comes out in its own format and matrix
  * where the sink takes it (yuva420p came out as bgra into FFV1, as BT.601 yuv444p into
- * H.264); so are nv12, nv21 and p010, read as srres-video reads them (nv12 through yuv420p
+ * H.264, and 16-bit YUV as gbrp16 into FFV1, as BT.601 yuv444p10 into H.264); so are nv12, nv21 and p010, read as srres-video reads them (nv12 through yuv420p
  * took swscale's faster, coarser route to RGB: 5 levels off), and NTSC DV's 4:1:1 and some
  * JPEGs' 4:4:0 (4:1:1 came out 4:2:2, a level off). The output takes the packed RGB of
  * PNG, TIFF and BMP too (rgb48be, rgb48le, bgr24, rgba, rgba64be, rgba64le), repacked

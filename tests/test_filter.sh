@@ -493,6 +493,20 @@ dv_and_four_four_zero_sources_match_srres_video() {
         same_as_srres_video dv.mkv:ffv1 dv.mkv:libx264 yuv440.mkv:ffv1 yuv440.mkv:libx264
 }
 
+# YUV deeper than 12 bits (FFV1's 16-bit archives) and of 9 bits is converted in the filter too:
+# the graph made it gbrp16, which came out into FFV1 as gbrp16 (srres-video: the source's
+# yuv420p16) and into H.264 as yuv444p10 BT.601 from BT.709 (colours off, 4:4:4).
+deep_yuv_sources_match_srres_video() {
+    local fmt
+    for fmt in yuv420p16le yuv444p14le yuva422p16le yuv422p9le; do
+        command ffmpeg -nostdin -v error -y -f lavfi \
+            -i testsrc2=size=40x30:rate=10:duration=0.3,format=$fmt -colorspace bt709 \
+            -c:v ffv1 "$fmt.mkv" || return 1
+    done
+    same_as_srres_video yuv420p16le.mkv:ffv1 yuv420p16le.mkv:libx264 yuv444p14le.mkv:ffv1 \
+        yuva422p16le.mkv:ffv1 yuva422p16le.mkv:png yuv422p9le.mkv:ffv1
+}
+
 # A YUV output names a chroma siting only where its chroma is subsampled, as srres-video's:
 # clip.mp4's left-sited 4:2:0 into yuv444p was tagged "left".
 chroma_siting_is_said_only_of_subsampled_chroma() {
@@ -664,6 +678,7 @@ if [ -x "$srres_video" ]; then
     check dv_and_four_four_zero_sources_match_srres_video
     check palette_and_grey_sources
     check rgb_source_into_ffv1_matches_srres_video
+    check deep_yuv_sources_match_srres_video
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
 fi
