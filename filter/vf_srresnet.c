@@ -265,15 +265,16 @@ static int query_formats(AVFilterContext *ctx)
 static int take_size(AVFilterContext *ctx, int w, int h)
 {
     SRResNetContext *s = ctx->priv;
-    int tile, ret;
+    int64_t out_w = (int64_t)w * s->scale, out_h = (int64_t)h * s->scale;
+    int tile;
 
-    if (w > INT_MAX / s->scale || h > INT_MAX / s->scale) {
-        av_log(ctx, AV_LOG_ERROR, "%dx%d is too large to upscale x%d.\n", w, h, s->scale);
+    /* FFmpeg's own line names only the output size. */
+    if (out_w > INT_MAX || out_h > INT_MAX || av_image_check_size(out_w, out_h, 0, ctx) < 0) {
+        av_log(ctx, AV_LOG_ERROR, "%dx%d at x%d is %"PRId64"x%"PRId64", larger than FFmpeg's "
+               "frames may be; downscale it first or use a model of a lower scale.\n", w, h,
+               s->scale, out_w, out_h);
         return AVERROR(EINVAL);
     }
-    ret = av_image_check_size(w * s->scale, h * s->scale, 0, ctx);
-    if (ret < 0)
-        return ret;
     s->in_w = w;
     s->in_h = h;
     tile = srres_ctx_tile_size(s->srres, w, h);

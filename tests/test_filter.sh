@@ -366,6 +366,14 @@ max_memory_option_reaches_libsrres() {
         grep -q "max_memory 1 is below 16Mi" small.txt
 }
 
+# A frame whose upscale FFmpeg cannot hold (8192x4096 at x4: 32768x16384, past its picture
+# size limit) fails the graph naming both sizes and the scale: FFmpeg's line said only
+# "Picture size 32768x16384 is invalid".
+frame_too_large_to_upscale_is_named() {
+    fails_with "8192x4096 at x4 is 32768x16384, larger than FFmpeg's frames may be" \
+        -f lavfi -i color=size=8192x4096:duration=0.04 -vf srresnet=model="$x4" -f null -
+}
+
 # A frame whose buffers do not fit in the memory the process may have (960x540 at x4 in 600 MB
 # of address space, where the default max_memory allows 1 GiB) fails with libsrres's reason and
 # the way out, which then works: it said only "out of memory for a 960x540 region". (An ASan
@@ -661,6 +669,7 @@ check ensemble_other_than_a_power_of_two_fails
 check precision_option_reaches_libsrres
 check max_memory_option_reaches_libsrres
 check out_of_memory_says_how_to_tile_smaller
+check frame_too_large_to_upscale_is_named
 check regions_of_interest_are_scaled
 check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
