@@ -168,8 +168,8 @@ PC
     fi
 }
 
-# Only what the filter's tests and a typical upscale need: file and pipe I/O, mp4/mkv/images,
-# H.264 in, x264 out, PNG, AAC/PCM audio to pass through, lavfi test sources, the filters
+# Only what the filter's tests and a typical upscale need: file and pipe I/O, mp4/mkv/MPEG-TS/
+# images, H.264 in, x264 out, PNG, AAC/PCM audio to pass through, lavfi test sources, the filters
 # ffmpeg inserts itself (scale, format, aresample, ...) and a few to chain with.
 configure_flags() {
     cat <<FLAGS
@@ -178,8 +178,8 @@ configure_flags() {
 --enable-gpl --enable-pthreads --enable-zlib --enable-libx264 --enable-libsrres
 --enable-protocol=file,pipe
 --enable-indev=lavfi
---enable-demuxer=mov,matroska,image2,image2pipe,png_pipe,jpeg_pipe,apng,rawvideo,wav,aac,h264
---enable-muxer=mp4,mov,matroska,image2,image2pipe,apng,rawvideo,framemd5,md5,framecrc,null,wav
+--enable-demuxer=mov,matroska,image2,image2pipe,png_pipe,jpeg_pipe,apng,rawvideo,wav,aac,h264,mpegts
+--enable-muxer=mp4,mov,matroska,image2,image2pipe,apng,rawvideo,framemd5,md5,framecrc,null,wav,mpegts
 --enable-decoder=h264,png,apng,mjpeg,ffv1,rawvideo,wrapped_avframe,aac,pcm_s16le,pcm_f32le
 --enable-encoder=libx264,png,apng,ffv1,rawvideo,wrapped_avframe,aac,pcm_s16le
 --enable-parser=h264,aac,png,mjpeg

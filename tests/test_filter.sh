@@ -163,6 +163,24 @@ size_changes_mid_stream_follow() {
             "36864 36864 9216 9216"
 }
 
+# Two MPEG-TS recordings of different sizes joined as they are (cat, as -c copy makes them): the
+# graph is rebuilt at the change and the encoder's scaler keeps the first size; without the
+# rebuild (-reinit_filter 0) the filter's frames follow each size. The lean build read no
+# MPEG-TS ("Invalid data found when processing input"). Without B-frames the second file's clock
+# follows the first's.
+size_change_in_joined_transport_streams() {
+    ff -f lavfi -i testsrc2=size=64x48:rate=10:duration=0.3 -c:v libx264 -bf 0 a.ts &&
+        ff -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 -c:v libx264 -bf 0 \
+            -output_ts_offset 0.3 b.ts &&
+        cat a.ts b.ts >ab.ts &&
+        ff -i ab.ts -vf srresnet=model="$x2" -f framemd5 rebuilt.txt &&
+        ff -reinit_filter 0 -i ab.ts -vf srresnet=model="$x2" -f framemd5 kept.txt || return 1
+    expect "rebuilt graph's frame bytes" "$(grep -v '^#' rebuilt.txt | cut -d, -f5 | xargs)" \
+        "18432 18432 18432 18432 18432 18432" &&
+        expect "kept graph's frame bytes" "$(grep -v '^#' kept.txt | cut -d, -f5 | xargs)" \
+            "18432 18432 18432 7200 7200 7200"
+}
+
 # A size change mid-stream with a scaler after the filter (the graph's own, or the one ffmpeg
 # puts before an encoder): told the new size by the filter, the scaler kept converting at the
 # old one, and ffmpeg waited forever. The scaler keeps its first output size, as it does
@@ -653,6 +671,7 @@ check no_model_option_fails
 check odd_sizes_scale_by_the_model
 check size_changes_mid_stream_follow
 check size_changes_before_a_scaler
+check size_change_in_joined_transport_streams
 check format_changes_mid_stream_are_named
 check chain_after_scale_keeps_timing
 check filter_complex_split_hstack
