@@ -1390,17 +1390,18 @@ test_fit_with_large_aspect_terms() {
 }
 
 # Frames with alpha after frames without (a sequence of PNGs, some transparent), or colour
-# frames after grey ones, lose it, the output's format being chosen for the first frames, as
-# by ffmpeg: said (it was silent), once. Into MPEG-4, which has no grey format, nothing is.
+# frames after grey ones, lose it in one file, the output's format being chosen for the first
+# frames, as by ffmpeg: said (it was silent), once. Into MPEG-4, which has no grey format,
+# nothing is. (Numbered images keep their own: test_numbered_images_keep_their_formats.)
 test_alpha_or_colour_of_later_frames_dropped_said() {
     lavfi in1.png -frames:v 1 -map 0:v
     lavfi in2.png -frames:v 1 -map 0:v -pix_fmt rgba
     lavfi in3.png -frames:v 1 -map 0:v -pix_fmt rgba
-    "$video" -i in%d.png -o out%d.png -m "$m2" 2>err.log || fail "status $?: $(cat err.log)"
+    "$video" -i in%d.png -o out.mkv -m "$m2" -c:v ffv1 2>err.log || fail "status $?: $(cat err.log)"
     grep -q "in%d.png: the frames change to rgba, whose alpha is dropped" err.log ||
         fail "not said: $(cat err.log)"
     [ "$(grep -c dropped err.log)" = 1 ] || fail "said more than once: $(cat err.log)"
-    [ "$(probe out2.png v:0 pix_fmt)" = rgb24 ] || fail "out2.png is $(probe out2.png v:0 pix_fmt)"
+    [ "$(probe out.mkv v:0 pix_fmt)" = bgr0 ] || fail "out.mkv is $(probe out.mkv v:0 pix_fmt)"
     # H.264 holds no alpha whatever the first frames were: said so, not blamed on them
     "$video" -i in%d.png -o out.mp4 -m "$m2" 2>err.log || fail "out.mp4: status $?"
     grep -q "whose alpha is dropped: the output (libx264) holds none" err.log ||
@@ -1408,7 +1409,7 @@ test_alpha_or_colour_of_later_frames_dropped_said() {
     mkdir grey
     lavfi grey/in1.png -frames:v 1 -map 0:v -pix_fmt gray
     lavfi grey/in2.png -frames:v 1 -map 0:v
-    "$video" -i grey/in%d.png -o grey/out%d.png -m "$m2" 2>err.log || fail "grey: status $?"
+    "$video" -i grey/in%d.png -o grey/out.mkv -m "$m2" -c:v ffv1 2>err.log || fail "grey: status $?"
     grep -q "the frames change to rgb24, whose colour is dropped" err.log ||
         fail "grey: not said: $(cat err.log)"
     "$video" -i grey/in%d.png -o grey.avi -m "$m2" 2>err.log || fail "grey.avi: status $?"
@@ -1436,6 +1437,29 @@ test_numbered_images_keep_their_sizes() {
     # a -pix_fmt the encoder does not take is said once, not at each new size
     "$video" -i in%d.png -o pf%d.png -m "$m2" -pix_fmt yuv420p 2>err.log || fail "-pix_fmt: status $?"
     [ "$(grep -c "does not take it" err.log)" = 1 ] || fail "-pix_fmt: $(cat err.log)"
+}
+
+# Numbered images keep what their own input holds, alpha, colour and depth, each as upscaled
+# alone (they took the first image's format: a later one's alpha, colour or 16 bits were lost).
+# A palette is RGB, or RGBA where a pixel is not opaque.
+test_numbered_images_keep_their_formats() {
+    local fmts=(- rgb24 gray rgba rgb48be ya8 gray16be rgb24 pal8) i
+    local want=(- rgb24 gray rgba rgb48be ya8 gray16be rgb24 rgb24 rgba)
+    for i in 1 2 3 4 5 6 7 8; do # alpha that varies, so that a lost one shows
+        lavfi in$i.png -frames:v 1 -map 0:v -vf "format=rgba,geq=r='r(X,Y)':a='4*X'" \
+            -pix_fmt "${fmts[$i]}"
+    done
+    SRC="testsrc2=size=64x36:rate=25:duration=0.04" lavfi in9.png -frames:v 1 -map 0:v \
+        -vf "format=rgba,geq=r='r(X,Y)':a='255*gt(X,31)',split[a][b];
+             [a]palettegen=reserve_transparent=1[p];[b][p]paletteuse=alpha_threshold=128"
+    "$video" -i in%d.png -o out%d.png -m "$m2" 2>err.log || { fail "status $?"; return; }
+    ! grep -q dropped err.log || fail "said to drop: $(cat err.log)"
+    for i in 1 2 3 4 5 6 7 8 9; do
+        "$video" -q -i in$i.png -o one$i.png -m "$m2" || fail "in$i.png alone failed"
+        [ "$(probe out$i.png v:0 pix_fmt)" = "${want[$i]}" ] ||
+            fail "out$i.png is $(probe out$i.png v:0 pix_fmt), not ${want[$i]}"
+        cmp -s out$i.png one$i.png || fail "out$i.png differs from in$i.png upscaled alone"
+    done
 }
 
 # A stream that appears mid-file (a new MPEG-TS program table, read from a pipe, where the

@@ -31,6 +31,18 @@ typedef struct clock_mend {
     int jumps;
 } clock_mend;
 
+/* What a picture's source holds, as its output is chosen for it: its pixel format, whether it
+ * has alpha (a palette: a pixel not opaque), and its colour description. */
+typedef struct source_format {
+    enum AVPixelFormat fmt;
+    int alpha;
+    enum AVColorSpace space;
+    enum AVColorRange range;
+    enum AVColorPrimaries primaries;
+    enum AVColorTransferCharacteristic trc;
+    enum AVChromaLocation chroma;
+} source_format;
+
 typedef struct app {
     options o;
     output_target target;   /* target.temp is written, then renamed to target.final */
@@ -53,13 +65,10 @@ typedef struct app {
     int fit_w, fit_h; /* the frame size and aspect ratio fit is built for */
     AVRational fit_sar;
     /* The decoder's format and colour description as the pipeline was built: the reader's
-     * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. */
-    enum AVPixelFormat src_fmt;
-    enum AVColorSpace src_space;
-    enum AVColorRange src_range;
-    enum AVColorPrimaries src_primaries;
-    enum AVColorTransferCharacteristic src_trc;
-    enum AVChromaLocation src_chroma;
+     * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. Every
+     * output is chosen for it but numbered images, each chosen for its own source: in_src is
+     * the reader's, carried with the frames (attach_source), post_src the writer's. */
+    source_format src, in_src, post_src;
     AVFormatContext *ifmt, *ofmt;
     int vin;           /* input video stream */
     int *map;          /* input stream -> output stream, -1 dropped */
@@ -74,9 +83,9 @@ typedef struct app {
     srres_model *model;
     srres_ctx *ctx;
     int scale;
-    enum AVPixelFormat net_fmt;   /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha */
-    int src_alpha;                /* the input has alpha (a palette: a pixel not opaque) */
-    int alpha;                    /* the input's alpha goes to the output, upscaled beside */
+    /* RGB24 or GBRP16; GBRAP or GBRAP16 to carry alpha to the output, upscaled beside. The
+     * reader's once the threads run: numbered images choose their own (network_format). */
+    enum AVPixelFormat net_fmt;
     int grey_out;                 /* the output's format has no colour (a grey source's PNG) */
     int alpha_holdable;           /* the output would keep alpha, had the first frames any */
     int alpha_unread;             /* WebM alpha that no decoder here reads */
@@ -120,13 +129,18 @@ int is_paletted(enum AVPixelFormat f);
 int has_colour(enum AVPixelFormat f);
 int is_yuvj(enum AVPixelFormat f);
 int same_shape(const AVFrame *f, int w, int h, AVRational sar);
+int palette_transparent_in(const AVFrame *f);
+source_format frame_source(const AVFrame *f);
+int same_source(const source_format *x, const source_format *y);
+int attach_source(AVFrame *f, const source_format *s);
+const source_format *source_of(const app *a, const AVFrame *f);
 
 /* colour.c */
-int source_is_rgb(const app *a);
+int source_is_rgb(const source_format *s);
 const char *matrix_name(enum AVColorSpace cs);
-int full_range_out(const app *a, enum AVPixelFormat out);
-const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt, char *buf,
-                         size_t n);
+int full_range_out(const source_format *s, enum AVPixelFormat out);
+const char *chroma_sited(const source_format *s, const char *side, enum AVPixelFormat fmt,
+                         char *buf, size_t n);
 
 /* clock_mend.c */
 void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f);
@@ -150,6 +164,7 @@ int reopen_pre_graph(app *a, const AVFrame *frame);
 void *reader_main(void *arg);
 
 /* network.c */
+enum AVPixelFormat network_format(const app *a, const source_format *s);
 void open_network(app *a);
 void *sr_main(void *arg);
 
@@ -157,7 +172,7 @@ void *sr_main(void *arg);
 void choose_encoder(app *a);
 int encoder_takes(const AVCodec *codec, int (*such)(enum AVPixelFormat));
 int alpha_stored(const app *a, const AVCodec *codec);
-enum AVPixelFormat output_format(app *a, const AVCodec *codec);
+enum AVPixelFormat output_format(const app *a, const AVCodec *codec, const source_format *s);
 int open_encoder(app *a, const AVFrame *f);
 int drain_encoder(app *a);
 

@@ -1,6 +1,5 @@
 /* colour.c: the source's colour as the graphs' scale filters and the encoder are told it:
- * its matrix, range and chroma siting. Reads the source's description in the app (src_*);
- * changes nothing. */
+ * its matrix, range and chroma siting. Reads a source's description; changes nothing. */
 #include <libavutil/pixdesc.h>
 #include <stdio.h>
 
@@ -8,10 +7,10 @@
 
 /* A palette's colours are RGB too: a palette PNG into H.264 was full range (yuvj444p), as
  * for a full-range YUV source, and its matrix unsaid. */
-int source_is_rgb(const app *a)
+int source_is_rgb(const source_format *s)
 {
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
-    return a->src_space == AVCOL_SPC_RGB ||
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(s->fmt);
+    return s->space == AVCOL_SPC_RGB ||
            (d && (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL)));
 }
 
@@ -32,10 +31,9 @@ const char *matrix_name(enum AVColorSpace cs)
  * an RGB source is tagged with: H.264 players took it for an unusual stream). So is a yuvj
  * source's (a phone's H.264) in a format without the j, as ffmpeg makes it: MPEG-1/2/4 and
  * ProRes cannot say full range, and players stretched its levels, clipping black and white. */
-int full_range_out(const app *a, enum AVPixelFormat out)
+int full_range_out(const source_format *s, enum AVPixelFormat out)
 {
-    return is_yuvj(out) ||
-           (!source_is_rgb(a) && a->src_range == AVCOL_RANGE_JPEG && !is_yuvj(a->src_fmt));
+    return is_yuvj(out) || (!source_is_rgb(s) && s->range == AVCOL_RANGE_JPEG && !is_yuvj(s->fmt));
 }
 
 /* The scale filter's chroma position options for the source's chroma location, for frames
@@ -43,14 +41,13 @@ int full_range_out(const app *a, enum AVPixelFormat out)
  * the chroma where it is sited and the post graph sites it there again. The output said
  * "left" (MPEG-2's) for any source, and BT.2020's "topleft" chroma came out half a line off.
  * An axis that is not subsampled has its chroma on the luma's samples. */
-const char *chroma_sited(const app *a, const char *side, enum AVPixelFormat fmt, char *buf,
-                         size_t n)
+const char *chroma_sited(const source_format *s, const char *side, enum AVPixelFormat fmt,
+                         char *buf, size_t n)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
     int x, y;
-    if (!d || !(d->log2_chroma_w || d->log2_chroma_h) ||
-        a->src_chroma == AVCHROMA_LOC_UNSPECIFIED ||
-        avcodec_enum_to_chroma_pos(&x, &y, a->src_chroma) < 0)
+    if (!d || !(d->log2_chroma_w || d->log2_chroma_h) || s->chroma == AVCHROMA_LOC_UNSPECIFIED ||
+        avcodec_enum_to_chroma_pos(&x, &y, s->chroma) < 0)
         return "";
     snprintf(buf, n, ":%s_h_chr_pos=%d:%s_v_chr_pos=%d", side, d->log2_chroma_w ? x : 0, side,
              d->log2_chroma_h ? y : 0);

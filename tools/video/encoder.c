@@ -55,14 +55,14 @@ int alpha_stored(const app *a, const AVCodec *codec)
            !strcmp(muxer, "webm");
 }
 
-static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
+static enum AVPixelFormat closest_format(const app *a, const AVCodec *codec, const source_format *s)
 {
-    enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : a->src_fmt;
+    enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : s->fmt;
     /* A palette is not picked unless asked for: swscale's is a fixed 3-3-2 one, which
      * upscaled colour does not fit (a palette PNG's output was banded). Its alpha, where a
      * pixel has some (palette_transparent), is kept. */
     if (!a->o.pix_fmt && is_paletted(want))
-        want = a->src_alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
+        want = s->alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
     const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
     if (!list)
         return want;
@@ -82,13 +82,13 @@ static enum AVPixelFormat closest_format(app *a, const AVCodec *codec)
     return avcodec_find_best_pix_fmt_of_list(nl ? limited : list, want, has_alpha(want), NULL);
 }
 
-/* The encoder's pixel format: -pix_fmt, else the input's, else the closest it supports
- * (with alpha if the input has it). JPEG's YUV is full range: FFmpeg 5.1's encoder refuses
- * limited-range planes (any H.264 source's), and ffmpeg converts to yuvj420p and the like,
- * as here. */
-enum AVPixelFormat output_format(app *a, const AVCodec *codec)
+/* The encoder's pixel format for pictures of source s: -pix_fmt, else the source's, else the
+ * closest it supports (with alpha if the source has it). JPEG's YUV is full range: FFmpeg 5.1's
+ * encoder refuses limited-range planes (any H.264 source's), and ffmpeg converts to yuvj420p and
+ * the like, as here. */
+enum AVPixelFormat output_format(const app *a, const AVCodec *codec, const source_format *s)
 {
-    enum AVPixelFormat f = closest_format(a, codec);
+    enum AVPixelFormat f = closest_format(a, codec, s);
     return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? yuvj_full(f) : f;
 }
 
@@ -134,19 +134,20 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     if (!(d->flags & AV_PIX_FMT_FLAG_RGB)) {
         /* The matrix and range the post graph converted with (init_post): an RGB source's
          * is BT.601, which it must say, or players read the YUV planes as RGB. */
-        e->color_range = full_range_out(a, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
-        e->colorspace = a->src_space;
-        if (source_is_rgb(a))
+        e->color_range =
+            full_range_out(&a->post_src, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+        e->colorspace = a->post_src.space;
+        if (source_is_rgb(&a->post_src))
             e->colorspace = AVCOL_SPC_SMPTE170M;
         if (d->log2_chroma_w || d->log2_chroma_h)
-            e->chroma_sample_location = a->src_chroma; /* where init_post sited it */
+            e->chroma_sample_location = a->post_src.chroma; /* where init_post sited it */
     } else {
         /* RGB says so, as ffmpeg's output does: FFV1 and libx264rgb streams said "unknown". */
         e->color_range = AVCOL_RANGE_JPEG;
         e->colorspace = AVCOL_SPC_RGB;
     }
-    e->color_primaries = a->src_primaries;
-    e->color_trc = a->src_trc;
+    e->color_primaries = a->post_src.primaries;
+    e->color_trc = a->post_src.trc;
     e->thread_count = 1; /* the network has the cores */
     if (a->ofmt->oformat->flags & AVFMT_GLOBALHEADER)
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;

@@ -1,7 +1,10 @@
-/* frame_format.c: what a pixel format holds (alpha, a palette, colour, JPEG's full range)
- * and whether a frame has a given size and pixel aspect ratio. Questions only: nothing here
- * keeps or changes state. */
+/* frame_format.c: what a pixel format holds (alpha, a palette, colour, JPEG's full range),
+ * whether a frame has a given size and pixel aspect ratio, and the source a frame comes from
+ * (which numbered images carry with their frames, attach_source). Nothing here keeps state. */
+#include <errno.h>
+#include <libavutil/intreadwrite.h>
 #include <libavutil/pixdesc.h>
+#include <string.h>
 
 #include "yuvj.h"
 
@@ -35,4 +38,56 @@ int same_shape(const AVFrame *f, int w, int h, AVRational sar)
 {
     AVRational fs = f->sample_aspect_ratio.num ? f->sample_aspect_ratio : (AVRational){1, 1};
     return f->width == w && f->height == h && !av_cmp_q(fs, sar.num ? sar : (AVRational){1, 1});
+}
+
+/* Whether a palette frame has a pixel whose colour is not opaque: most palettes with a
+ * transparent entry use none (palettegen reserves one). */
+int palette_transparent_in(const AVFrame *f)
+{
+    int transparent = 0;
+    for (int y = 0; f->data[1] && y < f->height; y++)
+        for (int x = 0; x < f->width; x++) {
+            int i = f->data[0][y * f->linesize[0] + x];
+            transparent |= AV_RN32(f->data[1] + 4 * i) >> 24 != 0xff;
+        }
+    return transparent;
+}
+
+/* A picture's source as its decoded frame describes it. */
+source_format frame_source(const AVFrame *f)
+{
+    return (source_format){
+        .fmt = f->format,
+        .alpha = has_alpha(f->format) && (!is_paletted(f->format) || palette_transparent_in(f)),
+        .space = f->colorspace,
+        .range = f->color_range,
+        .primaries = f->color_primaries,
+        .trc = f->color_trc,
+        .chroma = f->chroma_location,
+    };
+}
+
+int same_source(const source_format *x, const source_format *y)
+{
+    return x->fmt == y->fmt && x->alpha == y->alpha && x->space == y->space &&
+           x->range == y->range && x->primaries == y->primaries && x->trc == y->trc &&
+           x->chroma == y->chroma;
+}
+
+/* Gives a frame its source, which goes with it through the network (av_frame_copy_props) to
+ * the writer: numbered images' outputs are each chosen for their own. */
+int attach_source(AVFrame *f, const source_format *s)
+{
+    av_buffer_unref(&f->opaque_ref);
+    f->opaque_ref = av_buffer_alloc(sizeof(*s));
+    if (!f->opaque_ref)
+        return AVERROR(ENOMEM);
+    memcpy(f->opaque_ref->data, s, sizeof(*s));
+    return 0;
+}
+
+/* The source a frame was attached, else the first frames'. */
+const source_format *source_of(const app *a, const AVFrame *f)
+{
+    return f->opaque_ref ? (const source_format *)f->opaque_ref->data : &a->src;
 }

@@ -269,12 +269,7 @@ static int palette_transparent(app *a)
     while (ret >= 0 && (ret = av_read_frame(f, pkt)) >= 0) {
         if (pkt->stream_index == a->vin && avcodec_send_packet(dec, pkt) >= 0 &&
             avcodec_receive_frame(dec, frame) >= 0 && frame->data[1]) {
-            transparent = 0;
-            for (int y = 0; y < frame->height; y++)
-                for (int x = 0; x < frame->width; x++) {
-                    int i = frame->data[0][y * frame->linesize[0] + x];
-                    transparent |= AV_RN32(frame->data[1] + 4 * i) >> 24 != 0xff;
-                }
+            transparent = palette_transparent_in(frame);
             ret = AVERROR_EOF;
         }
         av_packet_unref(pkt);
@@ -340,14 +335,15 @@ void open_input(app *a)
         ist->sample_aspect_ratio.num ? ist->sample_aspect_ratio : a->dec->sample_aspect_ratio;
     /* libvpx says its frames have alpha as it decodes them; the colour alone is what the
      * stream's parameters say. */
-    a->src_fmt =
+    a->src.fmt =
         libvpx && a->dec->pix_fmt == AV_PIX_FMT_YUV420P ? AV_PIX_FMT_YUVA420P : a->dec->pix_fmt;
-    a->src_alpha = has_alpha(a->src_fmt) && (!is_paletted(a->src_fmt) || palette_transparent(a));
-    a->src_space = a->dec->colorspace;
-    a->src_range = a->dec->color_range;
-    a->src_primaries = a->dec->color_primaries;
-    a->src_trc = a->dec->color_trc;
-    a->src_chroma = a->dec->chroma_sample_location;
+    a->src.alpha = has_alpha(a->src.fmt) && (!is_paletted(a->src.fmt) || palette_transparent(a));
+    a->src.space = a->dec->colorspace;
+    a->src.range = a->dec->color_range;
+    a->src.primaries = a->dec->color_primaries;
+    a->src.trc = a->dec->color_trc;
+    a->src.chroma = a->dec->chroma_sample_location;
+    a->in_src = a->post_src = a->src;
     a->lo = INT64_MIN;
     a->hi = INT64_MAX;
     /* The output starts where the input does, as ffmpeg's does: an MPEG-TS clock, seconds or

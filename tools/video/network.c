@@ -44,6 +44,20 @@ static const char *default_model(char *buf, size_t n)
     return NULL;
 }
 
+/* The network's format for pictures of source s: 8-bit sources go through RGB24, deeper
+ * ones through 16-bit planar RGB (GBRP16); with alpha where the output can hold it
+ * (GBRAP, GBRAP16), upscaled with bicubic beside the network, which sees colour only. */
+enum AVPixelFormat network_format(const app *a, const source_format *s)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(s->fmt);
+    int depth = 0;
+    for (int c = 0; d && c < d->nb_components; c++)
+        depth = d->comp[c].depth > depth ? d->comp[c].depth : depth;
+    if (s->alpha && has_alpha(output_format(a, a->enc_codec, s)) && alpha_stored(a, a->enc_codec))
+        return depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
+    return depth > 8 ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
+}
+
 void open_network(app *a)
 {
     if (!a->o.model)
@@ -67,16 +81,8 @@ void open_network(app *a)
         cli_die("%s: %dx%d upscaled x%d is %ldx%ld, beyond the largest frame FFmpeg handles",
                 a->o.input, a->in_w, a->in_h, a->scale, (long)a->in_w * a->scale,
                 (long)a->in_h * a->scale);
-    /* 8-bit sources go through RGB24 (GBRAP with alpha); deeper ones through 16-bit planar
-     * RGB (GBRAP16). */
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(a->src_fmt);
-    int depth = 0;
-    for (int c = 0; d && c < d->nb_components; c++)
-        depth = d->comp[c].depth > depth ? d->comp[c].depth : depth;
-    /* Alpha is kept where the output can hold it, upscaled with bicubic beside the network,
-     * which sees colour only. */
-    enum AVPixelFormat out = output_format(a, a->enc_codec);
-    a->alpha = a->src_alpha && has_alpha(out) && alpha_stored(a, a->enc_codec);
+    a->net_fmt = network_format(a, &a->src);
+    enum AVPixelFormat out = output_format(a, a->enc_codec, &a->src);
     a->grey_out = !has_colour(out);
     /* For later frames' alpha: the first frames' format chose an output without it (a PNG's
      * rgb24), or the output holds none whatever comes (H.264's, VP9 outside Matroska). */
@@ -84,11 +90,7 @@ void open_network(app *a)
         alpha_stored(a, a->enc_codec) &&
         (a->o.pix_fmt ? has_alpha(av_get_pix_fmt(a->o.pix_fmt))
                       : !a->enc_codec->pix_fmts || encoder_takes(a->enc_codec, has_alpha));
-    if (a->alpha)
-        a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
-    else
-        a->net_fmt = depth > 8 ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_RGB24;
-    if (!a->o.quiet && (a->alpha_unread || (a->src_alpha && !a->alpha))) {
+    if (!a->o.quiet && (a->alpha_unread || (a->src.alpha && !has_alpha(a->net_fmt)))) {
         char why[160];
         if (a->alpha_unread)
             snprintf(why, sizeof(why), "no libvpx decoder in this FFmpeg reads it");
@@ -229,7 +231,7 @@ void *sr_main(void *arg)
             if (srres_upscale(a->ctx, &si, &so, &e) != SRRES_OK) {
                 set_error(a, "%s: %s", a->o.model, e.message);
                 ok = 0;
-            } else if (a->alpha && upscale_alpha(a, in, out) < 0) {
+            } else if (has_alpha(in->format) && upscale_alpha(a, in, out) < 0) {
                 set_error(a, "out of memory to upscale a %dx%d frame's alpha", in->width,
                           in->height);
                 ok = 0;

@@ -16,15 +16,16 @@
 #include "libav_log.h"
 
 /* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt
- * with pixel aspect ratio sar. */
+ * with pixel aspect ratio sar, from the source in_src. */
 static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar, char *err,
                            int errlen)
 {
     char desc[2048], chroma[64];
     AVStream *ist = a->ifmt->streams[a->vin];
     snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
-             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "", matrix_name(a->src_space),
-             chroma_sited(a, "in", fmt, chroma, sizeof(chroma)), av_get_pix_fmt_name(a->net_fmt));
+             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "", matrix_name(a->in_src.space),
+             chroma_sited(&a->in_src, "in", fmt, chroma, sizeof(chroma)),
+             av_get_pix_fmt_name(a->net_fmt));
     return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
                             av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
 }
@@ -35,7 +36,7 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRatio
 void open_pre_graph(app *a)
 {
     char err[512];
-    a->in_fmt = a->src_fmt;
+    a->in_fmt = a->src.fmt;
     if (build_pre_graph(a, a->in_w, a->in_h, a->in_fmt, a->in_sar, err, sizeof(err)) < 0)
         cli_die("--vf-pre: %s", with_libav_reason(err, sizeof(err)));
     a->net_tb = av_buffersink_get_time_base(a->pre.sink);
@@ -85,6 +86,11 @@ int push_pre(app *a, AVFrame *frame)
             out->pts += a->pre_shift;
             a->pre_last = out->pts;
         }
+        if (a->numbered && attach_source(out, &a->in_src) < 0) {
+            av_frame_free(&out);
+            set_error(a, "out of memory");
+            return AVERROR(ENOMEM);
+        }
         if (frame_queue_push(a->q_in, out, KIND_FRAME) < 0) {
             av_frame_free(&out);
             return AVERROR_EXIT;
@@ -93,9 +99,10 @@ int push_pre(app *a, AVFrame *frame)
 }
 
 /* A frame of another size, pixel format or pixel aspect ratio than the ones before (a
- * stream that changes resolution: WebRTC recordings, broadcast, joined files): the pre graph
- * is flushed and built anew for it (filters such as scale=iw*sar:ih read the aspect ratio
- * when built), and the network upscales it at its own size. */
+ * stream that changes resolution: WebRTC recordings, broadcast, joined files), or a numbered
+ * image from another source: the pre graph is flushed and built anew for it (filters such as
+ * scale=iw*sar:ih read the aspect ratio when built), and the network upscales it at its own
+ * size; a numbered image, from its own source to its own network format. */
 int reopen_pre_graph(app *a, const AVFrame *frame)
 {
     char err[512];
@@ -103,6 +110,10 @@ int reopen_pre_graph(app *a, const AVFrame *frame)
     if (ret < 0)
         return ret;
     video_graph_free(&a->pre);
+    if (a->numbered) {
+        a->in_src = frame_source(frame);
+        a->net_fmt = network_format(a, &a->in_src);
+    }
     if (build_pre_graph(a, frame->width, frame->height, frame->format, frame->sample_aspect_ratio,
                         err, sizeof(err)) < 0) {
         /* Said: the same --vf-pre took the frames before (a crop wider than the new ones) */
@@ -127,11 +138,16 @@ int reopen_pre_graph(app *a, const AVFrame *frame)
     /* The output's format is chosen for the first frames: a later frame's alpha, or its
      * colour after grey ones, is dropped, as by ffmpeg, but said (a transparent PNG or a
      * colour one in a sequence lost it without a word). Colour frames after colour ones
-     * lose nothing more (-pix_fmt gray dropped it from the first). */
+     * lose nothing more (-pix_fmt gray dropped it from the first). Numbered images lose
+     * only what their output cannot hold, as each would alone. */
+    int alpha_lost = a->numbered
+                         ? a->in_src.alpha && !has_alpha(a->net_fmt)
+                         : !a->src.alpha && has_alpha(frame->format) && !is_paletted(frame->format);
     const char *dropped =
-        !a->src_alpha && has_alpha(frame->format) && !is_paletted(frame->format) ? "alpha"
-        : a->grey_out && !has_colour(a->src_fmt) && has_colour(frame->format)    ? "colour"
-                                                                                 : NULL;
+        alpha_lost ? "alpha"
+        : !a->numbered && a->grey_out && !has_colour(a->src.fmt) && has_colour(frame->format)
+            ? "colour"
+            : NULL;
     if (dropped && !a->told_dropped && !a->o.quiet) {
         if (!strcmp(dropped, "alpha") && !a->alpha_holdable)
             fprintf(stderr,
@@ -143,7 +159,7 @@ int reopen_pre_graph(app *a, const AVFrame *frame)
                     "srres-video: %s: the frames change to %s, whose %s is dropped: "
                     "the output's format is chosen for the first frames' %s\n",
                     a->o.input, av_get_pix_fmt_name(frame->format), dropped,
-                    av_get_pix_fmt_name(a->src_fmt));
+                    av_get_pix_fmt_name(a->src.fmt));
         a->told_dropped = 1;
     }
     return 0;

@@ -26,7 +26,11 @@ static int feed_frame(app *a, AVFrame *frame)
         if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
             return 1;
         frame->sample_aspect_ratio = frame_sar(a, frame);
-        if ((!same_shape(frame, a->in_w, a->in_h, a->in_sar) || frame->format != a->in_fmt) &&
+        /* A numbered image's palette with transparency or without is another source. */
+        int new_palette = a->numbered && is_paletted(frame->format) &&
+                          palette_transparent_in(frame) != a->in_src.alpha;
+        if ((!same_shape(frame, a->in_w, a->in_h, a->in_sar) || frame->format != a->in_fmt ||
+             new_palette) &&
             (ret = reopen_pre_graph(a, frame)) < 0)
             return ret;
         /* The encoder and muxer need increasing timestamps, which raw streams, the end of some

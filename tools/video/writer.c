@@ -14,12 +14,13 @@
 static int init_post(app *a, const AVFrame *f)
 {
     char err[512], desc[2048], chroma[64];
-    enum AVPixelFormat out = output_format(a, a->enc_codec);
+    a->post_src = *source_of(a, f);
+    enum AVPixelFormat out = output_format(a, a->enc_codec, &a->post_src);
     if (out == AV_PIX_FMT_NONE) {
         set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
         return AVERROR(EINVAL);
     }
-    /* Once: numbered images of another size build the post graph anew (restart_post) */
+    /* Once: numbered images of another size or source build the post graph anew */
     if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet && !a->header_written)
         fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
                 a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
@@ -37,8 +38,8 @@ static int init_post(app *a, const AVFrame *f)
      * lost its colours and its transparency (a transparent GIF came out opaque). */
     char matrix[128];
     snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
-             matrix_name(a->src_space), full_range_out(a, out) ? "pc" : "tv",
-             chroma_sited(a, "out", out, chroma, sizeof(chroma)));
+             matrix_name(a->post_src.space), full_range_out(&a->post_src, out) ? "pc" : "tv",
+             chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
     snprintf(desc, sizeof(desc), "%s%s%s%sscale%s,format=pix_fmts=%s", a->rotate,
              a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "", cfr,
              is_paletted(out) ? "" : matrix, av_get_pix_fmt_name(out));
@@ -184,8 +185,8 @@ static int fit_frame(app *a, AVFrame **f)
     return 0;
 }
 
-/* A numbered image of another size than the one before keeps its own: the post graph and
- * the encoder are flushed and made anew for it. */
+/* A numbered image of another size or source (alpha, colour, depth) than the one before
+ * keeps its own: the post graph and the encoder are flushed and made anew for it. */
 static int restart_post(app *a)
 {
     int ret = video_graph_push(&a->post, NULL);
@@ -232,7 +233,9 @@ void *writer_main(void *arg)
             a->out_h = f->height;
             a->out_sar = f->sample_aspect_ratio;
         }
-        if (a->numbered && a->post_ready && !same_shape(f, a->post_w, a->post_h, a->post_sar))
+        if (a->numbered && a->post_ready &&
+            (!same_shape(f, a->post_w, a->post_h, a->post_sar) ||
+             !same_source(source_of(a, f), &a->post_src)))
             ret = restart_post(a);
         else if (!a->numbered && !same_shape(f, a->out_w, a->out_h, a->out_sar))
             ret = fit_frame(a, &f);
