@@ -204,12 +204,20 @@ int main(int argc, char **argv)
                 av_get_pix_fmt_name(a.net_fmt), a.o.model);
     progress prog;
     progress_init(&prog, stderr, expected_frames(&a), a.o.quiet);
-    pthread_t reader, sr, writer;
-    pthread_create(&reader, NULL, reader_main, &a);
-    pthread_create(&sr, NULL, sr_main, &a);
-    pthread_create(&writer, NULL, writer_main, &a);
+    /* A thread that cannot start (out of memory, a process limit) stops those before it,
+     * which are joined: the run ends with the error and leaves no file. */
+    enum { READER, SR, WRITER, THREADS };
+    static const char *const names[THREADS] = {"reader", "network", "writer"};
+    void *(*const mains[THREADS])(void *) = {reader_main, sr_main, writer_main};
+    pthread_t threads[THREADS];
+    int started = 0, err = 0;
+    while (started < THREADS &&
+           !(err = pthread_create(&threads[started], NULL, mains[started], &a)))
+        started++;
+    if (err)
+        set_error(&a, "cannot start the %s thread: %s", names[started], strerror(err));
     int announced = 0;
-    for (;;) {
+    while (started == THREADS) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
         if (signals_seen && !announced) {
@@ -217,16 +225,16 @@ int main(int argc, char **argv)
                 fprintf(stderr, "\nsrres-video: stopping: finishing the frames in flight "
                                 "(again to abort)\n");
             announced = 1;
-            pthread_kill(reader, SIGUSR1); /* out of a read that may never return */
+            pthread_kill(threads[READER], SIGUSR1); /* out of a read that may never return */
         }
         if (signals_seen > 1)
             set_error(&a, "aborted by a second signal");
         progress_update(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6);
-        if (pthread_tryjoin_np(writer, NULL) == 0)
+        if (pthread_tryjoin_np(threads[WRITER], NULL) == 0)
             break;
     }
-    pthread_join(reader, NULL);
-    pthread_join(sr, NULL);
+    for (int i = READER; i < started && i < WRITER; i++) /* the writer is joined above */
+        pthread_join(threads[i], NULL);
 
     int failed = atomic_load(&a.failed);
     if (a.ofmt && !(a.ofmt->oformat->flags & AVFMT_NOFILE) && avio_closep(&a.ofmt->pb) < 0 &&
