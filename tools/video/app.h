@@ -188,6 +188,6 @@ void open_output(app *a);
 
 /* srres_video.c */
 int signals_received(void);
-void set_error(app *a, const char *fmt, ...);
+void set_error(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
