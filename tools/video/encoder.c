@@ -115,8 +115,10 @@ static int set_encoder_option(app *a, const char *opt, const char *key, const ch
     return ret;
 }
 
-/* A configured, unopened encoder for frames like f, timestamps in tb, into a->enc. */
-static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
+/* A configured, unopened encoder for frames like f, of format d, timestamps in tb, into
+ * a->enc. */
+static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AVRational tb,
+                       AVRational rate)
 {
     const AVCodec *codec = a->enc_codec;
     a->enc = avcodec_alloc_context3(codec);
@@ -130,7 +132,6 @@ static int new_encoder(app *a, const AVFrame *f, AVRational tb, AVRational rate)
     e->time_base = tb;
     e->framerate = rate;
     e->field_order = AV_FIELD_PROGRESSIVE; /* see sr_main */
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(e->pix_fmt);
     if (!(d->flags & AV_PIX_FMT_FLAG_RGB)) {
         /* The matrix and range the post graph converted with (init_post): an RGB source's
          * is BT.601, which it must say, or players read the YUV planes as RGB. */
@@ -201,6 +202,13 @@ static int tick_a_frame(const AVOutputFormat *fmt, const AVCodec *codec)
 int open_encoder(app *a, const AVFrame *f)
 {
     char eb[ERR_SIZE];
+    /* The post graph gives known formats: one without a descriptor is refused, not read. */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    if (!d) {
+        set_error(a, "%s: the filters give frames of no known pixel format (%d)", a->o.output,
+                  f->format);
+        return AVERROR(EINVAL);
+    }
     AVStream *ist = a->ifmt->streams[a->vin], *ost = a->ofmt->streams[a->map[a->vin]];
     AVRational tb = av_buffersink_get_time_base(a->post.sink);
     AVRational rate = av_buffersink_get_frame_rate(a->post.sink);
@@ -211,17 +219,16 @@ int open_encoder(app *a, const AVFrame *f)
      * they refuse to open, the formats and encoders of tick_a_frame from the start. */
     if (tick_a_frame(a->ofmt->oformat, a->enc_codec) && rate.num > 0)
         tb = av_inv_q(rate);
-    int ret = new_encoder(a, f, tb, rate);
+    int ret = new_encoder(a, f, d, tb, rate);
     if (ret >= 0 && (ret = avcodec_open2(a->enc, a->enc_codec, NULL)) < 0 && rate.num > 0 &&
         av_cmp_q(tb, av_inv_q(rate))) {
         avcodec_free_context(&a->enc);
         forget_libav_error(); /* the first time base's refusal */
-        if ((ret = new_encoder(a, f, av_inv_q(rate), rate)) >= 0)
+        if ((ret = new_encoder(a, f, d, av_inv_q(rate), rate)) >= 0)
             ret = avcodec_open2(a->enc, a->enc_codec, NULL);
     }
     /* Subsampled chroma needs sides it divides (a x3 model makes odd ones from odd ones):
      * the encoder's own error says only "Generic error in an external library". */
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
     int cw = 1 << d->log2_chroma_w, ch = 1 << d->log2_chroma_h;
     if (ret < 0 && (f->width % cw || f->height % ch)) {
         set_error(a,
