@@ -1373,6 +1373,27 @@ test_vf_pre_clock_continues_after_change() {
     done
 }
 
+# --vf-pre whose frames change size every other one (scale's eval=frame) keeps them all, each
+# upscaled at its size and fitted into the output: the conversion after it kept its first
+# setup, and lost every other frame where the height changed (ffmpeg hangs on the chain), and
+# squeezed them back where the width did.
+test_vf_pre_changing_size_per_frame() {
+    SRC="testsrc2=size=64x48:rate=25" lavfi in.mkv -t 0.4 -map 0:v -c:v ffv1
+    "$video" -q -i in.mkv -o tall.mkv "${ffv1[@]}" \
+        --vf-pre "scale=w=iw:h='ih*(1+mod(n,2))':eval=frame" || fail "tall: status $?"
+    [ "$(frame_sums tall.mkv null | wc -l)" = 10 ] ||
+        fail "tall: $(frame_sums tall.mkv null | wc -l) frames of 10"
+    "$video" -q -i in.mkv -o wide.mkv "${ffv1[@]}" \
+        --vf-pre "scale=w='iw*(1+mod(n,2))':h=ih:eval=frame" || fail "wide: status $?"
+    [ "$(frame_sums wide.mkv null | wc -l)" = 10 ] ||
+        fail "wide: $(frame_sums wide.mkv null | wc -l) frames of 10"
+    # The second frame, 128x48 of pixels 1:2, as all frames made so and fitted into 128x96
+    "$video" -q -i in.mkv -o ref.mkv "${ffv1[@]}" --vf-pre scale=128:48 \
+        --vf-post "scale=128:96:flags=lanczos+accurate_rnd,setsar=1" || fail "ref: status $?"
+    [ "$(frame_sums wide.mkv "select=eq(n\,1)")" = "$(frame_sums ref.mkv "select=eq(n\,1)")" ] ||
+        fail "wide: the second frame differs from its size upscaled and fitted"
+}
+
 # A pixel aspect ratio whose terms are near INT_MAX (a PNG's pHYs, in pixels a metre): the
 # frame of another size is fitted as any other (the terms' products overflowed, and it came
 # out black; UBSan stopped the run).

@@ -22,8 +22,16 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRatio
 {
     char desc[2048], chroma[64];
     AVStream *ist = a->ifmt->streams[a->vin];
-    snprintf(desc, sizeof(desc), "%s%sscale=in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
-             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? "," : "", matrix_name(a->in_src.space),
+    /* Frames --vf-pre makes of a new size mid-stream (scale's eval=frame) keep it. Such a
+     * scale resizes the link into the conversion's scale as it goes, which that scale does
+     * not follow (FFmpeg 5.1 lost every other frame where the height changed, and scaled them
+     * back to the first size where the width did; ffmpeg hangs). null between leaves it a
+     * link of the first size, so that it sees each frame's change, and eval=frame takes the
+     * frame's size (iw, ih) where the first's was kept. The writer fits them (fit_frame). */
+    snprintf(desc, sizeof(desc),
+             "%s%sscale=w=iw:h=ih:eval=frame:in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
+             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? ",null," : "",
+             matrix_name(a->in_src.space),
              chroma_sited(&a->in_src, "in", fmt, chroma, sizeof(chroma)),
              av_get_pix_fmt_name(a->net_fmt));
     return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
