@@ -1394,6 +1394,18 @@ test_vf_pre_changing_size_per_frame() {
         fail "wide: the second frame differs from its size upscaled and fitted"
 }
 
+# --vf-post whose frames change size every other one keeps them all, each scaled to the first
+# one's size, which the encoder keeps (every other frame was lost where the height changed).
+test_vf_post_changing_size_per_frame() {
+    SRC="testsrc2=size=64x48:rate=25" lavfi in.mkv -t 0.4 -map 0:v -c:v ffv1
+    "$video" -q -i in.mkv -o tall.mkv "${ffv1[@]}" \
+        --vf-post "scale=w=iw:h='ih*(1+mod(n,2))':eval=frame" || fail "status $?"
+    [ "$(frame_sums tall.mkv null | wc -l)" = 10 ] ||
+        fail "$(frame_sums tall.mkv null | wc -l) frames of 10"
+    [ "$(probe tall.mkv v:0 width)x$(probe tall.mkv v:0 height)" = 128x96 ] ||
+        fail "$(probe tall.mkv v:0 width)x$(probe tall.mkv v:0 height), not 128x96"
+}
+
 # A pixel aspect ratio whose terms are near INT_MAX (a PNG's pHYs, in pixels a metre): the
 # frame of another size is fitted as any other (the terms' products overflowed, and it came
 # out black; UBSan stopped the run).

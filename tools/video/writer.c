@@ -36,12 +36,15 @@ static int init_post(app *a, const AVFrame *f)
      * palette has neither: without them the scale passes a palette made in --vf-post
      * (paletteuse) as it is, where it was converted again into swscale's fixed one, which
      * lost its colours and its transparency (a transparent GIF came out opaque). */
+    /* null before the conversion, as in build_pre_graph, where --vf-post changes the size
+     * mid-stream: here each frame is scaled to the first one's, which the encoder keeps
+     * (every other frame was lost where the height changed). */
     char matrix[128];
     snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
              matrix_name(a->post_src.space), full_range_out(&a->post_src, out) ? "pc" : "tv",
              chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
     snprintf(desc, sizeof(desc), "%s%s%s%sscale%s,format=pix_fmts=%s", a->rotate,
-             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," : "", cfr,
+             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? ",null," : "", cfr,
              is_paletted(out) ? "" : matrix, av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
                                f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
