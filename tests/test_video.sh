@@ -1373,23 +1373,25 @@ test_vf_pre_clock_continues_after_change() {
     done
 }
 
+upscale_ten() { # output, options...: in.mkv, ten 64x48 frames, upscaled; all ten kept
+    local out=$1 n
+    shift
+    [ -e in.mkv ] || SRC="testsrc2=size=64x48:rate=25" lavfi in.mkv -t 0.4 -map 0:v -c:v ffv1
+    "$video" -q -i in.mkv -o "$out" "${ffv1[@]}" "$@" || { fail "$out: status $?"; return; }
+    n=$(frame_sums "$out" null | wc -l)
+    [ "$n" = 10 ] || fail "$out: $n frames of 10"
+}
+
 # --vf-pre whose frames change size every other one (scale's eval=frame) keeps them all, each
 # upscaled at its size and fitted into the output: the conversion after it kept its first
 # setup, and lost every other frame where the height changed (ffmpeg hangs on the chain), and
 # squeezed them back where the width did.
 test_vf_pre_changing_size_per_frame() {
-    SRC="testsrc2=size=64x48:rate=25" lavfi in.mkv -t 0.4 -map 0:v -c:v ffv1
-    "$video" -q -i in.mkv -o tall.mkv "${ffv1[@]}" \
-        --vf-pre "scale=w=iw:h='ih*(1+mod(n,2))':eval=frame" || fail "tall: status $?"
-    [ "$(frame_sums tall.mkv null | wc -l)" = 10 ] ||
-        fail "tall: $(frame_sums tall.mkv null | wc -l) frames of 10"
-    "$video" -q -i in.mkv -o wide.mkv "${ffv1[@]}" \
-        --vf-pre "scale=w='iw*(1+mod(n,2))':h=ih:eval=frame" || fail "wide: status $?"
-    [ "$(frame_sums wide.mkv null | wc -l)" = 10 ] ||
-        fail "wide: $(frame_sums wide.mkv null | wc -l) frames of 10"
+    upscale_ten tall.mkv --vf-pre "scale=w=iw:h='ih*(1+mod(n,2))':eval=frame"
+    upscale_ten wide.mkv --vf-pre "scale=w='iw*(1+mod(n,2))':h=ih:eval=frame"
     # The second frame, 128x48 of pixels 1:2, as all frames made so and fitted into 128x96
-    "$video" -q -i in.mkv -o ref.mkv "${ffv1[@]}" --vf-pre scale=128:48 \
-        --vf-post "scale=128:96:flags=lanczos+accurate_rnd,setsar=1" || fail "ref: status $?"
+    upscale_ten ref.mkv --vf-pre scale=128:48 \
+        --vf-post "scale=128:96:flags=lanczos+accurate_rnd,setsar=1"
     [ "$(frame_sums wide.mkv "select=eq(n\,1)")" = "$(frame_sums ref.mkv "select=eq(n\,1)")" ] ||
         fail "wide: the second frame differs from its size upscaled and fitted"
 }
@@ -1397,11 +1399,7 @@ test_vf_pre_changing_size_per_frame() {
 # --vf-post whose frames change size every other one keeps them all, each scaled to the first
 # one's size, which the encoder keeps (every other frame was lost where the height changed).
 test_vf_post_changing_size_per_frame() {
-    SRC="testsrc2=size=64x48:rate=25" lavfi in.mkv -t 0.4 -map 0:v -c:v ffv1
-    "$video" -q -i in.mkv -o tall.mkv "${ffv1[@]}" \
-        --vf-post "scale=w=iw:h='ih*(1+mod(n,2))':eval=frame" || fail "status $?"
-    [ "$(frame_sums tall.mkv null | wc -l)" = 10 ] ||
-        fail "$(frame_sums tall.mkv null | wc -l) frames of 10"
+    upscale_ten tall.mkv --vf-post "scale=w=iw:h='ih*(1+mod(n,2))':eval=frame"
     [ "$(probe tall.mkv v:0 width)x$(probe tall.mkv v:0 height)" = 128x96 ] ||
         fail "$(probe tall.mkv v:0 width)x$(probe tall.mkv v:0 height), not 128x96"
 }
