@@ -1493,6 +1493,23 @@ test_numbered_images_keep_their_formats() {
     done
 }
 
+# A palette's colours reach the network as they are: a palette picture with transparent
+# pixels upscales as its RGBA copy does (swscale took the palette to planar RGBA through its
+# YUV, a level off in a third of the bytes); with --vf-pre too.
+test_transparent_palette_colours_exact() {
+    SRC="testsrc2=size=64x36:rate=25:duration=0.04" lavfi pal.png -frames:v 1 -map 0:v \
+        -vf "format=rgba,geq=r='r(X,Y)':a='255*gt(X,31)',split[a][b];
+             [a]palettegen=reserve_transparent=1[p];[b][p]paletteuse=alpha_threshold=128"
+    ffmpeg -nostdin -v error -i pal.png -vf format=rgba rgba.png
+    local vf
+    for vf in "" hflip; do
+        "$video" -q -i pal.png -o a.png -m "$m2" ${vf:+--vf-pre $vf} -y || fail "pal.png failed"
+        "$video" -q -i rgba.png -o b.png -m "$m2" ${vf:+--vf-pre $vf} -y || fail "rgba.png failed"
+        [ "$(frame_sums a.png null)" = "$(frame_sums b.png null)" ] ||
+            fail "the palette picture's upscale differs from its RGBA copy's (--vf-pre '$vf')"
+    done
+}
+
 # A stream that appears mid-file (a new MPEG-TS program table, read from a pipe, where the
 # demuxer cannot look ahead) is dropped with a message, as by ffmpeg: its index read past the
 # stream map and the run crashed.

@@ -27,13 +27,16 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRatio
      * not follow (FFmpeg 5.1 lost every other frame where the height changed, and scaled them
      * back to the first size where the width did; ffmpeg hangs). null between leaves it a
      * link of the first size, so that it sees each frame's change, and eval=frame takes the
-     * frame's size (iw, ih) where the first's was kept. The writer fits them (fit_frame). */
-    snprintf(desc, sizeof(desc),
-             "%s%sscale=w=iw:h=ih:eval=frame:in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
-             a->o.vf_pre ? a->o.vf_pre : "", a->o.vf_pre ? ",null," : "",
-             matrix_name(a->in_src.space),
-             chroma_sited(&a->in_src, "in", fmt, chroma, sizeof(chroma)),
-             av_get_pix_fmt_name(a->net_fmt));
+     * frame's size (iw, ih) where the first's was kept. The writer fits them (fit_frame).
+     * A palette's colours are looked up exactly into packed RGBA first: swscale took them
+     * to planar RGBA through its YUV, a level off in a third of the bytes. */
+    snprintf(
+        desc, sizeof(desc),
+        "%s%s%sscale=w=iw:h=ih:eval=frame:in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
+        is_paletted(fmt) ? "format=rgba," : "", a->o.vf_pre ? a->o.vf_pre : "",
+        a->o.vf_pre ? ",null," : "", matrix_name(a->in_src.space),
+        chroma_sited(&a->in_src, "in", fmt, chroma, sizeof(chroma)),
+        av_get_pix_fmt_name(a->net_fmt));
     return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
                             av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
 }
