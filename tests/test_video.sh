@@ -43,7 +43,10 @@ expect_error() { # pattern, command...: one line naming the problem, non-zero ex
     [ $rc -ne 0 ] || fail "exit 0 for: $*"
     [ $rc -lt 128 ] || fail "crashed (status $rc): $*"
     grep -q -- "$pattern" err.log || fail "no '$pattern' in: $(cat err.log)"
-    [ "$(grep -c . err.log)" -le 2 ] || fail "more than a line or two of error: $(cat err.log)"
+    # Progress lines aside: a run that fails after frames (a full disk) logs one every 10 s,
+    # more than one where the machine is slow (under ASan, beside other work).
+    [ "$(grep -v '^frame [0-9]*/' err.log | grep -c .)" -le 2 ] ||
+        fail "more than a line or two of error: $(cat err.log)"
 }
 
 joins_as_one_run() { # joined file, whole run's file: the same frames, packet times and sound
