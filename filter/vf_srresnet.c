@@ -6,10 +6,11 @@
  * The network runs on RGB: the filter takes packed 8-bit RGB (rgb24, bgr0) or planar 8- or
  * 16-bit RGB (gbrp, gbrp16, and gbrap, gbrap16 with alpha, which is upscaled beside the
  * network with bicubic) as they are, and YUV (planar, with alpha or not, and nv12, nv21 and
- * p010), converted to RGB and back here with the frames' own matrix, range and chroma
- * siting, as srres-video converts them. Left to the graph, a YUV source came back in BT.601
- * with its matrix unset (colours off on HD video) and 4:4:4 where it was 4:2:0. Other
- * formats are left to the graph to convert.
+ * p010) and grey (with alpha or not, and 1-bit), converted to RGB and back here with the
+ * frames' own matrix, range and chroma siting, as srres-video converts them. Left to the
+ * graph, a YUV source came back in BT.601 with its matrix unset (colours off on HD video)
+ * and 4:4:4 where it was 4:2:0, and a grey one in colour. Other formats are left to the
+ * graph to convert.
  * libsrres has threads of its own rather than FFmpeg's slice threads: as many as every
  * filter's threads option says (FFmpeg takes that name before a filter's own options), else
  * one per CPU it may use, and never more than the graph's limit (-filter_threads).
@@ -30,7 +31,7 @@
 #include "internal.h"
 #include "video.h"
 
-/* What sets up a conversion between YUV and the network's RGB at one size. */
+/* What sets up a conversion between YUV (or grey) and the network's RGB at one size. */
 typedef struct ConversionKey {
     int w, h;
     enum AVPixelFormat from, to;
@@ -58,7 +59,7 @@ typedef struct SRResNetContext {
     int in_w, in_h; /* the input size the output link is set up for */
     int told_interlaced;
     struct SwsContext *alpha_sws;
-    Conversion to_rgb, from_rgb; /* a YUV input's and a YUV output's */
+    Conversion to_rgb, from_rgb; /* a YUV or grey input's and output's */
     AVFrame *rgb_in, *rgb_out;   /* their RGB sides */
 } SRResNetContext;
 
@@ -220,6 +221,12 @@ static int config_input(AVFilterLink *inlink)
     AV_PIX_FMT_YUVA420P16, AV_PIX_FMT_YUVA422P16, AV_PIX_FMT_YUVA444P16,                  \
     AV_PIX_FMT_NV12, AV_PIX_FMT_NV21, AV_PIX_FMT_P010
 
+/* The grey both sides take, converted here too (query_formats); 16 bits are listed apart,
+ * native on the input and also PNG's big-endian on the output. */
+#define GREY_FORMATS                                                                     \
+    AV_PIX_FMT_GRAY8, AV_PIX_FMT_GRAY9, AV_PIX_FMT_GRAY10, AV_PIX_FMT_GRAY12,            \
+    AV_PIX_FMT_GRAY14, AV_PIX_FMT_YA8, AV_PIX_FMT_MONOBLACK
+
 /* The input's and the output's formats are negotiated apart: a list shared by both would let
  * a sink without 16-bit RGB (e.g. the PNG encoder) make a deep source run through the
  * network in 8 bits. Apart, the input follows the source and the output the sink; where
@@ -240,18 +247,25 @@ static int config_input(AVFilterLink *inlink)
  * 32 dB from srres-video's). A palette (pal8) is left to the graph, which gives it as rgb24
  * (FFmpeg picks formats without alpha for a palette; format=rgba before the filter keeps a
  * transparent one's): taken here, pal8 was what FFmpeg picked for a grey source too, 8 bits
- * a pixel, converting it into swscale's fixed 3-3-2 palette. */
+ * a pixel, converting it into swscale's fixed 3-3-2 palette. Grey of 1 to 16 bits, with
+ * alpha too, is converted here, so that it comes out grey where the sink takes it, as from
+ * srres-video (the graph made it rgb24, gbrp16 or gbrap16, and it came out in colour: rgb24
+ * into PNG, bgr0 into FFV1, yuv444p into H.264); the output takes PNG's big-endian 16 bits
+ * beside the native ones. Grey loses any other source's colour, so FFmpeg picks it for none
+ * (a listing of every format FFV1 and PNG hold into both and H.264 changed only grey's). */
 static int query_formats(AVFilterContext *ctx)
 {
     static const enum AVPixelFormat in_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
-        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, YUV_FORMATS, AV_PIX_FMT_NONE
+        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, YUV_FORMATS, GREY_FORMATS, AV_PIX_FMT_GRAY16,
+        AV_PIX_FMT_YA16, AV_PIX_FMT_NONE
     };
     static const enum AVPixelFormat out_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
         AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, AV_PIX_FMT_BGRA, AV_PIX_FMT_RGB48BE,
         AV_PIX_FMT_RGB48LE, AV_PIX_FMT_BGR24, AV_PIX_FMT_RGBA, AV_PIX_FMT_RGBA64BE,
-        AV_PIX_FMT_RGBA64LE, YUV_FORMATS, AV_PIX_FMT_NONE
+        AV_PIX_FMT_RGBA64LE, YUV_FORMATS, GREY_FORMATS, AV_PIX_FMT_GRAY16LE,
+        AV_PIX_FMT_GRAY16BE, AV_PIX_FMT_YA16LE, AV_PIX_FMT_YA16BE, AV_PIX_FMT_NONE
     };
     int ret;
 
@@ -381,6 +395,7 @@ static int upscale_alpha(SRResNetContext *s, const AVFrame *in, AVFrame *out)
     return ret < 0 ? ret : 0;
 }
 
+/* Whether swscale converts a format as YUV: grey is YUV without chroma to it. */
 static int is_yuv(int format)
 {
     return !(av_pix_fmt_desc_get(format)->flags & AV_PIX_FMT_FLAG_RGB);
@@ -391,6 +406,13 @@ static int is_yuvj(int format)
     return format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P ||
            format == AV_PIX_FMT_YUVJ444P || format == AV_PIX_FMT_YUVJ411P ||
            format == AV_PIX_FMT_YUVJ440P;
+}
+
+/* Grey (with alpha or not, or 1-bit): no colour and no palette. */
+static int is_grey(int format)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(format);
+    return d->nb_components <= 2 && !(d->flags & AV_PIX_FMT_FLAG_PAL);
 }
 
 /* The RGB a frame of this format runs through the network in where libsrres cannot take
@@ -525,8 +547,8 @@ static const char *memory_hint(const SRResNetContext *s)
     return "a lower max_memory gives smaller tiles (e.g. max_memory=256Mi)";
 }
 
-/* Runs the network from in to out, through the network's RGB where either is YUV or packed
- * RGB libsrres does not write. */
+/* Runs the network from in to out, through the network's RGB where either is YUV, grey or
+ * packed RGB libsrres does not write. */
 static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
 {
     SRResNetContext *s = ctx->priv;
@@ -546,8 +568,11 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
         key.from = in->format;
         key.to = network_format(in->format, has_alpha(in->format) && has_alpha(out->format));
         key.matrix = in->colorspace;
+        /* A frame of no stated range is full range if yuvj or grey, as swscale reads it
+         * for srres-video. */
         key.from_full = in->color_range == AVCOL_RANGE_JPEG ||
-                        (in->color_range == AVCOL_RANGE_UNSPECIFIED && is_yuvj(in->format));
+                        (in->color_range == AVCOL_RANGE_UNSPECIFIED &&
+                         (is_yuvj(in->format) || is_grey(in->format)));
         chroma_siting(in->format, in->chroma_location, &key.h_pos, &key.v_pos);
         if ((ret = keep_frame(&s->rgb_in, key.w, key.h, key.to)) < 0 ||
             (ret = convert(&s->to_rgb, &key, in, s->rgb_in)) < 0)
@@ -599,6 +624,11 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     key.matrix = is_yuv(in->format) ? in->colorspace : AVCOL_SPC_SMPTE170M;
     key.to_full = is_yuvj(out->format) || (is_yuv(in->format) && !is_yuvj(in->format) &&
                                            in->color_range == AVCOL_RANGE_JPEG);
+    /* Grey is full range, as FFmpeg makes it, unless a grey source says limited. srres-video
+     * writes it limited from colour and from grey of no stated range (read as full), even
+     * into PNG, whose black then is 16: not followed. */
+    if (is_grey(out->format))
+        key.to_full = !is_grey(in->format) || in->color_range != AVCOL_RANGE_MPEG;
     /* A siting is said only of subsampled chroma, as srres-video says it: 4:4:4 from
      * H.264's 4:2:0 was tagged "left". */
     if (!is_yuv(in->format) || !(desc->log2_chroma_w || desc->log2_chroma_h))

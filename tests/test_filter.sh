@@ -533,6 +533,47 @@ deep_yuv_sources_match_srres_video() {
         yuva422p16le.mkv:ffv1 yuva422p16le.mkv:png yuv422p9le.mkv:ffv1
 }
 
+# Grey comes out grey, as from srres-video, in its own depth where the sink takes it (gray9le
+# into FFV1, gray16be into PNG, 1-bit monob into PNG) and with its alpha (ya8): the filter
+# converts it to RGB and back itself. Left to the graph, it came out in colour: rgb24 into PNG,
+# bgr0 into FFV1, BT.601 yuv444p into H.264 (srres-video: gray, decoded as yuvj420p).
+grey_sources_match_srres_video() {
+    local fmt src="testsrc2=size=33x17,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':\
+a='if(lt(X,16),255,X*7)'"
+    for fmt in gray gray16be ya8 monob; do
+        command ffmpeg -nostdin -v error -y -f lavfi -i "$src" -frames:v 1 -pix_fmt $fmt \
+            "$fmt.png" || return 1
+    done
+    for fmt in gray9le gray10le; do
+        command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
+            -pix_fmt $fmt -c:v ffv1 "$fmt.mkv" || return 1
+    done
+    same_as_srres_video gray.png:png gray.png:ffv1 gray.png:libx264 gray16be.png:png \
+        gray16be.png:ffv1 ya8.png:png ya8.png:ffv1 monob.png:png monob.png:ffv1 gray9le.mkv:ffv1 \
+        gray10le.mkv:png gray10le.mkv:libx264 &&
+        expect "grey into PNG" "$(stream_field filter-png-gray.png pix_fmt)" gray
+}
+
+# A grey output is full range, as FFmpeg makes grey, unless a grey source says limited: from a
+# grey source of no stated range (raw video, read as full) and from colour into -pix_fmt gray,
+# srres-video writes limited range, even into PNG, whose black then is 16.
+grey_output_is_full_range_unless_the_source_says_limited() {
+    local raw="-f rawvideo -pix_fmt gray -s 40x30 -r 10"
+    command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \
+        -pix_fmt gray -f rawvideo grey.raw || return 1
+    ff $raw -i grey.raw -vf srresnet=model="$x2" -c:v ffv1 unstated.mkv &&
+        ff $raw -color_range pc -i grey.raw -vf srresnet=model="$x2" -c:v ffv1 full.mkv &&
+        ff $raw -color_range tv -i grey.raw -vf srresnet=model="$x2" -c:v ffv1 limited.mkv &&
+        ff -i odd.png -vf srresnet=model="$x2" -pix_fmt gray colour.png &&
+        ff -i odd.png -vf srresnet=model="$x2",format=rgb24 -pix_fmt gray graph.png &&
+        ff -i clip.mp4 -an -vf srresnet=model="$x2" -c:v ffv1 -pix_fmt gray clip.mkv || return 1
+    expect "no stated range" "$(stream_field unstated.mkv pix_fmt,color_range | xargs)" "gray pc" &&
+        expect "no stated range's pixels" "$(pixels unstated.mkv gray)" "$(pixels full.mkv gray)" &&
+        expect "limited source" "$(stream_field limited.mkv color_range)" tv &&
+        expect "RGB into gray" "$(pixels colour.png gray)" "$(pixels graph.png gray)" &&
+        expect "limited YUV into gray" "$(stream_field clip.mkv color_range)" pc
+}
+
 # A YUV output names a chroma siting only where its chroma is subsampled, as srres-video's:
 # clip.mp4's left-sited 4:2:0 into yuv444p was tagged "left".
 chroma_siting_is_said_only_of_subsampled_chroma() {
@@ -697,6 +738,7 @@ check thread_count_does_not_change_output
 check alpha_is_upscaled_as_in_srres_video
 check eight_bit_alpha_into_16_bits_stays_opaque
 check alpha_into_deeper_converted_outputs_stays_opaque
+check grey_output_is_full_range_unless_the_source_says_limited
 check patch_applies_to_pristine_tree
 check patch_requires_the_libsrres_it_is_written_for
 if [ -x "$srres_video" ]; then
@@ -707,6 +749,7 @@ if [ -x "$srres_video" ]; then
     check palette_and_grey_sources
     check rgb_source_into_ffv1_matches_srres_video
     check deep_yuv_sources_match_srres_video
+    check grey_sources_match_srres_video
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
 fi
