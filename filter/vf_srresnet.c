@@ -624,9 +624,8 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     key.matrix = is_yuv(in->format) ? in->colorspace : AVCOL_SPC_SMPTE170M;
     key.to_full = is_yuvj(out->format) || (is_yuv(in->format) && !is_yuvj(in->format) &&
                                            in->color_range == AVCOL_RANGE_JPEG);
-    /* Grey is full range, as FFmpeg makes it, unless a grey source says limited. srres-video
-     * writes it limited from colour and from grey of no stated range (read as full), even
-     * into PNG, whose black then is 16: not followed. */
+    /* Grey is full range, as FFmpeg makes it, unless a grey source says limited (as
+     * srres-video's). */
     if (is_grey(out->format))
         key.to_full = !is_grey(in->format) || in->color_range != AVCOL_RANGE_MPEG;
     /* A siting is said only of subsampled chroma, as srres-video says it: 4:4:4 from

@@ -554,9 +554,8 @@ a='if(lt(X,16),255,X*7)'"
         expect "grey into PNG" "$(stream_field filter-png-gray.png pix_fmt)" gray
 }
 
-# A grey output is full range, as FFmpeg makes grey, unless a grey source says limited: from a
-# grey source of no stated range (raw video, read as full) and from colour into -pix_fmt gray,
-# srres-video writes limited range, even into PNG, whose black then is 16.
+# A grey output is full range, as FFmpeg makes grey, unless a grey source says limited (as
+# srres-video's).
 grey_output_is_full_range_unless_the_source_says_limited() {
     local raw="-f rawvideo -pix_fmt gray -s 40x30 -r 10"
     command ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=40x30:rate=10:duration=0.3 \

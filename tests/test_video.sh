@@ -1513,6 +1513,19 @@ test_transparent_palette_colours_exact() {
     done
 }
 
+# Grey output is full range, as PNG's grey is and as ffmpeg makes it from RGB: colour into
+# -pix_fmt gray had its black at 16 and its white at 235, washed out, in a PNG too. The grey
+# output is the colour output made grey by ffmpeg, within a level.
+test_grey_output_is_full_range() {
+    lavfi in.png -frames:v 1 -map 0:v
+    "$video" -q -i in.png -o grey.png -pix_fmt gray -m "$m2" || fail "grey output failed"
+    "$video" -q -i in.png -o colour.png -m "$m2" || fail "colour output failed"
+    paste <(ffmpeg -v error -i grey.png -f rawvideo - | od -An -v -tu1 -w1) \
+        <(ffmpeg -v error -i colour.png -pix_fmt gray -f rawvideo - | od -An -v -tu1 -w1) |
+        awk '{ d = $1 - $2; if (d > 1 || d < -1) bad++ } END { exit NR == 0 || bad > 0 }' ||
+        fail "grey.png is not colour.png made grey"
+}
+
 # A stream that appears mid-file (a new MPEG-TS program table, read from a pipe, where the
 # demuxer cannot look ahead) is dropped with a message, as by ffmpeg: its index read past the
 # stream map and the run crashed.

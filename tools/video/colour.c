@@ -26,13 +26,17 @@ const char *matrix_name(enum AVColorSpace cs)
     }
 }
 
-/* Whether YUV output in format out is full range: JPEG's yuvj formats, and a full-range YUV
+/* Whether output in format out is full range. YUV: JPEG's yuvj formats, and a full-range YUV
  * source's range kept. From RGB it is limited, as ffmpeg makes it (it was full, the range
  * an RGB source is tagged with: H.264 players took it for an unusual stream). So is a yuvj
  * source's (a phone's H.264) in a format without the j, as ffmpeg makes it: MPEG-1/2/4 and
  * ProRes cannot say full range, and players stretched its levels, clipping black and white. */
 int full_range_out(const source_format *s, enum AVPixelFormat out)
 {
+    /* Grey is full range, as PNG's is and as swscale and ffmpeg make it from RGB, unless a
+     * grey source says it is limited: black came out at 16 (washed out), in a PNG too. */
+    if (!has_colour(out))
+        return has_colour(s->fmt) || s->range != AVCOL_RANGE_MPEG;
     return is_yuvj(out) || (!source_is_rgb(s) && s->range == AVCOL_RANGE_JPEG && !is_yuvj(s->fmt));
 }
 
