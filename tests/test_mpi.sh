@@ -88,6 +88,23 @@ read its batch (it names the file); checkpoint apart.ckpt at step 7" err.log ||
     echo "a copy failing on one process: $(cat err.log)"
     exit 1
 fi
+# pkill, systemd's stop and a batch scheduler's cancel signal every process, mpirun too, which
+# passes the same on: each rank takes the two as one request, and rank 0 writes its checkpoint.
+# The second aborted the ranks ("aborted by a second signal: nothing saved").
+mpirun -n 2 "${train[@]}" --steps 100000 --checkpoint killed.ckpt --log killed.csv \
+    -o killed.safetensors 2>err.log &
+job=$!
+for _ in $(seq 300); do
+    [ "$(cat killed.csv 2>/dev/null | wc -l)" -lt 5 ] || break
+    sleep 0.1
+done
+pkill -TERM -f -- "-o killed.safetensors"
+wait $job || true
+if grep -q "aborted by a second signal" err.log || ! grep -q "stopped by signal" err.log ||
+    ! "$build/srres-model" info killed.ckpt >/dev/null 2>&1; then
+    echo "every process signalled: $(cat err.log)"
+    exit 1
+fi
 echo "test_mpi.sh: 1 and 2 processes agree over 50 steps; resume across process counts agrees;"\
     "processes given different runs are refused; a file failing mid-run leaves rank 0's"\
-    "checkpoint whole"
+    "checkpoint whole; a signal to every process stops the run with a checkpoint"

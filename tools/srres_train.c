@@ -61,20 +61,30 @@ typedef struct options {
  * worker too). Lock-free, so a handler may use it. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag needs lock-free atomics");
 static atomic_int stop_signal;
-static dist D; /* this process's rank among D.size (1 without mpirun) */
+static atomic_int first_sender; /* 0: no signal yet; 1: the first from mpirun; 2: elsewhere */
+static dist D;                  /* this process's rank among D.size (1 without mpirun) */
 
 /* The first signal stops the run at the end of its step (or validation) with a checkpoint;
- * a second aborts at once, unsaved, as the first can wait minutes on a large --val set. */
-static void on_signal(int sig)
+ * a second aborts at once, unsaved, as the first can wait minutes on a large --val set.
+ * Under mpirun, where one of the two came from mpirun (this process's parent) and the other
+ * not, they are one request come twice: mpirun passes on to its processes what a batch
+ * scheduler's cancel, systemd's stop or pkill also sends each of them, and the second
+ * aborted the ranks while rank 0 had its checkpoint to write. */
+static void on_signal(int sig, siginfo_t *info, void *context)
 {
-    if (atomic_exchange(&stop_signal, sig)) {
-        static const char said[] = "srres-train: aborted by a second signal: nothing saved since "
-                                   "the last checkpoint\n";
-        ssize_t ignored = write(2, said, sizeof(said) - 1);
-        (void)ignored;
-        signal(sig, SIG_DFL);
-        raise(sig);
+    int sender = info->si_pid == getppid() ? 1 : 2, first = 0;
+    if (atomic_compare_exchange_strong(&first_sender, &first, sender)) {
+        atomic_store(&stop_signal, sig);
+        return;
     }
+    if (D.size > 1 && first != sender)
+        return;
+    static const char said[] = "srres-train: aborted by a second signal: nothing saved since "
+                               "the last checkpoint\n";
+    ssize_t ignored = write(2, said, sizeof(said) - 1);
+    (void)ignored;
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static double now(void)
@@ -1207,7 +1217,7 @@ int main(int argc, char **argv)
                 inputs.count - skipped == 1 ? "" : "s", o.resume ? "resuming at" : "from", step,
                 o.steps, D.size > 1 ? "; data parallel over MPI ranks" : "");
 
-    struct sigaction sa = {.sa_handler = on_signal};
+    struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     /* A closed terminal or a dropped ssh session would otherwise lose the steps since the
