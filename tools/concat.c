@@ -2,6 +2,7 @@
  * --segment), so packets are copied as they are, in order; the segments' streams must match
  * (same encoder settings), or the joined stream would not decode. */
 #include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,21 +52,21 @@ static int parameters_known(const AVCodecParameters *p)
     return p->codec_type != AVMEDIA_TYPE_VIDEO || (p->width > 0 && p->height > 0);
 }
 
-int segments_join(const AVOutputFormat *format)
+/* Whether a format's names (a demuxer's are a list: "mov,mp4,m4a,3gp,3g2,mj2") hold one of
+ * those whose segments join. A file in another was not written by --segment, or would not
+ * join (every AVI, Y4M or MXF segment starts at zero). */
+static int joined_format(const char *names)
 {
     static const char *const joined[] = {"mp4", "mov", "matroska", "webm", "mpegts"};
     for (size_t i = 0; i < sizeof(joined) / sizeof(*joined); i++)
-        if (!strcmp(format->name, joined[i]))
+        if (av_match_name(joined[i], names))
             return 1;
     return 0;
 }
 
-/* The demuxers of those formats: a file in another was not written by --segment, or would
- * not join (every AVI, Y4M or MXF segment starts at zero). */
-static int segment_format(const AVInputFormat *format)
+int segments_join(const AVOutputFormat *format)
 {
-    return !strcmp(format->name, "mov,mp4,m4a,3gp,3g2,mj2") ||
-           !strcmp(format->name, "matroska,webm") || !strcmp(format->name, "mpegts");
+    return joined_format(format->name);
 }
 
 static int open_segment(AVFormatContext **in, const char *file)
@@ -97,7 +98,7 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
         AVFormatContext *in = NULL;
         if ((ret = open_segment(&in, files[s])) < 0)
             cli_die("%s: cannot open: %s", files[s], av_err2str(ret));
-        if (!segment_format(in->iformat))
+        if (!joined_format(in->iformat->name))
             cli_die("%s: --concat joins segments in MP4, MOV, Matroska, WebM or MPEG-TS, as "
                     "--segment writes them; not %s",
                     files[s], in->iformat->long_name ? in->iformat->long_name : in->iformat->name);
