@@ -514,6 +514,18 @@ one=("${const[@]}" --seed 2 --frames-per-round 1 --checkpoint-every 1000)
 grep -q "mended.ts: frame 33 is 32x24, smaller than a 40x40 HR patch with margin; checkpoint \
 mended.safetensors.ckpt at step 7 (continue with --resume mended.safetensors.ckpt once" err.log ||
     fail "an input failing mid-run: $(cat err.log)"
+# Failing right after a checkpoint (written at the step that failed, or resumed from), the
+# line names that checkpoint all the same.
+"$train" mended.ts "${const[@]}" --seed 2 --frames-per-round 1 --checkpoint-every 7 \
+    --steps 30 -o just.safetensors 2>err.log && fail "frames too small for a patch were trained on"
+grep -q "smaller than a 40x40 HR patch with margin; checkpoint just.safetensors.ckpt at step 7 \
+(continue with --resume just.safetensors.ckpt once" err.log ||
+    fail "an input failing right after a checkpoint: $(cat err.log)"
+"$train" mended.ts --steps 30 --resume just.safetensors.ckpt 2>err.log &&
+    fail "resumed, frames too small for a patch were trained on"
+grep -q "smaller than a 40x40 HR patch with margin; checkpoint just.safetensors.ckpt at step 7 \
+(continue with --resume just.safetensors.ckpt once" err.log ||
+    fail "an input failing right after a resume: $(cat err.log)"
 cp mended-whole.ts mended.ts
 "$train" mended.ts --steps 30 --resume mended.safetensors.ckpt -q || fail "resume once mended failed"
 "$train" mended-whole.ts "${one[@]}" --steps 30 -o mended-whole.safetensors -q ||

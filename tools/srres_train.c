@@ -1265,6 +1265,7 @@ int main(int argc, char **argv)
     size_t lr_patch = (size_t)3 * o.patch * o.patch, hr_patch = 3 * hr_side * hr_side;
     int stopping = 0;
     long saved = step; /* the step of the last checkpoint written, or resumed */
+    const char *saved_in = o.resume; /* and its file (none before a new run's first) */
     while (step < o.steps && !stopping) {
         /* Every rank draws the same global batch and trains on its own slice of it, so
          * the run is the same for any number of ranks (up to float rounding). */
@@ -1292,10 +1293,14 @@ int main(int argc, char **argv)
             if (step > saved) {
                 save_checkpoint(model, &adam, &o, round, offset, o.checkpoint,
                                 seconds_before + (now() - start));
+                saved_in = o.checkpoint;
+            }
+            /* Right after a checkpoint (or a resume) it holds the run: named all the same,
+             * the user need not guess which file to resume. */
+            if (saved_in)
                 cli_die("%s; checkpoint %s at step %ld (continue with --resume %s once the file "
                         "is mended or left out)",
-                        err, o.checkpoint, step, o.checkpoint);
-            }
+                        err, saved_in, step, saved_in);
             cli_die("%s", err);
         }
         if (fed_from)
@@ -1394,6 +1399,7 @@ int main(int argc, char **argv)
             sampler_position(smp, &round, &offset);
             save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed);
             saved = step;
+            saved_in = o.checkpoint;
             if (log && fflush(log))
                 drop_log(&log, o.log, tty && !o.quiet);
         }
