@@ -108,6 +108,12 @@ cp held1.png café.png && cp held1.png cafe.png
     fail "srres-eval on an accented name"
 accented=$(grep '^café.png' accent.txt | wc -c) plain=$(grep '^cafe.png' accent.txt | wc -c)
 [ "$accented" -eq $((plain + 1)) ] || fail "srres-eval accented name's column: $(cat accent.txt)"
+# A wide (CJK) character takes two columns: "東京.png" (6 bytes, 4 columns) lines up with
+# "abcd.png", where counted a column a character it was padded two short.
+cp held1.png 東京.png && cp held1.png abcd.png
+"$build/srres-eval" -m learn.safetensors 東京.png abcd.png >wide.txt || fail "srres-eval on a CJK name"
+wide=$(grep '^東京.png' wide.txt | wc -c) plain=$(grep '^abcd.png' wide.txt | wc -c)
+[ "$wide" -eq $((plain + 2)) ] || fail "srres-eval CJK name's column: $(cat wide.txt)"
 
 # srres-eval refuses a crop the SSIM window does not fit in (it once averaged SSIM -1 in).
 msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&

@@ -3,10 +3,12 @@
  * downscale, PSNR and SSIM on Y (BT.601, 16-235) with `scale` pixels cropped from every
  * border. */
 #include <getopt.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <libavutil/log.h>
 
@@ -33,13 +35,39 @@ static void put_csv_field(const char *s)
     putchar('"');
 }
 
-/* The columns a name takes in the table: one a character, so UTF-8's continuation bytes
- * take none (a name with an accent, "Zürich.jpg", was padded a column short). */
+/* The columns a name takes in the table, its characters read as UTF-8 whatever the user's
+ * locale (names are printed as they are): a wide character (CJK, "東京.png") takes two, a
+ * combining one none, one not printable (shown as '?') or a byte that is not UTF-8 one.
+ * Counted a character a column, a CJK name was padded a column short a character. */
 static int table_width(const char *s)
 {
+    static locale_t utf8;
+    if (!utf8)
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (!utf8) { /* no such locale: a column a character */
+        int n = 0;
+        for (; *s; s++)
+            n += ((unsigned char)*s & 0xc0) != 0x80;
+        return n;
+    }
+    locale_t was = uselocale(utf8);
     int n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
+    mbstate_t st = {0};
+    for (size_t left = strlen(s); left;) {
+        wchar_t c;
+        size_t len = mbrtowc(&c, s, left, &st);
+        int cols = 1;
+        if (len >= (size_t)-2) {
+            len = 1;
+            memset(&st, 0, sizeof(st));
+        } else if (wcwidth(c) >= 0) {
+            cols = wcwidth(c);
+        }
+        n += cols;
+        s += len;
+        left -= len;
+    }
+    uselocale(was);
     return n;
 }
 
