@@ -304,6 +304,111 @@ static void test_pictures_too_small_for_a_patch_are_left_out(void **state)
     assert_string_equal(err, expected);
 }
 
+/* Writes TMPDIR/name, a PAM of w x h RGBA: grey noise (R = G = B) where mask(x, y) is 1,
+ * half transparent grey where 2, and fully transparent magenta (as an editor may leave it:
+ * colour that means nothing) where 0. */
+static const char *write_transparent(const char *name, int w, int h, int (*mask)(int, int))
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "P7\nWIDTH %d\nHEIGHT %d\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n", w, h);
+    srres_rng rng;
+    srres_rng_seed(&rng, 12);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int m = mask(x, y), g = (int)srres_rng_below(&rng, 256);
+            uint8_t px[4] = {m ? g : 255, m ? g : 0, m ? g : 255, m == 1 ? 255 : m ? 128 : 0};
+            fwrite(px, 1, 4, f);
+        }
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* The left half opaque (its right edge half transparent), the right half and a few pixels
+ * scattered over the left fully transparent. */
+static int left_opaque(int x, int y)
+{
+    if (x >= SIDE / 2 || (x * 7 + y * 13) % 401 == 0)
+        return 0;
+    return x >= SIDE / 2 - 4 ? 2 : 1;
+}
+
+static int none_opaque(int x, int y)
+{
+    return 0;
+}
+
+/* A fully transparent pixel's colour (here magenta) is never trained on: patches come only
+ * from regions without one, their margin included, at any --hr-scale (whose taps reach
+ * beyond the region), flipped or not. Half transparent pixels have their colour, and are
+ * drawn from. */
+static void test_fully_transparent_pixels_are_not_drawn(void **state)
+{
+    const char *path = write_transparent("alpha.pam", SIDE, SIDE, left_opaque);
+    sampler_options o = plain_options(16);
+    o.augment = 1;
+    o.hr_scale_min = 0.5;
+    sampler *s;
+    char err[256];
+    const char *files[] = {path};
+    if (sampler_create(&s, files, 1, &o, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_false(sampler_file_skipped(s, 0));
+    int hs = PATCH * SCALE;
+    size_t hn = (size_t)hs * hs, ln = (size_t)PATCH * PATCH;
+    float *lr = malloc(sizeof(float) * BATCH * 3 * ln);
+    float *hr = malloc(sizeof(float) * BATCH * 3 * hn);
+    for (int b = 0; b < BATCHES; b++) {
+        if (sampler_next_batch(s, BATCH, lr, hr, err, sizeof(err)) < 0)
+            fail_msg("%s", err);
+        for (int p = 0; p < BATCH; p++) {
+            const float *h = hr + (size_t)p * 3 * hn, *l = lr + (size_t)p * 3 * ln;
+            for (size_t i = 0; i < hn; i++)
+                if (h[i] != h[hn + i] || h[i] != h[2 * hn + i])
+                    fail_msg("batch %d, HR patch %d holds colour (%.0f, %.0f, %.0f): drawn "
+                             "from transparent pixels",
+                             b, p, h[i] * 255, h[hn + i] * 255, h[2 * hn + i] * 255);
+            for (size_t i = 0; i < ln; i++)
+                if (l[i] != l[ln + i] || l[i] != l[2 * ln + i])
+                    fail_msg("batch %d, LR patch %d holds colour: made from transparent "
+                             "pixels",
+                             b, p);
+        }
+    }
+    free(lr);
+    free(hr);
+    sampler_free(s);
+}
+
+/* A picture without a region free of fully transparent pixels is left out, as one too
+ * small is; alone, it is refused, saying why. */
+static void test_pictures_all_transparent_are_left_out(void **state)
+{
+    char clear[256], ramp[256];
+    snprintf(clear, sizeof(clear), "%s", write_transparent("clear.pam", 64, 48, none_opaque));
+    snprintf(ramp, sizeof(ramp), "%s", write_picture("ramp.ppm", RAMP));
+    sampler_options o = plain_options(8);
+    sampler *s;
+    char err[256];
+    const char *files[] = {clear, ramp};
+    if (sampler_create(&s, files, 2, &o, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(sampler_file_skipped(s, 0), SAMPLER_TRANSPARENT);
+    assert_false(sampler_file_skipped(s, 1));
+    sampler_free(s);
+    s = NULL;
+    assert_int_equal(sampler_create(&s, files, 1, &o, err, sizeof(err)), -1);
+    assert_null(s);
+    char expected[512];
+    snprintf(expected, sizeof(expected),
+             "%s: 64x48 cannot hold a 24x24 HR patch with its margin without fully transparent "
+             "pixels; use a smaller --patch",
+             clear);
+    assert_string_equal(err, expected);
+}
+
 static void expect_invalid(sampler_options o)
 {
     sampler *s = NULL;
@@ -340,6 +445,8 @@ int main(void)
         cmocka_unit_test(test_small_frames_are_scaled_as_far_as_a_patch_fits),
         cmocka_unit_test(test_a_cut_video_is_drawn_from_the_frames_it_holds),
         cmocka_unit_test(test_pictures_too_small_for_a_patch_are_left_out),
+        cmocka_unit_test(test_fully_transparent_pixels_are_not_drawn),
+        cmocka_unit_test(test_pictures_all_transparent_are_left_out),
         cmocka_unit_test(test_invalid_options_are_refused),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

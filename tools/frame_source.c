@@ -28,6 +28,9 @@ struct frame_source {
     int next_index;               /* index of the frame the decoder delivers next, or -1 */
     uint8_t *rgb;
     uint16_t *rgb48; /* sources of more than 8 bits of RGB or grey, before rounding */
+    uint8_t *alpha;  /* the frame's alpha, 8 bits, where its format has one */
+    int has_alpha;
+    uint16_t *line; /* a row of one component, as av_read_image_line2 gives it */
     int eof;
     int interlaced; /* a frame read was coded interlaced */
 };
@@ -188,6 +191,8 @@ void frame_source_close(frame_source *fs)
     sws_freeContext(fs->sws);
     av_free(fs->rgb);
     av_free(fs->rgb48);
+    av_free(fs->alpha);
+    av_free(fs->line);
     av_free(fs->path);
     av_free(fs);
 }
@@ -210,6 +215,39 @@ int frame_source_height(const frame_source *fs)
 int frame_source_interlaced(const frame_source *fs)
 {
     return fs->interlaced;
+}
+
+const uint8_t *frame_source_alpha(const frame_source *fs)
+{
+    return fs->has_alpha ? fs->alpha : NULL;
+}
+
+/* fs->alpha = the alpha of frame f (format d), rounded to 8 bits as its colours are. A
+ * palette's alpha is its entries' (ARGB words), which the descriptor has no component for. */
+static int read_alpha(frame_source *fs, const AVFrame *f, const AVPixFmtDescriptor *d, char *err,
+                      int errlen)
+{
+    size_t w = (size_t)f->width;
+    if (!fs->alpha && !(fs->alpha = av_malloc(w * f->height)))
+        return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
+    if (d->flags & AV_PIX_FMT_FLAG_PAL) {
+        const uint32_t *pal = (const uint32_t *)f->data[1];
+        for (int y = 0; y < f->height; y++)
+            for (size_t x = 0; x < w; x++)
+                fs->alpha[y * w + x] = (uint8_t)(pal[f->data[0][y * f->linesize[0] + x]] >> 24);
+        return 0;
+    }
+    if (!fs->line && !(fs->line = av_malloc(sizeof(uint16_t) * w)))
+        return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
+    int c = d->nb_components - 1;
+    unsigned max = (1u << d->comp[c].depth) - 1;
+    for (int y = 0; y < f->height; y++) {
+        av_read_image_line2(fs->line, (const uint8_t **)f->data, f->linesize, d, 0, y, c, f->width,
+                            0, 2);
+        for (size_t x = 0; x < w; x++)
+            fs->alpha[y * w + x] = (uint8_t)((fs->line[x] * 255u + max / 2) / max);
+    }
+    return 0;
 }
 
 /* Sends fs->pkt to the decoder; damaged packets are skipped, as ffmpeg does. */
@@ -263,6 +301,8 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
          * time it draws one past the change, hours in. */
         av_freep(&fs->rgb);
         av_freep(&fs->rgb48);
+        av_freep(&fs->alpha);
+        av_freep(&fs->line);
         fs->width = f->width;
         fs->height = f->height;
     }
@@ -299,7 +339,8 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
     if (deep)
         for (size_t i = 0; i < (size_t)fs->width * fs->height * 3; i++)
             fs->rgb[i] = (uint8_t)((fs->rgb48[i] * 255u + 32767) / 65535);
-    return 0;
+    fs->has_alpha = d && d->flags & AV_PIX_FMT_FLAG_ALPHA;
+    return fs->has_alpha ? read_alpha(fs, f, d, err, errlen) : 0;
 }
 
 /* Back to the first frame: a seek to the first timestamp if the first keyframe read after

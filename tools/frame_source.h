@@ -19,6 +19,11 @@ int frame_source_height(const frame_source *fs);
 /* Whether a frame read so far was coded interlaced (two fields, woven into one picture). */
 int frame_source_interlaced(const frame_source *fs);
 
+/* The alpha of the frame read last (w x h, 8 bits: 0 is fully transparent), or NULL where
+ * its format has none; valid as the RGB is. The RGB holds the colours as stored, those of
+ * transparent pixels too, which mean nothing. */
+const uint8_t *frame_source_alpha(const frame_source *fs);
+
 /* Decodes frame `index` (0-based, clamped to the count) into an RGB24 buffer owned by fs,
  * valid until the next call; stride is width * 3. Returns 0 or a negative AVERROR. */
 int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen);

@@ -1,6 +1,7 @@
 /* patch_sampler.c: rounds of decoded frames, cut into augmented HR/LR patch pairs by a pool
  * of loader threads while the trainer consumes the previous round. */
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 typedef struct media_file {
     const char *path;
     int count, width, height, interlaced;
-    int skipped;                 /* too small for a patch: never drawn */
+    int skipped;                 /* too small for a patch, or no region clear: never drawn */
     double scale_min, scale_max; /* the options' --hr-scale range, raised to fit a patch */
 } media_file;
 
@@ -63,6 +64,10 @@ typedef struct worker {
     uint8_t *drawn, *region, *turned, *lr_region; /* R x R: a draw, the one kept, ... */
     uint8_t *scaled; /* a whole scaled frame, when its draws would cover more than it */
     size_t scaled_size;
+    uint32_t *holes; /* a frame's transparent pixels, counted (count_holes) */
+    size_t holes_size;
+    uint64_t *rows; /* clear regions before each row (count_clear) */
+    size_t rows_size;
 } worker;
 
 sampler_options sampler_default_options(void)
@@ -182,7 +187,114 @@ static int region_side(const sampler *s)
 typedef struct scaled_frame {
     const uint8_t *rgb;
     int sw, sh, w, h;
+    /* Where the frame has fully transparent pixels: holes counts them over the decoded frame
+     * (hw x hh), and patches are drawn only from the `clear` regions without one, counted
+     * row by row in rows. A transparent pixel's colour means nothing (often black or what
+     * an editor left there): a patch holding one, or made from one by the scaling, would
+     * teach the network that colour and the edge where it meets the picture. */
+    const uint32_t *holes;
+    int hw, hh;
+    const uint64_t *rows;
+    uint64_t clear;
 } scaled_frame;
+
+/* The decoded pixels [*lo, *hi) that scaled pixels [x, x + n) are made from (of a resize
+ * from in to out): Pillow's bicubic taps, and a pixel more either way. */
+static void source_span(int x, int n, int in, int out, int *lo, int *hi)
+{
+    if (in == out) {
+        *lo = x;
+        *hi = x + n;
+        return;
+    }
+    double scale = (double)in / out, support = 2.0 * (scale < 1 ? 1 : scale);
+    *lo = (int)floor((x + 0.5) * scale - support + 0.5) - 1;
+    *hi = (int)floor((x + n - 0.5) * scale + support + 0.5) + 1;
+    *lo = *lo < 0 ? 0 : *lo;
+    *hi = *hi > in ? in : *hi;
+}
+
+/* holes[(y (w + 1) + x] = the fully transparent pixels of alpha above and left of (x, y). Returns
+ * 1, or 0 where alpha has none (the frame is drawn from as an opaque one), -1 when out of
+ * memory. */
+static int count_holes(uint32_t **holes, size_t *size, const uint8_t *alpha, int w, int h)
+{
+    if (!alpha || !memchr(alpha, 0, (size_t)w * h))
+        return 0;
+    size_t W = (size_t)w + 1, need = W * ((size_t)h + 1);
+    if (need > *size) {
+        free(*holes);
+        *holes = malloc(sizeof(uint32_t) * need);
+        *size = *holes ? need : 0;
+        if (!*holes)
+            return -1;
+    }
+    uint32_t *I = *holes;
+    memset(I, 0, sizeof(uint32_t) * W);
+    for (int y = 0; y < h; y++) {
+        uint32_t row = 0;
+        I[(y + 1) * W] = 0;
+        for (int x = 0; x < w; x++) {
+            row += !alpha[(size_t)y * w + x];
+            I[(y + 1) * W + x + 1] = I[y * W + x + 1] + row;
+        }
+    }
+    return 1;
+}
+
+/* Whether the side x side region at (x, y) of the scaled frame is made from no transparent
+ * pixel. */
+static int region_clear(const scaled_frame *fr, int x, int y, int side)
+{
+    int x0, x1, y0, y1;
+    source_span(x, side, fr->hw, fr->w, &x0, &x1);
+    source_span(y, side, fr->hh, fr->h, &y0, &y1);
+    size_t W = (size_t)fr->hw + 1;
+    const uint32_t *I = fr->holes;
+    return I[y1 * W + x1] - I[y0 * W + x1] - I[y1 * W + x0] + I[y0 * W + x0] == 0;
+}
+
+/* rows[y] = the clear side x side regions whose top-left corner is in a row before y, for
+ * y up to the rows of corners; returns their total. */
+static uint64_t count_clear(const scaled_frame *fr, int side, uint64_t *rows)
+{
+    int ny = fr->h - side + 1, nx = fr->w - side + 1;
+    rows[0] = 0;
+    for (int y = 0; y < ny; y++) {
+        uint64_t n = 0;
+        for (int x = 0; x < nx; x++)
+            n += region_clear(fr, x, y, side);
+        rows[y + 1] = rows[y] + n;
+    }
+    return rows[ny];
+}
+
+/* A region's top-left corner, at random: among the clear ones where the frame has
+ * transparent pixels. */
+static void draw_corner(const scaled_frame *fr, int side, srres_rng *rng, int *x, int *y)
+{
+    if (!fr->holes) {
+        *x = (int)srres_rng_below(rng, (uint32_t)(fr->w - side + 1));
+        *y = (int)srres_rng_below(rng, (uint32_t)(fr->h - side + 1));
+        return;
+    }
+    uint64_t k = srres_rng_u64(rng) % fr->clear;
+    int lo = 0, hi = fr->h - side + 1; /* the row: rows[lo] <= k < rows[lo + 1] */
+    while (hi - lo > 1) {
+        int mid = (lo + hi) / 2;
+        if (fr->rows[mid] <= k)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    k -= fr->rows[lo];
+    int cx = 0;
+    for (;; cx++)
+        if (region_clear(fr, cx, lo, side) && !k--)
+            break;
+    *x = cx;
+    *y = lo;
+}
 
 /* out (side x side) = the region at (x, y) of the scaled frame. */
 static int scaled_region(const scaled_frame *fr, int x, int y, int side, uint8_t *out)
@@ -200,6 +312,41 @@ static int scaled_region(const scaled_frame *fr, int x, int y, int side, uint8_t
 static int cut_patches(worker *w, const media_file *mf, const job *jb, const scaled_frame *fr,
                        srres_rng *rng, uint8_t *hr_out, uint8_t *lr_out, char *err, int errlen);
 
+/* fr = the frame read last of fs, to be scaled by f (raised where a patch would not fit),
+ * with the clear regions counted where it has transparent pixels. Returns the count of
+ * regions a patch may be cut from (1 for an opaque frame), or -1 when out of memory. */
+static int64_t frame_at(worker *w, frame_source *fs, const uint8_t *rgb, double f, scaled_frame *fr)
+{
+    int fw = frame_source_width(fs), fh = frame_source_height(fs), R = region_side(w->s);
+    /* A frame smaller than those the file's floor was found on (its size changed part way)
+     * is scaled no smaller than a patch allows either. */
+    int side = fw < fh ? fw : fh;
+    if (f < (double)R / side)
+        f = (double)R / side;
+    *fr = (scaled_frame){rgb, fw, fh, fw, fh, .hw = fw, .hh = fh};
+    if (f < 1.0) {
+        fr->w = (int)(fw * f + 0.5);
+        fr->h = (int)(fh * f + 0.5);
+    }
+    if (fr->w < R || fr->h < R)
+        return 1; /* too small for a patch, as cut_patches says */
+    int holes = count_holes(&w->holes, &w->holes_size, frame_source_alpha(fs), fw, fh);
+    if (holes <= 0)
+        return holes < 0 ? -1 : 1;
+    size_t need = (size_t)(fr->h - R + 2);
+    if (need > w->rows_size) {
+        free(w->rows);
+        w->rows = malloc(sizeof(uint64_t) * need);
+        w->rows_size = w->rows ? need : 0;
+        if (!w->rows)
+            return -1;
+    }
+    fr->holes = w->holes;
+    fr->rows = w->rows;
+    fr->clear = count_clear(fr, R, w->rows);
+    return (int64_t)fr->clear;
+}
+
 static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, char *err,
                    int errlen)
 {
@@ -211,24 +358,38 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
     if (!fs && frame_source_open(&fs, mf->path, err, errlen) < 0)
         return -1;
     w->last_use[jb->file] = ++w->jobs;
-    const uint8_t *rgb;
-    int ret = frame_source_read(fs, jb->frame, &rgb, err, errlen);
-    int fw = frame_source_width(fs), fh = frame_source_height(fs);
     srres_rng rng;
     srres_rng_seed(&rng, jb->seed);
     double f = mf->scale_min + (mf->scale_max - mf->scale_min) * srres_rng_uniform(&rng);
     double R = region_side(s);
-    /* A frame smaller than those the file's floor was found on (its size changed part way)
-     * is scaled no smaller than a patch allows either. */
-    int side = fw < fh ? fw : fh;
-    if (f < R / side)
-        f = R / side;
-    scaled_frame fr = {rgb, fw, fh, fw, fh};
-    if (f < 1.0) {
-        fr.w = (int)(fw * f + 0.5);
-        fr.h = (int)(fh * f + 0.5);
+    const uint8_t *rgb;
+    scaled_frame fr;
+    /* A frame without a clear region at the scale drawn is taken unscaled, where its regions
+     * are made from the fewest pixels; one without any, a video's (a fade from transparent),
+     * gives way to the next frame drawn from. */
+    int choices = (mf->count + s->o.frame_stride - 1) / s->o.frame_stride, ret;
+    for (int next = 0, frame = jb->frame;; next++) {
+        int64_t clear = 0;
+        if ((ret = frame_source_read(fs, frame, &rgb, err, errlen)) < 0 ||
+            (clear = frame_at(w, fs, rgb, f, &fr)) < 0 ||
+            (!clear && f < 1 && (clear = frame_at(w, fs, rgb, 1, &fr)) < 0)) {
+            if (ret >= 0)
+                snprintf(err, errlen, "%s: out of memory", mf->path);
+            ret = -1;
+            break;
+        }
+        if (clear)
+            break;
+        if (next + 1 >= choices) {
+            snprintf(err, errlen,
+                     "%s: no frame holds a %dx%d region without fully transparent pixels", mf->path,
+                     (int)R, (int)R);
+            ret = -1;
+            break;
+        }
+        frame = (frame + s->o.frame_stride) % (choices * s->o.frame_stride);
     }
-    if (ret == 0 && (fr.w != fw || fr.h != fh) &&
+    if (ret == 0 && (fr.w != fr.sw || fr.h != fr.sh) &&
         (double)s->o.patches_per_frame * s->o.detail_draws * R * R >= (double)fr.w * fr.h) {
         size_t need = (size_t)fr.w * fr.h * 3;
         if (need > w->scaled_size) {
@@ -236,12 +397,14 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
             w->scaled = malloc(need);
             w->scaled_size = w->scaled ? need : 0;
         }
-        if (!w->scaled || resample_rgb24(rgb, fw, fh, (ptrdiff_t)fw * 3, w->scaled, fr.w, fr.h,
-                                         (ptrdiff_t)fr.w * 3, RESAMPLE_BICUBIC)) {
+        if (!w->scaled || resample_rgb24(rgb, fr.sw, fr.sh, (ptrdiff_t)fr.sw * 3, w->scaled, fr.w,
+                                         fr.h, (ptrdiff_t)fr.w * 3, RESAMPLE_BICUBIC)) {
             snprintf(err, errlen, "%s: out of memory", mf->path);
             ret = -1;
         }
-        fr = (scaled_frame){w->scaled, fr.w, fr.h, fr.w, fr.h};
+        fr.rgb = w->scaled;
+        fr.sw = fr.w;
+        fr.sh = fr.h;
     }
     /* Videos stay open (seeking forward is cheap); an image is closed once cut up. */
     if (mf->count > 1)
@@ -269,8 +432,8 @@ static int cut_patches(worker *w, const media_file *mf, const job *jb, const sca
         for (int d = 0; d < s->o.detail_draws; d++) {
             const uint8_t *inner = NULL; /* the patch inside the drawn region's margin */
             for (int t = 0; t < TRIES; t++) {
-                int x = (int)srres_rng_below(rng, (uint32_t)(fr->w - R + 1));
-                int y = (int)srres_rng_below(rng, (uint32_t)(fr->h - R + 1));
+                int x, y;
+                draw_corner(fr, R, rng, &x, &y);
                 if (scaled_region(fr, x, y, R, w->drawn)) {
                     snprintf(err, errlen, "%s: out of memory", mf->path);
                     return -1;
@@ -361,6 +524,7 @@ static void *worker_main(void *arg)
         frame_source_close(w->sources[i]);
     free(w->sources), free(w->last_use);
     free(w->drawn), free(w->region), free(w->turned), free(w->lr_region), free(w->scaled);
+    free(w->holes), free(w->rows);
     free(w);
     return NULL;
 }
@@ -397,9 +561,11 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
     s->files = calloc((size_t)nfiles, sizeof(media_file));
     s->drawn = calloc((size_t)nfiles, sizeof(int));
     int R = region_side(s), largest = -1, largest_w = 0, largest_h = 0;
+    worker probe = {.s = s};
     for (int i = 0; s->files && s->drawn && i < nfiles; i++) {
         frame_source *fs;
         if (frame_source_open(&fs, files[i], err, errlen) < 0) {
+            free(probe.holes), free(probe.rows);
             sampler_free(s);
             return -1;
         }
@@ -411,6 +577,10 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         int ret = frame_source_read(fs, 0, &rgb, err, errlen);
         *mf = (media_file){.path = files[i], .width = frame_source_width(fs),
                            .height = frame_source_height(fs)};
+        /* Whether the frame has a region without transparent pixels, unscaled (where its
+         * regions are made from the fewest): an image without one is left out. */
+        scaled_frame fr;
+        int64_t clear = ret < 0 ? 1 : frame_at(&probe, fs, rgb, 1, &fr);
         /* The frame of the two with the shorter side sets the floor (a video's size may
          * change part way). */
         int w = mf->width, h = mf->height;
@@ -421,11 +591,18 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
                 w = lw;
                 h = lh;
             }
+            if (!clear)
+                clear = frame_at(&probe, fs, rgb, 1, &fr);
+        }
+        if (clear < 0) {
+            snprintf(err, errlen, "%s: out of memory", files[i]);
+            ret = -1;
         }
         mf->count = frame_source_count(fs);
         mf->interlaced = frame_source_interlaced(fs);
         frame_source_close(fs);
         if (ret < 0) {
+            free(probe.holes), free(probe.rows);
             sampler_free(s);
             return -1;
         }
@@ -437,7 +614,7 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         }
         /* One thumbnail among thousands of photographs refused them all: it is left out, and
          * the caller says so. */
-        mf->skipped = side < R;
+        mf->skipped = side < R ? SAMPLER_TOO_SMALL : !clear ? SAMPLER_TRANSPARENT : 0;
         if (mf->skipped) {
             mf->scale_min = o->hr_scale_min;
             mf->scale_max = o->hr_scale_max;
@@ -449,16 +626,20 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         mf->scale_min = o->hr_scale_min > (double)R / side ? o->hr_scale_min : (double)R / side;
         mf->scale_max = o->hr_scale_max > mf->scale_min ? o->hr_scale_max : mf->scale_min;
     }
+    free(probe.holes), free(probe.rows);
     if (s->files && s->drawn && !s->ndrawn) {
         /* The largest input tells how small a patch would take one. */
         char others[48] = "";
+        int transparent = s->files[largest].skipped == SAMPLER_TRANSPARENT;
         if (nfiles > 1)
             snprintf(others, sizeof(others),
                      nfiles == 2 ? " (nor can the other input)" : " (nor can the %d others)",
                      nfiles - 1);
         snprintf(err, errlen,
-                 "%s: %dx%d cannot hold a %dx%d HR patch with its margin%s; use a smaller --patch",
-                 files[largest], largest_w, largest_h, R, R, others);
+                 "%s: %dx%d cannot hold a %dx%d HR patch with its margin%s%s; use a smaller "
+                 "--patch",
+                 files[largest], largest_w, largest_h, R, R,
+                 transparent ? " without fully transparent pixels" : "", others);
         sampler_free(s);
         return -1;
     }

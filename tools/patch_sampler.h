@@ -33,7 +33,8 @@ sampler_options sampler_default_options(void);
 typedef struct sampler sampler;
 
 /* Probes every file: it must decode. One whose frames (its first and last) are smaller than
- * a patch's region is skipped (sampler_file_skipped), unless all are. Returns 0, or -1 with a
+ * a patch's region, or hold none without transparent pixels, is skipped
+ * (sampler_file_skipped), unless all are. Returns 0, or -1 with a
  * one-line message naming the file. */
 int sampler_create(sampler **s, const char *const *files, int nfiles,
                    const sampler_options *opts, char *err, int errlen);
@@ -50,7 +51,10 @@ double sampler_file_scale_min(const sampler *s, int i);
  * cut from them hold both fields, combing and all. */
 int sampler_file_interlaced(const sampler *s, int i);
 
-/* Whether input i is left out, too small for a patch: none of its frames is drawn. */
+/* Why input i is left out (none of its frames is drawn), or 0 where it is not. Patches are
+ * cut only from regions without fully transparent pixels, whose colours mean nothing: an
+ * input whose frames (its first and last) have no such region is left out. */
+enum { SAMPLER_TOO_SMALL = 1, SAMPLER_TRANSPARENT };
 int sampler_file_skipped(const sampler *s, int i);
 
 /* The side of the HR region a patch is cut from, its margin included: a frame's shorter side

@@ -1128,22 +1128,30 @@ int main(int argc, char **argv)
         fprintf(stderr, "srres-train: %d --val image%s given again (the same file) left out: "
                         "each is validated once\n", val_again, val_again == 1 ? "" : "s");
     o.val_rec = recorded_vals(&vals);
-    /* Inputs too small for a patch are left out, said in one line as the folders' other files
-     * left out are, with the first few named. */
+    /* Inputs too small for a patch, or with no region of that size without transparent
+     * pixels, are left out, said in one line each as the folders' other files left out are,
+     * with the first few named. */
     int skipped = 0, region = sampler_region_side(smp);
-    for (int i = 0; i < inputs.count; i++)
-        skipped += sampler_file_skipped(smp, i);
-    if (skipped && !o.quiet) {
+    for (int why = SAMPLER_TOO_SMALL; why <= SAMPLER_TRANSPARENT; why++) {
+        int n = 0;
+        for (int i = 0; i < inputs.count; i++)
+            n += sampler_file_skipped(smp, i) == why;
+        skipped += n;
+        if (!n || o.quiet)
+            continue;
         fprintf(stderr,
-                "srres-train: inputs too small for a %dx%d HR patch with its margin: %d of %d, "
+                "srres-train: inputs %s a %dx%d HR patch with its margin%s: %d of %d, "
                 "left out (",
-                region, region, skipped, inputs.count);
+                why == SAMPLER_TOO_SMALL ? "too small for" : "with no room for", region, region,
+                why == SAMPLER_TOO_SMALL ? "" : " without fully transparent pixels", n,
+                inputs.count);
         for (int i = 0, named = 0; i < inputs.count && named < 3; i++)
-            if (sampler_file_skipped(smp, i))
+            if (sampler_file_skipped(smp, i) == why)
                 fprintf(stderr, "%s%s", named++ ? ", " : "", input_list_name(&inputs, i));
-        if (skipped > 3)
-            fprintf(stderr, " and %d more; -v names them", skipped - 3);
-        fprintf(stderr, "; a smaller --patch takes them)\n");
+        if (n > 3)
+            fprintf(stderr, " and %d more; -v names them", n - 3);
+        fprintf(stderr, "; a smaller --patch %s them)\n",
+                why == SAMPLER_TOO_SMALL ? "takes" : "may take");
     }
     int raised = 0;
     double highest = 0;
@@ -1169,8 +1177,10 @@ int main(int argc, char **argv)
             double least = sampler_file_scale_min(smp, i);
             fprintf(stderr, "srres-train: %s: %dx%d, %d frame%s", input_list_name(&inputs, i),
                     w, h, frames, frames == 1 ? "" : "s");
-            if (sampler_file_skipped(smp, i))
+            if (sampler_file_skipped(smp, i) == SAMPLER_TOO_SMALL)
                 fprintf(stderr, ", too small for a patch: left out");
+            else if (sampler_file_skipped(smp, i))
+                fprintf(stderr, ", no room for a patch without transparent pixels: left out");
             else if (least > o.sampler.hr_scale_min)
                 /* At or above --hr-scale's maximum, the range is that one scale. */
                 fprintf(stderr, least < o.sampler.hr_scale_max ? ", drawn from scale %.3g up"
