@@ -121,6 +121,22 @@ msg=$("$build/srres-eval" -m learn.safetensors --crop 12 held1.png 2>&1) &&
 [[ $msg == *"--crop 12 is too small to score at x2: at least 16"* ]] ||
     fail "srres-eval --crop 12: '$msg'"
 
+# A run killed while saving leaves the file it was writing beside the checkpoint, as
+# NAME.tmp-PID-N, half written: the next run on that checkpoint removes it, its process gone,
+# and keeps one a live process may be writing.
+"$train" train.mp4 "${tiny[@]}" --steps 1 -o killed.safetensors -q || fail "1-step run failed"
+bash -c 'exit 0' &
+wait $!
+dead=$!
+head -c 1000 killed.safetensors.ckpt >"killed.safetensors.ckpt.tmp-$dead-0"
+: >"killed.safetensors.tmp-$dead-1"
+: >"killed.safetensors.ckpt.tmp-$$-0"
+"$train" train.mp4 --steps 2 --resume killed.safetensors.ckpt -q ||
+    fail "resume beside a killed run's temporary file failed"
+[ ! -e "killed.safetensors.ckpt.tmp-$dead-0" ] && [ ! -e "killed.safetensors.tmp-$dead-1" ] ||
+    fail "a killed run's temporary files are left: $(ls killed.*)"
+[ -e "killed.safetensors.ckpt.tmp-$$-0" ] || fail "a live process's temporary file was removed"
+
 # srres-model convert --average-with: a model averaged with itself is itself; averaged with
 # another of its kind (one step from scratch) it is neither; another network is refused.
 "$train" train.mp4 "${tiny[@]}" --steps 1 -o other.safetensors -q || fail "1-step run failed"
