@@ -555,6 +555,20 @@ cp mended-whole.ts mended.ts
 cmp -s <(tensors mended.safetensors) <(tensors mended-whole.safetensors) ||
     fail "resumed once mended, the model differs from the uninterrupted run's"
 
+# A full disk (/dev/full, written in place) fails a save with one line that names the
+# checkpoint holding the run: the last step's, beside a model that could not be written, or
+# the one before a checkpoint that could not be, which the failed write left as it was.
+"$train" train.mp4 "${const[@]}" --steps 4 -o /dev/full --checkpoint nospace.ckpt -q 2>err.log &&
+    fail "a model written to /dev/full"
+grep -q "^srres-train: /dev/full: write failed: No space left on device; checkpoint nospace.ckpt \
+at step 4 holds the run (--resume nospace.ckpt writes the model)$" err.log ||
+    fail "the model's save failing: $(cat err.log)"
+"$train" train.mp4 --steps 8 --resume nospace.ckpt --checkpoint /dev/full --checkpoint-every 2 \
+    -o nospace.safetensors -q 2>err.log && fail "a checkpoint written to /dev/full"
+grep -q "^srres-train: /dev/full: write failed: No space left on device; checkpoint nospace.ckpt \
+at step 4 is as it was (continue from it with --resume nospace.ckpt)$" err.log ||
+    fail "a checkpoint's save failing: $(cat err.log)"
+
 # 4. Bad input: one line naming the problem, non-zero exit, no crash.
 expect_error() { # pattern, command...
     local pattern=$1

@@ -891,19 +891,26 @@ static void format_duration(char *buf, size_t n, double s)
     snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
-/* The run at the sampler's position (round, offset): the next patch it trains on. */
+/* The run at the sampler's position (round, offset): the next patch it trains on. A write
+ * that fails (a full disk) leaves the last checkpoint as it was, the one at step `saved` in
+ * saved_in (NULL: none yet): the line names it, so that the run is not taken for lost. */
 static void save_checkpoint(srres_model *m, const srres_adam *adam, const options *o,
-                            uint64_t round, int offset, const char *path, double seconds)
+                            uint64_t round, int offset, const char *path, double seconds,
+                            long saved, const char *saved_in)
 {
     store_run(m, o, round, offset, seconds);
     srres_error err;
-    if (srres_checkpoint_save(m, adam, path, &err) != SRRES_OK)
-        cli_die("%s", err.message);
+    if (srres_checkpoint_save(m, adam, path, &err) == SRRES_OK)
+        return;
+    if (saved_in)
+        cli_die("%s; checkpoint %s at step %ld is as it was (continue from it with --resume %s)",
+                err.message, saved_in, saved, saved_in);
+    cli_die("%s", err.message);
 }
 
 /* The command line into o, the inputs and the validation files; exits on a bad option. */
-static void parse_args(options *o, input_list *inputs, input_list *vals, char *given,
-                       int argc, char **argv)
+static void parse_args(options *o, input_list *inputs, input_list *vals, char *given, int argc,
+                       char **argv)
 {
     *o = (options){.output = "srres.safetensors", .scale = 4, .blocks = 16, .channels = 64,
                  .prelu_per_channel = 1, .steps = 10000, .batch = 16, .patch = 24,
@@ -1332,7 +1339,7 @@ int main(int argc, char **argv)
              * the batch that failed, which a resume draws again once the file is mended. */
             if (step > saved) {
                 save_checkpoint(model, &adam, &o, round, offset, o.checkpoint,
-                                seconds_before + (now() - start));
+                                seconds_before + (now() - start), saved, saved_in);
                 saved_in = o.checkpoint;
             }
             /* Right after a checkpoint (or a resume) it holds the run: named all the same,
@@ -1437,7 +1444,8 @@ int main(int argc, char **argv)
          * --steps, carries it on (its Adam moments are not in the model file). */
         if (D.rank == 0 && (step % o.checkpoint_every == 0 || step == o.steps)) {
             sampler_position(smp, &round, &offset);
-            save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed);
+            save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed, saved,
+                            saved_in);
             saved = step;
             saved_in = o.checkpoint;
             if (log && fflush(log))
@@ -1457,7 +1465,8 @@ int main(int argc, char **argv)
     if (stopping && step < o.steps) {
         if (D.rank == 0) {
             sampler_position(smp, &round, &offset);
-            save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed);
+            save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed, saved,
+                            saved_in);
             fprintf(stderr, "srres-train: stopped by signal at step %ld; checkpoint %s "
                             "(continue with --resume %s)\n",
                     step, o.checkpoint, o.checkpoint);
@@ -1488,12 +1497,13 @@ int main(int argc, char **argv)
             cli_die("out of memory for the metadata trained_on");
         set_meta(model, "trained_on", "%s", trained_on.str);
         av_bprint_finalize(&trained_on, NULL);
+        /* The last step's checkpoint holds the finished run, which a resume writes again. */
         if (srres_model_save(model, o.output, o.dtype, &e) != SRRES_OK)
-            cli_die("%s", e.message);
+            cli_die("%s; checkpoint %s at step %ld holds the run (--resume %s writes the model)",
+                    e.message, saved_in, saved, saved_in);
         if (!o.quiet)
-            fprintf(stderr, "srres-train: wrote %s after %ld step%s in %.0f s%s\n", o.output,
-                    step, step == 1 ? "" : "s", elapsed,
-                    val.count ? "" : " (no --val: not validated)");
+            fprintf(stderr, "srres-train: wrote %s after %ld step%s in %.0f s%s\n", o.output, step,
+                    step == 1 ? "" : "s", elapsed, val.count ? "" : " (no --val: not validated)");
     }
     if (log && fclose(log))
         drop_log(NULL, o.log, 0);
