@@ -335,7 +335,14 @@ static int left_opaque(int x, int y)
     return x >= SIDE / 2 - 4 ? 2 : 1;
 }
 
-static int none_opaque(int x, int y)
+/* Every other pixel fully transparent: no region is without one. */
+static int checkered(int x, int y)
+{
+    return (x + y) % 2;
+}
+
+/* Alpha 0 everywhere, as a 32-bit TGA without alpha has it. */
+static int no_alpha(int x, int y)
 {
     return 0;
 }
@@ -383,20 +390,23 @@ static void test_fully_transparent_pixels_are_not_drawn(void **state)
 }
 
 /* A picture without a region free of fully transparent pixels is left out, as one too
- * small is; alone, it is refused, saying why. */
-static void test_pictures_all_transparent_are_left_out(void **state)
+ * small is; alone, it is refused, saying why. One whose alpha is 0 everywhere has none (a
+ * 32-bit TGA or BMP of a writer that leaves the fourth byte 0), and is drawn from. */
+static void test_pictures_without_a_clear_region_are_left_out(void **state)
 {
-    char clear[256], ramp[256];
-    snprintf(clear, sizeof(clear), "%s", write_transparent("clear.pam", 64, 48, none_opaque));
+    char clear[256], ramp[256], tga[256];
+    snprintf(clear, sizeof(clear), "%s", write_transparent("clear.pam", 64, 48, checkered));
     snprintf(ramp, sizeof(ramp), "%s", write_picture("ramp.ppm", RAMP));
+    snprintf(tga, sizeof(tga), "%s", write_transparent("no_alpha.pam", 64, 48, no_alpha));
     sampler_options o = plain_options(8);
     sampler *s;
     char err[256];
-    const char *files[] = {clear, ramp};
-    if (sampler_create(&s, files, 2, &o, err, sizeof(err)) < 0)
+    const char *files[] = {clear, ramp, tga};
+    if (sampler_create(&s, files, 3, &o, err, sizeof(err)) < 0)
         fail_msg("%s", err);
     assert_int_equal(sampler_file_skipped(s, 0), SAMPLER_TRANSPARENT);
     assert_false(sampler_file_skipped(s, 1));
+    assert_false(sampler_file_skipped(s, 2));
     sampler_free(s);
     s = NULL;
     assert_int_equal(sampler_create(&s, files, 1, &o, err, sizeof(err)), -1);
@@ -446,7 +456,7 @@ int main(void)
         cmocka_unit_test(test_a_cut_video_is_drawn_from_the_frames_it_holds),
         cmocka_unit_test(test_pictures_too_small_for_a_patch_are_left_out),
         cmocka_unit_test(test_fully_transparent_pixels_are_not_drawn),
-        cmocka_unit_test(test_pictures_all_transparent_are_left_out),
+        cmocka_unit_test(test_pictures_without_a_clear_region_are_left_out),
         cmocka_unit_test(test_invalid_options_are_refused),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

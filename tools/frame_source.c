@@ -223,7 +223,10 @@ const uint8_t *frame_source_alpha(const frame_source *fs)
 }
 
 /* fs->alpha = the alpha of frame f (format d), rounded to 8 bits as its colours are. A
- * palette's alpha is its entries' (ARGB words), which the descriptor has no component for. */
+ * palette's alpha is its entries' (ARGB words), which the descriptor has no component for.
+ * An alpha of 0 everywhere is none: writers of 32-bit TGA (which FFmpeg reads as BGRA) and
+ * BMP leave the fourth byte 0 in pictures without alpha, and FFmpeg's BMP decoder takes such
+ * a picture as opaque too. */
 static int read_alpha(frame_source *fs, const AVFrame *f, const AVPixFmtDescriptor *d, char *err,
                       int errlen)
 {
@@ -235,18 +238,22 @@ static int read_alpha(frame_source *fs, const AVFrame *f, const AVPixFmtDescript
         for (int y = 0; y < f->height; y++)
             for (size_t x = 0; x < w; x++)
                 fs->alpha[y * w + x] = (uint8_t)(pal[f->data[0][y * f->linesize[0] + x]] >> 24);
-        return 0;
+    } else {
+        if (!fs->line && !(fs->line = av_malloc(sizeof(uint16_t) * w)))
+            return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
+        int c = d->nb_components - 1;
+        unsigned max = (1u << d->comp[c].depth) - 1;
+        for (int y = 0; y < f->height; y++) {
+            av_read_image_line2(fs->line, (const uint8_t **)f->data, f->linesize, d, 0, y, c,
+                                f->width, 0, 2);
+            for (size_t x = 0; x < w; x++)
+                fs->alpha[y * w + x] = (uint8_t)((fs->line[x] * 255u + max / 2) / max);
+        }
     }
-    if (!fs->line && !(fs->line = av_malloc(sizeof(uint16_t) * w)))
-        return fail(err, errlen, fs->path, "out of memory", AVERROR(ENOMEM));
-    int c = d->nb_components - 1;
-    unsigned max = (1u << d->comp[c].depth) - 1;
-    for (int y = 0; y < f->height; y++) {
-        av_read_image_line2(fs->line, (const uint8_t **)f->data, f->linesize, d, 0, y, c, f->width,
-                            0, 2);
-        for (size_t x = 0; x < w; x++)
-            fs->alpha[y * w + x] = (uint8_t)((fs->line[x] * 255u + max / 2) / max);
-    }
+    size_t n = w * f->height, i = 0;
+    while (i < n && !fs->alpha[i])
+        i++;
+    fs->has_alpha = i < n;
     return 0;
 }
 

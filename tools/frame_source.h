@@ -20,7 +20,7 @@ int frame_source_height(const frame_source *fs);
 int frame_source_interlaced(const frame_source *fs);
 
 /* The alpha of the frame read last (w x h, 8 bits: 0 is fully transparent), or NULL where
- * its format has none; valid as the RGB is. The RGB holds the colours as stored, those of
+ * its format has none or it is 0 everywhere (an alpha-less writer's); valid as the RGB is. The RGB holds the colours as stored, those of
  * transparent pixels too, which mean nothing. */
 const uint8_t *frame_source_alpha(const frame_source *fs);
 
