@@ -1,10 +1,10 @@
 /* test_frame_source.c: images decoded to 8-bit RGB as they are: 8-bit PNGs unchanged, and
- * 16-bit ones (RGB, RGBA, grey) rounded to nearest, v * 255 / 65535, in every value; videos
- * counted where the container gives only a duration (Matroska) or nothing (raw H.264), a
- * count too high (a truncated file) found out whatever order the frames are read in, and
- * every frame the same read backwards as in order whatever the container (MPEG-TS seeks
- * land between keyframes), and a frame far ahead sought rather than decoded to. Clips are
- * made by Debian's ffmpeg. */
+ * 16-bit ones (RGB, RGBA, grey) rounded to nearest, v * 255 / 65535, in every value, alpha
+ * too; videos counted where the container gives only a duration (Matroska) or nothing (raw
+ * H.264), a count too high (a truncated file) found out whatever order the frames are read
+ * in, and every frame the same read backwards as in order whatever the container (MPEG-TS
+ * seeks land between keyframes), and a frame far ahead sought rather than decoded to; an
+ * empty file and a link to nothing named as such. Clips are made by Debian's ffmpeg. */
 #include <time.h>
 #include <unistd.h>
 
@@ -61,7 +61,8 @@ static void write_png(const char *path, enum AVPixelFormat fmt)
     avcodec_free_context(&enc);
 }
 
-/* Decodes the PNG of fmt and counts the values that are not the expected ones. */
+/* Decodes the PNG of fmt and counts the values that are not the expected ones, its alpha's
+ * too (rounded as the colours are; none where the format has none). */
 static int wrong_values(enum AVPixelFormat fmt)
 {
     char path[] = "/tmp/test_frame_source.XXXXXX";
@@ -84,6 +85,14 @@ static int wrong_values(enum AVPixelFormat fmt)
             unsigned want = fmt == AV_PIX_FMT_RGB24 ? v >> 8 : (v * 255u + 32767) / 65535;
             wrong += rgb[i * 3 + c] != want;
         }
+    const uint8_t *alpha = frame_source_alpha(fs);
+    if (fmt != AV_PIX_FMT_RGBA64BE)
+        wrong += alpha != NULL;
+    else if (!alpha)
+        wrong++;
+    else
+        for (size_t i = 0; i < (size_t)W * H; i++)
+            wrong += alpha[i] != (value(i, 3) * 255u + 32767) / 65535;
     frame_source_close(fs);
     unlink(path);
     return wrong;
@@ -303,6 +312,33 @@ static void test_frames_come_at_their_own_size(void **state)
     av_log_set_level(AV_LOG_ERROR);
 }
 
+/* Opening path fails with exactly `expected` after the path. */
+static void expect_open_error(const char *path, const char *expected)
+{
+    frame_source *fs = NULL;
+    char err[256], want[512];
+    assert_true(frame_source_open(&fs, path, err, sizeof(err)) < 0);
+    assert_null(fs);
+    snprintf(want, sizeof(want), "%s: %s", path, expected);
+    assert_string_equal(err, want);
+}
+
+/* An interrupted copy leaves an empty file, a photo moved away a link to nothing: each is
+ * named as what it is, not as invalid data or a file that is not there. */
+static void test_an_empty_file_and_a_link_to_nothing_are_named(void **state)
+{
+    char empty[256], link[256];
+    snprintf(empty, sizeof(empty), "%s/empty.jpg", test_tmpdir());
+    snprintf(link, sizeof(link), "%s/moved.jpg", test_tmpdir());
+    FILE *f = fopen(empty, "wb");
+    assert_non_null(f);
+    assert_int_equal(fclose(f), 0);
+    unlink(link);
+    assert_int_equal(symlink("elsewhere/photo.jpg", link), 0);
+    expect_open_error(empty, "an empty file");
+    expect_open_error(link, "a link to a file that does not exist");
+}
+
 int main(void)
 {
     av_log_set_level(AV_LOG_ERROR);
@@ -318,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_a_count_too_high_gives_the_last_frame),
         cmocka_unit_test(test_a_frame_far_ahead_is_sought),
         cmocka_unit_test(test_frames_come_at_their_own_size),
+        cmocka_unit_test(test_an_empty_file_and_a_link_to_nothing_are_named),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

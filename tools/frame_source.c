@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "frame_source.h"
 #include "yuvj.h"
@@ -68,10 +69,21 @@ static int animated_webp(const char *path)
     return animated;
 }
 
-/* Opens the demuxer of fs->path and reads its stream information. */
+/* Opens the demuxer of fs->path and reads its stream information. An empty file (a copy
+ * cut off before its first byte) and a link to nothing (its file moved away) are said to be
+ * what they are: "Invalid data" and "No such file" of a file the user sees listed puzzled. */
 static int open_input(frame_source *fs, char *err, int errlen)
 {
     int ret = avformat_open_input(&fs->fmt, fs->path, NULL, NULL);
+    struct stat st;
+    if (ret < 0 && stat(fs->path, &st) == 0 && S_ISREG(st.st_mode) && !st.st_size) {
+        snprintf(err, errlen, "%s: an empty file", fs->path);
+        return AVERROR_INVALIDDATA;
+    }
+    if (ret == AVERROR(ENOENT) && lstat(fs->path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        snprintf(err, errlen, "%s: a link to a file that does not exist", fs->path);
+        return ret;
+    }
     if (ret < 0)
         return fail(err, errlen, fs->path, "cannot open", ret);
     if ((ret = avformat_find_stream_info(fs->fmt, NULL)) < 0)
