@@ -384,6 +384,19 @@ max_memory_option_reaches_libsrres() {
         grep -q "max_memory 1 is below 16Mi" small.txt
 }
 
+# Tiles under 32 pixels a side are refused before any frame: each computes a border of the
+# network's reach on every side, so tile=8 ran 30 to 80 times slower. 32 runs.
+small_tiles_are_refused() {
+    for t in 1 8 31; do
+        fails_with "tile $t: tiles under 32 pixels a side spend nearly all their time" \
+            -i odd.png -vf srresnet=model="$x2":tile=$t small.png || return 1
+        [ ! -e small.png ] || { echo "tile=$t wrote small.png"; return 1; }
+    done
+    ff -i odd.png -vf srresnet=model="$x2":tile=32 t32.png &&
+        ff -i odd.png -vf srresnet=model="$x2" t0.png &&
+        expect "tile=32 pixels" "$(pixels t32.png rgb24)" "$(pixels t0.png rgb24)"
+}
+
 # A frame whose upscale FFmpeg cannot hold (8192x4096 at x4: 32768x16384, past its picture
 # size limit) fails the graph naming both sizes and the scale: FFmpeg's line said only
 # "Picture size 32768x16384 is invalid".
@@ -727,6 +740,7 @@ check ensemble_commutes_with_mirroring
 check ensemble_other_than_a_power_of_two_fails
 check precision_option_reaches_libsrres
 check max_memory_option_reaches_libsrres
+check small_tiles_are_refused
 check out_of_memory_says_how_to_tile_smaller
 check frame_too_large_to_upscale_is_named
 check regions_of_interest_are_scaled

@@ -1539,6 +1539,22 @@ test_stream_appearing_mid_file() {
         fail "$(probe out.mkv v:0 nb_read_frames -count_frames) frames, not 175"
 }
 
+# Tiles under 32 pixels a side are refused, nothing written: each computes a border of the
+# network's reach on every side, so --tile 8 ran 30 to 80 times slower. 0, -1 and 32 run.
+test_small_tiles_refused() {
+    lavfi in.png -frames:v 1 -map 0:v
+    local t
+    for t in 1 8 31; do
+        expect_error "--tile $t: tiles under 32 pixels a side spend nearly all their time" \
+            "$video" -i in.png -o out.png -m "$m2" --tile $t
+        [ ! -e out.png ] || fail "--tile $t wrote out.png"
+    done
+    for t in 0 -1 32; do
+        "$video" -q -y -i in.png -o "out$t.png" -m "$m2" --tile $t || fail "--tile $t failed"
+    done
+    cmp -s out0.png out32.png && cmp -s out0.png out-1.png || fail "tiles changed the pixels"
+}
+
 test_large_frames() {
     # 8192x8192 x2 would be a frame FFmpeg cannot hold: refused up front, clearly.
     lavfi big.png -vf "scale=8192:8192" -frames:v 1 -map 0:v
