@@ -8,6 +8,7 @@
 typedef struct slot {
     void *item;
     int kind;
+    size_t bytes;
 } slot;
 
 struct frame_queue {
@@ -15,9 +16,10 @@ struct frame_queue {
     pthread_cond_t not_full, not_empty;
     slot *ring;
     int depth, head, count, producers, aborted, high_water;
+    size_t max_bytes, bytes, high_bytes;
 };
 
-frame_queue *frame_queue_create(int depth, int producers)
+frame_queue *frame_queue_create(int depth, size_t max_bytes, int producers)
 {
     frame_queue *q = calloc(1, sizeof(*q));
     if (!q)
@@ -28,6 +30,7 @@ frame_queue *frame_queue_create(int depth, int producers)
         return NULL;
     }
     q->depth = depth < 1 ? 1 : depth;
+    q->max_bytes = max_bytes;
     q->producers = producers;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->not_full, NULL);
@@ -51,18 +54,27 @@ void frame_queue_free(frame_queue *q, void (*free_item)(void *item, int kind))
     free(q);
 }
 
-int frame_queue_push(frame_queue *q, void *item, int kind)
+static int full_for(const frame_queue *q, size_t bytes)
+{
+    return q->count == q->depth ||
+           (q->max_bytes && q->count && (bytes > q->max_bytes || q->bytes > q->max_bytes - bytes));
+}
+
+int frame_queue_push(frame_queue *q, void *item, int kind, size_t bytes)
 {
     pthread_mutex_lock(&q->lock);
-    while (q->count == q->depth && !q->aborted)
+    while (full_for(q, bytes) && !q->aborted)
         pthread_cond_wait(&q->not_full, &q->lock);
     if (q->aborted) {
         pthread_mutex_unlock(&q->lock);
         return -1;
     }
-    q->ring[(q->head + q->count) % q->depth] = (slot){item, kind};
+    q->ring[(q->head + q->count) % q->depth] = (slot){item, kind, bytes};
     if (++q->count > q->high_water)
         q->high_water = q->count;
+    q->bytes += bytes;
+    if (q->bytes > q->high_bytes)
+        q->high_bytes = q->bytes;
     pthread_cond_signal(&q->not_empty);
     pthread_mutex_unlock(&q->lock);
     return 0;
@@ -90,10 +102,12 @@ int frame_queue_pop(frame_queue *q, void **item, int *kind, double *waited)
         slot s = q->ring[q->head];
         q->head = (q->head + 1) % q->depth;
         q->count--;
+        q->bytes -= s.bytes;
         *item = s.item;
         if (kind)
             *kind = s.kind;
-        pthread_cond_signal(&q->not_full);
+        /* all: a producer waiting with a large item may still not fit, one with less may */
+        pthread_cond_broadcast(&q->not_full);
         ret = 1;
     }
     pthread_mutex_unlock(&q->lock);
@@ -124,6 +138,14 @@ int frame_queue_high_water(frame_queue *q)
 {
     pthread_mutex_lock(&q->lock);
     int h = q->high_water;
+    pthread_mutex_unlock(&q->lock);
+    return h;
+}
+
+size_t frame_queue_high_bytes(frame_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t h = q->high_bytes;
     pthread_mutex_unlock(&q->lock);
     return h;
 }

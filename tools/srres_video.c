@@ -187,14 +187,13 @@ int main(int argc, char **argv)
         output_target_abandon(&a.target);
         return 128 + last_signal;
     }
-    /* Queued frames hold at most QUEUE_BYTES of upscaled pixels (an 8K frame is 100 MB), and
-     * at most --queue frames; copied packets share the output queue, a few slots more. */
-    size_t out_bytes = (size_t)a.dec->width * a.dec->height * a.scale * a.scale *
-                       av_get_padded_bits_per_pixel(av_pix_fmt_desc_get(a.net_fmt)) / 8;
-    int depth = (int)(QUEUE_BYTES / out_bytes);
-    depth = depth < 1 ? 1 : depth > a.o.queue ? a.o.queue : depth;
-    a.q_in = frame_queue_create(depth, 1);
-    a.q_out = frame_queue_create(depth + 8, 2); /* sr frames and copied packets */
+    /* Each queue's frames hold at most QUEUE_BYTES of upscaled pixels (an 8K frame is 100 MB;
+     * a frame larger alone), counted frame by frame: numbered images and streams that change
+     * size each have their own size and network format (a 16-bit RGBA image after 8-bit RGB
+     * ones is 2.7 times the bytes), which a depth set by the first frame let past the bound.
+     * At most --queue frames; copied packets share the output queue, a few slots more. */
+    a.q_in = frame_queue_create(a.o.queue, QUEUE_BYTES, 1);
+    a.q_out = frame_queue_create(a.o.queue + 8, QUEUE_BYTES, 2); /* sr frames, packets */
     if (!a.q_in || !a.q_out)
         cli_die("out of memory");
 
@@ -276,8 +275,11 @@ int main(int argc, char **argv)
         getrusage(RUSAGE_SELF, &ru);
         fprintf(stderr,
                 "srres-video: network busy %.2f s, waiting for input %.2f s; queue high "
-                "water %d of %d; peak memory %ld MB\n",
+                "water %d of %d (%.1f MB of upscaled frames; output queue %.1f MB; at most "
+                "%zu each); peak memory %ld MB\n",
                 a.sr_busy, a.sr_wait, frame_queue_high_water(a.q_in), a.o.queue,
+                frame_queue_high_bytes(a.q_in) / 1048576.0,
+                frame_queue_high_bytes(a.q_out) / 1048576.0, QUEUE_BYTES >> 20,
                 ru.ru_maxrss / 1024);
     }
     cleanup(&a);

@@ -129,6 +129,7 @@ int is_paletted(enum AVPixelFormat f);
 int has_colour(enum AVPixelFormat f);
 int is_yuvj(enum AVPixelFormat f);
 int same_shape(const AVFrame *f, int w, int h, AVRational sar);
+size_t upscaled_bytes(const AVFrame *f, int scale);
 int palette_transparent_in(const AVFrame *f);
 source_format frame_source(const AVFrame *f);
 int same_source(const source_format *x, const source_format *y);

@@ -40,6 +40,13 @@ int same_shape(const AVFrame *f, int w, int h, AVRational sar)
     return f->width == w && f->height == h && !av_cmp_q(fs, sar.num ? sar : (AVRational){1, 1});
 }
 
+/* The bytes of a frame's pixels upscaled by scale (1: as it is), for the queues' bound. */
+size_t upscaled_bytes(const AVFrame *f, int scale)
+{
+    return (size_t)f->width * scale * f->height * scale *
+           av_get_padded_bits_per_pixel(av_pix_fmt_desc_get(f->format)) / 8;
+}
+
 /* Whether a palette frame has a pixel whose colour is not opaque: most palettes with a
  * transparent entry use none (palettegen reserves one). */
 int palette_transparent_in(const AVFrame *f)

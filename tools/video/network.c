@@ -239,7 +239,7 @@ void *sr_main(void *arg)
         }
         a->sr_busy += progress_now() - t0;
         av_frame_free(&in);
-        if (!ok || frame_queue_push(a->q_out, out, KIND_FRAME) < 0) {
+        if (!ok || frame_queue_push(a->q_out, out, KIND_FRAME, upscaled_bytes(out, 1)) < 0) {
             av_frame_free(&out);
             break;
         }

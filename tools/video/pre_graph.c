@@ -102,7 +102,7 @@ int push_pre(app *a, AVFrame *frame)
             set_error(a, "out of memory");
             return AVERROR(ENOMEM);
         }
-        if (frame_queue_push(a->q_in, out, KIND_FRAME) < 0) {
+        if (frame_queue_push(a->q_in, out, KIND_FRAME, upscaled_bytes(out, a->scale)) < 0) {
             av_frame_free(&out);
             return AVERROR_EXIT;
         }

@@ -194,7 +194,7 @@ void *reader_main(void *arg)
                         copy->pts -= shift;
                     if (copy->dts != AV_NOPTS_VALUE)
                         copy->dts -= shift;
-                    if (frame_queue_push(a->q_out, copy, KIND_PACKET) < 0) {
+                    if (frame_queue_push(a->q_out, copy, KIND_PACKET, 0) < 0) {
                         av_packet_free(&copy);
                         ret = AVERROR_EXIT;
                     }
