@@ -468,6 +468,20 @@ test_chapters_and_pix_fmt_fallback() {
         fail "no message: $(cat err.log)"
 }
 
+# A text subtitle on screen at -ss is kept from there, for what is left of it, as ffmpeg keeps
+# it (it was dropped: the clip's first line went unseen); those after follow on its clock.
+test_subtitle_on_screen_at_start_kept() {
+    printf '%s\n' 1 '00:00:00,000 --> 00:00:01,000' hello '' 2 '00:00:01,000 --> 00:00:02,000' \
+        world >s.srt
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=25" -i s.srt -t 2 \
+        -c:v libx264 -c:s srt in.mkv
+    "$video" -q -i in.mkv -o cut.mkv -ss 0.6 -m "$m2" || { fail "cut.mkv failed"; return; }
+    local got
+    got=$(ffmpeg -v error -i cut.mkv -map 0:s -f srt - | grep -v '^[0-9]*$' | tr '\n' ' ')
+    [ "$got" = "00:00:00,000 --> 00:00:00,400 hello 00:00:00,400 --> 00:00:01,400 world " ] ||
+        fail "subtitles of cut.mkv: $got"
+}
+
 # Formats and encoders that read the frame rate off the time base get one tick a frame: an
 # MP4's 1/12800 made a YUV4MPEG header say 12800 fps and Theora lose nine frames in ten.
 test_frame_rate_from_time_base() {

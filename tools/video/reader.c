@@ -179,6 +179,19 @@ void *reader_main(void *arg)
             int keep =
                 ts == AV_NOPTS_VALUE || (av_compare_ts(ts, ist->time_base, a->lo, vtb) >= 0 &&
                                          av_compare_ts(ts, ist->time_base, a->hi, vtb) < 0);
+            /* A text subtitle on screen at -ss (begun before it, ending after) is kept from
+             * there on, as ffmpeg keeps it: dropped, the clip's first line went unseen. Not
+             * at a segment's start: the segment before holds it. Bitmap subtitles time
+             * themselves partly inside their packets, and are cut as before. */
+            int64_t late = 0;
+            const AVCodecDescriptor *cd = avcodec_descriptor_get(ist->codecpar->codec_id);
+            if (!keep && ts != AV_NOPTS_VALUE && !a->o.segments && pkt->duration > 0 && cd &&
+                (cd->props & AV_CODEC_PROP_TEXT_SUB) &&
+                av_compare_ts(ts, ist->time_base, a->lo, vtb) < 0 &&
+                av_compare_ts(ts + pkt->duration, ist->time_base, a->lo, vtb) > 0) {
+                late = av_rescale_q_rnd(a->lo, vtb, ist->time_base, AV_ROUND_UP) - ts;
+                keep = late < pkt->duration;
+            }
             if (ts != AV_NOPTS_VALUE && !past[pkt->stream_index] &&
                 ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO &&
                 av_compare_ts(ts, ist->time_base, a->hi, vtb) >= 0) {
@@ -190,10 +203,11 @@ void *reader_main(void *arg)
                 if (!copy) {
                     ret = AVERROR(ENOMEM);
                 } else {
+                    copy->duration -= late;
                     if (copy->pts != AV_NOPTS_VALUE)
-                        copy->pts -= shift;
+                        copy->pts += late - shift;
                     if (copy->dts != AV_NOPTS_VALUE)
-                        copy->dts -= shift;
+                        copy->dts += late - shift;
                     if (frame_queue_push(a->q_out, copy, KIND_PACKET, 0) < 0) {
                         av_packet_free(&copy);
                         ret = AVERROR_EXIT;
