@@ -176,6 +176,13 @@ test_fonts_and_cover_art() {
         -disposition:v:1 attached_pic cover.mp4
     "$video" -i cover.mp4 -o out.mp4 -m "$m2" 2>err.log || { fail "cover art refused"; return; }
     grep -q "stream 2 (png) dropped: cover art" err.log || fail "no message: $(cat err.log)"
+    # A song's cover art alone is upscaled as the one picture it is, and the progress line
+    # says one: it expected 94041 frames from the picture's clock (ETA 2:40:54).
+    ffmpeg -nostdin -v error -f lavfi -i sine=duration=1 -i cover.png -map 0 -map 1 \
+        -c:a libmp3lame -c:v png -disposition:v attached_pic song.mp3
+    "$video" -i song.mp3 -o song_x2.mp3 -m "$m2" 2>err.log || { fail "song.mp3 failed"; return; }
+    grep -q "^frame 1/1 " err.log || fail "progress: $(grep '^frame' err.log | tail -n 1)"
+    [ "$(probe song_x2.mp3 v:0 width)" = 128 ] || fail "the cover art is not upscaled"
 }
 
 # The video stream's encoder tag names ours, not the input's (it said mpeg4 over H.264).

@@ -103,6 +103,10 @@ static long expected_frames(const app *a)
     long n = a->lo == INT64_MIN && a->hi == INT64_MAX && ist->nb_frames > 0 ? (long)ist->nb_frames
              : fr.num && dur > 0 ? (long)((to - from) * av_q2d(fr) + 0.5)
                                  : 0;
+    /* Cover art (an MP3's, an M4A's) is one picture, whatever its clock says (1/94041
+     * frames, ETA 2:40:54, on an MP3 of a second). */
+    if (ist->disposition & AV_DISPOSITION_ATTACHED_PIC)
+        n = 1;
     if (a->o.max_frames > 0 && (n <= 0 || n > a->o.max_frames))
         n = a->o.max_frames;
     return n > 0 ? n : 0;
