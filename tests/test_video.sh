@@ -1125,6 +1125,23 @@ test_rotation_applied_where_not_stored() {
 
 # A mirrored display matrix (a front camera's) is applied as a mirror: it reads as a half turn
 # too, and the picture came out upside down.
+# Where the rotation is applied, --vf-pre and --vf-post see the picture upright, as ffmpeg's
+# -vf does: --vf-pre saw it on its side (crop=36:32 cut 32 wide and 36 high, 64x72 out, where
+# ffmpeg's -vf crop=36:32 gives 36x32). Its frames are those of the input turned upright and
+# cropped by ffmpeg first.
+test_vf_pre_sees_rotated_frames_upright() {
+    lavfi flat.mp4 -t 0.2 -c:v libx264 -an
+    ffmpeg -nostdin -v error -i flat.mp4 -c copy -metadata:s:v rotate=90 rot.mp4
+    "$video" -q -i rot.mp4 -o out.mkv -m "$m2" "${ffv1[@]:2}" --vf-pre crop=36:32:0:0 ||
+        { fail "srres-video failed"; return; }
+    [ "$(probe out.mkv v:0 width)x$(probe out.mkv v:0 height)" = 72x64 ] ||
+        fail "out.mkv is $(probe out.mkv v:0 width)x$(probe out.mkv v:0 height), not 72x64"
+    ffmpeg -nostdin -v error -i rot.mp4 -vf crop=36:32:0:0 -c:v ffv1 upright.mkv
+    "$video" -q -i upright.mkv -o want.mkv "${ffv1[@]}" || { fail "upright.mkv failed"; return; }
+    cmp -s <(frame_sums out.mkv null) <(frame_sums want.mkv null) ||
+        fail "not the frames of the input turned upright, then cropped"
+}
+
 test_mirror_applied_where_not_stored() {
     ffmpeg -nostdin -v error -f lavfi -i "color=black:size=64x36,drawbox=w=32:h=18:c=white:t=fill" \
         -frames:v 1 -c:v libx264 mirror.mp4

@@ -50,7 +50,8 @@ typedef struct app {
     int one_picture;        /* an image output without a frame number in its name */
     int numbered;           /* an image output with one: a file a frame, written directly */
     long images;            /* writer: the video packets written, the numbered files made */
-    const char *rotate;     /* filters that apply a rotation the output cannot store, or "" */
+    const char *rotate;     /* filters that apply a rotation the output cannot store, or "":
+                               first in the pre graph */
     int told_interlaced;    /* sr thread: said that interlaced frames come out progressive */
     int told_dropped;       /* reader: said that later frames lose their alpha or colour */
     /* reader: the frame size, format and pixel aspect ratio the pre graph is built for */
@@ -186,6 +187,7 @@ int write_copied(app *a, AVPacket *pkt);
 int stream_kept(const app *a, unsigned i, const char **why);
 void choose_output_format(app *a);
 void open_output(app *a);
+const char *rotation_to_apply(const app *a);
 
 /* srres_video.c */
 int signals_received(void);

@@ -94,6 +94,15 @@ static const char *rotation_filter(const AVStream *st)
     return fabs(theta) < 1 && m[4] < 0 ? "vflip," : "";
 }
 
+/* The filters that apply the video's rotation to its frames where the output cannot store
+ * it, as ffmpeg does, or players would show them on their side ("" where it is stored, or
+ * there is none). */
+const char *rotation_to_apply(const app *a)
+{
+    return output_keeps_rotation(a->ofmt->oformat) ? ""
+                                                   : rotation_filter(a->ifmt->streams[a->vin]);
+}
+
 /* Whether stream i is a timecode track (tmcd) whose timecode the video stream carries as
  * its tag: the output keeps that tag, and the MOV and MP4 muxers make the track anew from it,
  * so nothing is lost (it was reported as dropped, codec "none"). */
@@ -209,7 +218,6 @@ void open_output(app *a)
     if (a->o.segments &&
         (strstr(mux, "matroska") || !strcmp(mux, "webm") || !strcmp(mux, "mpegts")))
         a->ofmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
-    a->rotate = "";
     a->nb_map = a->ifmt->nb_streams;
     a->map = malloc(sizeof(int) * a->nb_map);
     a->mux_dts = malloc(sizeof(int64_t) * a->nb_map); /* no more output streams than input */
@@ -227,11 +235,8 @@ void open_output(app *a)
                         avcodec_get_name(ist->codecpar->codec_id), why, a->ofmt->oformat->name);
             continue;
         }
-        /* A rotation the format cannot store is applied to the frames instead, as ffmpeg
-         * does, or players would show them on their side. */
+        /* A rotation the format cannot store is applied to the frames (rotation_to_apply) */
         int keep = (int)i != a->vin || output_keeps_rotation(a->ofmt->oformat);
-        if (!keep)
-            a->rotate = rotation_filter(ist);
         AVStream *ost = avformat_new_stream(a->ofmt, NULL);
         if (!ost || output_copy_stream_info(ost, ist, (int)i == a->vin, keep) < 0)
             cli_die("out of memory");

@@ -29,11 +29,14 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRatio
      * link of the first size, so that it sees each frame's change, and eval=frame takes the
      * frame's size (iw, ih) where the first's was kept. The writer fits them (fit_frame).
      * A palette's colours are looked up exactly into packed RGBA first: swscale took them
-     * to planar RGBA through its YUV, a level off in a third of the bytes. */
+     * to planar RGBA through its YUV, a level off in a third of the bytes. A rotation the
+     * output cannot store comes before --vf-pre, so that --vf-pre and --vf-post see the
+     * picture upright, as ffmpeg's -vf does (--vf-pre saw it on its side, and crop=W:H cut
+     * H wide and W high), and is done at the input's size, not the output's. */
     snprintf(
         desc, sizeof(desc),
-        "%s%s%sscale=w=iw:h=ih:eval=frame:in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
-        is_paletted(fmt) ? "format=rgba," : "", a->o.vf_pre ? a->o.vf_pre : "",
+        "%s%s%s%sscale=w=iw:h=ih:eval=frame:in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
+        is_paletted(fmt) ? "format=rgba," : "", a->rotate, a->o.vf_pre ? a->o.vf_pre : "",
         a->o.vf_pre ? ",null," : "", matrix_name(a->in_src.space),
         chroma_sited(&a->in_src, "in", fmt, chroma, sizeof(chroma)),
         av_get_pix_fmt_name(a->net_fmt));
@@ -47,6 +50,7 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRatio
 void open_pre_graph(app *a)
 {
     char err[512];
+    a->rotate = rotation_to_apply(a);
     a->in_fmt = a->src.fmt;
     if (build_pre_graph(a, a->in_w, a->in_h, a->in_fmt, a->in_sar, err, sizeof(err)) < 0)
         cli_die("--vf-pre: %s", with_libav_reason(err, sizeof(err)));

@@ -43,8 +43,7 @@ static int init_post(app *a, const AVFrame *f)
     snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
              matrix_name(a->post_src.space), full_range_out(&a->post_src, out) ? "pc" : "tv",
              chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
-    snprintf(desc, sizeof(desc), "%s%s%s%sscale%s,format=pix_fmts=%s", a->rotate,
-             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? ",null," : "", cfr,
+    snprintf(desc, sizeof(desc), "%s%s%sscale%s,format=pix_fmts=%s", a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? ",null," : "", cfr,
              is_paletted(out) ? "" : matrix, av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
                                f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
