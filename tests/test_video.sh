@@ -1287,6 +1287,23 @@ test_bad_input() {
     ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
 }
 
+# A file cut off (a download or recording that stopped) is upscaled as far as it goes, and
+# said to be cut off against the duration its container declares, as ffmpeg's demuxers say
+# it: the run ended as complete, silently. A whole file says nothing of the kind.
+test_cut_off_input_said() {
+    local f size
+    for f in in.mkv in.mp4; do
+        lavfi "$f" -t 2 -c:v libx264 -c:a aac -movflags +faststart
+        size=$(stat -c %s "$f")
+        head -c $((size * 6 / 10)) "$f" >"cut_$f"
+        "$video" -i "cut_$f" -o "out_$f" -m "$m2" 2>err.log || fail "cut_$f failed: $(cat err.log)"
+        grep -q "cut_$f: the input ends at 1\.[0-9]* s of the 2\.[0-9]* s it declares: it was cut off" \
+            err.log || fail "cut_$f not said to be cut off: $(grep -v '^frame' err.log)"
+        "$video" -i "$f" -o "whole_$f" -m "$m2" 2>err.log || fail "$f failed"
+        ! grep -q "cut off" err.log || fail "$f said to be cut off"
+    done
+}
+
 # An input named "file:NAME", which FFmpeg reads as NAME, is still the input: with -y it was
 # replaced by its own upscale, or its numbered files written over.
 test_input_as_a_file_url() {

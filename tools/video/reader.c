@@ -56,6 +56,25 @@ static void skip_damaged(app *a, int ret)
         fprintf(stderr, "srres-video: %s: skipping a damaged video packet: %s\n", a->o.input, eb);
 }
 
+/* A file that ends well short of the duration its container declares (MP4's index, Matroska's
+ * header) was cut off: a download or recording that stopped. Said, as ffmpeg's demuxers say it
+ * in their own words ("partial file", "File ended prematurely"), which srres-video's log (off)
+ * hid: the run ended as complete, a part of the video missing. Durations estimated from the
+ * packets or the bit rate (MPEG-TS, MPEG-PS) are no declaration. */
+static void say_if_cut_off(const app *a, int64_t read_end)
+{
+    const AVFormatContext *f = a->ifmt;
+    if (a->o.quiet || f->duration <= 0 || read_end == INT64_MIN ||
+        f->duration_estimation_method != AVFMT_DURATION_FROM_STREAM)
+        return;
+    int64_t declared = (f->start_time != AV_NOPTS_VALUE ? f->start_time : 0) + f->duration;
+    if (declared - read_end > AV_TIME_BASE / 2)
+        fprintf(stderr,
+                "srres-video: %s: the input ends at %.2f s of the %.2f s it declares: it "
+                "was cut off; the output holds what there is\n",
+                a->o.input, read_end / (double)AV_TIME_BASE, declared / (double)AV_TIME_BASE);
+}
+
 /* libvpx's decoder, once it has read alpha, gives no frame for a packet without it: a WebM
  * joined from clips with alpha and without lost the frames of those without (10 frames
  * came out 5). A new decoder reads them from their keyframe on. */
@@ -130,12 +149,15 @@ void *reader_main(void *arg)
     char *past = calloc(a->nb_map ? a->nb_map : 1, 1);
     int ret = pkt && frame && past ? 0 : AVERROR(ENOMEM), video_done = 0, short_of = 0;
     int64_t video_after = 0; /* video packets read past the end */
+    int64_t read_end = INT64_MIN; /* the latest end of a packet read, in AV_TIME_BASE */
+    int at_eof = 0;
     AVRational vtb = a->ifmt->streams[a->vin]->time_base;
     while (ret >= 0 && (!video_done || short_of > 0) && !signals_received() &&
            !atomic_load(&a->failed)) {
         ret = av_read_frame(a->ifmt, pkt);
         if (ret == AVERROR_EOF) {
             ret = 0;
+            at_eof = 1;
             break;
         }
         if (ret < 0) {
@@ -143,6 +165,9 @@ void *reader_main(void *arg)
             break;
         }
         AVStream *ist = a->ifmt->streams[pkt->stream_index];
+        if (pkt->pts != AV_NOPTS_VALUE)
+            read_end = FFMAX(read_end, av_rescale_q(pkt->pts + FFMAX(pkt->duration, 0),
+                                                    ist->time_base, AV_TIME_BASE_Q));
         smooth_jumps(a, &a->mend, a->ifmt, pkt);
         /* A stream that appears mid-file (a new MPEG-TS program table, read from a pipe) has
          * no output stream, made at the start: dropped with a message, as ffmpeg drops it
@@ -217,6 +242,8 @@ void *reader_main(void *arg)
         }
         av_packet_unref(pkt);
     }
+    if (at_eof && !video_done)
+        say_if_cut_off(a, read_end);
     /* Flush the decoder and the pre graph, unless aborting. */
     if (ret >= 0 && !atomic_load(&a->failed)) {
         if (!video_done)
