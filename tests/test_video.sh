@@ -1304,6 +1304,24 @@ test_cut_off_input_said() {
     done
 }
 
+# Numbered images into a folder they cannot be written in are refused up front with the
+# reason, as one file is: it was "Input/output error" from the image muxer, after a frame.
+test_numbered_output_in_read_only_folder() {
+    mkdir ro
+    if [ "$(id -u)" = 0 ]; then # root writes anywhere but on a read-only file system
+        if ! mount -t tmpfs -o ro,size=64k tmpfs ro 2>/dev/null; then
+            echo "skip: test_numbered_output_in_read_only_folder (cannot mount a tmpfs here)"
+            return
+        fi
+    else
+        chmod 555 ro
+    fi
+    lavfi in.mkv -t 0.2 -c:v libx264 -an
+    expect_error "ro/f%03d.png: cannot write: " "$video" -i in.mkv -o ro/f%03d.png -m "$m2"
+    grep -q "Read-only file system\|Permission denied" err.log || fail "no reason: $(cat err.log)"
+    [ "$(id -u)" != 0 ] || umount ro
+}
+
 # An input named "file:NAME", which FFmpeg reads as NAME, is still the input: with -y it was
 # replaced by its own upscale, or its numbered files written over.
 test_input_as_a_file_url() {

@@ -263,6 +263,10 @@ void open_output(app *a)
     struct stat st;
     if (numbered && (stat(dirname(folder), &st) < 0 || !S_ISDIR(st.st_mode)))
         cli_die("%s: cannot write: no folder %s", a->o.output, folder);
+    /* and the same for a folder it cannot write in (read-only, another user's), once a frame
+     * was upscaled, where one file's name says why up front */
+    if (numbered && access(folder, W_OK) < 0)
+        cli_die("%s: cannot write: %s", a->o.output, strerror(errno));
     if (numbered && numbered_input(a->input_file, a->o.output))
         cli_die("%s: its numbered names include the input's files (%s)", a->o.output, a->o.input);
     /* Any of its names, not only the first: the muxer writes over what it meets. */
