@@ -258,10 +258,11 @@ void open_output(app *a)
     a->one_picture = image2 && !numbered;
     a->numbered = numbered;
     /* Said as for one file: image2 gives only "Input/output error" for a missing folder. */
-    char folder[PATH_MAX];
-    snprintf(folder, sizeof(folder), "%s", a->o.output);
+    char name[PATH_MAX];
+    snprintf(name, sizeof(name), "%s", a->o.output);
+    const char *folder = dirname(name); /* "." for a bare name, not written into name */
     struct stat st;
-    if (numbered && (stat(dirname(folder), &st) < 0 || !S_ISDIR(st.st_mode)))
+    if (numbered && (stat(folder, &st) < 0 || !S_ISDIR(st.st_mode)))
         cli_die("%s: cannot write: no folder %s", a->o.output, folder);
     /* and the same for a folder it cannot write in (read-only, another user's), once a frame
      * was upscaled, where one file's name says why up front */
