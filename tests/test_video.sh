@@ -1322,6 +1322,27 @@ test_numbered_output_in_read_only_folder() {
     [ "$(id -u)" != 0 ] || umount ro
 }
 
+# A Dolby Vision configuration (an iPhone's HLG video, profile 8.4) is not carried onto the
+# encoded stream, which has none of its metadata: the H.264 upscale in Matroska claimed
+# Dolby Vision. Its HDR tags stay. The input is an HEVC MP4 given a dvvC box.
+test_dolby_vision_configuration_not_claimed() {
+    SRC="testsrc2=size=64x36:rate=25,format=yuv420p10le" lavfi hlg.mp4 -t 0.2 -an -c:v libx265 \
+        -tag:v hvc1 -x265-params log-level=error -color_primaries bt2020 -color_trc arib-std-b67 \
+        -colorspace bt2020nc
+    perl -e 'local $/; open F, "+<", $ARGV[0] or die; binmode F; my $d = <F>;
+        my $at = rindex($d, "moov") - 4; my @chain = ($at);
+        for my $t (qw(trak mdia minf stbl stsd hvc1)) { $at = index($d, $t, $at + 8) - 4; push @chain, $at }
+        my $end = $chain[-1] + unpack("N", substr($d, $chain[-1], 4));
+        substr($d, $end, 0) = pack("N a4 C C n C x19", 32, "dvvC", 1, 0, 8 << 9 | 13, 4 << 4);
+        substr($d, $_, 4) = pack("N", unpack("N", substr($d, $_, 4)) + 32) for @chain;
+        seek F, 0, 0; print F $d' hlg.mp4
+    dovi() { ffprobe -v error -show_entries stream_side_data=side_data_type -of csv=p=0 "$1"; }
+    dovi hlg.mp4 | grep -q "DOVI configuration" || { fail "no dvvC made"; return; }
+    "$video" -q -i hlg.mp4 -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }
+    ! dovi out.mkv | grep -q DOVI || fail "out.mkv claims Dolby Vision"
+    [ "$(probe out.mkv v:0 color_transfer)" = arib-std-b67 ] || fail "the HLG tag was lost"
+}
+
 # An input named "file:NAME", which FFmpeg reads as NAME, is still the input: with -y it was
 # replaced by its own upscale, or its numbered files written over.
 test_input_as_a_file_url() {

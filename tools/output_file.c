@@ -188,6 +188,11 @@ int output_copy_stream_info(AVStream *ost, const AVStream *ist, int encoded, int
          * for an upscaled stream underflowed at every frame. */
         if (sd->type == AV_PKT_DATA_CPB_PROPERTIES && encoded)
             continue;
+        /* Dolby Vision's configuration says the coded stream carries its metadata (RPUs),
+         * which our encoder does not write: an iPhone's HLG video upscaled into Matroska
+         * claimed Dolby Vision 8.4, for H.264 too, which players would look for. */
+        if (sd->type == AV_PKT_DATA_DOVI_CONF && encoded)
+            continue;
         uint8_t *dst = av_stream_new_side_data(ost, sd->type, sd->size);
         if (!dst)
             return AVERROR(ENOMEM);
