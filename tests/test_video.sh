@@ -1142,6 +1142,27 @@ test_vf_pre_sees_rotated_frames_upright() {
         fail "not the frames of the input turned upright, then cropped"
 }
 
+# A rotation the frames carry, not the stream (a phone photo's EXIF orientation), is applied
+# as ffmpeg applies it, a quarter turn clockwise for orientation 6: the portrait photo came
+# out on its side. The frames are those of the photo without EXIF turned by --vf-pre.
+test_exif_orientation_applied() {
+    lavfi plain.jpg -frames:v 1 -map 0:v
+    cp plain.jpg in.jpg
+    perl -e 'local $/; open F, "+<", $ARGV[0] or die; binmode F; my $d = <F>;
+        my $tiff = pack("a4 N n n n N n n N", "MM\0*", 8, 1, 0x0112, 3, 1, 6, 0, 0);
+        substr($d, 2, 0) = pack("n n a6", 0xFFE1, 8 + length($tiff), "Exif") . $tiff;
+        seek F, 0, 0; print F $d' in.jpg
+    ffmpeg -nostdin -v error -i in.jpg -vf scale=iw*2:ih*2 ff.png
+    [ "$(probe ff.png v:0 width)" = 72 ] || { fail "ffmpeg did not turn in.jpg"; return; }
+    "$video" -q -i in.jpg -o out.png -m "$m2" || { fail "srres-video failed"; return; }
+    [ "$(probe out.png v:0 width)x$(probe out.png v:0 height)" = 72x128 ] ||
+        fail "out.png is $(probe out.png v:0 width)x$(probe out.png v:0 height), not upright 72x128"
+    "$video" -q -i plain.jpg -o want.png -m "$m2" --vf-pre transpose=clock ||
+        { fail "plain.jpg failed"; return; }
+    cmp -s <(frame_sums out.png null) <(frame_sums want.png null) ||
+        fail "not the frames of the photo turned a quarter clockwise"
+}
+
 test_mirror_applied_where_not_stored() {
     ffmpeg -nostdin -v error -f lavfi -i "color=black:size=64x36,drawbox=w=32:h=18:c=white:t=fill" \
         -frames:v 1 -c:v libx264 mirror.mp4

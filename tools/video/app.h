@@ -54,6 +54,7 @@ typedef struct app {
                                first in the pre graph */
     int told_interlaced;    /* sr thread: said that interlaced frames come out progressive */
     int told_dropped;       /* reader: said that later frames lose their alpha or colour */
+    int rotate_checked;     /* reader: the first frame's own rotation taken (frame_rotation) */
     /* reader: the frame size, format and pixel aspect ratio the pre graph is built for */
     int in_w, in_h;
     enum AVPixelFormat in_fmt;
@@ -188,6 +189,7 @@ int stream_kept(const app *a, unsigned i, const char **why);
 void choose_output_format(app *a);
 void open_output(app *a);
 const char *rotation_to_apply(const app *a);
+const char *frame_rotation(const app *a, const AVFrame *f);
 
 /* srres_video.c */
 int signals_received(void);

@@ -77,10 +77,8 @@ int write_copied(app *a, AVPacket *pkt)
 /* The filters that turn the stream's frames upright by its display matrix ("" if none). A
  * mirrored matrix (a front camera's) reads as a rotation too: the signs of its terms tell
  * them apart, as in ffmpeg (a mirror became a half turn, upside down). */
-static const char *rotation_filter(const AVStream *st)
+static const char *rotation_filter(const int32_t *m)
 {
-    const int32_t *m =
-        (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
     if (!m)
         return "";
     double theta = -round(av_display_rotation_get(m));
@@ -99,8 +97,24 @@ static const char *rotation_filter(const AVStream *st)
  * there is none). */
 const char *rotation_to_apply(const app *a)
 {
-    return output_keeps_rotation(a->ofmt->oformat) ? ""
-                                                   : rotation_filter(a->ifmt->streams[a->vin]);
+    const AVStream *st = a->ifmt->streams[a->vin];
+    return output_keeps_rotation(a->ofmt->oformat)
+               ? ""
+               : rotation_filter(
+                     (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL));
+}
+
+/* The rotation to apply from frame f on: one the frames carry and the stream does not (a
+ * JPEG's EXIF orientation, an H.264 display orientation message) is applied whatever the
+ * output, which has no stream matrix to keep it in, as ffmpeg applies the first frame's (a
+ * phone's portrait photo came out on its side); else the stream's, as decided. */
+const char *frame_rotation(const app *a, const AVFrame *f)
+{
+    const AVFrameSideData *sd = av_frame_get_side_data(f, AV_FRAME_DATA_DISPLAYMATRIX);
+    if (!sd || sd->size < 9 * sizeof(int32_t) ||
+        av_stream_get_side_data(a->ifmt->streams[a->vin], AV_PKT_DATA_DISPLAYMATRIX, NULL))
+        return a->rotate;
+    return rotation_filter((const int32_t *)sd->data);
 }
 
 /* Whether stream i is a timecode track (tmcd) whose timecode the video stream carries as

@@ -26,11 +26,20 @@ static int feed_frame(app *a, AVFrame *frame)
         if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
             return 1;
         frame->sample_aspect_ratio = frame_sar(a, frame);
+        /* The first frame's own rotation (frame_rotation); not for a segment, whose output
+         * size is set from the stream's before any frame. */
+        int turn = 0;
+        if (!a->rotate_checked && !a->o.segments) {
+            const char *r = frame_rotation(a, frame);
+            turn = strcmp(r, a->rotate) != 0;
+            a->rotate = r;
+            a->rotate_checked = 1;
+        }
         /* A numbered image's palette with transparency or without is another source. */
         int new_palette = a->numbered && is_paletted(frame->format) &&
                           palette_transparent_in(frame) != a->in_src.alpha;
         if ((!same_shape(frame, a->in_w, a->in_h, a->in_sar) || frame->format != a->in_fmt ||
-             new_palette) &&
+             new_palette || turn) &&
             (ret = reopen_pre_graph(a, frame)) < 0)
             return ret;
         /* The encoder and muxer need increasing timestamps, which raw streams, the end of some
