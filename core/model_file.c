@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,7 @@ typedef struct parser {
     const unsigned char *data; /* start of the tensor data section */
     size_t data_len;
     srres_error *err;
+    locale_t numeric; /* the C locale's numbers, whatever the caller's locale */
 } parser;
 
 /* A checked view of one JSON tensor entry. */
@@ -151,21 +153,23 @@ static int parse_int_string(const char *s, long lo, long hi, long *out)
     return 1;
 }
 
-/* A float written as "%.9g" by model_file_write, finite. */
-static int parse_float_string(const char *s, float *out)
+/* A float written as "%.9g" by model_file_write, finite. Read in the C locale, as it was
+ * written: strtod in the caller's locale would stop at the '.' where its decimal point is a
+ * comma. */
+static int parse_float_string(const parser *p, const char *s, float *out)
 {
     char *end;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = strtod_l(s, &end, p->numeric);
     if (errno || end == s || *end || !isfinite((float)v))
         return 0;
     *out = (float)v;
     return 1;
 }
 
-static int parse_decay_string(const char *s, float *out)
+static int parse_decay_string(const parser *p, const char *s, float *out)
 {
-    return parse_float_string(s, out) && *out > 0.0f && *out < 1.0f;
+    return parse_float_string(p, s, out) && *out > 0.0f && *out < 1.0f;
 }
 
 static srres_status read_entry(parser *p, const char *key, json_t *val, tensor_entry *e)
@@ -611,7 +615,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
             continue;
         }
         if (!strcmp(mk, "optimizer.avg_decay")) {
-            if (!parse_decay_string(json_string_value(mv), &opt->avg_decay)) {
+            if (!parse_decay_string(p, json_string_value(mv), &opt->avg_decay)) {
                 st = srres_fail(p->err, SRRES_ERR_FORMAT,
                                 "%s: metadata 'optimizer.avg_decay' is not a decay in (0, 1)",
                                 p->name);
@@ -626,7 +630,7 @@ static srres_status parse_header(parser *p, json_t *root, srres_model **out,
                                                           : NULL;
         if (hyper) {
             int is_eps = hyper == &opt->eps;
-            if (!parse_float_string(json_string_value(mv), hyper) ||
+            if (!parse_float_string(p, json_string_value(mv), hyper) ||
                 !(is_eps ? *hyper > 0.0f : *hyper >= 0.0f && *hyper < 1.0f)) {
                 st = srres_fail(p->err, SRRES_ERR_FORMAT, "%s: metadata '%s' is not %s",
                                 p->name, mk, is_eps ? "above 0" : "in [0, 1)");
@@ -723,10 +727,16 @@ srres_status model_file_parse(const void *data, size_t size, const char *name,
     if (!root)
         return srres_fail(err, SRRES_ERR_FORMAT, "%s: bad JSON header at byte %d: %s", name,
                           jerr.position, jerr.text);
-    parser p = {name, bytes + 8 + hlen, size - 8 - hlen, err};
-    st = json_is_object(root)
-             ? parse_header(&p, root, out, opt)
-             : srres_fail(err, SRRES_ERR_FORMAT, "%s: the header is not a JSON object", name);
+    parser p = {name, bytes + 8 + hlen, size - 8 - hlen, err,
+                newlocale(LC_NUMERIC_MASK, "C", (locale_t)0)};
+    if (!p.numeric)
+        st = srres_fail(err, SRRES_ERR_NOMEM, "%s: out of memory", name);
+    else if (!json_is_object(root))
+        st = srres_fail(err, SRRES_ERR_FORMAT, "%s: the header is not a JSON object", name);
+    else
+        st = parse_header(&p, root, out, opt);
+    if (p.numeric)
+        freelocale(p.numeric);
     json_decref(root);
     return st;
 }
@@ -955,6 +965,21 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
     return SRRES_OK;
 }
 
+/* "%.9g" in the C locale, as the reader takes it: in the caller's, a program that set a
+ * locale whose decimal point is a comma wrote "0,9", which no other locale reads back.
+ * 0, or -1 when no locale object could be made. */
+static int format_float(char *buf, size_t len, float v)
+{
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (!c)
+        return -1;
+    locale_t caller = uselocale(c);
+    snprintf(buf, len, "%.9g", (double)v);
+    uselocale(caller);
+    freelocale(c);
+    return 0;
+}
+
 srres_status model_file_write(const srres_model *m, srres_dtype dtype,
                               const optimizer_tensors *opt, const char *path, srres_error *err)
 {
@@ -984,13 +1009,13 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
         const char *keys[] = {"optimizer.beta1", "optimizer.beta2", "optimizer.eps"};
         const float vals[] = {opt->beta1, opt->beta2, opt->eps};
         for (int i = 0; i < 3; i++) {
-            snprintf(num, sizeof(num), "%.9g", (double)vals[i]);
-            bad |= json_object_set_new(meta, keys[i], json_string(num));
+            bad |= format_float(num, sizeof(num), vals[i]) ||
+                   json_object_set_new(meta, keys[i], json_string(num));
         }
     }
     if (opt && opt->avg) {
-        snprintf(num, sizeof(num), "%.9g", (double)opt->avg_decay);
-        bad |= json_object_set_new(meta, "optimizer.avg_decay", json_string(num));
+        bad |= format_float(num, sizeof(num), opt->avg_decay) ||
+               json_object_set_new(meta, "optimizer.avg_decay", json_string(num));
     }
     bad |= json_object_set_new(root, "__metadata__", meta);
     size_t offset = 0;

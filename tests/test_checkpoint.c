@@ -5,6 +5,7 @@
  * Malformed variants are made by editing a saved checkpoint's JSON header (jansson) and
  * keeping its data section. */
 #include <jansson.h>
+#include <locale.h>
 #include <math.h>
 #include <unistd.h>
 
@@ -89,6 +90,71 @@ static void test_round_trip_keeps_everything(void **state)
     assert_string_equal(srres_model_get_metadata(back, "trained_on"), "unit tests");
     assert_string_equal(srres_model_get_metadata(back, "lr"), "5e-4");
     assert_null(srres_model_get_metadata(back, "optimizer.step"));
+    srres_adam_release(&adam);
+    srres_adam_release(&adam_back);
+    srres_model_free(m);
+    srres_model_free(back);
+}
+
+/* Sets a locale whose decimal point is a comma: an installed one, or one localedef makes in
+ * the test folder (LOCPATH). 0 when neither can be had. */
+static int set_comma_locale(void)
+{
+    static const char *const names[] = {"de_DE.UTF-8", "fr_FR.UTF-8", "nl_NL.UTF-8"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (setlocale(LC_ALL, names[i]) && !strcmp(localeconv()->decimal_point, ","))
+            return 1;
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "localedef -i de_DE -f UTF-8 '%s/de_DE.UTF-8' >/dev/null 2>&1",
+             test_tmpdir());
+    if (system(cmd) != 0)
+        return 0;
+    setenv("LOCPATH", test_tmpdir(), 1);
+    return setlocale(LC_ALL, "de_DE.UTF-8") && !strcmp(localeconv()->decimal_point, ",");
+}
+
+/* A program that set such a locale (setlocale(LC_ALL, "") in Germany) wrote "0,5" for
+ * beta1, which a program in the C locale refused, and refused the "0.5" of every other
+ * checkpoint. */
+static void test_checkpoints_are_the_same_in_every_locale(void **state)
+{
+    srres_model *m, *back;
+    srres_adam adam, adam_back;
+    srres_error err;
+    make_state(&m, &adam, 4);
+    make_average(&adam, m, 0.9995f);
+    adam.beta1 = 0.5f;
+    adam.eps = 1e-6f;
+    char comma_path[128], c_path[128];
+    tmp_path(comma_path, sizeof(comma_path), "comma_locale.ckpt");
+    tmp_path(c_path, sizeof(c_path), "c_locale.ckpt");
+    assert_int_equal(srres_checkpoint_save(m, &adam, c_path, &err), SRRES_OK);
+    if (!set_comma_locale()) {
+        srres_adam_release(&adam);
+        srres_model_free(m);
+        skip(); /* no locale of that kind here, and no localedef to make one */
+    }
+    srres_status saved = srres_checkpoint_save(m, &adam, comma_path, &err);
+    srres_status loaded = srres_checkpoint_load(c_path, &back, &adam_back, &err);
+    setlocale(LC_ALL, "C");
+    unsetenv("LOCPATH");
+    assert_int_equal(saved, SRRES_OK);
+    if (loaded != SRRES_OK)
+        fail_msg("a checkpoint of the C locale in a comma locale: %s", err.message);
+    assert_true(adam_back.beta1 == 0.5f && adam_back.eps == 1e-6f);
+    assert_true(adam_back.avg_decay == 0.9995f);
+    srres_adam_release(&adam_back);
+    srres_model_free(back);
+    if (srres_checkpoint_load(comma_path, &back, &adam_back, &err) != SRRES_OK)
+        fail_msg("a checkpoint of a comma locale in the C locale: %s", err.message);
+    assert_true(adam_back.beta1 == 0.5f && adam_back.beta2 == adam.beta2 &&
+                adam_back.eps == 1e-6f && adam_back.avg_decay == 0.9995f);
+    size_t a, b;
+    void *x = read_file(c_path, &a), *y = read_file(comma_path, &b);
+    assert_int_equal(a, b);
+    assert_memory_equal(x, y, a); /* the same file, byte for byte */
+    free(x);
+    free(y);
     srres_adam_release(&adam);
     srres_adam_release(&adam_back);
     srres_model_free(m);
@@ -624,6 +690,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_keeps_everything),
+        cmocka_unit_test(test_checkpoints_are_the_same_in_every_locale),
         cmocka_unit_test(test_round_trip_keeps_the_average),
         cmocka_unit_test(test_compact_checkpoint_rounds_the_state),
         cmocka_unit_test(test_compact_checkpoint_without_average),
