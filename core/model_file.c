@@ -247,7 +247,7 @@ static srres_status load_floats(parser *p, const tensor_entry *e, int ndim, cons
     }
     if (!same) {
         int64_t want[8];
-        char got_s[96], want_s[96];
+        char got_s[8 * 12 + 3], want_s[8 * 12 + 3]; /* 8 dims of 10 digits and ", " */
         for (int i = 0; i < ndim; i++)
             want[i] = shape[i];
         format_shape(got_s, sizeof(got_s), e->ndim, e->shape);

@@ -1127,6 +1127,13 @@ static void test_wrong_rank_is_named(void **state)
                         "'trunk.bias'", "shape");
     expect_edit_refused("\"head.bias\":{\"dtype\":\"F32\",\"shape\":[2]",
                         "\"head.bias\":{\"dtype\":\"F32\",\"shape\":[]", "'head.bias'", "shape");
+    /* The message shows the whole of the largest shape a file may give, brackets and all. */
+    expect_edit_refused("\"head.bias\":{\"dtype\":\"F32\",\"shape\":[2]",
+                        "\"head.bias\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,"
+                        "2147483647,2147483647,2147483647,2147483647,2147483647,2147483647]",
+                        "has shape [2147483647, 2147483647, 2147483647, 2147483647, 2147483647, "
+                        "2147483647, 2147483647, 2147483647]; the metadata implies [2]",
+                        NULL);
 }
 
 static void test_wrong_dtype_is_named(void **state)
