@@ -1,7 +1,6 @@
 /* image.c: pixel format conversion at the edges of the network. */
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "error.h"
 #include "image.h"
@@ -32,10 +31,25 @@ srres_status image_check(const srres_image *img, const char *what, srres_error *
         return srres_fail(err, SRRES_ERR_INVALID, "%s image has unknown pixel format %d", what,
                           (int)img->format);
     /* A negative line size is a bottom-up image (FFmpeg's vflip gives such frames). */
-    for (int p = 0; p < planes; p++)
-        if (!img->data[p] || llabs(img->linesize[p]) < (long long)img->width * bytes)
+    for (int p = 0; p < planes; p++) {
+        ptrdiff_t ls = img->linesize[p];
+        size_t step = ls < 0 ? -(size_t)ls : (size_t)ls, row = (size_t)img->width * bytes;
+        if (!img->data[p] || step < row)
             return srres_fail(err, SRRES_ERR_INVALID, "%s image plane %d is %s", what, p,
                               img->data[p] ? "narrower than its width" : "missing");
+        /* The rows must lie within the address space, as those of any array do, for
+         * plane_span's and row_of's sums to mean anything: the plane within PTRDIFF_MAX
+         * bytes, none of them below address 0 or past the last. */
+        size_t rows = (size_t)img->height - 1;
+        uintptr_t first = (uintptr_t)img->data[p];
+        int fits = !rows || step <= (PTRDIFF_MAX - row) / rows;
+        size_t below = fits && ls < 0 ? step * rows : 0;
+        size_t above = fits && ls > 0 ? step * rows + row : row;
+        if (!fits || below > first || above > UINTPTR_MAX - first)
+            return srres_fail(err, SRRES_ERR_INVALID,
+                              "%s image plane %d: %d rows of line size %td do not fit in memory",
+                              what, p, img->height, ls);
+    }
     /* Planar samples are read as uint16_t and float, which C wants aligned. */
     for (int p = 0; p < planes; p++)
         if (planes > 1 && ((uintptr_t)img->data[p] % bytes || img->linesize[p] % bytes))

@@ -3,6 +3,7 @@
  * clamped and rounded to nearest; bad images (misaligned planar ones too) are refused with a
  * message. */
 #include <math.h>
+#include <stdint.h>
 
 #include "image.h"
 #include "test_util.h"
@@ -121,6 +122,37 @@ static void test_bad_images_are_refused(void **state)
     srres_model_free(m);
 }
 
+/* Line sizes no array could have (one whose rows, times the height, pass the end of
+ * memory or its start, or PTRDIFF_MIN, whose size has no ptrdiff_t) are refused: the checks
+ * computed with them overflowed, and the overlap test let the first through, whose rows were
+ * then read from nowhere (a crash). */
+static void test_line_sizes_past_memory_are_refused(void **state)
+{
+    srres_model *m = load_model(FIXTURES "/x2_seed.safetensors");
+    srres_ctx *ctx;
+    srres_error err;
+    assert_int_equal(srres_ctx_create(m, NULL, &ctx, &err), SRRES_OK);
+    static uint8_t in_buf[4 * 4 * 3], out_buf[8 * 8 * 3];
+    srres_image in = rgb24_image(in_buf, 4, 4), out = rgb24_image(out_buf, 8, 8);
+    static const ptrdiff_t bad[] = {PTRDIFF_MAX / 2, PTRDIFF_MAX, -(PTRDIFF_MAX / 2),
+                                    PTRDIFF_MIN};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        srres_image wild_in = in, wild_out = out;
+        wild_in.linesize[0] = bad[i];
+        assert_int_equal(srres_upscale(ctx, &wild_in, &out, &err), SRRES_ERR_INVALID);
+        assert_non_null(strstr(err.message, "input image plane 0"));
+        wild_out.linesize[0] = bad[i];
+        assert_int_equal(srres_upscale(ctx, &in, &wild_out, &err), SRRES_ERR_INVALID);
+        assert_non_null(strstr(err.message, "output image plane 0"));
+    }
+    /* A one-row image takes any line size: no row but the first is read. */
+    srres_image one_row = rgb24_image(in_buf, 4, 1), one_out = rgb24_image(out_buf, 8, 2);
+    one_row.linesize[0] = PTRDIFF_MAX;
+    assert_int_equal(srres_upscale(ctx, &one_row, &one_out, &err), SRRES_OK);
+    srres_ctx_free(ctx);
+    srres_model_free(m);
+}
+
 /* In and out must not share memory (the network reads the input after writing output
  * tiles): overlapping images are refused, with bottom-up ones too, and images that only
  * touch are not. */
@@ -216,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_bottom_up_images_match_top_down),
         cmocka_unit_test(test_formats_agree),
         cmocka_unit_test(test_bad_images_are_refused),
+        cmocka_unit_test(test_line_sizes_past_memory_are_refused),
         cmocka_unit_test(test_overlapping_images_are_refused),
         cmocka_unit_test(test_output_is_clamped_and_nan_becomes_zero),
         cmocka_unit_test(test_integer_output_rounds_once),
