@@ -163,7 +163,12 @@ typedef enum srres_precision {
 } srres_precision;
 
 typedef struct srres_params {
-    int threads;               /* worker threads; 0 = one per CPU the process may use */
+    int threads;               /* worker threads; 0 = one per CPU the process may use. The
+                                  output is the same bit for bit for any number at one tile
+                                  size; but each thread's scratch counts in max_memory, so
+                                  where a frame is tiled automatically the size, and with it
+                                  the output's last bits (about 1e-6), may change with it;
+                                  a set `tile` makes the output independent of it. */
     int tile;                  /* LR tile side in pixels; 0 = automatic, <0 = untiled */
     srres_kernel kernel;       /* SRRES_KERNEL_AUTO unless comparing paths */
     srres_precision precision; /* SRRES_PRECISION_FP32 unless opted out */

@@ -125,6 +125,78 @@ static void test_small_frames_are_whole_and_huge_ones_tiled(void **state)
     srres_model_free(m);
 }
 
+/* float planes of a w x h image, scale s larger for the output. */
+static float *upscale_planes(srres_ctx *ctx, const float *in, int w, int h, int s)
+{
+    size_t P = (size_t)w * h, Q = P * s * s;
+    float *out = malloc(sizeof(float) * 3 * Q);
+    assert_non_null(out);
+    srres_image a = {SRRES_PIXEL_RGBP_F32, w, h,
+                     {(float *)in, (float *)in + P, (float *)in + 2 * P},
+                     {(ptrdiff_t)sizeof(float) * w, (ptrdiff_t)sizeof(float) * w,
+                      (ptrdiff_t)sizeof(float) * w}};
+    srres_image b = {SRRES_PIXEL_RGBP_F32, w * s, h * s,
+                     {out, out + Q, out + 2 * Q},
+                     {(ptrdiff_t)sizeof(float) * w * s, (ptrdiff_t)sizeof(float) * w * s,
+                      (ptrdiff_t)sizeof(float) * w * s}};
+    srres_error err;
+    if (srres_upscale(ctx, &a, &b, &err) != SRRES_OK)
+        fail_msg("%s", err.message);
+    return out;
+}
+
+/* What srres.h says of threads: at a given tile size (untiled, or a set one), one thread and
+ * three give the same output bit for bit, on every path, with and without the ensemble. */
+static void test_thread_count_changes_no_output_bit(void **state)
+{
+    static const struct {
+        srres_kernel kernel;
+        srres_precision precision;
+        int tile, ensemble;
+    } cases[] = {
+        {SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, -1, 1},
+        {SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, 12, 2},
+        {SRRES_KERNEL_AUTO, SRRES_PRECISION_BF16, 12, 1},
+        {SRRES_KERNEL_BASELINE, SRRES_PRECISION_FP32, -1, 1},
+        {SRRES_KERNEL_BASELINE, SRRES_PRECISION_FP32, 12, 2},
+    };
+    srres_model *m = load_model(FIXTURES "/x4_skip_bf16.safetensors");
+    int s = srres_model_config(m)->scale, w = 37, h = 23;
+    float *in = malloc(sizeof(float) * 3 * w * h);
+    assert_non_null(in);
+    srres_rng rng;
+    srres_rng_seed(&rng, 11);
+    for (int k = 0; k < 3 * w * h; k++)
+        in[k] = (float)srres_rng_uniform(&rng);
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        if (cases[c].precision == SRRES_PRECISION_BF16 && !cpu_has_avx512_bf16())
+            continue;
+        float *out[2];
+        for (int t = 0; t < 2; t++) {
+            srres_params p = srres_default_params();
+            p.threads = t ? 3 : 1;
+            p.kernel = cases[c].kernel;
+            p.precision = cases[c].precision;
+            p.tile = cases[c].tile;
+            p.ensemble = cases[c].ensemble;
+            srres_ctx *ctx;
+            srres_error err;
+            if (srres_ctx_create(m, &p, &ctx, &err) != SRRES_OK)
+                fail_msg("%s", err.message);
+            out[t] = upscale_planes(ctx, in, w, h, s);
+            srres_ctx_free(ctx);
+        }
+        for (size_t k = 0; k < (size_t)3 * w * h * s * s; k++)
+            if (memcmp(&out[0][k], &out[1][k], sizeof(float)))
+                fail_msg("case %zu: output %zu is %.9g with 1 thread, %.9g with 3", c, k,
+                         out[0][k], out[1][k]);
+        free(out[0]);
+        free(out[1]);
+    }
+    free(in);
+    srres_model_free(m);
+}
+
 /* The fast path's upsampling stages and tail run on tiles of the trunk's output with a halo;
  * tiles of 4 and 8 LR pixels (the halo larger than the tile, regions ending mid-tile) give
  * the untiled output (up tile 0) bit for bit, at every scale and with the image skip. */
@@ -225,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_scratch_of_every_thread_counts),
         cmocka_unit_test(test_small_frames_are_whole_and_huge_ones_tiled),
         cmocka_unit_test(test_impossible_buffers_are_refused),
+        cmocka_unit_test(test_thread_count_changes_no_output_bit),
         cmocka_unit_test(test_upsampling_tiles_change_nothing),
         cmocka_unit_test(test_a_new_up_tile_frees_the_old_maps),
     };
