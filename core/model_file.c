@@ -908,15 +908,17 @@ static srres_status write_in_place(const char *path, const unsigned char *bytes,
     return e ? srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e)) : SRRES_OK;
 }
 
-/* Writes `bytes` to `path` through a temporary file in the same directory, created as
- * fopen would (mode 0666 less the umask; mkstemp's 0600 would hide a model from others). A
- * symbolic link is followed (the file it names is replaced, the link kept), a device or
- * FIFO written in place, any other kind of file refused. */
+/* Writes `bytes` to `path` through a temporary file in the same directory, with the mode
+ * fopen would leave: an existing file's own (a private checkpoint stays private), else 0666
+ * less the umask (mkstemp's 0600 would hide a model from others). A symbolic link is
+ * followed (the file it names is replaced, the link kept), a device or FIFO written in
+ * place, any other kind of file refused. */
 static srres_status write_atomically(const char *path, const unsigned char *bytes, size_t n,
                                      srres_error *err)
 {
     struct stat sb;
-    if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    int exists = lstat(path, &sb) == 0;
+    if (exists && !S_ISREG(sb.st_mode)) {
         if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode))
             return write_in_place(path, bytes, n, err);
         if (S_ISDIR(sb.st_mode))
@@ -954,6 +956,10 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
         free(tmp);
         return st;
     }
+    /* Permission bits only, not set-user-ID and the like. Its failure is not the save's: a
+     * file system without modes (FAT) refuses it, and has none to keep. */
+    if (exists)
+        fchmod(fd, sb.st_mode & 0777);
     int e = write_and_close(fd, bytes, n, 1);
     if (e || rename(tmp, path)) {
         e = e ? e : errno;

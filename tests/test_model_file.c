@@ -1611,6 +1611,37 @@ static void test_saved_file_follows_the_umask(void **state)
     srres_model_free(m);
 }
 
+/* A file saved over keeps its mode, as one that fopen truncates does: a checkpoint made
+ * private (0600) came back 0644 at the next save, readable by all, the temporary file that
+ * replaced it taking the umask's mode. Through a link, the file it names keeps its own. */
+static void test_saving_over_a_file_keeps_its_mode(void **state)
+{
+    srres_model *m = random_model(6);
+    char path[128], link_path[128];
+    srres_error err;
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/private.safetensors", test_tmpdir());
+    snprintf(link_path, sizeof(link_path), "%s/private.link", test_tmpdir());
+    static const mode_t modes[] = {0600, 0640, 0444, 0755};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        assert_int_equal(srres_model_save(m, path, SRRES_DTYPE_F32, &err), SRRES_OK);
+        assert_int_equal(chmod(path, modes[i]), 0);
+        assert_int_equal(srres_model_save(m, path, SRRES_DTYPE_F16, &err), SRRES_OK);
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(sb.st_mode & 07777, modes[i]);
+    }
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(symlink("private.safetensors", link_path), 0);
+    assert_int_equal(srres_model_save(m, link_path, SRRES_DTYPE_F32, &err), SRRES_OK);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0600);
+    assert_int_equal(lstat(link_path, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    unlink(link_path);
+    unlink(path);
+    srres_model_free(m);
+}
+
 /* Any name the folder takes can be saved to: the temporary file beside it shortens a long
  * name to fit (it got ".tmp-PID-N" appended, past NAME_MAX: "File name too long"), and
  * leaves nothing behind. */
@@ -1755,6 +1786,7 @@ int main(void)
         cmocka_unit_test(test_fifo_is_refused_without_waiting),
         cmocka_unit_test(test_large_file_that_is_no_model_is_refused_unread),
         cmocka_unit_test(test_saved_file_follows_the_umask),
+        cmocka_unit_test(test_saving_over_a_file_keeps_its_mode),
         cmocka_unit_test(test_save_takes_the_longest_file_name),
         cmocka_unit_test(test_save_keeps_links_fifos_and_folders),
         cmocka_unit_test(test_srgan_bn_of_wrong_shape_is_named),
