@@ -1054,6 +1054,19 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
     size_t hlen = strlen(header);
     size_t padded = (hlen + 7) & ~(size_t)7; /* the data section starts 8-byte aligned */
     size_t total = 8 + padded + offset;
+    /* What no load takes back is not written: a checkpoint saved for days of training, past
+     * the limits model_file_parse and model_file_read_all set, was lost on resuming. */
+    if (padded > MAX_HEADER_BYTES || total > MAX_FILE_BYTES) {
+        free(header);
+        if (padded > MAX_HEADER_BYTES)
+            return srres_fail(err, SRRES_ERR_INVALID,
+                              "%s: a header of %zu bytes (the metadata) is more than a model "
+                              "file's %u may be",
+                              path, padded, MAX_HEADER_BYTES);
+        return srres_fail(err, SRRES_ERR_INVALID,
+                          "%s: %zu bytes is more than a model file's %zu may be", path, total,
+                          MAX_FILE_BYTES);
+    }
     unsigned char *buf = malloc(total);
     if (!buf) {
         free(header);

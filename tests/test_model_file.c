@@ -1611,6 +1611,31 @@ static void test_saved_file_follows_the_umask(void **state)
     srres_model_free(m);
 }
 
+/* A model is not saved into a file no load takes back: metadata past the 100 MiB a header
+ * may hold was written, and the file then refused ("header length ... is absurd"). Nothing
+ * is left at the path. */
+static void test_save_refuses_what_no_load_takes(void **state)
+{
+    srres_model *m = random_model(7);
+    size_t n = ((size_t)100 << 20) + 1;
+    char *big = malloc(n + 1), path[128];
+    assert_non_null(big);
+    memset(big, 'a', n);
+    big[n] = '\0';
+    srres_error err;
+    assert_int_equal(srres_model_set_metadata(m, "description", big, &err), SRRES_OK);
+    free(big);
+    snprintf(path, sizeof(path), "%s/huge_header.safetensors", test_tmpdir());
+    srres_status st = srres_model_save(m, path, SRRES_DTYPE_F16, &err);
+    struct stat sb;
+    int written = stat(path, &sb) == 0;
+    unlink(path);
+    srres_model_free(m);
+    assert_int_equal(st, SRRES_ERR_INVALID);
+    assert_non_null(strstr(err.message, "header"));
+    assert_false(written);
+}
+
 /* A file saved over keeps its mode, as one that fopen truncates does: a checkpoint made
  * private (0600) came back 0644 at the next save, readable by all, the temporary file that
  * replaced it taking the umask's mode. Through a link, the file it names keeps its own. */
@@ -1787,6 +1812,7 @@ int main(void)
         cmocka_unit_test(test_large_file_that_is_no_model_is_refused_unread),
         cmocka_unit_test(test_saved_file_follows_the_umask),
         cmocka_unit_test(test_saving_over_a_file_keeps_its_mode),
+        cmocka_unit_test(test_save_refuses_what_no_load_takes),
         cmocka_unit_test(test_save_takes_the_longest_file_name),
         cmocka_unit_test(test_save_keeps_links_fifos_and_folders),
         cmocka_unit_test(test_srgan_bn_of_wrong_shape_is_named),
