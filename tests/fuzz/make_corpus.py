@@ -212,6 +212,25 @@ def main():
     header = whole[8:8 + n].replace(b'{"format"', b'{"format":"x","format"', 1)
     write(outdir, "bad_duplicate", struct.pack("<Q", len(header)) + header + whole[8 + n:])
 
+    # Odd JSON in the header, each once: the lexer's and the metadata's own branches
+    # (escapes, NUL, surrogates, nesting past jansson's depth, numbers past int64).
+    def header_edit(name, old, new):
+        h = whole[8:8 + n].rstrip(b" ").replace(old, new, 1)
+        write(outdir, "json_" + name, struct.pack("<Q", len(h)) + h + whole[8 + n:])
+
+    variant = b'"variant":"seed"'
+    header_edit("escaped_name", b'"head.bias"', b'"head\\u002ebias"')
+    header_edit("nul_in_name", b'"head.bias"', b'"head.bias\\u0000"')
+    header_edit("escapes_in_metadata", variant,
+                variant + b',"d\\n\\u001b[1m":"\\ud83d\\ude00\\"\\\\"')
+    header_edit("lone_surrogate", variant, variant + b',"d":"\\ud800"')
+    header_edit("nested_metadata", variant, variant + b',"d":{"a":["b"]}')
+    header_edit("too_deep", variant, variant + b',"d":' + b"[" * 3000 + b"]" * 3000)
+    header_edit("offset_past_int64", b'"data_offsets":[0,',
+                b'"data_offsets":[18446744073709551616,')
+    header_edit("offset_real", b'"data_offsets":[0,', b'"data_offsets":[0.0,')
+    header_edit("dimension_past_int", b'"shape":[2,3,9,9]', b'"shape":[2,3,9,2147483648]')
+
 
 if __name__ == "__main__":
     main()
