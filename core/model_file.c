@@ -311,9 +311,11 @@ static srres_status read_config(parser *p, json_t *meta, srres_config *cfg,
                           version ? version : "missing");
     static const char *const ints[] = {"scale", "blocks", "channels"};
     long vals[3];
+    /* Any int is read here, so that model_check_config below names a value out of its
+     * range as such ("blocks 1025 is not in 0..1024"), not as "not a valid integer". */
     for (int i = 0; i < 3; i++) {
         const char *s = json_string_value(json_object_get(meta, ints[i]));
-        if (!s || !parse_int_string(s, 0, SRRES_MAX_CHANNELS, &vals[i]))
+        if (!s || !parse_int_string(s, INT_MIN, INT_MAX, &vals[i]))
             return srres_fail(p->err, SRRES_ERR_FORMAT,
                               "%s: metadata '%s' is %s%s%s, not a valid integer", p->name,
                               ints[i], s ? "\"" : "", s ? s : "missing", s ? "\"" : "");
@@ -328,8 +330,8 @@ static srres_status read_config(parser *p, json_t *meta, srres_config *cfg,
         *variant = SRRES_VARIANT_SRGAN;
     else
         return srres_fail(p->err, SRRES_ERR_FORMAT,
-                          "%s: metadata 'variant' is %s; expected \"seed\" or \"srgan\"",
-                          p->name, var ? var : "missing");
+                          "%s: metadata 'variant' is %s%s%s; expected \"seed\" or \"srgan\"",
+                          p->name, var ? "\"" : "", var ? var : "missing", var ? "\"" : "");
     const char *skip = json_string_value(json_object_get(meta, "image_skip"));
     if (!skip || !strcmp(skip, "none"))
         cfg->image_skip = SRRES_SKIP_NONE;

@@ -1000,6 +1000,21 @@ static void test_bad_channels_is_refused(void **state)
     check_bad_numbers("channels", v, (int)(sizeof(v) / sizeof(v[0])));
 }
 
+/* A number out of its range is named with the range, not as "not a valid integer". */
+static void test_numbers_out_of_range_name_the_range(void **state)
+{
+    expect_edit_refused("\"blocks\":\"1\"", "\"blocks\":\"100000\"",
+                        "blocks 100000 is not in 0..1024", NULL);
+    expect_edit_refused("\"blocks\":\"1\"", "\"blocks\":\"-1\"", "blocks -1 is not in 0..1024",
+                        NULL);
+    expect_edit_refused("\"channels\":\"2\"", "\"channels\":\"5000\"",
+                        "channels 5000 is not in 1..4096", NULL);
+    expect_edit_refused("\"scale\":\"2\"", "\"scale\":\"5000\"", "scale 5000 is not one of",
+                        NULL);
+    expect_edit_refused("\"variant\":\"seed\"", "\"variant\":\"rrdb\"",
+                        "'variant' is \"rrdb\";", NULL);
+}
+
 static void test_unknown_variant_is_refused(void **state)
 {
     expect_edit_refused("\"variant\":\"seed\"", "\"variant\":\"esrgan\"", "'variant'", NULL);
@@ -1781,6 +1796,7 @@ int main(void)
         cmocka_unit_test(test_bad_scale_is_refused),
         cmocka_unit_test(test_bad_blocks_is_refused),
         cmocka_unit_test(test_bad_channels_is_refused),
+        cmocka_unit_test(test_numbers_out_of_range_name_the_range),
         cmocka_unit_test(test_unknown_variant_is_refused),
         cmocka_unit_test(test_unknown_image_skip_is_refused),
         cmocka_unit_test(test_non_string_metadata_is_refused),
