@@ -160,7 +160,8 @@ typedef enum srres_kernel {
 
 typedef enum srres_precision {
     SRRES_PRECISION_FP32 = 0, /* within 1/255 of PyTorch FP32 */
-    SRRES_PRECISION_BF16      /* faster where the CPU has bf16 dot products; see README */
+    SRRES_PRECISION_BF16      /* faster where bf16 dot products outrun FP32 FMA (Zen 4, not
+                                 Intel's Xeons); needs AVX512_BF16; see README */
 } srres_precision;
 
 typedef struct srres_params {

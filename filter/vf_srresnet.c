@@ -83,7 +83,7 @@ static const AVOption srresnet_options[] = {
     { "ensemble", "mean over 1, 2, 4 or 8 flips/transposes of each frame (N times the time)", OFFSET(ensemble), AV_OPT_TYPE_INT, { .i64 = 1 }, 1, 8, FLAGS },
     { "precision", "arithmetic of the network", OFFSET(precision), AV_OPT_TYPE_INT, { .i64 = SRRES_PRECISION_FP32 }, SRRES_PRECISION_FP32, SRRES_PRECISION_BF16, FLAGS, "precision" },
         { "fp32", "single precision",                                   0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_FP32 }, 0, 0, FLAGS, "precision" },
-        { "bf16", "bfloat16 products, faster on CPUs with AVX512_BF16", 0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_BF16 }, 0, 0, FLAGS, "precision" },
+        { "bf16", "bfloat16 products (faster on Zen 4, slower on Intel Xeons)", 0, AV_OPT_TYPE_CONST, { .i64 = SRRES_PRECISION_BF16 }, 0, 0, FLAGS, "precision" },
     { "max_memory", "bytes of buffers automatic tiles keep within, at least 16Mi (e.g. 512Mi; M is 10^6); 0 = 1 GiB", OFFSET(max_memory), AV_OPT_TYPE_INT64, { .i64 = 0 }, 0, INT64_MAX, FLAGS },
     { NULL }
 };
