@@ -31,6 +31,8 @@ void srres_adam_release(srres_adam *adam)
 
 void srres_adam_update(srres_adam *adam, float *params, const float *grads, float lr)
 {
+    if (!adam->n)
+        return;
     adam->step++;
     float b1 = adam->beta1, b2 = adam->beta2;
     /* Bias corrections folded into the step size, as in the paper's efficient form. */

@@ -208,7 +208,7 @@ typedef struct srres_image {
 
 typedef struct srres_ctx srres_ctx;
 
-/* The model must outlive the context. */
+/* The model must outlive the context. `params` may be NULL: srres_default_params(). */
 srres_status srres_ctx_create(const srres_model *model, const srres_params *params,
                               srres_ctx **ctx, srres_error *err);
 void srres_ctx_free(srres_ctx *ctx);

@@ -177,6 +177,20 @@ static void test_average_decay_must_be_inside_0_1(void **state)
     srres_adam_release(&adam);
 }
 
+/* A released state updates nothing, its step count included (srres_adam_release's promise):
+ * a checkpoint saved from it would otherwise claim steps that never happened. */
+static void test_released_state_updates_nothing(void **state)
+{
+    srres_adam adam;
+    srres_error err;
+    assert_int_equal(srres_adam_init(&adam, N, &err), SRRES_OK);
+    float p[N] = {1, 2, 3, 4, 5, 6, 7}, g[N] = {1, 1, 1, 1, 1, 1, 1};
+    srres_adam_update(&adam, p, g, 0.1f);
+    srres_adam_release(&adam);
+    srres_adam_update(&adam, p, g, 0.1f);
+    assert_int_equal(adam.step, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_lr_zero_moves_nothing_but_updates_moments),
         cmocka_unit_test(test_average_follows_the_updates),
         cmocka_unit_test(test_average_decay_must_be_inside_0_1),
+        cmocka_unit_test(test_released_state_updates_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
