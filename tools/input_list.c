@@ -111,18 +111,20 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
         }
         size_t n = strlen(arg) + strlen(e->d_name) + 2;
         char *p = malloc(n);
-        if (!p || (snprintf(p, n, "%s/%s", arg, e->d_name), push(list, p) < 0)) {
+        if (p)
+            snprintf(p, n, "%s/%s", arg, e->d_name);
+        /* A FIFO, socket or device named like a picture (a pipe left by a script) is no
+         * picture of the folder: it is counted and skipped, where it stopped the run, as
+         * ls -l tells it apart. A missing link's file is named when it is opened. */
+        struct stat fb;
+        if (p && e->d_type != DT_REG && stat(p, &fb) == 0 && not_a_file(&fb)) {
+            free(p);
+            list->not_files++;
+            continue;
+        }
+        if (!p || push(list, p) < 0) {
             closedir(d);
             snprintf(err, errlen, "%s: out of memory", arg);
-            return -1;
-        }
-        /* A FIFO named like a picture waited forever; a missing link's file is named when
-         * it is opened. */
-        struct stat fb;
-        if (e->d_type != DT_REG && stat(p, &fb) == 0 && (kind = not_a_file(&fb))) {
-            snprintf(err, errlen, "%s: %s, not a file: videos and images are read from files",
-                     p, kind);
-            closedir(d);
             return -1;
         }
         found++;
@@ -230,6 +232,10 @@ void input_list_say_skipped(const input_list *list, const char *program)
         fprintf(stderr, "%s: %d file%s in the folders given %s no video or image extension: "
                         "skipped\n", program, list->skipped, list->skipped == 1 ? "" : "s",
                 list->skipped == 1 ? "has" : "have");
+    if (list->not_files)
+        fprintf(stderr, "%s: %d entr%s in the folders given %s a FIFO, socket or device, not a "
+                        "file: skipped\n", program, list->not_files,
+                list->not_files == 1 ? "y" : "ies", list->not_files == 1 ? "is" : "are");
     if (list->subfolders)
         fprintf(stderr, "%s: %d subfolder%s in the folders given: not read (folders are read "
                         "one level deep: give subfolders as inputs too)\n",
