@@ -1,6 +1,7 @@
 /* test_evaluate.c: the benchmark protocol's image preparation (tools/evaluate.c): HR cut to a
  * multiple of the scale from the top-left corner, the centred crop, and the images it must
- * refuse rather than score (too small for the SSIM window, one colour). */
+ * refuse rather than score (too small for the SSIM window, one colour: -2, which srres-eval
+ * leaves out, apart from a file that cannot be read, -1, which ends its run). */
 #include <math.h>
 #include <unistd.h>
 
@@ -78,14 +79,14 @@ static void test_too_small_images_are_refused(void **state)
     char err[256];
     /* 16x16 at x4 leaves 8x8 inside the border: no 11x11 SSIM window fits. */
     const char *path = write_ppm("small.ppm", 16, 16, -1);
-    assert_int_equal(load(&set, path, 4, 0, err), -1);
+    assert_int_equal(load(&set, path, 4, 0, err), -2);
     assert_non_null(strstr(err, path));
     assert_non_null(strstr(err, "too small"));
     eval_set_free(&set);
     assert_int_equal(load(&set, write_ppm("ok.ppm", 20, 20, -1), 4, 0, err), 0);
     eval_set_free(&set);
     /* A crop too small says so. */
-    assert_int_equal(load(&set, write_ppm("large.ppm", 64, 64, -1), 4, 19, err), -1);
+    assert_int_equal(load(&set, write_ppm("large.ppm", 64, 64, -1), 4, 19, err), -2);
     assert_non_null(strstr(err, "a crop of 19x19"));
     eval_set_free(&set);
 }
@@ -95,9 +96,15 @@ static void test_one_colour_images_are_refused(void **state)
     eval_set set;
     char err[256];
     const char *path = write_ppm("flat.ppm", 32, 32, 77);
-    assert_int_equal(load(&set, path, 2, 0, err), -1);
+    assert_int_equal(load(&set, path, 2, 0, err), -2);
     assert_non_null(strstr(err, path));
     assert_non_null(strstr(err, "one colour"));
+    eval_set_free(&set);
+    /* A file that cannot be read: -1. */
+    char bad[300];
+    snprintf(bad, sizeof(bad), "%s/nothere.png", test_tmpdir());
+    assert_int_equal(load(&set, bad, 2, 0, err), -1);
+    assert_non_null(strstr(err, bad));
     eval_set_free(&set);
 }
 

@@ -845,5 +845,21 @@ expect_error "null.out: not a regular file.*give --checkpoint FILE" \
 [ "$(cksum <apart/clip.mp4)" = "$sum" ] || fail "an input was written over"
 [ ! -e same.out ] || fail "same.out was written"
 
+# srres-eval leaves out, in one line each, an image it cannot score (one colour, too small),
+# and scores the rest of the folder (it ended the run); a file it cannot read still ends it.
+mkdir unscorable
+cp held1.png unscorable/a.png
+ffmpeg -nostdin -v error -f lavfi -i "color=c=red:size=64x64" -frames:v 1 unscorable/b.png
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=12x12" -frames:v 1 unscorable/c.png
+"$build/srres-eval" -m learn.safetensors --csv unscorable >unscorable.csv 2>unscorable.log ||
+    fail "srres-eval on a folder with a one-colour image: $(cat unscorable.log)"
+"$build/srres-eval" -m learn.safetensors --csv held1.png >held1.csv
+[ "$(cut -d, -f2- unscorable.csv)" = "$(cut -d, -f2- held1.csv)" ] &&
+    grep -q "unscorable/b.png: the image is one colour: PSNR cannot score it; left out" \
+        unscorable.log && grep -q "unscorable/c.png: 12x12 is too small" unscorable.log ||
+    fail "srres-eval left-out images: $(cat unscorable.log unscorable.csv)"
+expect_error "no image scored (of 1 given)" "$build/srres-eval" -m learn.safetensors \
+    unscorable/b.png
+
 echo "test_train.sh: $failures failures (held-out gain $gain dB, loss $first -> $last)"
 [ $failures -eq 0 ]

@@ -60,7 +60,7 @@ int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int
                 snprintf(err, errlen, "%s: %dx%d is too small to score at x%d: at least %dx%d",
                          files[i], fw, fh, scale, min, min);
             frame_source_close(fs);
-            return -1;
+            return -2;
         }
         eval_image *im = &set->images[set->count];
         im->name = strdup(files[i]);
@@ -82,7 +82,7 @@ int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int
         if (is_one_colour(im->hr, w, h)) {
             snprintf(err, errlen, "%s: the image is one colour: PSNR cannot score it",
                      files[i]);
-            return -1;
+            return -2;
         }
         if (resample_rgb24(im->hr, w, h, (ptrdiff_t)w * 3, im->lr, w / scale, h / scale,
                            (ptrdiff_t)(w / scale) * 3, RESAMPLE_BICUBIC)) {

@@ -29,8 +29,9 @@ int eval_min_side(int scale);
 
 /* Loads each file (the middle frame of a video); max_side > 0 keeps a centred crop of at
  * most max_side x max_side HR pixels. HR is then cut to a multiple of the scale from the
- * top-left corner. Images smaller than eval_min_side or of one colour are refused.
- * Returns 0, or -1 with a message naming the file. */
+ * top-left corner. Returns 0; -1 with a message naming the file where it cannot be read
+ * (or memory runs out); -2 with one where it is read but cannot be scored: smaller than
+ * eval_min_side, or of one colour (every exact upscaler's PSNR infinite). */
 int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int max_side,
                   char *err, int errlen);
 void eval_set_free(eval_set *set);

@@ -172,26 +172,47 @@ int main(int argc, char **argv)
     if (!bic || !lan || !mod)
         cli_die("out of memory");
     /* One image at a time: a folder of large photographs was held whole, gigabytes of it.
-     * The means add each score over n in order, as eval_model's do. */
+     * An image read but not scorable (one colour, too small) is said and left out, where it
+     * ended the run and lost every score before it; one that cannot be read still ends it:
+     * a damaged file is the user's to mend, and a mean without it is no benchmark's. */
+    char *scored = calloc((size_t)n, 1);
+    if (!scored)
+        cli_die("out of memory");
+    int kept = 0;
     for (int i = 0; i < n; i++) {
         eval_set one;
         eval_score unused;
-        if (eval_set_load(&one, (const char *const *)&files.paths[i], 1, scale, crop, err,
-                          sizeof(err)) < 0 ||
+        int status = eval_set_load(&one, (const char *const *)&files.paths[i], 1, scale, crop,
+                                   err, sizeof(err));
+        if (status == -2) {
+            fprintf(stderr, "srres-eval: %s; left out of the table and the means\n", err);
+            eval_set_free(&one);
+            continue;
+        }
+        if (status < 0 ||
             eval_resampler(&one, RESAMPLE_BICUBIC, &bic[i], &unused, err, sizeof(err)) < 0 ||
             eval_resampler(&one, RESAMPLE_LANCZOS, &lan[i], &unused, err, sizeof(err)) < 0 ||
             eval_model(&one, ctx, &mod[i], &unused, err, sizeof(err)) < 0)
             cli_die("%s", err);
         eval_set_free(&one);
-        mb.psnr += bic[i].psnr / n, mb.ssim += bic[i].ssim / n;
-        ml.psnr += lan[i].psnr / n, ml.ssim += lan[i].ssim / n;
-        mm.psnr += mod[i].psnr / n, mm.ssim += mod[i].ssim / n;
+        scored[i] = 1;
+        kept++;
+    }
+    if (!kept)
+        cli_die("no image scored (of %d given)", n);
+    /* The means add each score over the count in order, as eval_model's do. */
+    for (int i = 0; i < n; i++) {
+        if (!scored[i])
+            continue;
+        mb.psnr += bic[i].psnr / kept, mb.ssim += bic[i].ssim / kept;
+        ml.psnr += lan[i].psnr / kept, ml.ssim += lan[i].ssim / kept;
+        mm.psnr += mod[i].psnr / kept, mm.ssim += mod[i].ssim / kept;
     }
     /* Images are named by as much of their path as tells them apart (two folders of a
      * benchmark may both hold img_001.png). */
     int width = (int)strlen("image"); /* the name column fits the longest name */
     for (int i = 0; i < n; i++) {
-        int len = table_width(input_list_name(&files, i));
+        int len = scored[i] ? table_width(input_list_name(&files, i)) : 0;
         width = len > width ? len : width;
     }
     if (csv)
@@ -203,6 +224,8 @@ int main(int argc, char **argv)
                "image", "bicubic", "lanczos", "model", "gain");
     }
     for (int i = 0; i < n; i++) {
+        if (!scored[i])
+            continue;
         const char *name = input_list_name(&files, i);
         if (csv) {
             put_csv_field(name);
@@ -217,7 +240,7 @@ int main(int argc, char **argv)
     }
     int worse = 0;
     for (int i = 0; i < n; i++)
-        worse += mod[i].psnr <= bic[i].psnr;
+        worse += scored[i] && mod[i].psnr <= bic[i].psnr;
     if (csv)
         printf("mean,%.4f,%.5f,%.4f,%.5f,%.4f,%.5f\n", mb.psnr, mb.ssim, ml.psnr, ml.ssim,
                mm.psnr, mm.ssim);
@@ -225,8 +248,8 @@ int main(int argc, char **argv)
         printf("%-*s %7.3f /%7.4f %7.3f /%7.4f %7.3f /%7.4f %+7.3f\n"
                "the model beats bicubic on %d of %d images\n",
                width, "mean", mb.psnr, mb.ssim, ml.psnr, ml.ssim, mm.psnr, mm.ssim,
-               mm.psnr - mb.psnr, n - worse, n);
-    free(bic), free(lan), free(mod);
+               mm.psnr - mb.psnr, kept - worse, kept);
+    free(bic), free(lan), free(mod), free(scored);
     srres_ctx_free(ctx);
     srres_model_free(m);
     input_list_free(&files);
