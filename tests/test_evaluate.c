@@ -146,6 +146,83 @@ static void test_scores_leave_out_a_border_of_scale_pixels(void **state)
     eval_set_free(&set);
 }
 
+/* Writes a 64x64 PAM with alpha: the left half opaque, (x, y, x ^ y) or grey 90 if `flat`;
+ * the right half fully transparent, grey 128 up to column 47, and from column 48 (further
+ * than any bicubic tap reaches from the left half at x2) black or, with `noise`, noise. */
+static const char *write_half_clear(const char *name, int flat, int noise)
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "P7\nWIDTH 64\nHEIGHT 64\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n");
+    unsigned seed = 7;
+    for (int y = 0; y < 64; y++)
+        for (int x = 0; x < 64; x++) {
+            uint8_t px[4] = {(uint8_t)(4 * x), (uint8_t)(4 * y), (uint8_t)(x ^ y), 255};
+            if (x < 32 && flat)
+                px[0] = px[1] = px[2] = 90;
+            if (x >= 32) {
+                seed = seed * 1103515245u + 12345u;
+                uint8_t v = x < 48 ? 128 : noise ? (uint8_t)(seed >> 16) : 0;
+                px[0] = px[1] = px[2] = v;
+                px[3] = 0;
+            }
+            assert_int_equal(fwrite(px, 1, 4, f), 4);
+        }
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* The colours under fully transparent pixels mean nothing: they are not scored (srres-eval
+ * and --val scored them), so two pictures that differ only there score the same; a picture
+ * of one colour where it is not transparent cannot be scored, as an opaque one. */
+static void test_fully_transparent_pixels_are_not_scored(void **state)
+{
+    eval_set set;
+    char err[256];
+    eval_score black, noise, mean;
+    assert_int_equal(load(&set, write_half_clear("black.pam", 0, 0), 2, 0, err), 0);
+    assert_int_equal(eval_resampler(&set, RESAMPLE_BICUBIC, &black, &mean, err, 256), 0);
+    eval_set_free(&set);
+    assert_int_equal(load(&set, write_half_clear("noise.pam", 0, 1), 2, 0, err), 0);
+    assert_int_equal(eval_resampler(&set, RESAMPLE_BICUBIC, &noise, &mean, err, 256), 0);
+    eval_set_free(&set);
+    assert_true(isfinite(black.psnr) && black.psnr > 10);
+    if (black.psnr != noise.psnr || black.ssim != noise.ssim)
+        fail_msg("over black %.4f / %.5f, over noise %.4f / %.5f", black.psnr, black.ssim,
+                 noise.psnr, noise.ssim);
+    const char *flat = write_half_clear("flat.pam", 1, 0);
+    assert_int_equal(load(&set, flat, 2, 0, err), -2);
+    assert_non_null(strstr(err, flat));
+    assert_non_null(strstr(err, "one colour where not fully transparent"));
+    eval_set_free(&set);
+}
+
+/* A picture with no 11x11 window free of fully transparent pixels (a transparent dot every
+ * 8 pixels) has no SSIM to give: it is not scored. */
+static void test_no_window_without_transparent_pixels_is_not_scored(void **state)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/dotted.pam", test_tmpdir());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "P7\nWIDTH 40\nHEIGHT 40\nDEPTH 4\nMAXVAL 255\nTUPLTYPE RGB_ALPHA\nENDHDR\n");
+    for (int y = 0; y < 40; y++)
+        for (int x = 0; x < 40; x++) {
+            uint8_t px[4] = {(uint8_t)x, (uint8_t)y, (uint8_t)(x ^ y),
+                             x % 8 == 0 && y % 8 == 0 ? 0 : 255};
+            assert_int_equal(fwrite(px, 1, 4, f), 4);
+        }
+    assert_int_equal(fclose(f), 0);
+    eval_set set;
+    char err[256];
+    assert_int_equal(load(&set, path, 2, 0, err), -2);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "no 11x11 window without fully transparent pixels"));
+    eval_set_free(&set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +233,8 @@ int main(void)
         cmocka_unit_test(test_one_colour_images_are_refused),
         cmocka_unit_test(test_every_score_is_finite),
         cmocka_unit_test(test_scores_leave_out_a_border_of_scale_pixels),
+        cmocka_unit_test(test_fully_transparent_pixels_are_not_scored),
+        cmocka_unit_test(test_no_window_without_transparent_pixels_is_not_scored),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

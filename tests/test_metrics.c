@@ -152,6 +152,34 @@ static void test_psnr_of_an_empty_region_is_nan(void **state)
     assert_true(isnan(metrics_psnr_y(img, 12, img, 12, 4, 4, 2)));
 }
 
+/* Fully transparent pixels (alpha 0) are left out: PSNR's mean is over the others, SSIM's
+ * over the windows free of them; an alpha of no zero scores as none. */
+static void test_fully_transparent_pixels_are_left_out(void **state)
+{
+    enum { W = 14, H = 12 };
+    uint8_t a[W * H * 3], b[W * H * 3], alpha[W * H];
+    for (int i = 0; i < W * H * 3; i++)
+        a[i] = b[i] = (uint8_t)(i * 37 % 251);
+    memset(alpha, 255, sizeof(alpha));
+    double psnr = metrics_psnr_y(a, 3 * W, a, 3 * W, W, H, 0);
+    assert_true(metrics_psnr_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0) == psnr);
+    b[0] = b[1] = b[2] = 110;
+    double ssim = metrics_ssim_y(a, 3 * W, b, 3 * W, W, H, 0);
+    assert_true(metrics_ssim_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0) == ssim);
+    assert_int_equal(metrics_ssim_windows(alpha, W, W, H, 0), 4 * 2);
+    /* The differing corner, transparent: equal where it is left out. */
+    alpha[0] = 0;
+    assert_true(isinf(metrics_psnr_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0)));
+    assert_int_equal(metrics_ssim_windows(alpha, W, W, H, 0), 4 * 2 - 1);
+    assert_true(metrics_ssim_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0) == 1.0);
+    /* A transparent pixel in every window: no SSIM; none visible: no PSNR. */
+    alpha[6 * W + 6] = 0;
+    assert_int_equal(metrics_ssim_windows(alpha, W, W, H, 0), 0);
+    assert_true(isnan(metrics_ssim_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0)));
+    memset(alpha, 0, sizeof(alpha));
+    assert_true(isnan(metrics_psnr_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_psnr_of_a_known_difference),
         cmocka_unit_test(test_ssim_smaller_than_window_fails),
         cmocka_unit_test(test_psnr_of_an_empty_region_is_nan),
+        cmocka_unit_test(test_fully_transparent_pixels_are_left_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -861,5 +861,25 @@ ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=12x12" -frames:v 1 unscorabl
 expect_error "no image scored (of 1 given)" "$build/srres-eval" -m learn.safetensors \
     unscorable/b.png
 
+# Fully transparent pixels are not scored by srres-eval nor by --val (their colours mean
+# nothing): two pictures that differ only under them, far from the rest, score the same.
+clear_right="a='if(gt(X,64),0,255)'"
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=128x96" -frames:v 1 \
+    -vf "format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':$clear_right" clear1.png
+magenta="r='if(gt(X,90),255,r(X,Y))':g='if(gt(X,90),0,g(X,Y))'"
+magenta+=":b='if(gt(X,90),255,b(X,Y))'"
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=128x96" -frames:v 1 \
+    -vf "format=rgba,geq=$magenta:$clear_right" clear2.png
+"$build/srres-eval" -m learn.safetensors --csv clear1.png clear2.png >clear.csv ||
+    fail "srres-eval on pictures with transparency"
+[ "$(sed -n 2p clear.csv | cut -d, -f2-)" = "$(sed -n 3p clear.csv | cut -d, -f2-)" ] ||
+    fail "colours under transparent pixels scored: $(cat clear.csv)"
+for i in 1 2; do
+    "$train" train.mp4 "${tiny[@]}" --steps 1 --val clear$i.png -o clear$i.safetensors \
+        --log clear$i.log 2>/dev/null || fail "--val on a picture with transparency"
+done
+[ "$(cut -d, -f5,6 clear1.log)" = "$(cut -d, -f5,6 clear2.log)" ] ||
+    fail "--val scored colours under transparent pixels: $(cat clear1.log clear2.log)"
+
 echo "test_train.sh: $failures failures (held-out gain $gain dB, loss $first -> $last)"
 [ $failures -eq 0 ]

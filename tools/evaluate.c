@@ -17,13 +17,39 @@ int eval_min_side(int scale)
     return (side + scale - 1) / scale * scale;
 }
 
-/* One colour throughout: any exact upscaler scores an infinite PSNR on it. */
-static int is_one_colour(const uint8_t *rgb, int w, int h)
+/* One colour throughout, fully transparent pixels apart (alpha may be NULL): any exact
+ * upscaler scores an infinite PSNR on it. */
+static int is_one_colour(const uint8_t *rgb, const uint8_t *alpha, int w, int h)
 {
-    for (size_t i = 3; i < (size_t)w * h * 3; i++)
-        if (rgb[i] != rgb[i % 3])
+    const uint8_t *first = NULL;
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        if (alpha && !alpha[i])
+            continue;
+        if (!first)
+            first = rgb + 3 * i;
+        else if (memcmp(rgb + 3 * i, first, 3))
             return 0;
+    }
     return 1;
+}
+
+/* HR's alpha cropped as its colours are, where a pixel of it is 0; else NULL. Returns -1
+ * when out of memory. */
+static int crop_alpha(eval_image *im, const uint8_t *alpha, int fw, int x0, int y0)
+{
+    if (!alpha)
+        return 0;
+    int clear = 0;
+    for (int y = 0; y < im->h && !clear; y++)
+        clear = memchr(alpha + (size_t)(y + y0) * fw + x0, 0, (size_t)im->w) != NULL;
+    if (!clear)
+        return 0;
+    if (!(im->alpha = malloc((size_t)im->w * im->h)))
+        return -1;
+    for (int y = 0; y < im->h; y++)
+        memcpy(im->alpha + (size_t)y * im->w, alpha + (size_t)(y + y0) * fw + x0,
+               (size_t)im->w);
+    return 0;
 }
 
 int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int max_side,
@@ -78,10 +104,22 @@ int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int
         for (int y = 0; y < h; y++)
             memcpy(im->hr + (size_t)y * w * 3, rgb + ((size_t)(y + y0) * fw + x0) * 3,
                    (size_t)w * 3);
+        int failed = crop_alpha(im, frame_source_alpha(fs), fw, x0, y0);
         frame_source_close(fs);
-        if (is_one_colour(im->hr, w, h)) {
-            snprintf(err, errlen, "%s: the image is one colour: PSNR cannot score it",
-                     files[i]);
+        long windows = failed ? -1 : metrics_ssim_windows(im->alpha, w, w, h, scale);
+        if (windows < 0) {
+            snprintf(err, errlen, "%s: out of memory", files[i]);
+            return -1;
+        }
+        if (!windows) {
+            snprintf(err, errlen, "%s: no %dx%d window without fully transparent pixels to "
+                     "score%s", files[i], METRICS_SSIM_WINDOW, METRICS_SSIM_WINDOW,
+                     cw < fw || ch < fh ? " in the crop" : "");
+            return -2;
+        }
+        if (is_one_colour(im->hr, im->alpha, w, h)) {
+            snprintf(err, errlen, "%s: the image is one colour%s: PSNR cannot score it",
+                     files[i], im->alpha ? " where not fully transparent" : "");
             return -2;
         }
         if (resample_rgb24(im->hr, w, h, (ptrdiff_t)w * 3, im->lr, w / scale, h / scale,
@@ -99,6 +137,7 @@ void eval_set_free(eval_set *set)
         free(set->images[i].name);
         free(set->images[i].hr);
         free(set->images[i].lr);
+        free(set->images[i].alpha);
     }
     free(set->images);
     set->images = NULL;
@@ -107,10 +146,11 @@ void eval_set_free(eval_set *set)
 
 static void score(const eval_image *im, const uint8_t *sr, int border, eval_score *s)
 {
-    s->psnr = metrics_psnr_y(im->hr, (ptrdiff_t)im->w * 3, sr, (ptrdiff_t)im->w * 3, im->w,
-                             im->h, border);
-    s->ssim = metrics_ssim_y(im->hr, (ptrdiff_t)im->w * 3, sr, (ptrdiff_t)im->w * 3, im->w,
-                             im->h, border);
+    ptrdiff_t stride = (ptrdiff_t)im->w * 3;
+    s->psnr = metrics_psnr_y_visible(im->hr, stride, sr, stride, im->alpha, im->w, im->w,
+                                     im->h, border);
+    s->ssim = metrics_ssim_y_visible(im->hr, stride, sr, stride, im->alpha, im->w, im->w,
+                                     im->h, border);
 }
 
 /* Upscales every LR image with the model (ctx) or else the resampler; averages scores. */

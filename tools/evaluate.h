@@ -12,6 +12,8 @@
 typedef struct eval_image {
     char *name;
     uint8_t *hr, *lr; /* packed RGB */
+    uint8_t *alpha;   /* HR's, w x h, where it has fully transparent pixels (0): those are
+                       * not scored; NULL: every pixel is */
     int w, h;         /* HR size; LR is w/scale x h/scale */
 } eval_image;
 
@@ -29,9 +31,12 @@ int eval_min_side(int scale);
 
 /* Loads each file (the middle frame of a video); max_side > 0 keeps a centred crop of at
  * most max_side x max_side HR pixels. HR is then cut to a multiple of the scale from the
- * top-left corner. Returns 0; -1 with a message naming the file where it cannot be read
- * (or memory runs out); -2 with one where it is read but cannot be scored: smaller than
- * eval_min_side, or of one colour (every exact upscaler's PSNR infinite). */
+ * top-left corner. Fully transparent pixels are left out of the scores (their colours mean
+ * nothing; they still enter the LR, as they do any upscale of the picture). Returns 0; -1
+ * with a message naming the file where it cannot be read (or memory runs out); -2 with one
+ * where it is read but cannot be scored: smaller than eval_min_side, of one colour where
+ * not fully transparent (every exact upscaler's PSNR infinite), or without an SSIM window
+ * free of fully transparent pixels. */
 int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int max_side,
                   char *err, int errlen);
 void eval_set_free(eval_set *set);

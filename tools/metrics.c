@@ -23,13 +23,16 @@ static double *luma_plane(const uint8_t *img, ptrdiff_t stride, int w, int h, in
     return y;
 }
 
-double metrics_psnr_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
-                      int w, int h, int border)
+double metrics_psnr_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t *b,
+                              ptrdiff_t bstride, const uint8_t *alpha, ptrdiff_t alpha_stride,
+                              int w, int h, int border)
 {
     double sum = 0;
     long n = 0;
     for (int r = border; r < h - border; r++)
         for (int c = border; c < w - border; c++) {
+            if (alpha && !alpha[alpha_stride * r + c])
+                continue;
             double d = luma(a + astride * r + 3 * c) - luma(b + bstride * r + 3 * c);
             sum += d * d;
             n++;
@@ -40,8 +43,67 @@ double metrics_psnr_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptr
     return mse == 0 ? INFINITY : 10.0 * log10(255.0 * 255.0 / mse);
 }
 
+double metrics_psnr_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
+                      int w, int h, int border)
+{
+    return metrics_psnr_y_visible(a, astride, b, bstride, NULL, 0, w, h, border);
+}
+
+/* For each window position of the cropped region (ow x oh), whether it holds no fully
+ * transparent pixel, from a summed-area table of them; NULL when out of memory. */
+static uint8_t *visible_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
+                                int border)
+{
+    enum { WIN = METRICS_SSIM_WINDOW };
+    int cw = w - 2 * border, ch = h - 2 * border, ow = cw - WIN + 1, oh = ch - WIN + 1;
+    long *sat = calloc((size_t)(cw + 1) * (ch + 1), sizeof(long));
+    uint8_t *ok = malloc((size_t)ow * oh);
+    if (!sat || !ok) {
+        free(sat), free(ok);
+        return NULL;
+    }
+    size_t sw = (size_t)cw + 1; /* sat[r * sw + c]: the count above and left of (r, c) */
+    for (int r = 0; r < ch; r++)
+        for (int c = 0; c < cw; c++)
+            sat[(r + 1) * sw + c + 1] = !alpha[alpha_stride * (r + border) + c + border] +
+                                        sat[r * sw + c + 1] + sat[(r + 1) * sw + c] -
+                                        sat[r * sw + c];
+    for (int r = 0; r < oh; r++)
+        for (int c = 0; c < ow; c++)
+            ok[(size_t)r * ow + c] = !(sat[(r + WIN) * sw + c + WIN] - sat[r * sw + c + WIN] -
+                                       sat[(r + WIN) * sw + c] + sat[r * sw + c]);
+    free(sat);
+    return ok;
+}
+
+long metrics_ssim_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
+                          int border)
+{
+    int ow = w - 2 * border - METRICS_SSIM_WINDOW + 1,
+        oh = h - 2 * border - METRICS_SSIM_WINDOW + 1;
+    if (ow < 1 || oh < 1)
+        return 0;
+    if (!alpha)
+        return (long)ow * oh;
+    uint8_t *ok = visible_windows(alpha, alpha_stride, w, h, border);
+    if (!ok)
+        return -1;
+    long n = 0;
+    for (size_t i = 0; i < (size_t)ow * oh; i++)
+        n += ok[i];
+    free(ok);
+    return n;
+}
+
 double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
                       int w, int h, int border)
+{
+    return metrics_ssim_y_visible(a, astride, b, bstride, NULL, 0, w, h, border);
+}
+
+double metrics_ssim_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t *b,
+                              ptrdiff_t bstride, const uint8_t *alpha, ptrdiff_t alpha_stride,
+                              int w, int h, int border)
 {
     enum { WIN = METRICS_SSIM_WINDOW, R = WIN / 2 };
     int cw = w - 2 * border, ch = h - 2 * border;
@@ -58,8 +120,9 @@ double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptr
     int ow = cw - WIN + 1;
     /* Separable filtering: horizontal pass of the five moments into tmp, then vertical. */
     double *tmp = malloc(sizeof(double) * 5 * (size_t)ow * ch);
-    if (!x || !y || !tmp) {
-        free(x), free(y), free(tmp);
+    uint8_t *ok = alpha ? visible_windows(alpha, alpha_stride, w, h, border) : NULL;
+    if (!x || !y || !tmp || (alpha && !ok)) {
+        free(x), free(y), free(tmp), free(ok);
         return NAN;
     }
     size_t plane = (size_t)ow * ch;
@@ -79,9 +142,13 @@ double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptr
         }
     const double C1 = (0.01 * 255) * (0.01 * 255), C2 = (0.03 * 255) * (0.03 * 255);
     double total = 0;
+    long count = 0;
     int oh = ch - WIN + 1;
     for (int r = 0; r < oh; r++)
         for (int c = 0; c < ow; c++) {
+            if (ok && !ok[(size_t)r * ow + c])
+                continue;
+            count++;
             double m[5] = {0};
             for (int k = 0; k < WIN; k++)
                 for (int q = 0; q < 5; q++)
@@ -91,6 +158,6 @@ double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptr
             total += ((2 * mx * my + C1) * (2 * cov + C2)) /
                      ((mx * mx + my * my + C1) * (vx + vy + C2));
         }
-    free(x), free(y), free(tmp);
-    return total / ((double)ow * oh);
+    free(x), free(y), free(tmp), free(ok);
+    return count ? total / (double)count : NAN;
 }

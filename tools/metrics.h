@@ -18,4 +18,18 @@ enum { METRICS_SSIM_WINDOW = 11 };
 double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
                       int w, int h, int border);
 
+/* The same over the pixels a viewer sees: `alpha` (w x h, 8 bits, NULL: every pixel) leaves
+ * out the fully transparent ones (0), whose stored colours mean nothing. PSNR averages the
+ * squared error over the others; SSIM its windows that lie wholly on them. NaN where none is
+ * left (or out of memory). */
+double metrics_psnr_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t *b,
+                              ptrdiff_t bstride, const uint8_t *alpha, ptrdiff_t alpha_stride,
+                              int w, int h, int border);
+double metrics_ssim_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t *b,
+                              ptrdiff_t bstride, const uint8_t *alpha, ptrdiff_t alpha_stride,
+                              int w, int h, int border);
+/* How many SSIM windows metrics_ssim_y_visible averages; -1 when out of memory. */
+long metrics_ssim_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
+                          int border);
+
 #endif

@@ -1,7 +1,7 @@
 /* srres-eval: scores a model the way SR papers do, against bicubic and lanczos, on a set of
  * HR images: HR cut to a multiple of the scale from its top-left corner, LR = Pillow bicubic
  * downscale, PSNR and SSIM on Y (BT.601, 16-235) with `scale` pixels cropped from every
- * border. */
+ * border, fully transparent pixels left out. */
 #include <getopt.h>
 #include <locale.h>
 #include <stdarg.h>
