@@ -131,6 +131,27 @@ static void test_fifo_given_is_refused_and_in_a_folder_skipped(void **state)
     input_list_free(&list);
 }
 
+/* A link to nothing in a folder (a picture moved from where a dataset's links point) is
+ * counted and skipped, as a FIFO is, rather than ending the run when it is opened. */
+static void test_links_to_nothing_in_a_folder_are_skipped(void **state)
+{
+    char dir[256], link[300];
+    snprintf(dir, sizeof(dir), "%s/linked", test_tmpdir());
+    assert_int_equal(mkdir(dir, 0755), 0);
+    touch(dir, "a.png");
+    snprintf(link, sizeof(link), "%s/b.png", dir);
+    assert_int_equal(symlink("moved-away.png", link), 0);
+    input_list list = {0};
+    char err[512];
+    if (input_list_add(&list, dir, err, sizeof(err)) < 0)
+        fail_msg("in a folder: %s", err);
+    assert_int_equal(list.count, 1);
+    assert_string_equal(base(list.paths[0]), "a.png");
+    assert_int_equal(list.dangling, 1);
+    assert_int_equal(list.not_files + list.skipped, 0);
+    input_list_free(&list);
+}
+
 /* Many wallpapers are called 2560x1600.jpg: each is named by as much of its path as tells
  * it apart; a name no other input shares stays bare, and one path given twice is one file. */
 static void test_names_tell_apart_files_of_one_name(void **state)
@@ -156,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_missing_path_and_folder_without_media_are_named),
         cmocka_unit_test(test_subfolders_are_left_out_whatever_their_names),
         cmocka_unit_test(test_fifo_given_is_refused_and_in_a_folder_skipped),
+        cmocka_unit_test(test_links_to_nothing_in_a_folder_are_skipped),
         cmocka_unit_test(test_names_tell_apart_files_of_one_name),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);

@@ -115,11 +115,19 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
             snprintf(p, n, "%s/%s", arg, e->d_name);
         /* A FIFO, socket or device named like a picture (a pipe left by a script) is no
          * picture of the folder: it is counted and skipped, where it stopped the run, as
-         * ls -l tells it apart. A missing link's file is named when it is opened. */
+         * ls -l tells it apart. So is a link to nothing (a picture moved or deleted from
+         * where a dataset's links point); one given by name is an error when opened. */
         struct stat fb;
-        if (p && e->d_type != DT_REG && stat(p, &fb) == 0 && not_a_file(&fb)) {
+        int *count = NULL;
+        if (p && e->d_type != DT_REG) {
+            if (stat(p, &fb) == 0)
+                count = not_a_file(&fb) ? &list->not_files : NULL;
+            else if (errno == ENOENT && lstat(p, &fb) == 0)
+                count = &list->dangling;
+        }
+        if (count) {
             free(p);
-            list->not_files++;
+            (*count)++;
             continue;
         }
         if (!p || push(list, p) < 0) {
@@ -236,6 +244,10 @@ void input_list_say_skipped(const input_list *list, const char *program)
         fprintf(stderr, "%s: %d entr%s in the folders given %s a FIFO, socket or device, not a "
                         "file: skipped\n", program, list->not_files,
                 list->not_files == 1 ? "y" : "ies", list->not_files == 1 ? "is" : "are");
+    if (list->dangling)
+        fprintf(stderr, "%s: %d link%s in the folders given point%s to no file: skipped\n",
+                program, list->dangling, list->dangling == 1 ? "" : "s",
+                list->dangling == 1 ? "s" : "");
     if (list->subfolders)
         fprintf(stderr, "%s: %d subfolder%s in the folders given: not read (folders are read "
                         "one level deep: give subfolders as inputs too)\n",
