@@ -89,6 +89,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: srres-eval -m MODEL [options] IMAGE|FOLDER...\n"
                "Prints PSNR/SSIM-Y of bicubic, lanczos and the model for every image and the "
                "mean.\n"
+               "Pixels of alpha 0 are not scored; an image of one colour, or too small to\n"
+               "score, is named and left out of the means.\n"
                "  -m, --model FILE    the model or a srres-train checkpoint (its scale sets the\n"
                "                      degradation)\n"
                "      --crop N        centre crop of at most N x N HR pixels (default: whole)\n"
