@@ -275,6 +275,39 @@ test_encoder_options_checked() {
     [ ! -e x.mp4 ] && [ ! -e x.mkv ] || fail "a refused --enc-opt left its output"
 }
 
+# Any option of the muxer with --mux-opt, as ffmpeg's output options: MP4's faststart puts
+# the index (moov) before the frames (mdat), where it is written after them by default; a key
+# the muxer does not take is refused by name, leaving nothing; numbered images may start at 0
+# but not be renamed (update=1 wrote every frame into one file named "up/%04d.png").
+test_muxer_options() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+    top_boxes() { ffprobe -v trace "$1" 2>&1 | grep -o "type:'[a-z]*' parent:'root'" |
+        cut -d"'" -f2 | grep -e moov -e mdat | tr '\n' ' '; }
+    "$video" -q -i in.mp4 -o plain.mp4 -m "$m2" || fail "plain run failed"
+    [ "$(top_boxes plain.mp4)" = "mdat moov " ] || fail "plain.mp4's boxes: $(top_boxes plain.mp4)"
+    "$video" -q -i in.mp4 -o fast.mp4 -m "$m2" --mux-opt movflags=+faststart --mux-opt brand=mp42 ||
+        { fail "--mux-opt movflags=+faststart --mux-opt brand=mp42 failed"; return; }
+    [ "$(top_boxes fast.mp4)" = "moov mdat " ] || fail "faststart: boxes $(top_boxes fast.mp4)"
+    [ "$(ffprobe -v error -show_entries format_tags=major_brand -of csv=p=0 fast.mp4)" = mp42 ] ||
+        fail "brand=mp42 not the major brand"
+    expect_error "--mux-opt nosuch: the mp4 muxer does not take it" \
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" --mux-opt nosuch=1
+    expect_error "--mux-opt movflags: the matroska muxer does not take it" \
+        "$video" -i in.mp4 -o x.mkv -m "$m2" --mux-opt movflags=+faststart
+    expect_error "--mux-opt: 'movflags' is not KEY=VALUE" \
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" --mux-opt movflags
+    [ -z "$(ls -A | grep -v -e in.mp4 -e plain.mp4 -e fast.mp4 -e '\.log$')" ] ||
+        fail "a refused --mux-opt left $(ls -A)"
+    mkdir up
+    "$video" -q -i in.mp4 -o up/%02d.png -m "$m2" --mux-opt start_number=0 ||
+        fail "--mux-opt start_number=0 failed"
+    [ "$(ls up | tr '\n' ' ')" = "00.png 01.png 02.png 03.png 04.png " ] ||
+        fail "start_number=0: $(ls up | tr '\n' ' ')"
+    expect_error "up/%02d.png: --mux-opt update: numbered images are named by their frame" \
+        "$video" -y -i in.mp4 -o up/%02d.png -m "$m2" --mux-opt update=1
+    [ "$(ls up | wc -l)" = 5 ] || fail "update=1: up holds $(ls up | tr '\n' ' ')"
+}
+
 test_field_order_from_frames() {
     # Interlaced frames upscaled whole have no fields left: progressive, and said so (they
     # stayed tagged top field first); deinterlaced by --vf-pre they are progressive, silently.

@@ -136,6 +136,7 @@ static void cleanup(app *a)
     srres_model_free(a->model);
     free(a->map);
     av_dict_free(&a->o.enc_opts);
+    av_dict_free(&a->o.mux_opts);
     clock_mend_free(&a->mend);
     free(a->mux_dts);
     output_target_free(&a->target);

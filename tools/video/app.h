@@ -50,6 +50,7 @@ typedef struct app {
     int one_picture;        /* an image output without a frame number in its name */
     int numbered;           /* an image output with one: a file a frame, written directly */
     long images;            /* writer: the video packets written, the numbered files made */
+    int64_t first_number;   /* the first numbered file's number: image2's start_number */
     const char *rotate;     /* filters that apply a rotation the output cannot store, or "":
                                first in the pre graph */
     int told_interlaced;    /* sr thread: said that interlaced frames come out progressive */

@@ -281,17 +281,34 @@ int open_encoder(app *a, const AVFrame *f)
     ost->time_base = e->time_base;
     ost->avg_frame_rate = e->framerate;
     ost->sample_aspect_ratio = e->sample_aspect_ratio;
-    ret = avformat_write_header(a->ofmt, NULL);
-    if (ret < 0) {
-        set_error(a, "%s: cannot write the header: %s", a->o.output, av_err(ret, eb));
-        return ret;
+    /* --mux-opt last, so that they win over what open_output set (update for one picture,
+     * avoid_negative_ts for segments); what the muxer leaves is no option of its own. */
+    AVDictionary *mux_opts = NULL;
+    if (av_dict_copy(&mux_opts, a->o.mux_opts, 0) < 0) {
+        set_error(a, "out of memory");
+        return AVERROR(ENOMEM);
     }
+    ret = avformat_write_header(a->ofmt, &mux_opts);
+    const AVDictionaryEntry *left = av_dict_get(mux_opts, "", NULL, AV_DICT_IGNORE_SUFFIX);
+    if (ret >= 0 && left) {
+        set_error(a, "--mux-opt %s: the %s muxer does not take it", left->key,
+                  a->ofmt->oformat->name);
+        ret = AVERROR_OPTION_NOT_FOUND;
+    } else if (ret < 0) {
+        set_error(a, "%s: cannot write the header: %s", a->o.output, av_err(ret, eb));
+    }
+    av_dict_free(&mux_opts);
+    if (ret < 0)
+        return ret;
     a->header_written = 1;
+    if (a->numbered && av_opt_get_int(a->ofmt->priv_data, "start_number", 0, &a->first_number) < 0)
+        a->first_number = 1;
     /* An MP4 segment's edit lists say where its tracks start, in the movie's timescale (ms by
      * default; read at the end): one that holds every track's clock (set by the header), so
      * that a track starting mid-segment (AAC at 44.1 kHz) is not up to 1 ms early, and the
      * join keeps the whole run's times. */
-    if (a->o.segments && av_opt_find(a->ofmt->priv_data, "movie_timescale", NULL, 0, 0)) {
+    if (a->o.segments && av_opt_find(a->ofmt->priv_data, "movie_timescale", NULL, 0, 0) &&
+        !av_dict_get(a->o.mux_opts, "movie_timescale", NULL, 0)) {
         int64_t scale = 1;
         for (unsigned i = 0; i < a->ofmt->nb_streams && scale <= INT_MAX; i++) {
             int den = a->ofmt->streams[i]->time_base.den;
@@ -326,8 +343,8 @@ int drain_encoder(app *a)
             /* A numbered image is written under its own name: one cut short (a full disk) is
              * removed, not left to pass for the frame. */
             char name[PATH_MAX];
-            if (a->numbered &&
-                av_get_frame_filename(name, sizeof(name), a->o.output, a->images + 1) >= 0)
+            if (a->numbered && av_get_frame_filename(name, sizeof(name), a->o.output,
+                                                     (int)(a->first_number + a->images)) >= 0)
                 unlink(name);
             break;
         }

@@ -63,6 +63,9 @@ static void usage(FILE *f)
            "  -x264-params K=V:...    passed to libx264 (one it cannot parse is refused)\n"
            "      --enc-opt KEY=VALUE any encoder option, as ffmpeg's -KEY VALUE (e.g.\n"
            "                          tune=film, g=48, maxrate=8M, x265-params=...); repeatable\n"
+           "      --mux-opt KEY=VALUE any option of the output's muxer (e.g.\n"
+           "                          movflags=+faststart, brand=mp42, start_number=0 for\n"
+           "                          numbered images); set after srres-video's; repeatable\n"
            "  -v, --verbose / -q, --quiet\n"
            "  -h, --help\n"
            "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
@@ -136,6 +139,17 @@ static void __attribute__((noreturn)) not_an_option(const char *word, const char
     cli_not_an_option(word, hint);
 }
 
+/* --enc-opt or --mux-opt KEY=VALUE into its dictionary. */
+static void dict_option(AVDictionary **d, const char *opt, const char *arg, const char *example)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        cli_die("%s: '%s' is not KEY=VALUE (e.g. %s)", opt, arg, example);
+    char *key = av_strndup(arg, eq - arg);
+    if (!key || av_dict_set(d, key, eq + 1, AV_DICT_DONT_STRDUP_KEY) < 0)
+        cli_die("out of memory");
+}
+
 void parse_options(options *o, int argc, char **argv)
 {
     enum {
@@ -161,7 +175,8 @@ void parse_options(options *o, int argc, char **argv)
         O_CONCAT,
         O_MEM,
         O_ENS,
-        O_ENCOPT
+        O_ENCOPT,
+        O_MUXOPT
     };
     static const struct option longs[] = {{"model", required_argument, 0, 'm'},
                                           {"threads", required_argument, 0, O_THREADS},
@@ -188,6 +203,7 @@ void parse_options(options *o, int argc, char **argv)
                                           {"ensemble", required_argument, 0, O_ENS},
                                           {"format", required_argument, 0, 'f'},
                                           {"enc-opt", required_argument, 0, O_ENCOPT},
+                                          {"mux-opt", required_argument, 0, O_MUXOPT},
                                           {"verbose", no_argument, 0, 'v'},
                                           {"quiet", no_argument, 0, 'q'},
                                           {"help", no_argument, 0, 'h'},
@@ -275,15 +291,8 @@ void parse_options(options *o, int argc, char **argv)
         case O_KERNEL: o->kernel = optarg; break;
         case O_PREC: o->precision = optarg; break;
         case O_ENS: o->ensemble = cli_ensemble(optarg); break;
-        case O_ENCOPT: {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg)
-                cli_die("--enc-opt: '%s' is not KEY=VALUE (e.g. tune=film, g=48)", optarg);
-            char *key = av_strndup(optarg, eq - optarg);
-            if (!key || av_dict_set(&o->enc_opts, key, eq + 1, AV_DICT_DONT_STRDUP_KEY) < 0)
-                cli_die("out of memory");
-            break;
-        }
+        case O_ENCOPT: dict_option(&o->enc_opts, "--enc-opt", optarg, "tune=film, g=48"); break;
+        case O_MUXOPT: dict_option(&o->mux_opts, "--mux-opt", optarg, "movflags=+faststart"); break;
         case O_SEG:
             if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
                 o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
@@ -326,6 +335,9 @@ void parse_options(options *o, int argc, char **argv)
                                              : NULL;
         if (moot)
             cli_die("--concat copies the segments' streams: %s does not apply", moot);
+        if (o->mux_opts)
+            cli_die("--concat writes the joined file with its muxer's defaults: --mux-opt "
+                    "does not apply");
         o->output = o->concat;
         return;
     }

@@ -20,6 +20,7 @@ typedef struct options {
     int segment, segments;  /* --segment I/N: the I-th (1-based) of N; N = 0: whole input */
     const char *concat;     /* --concat OUTPUT: join the positional segment files */
     AVDictionary *enc_opts; /* --enc-opt KEY=VALUE: a later one for a key wins */
+    AVDictionary *mux_opts; /* --mux-opt KEY=VALUE: the same, for the muxer */
 } options;
 
 /* Fills o, which holds the defaults, from the command line; --help and a bad option end the

@@ -287,6 +287,15 @@ void open_output(app *a)
     /* Any of its names, not only the first: the muxer writes over what it meets. */
     if (numbered && !a->o.overwrite && output_numbered_existing(a->o.output, first, sizeof(first)))
         cli_die("%s: already exists (a name of %s); use -y to overwrite", first, a->o.output);
+    /* Numbered files are found (above) and removed when cut short (drain_encoder) by the
+     * pattern's numbers: image2 options that name them otherwise are refused (update=1
+     * wrote every frame into one file named "up/%04d.png"). start_number is read. */
+    static const char *const renaming[] = {"update", "strftime", "frame_pts"};
+    for (size_t i = 0; numbered && i < sizeof(renaming) / sizeof(renaming[0]); i++)
+        if (av_dict_get(a->o.mux_opts, renaming[i], NULL, 0))
+            cli_die("%s: --mux-opt %s: numbered images are named by their frame numbers; for "
+                    "one picture, give a name without a number",
+                    a->o.output, renaming[i]);
     if (numbered)
         output_target_init_direct(&a->target, a->o.output);
     else
