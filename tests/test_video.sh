@@ -1114,10 +1114,37 @@ test_opaque_palette_has_no_alpha() {
     ! grep -q alpha err.log || fail "said: $(grep alpha err.log)"
 }
 
+# An alpha channel of 255s holds nothing to drop: an opaque rgba PNG or a GIF (which FFmpeg
+# decodes as bgra) into H.264 or JPEG said "its alpha channel is dropped". One with
+# half-transparent pixels still says so; the network's format is the source's either way
+# (an opaque rgba PNG still comes out rgba).
+test_opaque_alpha_not_said_dropped() {
+    local half="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,32),128,255)'" i o
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36,format=rgba" -frames:v 1 opaque.png
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36,format=rgba,$half" -frames:v 1 half.png
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=5:duration=0.4" \
+        -vf "split[a][b];[a]palettegen[p];[b][p]paletteuse" opaque.gif
+    [ "$(probe opaque.png v:0 pix_fmt)" = rgba ] || fail "opaque.png is $(probe opaque.png v:0 pix_fmt)"
+    [ "$(probe opaque.gif v:0 pix_fmt)" = bgra ] || fail "opaque.gif is $(probe opaque.gif v:0 pix_fmt)"
+    for i in opaque.png opaque.gif; do
+        for o in mp4 jpg; do
+            "$video" -i "$i" -o "$i.$o" --frames 1 -m "$m2" 2>err.log || fail "$i.$o: status $?"
+            ! grep -q alpha err.log || fail "$i.$o: $(grep alpha err.log)"
+        done
+    done
+    "$video" -q -i opaque.png -o out.png -m "$m2" || fail "out.png: status $?"
+    [ "$(probe out.png v:0 pix_fmt)" = rgba ] || fail "out.png is $(probe out.png v:0 pix_fmt)"
+    for o in mp4 jpg; do
+        "$video" -i half.png -o "half.$o" -m "$m2" 2>err.log || fail "half.$o: status $?"
+        grep -q "half.png: its alpha channel is dropped" err.log || fail "half.$o: not said: $(cat err.log)"
+    done
+}
+
 # libvpx codes alpha beside the frames, which only Matroska and WebM store: into MP4 it is
 # said to be dropped, and not coded (it was coded and lost without a word).
 test_alpha_of_libvpx_outside_matroska() {
-    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36,format=rgba" -frames:v 1 in.png
+    local half="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,32),128,255)'"
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36,format=rgba,$half" -frames:v 1 in.png
     "$video" -i in.png -o out.mp4 -c:v libvpx-vp9 -m "$m2" 2>err.log || fail "srres-video failed"
     grep -q "in.png: its alpha channel is dropped: mp4 stores no libvpx-vp9 alpha" err.log ||
         fail "not said: $(cat err.log)"
@@ -1576,9 +1603,10 @@ test_fit_with_large_aspect_terms() {
 # frames, as by ffmpeg: said (it was silent), once. Into MPEG-4, which has no grey format,
 # nothing is. (Numbered images keep their own: test_numbered_images_keep_their_formats.)
 test_alpha_or_colour_of_later_frames_dropped_said() {
+    local half="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,32),128,255)'"
     lavfi in1.png -frames:v 1 -map 0:v
-    lavfi in2.png -frames:v 1 -map 0:v -pix_fmt rgba
-    lavfi in3.png -frames:v 1 -map 0:v -pix_fmt rgba
+    lavfi in2.png -frames:v 1 -map 0:v -vf "format=rgba,$half"
+    lavfi in3.png -frames:v 1 -map 0:v -vf "format=rgba,$half"
     "$video" -i in%d.png -o out.mkv -m "$m2" -c:v ffv1 2>err.log || fail "status $?: $(cat err.log)"
     grep -q "in%d.png: the frames change to rgba, whose alpha is dropped" err.log ||
         fail "not said: $(cat err.log)"
@@ -1588,6 +1616,12 @@ test_alpha_or_colour_of_later_frames_dropped_said() {
     "$video" -i in%d.png -o out.mp4 -m "$m2" 2>err.log || fail "out.mp4: status $?"
     grep -q "whose alpha is dropped: the output (libx264) holds none" err.log ||
         fail "out.mp4: not said: $(cat err.log)"
+    # frames that change to rgba of 255s lose nothing: not said
+    mkdir opaque
+    lavfi opaque/in1.png -frames:v 1 -map 0:v
+    lavfi opaque/in2.png -frames:v 1 -map 0:v -pix_fmt rgba
+    "$video" -i opaque/in%d.png -o opaque.mp4 -m "$m2" 2>err.log || fail "opaque.mp4: status $?"
+    ! grep -q alpha err.log || fail "said for opaque rgba: $(cat err.log)"
     mkdir grey
     lavfi grey/in1.png -frames:v 1 -map 0:v -pix_fmt gray
     lavfi grey/in2.png -frames:v 1 -map 0:v

@@ -134,6 +134,7 @@ int is_yuvj(enum AVPixelFormat f);
 int same_shape(const AVFrame *f, int w, int h, AVRational sar);
 size_t upscaled_bytes(const AVFrame *f, int scale);
 int palette_transparent_in(const AVFrame *f);
+int alpha_below_opaque(const AVFrame *f);
 source_format frame_source(const AVFrame *f);
 int same_source(const source_format *x, const source_format *y);
 int attach_source(AVFrame *f, const source_format *s);
@@ -158,6 +159,7 @@ int open_decoder(const AVStream *st, const AVCodec *codec, AVCodecContext **dec)
 AVFormatContext *open_demuxer(app *a, const char *probe_us);
 int unprobed(const AVStream *st);
 void open_input(app *a);
+int first_picture_transparent(app *a);
 
 /* pre_graph.c */
 void open_pre_graph(app *a);

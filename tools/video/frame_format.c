@@ -3,6 +3,7 @@
  * (which numbered images carry with their frames, attach_source). Nothing here keeps state. */
 #include <errno.h>
 #include <libavutil/intreadwrite.h>
+#include <libavutil/mem.h>
 #include <libavutil/pixdesc.h>
 #include <string.h>
 
@@ -58,6 +59,32 @@ int palette_transparent_in(const AVFrame *f)
             transparent |= AV_RN32(f->data[1] + 4 * i) >> 24 != 0xff;
         }
     return transparent;
+}
+
+/* Whether a frame has a pixel less than opaque: its palette colour, or its alpha component
+ * (the last) below its maximum; a float alpha is taken to have one. An rgba PNG or a GIF
+ * (bgra) of 255s was said to lose its alpha into H.264. */
+int alpha_below_opaque(const AVFrame *f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    if (!d || !(d->flags & AV_PIX_FMT_FLAG_ALPHA))
+        return 0;
+    if (d->flags & AV_PIX_FMT_FLAG_PAL)
+        return palette_transparent_in(f);
+    if (d->flags & AV_PIX_FMT_FLAG_FLOAT)
+        return 1;
+    int c = d->nb_components - 1;
+    uint32_t opaque = (uint32_t)((1ULL << d->comp[c].depth) - 1);
+    uint32_t *line = av_malloc_array(f->width, sizeof(*line));
+    int below = !line;
+    for (int y = 0; line && !below && y < f->height; y++) {
+        av_read_image_line2(line, (const uint8_t **)f->data, f->linesize, d, 0, y, c, f->width, 0,
+                            sizeof(*line));
+        for (int x = 0; !below && x < f->width; x++)
+            below = line[x] < opaque;
+    }
+    av_free(line);
+    return below;
 }
 
 /* A picture's source as its decoded frame describes it. */

@@ -250,12 +250,12 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
     return mend.jumps > 0;
 }
 
-/* Whether the first picture has a pixel whose palette colour is not opaque. Most have none
- * (a PNG without tRNS, or with an unused transparent entry, as palettegen reserves), and
- * their output had an alpha channel of 255s (an rgba PNG, VP9's alpha coded) and a message
- * that alpha was dropped into H.264. A pipe is not read twice: it, as a picture that cannot
- * be decoded, counts as transparent. */
-static int palette_transparent(app *a)
+/* Whether the first picture has a pixel less than opaque (alpha_below_opaque). Most palettes
+ * have none (a PNG without tRNS, or with an unused transparent entry, as palettegen
+ * reserves), and their output had an alpha channel of 255s (an rgba PNG, VP9's alpha coded)
+ * and a message that alpha was dropped into H.264. A pipe is not read twice: it, as a
+ * picture that cannot be decoded, counts as transparent. */
+int first_picture_transparent(app *a)
 {
     if (!input_seekable(a))
         return 1;
@@ -268,8 +268,8 @@ static int palette_transparent(app *a)
         ret = open_decoder(f->streams[a->vin], a->dec->codec, &dec);
     while (ret >= 0 && (ret = av_read_frame(f, pkt)) >= 0) {
         if (pkt->stream_index == a->vin && avcodec_send_packet(dec, pkt) >= 0 &&
-            avcodec_receive_frame(dec, frame) >= 0 && frame->data[1]) {
-            transparent = palette_transparent_in(frame);
+            avcodec_receive_frame(dec, frame) >= 0) {
+            transparent = alpha_below_opaque(frame);
             ret = AVERROR_EOF;
         }
         av_packet_unref(pkt);
@@ -337,7 +337,8 @@ void open_input(app *a)
      * stream's parameters say. */
     a->src.fmt =
         libvpx && a->dec->pix_fmt == AV_PIX_FMT_YUV420P ? AV_PIX_FMT_YUVA420P : a->dec->pix_fmt;
-    a->src.alpha = has_alpha(a->src.fmt) && (!is_paletted(a->src.fmt) || palette_transparent(a));
+    a->src.alpha =
+        has_alpha(a->src.fmt) && (!is_paletted(a->src.fmt) || first_picture_transparent(a));
     a->src.space = a->dec->colorspace;
     a->src.range = a->dec->color_range;
     a->src.primaries = a->dec->color_primaries;

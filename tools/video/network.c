@@ -90,7 +90,11 @@ void open_network(app *a)
         alpha_stored(a, a->enc_codec) &&
         (a->o.pix_fmt ? has_alpha(av_get_pix_fmt(a->o.pix_fmt))
                       : !a->enc_codec->pix_fmts || encoder_takes(a->enc_codec, has_alpha));
-    if (!a->o.quiet && (a->alpha_unread || (a->src.alpha && !has_alpha(a->net_fmt)))) {
+    /* Said only when the alpha holds something: a palette's is checked already (src.alpha),
+     * others' on the first picture. The network's format stays the source's either way. */
+    if (!a->o.quiet &&
+        (a->alpha_unread || (a->src.alpha && !has_alpha(a->net_fmt) &&
+                             (is_paletted(a->src.fmt) || first_picture_transparent(a))))) {
         char why[160];
         if (a->alpha_unread)
             snprintf(why, sizeof(why), "no libvpx decoder in this FFmpeg reads it");

@@ -154,10 +154,12 @@ int reopen_pre_graph(app *a, const AVFrame *frame)
      * colour after grey ones, is dropped, as by ffmpeg, but said (a transparent PNG or a
      * colour one in a sequence lost it without a word). Colour frames after colour ones
      * lose nothing more (-pix_fmt gray dropped it from the first). Numbered images lose
-     * only what their output cannot hold, as each would alone. */
+     * only what their output cannot hold, as each would alone. An alpha of 255s holds
+     * nothing to lose (alpha_below_opaque, on the frame that changes). */
     int alpha_lost = a->numbered
                          ? a->in_src.alpha && !has_alpha(a->net_fmt)
                          : !a->src.alpha && has_alpha(frame->format) && !is_paletted(frame->format);
+    alpha_lost = alpha_lost && alpha_below_opaque(frame);
     const char *dropped =
         alpha_lost ? "alpha"
         : !a->numbered && a->grey_out && !has_colour(a->src.fmt) && has_colour(frame->format)
