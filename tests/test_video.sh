@@ -1385,6 +1385,24 @@ test_cut_off_input_said() {
     done
 }
 
+# MPEG-TS declares no duration: a file cut inside one of its packets (188 bytes, M2TS's 192)
+# is said to be, by the sync bytes not where whole packets put them (it was silent). A whole
+# one says nothing. (One cut at a packet's end is not seen: nothing tells it from a whole one.)
+test_cut_off_mpeg_ts_said() {
+    local f size
+    lavfi in.ts -t 2 -c:v libx264 -c:a aac
+    lavfi in.m2ts -t 2 -c:v libx264 -an -f mpegts -mpegts_m2ts_mode 1
+    for f in in.ts in.m2ts; do
+        size=$(stat -c %s "$f")
+        head -c $((size / 2 + 77)) "$f" >"cut_$f"
+        "$video" -i "cut_$f" -o "out_$f.mkv" -m "$m2" 2>err.log || fail "cut_$f failed: $(cat err.log)"
+        grep -q "cut_$f: the input ends inside an MPEG-TS packet: it was cut off" err.log ||
+            fail "cut_$f not said to be cut off: $(grep -v '^frame' err.log)"
+        "$video" -i "$f" -o "whole_$f.mkv" -m "$m2" 2>err.log || fail "$f failed"
+        ! grep -q "cut off" err.log || fail "$f said to be cut off"
+    done
+}
+
 # Numbered images into a folder they cannot be written in are refused up front with the
 # reason, as one file is: it was "Input/output error" from the image muxer, after a frame.
 test_numbered_output_in_read_only_folder() {

@@ -4,8 +4,10 @@
  * the input, the decoder and the app's reader fields. */
 #include <errno.h>
 #include <libavutil/intreadwrite.h>
+#include <libavutil/opt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
 #include "libav_log.h"
@@ -65,15 +67,46 @@ static void skip_damaged(app *a, int ret)
         fprintf(stderr, "srres-video: %s: skipping a damaged video packet: %s\n", a->o.input, eb);
 }
 
+/* Whether an MPEG-TS file, which declares no duration, ends inside one of its fixed-size
+ * packets: its last two whole packets' sync bytes (0x47; 4 bytes in for M2TS's 192-byte
+ * packets) are not where they would be. The demuxer takes the short last read for the end,
+ * without a word. A file cut on a packet's end is not seen. */
+static int ts_ends_inside_packet(const app *a)
+{
+    AVIOContext *pb = a->ifmt->pb;
+    int64_t ps, size = pb ? avio_size(pb) : -1;
+    if (strcmp(a->ifmt->iformat->name, "mpegts") ||
+        av_opt_get_int(a->ifmt->priv_data, "ts_packetsize", 0, &ps) < 0 || ps <= 0 || size < 2 * ps)
+        return 0;
+    int sync = ps == 192 ? 4 : 0;
+    for (int k = 1; k <= 2; k++) {
+        if (avio_seek(pb, size - k * ps + sync, SEEK_SET) < 0)
+            return 0;
+        if (avio_r8(pb) != 0x47)
+            return 1;
+    }
+    return 0;
+}
+
 /* A file that ends well short of the duration its container declares (MP4's index, Matroska's
  * header) was cut off: a download or recording that stopped. Said, as ffmpeg's demuxers say it
  * in their own words ("partial file", "File ended prematurely"), which srres-video's log (off)
  * hid: the run ended as complete, a part of the video missing. Durations estimated from the
- * packets or the bit rate (MPEG-TS, MPEG-PS) are no declaration. */
+ * packets or the bit rate (MPEG-TS, MPEG-PS) are no declaration; an MPEG-TS file cut inside
+ * a packet is seen by that (ts_ends_inside_packet). */
 static void say_if_cut_off(const app *a, int64_t read_end)
 {
     const AVFormatContext *f = a->ifmt;
-    if (a->o.quiet || f->duration <= 0 || read_end == INT64_MIN ||
+    if (a->o.quiet)
+        return;
+    if (ts_ends_inside_packet(a)) {
+        fprintf(stderr,
+                "srres-video: %s: the input ends inside an MPEG-TS packet: it was cut off; the "
+                "output holds what there is\n",
+                a->o.input);
+        return;
+    }
+    if (f->duration <= 0 || read_end == INT64_MIN ||
         f->duration_estimation_method != AVFMT_DURATION_FROM_STREAM)
         return;
     int64_t declared = (f->start_time != AV_NOPTS_VALUE ? f->start_time : 0) + f->duration;
@@ -157,7 +190,7 @@ void *reader_main(void *arg)
      * up to a third of a second at every such end. `short_of` counts those still short. */
     char *past = calloc(a->nb_map ? a->nb_map : 1, 1);
     int ret = pkt && frame && past ? 0 : AVERROR(ENOMEM), video_done = 0, short_of = 0;
-    int64_t video_after = 0; /* video packets read past the end */
+    int64_t video_after = 0;      /* video packets read past the end */
     int64_t read_end = INT64_MIN; /* the latest end of a packet read, in AV_TIME_BASE */
     int at_eof = 0;
     AVRational vtb = a->ifmt->streams[a->vin]->time_base;
