@@ -306,6 +306,17 @@ test_muxer_options() {
     expect_error "up/%02d.png: --mux-opt update: numbered images are named by their frame" \
         "$video" -y -i in.mp4 -o up/%02d.png -m "$m2" --mux-opt update=1
     [ "$(ls up | wc -l)" = 5 ] || fail "update=1: up holds $(ls up | tr '\n' ' ')"
+    # --concat writes the joined file with them too.
+    lavfi keyed.mp4 -t 0.4 -c:v libx264 -g 5 -an
+    for i in 1 2; do
+        "$video" -q -i keyed.mp4 -o "seg$i.mp4" -m "$m2" --segment $i/2 || fail "segment $i failed"
+    done
+    "$video" -q --concat joined.mp4 seg1.mp4 seg2.mp4 --mux-opt movflags=+faststart ||
+        { fail "--concat with --mux-opt movflags=+faststart failed"; return; }
+    [ "$(top_boxes joined.mp4)" = "moov mdat " ] || fail "joined: boxes $(top_boxes joined.mp4)"
+    expect_error "--mux-opt nosuch: the mp4 muxer does not take it" \
+        "$video" --concat joined2.mp4 seg1.mp4 seg2.mp4 --mux-opt nosuch=1
+    [ ! -e joined2.mp4 ] && [ -z "$(ls -A | grep joined2)" ] || fail "a refused join left $(ls -A)"
 }
 
 test_field_order_from_frames() {

@@ -77,7 +77,8 @@ static int open_segment(AVFormatContext **in, const char *file)
     return ret;
 }
 
-int concat_segments(const char *output, int overwrite, int quiet, char **files, int n)
+int concat_segments(const char *output, int overwrite, int quiet, const AVDictionary *mux_opts,
+                    char **files, int n)
 {
     if (n < 1)
         cli_die("--concat %s: no segment files given", output);
@@ -190,10 +191,19 @@ int concat_segments(const char *output, int overwrite, int quiet, char **files, 
     if (!(out->oformat->flags & AVFMT_NOFILE) &&
         (ret = avio_open(&out->pb, target.url, AVIO_FLAG_WRITE)) < 0)
         cli_die("%s: cannot write: %s", output, av_err2str(ret));
-    if ((ret = avformat_write_header(out, NULL)) < 0) {
+    /* --mux-opt as for a run's own output: what the muxer leaves is no option of its own. */
+    AVDictionary *opts = NULL;
+    if (av_dict_copy(&opts, mux_opts, 0) < 0)
+        cli_die("out of memory");
+    ret = avformat_write_header(out, &opts);
+    const AVDictionaryEntry *left = av_dict_get(opts, "", NULL, AV_DICT_IGNORE_SUFFIX);
+    if (ret < 0 || left) {
         output_target_abandon(&target);
-        cli_die("%s: cannot write the header: %s", output, av_err2str(ret));
+        if (ret < 0)
+            cli_die("%s: cannot write the header: %s", output, av_err2str(ret));
+        cli_die("--mux-opt %s: the %s muxer does not take it", left->key, out->oformat->name);
     }
+    av_dict_free(&opts);
     AVPacket *pkt = av_packet_alloc();
     int64_t *last_dts = malloc(sizeof(int64_t) * (nb ? nb : 1));
     if (!pkt || !last_dts)

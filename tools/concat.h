@@ -8,8 +8,10 @@
  * MPEG-TS keep each segment's timestamps as they are and say where it starts. */
 int segments_join(const AVOutputFormat *format);
 
-/* Writes the packets of files[0..n) in order into `output` (temporary name, then rename).
- * Returns the process exit status; errors are printed as one line naming the file. */
-int concat_segments(const char *output, int overwrite, int quiet, char **files, int n);
+/* Writes the packets of files[0..n) in order into `output` (temporary name, then rename),
+ * its muxer given `mux_opts` (--mux-opt; NULL for none). Returns the process exit status;
+ * errors are printed as one line naming the file. */
+int concat_segments(const char *output, int overwrite, int quiet, const AVDictionary *mux_opts,
+                    char **files, int n);
 
 #endif

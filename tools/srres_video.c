@@ -156,8 +156,12 @@ int main(int argc, char **argv)
     av_log_set_level(a.o.verbose ? AV_LOG_INFO : AV_LOG_FATAL);
     av_log_set_callback(on_libav_log);
     setenv("SVT_LOG", a.o.verbose ? "3" : "1", 0);
-    if (a.o.concat)
-        return concat_segments(a.o.concat, a.o.overwrite, a.o.quiet, argv + optind, argc - optind);
+    if (a.o.concat) {
+        int status = concat_segments(a.o.concat, a.o.overwrite, a.o.quiet, a.o.mux_opts,
+                                     argv + optind, argc - optind);
+        av_dict_free(&a.o.mux_opts);
+        return status;
+    }
     /* FFmpeg reads "file:NAME" as NAME: the checks against the output look at NAME (the
      * input was replaced, or its numbered files written over, with -y). */
     if (!av_strstart(a.o.input, "file:", &a.input_file))

@@ -335,9 +335,6 @@ void parse_options(options *o, int argc, char **argv)
                                              : NULL;
         if (moot)
             cli_die("--concat copies the segments' streams: %s does not apply", moot);
-        if (o->mux_opts)
-            cli_die("--concat writes the joined file with its muxer's defaults: --mux-opt "
-                    "does not apply");
         o->output = o->concat;
         return;
     }
