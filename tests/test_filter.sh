@@ -436,6 +436,56 @@ regions_of_interest_are_scaled() {
     grep -q "region: (16, 8) -> (48, 24)" log.txt
 }
 
+# The output is the model's scale times the input: frames let through unchanged where a
+# timeline disabled the filter would reach a link set up for the upscaled size, so it does not
+# take enable=, and FFmpeg refuses the option before any frame.
+timeline_is_refused() {
+    fails_with "Timeline ('enable' option) not supported with filter 'srresnet'" \
+        -i odd.png -vf "srresnet=model=$x2:enable='between(t,0.1,0.3)'" -f null -
+}
+
+# A frame out for every frame in, to the end of the stream, with its timestamp and
+# duration: framecrc's stream, dts, pts and duration columns are the source's.
+every_frame_comes_out_with_its_timing() {
+    local src=testsrc2=size=32x24:rate=10:duration=0.7
+    ff -f lavfi -i "$src" -f framecrc in.crc &&
+        ff -f lavfi -i "$src" -vf srresnet=model="$x2" -f framecrc out.crc &&
+        ff -f lavfi -i "$src" -vf srresnet=model="$x2" -fps_mode passthrough \
+            -f framecrc pass.crc &&
+        ff -f lavfi -i "$src" -vf srresnet=model="$x2" -frames:v 3 -f framecrc three.crc ||
+        return 1
+    timing() { grep -v '^#' "$1" | cut -d, -f1-4 | tr -d ' ' | tr '\n' ' '; }
+    expect "frames in" "$(grep -cv '^#' in.crc)" 7 &&
+        expect timing "$(timing out.crc)" "$(timing in.crc)" &&
+        expect "timing, passthrough" "$(timing pass.crc)" "$(timing in.crc)" &&
+        expect "-frames:v 3" "$(grep -cv '^#' three.crc)" 3 &&
+        expect size "$(grep '^#dimensions' out.crc)" "#dimensions 0: 64x48"
+}
+
+# The filter where ffmpeg's -f lavfi reads a graph as a source, and a model whose path holds
+# the graph syntax's separators, escaped as FFmpeg's filtergraph documentation says.
+model_path_with_separators_and_lavfi_source() {
+    cp "$x2" "$tmp/a:b, c.safetensors" &&
+        ff -f lavfi -i "testsrc2=size=32x24:rate=10:duration=0.3,srresnet=model='$tmp/a\:b, c.safetensors'" \
+            -f framecrc src.crc &&
+        ff -f lavfi -i testsrc2=size=32x24:rate=10:duration=0.3 \
+            -vf "srresnet=model='$tmp/a\:b, c.safetensors'" -f framecrc vf.crc || return 1
+    expect "lavfi source frames" "$(grep -cv '^#' src.crc)" 3 &&
+        expect "lavfi source size" "$(grep '^#dimensions' src.crc)" "#dimensions 0: 64x48" &&
+        expect "-vf size" "$(grep '^#dimensions' vf.crc)" "#dimensions 0: 64x48"
+}
+
+# Models of every scale the format allows that a user has at hand: an x3 one and an x8 one,
+# and a srres-train checkpoint, which loads as the model its run would write.
+x3_x8_and_checkpoint_models_scale() {
+    ff -i odd.png -vf srresnet=model="$root/tests/fixtures/x3_srgan.safetensors" y3.png &&
+        ff -i odd.png -vf srresnet=model="$root/tests/fixtures/x8_noblocks.safetensors" y8.png &&
+        ff -i odd.png -vf srresnet=model="$root/samples/checkpoints/x4-stage22.ckpt" yc.png &&
+        expect "x3 size" "$(size y3.png)" 99x51 &&
+        expect "x8 size" "$(size y8.png)" 264x136 &&
+        expect "checkpoint size" "$(size yc.png)" 132x68
+}
+
 # Packagers apply the patch to a stock tree, without our build script's help.
 patch_applies_to_pristine_tree() {
     local tarball
@@ -744,6 +794,10 @@ check small_tiles_are_refused
 check out_of_memory_says_how_to_tile_smaller
 check frame_too_large_to_upscale_is_named
 check regions_of_interest_are_scaled
+check timeline_is_refused
+check every_frame_comes_out_with_its_timing
+check model_path_with_separators_and_lavfi_source
+check x3_x8_and_checkpoint_models_scale
 check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
