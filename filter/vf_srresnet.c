@@ -688,6 +688,13 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         ret = scale_side_data(out, s->scale);
     if (ret < 0)
         goto fail;
+    /* The cropping an application leaves to after the graph (a decoder's with apply_cropping
+     * off, for av_frame_apply_cropping) is in pixels: copied as it was, it cut the upscaled
+     * frame's padding only part way. */
+    out->crop_top    *= s->scale;
+    out->crop_bottom *= s->scale;
+    out->crop_left   *= s->scale;
+    out->crop_right  *= s->scale;
     /* A woven frame upscaled as one picture has no fields left: each line of a field is
      * now two lines, in both of the new picture's fields. */
     if (in->interlaced_frame && !s->told_interlaced) {

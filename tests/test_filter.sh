@@ -486,6 +486,69 @@ x3_x8_and_checkpoint_models_scale() {
         expect "checkpoint size" "$(size yc.png)" 132x68
 }
 
+# An application that decodes with apply_cropping off leaves the cropping (the coded frame's
+# padding) to av_frame_apply_cropping after the graph: the frame's crop fields, in pixels,
+# must be the upscaled frame's. They came out as they went in, cutting half the padding at x2.
+# ffmpeg itself crops as it decodes, so a program of our own, on the libraries that make
+# ffmpeg, feeds one 32x24 frame through buffer, srresnet and buffersink.
+cropping_is_scaled_for_applications() {
+    cat >crop.c <<'EOF'
+#include <stdio.h>
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+
+int main(int argc, char **argv)
+{
+    AVFilterGraph *g = avfilter_graph_alloc();
+    AVFilterContext *src, *up, *sink;
+    AVFrame *f = av_frame_alloc();
+    char args[4096];
+
+    snprintf(args, sizeof(args), "model=%s", argc > 1 ? argv[1] : "");
+    if (avfilter_graph_create_filter(&src, avfilter_get_by_name("buffer"), "in",
+            "video_size=32x24:pix_fmt=rgb24:time_base=1/25:pixel_aspect=1/1", NULL, g) < 0 ||
+        avfilter_graph_create_filter(&up, avfilter_get_by_name("srresnet"), "up", args, NULL,
+                                     g) < 0 ||
+        avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out", NULL,
+                                     NULL, g) < 0 ||
+        avfilter_link(src, 0, up, 0) < 0 || avfilter_link(up, 0, sink, 0) < 0 ||
+        avfilter_graph_config(g, NULL) < 0)
+        return 1;
+    f->width = 32;
+    f->height = 24;
+    f->format = AV_PIX_FMT_RGB24;
+    if (av_frame_get_buffer(f, 0) < 0)
+        return 1;
+    for (int y = 0; y < f->height; y++)
+        for (int x = 0; x < 3 * f->width; x++)
+            f->data[0][y * f->linesize[0] + x] = x ^ y;
+    f->pts = 0;
+    f->crop_left = 2;
+    f->crop_top = 4;
+    f->crop_right = 6;
+    f->crop_bottom = 8;
+    if (av_buffersrc_add_frame(src, f) < 0 || av_buffersrc_add_frame(src, NULL) < 0 ||
+        av_buffersink_get_frame(sink, f) < 0)
+        return 1;
+    printf("%dx%d crop left %zu top %zu right %zu bottom %zu\n", f->width, f->height,
+           f->crop_left, f->crop_top, f->crop_right, f->crop_bottom);
+    av_frame_free(&f);
+    avfilter_graph_free(&g);
+    return 0;
+}
+EOF
+    local lib=$out/ffmpeg
+    # shellcheck disable=SC2046 # FFmpeg's link flags, word by word
+    gcc -Wall -Wextra -I"$out/ffmpeg-src/ffmpeg" -I"$lib" crop.c -o crop \
+        "$lib/libavfilter/libavfilter.a" "$lib/libswscale/libswscale.a" \
+        "$lib/libavformat/libavformat.a" "$lib/libavcodec/libavcodec.a" \
+        "$lib/libswresample/libswresample.a" "$lib/libavutil/libavutil.a" \
+        $(sed -n 's/^EXTRALIBS-\(avfilter\|avformat\|avcodec\|avutil\)=//p' \
+            "$lib/ffbuild/config.mak") &&
+        expect "frame out" "$(./crop "$x2")" "64x48 crop left 4 top 8 right 12 bottom 16"
+}
+
 # Packagers apply the patch to a stock tree, without our build script's help.
 patch_applies_to_pristine_tree() {
     local tarball
@@ -798,6 +861,7 @@ check timeline_is_refused
 check every_frame_comes_out_with_its_timing
 check model_path_with_separators_and_lavfi_source
 check x3_x8_and_checkpoint_models_scale
+check cropping_is_scaled_for_applications
 check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
