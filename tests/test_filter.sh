@@ -486,67 +486,139 @@ x3_x8_and_checkpoint_models_scale() {
         expect "checkpoint size" "$(size yc.png)" 132x68
 }
 
-# An application that decodes with apply_cropping off leaves the cropping (the coded frame's
-# padding) to av_frame_apply_cropping after the graph: the frame's crop fields, in pixels,
-# must be the upscaled frame's. They came out as they went in, cutting half the padding at x2.
-# ffmpeg itself crops as it decodes, so a program of our own, on the libraries that make
-# ffmpeg, feeds one 32x24 frame through buffer, srresnet and buffersink.
-cropping_is_scaled_for_applications() {
-    cat >crop.c <<'EOF'
-#include <stdio.h>
-#include <libavfilter/avfilter.h>
-#include <libavfilter/buffersink.h>
-#include <libavfilter/buffersrc.h>
-
-int main(int argc, char **argv)
-{
-    AVFilterGraph *g = avfilter_graph_alloc();
-    AVFilterContext *src, *up, *sink;
-    AVFrame *f = av_frame_alloc();
-    char args[4096];
-
-    snprintf(args, sizeof(args), "model=%s", argc > 1 ? argv[1] : "");
-    if (avfilter_graph_create_filter(&src, avfilter_get_by_name("buffer"), "in",
-            "video_size=32x24:pix_fmt=rgb24:time_base=1/25:pixel_aspect=1/1", NULL, g) < 0 ||
-        avfilter_graph_create_filter(&up, avfilter_get_by_name("srresnet"), "up", args, NULL,
-                                     g) < 0 ||
-        avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out", NULL,
-                                     NULL, g) < 0 ||
-        avfilter_link(src, 0, up, 0) < 0 || avfilter_link(up, 0, sink, 0) < 0 ||
-        avfilter_graph_config(g, NULL) < 0)
-        return 1;
-    f->width = 32;
-    f->height = 24;
-    f->format = AV_PIX_FMT_RGB24;
-    if (av_frame_get_buffer(f, 0) < 0)
-        return 1;
-    for (int y = 0; y < f->height; y++)
-        for (int x = 0; x < 3 * f->width; x++)
-            f->data[0][y * f->linesize[0] + x] = x ^ y;
-    f->pts = 0;
-    f->crop_left = 2;
-    f->crop_top = 4;
-    f->crop_right = 6;
-    f->crop_bottom = 8;
-    if (av_buffersrc_add_frame(src, f) < 0 || av_buffersrc_add_frame(src, NULL) < 0 ||
-        av_buffersink_get_frame(sink, f) < 0)
-        return 1;
-    printf("%dx%d crop left %zu top %zu right %zu bottom %zu\n", f->width, f->height,
-           f->crop_left, f->crop_top, f->crop_right, f->crop_bottom);
-    av_frame_free(&f);
-    avfilter_graph_free(&g);
-    return 0;
-}
-EOF
+# Builds NAME.c into NAME on the static libraries of make ffmpeg, for what ffmpeg's own
+# command line cannot show: side data and frame fields that only applications read.
+api_program() {
     local lib=$out/ffmpeg
     # shellcheck disable=SC2046 # FFmpeg's link flags, word by word
-    gcc -Wall -Wextra -I"$out/ffmpeg-src/ffmpeg" -I"$lib" crop.c -o crop \
+    gcc -Wall -Wextra -I"$out/ffmpeg-src/ffmpeg" -I"$lib" "$1.c" -o "$1" \
         "$lib/libavfilter/libavfilter.a" "$lib/libswscale/libswscale.a" \
         "$lib/libavformat/libavformat.a" "$lib/libavcodec/libavcodec.a" \
         "$lib/libswresample/libswresample.a" "$lib/libavutil/libavutil.a" \
         $(sed -n 's/^EXTRALIBS-\(avfilter\|avformat\|avcodec\|avutil\)=//p' \
-            "$lib/ffbuild/config.mak") &&
+            "$lib/ffbuild/config.mak")
+}
+# The start of such a program: one 32x24 rgb24 frame, f, to be sent through buffer, the
+# srresnet of argv[1] and buffersink by upscale_one(f), which leaves the output in f.
+api_prologue() {
+    cat <<'EOF'
+#include <stdio.h>
+#include <libavfilter/avfilter.h>
+#include <libavfilter/buffersink.h>
+#include <libavfilter/buffersrc.h>
+#include <libavutil/hdr_dynamic_metadata.h>
+
+static const char *model;
+
+static int upscale_one(AVFrame *f)
+{
+    AVFilterGraph *g = avfilter_graph_alloc();
+    AVFilterContext *src, *up, *sink;
+    char args[4096];
+    int ok;
+
+    snprintf(args, sizeof(args), "model=%s", model);
+    ok = avfilter_graph_create_filter(&src, avfilter_get_by_name("buffer"), "in",
+             "video_size=32x24:pix_fmt=rgb24:time_base=1/25:pixel_aspect=1/1", NULL, g) >= 0 &&
+         avfilter_graph_create_filter(&up, avfilter_get_by_name("srresnet"), "up", args, NULL,
+                                      g) >= 0 &&
+         avfilter_graph_create_filter(&sink, avfilter_get_by_name("buffersink"), "out", NULL,
+                                      NULL, g) >= 0 &&
+         avfilter_link(src, 0, up, 0) >= 0 && avfilter_link(up, 0, sink, 0) >= 0 &&
+         avfilter_graph_config(g, NULL) >= 0 && av_buffersrc_add_frame(src, f) >= 0 &&
+         av_buffersrc_add_frame(src, NULL) >= 0 && av_buffersink_get_frame(sink, f) >= 0;
+    avfilter_graph_free(&g);
+    return ok ? 0 : -1;
+}
+
+static AVFrame *test_frame(void)
+{
+    AVFrame *f = av_frame_alloc();
+    f->width = 32;
+    f->height = 24;
+    f->format = AV_PIX_FMT_RGB24;
+    if (av_frame_get_buffer(f, 0) < 0)
+        return NULL;
+    for (int y = 0; y < f->height; y++)
+        for (int x = 0; x < 3 * f->width; x++)
+            f->data[0][y * f->linesize[0] + x] = x ^ y;
+    f->pts = 0;
+    return f;
+}
+EOF
+}
+
+# An application that decodes with apply_cropping off leaves the cropping (the coded frame's
+# padding) to av_frame_apply_cropping after the graph: the frame's crop fields, in pixels,
+# must be the upscaled frame's. They came out as they went in, cutting half the padding at x2.
+# ffmpeg itself crops as it decodes.
+cropping_is_scaled_for_applications() {
+    {
+        api_prologue
+        cat <<'EOF'
+int main(int argc, char **argv)
+{
+    AVFrame *f = test_frame();
+    model = argc > 1 ? argv[1] : "";
+    if (!f)
+        return 1;
+    f->crop_left = 2;
+    f->crop_top = 4;
+    f->crop_right = 6;
+    f->crop_bottom = 8;
+    if (upscale_one(f) < 0)
+        return 1;
+    printf("%dx%d crop left %zu top %zu right %zu bottom %zu\n", f->width, f->height,
+           f->crop_left, f->crop_top, f->crop_right, f->crop_bottom);
+    av_frame_free(&f);
+    return 0;
+}
+EOF
+    } >crop.c && api_program crop &&
         expect "frame out" "$(./crop "$x2")" "64x48 crop left 4 top 8 right 12 bottom 16"
+}
+
+# HDR10+ (SMPTE ST 2094-40) selects each processing window's pixels, past the first (the
+# whole picture), with ellipses given in pixels, which a player tone-maps by (FFmpeg's HEVC
+# decoder exports them): they came out as they went in, the input's. A centre goes to the
+# middle of the pixels its pixel becomes: 10 to 20 at x2, to 31 at x3 (of 30, 31, 32).
+hdr10plus_window_ellipses_are_scaled() {
+    {
+        api_prologue
+        cat <<'EOF'
+int main(int argc, char **argv)
+{
+    AVFrame *f = test_frame();
+    AVDynamicHDRPlus *h = f ? av_dynamic_hdr_plus_create_side_data(f) : NULL;
+    AVHDRPlusColorTransformParams *p;
+    AVFrameSideData *sd;
+
+    model = argc > 1 ? argv[1] : "";
+    if (!h)
+        return 1;
+    h->num_windows = 2;
+    h->params[0].center_of_ellipse_x = 7; /* window 0 has no ellipse: left as it is */
+    h->params[1].center_of_ellipse_x = 10;
+    h->params[1].center_of_ellipse_y = 5;
+    h->params[1].semimajor_axis_internal_ellipse = 3;
+    h->params[1].semimajor_axis_external_ellipse = 6;
+    h->params[1].semiminor_axis_external_ellipse = 4;
+    if (upscale_one(f) < 0 || !(sd = av_frame_get_side_data(f, AV_FRAME_DATA_DYNAMIC_HDR_PLUS)))
+        return 1;
+    h = (AVDynamicHDRPlus *)sd->data;
+    p = &h->params[1];
+    printf("%dx%d window 0 x %d, window 1 centre %d,%d axes %d %d %d\n", f->width, f->height,
+           h->params[0].center_of_ellipse_x, p->center_of_ellipse_x, p->center_of_ellipse_y,
+           p->semimajor_axis_internal_ellipse, p->semimajor_axis_external_ellipse,
+           p->semiminor_axis_external_ellipse);
+    av_frame_free(&f);
+    return 0;
+}
+EOF
+    } >hdr.c && api_program hdr &&
+        expect "x2" "$(./hdr "$x2")" "64x48 window 0 x 7, window 1 centre 20,10 axes 6 12 8" &&
+        expect "x3" "$(./hdr "$root/tests/fixtures/x3_srgan.safetensors")" \
+            "96x72 window 0 x 7, window 1 centre 31,16 axes 9 18 12"
 }
 
 # Packagers apply the patch to a stock tree, without our build script's help.
@@ -862,6 +934,7 @@ check every_frame_comes_out_with_its_timing
 check model_path_with_separators_and_lavfi_source
 check x3_x8_and_checkpoint_models_scale
 check cropping_is_scaled_for_applications
+check hdr10plus_window_ellipses_are_scaled
 check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
