@@ -94,10 +94,10 @@ AVFILTER_DEFINE_CLASS(srresnet);
 /* Side data in the input's pixel coordinates: regions of interest (which encoders read),
  * detection boxes and HDR10+'s processing window ellipses (which players tone-map by) are
  * scaled to the output; motion vectors, the decoder's block parameters and pan-scan, which
- * describe the coded input, are dropped. srres-video does the same, but for HDR10+, which
- * no encoder of FFmpeg 5.1 writes, with a copy of this function (tools/video/network.c):
- * this file builds inside FFmpeg's tree and cannot share the tools' code;
- * tests/test_filter.sh and tests/test_video.sh hold both to the same figures. */
+ * describe the coded input, are dropped. srres-video does the same with a copy of this
+ * function (tools/video/network.c): this file builds inside FFmpeg's tree and cannot share
+ * the tools' code; tests/test_filter.sh and tests/test_video.sh hold both to the same
+ * figures (but for HDR10+, which no encoder of FFmpeg 5.1 writes for test_video to read). */
 static int scale_side_data(AVFrame *out, int scale)
 {
     static const enum AVFrameSideDataType dropped[] = {

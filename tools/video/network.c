@@ -3,7 +3,9 @@
  * frame from q_in into q_out, with its alpha and side data. The sr thread writes only its
  * own fields (alpha_sws, told_interlaced, sr_wait, sr_busy, frames_sr). */
 #include <errno.h>
+#include <libavutil/common.h>
 #include <libavutil/detection_bbox.h>
+#include <libavutil/hdr_dynamic_metadata.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -136,10 +138,11 @@ static srres_image image_of(const AVFrame *f)
     return im;
 }
 
-/* Side data in the input's pixel coordinates: regions of interest (which encoders read) and
- * detection boxes are scaled to the output; motion vectors, the decoder's block parameters
- * and pan-scan, which describe the coded input, are dropped. The filter does the same
- * (filter/vf_srresnet.c, which builds inside FFmpeg's tree and shares no code with us). */
+/* Side data in the input's pixel coordinates: regions of interest (which encoders read),
+ * detection boxes and HDR10+'s processing window ellipses (which players tone-map by) are
+ * scaled to the output; motion vectors, the decoder's block parameters and pan-scan, which
+ * describe the coded input, are dropped. The filter does the same (filter/vf_srresnet.c,
+ * which builds inside FFmpeg's tree and shares no code with us). */
 static int scale_side_data(AVFrame *out, int scale)
 {
     static const enum AVFrameSideDataType dropped[] = {
@@ -150,7 +153,8 @@ static int scale_side_data(AVFrame *out, int scale)
         AVFrameSideData *sd = out->side_data[i];
         int ret;
         if (sd->type != AV_FRAME_DATA_REGIONS_OF_INTEREST &&
-            sd->type != AV_FRAME_DATA_DETECTION_BBOXES)
+            sd->type != AV_FRAME_DATA_DETECTION_BBOXES &&
+            sd->type != AV_FRAME_DATA_DYNAMIC_HDR_PLUS)
             continue;
         if ((ret = av_buffer_make_writable(&sd->buf)) < 0)
             return ret;
@@ -166,6 +170,26 @@ static int scale_side_data(AVFrame *out, int scale)
                 roi->bottom *= scale;
                 roi->left *= scale;
                 roi->right *= scale;
+            }
+        } else if (sd->type == AV_FRAME_DATA_DYNAMIC_HDR_PLUS) {
+            AVDynamicHDRPlus *hdr = (AVDynamicHDRPlus *)sd->data;
+            int windows = sd->size >= sizeof(*hdr)
+                              ? FFMIN(hdr->num_windows, FF_ARRAY_ELEMS(hdr->params)) : 0;
+            /* Window 0 is the whole picture; the ellipses that select the other windows'
+             * pixels are in pixels (their corners are fractions of the picture). A centre
+             * goes to the middle of the pixels its pixel becomes. */
+            for (int w = 1; w < windows; w++) {
+                AVHDRPlusColorTransformParams *p = &hdr->params[w];
+                p->center_of_ellipse_x = FFMIN(p->center_of_ellipse_x * scale + (scale - 1) / 2,
+                                               UINT16_MAX);
+                p->center_of_ellipse_y = FFMIN(p->center_of_ellipse_y * scale + (scale - 1) / 2,
+                                               UINT16_MAX);
+                p->semimajor_axis_internal_ellipse =
+                    FFMIN(p->semimajor_axis_internal_ellipse * scale, UINT16_MAX);
+                p->semimajor_axis_external_ellipse =
+                    FFMIN(p->semimajor_axis_external_ellipse * scale, UINT16_MAX);
+                p->semiminor_axis_external_ellipse =
+                    FFMIN(p->semiminor_axis_external_ellipse * scale, UINT16_MAX);
             }
         } else if (sd->size >= sizeof(AVDetectionBBoxHeader)) {
             AVDetectionBBoxHeader *h = (AVDetectionBBoxHeader *)sd->data;
