@@ -233,6 +233,26 @@ cmp -s <(cut -d, -f1-4 whole.csv) <(cut -d, -f1-4 pieced.csv) ||
     -o unused.safetensors -q -y || fail "resume after a cut log line failed"
 cmp -s <(cut -d, -f1-4 whole.csv) <(cut -d, -f1-4 torn.csv) ||
     fail "a cut log line survives the resume: $(cut -d, -f1 torn.csv | xargs)"
+# The log's rows are on disk before the checkpoint of their step is: they waited in stdio's
+# buffer until after it, so a run killed once the checkpoint was written had a gap in its log
+# when resumed. The checkpoint is a FIFO, which the run writes only once it is read: meanwhile
+# the log must hold step 4; then, killed (-9) while writing step 8's, the run is resumed from
+# step 4's, and its log holds each step once.
+rm -f sync.fifo sync.csv && mkfifo sync.fifo
+"$train" train.mp4 "${const[@]}" --steps 8 --checkpoint-every 4 --log-every 1 --log sync.csv     --checkpoint sync.fifo -o sync.safetensors -q 2>/dev/null &
+pid=$!
+sleep 3
+sync_rows=$(cut -d, -f1 sync.csv | xargs)
+timeout 60 cat sync.fifo >sync.ckpt
+sleep 3
+kill -9 $pid
+wait $pid 2>/dev/null
+[ "$sync_rows" = "step 1 2 3 4" ] ||
+    fail "log during step 4's checkpoint: '$sync_rows', not 'step 1 2 3 4'"
+"$train" train.mp4 --resume sync.ckpt --threads 1 --log sync.csv --checkpoint sync2.ckpt \
+    -o sync.safetensors -q || fail "resume of sync.ckpt failed"
+[ "$(cut -d, -f1 sync.csv | xargs)" = "step 1 2 3 4 5 6 7 8" ] ||
+    fail "log resumed after a kill past a checkpoint: $(cut -d, -f1 sync.csv | xargs)"
 # A log that is a pipe is written on, not read back (which waited for input forever).
 timeout 120 "$train" train.mp4 --steps 60 --resume part.ckpt --threads 1 --log-every 10 \
     --log /dev/stdout -o unused.safetensors -q -y | cat >piped.csv ||

@@ -699,6 +699,16 @@ static void drop_log(FILE **log, const char *path, int progress_line)
     log_dropped = 1;
 }
 
+/* Puts the log's rows on disk before a checkpoint is: a run killed (or a machine lost) after
+ * writing the checkpoint had its last rows in stdio's buffer, and the resume went on past
+ * them, a gap in the log. Rows past the checkpoint are cut by the resume (open_log). */
+static void sync_log(FILE **log, const char *path, int progress_line)
+{
+    /* A pipe or terminal takes no fsync (EINVAL), and needs none. */
+    if (*log && (fflush(*log) || (fsync(fileno(*log)) && errno != EINVAL)))
+        drop_log(log, path, progress_line);
+}
+
 /* Removes what a run killed while saving `file` left beside it: the library writes NAME as
  * NAME.tmp-PID-N (NAME cut to NAME_MAX - 32 bytes) and renames that, so a kill in between
  * leaves it, half written, for a user to wonder whether it is a newer checkpoint. Only one
@@ -1338,6 +1348,7 @@ int main(int argc, char **argv)
              * start) keeps the steps since the last checkpoint: the run is checkpointed at
              * the batch that failed, which a resume draws again once the file is mended. */
             if (step > saved) {
+                sync_log(&log, o.log, tty && !o.quiet);
                 save_checkpoint(model, &adam, &o, round, offset, o.checkpoint,
                                 seconds_before + (now() - start), saved, saved_in);
                 saved_in = o.checkpoint;
@@ -1444,12 +1455,11 @@ int main(int argc, char **argv)
          * --steps, carries it on (its Adam moments are not in the model file). */
         if (D.rank == 0 && (step % o.checkpoint_every == 0 || step == o.steps)) {
             sampler_position(smp, &round, &offset);
+            sync_log(&log, o.log, tty && !o.quiet);
             save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed, saved,
                             saved_in);
             saved = step;
             saved_in = o.checkpoint;
-            if (log && fflush(log))
-                drop_log(&log, o.log, tty && !o.quiet);
         }
     }
     double elapsed = seconds_before + (now() - start);
@@ -1465,6 +1475,7 @@ int main(int argc, char **argv)
     if (stopping && step < o.steps) {
         if (D.rank == 0) {
             sampler_position(smp, &round, &offset);
+            sync_log(&log, o.log, tty && !o.quiet);
             save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed, saved,
                             saved_in);
             fprintf(stderr, "srres-train: stopped by signal at step %ld; checkpoint %s "
