@@ -901,5 +901,39 @@ done
 [ "$(cut -d, -f5,6 clear1.log)" = "$(cut -d, -f5,6 clear2.log)" ] ||
     fail "--val scored colours under transparent pixels: $(cat clear1.log clear2.log)"
 
+# tools/plot_training.py draws what a log holds at any point of a run: a last line cut short
+# (the run writing it, or killed), a resume's rows written through a pipe after the rows it
+# redoes and its header again, one row; a log with no row yet (or none at all) is said, and with
+# nothing to draw no PNG is written. Each of these raised a Python traceback, or drew nothing.
+if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+    plot=("/usr/bin/python3" "$root/tools/plot_training.py")
+    plotted() { # a log: the steps plot_training.py reads from it
+        /usr/bin/python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import plot_training
+print(*plot_training.read(sys.argv[2])[0])' "$root/tools" "$1"
+    }
+    { cat whole.csv; printf '70,0.00'; } >plot-torn.csv
+    { cat whole.csv; sed -n '1p; 5,$p' whole.csv; } >plot-piped.csv
+    head -n 2 whole.csv >plot-one.csv
+    head -n 1 whole.csv >plot-header.csv
+    : >plot-empty.csv
+    [ "$(plotted plot-torn.csv)" = "10 20 30 40 50 60" ] ||
+        fail "plot_training.py, a cut last line: $(plotted plot-torn.csv 2>&1 | tail -n 1)"
+    [ "$(plotted plot-piped.csv)" = "10 20 30 40 50 60" ] ||
+        fail "plot_training.py, a resume through a pipe: $(plotted plot-piped.csv 2>&1 | tail -n 1)"
+    "${plot[@]}" plot.png plot-torn.csv plot-piped.csv=piped plot-one.csv plot-header.csv \
+        2>plot.err && [ -s plot.png ] &&
+        [ "$(cat plot.err)" = "plot_training.py: plot-header.csv: no rows yet, not drawn" ] ||
+        fail "plot_training.py on logs cut, resumed, of one row: $(tail -n 1 plot.err)"
+    "${plot[@]}" none.png plot-empty.csv 2>plot.err
+    [ $? = 1 ] && [ ! -e none.png ] && [ "$(tail -n 1 plot.err)" = \
+        "plot_training.py: no log has a row to draw; none.png not written" ] ||
+        fail "plot_training.py on an empty log: $(tail -n 1 plot.err)"
+    "${plot[@]}" none.png gone.csv 2>plot.err
+    [ $? = 1 ] && [ "$(cat plot.err)" = "plot_training.py: gone.csv: No such file or directory" ] ||
+        fail "plot_training.py on a missing log: $(tail -n 1 plot.err)"
+else
+    echo "test_train.sh: no matplotlib for /usr/bin/python3: tools/plot_training.py not tested"
+fi
+
 echo "test_train.sh: $failures failures (held-out gain $gain dB, loss $first -> $last)"
 [ $failures -eq 0 ]
