@@ -341,6 +341,12 @@ validate)" ] && [ "$(tail -n 1 away.csv | cut -d, -f1,5)" = "15,nan" ] ||
 "$train" train.mp4 held1.png --steps 30 --resume named.ckpt 2>err.log || fail "resume to 30 failed"
 grep -q "named.ckpt: its run had other inputs (1 then, 2 now)" err.log ||
     fail "other inputs not said: $(cat err.log)"
+# The model names the inputs of every session, each once: it named the last session's only, so
+# a run carried on with other pictures lost the inputs of its first hours.
+"$train" held2.png held1.png --steps 35 --resume named.ckpt -o sessions.safetensors -q ||
+    fail "resume to 35 failed"
+"$build/srres-model" info sessions.safetensors | grep -q "^  trained_on: train.mp4, held1.png, held2.png$" ||
+    fail "trained_on after three sessions: $("$build/srres-model" info sessions.safetensors | grep trained_on)"
 
 # A new run does not write over an earlier run's files unless -y says so: its checkpoint is
 # named with the way to carry it on, its model and its log are refused too, and nothing is

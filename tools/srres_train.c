@@ -57,6 +57,7 @@ typedef struct options {
     int verbose, quiet, overwrite;
     sampler_options sampler;
     char inputs_id[40]; /* "count:hash" of the inputs' names, kept in checkpoints */
+    char *trained_on;   /* every input of the run, its sessions before a resume's too */
 } options;
 
 /* Atomic: a handler runs on whichever thread the kernel picks (a loader or an OpenBLAS
@@ -329,6 +330,7 @@ static void store_run(srres_model *m, const options *o, uint64_t round, int offs
     set_meta(m, "train.val_crop", "%d", o->val_crop);
     if (o->val_rec)
         set_meta(m, "train.val", "%s", o->val_rec);
+    set_meta(m, "train.trained_on", "%s", o->trained_on);
 }
 
 /* The validation files as checkpoints record them, so that --resume alone validates as its
@@ -895,6 +897,45 @@ static void append_name(AVBPrint *b, const char *name)
     }
 }
 
+/* Whether name is an item of list, a trained_on's "a, b, c". */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list;; p += 2) {
+        if (!strncmp(p, name, n) && (!p[n] || !strncmp(p + n, ", ", 2)))
+            return 1;
+        if (!(p = strstr(p, ", ")))
+            return 0;
+    }
+}
+
+/* The model's trained_on: every input trained on, however many (a model's card must not lose
+ * the end of its list), and, resumed, those of the sessions before, which checkpoints keep: a
+ * run resumed on other inputs named only the last session's. Each is named once across
+ * sessions; within one, as often as given. */
+static char *run_inputs(const srres_model *resumed, const input_list *inputs, const sampler *smp)
+{
+    const char *before = resumed ? srres_model_get_metadata(resumed, "train.trained_on") : NULL;
+    AVBPrint b, name;
+    av_bprint_init(&b, 0, AV_BPRINT_SIZE_UNLIMITED);
+    av_bprintf(&b, "%s", before ? before : "");
+    for (int i = 0; i < inputs->count; i++) {
+        if (sampler_file_skipped(smp, i))
+            continue;
+        av_bprint_init(&name, 0, AV_BPRINT_SIZE_UNLIMITED);
+        append_name(&name, input_list_name(inputs, i));
+        if (!av_bprint_is_complete(&name))
+            cli_die("out of memory for the metadata trained_on");
+        if (!before || !listed(before, name.str))
+            av_bprintf(&b, "%s%s", b.len ? ", " : "", name.str);
+        av_bprint_finalize(&name, NULL);
+    }
+    char *list;
+    if (!av_bprint_is_complete(&b) || av_bprint_finalize(&b, &list) < 0)
+        cli_die("out of memory for the metadata trained_on");
+    return list;
+}
+
 static void format_duration(char *buf, size_t n, double s)
 {
     long t = s > 0 && s < 1e9 ? (long)(s + 0.5) : 0;
@@ -1235,6 +1276,7 @@ int main(int argc, char **argv)
                         least);
             fputc('\n', stderr);
         }
+    o.trained_on = run_inputs(o.resume ? model : NULL, &inputs, smp);
     if (o.resume)
         sampler_seek(smp, round, offset);
     check_ranks_agree(&o, srres_model_num_params(model), step, round, offset);
@@ -1494,20 +1536,7 @@ int main(int argc, char **argv)
                  o.steps, o.steps == 1 ? "" : "s", o.batch, o.patch, loss_names[o.loss], o.lr,
                  sched_names[o.sched], o.seed, adam.avg ? ", weights' moving average" : "", elapsed);
         set_meta(model, "training", "%s", desc);
-        /* Every input trained on, however many: a model's card must not lose the end of its
-         * list. */
-        AVBPrint trained_on;
-        av_bprint_init(&trained_on, 0, AV_BPRINT_SIZE_UNLIMITED);
-        for (int i = 0, named = 0; i < inputs.count; i++) {
-            if (sampler_file_skipped(smp, i))
-                continue;
-            av_bprintf(&trained_on, "%s", named++ ? ", " : "");
-            append_name(&trained_on, input_list_name(&inputs, i));
-        }
-        if (!av_bprint_is_complete(&trained_on))
-            cli_die("out of memory for the metadata trained_on");
-        set_meta(model, "trained_on", "%s", trained_on.str);
-        av_bprint_finalize(&trained_on, NULL);
+        set_meta(model, "trained_on", "%s", o.trained_on);
         /* The last step's checkpoint holds the finished run, which a resume writes again. */
         if (srres_model_save(model, o.output, o.dtype, &e) != SRRES_OK)
             cli_die("%s; checkpoint %s at step %ld holds the run (--resume %s writes the model)",
@@ -1532,6 +1561,7 @@ int main(int argc, char **argv)
     input_list_free(&inputs);
     input_list_free(&vals);
     av_free(o.val_rec);
+    av_free(o.trained_on);
     dist_finalize();
     return status;
 }
