@@ -544,6 +544,27 @@ rc=$?
 [ $rc -gt 128 ] && [ ! -e twice.ckpt ] &&
     grep -q "aborted by a second signal: nothing saved since the last checkpoint" twice.log ||
     fail "two signals: status $rc, $(ls twice.ckpt 2>/dev/null) $(cat twice.log)"
+# A signal while a checkpoint's file is being opened or written (a FIFO here, which waits for
+# its reader; a FUSE or network mount likewise) does not fail it: the call was cut short
+# (EINTR), the run ended with 'cannot open: Interrupted system call', status 1, and no model.
+# Signalled while its last step's checkpoint waits, the run is done: checkpoint and model.
+rm -f intr.fifo && mkfifo intr.fifo
+"$train" train.mp4 "${tiny[@]}" --steps 4 --log-every 1 --log intr.csv --checkpoint intr.fifo \
+    -o intr.safetensors -q 2>intr.log &
+pid=$!
+for _ in $(seq 600); do # the log holds step 4 before its checkpoint is opened
+    grep -q "^4," intr.csv 2>/dev/null && break
+    sleep 0.1
+done
+sleep 1
+kill -TERM $pid
+sleep 1
+timeout 60 cat intr.fifo >intr.ckpt
+wait $pid
+rc=$?
+[ $rc -eq 0 ] && [ -s intr.safetensors ] && [ ! -s intr.log ] &&
+    "$build/srres-model" info intr.ckpt >/dev/null 2>&1 ||
+    fail "a signal during a checkpoint's open: status $rc, $(cat intr.log)"
 
 # An input that fails mid-run (here frames too small for a patch, found when a round first
 # draws one: at step 7 with seed 2) leaves a checkpoint at the batch that failed, as a signal

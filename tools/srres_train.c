@@ -1316,7 +1316,11 @@ int main(int argc, char **argv)
                 inputs.count - skipped == 1 ? "" : "s", o.resume ? "resuming at" : "from", step,
                 o.steps, D.size > 1 ? "; data parallel over MPI ranks" : "");
 
-    struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO};
+    /* SA_RESTART: the first signal asks for a checkpoint, so it must not fail the call in
+     * progress, a checkpoint's open waiting on a FIFO or a FUSE or network mount, or the log's
+     * write to a full pipe, with EINTR (the run ended with 'cannot open: Interrupted system
+     * call', losing the steps since the last checkpoint). */
+    struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     /* A closed terminal or a dropped ssh session would otherwise lose the steps since the
