@@ -29,6 +29,19 @@ tail -n 20 one.csv | cut -d, -f1,2 >straight.txt
 paste -d, straight.txt resumed.txt | awk -F, '{ d = $2 - $4; if (d < 0) d = -d
     if ($1 != $3 || d > 1e-4 * $2) { print "resumed run differs at step " $1 ": " $2 " vs " $4; bad++ } }
     END { exit bad > 0 }'
+# A resume on a process count that does not divide its run's batch (16) is refused naming the
+# checkpoint, as its --batch cannot be changed: it said '--batch 16 does not split evenly', an
+# option the user had not given, and given anew is refused.
+if timeout 120 mpirun -n 3 "${train[@]}" --steps 50 --resume c.ckpt -o three.safetensors \
+    2>err.log; then
+    echo "a resume over 3 processes of a batch of 16 was not refused"
+    exit 1
+fi
+if ! grep -q "^srres-train: c.ckpt: its run's --batch 16 does not split evenly over 3 processes; \
+resume it on a number of processes that divides 16$" err.log; then
+    echo "a resume over 3 processes of a batch of 16: $(cat err.log)"
+    exit 1
+fi
 # Processes given different runs are refused at once, in one line: another --steps left one
 # waiting in a reduction forever, other inputs trained on a mix of batches unnoticed.
 ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=128x96:rate=25" -ss 1 -frames:v 1 still.png

@@ -1282,6 +1282,11 @@ int main(int argc, char **argv)
     check_ranks_agree(&o, srres_model_num_params(model), step, round, offset);
     if (o.batch % D.size) {
         leave_it_to_rank_0();
+        /* A resume cannot take another --batch (it is refused): the count must change. */
+        if (o.resume)
+            cli_die("%s: its run's --batch %d does not split evenly over %d processes; resume "
+                    "it on a number of processes that divides %d",
+                    o.resume, o.batch, D.size, o.batch);
         cli_die("--batch %d does not split evenly over %d processes", o.batch, D.size);
     }
     int local = o.batch / D.size; /* this rank's share of every global batch */
