@@ -239,9 +239,14 @@ cmp -s <(cut -d, -f1-4 whole.csv) <(cut -d, -f1-4 torn.csv) ||
 # the log must hold step 4; then, killed (-9) while writing step 8's, the run is resumed from
 # step 4's, and its log holds each step once.
 rm -f sync.fifo sync.csv && mkfifo sync.fifo
-"$train" train.mp4 "${const[@]}" --steps 8 --checkpoint-every 4 --log-every 1 --log sync.csv     --checkpoint sync.fifo -o sync.safetensors -q 2>/dev/null &
+"$train" train.mp4 "${const[@]}" --steps 8 --checkpoint-every 4 --log-every 1 --log sync.csv \
+    --checkpoint sync.fifo -o sync.safetensors -q 2>/dev/null &
 pid=$!
-sleep 3
+for _ in $(seq 300); do # a slow start-up: at most 30 s for the first checkpoint
+    grep -q "^4," sync.csv 2>/dev/null && break
+    sleep 0.1
+done
+sleep 1
 sync_rows=$(cut -d, -f1 sync.csv | xargs)
 timeout 60 cat sync.fifo >sync.ckpt
 sleep 3
