@@ -939,8 +939,8 @@ done
 # nothing to draw no PNG is written. Each of these raised a Python traceback, or drew nothing.
 if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
     plot=("/usr/bin/python3" "$root/tools/plot_training.py")
-    plotted() { # a log: the steps plot_training.py reads from it
-        /usr/bin/python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import plot_training
+    plotted() { # a log: the steps plot_training.py reads from it (-B: no __pycache__ in tools/)
+        /usr/bin/python3 -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import plot_training
 print(*plot_training.read(sys.argv[2])[0])' "$root/tools" "$1"
     }
     { cat whole.csv; printf '70,0.00'; } >plot-torn.csv
