@@ -220,6 +220,10 @@ tensors() { # the data section of a safetensors file (the header holds run times
 }
 cmp -s <(tensors full.safetensors) <(tensors resumed.safetensors) ||
     fail "resumed model differs from the uninterrupted one"
+# A model taken from the checkpoint names what its run trained on, as the run's model does.
+"$build/srres-model" convert part.ckpt from-ckpt.safetensors || fail "convert of a checkpoint"
+"$build/srres-model" info from-ckpt.safetensors | grep -q "^  trained_on: train.mp4$" ||
+    fail "a model from a checkpoint has no trained_on: $("$build/srres-model" info from-ckpt.safetensors)"
 # Its log goes on from the checkpoint's step: resumed from it again, as a run killed between
 # checkpoints is, it cuts what the first resume logged, so the log reads as the
 # uninterrupted run's.

@@ -5,6 +5,7 @@
  *     [--average-with FILE]...               the mean of IN's weights and each FILE's
  *   srres-model compact IN OUT               a trainer checkpoint at half the size, to resume */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -25,6 +26,16 @@ static void usage(FILE *f)
 static srres_model *load(const char *path)
 {
     srres_model *m = cli_load_model(path);
+    /* A checkpoint's inputs so far become the card's trained_on, as they do in the model its
+     * run ends with: a model taken from a checkpoint said nothing of its data. */
+    const char *inputs = srres_model_get_metadata(m, "train.trained_on");
+    srres_error e;
+    if (inputs && !srres_model_get_metadata(m, "trained_on")) {
+        char *copy = strdup(inputs);
+        if (!copy || srres_model_set_metadata(m, "trained_on", copy, &e) != SRRES_OK)
+            cli_die("%s: %s", path, copy ? e.message : "out of memory");
+        free(copy);
+    }
     run_metadata_strip(m); /* a checkpoint's train.* keys; a model file has none */
     return m;
 }
