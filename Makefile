@@ -138,8 +138,12 @@ check-header: $(SOLIB)
 check-build-flags: all
 	+tests/test_build_flags.sh $(B)
 
+# make install into a temporary DESTDIR, used by a program built with pkg-config, uninstalled.
+check-install: all
+	+tests/test_install.sh $(B) $(PREFIX)
+
 # Fragments add their own targets and append to CHECK_TARGETS.
-CHECK_TARGETS = check-exports check-header check-build-flags check-video check-train
+CHECK_TARGETS = check-exports check-header check-build-flags check-install check-video check-train
 ifeq ($(HAVE_MPI),yes)
 CHECK_TARGETS += check-mpi
 endif
@@ -261,5 +265,6 @@ clean:
 distclean:
 	rm -rf $(B) config.mk
 
-.PHONY: FORCE all unit check check-exports check-header check-build-flags check-video check-train check-mpi \
+.PHONY: FORCE all unit check check-exports check-header check-build-flags check-install check-video \
+        check-train check-mpi \
         eval evalsets bench bench-memory plot demo install uninstall format clean distclean
