@@ -10,9 +10,12 @@
  *
  * Shape of the API:
  *   - srres_model: the weights, loaded from a file or created for training. Immutable while
- *     contexts use it, so one model can serve several contexts on several threads.
+ *     contexts use it, so one model can serve several contexts on several threads, which
+ *     may create their contexts and upscale at the same time.
  *   - srres_ctx: everything needed to run the model on frames: buffers, worker threads,
- *     kernel choice. One frame at a time per context; create one per thread of use.
+ *     kernel choice. One call at a time per context, from any thread (not only the one
+ *     that created it); contexts share only the model, which they read, so one per thread
+ *     of use lets frames run in parallel.
  *   - srres_trainer / srres_adam: forward with saved activations, backward, optimiser.
  * Every call that can fail returns an srres_status and, when `err` is not NULL, writes a
  * one-line message into it that names the file, tensor or field at fault. Other pointer
@@ -165,7 +168,9 @@ typedef enum srres_precision {
 } srres_precision;
 
 typedef struct srres_params {
-    int threads;               /* worker threads; 0 = one per CPU the process may use. The
+    int threads;               /* the context's own worker threads; 0 = one per CPU the
+                                  process may use (so contexts busy at once, each with 0,
+                                  oversubscribe the CPUs). The
                                   output is the same bit for bit for any number at one tile
                                   size; but each thread's scratch counts in max_memory, so
                                   where a frame is tiled automatically the size, and with it
