@@ -31,10 +31,15 @@ static const char *default_model(char *buf, size_t n)
     if (len > 0) {
         exe[len] = 0;
         char *slash = strrchr(exe, '/');
+        /* The build tree's model where the program runs from the tree's build folder, known
+         * by the source beside it: an installed program in PREFIX/bin took a stray
+         * PREFIX/samples (a home folder's ~/samples) over PREFIX/share/srres. */
+        char source[PATH_MAX + 32];
         if (slash) {
             *slash = 0;
+            snprintf(source, sizeof(source), "%s/../core/srres.h", exe);
             snprintf(buf, n, "%s/../samples/x4.safetensors", exe);
-            if (access(buf, R_OK) == 0)
+            if (access(source, R_OK) == 0 && access(buf, R_OK) == 0)
                 return buf;
         }
     }
