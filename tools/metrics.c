@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "metrics.h"
+#include "transparent.h"
 
 static double luma(const uint8_t *p)
 {
@@ -50,29 +51,21 @@ double metrics_psnr_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptr
 }
 
 /* For each window position of the cropped region (ow x oh), whether it holds no fully
- * transparent pixel, from a summed-area table of them; NULL when out of memory. */
+ * transparent pixel; NULL when out of memory. */
 static uint8_t *visible_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
                                 int border)
 {
     enum { WIN = METRICS_SSIM_WINDOW };
     int cw = w - 2 * border, ch = h - 2 * border, ow = cw - WIN + 1, oh = ch - WIN + 1;
-    long *sat = calloc((size_t)(cw + 1) * (ch + 1), sizeof(long));
-    uint8_t *ok = malloc((size_t)ow * oh);
-    if (!sat || !ok) {
-        free(sat), free(ok);
-        return NULL;
-    }
-    size_t sw = (size_t)cw + 1; /* sat[r * sw + c]: the count above and left of (r, c) */
-    for (int r = 0; r < ch; r++)
-        for (int c = 0; c < cw; c++)
-            sat[(r + 1) * sw + c + 1] = !alpha[alpha_stride * (r + border) + c + border] +
-                                        sat[r * sw + c + 1] + sat[(r + 1) * sw + c] -
-                                        sat[r * sw + c];
-    for (int r = 0; r < oh; r++)
+    uint32_t *table = NULL;
+    size_t size = 0;
+    int holes = transparent_table(&table, &size, alpha + alpha_stride * border + border,
+                                  alpha_stride, cw, ch);
+    uint8_t *ok = holes < 0 ? NULL : malloc((size_t)ow * oh);
+    for (int r = 0; ok && r < oh; r++)
         for (int c = 0; c < ow; c++)
-            ok[(size_t)r * ow + c] = !(sat[(r + WIN) * sw + c + WIN] - sat[r * sw + c + WIN] -
-                                       sat[(r + WIN) * sw + c] + sat[r * sw + c]);
-    free(sat);
+            ok[(size_t)r * ow + c] = !holes || !transparent_in(table, cw, c, r, c + WIN, r + WIN);
+    free(table);
     return ok;
 }
 

@@ -10,6 +10,7 @@
 #include "frame_source.h"
 #include "patch_sampler.h"
 #include "resample.h"
+#include "transparent.h"
 #include "srres.h"
 
 #define MARGIN 2   /* LR pixels around a patch: covers the bicubic support (2 LR pixels) */
@@ -64,7 +65,7 @@ typedef struct worker {
     uint8_t *drawn, *region, *turned, *lr_region; /* R x R: a draw, the one kept, ... */
     uint8_t *scaled; /* a whole scaled frame, when its draws would cover more than it */
     size_t scaled_size;
-    uint32_t *holes; /* a frame's transparent pixels, counted (count_holes) */
+    uint32_t *holes; /* a frame's transparent pixels, counted (transparent_table) */
     size_t holes_size;
     uint64_t *rows; /* clear regions before each row (count_clear) */
     size_t rows_size;
@@ -214,34 +215,6 @@ static void source_span(int x, int n, int in, int out, int *lo, int *hi)
     *hi = *hi > in ? in : *hi;
 }
 
-/* holes[(y (w + 1) + x] = the fully transparent pixels of alpha above and left of (x, y). Returns
- * 1, or 0 where alpha has none (the frame is drawn from as an opaque one), -1 when out of
- * memory. */
-static int count_holes(uint32_t **holes, size_t *size, const uint8_t *alpha, int w, int h)
-{
-    if (!alpha || !memchr(alpha, 0, (size_t)w * h))
-        return 0;
-    size_t W = (size_t)w + 1, need = W * ((size_t)h + 1);
-    if (need > *size) {
-        free(*holes);
-        *holes = malloc(sizeof(uint32_t) * need);
-        *size = *holes ? need : 0;
-        if (!*holes)
-            return -1;
-    }
-    uint32_t *I = *holes;
-    memset(I, 0, sizeof(uint32_t) * W);
-    for (int y = 0; y < h; y++) {
-        uint32_t row = 0;
-        I[(y + 1) * W] = 0;
-        for (int x = 0; x < w; x++) {
-            row += !alpha[(size_t)y * w + x];
-            I[(y + 1) * W + x + 1] = I[y * W + x + 1] + row;
-        }
-    }
-    return 1;
-}
-
 /* Whether the side x side region at (x, y) of the scaled frame is made from no transparent
  * pixel. */
 static int region_clear(const scaled_frame *fr, int x, int y, int side)
@@ -249,9 +222,7 @@ static int region_clear(const scaled_frame *fr, int x, int y, int side)
     int x0, x1, y0, y1;
     source_span(x, side, fr->hw, fr->w, &x0, &x1);
     source_span(y, side, fr->hh, fr->h, &y0, &y1);
-    size_t W = (size_t)fr->hw + 1;
-    const uint32_t *I = fr->holes;
-    return I[y1 * W + x1] - I[y0 * W + x1] - I[y1 * W + x0] + I[y0 * W + x0] == 0;
+    return transparent_in(fr->holes, fr->hw, x0, y0, x1, y1) == 0;
 }
 
 /* rows[y] = the clear side x side regions whose top-left corner is in a row before y, for
@@ -330,7 +301,8 @@ static int64_t frame_at(worker *w, frame_source *fs, const uint8_t *rgb, double 
     }
     if (fr->w < R || fr->h < R)
         return 1; /* too small for a patch, as cut_patches says */
-    int holes = count_holes(&w->holes, &w->holes_size, frame_source_alpha(fs), fw, fh);
+    int holes =
+        transparent_table(&w->holes, &w->holes_size, frame_source_alpha(fs), fw, fw, fh);
     if (holes <= 0)
         return holes < 0 ? -1 : 1;
     size_t need = (size_t)(fr->h - R + 2);
