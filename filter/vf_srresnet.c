@@ -5,8 +5,9 @@
  *
  * The network runs on RGB: the filter takes packed 8-bit RGB (rgb24, bgr0) or planar 8- or
  * 16-bit RGB (gbrp, gbrp16, and gbrap, gbrap16 with alpha, which is upscaled beside the
- * network with bicubic) as they are, and YUV (planar, with alpha or not, and nv12, nv21 and
- * p010) and grey (with alpha or not, and 1-bit), converted to RGB and back here with the
+ * network with bicubic) as they are, planar RGB of 9 to 14 bits widened to 16 and back, and
+ * YUV (planar, with alpha or not, and nv12, nv21 and p010) and grey (with alpha or not, and
+ * 1-bit), converted to RGB and back here with the
  * frames' own matrix, range and chroma siting, as srres-video converts them. Left to the
  * graph, a YUV source came back in BT.601 with its matrix unset (colours off on HD video)
  * and 4:4:4 where it was 4:2:0, and a grey one in colour. Other formats are left to the
@@ -258,6 +259,12 @@ static int config_input(AVFilterLink *inlink)
     AV_PIX_FMT_GRAY8, AV_PIX_FMT_GRAY9, AV_PIX_FMT_GRAY10, AV_PIX_FMT_GRAY12,            \
     AV_PIX_FMT_GRAY14, AV_PIX_FMT_YA8, AV_PIX_FMT_MONOBLACK
 
+/* Planar RGB of 9 to 14 bits, with alpha or not, which both sides take and the filter widens
+ * to 16 bits for the network and narrows back (query_formats). */
+#define DEEP_RGB_FORMATS                                                                 \
+    AV_PIX_FMT_GBRP9, AV_PIX_FMT_GBRP10, AV_PIX_FMT_GBRP12, AV_PIX_FMT_GBRP14,           \
+    AV_PIX_FMT_GBRAP10, AV_PIX_FMT_GBRAP12
+
 /* The input's and the output's formats are negotiated apart: a list shared by both would let
  * a sink without 16-bit RGB (e.g. the PNG encoder) make a deep source run through the
  * network in 8 bits. Apart, the input follows the source and the output the sink; where
@@ -283,19 +290,21 @@ static int config_input(AVFilterLink *inlink)
  * srres-video (the graph made it rgb24, gbrp16 or gbrap16, and it came out in colour: rgb24
  * into PNG, bgr0 into FFV1, yuv444p into H.264); the output takes PNG's big-endian 16 bits
  * beside the native ones. Grey loses any other source's colour, so FFmpeg picks it for none
- * (a listing of every format FFV1 and PNG hold into both and H.264 changed only grey's). */
+ * (a listing of every format FFV1 and PNG hold into both and H.264 changed only grey's).
+ * Planar RGB of 9 to 14 bits is widened here, as srres-video widens it, so that the output
+ * can keep the source's depth (the graph widened gbrp10 to gbrp16, which FFV1 got). */
 static int query_formats(AVFilterContext *ctx)
 {
     static const enum AVPixelFormat in_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
-        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, YUV_FORMATS, GREY_FORMATS, AV_PIX_FMT_GRAY16,
-        AV_PIX_FMT_YA16, AV_PIX_FMT_NONE
+        AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, DEEP_RGB_FORMATS, YUV_FORMATS, GREY_FORMATS,
+        AV_PIX_FMT_GRAY16, AV_PIX_FMT_YA16, AV_PIX_FMT_NONE
     };
     static const enum AVPixelFormat out_formats[] = {
         AV_PIX_FMT_RGB24, AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP, AV_PIX_FMT_GBRP16,
         AV_PIX_FMT_GBRAP, AV_PIX_FMT_GBRAP16, AV_PIX_FMT_BGRA, AV_PIX_FMT_RGB48BE,
         AV_PIX_FMT_RGB48LE, AV_PIX_FMT_BGR24, AV_PIX_FMT_RGBA, AV_PIX_FMT_RGBA64BE,
-        AV_PIX_FMT_RGBA64LE, YUV_FORMATS, GREY_FORMATS, AV_PIX_FMT_GRAY16LE,
+        AV_PIX_FMT_RGBA64LE, DEEP_RGB_FORMATS, YUV_FORMATS, GREY_FORMATS, AV_PIX_FMT_GRAY16LE,
         AV_PIX_FMT_GRAY16BE, AV_PIX_FMT_YA16LE, AV_PIX_FMT_YA16BE, AV_PIX_FMT_NONE
     };
     int ret;
@@ -578,8 +587,8 @@ static const char *memory_hint(const SRResNetContext *s)
     return "a lower max_memory gives smaller tiles (e.g. max_memory=256Mi)";
 }
 
-/* Runs the network from in to out, through the network's RGB where either is YUV, grey or
- * packed RGB libsrres does not write. */
+/* Runs the network from in to out, through the network's RGB where either is YUV, grey,
+ * RGB of 9 to 14 bits or packed RGB libsrres does not write. */
 static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
 {
     SRResNetContext *s = ctx->priv;
@@ -592,7 +601,7 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     ConversionKey key;
     int ret;
 
-    if (is_yuv(in->format)) {
+    if (!network_takes(in->format)) {
         memset(&key, 0, sizeof(key));
         key.w = in->width;
         key.h = in->height;
@@ -631,14 +640,14 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     if (has_alpha(net_out->format) && (ret = upscale_alpha(s, net_in, net_out)) < 0)
         return ret;
 
-    /* An RGB output's matrix is RGB, as vf_scale and srres-video tag it: from an RGB source
-     * the frames' unset one was kept, and FFV1 said unknown. */
+    /* An RGB output's matrix is RGB and its range full, as vf_scale and srres-video tag it:
+     * from an RGB source the frames' unset ones were kept, and FFV1 said unknown (a 10-bit
+     * one's were set by the graph's conversion to 16 bits, which is now the filter's). */
     if (!is_yuv(out->format)) {
         out->colorspace = AVCOL_SPC_RGB;
-        if (is_yuv(in->format)) {
-            out->color_range = AVCOL_RANGE_JPEG;
+        out->color_range = AVCOL_RANGE_JPEG;
+        if (is_yuv(in->format))
             out->chroma_location = AVCHROMA_LOC_UNSPECIFIED;
-        }
     }
     if (net_out == out)
         return 0;

@@ -731,6 +731,24 @@ deep_yuv_sources_match_srres_video() {
         yuva422p16le.mkv:ffv1 yuva422p16le.mkv:png yuv422p9le.mkv:ffv1
 }
 
+# Planar RGB of 9 to 14 bits keeps its depth into FFV1, as from srres-video, with its pixels
+# (and an alpha ramp's): the graph widened it to gbrp16 before the filter, which FFV1 then got.
+deep_rgb_sources_keep_their_depth() {
+    local fmt
+    for fmt in gbrp9le gbrp10le gbrp12le gbrp14le; do
+        command ffmpeg -nostdin -v error -y -f lavfi \
+            -i testsrc2=size=40x30:rate=10:duration=0.3,format=$fmt -c:v ffv1 "$fmt.mkv" || return 1
+    done
+    alpha_ramp ramp.png && command ffmpeg -nostdin -v error -y -i ramp.png -pix_fmt gbrap12le \
+        -c:v ffv1 gbrap12le.mkv || return 1
+    for fmt in gbrp9le gbrp10le gbrp12le gbrp14le gbrap12le; do
+        ff -i "$fmt.mkv" -vf srresnet=model="$x2" -c:v ffv1 -frames:v 1 "depth-$fmt.mkv" &&
+            expect "$fmt into ffv1" "$(stream_field "depth-$fmt.mkv" pix_fmt)" "$fmt" || return 1
+    done
+    same_as_srres_video gbrp10le.mkv:ffv1 gbrp10le.mkv:png gbrp10le.mkv:libx264 \
+        gbrp12le.mkv:ffv1 gbrp9le.mkv:ffv1 gbrp14le.mkv:ffv1 gbrap12le.mkv:ffv1 gbrap12le.mkv:png
+}
+
 # Grey comes out grey, as from srres-video, in its own depth where the sink takes it (gray9le
 # into FFV1, gray16be into PNG, 1-bit monob into PNG) and with its alpha (ya8): the filter
 # converts it to RGB and back itself. Left to the graph, it came out in colour: rgb24 into PNG,
@@ -953,6 +971,7 @@ if [ -x "$srres_video" ]; then
     check palette_and_grey_sources
     check rgb_source_into_ffv1_matches_srres_video
     check deep_yuv_sources_match_srres_video
+    check deep_rgb_sources_keep_their_depth
     check grey_sources_match_srres_video
 else
     echo "skip matches_srres_video: $srres_video is not built yet"
