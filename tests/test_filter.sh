@@ -579,10 +579,13 @@ EOF
 }
 
 # HDR10+ (SMPTE ST 2094-40) selects each processing window's pixels, past the first (the
-# whole picture), with ellipses given in pixels, which a player tone-maps by (FFmpeg's HEVC
-# decoder exports them): they came out as they went in, the input's. A centre goes to the
-# middle of the pixels its pixel becomes: 10 to 20 at x2, to 31 at x3 (of 30, 31, 32).
-hdr10plus_window_ellipses_are_scaled() {
+# whole picture), with a rectangle and ellipses given in pixels, which a player tone-maps by
+# (FFmpeg's HEVC decoder exports them, the corners as {pixel, 1}): they came out as they went
+# in, the input's, and then the corners alone (the window at x2 covered pixels 10 to 20 of 64
+# across, around an ellipse centred on 20). A centre goes to the middle of the pixels its
+# pixel becomes: 10 to 20 at x2, to 31 at x3 (of 30, 31, 32); an upper left corner to the
+# first, 10 to 20 and 30, a lower right one to the last, 20 to 41 and 62.
+hdr10plus_windows_are_scaled() {
     {
         api_prologue
         cat <<'EOF'
@@ -603,22 +606,46 @@ int main(int argc, char **argv)
     h->params[1].semimajor_axis_internal_ellipse = 3;
     h->params[1].semimajor_axis_external_ellipse = 6;
     h->params[1].semiminor_axis_external_ellipse = 4;
+    h->params[1].window_upper_left_corner_x = (AVRational){10, 1};
+    h->params[1].window_upper_left_corner_y = (AVRational){5, 1};
+    h->params[1].window_lower_right_corner_x = (AVRational){20, 1};
+    h->params[1].window_lower_right_corner_y = (AVRational){15, 1};
     if (upscale_one(f) < 0 || !(sd = av_frame_get_side_data(f, AV_FRAME_DATA_DYNAMIC_HDR_PLUS)))
         return 1;
     h = (AVDynamicHDRPlus *)sd->data;
     p = &h->params[1];
-    printf("%dx%d window 0 x %d, window 1 centre %d,%d axes %d %d %d\n", f->width, f->height,
+    printf("%dx%d window 0 x %d, window 1 centre %d,%d axes %d %d %d corners %d/%d,%d/%d "
+           "%d/%d,%d/%d\n", f->width, f->height,
            h->params[0].center_of_ellipse_x, p->center_of_ellipse_x, p->center_of_ellipse_y,
            p->semimajor_axis_internal_ellipse, p->semimajor_axis_external_ellipse,
-           p->semiminor_axis_external_ellipse);
+           p->semiminor_axis_external_ellipse, p->window_upper_left_corner_x.num,
+           p->window_upper_left_corner_x.den, p->window_upper_left_corner_y.num,
+           p->window_upper_left_corner_y.den, p->window_lower_right_corner_x.num,
+           p->window_lower_right_corner_x.den, p->window_lower_right_corner_y.num,
+           p->window_lower_right_corner_y.den);
     av_frame_free(&f);
     return 0;
 }
 EOF
     } >hdr.c && api_program hdr &&
-        expect "x2" "$(./hdr "$x2")" "64x48 window 0 x 7, window 1 centre 20,10 axes 6 12 8" &&
+        expect "x2" "$(./hdr "$x2")" \
+            "64x48 window 0 x 7, window 1 centre 20,10 axes 6 12 8 corners 20/1,10/1 41/1,31/1" &&
         expect "x3" "$(./hdr "$root/tests/fixtures/x3_srgan.safetensors")" \
-            "96x72 window 0 x 7, window 1 centre 31,16 axes 9 18 12"
+            "96x72 window 0 x 7, window 1 centre 31,16 axes 9 18 12 corners 30/1,15/1 62/1,47/1"
+}
+
+# srres-video scales HDR10+'s windows as the filter does (its own copy of the code, in
+# tools/video/network.c), read here from an HEVC frame whose SEI FFmpeg's decoder exports
+# (tests/fixtures/make_hdr10plus_hevc.py) and shown by showinfo after the network. Its
+# corners came out as they went in, (10,5)-(20,15), around an ellipse centred on (24,16).
+hdr10plus_windows_are_scaled_by_srres_video() {
+    "$srres_video" -v -i "$root/tests/fixtures/hdr10plus.hevc" -o out.mkv -m "$x2" \
+        --vf-post showinfo 2>err.txt || { cat err.txt; return 1; }
+    expect "window 1" "$(grep -o 'window 1 {[^}]*}' err.txt | head -n 1)" "window 1 { \
+window_upper_left_corner: (20.0000,10.0000),window_lower_right_corner: (41.0000,31.0000), \
+window_upper_left_corner: (20.0000, 10.0000), center_of_ellipse_x: (24,16), rotation_angle: 0, \
+semimajor_axis_internal_ellipse: 6, semimajor_axis_external_ellipse: 12, \
+semiminor_axis_external_ellipse: 8, overlap_process_option: 0}"
 }
 
 # Packagers apply the patch to a stock tree, without our build script's help.
@@ -952,7 +979,7 @@ check every_frame_comes_out_with_its_timing
 check model_path_with_separators_and_lavfi_source
 check x3_x8_and_checkpoint_models_scale
 check cropping_is_scaled_for_applications
-check hdr10plus_window_ellipses_are_scaled
+check hdr10plus_windows_are_scaled
 check interlaced_frames_come_out_progressive
 check threads_option_reaches_libsrres
 check graph_thread_limit_caps_libsrres
@@ -972,6 +999,7 @@ if [ -x "$srres_video" ]; then
     check rgb_source_into_ffv1_matches_srres_video
     check deep_yuv_sources_match_srres_video
     check deep_rgb_sources_keep_their_depth
+    check hdr10plus_windows_are_scaled_by_srres_video
     check grey_sources_match_srres_video
 else
     echo "skip matches_srres_video: $srres_video is not built yet"

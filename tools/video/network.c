@@ -143,10 +143,26 @@ static srres_image image_of(const AVFrame *f)
     return im;
 }
 
+/* An HDR10+ processing window's corner, in pixels, of an image upscaled by scale: the upper
+ * left one goes to the first of the pixels its pixel becomes, the lower right one (last) to
+ * the last. libavutil's header calls the corners fractions of the picture, but FFmpeg's
+ * HEVC decoder gives pixels ({x, 1}: the SEI's 16-bit fields as they are) and FFmpeg 6's
+ * av_dynamic_hdr_plus_to_t35 writes them back so; re-expressed as fractions they would
+ * select the wrong pixels. Kept within those 16 bits. */
+static AVRational scale_corner(AVRational c, int scale, int last)
+{
+    int64_t num = (int64_t)c.num * scale + (last ? (int64_t)(scale - 1) * c.den : 0);
+    AVRational r = c;
+
+    if (c.den > 0)
+        av_reduce(&r.num, &r.den, FFMIN(num, (int64_t)UINT16_MAX * c.den), c.den, INT_MAX);
+    return r;
+}
+
 /* Side data in the input's pixel coordinates: regions of interest (which encoders read),
- * detection boxes and HDR10+'s processing window ellipses (which players tone-map by) are
- * scaled to the output; motion vectors, the decoder's block parameters and pan-scan, which
- * describe the coded input, are dropped. The filter does the same (filter/vf_srresnet.c,
+ * detection boxes and HDR10+'s processing windows and their ellipses (which players tone-map
+ * by) are scaled to the output; motion vectors, the decoder's block parameters and pan-scan,
+ * which describe the coded input, are dropped. The filter does the same (filter/vf_srresnet.c,
  * which builds inside FFmpeg's tree and shares no code with us). */
 static int scale_side_data(AVFrame *out, int scale)
 {
@@ -180,11 +196,19 @@ static int scale_side_data(AVFrame *out, int scale)
             AVDynamicHDRPlus *hdr = (AVDynamicHDRPlus *)sd->data;
             int windows = sd->size >= sizeof(*hdr)
                               ? FFMIN(hdr->num_windows, FF_ARRAY_ELEMS(hdr->params)) : 0;
-            /* Window 0 is the whole picture; the ellipses that select the other windows'
-             * pixels are in pixels (their corners are fractions of the picture). A centre
-             * goes to the middle of the pixels its pixel becomes. */
+            /* Window 0 is the whole picture; the other windows' corners and the ellipses
+             * that select their pixels are in pixels. A centre goes to the middle of the
+             * pixels its pixel becomes. */
             for (int w = 1; w < windows; w++) {
                 AVHDRPlusColorTransformParams *p = &hdr->params[w];
+                p->window_upper_left_corner_x =
+                    scale_corner(p->window_upper_left_corner_x, scale, 0);
+                p->window_upper_left_corner_y =
+                    scale_corner(p->window_upper_left_corner_y, scale, 0);
+                p->window_lower_right_corner_x =
+                    scale_corner(p->window_lower_right_corner_x, scale, 1);
+                p->window_lower_right_corner_y =
+                    scale_corner(p->window_lower_right_corner_y, scale, 1);
                 p->center_of_ellipse_x = FFMIN(p->center_of_ellipse_x * scale + (scale - 1) / 2,
                                                UINT16_MAX);
                 p->center_of_ellipse_y = FFMIN(p->center_of_ellipse_y * scale + (scale - 1) / 2,
