@@ -1,7 +1,7 @@
 /* test_evaluate.c: the benchmark protocol's image preparation (tools/evaluate.c): HR cut to a
  * multiple of the scale from the top-left corner, the centred crop, and the images it must
- * refuse rather than score (too small for the SSIM window, one colour: -2, which srres-eval
- * leaves out, apart from a file that cannot be read, -1, which ends its run). */
+ * refuse rather than score (too small for the SSIM window, one colour: -2; a file that cannot
+ * be read: -3; srres-eval leaves out both, and only running out of memory, -1, ends its run). */
 #include <math.h>
 #include <unistd.h>
 
@@ -100,10 +100,25 @@ static void test_one_colour_images_are_refused(void **state)
     assert_non_null(strstr(err, path));
     assert_non_null(strstr(err, "one colour"));
     eval_set_free(&set);
-    /* A file that cannot be read: -1. */
-    char bad[300];
+}
+
+/* A file that cannot be read is -3, not -1 (out of memory): srres-eval leaves it out and
+ * scores the rest, where it ended the run and lost every score before it. */
+static void test_unreadable_files_are_told_apart(void **state)
+{
+    eval_set set;
+    char err[256], bad[300];
     snprintf(bad, sizeof(bad), "%s/nothere.png", test_tmpdir());
-    assert_int_equal(load(&set, bad, 2, 0, err), -1);
+    assert_int_equal(load(&set, bad, 2, 0, err), -3);
+    assert_non_null(strstr(err, bad));
+    eval_set_free(&set);
+    /* A PPM whose pixels stop in the first row: it opens, but no frame decodes. */
+    snprintf(bad, sizeof(bad), "%s/cut.ppm", test_tmpdir());
+    FILE *f = fopen(bad, "wb");
+    assert_non_null(f);
+    fprintf(f, "P6\n32 32\n255\n%s", "\x10\x20\x30\x40");
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(load(&set, bad, 2, 0, err), -3);
     assert_non_null(strstr(err, bad));
     eval_set_free(&set);
 }
@@ -231,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_minimum_side_fits_the_ssim_window),
         cmocka_unit_test(test_too_small_images_are_refused),
         cmocka_unit_test(test_one_colour_images_are_refused),
+        cmocka_unit_test(test_unreadable_files_are_told_apart),
         cmocka_unit_test(test_every_score_is_finite),
         cmocka_unit_test(test_scores_leave_out_a_border_of_scale_pixels),
         cmocka_unit_test(test_fully_transparent_pixels_are_not_scored),

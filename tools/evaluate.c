@@ -1,8 +1,11 @@
 /* evaluate.c: benchmark-style scoring of an upscaler on HR images. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libavutil/error.h>
 
 #include "evaluate.h"
 #include "frame_source.h"
@@ -64,11 +67,12 @@ int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int
     for (int i = 0; i < n; i++) {
         frame_source *fs;
         const uint8_t *rgb;
-        if (frame_source_open(&fs, files[i], err, errlen) < 0)
-            return -1;
-        if (frame_source_read(fs, frame_source_count(fs) / 2, &rgb, err, errlen) < 0) {
+        int ret = frame_source_open(&fs, files[i], err, errlen);
+        if (ret < 0)
+            return ret == AVERROR(ENOMEM) ? -1 : -3;
+        if ((ret = frame_source_read(fs, frame_source_count(fs) / 2, &rgb, err, errlen)) < 0) {
             frame_source_close(fs);
-            return -1;
+            return ret == AVERROR(ENOMEM) ? -1 : -3;
         }
         /* The centred crop first, then the literature's crop to a multiple of the scale,
          * which keeps the top-left corner (BasicSR's modcrop, MATLAB's benchmark scripts). */

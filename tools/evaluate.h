@@ -32,11 +32,11 @@ int eval_min_side(int scale);
 /* Loads each file (the middle frame of a video); max_side > 0 keeps a centred crop of at
  * most max_side x max_side HR pixels. HR is then cut to a multiple of the scale from the
  * top-left corner. Fully transparent pixels are left out of the scores (their colours mean
- * nothing; they still enter the LR, as they do any upscale of the picture). Returns 0; -1
- * with a message naming the file where it cannot be read (or memory runs out); -2 with one
- * where it is read but cannot be scored: smaller than eval_min_side, of one colour where
- * not fully transparent (every exact upscaler's PSNR infinite), or without an SSIM window
- * free of fully transparent pixels. */
+ * nothing; they still enter the LR, as they do any upscale of the picture). Returns 0, or
+ * with a message naming the file: -1 where memory runs out; -2 where it is read but cannot
+ * be scored: smaller than eval_min_side, of one colour where not fully transparent (every
+ * exact upscaler's PSNR infinite), or without an SSIM window free of fully transparent
+ * pixels; -3 where it cannot be read (opened or decoded). */
 int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int max_side,
                   char *err, int errlen);
 void eval_set_free(eval_set *set);

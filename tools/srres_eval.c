@@ -90,7 +90,8 @@ static void usage(FILE *f)
                "Prints PSNR/SSIM-Y of bicubic, lanczos and the model for every image and the "
                "mean.\n"
                "Pixels of alpha 0 are not scored; an image of one colour, or too small to\n"
-               "score, is named and left out of the means.\n"
+               "score, is named and left out of the means, as is a file that cannot be read,\n"
+               "which makes the exit status 1.\n"
                "  -m, --model FILE    the model or a srres-train checkpoint (its scale sets the\n"
                "                      degradation)\n"
                "      --crop N        centre crop of at most N x N HR pixels (default: whole)\n"
@@ -174,21 +175,23 @@ int main(int argc, char **argv)
     if (!bic || !lan || !mod)
         cli_die("out of memory");
     /* One image at a time: a folder of large photographs was held whole, gigabytes of it.
-     * An image read but not scorable (one colour, too small) is said and left out, where it
-     * ended the run and lost every score before it; one that cannot be read still ends it:
-     * a damaged file is the user's to mend, and a mean without it is no benchmark's. */
+     * An image that cannot be scored (one colour, too small) or read (no permission, damaged)
+     * is said and left out, where it ended the run and lost every score before it. A file
+     * not read still fails the run once the rest is printed: a mean without it is no
+     * benchmark's, and a script must not take it for one. */
     char *scored = calloc((size_t)n, 1);
     if (!scored)
         cli_die("out of memory");
-    int kept = 0;
+    int kept = 0, unread = 0;
     for (int i = 0; i < n; i++) {
         eval_set one;
         eval_score unused;
         int status = eval_set_load(&one, (const char *const *)&files.paths[i], 1, scale, crop,
                                    err, sizeof(err));
-        if (status == -2) {
+        if (status == -2 || status == -3) {
             fprintf(stderr, "srres-eval: %s; left out of the table and the means\n", err);
             eval_set_free(&one);
+            unread += status == -3;
             continue;
         }
         if (status < 0 ||
@@ -255,5 +258,8 @@ int main(int argc, char **argv)
     srres_ctx_free(ctx);
     srres_model_free(m);
     input_list_free(&files);
-    return 0;
+    if (unread)
+        fprintf(stderr, "srres-eval: %d of %d files could not be read: the means leave %s "
+                        "out\n", unread, n, unread == 1 ? "it" : "them");
+    return unread ? 1 : 0;
 }
