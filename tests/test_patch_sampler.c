@@ -3,7 +3,8 @@
  * (--detail-draws) trains on far more of the detailed half than drawing once, the stream
  * still depends on the seed alone; a round's patches are shuffled uniformly; LR patches line
  * up with their HR patches; frames too small for --hr-scale are scaled only as far as a
- * patch fits; pictures too small for a patch are left out; options out of range are
+ * patch fits; pictures too small for a patch are left out; no patch holds a fully
+ * transparent pixel's colour, through shared chroma neither; options out of range are
  * refused. */
 #include <math.h>
 
@@ -389,6 +390,65 @@ static void test_fully_transparent_pixels_are_not_drawn(void **state)
     sampler_free(s);
 }
 
+/* Of 96x96, the top left 64x64 opaque (its right edge half transparent), the rest fully
+ * transparent: every region a patch fits in is near a transparent pixel. */
+static int top_left_opaque(int x, int y)
+{
+    if (x >= 64 || y >= 64)
+        return 0;
+    return x >= 60 ? 2 : 1;
+}
+
+/* Where chroma is shared by pixels (4:2:0, as lossy WebP with alpha has it), a pixel's
+ * colours are made from its neighbours' chroma too, the chroma of transparent ones
+ * included: patches keep that far from them. The picture of grey noise and magenta
+ * transparent pixels as 4:2:0 with alpha (FFV1, lossless) gave colour to grey pixels up to
+ * 4 across and 7 down from a transparent one, which patches held. */
+static void test_chroma_shared_with_transparent_pixels_is_not_drawn(void **state)
+{
+    const char *pam = write_transparent("chroma.pam", 96, 96, top_left_opaque);
+    char path[256], cmd[768];
+    snprintf(path, sizeof(path), "%s/chroma.mkv", test_tmpdir());
+    snprintf(cmd, sizeof(cmd),
+             "ffmpeg -nostdin -v error -y -i %s -c:v ffv1 -pix_fmt yuva420p %s", pam, path);
+    assert_int_equal(system(cmd), 0);
+    int hs = PATCH * SCALE;
+    size_t hn = (size_t)hs * hs, ln = (size_t)PATCH * PATCH;
+    float *lr = malloc(sizeof(float) * BATCH * 3 * ln);
+    float *hr = malloc(sizeof(float) * BATCH * 3 * hn);
+    for (int scaled = 0; scaled < 2; scaled++) {
+        sampler_options o = plain_options(16);
+        o.augment = 1;
+        o.hr_scale_min = scaled ? 0.5 : 1;
+        sampler *s;
+        char err[256];
+        const char *files[] = {path};
+        if (sampler_create(&s, files, 1, &o, err, sizeof(err)) < 0)
+            fail_msg("%s", err);
+        for (int b = 0; b < BATCHES; b++) {
+            if (sampler_next_batch(s, BATCH, lr, hr, err, sizeof(err)) < 0)
+                fail_msg("%s", err);
+            for (int p = 0; p < BATCH; p++) {
+                const float *h = hr + (size_t)p * 3 * hn, *l = lr + (size_t)p * 3 * ln;
+                for (size_t i = 0; i < hn; i++)
+                    if (h[i] != h[hn + i] || h[i] != h[2 * hn + i])
+                        fail_msg("--hr-scale %s: batch %d, HR patch %d holds colour (%.0f, %.0f, "
+                                 "%.0f): made from a transparent pixel's chroma",
+                                 scaled ? "0.5" : "1", b, p, h[i] * 255, h[hn + i] * 255,
+                                 h[2 * hn + i] * 255);
+                for (size_t i = 0; i < ln; i++)
+                    if (l[i] != l[ln + i] || l[i] != l[2 * ln + i])
+                        fail_msg("--hr-scale %s: batch %d, LR patch %d holds colour: made from "
+                                 "a transparent pixel's chroma",
+                                 scaled ? "0.5" : "1", b, p);
+            }
+        }
+        sampler_free(s);
+    }
+    free(lr);
+    free(hr);
+}
+
 /* A picture without a region free of fully transparent pixels is left out, as one too
  * small is; alone, it is refused, saying why. One whose alpha is 0 everywhere has none (a
  * 32-bit TGA or BMP of a writer that leaves the fourth byte 0), and is drawn from. */
@@ -456,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_a_cut_video_is_drawn_from_the_frames_it_holds),
         cmocka_unit_test(test_pictures_too_small_for_a_patch_are_left_out),
         cmocka_unit_test(test_fully_transparent_pixels_are_not_drawn),
+        cmocka_unit_test(test_chroma_shared_with_transparent_pixels_is_not_drawn),
         cmocka_unit_test(test_pictures_without_a_clear_region_are_left_out),
         cmocka_unit_test(test_invalid_options_are_refused),
     };

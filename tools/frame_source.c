@@ -34,6 +34,7 @@ struct frame_source {
     uint16_t *line; /* a row of one component, as av_read_image_line2 gives it */
     int eof;
     int interlaced; /* a frame read was coded interlaced */
+    int reach_x, reach_y; /* frame_source_colour_reach's */
 };
 
 static int fail(char *err, int errlen, const char *path, const char *what, int ret)
@@ -229,6 +230,12 @@ int frame_source_interlaced(const frame_source *fs)
     return fs->interlaced;
 }
 
+void frame_source_colour_reach(const frame_source *fs, int *across, int *down)
+{
+    *across = fs->reach_x;
+    *down = fs->reach_y;
+}
+
 const uint8_t *frame_source_alpha(const frame_source *fs)
 {
     return fs->has_alpha ? fs->alpha : NULL;
@@ -358,6 +365,11 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
     if (deep)
         for (size_t i = 0; i < (size_t)fs->width * fs->height * 3; i++)
             fs->rgb[i] = (uint8_t)((fs->rgb48[i] * 255u + 32767) / 65535);
+    /* swscale's bicubic chroma taps reach two samples either side of a pixel's, each sample
+     * made from 1 << log2_chroma pixels and sited up to one off: four samples' pixels bound
+     * it (measured on 4:2:0: 4 across, 7 down). */
+    fs->reach_x = d && d->log2_chroma_w ? 4 << d->log2_chroma_w : 0;
+    fs->reach_y = d && d->log2_chroma_h ? 4 << d->log2_chroma_h : 0;
     fs->has_alpha = d && d->flags & AV_PIX_FMT_FLAG_ALPHA;
     return fs->has_alpha ? read_alpha(fs, f, d, err, errlen) : 0;
 }

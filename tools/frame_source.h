@@ -24,6 +24,12 @@ int frame_source_interlaced(const frame_source *fs);
  * transparent pixels too, which mean nothing. */
 const uint8_t *frame_source_alpha(const frame_source *fs);
 
+/* How far, in pixels across and down, other pixels' stored values reach into a pixel's RGB
+ * as read last: 0 where each pixel has colours of its own (RGB, grey, 4:4:4); more where
+ * pixels share chroma (4:2:0, as lossy WebP with alpha has it), which also carries the
+ * colours of fully transparent neighbours. */
+void frame_source_colour_reach(const frame_source *fs, int *across, int *down);
+
 /* Decodes frame `index` (0-based, clamped to the count) into an RGB24 buffer owned by fs,
  * valid until the next call; stride is width * 3. Returns 0 or a negative AVERROR. */
 int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen);

@@ -192,9 +192,11 @@ typedef struct scaled_frame {
      * (hw x hh), and patches are drawn only from the `clear` regions without one, counted
      * row by row in rows. A transparent pixel's colour means nothing (often black or what
      * an editor left there): a patch holding one, or made from one by the scaling, would
-     * teach the network that colour and the edge where it meets the picture. */
+     * teach the network that colour and the edge where it meets the picture. A pixel is
+     * made from the decoded pixels up to reach_x across and reach_y down too, where they
+     * share chroma (frame_source_colour_reach). */
     const uint32_t *holes;
-    int hw, hh;
+    int hw, hh, reach_x, reach_y;
     const uint64_t *rows;
     uint64_t clear;
 } scaled_frame;
@@ -222,6 +224,10 @@ static int region_clear(const scaled_frame *fr, int x, int y, int side)
     int x0, x1, y0, y1;
     source_span(x, side, fr->hw, fr->w, &x0, &x1);
     source_span(y, side, fr->hh, fr->h, &y0, &y1);
+    x0 = x0 > fr->reach_x ? x0 - fr->reach_x : 0;
+    y0 = y0 > fr->reach_y ? y0 - fr->reach_y : 0;
+    x1 = x1 + fr->reach_x < fr->hw ? x1 + fr->reach_x : fr->hw;
+    y1 = y1 + fr->reach_y < fr->hh ? y1 + fr->reach_y : fr->hh;
     return transparent_in(fr->holes, fr->hw, x0, y0, x1, y1) == 0;
 }
 
@@ -295,6 +301,7 @@ static int64_t frame_at(worker *w, frame_source *fs, const uint8_t *rgb, double 
     if (f < (double)R / side)
         f = (double)R / side;
     *fr = (scaled_frame){rgb, fw, fh, fw, fh, .hw = fw, .hh = fh};
+    frame_source_colour_reach(fs, &fr->reach_x, &fr->reach_y);
     if (f < 1.0) {
         fr->w = (int)(fw * f + 0.5);
         fr->h = (int)(fh * f + 0.5);
