@@ -152,6 +152,14 @@ static void test_psnr_of_an_empty_region_is_nan(void **state)
     assert_true(isnan(metrics_psnr_y(img, 12, img, 12, 4, 4, 2)));
 }
 
+/* The SSIM windows of alpha (w x h, no border) free of fully transparent pixels, counted. */
+static long windows(const uint8_t *alpha, int w, int h)
+{
+    long count;
+    free(metrics_ssim_windows(alpha, w, w, h, 0, &count));
+    return count;
+}
+
 /* Fully transparent pixels (alpha 0) are left out: PSNR's mean is over the others, SSIM's
  * over the windows free of them; an alpha of no zero scores as none. */
 static void test_fully_transparent_pixels_are_left_out(void **state)
@@ -166,15 +174,20 @@ static void test_fully_transparent_pixels_are_left_out(void **state)
     b[0] = b[1] = b[2] = 110;
     double ssim = metrics_ssim_y(a, 3 * W, b, 3 * W, W, H, 0);
     assert_true(metrics_ssim_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0) == ssim);
-    assert_int_equal(metrics_ssim_windows(alpha, W, W, H, 0), 4 * 2);
+    assert_int_equal(windows(alpha, W, H), 4 * 2);
     /* The differing corner, transparent: equal where it is left out. */
     alpha[0] = 0;
     assert_true(isinf(metrics_psnr_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0)));
-    assert_int_equal(metrics_ssim_windows(alpha, W, W, H, 0), 4 * 2 - 1);
+    assert_int_equal(windows(alpha, W, H), 4 * 2 - 1);
     assert_true(metrics_ssim_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0) == 1.0);
+    long count;
+    uint8_t *ok = metrics_ssim_windows(alpha, W, W, H, 0, &count);
+    assert_non_null(ok);
+    assert_true(metrics_ssim_y_windows(a, 3 * W, b, 3 * W, ok, W, H, 0) == 1.0);
+    free(ok);
     /* A transparent pixel in every window: no SSIM; none visible: no PSNR. */
     alpha[6 * W + 6] = 0;
-    assert_int_equal(metrics_ssim_windows(alpha, W, W, H, 0), 0);
+    assert_int_equal(windows(alpha, W, H), 0);
     assert_true(isnan(metrics_ssim_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0)));
     memset(alpha, 0, sizeof(alpha));
     assert_true(isnan(metrics_psnr_y_visible(a, 3 * W, b, 3 * W, alpha, W, W, H, 0)));

@@ -110,7 +110,9 @@ int eval_set_load(eval_set *set, const char *const *files, int n, int scale, int
                    (size_t)w * 3);
         int failed = crop_alpha(im, frame_source_alpha(fs), fw, x0, y0);
         frame_source_close(fs);
-        long windows = failed ? -1 : metrics_ssim_windows(im->alpha, w, w, h, scale);
+        long windows = -1;
+        if (!failed)
+            im->windows = metrics_ssim_windows(im->alpha, w, w, h, scale, &windows);
         if (windows < 0) {
             snprintf(err, errlen, "%s: out of memory", files[i]);
             return -1;
@@ -142,6 +144,7 @@ void eval_set_free(eval_set *set)
         free(set->images[i].hr);
         free(set->images[i].lr);
         free(set->images[i].alpha);
+        free(set->images[i].windows);
     }
     free(set->images);
     set->images = NULL;
@@ -153,8 +156,8 @@ static void score(const eval_image *im, const uint8_t *sr, int border, eval_scor
     ptrdiff_t stride = (ptrdiff_t)im->w * 3;
     s->psnr = metrics_psnr_y_visible(im->hr, stride, sr, stride, im->alpha, im->w, im->w,
                                      im->h, border);
-    s->ssim = metrics_ssim_y_visible(im->hr, stride, sr, stride, im->alpha, im->w, im->w,
-                                     im->h, border);
+    s->ssim = metrics_ssim_y_windows(im->hr, stride, sr, stride, im->windows, im->w, im->h,
+                                     border);
 }
 
 /* Upscales every LR image with the model (ctx) or else the resampler; averages scores. */

@@ -14,6 +14,8 @@ typedef struct eval_image {
     uint8_t *hr, *lr; /* packed RGB */
     uint8_t *alpha;   /* HR's, w x h, where it has fully transparent pixels (0): those are
                        * not scored; NULL: every pixel is */
+    uint8_t *windows; /* the SSIM windows scored, made once (metrics_ssim_windows); NULL:
+                       * every one */
     int w, h;         /* HR size; LR is w/scale x h/scale */
 } eval_image;
 

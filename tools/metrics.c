@@ -50,53 +50,54 @@ double metrics_psnr_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptr
     return metrics_psnr_y_visible(a, astride, b, bstride, NULL, 0, w, h, border);
 }
 
-/* For each window position of the cropped region (ow x oh), whether it holds no fully
- * transparent pixel; NULL when out of memory. */
-static uint8_t *visible_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
-                                int border)
+uint8_t *metrics_ssim_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
+                              int border, long *count)
 {
     enum { WIN = METRICS_SSIM_WINDOW };
     int cw = w - 2 * border, ch = h - 2 * border, ow = cw - WIN + 1, oh = ch - WIN + 1;
+    *count = ow < 1 || oh < 1 ? 0 : (long)ow * oh;
+    if (!alpha || !*count)
+        return NULL;
     uint32_t *table = NULL;
     size_t size = 0;
     int holes = transparent_table(&table, &size, alpha + alpha_stride * border + border,
                                   alpha_stride, cw, ch);
-    uint8_t *ok = holes < 0 ? NULL : malloc((size_t)ow * oh);
+    uint8_t *ok = holes > 0 ? malloc((size_t)ow * oh) : NULL;
+    if (holes < 0 || (holes && !ok)) {
+        free(table);
+        *count = -1;
+        return NULL;
+    }
     for (int r = 0; ok && r < oh; r++)
-        for (int c = 0; c < ow; c++)
-            ok[(size_t)r * ow + c] = !holes || !transparent_in(table, cw, c, r, c + WIN, r + WIN);
+        for (int c = 0; c < ow; c++) {
+            ok[(size_t)r * ow + c] = !transparent_in(table, cw, c, r, c + WIN, r + WIN);
+            *count -= !ok[(size_t)r * ow + c];
+        }
     free(table);
     return ok;
-}
-
-long metrics_ssim_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
-                          int border)
-{
-    int ow = w - 2 * border - METRICS_SSIM_WINDOW + 1,
-        oh = h - 2 * border - METRICS_SSIM_WINDOW + 1;
-    if (ow < 1 || oh < 1)
-        return 0;
-    if (!alpha)
-        return (long)ow * oh;
-    uint8_t *ok = visible_windows(alpha, alpha_stride, w, h, border);
-    if (!ok)
-        return -1;
-    long n = 0;
-    for (size_t i = 0; i < (size_t)ow * oh; i++)
-        n += ok[i];
-    free(ok);
-    return n;
 }
 
 double metrics_ssim_y(const uint8_t *a, ptrdiff_t astride, const uint8_t *b, ptrdiff_t bstride,
                       int w, int h, int border)
 {
-    return metrics_ssim_y_visible(a, astride, b, bstride, NULL, 0, w, h, border);
+    return metrics_ssim_y_windows(a, astride, b, bstride, NULL, w, h, border);
 }
 
 double metrics_ssim_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t *b,
                               ptrdiff_t bstride, const uint8_t *alpha, ptrdiff_t alpha_stride,
                               int w, int h, int border)
+{
+    long count;
+    uint8_t *ok = metrics_ssim_windows(alpha, alpha_stride, w, h, border, &count);
+    double ssim =
+        count > 0 ? metrics_ssim_y_windows(a, astride, b, bstride, ok, w, h, border) : NAN;
+    free(ok);
+    return ssim;
+}
+
+double metrics_ssim_y_windows(const uint8_t *a, ptrdiff_t astride, const uint8_t *b,
+                              ptrdiff_t bstride, const uint8_t *windows, int w, int h,
+                              int border)
 {
     enum { WIN = METRICS_SSIM_WINDOW, R = WIN / 2 };
     int cw = w - 2 * border, ch = h - 2 * border;
@@ -113,9 +114,8 @@ double metrics_ssim_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t
     int ow = cw - WIN + 1;
     /* Separable filtering: horizontal pass of the five moments into tmp, then vertical. */
     double *tmp = malloc(sizeof(double) * 5 * (size_t)ow * ch);
-    uint8_t *ok = alpha ? visible_windows(alpha, alpha_stride, w, h, border) : NULL;
-    if (!x || !y || !tmp || (alpha && !ok)) {
-        free(x), free(y), free(tmp), free(ok);
+    if (!x || !y || !tmp) {
+        free(x), free(y), free(tmp);
         return NAN;
     }
     size_t plane = (size_t)ow * ch;
@@ -139,7 +139,7 @@ double metrics_ssim_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t
     int oh = ch - WIN + 1;
     for (int r = 0; r < oh; r++)
         for (int c = 0; c < ow; c++) {
-            if (ok && !ok[(size_t)r * ow + c])
+            if (windows && !windows[(size_t)r * ow + c])
                 continue;
             count++;
             double m[5] = {0};
@@ -151,6 +151,6 @@ double metrics_ssim_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t
             total += ((2 * mx * my + C1) * (2 * cov + C2)) /
                      ((mx * mx + my * my + C1) * (vx + vy + C2));
         }
-    free(x), free(y), free(tmp), free(ok);
+    free(x), free(y), free(tmp);
     return count ? total / (double)count : NAN;
 }

@@ -28,8 +28,17 @@ double metrics_psnr_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t
 double metrics_ssim_y_visible(const uint8_t *a, ptrdiff_t astride, const uint8_t *b,
                               ptrdiff_t bstride, const uint8_t *alpha, ptrdiff_t alpha_stride,
                               int w, int h, int border);
-/* How many SSIM windows metrics_ssim_y_visible averages; -1 when out of memory. */
-long metrics_ssim_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
-                          int border);
+
+/* The SSIM windows of alpha that lie wholly on pixels a viewer sees, for a picture scored
+ * more than once: per window position inside the border, row by row, 1 where it holds no
+ * fully transparent pixel. The caller frees it. NULL where every window does (alpha NULL or
+ * none in them) or none fits; *count gets how many are 1, or -1 (and NULL) when out of
+ * memory. */
+uint8_t *metrics_ssim_windows(const uint8_t *alpha, ptrdiff_t alpha_stride, int w, int h,
+                              int border, long *count);
+/* SSIM averaged over those windows (NULL: all): metrics_ssim_y_visible without making them. */
+double metrics_ssim_y_windows(const uint8_t *a, ptrdiff_t astride, const uint8_t *b,
+                              ptrdiff_t bstride, const uint8_t *windows, int w, int h,
+                              int border);
 
 #endif
