@@ -4,7 +4,8 @@
  * H.264), a count too high (a truncated file) found out whatever order the frames are read
  * in, and every frame the same read backwards as in order whatever the container (MPEG-TS
  * seeks land between keyframes), and a frame far ahead sought rather than decoded to; an
- * empty file and a link to nothing named as such. Clips are made by Debian's ffmpeg. */
+ * empty file and a link to nothing named as such; a name read as a file's, never a URL's.
+ * Clips are made by Debian's ffmpeg. */
 #include <time.h>
 #include <unistd.h>
 
@@ -339,6 +340,49 @@ static void test_an_empty_file_and_a_link_to_nothing_are_named(void **state)
     expect_open_error(link, "a link to a file that does not exist");
 }
 
+/* Writes `name` in the current folder: a 32x32 binary PPM of grey `v`. */
+static void write_grey(const char *name, int v)
+{
+    FILE *f = fopen(name, "wb");
+    assert_non_null(f);
+    fprintf(f, "P6\n32 32\n255\n");
+    for (int i = 0; i < 32 * 32 * 3; i++)
+        fputc(v, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The grey of the first pixel of file `name`, or -1 where it cannot be read. */
+static int grey_of(const char *name)
+{
+    frame_source *fs;
+    const uint8_t *rgb;
+    char err[256];
+    if (frame_source_open(&fs, name, err, sizeof(err)) < 0)
+        return -1;
+    int v = frame_source_read(fs, 0, &rgb, err, sizeof(err)) < 0 ? -1 : rgb[0];
+    frame_source_close(fs);
+    return v;
+}
+
+/* A file name is a file's, whatever it starts with: a name with a colon after letters,
+ * digits, '+', '-' or '.' was taken by libavformat for a protocol's URL, so
+ * "2024-01-01T10:30:00.ppm" was "Protocol not found" and "file:b.ppm" read b.ppm. */
+static void test_names_like_urls_are_files(void **state)
+{
+    char was[4096];
+    assert_non_null(getcwd(was, sizeof(was)));
+    assert_int_equal(chdir(test_tmpdir()), 0);
+    write_grey("b.ppm", 10);
+    write_grey("file:b.ppm", 20);
+    write_grey("2024-01-01T10:30:00.ppm", 30);
+    int got[] = {grey_of("file:b.ppm"), grey_of("2024-01-01T10:30:00.ppm"), grey_of("b.ppm")};
+    assert_int_equal(chdir(was), 0);
+    if (got[0] != 20 || got[1] != 30 || got[2] != 10)
+        fail_msg("file:b.ppm %d, 2024-01-01T10:30:00.ppm %d, b.ppm %d (-1: not read); want "
+                 "20, 30, 10",
+                 got[0], got[1], got[2]);
+}
+
 int main(void)
 {
     av_log_set_level(AV_LOG_ERROR);
@@ -355,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_a_frame_far_ahead_is_sought),
         cmocka_unit_test(test_frames_come_at_their_own_size),
         cmocka_unit_test(test_an_empty_file_and_a_link_to_nothing_are_named),
+        cmocka_unit_test(test_names_like_urls_are_files),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

@@ -2,6 +2,7 @@
  * decode forward; reading frames in increasing order never seeks. */
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -72,10 +73,17 @@ static int animated_webp(const char *path)
 
 /* Opens the demuxer of fs->path and reads its stream information. An empty file (a copy
  * cut off before its first byte) and a link to nothing (its file moved away) are said to be
- * what they are: "Invalid data" and "No such file" of a file the user sees listed puzzled. */
+ * what they are: "Invalid data" and "No such file" of a file the user sees listed puzzled.
+ * The path is given as a file: URL, as it names a file: libavformat took a name with a colon
+ * after letters and digits for a protocol's URL ("2024-01-01T10:30:00.png": protocol not
+ * found; "file:a.png" read a.png, "pipe:0.png" standard input). */
 static int open_input(frame_source *fs, char *err, int errlen)
 {
-    int ret = avformat_open_input(&fs->fmt, fs->path, NULL, NULL);
+    char *url = av_asprintf("file:%s", fs->path);
+    if (!url)
+        return fail(err, errlen, fs->path, "cannot open", AVERROR(ENOMEM));
+    int ret = avformat_open_input(&fs->fmt, url, NULL, NULL);
+    av_free(url);
     struct stat st;
     if (ret < 0 && stat(fs->path, &st) == 0 && S_ISREG(st.st_mode) && !st.st_size) {
         snprintf(err, errlen, "%s: an empty file", fs->path);
