@@ -81,6 +81,22 @@ static void test_missing_path_and_folder_without_media_are_named(void **state)
     input_list_free(&list);
 }
 
+/* The tools read files: an address is refused as one (it was "No such file or directory"),
+ * and a file named like one is a file. */
+static void test_urls_are_refused_as_such(void **state)
+{
+    input_list list = {0};
+    char err[512], named[300];
+    assert_int_equal(input_list_add(&list, "https://example.com/a.png", err, sizeof(err)), -1);
+    assert_string_equal(err, "https://example.com/a.png: a URL: videos and images are read "
+                             "from files (download it first)");
+    snprintf(named, sizeof(named), "%s/file:a.png", test_tmpdir());
+    touch(test_tmpdir(), "file:a.png");
+    assert_int_equal(input_list_add(&list, named, err, sizeof(err)), 0);
+    assert_int_equal(list.count, 1);
+    input_list_free(&list);
+}
+
 /* Subfolders are left out whatever their names: one named like a picture was once taken as
  * one (and the run refused "Is a directory"), a link to one counted as a skipped file. They
  * are counted (as the tools say), a link to one too: a run on part of a dataset was silent. */
@@ -175,6 +191,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_folder_gives_its_media_in_name_order),
         cmocka_unit_test(test_missing_path_and_folder_without_media_are_named),
+        cmocka_unit_test(test_urls_are_refused_as_such),
         cmocka_unit_test(test_subfolders_are_left_out_whatever_their_names),
         cmocka_unit_test(test_fifo_given_is_refused_and_in_a_folder_skipped),
         cmocka_unit_test(test_links_to_nothing_in_a_folder_are_skipped),

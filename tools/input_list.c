@@ -72,7 +72,15 @@ int input_list_add(input_list *list, const char *arg, char *err, int errlen)
         return -1;
     }
     if (stat(arg, &sb) < 0) {
-        snprintf(err, errlen, "%s: %s", arg, strerror(errno));
+        /* "No such file" of an address puzzles: the tools open files only, whatever their
+         * names (a file named like one, "file:a.png", is that file). */
+        size_t scheme = strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789+-.");
+        if (errno == ENOENT && scheme && !strncmp(arg + scheme, "://", 3))
+            snprintf(err, errlen, "%s: a URL: videos and images are read from files (download "
+                     "it first)", arg);
+        else
+            snprintf(err, errlen, "%s: %s", arg, strerror(errno));
         return -1;
     }
     const char *kind = S_ISDIR(sb.st_mode) ? NULL : not_a_file(&sb);

@@ -15,7 +15,7 @@ typedef struct input_list {
  * hidden files left out, subfolders counted in `subfolders`, FIFOs, sockets and devices in
  * `not_files`, links to nothing in `dangling`, other files in `skipped`). Returns 0, or -1 with a message naming the path; a
  * FIFO, socket or device given is refused (the tools read their inputs from files, more
- * than once). */
+ * than once), and so is a URL ("http://...") that names no file. */
 int input_list_add(input_list *list, const char *arg, char *err, int errlen);
 /* The shortest tail of input `i`'s path, in whole components, that no other input's path
  * ends with: a name that tells apart the many wallpapers called 2560x1600.jpg. */
