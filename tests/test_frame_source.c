@@ -383,6 +383,48 @@ static void test_names_like_urls_are_files(void **state)
                  got[0], got[1], got[2]);
 }
 
+/* A progressive JPEG cut between two scans is whole to FFmpeg's decoder, which warns and
+ * gives the picture as far as the scans go (blurred, or its colours wrong): it is refused as
+ * one cut anywhere else is, with or without an end marker added. The whole file still
+ * decodes. */
+static void test_a_progressive_jpeg_cut_between_scans_is_refused(void **state)
+{
+    size_t size;
+    uint8_t *jpeg = read_file(FIXTURES "/progressive.jpg", &size);
+    char path[300], err[512];
+    snprintf(path, sizeof(path), "%s/scans.jpg", test_tmpdir());
+    int cuts = 0;
+    for (size_t at = 3; at + 1 < size; at++) {
+        if (jpeg[at] != 0xff || jpeg[at + 1] != 0xda)
+            continue;
+        for (int eoi = 0; eoi < 2; eoi++) {
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(jpeg, 1, at, f), at);
+            if (eoi)
+                assert_int_equal(fwrite("\xff\xd9", 1, 2, f), 2);
+            assert_int_equal(fclose(f), 0);
+            frame_source *fs;
+            const uint8_t *rgb;
+            assert_int_equal(frame_source_open(&fs, path, err, sizeof(err)), 0);
+            if (frame_source_read(fs, 0, &rgb, err, sizeof(err)) >= 0)
+                fail_msg("cut before the scan at byte %zu%s: decodes", at,
+                         eoi ? ", end marker added" : "");
+            assert_non_null(strstr(err, "no frame decodes (truncated or damaged?)"));
+            frame_source_close(fs);
+        }
+        cuts++;
+    }
+    assert_true(cuts >= 5);
+    frame_source *fs;
+    const uint8_t *rgb;
+    if (frame_source_open(&fs, FIXTURES "/progressive.jpg", err, sizeof(err)) < 0 ||
+        frame_source_read(fs, 0, &rgb, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    frame_source_close(fs);
+    free(jpeg);
+}
+
 int main(void)
 {
     av_log_set_level(AV_LOG_ERROR);
@@ -400,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_frames_come_at_their_own_size),
         cmocka_unit_test(test_an_empty_file_and_a_link_to_nothing_are_named),
         cmocka_unit_test(test_names_like_urls_are_files),
+        cmocka_unit_test(test_a_progressive_jpeg_cut_between_scans_is_refused),
     };
     return cmocka_run_group_tests(tests, make_test_tmpdir, remove_test_tmpdir);
 }

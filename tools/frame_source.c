@@ -284,9 +284,64 @@ static int read_alpha(frame_source *fs, const AVFrame *f, const AVPixFmtDescript
     return 0;
 }
 
+/* Whether a JPEG's scans give every coefficient of every component its last bit (a scan
+ * with Al 0 covering it), which a baseline JPEG's one scan does and a progressive one's
+ * last scans do. FFmpeg's decoder takes a progressive JPEG cut between scans, or before
+ * the first, as whole (it only warns "component 0 is incomplete"), and gives the picture
+ * as far as it goes: blurred, its colours wrong, or grey. */
+static int jpeg_scans_complete(const uint8_t *p, int size)
+{
+    int ids[4], ncomp = 0, progressive = 0;
+    uint64_t done[4] = {0};
+    for (int i = 0; i + 1 < size;) {
+        if (p[i] != 0xff || p[i + 1] == 0xff || p[i + 1] == 0) {
+            i++; /* entropy-coded data, stuffed bytes, fill bytes */
+            continue;
+        }
+        int m = p[i + 1];
+        i += 2;
+        if (m == 0xd9)
+            break;
+        if (m == 0xd8 || m == 0x01 || (m >= 0xd0 && m <= 0xd7))
+            continue; /* no length */
+        if (i + 2 > size)
+            break;
+        int len = p[i] << 8 | p[i + 1];
+        if (len < 2 || i + len > size)
+            break;
+        const uint8_t *seg = p + i + 2;
+        if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc && len >= 8) {
+            if (m != 0xc2)
+                return 1; /* a baseline scan cut short is the decoder's to find */
+            progressive = 1;
+            for (ncomp = 0; ncomp < seg[5] && ncomp < 4 && 8 + 3 * ncomp < len; ncomp++)
+                ids[ncomp] = seg[6 + 3 * ncomp];
+        } else if (m == 0xda && len >= 3 && len >= 6 + 2 * seg[0]) {
+            int ns = seg[0], ss = seg[1 + 2 * ns], se = seg[2 + 2 * ns] & 63,
+                al = seg[3 + 2 * ns] & 15;
+            for (int k = 0; k < ns && !al && ss <= se; k++)
+                for (int c = 0; c < ncomp; c++)
+                    if (ids[c] == seg[1 + 2 * k])
+                        done[c] |= (se == 63 ? ~0ull : (2ull << se) - 1) & ~((1ull << ss) - 1);
+        }
+        i += len;
+    }
+    if (!progressive)
+        return 1; /* no frame header: the decoder's to refuse */
+    for (int c = 0; c < ncomp; c++)
+        if (~done[c])
+            return 0;
+    return ncomp > 0;
+}
+
 /* Sends fs->pkt to the decoder; damaged packets are skipped, as ffmpeg does. */
 static int send_packet(frame_source *fs)
 {
+    if (fs->dec->codec_id == AV_CODEC_ID_MJPEG &&
+        !jpeg_scans_complete(fs->pkt->data, fs->pkt->size)) {
+        av_packet_unref(fs->pkt);
+        return 0;
+    }
     int ret = avcodec_send_packet(fs->dec, fs->pkt);
     av_packet_unref(fs->pkt);
     return ret == AVERROR_INVALIDDATA ? 0 : ret;
