@@ -364,6 +364,46 @@ static int grey_of(const char *name)
     return v;
 }
 
+/* A frame that does not decode (a damaged MJPEG frame: FFmpeg's decoder fails on it only
+ * when asked to) is skipped as ffmpeg skips it: a read of it gives the next frame. Here 16
+ * bytes in the middle of an MJPEG AVI damage one frame. */
+static void test_a_damaged_frame_reads_as_the_next(void **state)
+{
+    const char *damaged = make_clip(
+        "damaged.avi", "ffmpeg -nostdin -v error -y -i clip.mp4 -c:v mjpeg -q:v 3 whole.avi && "
+                       "cp whole.avi damaged.avi && printf '\\377\\000\\245\\132%.0s' 1 2 3 4 | "
+                       "dd of=damaged.avi bs=1 seek=$(($(stat -c %s whole.avi) / 2)) "
+                       "conv=notrunc status=none");
+    char whole[300], err[256];
+    snprintf(whole, sizeof(whole), "%s/whole.avi", test_tmpdir());
+    frame_source *a, *b;
+    if (frame_source_open(&a, whole, err, sizeof(err)) < 0 ||
+        frame_source_open(&b, damaged, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    size_t n = 96 * 64 * 3;
+    int count = frame_source_count(a), differ = 0;
+    assert_int_equal(frame_source_count(b), count);
+    uint8_t *prev = NULL;
+    for (int i = 0; i < count; i++) {
+        uint8_t *x = read_frame(a, i), *y = read_frame(b, i);
+        if (prev && memcmp(x, prev, n))
+            fail_msg("frame %d of the damaged file is not frame %d", i - 1, i);
+        free(prev);
+        prev = NULL;
+        if (memcmp(x, y, n)) {
+            differ++;
+            prev = y;
+        } else {
+            free(y);
+        }
+        free(x);
+    }
+    assert_null(prev); /* not the last frame */
+    assert_int_equal(differ, 1);
+    frame_source_close(a);
+    frame_source_close(b);
+}
+
 /* A file name is a file's, whatever it starts with: a name with a colon after letters,
  * digits, '+', '-' or '.' was taken by libavformat for a protocol's URL, so
  * "2024-01-01T10:30:00.ppm" was "Protocol not found" and "file:b.ppm" read b.ppm. */
@@ -441,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_a_frame_far_ahead_is_sought),
         cmocka_unit_test(test_frames_come_at_their_own_size),
         cmocka_unit_test(test_an_empty_file_and_a_link_to_nothing_are_named),
+        cmocka_unit_test(test_a_damaged_frame_reads_as_the_next),
         cmocka_unit_test(test_names_like_urls_are_files),
         cmocka_unit_test(test_a_progressive_jpeg_cut_between_scans_is_refused),
     };

@@ -31,7 +31,9 @@ const uint8_t *frame_source_alpha(const frame_source *fs);
 void frame_source_colour_reach(const frame_source *fs, int *across, int *down);
 
 /* Decodes frame `index` (0-based, clamped to the count) into an RGB24 buffer owned by fs,
- * valid until the next call; stride is width * 3. Returns 0 or a negative AVERROR. */
+ * valid until the next call; stride is width * 3. Returns 0 or a negative AVERROR. A frame
+ * that does not decode (damaged, a JPEG cut short) is skipped, as ffmpeg skips it, and a
+ * read of it gives the next that does; of a file with one frame, the error. */
 int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen);
 
 #endif
