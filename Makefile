@@ -124,6 +124,9 @@ check-video: $(TOOLS)
 check-train: $(TOOLS)
 	tests/test_train.sh $(B)
 
+check-eval: $(TOOLS)
+	tests/test_eval.sh $(B)
+
 check-mpi: $(TOOLS)
 	tests/test_mpi.sh $(B)
 
@@ -143,7 +146,8 @@ check-install: all
 	+tests/test_install.sh $(B) $(PREFIX)
 
 # Fragments add their own targets and append to CHECK_TARGETS.
-CHECK_TARGETS = check-exports check-header check-build-flags check-install check-video check-train
+CHECK_TARGETS = check-exports check-header check-build-flags check-install check-video check-train \
+                check-eval
 ifeq ($(HAVE_MPI),yes)
 CHECK_TARGETS += check-mpi
 endif
@@ -162,6 +166,7 @@ check: all unit $(CHECK_TARGETS)
 	$(SAN_MAKE) unit build/san/srres-video build/san/srres-train build/san/srres-eval
 	SANITIZED=1 $(LSAN_ENV) tests/test_video.sh build/san
 	tests/test_train.sh build/san
+	tests/test_eval.sh build/san
 
 $(B)/bench_forward: bench/bench_forward.c $(B)/tools/openblas_core.o $(LIB)
 	$(CC) $(CORE_CFLAGS) -Icore -Itools $< -o $@ $(B)/tools/openblas_core.o $(LIB) $(CORE_LIBS) \
@@ -266,5 +271,5 @@ distclean:
 	rm -rf $(B) config.mk
 
 .PHONY: FORCE all unit check check-exports check-header check-build-flags check-install check-video \
-        check-train check-mpi \
+        check-train check-eval check-mpi \
         eval evalsets bench bench-memory plot demo install uninstall format clean distclean
