@@ -731,6 +731,42 @@ test_vf_pre_and_post() {
     [ ! -e x.mkv ] || fail "x.mkv left behind"
 }
 
+# A pixel format --vf-post names (format=gray) is the output's where the encoder takes it, and
+# refused where it does not: it was converted to the source's format (gray to yuv420p).
+test_vf_post_format_kept() {
+    lavfi in.mkv -t 0.2 -c:v libx264 -pix_fmt yuv420p -an
+    local got
+    "$video" -q -i in.mkv -o grey.mkv -m "$m2" -c:v ffv1 --vf-post format=gray ||
+        { fail "format=gray into FFV1 failed"; return; }
+    got=$(probe grey.mkv v:0 pix_fmt)
+    [ "$got" = gray ] || fail "--vf-post format=gray into FFV1 gave $got"
+    "$video" -q -i in.mkv -o grey.png -m "$m2" --frames 1 --vf-post format=gray ||
+        fail "format=gray into PNG failed"
+    got=$(probe grey.png v:0 pix_fmt)
+    [ "$got" = gray ] || fail "--vf-post format=gray into PNG gave $got"
+    "$video" -q -i in.mkv -o full.mp4 -m "$m2" --vf-post scale=100:56,format=yuv444p ||
+        fail "format=yuv444p into H.264 failed"
+    got=$(probe full.mp4 v:0 pix_fmt)
+    [ "$got" = yuv444p ] || fail "--vf-post ...,format=yuv444p into H.264 gave $got"
+    # JPEG's YUV is still full range, as without --vf-post
+    "$video" -q -i in.mkv -o still.jpg -m "$m2" --frames 1 --vf-post format=yuv420p ||
+        fail "format=yuv420p into JPEG failed"
+    got=$(probe still.jpg v:0 pix_fmt)
+    [ "$got" = yuvj420p ] || fail "--vf-post format=yuv420p into JPEG gave $got"
+    # A graph that names no format, or changes it after, leaves the source's; -pix_fmt wins.
+    "$video" -q -i in.mkv -o plain.mkv -m "$m2" -c:v ffv1 --vf-post format=rgb24,hqdn3d ||
+        fail "format=rgb24,hqdn3d failed"
+    got=$(probe plain.mkv v:0 pix_fmt)
+    [ "$got" = yuv420p ] || fail "--vf-post format=rgb24,hqdn3d gave $got"
+    "$video" -q -i in.mkv -o asked.mkv -m "$m2" -c:v ffv1 -pix_fmt yuv444p --vf-post format=gray ||
+        fail "-pix_fmt with format=gray failed"
+    got=$(probe asked.mkv v:0 pix_fmt)
+    [ "$got" = yuv444p ] || fail "-pix_fmt yuv444p with --vf-post format=gray gave $got"
+    expect_error "--vf-post ends in gray, which the mpeg4 encoder does not take" \
+        "$video" -i in.mkv -o x.avi -m "$m2" -c:v mpeg4 --vf-post format=gray
+    [ ! -e x.avi ] && ! ls .*partial* >/dev/null 2>&1 || fail "x.avi or its temporary file left"
+}
+
 test_drop_audio() {
     lavfi in.mp4 -t 0.4 -c:v libx264 -c:a aac -shortest
     "$video" -q -i in.mp4 -o out.mp4 -m "$m2" -an || fail "-an failed"

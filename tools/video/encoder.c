@@ -92,6 +92,19 @@ enum AVPixelFormat output_format(const app *a, const AVCodec *codec, const sourc
     return codec && codec->id == AV_CODEC_ID_MJPEG && !a->o.pix_fmt ? yuvj_full(f) : f;
 }
 
+/* The encoder's pixel format for pictures --vf-post gives in `named` (its format=gray): that
+ * one, as -pix_fmt is taken, but JPEG's YUV full range as output_format makes it; NONE where
+ * the encoder does not take it. */
+enum AVPixelFormat named_output_format(const AVCodec *codec, enum AVPixelFormat named)
+{
+    const enum AVPixelFormat *p = codec->pix_fmts;
+    while (p && *p != AV_PIX_FMT_NONE && *p != named)
+        p++;
+    if (p && *p != named)
+        return AV_PIX_FMT_NONE;
+    return codec->id == AV_CODEC_ID_MJPEG ? yuvj_full(named) : named;
+}
+
 /* Sets an encoder's private option; encoders without any have no priv_data to set. */
 static int set_private(AVCodecContext *e, const char *key, const char *value)
 {

@@ -11,6 +11,28 @@
 #include "app.h"
 #include "libav_log.h"
 
+/* The pixel format --vf-post ends in by a format filter of its own (format=gray): the user's
+ * choice, which the output keeps (it was converted to the source's yuv420p). NONE where the
+ * graph names none, or a filter after it gives another (format=rgb24,hqdn3d), and where it
+ * does not build: its build in the post graph says why. */
+static enum AVPixelFormat named_format(app *a, const AVFrame *f)
+{
+    video_graph g;
+    char err[512];
+    if (!a->o.vf_post ||
+        video_graph_init(&g, a->o.vf_post, f->width, f->height, f->format, a->net_tb,
+                         f->sample_aspect_ratio, a->net_rate, err, sizeof(err)) < 0)
+        return AV_PIX_FMT_NONE;
+    enum AVPixelFormat end = av_buffersink_get_format(g.sink), named = AV_PIX_FMT_NONE;
+    for (unsigned i = 0; i < g.graph->nb_filters; i++) {
+        const AVFilterContext *c = g.graph->filters[i];
+        if (!strcmp(c->filter->name, "format") && c->nb_outputs && c->outputs[0]->format == end)
+            named = end;
+    }
+    video_graph_free(&g);
+    return named;
+}
+
 static int init_post(app *a, const AVFrame *f)
 {
     char err[512], desc[2048], chroma[64];
@@ -18,6 +40,17 @@ static int init_post(app *a, const AVFrame *f)
     enum AVPixelFormat out = output_format(a, a->enc_codec, &a->post_src);
     if (out == AV_PIX_FMT_NONE) {
         set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
+        return AVERROR(EINVAL);
+    }
+    /* -pix_fmt, where given, is the output's format, whatever --vf-post gives */
+    enum AVPixelFormat named = a->o.pix_fmt ? AV_PIX_FMT_NONE : named_format(a, f);
+    if (named != AV_PIX_FMT_NONE &&
+        (out = named_output_format(a->enc_codec, named)) == AV_PIX_FMT_NONE) {
+        set_error(a,
+                  "--vf-post ends in %s, which the %s encoder does not take (-c:v another "
+                  "encoder, or a format it takes: %s)",
+                  av_get_pix_fmt_name(named), a->enc_codec->name,
+                  av_get_pix_fmt_name(output_format(a, a->enc_codec, &a->post_src)));
         return AVERROR(EINVAL);
     }
     /* Once: numbered images of another size or source build the post graph anew */
