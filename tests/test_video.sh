@@ -321,6 +321,25 @@ test_muxer_options() {
     [ ! -e joined2.mp4 ] && [ -z "$(ls -A | grep joined2)" ] || fail "a refused join left $(ls -A)"
 }
 
+# An encoder or muxer option refused is refused before the threads start, so before a frame
+# is upscaled (minutes on large frames): they were checked when the first frame came out.
+test_refused_options_before_upscaling() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+    local opts
+    for opts in "--mux-opt nosuch=1" "--mux-opt movflags=+nosuch" "--enc-opt nosuch=1" \
+        "--enc-opt g=abc" "-c:v mpeg4 -crf 2"; do
+        # shellcheck disable=SC2086 # the options are words
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" $opts 2>err.log && fail "$opts: exit 0"
+        ! grep -q '^frame [0-9]' err.log || fail "$opts: refused once the frames ran: $(cat err.log)"
+        [ "$(grep -c . err.log)" = 1 ] || fail "$opts: not one line: $(cat err.log)"
+    done
+    expect_error "--mux-opt movflags: the mp4 muxer does not take '+nosuch'" \
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" --mux-opt movflags=+nosuch
+    expect_error "--enc-opt g: the encoder libx264 does not take 'abc'" \
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" --enc-opt g=abc
+    [ ! -e x.mp4 ] && ! ls .*partial* >/dev/null 2>&1 || fail "x.mp4 or its temporary file left"
+}
+
 test_field_order_from_frames() {
     # Interlaced frames upscaled whole have no fields left: progressive, and said so (they
     # stayed tagged top field first); deinterlaced by --vf-pre they are progressive, silently.

@@ -173,8 +173,8 @@ int main(int argc, char **argv)
     pthread_mutex_init(&a.err_lock, NULL);
 
     choose_output_format(&a);
-    open_input(&a);
     choose_encoder(&a);
+    open_input(&a);
     open_network(&a);
     open_pre_graph(&a);
     /* Handled from before the temporary file exists, which a signal must not leave behind. */

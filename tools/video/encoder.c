@@ -1,8 +1,8 @@
-/* encoder.c: the video encoder: chosen (-c:v or the output's name) with its pixel format
- * before the threads start; then the writer thread's: configured from the options and the
- * source's colour, opened on the first frame out of the post graph, which sets up the
- * output's video stream and writes its header and the packets held for after it, and
- * drained into the muxer. */
+/* encoder.c: the video encoder: chosen (-c:v or the output's name), its options tried, and
+ * its pixel format before the threads start; then the writer thread's: configured from the
+ * options and the source's colour, opened on the first frame out of the post graph, which
+ * sets up the output's video stream and writes its header and the packets held for after
+ * it, and drained into the muxer. */
 #include <errno.h>
 #include <libavfilter/buffersink.h>
 #include <libavutil/avstring.h>
@@ -17,24 +17,6 @@
 
 #include "app.h"
 #include "libav_log.h"
-
-/* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
- * .png through image2, ...). */
-void choose_encoder(app *a)
-{
-    const char *ext = strrchr(a->o.output, '.');
-    if (a->o.codec)
-        a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
-    else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
-                     !av_strcasecmp(ext, ".mov")))
-        a->enc_codec = avcodec_find_encoder_by_name("libx264");
-    else
-        a->enc_codec = avcodec_find_encoder(
-            av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
-    if (!a->enc_codec)
-        cli_die("%s: no video encoder %s%s", a->o.output,
-                a->o.codec ? a->o.codec : "for this format", a->o.codec ? " in this build" : "");
-}
 
 /* Whether one of the formats the encoder lists is such (is_paletted: a palette, whose
  * colours can be transparent, as GIF's; has_alpha). */
@@ -115,17 +97,78 @@ static int set_private(AVCodecContext *e, const char *key, const char *value)
  * context's (g, maxrate), or the error that says whether it has no such option (MPEG-4's
  * -preset) or refuses the value (libsvtav1's -preset 99, which was said to be "does not take
  * it" too). `hint` follows the first. */
-static int set_encoder_option(app *a, const char *opt, const char *key, const char *value,
-                              const char *hint)
+static int set_encoder_option(app *a, AVCodecContext *e, const char *opt, const char *key,
+                              const char *value, const char *hint)
 {
     char eb[ERR_SIZE];
-    int ret = av_opt_set(a->enc, key, value, AV_OPT_SEARCH_CHILDREN);
+    int ret = av_opt_set(e, key, value, AV_OPT_SEARCH_CHILDREN);
     if (ret == AVERROR_OPTION_NOT_FOUND)
         set_error(a, "%s: the encoder %s does not take it%s", opt, a->enc_codec->name, hint);
     else if (ret < 0)
         set_error(a, "%s: the encoder %s does not take '%s': %s", opt, a->enc_codec->name, value,
                   av_err(ret, eb));
     return ret;
+}
+
+/* The options into encoder context e: -b:v, -crf, -preset, -x264-params and --enc-opt, or
+ * the error that says which one it refuses. */
+static int set_options(app *a, AVCodecContext *e)
+{
+    if (a->o.bit_rate > 0)
+        e->bit_rate = a->o.bit_rate;
+    char crf[16];
+    snprintf(crf, sizeof(crf), "%d", a->o.crf);
+    if (a->o.crf >= 0 &&
+        set_encoder_option(a, e, "-crf", "crf", crf, "; give a bit rate with -b:v") < 0)
+        return AVERROR(EINVAL);
+    if (a->o.crf < 0 && a->o.bit_rate <= 0 && !strcmp(a->enc_codec->name, "libx264"))
+        set_private(e, "crf", "18");
+    if (a->o.preset && set_encoder_option(a, e, "-preset", "preset", a->o.preset, "") < 0)
+        return AVERROR(EINVAL);
+    /* x265 prints to stderr itself, past av_log: held to the same level as the rest. */
+    if (!strcmp(a->enc_codec->name, "libx265"))
+        set_private(e, "x265-params", a->o.verbose ? "log-level=info" : "log-level=error");
+    if (a->o.x264_params &&
+        set_encoder_option(a, e, "-x264-params", "x264-params", a->o.x264_params, "") < 0)
+        return AVERROR(EINVAL);
+    /* Last, so that they win, as ffmpeg's -KEY VALUE sets them. */
+    const AVDictionaryEntry *t = NULL;
+    while ((t = av_dict_get(a->o.enc_opts, "", t, AV_DICT_IGNORE_SUFFIX))) {
+        char opt[256];
+        snprintf(opt, sizeof(opt), "--enc-opt %s", t->key);
+        if (set_encoder_option(a, e, opt, t->key, t->value, "") < 0)
+            return AVERROR(EINVAL);
+    }
+    return 0;
+}
+
+/* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
+ * .png through image2, ...). */
+void choose_encoder(app *a)
+{
+    const char *ext = strrchr(a->o.output, '.');
+    if (a->o.codec)
+        a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
+    else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
+                     !av_strcasecmp(ext, ".mov")))
+        a->enc_codec = avcodec_find_encoder_by_name("libx264");
+    else
+        a->enc_codec = avcodec_find_encoder(
+            av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
+    if (!a->enc_codec)
+        cli_die("%s: no video encoder %s%s", a->o.output,
+                a->o.codec ? a->o.codec : "for this format", a->o.codec ? " in this build" : "");
+    /* The options are set now on a context of the encoder's, as they are on the real one, so
+     * that one it refuses ends the run before a frame is upscaled (it was refused at the
+     * first frame out, after seconds to minutes of work). What only opening it checks (x264's
+     * preset names, -x264-params) is still said then. */
+    AVCodecContext *e = avcodec_alloc_context3(a->enc_codec);
+    if (!e)
+        cli_die("out of memory");
+    int ret = set_options(a, e);
+    avcodec_free_context(&e);
+    if (ret < 0)
+        cli_die("%s", a->error);
 }
 
 /* A configured, unopened encoder for frames like f, of format d, timestamps in tb, into
@@ -165,37 +208,12 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
     e->thread_count = 1; /* the network has the cores */
     if (a->ofmt->oformat->flags & AVFMT_GLOBALHEADER)
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    if (a->o.bit_rate > 0)
-        e->bit_rate = a->o.bit_rate;
-    char crf[16];
-    snprintf(crf, sizeof(crf), "%d", a->o.crf);
-    if (a->o.crf >= 0 &&
-        set_encoder_option(a, "-crf", "crf", crf, "; give a bit rate with -b:v") < 0)
-        return AVERROR(EINVAL);
-    if (a->o.crf < 0 && a->o.bit_rate <= 0 && !strcmp(codec->name, "libx264"))
-        set_private(e, "crf", "18");
-    if (a->o.preset && set_encoder_option(a, "-preset", "preset", a->o.preset, "") < 0)
-        return AVERROR(EINVAL);
-    /* x265 prints to stderr itself, past av_log: held to the same level as the rest. */
-    if (!strcmp(codec->name, "libx265"))
-        set_private(e, "x265-params", a->o.verbose ? "log-level=info" : "log-level=error");
     /* libvpx's VP8 refuses to code alpha with its alternate reference frames, which it turns
      * on by default: the run failed ("Invalid argument"), as ffmpeg's does. --enc-opt
      * auto-alt-ref still wins. */
     if (!strcmp(codec->name, "libvpx") && has_alpha(e->pix_fmt))
         set_private(e, "auto-alt-ref", "0");
-    if (a->o.x264_params &&
-        set_encoder_option(a, "-x264-params", "x264-params", a->o.x264_params, "") < 0)
-        return AVERROR(EINVAL);
-    /* Last, so that they win, as ffmpeg's -KEY VALUE sets them. */
-    const AVDictionaryEntry *t = NULL;
-    while ((t = av_dict_get(a->o.enc_opts, "", t, AV_DICT_IGNORE_SUFFIX))) {
-        char opt[256];
-        snprintf(opt, sizeof(opt), "--enc-opt %s", t->key);
-        if (set_encoder_option(a, opt, t->key, t->value, "") < 0)
-            return AVERROR(EINVAL);
-    }
-    return 0;
+    return set_options(a, e);
 }
 
 /* Formats and encoders that take one tick a frame, whatever the encoder opens with: AVI has

@@ -198,6 +198,30 @@ static void copy_chapters(app *a)
     }
 }
 
+/* Each --mux-opt set on a context of the output's format as its header sets them (the
+ * context's own options, then the muxer's), so that one it does not take, or whose value it
+ * refuses, ends the run before a frame is upscaled: it was said when the header was written,
+ * after the first frame (seconds to minutes on large ones). */
+static void check_mux_options(const app *a)
+{
+    char eb[ERR_SIZE];
+    AVFormatContext *s = NULL;
+    if (avformat_alloc_output_context2(&s, a->ofmt->oformat, NULL, NULL) < 0)
+        cli_die("out of memory");
+    const AVDictionaryEntry *t = NULL;
+    while ((t = av_dict_get(a->o.mux_opts, "", t, AV_DICT_IGNORE_SUFFIX))) {
+        int ret = av_opt_set(s, t->key, t->value, 0);
+        if (ret == AVERROR_OPTION_NOT_FOUND && s->priv_data)
+            ret = av_opt_set(s->priv_data, t->key, t->value, AV_OPT_SEARCH_CHILDREN);
+        if (ret == AVERROR_OPTION_NOT_FOUND)
+            cli_die("--mux-opt %s: the %s muxer does not take it", t->key, s->oformat->name);
+        if (ret < 0)
+            cli_die("--mux-opt %s: the %s muxer does not take '%s': %s", t->key, s->oformat->name,
+                    t->value, av_err(ret, eb));
+    }
+    avformat_free_context(s);
+}
+
 /* The output's format, from the real name (the bytes go to a temporary one): known before
  * the input is read, as it decides which streams are kept. */
 void choose_output_format(app *a)
@@ -208,6 +232,7 @@ void choose_output_format(app *a)
     if (ret < 0 || !a->ofmt)
         cli_die("%s: no output format for this name (-f FORMAT names one): %s", a->o.output,
                 av_err2str(ret));
+    check_mux_options(a);
     /* Segments join as one run only where each keeps the input's timestamps as they are (below
      * zero too) and the join finds where it starts: FLV, AVI, NUT, MPEG-PS, MXF, Y4M and images
      * move the first segment's times alone or start every one at zero, and their joins put the
