@@ -1454,8 +1454,10 @@ test_cut_off_input_said() {
 }
 
 # MPEG-TS declares no duration: a file cut inside one of its packets (188 bytes, M2TS's 192)
-# is said to be, by the sync bytes not where whole packets put them (it was silent). A whole
-# one says nothing. (One cut at a packet's end is not seen: nothing tells it from a whole one.)
+# is said to be, by the sync bytes not where whole packets put them (it was silent), and so
+# is one read from a pipe, by the bytes after its last packet's start (it was silent too),
+# whatever bytes come before its first packet. A whole one says nothing. (One cut at a
+# packet's end is not seen: nothing tells it from a whole one.)
 test_cut_off_mpeg_ts_said() {
     local f size
     lavfi in.ts -t 2 -c:v libx264 -c:a aac
@@ -1468,6 +1470,13 @@ test_cut_off_mpeg_ts_said() {
             fail "cut_$f not said to be cut off: $(grep -v '^frame' err.log)"
         "$video" -i "$f" -o "whole_$f.mkv" -m "$m2" 2>err.log || fail "$f failed"
         ! grep -q "cut off" err.log || fail "$f said to be cut off"
+        cat "cut_$f" | "$video" -i - -o "piped_$f.mkv" -m "$m2" 2>err.log ||
+            fail "cut_$f from a pipe failed: $(cat err.log)"
+        grep -q "pipe:0: the input ends inside an MPEG-TS packet: it was cut off" err.log ||
+            fail "cut_$f from a pipe not said to be cut off: $(grep -v '^frame' err.log)"
+        { head -c 100 /dev/zero; cat "$f"; } | "$video" -i - -o "piped_$f.mkv" -y -m "$m2" 2>err.log ||
+            fail "$f from a pipe failed: $(cat err.log)"
+        ! grep -q "cut off" err.log || fail "$f from a pipe, after 100 bytes, said to be cut off"
     done
 }
 

@@ -70,13 +70,22 @@ static void skip_damaged(app *a, int ret)
 /* Whether an MPEG-TS file, which declares no duration, ends inside one of its fixed-size
  * packets: its last two whole packets' sync bytes (0x47; 4 bytes in for M2TS's 192-byte
  * packets) are not where they would be. The demuxer takes the short last read for the end,
- * without a word. A file cut on a packet's end is not seen. */
-static int ts_ends_inside_packet(const app *a)
+ * without a word. A pipe, which has no end to seek back from, ends inside one where the
+ * bytes read after the start of the last packet read (`packet_at`, or -1) are no whole number
+ * of packets: counted from there, not from the first, as bytes before it (a capture begun
+ * mid-packet) or lost mid-stream shift them. A file cut on a packet's end is not seen: its
+ * last PES may be short, but FFmpeg's muxer gives video PES no length to check, and an audio
+ * one the demuxer finds short is flagged as damaged, as one mid-file is. */
+static int ts_ends_inside_packet(const app *a, int64_t packet_at)
 {
     AVIOContext *pb = a->ifmt->pb;
     int64_t ps, size = pb ? avio_size(pb) : -1;
     if (strcmp(a->ifmt->iformat->name, "mpegts") ||
-        av_opt_get_int(a->ifmt->priv_data, "ts_packetsize", 0, &ps) < 0 || ps <= 0 || size < 2 * ps)
+        av_opt_get_int(a->ifmt->priv_data, "ts_packetsize", 0, &ps) < 0 || ps <= 0)
+        return 0;
+    if (size < 0 && !(pb->seekable & AVIO_SEEKABLE_NORMAL))
+        return packet_at >= 0 && (avio_tell(pb) - packet_at) % ps != 0;
+    if (size < 2 * ps)
         return 0;
     int sync = ps == 192 ? 4 : 0;
     for (int k = 1; k <= 2; k++) {
@@ -94,12 +103,12 @@ static int ts_ends_inside_packet(const app *a)
  * hid: the run ended as complete, a part of the video missing. Durations estimated from the
  * packets or the bit rate (MPEG-TS, MPEG-PS) are no declaration; an MPEG-TS file cut inside
  * a packet is seen by that (ts_ends_inside_packet). */
-static void say_if_cut_off(const app *a, int64_t read_end)
+static void say_if_cut_off(const app *a, int64_t read_end, int64_t packet_at)
 {
     const AVFormatContext *f = a->ifmt;
     if (a->o.quiet)
         return;
-    if (ts_ends_inside_packet(a)) {
+    if (ts_ends_inside_packet(a, packet_at)) {
         fprintf(stderr,
                 "srres-video: %s: the input ends inside an MPEG-TS packet: it was cut off; the "
                 "output holds what there is\n",
@@ -192,6 +201,7 @@ void *reader_main(void *arg)
     int ret = pkt && frame && past ? 0 : AVERROR(ENOMEM), video_done = 0, short_of = 0;
     int64_t video_after = 0;      /* video packets read past the end */
     int64_t read_end = INT64_MIN; /* the latest end of a packet read, in AV_TIME_BASE */
+    int64_t packet_at = -1;       /* where the last packet read that says it starts */
     int at_eof = 0;
     AVRational vtb = a->ifmt->streams[a->vin]->time_base;
     while (ret >= 0 && (!video_done || short_of > 0) && !signals_received() &&
@@ -207,6 +217,8 @@ void *reader_main(void *arg)
             break;
         }
         AVStream *ist = a->ifmt->streams[pkt->stream_index];
+        if (pkt->pos >= 0)
+            packet_at = pkt->pos;
         if (pkt->pts != AV_NOPTS_VALUE)
             read_end = FFMAX(read_end, av_rescale_q(pkt->pts + FFMAX(pkt->duration, 0),
                                                     ist->time_base, AV_TIME_BASE_Q));
@@ -285,7 +297,7 @@ void *reader_main(void *arg)
         av_packet_unref(pkt);
     }
     if (at_eof && !video_done)
-        say_if_cut_off(a, read_end);
+        say_if_cut_off(a, read_end, packet_at);
     /* Flush the decoder and the pre graph, unless aborting. */
     if (ret >= 0 && !atomic_load(&a->failed)) {
         if (!video_done)
