@@ -321,13 +321,15 @@ test_muxer_options() {
     [ ! -e joined2.mp4 ] && [ -z "$(ls -A | grep joined2)" ] || fail "a refused join left $(ls -A)"
 }
 
-# An encoder or muxer option refused is refused before the threads start, so before a frame
-# is upscaled (minutes on large frames): they were checked when the first frame came out.
+# An encoder or muxer option refused, or a --vf-post, is refused before the threads start, so
+# before a frame is upscaled (minutes on large frames): they were checked when the first frame
+# came out.
 test_refused_options_before_upscaling() {
     lavfi in.mp4 -t 0.2 -c:v libx264 -an
     local opts
     for opts in "--mux-opt nosuch=1" "--mux-opt movflags=+nosuch" "--enc-opt nosuch=1" \
-        "--enc-opt g=abc" "-c:v mpeg4 -crf 2"; do
+        "--enc-opt g=abc" "-c:v mpeg4 -crf 2" "--vf-post scale=abc" \
+        "-c:v mpeg4 --vf-post format=gray"; do
         # shellcheck disable=SC2086 # the options are words
         "$video" -i in.mp4 -o x.mp4 -m "$m2" $opts 2>err.log && fail "$opts: exit 0"
         ! grep -q '^frame [0-9]' err.log || fail "$opts: refused once the frames ran: $(cat err.log)"

@@ -177,6 +177,7 @@ int main(int argc, char **argv)
     open_input(&a);
     open_network(&a);
     open_pre_graph(&a);
+    check_post_graph(&a);
     /* Handled from before the temporary file exists, which a signal must not leave behind. */
     struct sigaction sa = {.sa_handler = on_signal}, nudge = {.sa_handler = on_nudge};
     sigaction(SIGINT, &sa, NULL);

@@ -184,6 +184,7 @@ int open_encoder(app *a, const AVFrame *f);
 int drain_encoder(app *a);
 
 /* writer.c */
+void check_post_graph(app *a);
 void *writer_main(void *arg);
 
 /* output.c */

@@ -1,12 +1,15 @@
 /* writer.c: the writer thread. Takes the upscaled frames and copied packets from q_out,
  * fits frames of another size into the output's, sends them through the post graph
  * (--vf-post and the conversion back) into the encoder, and ends the file. Touches the
- * app's writer fields, the post and fit graphs, the encoder and the output. */
+ * app's writer fields, the post and fit graphs, the encoder and the output. The post graph
+ * is tried once before the threads start (check_post_graph). */
 #include <errno.h>
 #include <libavfilter/buffersink.h>
 #include <libavutil/pixdesc.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "cli.h"
 
 #include "app.h"
 #include "libav_log.h"
@@ -53,10 +56,6 @@ static int init_post(app *a, const AVFrame *f)
                   av_get_pix_fmt_name(output_format(a, a->enc_codec, &a->post_src)));
         return AVERROR(EINVAL);
     }
-    /* Once: numbered images of another size or source build the post graph anew */
-    if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet && !a->header_written)
-        fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
-                a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
     /* A format that stores no timestamps (raw video, YUV4MPEG, a raw H.264 stream) plays a
      * frame a frame slot: frames are repeated or dropped to the rate, as ffmpeg does, or a
      * variable frame rate's timing was lost (a 1 s gap closed, the video short of its audio).
@@ -87,6 +86,29 @@ static int init_post(app *a, const AVFrame *f)
     a->post_h = f->height;
     a->post_sar = f->sample_aspect_ratio;
     return ret;
+}
+
+/* The post graph built for the first frames before the threads start, and dropped (the
+ * writer builds it for the first frame out): a --vf-post libavfilter refuses, or a format it
+ * names that the encoder does not take, ends the run before a frame is upscaled. */
+void check_post_graph(app *a)
+{
+    AVFrame *f = av_frame_alloc();
+    if (!f)
+        cli_die("out of memory");
+    f->width = av_buffersink_get_w(a->pre.sink) * a->scale;
+    f->height = av_buffersink_get_h(a->pre.sink) * a->scale;
+    f->format = a->net_fmt;
+    f->sample_aspect_ratio = av_buffersink_get_sample_aspect_ratio(a->pre.sink);
+    if (init_post(a, f) < 0)
+        cli_die("%s", a->error);
+    av_frame_free(&f);
+    enum AVPixelFormat out = av_buffersink_get_format(a->post.sink);
+    if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet)
+        fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
+                a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
+    video_graph_free(&a->post);
+    a->post_ready = 0;
 }
 
 /* Pulls what the post graph has, encodes and writes it. */
