@@ -1727,6 +1727,28 @@ test_alpha_or_colour_of_later_frames_dropped_said() {
         fail "grey: not said: $(cat err.log)"
     "$video" -i grey/in%d.png -o grey.avi -m "$m2" 2>err.log || fail "grey.avi: status $?"
     ! grep -q dropped err.log || fail "said for MPEG-4, which keeps colour: $(cat err.log)"
+    # A palette picture with transparent pixels after opaque ones, in the same pal8: said too
+    # (it was silent), once; opaque palettes say nothing.
+    mkdir pal
+    local palette="split[a][b];[a]palettegen=reserve_transparent=1[p];[b][p]paletteuse"
+    SRC="testsrc2=size=64x36:rate=25:duration=0.04" lavfi pal/in1.png -frames:v 1 -map 0:v \
+        -vf "$palette"
+    SRC="testsrc2=size=64x36:rate=25:duration=0.04" lavfi pal/in2.png -frames:v 1 -map 0:v \
+        -vf "format=rgba,geq=r='r(X,Y)':a='255*gt(X,31)',$palette=alpha_threshold=128"
+    cp pal/in1.png pal/in3.png
+    cp pal/in2.png pal/in4.png
+    [ "$(probe pal/in2.png v:0 pix_fmt)" = pal8 ] || fail "pal/in2.png is no palette picture"
+    "$video" -i pal/in%d.png -o pal.mkv -m "$m2" -c:v ffv1 2>err.log || fail "pal.mkv: status $?"
+    grep -q "pal/in%d.png: the picture at 0.040 s has transparent pixels (of its palette), whose alpha is dropped: the output's format is chosen for the first" \
+        err.log || fail "pal.mkv: not said: $(cat err.log)"
+    [ "$(grep -c dropped err.log)" = 1 ] || fail "pal.mkv: said more than once: $(cat err.log)"
+    "$video" -i pal/in%d.png -o pal.mp4 -m "$m2" 2>err.log || fail "pal.mp4: status $?"
+    grep -q "whose alpha is dropped: the output holds no alpha" err.log ||
+        fail "pal.mp4: not said: $(cat err.log)"
+    cp pal/in1.png pal/in2.png
+    "$video" -i pal/in%d.png -o opaque.mkv -m "$m2" -c:v ffv1 --frames 3 2>err.log ||
+        fail "opaque.mkv: status $?"
+    ! grep -q dropped err.log || fail "said for opaque palettes: $(cat err.log)"
     # Colour frames into a grey output (-pix_fmt gray) lose their colour from the first: a
     # change of size is no change of format (it said they changed to yuv420p, from yuv420p)
     size_change change.ts 80x48

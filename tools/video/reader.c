@@ -40,6 +40,21 @@ static int feed_frame(app *a, AVFrame *frame)
         /* A numbered image's palette with transparency or without is another source. */
         int new_palette = a->numbered && is_paletted(frame->format) &&
                           palette_transparent_in(frame) != a->in_src.alpha;
+        /* In one output, the first picture's palette chose it (open_input): a later one's
+         * transparency is dropped, as by ffmpeg, but said, as a later rgba frame's alpha is
+         * (reopen_pre_graph); a palette sequence lost it without a word. */
+        if (!a->numbered && !a->src.alpha && !a->told_dropped && !a->o.quiet &&
+            is_paletted(frame->format) && palette_transparent_in(frame)) {
+            fprintf(stderr,
+                    "srres-video: %s: the picture at %.3f s has transparent pixels (of its "
+                    "palette), whose alpha is dropped: %s\n",
+                    a->o.input,
+                    pts == AV_NOPTS_VALUE ? 0 : pts * av_q2d(a->ifmt->streams[a->vin]->time_base),
+                    a->alpha_holdable ? "the output's format is chosen for the first pictures, "
+                                        "which have none"
+                                      : "the output holds no alpha");
+            a->told_dropped = 1;
+        }
         if ((!same_shape(frame, a->in_w, a->in_h, a->in_sar) || frame->format != a->in_fmt ||
              new_palette || turn) &&
             (ret = reopen_pre_graph(a, frame)) < 0)
