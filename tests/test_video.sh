@@ -893,6 +893,24 @@ test_mpeg_ts_segments_without_audio_join() {
     join_three_as_one_run in.ts ts ts mkv
 }
 
+# Opus's packets keep their times in Matroska, a run's and a join's: FFmpeg 5.1's muxer wrote
+# them without the encoder delay its demuxer takes off, so the audio came 7 ms earlier
+# against the video at each pass (as ffmpeg -c copy moves it), and a join of segments, two
+# passes, 7 ms off the whole run's.
+test_opus_in_matroska_keeps_its_times() {
+    lavfi in.mkv -t 3 -c:v libx264 -g 25 -c:a libopus
+    pts_of() { ffprobe -v error -select_streams "$2" -show_entries packet=pts_time -of csv=p=0 "$1" |
+        grep . | sort -g; }
+    [ "$(pts_of in.mkv a | head -n 1)" = -0.007000 ] || fail "no encoder delay to test"
+    "$video" -q -i in.mkv -o out.mkv -m "$m2" "${lossless[@]}" || { fail "run failed"; return; }
+    cmp -s <(pts_of in.mkv a) <(pts_of out.mkv a) ||
+        fail "audio moved: $(pts_of in.mkv a | head -2 | xargs) -> $(pts_of out.mkv a | head -2 | xargs)"
+    cmp -s <(pts_of in.mkv v) <(pts_of out.mkv v) ||
+        fail "video moved: $(pts_of in.mkv v | head -2 | xargs) -> $(pts_of out.mkv v | head -2 | xargs)"
+    cut_in_three in.mkv mkv
+    join_three_as_one_run in.mkv mkv mkv
+}
+
 test_segments_join_to_one_run() {
     lavfi in.mp4 -t 8 -c:v libx264 -g 25 -c:a aac -shortest
     for i in 1 2 3 4; do

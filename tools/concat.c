@@ -228,6 +228,11 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             }
             pkt->stream_index = j;
             av_packet_rescale_ts(pkt, ist->time_base, out->streams[j]->time_base);
+            int64_t delay = output_codec_delay(out, out->streams[j]);
+            if (pkt->pts != AV_NOPTS_VALUE)
+                pkt->pts += delay;
+            if (pkt->dts != AV_NOPTS_VALUE)
+                pkt->dts += delay;
             pkt->pos = -1;
             /* Matroska keeps no decoding times: its demuxer leaves them unset on the packets
              * before the first B-frames, which at a segment's start would go back past the

@@ -201,6 +201,17 @@ int output_copy_stream_info(AVStream *ost, const AVStream *ist, int encoded, int
     return 0;
 }
 
+int64_t output_codec_delay(const AVFormatContext *out, const AVStream *ost)
+{
+    const AVCodecParameters *p = ost->codecpar;
+    const char *mux = out->oformat->name;
+    /* Opus alone: 5.1 writes no CodecDelay for other codecs, and later muxers add it. */
+    if (LIBAVFORMAT_VERSION_MAJOR > 59 || p->codec_id != AV_CODEC_ID_OPUS ||
+        p->initial_padding <= 0 || (strcmp(mux, "matroska") && strcmp(mux, "webm")))
+        return 0;
+    return av_rescale_q(p->initial_padding, (AVRational){1, 48000}, ost->time_base);
+}
+
 int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist)
 {
     /* Raw video, YUV4MPEG, images: their muxers write any packet given, audio into the

@@ -45,6 +45,12 @@ int output_copy_stream_info(AVStream *ost, const AVStream *ist, int encoded, int
  * does, Matroska and images do not. */
 int output_keeps_rotation(const AVOutputFormat *fmt);
 
+/* The ticks, in ost's time base, by which a copied packet of ost is written later than its
+ * timestamps (0 for most): FFmpeg 5.1's Matroska and WebM muxers write Opus's encoder delay as
+ * CodecDelay but leave it out of the blocks' times, which the spec has hold it and the
+ * demuxer takes it off, so each pass moved the audio 7 ms earlier against the video. */
+int64_t output_codec_delay(const AVFormatContext *out, const AVStream *ost);
+
 /* Whether the muxer takes a copy of ist: no audio into a format without an audio codec, no
  * stream its codec query refuses, and none it cannot write the header of an output holding
  * that stream alone for (in memory; MPEG-TS and MPEG-PS check their codecs only there). */

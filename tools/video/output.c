@@ -27,6 +27,11 @@ int write_packet(app *a, AVPacket *pkt, AVRational from, AVBSFContext *adts)
     char eb[ERR_SIZE];
     int index = pkt->stream_index;
     av_packet_rescale_ts(pkt, from, a->ofmt->streams[index]->time_base);
+    int64_t delay = output_codec_delay(a->ofmt, a->ofmt->streams[index]);
+    if (pkt->pts != AV_NOPTS_VALUE)
+        pkt->pts += delay;
+    if (pkt->dts != AV_NOPTS_VALUE)
+        pkt->dts += delay;
     pkt->pos = -1;
     int ret = adts ? av_bsf_send_packet(adts, pkt) : 0;
     if (adts && ret >= 0)
