@@ -5,6 +5,7 @@
  * to the data section) plus "__metadata__", an object of strings. Every field is checked
  * before it is used: a hostile file gets an error naming what is wrong, never a read
  * outside the buffer. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -12,6 +13,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -910,6 +912,45 @@ static srres_status write_in_place(const char *path, const unsigned char *bytes,
     return e ? srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e)) : SRRES_OK;
 }
 
+/* Removes the temporaries that saves of `path` killed before their rename left beside it,
+ * half written, for a user to wonder whether one is a newer checkpoint: the names
+ * write_atomically makes, PATH.tmp-PID-N with PATH's first `keep` bytes, of processes that
+ * are gone. A live one's may be being written; one whose process cannot be asked (EPERM:
+ * another user's) is kept too. Best effort: a save does not fail for it. */
+static void remove_stale_temporaries(const char *path, size_t keep)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0, base_keep = keep - dir_len;
+    if (!base_keep)
+        return;
+    char *dir = dir_len ? strndup(path, dir_len) : NULL;
+    DIR *d = opendir(dir ? dir : ".");
+    free(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *tail = e->d_name + base_keep + 5;
+        if (strncmp(e->d_name, base, base_keep) || strncmp(e->d_name + base_keep, ".tmp-", 5))
+            continue;
+        /* PID and N in decimal digits alone, as written: nothing else is ours to remove. */
+        long pid = 0;
+        const char *q = tail;
+        while (*q >= '0' && *q <= '9' && pid <= INT_MAX)
+            pid = pid * 10 + (*q++ - '0');
+        if (q == tail || *q++ != '-' || !(*q >= '0' && *q <= '9'))
+            continue;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (*q || pid <= 0 || pid > INT_MAX || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 /* Writes `bytes` to `path` through a temporary file in the same directory, with the mode
  * fopen would leave: an existing file's own (a private checkpoint stays private), else 0666
  * less the umask (mkstemp's 0600 would hide a model from others). A symbolic link is
@@ -941,6 +982,7 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
     size_t keep = strlen(path), base = strlen(slash ? slash + 1 : path);
     if (base > NAME_MAX - 32)
         keep -= base - (NAME_MAX - 32);
+    remove_stale_temporaries(path, keep);
     size_t len = keep + 48;
     char *tmp = malloc(len);
     if (!tmp)

@@ -121,10 +121,12 @@ int srres_model_copy_matching(srres_model *dst, const srres_model *src);
  * their parameter blocks line up value for value (as averaging models needs). */
 int srres_model_same_layout(const srres_model *a, const srres_model *b);
 
-/* Writes the model as safetensors, atomically (temporary file, then rename), with the mode
- * fopen would give it. Values that do not fit the chosen dtype are rejected rather than
- * stored as infinity, and so is a file the loaders would refuse: over 4 GiB, or a header
- * (the metadata) over 100 MiB; checkpoints too. */
+/* Writes the model as safetensors, atomically (temporary file PATH.tmp-PID-N, then rename),
+ * with the mode fopen would give it; the temporaries that earlier saves of PATH killed
+ * before their rename left beside it are removed, those of processes still running kept.
+ * Values that do not fit the chosen dtype are rejected rather than stored as infinity, and
+ * so is a file the loaders would refuse: over 4 GiB, or a header (the metadata) over
+ * 100 MiB; checkpoints too. */
 srres_status srres_model_save(const srres_model *model, const char *path, srres_dtype dtype,
                               srres_error *err);
 

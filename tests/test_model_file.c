@@ -1705,6 +1705,90 @@ static void test_save_takes_the_longest_file_name(void **state)
     srres_model_free(m);
 }
 
+/* A process that is gone: a child that has exited and been waited for. */
+static pid_t dead_pid(void)
+{
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    return child;
+}
+
+static void touch(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* A save killed between writing its temporary file and renaming it leaves NAME.tmp-PID-N
+ * (NAME cut to NAME_MAX - 32 bytes) beside the file: the next save of that file, a model, a
+ * checkpoint or a long name's, removes those of processes that are gone, and keeps a live
+ * process's, another file's and names it did not make. */
+static void test_save_removes_stale_temporaries(void **state)
+{
+    srres_model *m = random_model(4);
+    srres_adam adam;
+    srres_error err;
+    assert_int_equal(srres_adam_init(&adam, srres_model_num_params(m), &err), SRRES_OK);
+    char dir[128], name[NAME_MAX + 1], dead[NAME_MAX + 32], kept[8][NAME_MAX + 32];
+    snprintf(dir, sizeof(dir), "%s/stale", test_tmpdir());
+    assert_int_equal(mkdir(dir, 0700), 0);
+    memset(name, 'b', NAME_MAX);
+    name[NAME_MAX] = '\0';
+    const char *files[] = {"m.safetensors", "c.ckpt", name};
+    for (int f = 0; f < 3; f++) {
+        long gone = (long)dead_pid();
+        int cut = (int)strlen(files[f]) > NAME_MAX - 32 ? NAME_MAX - 32 : (int)strlen(files[f]);
+        snprintf(dead, sizeof(dead), "%.*s.tmp-%ld-0", cut, files[f], gone);
+        snprintf(kept[0], sizeof(kept[0]), "%.*s.tmp-%ld-1", cut, files[f], (long)getppid());
+        snprintf(kept[1], sizeof(kept[1]), "%.*s.tmp-%ld-0", cut, files[f], (long)getpid());
+        snprintf(kept[2], sizeof(kept[2]), "other.tmp-%ld-0", gone);
+        snprintf(kept[3], sizeof(kept[3]), "%.*s.tmp-%ld-0x", cut, files[f], gone);
+        snprintf(kept[4], sizeof(kept[4]), "%.*s.tmp-+%ld-0", cut, files[f], gone);
+        snprintf(kept[5], sizeof(kept[5]), "%.*s.tmp-%ld-", cut, files[f], gone);
+        snprintf(kept[6], sizeof(kept[6]), "%.*s.tmp-99999999999999999999-0", cut, files[f]);
+        snprintf(kept[7], sizeof(kept[7]), "x%.*s.tmp-%ld-0", cut - 1, files[f], gone);
+        touch(dir, dead);
+        for (int k = 0; k < 8; k++)
+            touch(dir, kept[k]);
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
+        srres_status st = f == 1 ? srres_checkpoint_save(m, &adam, path, &err)
+                                 : srres_model_save(m, path, SRRES_DTYPE_F32, &err);
+        if (st != SRRES_OK)
+            fail_msg("save %s: %s", files[f], err.message);
+        if (exists_in(dir, dead))
+            fail_msg("a gone process's temporary is left: %s", dead);
+        for (int k = 0; k < 8; k++)
+            if (!exists_in(dir, kept[k]))
+                fail_msg("saving %s removed %s", files[f], kept[k]);
+    }
+    /* A file in the working folder, named without a folder, is cleaned up as well. */
+    char cwd[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(dir), 0);
+    snprintf(dead, sizeof(dead), "here.safetensors.tmp-%ld-3", (long)dead_pid());
+    touch(".", dead);
+    srres_status st = srres_model_save(m, "here.safetensors", SRRES_DTYPE_F32, &err);
+    assert_int_equal(chdir(cwd), 0);
+    assert_int_equal(st, SRRES_OK);
+    assert_false(exists_in(dir, dead));
+    srres_adam_release(&adam);
+    srres_model_free(m);
+}
+
 /* Saving over a symbolic link replaces the file it names and keeps the link; a FIFO (or a
  * device such as /dev/null) is written to, not replaced by a regular file (as root, -o
  * /dev/null replaced the system's /dev/null); a folder is refused. */
@@ -1830,6 +1914,7 @@ int main(void)
         cmocka_unit_test(test_saving_over_a_file_keeps_its_mode),
         cmocka_unit_test(test_save_refuses_what_no_load_takes),
         cmocka_unit_test(test_save_takes_the_longest_file_name),
+        cmocka_unit_test(test_save_removes_stale_temporaries),
         cmocka_unit_test(test_save_keeps_links_fifos_and_folders),
         cmocka_unit_test(test_srgan_bn_of_wrong_shape_is_named),
         cmocka_unit_test(test_seed_file_with_bn_tensors_is_refused),

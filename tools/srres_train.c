@@ -1,8 +1,6 @@
 /* srres-train: trains an SRResNet on videos and images (MSE or L1 loss, Adam) and writes a
  * model file srres-video and the srresnet filter load. The loop, as in llm.c: sample a
  * batch, forward, zero_grad, backward, update; validation, logging and checkpoints around it. */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -711,33 +709,6 @@ static void sync_log(FILE **log, const char *path, int progress_line)
         drop_log(log, path, progress_line);
 }
 
-/* Removes what a run killed while saving `file` left beside it: the library writes NAME as
- * NAME.tmp-PID-N (NAME cut to NAME_MAX - 32 bytes) and renames that, so a kill in between
- * leaves it, half written, for a user to wonder whether it is a newer checkpoint. Only one
- * whose process is gone: a live one may be writing it. */
-static void remove_stale_temporaries(const char *file)
-{
-    const char *slash = strrchr(file, '/'), *base = slash ? slash + 1 : file;
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) + 1 : 1, slash ? file : ".");
-    size_t keep = strlen(base) > NAME_MAX - 32 ? NAME_MAX - 32 : strlen(base);
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        const char *tail = e->d_name + keep + 5;
-        long pid;
-        int attempt, end = 0;
-        if (strncmp(e->d_name, base, keep) || strncmp(e->d_name + keep, ".tmp-", 5) ||
-            !isdigit((unsigned char)*tail) ||
-            sscanf(tail, "%ld-%d%n", &pid, &attempt, &end) != 2 || tail[end] || pid <= 0 ||
-            pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        unlinkat(dirfd(d), e->d_name, 0);
-    }
-    if (d)
-        closedir(d);
-}
-
 /* Fails now what srres_model_save and srres_checkpoint_save would refuse after hours of
  * training: a folder, a link that leads nowhere, a folder that takes no files or not this
  * name (a new file is created under its own name and removed; beside an existing one, or
@@ -771,7 +742,6 @@ static void check_writable(const char *path)
             cli_die("%s: cannot write there: %s", path, strerror(errno));
         close(fd);
         unlink(probe);
-        remove_stale_temporaries(file);
     }
     free(target);
 }
