@@ -1015,19 +1015,13 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
     return SRRES_OK;
 }
 
-/* "%.9g" in the C locale, as the reader takes it: in the caller's, a program that set a
- * locale whose decimal point is a comma wrote "0,9", which no other locale reads back.
- * 0, or -1 when no locale object could be made. */
-static int format_float(char *buf, size_t len, float v)
+/* "%.9g" in the C locale `numeric`, as the reader takes it: in the caller's, a program that
+ * set a locale whose decimal point is a comma wrote "0,9", which no other locale reads back. */
+static void format_float(char *buf, size_t len, float v, locale_t numeric)
 {
-    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (!c)
-        return -1;
-    locale_t caller = uselocale(c);
+    locale_t caller = uselocale(numeric);
     snprintf(buf, len, "%.9g", (double)v);
     uselocale(caller);
-    freelocale(c);
-    return 0;
 }
 
 srres_status model_file_write(const srres_model *m, srres_dtype dtype,
@@ -1056,16 +1050,18 @@ srres_status model_file_write(const srres_model *m, srres_dtype dtype,
     if (opt) {
         snprintf(num, sizeof(num), "%" PRId64, opt->step);
         bad |= json_object_set_new(meta, "optimizer.step", json_string(num));
-        const char *keys[] = {"optimizer.beta1", "optimizer.beta2", "optimizer.eps"};
-        const float vals[] = {opt->beta1, opt->beta2, opt->eps};
-        for (int i = 0; i < 3; i++) {
-            bad |= format_float(num, sizeof(num), vals[i]) ||
-                   json_object_set_new(meta, keys[i], json_string(num));
+        const char *keys[] = {"optimizer.beta1", "optimizer.beta2", "optimizer.eps",
+                              "optimizer.avg_decay"};
+        const float vals[] = {opt->beta1, opt->beta2, opt->eps, opt->avg_decay};
+        /* One C locale for the save's floats; the decay only where an average is kept. */
+        locale_t numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+        bad |= !numeric;
+        for (int i = 0; i < (opt->avg ? 4 : 3) && numeric; i++) {
+            format_float(num, sizeof(num), vals[i], numeric);
+            bad |= json_object_set_new(meta, keys[i], json_string(num));
         }
-    }
-    if (opt && opt->avg) {
-        bad |= format_float(num, sizeof(num), opt->avg_decay) ||
-               json_object_set_new(meta, "optimizer.avg_decay", json_string(num));
+        if (numeric)
+            freelocale(numeric);
     }
     bad |= json_object_set_new(root, "__metadata__", meta);
     size_t offset = 0;
