@@ -1452,6 +1452,41 @@ static void test_srgan_missing_bn_tensor_is_named(void **state)
     }
 }
 
+/* match_bn reads a BN tensor's block and layer with sscanf's %d, whose overflow C leaves
+ * undefined (glibc wraps 2^32 to 0): names that parse to a real layer's numbers but are not
+ * its exact spelling are unexpected tensors, never that layer's statistics. */
+static void test_srgan_bn_names_out_of_range_are_unexpected(void **state)
+{
+    static const char *const names[] = {"body.4294967296.bn1.weight",
+                                        "body.4294967297.bn2.running_var",
+                                        "body.99999999999999999999.bn1.weight",
+                                        "body.-4294967296.bn1.bias",
+                                        "body.0.bn4294967297.weight",
+                                        "body.0.bn-4294967295.running_mean",
+                                        "body.+0.bn1.weight",
+                                        "body. 1.bn2.weight",
+                                        "body.00.bn1.weight",
+                                        "body.0.bn01.weight",
+                                        "body.0.bn1.weight ",
+                                        "body.0.bn1.weightx",
+                                        "body.2.bn1.weight",
+                                        "body.0.bn3.weight",
+                                        "body.0.bn1.",
+                                        "body..bn1.weight",
+                                        "trunk_bn.4294967296",
+                                        "trunk_bn.weight.weight"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        mfile f;
+        mf_model(&f, &SRGAN);
+        float v[3] = {1, 1, 1};
+        mf_tensor(&f, names[i], "F32", 1, (int[]){3}, v);
+        char needle[64];
+        snprintf(needle, sizeof(needle), "'%s'", names[i]);
+        expect_refused(&f, "unexpected", needle);
+        mf_free(&f);
+    }
+}
+
 static void test_srgan_negative_running_var_is_named(void **state)
 {
     mfile f;
@@ -1906,6 +1941,7 @@ int main(void)
         cmocka_unit_test(test_srgan_with_prelu2_keeps_it),
         cmocka_unit_test(test_srgan_batch_counters_are_accepted_or_absent),
         cmocka_unit_test(test_srgan_missing_bn_tensor_is_named),
+        cmocka_unit_test(test_srgan_bn_names_out_of_range_are_unexpected),
         cmocka_unit_test(test_srgan_negative_running_var_is_named),
         cmocka_unit_test(test_srgan_fold_overflow_is_refused),
         cmocka_unit_test(test_fifo_is_refused_without_waiting),
