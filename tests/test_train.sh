@@ -574,6 +574,33 @@ rc=$?
 [ $rc -eq 0 ] && [ -s intr.safetensors ] && [ ! -s intr.log ] &&
     "$build/srres-model" info intr.ckpt >/dev/null 2>&1 ||
     fail "a signal during a checkpoint's open: status $rc, $(cat intr.log)"
+# A signal during a periodic checkpoint (step 4 of 8, its FIFO waiting for a reader) stops
+# the run at that checkpoint, as one mid-training stops at its step with one checkpoint: the
+# run trained a fifth step and wrote a second checkpoint (here: waited for a second reader).
+rm -f mid.fifo && mkfifo mid.fifo
+"$train" train.mp4 "${tiny[@]}" --steps 8 --checkpoint-every 4 --log-every 1 --log mid.csv \
+    --checkpoint mid.fifo -o mid.safetensors -q 2>mid.log &
+pid=$!
+for _ in $(seq 600); do
+    grep -q "^4," mid.csv 2>/dev/null && break
+    sleep 0.1
+done
+sleep 1
+kill -TERM $pid
+sleep 1
+timeout 60 cat mid.fifo >mid.ckpt
+for _ in $(seq 300); do
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
+kill -0 $pid 2>/dev/null && timeout 60 cat mid.fifo >mid2.ckpt && echo "a second checkpoint" >>mid.log
+wait $pid
+rc=$?
+[ $rc -eq 143 ] && [ ! -e mid.safetensors ] && [ "$(tail -n 1 mid.csv | cut -d, -f1)" = 4 ] &&
+    grep -qx "srres-train: stopped by signal at step 4; checkpoint mid.fifo (continue with \
+--resume mid.fifo)" mid.log && [ "$(wc -l <mid.log)" -eq 1 ] &&
+    head -c 4096 mid.ckpt | grep -qa '"optimizer.step":"4"' ||
+    fail "a signal during a periodic checkpoint: status $rc, $(cat mid.log), log to $(tail -n 1 mid.csv)"
 
 # An input that fails mid-run (here frames too small for a patch, found when a round first
 # draws one: at step 7 with seed 2) leaves a checkpoint at the batch that failed, as a signal

@@ -1482,6 +1482,10 @@ int main(int argc, char **argv)
             saved = step;
             saved_in = o.checkpoint;
         }
+        /* A signal that came during this step's validation or checkpoint stops the run at
+         * the checkpoint just written: one more step would be saved again, or lost. */
+        if (step % o.checkpoint_every == 0 && step < o.steps && !stopping)
+            stopping = D.size > 1 ? dist_mean_scalar(stop_signal ? 1 : 0) > 0 : stop_signal != 0;
     }
     double elapsed = seconds_before + (now() - start);
     if (tty && !o.quiet)
@@ -1495,10 +1499,12 @@ int main(int argc, char **argv)
     /* A signal during the last step stops nothing: the run is done, and writes its model. */
     if (stopping && step < o.steps) {
         if (D.rank == 0) {
-            sampler_position(smp, &round, &offset);
-            sync_log(&log, o.log, tty && !o.quiet);
-            save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed, saved,
-                            saved_in);
+            if (saved != step) {
+                sampler_position(smp, &round, &offset);
+                sync_log(&log, o.log, tty && !o.quiet);
+                save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed, saved,
+                                saved_in);
+            }
             fprintf(stderr, "srres-train: stopped by signal at step %ld; checkpoint %s "
                             "(continue with --resume %s)\n",
                     step, o.checkpoint, o.checkpoint);
