@@ -601,6 +601,27 @@ rc=$?
 --resume mid.fifo)" mid.log && [ "$(wc -l <mid.log)" -eq 1 ] &&
     head -c 4096 mid.ckpt | grep -qa '"optimizer.step":"4"' ||
     fail "a signal during a periodic checkpoint: status $rc, $(cat mid.log), log to $(tail -n 1 mid.csv)"
+# A signal before the first step (here while the log's FIFO waits for a reader: inputs can
+# take minutes to probe) ends the run at once, saying so: it was killed without a word.
+rm -f start.fifo && mkfifo start.fifo
+"$train" train.mp4 "${tiny[@]}" --steps 8 --log start.fifo -o start.safetensors -q 2>start.log &
+pid=$!
+for _ in $(seq 300); do
+    [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ] && break
+    sleep 0.1
+done
+kill -TERM $pid
+for _ in $(seq 300); do
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
+kill -0 $pid 2>/dev/null && kill -KILL $pid && echo "still waiting 30 s after the signal" >>start.log
+wait $pid
+rc=$?
+[ $rc -eq 143 ] && [ ! -e start.safetensors ] && [ ! -e start.safetensors.ckpt ] &&
+    grep -qx "srres-train: stopped by signal before the first step: nothing trained, nothing saved" \
+        start.log ||
+    fail "a signal during start-up: status $rc, $(cat start.log)"
 
 # An input that fails mid-run (here frames too small for a patch, found when a round first
 # draws one: at step 7 with seed 2) leaves a checkpoint at the batch that failed, as a signal

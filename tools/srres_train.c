@@ -63,6 +63,7 @@ typedef struct options {
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal flag needs lock-free atomics");
 static atomic_int stop_signal;
 static atomic_int first_sender; /* 0: no signal yet; 1: the first from mpirun; 2: elsewhere */
+static atomic_int training;     /* set as the first step starts */
 static dist D;                  /* this process's rank among D.size (1 without mpirun) */
 
 /* The first signal stops the run at the end of its step (or validation) with a checkpoint;
@@ -73,6 +74,17 @@ static dist D;                  /* this process's rank among D.size (1 without m
  * aborted the ranks while rank 0 had its checkpoint to write. */
 static void on_signal(int sig, siginfo_t *info, void *context)
 {
+    /* Before the first step there is nothing to save, so the run ends at once: start-up
+     * may take minutes (probing many inputs) or wait on a FIFO (--log) for good. */
+    if (!atomic_load(&training)) {
+        static const char said[] = "srres-train: stopped by signal before the first step: "
+                                   "nothing trained, nothing saved\n";
+        if (!D.rank) {
+            ssize_t ignored = write(2, said, sizeof(said) - 1);
+            (void)ignored;
+        }
+        _exit(128 + sig);
+    }
     int sender = info->si_pid == getppid() ? 1 : 2, first = 0;
     if (atomic_compare_exchange_strong(&first_sender, &first, sender)) {
         atomic_store(&stop_signal, sig);
@@ -1035,6 +1047,24 @@ int main(int argc, char **argv)
     openblas_core_choose(argv);
     D = dist_init(&argc, &argv);
     cli_init("srres-train", dist_abort);
+    /* SA_RESTART: the first signal asks for a checkpoint, so it must not fail the call in
+     * progress, a checkpoint's open waiting on a FIFO or a FUSE or network mount, or the log's
+     * write to a full pipe, with EINTR (the run ended with 'cannot open: Interrupted system
+     * call', losing the steps since the last checkpoint). */
+    struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* A closed terminal or a dropped ssh session would otherwise lose the steps since the
+     * last checkpoint. A run started under nohup, which ignores SIGHUP, was asked to
+     * outlive its terminal: it goes on. */
+    struct sigaction hup;
+    if (sigaction(SIGHUP, NULL, &hup) != 0 || hup.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &sa, NULL);
+    /* A log whose reader has gone (--log /dev/stdout | head) or past a file size limit
+     * fails to be written, which the run survives (drop_log), rather than kill the run
+     * since its last checkpoint without a word. */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
     options o;
     input_list inputs = {0}, vals = {0};
@@ -1291,25 +1321,6 @@ int main(int argc, char **argv)
                 inputs.count - skipped == 1 ? "" : "s", o.resume ? "resuming at" : "from", step,
                 o.steps, D.size > 1 ? "; data parallel over MPI ranks" : "");
 
-    /* SA_RESTART: the first signal asks for a checkpoint, so it must not fail the call in
-     * progress, a checkpoint's open waiting on a FIFO or a FUSE or network mount, or the log's
-     * write to a full pipe, with EINTR (the run ended with 'cannot open: Interrupted system
-     * call', losing the steps since the last checkpoint). */
-    struct sigaction sa = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO | SA_RESTART};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    /* A closed terminal or a dropped ssh session would otherwise lose the steps since the
-     * last checkpoint. A run started under nohup, which ignores SIGHUP, was asked to
-     * outlive its terminal: it goes on. */
-    struct sigaction hup;
-    if (sigaction(SIGHUP, NULL, &hup) != 0 || hup.sa_handler != SIG_IGN)
-        sigaction(SIGHUP, &sa, NULL);
-    /* A log whose reader has gone (--log /dev/stdout | head) or past a file size limit
-     * fails to be written, which the run survives (drop_log), rather than kill the run
-     * since its last checkpoint without a word. */
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGXFSZ, SIG_IGN);
-
     size_t hr_side = (size_t)o.patch * o.scale;
     float *lr = malloc(sizeof(float) * o.batch * 3 * o.patch * o.patch);
     float *hr = malloc(sizeof(float) * o.batch * 3 * hr_side * hr_side);
@@ -1344,6 +1355,7 @@ int main(int argc, char **argv)
     int stopping = 0;
     long saved = step; /* the step of the last checkpoint written, or resumed */
     const char *saved_in = o.resume; /* and its file (none before a new run's first) */
+    atomic_store(&training, 1);
     while (step < o.steps && !stopping) {
         /* Every rank draws the same global batch and trains on its own slice of it, so
          * the run is the same for any number of ranks (up to float rounding). */
