@@ -213,6 +213,11 @@ export PKG_CONFIG_PATH=$root/lib/pkgconfig
 # The .pc names the prefix; --define-prefix points it at where it is (the DESTDIR).
 pc() { pkg-config --define-prefix "$@" srres; }
 [ "$(pc --modversion)" = "$ver" ] || fail "srres.pc says version $(pc --modversion), not $ver"
+# srres.h includes no BLAS header, so the flags to compile with name no BLAS folder: OpenBLAS's,
+# from its .pc, put its cblas.h before the user's own include path.
+for flag in $(pc --cflags --static); do
+    [ -e "${flag#-I}/cblas.h" ] && fail "pkg-config --cflags srres gives $flag, a folder with cblas.h"
+done
 model=$root/share/srres/x2-fast.safetensors
 strict=(-std=c99 -pedantic -Wall -Wextra -Werror)
 # shellcheck disable=SC2046 # pkg-config's output is a list of flags
