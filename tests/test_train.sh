@@ -147,6 +147,23 @@ learn1=$(gain learn.safetensors held1.png)
 mean=$(gain mean.safetensors held1.png)
 [ -n "$mean" ] && [ "$mean" != "$learn1" ] &&
     [ "$mean" != "$(gain other.safetensors held1.png)" ] || fail "--average-with had no effect"
+# The mean's card says it is one, of which models, trained how, on what (all their inputs,
+# once each): it kept learn.safetensors' card alone. --description and --meta still win.
+"$train" held2.png "${tiny[@]}" --steps 1 -o onheld.safetensors -q || fail "1-step run failed"
+"$build/srres-model" convert learn.safetensors mean3.safetensors --average-with other.safetensors \
+    --average-with onheld.safetensors
+info=$("$build/srres-model" info mean3.safetensors)
+grep -qx "  description: The mean of the weights of 3 models: learn.safetensors, \
+other.safetensors, onheld.safetensors" <<<"$info" &&
+    grep -qx "  trained_on: train.mp4, held2.png" <<<"$info" &&
+    grep -qx "  training: the mean of the weights of 3 models. learn.safetensors: srres-train: \
+300 steps.*. other.safetensors: srres-train: 1 step.*. onheld.safetensors: srres-train: 1 step.*" \
+        <<<"$info" || fail "the card of a mean: $info"
+"$build/srres-model" convert learn.safetensors mean3.safetensors --average-with other.safetensors \
+    --description "a soup" --meta training=mine --meta trained_on=theirs
+info=$("$build/srres-model" info mean3.safetensors)
+grep -qx "  description: a soup" <<<"$info" && grep -qx "  training: mine" <<<"$info" &&
+    grep -qx "  trained_on: theirs" <<<"$info" || fail "a mean's card as given: $info"
 "$train" train.mp4 "${tiny[@]}" --channels 8 --steps 1 -o narrow.safetensors -q ||
     fail "narrow run failed"
 msg=$("$build/srres-model" convert learn.safetensors bad.safetensors \

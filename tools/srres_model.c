@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/bprint.h>
+
 #include "cli.h"
 #include "run_metadata.h"
 #include "srres.h"
@@ -96,9 +98,55 @@ static void info(const char *path)
     srres_model_free(m);
 }
 
+/* What a mean's card is made of: each model's file name and its own card's keys. */
+typedef struct mean_card {
+    AVBPrint names, training, trained_on;
+} mean_card;
+
+/* The length of the name `p` starts with, in a list joined by ", " as srres-train writes
+ * trained_on (a name may hold a comma of its own). */
+static size_t name_length(const char *p)
+{
+    const char *sep = strstr(p, ", ");
+    return sep ? (size_t)(sep - p) : strlen(p);
+}
+
+static int holds_name(const char *list, const char *name, size_t n)
+{
+    for (const char *p = list; *p;) {
+        size_t m = name_length(p);
+        if (m == n && !strncmp(p, name, n))
+            return 1;
+        p += m + (p[m] ? 2 : 0);
+    }
+    return 0;
+}
+
+/* Appends the names of `list` that `out` does not hold yet: each input is named once, as
+ * across a resumed run's sessions. */
+static void add_inputs(AVBPrint *out, const char *list)
+{
+    for (const char *p = list; p && *p;) {
+        size_t n = name_length(p);
+        if (!holds_name(out->str, p, n))
+            av_bprintf(out, "%s%.*s", out->len ? ", " : "", (int)n, p);
+        p += n + (p[n] ? 2 : 0);
+    }
+}
+
+static void card_add(mean_card *c, const srres_model *m, const char *path)
+{
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    const char *training = srres_model_get_metadata(m, "training");
+    av_bprintf(&c->names, "%s%s", c->names.len ? ", " : "", name);
+    /* ". " between them: a training says "; " itself. */
+    av_bprintf(&c->training, ". %s%s%s", name, training ? ": " : "", training ? training : "");
+    add_inputs(&c->trained_on, srres_model_get_metadata(m, "trained_on"));
+}
+
 /* Adds `path`'s weights to m's, for a mean of models (a "model soup": runs that went on
  * from one start land near each other, and their mean can beat each of them). */
-static void add_weights(srres_model *m, const char *in, const char *path)
+static void add_weights(srres_model *m, const char *in, const char *path, mean_card *card)
 {
     srres_model *o = load(path);
     if (!srres_model_same_layout(m, o))
@@ -107,7 +155,43 @@ static void add_weights(srres_model *m, const char *in, const char *path)
     const float *v = srres_model_params_const(o);
     for (size_t i = 0, n = srres_model_num_params(m); i < n; i++)
         w[i] += v[i];
+    card_add(card, o, path);
     srres_model_free(o);
+}
+
+static void set_card(srres_model *m, const char *key, const char *value)
+{
+    srres_error e;
+    if (srres_model_set_metadata(m, key, value, &e) != SRRES_OK)
+        cli_die("%s", e.message);
+}
+
+/* A mean's card says it is one, of which models, trained how and on what: it kept the
+ * first model's, which described that model alone. Keys given with --description or --meta
+ * are left as given. */
+static void write_mean_card(srres_model *m, const mean_card *c, int models, int description_given,
+                            int training_given, int trained_on_given)
+{
+    AVBPrint text;
+    av_bprint_init(&text, 0, AV_BPRINT_SIZE_UNLIMITED);
+    const char *first = srres_model_get_metadata(m, "description");
+    av_bprintf(&text, "The mean of the weights of %d models: %s", models, c->names.str);
+    if (first)
+        av_bprintf(&text, " (the first: %s)", first);
+    if (!av_bprint_is_complete(&text) || !av_bprint_is_complete(&c->training) ||
+        !av_bprint_is_complete(&c->trained_on))
+        cli_die("out of memory");
+    if (!description_given)
+        set_card(m, "description", text.str);
+    av_bprint_clear(&text);
+    av_bprintf(&text, "the mean of the weights of %d models%s", models, c->training.str);
+    if (!av_bprint_is_complete(&text))
+        cli_die("out of memory");
+    if (!training_given)
+        set_card(m, "training", text.str);
+    if (!trained_on_given && c->trained_on.len)
+        set_card(m, "trained_on", c->trained_on.str);
+    av_bprint_finalize(&text, NULL);
 }
 
 /* The whole checkpoint, run options included, so srres-train --resume goes on from it. */
@@ -158,11 +242,17 @@ int main(int argc, char **argv)
     cli_file("convert", argv[3]);
     srres_model *m = load(cli_file("convert", argv[2]));
     srres_error e;
-    int models = 1;
+    int models = 1, description_given = 0, training_given = 0, trained_on_given = 0;
+    mean_card card;
+    av_bprint_init(&card.names, 0, AV_BPRINT_SIZE_UNLIMITED);
+    av_bprint_init(&card.training, 0, AV_BPRINT_SIZE_UNLIMITED);
+    av_bprint_init(&card.trained_on, 0, AV_BPRINT_SIZE_UNLIMITED);
+    card_add(&card, m, argv[2]);
     for (int i = 4; i < argc; i++) {
         if (!strcmp(argv[i], "--dtype") && i + 1 < argc) {
             dtype = (srres_dtype)cli_choice("--dtype", argv[++i], dtypes, 3);
         } else if (!strcmp(argv[i], "--description") && i + 1 < argc) {
+            description_given = 1;
             if (srres_model_set_metadata(m, "description", argv[++i], &e) != SRRES_OK)
                 cli_die("%s", e.message);
         } else if (!strcmp(argv[i], "--meta") && i + 1 < argc) {
@@ -179,8 +269,11 @@ int main(int argc, char **argv)
                         key);
             if (srres_model_set_metadata(m, key, eq + 1, &e) != SRRES_OK)
                 cli_die("%s", e.message);
+            description_given |= !strcmp(key, "description");
+            training_given |= !strcmp(key, "training");
+            trained_on_given |= !strcmp(key, "trained_on");
         } else if (!strcmp(argv[i], "--average-with") && i + 1 < argc) {
-            add_weights(m, argv[2], cli_file("--average-with", argv[++i]));
+            add_weights(m, argv[2], cli_file("--average-with", argv[++i]), &card);
             models++;
         } else {
             cli_die("convert: unexpected argument '%s' (see --help)", argv[i]);
@@ -190,7 +283,11 @@ int main(int argc, char **argv)
         float *w = srres_model_params(m);
         for (size_t i = 0, n = srres_model_num_params(m); i < n; i++)
             w[i] /= (float)models;
+        write_mean_card(m, &card, models, description_given, training_given, trained_on_given);
     }
+    av_bprint_finalize(&card.names, NULL);
+    av_bprint_finalize(&card.training, NULL);
+    av_bprint_finalize(&card.trained_on, NULL);
     if (srres_model_save(m, argv[3], dtype, &e) != SRRES_OK)
         cli_die("%s", e.message);
     srres_model_free(m);
