@@ -745,6 +745,16 @@ srres_status model_file_parse(const void *data, size_t size, const char *name,
     return st;
 }
 
+static const char *file_kind(mode_t mode)
+{
+    return S_ISDIR(mode)    ? "a folder"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISFIFO(mode) ? "a FIFO or pipe"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "a special file";
+}
+
 srres_status model_file_read_all(const char *path, void **data, size_t *size, srres_error *err)
 {
     *data = NULL;
@@ -758,8 +768,11 @@ srres_status model_file_read_all(const char *path, void **data, size_t *size, sr
     if (stat_failed || !S_ISREG(sb.st_mode)) {
         int e = stat_failed ? errno : S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
         close(fd);
-        return srres_fail_errno(err, e, "%s: %s", path,
-                                stat_failed ? strerror(e) : "not a regular file");
+        if (stat_failed)
+            return srres_fail_errno(err, e, "%s: %s", path, strerror(e));
+        /* Named by kind: EINVAL's "Invalid argument", which ffmpeg adds, tells nothing of a
+         * /dev/zero or a shell's <(...), a pipe named /dev/fd/N. */
+        return srres_fail_errno(err, e, "%s: not a regular file (%s)", path, file_kind(sb.st_mode));
     }
     if ((uint64_t)sb.st_size > MAX_FILE_BYTES) {
         close(fd);

@@ -1605,8 +1605,24 @@ static void test_fifo_is_refused_without_waiting(void **state)
     alarm(20); /* a hang ends the test run (SIGALRM) instead of the whole check */
     assert_int_equal(srres_model_load(path, &m, &err), SRRES_ERR_IO);
     alarm(0);
-    assert_non_null(strstr(err.message, "not a regular file"));
+    assert_non_null(strstr(err.message, "not a regular file (a FIFO or pipe)"));
     unlink(path);
+}
+
+/* A device given as the model or checkpoint (/dev/zero, for which ffmpeg adds only "Invalid
+ * argument") is named with what it is. */
+static void test_device_is_named_as_one(void **state)
+{
+    srres_model *m;
+    srres_adam adam;
+    srres_error err;
+    assert_int_equal(srres_model_load("/dev/zero", &m, &err), SRRES_ERR_IO);
+    assert_string_equal(err.message, "/dev/zero: not a regular file (a character device)");
+    assert_null(m);
+    assert_int_equal(srres_checkpoint_load("/dev/null", &m, &adam, &err), SRRES_ERR_IO);
+    assert_string_equal(err.message, "/dev/null: not a regular file (a character device)");
+    assert_int_equal(srres_model_load(test_tmpdir(), &m, &err), SRRES_ERR_IO);
+    assert_non_null(strstr(err.message, ": not a regular file (a folder)"));
 }
 
 /* A large file that is no model (a video given as the model: an MP4's first bytes make a
@@ -1945,6 +1961,7 @@ int main(void)
         cmocka_unit_test(test_srgan_negative_running_var_is_named),
         cmocka_unit_test(test_srgan_fold_overflow_is_refused),
         cmocka_unit_test(test_fifo_is_refused_without_waiting),
+        cmocka_unit_test(test_device_is_named_as_one),
         cmocka_unit_test(test_large_file_that_is_no_model_is_refused_unread),
         cmocka_unit_test(test_saved_file_follows_the_umask),
         cmocka_unit_test(test_saving_over_a_file_keeps_its_mode),
