@@ -967,7 +967,8 @@ expect_error "null.out: not a regular file.*give --checkpoint FILE" \
 [ ! -e same.out ] || fail "same.out was written"
 
 # srres-eval leaves out, in one line each, an image it cannot score (one colour, too small),
-# and scores the rest of the folder (it ended the run); a file it cannot read still ends it.
+# and scores the rest of the folder (it ended the run); a file it cannot read is left out too
+# (tests/test_eval.sh).
 mkdir unscorable
 cp held1.png unscorable/a.png
 ffmpeg -nostdin -v error -f lavfi -i "color=c=red:size=64x64" -frames:v 1 unscorable/b.png
