@@ -1553,6 +1553,45 @@ test_input_as_a_file_url() {
     cmp -s seq/f001.png orig.png || fail "seq/f001.png was written over"
 }
 
+# A name whose first colon follows letters and digits is a file's, not a protocol's URL: a
+# photo named by its time was "Protocol not found", and file:a.png (holding b.png) read a.png.
+# So are numbered names and --concat's segments and output; "-" is still standard input.
+test_names_like_urls_are_files() {
+    picture() { ffmpeg -nostdin -v error -f lavfi -i "color=$1:size=16x16" -frames:v 1 "file:$2"; }
+    sum() { ffmpeg -v error -i "file:$1" -f md5 -; }
+    picture red a.png
+    picture blue b.png
+    cp b.png file:a.png
+    cp b.png 2024-01-01T10:30:00.png
+    cp b.png pipe:0
+    "$video" -q -i b.png -o b_x2.png -m "$m2" || { fail "b.png failed"; return; }
+    "$video" -q -i 2024-01-01T10:30:00.png -o 2024-01-01T10:30:00_x2.png -m "$m2" ||
+        fail "a name with colons: status $?"
+    [ "$(sum 2024-01-01T10:30:00_x2.png)" = "$(sum b_x2.png)" ] || fail "a name with colons"
+    "$video" -q -i file:a.png -o url_x2.png -m "$m2" || fail "file:a.png: status $?"
+    [ "$(sum url_x2.png)" = "$(sum b_x2.png)" ] || fail "file:a.png read as a.png"
+    "$video" -q -i - -o stdin_x2.png -m "$m2" <a.png || fail "-: status $?"
+    [ "$(sum stdin_x2.png)" != "$(sum b_x2.png)" ] || fail "-: the file pipe:0 was read"
+    expect_error "10:30:01.png: cannot open: No such file" \
+        "$video" -i 2024-01-01T10:30:01.png -o x.png -m "$m2"
+    picture blue t10:30:01.png
+    picture red t10:30:02.png
+    "$video" -q -i t10:30:%02d.png -o u10:30:%02d.png -m "$m2" ||
+        fail "numbered names with colons: status $?"
+    [ "$(sum u10:30:01.png)" = "$(sum b_x2.png)" ] && [ -e u10:30:02.png ] ||
+        fail "numbered names with colons: $(ls)"
+    lavfi in.mkv -t 2 -c:v libx264 -g 25 -an
+    local i
+    for i in 1 2; do
+        "$video" -q -i in.mkv -o "s$i:00.mkv" -m "$m2" --segment $i/2 "${lossless[@]}" ||
+            fail "segment $i failed"
+    done
+    "$video" -q --concat j10:00.mkv s1:00.mkv s2:00.mkv || { fail "--concat: status $?"; return; }
+    "$video" -q -i in.mkv -o whole.mkv -m "$m2" "${lossless[@]}" || fail "whole run failed"
+    cp j10:00.mkv joined.mkv
+    joins_as_one_run joined.mkv whole.mkv
+}
+
 test_tiny_frames() {
     ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=16x16:rate=5" -t 0.4 \
         -vf "format=rgb24,crop=1:1" -c:v ffv1 one.mkv

@@ -69,9 +69,14 @@ int segments_join(const AVOutputFormat *format)
     return joined_format(format->name);
 }
 
+/* A segment's name is opened as srres-video's input is (input_url): a file whose name holds a
+ * colon is that file, not a protocol's URL. */
 static int open_segment(AVFormatContext **in, const char *file)
 {
-    int ret = avformat_open_input(in, file, NULL, NULL);
+    const char *path;
+    char *url = input_url(file, &path);
+    int ret = avformat_open_input(in, url, NULL, NULL);
+    av_free(url);
     if (ret >= 0 && (ret = avformat_find_stream_info(*in, NULL)) < 0)
         avformat_close_input(in);
     return ret;

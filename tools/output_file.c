@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
+#include <libavformat/avio.h>
 #include <libavutil/avstring.h>
 
 #include "cli.h"
@@ -65,6 +66,21 @@ void output_target_init(output_target *t, const char *path)
         cli_die("out of memory");
     t->mode = exists && !t->direct ? (int)(st.st_mode & 07777) : -1;
     t->url = url_of(t->temp);
+}
+
+char *input_url(const char *name, const char **path)
+{
+    if (!strcmp(name, "-"))
+        name = "pipe:0";
+    *path = name;
+    struct stat st;
+    const char *proto = lstat(name, &st) ? avio_find_protocol_name(name) : NULL;
+    int as_is = !strcmp(name, "pipe:0") ||
+                (proto && (strcmp(proto, "file") || av_strstart(name, "file:", path)));
+    char *url = as_is ? av_strdup(name) : av_asprintf("file:%s", name);
+    if (!url)
+        cli_die("out of memory");
+    return url;
 }
 
 void output_target_init_direct(output_target *t, const char *path)

@@ -1,6 +1,6 @@
 /* output_file.h: what writing an output file the careful way needs, shared by srres-video's
  * pipeline and its --concat: a temporary name to write under and rename from, and the
- * stream properties a copied or re-encoded stream keeps. */
+ * stream properties a copied or re-encoded stream keeps; and what an input's name opens. */
 #ifndef SRRES_OUTPUT_FILE_H
 #define SRRES_OUTPUT_FILE_H
 
@@ -29,6 +29,14 @@ int output_target_commit(const output_target *t);
 /* A failed output removed (never a fifo or device written directly). */
 void output_target_abandon(const output_target *t);
 void output_target_free(output_target *t);
+
+/* What libavformat opens for an input's name (av_malloc'ed): "file:NAME" where a file has that
+ * name, or where the name is no URL of a protocol libavformat has (2024-01-01T10:30:00.png:
+ * libavformat takes a name whose first colon follows only letters, digits, '+', '-' and '.'
+ * for a URL); the name as it is where no file has it and it is such a URL (http://...,
+ * file:NAME). "-" and "pipe:0" are standard input, even where a file has that name. *path:
+ * the file's path (NAME of a file: URL), or the name itself for other URLs. */
+char *input_url(const char *name, const char **path);
 
 /* For an image muxer's numbered name (up/f%04d.png): whether a file of its names exists
  * (its path into found, of size bytes), and whether path is one of its names. */

@@ -140,6 +140,7 @@ static void cleanup(app *a)
     clock_mend_free(&a->mend);
     free(a->mux_dts);
     output_target_free(&a->target);
+    av_freep(&a->input_url);
 }
 
 int main(int argc, char **argv)
@@ -162,10 +163,10 @@ int main(int argc, char **argv)
         av_dict_free(&a.o.mux_opts);
         return status;
     }
-    /* FFmpeg reads "file:NAME" as NAME: the checks against the output look at NAME (the
-     * input was replaced, or its numbered files written over, with -y). */
-    if (!av_strstart(a.o.input, "file:", &a.input_file))
-        a.input_file = a.o.input;
+    /* A file named "file:NAME" is read as itself, and where there is none, FFmpeg reads
+     * "file:NAME" as NAME: the checks against the output look at the file read (the input
+     * was replaced, or its numbered files written over, with -y). */
+    a.input_url = input_url(a.o.input, &a.input_file);
     if (access(a.input_file, F_OK) == 0 && same_file(a.input_file, a.o.output))
         cli_die("%s: the output is the input file", a.o.output);
     if (!a.o.overwrite && access(a.o.output, F_OK) == 0)

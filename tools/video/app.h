@@ -46,6 +46,7 @@ typedef struct source_format {
 typedef struct app {
     options o;
     output_target target;   /* target.temp is written, then renamed to target.final */
+    char *input_url;        /* what libavformat opens for -i (input_url) */
     const char *input_file; /* the input's path: -i, less a "file:" before it */
     int one_picture;        /* an image output without a frame number in its name */
     int numbered;           /* an image output with one: a file a frame, written directly */
