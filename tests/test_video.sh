@@ -467,6 +467,20 @@ test_regions_of_interest_scaled() {
     grep -q "region: (16, 8) -> (48, 24)" err.log || fail "ROI: $(grep region err.log)"
 }
 
+# A frame of another size, fitted into the output's (scaled and padded), takes its regions of
+# interest along: they stayed where the network put them, over the padding. b.ts's 8x20
+# upscales to 16x40, fitted into 128x96 as 38x96 at column 45.
+test_regions_of_interest_follow_fitted_frames() {
+    size_change in.ts 8x20
+    "$video" -v -i in.ts -o out.mkv -m "$m2" --vf-post showinfo \
+        --vf-pre "addroi=x=iw/4:y=ih/4:w=iw/2:h=ih/2:qoffset=-0.5" 2>err.log ||
+        { fail "failed"; return; }
+    [ "$(grep -c "region: (32, 24) -> (96, 72)" err.log)" = 10 ] ||
+        fail "first frames' ROI: $(grep region err.log | sort | uniq -c)"
+    [ "$(grep -c "region: (55, 24) -> (74, 72)" err.log)" = 10 ] ||
+        fail "fitted frames' ROI: $(grep region err.log | sort | uniq -c)"
+}
+
 test_png_in_png_out() {
     lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
     "$video" -q -i in.png -o out.png -m "$m4" || { fail "srres-video failed"; return; }

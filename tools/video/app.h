@@ -65,8 +65,9 @@ typedef struct app {
      * aspect ratio, into which the writer fits frames of other sizes (open_pre_graph). */
     AVRational net_tb, net_rate, out_sar;
     int out_w, out_h;
-    video_graph fit;  /* writer: scales and pads a frame of another size to out_w x out_h */
-    int fit_w, fit_h; /* the frame size and aspect ratio fit is built for */
+    video_graph fit;        /* writer: scales and pads a frame of another size to out_w x out_h */
+    int fit_w, fit_h;       /* the frame size and aspect ratio fit is built for */
+    int fit_in_w, fit_in_h; /* what fit scales such a frame to, before padding it */
     AVRational fit_sar;
     /* The decoder's format and colour description as the pipeline was built: the reader's
      * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. Every
@@ -171,6 +172,16 @@ int reopen_pre_graph(app *a, const AVFrame *frame);
 void *reader_main(void *arg);
 
 /* network.c */
+/* Where a frame's pixels went: column x to off_x + x * sx, row y to off_y + y * sy (the
+ * network's scale; a fitted frame's scale and padding). */
+typedef struct side_data_map {
+    AVRational sx, sy;
+    int off_x, off_y;
+} side_data_map;
+/* Side data in pixel coordinates moved with the pixels: regions of interest (which encoders
+ * read), detection boxes and HDR10+'s processing windows and their ellipses (which players
+ * tone-map by). Returns 0 or AVERROR(ENOMEM). */
+int map_side_data(AVFrame *f, const side_data_map *m);
 enum AVPixelFormat network_format(const app *a, const source_format *s);
 void open_network(app *a);
 void *sr_main(void *arg);

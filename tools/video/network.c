@@ -143,35 +143,48 @@ static srres_image image_of(const AVFrame *f)
     return im;
 }
 
-/* An HDR10+ processing window's corner, in pixels, of an image upscaled by scale: the upper
- * left one goes to the first of the pixels its pixel becomes, the lower right one (last) to
- * the last. libavutil's header calls the corners fractions of the picture, but FFmpeg's
- * HEVC decoder gives pixels ({x, 1}: the SEI's 16-bit fields as they are) and FFmpeg 6's
+/* An HDR10+ processing window's corner, in pixels, mapped by m's s and off: the upper left
+ * one goes to the first of the pixels its pixel becomes, the lower right one (last) to the
+ * last. libavutil's header calls the corners fractions of the picture, but FFmpeg's HEVC
+ * decoder gives pixels ({x, 1}: the SEI's 16-bit fields as they are) and FFmpeg 6's
  * av_dynamic_hdr_plus_to_t35 writes them back so; re-expressed as fractions they would
  * select the wrong pixels. Kept within those 16 bits. */
-static AVRational scale_corner(AVRational c, int scale, int last)
+static AVRational map_corner(AVRational c, AVRational s, int off, int last)
 {
-    int64_t num = (int64_t)c.num * scale + (last ? (int64_t)(scale - 1) * c.den : 0);
+    int64_t den = (int64_t)c.den * s.den;
+    int64_t num =
+        (int64_t)c.num * s.num + (int64_t)off * den + (last ? (int64_t)c.den * (s.num - s.den) : 0);
     AVRational r = c;
 
     if (c.den > 0)
-        av_reduce(&r.num, &r.den, FFMIN(num, (int64_t)UINT16_MAX * c.den), c.den, INT_MAX);
+        av_reduce(&r.num, &r.den, av_clip64(num, 0, (int64_t)UINT16_MAX * den), den, INT_MAX);
     return r;
 }
 
-/* Side data in the input's pixel coordinates: regions of interest (which encoders read),
- * detection boxes and HDR10+'s processing windows and their ellipses (which players tone-map
- * by) are scaled to the output; motion vectors, the decoder's block parameters and pan-scan,
- * which describe the coded input, are dropped. The filter does the same (filter/vf_srresnet.c,
- * which builds inside FFmpeg's tree and shares no code with us). */
-static int scale_side_data(AVFrame *out, int scale)
+/* A pixel's position (an HDR10+ ellipse's centre), to the middle of the pixels it becomes. */
+static uint16_t map_centre(uint16_t v, AVRational s, int off)
+{
+    int64_t at = ((2 * (int64_t)v + 1) * s.num - s.den) / (2 * (int64_t)s.den) + off;
+    return (uint16_t)av_clip64(at, 0, UINT16_MAX);
+}
+
+/* An edge between pixels (a region's, a box's), to the nearest edge of the mapped ones. */
+static int map_edge(int v, AVRational s, int off)
+{
+    return (int)av_rescale(v, s.num, s.den) + off;
+}
+
+/* Motion vectors, the decoder's block parameters and pan-scan, which describe the coded
+ * input, are dropped. The filter does the same for its scale (filter/vf_srresnet.c, which
+ * builds inside FFmpeg's tree and shares no code with us). */
+int map_side_data(AVFrame *f, const side_data_map *m)
 {
     static const enum AVFrameSideDataType dropped[] = {
         AV_FRAME_DATA_MOTION_VECTORS, AV_FRAME_DATA_VIDEO_ENC_PARAMS, AV_FRAME_DATA_PANSCAN};
     for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
-        av_frame_remove_side_data(out, dropped[i]);
-    for (int i = 0; i < out->nb_side_data; i++) {
-        AVFrameSideData *sd = out->side_data[i];
+        av_frame_remove_side_data(f, dropped[i]);
+    for (int i = 0; i < f->nb_side_data; i++) {
+        AVFrameSideData *sd = f->side_data[i];
         int ret;
         if (sd->type != AV_FRAME_DATA_REGIONS_OF_INTEREST &&
             sd->type != AV_FRAME_DATA_DETECTION_BBOXES &&
@@ -187,38 +200,40 @@ static int scale_side_data(AVFrame *out, int scale)
             for (size_t at = 0; step >= sizeof(AVRegionOfInterest) && at + step <= sd->size;
                  at += step) {
                 AVRegionOfInterest *roi = (AVRegionOfInterest *)(sd->data + at);
-                roi->top *= scale;
-                roi->bottom *= scale;
-                roi->left *= scale;
-                roi->right *= scale;
+                roi->top = map_edge(roi->top, m->sy, m->off_y);
+                roi->bottom = map_edge(roi->bottom, m->sy, m->off_y);
+                roi->left = map_edge(roi->left, m->sx, m->off_x);
+                roi->right = map_edge(roi->right, m->sx, m->off_x);
             }
         } else if (sd->type == AV_FRAME_DATA_DYNAMIC_HDR_PLUS) {
             AVDynamicHDRPlus *hdr = (AVDynamicHDRPlus *)sd->data;
             int windows = sd->size >= sizeof(*hdr)
                               ? FFMIN(hdr->num_windows, FF_ARRAY_ELEMS(hdr->params)) : 0;
             /* Window 0 is the whole picture; the other windows' corners and the ellipses
-             * that select their pixels are in pixels. A centre goes to the middle of the
-             * pixels its pixel becomes. */
+             * that select their pixels are in pixels. */
             for (int w = 1; w < windows; w++) {
                 AVHDRPlusColorTransformParams *p = &hdr->params[w];
                 p->window_upper_left_corner_x =
-                    scale_corner(p->window_upper_left_corner_x, scale, 0);
+                    map_corner(p->window_upper_left_corner_x, m->sx, m->off_x, 0);
                 p->window_upper_left_corner_y =
-                    scale_corner(p->window_upper_left_corner_y, scale, 0);
+                    map_corner(p->window_upper_left_corner_y, m->sy, m->off_y, 0);
                 p->window_lower_right_corner_x =
-                    scale_corner(p->window_lower_right_corner_x, scale, 1);
+                    map_corner(p->window_lower_right_corner_x, m->sx, m->off_x, 1);
                 p->window_lower_right_corner_y =
-                    scale_corner(p->window_lower_right_corner_y, scale, 1);
-                p->center_of_ellipse_x = FFMIN(p->center_of_ellipse_x * scale + (scale - 1) / 2,
-                                               UINT16_MAX);
-                p->center_of_ellipse_y = FFMIN(p->center_of_ellipse_y * scale + (scale - 1) / 2,
-                                               UINT16_MAX);
-                p->semimajor_axis_internal_ellipse =
-                    FFMIN(p->semimajor_axis_internal_ellipse * scale, UINT16_MAX);
-                p->semimajor_axis_external_ellipse =
-                    FFMIN(p->semimajor_axis_external_ellipse * scale, UINT16_MAX);
-                p->semiminor_axis_external_ellipse =
-                    FFMIN(p->semiminor_axis_external_ellipse * scale, UINT16_MAX);
+                    map_corner(p->window_lower_right_corner_y, m->sy, m->off_y, 1);
+                p->center_of_ellipse_x = map_centre(p->center_of_ellipse_x, m->sx, m->off_x);
+                p->center_of_ellipse_y = map_centre(p->center_of_ellipse_y, m->sy, m->off_y);
+                /* Lengths along any angle: a fitted frame keeps its shape, sx is sy but
+                 * for rounding. */
+                p->semimajor_axis_internal_ellipse = (uint16_t)FFMIN(
+                    av_rescale(p->semimajor_axis_internal_ellipse, m->sx.num, m->sx.den),
+                    UINT16_MAX);
+                p->semimajor_axis_external_ellipse = (uint16_t)FFMIN(
+                    av_rescale(p->semimajor_axis_external_ellipse, m->sx.num, m->sx.den),
+                    UINT16_MAX);
+                p->semiminor_axis_external_ellipse = (uint16_t)FFMIN(
+                    av_rescale(p->semiminor_axis_external_ellipse, m->sx.num, m->sx.den),
+                    UINT16_MAX);
             }
         } else if (sd->size >= sizeof(AVDetectionBBoxHeader)) {
             AVDetectionBBoxHeader *h = (AVDetectionBBoxHeader *)sd->data;
@@ -227,10 +242,12 @@ static int scale_side_data(AVFrame *out, int scale)
                 continue;
             for (uint32_t k = 0; k < h->nb_bboxes; k++) {
                 AVDetectionBBox *b = av_get_detection_bbox(h, k);
-                b->x *= scale;
-                b->y *= scale;
-                b->w *= scale;
-                b->h *= scale;
+                int right = map_edge(b->x + b->w, m->sx, m->off_x);
+                int bottom = map_edge(b->y + b->h, m->sy, m->off_y);
+                b->x = map_edge(b->x, m->sx, m->off_x);
+                b->y = map_edge(b->y, m->sy, m->off_y);
+                b->w = right - b->x;
+                b->h = bottom - b->y;
             }
         }
     }
@@ -266,7 +283,7 @@ void *sr_main(void *arg)
             out->width = in->width * a->scale;
             out->height = in->height * a->scale;
             ok = av_frame_get_buffer(out, 0) >= 0 && av_frame_copy_props(out, in) >= 0 &&
-                 scale_side_data(out, a->scale) >= 0;
+                 map_side_data(out, &(side_data_map){{a->scale, 1}, {a->scale, 1}, 0, 0}) >= 0;
             /* A woven frame upscaled as one picture has no fields left: each line of a
              * field is now two lines, in both of the new picture's fields. */
             out->interlaced_frame = out->top_field_first = 0;

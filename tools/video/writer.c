@@ -225,12 +225,25 @@ static int fit_frame(app *a, AVFrame **f)
                     a->o.input, at, a->out_w, a->out_h, os.num, os.den);
         a->fit_w = in->width;
         a->fit_h = in->height;
+        a->fit_in_w = w;
+        a->fit_in_h = h;
         a->fit_sar = in->sample_aspect_ratio;
     }
     AVFrame *out = av_frame_alloc();
     int ret = out ? video_graph_push(&a->fit, in) : AVERROR(ENOMEM);
     if (ret >= 0)
         ret = video_graph_pull(&a->fit, out);
+    if (ret >= 0) {
+        /* Regions of interest and the like follow the pixels, which libavfilter's scale and
+         * pad leave where they were. pad takes whole chroma samples: its offsets are rounded
+         * down to them. */
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(out->format);
+        side_data_map m = {{a->fit_in_w, in->width},
+                           {a->fit_in_h, in->height},
+                           (a->out_w - a->fit_in_w) / 2 >> d->log2_chroma_w << d->log2_chroma_w,
+                           (a->out_h - a->fit_in_h) / 2 >> d->log2_chroma_h << d->log2_chroma_h};
+        ret = map_side_data(out, &m);
+    }
     if (ret < 0) {
         av_frame_free(&out);
         set_error(a, "%s: cannot fit a %dx%d frame into %dx%d: %s", a->o.input, in->width,
