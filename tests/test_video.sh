@@ -534,6 +534,20 @@ test_image_sequences() {
     cmp -s one.png up001.png || fail "one.png is not frame 1 upscaled"
 }
 
+# Numbered WebP names take a file a frame, each a still of its frame: FFmpeg's first WebP
+# encoder, libwebp_anim, gave one animation at the end, into out001.webp alone (as ffmpeg's).
+test_numbered_webp_images() {
+    mkdir seq
+    ffmpeg -nostdin -v error -f lavfi -i testsrc=size=32x32:rate=5 -t 1 seq/f%03d.png
+    "$video" -q -i seq/f%03d.png -o 'up%03d.webp' -m "$m2" || { fail "status $?"; return; }
+    [ "$(ls up*.webp | wc -l)" -eq 5 ] || fail "$(ls up*.webp | wc -l) files, not 5"
+    "$video" -q -i seq/f003.png -o third.webp -c:v libwebp -m "$m2" || fail "one frame failed"
+    cmp -s third.webp up003.webp || fail "up003.webp is not frame 3 upscaled"
+    ! grep -q ANIM up001.webp || fail "up001.webp is an animation"
+    expect_error "libwebp_anim writes one animation, not a file a frame" \
+        "$video" -y -i seq/f%03d.png -o 'up%03d.webp' -c:v libwebp_anim -m "$m2"
+}
+
 # Chapters are kept, moved and cut with the frames (they were dropped); a -pix_fmt the
 # encoder does not take is replaced with a message (silently, before).
 test_chapters_and_pix_fmt_fallback() {

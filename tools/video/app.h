@@ -204,6 +204,8 @@ int write_packet(app *a, AVPacket *pkt, AVRational from, AVBSFContext *adts);
 int write_copied(app *a, AVPacket *pkt);
 int stream_kept(const app *a, unsigned i, const char **why);
 void choose_output_format(app *a);
+/* Whether the output is an image name with a frame number (out%04d.png): a file a frame. */
+int numbered_output(const app *a);
 void open_output(app *a);
 const char *rotation_to_apply(const app *a);
 const char *frame_rotation(const app *a, const AVFrame *f);

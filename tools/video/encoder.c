@@ -158,6 +158,19 @@ void choose_encoder(app *a)
     if (!a->enc_codec)
         cli_die("%s: no video encoder %s%s", a->o.output,
                 a->o.codec ? a->o.codec : "for this format", a->o.codec ? " in this build" : "");
+    /* libwebp_anim, FFmpeg's first WebP encoder, keeps the frames for one animation it gives
+     * at the end: numbered names got that one file (out001.webp) for every frame, as from
+     * ffmpeg. A file a frame takes libwebp's pictures. */
+    if (!strcmp(a->enc_codec->name, "libwebp_anim") && numbered_output(a)) {
+        if (a->o.codec)
+            cli_die("%s: libwebp_anim writes one animation, not a file a frame: give -c:v "
+                    "libwebp, or a name without a number",
+                    a->o.output);
+        a->enc_codec = avcodec_find_encoder_by_name("libwebp");
+        if (!a->enc_codec)
+            cli_die("%s: no libwebp encoder in this build, to write a WebP file a frame",
+                    a->o.output);
+    }
     /* The options are set now on a context of the encoder's, as they are on the real one, so
      * that one it refuses ends the run before a frame is upscaled (it was refused at the
      * first frame out, after seconds to minutes of work). What only opening it checks (x264's

@@ -249,6 +249,13 @@ void choose_output_format(app *a)
                 a->ofmt->oformat->long_name ? a->ofmt->oformat->long_name : a->ofmt->oformat->name);
 }
 
+int numbered_output(const app *a)
+{
+    char first[PATH_MAX];
+    return !strcmp(a->ofmt->oformat->name, "image2") &&
+           av_get_frame_filename(first, sizeof(first), a->o.output, 1) >= 0;
+}
+
 void open_output(app *a)
 {
     char eb[ERR_SIZE];
@@ -297,9 +304,8 @@ void open_output(app *a)
     /* An image name with a frame number (out%04d.png) takes a file a frame, written as they
      * come (there is no one file to rename into place); any other image name one picture. */
     char first[PATH_MAX];
-    int image2 = !strcmp(a->ofmt->oformat->name, "image2");
-    int numbered = image2 && av_get_frame_filename(first, sizeof(first), a->o.output, 1) >= 0;
-    a->one_picture = image2 && !numbered;
+    int numbered = numbered_output(a);
+    a->one_picture = !strcmp(a->ofmt->oformat->name, "image2") && !numbered;
     a->numbered = numbered;
     /* Said as for one file: image2 gives only "Input/output error" for a missing folder. */
     char name[PATH_MAX];
