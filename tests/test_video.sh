@@ -1286,6 +1286,28 @@ test_webm_alpha_then_opaque_clip() {
         <<<"$alpha" || fail "frames' alpha:" $alpha
 }
 
+# A WebM joined from an opaque clip and one with alpha: the header says none, so FFmpeg's
+# decoder reads the colour alone; the alpha is dropped, as later alpha is, and said (it was
+# dropped silently). Every frame comes out.
+test_webm_alpha_after_opaque_clip_said_dropped() {
+    local ramp="geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*4'" f
+    for f in yuv420p yuva420p,$ramp; do
+        ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x36:rate=5:duration=1,format=$f" \
+            -c:v libvpx-vp9 -deadline realtime "${f%%,*}.webm"
+    done
+    printf 'file %s\n' yuv420p.webm yuva420p.webm >list.txt
+    ffmpeg -nostdin -v error -f concat -i list.txt -c copy in.webm
+    "$video" -i in.webm -o out.webm -m "$m2" 2>err.log || { fail "srres-video failed"; return; }
+    grep -q "in.webm: the picture at 1.000 s has alpha (WebM's, beside the frames), which is \
+dropped: the stream's header says it has none" err.log || fail "not said: $(cat err.log)"
+    [ "$(probe out.webm v:0 nb_read_frames -count_frames)" = 10 ] || fail "frames lost"
+    "$video" -i in.webm -o out.mp4 -m "$m2" 2>err.log || { fail "into MP4 failed"; return; }
+    grep -q "at 1.000 s has alpha .*: the output holds no alpha" err.log ||
+        fail "into MP4, not said: $(cat err.log)"
+    "$video" -q -i in.webm -o quiet.webm -m "$m2" 2>err.log || fail "-q failed"
+    [ ! -s err.log ] || fail "-q said: $(cat err.log)"
+}
+
 # A rotation the format cannot store (Matroska, PNG in FFmpeg 5.1) is applied to the frames.
 test_rotation_applied_where_not_stored() {
     lavfi rot.mp4 -t 0.2 -c:v libx264 -an

@@ -164,10 +164,33 @@ static int restart_at_opaque_keyframe(app *a, const AVPacket *pkt)
     return ret;
 }
 
+/* libvpx's decoders, which read WebM's alpha, are chosen where the stream's header says it
+ * has some (open_input): alpha that starts later (a WebM joined from an opaque clip and one
+ * with alpha) goes to FFmpeg's own, which give the colour alone. It is dropped, as a later
+ * rgba frame's alpha is, and said so: it was dropped without a word. */
+static void tell_unread_alpha(app *a, const AVPacket *pkt)
+{
+    size_t n;
+    const uint8_t *extra = av_packet_get_side_data(pkt, AV_PKT_DATA_MATROSKA_BLOCKADDITIONAL, &n);
+    if (!extra || n < 8 || AV_RB64(extra) != 1 || a->alpha_unread || a->told_dropped || a->o.quiet)
+        return;
+    AVRational tb = a->ifmt->streams[a->vin]->time_base;
+    fprintf(stderr,
+            "srres-video: %s: the picture at %.3f s has alpha (WebM's, beside the frames), "
+            "which is dropped: %s\n",
+            a->o.input, pkt->pts == AV_NOPTS_VALUE ? 0 : pkt->pts * av_q2d(tb),
+            a->alpha_holdable ? "the stream's header says it has none, and the output's "
+                                "format is chosen for the first pictures"
+                              : "the output holds no alpha");
+    a->told_dropped = 1;
+}
+
 /* Decodes what the packet (NULL: flush) yields and feeds it on. */
 static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
 {
     char eb[ERR_SIZE];
+    if (pkt && !a->vpx_alpha)
+        tell_unread_alpha(a, pkt);
     int ret = pkt && a->vpx_alpha ? restart_at_opaque_keyframe(a, pkt) : 0;
     if (ret < 0)
         return ret;
