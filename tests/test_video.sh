@@ -1308,6 +1308,23 @@ dropped: the stream's header says it has none" err.log || fail "not said: $(cat 
     [ ! -s err.log ] || fail "-q said: $(cat err.log)"
 }
 
+# WebM alpha that starts between keyframes (tests/fixtures/make_webm_alpha_unkeyed.sh: from
+# 0.4 s, keyframes at 0 and 1 s) cannot be decoded before the next keyframe: libvpx failed
+# those frames, skipped as damaged (7 of 10 came out). Every frame comes out, opaque up to
+# 1 s, with a message, and the alpha from the keyframe on.
+test_webm_alpha_between_keyframes() {
+    "$video" -i "$root/tests/fixtures/webm_alpha_unkeyed.webm" -o out.webm -m "$m2" 2>err.log ||
+        { fail "srres-video failed"; return; }
+    grep -q "webm_alpha_unkeyed.webm: the alpha at 0.400 s starts between keyframes" err.log ||
+        fail "not said: $(cat err.log)"
+    ! grep -q damaged err.log || fail "frames skipped: $(cat err.log)"
+    local alpha # a pixel near the clear left edge, frame by frame
+    alpha=$(ffmpeg -nostdin -v error -c:v libvpx-vp9 -i out.webm -fps_mode passthrough \
+        -vf alphaextract,crop=1:1:4:0 -f rawvideo - | od -An -v -tu1 -w1)
+    awk '{ ok += NR <= 5 ? $1 == 255 : $1 < 30 } END { exit NR != 10 || ok != 10 }' \
+        <<<"$alpha" || fail "frames' alpha:" $alpha
+}
+
 # A rotation the format cannot store (Matroska, PNG in FFmpeg 5.1) is applied to the frames.
 test_rotation_applied_where_not_stored() {
     lavfi rot.mp4 -t 0.2 -c:v libx264 -an

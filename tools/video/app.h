@@ -96,6 +96,7 @@ typedef struct app {
     int alpha_unread;             /* WebM alpha that no decoder here reads */
     int vpx_alpha;                /* reader: libvpx decodes WebM alpha ... */
     int vpx_alpha_read;           /* ... and has read some since it was opened */
+    int told_alpha_unkeyed;       /* reader: said that alpha starts between keyframes */
     struct SwsContext *alpha_sws; /* sr thread: upscales the alpha plane */
     frame_queue *q_in, *q_out;
     AVBSFContext **adts; /* --segment: by input stream, an ADTS AAC one's header remover */

@@ -143,13 +143,27 @@ static void say_if_cut_off(const app *a, int64_t read_end, int64_t packet_at)
 
 /* libvpx's decoder, once it has read alpha, gives no frame for a packet without it: a WebM
  * joined from clips with alpha and without lost the frames of those without (10 frames
- * came out 5). A new decoder reads them from their keyframe on. */
-static int restart_at_opaque_keyframe(app *a, const AVPacket *pkt)
+ * came out 5). A new decoder reads them from their keyframe on. Alpha whose first packet
+ * is no keyframe (a WebM cut or joined inside a group of pictures) cannot be decoded before
+ * its next one: libvpx failed each frame till then, skipped as damaged (3 of 5). They come
+ * out in colour, opaque, their alpha left unread and said so. */
+static int restart_at_opaque_keyframe(app *a, AVPacket *pkt)
 {
     char eb[ERR_SIZE];
     size_t n;
     const uint8_t *extra = av_packet_get_side_data(pkt, AV_PKT_DATA_MATROSKA_BLOCKADDITIONAL, &n);
     int alpha = extra && n >= 8 && AV_RB64(extra) == 1; /* BlockAddID 1: alpha */
+    if (alpha && !a->vpx_alpha_read && !(pkt->flags & AV_PKT_FLAG_KEY)) {
+        if (!a->told_alpha_unkeyed && !a->o.quiet) {
+            AVRational tb = a->ifmt->streams[a->vin]->time_base;
+            fprintf(stderr,
+                    "srres-video: %s: the alpha at %.3f s starts between keyframes, where it "
+                    "cannot be decoded: the pictures up to the next keyframe come out opaque\n",
+                    a->o.input, pkt->pts == AV_NOPTS_VALUE ? 0 : pkt->pts * av_q2d(tb));
+            a->told_alpha_unkeyed = 1;
+        }
+        return av_packet_shrink_side_data(pkt, AV_PKT_DATA_MATROSKA_BLOCKADDITIONAL, 0);
+    }
     if (alpha || !a->vpx_alpha_read || !(pkt->flags & AV_PKT_FLAG_KEY)) {
         a->vpx_alpha_read |= alpha;
         return 0;
