@@ -342,6 +342,28 @@ test_refused_options_before_upscaling() {
     [ ! -e x.mp4 ] && ! ls .*partial* >/dev/null 2>&1 || fail "x.mp4 or its temporary file left"
 }
 
+# What only libx264's opening checks (its preset and tune names, -x264-params) is refused
+# before a frame is upscaled too, by a trial opening: it was refused at the first frame out.
+# Two-pass stats, which the trial would read or write, are left to the real opening.
+test_x264_names_refused_before_upscaling() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+    local opts
+    for opts in "-preset nosuch" "--enc-opt tune=nosuch" "-x264-params keyintt=48" \
+        "-c:v libx264rgb -x264-params keyintt=48"; do
+        # shellcheck disable=SC2086 # the options are words
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" $opts 2>err.log && fail "$opts: exit 0"
+        ! grep -q '^frame [0-9]' err.log || fail "$opts: refused once the frames ran: $(cat err.log)"
+        [ "$(grep -c . err.log)" = 1 ] || fail "$opts: not one line: $(cat err.log)"
+    done
+    expect_error "x.mp4: cannot open the libx264 encoder: .*preset/tune nosuch" \
+        "$video" -i in.mp4 -o x.mp4 -m "$m2" -preset nosuch
+    [ ! -e x.mp4 ] && ! ls .*partial* >/dev/null 2>&1 || fail "x.mp4 or its temporary file left"
+    "$video" -q -i in.mp4 -o p1.mp4 -m "$m2" -b:v 200k -x264-params pass=1:stats=s.log ||
+        fail "pass 1 failed"
+    "$video" -q -i in.mp4 -o p2.mp4 -m "$m2" -b:v 200k -x264-params pass=2:stats=s.log ||
+        fail "pass 2 failed"
+}
+
 test_field_order_from_frames() {
     # Interlaced frames upscaled whole have no fields left: progressive, and said so (they
     # stayed tagged top field first); deinterlaced by --vf-pre they are progressive, silently.

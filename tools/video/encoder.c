@@ -4,6 +4,7 @@
  * sets up the output's video stream and writes its header and the packets held for after
  * it, and drained into the muxer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libavfilter/buffersink.h>
 #include <libavutil/avstring.h>
 #include <libavutil/opt.h>
@@ -142,6 +143,23 @@ static int set_options(app *a, AVCodecContext *e)
     return 0;
 }
 
+/* Whether an option may make libx264's opening read or write a file: two-pass stats (pass=1
+ * writes x264_2pass.log over the one a second pass needs), dump-yuv. Those are left to the
+ * real opening, not tried. */
+static int touches_files(const app *a)
+{
+    static const char *const words[] = {"pass", "stats", "dump"};
+    const AVDictionaryEntry *t = NULL;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (a->o.x264_params && strstr(a->o.x264_params, words[i]))
+            return 1;
+        while ((t = av_dict_get(a->o.enc_opts, "", t, AV_DICT_IGNORE_SUFFIX)))
+            if (strstr(t->key, words[i]) || strstr(t->value, words[i]))
+                return 1;
+    }
+    return 0;
+}
+
 /* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
  * .png through image2, ...). */
 void choose_encoder(app *a)
@@ -174,11 +192,44 @@ void choose_encoder(app *a)
     /* The options are set now on a context of the encoder's, as they are on the real one, so
      * that one it refuses ends the run before a frame is upscaled (it was refused at the
      * first frame out, after seconds to minutes of work). What only opening it checks (x264's
-     * preset names, -x264-params) is still said then. */
+     * preset and tune names, -x264-params) is checked by opening libx264 on a 64x64 picture
+     * of its first format, which takes milliseconds (unless it touches files); x265,
+     * SVT-AV1 and the like take far longer to open and are left to the real opening. */
     AVCodecContext *e = avcodec_alloc_context3(a->enc_codec);
     if (!e)
         cli_die("out of memory");
     int ret = set_options(a, e);
+    if (ret >= 0 && av_strstart(a->enc_codec->name, "libx264", NULL) && !touches_files(a)) {
+        char eb[ERR_SIZE], refused[X264_PARAM_ERROR_SIZE];
+        e->width = e->height = 64;
+        e->pix_fmt = a->enc_codec->pix_fmts[0];
+        e->time_base = (AVRational){1, 25};
+        e->thread_count = 1;
+        /* x264 says a preset or tune name it lacks on stderr itself, past av_log: a second
+         * line beside ours, which has the reason through av_log. No thread runs yet. */
+        int saved = a->o.verbose ? -1 : dup(STDERR_FILENO);
+        int null = saved < 0 ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null >= 0)
+            dup2(null, STDERR_FILENO);
+        ret = avcodec_open2(e, a->enc_codec, NULL);
+        if (null >= 0) {
+            dup2(saved, STDERR_FILENO);
+            close(null);
+        }
+        if (saved >= 0)
+            close(saved);
+        if (ret < 0)
+            set_error(a, "%s: cannot open the %s encoder: %s", a->o.output, a->enc_codec->name,
+                      av_err(ret, eb));
+        get_x264_param_error(refused, sizeof(refused));
+        if (ret >= 0 && refused[0]) {
+            set_error(a,
+                      "-x264-params: libx264 cannot take %s (x264 --fullhelp lists its "
+                      "options)",
+                      refused);
+            ret = AVERROR(EINVAL);
+        }
+    }
     avcodec_free_context(&e);
     if (ret < 0)
         cli_die("%s", a->error);
