@@ -111,11 +111,11 @@ static AVRational scale_corner(AVRational c, int scale, int last)
 /* Side data in the input's pixel coordinates: regions of interest (which encoders read),
  * detection boxes and HDR10+'s processing windows and their ellipses (which players tone-map
  * by) are scaled to the output; motion vectors, the decoder's block parameters and pan-scan,
- * which describe the coded input, are dropped. srres-video does the same with a copy of this
- * function (tools/video/network.c): this file builds inside FFmpeg's tree and cannot share
- * the tools' code; tests/test_filter.sh and tests/test_video.sh hold both to the same
- * figures (HDR10+ in test_video from an HEVC stream given the SEI by hand, as no encoder of
- * FFmpeg 5.1 writes it). */
+ * which describe the coded input, are dropped. srres-video does the same in its
+ * map_side_data (tools/video/network.c, which also moves them for its fitting of frames of
+ * another size): this file builds inside FFmpeg's tree and cannot share the tools' code;
+ * tests/test_filter.sh and tests/test_video.sh hold both to the same figures (HDR10+ from an
+ * HEVC stream given the SEI by hand, as no encoder of FFmpeg 5.1 writes it). */
 static int scale_side_data(AVFrame *out, int scale)
 {
     static const enum AVFrameSideDataType dropped[] = {
