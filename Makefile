@@ -20,12 +20,14 @@ TOOL_CFLAGS = $(BUILD_CFLAGS) $(AV_CFLAGS) $(BLAS_CFLAGS) -Icore -Itools -DSRRES
 TOOL_LIBS = $(AV_LIBS) $(CORE_LIBS)
 # Kernels for AVX-512 CPUs; only reached after a runtime check (core/cpu.c).
 AVX512_FLAGS = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+# Their twins for AVX2 + FMA CPUs (core/*_avx2.c), also reached after a runtime check.
+AVX2_FLAGS = -mavx2 -mfma
 
 # Objects depend on this file, rewritten only when a flag or the compiler changed, so that
 # make CFLAGS=-O3 (or a configure that found other libraries) rebuilds what it compiles.
 FLAGS_FILE = $(B)/flags
-FLAGS_NOW = $(CC) | $(CORE_CFLAGS) | $(TOOL_CFLAGS) | $(AVX512_FLAGS) | $(MPI_CFLAGS) | \
-            $(CMOCKA_CFLAGS) | $(BUILD_LDFLAGS)
+FLAGS_NOW = $(CC) | $(CORE_CFLAGS) | $(TOOL_CFLAGS) | $(AVX512_FLAGS) | $(AVX2_FLAGS) | \
+            $(MPI_CFLAGS) | $(CMOCKA_CFLAGS) | $(BUILD_LDFLAGS)
 FLAGS_QUOTED = '$(subst ','\'',$(FLAGS_NOW))'
 
 CORE_SRC = $(wildcard core/*.c)
@@ -71,6 +73,10 @@ $(B)/core/%.o: core/%.c core/*.h config.mk $(FLAGS_FILE)
 $(B)/core/%_avx512.o: core/%_avx512.c core/*.h config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $(AVX512_FLAGS) -c $< -o $@
+
+$(B)/core/%_avx2.o: core/%_avx2.c core/*.h config.mk $(FLAGS_FILE)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) $(AVX2_FLAGS) -c $< -o $@
 
 # One relocatable object whose hidden names are made local: a program linking libsrres.a
 # meets only what srres.h declares, as with libsrres.so (its own image_read or conv_forward

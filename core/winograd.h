@@ -2,7 +2,9 @@
  * tile costs 36 multiplies per input/output channel pair instead of 144. The input and
  * output transforms run on AVX-512 vectors of 16 channels; the 36 products are batched
  * GEMMs with a register-tiled micro-kernel; bias, PReLU, the residual add and the pixel
- * shuffle are fused into the output transform. AVX-512 only: call after cpu_has_avx512(). */
+ * shuffle are fused into the output transform. AVX-512 (winograd_avx512.c: call after
+ * cpu_has_avx512()), and the FP32 inference calls on AVX2 + FMA too (winograd_avx2.c, the
+ * *_avx2 functions: call after cpu_has_avx2_fma()); both take and give the same layouts. */
 #ifndef SRRES_WINOGRAD_H
 #define SRRES_WINOGRAD_H
 
@@ -34,6 +36,13 @@ size_t winograd_scratch_floats(int cip);
  * rows). in->pad >= 1. */
 void winograd_conv3x3(const fmap *out, const fmap *in, const float *U, int cop,
                       const winograd_epilogue *ep, float *scratch, int ty0, int ty1);
+
+/* The AVX2 + FMA twins of the three above: same arguments, same results bit for bit. */
+void winograd_weights_avx2(float *U, const float *weight, int cin, int cout, int cip, int cop,
+                           const int *perm);
+size_t winograd_scratch_floats_avx2(int cip);
+void winograd_conv3x3_avx2(const fmap *out, const fmap *in, const float *U, int cop,
+                           const winograd_epilogue *ep, float *scratch, int ty0, int ty1);
 
 /* bf16 precision (AVX512_BF16: call after cpu_has_avx512_bf16()): Ub [36][cip/2][cop][2]
  * from the float U of winograd_weights; the products in bf16, sums in float. */

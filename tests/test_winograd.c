@@ -1,6 +1,7 @@
-/* test_winograd.c: the Winograd F(4x4,3x3) kernel against a plain double-precision 3x3
- * convolution, on sizes that end mid-tile and on single pixels, with every epilogue (bias,
- * PReLU, residual, pixel shuffle x2 and x3) and partial output-channel chunks. */
+/* test_winograd.c: the Winograd F(4x4,3x3) kernels (AVX-512 and AVX2 + FMA) against a plain
+ * double-precision 3x3 convolution, on sizes that end mid-tile and on single pixels, with
+ * every epilogue (bias, PReLU, residual, pixel shuffle x2 and x3) and partial
+ * output-channel chunks; and the two kernels against each other, bit for bit. */
 #include <math.h>
 
 #include "cpu.h"
@@ -37,11 +38,28 @@ static double ref_conv(const fmap *in, const float *w, const float *bias, int ci
     return s;
 }
 
-/* cin, cout live channels; shuffle r (0 = none); prelu and residual on or off. */
-static void check(int h, int w, int cin, int cout, int r, int prelu, int residual)
+/* The kernels of one instruction set. */
+typedef struct isa {
+    const char *name;
+    int (*supported)(void);
+    void (*weights)(float *U, const float *weight, int cin, int cout, int cip, int cop,
+                    const int *perm);
+    size_t (*scratch_floats)(int cip);
+    void (*conv)(const fmap *out, const fmap *in, const float *U, int cop,
+                 const winograd_epilogue *ep, float *scratch, int ty0, int ty1);
+} isa;
+
+static const isa isas[] = {
+    {"avx512", cpu_has_avx512, winograd_weights, winograd_scratch_floats, winograd_conv3x3},
+    {"avx2", cpu_has_avx2_fma, winograd_weights_avx2, winograd_scratch_floats_avx2,
+     winograd_conv3x3_avx2},
+};
+
+/* cin, cout live channels; shuffle r (0 = none); prelu and residual on or off; on the
+ * kernels of kern. Returns the output map. */
+static fmap check_isa(const isa *kern, int h, int w, int cin, int cout, int r, int prelu,
+                      int residual)
 {
-    if (!cpu_has_avx512())
-        skip();
     srres_rng rng;
     srres_rng_seed(&rng, (uint64_t)(h * 1000 + w * 10 + cin + cout + r));
     int cip = fmap_channels(cin), groups = r ? r * r : 1;
@@ -60,7 +78,7 @@ static void check(int h, int w, int cin, int cout, int r, int prelu, int residua
         sl[k] = r ? (c < cout / groups ? slope_m[c] : 0) : (perm[k] >= 0 ? slope_m[perm[k]] : 0);
     }
     float *U = aligned_alloc(64, sizeof(float) * 36 * cip * cop);
-    winograd_weights(U, wt, cin, cout, cip, cop, perm);
+    kern->weights(U, wt, cin, cout, cip, cop, perm);
     fmap in = make_map(h, w, 1, cip, &rng);
     for (int y = 0; y < h; y++) /* padding channels must stay zero */
         for (int x = 0; x < w; x++)
@@ -69,8 +87,10 @@ static void check(int h, int w, int cin, int cout, int r, int prelu, int residua
     fmap res = make_map(h, w, 1, cpo, &rng);
     fmap out = make_map(r ? h * r : h, r ? w * r : w, r ? 4 : 1, cpo, NULL);
     winograd_epilogue ep = {b, prelu ? sl : NULL, residual ? &res : NULL, r};
-    float *scratch = aligned_alloc(64, sizeof(float) * winograd_scratch_floats(cip));
-    winograd_conv3x3(&out, &in, U, cop, &ep, scratch, 0, (h + 3) / 4);
+    size_t scratch_bytes = sizeof(float) * kern->scratch_floats(cip);
+    float *scratch = aligned_alloc(64, scratch_bytes);
+    memset(scratch, 0xff, scratch_bytes); /* NaN: every float read is written first */
+    kern->conv(&out, &in, U, cop, &ep, scratch, 0, (h + 3) / 4);
     double worst = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
@@ -92,14 +112,38 @@ static void check(int h, int w, int cin, int cout, int r, int prelu, int residua
             }
     /* F(4x4,3x3) transforms amplify rounding a little; 1e-4 is still far below 1/255. */
     if (worst > 1e-4)
-        fail_msg("%dx%d %d->%d shuffle %d: max error %g", w, h, cin, cout, r, worst);
+        fail_msg("%s %dx%d %d->%d shuffle %d: max error %g", kern->name, w, h, cin, cout, r,
+                 worst);
     /* The border stays zero (the next layer reads it as padding). */
     for (int x = -1; x <= out.w; x++) {
         assert_true(fmap_at(&out, -1, x)[0] == 0.0f);
         assert_true(fmap_at(&out, out.h, x)[0] == 0.0f);
     }
     free(wt), free(bias), free(slope_m), free(perm), free(b), free(sl), free(U);
-    free(in.data), free(res.data), free(out.data), free(scratch);
+    free(in.data), free(res.data), free(scratch);
+    return out;
+}
+
+/* Each kernel this CPU runs; where it runs both, the same output bits from each (they do
+ * the same operations in the same order, lane by lane). */
+static void check(int h, int w, int cin, int cout, int r, int prelu, int residual)
+{
+    fmap out[2] = {{0}};
+    int ran = 0;
+    for (int i = 0; i < 2; i++)
+        if (isas[i].supported()) {
+            out[i] = check_isa(&isas[i], h, w, cin, cout, r, prelu, residual);
+            ran++;
+        }
+    if (!ran)
+        skip();
+    if (ran == 2) {
+        size_t floats = (size_t)((out[0].h + 3) / 4 * 4 + 2 * out[0].pad + 4) * out[0].row;
+        if (memcmp(out[0].data, out[1].data, floats * sizeof(float)))
+            fail_msg("%dx%d %d->%d shuffle %d: the AVX2 output differs from the AVX-512 one",
+                     w, h, cin, cout, r);
+    }
+    free(out[0].data), free(out[1].data);
 }
 
 static void test_sizes_ending_mid_tile(void **state)
