@@ -79,7 +79,7 @@ static double region_floats(const srres_ctx *ctx, int h, int w, int up_tile)
     double pixels = (double)h * w, scratch;
     int threads = thread_pool_size(ctx->pool);
     if (ctx->fast) {
-        scratch = fast_net_floats(ctx->m, up_tile, h, w, threads);
+        scratch = fast_net_floats(ctx->fast, up_tile, h, w, threads);
     } else {
         scratch = baseline_scratch_floats(ctx, h, w);
         if (ctx->params.ensemble > 1)
@@ -119,8 +119,12 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
 {
     *out = NULL;
     srres_params p = params ? *params : srres_default_params();
-    if (p.kernel != SRRES_KERNEL_AUTO && p.kernel != SRRES_KERNEL_BASELINE)
+    if (p.kernel != SRRES_KERNEL_AUTO && p.kernel != SRRES_KERNEL_BASELINE &&
+        p.kernel != SRRES_KERNEL_AVX2)
         return srres_fail(err, SRRES_ERR_INVALID, "unknown kernel %d", (int)p.kernel);
+    if (p.kernel == SRRES_KERNEL_AVX2 && !cpu_has_avx2_fma())
+        return srres_fail(err, SRRES_ERR_UNSUPPORTED,
+                          "the AVX2 kernels need a CPU with AVX2 and FMA");
     if (p.precision != SRRES_PRECISION_FP32 && p.precision != SRRES_PRECISION_BF16)
         return srres_fail(err, SRRES_ERR_INVALID, "unknown precision %d", (int)p.precision);
     if (p.threads < 0 || p.threads > 1024)
@@ -150,9 +154,14 @@ srres_status srres_ctx_create(const srres_model *model, const srres_params *para
         srres_ctx_free(ctx);
         return srres_fail(err, SRRES_ERR_NOMEM, "cannot start %d threads", p.threads);
     }
-    if (p.kernel == SRRES_KERNEL_AUTO && cpu_has_avx512()) {
-        srres_status st = fast_net_create(model, p.precision == SRRES_PRECISION_BF16,
-                                          &ctx->fast, err);
+    /* AUTO: AVX-512, else AVX2 + FMA (bf16 was refused above without AVX-512), else the
+     * baseline. */
+    int avx512 = p.kernel == SRRES_KERNEL_AUTO && cpu_has_avx512();
+    int avx2 = p.kernel == SRRES_KERNEL_AVX2 ||
+               (p.kernel == SRRES_KERNEL_AUTO && cpu_has_avx2_fma());
+    if (avx512 || avx2) {
+        srres_status st = fast_net_create(model, avx512 ? FAST_AVX512 : FAST_AVX2,
+                                          p.precision == SRRES_PRECISION_BF16, &ctx->fast, err);
         if (st != SRRES_OK) {
             srres_ctx_free(ctx);
             return st;

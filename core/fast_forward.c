@@ -1,6 +1,7 @@
-/* fast_forward.c: the network on the fast path: NHWC feature maps, Winograd 3x3 convs with
- * fused bias/PReLU/residual/pixel shuffle, and direct 9x9 head and tail. Weights are
- * transformed once per context; buffers are sized for the largest region and reused.
+/* fast_forward.c: the network on the fast path (AVX-512, or AVX2 + FMA): NHWC feature maps,
+ * Winograd 3x3 convs with fused bias/PReLU/residual/pixel shuffle, and direct 9x9 head and
+ * tail. Weights are transformed once per context; buffers are sized for the largest region
+ * and reused.
  *
  * The upsampling stages and the tail can run on tiles of the trunk's output, up_tile LR
  * pixels a side with a halo of UP_HALO (context.c picks the size): their maps, 64 channels at
@@ -25,6 +26,29 @@
  * which keeps tiles on the Winograd grid. */
 #define UP_HALO 4
 
+/* One orchestration, two sets of kernels: the same layouts (16-channel blocks, borders,
+ * Winograd tiles) on AVX-512 or on AVX2 + FMA. */
+typedef struct fast_kernels {
+    void (*winograd_weights)(float *U, const float *weight, int cin, int cout, int cip, int cop,
+                             const int *perm);
+    size_t (*winograd_scratch_floats)(int cip);
+    void (*winograd_conv3x3)(const fmap *out, const fmap *in, const float *U, int cop,
+                             const winograd_epilogue *ep, float *scratch, int ty0, int ty1);
+    void (*head_weights)(float *dst, const float *weight, int cout, int cop);
+    void (*head_conv9x9)(const fmap *out, const fmap *in, const float *w, const float *bias,
+                         const float *slope, int y0, int y1);
+    void (*tail_weights)(float *dst, const float *weight, int cin, int cip);
+    void (*tail_conv9x9)(float *out, const fmap *in, const float *w, const float *bias, int y0,
+                         int y1);
+} fast_kernels;
+
+static const fast_kernels kernels[] = {
+    [FAST_AVX512] = {winograd_weights, winograd_scratch_floats, winograd_conv3x3, head_weights,
+                     head_conv9x9, tail_weights, tail_conv9x9},
+    [FAST_AVX2] = {winograd_weights_avx2, winograd_scratch_floats_avx2, winograd_conv3x3_avx2,
+                   head_weights_avx2, head_conv9x9_avx2, tail_weights_avx2, tail_conv9x9_avx2},
+};
+
 typedef struct conv3 {
     float *U, *bias, *slope; /* slope NULL: no PReLU */
     uint16_t *Ub;            /* U as bf16 pairs (bf16 precision), else NULL */
@@ -33,6 +57,7 @@ typedef struct conv3 {
 
 struct fast_net {
     const srres_model *m;
+    const fast_kernels *kern;
     int cp;      /* padded feature channels */
     int bf16;    /* 3x3 products in bf16 */
     float *head_w, *head_b, *head_s, *tail_w, tail_b[3];
@@ -69,17 +94,18 @@ static float *expand_slopes(const prelu_layer *L, int channels, int cp, int grou
     return d;
 }
 
-static int prepare_conv3(conv3 *k, const conv_layer *L, const prelu_layer *P, int cp, int cop,
-                         const int *perm, int bf16)
+static int prepare_conv3(const fast_net *f, conv3 *k, const conv_layer *L, const prelu_layer *P,
+                         int cop, const int *perm)
 {
+    int cp = f->cp;
     k->cop = cop;
     k->U = alloc_floats(36 * (size_t)cp * cop);
     k->bias = padded_copy(L->bias, L->cout, cop, perm);
     k->slope = P ? expand_slopes(P, L->cout / (cop / cp), cp, cop / cp) : NULL;
     if (!k->U || !k->bias || (P && !k->slope))
         return -1;
-    winograd_weights(k->U, L->weight, L->cin, L->cout, cp, cop, perm);
-    if (bf16) {
+    f->kern->winograd_weights(k->U, L->weight, L->cin, L->cout, cp, cop, perm);
+    if (f->bf16) {
         k->Ub = (uint16_t *)alloc_floats(18 * (size_t)cp * cop);
         if (!k->Ub)
             return -1;
@@ -96,14 +122,18 @@ static void free_conv3(conv3 *k)
     free(k->slope);
 }
 
-srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srres_error *err)
+srres_status fast_net_create(const srres_model *m, fast_isa isa, int bf16, fast_net **out,
+                             srres_error *err)
 {
     *out = NULL;
+    if (bf16 && isa != FAST_AVX512)
+        return srres_fail(err, SRRES_ERR_UNSUPPORTED, "bf16 products need the AVX-512 kernels");
     fast_net *f = calloc(1, sizeof(*f));
     if (!f)
         return srres_fail(err, SRRES_ERR_NOMEM, "out of memory");
     int C = m->cfg.channels, cp = fmap_channels(C), r = m->up_factor, ok = 1;
     f->m = m;
+    f->kern = &kernels[isa];
     f->cp = cp;
     f->bf16 = bf16;
     f->head_w = alloc_floats(81 * 3 * (size_t)cp);
@@ -113,16 +143,16 @@ srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srr
     f->body = calloc((size_t)(2 * m->cfg.blocks + 1), sizeof(conv3));
     ok = f->head_w && f->head_b && f->head_s && f->tail_w && f->body;
     if (ok) {
-        head_weights(f->head_w, m->head.weight, C, cp);
-        tail_weights(f->tail_w, m->tail.weight, C, cp);
+        f->kern->head_weights(f->head_w, m->head.weight, C, cp);
+        f->kern->tail_weights(f->tail_w, m->tail.weight, C, cp);
         memcpy(f->tail_b, m->tail.bias, sizeof(f->tail_b));
     }
     for (int i = 0; ok && i < m->cfg.blocks; i++)
-        ok = !prepare_conv3(&f->body[2 * i], &m->body[i].conv1, &m->body[i].prelu1, cp, cp,
-                            NULL, bf16) &&
-             !prepare_conv3(&f->body[2 * i + 1], &m->body[i].conv2, &m->body[i].prelu2, cp, cp,
-                            NULL, bf16);
-    ok = ok && !prepare_conv3(&f->trunk, &m->trunk, NULL, cp, cp, NULL, bf16);
+        ok = !prepare_conv3(f, &f->body[2 * i], &m->body[i].conv1, &m->body[i].prelu1, cp,
+                            NULL) &&
+             !prepare_conv3(f, &f->body[2 * i + 1], &m->body[i].conv2, &m->body[i].prelu2, cp,
+                            NULL);
+    ok = ok && !prepare_conv3(f, &f->trunk, &m->trunk, NULL, cp, NULL);
     /* Upsampling convs store outputs in (i, j, c) order so the shuffle writes whole
      * vectors: stored channel s*cp + c holds model channel c*r*r + s. */
     int *perm = malloc(sizeof(int) * (size_t)r * r * cp);
@@ -131,7 +161,7 @@ srres_status fast_net_create(const srres_model *m, int bf16, fast_net **out, srr
         for (int c = 0; c < cp; c++)
             perm[s * cp + c] = c < C ? c * r * r + s : -1;
     for (int j = 0; ok && j < m->up_stages; j++)
-        ok = !prepare_conv3(&f->up[j], &m->up[j], &m->up_prelu[j], cp, r * r * cp, perm, bf16);
+        ok = !prepare_conv3(f, &f->up[j], &m->up[j], &m->up_prelu[j], r * r * cp, perm);
     free(perm);
     if (!ok) {
         fast_net_free(f);
@@ -214,8 +244,9 @@ static int cut_up(int h, int w, int up_tile)
     return up_tile > 0 && (h > up_tile || w > up_tile);
 }
 
-double fast_net_floats(const srres_model *m, int up_tile, int h, int w, int threads)
+double fast_net_floats(const fast_net *f, int up_tile, int h, int w, int threads)
 {
+    const srres_model *m = f->m;
     if (h > INT_MAX / 16 || w > INT_MAX / 16)
         return INFINITY; /* beyond any memory; and the sizes below would wrap */
     double cp = fmap_channels(m->cfg.channels);
@@ -231,7 +262,7 @@ double fast_net_floats(const srres_model *m, int up_tile, int h, int w, int thre
         total += alloc_floats_taken((double)fmap_span(hj, up_pad(m, j)) *
                                     fmap_span(wj, up_pad(m, j)) * cp);
     }
-    return total + alloc_floats_taken((double)winograd_scratch_floats((int)cp) * threads);
+    return total + alloc_floats_taken((double)f->kern->winograd_scratch_floats((int)cp) * threads);
 }
 
 /* Buffers hold a region by their number of floats, not their shape, so a region and its
@@ -279,7 +310,7 @@ srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_erro
         f->up_cap[j] = up_need[j];
         ok = ok && f->upmap[j].data;
     }
-    f->scratch_per_thread = winograd_scratch_floats(f->cp);
+    f->scratch_per_thread = f->kern->winograd_scratch_floats(f->cp);
     f->scratch = ok ? alloc_floats(f->scratch_per_thread * threads) : NULL;
     if (!f->scratch) {
         free_buffers(f);
@@ -330,7 +361,8 @@ static void wino_rows(void *arg, int begin, int end, int thread)
     if (j->k->Ub)
         winograd_conv3x3_bf16(j->out, j->in, j->k->Ub, j->k->cop, &j->ep, scratch, begin, end);
     else
-        winograd_conv3x3(j->out, j->in, j->k->U, j->k->cop, &j->ep, scratch, begin, end);
+        j->f->kern->winograd_conv3x3(j->out, j->in, j->k->U, j->k->cop, &j->ep, scratch, begin,
+                                  end);
 }
 
 static void run_conv3(fast_net *f, thread_pool *pool, const fmap *out, const fmap *in,
@@ -343,13 +375,13 @@ static void run_conv3(fast_net *f, thread_pool *pool, const fmap *out, const fma
 static void head_rows(void *arg, int begin, int end, int thread)
 {
     layer_job *j = arg;
-    head_conv9x9(j->out, j->in, j->f->head_w, j->f->head_b, j->f->head_s, begin, end);
+    j->f->kern->head_conv9x9(j->out, j->in, j->f->head_w, j->f->head_b, j->f->head_s, begin, end);
 }
 
 static void tail_rows(void *arg, int begin, int end, int thread)
 {
     layer_job *j = arg;
-    tail_conv9x9(j->planes, j->in, j->f->tail_w, j->f->tail_b, begin, end);
+    j->f->kern->tail_conv9x9(j->planes, j->in, j->f->tail_w, j->f->tail_b, begin, end);
 }
 
 /* Rows [y0, y0 + th) and columns [x0, x0 + tw) of the region's output (h x w LR) from the

@@ -159,8 +159,11 @@ double srres_model_macs_per_pixel(const srres_model *model);
 /* ---- Running a model on images ---------------------------------------------------------- */
 
 typedef enum srres_kernel {
-    SRRES_KERNEL_AUTO = 0, /* the fastest path this CPU supports */
-    SRRES_KERNEL_BASELINE  /* im2col + OpenBLAS sgemm, the reference path */
+    SRRES_KERNEL_AUTO = 0, /* the fastest path this CPU supports: AVX-512, else AVX2 + FMA,
+                              else the baseline */
+    SRRES_KERNEL_BASELINE, /* im2col + OpenBLAS sgemm, the reference path */
+    SRRES_KERNEL_AVX2      /* the AVX2 + FMA fast path, for comparing paths (on AVX-512
+                              CPUs too); FP32 only; SRRES_ERR_UNSUPPORTED without AVX2 */
 } srres_kernel;
 
 typedef enum srres_precision {

@@ -157,6 +157,8 @@ static void test_thread_count_changes_no_output_bit(void **state)
         {SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, -1, 1},
         {SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, 12, 2},
         {SRRES_KERNEL_AUTO, SRRES_PRECISION_BF16, 12, 1},
+        {SRRES_KERNEL_AVX2, SRRES_PRECISION_FP32, -1, 1},
+        {SRRES_KERNEL_AVX2, SRRES_PRECISION_FP32, 12, 2},
         {SRRES_KERNEL_BASELINE, SRRES_PRECISION_FP32, -1, 1},
         {SRRES_KERNEL_BASELINE, SRRES_PRECISION_FP32, 12, 2},
     };
@@ -169,7 +171,8 @@ static void test_thread_count_changes_no_output_bit(void **state)
     for (int k = 0; k < 3 * w * h; k++)
         in[k] = (float)srres_rng_uniform(&rng);
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-        if (cases[c].precision == SRRES_PRECISION_BF16 && !cpu_has_avx512_bf16())
+        if ((cases[c].precision == SRRES_PRECISION_BF16 && !cpu_has_avx512_bf16()) ||
+            (cases[c].kernel == SRRES_KERNEL_AVX2 && !cpu_has_avx2_fma()))
             continue;
         float *out[2];
         for (int t = 0; t < 2; t++) {
@@ -199,11 +202,10 @@ static void test_thread_count_changes_no_output_bit(void **state)
 
 /* The fast path's upsampling stages and tail run on tiles of the trunk's output with a halo;
  * tiles of 4 and 8 LR pixels (the halo larger than the tile, regions ending mid-tile) give
- * the untiled output (up tile 0) bit for bit, at every scale and with the image skip. */
-static void test_upsampling_tiles_change_nothing(void **state)
+ * the untiled output (up tile 0) bit for bit, at every scale and with the image skip, on the
+ * kernels of isa. */
+static void check_upsampling_tiles(fast_isa isa)
 {
-    if (!cpu_has_avx512())
-        skip();
     static const char *models[] = {"x2_seed", "x3_srgan", "x4_skip_bf16", "x8_noblocks"};
     thread_pool *pool = thread_pool_create(2);
     assert_non_null(pool);
@@ -222,16 +224,17 @@ static void test_upsampling_tiles_change_nothing(void **state)
             in[k] = (float)srres_rng_uniform(&rng);
         fast_net *big, *small;
         srres_error err;
-        assert_int_equal(fast_net_create(m, 0, &big, &err), SRRES_OK);
+        assert_int_equal(fast_net_create(m, isa, 0, &big, &err), SRRES_OK);
         assert_int_equal(fast_net_forward(big, in, h, w, whole, pool, &err), SRRES_OK);
         for (int tile = 4; tile <= 8; tile += 4) {
-            assert_int_equal(fast_net_create(m, 0, &small, &err), SRRES_OK);
+            assert_int_equal(fast_net_create(m, isa, 0, &small, &err), SRRES_OK);
             fast_net_set_up_tile(small, tile);
             assert_int_equal(fast_net_forward(small, in, h, w, tiled, pool, &err), SRRES_OK);
             for (int k = 0; k < 3 * h * w * s * s; k++)
                 if (memcmp(&whole[k], &tiled[k], sizeof(float)))
-                    fail_msg("%s, tiles of %d: output %d is %.9g, untiled %.9g", models[i],
-                             tile, k, tiled[k], whole[k]);
+                    fail_msg("%s, %s, tiles of %d: output %d is %.9g, untiled %.9g",
+                             isa == FAST_AVX2 ? "avx2" : "avx512", models[i], tile, k, tiled[k],
+                             whole[k]);
             fast_net_free(small);
         }
         fast_net_free(big);
@@ -243,13 +246,24 @@ static void test_upsampling_tiles_change_nothing(void **state)
     thread_pool_free(pool);
 }
 
+static void test_upsampling_tiles_change_nothing(void **state)
+{
+    if (!cpu_has_avx512() && !cpu_has_avx2_fma())
+        skip();
+    if (cpu_has_avx512())
+        check_upsampling_tiles(FAST_AVX512);
+    if (cpu_has_avx2_fma())
+        check_upsampling_tiles(FAST_AVX2);
+}
+
 /* A new upsampling tile frees the maps of the old: buffers only grow, so a frame's whole
  * maps stayed beside the next frame's tiles and body (a context held 310 MiB of a 256 MiB
  * budget for a 200x150 x4 frame followed by a 960x540 one). */
 static void test_a_new_up_tile_frees_the_old_maps(void **state)
 {
-    if (!cpu_has_avx512())
+    if (!cpu_has_avx512() && !cpu_has_avx2_fma())
         skip();
+    fast_isa isa = cpu_has_avx512() ? FAST_AVX512 : FAST_AVX2;
     srres_model *m = load_model(FIXTURES "/x4_skip_bf16.safetensors");
     thread_pool *pool = thread_pool_create(1);
     enum { H = 150, W = 200, S = 4 };
@@ -259,13 +273,13 @@ static void test_a_new_up_tile_frees_the_old_maps(void **state)
     memset(out, 0, sizeof(float) * 3 * H * W * S * S);
     fast_net *f;
     srres_error err;
-    assert_int_equal(fast_net_create(m, 0, &f, &err), SRRES_OK);
+    assert_int_equal(fast_net_create(m, isa, 0, &f, &err), SRRES_OK);
     size_t base = resident();
     assert_int_equal(fast_net_forward(f, in, H, W, out, pool, &err), SRRES_OK);
     fast_net_set_up_tile(f, 8);
     assert_int_equal(fast_net_forward(f, in, H, W, out, pool, &err), SRRES_OK);
     size_t after = resident(), held = after > base ? after - base : 0;
-    double want = fast_net_floats(m, 8, H, W, 1) * sizeof(float);
+    double want = fast_net_floats(f, 8, H, W, 1) * sizeof(float);
     print_message("whole maps, then tiles of 8: %zu KiB held, %.0f KiB for the tiles\n",
                   held >> 10, want / 1024);
     assert_true(held <= want * 1.1);
