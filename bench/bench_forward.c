@@ -1,7 +1,8 @@
 /* bench_forward.c: forward-pass speed of SRResNet 16x64 (x2 and x4, 480x270 and 960x540):
- * the fast path (FP32, and the bf16 mode: 0 when the CPU lacks it) against the im2col +
- * sgemm baseline, and the OpenBLAS sgemm rate on the 3x3 64->64 im2col shape, all measured
- * in this run, side by side; then the bundled fast models' 6x32 network. Prints tables;
+ * the fast path (AUTO, FP32: AVX-512 where the CPU has it), the AVX2 + FMA fast path, the
+ * bf16 mode (0 where the CPU lacks a path) against the im2col + sgemm baseline, and the
+ * OpenBLAS sgemm rate on the 3x3 64->64 im2col shape, all measured in this run, side by
+ * side, with the ratios; then the bundled fast models' 6x32 network. Prints tables;
  * asserts nothing.
  * Usage: bench_forward [--quick] [--threads N] */
 #include <cblas.h>
@@ -108,8 +109,9 @@ int main(int argc, char **argv)
     }
     printf("OpenBLAS %s, core %s; %d threads\n", OPENBLAS_VERSION, openblas_get_corename(),
            threads);
-    printf("%-4s %-8s %10s %10s %9s %9s %11s %11s %9s\n", "x", "input", "fast s", "GFLOP/s",
-           "bf16 s", "base s", "base GF/s", "sgemm GF/s", "speed-up");
+    printf("%-4s %-8s %9s %8s %9s %8s %9s %9s %10s %11s %9s %9s %9s\n", "x", "input", "fast s",
+           "GFLOP/s", "avx2 s", "GFLOP/s", "bf16 s", "base s", "base GF/s", "sgemm GF/s",
+           "base/fast", "avx2/fast", "base/avx2");
     int sizes[2][2] = {{480, 270}, {960, 540}};
     for (int si = 0; si < (quick ? 1 : 2); si++) {
         for (int scale = 2; scale <= 4; scale += 2) {
@@ -118,20 +120,26 @@ int main(int argc, char **argv)
             double flop = 2 * srres_model_macs_per_pixel(m) * w * h;
             double fast = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, 1, threads, w,
                                        h, quick ? 1 : 2);
+            double avx2 = time_upscale(m, SRRES_KERNEL_AVX2, SRRES_PRECISION_FP32, 1, threads, w,
+                                       h, quick ? 1 : 2);
             double bf16 = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_BF16, 1, threads, w,
                                        h, quick ? 1 : 2);
             double base = time_upscale(m, SRRES_KERNEL_BASELINE, SRRES_PRECISION_FP32, 1, threads,
                                        w, h, 1);
             double gemm = sgemm_gflops(w, h, threads);
-            printf("x%-3d %4dx%-3d %10.3f %10.1f %9.3f %9.3f %11.1f %11.1f %8.2fx\n", scale, w,
-                   h, fast, flop / fast / 1e9, bf16, base, flop / base / 1e9, gemm, base / fast);
+            printf("x%-3d %4dx%-3d %9.3f %8.1f %9.3f %8.1f %9.3f %9.3f %10.1f %11.1f %8.2fx %8.2fx "
+                   "%8.2fx\n",
+                   scale, w, h, fast, flop / fast / 1e9, avx2, avx2 ? flop / avx2 / 1e9 : 0, bf16,
+                   base, flop / base / 1e9, gemm, base / fast, avx2 / fast,
+                   avx2 ? base / avx2 : 0);
             fflush(stdout);
             srres_model_free(m);
         }
     }
     /* The bundled fast models' network, with their image skip, as a user runs it. */
     printf("\nfast models (6 blocks x 32 channels, nearest image skip), fast path FP32:\n");
-    printf("%-4s %-8s %10s %10s %9s\n", "x", "input", "s", "GFLOP/s", "fps");
+    printf("%-4s %-8s %10s %10s %9s %10s %9s\n", "x", "input", "s", "GFLOP/s", "fps", "avx2 s",
+           "avx2 fps");
     for (int si = 0; si < (quick ? 1 : 2); si++) {
         for (int scale = 2; scale <= 4; scale += 2) {
             srres_model *m = random_model(scale, 6, 32, SRRES_SKIP_NEAREST);
@@ -139,8 +147,10 @@ int main(int argc, char **argv)
             double flop = 2 * srres_model_macs_per_pixel(m) * w * h;
             double t = time_upscale(m, SRRES_KERNEL_AUTO, SRRES_PRECISION_FP32, 1, threads, w, h,
                                     quick ? 1 : 3);
-            printf("x%-3d %4dx%-3d %10.3f %10.1f %9.2f\n", scale, w, h, t, flop / t / 1e9,
-                   1 / t);
+            double avx2 = time_upscale(m, SRRES_KERNEL_AVX2, SRRES_PRECISION_FP32, 1, threads, w,
+                                       h, quick ? 1 : 3);
+            printf("x%-3d %4dx%-3d %10.3f %10.1f %9.2f %10.3f %9.2f\n", scale, w, h, t,
+                   flop / t / 1e9, 1 / t, avx2, avx2 ? 1 / avx2 : 0);
             fflush(stdout);
             srres_model_free(m);
         }
