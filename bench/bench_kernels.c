@@ -126,7 +126,7 @@ int main(int argc, char **argv)
                   {bias, slope, NULL, 2}, 256, avx2};
         report("winograd 3x3 64->256 +shuffle (2x)", 4.0 * W * H * 64 * 256 * 9, pool, wino,
                &ju, (2 * H + 3) / 4);
-        (avx2 ? tail_weights_avx2 : tail_weights)(tw, big, 64, 64);
+        tail_weights(tw, big, 64, 64);
         job jt = {NULL, &up, NULL, tw, bias, NULL, planes, NULL, 0, {0}, 0, avx2};
         report("tail 9x9 64->3 (4x)", 16.0 * W * H * 64 * 3 * 81, pool, tail, &jt, 4 * H);
         job jh = {&out, &x, NULL, hw, bias, slope, NULL, NULL, 0, {0}, 0, avx2};

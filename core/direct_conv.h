@@ -8,7 +8,7 @@
 
 #include "fmap.h"
 
-/* Weights for the head: [9][9][3][cop] from OIHW [cout][3][9][9], zero-padded. */
+/* Weights for the head (direct_conv_weights.c, for either kernel set): [9][9][3][cop] from OIHW [cout][3][9][9], zero-padded. */
 void head_weights(float *dst, const float *weight, int cout, int cop);
 
 /* out (cop channels) = PReLU(conv9x9(in) + bias) for output rows [y0, y1); in has 3 live
@@ -16,17 +16,15 @@ void head_weights(float *dst, const float *weight, int cout, int cop);
 void head_conv9x9(const fmap *out, const fmap *in, const float *w, const float *bias,
                   const float *slope, int y0, int y1);
 
-/* Weights for the tail: [3][9][9][cip] from OIHW [3][cin][9][9], zero-padded. */
+/* Weights for the tail (direct_conv_weights.c): [3][9][9][cip] from OIHW [3][cin][9][9], zero-padded. */
 void tail_weights(float *dst, const float *weight, int cin, int cip);
 
 /* out [3][h][w] planar = conv9x9(in) + bias for rows [y0, y1); in->pad >= 4. */
 void tail_conv9x9(float *out, const fmap *in, const float *w, const float *bias, int y0,
                   int y1);
 
-void head_weights_avx2(float *dst, const float *weight, int cout, int cop);
 void head_conv9x9_avx2(const fmap *out, const fmap *in, const float *w, const float *bias,
                        const float *slope, int y0, int y1);
-void tail_weights_avx2(float *dst, const float *weight, int cin, int cip);
 void tail_conv9x9_avx2(float *out, const fmap *in, const float *w, const float *bias, int y0,
                        int y1);
 

@@ -3,18 +3,8 @@
  * The head gives the AVX-512 head's output bit for bit; the tail sums its channels in
  * another order, so its last bits differ. */
 #include <immintrin.h>
-#include <string.h>
 
 #include "direct_conv.h"
-
-void head_weights_avx2(float *dst, const float *weight, int cout, int cop)
-{
-    memset(dst, 0, sizeof(float) * 81 * 3 * (size_t)cop);
-    for (int co = 0; co < cout; co++)
-        for (int ci = 0; ci < 3; ci++)
-            for (int k = 0; k < 81; k++)
-                dst[((size_t)k * 3 + ci) * cop + co] = weight[((size_t)co * 3 + ci) * 81 + k];
-}
 
 /* P pixels along x, 16 output channels each: 6 x 2 accumulators, 2 weight vectors and a
  * broadcast fill the 16 registers. P constant at each call. */
@@ -68,15 +58,6 @@ void head_conv9x9_avx2(const fmap *out, const fmap *in, const float *w, const fl
             for (; x < out->w; x++)
                 head_pixels(1, out, in, w, bias, slope, y, x, co0);
         }
-}
-
-void tail_weights_avx2(float *dst, const float *weight, int cin, int cip)
-{
-    memset(dst, 0, sizeof(float) * 3 * 81 * (size_t)cip);
-    for (int co = 0; co < 3; co++)
-        for (int ci = 0; ci < cin; ci++)
-            for (int k = 0; k < 81; k++)
-                dst[((size_t)co * 81 + k) * cip + ci] = weight[((size_t)co * cin + ci) * 81 + k];
 }
 
 /* The sum of a vector's lanes. */

@@ -1,18 +1,8 @@
 /* direct_conv_avx512.c: 9x9 head and tail convolutions, several output pixels per register
  * tile so each weight vector loaded serves them all. */
 #include <immintrin.h>
-#include <string.h>
 
 #include "direct_conv.h"
-
-void head_weights(float *dst, const float *weight, int cout, int cop)
-{
-    memset(dst, 0, sizeof(float) * 81 * 3 * (size_t)cop);
-    for (int co = 0; co < cout; co++)
-        for (int ci = 0; ci < 3; ci++)
-            for (int k = 0; k < 81; k++)
-                dst[((size_t)k * 3 + ci) * cop + co] = weight[((size_t)co * 3 + ci) * 81 + k];
-}
 
 /* P pixels along x, NV output vectors each; P and NV constant at each call. */
 static inline __attribute__((always_inline)) void head_pixels(int P, int NV, const fmap *out,
@@ -77,16 +67,6 @@ void head_conv9x9(const fmap *out, const fmap *in, const float *w, const float *
                 HEAD(1)
 #undef HEAD
         }
-}
-
-void tail_weights(float *dst, const float *weight, int cin, int cip)
-{
-    memset(dst, 0, sizeof(float) * 3 * 81 * (size_t)cip);
-    #pragma GCC unroll 8
-    for (int co = 0; co < 3; co++)
-        for (int ci = 0; ci < cin; ci++)
-            for (int k = 0; k < 81; k++)
-                dst[((size_t)co * 81 + k) * cip + ci] = weight[((size_t)co * cin + ci) * 81 + k];
 }
 
 /* R output rows x P pixels x 3 outputs, each accumulator summing 16 input channels per

@@ -46,7 +46,7 @@ static const fast_kernels kernels[] = {
     [FAST_AVX512] = {winograd_weights, winograd_scratch_floats, winograd_conv3x3, head_weights,
                      head_conv9x9, tail_weights, tail_conv9x9},
     [FAST_AVX2] = {winograd_weights_avx2, winograd_scratch_floats_avx2, winograd_conv3x3_avx2,
-                   head_weights_avx2, head_conv9x9_avx2, tail_weights_avx2, tail_conv9x9_avx2},
+                   head_weights, head_conv9x9_avx2, tail_weights, tail_conv9x9_avx2},
 };
 
 typedef struct conv3 {

@@ -38,17 +38,14 @@ static double ref9(const fmap *in, const float *w, int cin, int co, int y, int x
 typedef struct isa {
     const char *name;
     int (*supported)(void);
-    void (*head_weights)(float *dst, const float *weight, int cout, int cop);
     void (*head)(const fmap *out, const fmap *in, const float *w, const float *bias,
                  const float *slope, int y0, int y1);
-    void (*tail_weights)(float *dst, const float *weight, int cin, int cip);
     void (*tail)(float *out, const fmap *in, const float *w, const float *bias, int y0, int y1);
 } isa;
 
 static const isa isas[] = {
-    {"avx512", cpu_has_avx512, head_weights, head_conv9x9, tail_weights, tail_conv9x9},
-    {"avx2", cpu_has_avx2_fma, head_weights_avx2, head_conv9x9_avx2, tail_weights_avx2,
-     tail_conv9x9_avx2},
+    {"avx512", cpu_has_avx512, head_conv9x9, tail_conv9x9},
+    {"avx2", cpu_has_avx2_fma, head_conv9x9_avx2, tail_conv9x9_avx2},
 };
 
 /* Whether this CPU runs neither kernel. */
@@ -69,7 +66,7 @@ static void check_head_isa(const isa *kern, int h, int w, int cout)
         slope[k] = k < cout ? (float)srres_rng_uniform(&rng) * 0.5f : 0;
     }
     float *hw = aligned_alloc(64, sizeof(float) * 81 * 3 * cop);
-    kern->head_weights(hw, wt, cout, cop);
+    head_weights(hw, wt, cout, cop);
     fmap in = make_map(h, w, 4, 16, 3, &rng), out = make_map(h, w, 1, cop, 0, NULL);
     kern->head(&out, &in, hw, bias, slope, 0, h / 2); /* two calls, as two threads would */
     kern->head(&out, &in, hw, bias, slope, h / 2, h);
@@ -103,7 +100,7 @@ static void check_tail_isa(const isa *k, int h, int w, int cin)
     float *wt = random_floats((size_t)3 * cin * 81, -0.05f, 0.05f, &rng);
     float bias[3] = {0.1f, -0.2f, 0.3f};
     float *tw = aligned_alloc(64, sizeof(float) * 3 * 81 * cip);
-    k->tail_weights(tw, wt, cin, cip);
+    tail_weights(tw, wt, cin, cip);
     fmap in = make_map(h, w, 4, cip, cin, &rng);
     float *out = malloc(sizeof(float) * 3 * h * w);
     k->tail(out, &in, tw, bias, 0, h / 3);
