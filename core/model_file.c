@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -929,7 +930,11 @@ static srres_status write_in_place(const char *path, const unsigned char *bytes,
  * half written, for a user to wonder whether one is a newer checkpoint: the names
  * write_atomically makes, PATH.tmp-PID-N with PATH's first `keep` bytes, of processes that
  * are gone. A live one's may be being written; one whose process cannot be asked (EPERM:
- * another user's) is kept too. Best effort: a save does not fail for it. */
+ * another user's) is kept too. A PID names a process of this host's PID namespace only: in
+ * a folder shared with another machine or container, a live save's PID can look gone, so
+ * a temporary is removed only when its lock can also be taken, which its writer holds until
+ * it is renamed (write_atomically) and the kernel drops when the writer dies; on a file
+ * system without locks, none is removed. Best effort: a save does not fail for it. */
 static void remove_stale_temporaries(const char *path, size_t keep)
 {
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
@@ -949,17 +954,26 @@ static void remove_stale_temporaries(const char *path, size_t keep)
         /* PID and N in decimal digits alone, as written: nothing else is ours to remove. */
         long pid = 0;
         const char *q = tail;
-        while (*q >= '0' && *q <= '9' && pid <= INT_MAX)
+        while (*q >= '0' && *q <= '9' && pid <= (INT_MAX - (*q - '0')) / 10)
             pid = pid * 10 + (*q++ - '0');
         if (q == tail || *q++ != '-' || !(*q >= '0' && *q <= '9'))
             continue;
         while (*q >= '0' && *q <= '9')
             q++;
-        if (*q || pid <= 0 || pid > INT_MAX || pid == (long)getpid())
+        if (*q || pid <= 0 || pid == (long)getpid())
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
-        unlinkat(dirfd(d), e->d_name, 0);
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        struct stat held, named;
+        /* Still the file it locked (not one renamed into its name meanwhile). */
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &held) == 0 &&
+            fstatat(dirfd(d), e->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(named.st_mode) && held.st_ino == named.st_ino &&
+            held.st_dev == named.st_dev)
+            unlinkat(dirfd(d), e->d_name, 0);
+        if (fd >= 0)
+            close(fd);
     }
     closedir(d);
 }
@@ -1013,6 +1027,11 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
         free(tmp);
         return st;
     }
+    /* The lock tells another process's remove_stale_temporaries that this one is being
+     * written; a duplicate of fd holds it past the close of writing, until the rename. A
+     * file system without locks refuses it, and its saves go on without. */
+    flock(fd, LOCK_EX | LOCK_NB);
+    int lock = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     /* Permission bits only, not set-user-ID and the like. Its failure is not the save's: a
      * file system without modes (FAT) refuses it, and has none to keep. */
     if (exists)
@@ -1021,11 +1040,11 @@ static srres_status write_atomically(const char *path, const unsigned char *byte
     if (e || rename(tmp, path)) {
         e = e ? e : errno;
         unlink(tmp);
-        free(tmp);
-        return srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e));
     }
+    if (lock >= 0)
+        close(lock);
     free(tmp);
-    return SRRES_OK;
+    return e ? srres_fail_errno(err, e, "%s: write failed: %s", path, strerror(e)) : SRRES_OK;
 }
 
 /* "%.9g" in the C locale `numeric`, as the reader takes it: in the caller's, a program that

@@ -5,10 +5,12 @@
  * three dtypes; srgan files fold BatchNorm; and every malformed file is refused with a
  * message naming the field or tensor at fault. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1826,6 +1828,23 @@ static void test_save_removes_stale_temporaries(void **state)
             if (!exists_in(dir, kept[k]))
                 fail_msg("saving %s removed %s", files[f], kept[k]);
     }
+    /* A gone PID's temporary whose lock is held is kept: its writer is alive in another PID
+     * namespace or on another machine sharing the folder, where its PID means nothing. */
+    snprintf(dead, sizeof(dead), "m.safetensors.tmp-%ld-7", (long)dead_pid());
+    touch(dir, dead);
+    char locked[PATH_MAX + NAME_MAX];
+    snprintf(locked, sizeof(locked), "%s/%s", dir, dead);
+    int held = open(locked, O_RDONLY);
+    assert_true(held >= 0);
+    assert_int_equal(flock(held, LOCK_EX | LOCK_NB), 0);
+    char again[512];
+    snprintf(again, sizeof(again), "%s/m.safetensors", dir);
+    assert_int_equal(srres_model_save(m, again, SRRES_DTYPE_F32, &err), SRRES_OK);
+    if (!exists_in(dir, dead))
+        fail_msg("a locked temporary was removed: %s", dead);
+    close(held);
+    assert_int_equal(srres_model_save(m, again, SRRES_DTYPE_F32, &err), SRRES_OK);
+    assert_false(exists_in(dir, dead));
     /* A file in the working folder, named without a folder, is cleaned up as well. */
     char cwd[PATH_MAX];
     assert_non_null(getcwd(cwd, sizeof(cwd)));
