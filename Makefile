@@ -228,11 +228,12 @@ plot:
 demo: all
 	tools/demo.sh $(B)
 
-# OpenBLAS is named by its link flags, not required: openblas.pc's Cflags would put its
-# folder (its own cblas.h) before a user's include path, which srres.h needs nothing from.
+# OpenBLAS is named by its link flags (configure's, as it found them), not required:
+# openblas.pc's Cflags would put its folder (its own cblas.h) before a user's include path,
+# which srres.h needs nothing from.
 $(B)/srres.pc: srres.pc.in config.mk core/srres.h
 	@mkdir -p $(@D)
-	sed 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|; s|@BLAS_LIBS@|'"$$(pkg-config --libs --static openblas)"'|' $< > $@
+	sed 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|; s|@BLAS_LIBS@|$(BLAS_STATIC_LIBS)|' $< > $@
 
 # The tools look for their models under the configured prefix, so it is the one to install
 # to; refused as make reads this file, before anything is built for another prefix.
