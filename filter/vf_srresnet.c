@@ -681,7 +681,7 @@ static int upscale(AVFilterContext *ctx, const AVFrame *in, AVFrame *out)
     key.h = out->height;
     key.from = net_out->format;
     key.to = out->format;
-    if (!is_yuv(out->format)) /* packed RGB: repacked */
+    if (!is_yuv(out->format)) /* RGB: repacked, or planar RGB of 9 to 14 bits narrowed */
         return convert(&s->from_rgb, &key, net_out, out);
     /* Back with the source's matrix; an RGB source's YUV is BT.601 and limited range, as
      * srres-video makes it, and so is a yuvj source's in a format without the j, whose range
