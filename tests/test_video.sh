@@ -838,6 +838,42 @@ test_vf_post_format_kept() {
     [ ! -e x.avi ] && ! ls .*partial* >/dev/null 2>&1 || fail "x.avi or its temporary file left"
 }
 
+# --vf-post's filters are set up once for the first frames (vidstabdetect says its settings at
+# each set-up, under -v): its graph was built four times before the first frame, which ran a
+# costly set-up (libass's font scan, lut3d's file) four times. A named format that is not the
+# source's (format=gray) builds it twice; numbered images of another size once more each.
+test_vf_post_set_up_once() {
+    [[ "$(ffmpeg -hide_banner -filters 2>/dev/null)" == *" vidstabdetect "* ]] || return 0
+    if [ -n "${SANITIZED:-}" ]; then # libvidstab 1.1 leaks its motion fields at every frame
+        { cat "$root/tests/lsan.supp" && echo "leak:libvidstab.so"; } >vidstab.supp
+        local -x LSAN_OPTIONS=suppressions=$PWD/vidstab.supp:print_suppressions=0
+        # the whole stack, through libavutil's frames without pointers, to find libvidstab
+        local -x ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+    fi
+    lavfi in.mkv -t 0.2 -c:v libx264 -pix_fmt yuv420p -an
+    local n
+    "$video" -v -i in.mkv -o out.mkv -m "$m2" --vf-post format=yuv420p,vidstabdetect=result=t.trf \
+        2>err.log || { fail "vidstabdetect run failed: $(tail -1 err.log)"; return; }
+    n=$(grep -c "Video stabilization settings" err.log)
+    [ "$n" = 1 ] || fail "--vf-post set up $n times"
+    [ "$(grep -c '^Frame ' t.trf)" = 5 ] || fail "t.trf holds $(grep -c '^Frame ' t.trf) frames, not 5"
+    "$video" -v -i in.mkv -o grey.mkv -m "$m2" -c:v ffv1 \
+        --vf-post format=gray,vidstabdetect=result=g.trf 2>err.log || fail "format=gray run failed"
+    n=$(grep -c "Video stabilization settings" err.log)
+    [ "$n" = 2 ] || fail "--vf-post ending in gray set up $n times"
+    [ "$(probe grey.mkv v:0 pix_fmt)" = gray ] || fail "format=gray gave $(probe grey.mkv v:0 pix_fmt)"
+    mkdir seq
+    local i
+    for i in 1 2 3; do
+        ffmpeg -v error -f lavfi -i "color=red:size=$((i < 3 ? 16 : 32))x32" -frames:v 1 "seq/f$i.png"
+    done
+    "$video" -v -i seq/f%d.png -o up%d.png -m "$m2" \
+        --vf-post format=yuv420p,vidstabdetect=result=s.trf,format=rgb24 2>err.log ||
+        fail "numbered run failed: $(tail -1 err.log)"
+    n=$(grep -c "Video stabilization settings" err.log)
+    [ "$n" = 2 ] || fail "--vf-post set up $n times for images of two sizes"
+}
+
 test_drop_audio() {
     lavfi in.mp4 -t 0.4 -c:v libx264 -c:a aac -shortest
     "$video" -q -i in.mp4 -o out.mp4 -m "$m2" -an || fail "-an failed"

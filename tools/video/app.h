@@ -83,7 +83,10 @@ typedef struct app {
     const AVCodec *enc_codec;
     video_graph pre, post;
     int post_ready, header_written;
-    int post_w, post_h; /* the frame size and aspect ratio the post graph is built for */
+    /* the frame size, format and aspect ratio the post graph is built for, and the format its
+     * --vf-post names (format=gray), NONE where it names none */
+    int post_w, post_h;
+    enum AVPixelFormat post_fmt, post_named;
     AVRational post_sar;
     srres_model *model;
     srres_ctx *ctx;

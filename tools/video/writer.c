@@ -2,7 +2,7 @@
  * fits frames of another size into the output's, sends them through the post graph
  * (--vf-post and the conversion back) into the encoder, and ends the file. Touches the
  * app's writer fields, the post and fit graphs, the encoder and the output. The post graph
- * is tried once before the threads start (check_post_graph). */
+ * is built for the first frames before the threads start (check_post_graph). */
 #include <errno.h>
 #include <libavfilter/buffersink.h>
 #include <libavutil/pixdesc.h>
@@ -14,48 +14,37 @@
 #include "app.h"
 #include "libav_log.h"
 
+/* The names of srres-video's own filters after --vf-post in the post graph: the first takes
+ * what the user's graph gives, the last sets the output's format. */
+#define POST_END "null@srres_post_end"
+#define POST_OUT "format@srres_post_out"
+
 /* The pixel format --vf-post ends in by a format filter of its own (format=gray): the user's
  * choice, which the output keeps (it was converted to the source's yuv420p). NONE where the
- * graph names none, or a filter after it gives another (format=rgb24,hqdn3d), and where it
- * does not build: its build in the post graph says why. */
-static enum AVPixelFormat named_format(app *a, const AVFrame *f)
+ * graph names none, or a filter after it gives another (format=rgb24,hqdn3d). Read from the
+ * post graph itself: a graph of the user's alone, built to find it, ran the filters' set-up
+ * (libass's font scan, lut3d's file, vidstabdetect's file) once more each time. */
+static enum AVPixelFormat named_format(const video_graph *g)
 {
-    video_graph g;
-    char err[512];
-    if (!a->o.vf_post ||
-        video_graph_init(&g, a->o.vf_post, f->width, f->height, f->format, a->net_tb,
-                         f->sample_aspect_ratio, a->net_rate, err, sizeof(err)) < 0)
-        return AV_PIX_FMT_NONE;
-    enum AVPixelFormat end = av_buffersink_get_format(g.sink), named = AV_PIX_FMT_NONE;
-    for (unsigned i = 0; i < g.graph->nb_filters; i++) {
-        const AVFilterContext *c = g.graph->filters[i];
-        if (!strcmp(c->filter->name, "format") && c->nb_outputs && c->outputs[0]->format == end)
+    enum AVPixelFormat end = AV_PIX_FMT_NONE, named = AV_PIX_FMT_NONE;
+    for (unsigned i = 0; i < g->graph->nb_filters; i++) {
+        const AVFilterContext *c = g->graph->filters[i];
+        if (!strcmp(c->name, POST_END) && c->nb_inputs)
+            end = c->inputs[0]->format;
+    }
+    for (unsigned i = 0; i < g->graph->nb_filters; i++) {
+        const AVFilterContext *c = g->graph->filters[i];
+        if (!strcmp(c->filter->name, "format") && strcmp(c->name, POST_OUT) && c->nb_outputs &&
+            c->outputs[0]->format == end)
             named = end;
     }
-    video_graph_free(&g);
     return named;
 }
 
-static int init_post(app *a, const AVFrame *f)
+/* The post graph for frames like f, converted at its end into out, into a->post. */
+static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
 {
     char err[512], desc[2048], chroma[64];
-    a->post_src = *source_of(a, f);
-    enum AVPixelFormat out = output_format(a, a->enc_codec, &a->post_src);
-    if (out == AV_PIX_FMT_NONE) {
-        set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
-        return AVERROR(EINVAL);
-    }
-    /* -pix_fmt, where given, is the output's format, whatever --vf-post gives */
-    enum AVPixelFormat named = a->o.pix_fmt ? AV_PIX_FMT_NONE : named_format(a, f);
-    if (named != AV_PIX_FMT_NONE &&
-        (out = named_output_format(a->enc_codec, named)) == AV_PIX_FMT_NONE) {
-        set_error(a,
-                  "--vf-post ends in %s, which the %s encoder does not take (-c:v another "
-                  "encoder, or a format it takes: %s)",
-                  av_get_pix_fmt_name(named), a->enc_codec->name,
-                  av_get_pix_fmt_name(output_format(a, a->enc_codec, &a->post_src)));
-        return AVERROR(EINVAL);
-    }
     /* A format that stores no timestamps (raw video, YUV4MPEG, a raw H.264 stream) plays a
      * frame a frame slot: frames are repeated or dropped to the rate, as ffmpeg does, or a
      * variable frame rate's timing was lost (a 1 s gap closed, the video short of its audio).
@@ -75,22 +64,61 @@ static int init_post(app *a, const AVFrame *f)
     snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
              matrix_name(a->post_src.space), full_range_out(&a->post_src, out) ? "pc" : "tv",
              chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
-    snprintf(desc, sizeof(desc), "%s%s%sscale%s,format=pix_fmts=%s", a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? ",null," : "", cfr,
+    snprintf(desc, sizeof(desc), "%s%s%sscale%s," POST_OUT "=pix_fmts=%s",
+             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," POST_END "," : "", cfr,
              is_paletted(out) ? "" : matrix, av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
                                f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
     if (ret < 0) /* libav's reason names the filter or option at fault */
         set_error(a, "--vf-post: %s", with_libav_reason(err, sizeof(err)));
+    return ret;
+}
+
+static int init_post(app *a, const AVFrame *f)
+{
+    a->post_src = *source_of(a, f);
+    enum AVPixelFormat chosen = output_format(a, a->enc_codec, &a->post_src), out = chosen;
+    if (out == AV_PIX_FMT_NONE) {
+        set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
+        return AVERROR(EINVAL);
+    }
+    /* Built for the format the graph named the last time, it is built once, not again for
+     * its named format (numbered images each build one). */
+    if (a->post_named != AV_PIX_FMT_NONE &&
+        named_output_format(a->enc_codec, a->post_named) != AV_PIX_FMT_NONE)
+        out = named_output_format(a->enc_codec, a->post_named);
+    int ret = build_post(a, f, out);
+    /* -pix_fmt, where given, is the output's format, whatever --vf-post gives */
+    a->post_named = ret < 0 || a->o.pix_fmt ? AV_PIX_FMT_NONE : named_format(&a->post);
+    enum AVPixelFormat wanted = a->post_named == AV_PIX_FMT_NONE
+                                    ? chosen
+                                    : named_output_format(a->enc_codec, a->post_named);
+    if (ret >= 0 && wanted == AV_PIX_FMT_NONE) {
+        video_graph_free(&a->post);
+        set_error(a,
+                  "--vf-post ends in %s, which the %s encoder does not take (-c:v another "
+                  "encoder, or a format it takes: %s)",
+                  av_get_pix_fmt_name(a->post_named), a->enc_codec->name,
+                  av_get_pix_fmt_name(chosen));
+        return AVERROR(EINVAL);
+    }
+    if (ret >= 0 && wanted != out) {
+        video_graph_free(&a->post);
+        ret = build_post(a, f, wanted);
+    }
     a->post_ready = ret >= 0;
     a->post_w = f->width;
     a->post_h = f->height;
+    a->post_fmt = f->format;
     a->post_sar = f->sample_aspect_ratio;
     return ret;
 }
 
-/* The post graph built for the first frames before the threads start, and dropped (the
- * writer builds it for the first frame out): a --vf-post libavfilter refuses, or a format it
- * names that the encoder does not take, ends the run before a frame is upscaled. */
+/* The post graph built for the first frames before the threads start, which the writer takes
+ * for the first frame out where that is like them: a --vf-post libavfilter refuses, or a
+ * format it names that the encoder does not take, ends the run before a frame is upscaled,
+ * and the user's filters are set up once, not again for the writer (lut3d's file read anew,
+ * vidstabdetect's written anew). */
 void check_post_graph(app *a)
 {
     AVFrame *f = av_frame_alloc();
@@ -100,6 +128,7 @@ void check_post_graph(app *a)
     f->height = av_buffersink_get_h(a->pre.sink) * a->scale;
     f->format = a->net_fmt;
     f->sample_aspect_ratio = av_buffersink_get_sample_aspect_ratio(a->pre.sink);
+    a->post_named = AV_PIX_FMT_NONE;
     if (init_post(a, f) < 0)
         cli_die("%s", a->error);
     av_frame_free(&f);
@@ -107,8 +136,13 @@ void check_post_graph(app *a)
     if (a->o.pix_fmt && out != av_get_pix_fmt(a->o.pix_fmt) && !a->o.quiet)
         fprintf(stderr, "srres-video: -pix_fmt %s: the %s encoder does not take it; %s instead\n",
                 a->o.pix_fmt, a->enc_codec->name, av_get_pix_fmt_name(out));
-    video_graph_free(&a->post);
-    a->post_ready = 0;
+}
+
+/* Whether the post graph is built for frames like f: their size and source. */
+static int post_takes(const app *a, const AVFrame *f)
+{
+    return same_shape(f, a->post_w, a->post_h, a->post_sar) &&
+           same_source(source_of(a, f), &a->post_src);
 }
 
 /* Pulls what the post graph has, encodes and writes it. */
@@ -277,7 +311,7 @@ void *writer_main(void *arg)
     app *a = arg;
     char eb[ERR_SIZE];
     void *item;
-    int kind, ret = 0;
+    int kind, ret = 0, fed = 0; /* fed: a frame went into the post graph */
     while (ret >= 0 && frame_queue_pop(a->q_out, &item, &kind, NULL) == 1) {
         if (kind == KIND_PACKET) {
             AVPacket *pkt = item;
@@ -303,23 +337,28 @@ void *writer_main(void *arg)
             a->out_h = f->height;
             a->out_sar = f->sample_aspect_ratio;
         }
-        if (a->numbered && a->post_ready &&
-            (!same_shape(f, a->post_w, a->post_h, a->post_sar) ||
-             !same_source(source_of(a, f), &a->post_src)))
+        if (a->numbered && fed && !post_takes(a, f))
             ret = restart_post(a);
         else if (!a->numbered && !same_shape(f, a->out_w, a->out_h, a->out_sar))
             ret = fit_frame(a, &f);
+        /* check_post_graph's graph, built for the first frames as the pre graph gave them,
+         * is built anew where the first frame out is not like them: none went into it yet. */
+        if (ret >= 0 && !fed && (!post_takes(a, f) || f->format != a->post_fmt)) {
+            video_graph_free(&a->post);
+            a->post_ready = 0;
+        }
         if (ret >= 0 && !a->post_ready)
             ret = init_post(a, f);
         if (ret >= 0 && (ret = video_graph_push(&a->post, f)) < 0)
             set_error(a, "--vf-post graph: %s", av_err(ret, eb));
+        fed |= ret >= 0;
         av_frame_free(&f);
         if (ret >= 0)
             ret = encode_ready(a);
     }
     if (ret < 0 || atomic_load(&a->failed))
         return NULL;
-    if (!a->post_ready) {
+    if (!fed) {
         /* -t counts from the input's start, which its audio can lead (MPEG-TS) */
         set_error(a, "%s: no video frames to write (%s)", a->o.input,
                   a->o.start_us != AV_NOPTS_VALUE      ? "is -ss past the end?"
