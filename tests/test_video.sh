@@ -364,6 +364,16 @@ test_x264_names_refused_before_upscaling() {
         fail "pass 2 failed"
 }
 
+# Under -v, libx264's lines are the real encoder's alone: the trial opening's 64x64 picture
+# said its own "using cpu capabilities" and "profile High, level 1.0" first.
+test_x264_trial_silent_under_verbose() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+    "$video" -v -i in.mp4 -o out.mp4 -m "$m2" 2>err.log || { fail "srres-video failed"; return; }
+    [ "$(grep -c 'using cpu capabilities' err.log)" = 1 ] ||
+        fail "cpu capabilities said $(grep -c 'using cpu capabilities' err.log) times"
+    [ "$(grep -c '\] profile ' err.log)" = 1 ] || fail "profiles said: $(grep '\] profile ' err.log)"
+}
+
 test_field_order_from_frames() {
     # Interlaced frames upscaled whole have no fields left: progressive, and said so (they
     # stayed tagged top field first); deinterlaced by --vf-pre they are progressive, silently.

@@ -211,7 +211,12 @@ void choose_encoder(app *a)
         int null = saved < 0 ? -1 : open("/dev/null", O_WRONLY | O_CLOEXEC);
         if (null >= 0)
             dup2(null, STDERR_FILENO);
+        /* Its lines under -v (cpu capabilities, "profile High, level 1.0") are the real
+         * opening's, said then; an error still reaches ours (on_libav_log keeps it). */
+        int level = av_log_get_level();
+        av_log_set_level(AV_LOG_FATAL);
         ret = avcodec_open2(e, a->enc_codec, NULL);
+        av_log_set_level(level);
         if (null >= 0) {
             dup2(saved, STDERR_FILENO);
             close(null);
