@@ -1727,6 +1727,19 @@ test_names_like_urls_are_files() {
     joins_as_one_run joined.mkv whole.mkv
 }
 
+# An input's messages name it as given, not as the URL libavformat is given: a glob or
+# numbered name that matched no file was said as 'file:seq*.png', and so were colon names.
+test_input_named_as_given_in_messages() {
+    local name
+    for name in 'seq*.png' 'seq%03d.png' 'at10:30:%02d.png'; do
+        expect_error "cannot open: " "$video" -i "$name" -o x.mkv -m "$m2"
+        grep -qF "srres-video: $name: cannot open: " err.log || fail "not named: $(cat err.log)"
+        ! grep -q "file:" err.log || fail "$name said as a URL: $(cat err.log)"
+        grep -qF "path '$name'" err.log || fail "libav's reason not kept: $(cat err.log)"
+    done
+    expect_error "'file:at%02d.png'" "$video" -i file:at%02d.png -o x.mkv -m "$m2"
+}
+
 test_tiny_frames() {
     ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=16x16:rate=5" -t 0.4 \
         -vf "format=rgb24,crop=1:1" -c:v ffv1 one.mkv

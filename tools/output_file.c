@@ -74,9 +74,13 @@ char *input_url(const char *name, const char **path)
         name = "pipe:0";
     *path = name;
     struct stat st;
-    const char *proto = lstat(name, &st) ? avio_find_protocol_name(name) : NULL;
+    int exists = !lstat(name, &st);
+    const char *proto = avio_find_protocol_name(name);
+    /* A name libavformat reads as that file is given as it is, so that its messages name the
+     * input as the user did: 'seq*.png', not 'file:seq*.png' */
     int as_is = !strcmp(name, "pipe:0") ||
-                (proto && (strcmp(proto, "file") || av_strstart(name, "file:", path)));
+                (proto && !strcmp(proto, "file") && !av_strstart(name, "file:", NULL)) ||
+                (!exists && proto && (strcmp(proto, "file") || av_strstart(name, "file:", path)));
     char *url = as_is ? av_strdup(name) : av_asprintf("file:%s", name);
     if (!url)
         cli_die("out of memory");

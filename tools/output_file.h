@@ -30,12 +30,13 @@ int output_target_commit(const output_target *t);
 void output_target_abandon(const output_target *t);
 void output_target_free(output_target *t);
 
-/* What libavformat opens for an input's name (av_malloc'ed): "file:NAME" where a file has that
- * name, or where the name is no URL of a protocol libavformat has (2024-01-01T10:30:00.png:
- * libavformat takes a name whose first colon follows only letters, digits, '+', '-' and '.'
- * for a URL); the name as it is where no file has it and it is such a URL (http://...,
- * file:NAME). "-" and "pipe:0" are standard input, even where a file has that name. *path:
- * the file's path (NAME of a file: URL), or the name itself for other URLs. */
+/* What libavformat opens for an input's name (av_malloc'ed): the name as it is where
+ * libavformat reads it as that file (no colon after only letters, digits, '+', '-' and '.',
+ * which make a URL); "file:NAME" where a file has a name libavformat would take for a URL, or
+ * where the name is no URL of a protocol libavformat has (2024-01-01T10:30:00.png); the name
+ * as it is where no file has it and it is such a URL (http://..., file:NAME). "-" and
+ * "pipe:0" are standard input, even where a file has that name. *path: the file's path (NAME
+ * of a file: URL where no file has that name), or the name itself. */
 char *input_url(const char *name, const char **path);
 
 /* For an image muxer's numbered name (up/f%04d.png): whether a file of its names exists

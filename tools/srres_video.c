@@ -167,6 +167,7 @@ int main(int argc, char **argv)
      * "file:NAME" as NAME: the checks against the output look at the file read (the input
      * was replaced, or its numbered files written over, with -y). */
     a.input_url = input_url(a.o.input, &a.input_file);
+    name_input_url(a.input_url, a.o.input);
     if (access(a.input_file, F_OK) == 0 && same_file(a.input_file, a.o.output))
         cli_die("%s: the output is the input file", a.o.output);
     if (!a.o.overwrite && access(a.o.output, F_OK) == 0)

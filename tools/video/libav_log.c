@@ -59,12 +59,31 @@ void on_libav_log(void *obj, int level, const char *fmt, va_list vl)
     av_log_default_callback(obj, level, fmt, vl);
 }
 
+/* The input's URL and its name as given: libav's reasons say the name, not the URL made of
+ * it (file:t10:30:%02d.png for t10:30:%02d.png). Set before any thread logs. */
+static const char *input_url_said, *input_name;
+
+void name_input_url(const char *url, const char *name)
+{
+    input_url_said = url;
+    input_name = name;
+}
+
 /* The error held, into reason (size n; none when n is 0), and no longer held. */
 static void take_libav_error(char *reason, size_t n)
 {
     pthread_mutex_lock(&libav_lock);
+    size_t len = input_url_said ? strlen(input_url_said) : 0;
+    const char *from = libav_error, *at;
     if (n)
-        snprintf(reason, n, "%s", libav_error);
+        reason[0] = '\0';
+    while (n && len && (at = strstr(from, input_url_said))) {
+        snprintf(reason + strlen(reason), n - strlen(reason), "%.*s%s", (int)(at - from), from,
+                 input_name);
+        from = at + len;
+    }
+    if (n)
+        av_strlcat(reason, from, n);
     libav_error[0] = '\0';
     libav_error_open = 0;
     pthread_mutex_unlock(&libav_lock);

@@ -13,6 +13,9 @@
  * then logs as libav's own callback does. */
 void on_libav_log(void *obj, int level, const char *fmt, va_list vl);
 
+/* The input's URL (input_url) that libav's reasons say as the name given. */
+void name_input_url(const char *url, const char *name);
+
 /* The last error kept, dropped or given after a message of ours or an AVERROR's text (in
  * a buf of ERR_SIZE); either way it is no longer kept. */
 void forget_libav_error(void);
