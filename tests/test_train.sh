@@ -618,6 +618,27 @@ rc=$?
 --resume mid.fifo)" mid.log && [ "$(wc -l <mid.log)" -eq 1 ] &&
     head -c 4096 mid.ckpt | grep -qa '"optimizer.step":"4"' ||
     fail "a signal during a periodic checkpoint: status $rc, $(cat mid.log), log to $(tail -n 1 mid.csv)"
+# A signal during a validation on a step that writes no checkpoint (step 4 of 12, validated
+# on a 1920x1080 picture, about a second) stops the run at that step, with a checkpoint of
+# it: the run trained a fifth step first.
+ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=1920x1080:rate=25" -frames:v 1 val-big.png
+"$train" train.mp4 "${tiny[@]}" --steps 12 --val val-big.png --val-crop 0 --val-every 4 \
+    --log-every 1 --log vsig.csv --checkpoint vsig.ckpt -o vsig.safetensors 2>vsig.log &
+pid=$!
+for _ in $(seq 600); do
+    grep -q "^step 3/12" vsig.log && break
+    sleep 0.1
+done
+sleep 0.3
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc -eq 143 ] && [ ! -e vsig.safetensors ] && [ "$(tail -n 1 vsig.csv | cut -d, -f1)" = 4 ] &&
+    grep -qx "srres-train: stopped by signal at step 4; checkpoint vsig.ckpt (continue with \
+--resume vsig.ckpt)" vsig.log &&
+    head -c 4096 vsig.ckpt | grep -qa '"optimizer.step":"4"' ||
+    fail "a signal during a validation: status $rc, $(tail -n 2 vsig.log), log to \
+$(tail -n 1 vsig.csv)"
 # A signal before the first step (here while the log's FIFO waits for a reader: inputs can
 # take minutes to probe) ends the run at once, saying so: it was killed without a word.
 rm -f start.fifo && mkfifo start.fifo

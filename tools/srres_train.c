@@ -1495,8 +1495,9 @@ int main(int argc, char **argv)
             saved_in = o.checkpoint;
         }
         /* A signal that came during this step's validation or checkpoint stops the run at
-         * the checkpoint just written: one more step would be saved again, or lost. */
-        if (step % o.checkpoint_every == 0 && step < o.steps && !stopping)
+         * this step (saved just now, or by the stop): one more step would be trained after the
+         * user asked to stop, and saved again or lost. */
+        if ((validate || step % o.checkpoint_every == 0) && step < o.steps && !stopping)
             stopping = D.size > 1 ? dist_mean_scalar(stop_signal ? 1 : 0) > 0 : stop_signal != 0;
     }
     double elapsed = seconds_before + (now() - start);
