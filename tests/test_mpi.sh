@@ -118,6 +118,37 @@ if grep -q "aborted by a second signal" err.log || ! grep -q "stopped by signal"
     echo "every process signalled: $(cat err.log)"
     exit 1
 fi
+# An error at the start, which every process meets alike, is said once, by rank 0, and ends
+# the job with the error's status: each process said it (the user read every line twice) and
+# each aborted the job. One that only one process meets (here its own missing input) is said
+# once too, rank 0 taking it from that process rather than waiting for it forever.
+check_once() { # expected status, expected line, then mpirun's arguments
+    local want=$1 line=$2 rc=0
+    shift 2
+    timeout 120 mpirun "$@" 2>err.log >out.log || rc=$?
+    if [ $rc != "$want" ] || [ "$(grep -c "^srres-train:" err.log)" != 1 ] ||
+        ! grep -qxF "$line" err.log; then
+        echo "an error at the start ($line): status $rc, $(grep -c "^srres-train:" err.log)" \
+            "lines: $(cat err.log)"
+        exit 1
+    fi
+}
+check_once 2 "srres-train: --bogus: not an option (see --help)" \
+    -n 2 "${train[@]}" --bogus -o once.safetensors
+check_once 1 "srres-train: --steps: 'abc' is not an integer in 1..1099511627776" \
+    -n 2 "${train[@]}" --steps abc -o once.safetensors
+check_once 1 "srres-train: missing.mp4: No such file or directory" \
+    -n 2 "${train[@]}" missing.mp4 -o once.safetensors
+check_once 1 "srres-train: nodir/once.safetensors: cannot write there: No such file or directory" \
+    -n 2 "${train[@]}" -o nodir/once.safetensors
+check_once 1 "srres-train: missing.mp4: No such file or directory" \
+    -n 1 "${train[@]}" -o once.safetensors : -n 1 "${train[@]}" missing.mp4 -o once.safetensors
+if ! timeout 120 mpirun -n 2 "$build/srres-train" --help >out.log 2>err.log ||
+    [ "$(grep -c "^usage: srres-train" out.log)" != 1 ]; then
+    echo "--help under mpirun: $(head -n 1 out.log), $(cat err.log)"
+    exit 1
+fi
 echo "test_mpi.sh: 1 and 2 processes agree over 50 steps; resume across process counts agrees;"\
     "processes given different runs are refused; a file failing mid-run leaves rank 0's"\
-    "checkpoint whole; a signal to every process stops the run with a checkpoint"
+    "checkpoint whole; a signal to every process stops the run with a checkpoint; an error at"\
+    "the start is said once"

@@ -9,34 +9,41 @@
 #include "cli.h"
 
 static const char *program_name = "srres";
-static void (*fatal)(int);
+static void (*fatal)(int, const char *);
 
-void cli_init(const char *program, void (*fatal_exit)(int status))
+void cli_init(const char *program, void (*fatal_exit)(int status, const char *line))
 {
     program_name = program;
     fatal = fatal_exit;
 }
 
+/* Says line (the whole of it in one write, not interleaved with another process's) and ends
+ * with status. */
+static void __attribute__((noreturn)) die_with(int status, const char *line)
+{
+    if (fatal)
+        fatal(status, line);
+    fputs(line, stderr);
+    exit(status);
+}
+
 void cli_die(const char *fmt, ...)
 {
+    char message[8192], line[8448];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", program_name);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    if (fatal)
-        fatal(1);
-    exit(1);
+    snprintf(line, sizeof(line), "%s: %s\n", program_name, message);
+    die_with(1, line);
 }
 
 /* "program: WHAT: PROBLEM (see --help)", status 2: the command line is wrong. */
 static void __attribute__((noreturn)) usage_error(const char *what, const char *problem)
 {
-    fprintf(stderr, "%s: %s: %s (see --help)\n", program_name, what, problem);
-    if (fatal)
-        fatal(2);
-    exit(2);
+    char line[8448];
+    snprintf(line, sizeof(line), "%s: %s: %s (see --help)\n", program_name, what, problem);
+    die_with(2, line);
 }
 
 void cli_bad_option(int c, char *const *argv, const char *shorts)

@@ -5,8 +5,10 @@
 
 #include "srres.h"
 
-/* `program` prefixes every message; `fatal_exit` (NULL: exit) ends the process. */
-void cli_init(const char *program, void (*fatal_exit)(int status));
+/* `program` prefixes every message; `fatal_exit` (NULL: print the line and exit) says the
+ * line of a fatal error, "program: message\n", and ends the process (srres-train: the MPI
+ * job, the line said once). */
+void cli_init(const char *program, void (*fatal_exit)(int status, const char *line));
 
 /* Prints "program: message" and ends with status 1. */
 void cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

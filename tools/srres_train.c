@@ -1033,7 +1033,13 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
         case 'y': o->overwrite = 1; break;
         case 'v': o->verbose = 1; break;
         case 'q': o->quiet = 1; break;
-        case 'h': usage(stdout); exit(0);
+        case 'h':
+            /* Said once under mpirun, and every rank ends through MPI: mpirun takes a
+             * process that exits without it for a failure (status 1, twenty lines). */
+            if (!D.rank)
+                usage(stdout);
+            dist_finalize();
+            exit(0);
         default: cli_bad_option(c, argv, shorts);
         }
     }
@@ -1046,7 +1052,7 @@ int main(int argc, char **argv)
 {
     openblas_core_choose(argv);
     D = dist_init(&argc, &argv);
-    cli_init("srres-train", dist_abort);
+    cli_init("srres-train", dist_fail);
     /* SA_RESTART: the first signal asks for a checkpoint, so it must not fail the call in
      * progress, a checkpoint's open waiting on a FIFO or a FUSE or network mount, or the log's
      * write to a full pipe, with EINTR (the run ended with 'cannot open: Interrupted system
