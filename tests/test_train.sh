@@ -639,6 +639,28 @@ rc=$?
     head -c 4096 vsig.ckpt | grep -qa '"optimizer.step":"4"' ||
     fail "a signal during a validation: status $rc, $(tail -n 2 vsig.log), log to \
 $(tail -n 1 vsig.csv)"
+# The checkpoint's folder removed mid-run (step 2's checkpoint fails) and made again: the run
+# goes on, step 4's checkpoint is written, and the run ends well (status 0). Each step
+# validates on the 1920x1080 picture, so that the folder goes between two checkpoints.
+mkdir gone
+"$train" train.mp4 "${tiny[@]}" --steps 4 --checkpoint-every 2 --val val-big.png --val-crop 0 \
+    --val-every 1 --log-every 1 --checkpoint gone/r.ckpt -o gone.safetensors 2>gone.log &
+pid=$!
+for _ in $(seq 600); do
+    grep -q "^step 1/4" gone.log && break
+    sleep 0.1
+done
+rm -r gone
+for _ in $(seq 600); do
+    grep -q "tries again at step 4" gone.log || ! kill -0 $pid 2>/dev/null && break
+    sleep 0.1
+done
+mkdir gone
+wait $pid
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c "^srres-train: gone/r.ckpt" gone.log)" -eq 1 ] &&
+    [ -s gone.safetensors ] && head -c 4096 gone/r.ckpt | grep -qa '"optimizer.step":"4"' ||
+    fail "a checkpoint folder gone and back: status $rc, $(grep -v "^step" gone.log)"
 # A signal before the first step (here while the log's FIFO waits for a reader: inputs can
 # take minutes to probe) ends the run at once, saying so: it was killed without a word.
 rm -f start.fifo && mkfifo start.fifo
@@ -699,17 +721,25 @@ cmp -s <(tensors mended.safetensors) <(tensors mended-whole.safetensors) ||
 
 # A full disk (/dev/full, written in place) fails a save with one line that names the
 # checkpoint holding the run: the last step's, beside a model that could not be written, or
-# the one before a checkpoint that could not be, which the failed write left as it was.
+# the one before a checkpoint that could not be, which the failed write left as it was. A
+# checkpoint that fails does not stop the run, which would lose the steps since the last one
+# for sure: the run trains on and tries again at the next, and the model is written; the last
+# step's failing, the status is 1. The run stopped at the first (step 6), without a model.
 "$train" train.mp4 "${const[@]}" --steps 4 -o /dev/full --checkpoint nospace.ckpt -q 2>err.log &&
     fail "a model written to /dev/full"
 grep -q "^srres-train: /dev/full: write failed: No space left on device; checkpoint nospace.ckpt \
 at step 4 holds the run (--resume nospace.ckpt writes the model)$" err.log ||
     fail "the model's save failing: $(cat err.log)"
 "$train" train.mp4 --steps 8 --resume nospace.ckpt --checkpoint /dev/full --checkpoint-every 2 \
-    -o nospace.safetensors -q 2>err.log && fail "a checkpoint written to /dev/full"
-grep -q "^srres-train: /dev/full: write failed: No space left on device; checkpoint nospace.ckpt \
-at step 4 is as it was (continue from it with --resume nospace.ckpt)$" err.log ||
-    fail "a checkpoint's save failing: $(cat err.log)"
+    -o nospace.safetensors -q 2>err.log
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <err.log)" -eq 2 ] &&
+    grep -qx "srres-train: /dev/full: write failed: No space left on device; training goes on \
+and tries again at step 8 (checkpoint nospace.ckpt at step 4 is as it was)" err.log &&
+    grep -qx "srres-train: /dev/full: write failed: No space left on device; the model is \
+written without it (checkpoint nospace.ckpt at step 4 is as it was) and the run will exit \
+with status 1" err.log && "$build/srres-model" info nospace.safetensors >/dev/null 2>&1 ||
+    fail "a checkpoint's save failing: status $rc, $(cat err.log)"
 
 # 4. Bad input: one line naming the problem, non-zero exit, no crash.
 expect_error() { # pattern, command...

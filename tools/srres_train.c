@@ -924,16 +924,24 @@ static void format_duration(char *buf, size_t n, double s)
     snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
-/* The run at the sampler's position (round, offset): the next patch it trains on. A write
- * that fails (a full disk) leaves the last checkpoint as it was, the one at step `saved` in
- * saved_in (NULL: none yet): the line names it, so that the run is not taken for lost. */
+/* The run at the sampler's position (round, offset): the next patch it trains on. */
+static int write_checkpoint(srres_model *m, const srres_adam *adam, const options *o,
+                            uint64_t round, int offset, const char *path, double seconds,
+                            srres_error *err)
+{
+    store_run(m, o, round, offset, seconds);
+    return srres_checkpoint_save(m, adam, path, err);
+}
+
+/* The checkpoint the run stops at. A write that fails (a full disk) leaves the last
+ * checkpoint as it was, the one at step `saved` in saved_in (NULL: none yet): the line names
+ * it, so that the run is not taken for lost. */
 static void save_checkpoint(srres_model *m, const srres_adam *adam, const options *o,
                             uint64_t round, int offset, const char *path, double seconds,
                             long saved, const char *saved_in)
 {
-    store_run(m, o, round, offset, seconds);
     srres_error err;
-    if (srres_checkpoint_save(m, adam, path, &err) == SRRES_OK)
+    if (write_checkpoint(m, adam, o, round, offset, path, seconds, &err) == SRRES_OK)
         return;
     if (saved_in)
         cli_die("%s; checkpoint %s at step %ld is as it was (continue from it with --resume %s)",
@@ -1358,7 +1366,7 @@ int main(int argc, char **argv)
      * frames (large photographs, one loader) is told so, not left to guess. */
     double waited = 0, fed_from = 0;
     size_t lr_patch = (size_t)3 * o.patch * o.patch, hr_patch = 3 * hr_side * hr_side;
-    int stopping = 0;
+    int stopping = 0, checkpoint_failed = 0;
     long saved = step; /* the step of the last checkpoint written, or resumed */
     const char *saved_in = o.resume; /* and its file (none before a new run's first) */
     atomic_store(&training, 1);
@@ -1491,14 +1499,38 @@ int main(int argc, char **argv)
                         step, o.steps, ema, lr_now, ema_norm, rate, starved, eta);
         }
         /* The last one too: a finished run's checkpoint reruns it at once or, given a larger
-         * --steps, carries it on (its Adam moments are not in the model file). */
+         * --steps, carries it on (its Adam moments are not in the model file). One that
+         * fails (a full disk, its folder gone) loses nothing yet: the run trains on, said in
+         * one line, and tries again at the next, as a stop would lose the steps since the
+         * last one for sure. The last step's failing, the model is written all the same and
+         * the status is 1. */
         if (D.rank == 0 && (step % o.checkpoint_every == 0 || step == o.steps)) {
             sampler_position(smp, &round, &offset);
             sync_log(&log, o.log, tty && !o.quiet);
-            save_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed, saved,
-                            saved_in);
-            saved = step;
-            saved_in = o.checkpoint;
+            srres_error ce;
+            if (write_checkpoint(model, &adam, &o, round, offset, o.checkpoint, elapsed, &ce) ==
+                SRRES_OK) {
+                saved = step;
+                saved_in = o.checkpoint;
+            } else {
+                long next = (step / o.checkpoint_every + 1) * o.checkpoint_every;
+                char was[PATH_MAX + 64] = "no checkpoint written yet";
+                if (saved_in)
+                    snprintf(was, sizeof(was), "checkpoint %s at step %ld is as it was", saved_in,
+                             saved);
+                if (step < o.steps)
+                    fprintf(stderr,
+                            "%ssrres-train: %s; training goes on and tries again at step "
+                            "%ld (%s)\n",
+                            tty && !o.quiet ? "\r\033[K" : "", ce.message,
+                            next < o.steps ? next : o.steps, was);
+                else
+                    fprintf(stderr,
+                            "%ssrres-train: %s; the model is written without it (%s) "
+                            "and the run will exit with status 1\n",
+                            tty && !o.quiet ? "\r\033[K" : "", ce.message, was);
+                checkpoint_failed = step == o.steps;
+            }
         }
         /* A signal that came during this step's validation or checkpoint stops the run at
          * this step (saved just now, or by the stop): one more step would be trained after the
@@ -1542,16 +1574,20 @@ int main(int argc, char **argv)
         set_meta(model, "training", "%s", desc);
         set_meta(model, "trained_on", "%s", o.trained_on);
         /* The last step's checkpoint holds the finished run, which a resume writes again. */
-        if (srres_model_save(model, o.output, o.dtype, &e) != SRRES_OK)
-            cli_die("%s; checkpoint %s at step %ld holds the run (--resume %s writes the model)",
-                    e.message, saved_in, saved, saved_in);
+        if (srres_model_save(model, o.output, o.dtype, &e) != SRRES_OK) {
+            if (!saved_in)
+                cli_die("%s; no checkpoint holds the run", e.message);
+            cli_die("%s; checkpoint %s at step %ld holds the run (--resume %s %s)", e.message,
+                    saved_in, saved, saved_in,
+                    saved == step ? "writes the model" : "carries it on");
+        }
         if (!o.quiet)
             fprintf(stderr, "srres-train: wrote %s after %ld step%s in %.0f s%s\n", o.output, step,
                     step == 1 ? "" : "s", elapsed, val.count ? "" : " (no --val: not validated)");
     }
     if (log && fclose(log))
         drop_log(NULL, o.log, 0);
-    if (log_dropped && !status)
+    if ((log_dropped || checkpoint_failed) && !status)
         status = 1;
     free(lr);
     free(hr);
