@@ -662,10 +662,21 @@ rc=$?
     [ -s gone.safetensors ] && head -c 4096 gone/r.ckpt | grep -qa '"optimizer.step":"4"' ||
     fail "a checkpoint folder gone and back: status $rc, $(grep -v "^step" gone.log)"
 # A signal before the first step (here while the log's FIFO waits for a reader: inputs can
-# take minutes to probe) ends the run at once, saying so: it was killed without a word.
-rm -f start.fifo && mkfifo start.fifo
-"$train" train.mp4 "${tiny[@]}" --steps 8 --log start.fifo -o start.safetensors -q 2>start.log &
-pid=$!
+# take minutes to probe) ends the run at once, saying so: it was killed without a word. It
+# dies by the signal, not with a status of 128 + it, which a shell running a script takes for
+# a program that handled Ctrl-C itself, and goes on with the script (perl, which is in every
+# Debian, tells the two apart; bash's wait does not).
+rm -f start.fifo start.pid && mkfifo start.fifo
+perl -e '$p = fork; if (!$p) { exec @ARGV or die } open(F, ">start.pid"); print F $p; close F;
+    waitpid($p, 0); print $? & 127 ? "signal " . ($? & 127) : "status " . ($? >> 8)' \
+    "$train" train.mp4 "${tiny[@]}" --steps 8 --log start.fifo -o start.safetensors -q \
+    2>start.log >start.how &
+wrapper=$!
+for _ in $(seq 300); do
+    [ -s start.pid ] && break
+    sleep 0.1
+done
+pid=$(cat start.pid)
 for _ in $(seq 300); do
     [ "$(cat /proc/$pid/wchan 2>/dev/null)" = wait_for_partner ] && break
     sleep 0.1
@@ -676,9 +687,9 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 kill -0 $pid 2>/dev/null && kill -KILL $pid && echo "still waiting 30 s after the signal" >>start.log
-wait $pid
-rc=$?
-[ $rc -eq 143 ] && [ ! -e start.safetensors ] && [ ! -e start.safetensors.ckpt ] &&
+wait $wrapper
+rc=$(cat start.how)
+[ "$rc" = "signal 15" ] && [ ! -e start.safetensors ] && [ ! -e start.safetensors.ckpt ] &&
     grep -qx "srres-train: stopped by signal before the first step: nothing trained, nothing saved" \
         start.log ||
     fail "a signal during start-up: status $rc, $(cat start.log)"

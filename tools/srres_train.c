@@ -75,7 +75,9 @@ static dist D;                  /* this process's rank among D.size (1 without m
 static void on_signal(int sig, siginfo_t *info, void *context)
 {
     /* Before the first step there is nothing to save, so the run ends at once: start-up
-     * may take minutes (probing many inputs) or wait on a FIFO (--log) for good. */
+     * may take minutes (probing many inputs) or wait on a FIFO (--log) for good. By the
+     * signal itself, not an exit status: a shell running a script stops it only for a child
+     * that a SIGINT killed, taking an exit of 130 for a program that handled Ctrl-C. */
     if (!atomic_load(&training)) {
         static const char said[] = "srres-train: stopped by signal before the first step: "
                                    "nothing trained, nothing saved\n";
@@ -83,6 +85,12 @@ static void on_signal(int sig, siginfo_t *info, void *context)
             ssize_t ignored = write(2, said, sizeof(said) - 1);
             (void)ignored;
         }
+        sigset_t this;
+        sigemptyset(&this);
+        sigaddset(&this, sig);
+        signal(sig, SIG_DFL);
+        pthread_sigmask(SIG_UNBLOCK, &this, NULL);
+        raise(sig);
         _exit(128 + sig);
     }
     int sender = info->si_pid == getppid() ? 1 : 2, first = 0;
