@@ -768,6 +768,25 @@ test_ensemble() {
     [ ! -e x.png ] || fail "x.png left by a refused run"
 }
 
+# --kernel picks the path: the AVX2 + FMA kernels (forced here on a CPU that has AVX-512 too)
+# and the baseline give the automatic path's picture, to rounding; another name is refused.
+test_kernel_choice() {
+    lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
+    local k n bytes=$((74 * 46 * 3))
+    for k in auto avx2 baseline; do
+        if [ $k = avx2 ] && ! grep -qw avx2 /proc/cpuinfo; then continue; fi
+        "$video" -q -i in.png -o "$k.png" -m "$m2" --kernel $k &&
+            ffmpeg -nostdin -v error -i "$k.png" -f rawvideo -pix_fmt rgb24 "$k.rgb" ||
+            { fail "--kernel $k failed"; return; }
+        [ "$(stat -c %s "$k.rgb")" = $bytes ] || fail "--kernel $k: $(stat -c %s "$k.rgb") bytes"
+        n=$(cmp -l auto.rgb "$k.rgb" | wc -l)
+        [ "$n" -le $((bytes / 100)) ] || fail "--kernel $k: $n of $bytes bytes differ from auto"
+    done
+    expect_error "--kernel: 'avx' is not auto, avx2 or baseline" \
+        "$video" -i in.png -o x.png -m "$m2" --kernel avx
+    [ ! -e x.png ] || fail "x.png left by a refused run"
+}
+
 test_limits_ss_t_frames() {
     lavfi in.mp4 -t 2 -c:v libx264 -c:a aac -shortest
     "$video" -q -i in.mp4 -o a.mp4 -m "$m2" --frames 7 --max-memory 0.5G || fail "--frames failed"

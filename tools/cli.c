@@ -101,9 +101,13 @@ int cli_choice(const char *opt, const char *s, const char *const *names, int n)
 
 srres_kernel cli_kernel(const char *s)
 {
-    if (strcmp(s, "auto") && strcmp(s, "baseline"))
-        cli_die("--kernel: '%s' is not auto or baseline", s);
-    return strcmp(s, "baseline") ? SRRES_KERNEL_AUTO : SRRES_KERNEL_BASELINE;
+    if (!strcmp(s, "auto"))
+        return SRRES_KERNEL_AUTO;
+    if (!strcmp(s, "avx2"))
+        return SRRES_KERNEL_AVX2;
+    if (!strcmp(s, "baseline"))
+        return SRRES_KERNEL_BASELINE;
+    cli_die("--kernel: '%s' is not auto, avx2 or baseline", s);
 }
 
 srres_precision cli_precision(const char *s)

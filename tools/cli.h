@@ -30,7 +30,7 @@ double cli_double(const char *opt, const char *s, double lo, double hi);
 int cli_choice(const char *opt, const char *s, const char *const *names, int n);
 
 /* The library's run options that srres-video and srres-eval both take, from the values of
- * --kernel (auto or baseline), --precision (fp32 or bf16) and --ensemble (1, 2, 4 or 8). */
+ * --kernel (auto, avx2 or baseline), --precision (fp32 or bf16) and --ensemble (1, 2, 4 or 8). */
 srres_kernel cli_kernel(const char *s);
 srres_precision cli_precision(const char *s);
 int cli_ensemble(const char *s);

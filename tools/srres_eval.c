@@ -96,7 +96,7 @@ static void usage(FILE *f)
                "                      degradation)\n"
                "      --crop N        centre crop of at most N x N HR pixels (default: whole)\n"
                "      --threads N     network threads (default: one per CPU it may use)\n"
-               "      --kernel K      auto or baseline (default auto)\n"
+               "      --kernel K      auto, avx2 or baseline (default auto)\n"
                "      --precision P   fp32 or bf16 (default fp32)\n"
                "      --ensemble N    mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
                "                      image (self-ensemble; N times the time; default 1)\n"

@@ -41,7 +41,7 @@ static void usage(FILE *f)
            "                          (e.g. 512M, 2G; default 1G)\n"
            "      --queue N           frames queued between threads (default 4), within\n"
            "                          256 MB of upscaled frames a queue\n"
-           "      --kernel K          auto or baseline (default auto)\n"
+           "      --kernel K          auto, avx2 or baseline (default auto)\n"
            "      --precision P       fp32 or bf16 (default fp32)\n"
            "      --ensemble N        mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
            "                          frame: a little more detail, N times the time (default 1)\n"
