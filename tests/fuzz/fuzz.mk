@@ -35,6 +35,10 @@ $(FUZZ_B)/core/%_avx512.o: core/%_avx512.c core/*.h config.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(AVX512_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
+$(FUZZ_B)/core/%_avx2.o: core/%_avx2.c core/*.h config.mk
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(AVX2_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_CORE_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Icore $< $(FUZZ_CORE_OBJ) -o $@ \
 	    $(BLAS_LIBS) $(JSON_LIBS) -lm
