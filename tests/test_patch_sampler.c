@@ -348,6 +348,34 @@ static int no_alpha(int x, int y)
     return 0;
 }
 
+/* Draws BATCHES batches from s and fails, saying `tag` and `from`, on an HR or LR patch
+ * pixel that is not grey: the pictures of these tests have colour (magenta) only under
+ * fully transparent pixels. */
+static void assert_batches_grey(sampler *s, const char *tag, const char *from)
+{
+    char err[256];
+    int hs = PATCH * SCALE;
+    size_t hn = (size_t)hs * hs, ln = (size_t)PATCH * PATCH;
+    float *lr = malloc(sizeof(float) * BATCH * 3 * ln);
+    float *hr = malloc(sizeof(float) * BATCH * 3 * hn);
+    for (int b = 0; b < BATCHES; b++) {
+        if (sampler_next_batch(s, BATCH, lr, hr, err, sizeof(err)) < 0)
+            fail_msg("%s", err);
+        for (int p = 0; p < BATCH; p++) {
+            const float *h = hr + (size_t)p * 3 * hn, *l = lr + (size_t)p * 3 * ln;
+            for (size_t i = 0; i < hn; i++)
+                if (h[i] != h[hn + i] || h[i] != h[2 * hn + i])
+                    fail_msg("%sbatch %d, HR patch %d holds colour (%.0f, %.0f, %.0f): %s", tag,
+                             b, p, h[i] * 255, h[hn + i] * 255, h[2 * hn + i] * 255, from);
+            for (size_t i = 0; i < ln; i++)
+                if (l[i] != l[ln + i] || l[i] != l[2 * ln + i])
+                    fail_msg("%sbatch %d, LR patch %d holds colour: %s", tag, b, p, from);
+        }
+    }
+    free(lr);
+    free(hr);
+}
+
 /* A fully transparent pixel's colour (here magenta) is never trained on: patches come only
  * from regions without one, their margin included, at any --hr-scale (whose taps reach
  * beyond the region), flipped or not. Half transparent pixels have their colour, and are
@@ -364,29 +392,7 @@ static void test_fully_transparent_pixels_are_not_drawn(void **state)
     if (sampler_create(&s, files, 1, &o, err, sizeof(err)) < 0)
         fail_msg("%s", err);
     assert_false(sampler_file_skipped(s, 0));
-    int hs = PATCH * SCALE;
-    size_t hn = (size_t)hs * hs, ln = (size_t)PATCH * PATCH;
-    float *lr = malloc(sizeof(float) * BATCH * 3 * ln);
-    float *hr = malloc(sizeof(float) * BATCH * 3 * hn);
-    for (int b = 0; b < BATCHES; b++) {
-        if (sampler_next_batch(s, BATCH, lr, hr, err, sizeof(err)) < 0)
-            fail_msg("%s", err);
-        for (int p = 0; p < BATCH; p++) {
-            const float *h = hr + (size_t)p * 3 * hn, *l = lr + (size_t)p * 3 * ln;
-            for (size_t i = 0; i < hn; i++)
-                if (h[i] != h[hn + i] || h[i] != h[2 * hn + i])
-                    fail_msg("batch %d, HR patch %d holds colour (%.0f, %.0f, %.0f): drawn "
-                             "from transparent pixels",
-                             b, p, h[i] * 255, h[hn + i] * 255, h[2 * hn + i] * 255);
-            for (size_t i = 0; i < ln; i++)
-                if (l[i] != l[ln + i] || l[i] != l[2 * ln + i])
-                    fail_msg("batch %d, LR patch %d holds colour: made from transparent "
-                             "pixels",
-                             b, p);
-        }
-    }
-    free(lr);
-    free(hr);
+    assert_batches_grey(s, "", "drawn from transparent pixels");
     sampler_free(s);
 }
 
@@ -412,10 +418,6 @@ static void test_chroma_shared_with_transparent_pixels_is_not_drawn(void **state
     snprintf(cmd, sizeof(cmd),
              "ffmpeg -nostdin -v error -y -i %s -c:v ffv1 -pix_fmt yuva420p %s", pam, path);
     assert_int_equal(system(cmd), 0);
-    int hs = PATCH * SCALE;
-    size_t hn = (size_t)hs * hs, ln = (size_t)PATCH * PATCH;
-    float *lr = malloc(sizeof(float) * BATCH * 3 * ln);
-    float *hr = malloc(sizeof(float) * BATCH * 3 * hn);
     for (int scaled = 0; scaled < 2; scaled++) {
         sampler_options o = plain_options(16);
         o.augment = 1;
@@ -425,28 +427,10 @@ static void test_chroma_shared_with_transparent_pixels_is_not_drawn(void **state
         const char *files[] = {path};
         if (sampler_create(&s, files, 1, &o, err, sizeof(err)) < 0)
             fail_msg("%s", err);
-        for (int b = 0; b < BATCHES; b++) {
-            if (sampler_next_batch(s, BATCH, lr, hr, err, sizeof(err)) < 0)
-                fail_msg("%s", err);
-            for (int p = 0; p < BATCH; p++) {
-                const float *h = hr + (size_t)p * 3 * hn, *l = lr + (size_t)p * 3 * ln;
-                for (size_t i = 0; i < hn; i++)
-                    if (h[i] != h[hn + i] || h[i] != h[2 * hn + i])
-                        fail_msg("--hr-scale %s: batch %d, HR patch %d holds colour (%.0f, %.0f, "
-                                 "%.0f): made from a transparent pixel's chroma",
-                                 scaled ? "0.5" : "1", b, p, h[i] * 255, h[hn + i] * 255,
-                                 h[2 * hn + i] * 255);
-                for (size_t i = 0; i < ln; i++)
-                    if (l[i] != l[ln + i] || l[i] != l[2 * ln + i])
-                        fail_msg("--hr-scale %s: batch %d, LR patch %d holds colour: made from "
-                                 "a transparent pixel's chroma",
-                                 scaled ? "0.5" : "1", b, p);
-            }
-        }
+        assert_batches_grey(s, scaled ? "--hr-scale 0.5: " : "--hr-scale 1: ",
+                            "made from a transparent pixel's chroma");
         sampler_free(s);
     }
-    free(lr);
-    free(hr);
 }
 
 /* A picture without a region free of fully transparent pixels is left out, as one too
