@@ -321,20 +321,24 @@ test_muxer_options() {
     [ ! -e joined2.mp4 ] && [ -z "$(ls -A | grep joined2)" ] || fail "a refused join left $(ls -A)"
 }
 
-# An encoder or muxer option refused, or a --vf-post, is refused before the threads start, so
-# before a frame is upscaled (minutes on large frames): they were checked when the first frame
-# came out.
-test_refused_options_before_upscaling() {
-    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+refused_before_frames() { # option strings: each run on in.mp4 fails in one line, no frame run
     local opts
-    for opts in "--mux-opt nosuch=1" "--mux-opt movflags=+nosuch" "--enc-opt nosuch=1" \
-        "--enc-opt g=abc" "-c:v mpeg4 -crf 2" "--vf-post scale=abc" \
-        "-c:v mpeg4 --vf-post format=gray"; do
+    for opts in "$@"; do
         # shellcheck disable=SC2086 # the options are words
         "$video" -i in.mp4 -o x.mp4 -m "$m2" $opts 2>err.log && fail "$opts: exit 0"
         ! grep -q '^frame [0-9]' err.log || fail "$opts: refused once the frames ran: $(cat err.log)"
         [ "$(grep -c . err.log)" = 1 ] || fail "$opts: not one line: $(cat err.log)"
     done
+}
+
+# An encoder or muxer option refused, or a --vf-post, is refused before the threads start, so
+# before a frame is upscaled (minutes on large frames): they were checked when the first frame
+# came out.
+test_refused_options_before_upscaling() {
+    lavfi in.mp4 -t 0.2 -c:v libx264 -an
+    refused_before_frames "--mux-opt nosuch=1" "--mux-opt movflags=+nosuch" \
+        "--enc-opt nosuch=1" "--enc-opt g=abc" "-c:v mpeg4 -crf 2" "--vf-post scale=abc" \
+        "-c:v mpeg4 --vf-post format=gray"
     expect_error "--mux-opt movflags: the mp4 muxer does not take '+nosuch'" \
         "$video" -i in.mp4 -o x.mp4 -m "$m2" --mux-opt movflags=+nosuch
     expect_error "--enc-opt g: the encoder libx264 does not take 'abc'" \
@@ -347,14 +351,8 @@ test_refused_options_before_upscaling() {
 # Two-pass stats, which the trial would read or write, are left to the real opening.
 test_x264_names_refused_before_upscaling() {
     lavfi in.mp4 -t 0.2 -c:v libx264 -an
-    local opts
-    for opts in "-preset nosuch" "--enc-opt tune=nosuch" "-x264-params keyintt=48" \
-        "-c:v libx264rgb -x264-params keyintt=48"; do
-        # shellcheck disable=SC2086 # the options are words
-        "$video" -i in.mp4 -o x.mp4 -m "$m2" $opts 2>err.log && fail "$opts: exit 0"
-        ! grep -q '^frame [0-9]' err.log || fail "$opts: refused once the frames ran: $(cat err.log)"
-        [ "$(grep -c . err.log)" = 1 ] || fail "$opts: not one line: $(cat err.log)"
-    done
+    refused_before_frames "-preset nosuch" "--enc-opt tune=nosuch" "-x264-params keyintt=48" \
+        "-c:v libx264rgb -x264-params keyintt=48"
     expect_error "x.mp4: cannot open the libx264 encoder: .*preset/tune nosuch" \
         "$video" -i in.mp4 -o x.mp4 -m "$m2" -preset nosuch
     [ ! -e x.mp4 ] && ! ls .*partial* >/dev/null 2>&1 || fail "x.mp4 or its temporary file left"
