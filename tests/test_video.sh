@@ -535,6 +535,26 @@ test_checkpoint_as_model() {
     cmp -s ckpt.png model.png || fail "the checkpoint upscales otherwise than its model"
 }
 
+# -m takes a bundled model by its name (the build tree's samples/ here, the installed ones
+# for an installed program); a bare name that is neither a file nor a bundled model is
+# refused, naming the models there are; a file of that name is that file.
+test_bundled_model_names() {
+    [ -n "${SANITIZED:-}" ] && return # build/san has no tree beside it: installed ones only
+    lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
+    "$video" -q -i in.png -o named.png -m x2-fast || { fail "-m x2-fast failed"; return; }
+    "$video" -q -i in.png -o file.png -m "$root/samples/x2-fast.safetensors" ||
+        { fail "-m samples/x2-fast.safetensors failed"; return; }
+    cmp -s named.png file.png || fail "-m x2-fast is not samples/x2-fast.safetensors"
+    expect_error "-m x3: no such file, nor a bundled model of that name (x2, x2-fast, x4, x4-fast in $root/samples)" \
+        "$video" -i in.png -o x3.png -m x3
+    [ -e x3.png ] && fail "x3.png written"
+    cp "$m2" x4
+    "$video" -q -i in.png -o local.png -m x4 || { fail "-m x4 (a file) failed"; return; }
+    [ "$(probe local.png v:0 width)" = 74 ] || fail "-m x4 took the bundled x4, not the file x4"
+    "$build/srres-eval" -m x2-fast named.png >eval.log 2>&1 || fail "srres-eval -m x2-fast failed"
+    grep -q "x2-fast" eval.log || fail "srres-eval's table does not name x2-fast"
+}
+
 # Image sequences: numbered names in (image2's pattern) and out, a file a frame, each the
 # upscaled frame of the same number; an unnumbered image name holds one picture, so a
 # video into it is refused (it kept the last frame, silently) unless --frames 1 says so.

@@ -3,6 +3,7 @@
  * downscale, PSNR and SSIM on Y (BT.601, 16-235) with `scale` pixels cropped from every
  * border, fully transparent pixels left out. */
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include <libavutil/log.h>
 
+#include "bundled_model.h"
 #include "cli.h"
 #include "evaluate.h"
 #include "input_list.h"
@@ -93,7 +95,7 @@ static void usage(FILE *f)
                "score, is named and left out of the means, as is a file that cannot be read,\n"
                "which makes the exit status 1.\n"
                "  -m, --model FILE    the model or a srres-train checkpoint (its scale sets the\n"
-               "                      degradation)\n"
+               "                      degradation), or a bundled model's name (x4, x2-fast, ...)\n"
                "      --crop N        centre crop of at most N x N HR pixels (default: whole)\n"
                "      --threads N     network threads (default: one per CPU it may use)\n"
                "      --kernel K      auto, avx2 or baseline (default auto)\n"
@@ -125,7 +127,7 @@ int main(int argc, char **argv)
     static const char shorts[] = ":m:h";
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
-        case 'm': model_path = cli_file("-m", optarg); break;
+        case 'm': model_path = optarg; break;
         case 'c': crop = (int)cli_long("--crop", optarg, 0, 1 << 20); break;
         case 't': threads = (int)cli_long("--threads", optarg, 0, 1024); break;
         case 'k': kernel = optarg; break;
@@ -138,6 +140,8 @@ int main(int argc, char **argv)
     }
     if (!model_path)
         cli_die("-m MODEL is required (see --help)");
+    char model_file[PATH_MAX + 64];
+    model_path = bundled_model_resolve(model_file, sizeof(model_file), "-m", model_path);
     av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
     char err[512];
     input_list files = {0};

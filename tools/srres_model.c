@@ -4,19 +4,21 @@
  *                                            becomes the model its run writes
  *     [--average-with FILE]...               the mean of IN's weights and each FILE's
  *   srres-model compact IN OUT               a trainer checkpoint at half the size, to resume */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libavutil/bprint.h>
 
+#include "bundled_model.h"
 #include "cli.h"
 #include "run_metadata.h"
 #include "srres.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: srres-model info FILE...\n"
+    fprintf(f, "usage: srres-model info FILE|NAME... (NAME: a bundled model, e.g. x4)\n"
                "       srres-model convert IN OUT [--dtype f32|f16|bf16 (default f32)]\n"
                "                                  [--description TEXT]\n"
                "                                  [--meta KEY=VALUE]... [--average-with FILE]...\n"
@@ -223,8 +225,9 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "info")) {
         if (argc < 3)
             cli_die("info: give model files");
+        char file[PATH_MAX + 64];
         for (int i = 2; i < argc; i++)
-            info(cli_file("info", argv[i]));
+            info(bundled_model_resolve(file, sizeof(file), "info", argv[i]));
         return 0;
     }
     if (!strcmp(argv[1], "compact")) {

@@ -22,6 +22,7 @@
 #include <libavutil/log.h>
 #include <libavutil/mem.h>
 
+#include "bundled_model.h"
 #include "cli.h"
 #include "distributed.h"
 #include "evaluate.h"
@@ -56,6 +57,7 @@ typedef struct options {
     sampler_options sampler;
     char inputs_id[40]; /* "count:hash" of the inputs' names, kept in checkpoints */
     char *trained_on;   /* every input of the run, its sessions before a resume's too */
+    char init_file[PATH_MAX + 64]; /* init: --init's file or bundled model */
 } options;
 
 /* Atomic: a handler runs on whichever thread the kernel picks (a loader or an OpenBLAS
@@ -135,7 +137,8 @@ static void usage(FILE *f)
         "      --image-skip MODE      none or nearest (default none)\n"
         "      --prelu MODE           channel or shared slopes (default channel)\n"
         "      --init FILE            start from a model's (or checkpoint's) matching tensors\n"
-        "                             (e.g. x2 -> x4)\n"
+        "                             (e.g. x2 -> x4), or from a bundled model (x4, x2-fast,\n"
+        "                             ...)\n"
         "      --dtype TYPE           f32, f16 or bf16 for the output (default f32)\n"
         "training:\n"
         "      --steps N              optimiser steps (default 10000)\n"
@@ -987,7 +990,9 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
             o->prelu_per_channel = !cli_choice("--prelu", optarg,
                                                 (const char *const[]){"channel", "shared"}, 2);
             break;
-        case OPT_INIT: o->init = cli_file("--init", optarg); break;
+        case OPT_INIT:
+            o->init = bundled_model_resolve(o->init_file, sizeof(o->init_file), "--init", optarg);
+            break;
         case OPT_DTYPE: o->dtype = cli_choice("--dtype", optarg, dtype_names, 3); break;
         case OPT_STEPS: o->steps = cli_long("--steps", optarg, 1, 1L << 40); break;
         case OPT_BATCH: o->batch = (int)cli_long("--batch", optarg, 1, 4096); break;

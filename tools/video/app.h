@@ -123,7 +123,7 @@ typedef struct app {
     clock_mend mend;      /* reader: the input's clock jumps taken out */
     const char *probe_us; /* how far the input was probed (NULL: libavformat's default) */
     int64_t *mux_dts;     /* writer: each output stream's last decoding time, in its time base */
-    char default_model[PATH_MAX + 64]; /* o.model when -m is not given: said under -v too */
+    char model_file[PATH_MAX + 64]; /* o.model: -m's file or bundled model, or the default x4 */
     atomic_long frames_in, frames_sr, frames_out;
     atomic_llong media_us;   /* media written, for the progress line */
     int64_t first_pts_us;    /* writer thread: the first frame's start */

@@ -11,45 +11,12 @@
 #include <libswscale/swscale.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "bundled_model.h"
 #include "cli.h"
 #include "progress.h"
 
 #include "app.h"
-
-#ifndef SRRES_DATADIR
-#define SRRES_DATADIR "/usr/local/share/srres"
-#endif
-
-/* The x4 model of the source tree beside the build, else the installed one: a build's binary
- * takes its own tree's model, not one an earlier install left. */
-static const char *default_model(char *buf, size_t n)
-{
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (len > 0) {
-        exe[len] = 0;
-        char *slash = strrchr(exe, '/');
-        /* The build tree's model where the program runs from the tree's build folder, known
-         * by the source beside it: an installed program in PREFIX/bin took a stray
-         * PREFIX/samples (a home folder's ~/samples) over PREFIX/share/srres. */
-        char source[PATH_MAX + 32];
-        if (slash) {
-            *slash = 0;
-            snprintf(source, sizeof(source), "%s/../core/srres.h", exe);
-            snprintf(buf, n, "%s/../samples/x4.safetensors", exe);
-            if (access(source, R_OK) == 0 && access(buf, R_OK) == 0)
-                return buf;
-        }
-    }
-    snprintf(buf, n, "%s/x4.safetensors", SRRES_DATADIR);
-    if (access(buf, R_OK) == 0)
-        return buf;
-    cli_die("no model: give -m FILE (no default model at %s/x4.safetensors or beside the build)",
-            SRRES_DATADIR);
-    return NULL;
-}
 
 /* The network's format for pictures of source s: 8-bit sources go through RGB24, deeper
  * ones through 16-bit planar RGB (GBRP16); with alpha where the output can hold it
@@ -67,8 +34,11 @@ enum AVPixelFormat network_format(const app *a, const source_format *s)
 
 void open_network(app *a)
 {
-    if (!a->o.model)
-        a->o.model = default_model(a->default_model, sizeof(a->default_model));
+    char dir[PATH_MAX];
+    if (a->o.model)
+        a->o.model = bundled_model_resolve(a->model_file, sizeof(a->model_file), "-m", a->o.model);
+    else if (!(a->o.model = bundled_model(a->model_file, sizeof(a->model_file), dir, "x4")))
+        cli_die("no model: give -m FILE (no default model x4.safetensors in %s)", dir);
     a->model = cli_load_model(a->o.model);
     srres_error e;
     srres_params p = srres_default_params();

@@ -1,0 +1,20 @@
+/* bundled_model.h: the models srres ships (x2, x4, x2-fast and x4-fast: the .safetensors
+ * files of samples/), found by name. A program run from a build folder beside its source
+ * takes that tree's samples/; an installed one, the configured prefix's share/srres. */
+#ifndef SRRES_BUNDLED_MODEL_H
+#define SRRES_BUNDLED_MODEL_H
+
+#include <stddef.h>
+
+/* The model file an -m value names, in buf: a file that exists, or anything that is not a
+ * bare name (a '/' or a '.' in it), is that file; a bare name is the bundled model of that
+ * name ("x2" is x2.safetensors). A bare name that is neither ends the program with a line
+ * naming `opt`, the value and the bundled models there are. */
+const char *bundled_model_resolve(char *buf, size_t n, const char *opt, const char *value);
+
+/* The bundled model `name` in buf (the default "x4" included), or NULL when there is none;
+ * dir (PATH_MAX bytes) gets the folder it was found in, or else the first looked in, for
+ * messages. */
+const char *bundled_model(char *buf, size_t n, char *dir, const char *name);
+
+#endif
