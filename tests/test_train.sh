@@ -159,7 +159,7 @@ other.safetensors, onheld.safetensors" <<<"$info" &&
     grep -qx "  training: the mean of the weights of 3 models. learn.safetensors: srres-train: \
 300 steps.*. other.safetensors: srres-train: 1 step.*. onheld.safetensors: srres-train: 1 step.*" \
         <<<"$info" || fail "the card of a mean: $info"
-"$build/srres-model" convert learn.safetensors mean3.safetensors --average-with other.safetensors \
+"$build/srres-model" convert learn.safetensors mean3.safetensors -y --average-with other.safetensors \
     --description "a soup" --meta training=mine --meta trained_on=theirs
 info=$("$build/srres-model" info mean3.safetensors)
 grep -qx "  description: a soup" <<<"$info" && grep -qx "  training: mine" <<<"$info" &&
@@ -510,6 +510,14 @@ cmp -s <(tensors avg50.safetensors) <(tensors avg-ckpt.safetensors) ||
 [ "$("$build/srres-eval" -m avg50.ckpt --csv held1.png | grep ^mean)" = \
     "$("$build/srres-eval" -m avg50.safetensors --csv held1.png | grep ^mean)" ] ||
     fail "srres-eval did not take the checkpoint's average"
+# srres-model info says a checkpoint is one, and where its run stands (it read as a model).
+grep -qx "  checkpoint: srres-train's, at step 50 of 50; the weights are their moving average.*" \
+    <<<"$("$build/srres-model" info avg50.ckpt)" || fail "info on a checkpoint: no step"
+# info shows every file it can, an unreadable one said, and exits 1 (it stopped at the first).
+"$build/srres-model" info trunc-missing.safetensors avg50.safetensors >info.log 2>err.log &&
+    fail "info on a missing file exited 0"
+grep -q "^avg50.safetensors: x" info.log && grep -q "trunc-missing.safetensors" err.log ||
+    fail "info past an unreadable file: $(cat info.log err.log)"
 # A checkpoint at exactly --steps is a finished run: resuming it writes that run's model
 # without a step more.
 "$train" train.mp4 --resume avg50.ckpt --steps 50 -o finished.safetensors -q ||
@@ -974,6 +982,19 @@ expect_error "-o: an empty file name" "$train" train.mp4 "${tiny[@]}" --steps 3 
 [ ! -e .ckpt ] || fail "-o '' left .ckpt"
 expect_error "an input is an empty file name" "$build/srres-eval" -m learn.safetensors ''
 expect_error "convert: an empty file name" "$build/srres-model" convert learn.safetensors ''
+# An existing output is written over only with -y: convert in place turned a checkpoint into
+# a model without a word, its optimizer state lost and the run not resumable.
+cp avg50.ckpt keep.ckpt
+expect_error "keep.ckpt: already exists; use -y to overwrite" \
+    "$build/srres-model" convert keep.ckpt keep.ckpt --dtype f16
+expect_error "keep.ckpt: already exists; use -y to overwrite" \
+    "$build/srres-model" compact avg50.ckpt keep.ckpt
+cmp -s avg50.ckpt keep.ckpt || fail "a refused convert or compact changed keep.ckpt"
+"$build/srres-model" convert keep.ckpt keep.ckpt -y || fail "convert -y in place failed"
+cmp -s <(tensors avg50.safetensors) <(tensors keep.ckpt) || fail "convert -y did not write"
+"$build/srres-model" compact avg50.ckpt keep.ckpt -y || fail "compact -y failed"
+# A value missing at the end is said as missing (it was an "unexpected argument").
+expect_error "convert: --dtype needs a value" "$build/srres-model" convert keep.ckpt k.st --dtype
 # A model or checkpoint path that saving would refuse (a folder, a link to one, a link that
 # leads nowhere) is refused at the start: it was found only when the run, or its first
 # checkpoint, was written.

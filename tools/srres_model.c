@@ -3,11 +3,13 @@
  *   srres-model convert IN OUT [--dtype T]   rewrite (e.g. F32 -> F16); a trainer checkpoint
  *                                            becomes the model its run writes
  *     [--average-with FILE]...               the mean of IN's weights and each FILE's
- *   srres-model compact IN OUT               a trainer checkpoint at half the size, to resume */
+ *   srres-model compact IN OUT               a trainer checkpoint at half the size, to resume
+ * (an existing OUT only with -y) */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libavutil/bprint.h>
 
@@ -19,28 +21,43 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: srres-model info FILE|NAME... (NAME: a bundled model, e.g. x4)\n"
-               "       srres-model convert IN OUT [--dtype f32|f16|bf16 (default f32)]\n"
+               "       srres-model convert IN OUT [-y] [--dtype f32|f16|bf16 (default f32)]\n"
                "                                  [--description TEXT]\n"
                "                                  [--meta KEY=VALUE]... [--average-with FILE]...\n"
-               "       srres-model compact CHECKPOINT OUT\n");
+               "       srres-model compact CHECKPOINT OUT [-y]\n"
+               "An existing OUT is refused unless -y is given.\n");
 }
 
 /* A model file, or the model a srres-train checkpoint's run writes (its weights' average if
- * it keeps one). */
-static srres_model *load(const char *path)
+ * it keeps one); NULL, with the message in e, if it cannot be read. `steps` (or NULL) gets
+ * whether it is such a checkpoint: its run's steps, else 0. */
+static srres_model *try_load(const char *path, long *steps, srres_error *e)
 {
-    srres_model *m = cli_load_model(path);
+    srres_model *m;
+    if (srres_model_load(path, &m, e) != SRRES_OK)
+        return NULL;
+    const char *run_steps = srres_model_get_metadata(m, "train.steps");
+    if (steps)
+        *steps = run_steps ? strtol(run_steps, NULL, 10) : 0;
     /* A checkpoint's inputs so far become the card's trained_on, as they do in the model its
      * run ends with: a model taken from a checkpoint said nothing of its data. */
     const char *inputs = srres_model_get_metadata(m, "train.trained_on");
-    srres_error e;
     if (inputs && !srres_model_get_metadata(m, "trained_on")) {
         char *copy = strdup(inputs);
-        if (!copy || srres_model_set_metadata(m, "trained_on", copy, &e) != SRRES_OK)
-            cli_die("%s: %s", path, copy ? e.message : "out of memory");
+        if (!copy || srres_model_set_metadata(m, "trained_on", copy, e) != SRRES_OK)
+            cli_die("%s: %s", path, copy ? e->message : "out of memory");
         free(copy);
     }
     run_metadata_strip(m); /* a checkpoint's train.* keys; a model file has none */
+    return m;
+}
+
+static srres_model *load(const char *path)
+{
+    srres_error e;
+    srres_model *m = try_load(path, NULL, &e);
+    if (!m)
+        cli_die("%s", e.message);
     return m;
 }
 
@@ -72,9 +89,34 @@ static void print_metadata(const char *key, const char *value)
     putchar('\n');
 }
 
-static void info(const char *path)
+/* Where a srres-train checkpoint's run stands, which the model it gives does not say: its
+ * step and whether that model is the weights' average (nothing, for a file with a run's keys
+ * but no optimizer state). */
+static void print_checkpoint(const char *path, long steps)
 {
-    srres_model *m = load(path);
+    srres_model *m;
+    srres_adam adam;
+    srres_error e;
+    if (srres_checkpoint_load(path, &m, &adam, &e) != SRRES_OK)
+        return;
+    printf("  checkpoint: srres-train's, at step %lld of %ld; the weights are %s (resume it with "
+           "srres-train --resume)\n",
+           (long long)adam.step, steps,
+           adam.avg ? "their moving average, as the run's model" : "the run's");
+    srres_adam_release(&adam);
+    srres_model_free(m);
+}
+
+/* Prints what path holds; -1 (said) if it cannot be read. */
+static int info(const char *path)
+{
+    long steps;
+    srres_error e;
+    srres_model *m = try_load(path, &steps, &e);
+    if (!m) {
+        fprintf(stderr, "srres-model: %s\n", e.message);
+        return -1;
+    }
     const srres_config *c = srres_model_config(m);
     char net[128];
     printf("%s: %s, variant %s, %zu parameters, %.0f MACs per input pixel\n", path,
@@ -98,6 +140,9 @@ static void info(const char *path)
             print_metadata(key, srres_model_get_metadata(m, key));
     }
     srres_model_free(m);
+    if (steps)
+        print_checkpoint(path, steps);
+    return 0;
 }
 
 /* What a mean's card is made of: each model's file name and its own card's keys. */
@@ -196,6 +241,16 @@ static void write_mean_card(srres_model *m, const mean_card *c, int models, int 
     av_bprint_finalize(&text, NULL);
 }
 
+/* An existing file is not written over unless -y says so: a model written over a checkpoint
+ * (convert run.ckpt run.ckpt, or a slip of the names) took its run's optimizer state and
+ * options without a word. Devices and FIFOs keep nothing to lose. */
+static void refuse_existing(const char *path, int overwrite)
+{
+    struct stat st;
+    if (!overwrite && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        cli_die("%s: already exists; use -y to overwrite", path);
+}
+
 /* The whole checkpoint, run options included, so srres-train --resume goes on from it. */
 static void compact(const char *in, const char *out)
 {
@@ -225,15 +280,21 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "info")) {
         if (argc < 3)
             cli_die("info: give model files");
+        /* Every file is shown, an unreadable one said and the status made 1, as srres-eval
+         * scores every image it can. */
         char file[PATH_MAX + 64];
+        int status = 0;
         for (int i = 2; i < argc; i++)
-            info(bundled_model_resolve(file, sizeof(file), "info", argv[i]));
-        return 0;
+            if (info(bundled_model_resolve(file, sizeof(file), "info", argv[i])) < 0)
+                status = 1;
+        return status;
     }
     if (!strcmp(argv[1], "compact")) {
-        if (argc != 4)
-            cli_die("compact: give a checkpoint and the file to write");
-        compact(cli_file("compact", argv[2]), cli_file("compact", argv[3]));
+        int overwrite = argc == 5 && !strcmp(argv[4], "-y");
+        if (argc != 4 && !overwrite)
+            cli_die("compact: give a checkpoint and the file to write (and -y to overwrite it)");
+        refuse_existing(cli_file("compact", argv[3]), overwrite);
+        compact(cli_file("compact", argv[2]), argv[3]);
         return 0;
     }
     if (strcmp(argv[1], "convert"))
@@ -246,19 +307,26 @@ int main(int argc, char **argv)
     srres_model *m = load(cli_file("convert", argv[2]));
     srres_error e;
     int models = 1, description_given = 0, training_given = 0, trained_on_given = 0;
+    int overwrite = 0;
     mean_card card;
     av_bprint_init(&card.names, 0, AV_BPRINT_SIZE_UNLIMITED);
     av_bprint_init(&card.training, 0, AV_BPRINT_SIZE_UNLIMITED);
     av_bprint_init(&card.trained_on, 0, AV_BPRINT_SIZE_UNLIMITED);
     card_add(&card, m, argv[2]);
+    static const char *const valued[] = {"--dtype", "--description", "--meta", "--average-with"};
     for (int i = 4; i < argc; i++) {
-        if (!strcmp(argv[i], "--dtype") && i + 1 < argc) {
+        for (size_t k = 0; k < sizeof(valued) / sizeof(*valued); k++)
+            if (!strcmp(argv[i], valued[k]) && i + 1 == argc)
+                cli_die("convert: %s needs a value (see --help)", argv[i]);
+        if (!strcmp(argv[i], "-y")) {
+            overwrite = 1;
+        } else if (!strcmp(argv[i], "--dtype")) {
             dtype = (srres_dtype)cli_choice("--dtype", argv[++i], dtypes, 3);
-        } else if (!strcmp(argv[i], "--description") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--description")) {
             description_given = 1;
             if (srres_model_set_metadata(m, "description", argv[++i], &e) != SRRES_OK)
                 cli_die("%s", e.message);
-        } else if (!strcmp(argv[i], "--meta") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--meta")) {
             /* Card fields such as trained_on, e.g. for a model taken from a checkpoint. */
             char key[128];
             const char *kv = argv[++i], *eq = strchr(kv, '=');
@@ -275,7 +343,7 @@ int main(int argc, char **argv)
             description_given |= !strcmp(key, "description");
             training_given |= !strcmp(key, "training");
             trained_on_given |= !strcmp(key, "trained_on");
-        } else if (!strcmp(argv[i], "--average-with") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--average-with")) {
             add_weights(m, argv[2], cli_file("--average-with", argv[++i]), &card);
             models++;
         } else {
@@ -291,6 +359,7 @@ int main(int argc, char **argv)
     av_bprint_finalize(&card.names, NULL);
     av_bprint_finalize(&card.training, NULL);
     av_bprint_finalize(&card.trained_on, NULL);
+    refuse_existing(argv[3], overwrite);
     if (srres_model_save(m, argv[3], dtype, &e) != SRRES_OK)
         cli_die("%s", e.message);
     srres_model_free(m);

@@ -347,7 +347,7 @@ for model in "$@"; do
         run_explore x4-stage21 --steps 5000 --lr 2e-4 --loss l1 --seed 4016 \
             --init "$out/x4-stage17.safetensors"
         "$root/build/srres-model" convert "$out/x4-stage17.safetensors" \
-            "$out/x4-mean5.safetensors" --average-with "$out/x4-stage18.safetensors" \
+            "$out/x4-mean5.safetensors" -y --average-with "$out/x4-stage18.safetensors" \
             --average-with "$out/x4-stage19.safetensors" \
             --average-with "$out/x4-stage20.safetensors" \
             --average-with "$out/x4-stage21.safetensors" --dtype f16 ;;
@@ -360,7 +360,7 @@ for model in "$@"; do
             --init "$out/x4-mean5.safetensors"
         # Its metadata says what it is a mean of (x4-stage17's alone came along before).
         "$root/build/srres-model" convert "$out/x4-stage17.safetensors" \
-            "$out/x4-mean.safetensors" --average-with "$out/x4-stage18.safetensors" \
+            "$out/x4-mean.safetensors" -y --average-with "$out/x4-stage18.safetensors" \
             --average-with "$out/x4-stage19.safetensors" \
             --average-with "$out/x4-stage20.safetensors" \
             --average-with "$out/x4-stage21.safetensors" \
