@@ -1540,6 +1540,108 @@ test_standard_input_and_output() {
         "'$video' -q -i long.mkv -o - -f matroska -m '$m2' --threads 1 | head -c 1 >/dev/null"
 }
 
+free_port() { # a loopback TCP port nobody listens on (the kernel's pick, then closed)
+    perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
+}
+
+tcp_reader() { # port, output, ffmpeg input options...: a NUT copy of what a listener sends
+    local port=$1 out=$2 i
+    shift 2
+    for i in $(seq 100); do # until srres-video listens (its model and input open first)
+        timeout 60 ffmpeg -nostdin -v error -i "tcp://127.0.0.1:$port" "$@" -c copy -f nut \
+            "$out" 2>/dev/null && return
+        sleep 0.1
+    done
+}
+
+udp_reader() { # output: the datagrams sent to the port written into ./port (2 s quiet ends)
+    timeout 120 perl -MIO::Socket::INET -e '
+        my $s = IO::Socket::INET->new(Proto => "udp", LocalAddr => "127.0.0.1:0") or die $!;
+        open my $p, ">", "port.tmp" or die $!;
+        print $p $s->sockport;
+        close $p;
+        rename "port.tmp", "port";
+        open my $o, ">", $ARGV[0] or die $!;
+        my ($rin, $buf, $wait) = ("", "", 30);
+        vec($rin, fileno($s), 1) = 1;
+        while (select(my $r = $rin, undef, undef, $wait)) {
+            $s->recv($buf, 65536);
+            print $o $buf;
+            $wait = 2;
+        }' "$1"
+}
+
+# Outputs named as URLs are sent to as they are, as ffmpeg streams (they were written as
+# files, "cannot write: No such file or directory" where no folder 'tcp:' was): every frame
+# reaches a TCP reader (srres-video listening) and a UDP one; pipe:1 is standard output as
+# before; a name without its container is refused before upscaling, but RTMP's is FLV; a
+# reader that leaves fails the run, a signal says what was sent; no file takes the URL's name.
+test_outputs_as_urls() {
+    local port pid rpid rc n
+    trap 'kill $pid $rpid 2>/dev/null; trap - RETURN' RETURN # none left listening
+    lavfi in.mkv -t 1 -c:v libx264 -c:a aac -shortest
+    port=$(free_port)
+    timeout 120 "$video" -q -i in.mkv -o "tcp://127.0.0.1:$port?listen=1" -f nut -m "$m2" &
+    pid=$!
+    tcp_reader "$port" tcp.nut
+    wait $pid || fail "tcp: status $?"
+    [ "$(probe tcp.nut v:0 nb_read_frames -count_frames)" = 25 ] ||
+        fail "tcp: $(probe tcp.nut v:0 nb_read_frames -count_frames) frames of 25"
+    [ "$(probe tcp.nut v:0 width)" = 128 ] && [ "$(probe tcp.nut a:0 codec_name)" = aac ] ||
+        fail "tcp: not the upscaled video and the audio"
+    udp_reader udp.ts &
+    rpid=$!
+    for n in $(seq 100); do [ -e port ] && break; sleep 0.1; done
+    timeout 120 "$video" -q -i in.mkv -o "udp://127.0.0.1:$(cat port)?pkt_size=1316" -f mpegts \
+        -m "$m2" || fail "udp: status $?"
+    wait $rpid
+    rm port
+    n=$(probe udp.ts v:0 nb_read_frames -count_frames | sort -u) # its program's and its own
+    [ "$n" = 25 ] || fail "udp: '$n' frames of 25"
+    n=$("$video" -q -i in.mkv -o pipe:1 -f nut -m "$m2" |
+        ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
+            -of csv=p=0 -)
+    [ "$n" = 25 ] || fail "pipe:1: '$n' frames of 25"
+    port=$(free_port)
+    expect_error "udp://127.0.0.1:$port: no output format for this name (-f FORMAT names one)" \
+        "$video" -i in.mkv -o "udp://127.0.0.1:$port" -m "$m2"
+    expect_error "rtmp://127.0.0.1:$port/live/cam.mp4: cannot write here: Connection refused" \
+        "$video" -i in.mkv -o "rtmp://127.0.0.1:$port/live/cam.mp4" -m "$m2"
+    # Raw frames, 8.6 MB: more than the sockets hold once the reader has left after three.
+    SRC="testsrc2=size=160x90:rate=25" lavfi long.mkv -t 4 -c:v libx264 -an
+    port=$(free_port)
+    timeout 120 "$video" -q -i long.mkv -o "tcp://127.0.0.1:$port?listen=1" -f nut \
+        -c:v rawvideo -m "$m2" 2>left.log &
+    pid=$!
+    tcp_reader "$port" three.nut -frames:v 3 # (an option of the output: before its name)
+    wait $pid
+    rc=$?
+    [ $rc -eq 1 ] || fail "a reader that left: status $rc"
+    local url="tcp://127.0.0.1:$port?listen=1"
+    grep -Eq "^srres-video: ${url/\?/\\?}: cannot write: (Broken pipe|Connection reset by peer)$" \
+        left.log || fail "a reader that left: $(cat left.log)"
+    SRC="testsrc2=size=160x90:rate=25" lavfi longer.mkv -t 20 -c:v libx264 -an
+    port=$(free_port)
+    timeout 120 "$video" -q -i longer.mkv -o "tcp://127.0.0.1:$port?listen=1" -f nut -m "$m4" \
+        --threads 1 2>sig.log &
+    pid=$!
+    tcp_reader "$port" sig.nut &
+    rpid=$!
+    for n in $(seq 600); do [ -s sig.nut ] && break; sleep 0.1; done # streaming, not listening
+    sleep 1
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    wait $rpid
+    [ $rc -eq 130 ] || fail "status $rc after SIGINT"
+    n=$(probe sig.nut v:0 nb_read_frames -count_frames)
+    grep -qxF "srres-video: stopped by a signal: tcp://127.0.0.1:$port?listen=1 was sent the first \
+${n:-?} frames of about 500" sig.log || fail "after SIGINT, $n frames came, and: $(cat sig.log)"
+    local ours="err.log in.mkv left.log long.mkv longer.mkv out.log sig.log sig.nut tcp.nut"
+    [ "$(ls -A | tr '\n' ' ')" = "$ours three.nut udp.ts " ] || fail "files written: $(ls -A)"
+}
+
 # A signal stops a run whose input stalls (a pipe nobody writes to): the read gives up
 # (it blocked forever, and a second signal did not help either).
 test_signal_stops_a_stalled_input() {

@@ -42,30 +42,45 @@ static char *temp_name(const char *path)
     return t;
 }
 
-/* path for FFmpeg: a pipe: URL as it is, a file's path after "file:", or a ':' in it would
- * name a protocol. */
-static char *url_of(const char *path)
+/* path for FFmpeg: a URL as it is, a file's path after "file:", or a ':' in it would name a
+ * protocol. */
+static char *url_of(const char *path, int is_url)
 {
-    char *url = strncmp(path, "pipe:", 5) ? av_asprintf("file:%s", path) : strdup(path);
+    char *url = is_url ? strdup(path) : av_asprintf("file:%s", path);
     if (!url)
         cli_die("out of memory");
     return url;
 }
 
+int output_is_url(const char *name)
+{
+    if (!strncmp(name, "pipe:", 5))
+        return 1;
+    struct stat st;
+    const char *proto = avio_find_protocol_name(name), *p;
+    if (!proto || !strcmp(proto, "file") || lstat(name, &st) == 0)
+        return 0;
+    void *it = NULL;
+    while ((p = avio_enum_protocols(&it, 1)))
+        if (!strcmp(p, proto))
+            return 1;
+    return 0;
+}
+
 void output_target_init(output_target *t, const char *path)
 {
     struct stat st;
-    int pipe = !strncmp(path, "pipe:", 5); /* FFmpeg's pipe protocol: stdout and the like */
-    int exists = !pipe && stat(path, &st) == 0;
+    t->is_url = output_is_url(path);
+    int exists = !t->is_url && stat(path, &st) == 0;
     t->final = exists ? realpath(path, NULL) : strdup(path);
     if (!t->final)
         cli_die("%s: %s", path, strerror(errno));
-    t->direct = pipe || (exists && !S_ISREG(st.st_mode));
+    t->direct = t->is_url || (exists && !S_ISREG(st.st_mode));
     t->temp = t->direct ? strdup(t->final) : temp_name(t->final);
     if (!t->temp)
         cli_die("out of memory");
     t->mode = exists && !t->direct ? (int)(st.st_mode & 07777) : -1;
-    t->url = url_of(t->temp);
+    t->url = url_of(t->temp, t->is_url);
 }
 
 char *input_url(const char *name, const char **path)
@@ -94,8 +109,9 @@ void output_target_init_direct(output_target *t, const char *path)
     if (!t->final || !t->temp)
         cli_die("out of memory");
     t->direct = 1;
+    t->is_url = 0; /* an image muxer's names are files */
     t->mode = -1;
-    t->url = url_of(path);
+    t->url = url_of(path, 0);
 }
 
 int output_target_commit(const output_target *t)

@@ -11,14 +11,23 @@
  * atomic; the same extension, so muxers see the real format), beside the file the path
  * names (a symlink is followed and keeps pointing at the new file; the stem is shortened
  * where the name would be too long). An existing fifo,
- * device or socket, or a pipe: URL (stdout), is written directly: it cannot be renamed over. */
+ * device or socket, or a URL (output_is_url: a stream, stdout), is written directly: it
+ * cannot be renamed over. */
 typedef struct output_target {
     char *final; /* what the output becomes (malloc'ed) */
     char *temp;  /* what is written (malloc'ed; final itself when direct) */
-    char *url;   /* temp for FFmpeg: "file:" before a path, where a ':' would name a protocol */
+    char *url;   /* temp for FFmpeg: "file:" before a path, where a ':' would name a protocol;
+                    a URL as it is */
     int direct;
-    int mode; /* the permissions of the file replaced, which the new one keeps; -1: none */
+    int is_url; /* sent to a URL, not written into a file */
+    int mode;   /* the permissions of the file replaced, which the new one keeps; -1: none */
 } output_target;
+
+/* Whether an output's name is a URL libavformat writes, of a protocol other than file:
+ * pipe:1 (also where a file has that name, as for ffmpeg), or rtmp://..., udp://... and the
+ * like where no file has that name. Any other name is a file's, colons and all (a:b.mkv,
+ * 2024-01-01T10:30:00.mkv, or hls:x.mkv: that protocol reads only). */
+int output_is_url(const char *name);
 
 void output_target_init(output_target *t, const char *path);
 /* Written directly, whatever the path is: for outputs of many files (an image muxer's

@@ -8,7 +8,8 @@
  *   writer  conversion back, --vf-post, encode, mux
  * The queues are bounded, so memory is too. The output is written under a temporary name
  * beside the target and renamed once its trailer is written: a failed run leaves nothing
- * under the target's name; an interrupted one leaves a complete file of the frames done.
+ * under the target's name; an interrupted one leaves a complete file of the frames done. A
+ * URL (a stream, standard output) is written as it is.
  *
  * This file holds main: the run's setup in order, the threads, the signals and the end.
  * The parts live in tools/video/, a file an idea; app.h holds the state they share. */
@@ -168,9 +169,11 @@ int main(int argc, char **argv)
      * was replaced, or its numbered files written over, with -y). */
     a.input_url = input_url(a.o.input, &a.input_file);
     name_input_url(a.input_url, a.o.input);
-    if (access(a.input_file, F_OK) == 0 && same_file(a.input_file, a.o.output))
+    /* A URL (a stream) is sent to as it is: no file to compare or keep. */
+    int url = output_is_url(a.o.output);
+    if (!url && access(a.input_file, F_OK) == 0 && same_file(a.input_file, a.o.output))
         cli_die("%s: the output is the input file", a.o.output);
-    if (!a.o.overwrite && access(a.o.output, F_OK) == 0)
+    if (!url && !a.o.overwrite && access(a.o.output, F_OK) == 0)
         cli_die("%s: already exists; use -y to overwrite", a.o.output);
     pthread_mutex_init(&a.err_lock, NULL);
 
@@ -276,8 +279,8 @@ int main(int argc, char **argv)
     /* Said even under -q: the file is good to play but not the whole job. */
     if (signals_seen) {
         long done = atomic_load(&a.frames_out), all = expected_frames(&a);
-        fprintf(stderr, "srres-video: stopped by a signal: %s holds the first %ld frames",
-                a.o.output, done);
+        fprintf(stderr, "srres-video: stopped by a signal: %s %s the first %ld frames", a.o.output,
+                a.target.is_url ? "was sent" : "holds", done);
         if (all > done)
             fprintf(stderr, " of about %ld", all);
         fputc('\n', stderr);

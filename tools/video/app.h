@@ -49,6 +49,7 @@ typedef struct app {
     char *input_url;        /* what libavformat opens for -i (input_url) */
     const char *input_file; /* the path read: -i (-i file:a.png: file:a.png where a file has
                                that name, else a.png), pipe:0 for -, or the URL */
+    int output_opened;      /* the output is open: a first signal no longer interrupts it */
     int one_picture;        /* an image output without a frame number in its name */
     int numbered;           /* an image output with one: a file a frame, written directly */
     long images;            /* writer: the video packets written, the numbered files made */

@@ -231,7 +231,13 @@ static void check_mux_options(const app *a)
  * the input is read, as it decides which streams are kept. */
 void choose_output_format(app *a)
 {
-    int ret = avformat_alloc_output_context2(&a->ofmt, NULL, a->o.format, a->o.output);
+    /* RTMP carries FLV alone: a stream's name has no extension to say so (ffmpeg wants -f flv),
+     * and one it has (live/cam.mp4) names no container RTMP can carry. Other protocols carry
+     * many (MPEG-TS, NUT, Matroska over TCP, UDP or SRT), which -f names. */
+    const char *proto = output_is_url(a->o.output) ? avio_find_protocol_name(a->o.output) : NULL;
+    const char *format =
+        !a->o.format && proto && av_strstart(proto, "rtmp", NULL) ? "flv" : a->o.format;
+    int ret = avformat_alloc_output_context2(&a->ofmt, NULL, format, a->o.output);
     /* Not av_err: libav's line only repeats ours, from a context it names "NULL" ("Invalid
      * argument (NULL: Unable to find a suitable output format for 'x.xyz')"). */
     if (ret < 0 || !a->ofmt)
@@ -247,6 +253,15 @@ void choose_output_format(app *a)
                 "joins as one run; not %s",
                 a->o.output,
                 a->ofmt->oformat->long_name ? a->ofmt->oformat->long_name : a->ofmt->oformat->name);
+}
+
+/* A stream's opening (a listening socket waiting for its reader) gives up at a signal, its
+ * writes (to a reader that stalls) once the run fails or a second signal aborts it: after the
+ * first the frames in flight are still sent, as they are written into a file. */
+static int output_interrupted(void *arg)
+{
+    app *a = arg;
+    return signals_received() > a->output_opened || atomic_load(&a->failed);
 }
 
 int numbered_output(const app *a)
@@ -349,11 +364,14 @@ void open_output(app *a)
     a->ofmt->url = av_strdup(a->target.url);
     if (!a->ofmt->url)
         cli_die("out of memory");
+    a->ofmt->interrupt_callback = (AVIOInterruptCB){output_interrupted, a};
     if (!(a->ofmt->oformat->flags & AVFMT_NOFILE)) {
-        int ret = avio_open(&a->ofmt->pb, a->target.url, AVIO_FLAG_WRITE);
-        if (ret < 0)
+        int ret = avio_open2(&a->ofmt->pb, a->target.url, AVIO_FLAG_WRITE,
+                             &a->ofmt->interrupt_callback, NULL);
+        if (ret < 0 && !signals_received()) /* else the caller ends the run by the signal */
             cli_die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
     }
+    a->output_opened = 1;
     if (a->one_picture)
         av_opt_set_int(a->ofmt->priv_data, "update", 1, 0); /* one file, not a pattern */
 }
