@@ -849,6 +849,37 @@ test_vf_pre_and_post() {
     [ ! -e x.mkv ] || fail "x.mkv left behind"
 }
 
+# libvidstab's filters run on the network's RGB frames and on an RGB source's (a PNG): given
+# packed RGB, libvidstab 1.1.0 aborted ("vsFrameAllocate: Assertion `fi->planes==1' failed").
+# The output keeps the format it had without them.
+test_vidstab_on_rgb_frames() {
+    [[ "$(ffmpeg -hide_banner -filters 2>/dev/null)" == *" vidstabdetect "* ]] || return 0
+    if [ -n "${SANITIZED:-}" ]; then # libvidstab's leaks, as in test_vf_post_set_up_once
+        { cat "$root/tests/lsan.supp" && echo "leak:libvidstab.so"; } >vidstab.supp
+        local -x LSAN_OPTIONS=suppressions=$PWD/vidstab.supp:print_suppressions=0
+        local -x ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+    fi
+    lavfi in.mkv -t 0.4 -c:v libx264 -pix_fmt yuv420p -an
+    "$video" -q -i in.mkv -o plain.mkv -m "$m2" || fail "plain run failed"
+    local g
+    for g in --vf-post --vf-pre; do
+        "$video" -q -i in.mkv -o "detect$g.mkv" -m "$m2" $g "vidstabdetect=result=$g.trf" ||
+            { fail "$g vidstabdetect: status $?"; continue; }
+        [ "$(grep -c '^Frame [0-9]* (List' -- "$g.trf")" = 10 ] ||
+            fail "$g vidstabdetect: $(grep -c '^Frame' -- "$g.trf") frames of 10 in its file"
+        [ "$(probe "detect$g.mkv" v:0 pix_fmt)" = "$(probe plain.mkv v:0 pix_fmt)" ] ||
+            fail "$g vidstabdetect: $(probe "detect$g.mkv" v:0 pix_fmt) out"
+    done
+    "$video" -q -i in.mkv -o steady.mkv -m "$m2" --vf-post vidstabtransform=input=--vf-post.trf ||
+        fail "--vf-post vidstabtransform: status $?"
+    [ "$(probe steady.mkv v:0 nb_read_frames -count_frames)" = 10 ] ||
+        fail "--vf-post vidstabtransform: $(probe steady.mkv v:0 nb_read_frames -count_frames) frames"
+    lavfi in.png -frames:v 1 -map 0:v
+    "$video" -q -i in.png -o out.png -m "$m2" --vf-pre vidstabdetect=result=png.trf ||
+        fail "--vf-pre vidstabdetect on a PNG: status $?"
+    [ "$(probe out.png v:0 pix_fmt)" = rgb24 ] || fail "the PNG came out $(probe out.png v:0 pix_fmt)"
+}
+
 # A pixel format --vf-post names (format=gray) is the output's where the encoder takes it, and
 # refused where it does not: it was converted to the source's format (gray to yuv420p).
 test_vf_post_format_kept() {

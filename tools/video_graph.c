@@ -3,6 +3,7 @@
 #include <libavfilter/buffersrc.h>
 #include <libavutil/pixdesc.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "video_graph.h"
 
@@ -12,6 +13,29 @@ static int fail(char *err, int errlen, const char *desc, int ret)
     av_strerror(ret, buf, sizeof(buf));
     snprintf(err, errlen, "filter graph '%s': %s", desc, buf);
     return ret;
+}
+
+/* libvidstab 1.1.0 aborts the process on the packed RGB formats its filters offer first to
+ * RGB frames (the network's, a PNG's): "vsFrameAllocate: Assertion `fi->planes==1' failed",
+ * in ffmpeg too. Each of its filters is given the planar formats it handles instead. */
+static int vidstab_planar(AVFilterGraph *graph)
+{
+    unsigned n = graph->nb_filters; /* those of the description: not the ones added here */
+    for (unsigned i = 0; i < n; i++) {
+        AVFilterContext *f = graph->filters[i], *fmt;
+        if (strncmp(f->filter->name, "vidstab", 7) || !f->nb_inputs || !f->inputs[0])
+            continue;
+        char name[64];
+        snprintf(name, sizeof(name), VIDEO_GRAPH_OWN "vidstab_in%u", i);
+        int ret = avfilter_graph_create_filter(
+            &fmt, avfilter_get_by_name("format"), name,
+            "pix_fmts=yuv444p|yuv422p|yuv420p|yuv440p|yuv411p|yuv410p|yuva420p|gray", NULL, graph);
+        if (ret >= 0)
+            ret = avfilter_insert_filter(f->inputs[0], fmt, 0, 0);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
 }
 
 int video_graph_init(video_graph *g, const char *desc, int w, int h, enum AVPixelFormat fmt,
@@ -48,6 +72,8 @@ int video_graph_init(video_graph *g, const char *desc, int w, int h, enum AVPixe
     }
     avfilter_inout_free(&inputs);
     avfilter_inout_free(&outputs);
+    if (ret >= 0)
+        ret = vidstab_planar(g->graph);
     if (ret >= 0)
         ret = avfilter_graph_config(g->graph, NULL);
     if (ret < 0) {

@@ -13,6 +13,10 @@ typedef struct video_graph {
     int64_t end;         /* where the frames pushed end: the last one's pts and a frame (or none) */
 } video_graph;
 
+/* The start of the names of the format filters video_graph_init adds to a description
+ * (before libvidstab's filters), which are not the user's. */
+#define VIDEO_GRAPH_OWN "format@srres_"
+
 /* buffer (w x h, fmt, tb, sar, frame rate) -> desc -> buffersink. Returns 0 or an AVERROR
  * with a message naming the graph in err. */
 int video_graph_init(video_graph *g, const char *desc, int w, int h, enum AVPixelFormat fmt,

@@ -34,7 +34,9 @@ static enum AVPixelFormat named_format(const video_graph *g)
     }
     for (unsigned i = 0; i < g->graph->nb_filters; i++) {
         const AVFilterContext *c = g->graph->filters[i];
-        if (!strcmp(c->filter->name, "format") && strcmp(c->name, POST_OUT) && c->nb_outputs &&
+        /* not ours: POST_OUT, and those video_graph_init adds */
+        if (!strcmp(c->filter->name, "format") && strcmp(c->name, POST_OUT) &&
+            strncmp(c->name, VIDEO_GRAPH_OWN, strlen(VIDEO_GRAPH_OWN)) && c->nb_outputs &&
             c->outputs[0]->format == end)
             named = end;
     }
