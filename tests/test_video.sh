@@ -511,6 +511,36 @@ test_regions_of_interest_follow_fitted_frames() {
         fail "fitted frames' ROI: $(grep region err.log | sort | uniq -c)"
 }
 
+# Regions of interest (x264 reads them) follow the pixels through a --vf-post that scales
+# them, and are dropped with a message where it crops: they stayed where the network put
+# them (the upper left sixteenth for a quarter). The encoder shows it: each run's packets
+# are those of the run given the region where it belongs (addroi after --vf-post's filters,
+# which is kept) or none.
+test_regions_of_interest_through_vf_post() {
+    lavfi in.mkv -t 0.2 -c:v libx264 -an
+    packets() { ffmpeg -v error -i "$1" -map 0:v -c copy -f framemd5 - | grep -v '^#'; }
+    run() { "$video" -q -i in.mkv -m "$m2" --enc-opt threads=1 "$@" || fail "status $?: $*"; }
+    local quarter="addroi=x=0:y=0:w=iw/2:h=ih/2:qoffset=-1"
+    run -o scaled.mkv --vf-pre "$quarter" --vf-post scale=256:144
+    run -o given.mkv --vf-post "scale=256:144,addroi=x=0:y=0:w=128:h=72:qoffset=-1"
+    run -o stayed.mkv --vf-post "scale=256:144,addroi=x=0:y=0:w=64:h=36:qoffset=-1"
+    cmp -s <(packets scaled.mkv) <(packets given.mkv) || fail "the regions were not scaled"
+    ! cmp -s <(packets given.mkv) <(packets stayed.mkv) || fail "the regions make no difference"
+    "$video" -i in.mkv -m "$m2" --enc-opt threads=1 -o cropped.mkv --vf-pre "$quarter" \
+        --vf-post crop=96:54:0:0 2>err.log || fail "crop: status $?"
+    local said="srres-video: --vf-post changes the frames' size otherwise than by scaling them: \
+their regions of interest and detection boxes are dropped"
+    [ "$(grep -cxF "$said" err.log)" = 1 ] || fail "not said once: $(cat err.log)"
+    run -o none.mkv --vf-post crop=96:54:0:0
+    cmp -s <(packets cropped.mkv) <(packets none.mkv) || fail "the regions were not dropped"
+    # a region --vf-post adds after its crop is the user's, where it says
+    local own="crop=96:54:0:0,addroi=x=0:y=0:w=64:h=36:qoffset=-1"
+    run -o added.mkv --vf-pre "$quarter" --vf-post "$own"
+    run -o added_alone.mkv --vf-post "$own"
+    cmp -s <(packets added.mkv) <(packets added_alone.mkv) || fail "--vf-post's own region lost"
+    ! cmp -s <(packets added.mkv) <(packets none.mkv) || fail "--vf-post's own region does nothing"
+}
+
 test_png_in_png_out() {
     lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
     "$video" -q -i in.png -o out.png -m "$m4" || { fail "srres-video failed"; return; }

@@ -90,6 +90,8 @@ typedef struct app {
     int post_w, post_h;
     enum AVPixelFormat post_fmt, post_named;
     AVRational post_sar;
+    int post_scales;     /* writer: the post graph changes sizes by scaling alone (or not at all) */
+    int told_side_moved; /* writer: said that side data in pixels is dropped after it */
     srres_model *model;
     srres_ctx *ctx;
     int scale;

@@ -43,6 +43,46 @@ static enum AVPixelFormat named_format(const video_graph *g)
     return named;
 }
 
+/* Whether every filter of the graph that changes the frame's size scales the whole picture
+ * (scale, zscale), so that a position in it moves by the sizes' ratio; not where one crops,
+ * pads, turns or tiles it. */
+static int only_scales(const video_graph *g)
+{
+    for (unsigned i = 0; i < g->graph->nb_filters; i++) {
+        const AVFilterContext *c = g->graph->filters[i];
+        const char *name = c->filter->name;
+        for (unsigned k = 0; c->nb_inputs && c->inputs[0] && k < c->nb_outputs; k++)
+            if ((c->outputs[k]->w != c->inputs[0]->w || c->outputs[k]->h != c->inputs[0]->h) &&
+                strcmp(name, "scale") && strcmp(name, "zscale"))
+                return 0;
+    }
+    return 1;
+}
+
+/* Side data in pixels (regions of interest, which encoders read; detection boxes) of a frame
+ * going into the post graph, which libavfilter leaves where they are: scaled to the graph's
+ * output where --vf-post only scales the pixels (scale=3840:2160 took x264's regions to the
+ * upper left quarter), else dropped, with a message: a crop or pad puts them over other
+ * pixels (HDR10+'s windows are left: FFmpeg 5.1's encoders write none). Done here, not on
+ * the frames out, so that a region --vf-post adds (addroi after its scale) is where it says,
+ * as in ffmpeg. */
+static int post_side_data(app *a, AVFrame *f)
+{
+    int w = av_buffersink_get_w(a->post.sink), h = av_buffersink_get_h(a->post.sink);
+    if (a->post_scales) {
+        side_data_map m = {{w, f->width}, {h, f->height}, 0, 0};
+        return w == f->width && h == f->height ? 0 : map_side_data(f, &m);
+    }
+    int held = av_frame_get_side_data(f, AV_FRAME_DATA_REGIONS_OF_INTEREST) ||
+               av_frame_get_side_data(f, AV_FRAME_DATA_DETECTION_BBOXES);
+    av_frame_remove_side_data(f, AV_FRAME_DATA_REGIONS_OF_INTEREST);
+    av_frame_remove_side_data(f, AV_FRAME_DATA_DETECTION_BBOXES);
+    if (held && !a->told_side_moved++ && !a->o.quiet)
+        fprintf(stderr, "srres-video: --vf-post changes the frames' size otherwise than by scaling "
+                        "them: their regions of interest and detection boxes are dropped\n");
+    return 0;
+}
+
 /* The post graph for frames like f, converted at its end into out, into a->post. */
 static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
 {
@@ -109,6 +149,7 @@ static int init_post(app *a, const AVFrame *f)
         ret = build_post(a, f, wanted);
     }
     a->post_ready = ret >= 0;
+    a->post_scales = ret >= 0 && only_scales(&a->post);
     a->post_w = f->width;
     a->post_h = f->height;
     a->post_fmt = f->format;
@@ -351,7 +392,8 @@ void *writer_main(void *arg)
         }
         if (ret >= 0 && !a->post_ready)
             ret = init_post(a, f);
-        if (ret >= 0 && (ret = video_graph_push(&a->post, f)) < 0)
+        if (ret >= 0 &&
+            ((ret = post_side_data(a, f)) < 0 || (ret = video_graph_push(&a->post, f)) < 0))
             set_error(a, "--vf-post graph: %s", av_err(ret, eb));
         fed |= ret >= 0;
         av_frame_free(&f);
