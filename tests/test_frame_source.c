@@ -404,6 +404,58 @@ static void test_a_damaged_frame_reads_as_the_next(void **state)
     frame_source_close(b);
 }
 
+/* H.264's decoder hides the errors of a damaged picture (it flags them), and the frames after
+ * it, predicted from it up to the next keyframe, carry them: none of these is given, in order
+ * or read backwards, but the next whole frame, with 1; each is counted once, however often
+ * read. Here 16 bytes 40% into the clip (a keyframe every 10 frames) damage frame 20's
+ * picture, whose concealment the frames to 29 carried. */
+static void test_damaged_h264_frames_are_skipped_and_counted(void **state)
+{
+    const char *damaged = make_clip(
+        "damaged.mp4", "cp clip.mp4 damaged.mp4 && printf '\\377\\000\\245\\132%.0s' 1 2 3 4 | "
+                       "dd of=damaged.mp4 bs=1 seek=$(($(stat -c %s clip.mp4) * 40 / 100)) "
+                       "conv=notrunc status=none");
+    char whole[300], err[256];
+    snprintf(whole, sizeof(whole), "%s/clip.mp4", test_tmpdir());
+    frame_source *a = NULL, *b = NULL;
+    av_log_set_level(AV_LOG_QUIET);
+    if (frame_source_open(&a, whole, err, sizeof(err)) < 0 ||
+        frame_source_open(&b, damaged, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    size_t n = 96 * 64 * 3;
+    int count = frame_source_count(a);
+    uint8_t **frames = calloc(count, sizeof(*frames));
+    for (int i = 0; i < count; i++)
+        frames[i] = read_frame(a, i);
+    for (int pass = 0; pass < 2; pass++) {
+        int skipped = 0;
+        for (int k = 0; k < count; k++) {
+            int i = pass ? count - 1 - k : k, given = -1;
+            const uint8_t *rgb;
+            int ret = frame_source_read(b, i, &rgb, err, sizeof(err));
+            if (ret < 0)
+                fail_msg("frame %d: %s", i, err);
+            for (int j = 0; j < count && given < 0; j++)
+                if (!memcmp(rgb, frames[j], n))
+                    given = j;
+            if (given < 0)
+                fail_msg("a read of frame %d gives a picture the whole clip does not hold", i);
+            if (ret != (given != i))
+                fail_msg("a read of frame %d gives frame %d, and %d", i, given, ret);
+            skipped += given != i;
+        }
+        const int64_t *keys;
+        assert_true(skipped > 0);
+        assert_int_equal(frame_source_damaged(b, &keys), skipped);
+    }
+    for (int i = 0; i < count; i++)
+        free(frames[i]);
+    free(frames);
+    frame_source_close(a);
+    frame_source_close(b);
+    av_log_set_level(AV_LOG_ERROR);
+}
+
 /* A file name is a file's, whatever it starts with: a name with a colon after letters,
  * digits, '+', '-' or '.' was taken by libavformat for a protocol's URL, so
  * "2024-01-01T10:30:00.ppm" was "Protocol not found" and "file:b.ppm" read b.ppm. */
@@ -482,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_frames_come_at_their_own_size),
         cmocka_unit_test(test_an_empty_file_and_a_link_to_nothing_are_named),
         cmocka_unit_test(test_a_damaged_frame_reads_as_the_next),
+        cmocka_unit_test(test_damaged_h264_frames_are_skipped_and_counted),
         cmocka_unit_test(test_names_like_urls_are_files),
         cmocka_unit_test(test_a_progressive_jpeg_cut_between_scans_is_refused),
     };

@@ -18,6 +18,15 @@
  * keyframe interval, so the seek most often lands past the frame decoded last. */
 #define SEEK_AHEAD 250
 
+/* Damaged packets and keyframes among the packets decoded last, kept to tell which frames
+ * are predicted from damage: a frame is shown a few packets after its own is decoded. */
+#define EVENTS 32
+
+typedef struct decode_event {
+    int64_t at;  /* the packet's place in decoding order since the decoder was flushed */
+    int damaged; /* else a keyframe */
+} decode_event;
+
 struct frame_source {
     char *path;
     AVFormatContext *fmt;
@@ -36,6 +45,15 @@ struct frame_source {
     int eof;
     int interlaced; /* a frame read was coded interlaced */
     int reach_x, reach_y; /* frame_source_colour_reach's */
+    int intra_only;              /* no frame is predicted from another */
+    int64_t sent;                /* packets sent since the decoder was last flushed */
+    decode_event events[EVENTS]; /* in decoding order */
+    int nevents;
+    int reading;      /* the frame index frame_source_read was asked for */
+    int first_bad;    /* the lowest damaged frame index >= reading met in this read */
+    int given;        /* the index of the frame the read gives */
+    int64_t *damaged; /* frame_source_damaged's keys, sorted, each once */
+    int ndamaged, damaged_size;
 };
 
 static int fail(char *err, int errlen, const char *path, const char *what, int ret)
@@ -160,6 +178,8 @@ int frame_source_open(frame_source **out, const char *path, char *err, int errle
      * JPEG cut short decodes no frame. A missing end marker alone, no data lost, still passes. */
     if (codec->id == AV_CODEC_ID_MJPEG)
         fs->dec->err_recognition |= AV_EF_EXPLODE;
+    const AVCodecDescriptor *desc = avcodec_descriptor_get(codec->id);
+    fs->intra_only = desc && desc->props & AV_CODEC_PROP_INTRA_ONLY;
     if ((ret = avcodec_open2(fs->dec, codec, NULL)) < 0) {
         frame_source_close(fs);
         return fail(err, errlen, path, "cannot open the decoder", ret);
@@ -214,6 +234,7 @@ void frame_source_close(frame_source *fs)
     av_free(fs->rgb48);
     av_free(fs->alpha);
     av_free(fs->line);
+    av_free(fs->damaged);
     av_free(fs->path);
     av_free(fs);
 }
@@ -334,17 +355,105 @@ static int jpeg_scans_complete(const uint8_t *p, int size)
     return ncomp > 0;
 }
 
-/* Sends fs->pkt to the decoder; damaged packets are skipped, as ffmpeg does. */
+/* The frame index of a timestamp of the stream. */
+static int index_at(const frame_source *fs, int64_t pts)
+{
+    return (int)((pts - fs->start_pts + fs->frame_pts / 2) / fs->frame_pts);
+}
+
+static int index_of(const frame_source *fs, const AVFrame *f)
+{
+    int64_t pts = f->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE || fs->frame_pts <= 0)
+        return -1;
+    return index_at(fs, pts);
+}
+
+/* Notes damaged frame `index` (a packet that did not decode, else a picture given) for
+ * frame_source_damaged and for the read in progress. */
+static int note_damaged(frame_source *fs, int64_t index, int packet)
+{
+    /* A packet of a stream without timestamps is named by its place, not a frame's index. */
+    if ((fs->frame_pts > 0 || !packet) && index >= fs->reading && index < fs->first_bad)
+        fs->first_bad = (int)index;
+    int64_t key = index * 2 + packet;
+    int lo = 0, hi = fs->ndamaged;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (fs->damaged[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < fs->ndamaged && fs->damaged[lo] == key)
+        return 0;
+    if (fs->ndamaged == fs->damaged_size) {
+        int size = fs->damaged_size ? 2 * fs->damaged_size : 16;
+        int64_t *grown = av_realloc_array(fs->damaged, size, sizeof(*grown));
+        if (!grown)
+            return AVERROR(ENOMEM);
+        fs->damaged = grown;
+        fs->damaged_size = size;
+    }
+    memmove(fs->damaged + lo + 1, fs->damaged + lo, sizeof(*fs->damaged) * (fs->ndamaged - lo));
+    fs->damaged[lo] = key;
+    fs->ndamaged++;
+    return 0;
+}
+
+/* Notes that packet `at` of the decoding order was damaged, or a keyframe: what frames
+ * decoded after it are predicted from. The oldest goes once EVENTS are kept. */
+static void note_event(frame_source *fs, int64_t at, int damaged)
+{
+    if (fs->intra_only)
+        return;
+    if (fs->nevents == EVENTS)
+        memmove(fs->events, fs->events + 1, sizeof(*fs->events) * --fs->nevents);
+    int i = fs->nevents++;
+    for (; i > 0 && fs->events[i - 1].at > at; i--)
+        fs->events[i] = fs->events[i - 1];
+    fs->events[i] = (decode_event){at, damaged};
+}
+
+/* Sends fs->pkt to the decoder. A damaged packet is skipped, as ffmpeg does, and noted. Each
+ * packet's place in decoding order comes back with its frame (reordered_opaque). */
 static int send_packet(frame_source *fs)
 {
-    if (fs->dec->codec_id == AV_CODEC_ID_MJPEG &&
-        !jpeg_scans_complete(fs->pkt->data, fs->pkt->size)) {
-        av_packet_unref(fs->pkt);
-        return 0;
-    }
-    int ret = avcodec_send_packet(fs->dec, fs->pkt);
+    /* Where the stream has no timestamps, it is read from the start each time (seek_to), so
+     * a packet's place in it names it. */
+    int64_t ts = fs->pkt->pts != AV_NOPTS_VALUE ? fs->pkt->pts : fs->pkt->dts;
+    int64_t index = fs->frame_pts > 0 && ts != AV_NOPTS_VALUE ? index_at(fs, ts) : fs->sent;
+    int key = fs->pkt->flags & AV_PKT_FLAG_KEY, ret = AVERROR_INVALIDDATA;
+    fs->dec->reordered_opaque = ++fs->sent;
+    if (fs->dec->codec_id != AV_CODEC_ID_MJPEG ||
+        jpeg_scans_complete(fs->pkt->data, fs->pkt->size))
+        ret = avcodec_send_packet(fs->dec, fs->pkt);
     av_packet_unref(fs->pkt);
-    return ret == AVERROR_INVALIDDATA ? 0 : ret;
+    if (ret == AVERROR_INVALIDDATA) {
+        note_event(fs, fs->sent, 1);
+        return note_damaged(fs, index, 1);
+    }
+    if (ret >= 0 && key)
+        note_event(fs, fs->sent, 0);
+    return ret;
+}
+
+/* Whether fs->frame is damaged: the decoder concealed errors in it (H.264's flags them rather
+ * than fail), or it was decoded after a damaged packet or picture with no keyframe in
+ * between, predicted from what the damage left, which shows until the next keyframe. A frame
+ * decoded before the damage and shown after it is whole. */
+static int frame_damaged(frame_source *fs)
+{
+    const AVFrame *f = fs->frame;
+    int64_t at = f->reordered_opaque;
+    if (f->decode_error_flags || f->flags & AV_FRAME_FLAG_CORRUPT) {
+        note_event(fs, at, 1);
+        return 1;
+    }
+    for (int i = fs->nevents - 1; i >= 0; i--)
+        if (fs->events[i].at < at || (fs->events[i].at == at && !fs->events[i].damaged))
+            return fs->events[i].damaged;
+    return 0;
 }
 
 /* Decodes the next frame into fs->frame; AVERROR_EOF after the last. */
@@ -365,20 +474,6 @@ static int decode_next(frame_source *fs)
         if (ret < 0 || (ret = send_packet(fs)) < 0)
             return ret;
     }
-}
-
-/* The frame index of a timestamp of the stream. */
-static int index_at(const frame_source *fs, int64_t pts)
-{
-    return (int)((pts - fs->start_pts + fs->frame_pts / 2) / fs->frame_pts);
-}
-
-static int index_of(const frame_source *fs, const AVFrame *f)
-{
-    int64_t pts = f->best_effort_timestamp;
-    if (pts == AV_NOPTS_VALUE || fs->frame_pts <= 0)
-        return -1;
-    return index_at(fs, pts);
 }
 
 static int to_rgb(frame_source *fs, char *err, int errlen)
@@ -437,13 +532,20 @@ static int to_rgb(frame_source *fs, char *err, int errlen)
     return fs->has_alpha ? read_alpha(fs, f, d, err, errlen) : 0;
 }
 
+static void flush_decoder(frame_source *fs)
+{
+    avcodec_flush_buffers(fs->dec);
+    fs->eof = 0;
+    fs->sent = 0;
+    fs->nevents = 0;
+}
+
 /* Back to the first frame: a seek to the first timestamp if the first keyframe read after
  * it is frame 0, else (MPEG-TS seeks by bytes and may land past it; raw streams cannot seek
  * at all) the file opened anew. */
 static int rewind_input(frame_source *fs, char *err, int errlen)
 {
-    avcodec_flush_buffers(fs->dec);
-    fs->eof = 0;
+    flush_decoder(fs);
     fs->next_index = 0;
     if (fs->frame_pts > 0 &&
         av_seek_frame(fs->fmt, fs->stream, fs->start_pts, AVSEEK_FLAG_BACKWARD) >= 0) {
@@ -472,8 +574,7 @@ static int seek_to(frame_source *fs, int index, char *err, int errlen)
         int64_t ts = fs->start_pts + (int64_t)(index - back) * fs->frame_pts;
         if (av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD) < 0)
             break;
-        avcodec_flush_buffers(fs->dec);
-        fs->eof = 0;
+        flush_decoder(fs);
         int ret;
         while ((ret = read_packet(fs)) >= 0 && !(fs->pkt->flags & AV_PKT_FLAG_KEY))
             av_packet_unref(fs->pkt);
@@ -495,13 +596,12 @@ static int seek_to(frame_source *fs, int index, char *err, int errlen)
     return rewind_input(fs, err, errlen);
 }
 
-int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen)
+/* Decodes on to frame `index`, or the first whole one after it, into fs->frame; at the end of
+ * the stream, the last whole one before. Returns 0, a negative AVERROR, or 1 where no whole
+ * frame came from the decoder's start (*from) to the end. */
+static int decode_to(frame_source *fs, int index, int *from, char *err, int errlen)
 {
     int ret;
-    if (index < 0)
-        index = 0;
-    if (index >= fs->count)
-        index = fs->count - 1;
     /* Far ahead, a seek lands on a keyframe past the frames in between: decoding them all
      * took a loader a third of a long video a draw. A stream without timestamps to seek by
      * is read on. */
@@ -509,40 +609,74 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
          (fs->frame_pts > 0 && index - fs->next_index > SEEK_AHEAD)) &&
         (ret = seek_to(fs, index, err, errlen)) < 0)
         return ret;
-    int have = 0;
+    *from = fs->next_index;
+    int last = -1; /* the index of fs->last, a whole frame before `index` */
     av_frame_unref(fs->last);
     for (;;) {
         ret = decode_next(fs);
-        if (ret == AVERROR_EOF && have) {
-            /* The count overestimated: the last frame it is, and the frames are the ones
-             * decoded; the next read seeks. */
+        if (ret == AVERROR_EOF) {
+            /* The count overestimated, or the frames to the end are damaged: the frames are
+             * the ones decoded, and the next read seeks. */
+            if (fs->next_index > 0)
+                fs->count = fs->next_index;
+            if (last < 0)
+                return 1;
             av_frame_move_ref(fs->frame, fs->last);
-            fs->count = fs->next_index;
+            fs->given = last;
             fs->next_index = -1;
-            break;
+            return 0;
         }
-        if (ret == AVERROR_EOF && fs->next_index > 0) {
-            /* The same, with the last frame read before: the frames are the ones decoded. */
-            fs->count = fs->next_index;
-            return frame_source_read(fs, fs->count - 1, rgb, err, errlen);
-        }
-        if (ret == AVERROR_EOF)
-            return fail(err, errlen, fs->path, "no frame decodes (truncated or damaged?)",
-                        AVERROR_INVALIDDATA);
         if (ret < 0)
             return fail(err, errlen, fs->path, "cannot decode", ret);
         int got = index_of(fs, fs->frame);
         if (got < 0)
             got = fs->next_index;
         fs->next_index = got + 1;
-        have = 1;
-        if (got >= index)
-            break;
+        if (frame_damaged(fs)) {
+            av_frame_unref(fs->frame);
+            if ((ret = note_damaged(fs, got, 0)) < 0)
+                return fail(err, errlen, fs->path, "cannot decode", ret);
+            continue;
+        }
+        if (got >= index) {
+            fs->given = got;
+            return 0;
+        }
+        last = got;
         av_frame_unref(fs->last);
         av_frame_move_ref(fs->last, fs->frame);
     }
+}
+
+int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen)
+{
+    if (index < 0)
+        index = 0;
+    if (index >= fs->count)
+        index = fs->count - 1;
+    fs->reading = index;
+    fs->first_bad = INT_MAX;
+    int from, ret, at = index;
+    while ((ret = decode_to(fs, at, &from, err, errlen)) == 1) {
+        /* No whole frame from `from` on: the last one before it that is. */
+        if (from <= 0)
+            return fail(err, errlen, fs->path, "no frame decodes (truncated or damaged?)",
+                        AVERROR_INVALIDDATA);
+        at = from - 1;
+    }
+    if (ret < 0)
+        return ret;
     ret = to_rgb(fs, err, errlen);
     av_frame_unref(fs->frame);
     *rgb = fs->rgb;
-    return ret;
+    if (ret < 0)
+        return ret;
+    /* A damaged frame at or after the one asked for, before the one given. */
+    return fs->given != index && fs->first_bad < (fs->given > index ? fs->given : INT_MAX);
+}
+
+int frame_source_damaged(const frame_source *fs, const int64_t **keys)
+{
+    *keys = fs->damaged;
+    return fs->ndamaged;
 }

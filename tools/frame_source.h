@@ -31,9 +31,16 @@ const uint8_t *frame_source_alpha(const frame_source *fs);
 void frame_source_colour_reach(const frame_source *fs, int *across, int *down);
 
 /* Decodes frame `index` (0-based, clamped to the count) into an RGB24 buffer owned by fs,
- * valid until the next call; stride is width * 3. Returns 0 or a negative AVERROR. A frame
- * that does not decode (damaged, a JPEG cut short) is skipped, as ffmpeg skips it, and a
- * read of it gives the next that does; of a file with one frame, the error. */
+ * valid until the next call; stride is width * 3. A damaged frame is skipped: one that does
+ * not decode (a JPEG cut short), as ffmpeg skips it, one the decoder hid its errors in (H.264's
+ * concealment), and, where frames are predicted from others, the frames after either up to
+ * the next keyframe, which carry what the damage left. A read of one gives the next whole
+ * frame, or the last before it where none follows; of a file with none, the error.
+ * Returns 0, 1 where frame `index` was damaged and another is given, or a negative AVERROR. */
 int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *err, int errlen);
+
+/* The damaged frames skipped so far, as keys (sorted, each once) that name a frame alike in
+ * every source of the same file: their union over sources counts each frame once. */
+int frame_source_damaged(const frame_source *fs, const int64_t **keys);
 
 #endif

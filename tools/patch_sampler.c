@@ -17,12 +17,15 @@
 #define TRIES 20   /* draws per patch before a flat one is accepted anyway */
 #define ROUNDS 2   /* one being consumed, one being filled */
 #define OPEN_MAX 8 /* videos a loader keeps open (seeking forward is cheap); more are closed */
+#define REDRAWS 4  /* frames drawn again when the one drawn is damaged */
 
 typedef struct media_file {
     const char *path;
     int count, width, height, interlaced;
     int skipped;                 /* too small for a patch, or no region clear: never drawn */
     double scale_min, scale_max; /* the options' --hr-scale range, raised to fit a patch */
+    int64_t *damaged;            /* the damaged frames met, as frame_source_damaged names them */
+    int ndamaged, damaged_size;
 } media_file;
 
 typedef struct job {
@@ -347,10 +350,20 @@ static int run_job(worker *w, const job *jb, uint8_t *hr_out, uint8_t *lr_out, c
      * are made from the fewest pixels; one without any, a video's (a fade from transparent),
      * gives way to the next frame drawn from. */
     int choices = (mf->count + s->o.frame_stride - 1) / s->o.frame_stride, ret;
-    for (int next = 0, frame = jb->frame;; next++) {
+    for (int next = 0, redraws = 0, frame = jb->frame;; next++) {
         int64_t clear = 0;
-        if ((ret = frame_source_read(fs, frame, &rgb, err, errlen)) < 0 ||
-            (clear = frame_at(w, fs, rgb, f, &fr)) < 0 ||
+        /* A damaged frame reads as the next whole one, which would be drawn as often as the
+         * whole damaged run before it (to the next keyframe): another is drawn instead, a few
+         * times, from the job's own numbers. */
+        if ((ret = frame_source_read(fs, frame, &rgb, err, errlen)) == 1 && redraws < REDRAWS) {
+            redraws++;
+            next--;
+            frame = (int)srres_rng_below(&rng, (uint32_t)choices) * s->o.frame_stride;
+            continue;
+        }
+        if (ret == 1)
+            ret = 0;
+        if (ret < 0 || (clear = frame_at(w, fs, rgb, f, &fr)) < 0 ||
             (!clear && f < 1 && (clear = frame_at(w, fs, rgb, 1, &fr)) < 0)) {
             if (ret >= 0)
                 snprintf(err, errlen, "%s: out of memory", mf->path);
@@ -453,6 +466,39 @@ static int cut_patches(worker *w, const media_file *mf, const job *jb, const sca
     return 0;
 }
 
+/* Adds the damaged frames fs met to those of its file, each once. Returns 0 or -1 (out of
+ * memory). */
+static int add_damaged(media_file *mf, const frame_source *fs)
+{
+    const int64_t *keys;
+    int n = frame_source_damaged(fs, &keys);
+    for (int j = 0; j < n; j++) {
+        int lo = 0, hi = mf->ndamaged;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (mf->damaged[mid] < keys[j])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < mf->ndamaged && mf->damaged[lo] == keys[j])
+            continue;
+        if (mf->ndamaged == mf->damaged_size) {
+            int size = mf->damaged_size ? 2 * mf->damaged_size : 16;
+            int64_t *grown = realloc(mf->damaged, sizeof(*grown) * size);
+            if (!grown)
+                return -1;
+            mf->damaged = grown;
+            mf->damaged_size = size;
+        }
+        memmove(mf->damaged + lo + 1, mf->damaged + lo,
+                sizeof(*mf->damaged) * (mf->ndamaged - lo));
+        mf->damaged[lo] = keys[j];
+        mf->ndamaged++;
+    }
+    return 0;
+}
+
 /* Claims the oldest unclaimed job of any round; returns its round or NULL on stop. */
 static round_buf *claim(sampler *s, int *j)
 {
@@ -490,6 +536,11 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->lock);
         int ret = run_job(w, &jb, hr, lr, err, sizeof(err));
         pthread_mutex_lock(&s->lock);
+        frame_source *fs = w->sources[jb.file];
+        if (ret == 0 && fs && add_damaged(&s->files[jb.file], fs)) {
+            snprintf(err, sizeof(err), "out of memory");
+            ret = -1;
+        }
         if (ret < 0 && !rb->failed) {
             rb->failed = 1;
             snprintf(rb->error, sizeof(rb->error), "%s", err);
@@ -579,6 +630,10 @@ int sampler_create(sampler **out, const char *const *files, int nfiles,
         }
         mf->count = frame_source_count(fs);
         mf->interlaced = frame_source_interlaced(fs);
+        if (ret >= 0 && add_damaged(mf, fs)) {
+            snprintf(err, errlen, "out of memory");
+            ret = -1;
+        }
         frame_source_close(fs);
         if (ret < 0) {
             free(probe.holes), free(probe.rows);
@@ -694,6 +749,8 @@ void sampler_free(sampler *s)
         free(s->rounds[r].order);
     }
     free(s->threads);
+    for (int i = 0; s->files && i < s->nfiles; i++)
+        free(s->files[i].damaged);
     free(s->files);
     free(s->drawn);
     free(s);
@@ -742,6 +799,14 @@ int sampler_file_interlaced(const sampler *s, int i)
 int sampler_file_skipped(const sampler *s, int i)
 {
     return s->files[i].skipped;
+}
+
+int sampler_file_damaged(sampler *s, int i)
+{
+    pthread_mutex_lock(&s->lock);
+    int n = s->files[i].ndamaged;
+    pthread_mutex_unlock(&s->lock);
+    return n;
 }
 
 int sampler_region_side(const sampler *s)

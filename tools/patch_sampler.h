@@ -57,6 +57,10 @@ int sampler_file_interlaced(const sampler *s, int i);
 enum { SAMPLER_TOO_SMALL = 1, SAMPLER_TRANSPARENT };
 int sampler_file_skipped(const sampler *s, int i);
 
+/* The damaged frames of input i met so far, each counted once: skipped (see
+ * frame_source_read), and another frame drawn in their place. */
+int sampler_file_damaged(sampler *s, int i);
+
 /* The side of the HR region a patch is cut from, its margin included: a frame's shorter side
  * must be at least this. */
 int sampler_region_side(const sampler *s);

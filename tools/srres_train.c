@@ -1554,6 +1554,17 @@ int main(int argc, char **argv)
     double elapsed = seconds_before + (now() - start);
     if (tty && !o.quiet)
         fputc('\n', stderr);
+    /* Damaged frames are found as they are read, so they are said at the end, one line an
+     * input: a run on a damaged clip went on without a word, part of it never drawn from. */
+    for (int i = 0; i < inputs.count && !o.quiet && D.rank == 0; i++) {
+        int w, h, frames = sampler_file(smp, i, &w, &h), n = sampler_file_damaged(smp, i);
+        if (n)
+            fprintf(stderr,
+                    "srres-train: %s: %d of %d frames damaged, left out (not decoded whole, or "
+                    "predicted from one that was not); counted among the frames read, there "
+                    "may be more\n",
+                    input_list_name(&inputs, i), n, frames);
+    }
     double share = waited_share(waited, fed_from, now());
     if (!o.quiet && D.rank == 0 && share >= 0.1)
         fprintf(stderr, "srres-train: training waited for decoded frames %.0f%% of the time; "
