@@ -118,6 +118,30 @@ if grep -q "aborted by a second signal" err.log || ! grep -q "stopped by signal"
     echo "every process signalled: $(cat err.log)"
     exit 1
 fi
+# A second signal to every process aborts the run, said once, by rank 0: each process said
+# it. The two come while the processes are stopped, so each process takes both however fast
+# its steps are (a signal not yet taken when its twin came is one signal).
+timeout 120 mpirun -n 2 "${train[@]}" --steps 100000 --checkpoint twice.ckpt --log twice.csv \
+    -o twice.safetensors 2>err.log &
+job=$!
+for _ in $(seq 300); do
+    [ "$(cat twice.csv 2>/dev/null | wc -l)" -lt 5 ] || break
+    sleep 0.1
+done
+ranks=$(pgrep -P "$(pgrep -P $job)" || true)
+if [ "$(echo $ranks | wc -w)" != 2 ]; then
+    echo "a second signal: expected 2 processes under mpirun, found '$ranks'"
+    exit 1
+fi
+kill -STOP $ranks
+kill -TERM $ranks
+kill -INT $ranks
+kill -CONT $ranks
+wait $job || true
+if [ "$(grep -c "^srres-train: aborted by a second signal" err.log)" != 1 ]; then
+    echo "a second signal to every process: $(cat err.log)"
+    exit 1
+fi
 # An error at the start, which every process meets alike, is said once, by rank 0, and ends
 # the job with the error's status: each process said it (the user read every line twice) and
 # each aborted the job. One that only one process meets (here its own missing input) is said
@@ -150,5 +174,5 @@ if ! timeout 120 mpirun -n 2 "$build/srres-train" --help >out.log 2>err.log ||
 fi
 echo "test_mpi.sh: 1 and 2 processes agree over 50 steps; resume across process counts agrees;"\
     "processes given different runs are refused; a file failing mid-run leaves rank 0's"\
-    "checkpoint whole; a signal to every process stops the run with a checkpoint; an error at"\
-    "the start is said once"
+    "checkpoint whole; a signal to every process stops the run with a checkpoint, a second"\
+    "aborts it, said once; an error at the start is said once"

@@ -102,10 +102,15 @@ static void on_signal(int sig, siginfo_t *info, void *context)
     }
     if (D.size > 1 && first != sender)
         return;
+    /* Said by rank 0, as everything is: a second signal comes to every process alike (pkill,
+     * a scheduler's cancel), and each said it. One that came to another process alone ends
+     * the job all the same, and mpirun names that process and its signal. */
     static const char said[] = "srres-train: aborted by a second signal: nothing saved since "
                                "the last checkpoint\n";
-    ssize_t ignored = write(2, said, sizeof(said) - 1);
-    (void)ignored;
+    if (!D.rank) {
+        ssize_t ignored = write(2, said, sizeof(said) - 1);
+        (void)ignored;
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
