@@ -404,17 +404,12 @@ static void test_a_damaged_frame_reads_as_the_next(void **state)
     frame_source_close(b);
 }
 
-/* H.264's decoder hides the errors of a damaged picture (it flags them), and the frames after
- * it, predicted from it up to the next keyframe, carry them: none of these is given, in order
- * or read backwards, but the next whole frame, with 1; each is counted once, however often
- * read. Here 16 bytes 40% into the clip (a keyframe every 10 frames) damage frame 20's
- * picture, whose concealment the frames to 29 carried. */
-static void test_damaged_h264_frames_are_skipped_and_counted(void **state)
+/* Reads every frame of the damaged copy of TMPDIR/clip.mp4 at `damaged`, in order, then
+ * backwards: each read must give a frame of the whole clip (no picture the decoder made up),
+ * and 1 exactly where that is not the frame asked for, and the frames so skipped are counted
+ * once each, however often read. Returns how many. */
+static int skipped_and_counted(const char *damaged)
 {
-    const char *damaged = make_clip(
-        "damaged.mp4", "cp clip.mp4 damaged.mp4 && printf '\\377\\000\\245\\132%.0s' 1 2 3 4 | "
-                       "dd of=damaged.mp4 bs=1 seek=$(($(stat -c %s clip.mp4) * 40 / 100)) "
-                       "conv=notrunc status=none");
     char whole[300], err[256];
     snprintf(whole, sizeof(whole), "%s/clip.mp4", test_tmpdir());
     frame_source *a = NULL, *b = NULL;
@@ -423,12 +418,12 @@ static void test_damaged_h264_frames_are_skipped_and_counted(void **state)
         frame_source_open(&b, damaged, err, sizeof(err)) < 0)
         fail_msg("%s", err);
     size_t n = 96 * 64 * 3;
-    int count = frame_source_count(a);
+    int count = frame_source_count(a), skipped = 0;
     uint8_t **frames = calloc(count, sizeof(*frames));
     for (int i = 0; i < count; i++)
         frames[i] = read_frame(a, i);
     for (int pass = 0; pass < 2; pass++) {
-        int skipped = 0;
+        skipped = 0;
         for (int k = 0; k < count; k++) {
             int i = pass ? count - 1 - k : k, given = -1;
             const uint8_t *rgb;
@@ -445,7 +440,6 @@ static void test_damaged_h264_frames_are_skipped_and_counted(void **state)
             skipped += given != i;
         }
         const int64_t *keys;
-        assert_true(skipped > 0);
         assert_int_equal(frame_source_damaged(b, &keys), skipped);
     }
     for (int i = 0; i < count; i++)
@@ -454,6 +448,36 @@ static void test_damaged_h264_frames_are_skipped_and_counted(void **state)
     frame_source_close(a);
     frame_source_close(b);
     av_log_set_level(AV_LOG_ERROR);
+    return skipped;
+}
+
+/* H.264's decoder hides the errors of a damaged picture (it flags them), and the frames after
+ * it, predicted from it up to the next keyframe, carry them: none is given, but the next
+ * whole frame. Here 16 bytes 40% into the clip (a keyframe every 10 frames) damage a picture,
+ * frame 20's here, whose concealment the frames to the next keyframe carried. */
+static void test_concealed_h264_frames_are_skipped_and_counted(void **state)
+{
+    assert_true(skipped_and_counted(make_clip(
+                    "concealed.mp4", "cp clip.mp4 concealed.mp4 && "
+                                     "printf '\\377\\000\\245\\132%.0s' 1 2 3 4 | "
+                                     "dd of=concealed.mp4 bs=1 "
+                                     "seek=$(($(stat -c %s clip.mp4) * 40 / 100)) "
+                                     "conv=notrunc status=none")) > 0);
+}
+
+/* A keyframe that does not decode (its NAL unit's length spoilt) takes the 9 frames after it
+ * with it: the decoder drops some of those predicted from it and makes others from the frames
+ * before it, and its best guess of their timestamps gives earlier frames later ones': all 10
+ * are skipped and counted, and every read gives a frame of the clip. */
+static void test_frames_after_a_lost_keyframe_are_skipped_and_counted(void **state)
+{
+    assert_int_equal(skipped_and_counted(make_clip(
+                         "lost.mp4", "cp clip.mp4 lost.mp4 && printf '\\377\\377\\377\\377' | "
+                                     "dd of=lost.mp4 bs=1 conv=notrunc status=none seek=$("
+                                     "ffprobe -v error -select_streams v -show_entries "
+                                     "packet=pos,flags -of csv=p=0 clip.mp4 | "
+                                     "awk -F, '$2 ~ /K/ && n++ == 2 { print $1 }')")),
+                     10);
 }
 
 /* A file name is a file's, whatever it starts with: a name with a colon after letters,
@@ -534,7 +558,8 @@ int main(void)
         cmocka_unit_test(test_frames_come_at_their_own_size),
         cmocka_unit_test(test_an_empty_file_and_a_link_to_nothing_are_named),
         cmocka_unit_test(test_a_damaged_frame_reads_as_the_next),
-        cmocka_unit_test(test_damaged_h264_frames_are_skipped_and_counted),
+        cmocka_unit_test(test_concealed_h264_frames_are_skipped_and_counted),
+        cmocka_unit_test(test_frames_after_a_lost_keyframe_are_skipped_and_counted),
         cmocka_unit_test(test_names_like_urls_are_files),
         cmocka_unit_test(test_a_progressive_jpeg_cut_between_scans_is_refused),
     };

@@ -23,8 +23,9 @@
 #define EVENTS 32
 
 typedef struct decode_event {
-    int64_t at;  /* the packet's place in decoding order since the decoder was flushed */
-    int damaged; /* else a keyframe */
+    int64_t at;    /* the packet's place in decoding order since the decoder was flushed */
+    int64_t known; /* the packets sent when it was noted */
+    int damaged;   /* else a keyframe */
 } decode_event;
 
 struct frame_source {
@@ -49,8 +50,6 @@ struct frame_source {
     int64_t sent;                /* packets sent since the decoder was last flushed */
     decode_event events[EVENTS]; /* in decoding order */
     int nevents;
-    int reading;      /* the frame index frame_source_read was asked for */
-    int first_bad;    /* the lowest damaged frame index >= reading met in this read */
     int given;        /* the index of the frame the read gives */
     int64_t *damaged; /* frame_source_damaged's keys, sorted, each once */
     int ndamaged, damaged_size;
@@ -361,22 +360,27 @@ static int index_at(const frame_source *fs, int64_t pts)
     return (int)((pts - fs->start_pts + fs->frame_pts / 2) / fs->frame_pts);
 }
 
+/* The frame's own timestamp, as its packet had it, where there is one: around a damaged
+ * packet the decoder's best guess took the packets' decoding times for another frame's. */
 static int index_of(const frame_source *fs, const AVFrame *f)
 {
-    int64_t pts = f->best_effort_timestamp;
+    int64_t pts = f->pts != AV_NOPTS_VALUE ? f->pts : f->best_effort_timestamp;
     if (pts == AV_NOPTS_VALUE || fs->frame_pts <= 0)
         return -1;
     return index_at(fs, pts);
 }
 
-/* Notes damaged frame `index` (a packet that did not decode, else a picture given) for
- * frame_source_damaged and for the read in progress. */
-static int note_damaged(frame_source *fs, int64_t index, int packet)
+/* The key of damaged frame `index` in fs->damaged: the index, or in a stream without
+ * timestamps, where a packet is named by its place in it and a frame by its place among those
+ * decoded, which the two are. */
+static int64_t damaged_key(const frame_source *fs, int64_t index, int packet)
 {
-    /* A packet of a stream without timestamps is named by its place, not a frame's index. */
-    if ((fs->frame_pts > 0 || !packet) && index >= fs->reading && index < fs->first_bad)
-        fs->first_bad = (int)index;
-    int64_t key = index * 2 + packet;
+    return fs->frame_pts > 0 ? index : index * 2 + packet;
+}
+
+/* The place of the first key >= key in fs->damaged. */
+static int damaged_at(const frame_source *fs, int64_t key)
+{
     int lo = 0, hi = fs->ndamaged;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
@@ -385,6 +389,25 @@ static int note_damaged(frame_source *fs, int64_t index, int packet)
         else
             hi = mid;
     }
+    return lo;
+}
+
+/* Whether a frame from index `from` up to, not with, `to` is known damaged. */
+static int damaged_between(const frame_source *fs, int from, int to)
+{
+    for (int i = damaged_at(fs, damaged_key(fs, from, 0));
+         i < fs->ndamaged && fs->damaged[i] < damaged_key(fs, to, 0); i++)
+        if (fs->frame_pts > 0 || !(fs->damaged[i] & 1))
+            return 1;
+    return 0;
+}
+
+/* Notes damaged frame `index` (from a packet's timestamp, or a frame's) for
+ * frame_source_damaged and frame_source_read. */
+static int note_damaged(frame_source *fs, int64_t index, int packet)
+{
+    int64_t key = damaged_key(fs, index, packet);
+    int lo = damaged_at(fs, key);
     if (lo < fs->ndamaged && fs->damaged[lo] == key)
         return 0;
     if (fs->ndamaged == fs->damaged_size) {
@@ -412,11 +435,23 @@ static void note_event(frame_source *fs, int64_t at, int damaged)
     int i = fs->nevents++;
     for (; i > 0 && fs->events[i - 1].at > at; i--)
         fs->events[i] = fs->events[i - 1];
-    fs->events[i] = (decode_event){at, damaged};
+    fs->events[i] = (decode_event){at, fs->sent, damaged};
 }
 
-/* Sends fs->pkt to the decoder. A damaged packet is skipped, as ffmpeg does, and noted. Each
- * packet's place in decoding order comes back with its frame (reordered_opaque). */
+/* The event a frame decoded from packet `at` is predicted from: the last damage or keyframe
+ * before it in decoding order (its own packet's, a keyframe), or NULL. */
+static const decode_event *event_before(const frame_source *fs, int64_t at)
+{
+    for (int i = fs->nevents - 1; i >= 0; i--)
+        if (fs->events[i].at < at || (fs->events[i].at == at && !fs->events[i].damaged))
+            return &fs->events[i];
+    return NULL;
+}
+
+/* Sends fs->pkt to the decoder. A damaged packet is skipped, as ffmpeg does, and noted, and so
+ * is one decoded after damage before the next keyframe, whose frame the decoder may give or
+ * drop (H.264 drops frames that refer to a picture it lost). Each packet's place in decoding
+ * order comes back with its frame (reordered_opaque). */
 static int send_packet(frame_source *fs)
 {
     /* Where the stream has no timestamps, it is read from the start each time (seek_to), so
@@ -433,27 +468,36 @@ static int send_packet(frame_source *fs)
         note_event(fs, fs->sent, 1);
         return note_damaged(fs, index, 1);
     }
-    if (ret >= 0 && key)
+    if (ret < 0)
+        return ret;
+    if (key) {
         note_event(fs, fs->sent, 0);
-    return ret;
+        return 0;
+    }
+    const decode_event *e = event_before(fs, fs->sent);
+    return e && e->damaged ? note_damaged(fs, index, 1) : 0;
 }
 
-/* Whether fs->frame is damaged: the decoder concealed errors in it (H.264's flags them rather
- * than fail), or it was decoded after a damaged packet or picture with no keyframe in
- * between, predicted from what the damage left, which shows until the next keyframe. A frame
- * decoded before the damage and shown after it is whole. */
-static int frame_damaged(frame_source *fs)
+/* Whether fs->frame (frame `got`) is damaged: the decoder concealed errors in it (H.264's flags
+ * them rather than fail), or it was decoded after damaged packets or pictures with no keyframe
+ * in between, predicted from what the damage left, which shows until the next keyframe. A
+ * frame decoded before the damage and shown after it is whole. Returns 1 (noted), 0, or a
+ * negative AVERROR. */
+static int frame_damaged(frame_source *fs, int got)
 {
     const AVFrame *f = fs->frame;
     int64_t at = f->reordered_opaque;
-    if (f->decode_error_flags || f->flags & AV_FRAME_FLAG_CORRUPT) {
+    const decode_event *e = event_before(fs, at);
+    int flagged = f->decode_error_flags || f->flags & AV_FRAME_FLAG_CORRUPT;
+    int tainted = e && e->damaged, noted = tainted && at > e->known; /* as its packet was sent */
+    if (!flagged && !tainted)
+        return 0;
+    if (flagged)
         note_event(fs, at, 1);
+    if (noted)
         return 1;
-    }
-    for (int i = fs->nevents - 1; i >= 0; i--)
-        if (fs->events[i].at < at || (fs->events[i].at == at && !fs->events[i].damaged))
-            return fs->events[i].damaged;
-    return 0;
+    int ret = note_damaged(fs, got, 0);
+    return ret < 0 ? ret : 1;
 }
 
 /* Decodes the next frame into fs->frame; AVERROR_EOF after the last. */
@@ -632,9 +676,9 @@ static int decode_to(frame_source *fs, int index, int *from, char *err, int errl
         if (got < 0)
             got = fs->next_index;
         fs->next_index = got + 1;
-        if (frame_damaged(fs)) {
+        if ((ret = frame_damaged(fs, got))) {
             av_frame_unref(fs->frame);
-            if ((ret = note_damaged(fs, got, 0)) < 0)
+            if (ret < 0)
                 return fail(err, errlen, fs->path, "cannot decode", ret);
             continue;
         }
@@ -654,8 +698,6 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
         index = 0;
     if (index >= fs->count)
         index = fs->count - 1;
-    fs->reading = index;
-    fs->first_bad = INT_MAX;
     int from, ret, at = index;
     while ((ret = decode_to(fs, at, &from, err, errlen)) == 1) {
         /* No whole frame from `from` on: the last one before it that is. */
@@ -672,7 +714,8 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
     if (ret < 0)
         return ret;
     /* A damaged frame at or after the one asked for, before the one given. */
-    return fs->given != index && fs->first_bad < (fs->given > index ? fs->given : INT_MAX);
+    return fs->given != index &&
+           damaged_between(fs, index, fs->given > index ? fs->given : INT_MAX);
 }
 
 int frame_source_damaged(const frame_source *fs, const int64_t **keys)
