@@ -36,15 +36,19 @@ test_unreadable_files_are_left_out() {
     frame whole.jpg 3
     head -c $(($(stat -c %s whole.jpg) / 2)) whole.jpg >cut.jpg
     echo "not a picture" >text.png
-    "$eval" -m "$m2" --csv a.png cut.jpg b.png text.png >some.csv 2>some.log
+    # a JPEG cut before its first scan: FFmpeg's decoder said "No JPEG data found in image"
+    # as a fatal line of its own beside ours
+    head -c 200 whole.jpg >head.jpg
+    "$eval" -m "$m2" --csv a.png cut.jpg b.png text.png head.jpg >some.csv 2>some.log
     local rc=$?
     "$eval" -m "$m2" --csv a.png b.png >good.csv || fail "a.png b.png not scored"
     [ $rc -eq 1 ] || fail "status $rc with files that cannot be read"
     cmp -s some.csv good.csv || fail "table: $(diff some.csv good.csv)"
     grep -q "^srres-eval: cut.jpg: no frame decodes.*; left out of the table and the means$" \
         some.log && grep -q "^srres-eval: text.png: .*; left out of the table and the means$" \
-        some.log && grep -q "^srres-eval: 2 of 4 files could not be read" some.log &&
-        [ "$(grep -c . some.log)" -eq 3 ] || fail "messages: $(cat some.log)"
+        some.log && grep -q "^srres-eval: head.jpg: .*; left out of the table and the means$" \
+        some.log && grep -q "^srres-eval: 3 of 5 files could not be read" some.log &&
+        [ "$(grep -c . some.log)" -eq 4 ] || fail "messages: $(cat some.log)"
 }
 
 # A file without read permission is one it cannot read (root reads any: tested as nobody).

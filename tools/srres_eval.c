@@ -142,7 +142,9 @@ int main(int argc, char **argv)
         cli_die("-m MODEL is required (see --help)");
     char model_file[PATH_MAX + 64];
     model_path = bundled_model_resolve(model_file, sizeof(model_file), "-m", model_path);
-    av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
+    /* Our messages name the file and the problem; libav's are left out, its "fatal" ones too
+     * (MJPEG's "No JPEG data found in image" for a picture that is only our line's error). */
+    av_log_set_level(AV_LOG_QUIET);
     char err[512];
     input_list files = {0};
     for (int i = optind; i < argc; i++)

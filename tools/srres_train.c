@@ -1097,7 +1097,9 @@ int main(int argc, char **argv)
      * since its last checkpoint without a word. */
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
-    av_log_set_level(AV_LOG_FATAL); /* our messages name the file and the problem */
+    /* Our messages name the file and the problem; libav's are left out, its "fatal" ones too
+     * (MJPEG's "No JPEG data found in image" for a picture that is only our line's error). */
+    av_log_set_level(AV_LOG_QUIET);
     options o;
     input_list inputs = {0}, vals = {0};
     char given[OPT_END] = {0};
