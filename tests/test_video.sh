@@ -1144,6 +1144,51 @@ test_segments_join_to_one_run() {
     [ ! -e bad.mkv ] && [ ! -e ./-y ] || fail "a refused join left a file"
 }
 
+# A join refuses segments that do not meet, in one line naming them, before it writes: one
+# left out in the middle or at the start joined with a hole in the video and the audio (or
+# a late start), status 0; pieces of two cuts that overlap (1/2, then 2/4) failed with the
+# muxer's "Invalid argument", naming neither. Pieces of two cuts that meet still join, and
+# so do a variable frame rate's pauses at a cut (the last frame's duration is one frame's),
+# which the audio goes on through or which the segments have elsewhere too.
+test_segments_that_do_not_meet_refused() {
+    SRC=testsrc2=size=64x48:rate=10 lavfi in.mp4 -t 4 -c:v libx264 -g 10 -c:a aac -shortest
+    local i
+    for i in 1 2 3 4; do
+        "$video" -q -i in.mp4 -o seg$i.mp4 -m "$m2" --segment $i/4 || fail "segment $i/4 failed"
+    done
+    "$video" -q -i in.mp4 -o half1.mp4 -m "$m2" --segment 1/2 || fail "segment 1/2 failed"
+    expect_error "seg4.mp4: starts at 3.000 s, 1.000 s after seg2.mp4 ends: a segment between" \
+        "$video" --concat bad1.mp4 seg1.mp4 seg2.mp4 seg4.mp4
+    expect_error "seg2.mp4: starts at 1.000 s, not at the input's start" \
+        "$video" --concat bad2.mp4 seg2.mp4 seg3.mp4 seg4.mp4
+    expect_error "seg2.mp4: starts at 1.000 s, before half1.mp4 ends (2.000 s): the segments" \
+        "$video" --concat bad3.mp4 half1.mp4 seg2.mp4 seg3.mp4 seg4.mp4
+    # Pipes, read once, are compared as they are copied, before the next one is written.
+    expect_error "starts at 3.000 s, 1.000 s after /dev/fd/[0-9]* ends: a segment between" \
+        "$video" --concat bad4.mp4 <(cat seg1.mp4) <(cat seg2.mp4) <(cat seg4.mp4)
+    expect_error "starts at 1.000 s, before /dev/fd/[0-9]* ends (2.000 s): the segments overlap" \
+        "$video" --concat bad5.mp4 <(cat half1.mp4) <(cat seg2.mp4) <(cat seg3.mp4)
+    [ -z "$(ls -A | grep bad)" ] || fail "a refused join left $(ls -A | grep bad | xargs)"
+    "$video" -q --concat joined.mp4 half1.mp4 seg3.mp4 seg4.mp4 || fail "1/2, 3/4, 4/4 refused"
+    [ "$(probe joined.mp4 v:0 nb_frames)" = 40 ] || fail "1/2, 3/4, 4/4 joined into a part"
+    # Frames 50 on come 0.08 s later (two frames' time) than 25 fps, and 50 is the cut; in
+    # the video alone, frames 20 and 80 on too.
+    local late='if(gte(N\,50)\,0.08/TB\,0)'
+    local more='if(gte(N\,20)\,0.08/TB\,0)+if(gte(N\,80)\,0.08/TB\,0)'
+    lavfi pause.mp4 -t 4 -vf "setpts=PTS+$late" -fps_mode vfr -c:v libx264 -g 25 -c:a aac \
+        -shortest
+    lavfi pauses.mp4 -t 4 -vf "setpts=PTS+$late+$more" -fps_mode vfr -c:v libx264 -g 25 -an
+    for i in 1 2; do
+        "$video" -q -i pause.mp4 -o pause$i.mp4 -m "$m2" --segment $i/2 || fail "pause $i/2 failed"
+        "$video" -q -i pauses.mp4 -o pauses$i.mp4 -m "$m2" --segment $i/2 ||
+            fail "pauses $i/2 failed"
+    done
+    [ "$(probe pause2.mp4 v:0 start_time) $(probe pauses2.mp4 v:0 start_time)" = \
+        "2.080000 2.160000" ] || fail "the pauses are not at the cut"
+    "$video" -q --concat paused.mp4 pause1.mp4 pause2.mp4 || fail "a pause with audio refused"
+    "$video" -q --concat paused2.mp4 pauses1.mp4 pauses2.mp4 || fail "a video's pauses refused"
+}
+
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:
 # its muxer moved the first segment (only) past its start below zero (AAC's priming samples,
 # B-frames' decoding times) and the join went back in time ("cannot write: Invalid

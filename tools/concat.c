@@ -82,6 +82,160 @@ static int open_segment(AVFormatContext **in, const char *file)
     return ret;
 }
 
+/* Frames are taken in decoding order into a window this long, from which they come in
+ * presentation order: B-frames are reordered by fewer. */
+#define FRAME_WINDOW 16
+
+/* Where a segment runs, in microseconds: its video from its first frame's start to its last
+ * frame's start (`last`) and end, one frame's length (`frame`, from the rate) and the longest
+ * time from one frame to the next (`longest`: pauses of a variable rate); its first audio
+ * stream from its first packet's start to its last one's end. What is not known (no such
+ * stream, a pipe's end before it is copied) is INT64_MAX as a start and INT64_MIN as an end. */
+typedef struct segment_span {
+    int64_t start, last, end, frame, longest;
+    int64_t audio_start, audio_end;
+    int64_t window[FRAME_WINDOW]; /* while reading: the frames not yet in presentation order */
+    int nb_window;
+} segment_span;
+
+/* The first stream of a type, or -1: a run writes one video stream, and audio stays in the
+ * input's order. */
+static int first_stream(const AVFormatContext *in, enum AVMediaType type)
+{
+    for (unsigned i = 0; i < in->nb_streams; i++)
+        if (in->streams[i]->codecpar->codec_type == type &&
+            !(in->streams[i]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            return (int)i;
+    return -1;
+}
+
+static int64_t to_us(int64_t ts, AVRational time_base)
+{
+    return av_rescale_q(ts, time_base, AV_TIME_BASE_Q);
+}
+
+/* An empty span, its frame's length from the video's rate (25 fps where none is known, as a
+ * run takes it), its starts those the demuxer found where it gives them (a pipe's, that
+ * cannot be read ahead). */
+static segment_span span_init(AVFormatContext *in)
+{
+    int v = first_stream(in, AVMEDIA_TYPE_VIDEO), a = first_stream(in, AVMEDIA_TYPE_AUDIO);
+    AVRational rate = v >= 0 ? av_guess_frame_rate(in, in->streams[v], NULL) : (AVRational){0, 1};
+    segment_span sp = {.start = INT64_MAX,
+                       .last = INT64_MIN,
+                       .end = INT64_MIN,
+                       .frame = rate.num > 0 && rate.den > 0
+                                    ? av_rescale(AV_TIME_BASE, rate.den, rate.num)
+                                    : AV_TIME_BASE / 25,
+                       .audio_start = INT64_MAX,
+                       .audio_end = INT64_MIN};
+    if (v >= 0 && in->streams[v]->start_time != AV_NOPTS_VALUE)
+        sp.start = to_us(in->streams[v]->start_time, in->streams[v]->time_base);
+    if (a >= 0 && in->streams[a]->start_time != AV_NOPTS_VALUE)
+        sp.audio_start = to_us(in->streams[a]->start_time, in->streams[a]->time_base);
+    return sp;
+}
+
+/* The earliest frame in the window comes next in presentation order. */
+static void show_frame(segment_span *sp)
+{
+    int64_t t = sp->window[0];
+    if (sp->last != INT64_MIN && t > sp->last)
+        sp->longest = FFMAX(sp->longest, t - sp->last);
+    sp->last = FFMAX(sp->last, t);
+    memmove(sp->window, sp->window + 1, sizeof(*sp->window) * --sp->nb_window);
+}
+
+/* The frames left in the window, once the segment is read. */
+static void span_finish(segment_span *sp)
+{
+    while (sp->nb_window)
+        show_frame(sp);
+}
+
+/* A packet of the video or the first audio stream in the span; a video packet without a
+ * duration lasts a frame. */
+static void span_add(segment_span *sp, const AVFormatContext *in, const AVPacket *pkt)
+{
+    const AVStream *st = in->streams[pkt->stream_index];
+    int video = pkt->stream_index == first_stream(in, AVMEDIA_TYPE_VIDEO);
+    if (pkt->pts == AV_NOPTS_VALUE ||
+        (!video && pkt->stream_index != first_stream(in, AVMEDIA_TYPE_AUDIO)))
+        return;
+    int64_t start = to_us(pkt->pts, st->time_base);
+    int64_t end = pkt->duration > 0 ? to_us(pkt->pts + pkt->duration, st->time_base)
+                  : video           ? start + sp->frame
+                                    : start;
+    if (video) {
+        int i = sp->nb_window++;
+        for (; i > 0 && sp->window[i - 1] > start; i--)
+            sp->window[i] = sp->window[i - 1];
+        sp->window[i] = start;
+        if (sp->nb_window == FRAME_WINDOW)
+            show_frame(sp);
+        sp->start = FFMIN(sp->start, start);
+        sp->end = FFMAX(sp->end, end);
+    } else {
+        sp->audio_start = FFMIN(sp->audio_start, start);
+        sp->audio_end = FFMAX(sp->audio_end, end);
+    }
+}
+
+/* A segment file's span, from all its packets, read through a context of its own (the one
+ * that found its streams may be held, its first packets kept for the copy). */
+static segment_span measure_segment(const char *file)
+{
+    AVFormatContext *in = NULL;
+    int ret = open_segment(&in, file);
+    if (ret < 0)
+        cli_die("%s: cannot open: %s", file, av_err2str(ret));
+    segment_span sp = span_init(in);
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt)
+        cli_die("out of memory");
+    while (av_read_frame(in, pkt) >= 0) {
+        span_add(&sp, in, pkt);
+        av_packet_unref(pkt);
+    }
+    span_finish(&sp);
+    av_packet_free(&pkt);
+    avformat_close_input(&in);
+    return sp;
+}
+
+/* Whether `cur` starts where `prev` ends: each --segment piece starts at the keyframe where
+ * the one before it stops, so a gap is a piece left out and an overlap pieces of two cuts
+ * (1/2 and 2/4). The frames of one cut never overlap. From the last frame to the next is a
+ * gap where it is longer, by more than half a frame, than a frame or the longest such step
+ * within the two, and the audio does not go on without a break: the last frame's duration is
+ * one frame's, and a variable rate's pause at the cut passes it. Otherwise says why in
+ * `why`, naming both. */
+static int segments_meet(const char *prev_file, const segment_span *prev, const char *file,
+                         const segment_span *cur, char *why, size_t size)
+{
+    if (prev->end == INT64_MIN || cur->start == INT64_MAX)
+        return 1;
+    int64_t tolerance = FFMAX(prev->frame, cur->frame) / 2, gap = cur->start - prev->end;
+    int64_t step = FFMAX(FFMAX(prev->frame, cur->frame), FFMAX(prev->longest, cur->longest));
+    if (cur->start <= prev->last) {
+        snprintf(why, size,
+                 "%s: starts at %.3f s, before %s ends (%.3f s): the segments overlap; give the "
+                 "pieces of one --segment I/N cut (one N), each once",
+                 file, cur->start / (double)AV_TIME_BASE, prev_file,
+                 prev->end / (double)AV_TIME_BASE);
+        return 0;
+    }
+    int audio_goes_on = prev->audio_end != INT64_MIN && cur->audio_start != INT64_MAX &&
+                        llabs(cur->audio_start - prev->audio_end) <= tolerance;
+    if (cur->start - prev->last > step + tolerance && !audio_goes_on) {
+        snprintf(why, size,
+                 "%s: starts at %.3f s, %.3f s after %s ends: a segment between them is missing",
+                 file, cur->start / (double)AV_TIME_BASE, gap / (double)AV_TIME_BASE, prev_file);
+        return 0;
+    }
+    return 1;
+}
+
 int concat_segments(const char *output, int overwrite, int quiet, const AVDictionary *mux_opts,
                     char **files, int n)
 {
@@ -94,11 +248,12 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
      * refused before the output is made, and again to copy its packets; those whose streams
      * the output takes, and pipes, which cannot be opened twice, are held open instead. */
     AVFormatContext **held = calloc(n, sizeof(*held)), *out = NULL;
+    segment_span *spans = malloc(sizeof(*spans) * n);
     joined_stream *js = NULL;
     int nb = 0, ret;
-    if (!held)
+    if (!held || !spans)
         cli_die("out of memory");
-    int64_t prev_start = AV_NOPTS_VALUE;
+    int64_t prev_start = AV_NOPTS_VALUE, first_late = AV_NOPTS_VALUE;
     const AVInputFormat *first = NULL;
     for (int s = 0; s < n; s++) {
         AVFormatContext *in = NULL;
@@ -155,11 +310,28 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
                     files[s], in->start_time / (double)AV_TIME_BASE, files[s - 1],
                     prev_start / (double)AV_TIME_BASE);
         prev_start = in->start_time;
-        if (s == 0 || !in->pb || !(in->pb->seekable & AVIO_SEEKABLE_NORMAL))
+        /* Where its video and audio run; a pipe's end, as it is read once, when it is copied. */
+        int seekable = in->pb && (in->pb->seekable & AVIO_SEEKABLE_NORMAL);
+        spans[s] = seekable ? measure_segment(files[s]) : span_init(in);
+        /* The first piece starts with the input, at zero (a run's output starts there), or
+         * before it: AAC's priming samples. */
+        if (s == 0 && first_stream(in, AVMEDIA_TYPE_VIDEO) >= 0 &&
+            in->start_time != AV_NOPTS_VALUE && in->start_time > spans[0].frame / 2)
+            first_late = in->start_time;
+        if (s == 0 || !seekable)
             held[s] = in; /* the first for its metadata */
         else if (!held[s])
             avformat_close_input(&in);
     }
+    /* After the order is known good: a segment given out of place is said as such. */
+    if (first_late != AV_NOPTS_VALUE)
+        cli_die("%s: starts at %.3f s, not at the input's start: the first segment (--segment "
+                "1/N) is missing",
+                files[0], first_late / (double)AV_TIME_BASE);
+    char why[1024];
+    for (int s = 1; s < n; s++)
+        if (!segments_meet(files[s - 1], &spans[s - 1], files[s], &spans[s], why, sizeof(why)))
+            cli_die("%s", why);
     if ((ret = avformat_alloc_output_context2(&out, NULL, NULL, output)) < 0 || !out)
         cli_die("%s: no output format for this name: %s", output, av_err2str(ret));
     /* Matroska keeps no decoding times; with B-frames MP4 and the like need them. */
@@ -216,6 +388,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     for (int j = 0; j < nb; j++)
         last_dts[j] = AV_NOPTS_VALUE;
     const char *error = NULL;
+    int prev_end_unknown = 0; /* the segment before ended where its copy did: a pipe */
     for (int s = 0; s < n && !error; s++) {
         AVFormatContext *in = held[s]; /* its packets read to find its streams are kept */
         held[s] = NULL;
@@ -224,8 +397,21 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             error = files[s];
             break;
         }
+        /* After a pipe's segment: whether this one starts where it ended, before a packet of
+         * it is written (one that goes back fails the muxer, naming neither). */
+        if (s > 0 && prev_end_unknown &&
+            !segments_meet(files[s - 1], &spans[s - 1], files[s], &spans[s], why, sizeof(why))) {
+            fprintf(stderr, "srres-video: %s\n", why);
+            error = files[s];
+            avformat_close_input(&in);
+            break;
+        }
+        int end_unknown = spans[s].end == INT64_MIN;
+        segment_span seen = span_init(in);
         while (!error && !stop_signal && av_read_frame(in, pkt) >= 0) {
             AVStream *ist = in->streams[pkt->stream_index];
+            if (end_unknown)
+                span_add(&seen, in, pkt);
             int j = joined_index(js, nb, in, first, ist);
             if (j < 0) { /* a stream that appeared mid-file: the header has no place for it */
                 av_packet_unref(pkt);
@@ -260,10 +446,19 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             av_packet_unref(pkt);
         }
         avformat_close_input(&in);
+        if (end_unknown) {
+            span_finish(&seen);
+            spans[s].last = seen.last;
+            spans[s].longest = seen.longest;
+            spans[s].end = seen.end;
+            spans[s].audio_end = seen.audio_end;
+        }
+        prev_end_unknown = end_unknown;
     }
     for (int s = 0; s < n; s++)
         avformat_close_input(&held[s]);
     free(held);
+    free(spans);
     av_packet_free(&pkt);
     free(last_dts);
     av_free(js);

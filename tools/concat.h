@@ -9,8 +9,9 @@
 int segments_join(const AVOutputFormat *format);
 
 /* Writes the packets of files[0..n) in order into `output` (temporary name, then rename),
- * its muxer given `mux_opts` (--mux-opt; NULL for none). Returns the process exit status;
- * errors are printed as one line naming the file. */
+ * its muxer given `mux_opts` (--mux-opt; NULL for none). Segments that do not meet (one left
+ * out, pieces of two cuts overlapping) are refused. Returns the process exit status; errors
+ * are printed as one line naming the file. */
 int concat_segments(const char *output, int overwrite, int quiet, const AVDictionary *mux_opts,
                     char **files, int n);
 
