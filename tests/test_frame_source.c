@@ -206,6 +206,17 @@ static void test_flv_frames_read_backwards(void **state)
         make_clip("clip.flv", "ffmpeg -nostdin -v error -y -i clip.mp4 -c copy clip.flv"), 50);
 }
 
+/* An MPEG program stream's keyframes carry a decoding time alone, here 3 frames before they
+ * are shown (2 B frames): a seek that landed on one just past the frame asked for took it for
+ * one before it, and the read gave the keyframe. (Its duration, 1.96 s, counts 49 frames of
+ * the 50.) */
+static void test_mpeg_program_stream_frames_read_backwards(void **state)
+{
+    same_backwards_as_in_order(make_clip("clip.mpg", "ffmpeg -nostdin -v error -y -i clip.mp4 "
+                                                     "-c:v mpeg2video -g 12 -bf 2 clip.mpg"),
+                               49);
+}
+
 static void test_raw_h264_frames_are_counted_and_read_backwards(void **state)
 {
     same_backwards_as_in_order(
@@ -553,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_mpegts_frames_read_backwards),
         cmocka_unit_test(test_flv_frames_read_backwards),
         cmocka_unit_test(test_raw_h264_frames_are_counted_and_read_backwards),
+        cmocka_unit_test(test_mpeg_program_stream_frames_read_backwards),
         cmocka_unit_test(test_a_count_too_high_gives_the_last_frame),
         cmocka_unit_test(test_a_frame_far_ahead_is_sought),
         cmocka_unit_test(test_frames_come_at_their_own_size),

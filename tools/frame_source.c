@@ -18,6 +18,9 @@
  * keyframe interval, so the seek most often lands past the frame decoded last. */
 #define SEEK_AHEAD 250
 
+/* Frames a picture may be shown after it is decoded (H.264's most pictures held back). */
+#define REORDER_MAX 16
+
 /* Damaged packets and keyframes among the packets decoded last, kept to tell which frames
  * are predicted from damage: a frame is shown a few packets after its own is decoded. */
 #define EVENTS 32
@@ -611,7 +614,10 @@ static int rewind_input(frame_source *fs, char *err, int errlen)
 /* Seeks so that the decoder next delivers frame `index` or one before it. A seek by
  * timestamp lands on a keyframe at or before it in most containers but anywhere in some
  * (MPEG-TS searches by bytes), where the packets before the next keyframe cannot be
- * decoded: they are skipped, and a keyframe past `index` means a seek further back. */
+ * decoded: they are skipped, and a keyframe past `index` means a seek further back. A
+ * keyframe with a decoding time but no presentation time (an MPEG program stream's) may be
+ * shown up to REORDER_MAX frames after it: landing so near, a read of a frame just before
+ * the keyframe gave the keyframe. */
 static int seek_to(frame_source *fs, int index, char *err, int errlen)
 {
     for (int back = 0; fs->frame_pts > 0 && index - back > 0; back = back ? 2 * back : 16) {
@@ -630,7 +636,7 @@ static int seek_to(frame_source *fs, int index, char *err, int errlen)
             break;
         }
         int at = index_at(fs, pts);
-        if (at <= index) {
+        if (at + (fs->pkt->pts == AV_NOPTS_VALUE ? REORDER_MAX : 0) <= index) {
             fs->next_index = FFMAX(at, 0);
             return (ret = send_packet(fs)) < 0 ? fail(err, errlen, fs->path, "cannot decode", ret)
                                                : 0;
