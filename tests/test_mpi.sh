@@ -101,16 +101,19 @@ read its batch (it names the file); checkpoint apart.ckpt at step 7" err.log ||
     echo "a copy failing on one process: $(cat err.log)"
     exit 1
 fi
+logged_steps() { # log: waits (30 s at most) until the run has logged a few steps
+    for _ in $(seq 300); do
+        [ "$(cat "$1" 2>/dev/null | wc -l)" -lt 5 ] || break
+        sleep 0.1
+    done
+}
 # pkill, systemd's stop and a batch scheduler's cancel signal every process, mpirun too, which
 # passes the same on: each rank takes the two as one request, and rank 0 writes its checkpoint.
 # The second aborted the ranks ("aborted by a second signal: nothing saved").
 mpirun -n 2 "${train[@]}" --steps 100000 --checkpoint killed.ckpt --log killed.csv \
     -o killed.safetensors 2>err.log &
 job=$!
-for _ in $(seq 300); do
-    [ "$(cat killed.csv 2>/dev/null | wc -l)" -lt 5 ] || break
-    sleep 0.1
-done
+logged_steps killed.csv
 pkill -TERM -f -- "-o killed.safetensors"
 wait $job || true
 if grep -q "aborted by a second signal" err.log || ! grep -q "stopped by signal" err.log ||
@@ -124,10 +127,7 @@ fi
 timeout 120 mpirun -n 2 "${train[@]}" --steps 100000 --checkpoint twice.ckpt --log twice.csv \
     -o twice.safetensors 2>err.log &
 job=$!
-for _ in $(seq 300); do
-    [ "$(cat twice.csv 2>/dev/null | wc -l)" -lt 5 ] || break
-    sleep 0.1
-done
+logged_steps twice.csv
 ranks=$(pgrep -P "$(pgrep -P $job)" || true)
 if [ "$(echo $ranks | wc -w)" != 2 ]; then
     echo "a second signal: expected 2 processes under mpirun, found '$ranks'"
