@@ -1651,7 +1651,7 @@ free_port() { # a loopback TCP port nobody listens on (the kernel's pick, then c
         'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
 }
 
-tcp_reader() { # port, output, ffmpeg input options...: a NUT copy of what a listener sends
+tcp_reader() { # port, output, ffmpeg output options...: a NUT copy of what a listener sends
     local port=$1 out=$2 i
     shift 2
     for i in $(seq 100); do # until srres-video listens (its model and input open first)
@@ -1720,7 +1720,7 @@ test_outputs_as_urls() {
     timeout 120 "$video" -q -i long.mkv -o "tcp://127.0.0.1:$port?listen=1" -f nut \
         -c:v rawvideo -m "$m2" 2>left.log &
     pid=$!
-    tcp_reader "$port" three.nut -frames:v 3 # (an option of the output: before its name)
+    tcp_reader "$port" three.nut -frames:v 3
     wait $pid
     rc=$?
     [ $rc -eq 1 ] || fail "a reader that left: status $rc"
@@ -1729,10 +1729,12 @@ test_outputs_as_urls() {
         left.log || fail "a reader that left: $(cat left.log)"
     SRC="testsrc2=size=160x90:rate=25" lavfi longer.mkv -t 20 -c:v libx264 -an
     port=$(free_port)
-    timeout 120 "$video" -q -i longer.mkv -o "tcp://127.0.0.1:$port?listen=1" -f nut -m "$m4" \
-        --threads 1 2>sig.log &
+    # --foreground: timeout sends the signal on to srres-video alone, not to its group too,
+    # which made two (the second aborts)
+    timeout --foreground 120 "$video" -q -i longer.mkv -o "tcp://127.0.0.1:$port?listen=1" \
+        -f nut -m "$m4" --threads 1 2>sig.log &
     pid=$!
-    tcp_reader "$port" sig.nut &
+    tcp_reader "$port" sig.nut -flush_packets 1 &
     rpid=$!
     for n in $(seq 600); do [ -s sig.nut ] && break; sleep 0.1; done # streaming, not listening
     sleep 1
