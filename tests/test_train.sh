@@ -514,9 +514,10 @@ cmp -s <(tensors avg50.safetensors) <(tensors avg-ckpt.safetensors) ||
 grep -qx "  checkpoint: srres-train's, at step 50 of 50; the weights are their moving average.*" \
     <<<"$("$build/srres-model" info avg50.ckpt)" || fail "info on a checkpoint: no step"
 # info shows every file it can, an unreadable one said, and exits 1 (it stopped at the first).
-"$build/srres-model" info trunc-missing.safetensors avg50.safetensors >info.log 2>err.log &&
+"$build/srres-model" info trunc-missing.safetensors x7 avg50.safetensors >info.log 2>err.log &&
     fail "info on a missing file exited 0"
-grep -q "^avg50.safetensors: x" info.log && grep -q "trunc-missing.safetensors" err.log ||
+grep -q "^avg50.safetensors: x" info.log && grep -q "trunc-missing.safetensors" err.log &&
+    grep -q "info x7: no such file, nor a bundled model" err.log ||
     fail "info past an unreadable file: $(cat info.log err.log)"
 # A checkpoint at exactly --steps is a finished run: resuming it writes that run's model
 # without a step more.

@@ -571,6 +571,7 @@ test_checkpoint_as_model() {
 test_bundled_model_names() {
     [ -n "${SANITIZED:-}" ] && return # build/san has no tree beside it: installed ones only
     lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
+    mkdir x2-fast # a folder of that name (of outputs, say) is no model file
     "$video" -q -i in.png -o named.png -m x2-fast || { fail "-m x2-fast failed"; return; }
     "$video" -q -i in.png -o file.png -m "$root/samples/x2-fast.safetensors" ||
         { fail "-m samples/x2-fast.safetensors failed"; return; }
@@ -1187,6 +1188,15 @@ test_segments_that_do_not_meet_refused() {
         "2.080000 2.160000" ] || fail "the pauses are not at the cut"
     "$video" -q --concat paused.mp4 pause1.mp4 pause2.mp4 || fail "a pause with audio refused"
     "$video" -q --concat paused2.mp4 pauses1.mp4 pauses2.mp4 || fail "a video's pauses refused"
+    # A video alone starts where its input's run does: after the audio it dropped (PCM, which
+    # MP4 does not take), here 0.5 s; its first segment was refused as missing.
+    ffmpeg -nostdin -v error -f lavfi -i sine=d=4 -itsoffset 0.5 \
+        -f lavfi -i testsrc2=size=64x48:rate=10:d=3 -map 1:v -map 0:a -c:v libx264 -g 10 \
+        -c:a pcm_s16le late.mkv
+    for i in 1 2; do
+        "$video" -q -i late.mkv -o late$i.mp4 -m "$m2" --segment $i/2 || fail "late $i/2 failed"
+    done
+    "$video" -q --concat latejoin.mp4 late1.mp4 late2.mp4 || fail "a late video's segments refused"
 }
 
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:

@@ -90,17 +90,28 @@ static const char *model_names(char *buf, size_t n, const char *dir)
     return buf;
 }
 
-const char *bundled_model_resolve(char *buf, size_t n, const char *opt, const char *value)
+const char *bundled_model_lookup(char *buf, size_t n, const char *opt, const char *value,
+                                 char *err, size_t errlen)
 {
     struct stat st;
     cli_file(opt, value);
-    if (stat(value, &st) == 0 || strpbrk(value, "/.")) {
+    /* A folder is no model: one named x2 (of outputs, say) does not hide the bundled x2. */
+    if ((stat(value, &st) == 0 && !S_ISDIR(st.st_mode)) || strpbrk(value, "/.")) {
         snprintf(buf, n, "%s", value);
         return buf;
     }
     char dir[PATH_MAX], names[512];
     if (bundled_model(buf, n, dir, value))
         return buf;
-    cli_die("%s %s: no such file, nor a bundled model of that name (%s in %s)", opt, value,
-            model_names(names, sizeof(names), dir), dir);
+    snprintf(err, errlen, "%s %s: no such file, nor a bundled model of that name (%s in %s)", opt,
+             value, model_names(names, sizeof(names), dir), dir);
+    return NULL;
+}
+
+const char *bundled_model_resolve(char *buf, size_t n, const char *opt, const char *value)
+{
+    char err[PATH_MAX + 768];
+    if (!bundled_model_lookup(buf, n, opt, value, err, sizeof(err)))
+        cli_die("%s", err);
+    return buf;
 }

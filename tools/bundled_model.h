@@ -6,10 +6,13 @@
 
 #include <stddef.h>
 
-/* The model file an -m value names, in buf: a file that exists, or anything that is not a
- * bare name (a '/' or a '.' in it), is that file; a bare name is the bundled model of that
- * name ("x2" is x2.safetensors). A bare name that is neither ends the program with a line
- * naming `opt`, the value and the bundled models there are. */
+/* The model file an -m value names, in buf: a file that exists (not a folder), or anything
+ * that is not a bare name (a '/' or a '.' in it), is that file; a bare name is the bundled
+ * model of that name ("x2" is x2.safetensors). NULL for a bare name that is neither, with a
+ * line in err naming `opt`, the value and the bundled models there are. */
+const char *bundled_model_lookup(char *buf, size_t n, const char *opt, const char *value,
+                                 char *err, size_t errlen);
+/* The same, ending the program with that line. */
 const char *bundled_model_resolve(char *buf, size_t n, const char *opt, const char *value);
 
 /* The bundled model `name` in buf (the default "x4" included), or NULL when there is none;

@@ -314,9 +314,12 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         int seekable = in->pb && (in->pb->seekable & AVIO_SEEKABLE_NORMAL);
         spans[s] = seekable ? measure_segment(files[s]) : span_init(in);
         /* The first piece starts with the input, at zero (a run's output starts there), or
-         * before it: AAC's priming samples. */
+         * before it: AAC's priming samples. Told only by its audio: a video alone starts
+         * late where the input's did (audio that was dropped starting first, frames before
+         * the first that decodes). */
         if (s == 0 && first_stream(in, AVMEDIA_TYPE_VIDEO) >= 0 &&
-            in->start_time != AV_NOPTS_VALUE && in->start_time > spans[0].frame / 2)
+            first_stream(in, AVMEDIA_TYPE_AUDIO) >= 0 && in->start_time != AV_NOPTS_VALUE &&
+            in->start_time > spans[0].frame / 2)
             first_late = in->start_time;
         if (s == 0 || !seekable)
             held[s] = in; /* the first for its metadata */

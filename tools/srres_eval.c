@@ -143,8 +143,9 @@ int main(int argc, char **argv)
     char model_file[PATH_MAX + 64];
     model_path = bundled_model_resolve(model_file, sizeof(model_file), "-m", model_path);
     /* Our messages name the file and the problem; libav's are left out, its "fatal" ones too
-     * (MJPEG's "No JPEG data found in image" for a picture that is only our line's error). */
-    av_log_set_level(AV_LOG_QUIET);
+     * (MJPEG's "No JPEG data found in image" for a picture that is only our line's error),
+     * but not an assertion's line before it aborts the process. */
+    av_log_set_level(AV_LOG_PANIC);
     char err[512];
     input_list files = {0};
     for (int i = optind; i < argc; i++)

@@ -282,11 +282,16 @@ int main(int argc, char **argv)
             cli_die("info: give model files");
         /* Every file is shown, an unreadable one said and the status made 1, as srres-eval
          * scores every image it can. */
-        char file[PATH_MAX + 64];
+        char file[PATH_MAX + 64], err[PATH_MAX + 768];
         int status = 0;
-        for (int i = 2; i < argc; i++)
-            if (info(bundled_model_resolve(file, sizeof(file), "info", argv[i])) < 0)
+        for (int i = 2; i < argc; i++) {
+            const char *path = bundled_model_lookup(file, sizeof(file), "info", argv[i], err,
+                                                    sizeof(err));
+            if (!path)
+                fprintf(stderr, "srres-model: %s\n", err);
+            if (!path || info(path) < 0)
                 status = 1;
+        }
         return status;
     }
     if (!strcmp(argv[1], "compact")) {

@@ -1098,8 +1098,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN);
     /* Our messages name the file and the problem; libav's are left out, its "fatal" ones too
-     * (MJPEG's "No JPEG data found in image" for a picture that is only our line's error). */
-    av_log_set_level(AV_LOG_QUIET);
+     * (MJPEG's "No JPEG data found in image" for a picture that is only our line's error),
+     * but not an assertion's line before it aborts the process. */
+    av_log_set_level(AV_LOG_PANIC);
     options o;
     input_list inputs = {0}, vals = {0};
     char given[OPT_END] = {0};
