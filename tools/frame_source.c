@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "frame_source.h"
+#include "key_set.h"
 #include "yuvj.h"
 
 /* Frames ahead past which a read seeks rather than decodes its way on: x264's default
@@ -54,8 +55,7 @@ struct frame_source {
     decode_event events[EVENTS]; /* in decoding order */
     int nevents;
     int given;        /* the index of the frame the read gives */
-    int64_t *damaged; /* frame_source_damaged's keys, sorted, each once */
-    int ndamaged, damaged_size;
+    key_set damaged;  /* frame_source_damaged's keys */
 };
 
 static int fail(char *err, int errlen, const char *path, const char *what, int ret)
@@ -236,7 +236,7 @@ void frame_source_close(frame_source *fs)
     av_free(fs->rgb48);
     av_free(fs->alpha);
     av_free(fs->line);
-    av_free(fs->damaged);
+    key_set_free(&fs->damaged);
     av_free(fs->path);
     av_free(fs);
 }
@@ -381,26 +381,13 @@ static int64_t damaged_key(const frame_source *fs, int64_t index, int packet)
     return fs->frame_pts > 0 ? index : index * 2 + packet;
 }
 
-/* The place of the first key >= key in fs->damaged. */
-static int damaged_at(const frame_source *fs, int64_t key)
-{
-    int lo = 0, hi = fs->ndamaged;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (fs->damaged[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* Whether a frame from index `from` up to, not with, `to` is known damaged. */
 static int damaged_between(const frame_source *fs, int from, int to)
 {
-    for (int i = damaged_at(fs, damaged_key(fs, from, 0));
-         i < fs->ndamaged && fs->damaged[i] < damaged_key(fs, to, 0); i++)
-        if (fs->frame_pts > 0 || !(fs->damaged[i] & 1))
+    const key_set *d = &fs->damaged;
+    for (int i = key_set_find(d, damaged_key(fs, from, 0));
+         i < d->n && d->keys[i] < damaged_key(fs, to, 0); i++)
+        if (fs->frame_pts > 0 || !(d->keys[i] & 1))
             return 1;
     return 0;
 }
@@ -409,22 +396,7 @@ static int damaged_between(const frame_source *fs, int from, int to)
  * frame_source_damaged and frame_source_read. */
 static int note_damaged(frame_source *fs, int64_t index, int packet)
 {
-    int64_t key = damaged_key(fs, index, packet);
-    int lo = damaged_at(fs, key);
-    if (lo < fs->ndamaged && fs->damaged[lo] == key)
-        return 0;
-    if (fs->ndamaged == fs->damaged_size) {
-        int size = fs->damaged_size ? 2 * fs->damaged_size : 16;
-        int64_t *grown = av_realloc_array(fs->damaged, size, sizeof(*grown));
-        if (!grown)
-            return AVERROR(ENOMEM);
-        fs->damaged = grown;
-        fs->damaged_size = size;
-    }
-    memmove(fs->damaged + lo + 1, fs->damaged + lo, sizeof(*fs->damaged) * (fs->ndamaged - lo));
-    fs->damaged[lo] = key;
-    fs->ndamaged++;
-    return 0;
+    return key_set_add(&fs->damaged, damaged_key(fs, index, packet)) < 0 ? AVERROR(ENOMEM) : 0;
 }
 
 /* Notes that packet `at` of the decoding order was damaged, or a keyframe: what frames
@@ -726,6 +698,6 @@ int frame_source_read(frame_source *fs, int index, const uint8_t **rgb, char *er
 
 int frame_source_damaged(const frame_source *fs, const int64_t **keys)
 {
-    *keys = fs->damaged;
-    return fs->ndamaged;
+    *keys = fs->damaged.keys;
+    return fs->damaged.n;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "frame_source.h"
+#include "key_set.h"
 #include "patch_sampler.h"
 #include "resample.h"
 #include "transparent.h"
@@ -24,8 +25,7 @@ typedef struct media_file {
     int count, width, height, interlaced;
     int skipped;                 /* too small for a patch, or no region clear: never drawn */
     double scale_min, scale_max; /* the options' --hr-scale range, raised to fit a patch */
-    int64_t *damaged;            /* the damaged frames met, as frame_source_damaged names them */
-    int ndamaged, damaged_size;
+    key_set damaged;             /* the damaged frames met, as frame_source_damaged names them */
 } media_file;
 
 typedef struct job {
@@ -472,30 +472,9 @@ static int add_damaged(media_file *mf, const frame_source *fs)
 {
     const int64_t *keys;
     int n = frame_source_damaged(fs, &keys);
-    for (int j = 0; j < n; j++) {
-        int lo = 0, hi = mf->ndamaged;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            if (mf->damaged[mid] < keys[j])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo < mf->ndamaged && mf->damaged[lo] == keys[j])
-            continue;
-        if (mf->ndamaged == mf->damaged_size) {
-            int size = mf->damaged_size ? 2 * mf->damaged_size : 16;
-            int64_t *grown = realloc(mf->damaged, sizeof(*grown) * size);
-            if (!grown)
-                return -1;
-            mf->damaged = grown;
-            mf->damaged_size = size;
-        }
-        memmove(mf->damaged + lo + 1, mf->damaged + lo,
-                sizeof(*mf->damaged) * (mf->ndamaged - lo));
-        mf->damaged[lo] = keys[j];
-        mf->ndamaged++;
-    }
+    for (int j = 0; j < n; j++)
+        if (key_set_add(&mf->damaged, keys[j]) < 0)
+            return -1;
     return 0;
 }
 
@@ -750,7 +729,7 @@ void sampler_free(sampler *s)
     }
     free(s->threads);
     for (int i = 0; s->files && i < s->nfiles; i++)
-        free(s->files[i].damaged);
+        key_set_free(&s->files[i].damaged);
     free(s->files);
     free(s->drawn);
     free(s);
@@ -804,7 +783,7 @@ int sampler_file_skipped(const sampler *s, int i)
 int sampler_file_damaged(sampler *s, int i)
 {
     pthread_mutex_lock(&s->lock);
-    int n = s->files[i].ndamaged;
+    int n = s->files[i].damaged.n;
     pthread_mutex_unlock(&s->lock);
     return n;
 }
