@@ -30,7 +30,10 @@ FLAGS_NOW = $(CC) | $(CORE_CFLAGS) | $(TOOL_CFLAGS) | $(AVX512_FLAGS) | $(AVX2_F
             $(MPI_CFLAGS) | $(CMOCKA_CFLAGS) | $(BUILD_LDFLAGS)
 FLAGS_QUOTED = '$(subst ','\'',$(FLAGS_NOW))'
 
-CORE_SRC = $(wildcard core/*.c)
+# A kernel written once is compiled per instruction set: core/x_template.c is included by
+# core/x_avx512.c and core/x_avx2.c, never compiled alone.
+CORE_TEMPLATES = $(wildcard core/*_template.c)
+CORE_SRC = $(filter-out $(CORE_TEMPLATES),$(wildcard core/*.c))
 CORE_OBJ = $(CORE_SRC:core/%.c=$(B)/core/%.o)
 LIB = $(B)/libsrres.a
 # The unit tests and kernel benchmarks reach inside the library: they link its plain objects.
@@ -70,11 +73,11 @@ $(B)/core/%.o: core/%.c core/*.h config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -c $< -o $@
 
-$(B)/core/%_avx512.o: core/%_avx512.c core/*.h config.mk $(FLAGS_FILE)
+$(B)/core/%_avx512.o: core/%_avx512.c core/*.h $(CORE_TEMPLATES) config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $(AVX512_FLAGS) -c $< -o $@
 
-$(B)/core/%_avx2.o: core/%_avx2.c core/*.h config.mk $(FLAGS_FILE)
+$(B)/core/%_avx2.o: core/%_avx2.c core/*.h $(CORE_TEMPLATES) config.mk $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) $(AVX2_FLAGS) -c $< -o $@
 

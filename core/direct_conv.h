@@ -2,7 +2,8 @@
  * the head (3 input channels) and the tail (3 output channels). Neither suits a GEMM: the
  * head's K is tiny, and the tail's M = 3 would waste a GEMM tile and its im2col matrix would
  * be 81 times the size of the 4x feature map. Call after cpu_has_avx512(); the *_avx2 twins
- * (direct_conv_avx2.c: same arguments and layouts) after cpu_has_avx2_fma(). */
+ * (direct_conv_avx2.c: same arguments and layouts) after cpu_has_avx2_fma(). Both sets are
+ * compiled from direct_conv_template.c. */
 #ifndef SRRES_DIRECT_CONV_H
 #define SRRES_DIRECT_CONV_H
 

@@ -4,7 +4,8 @@
  * GEMMs with a register-tiled micro-kernel; bias, PReLU, the residual add and the pixel
  * shuffle are fused into the output transform. AVX-512 (winograd_avx512.c: call after
  * cpu_has_avx512()), and the FP32 inference calls on AVX2 + FMA too (winograd_avx2.c, the
- * *_avx2 functions: call after cpu_has_avx2_fma()); both take and give the same layouts. */
+ * *_avx2 functions: call after cpu_has_avx2_fma()); both are compiled from
+ * winograd_template.c and take and give the same layouts. */
 #ifndef SRRES_WINOGRAD_H
 #define SRRES_WINOGRAD_H
 

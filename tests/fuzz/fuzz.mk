@@ -31,11 +31,11 @@ $(FUZZ_B)/core/%.o: core/%.c core/*.h config.mk
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 # Kernels that need wider instructions get the Makefile's flags for them (if it has any).
-$(FUZZ_B)/core/%_avx512.o: core/%_avx512.c core/*.h config.mk
+$(FUZZ_B)/core/%_avx512.o: core/%_avx512.c core/*.h $(CORE_TEMPLATES) config.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(AVX512_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_B)/core/%_avx2.o: core/%_avx2.c core/*.h config.mk
+$(FUZZ_B)/core/%_avx2.o: core/%_avx2.c core/*.h $(CORE_TEMPLATES) config.mk
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(AVX2_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 

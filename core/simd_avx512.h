@@ -1,0 +1,124 @@
+/* simd_avx512.h: the vector layer the shared kernels (*_template.c) are written in, on
+ * AVX-512: VL lanes of float, and the few operations the kernels use. Its twin, simd_avx2.h,
+ * has the same names on AVX2 + FMA; a kernel file includes one, then its template. */
+#ifndef SRRES_SIMD_AVX512_H
+#define SRRES_SIMD_AVX512_H
+
+#include <immintrin.h>
+
+#define VL 16
+/* Names of the kernels built from a template: AVX-512's are the plain names. */
+#define ISA_NAME(name) name
+
+typedef __m512 vf;
+typedef __m512i vi;
+typedef __mmask16 vmask;
+
+static inline vf vf_zero(void)
+{
+    return _mm512_setzero_ps();
+}
+
+static inline vf vf_set1(float x)
+{
+    return _mm512_set1_ps(x);
+}
+
+static inline vf vf_load(const float *p) /* p 64-byte aligned */
+{
+    return _mm512_load_ps(p);
+}
+
+static inline vf vf_loadu(const float *p)
+{
+    return _mm512_loadu_ps(p);
+}
+
+static inline void vf_store(float *p, vf v)
+{
+    _mm512_store_ps(p, v);
+}
+
+static inline void vf_storeu(float *p, vf v)
+{
+    _mm512_storeu_ps(p, v);
+}
+
+static inline vf vf_add(vf a, vf b)
+{
+    return _mm512_add_ps(a, b);
+}
+
+static inline vf vf_sub(vf a, vf b)
+{
+    return _mm512_sub_ps(a, b);
+}
+
+static inline vf vf_mul(vf a, vf b)
+{
+    return _mm512_mul_ps(a, b);
+}
+
+static inline vf vf_fmadd(vf a, vf b, vf c) /* a b + c */
+{
+    return _mm512_fmadd_ps(a, b, c);
+}
+
+static inline vf vf_fnmadd(vf a, vf b, vf c) /* c - a b */
+{
+    return _mm512_fnmadd_ps(a, b, c);
+}
+
+/* v where v >= 0 (or NaN), else v slope: PReLU. */
+static inline vf vf_prelu(vf v, vf slope)
+{
+    return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, slope);
+}
+
+static inline float vf_reduce_add(vf v)
+{
+    return _mm512_reduce_add_ps(v);
+}
+
+/* Lanes whose ok[lane] is non-zero. */
+static inline vmask vmask_lanes(const int *ok)
+{
+    vmask m = 0;
+    for (int l = 0; l < VL; l++)
+        m |= (vmask)((ok[l] != 0) << l);
+    return m;
+}
+
+static inline vmask vmask_first(int n)
+{
+    return (vmask)(n >= VL ? 0xffff : (1u << n) - 1);
+}
+
+static inline vi vi_loadu(const int *p)
+{
+    return _mm512_loadu_si512(p);
+}
+
+static inline vi vi_add1(vi a, int b)
+{
+    return _mm512_add_epi32(a, _mm512_set1_epi32(b));
+}
+
+/* base[at[lane]] for the live lanes, 0 in the others. */
+static inline vf vf_gather(const float *base, vi at, vmask live)
+{
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, at, base, 4);
+}
+
+static inline void vf_scatter(float *base, vi at, vmask live, vf v)
+{
+    _mm512_mask_i32scatter_ps(base, live, at, v, 4);
+}
+
+/* p[lane] for the live lanes (the others are not read), 0 in the others. */
+static inline vf vf_maskz_loadu(vmask live, const float *p)
+{
+    return _mm512_maskz_loadu_ps(live, p);
+}
+
+#endif
