@@ -62,11 +62,14 @@ void prelu_forward(float *out, const float *in, const prelu_layer *L, int c, siz
 void prelu_backward(float *dinp, float *dslope, const float *dout, const float *in,
                     const prelu_layer *L, int c, size_t plane);
 
-/* prelu_avx512.c, for the pair after cpu_has_avx512(): one plane of n floats with slope a.
- * The backward adds to dx and returns the slope's gradient (sum of g x where x < 0). */
-void prelu_plane_forward_avx512(float *y, const float *x, float a, size_t n);
-double prelu_plane_backward_avx512(float *dx, const float *g, const float *x, float a,
-                                   size_t n);
+/* prelu_avx512.c, for the pair after cpu_has_avx512(), and the *_avx2 twins (prelu_avx2.c)
+ * after cpu_has_avx2_fma(): one plane of n floats with slope a. The backward adds to dx and
+ * returns the slope's gradient (sum of g x where x < 0). Both give the scalar loops' y and dx
+ * bit for bit; the slope's gradient, summed in double in another order, only to rounding. */
+void prelu_plane_forward(float *y, const float *x, float a, size_t n);
+double prelu_plane_backward(float *dx, const float *g, const float *x, float a, size_t n);
+void prelu_plane_forward_avx2(float *y, const float *x, float a, size_t n);
+double prelu_plane_backward_avx2(float *dx, const float *g, const float *x, float a, size_t n);
 
 /* ---- pixel_shuffle.c: PyTorch PixelShuffle order --------------------------------------- */
 

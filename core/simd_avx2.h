@@ -68,10 +68,24 @@ static inline vf vf_fnmadd(vf a, vf b, vf c)
     return _mm256_fnmadd_ps(a, b, c);
 }
 
+static inline vmask vf_negative(vf v)
+{
+    return _mm256_castps_si256(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+}
+
+static inline vf vf_mask_mul(vf v, vmask m, vf a)
+{
+    return _mm256_blendv_ps(v, _mm256_mul_ps(v, a), _mm256_castsi256_ps(m));
+}
+
+static inline vf vf_maskz_mul(vmask m, vf a, vf b)
+{
+    return _mm256_and_ps(_mm256_mul_ps(a, b), _mm256_castsi256_ps(m));
+}
+
 static inline vf vf_prelu(vf v, vf slope)
 {
-    vf neg = _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ);
-    return _mm256_blendv_ps(v, _mm256_mul_ps(v, slope), neg);
+    return vf_mask_mul(v, vf_negative(v), slope);
 }
 
 static inline float vf_reduce_add(vf v)
@@ -124,6 +138,33 @@ static inline void vf_scatter(float *base, vi at, vmask live, vf v)
 static inline vf vf_maskz_loadu(vmask live, const float *p)
 {
     return _mm256_maskload_ps(p, live);
+}
+
+static inline void vf_mask_storeu(float *p, vmask live, vf v)
+{
+    _mm256_maskstore_ps(p, live, v);
+}
+
+typedef struct vdsum {
+    __m256d lo, hi;
+} vdsum;
+
+static inline vdsum vdsum_zero(void)
+{
+    return (vdsum){_mm256_setzero_pd(), _mm256_setzero_pd()};
+}
+
+static inline void vdsum_add(vdsum *s, vf v)
+{
+    s->lo = _mm256_add_pd(s->lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    s->hi = _mm256_add_pd(s->hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+
+static inline double vdsum_total(vdsum s)
+{
+    __m256d t = _mm256_add_pd(s.lo, s.hi);
+    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(t), _mm256_extractf128_pd(t, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
 }
 
 #endif

@@ -69,10 +69,28 @@ static inline vf vf_fnmadd(vf a, vf b, vf c) /* c - a b */
     return _mm512_fnmadd_ps(a, b, c);
 }
 
+/* The lanes where v < 0. */
+static inline vmask vf_negative(vf v)
+{
+    return _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+}
+
+/* v a in the lanes of m, v in the others. */
+static inline vf vf_mask_mul(vf v, vmask m, vf a)
+{
+    return _mm512_mask_mul_ps(v, m, v, a);
+}
+
+/* a b in the lanes of m, 0 in the others. */
+static inline vf vf_maskz_mul(vmask m, vf a, vf b)
+{
+    return _mm512_maskz_mul_ps(m, a, b);
+}
+
 /* v where v >= 0 (or NaN), else v slope: PReLU. */
 static inline vf vf_prelu(vf v, vf slope)
 {
-    return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), v, slope);
+    return vf_mask_mul(v, vf_negative(v), slope);
 }
 
 static inline float vf_reduce_add(vf v)
@@ -119,6 +137,34 @@ static inline void vf_scatter(float *base, vi at, vmask live, vf v)
 static inline vf vf_maskz_loadu(vmask live, const float *p)
 {
     return _mm512_maskz_loadu_ps(live, p);
+}
+
+/* p[lane] = v[lane] for the live lanes; the others are not written. */
+static inline void vf_mask_storeu(float *p, vmask live, vf v)
+{
+    _mm512_mask_storeu_ps(p, live, v);
+}
+
+/* A sum of floats kept in double, lane by lane: the low and the high half of each vector. */
+typedef struct vdsum {
+    __m512d lo, hi;
+} vdsum;
+
+static inline vdsum vdsum_zero(void)
+{
+    return (vdsum){_mm512_setzero_pd(), _mm512_setzero_pd()};
+}
+
+static inline void vdsum_add(vdsum *s, vf v)
+{
+    s->lo = _mm512_add_pd(s->lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+    __m256 upper = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    s->hi = _mm512_add_pd(s->hi, _mm512_cvtps_pd(upper));
+}
+
+static inline double vdsum_total(vdsum s)
+{
+    return _mm512_reduce_add_pd(_mm512_add_pd(s.lo, s.hi));
 }
 
 #endif

@@ -1,9 +1,11 @@
 /* test_avx2.c: the AVX2 + FMA fast path (SRRES_KERNEL_AVX2) as a whole: against PyTorch's
  * output at every scale, untiled and tiled; against the baseline and the AVX-512 path on
- * odd sizes, with and without the self-ensemble; and refused where it cannot run. */
+ * odd sizes, with and without the self-ensemble; and refused where it cannot run. And the
+ * AVX2 PReLU plane kernels the layers use on such CPUs, against the plain loops. */
 #include <math.h>
 
 #include "cpu.h"
+#include "layers.h"
 #include "test_util.h"
 
 /* out [3][h s][w s] of in [3][h][w] planes on the given path; NULL if the context is
@@ -168,6 +170,62 @@ static void test_bf16_is_refused(void **state)
     srres_model_free(m);
 }
 
+/* One plane of n floats (and a guard float after it that must stay) through both PReLU
+ * plane kernels: y and dx the plain loops' bits (prelu.c's, on CPUs with neither kernel),
+ * the slope's gradient theirs to rounding (the kernels multiply g x in float, and add in
+ * double in another order); the AVX-512 kernel's too where the CPU has it. */
+static void check_prelu_plane(size_t n, float a, srres_rng *rng)
+{
+    float *x = random_floats(n + 1, -1, 1, rng), *g = random_floats(n + 1, -1, 1, rng);
+    float *y = random_floats(n + 1, 5, 6, rng), *dx = random_floats(n + 1, -1, 1, rng);
+    float *dx0 = malloc(sizeof(float) * (n + 1)), *want_dx = malloc(sizeof(float) * (n + 1));
+    assert_true(dx0 && want_dx);
+    if (n > 2)
+        x[0] = 0.0f, x[1] = -0.0f, x[2] = -1e-30f; /* the signs the branch tells apart */
+    float guard = y[n];
+    memcpy(dx0, dx, sizeof(float) * (n + 1));
+    double want_ds = 0, magnitude = 0;
+    for (size_t i = 0; i < n; i++) {
+        want_dx[i] = dx[i] + (x[i] >= 0.0f ? g[i] : a * g[i]);
+        if (x[i] < 0.0f) {
+            want_ds += (double)g[i] * x[i];
+            magnitude += fabs((double)g[i] * x[i]);
+        }
+    }
+    for (int isa = 0; isa < 2; isa++) {
+        if (isa == 1 && !cpu_has_avx512())
+            break;
+        memcpy(dx, dx0, sizeof(float) * (n + 1));
+        (isa ? prelu_plane_forward : prelu_plane_forward_avx2)(y, x, a, n);
+        double ds = (isa ? prelu_plane_backward : prelu_plane_backward_avx2)(dx, g, x, a, n);
+        const char *name = isa ? "avx512" : "avx2";
+        for (size_t i = 0; i < n; i++) {
+            float want = x[i] >= 0.0f ? x[i] : a * x[i];
+            if (memcmp(&y[i], &want, sizeof(float)) || memcmp(&dx[i], &want_dx[i], sizeof(float)))
+                fail_msg("%s plane of %zu, float %zu: y %g dx %g, not %g and %g", name, n, i,
+                         y[i], dx[i], want, want_dx[i]);
+        }
+        if (y[n] != guard || dx[n] != dx0[n])
+            fail_msg("%s plane of %zu: the float after it was written", name, n);
+        if (fabs(ds - want_ds) > 0x1p-24 * magnitude + 1e-15)
+            fail_msg("%s plane of %zu: slope gradient %.17g, not %.17g", name, n, ds, want_ds);
+    }
+    free(x), free(g), free(y), free(dx), free(dx0), free(want_dx);
+}
+
+static void test_prelu_planes_match_the_loops(void **state)
+{
+    if (!cpu_has_avx2_fma())
+        skip();
+    srres_rng rng;
+    srres_rng_seed(&rng, 5);
+    static const size_t sizes[] = {1, 3, 7, 8, 9, 15, 16, 17, 100, 1001};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        check_prelu_plane(sizes[i], 0.25f, &rng);
+        check_prelu_plane(sizes[i], -0.7f, &rng);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_matches_pytorch_tiled),
         cmocka_unit_test(test_matches_baseline_and_avx512),
         cmocka_unit_test(test_bf16_is_refused),
+        cmocka_unit_test(test_prelu_planes_match_the_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
