@@ -1784,6 +1784,47 @@ test_signal_stops_a_stalled_input() {
     ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
 }
 
+# A signal to a run whose piped input is still open (stalled, or arriving slowly) keeps the
+# frames read: the read it interrupts ends the input (it failed the run, "cannot read:
+# Immediate exit requested", status 1 and no file, frames upscaled and all).
+test_signal_keeps_the_frames_of_a_piped_input() {
+    SRC="testsrc2=size=64x36:rate=25" lavfi in.mkv -t 8 -c:v libx264 -an
+    mkfifo in.fifo
+    { cat in.mkv; sleep 30; } >in.fifo 2>/dev/null &
+    local feeder=$!
+    # Clusters written as they come, so the temporary file shows the frames out.
+    "$video" -q -i - -o out.mkv -m "$m2" --mux-opt flush_packets=1 \
+        --mux-opt cluster_time_limit=200 <in.fifo 2>err.log &
+    local pid=$! waited=0 size=0 last=-1 still=0
+    trap "pkill -P $feeder 2>/dev/null; kill $pid $feeder 2>/dev/null; trap - RETURN" RETURN
+    # Frames written, and the input all read: the file stops growing (1.5 s).
+    while [ $still -lt 15 ] && [ $waited -lt 300 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+        size=$(stat -c %s ".out.partial-$pid.mkv" 2>/dev/null || echo 0)
+        [ "$size" -gt 2000 ] && [ "$size" -eq $last ] && still=$((still + 1)) || still=0
+        last=$size
+    done
+    [ $waited -lt 300 ] || fail "the output still grows or is empty after 30 s ($size bytes)"
+    kill -INT $pid
+    waited=0
+    while kill -0 $pid 2>/dev/null && [ $waited -lt 100 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    kill -0 $pid 2>/dev/null && fail "still running 10 s after SIGINT"
+    wait $pid
+    local rc=$?
+    [ $rc -eq 130 ] || fail "status $rc after SIGINT: $(cat err.log)"
+    grep -q "stopped by a signal: out.mkv holds the first [1-9][0-9]* frames" err.log ||
+        fail "not said: $(cat err.log)"
+    local n
+    n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames \
+        -of csv=p=0 out.mkv)
+    [ "${n:-0}" -gt 0 ] || fail "out.mkv holds '$n' frames"
+    ! ls .*partial* >/dev/null 2>&1 || fail "temporary file left behind"
+}
+
 test_bad_input() {
     expect_error "nothere.mp4" "$video" -i nothere.mp4 -o x.mp4 -m "$m2"
     : >empty.mp4

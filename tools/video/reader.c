@@ -264,6 +264,12 @@ void *reader_main(void *arg)
             at_eof = 1;
             break;
         }
+        /* A stop signal interrupts the read (input_interrupted), which a pipe still open
+         * blocks in: the input ends there, and the frames read are finished. */
+        if (ret == AVERROR_EXIT && signals_received() && !atomic_load(&a->failed)) {
+            ret = 0;
+            break;
+        }
         if (ret < 0) {
             set_error(a, "%s: cannot read: %s", a->o.input, av_err(ret, eb));
             break;
