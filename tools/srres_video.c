@@ -239,10 +239,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "\nsrres-video: stopping: finishing the frames in flight "
                                 "(again to abort)\n");
             announced = 1;
-            pthread_kill(threads[READER], SIGUSR1); /* out of a read that may never return */
         }
         if (signals_seen > 1)
             set_error(&a, "aborted by a second signal");
+        /* Out of a read that may never return (a stalled pipe), once the input's reads give
+         * up (input_interrupted): every tick, as a read begun just after a nudge would
+         * sleep through it. */
+        if (announced && !atomic_load(&a.reading_done))
+            pthread_kill(threads[READER], SIGUSR1);
         progress_update(&prog, atomic_load(&a.frames_out), atomic_load(&a.media_us) / 1e6);
         if (pthread_tryjoin_np(threads[WRITER], NULL) == 0)
             break;

@@ -116,6 +116,14 @@ typedef struct app {
      * start, so they join back). */
     int64_t lo, hi, shift;
     int64_t last_pts, frame_ticks; /* reader: the last frame's timestamp, one frame's ticks */
+    /* reader: the end of the frames fed on (INT64_MIN: none yet), and where the video ends
+     * after a stop signal (INT64_MAX: none came), in the video's time base */
+    int64_t fed_end, stop_pts;
+    /* reader: since when it reads on after a first stop signal, for the copied streams up to
+     * the video's end (AV_NOPTS_VALUE: not yet), and whether it is done reading, till when the
+     * main thread nudges it out of a read that may never return (input_interrupted) */
+    int64_t read_on_from;
+    atomic_int reading_done;
     /* reader: the last timestamp out of the pre graph, what is added to those of one built
      * anew (reopen_pre_graph), and whether it has given a frame yet */
     int64_t pre_last, pre_shift;

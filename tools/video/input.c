@@ -5,6 +5,7 @@
  * frame's aspect ratio (frame_sar). */
 #include <errno.h>
 #include <libavutil/intreadwrite.h>
+#include <libavutil/time.h>
 #include <string.h>
 
 #include "cli.h"
@@ -89,12 +90,21 @@ static void seek_before(app *a, int64_t lo)
     }
 }
 
-/* Reading gives up once the run stops (a signal, an error), or a stalled input (a pipe
- * nobody writes to) would hold it forever. */
+/* Reading gives up once the run fails or a second signal aborts it, and READ_ON_US after a
+ * first one: the copied streams are read on up to the video's end, but a stalled input (a
+ * pipe nobody writes to) would hold the run forever. */
+#define READ_ON_US 2000000
 static int input_interrupted(void *arg)
 {
     app *a = arg;
-    return signals_received() || atomic_load(&a->failed);
+    if (signals_received() > 1 || atomic_load(&a->failed))
+        return 1;
+    if (!signals_received())
+        return 0;
+    int64_t now = av_gettime_relative();
+    if (a->read_on_from == AV_NOPTS_VALUE)
+        a->read_on_from = now;
+    return now - a->read_on_from > READ_ON_US;
 }
 
 /* The input's demuxer, its streams probed for `probe_us` microseconds of the input (NULL:
@@ -382,4 +392,7 @@ void open_input(app *a)
     if (a->lo != INT64_MIN && !jumped)
         seek_before(a, a->lo);
     a->last_pts = a->enc_pts = a->pre_last = AV_NOPTS_VALUE;
+    a->fed_end = INT64_MIN;
+    a->stop_pts = INT64_MAX;
+    a->read_on_from = AV_NOPTS_VALUE;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libavutil/intreadwrite.h>
 #include <libavutil/opt.h>
+#include <libavutil/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,12 @@ static int feed_frame(app *a, AVFrame *frame)
         /* Against what the pre graph was built for: the decoder's own may already be the
          * next frames'. */
         if (pts != AV_NOPTS_VALUE && pts >= a->hi)
+            return 1;
+        /* After a stop signal, the frames fed before it: those the decoder holds back for
+         * reordering are dropped, as frames shown between them are not read yet (the last
+         * came a jump after the one before). A first frame goes through. */
+        if (a->stop_pts != INT64_MAX && a->fed_end != INT64_MIN &&
+            (pts == AV_NOPTS_VALUE || pts >= a->stop_pts))
             return 1;
         if (a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames)
             return 1;
@@ -68,6 +75,7 @@ static int feed_frame(app *a, AVFrame *frame)
         else if (a->last_pts != AV_NOPTS_VALUE && out <= a->last_pts)
             out = a->last_pts + 1;
         frame->pts = a->last_pts = out;
+        a->fed_end = FFMAX(a->fed_end, out + a->shift + a->frame_ticks);
         atomic_fetch_add(&a->frames_in, 1);
     }
     return push_pre(a, frame);
@@ -239,6 +247,16 @@ static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
     }
 }
 
+/* The copied audio streams not yet read past the video's end, which are read on for. */
+static int audio_short_of(const app *a, const char *past)
+{
+    int n = 0;
+    for (unsigned i = 0; i < a->nb_map; i++)
+        n += a->map[i] >= 0 && !past[i] &&
+             a->ifmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+    return n;
+}
+
 void *reader_main(void *arg)
 {
     app *a = arg;
@@ -254,18 +272,31 @@ void *reader_main(void *arg)
     int64_t video_after = 0;      /* video packets read past the end */
     int64_t read_end = INT64_MIN; /* the latest end of a packet read, in AV_TIME_BASE */
     int64_t packet_at = -1;       /* where the last packet read that says it starts */
-    int at_eof = 0;
+    int at_eof = 0, stopping = 0;
+    int64_t hi = a->hi; /* the video's end: -t's, a segment's, or the last frame's at a signal */
     AVRational vtb = a->ifmt->streams[a->vin]->time_base;
-    while (ret >= 0 && (!video_done || short_of > 0) && !signals_received() &&
+    while (ret >= 0 && (!video_done || short_of > 0) && signals_received() < 2 &&
            !atomic_load(&a->failed)) {
+        /* A stop signal ends the video at the frames fed (feed_frame), and the copied streams
+         * are read on up to their end, as to -t's (the audio ended with the packets read,
+         * a third of a second short of the video). The reads' time to give up counts from
+         * here: the reader may have waited for the network since one began. */
+        if (signals_received() && !stopping) {
+            stopping = 1;
+            a->stop_pts = a->fed_end;
+            if (a->fed_end != INT64_MIN)
+                hi = FFMIN(hi, a->fed_end);
+            a->read_on_from = av_gettime_relative();
+        }
         ret = av_read_frame(a->ifmt, pkt);
         if (ret == AVERROR_EOF) {
             ret = 0;
             at_eof = 1;
             break;
         }
-        /* A stop signal interrupts the read (input_interrupted), which a pipe still open
-         * blocks in: the input ends there, and the frames read are finished. */
+        /* A stop signal interrupts the read (input_interrupted) a while after it came, which a
+         * pipe still open blocks in: the input ends there, and the frames read are finished,
+         * those the decoder holds too where the signal came in the read. */
         if (ret == AVERROR_EXIT && signals_received() && !atomic_load(&a->failed)) {
             ret = 0;
             break;
@@ -294,20 +325,20 @@ void *reader_main(void *arg)
             int64_t ts = pkt->dts != AV_NOPTS_VALUE ? pkt->dts : pkt->pts;
             video_after++;
             if (ts == AV_NOPTS_VALUE)
-                ts = a->hi + video_after * a->frame_ticks;
-            if (av_compare_ts(ts - a->hi, vtb, 10, (AVRational){1, 1}) > 0)
+                ts = hi + video_after * a->frame_ticks;
+            if (av_compare_ts(ts - hi, vtb, 10, (AVRational){1, 1}) > 0)
                 short_of = 0;
         } else if (pkt->stream_index == a->vin) {
             ret = decode_packet(a, pkt, frame);
             if (ret == 1) {
                 video_done = 1;
                 ret = 0;
+                if (stopping) /* a first frame fed after the signal */
+                    hi = FFMIN(hi, a->fed_end);
                 /* Not when --frames ended the video short of that end: the audio after its
                  * last frame is not its own (-t 100 --frames 5 copied 100 s of audio). */
                 int by_count = a->o.max_frames > 0 && atomic_load(&a->frames_in) >= a->o.max_frames;
-                for (unsigned i = 0; a->hi != INT64_MAX && !by_count && i < a->nb_map; i++)
-                    short_of += a->map[i] >= 0 && !past[i] &&
-                                a->ifmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+                short_of = hi != INT64_MAX && !by_count ? audio_short_of(a, past) : 0;
             }
         } else if (a->map[pkt->stream_index] >= 0) {
             /* Copied streams are cut at packet granularity on the video's clock. */
@@ -315,7 +346,7 @@ void *reader_main(void *arg)
             int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
             int keep =
                 ts == AV_NOPTS_VALUE || (av_compare_ts(ts, ist->time_base, a->lo, vtb) >= 0 &&
-                                         av_compare_ts(ts, ist->time_base, a->hi, vtb) < 0);
+                                         av_compare_ts(ts, ist->time_base, hi, vtb) < 0);
             /* A text subtitle on screen at -ss (begun before it, ending after) is kept from
              * there on, as ffmpeg keeps it: dropped, the clip's first line went unseen. Not
              * at a segment's start: the segment before holds it. Bitmap subtitles time
@@ -331,7 +362,7 @@ void *reader_main(void *arg)
             }
             if (ts != AV_NOPTS_VALUE && !past[pkt->stream_index] &&
                 ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO &&
-                av_compare_ts(ts, ist->time_base, a->hi, vtb) >= 0) {
+                av_compare_ts(ts, ist->time_base, hi, vtb) >= 0) {
                 past[pkt->stream_index] = 1;
                 short_of -= video_done;
             }
@@ -354,6 +385,7 @@ void *reader_main(void *arg)
         }
         av_packet_unref(pkt);
     }
+    atomic_store(&a->reading_done, 1);
     if (at_eof && !video_done)
         say_if_cut_off(a, read_end, packet_at);
     /* Flush the decoder and the pre graph, unless aborting. */
