@@ -692,6 +692,28 @@ test_variable_rate_into_formats_without_timestamps() {
 # An MPEG-TS clock starts the output at zero, as ffmpeg's does: ten hours in, it was an empty
 # edit in the MP4 (the clip played ten hours); wrapped past 2^33 ticks, the frames before
 # the wrap were hidden.
+# MPEG-PS (.mpg, .vob) times a PES packet, not each frame, and RealMedia counts frames: a
+# variable frame rate becomes the source's constant one there, as ffmpeg makes it (the frames
+# after a short gap played up to 0.33 s early, in MPEG-2 and H.264 alike).
+test_variable_rate_into_formats_of_frame_slots() {
+    ffmpeg -nostdin -v error -f lavfi \
+        -i "testsrc2=s=64x48:r=30:d=2,select='not(mod(n\,3))+eq(n\,10)+eq(n\,11)'" \
+        -fps_mode vfr -pix_fmt yuv420p vfr.mp4
+    local o n bad
+    for o in out.mpg out.vob out.rm "h264.mpg -c:v libx264"; do
+        set -- $o
+        "$video" -q -i vfr.mp4 -o $o -m "$m2" || { fail "$1 failed"; continue; }
+        n=$(probe "$1" v:0 nb_read_frames -count_frames)
+        # frame i at i/30 s after the first, where it has a time (MPEG-PS's H.264 some lack)
+        bad=$(ffprobe -v error -select_streams v -show_entries frame=best_effort_timestamp_time \
+            -of csv=p=0 "$1" | tr -d , | grep . |
+            awk 'NR == 1 { t0 = $1 } $1 != "N/A" && ($1 - t0 - (NR - 1) / 30) ^ 2 > 1e-5 {
+                print NR - 1 ":" $1 - t0 }')
+        [ "${n:-0}" -ge 57 ] && [ "$n" -le 60 ] && [ -z "$bad" ] ||
+            fail "$1: $n frames, not 2 s at 30 fps; frames off their slot: $(echo $bad)"
+    done
+}
+
 test_transport_stream_clock() {
     lavfi in.mp4 -t 2 -c:v libx264 -c:a aac -shortest
     ffmpeg -nostdin -v error -i in.mp4 -c copy -output_ts_offset 36000 late.ts

@@ -83,18 +83,32 @@ static int post_side_data(app *a, AVFrame *f)
     return 0;
 }
 
+/* Whether the output format plays a frame a frame slot of a fixed rate: those that store no
+ * timestamps (raw video, a raw H.264 stream; not an image sequence, a file a frame),
+ * YUV4MPEG, MPEG-PS (DVD's, VCD's...: a timestamp a PES packet, which holds several small
+ * frames, the others' times counted at the stream's frame rate, H.264's too) and RealMedia
+ * (its muxer counts frames). FFmpeg's flags do not tell them from MP4 and the like, which
+ * store every frame's time: the ones here are named. MPEG-1/2 video keeps a variable rate's
+ * times in MPEG-TS and Matroska. */
+static int frame_slots(const AVOutputFormat *fmt)
+{
+    static const char *const names[] = {"yuv4mpegpipe", "mpeg", "vcd", "svcd", "dvd", "vob", "rm"};
+    if ((fmt->flags & AVFMT_NOTIMESTAMPS) && strncmp(fmt->name, "image2", 6))
+        return 1;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(fmt->name, names[i]))
+            return 1;
+    return 0;
+}
+
 /* The post graph for frames like f, converted at its end into out, into a->post. */
 static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
 {
     char err[512], desc[2048], chroma[64];
-    /* A format that stores no timestamps (raw video, YUV4MPEG, a raw H.264 stream) plays a
-     * frame a frame slot: frames are repeated or dropped to the rate, as ffmpeg does, or a
-     * variable frame rate's timing was lost (a 1 s gap closed, the video short of its audio).
-     * An image sequence keeps a file a frame. */
-    const AVOutputFormat *fmt = a->ofmt->oformat;
-    int slots = ((fmt->flags & AVFMT_NOTIMESTAMPS) && strncmp(fmt->name, "image2", 6)) ||
-                !strcmp(fmt->name, "yuv4mpegpipe");
-    const char *cfr = slots && a->net_rate.num > 0 ? "fps=source_fps," : "";
+    /* Where a frame takes a slot, frames are repeated or dropped to the rate, as ffmpeg does,
+     * or a variable frame rate's timing was lost (a 1 s gap closed, the video short of its
+     * audio; an MPEG-PS's frames up to 0.33 s early). */
+    const char *cfr = frame_slots(a->ofmt->oformat) && a->net_rate.num > 0 ? "fps=source_fps," : "";
     /* Back to the input's matrix and range (the pre graph converted with the same). A
      * palette has neither: without them the scale passes a palette made in --vf-post
      * (paletteuse) as it is, where it was converted again into swscale's fixed one, which
