@@ -188,6 +188,26 @@ test_fonts_and_cover_art() {
 }
 
 # The video stream's encoder tag names ours, not the input's (it said mpeg4 over H.264).
+# A song's cover art alone, upscaled, is cover art again where the format keeps it: MP4 and
+# M4A take it as PNG (the H.264 it was coded as failed at the header); MOV and 3GP lose cover
+# art, -c:v libx264 cannot be one, and there it is a video stream of one frame; Matroska's
+# stays H.264.
+test_cover_art_alone_into_mp4() {
+    ffmpeg -nostdin -v error -f lavfi -i sine=d=1 -f lavfi -i "testsrc2=s=64x48,trim=end_frame=1" \
+        -map 0 -map 1 -c:a aac -c:v png -disposition:v attached_pic cover.m4a
+    local o got
+    for o in "up.mp4 png,1" "up.m4a png,1" "up.mov h264,0" "x264.mp4 h264,0 -c:v libx264" \
+        "up.mkv h264,0"; do
+        set -- $o
+        "$video" -q -i cover.m4a -o "$1" -m "$m2" "${@:3}" 2>err.log ||
+            { fail "$1: $(cat err.log)"; continue; }
+        got=$(probe "$1" v codec_name,width,height,nb_read_frames:stream_disposition=attached_pic \
+            -count_frames | xargs | tr ' ' ,)
+        [ "$got" = "${2%,*},128,96,1,${2#*,}" ] || fail "$1: video $got, not $2 at 128x96"
+        [ "$(probe "$1" a codec_name)" = aac ] || fail "$1: the audio was lost"
+    done
+}
+
 test_encoder_tag_is_ours() {
     lavfi in.mkv -t 0.2 -c:v mpeg4 -an
     "$video" -q -i in.mkv -o out.mkv -m "$m2" || { fail "srres-video failed"; return; }

@@ -248,26 +248,22 @@ int64_t output_codec_delay(const AVFormatContext *out, const AVStream *ost)
     return av_rescale_q(p->initial_padding, (AVRational){1, 48000}, ost->time_base);
 }
 
-int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist)
+/* Whether the muxer writes the header of an output holding one stream of these parameters,
+ * time base and disposition alone (in memory). */
+static int header_written_for(const AVOutputFormat *fmt, const AVCodecParameters *par,
+                              AVRational time_base, int disposition)
 {
-    /* Raw video, YUV4MPEG, images: their muxers write any packet given, audio into the
-     * pictures' bytes; a format with no audio codec takes no audio (ffmpeg's rule too). */
-    if (ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && fmt->audio_codec == AV_CODEC_ID_NONE)
-        return 0;
-    if (!avformat_query_codec(fmt, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL))
-        return 0;
-    /* A yes from the query is no promise: MP4 knows FLAC's tag and still refuses it, as
-     * experimental, at the header. */
     AVFormatContext *t = NULL;
     if (avformat_alloc_output_context2(&t, fmt, NULL, NULL) < 0)
         return 0;
     AVStream *st = avformat_new_stream(t, NULL);
-    int ok = st && avcodec_parameters_copy(st->codecpar, ist->codecpar) >= 0 &&
-             avio_open_dyn_buf(&t->pb) >= 0;
+    int ok =
+        st && avcodec_parameters_copy(st->codecpar, par) >= 0 && avio_open_dyn_buf(&t->pb) >= 0;
     if (ok) {
         st->codecpar->codec_tag = 0;
-        st->time_base = ist->time_base;
-        ok = avformat_write_header(t, NULL) >= 0; /* MPEG-PS checks its codecs only there */
+        st->time_base = time_base;
+        st->disposition = disposition;
+        ok = avformat_write_header(t, NULL) >= 0;
     }
     AVIOContext *pb = t->pb;
     avformat_free_context(t); /* which deinitialises the muxer; the buffer is ours */
@@ -277,4 +273,39 @@ int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist)
         av_free(buf);
     }
     return ok;
+}
+
+int output_cover_art(const AVOutputFormat *fmt, enum AVCodecID codec)
+{
+    /* MP4's cousins write the header and no cover (covr) atom: the picture was lost without a
+     * word, as by ffmpeg -c copy (FFmpeg 5.1: MP4, M4A and F4V keep it). */
+    static const char *const losing[] = {"mov", "3gp", "3g2", "psp", "ismv"};
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    if (!par)
+        return -1;
+    par->codec_type = AVMEDIA_TYPE_VIDEO;
+    par->codec_id = codec;
+    par->width = par->height = 64;
+    AVRational tb = {1, 90000};
+    int kept = 1;
+    for (size_t i = 0; i < sizeof(losing) / sizeof(losing[0]); i++)
+        kept &= strcmp(fmt->name, losing[i]) != 0;
+    int ret = kept && header_written_for(fmt, par, tb, AV_DISPOSITION_ATTACHED_PIC) ? 1
+              : header_written_for(fmt, par, tb, 0)                                 ? 0
+                                                                                    : -1;
+    avcodec_parameters_free(&par);
+    return ret;
+}
+
+int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist)
+{
+    /* Raw video, YUV4MPEG, images: their muxers write any packet given, audio into the
+     * pictures' bytes; a format with no audio codec takes no audio (ffmpeg's rule too). */
+    if (ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && fmt->audio_codec == AV_CODEC_ID_NONE)
+        return 0;
+    if (!avformat_query_codec(fmt, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL))
+        return 0;
+    /* A yes from the query is no promise: MP4 knows FLAC's tag and still refuses it, as
+     * experimental, at the header (MPEG-PS checks its codecs only there). */
+    return header_written_for(fmt, ist->codecpar, ist->time_base, 0);
 }

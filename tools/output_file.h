@@ -74,4 +74,11 @@ int64_t output_codec_delay(const AVFormatContext *out, const AVStream *ost);
  * that stream alone for (in memory; MPEG-TS and MPEG-PS check their codecs only there). */
 int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist);
 
+/* How the muxer takes a picture coded as `codec` for cover art (an attached picture): 1 as
+ * cover art, 0 only as a video stream (MP4 and M4A take PNG, JPEG and BMP cover art alone:
+ * H.264 failed at the header; MOV and 3GP lose any), -1 not as a stream alone either, or
+ * cannot tell so (H.264 into Matroska wants its extradata there). Asked of the muxer by the
+ * header of an output holding such a stream alone (in memory). */
+int output_cover_art(const AVOutputFormat *fmt, enum AVCodecID codec);
+
 #endif

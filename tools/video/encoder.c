@@ -161,18 +161,25 @@ static int touches_files(const app *a)
 }
 
 /* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
- * .png through image2, ...). */
+ * .png through image2, ...). Cover art (a song's picture) is PNG where the format takes that
+ * as cover art and not the default (MP4, M4A: H.264 cover art failed at the header). */
 void choose_encoder(app *a)
 {
     const char *ext = strrchr(a->o.output, '.');
+    const AVOutputFormat *fmt = a->ofmt->oformat;
+    int cover = a->ifmt->streams[a->vin]->disposition & AV_DISPOSITION_ATTACHED_PIC;
     if (a->o.codec)
         a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
     else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
                      !av_strcasecmp(ext, ".mov")))
         a->enc_codec = avcodec_find_encoder_by_name("libx264");
     else
-        a->enc_codec = avcodec_find_encoder(
-            av_guess_codec(a->ofmt->oformat, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
+        a->enc_codec =
+            avcodec_find_encoder(av_guess_codec(fmt, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
+    if (!a->o.codec && cover && a->enc_codec && output_cover_art(fmt, a->enc_codec->id) == 0 &&
+        output_cover_art(fmt, AV_CODEC_ID_PNG) == 1)
+        a->enc_codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
+    forget_libav_error(); /* what the muxer said of the cover art it refused */
     if (!a->enc_codec)
         cli_die("%s: no video encoder %s%s", a->o.output,
                 a->o.codec ? a->o.codec : "for this format", a->o.codec ? " in this build" : "");

@@ -306,6 +306,11 @@ void open_output(app *a)
         AVStream *ost = avformat_new_stream(a->ofmt, NULL);
         if (!ost || output_copy_stream_info(ost, ist, (int)i == a->vin, keep) < 0)
             cli_die("out of memory");
+        /* Cover art coded as the format takes none (-c:v libx264 into MP4; MOV takes none)
+         * is a video stream of one frame: the muxer refused the header, or lost it. */
+        if ((int)i == a->vin && (ost->disposition & AV_DISPOSITION_ATTACHED_PIC) &&
+            output_cover_art(a->ofmt->oformat, a->enc_codec->id) == 0)
+            ost->disposition &= ~AV_DISPOSITION_ATTACHED_PIC;
         a->map[i] = ost->index;
         if ((int)i != a->vin) {
             avcodec_parameters_copy(ost->codecpar, ist->codecpar);
