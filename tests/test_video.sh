@@ -1919,6 +1919,7 @@ test_bad_input() {
     ! grep -q NULL err.log || fail "libav's nameless context in: $(cat err.log)"
     expect_error "-i given twice" "$video" -i good.mp4 -i still.mp4 -o x.mp4 -m "$m2"
     expect_error "-o given twice" "$video" -i good.mp4 -o x.mp4 -o y.mp4 -m "$m2"
+    expect_error "-m given twice" "$video" -i good.mp4 -o x.mp4 -m "$m2" --model "$m4"
     # A mistyped option or a missing value is one line naming it (the usage after it hid it).
     expect_error "--modle: not an option" "$video" -i good.mp4 -o x.mp4 --modle "$m2"
     expect_error "--threads: needs a value" "$video" -i good.mp4 -o x.mp4 -m "$m2" --threads

@@ -241,7 +241,11 @@ void parse_options(options *o, int argc, char **argv)
                 cli_die("-f %s: no such output format (ffmpeg -muxers lists them)", optarg);
             o->format = optarg;
             break;
-        case 'm': o->model = optarg; break;
+        case 'm': /* one network a run: the first was dropped without a word */
+            if (o->model)
+                cli_die("-m given twice: one model a run");
+            o->model = optarg;
+            break;
         case 'y': o->overwrite = 1; break;
         case 'v': o->verbose = 1; break;
         case 'q': o->quiet = 1; break;
