@@ -1691,6 +1691,26 @@ test_overwrite_keeps_links_and_fifos() {
 }
 
 # Standard input and output, as for ffmpeg: "-" (or pipe:N), with -f naming the container.
+# -y does not replace a file the user may not write, as ffmpeg -y does not ("Permission
+# denied"): the rename put a new file in its place, its folder being writable. Root may write
+# any file, in ffmpeg too: run as root, the test runs srres-video as nobody (setpriv).
+test_overwrite_refuses_a_file_not_writable() {
+    local as=() dir=$PWD
+    if [ "$(id -u)" = 0 ]; then
+        command -v setpriv >/dev/null || { echo "skipped $current: root, and no setpriv"; return; }
+        dir=$(mktemp -d) && chmod 777 "$dir" || { fail "no folder for nobody"; return; }
+        trap "rm -rf '$dir'; trap - RETURN" RETURN
+        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    fi
+    lavfi "$dir/in.mp4" -t 0.2 -c:v libx264 -an
+    echo old >"$dir/out.mp4"
+    chmod 444 "$dir/out.mp4"
+    expect_error "out.mp4: cannot overwrite it: Permission denied" \
+        "${as[@]}" "$video" -i "$dir/in.mp4" -o "$dir/out.mp4" -m "$m2" -y
+    [ "$(cat "$dir/out.mp4")" = old ] || fail "the read-only out.mp4 was replaced"
+    [ "$(ls -A "$dir" | xargs)" = "in.mp4 out.mp4" ] || fail "files left: $(ls -A "$dir")"
+}
+
 test_standard_input_and_output() {
     lavfi in.mkv -t 0.4 -c:v libx264 -an
     "$video" -q -i - -o - -f matroska -m "$m2" <in.mkv >out.mkv || fail "stdin to stdout failed"

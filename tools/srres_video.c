@@ -175,6 +175,10 @@ int main(int argc, char **argv)
         cli_die("%s: the output is the input file", a.o.output);
     if (!url && !a.o.overwrite && access(a.o.output, F_OK) == 0)
         cli_die("%s: already exists; use -y to overwrite", a.o.output);
+    /* -y replaces only a file the user may write, as ffmpeg's -y, which opens it for writing:
+     * the rename put a new file in place of a read-only one, its folder being writable. */
+    if (!url && a.o.overwrite && access(a.o.output, F_OK) == 0 && access(a.o.output, W_OK) != 0)
+        cli_die("%s: cannot overwrite it: %s", a.o.output, strerror(errno));
     pthread_mutex_init(&a.err_lock, NULL);
 
     choose_output_format(&a);
