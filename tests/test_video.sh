@@ -1690,10 +1690,10 @@ test_overwrite_keeps_links_and_fifos() {
         fail "the fifo was replaced or its reader got nothing"
 }
 
-# Standard input and output, as for ffmpeg: "-" (or pipe:N), with -f naming the container.
 # -y does not replace a file the user may not write, as ffmpeg -y does not ("Permission
-# denied"): the rename put a new file in its place, its folder being writable. Root may write
-# any file, in ffmpeg too: run as root, the test runs srres-video as nobody (setpriv).
+# denied"): the rename put a new file in its place, its folder being writable; --concat's
+# too. Root may write any file, in ffmpeg too: run as root, the test runs srres-video as
+# nobody (setpriv).
 test_overwrite_refuses_a_file_not_writable() {
     local as=() dir=$PWD
     if [ "$(id -u)" = 0 ]; then
@@ -1709,8 +1709,21 @@ test_overwrite_refuses_a_file_not_writable() {
         "${as[@]}" "$video" -i "$dir/in.mp4" -o "$dir/out.mp4" -m "$m2" -y
     [ "$(cat "$dir/out.mp4")" = old ] || fail "the read-only out.mp4 was replaced"
     [ "$(ls -A "$dir" | xargs)" = "in.mp4 out.mp4" ] || fail "files left: $(ls -A "$dir")"
+    local i
+    lavfi "$dir/cut.mp4" -t 1 -c:v libx264 -g 5 -an
+    for i in 1 2; do
+        "$video" -q -i "$dir/cut.mp4" -o "$dir/seg$i.mp4" -m "$m2" --segment $i/2 ||
+            { fail "segment $i failed"; return; }
+    done
+    echo old >"$dir/joined.mp4"
+    chmod 444 "$dir/joined.mp4"
+    expect_error "joined.mp4: cannot overwrite it: Permission denied" \
+        "${as[@]}" "$video" --concat "$dir/joined.mp4" "$dir/seg1.mp4" "$dir/seg2.mp4" -y
+    echo old | cmp -s - "$dir/joined.mp4" || fail "the read-only joined.mp4 was replaced"
+    ! ls -A "$dir" | grep -q partial || fail "files left: $(ls -A "$dir")"
 }
 
+# Standard input and output, as for ffmpeg: "-" (or pipe:N), with -f naming the container.
 test_standard_input_and_output() {
     lavfi in.mkv -t 0.4 -c:v libx264 -an
     "$video" -q -i - -o - -f matroska -m "$m2" <in.mkv >out.mkv || fail "stdin to stdout failed"

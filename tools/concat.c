@@ -1,6 +1,7 @@
 /* concat.c: joining segments. Segments keep their input's timestamps (srres-video
  * --segment), so packets are copied as they are, in order; the segments' streams must match
  * (same encoder settings), or the joined stream would not decode. */
+#include <errno.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
 #include <signal.h>
@@ -243,6 +244,11 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         cli_die("--concat %s: no segment files given", output);
     if (!overwrite && access(output, F_OK) == 0)
         cli_die("%s: already exists; use -y to overwrite", output);
+    /* -y replaces only a file the user may write, as for a run's own output: the rename put
+     * the joined file in place of a read-only one, its folder being writable. */
+    if (overwrite && !output_is_url(output) && access(output, F_OK) == 0 &&
+        access(output, W_OK) != 0)
+        cli_die("%s: cannot overwrite it: %s", output, strerror(errno));
     /* The joined file's streams, from every segment's: one may lack some (an empty MP4
      * track). Each segment is opened here, so that its streams are known and a bad one
      * refused before the output is made, and again to copy its packets; those whose streams
