@@ -635,6 +635,24 @@ test_image_sequences() {
     cmp -s one.png up001.png || fail "one.png is not frame 1 upscaled"
 }
 
+# -y writes a numbered output's names over an earlier run's, and leaves its higher numbers
+# (the user's files: never removed): the run says at its end, even under -q, that the folder
+# mixes two runs; nothing was said.
+test_numbered_output_over_a_longer_run() {
+    mkdir frames stale
+    lavfi frames/%04d.png -frames:v 3 -map 0:v
+    SRC="testsrc2=size=16x16:rate=25" lavfi stale/%04d.png -frames:v 5 -map 0:v
+    "$video" -q -i frames/%04d.png -o stale/%04d.png -y -m "$m2" 2>err.log ||
+        { fail "status $?"; return; }
+    [ "$(cat err.log)" = "srres-video: stale/0004.png and 1 more of the name stale/%04d.png \
+are from before this run (it wrote 3): the folder mixes two runs" ] || fail "said: $(cat err.log)"
+    [ "$(probe stale/0003.png v:0 width)" = 128 ] || fail "stale/0003.png was not written"
+    [ "$(probe stale/0005.png v:0 width)" = 16 ] || fail "stale/0005.png was changed"
+    rm stale/0004.png stale/0005.png
+    "$video" -q -i frames/%04d.png -o stale/%04d.png -y -m "$m2" 2>err.log || fail "status $?"
+    [ ! -s err.log ] || fail "said of one run's files: $(cat err.log)"
+}
+
 # Numbered WebP names take a file a frame, each a still of its frame: FFmpeg's first WebP
 # encoder, libwebp_anim, gave one animation at the end, into out001.webp alone (as ffmpeg's).
 test_numbered_webp_images() {

@@ -163,6 +163,13 @@ static int numbered_split(const char *pattern, numbered_parts *p)
     return 0;
 }
 
+/* What follows a path's last '/' (all of it without one). */
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 /* Whether a path with its folder resolved is one of the names: head, digits, suffix. */
 static int numbered_matches(const numbered_parts *p, const char *path)
 {
@@ -175,23 +182,49 @@ static int numbered_matches(const numbered_parts *p, const char *path)
     return 1;
 }
 
-int output_numbered_existing(const char *pattern, char *found, size_t size)
+long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, char *found, size_t size)
 {
     numbered_parts p;
-    if (numbered_split(pattern, &p) < 0)
+    char folder[PATH_MAX], name[PATH_MAX];
+    if (numbered_split(pattern, &p) < 0 ||
+        av_get_frame_filename(folder, sizeof(folder), pattern, 0) < 0)
         return 0;
+    /* the folder as the pattern writes it, which the user knows it by */
+    folder[base_name(folder) - folder] = '\0';
     DIR *d = opendir(p.dir);
     struct dirent *e;
     char path[sizeof(p.dir) + 256];
-    int hit = 0;
-    while (d && !hit && (e = readdir(d))) {
+    long count = 0;
+    int64_t lowest = 0;
+    while (d && (e = readdir(d))) {
         snprintf(path, sizeof(path), "%s/%s", p.dir, e->d_name);
-        if ((hit = numbered_matches(&p, path)))
-            snprintf(found, size, "%s", path);
+        if (!numbered_matches(&p, path))
+            continue;
+        size_t digits = strlen(path) - strlen(p.head) - strlen(p.suffix);
+        /* more digits than an int64 holds: a number past any the pattern gives */
+        int64_t number = digits > 18 ? INT64_MAX : strtoll(path + strlen(p.head), NULL, 10);
+        const char *base = base_name(path);
+        /* the name the pattern gives its number, as the muxer writes it (0004.png, not 04.png) */
+        int own = number <= INT_MAX &&
+                  av_get_frame_filename(name, sizeof(name), pattern, (int)number) >= 0 &&
+                  !strcmp(base_name(name), base);
+        if (own && number >= lo && number <= hi)
+            continue;
+        snprintf(name, sizeof(name), "%s%s", folder, base);
+        if (!count || number < lowest || (number == lowest && strcmp(name, found) < 0)) {
+            lowest = number;
+            snprintf(found, size, "%s", name);
+        }
+        count++;
     }
     if (d)
         closedir(d);
-    return hit;
+    return count;
+}
+
+int output_numbered_existing(const char *pattern, char *found, size_t size)
+{
+    return output_numbered_others(pattern, 1, 0, found, size) > 0;
 }
 
 int output_numbered_includes(const char *pattern, const char *path)

@@ -49,9 +49,15 @@ void output_target_free(output_target *t);
 char *input_url(const char *name, const char **path);
 
 /* For an image muxer's numbered name (up/f%04d.png): whether a file of its names exists
- * (its path into found, of size bytes), and whether path is one of its names. */
+ * (the lowest numbered one's path into found, of size bytes), and whether path is one of its
+ * names. */
 int output_numbered_existing(const char *pattern, char *found, size_t size);
 int output_numbered_includes(const char *pattern, const char *path);
+
+/* The files of a numbered name that output_numbered_existing finds, but those of numbers lo
+ * to hi under the name the pattern gives them (up/f0004.png for 4, not up/f04.png): how many,
+ * and the lowest numbered one's path into found (its folder written as in the pattern). */
+long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, char *found, size_t size);
 
 /* Copies a stream's metadata, disposition and side data (rotation and the like) to ost,
  * the display matrix only if keep_rotation, and the buffer and rates the input was coded

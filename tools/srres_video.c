@@ -284,6 +284,21 @@ int main(int argc, char **argv)
     if (a.damaged_copied > 1 && !a.o.quiet)
         fprintf(stderr, "srres-video: %s: %ld damaged packets of copied streams skipped in all\n",
                 a.o.input, a.damaged_copied);
+    /* Said even under -q, as the folder is not what the run made: -y writes over the names
+     * of its numbers alone. */
+    char name[PATH_MAX];
+    long stale = a.numbered && a.o.overwrite
+                     ? output_numbered_others(a.o.output, a.first_number,
+                                              a.first_number + a.images - 1, name, sizeof(name))
+                     : 0;
+    char more[48] = "";
+    if (stale > 1)
+        snprintf(more, sizeof(more), " and %ld more", stale - 1);
+    if (stale)
+        fprintf(stderr,
+                "srres-video: %s%s of the name %s %s from before this run (it wrote %ld): the "
+                "folder mixes two runs\n",
+                name, more, a.o.output, stale > 1 ? "are" : "is", a.images);
     /* Said even under -q: the file is good to play but not the whole job. */
     if (signals_seen) {
         long done = atomic_load(&a.frames_out), all = expected_frames(&a);
