@@ -635,6 +635,24 @@ test_image_sequences() {
     cmp -s one.png up001.png || fail "one.png is not frame 1 upscaled"
 }
 
+# A numbered input sequence ends at a missing number, as image2 (and ffmpeg) ends it, and the
+# run says so at its end, not under -q: it stopped without a word, status 0. A name the
+# pattern gives no number (04.png for %04d) is no later number.
+test_numbered_sequence_with_a_missing_number() {
+    mkdir gap up whole
+    local n
+    for n in 1 2 4; do lavfi gap/000$n.png -frames:v 1 -map 0:v; done
+    "$video" -i gap/%04d.png -o up/%04d.png -m "$m2" 2>err.log || { fail "status $?"; return; }
+    [ "$(ls up | xargs)" = "0001.png 0002.png" ] || fail "written: $(ls up | xargs)"
+    grep -qx "srres-video: gap/%04d.png: the sequence ends at gap/0002.png, as gap/0003.png is \
+missing: gap/0004.png and later numbers were not read" err.log || fail "not said: $(cat err.log)"
+    "$video" -q -i gap/%04d.png -o up/%04d.png -y -m "$m2" 2>err.log || fail "-q: status $?"
+    [ ! -s err.log ] || fail "said under -q: $(cat err.log)"
+    mv gap/0004.png gap/04.png
+    "$video" -i gap/%04d.png -o whole/%04d.png -m "$m2" 2>err.log || fail "whole: status $?"
+    ! grep -q "sequence ends" err.log || fail "said of a whole sequence: $(cat err.log)"
+}
+
 # -y writes a numbered output's names over an earlier run's, and leaves its higher numbers
 # (the user's files: never removed): the run says at its end, even under -q, that the folder
 # mixes two runs; nothing was said.

@@ -182,7 +182,8 @@ static int numbered_matches(const numbered_parts *p, const char *path)
     return 1;
 }
 
-long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, char *found, size_t size)
+long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, int exact, char *found,
+                            size_t size)
 {
     numbered_parts p;
     char folder[PATH_MAX], name[PATH_MAX];
@@ -208,7 +209,7 @@ long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, char *f
         int own = number <= INT_MAX &&
                   av_get_frame_filename(name, sizeof(name), pattern, (int)number) >= 0 &&
                   !strcmp(base_name(name), base);
-        if (own && number >= lo && number <= hi)
+        if ((own && number >= lo && number <= hi) || (exact && !own))
             continue;
         snprintf(name, sizeof(name), "%s%s", folder, base);
         if (!count || number < lowest || (number == lowest && strcmp(name, found) < 0)) {
@@ -224,7 +225,22 @@ long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, char *f
 
 int output_numbered_existing(const char *pattern, char *found, size_t size)
 {
-    return output_numbered_others(pattern, 1, 0, found, size) > 0;
+    return output_numbered_others(pattern, 1, 0, 0, found, size) > 0;
+}
+
+int64_t input_numbered_gap(const char *pattern, int64_t count, char *next, size_t size)
+{
+    char name[PATH_MAX];
+    int first = 0;
+    for (; first < 5; first++)
+        if (av_get_frame_filename(name, sizeof(name), pattern, first) < 0)
+            return -1;
+        else if (access(name, R_OK) == 0)
+            break;
+    if (first == 5 || count < 1)
+        return -1;
+    int64_t last = first + count - 1;
+    return output_numbered_others(pattern, 0, last, 1, next, size) ? last : -1;
 }
 
 int output_numbered_includes(const char *pattern, const char *path)

@@ -55,9 +55,17 @@ int output_numbered_existing(const char *pattern, char *found, size_t size);
 int output_numbered_includes(const char *pattern, const char *path);
 
 /* The files of a numbered name that output_numbered_existing finds, but those of numbers lo
- * to hi under the name the pattern gives them (up/f0004.png for 4, not up/f04.png): how many,
- * and the lowest numbered one's path into found (its folder written as in the pattern). */
-long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, char *found, size_t size);
+ * to hi under the name the pattern gives them (up/f0004.png for 4, not up/f04.png), and,
+ * where `exact`, any of a name it gives no number: how many, and the lowest numbered one's
+ * path into found (its folder written as in the pattern). */
+long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, int exact, char *found,
+                            size_t size);
+
+/* For an input the image demuxer read as a numbered sequence (frames/%04d.png), `count`
+ * pictures from the first of numbers 0 to 4 that has a file, as it starts: the number of the
+ * last one read where a missing number ended the sequence before a later file of its names
+ * (the lowest one's path into next), or -1. */
+int64_t input_numbered_gap(const char *pattern, int64_t count, char *next, size_t size);
 
 /* Copies a stream's metadata, disposition and side data (rotation and the like) to ost,
  * the display matrix only if keep_rotation, and the buffer and rates the input was coded

@@ -284,12 +284,24 @@ int main(int argc, char **argv)
     if (a.damaged_copied > 1 && !a.o.quiet)
         fprintf(stderr, "srres-video: %s: %ld damaged packets of copied streams skipped in all\n",
                 a.o.input, a.damaged_copied);
+    /* image2 ends a numbered sequence at a missing number, without a word, as ffmpeg does */
+    const AVStream *ist = a.ifmt->streams[a.vin];
+    char name[PATH_MAX], next[PATH_MAX], missing[PATH_MAX];
+    int64_t last = !strcmp(a.ifmt->iformat->name, "image2") && !signals_seen && !a.o.quiet
+                       ? input_numbered_gap(a.input_file, ist->duration, next, sizeof(next))
+                       : -1;
+    if (last >= 0 && last < INT_MAX &&
+        av_get_frame_filename(name, sizeof(name), a.input_file, (int)last) >= 0 &&
+        av_get_frame_filename(missing, sizeof(missing), a.input_file, (int)last + 1) >= 0)
+        fprintf(stderr,
+                "srres-video: %s: the sequence ends at %s, as %s is missing: %s and later "
+                "numbers were not read\n",
+                a.o.input, name, missing, next);
     /* Said even under -q, as the folder is not what the run made: -y writes over the names
      * of its numbers alone. */
-    char name[PATH_MAX];
     long stale = a.numbered && a.o.overwrite
                      ? output_numbered_others(a.o.output, a.first_number,
-                                              a.first_number + a.images - 1, name, sizeof(name))
+                                              a.first_number + a.images - 1, 0, name, sizeof(name))
                      : 0;
     char more[48] = "";
     if (stale > 1)
