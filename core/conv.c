@@ -1,5 +1,5 @@
 /* conv.c: the convolution forward/backward pair as im2col + OpenBLAS sgemm: the reference
- * path, and the trainer's on CPUs without AVX-512 (with it, conv_env.fast sends the shapes
+ * path, and the trainer's on CPUs without AVX2 + FMA (with it, conv_env.fast sends the shapes
  * conv_nhwc.h handles to the fast kernels).
  *
  * Threads split the image rows; each thread builds the column matrix of its own rows in its
@@ -113,7 +113,7 @@ void conv_forward(float *out, const float *in, const conv_layer *L, int n, int h
                   const conv_env *env)
 {
     if (env->fast && conv_nhwc_handles(L->cin, L->cout, L->k))
-        conv_nhwc_forward(out, in, L->weight, L->bias, L->cin, L->cout, L->k, n, h, w, 0,
+        conv_nhwc_forward(out, in, L->weight, L->bias, L->cin, L->cout, L->k, n, h, w, 0, env->fast,
                           env->scratch, env->pool);
     else
         conv_run(out, in, L->weight, L->bias, L->cin, L->cout, L->k, n, h, w, env->scratch,
@@ -181,12 +181,12 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                     flipped[((size_t)ci * L->cout + co) * k * k + (k * k - 1 - q)] =
                         L->weight[((size_t)co * L->cin + ci) * k * k + q];
     if (env->fast && k == 3) {
-        conv_nhwc_backward3(dinp, dweight, dout, inp, flipped, L->cin, L->cout, n, h, w, work,
-                            pool);
+        conv_nhwc_backward3(dinp, dweight, dout, inp, flipped, L->cin, L->cout, n, h, w, env->fast,
+                            work, pool);
         return;
     }
     if (env->fast && k == 9 && L->cout == 3) {
-        conv_nhwc_tail_weight_grad(dweight, dout, inp, L->cin, n, h, w, work, pool);
+        conv_nhwc_tail_weight_grad(dweight, dout, inp, L->cin, n, h, w, env->fast, work, pool);
     } else {
         conv_job j = {NULL, inp, NULL, NULL, L->cin, L->cout, k, h, w, n * h, work,
                       work_floats / threads, dout, parts, 0};
@@ -199,7 +199,8 @@ void conv_backward(float *dinp, float *dweight, float *dbias, const float *dout,
     if (!dinp)
         return;
     if (env->fast && conv_nhwc_handles(L->cout, L->cin, k))
-        conv_nhwc_forward(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, 1, work, pool);
+        conv_nhwc_forward(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, 1, env->fast,
+                          work, pool);
     else
         conv_run(dinp, dout, flipped, NULL, L->cout, L->cin, k, n, h, w, work, work_floats,
                  pool);

@@ -32,5 +32,7 @@ void tail_conv9x9_avx2(float *out, const fmap *in, const float *w, const float *
 /* dw [3][81][cip] += the tail's weight gradient from rows [y0, y1): sum over pixels of
  * dout [3][in->h][in->w] times the input neighbourhoods of in (pad >= 4). */
 void tail_weight_grad(float *dw, const float *dout, const fmap *in, int y0, int y1);
+/* The AVX2 + FMA twin: the same dw, bit for bit. */
+void tail_weight_grad_avx2(float *dw, const float *dout, const fmap *in, int y0, int y1);
 
 #endif

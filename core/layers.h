@@ -14,7 +14,8 @@
 /* ---- conv.c: k x k conv, stride 1, zero padding k/2 ------------------------------------ */
 
 /* Where convs run: scratch (64-byte aligned), threads, and whether the shapes the fast
- * kernels have (conv_nhwc.h: AVX-512 CPUs) take them instead of im2col + sgemm. */
+ * kernels have (conv_nhwc.h) take them instead of im2col + sgemm: 0 for none, else the
+ * kernel set (a conv_nhwc_isa). */
 typedef struct conv_env {
     float *scratch;
     size_t scratch_floats;

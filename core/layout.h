@@ -4,7 +4,8 @@
  * transposed in AVX-512 registers: element by element, the strided side of the copy cost
  * more than the convolution it served. A whole map is best converted block by block, each
  * over every row: sixteen read streams instead of one per channel (2 to 3 times faster on
- * maps that are not in cache). Call after cpu_has_avx512(). */
+ * maps that are not in cache). Call after cpu_has_avx512(); the *_avx2 twins
+ * (layout_avx2.c: 8x8 transposes, same arguments and results) after cpu_has_avx2_fma(). */
 #ifndef SRRES_LAYOUT_H
 #define SRRES_LAYOUT_H
 
@@ -19,5 +20,10 @@ void layout_block_to_pixels(float *pixels, int stride, const float *planes, size
  * 0 <= c <= 16. All 16 floats of each pixel's block are read. */
 void layout_block_to_planes(float *planes, size_t plane, const float *pixels, int stride,
                             int c, int w, int accumulate);
+
+void layout_block_to_pixels_avx2(float *pixels, int stride, const float *planes, size_t plane,
+                                 int c, int w);
+void layout_block_to_planes_avx2(float *planes, size_t plane, const float *pixels, int stride,
+                                 int c, int w, int accumulate);
 
 #endif

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_nhwc.h"
 #include "cpu.h"
 #include "error.h"
 #include "memory.h"
 #include "network.h"
+#include "train.h"
 
 #define SCRATCH_BUDGET_FLOATS ((size_t)16 << 20)
 
@@ -79,7 +81,19 @@ static size_t layout(srres_trainer *t, float *base)
 srres_status srres_trainer_create(srres_model *model, int batch, int patch, int threads,
                                   srres_trainer **out, srres_error *err)
 {
+    return trainer_create_kernel(model, batch, patch, threads, SRRES_KERNEL_AUTO, out, err);
+}
+
+srres_status trainer_create_kernel(srres_model *model, int batch, int patch, int threads,
+                                   srres_kernel kernel, srres_trainer **out, srres_error *err)
+{
     *out = NULL;
+    if (kernel != SRRES_KERNEL_AUTO && kernel != SRRES_KERNEL_BASELINE &&
+        kernel != SRRES_KERNEL_AVX2)
+        return srres_fail(err, SRRES_ERR_INVALID, "unknown kernel %d", (int)kernel);
+    if (kernel == SRRES_KERNEL_AVX2 && !cpu_has_avx2_fma())
+        return srres_fail(err, SRRES_ERR_UNSUPPORTED,
+                          "the AVX2 kernels need a CPU with AVX2 and FMA");
     if (batch < 1 || batch > 4096)
         return srres_fail(err, SRRES_ERR_INVALID, "batch %d is not in 1..4096", batch);
     if (patch < 1 || patch > 4096)
@@ -115,7 +129,11 @@ srres_status srres_trainer_create(srres_model *model, int batch, int patch, int 
     openblas_set_num_threads(1); /* our pool splits the work; see srres.h */
     t->pool = thread_pool_create(threads ? threads : thread_pool_cpu_count());
     t->env.pool = t->pool;
-    t->env.fast = cpu_has_avx512();
+    /* as srres_ctx_create chooses: AVX-512, else AVX2 + FMA, else the baseline */
+    if (kernel == SRRES_KERNEL_AUTO && cpu_has_avx512())
+        t->env.fast = CONV_NHWC_AVX512;
+    else if (kernel == SRRES_KERNEL_AVX2 || (kernel == SRRES_KERNEL_AUTO && cpu_has_avx2_fma()))
+        t->env.fast = CONV_NHWC_AVX2;
     size_t scratch = t->pool ? network_scratch_floats(model, batch, patch, patch,
                                                       thread_pool_size(t->pool),
                                                       t->env.fast, 1)

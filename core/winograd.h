@@ -3,8 +3,8 @@
  * output transforms run on AVX-512 vectors of 16 channels; the 36 products are batched
  * GEMMs with a register-tiled micro-kernel; bias, PReLU, the residual add and the pixel
  * shuffle are fused into the output transform. AVX-512 (winograd_avx512.c: call after
- * cpu_has_avx512()), and the FP32 inference calls on AVX2 + FMA too (winograd_avx2.c, the
- * *_avx2 functions: call after cpu_has_avx2_fma()); both are compiled from
+ * cpu_has_avx512()), and the FP32 calls and the weight gradient on AVX2 + FMA too
+ * (winograd_avx2.c, the *_avx2 functions: call after cpu_has_avx2_fma()); both are compiled from
  * winograd_template.c and take and give the same layouts. */
 #ifndef SRRES_WINOGRAD_H
 #define SRRES_WINOGRAD_H
@@ -61,5 +61,11 @@ void winograd_weight_grad(float *dU, const fmap *in, const fmap *dout, int cop, 
                           int ty0, int ty1);
 void winograd_weight_grad_oihw(float *dweight, const float *dU, int cin, int cout, int cip,
                                int cop);
+/* Their AVX2 + FMA twins: the same dU, bit for bit. */
+size_t winograd_grad_scratch_floats_avx2(int cip, int cop);
+void winograd_weight_grad_avx2(float *dU, const fmap *in, const fmap *dout, int cop, float *scratch,
+                               int ty0, int ty1);
+void winograd_weight_grad_oihw_avx2(float *dweight, const float *dU, int cin, int cout, int cip,
+                                    int cop);
 
 #endif

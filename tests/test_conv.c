@@ -433,14 +433,12 @@ static double *weight_grad_scale(const problem *p)
     return scale;
 }
 
-/* The trainer's fast route (conv_env.fast) gives what im2col + sgemm gives, for the
- * forward pass and both gradients, batches and odd sizes included, on a scratch buffer
- * full of NaN (so a border left unzeroed shows); and the same weight gradient when the
- * input gradient is not wanted. */
-static void test_winograd_env_matches_im2col(void **state)
+/* The trainer's fast route (conv_env.fast, on kernel set `isa`) gives what im2col + sgemm
+ * gives, for the forward pass and both gradients, batches and odd sizes included, on a
+ * scratch buffer full of NaN (so a border left unzeroed shows); and the same weight
+ * gradient when the input gradient is not wanted. */
+static void check_fast_env_matches_im2col(conv_nhwc_isa isa)
 {
-    if (!cpu_has_avx512())
-        skip();
     srres_rng rng;
     srres_rng_seed(&rng, 91);
     for (int iter = 0; iter < 19; iter++) {
@@ -464,7 +462,7 @@ static void test_winograd_env_matches_im2col(void **state)
         float *scratch = aligned_alloc(64, ((sf * sizeof(float)) + 63) & ~(size_t)63);
         float *out[2], *dx[2], *dw[2], *db[2];
         for (int wino = 0; wino < 2; wino++) {
-            conv_env env = {scratch, sf, pools[c.threads], wino};
+            conv_env env = {scratch, sf, pools[c.threads], wino ? (int)isa : 0};
             memset(scratch, 0xff, sf * sizeof(float)); /* NaN: every float read is written */
             out[wino] = malloc(p.ny * sizeof(float));
             dx[wino] = calloc(p.nx, sizeof(float));
@@ -482,7 +480,7 @@ static void test_winograd_env_matches_im2col(void **state)
             assert_true(fabs((double)dw[0][i] - dw[1][i]) <= 0x1p-17 * scale[i / (k * k)]);
         free(scale);
         /* without the input gradient, the same weight gradient */
-        conv_env env = {scratch, sf, pools[c.threads], 1};
+        conv_env env = {scratch, sf, pools[c.threads], isa};
         memset(dw[0], 0, p.nw * sizeof(float));
         memset(db[0], 0, (size_t)c.cout * sizeof(float));
         conv_backward(NULL, dw[0], db[0], p.r, p.x, &p.L, c.n, c.h, c.w, &env);
@@ -493,6 +491,70 @@ static void test_winograd_env_matches_im2col(void **state)
         free(scratch);
         free_problem(&p);
     }
+}
+
+/* The AVX2 + FMA kernels give the AVX-512 kernels' results bit for bit (both compile the
+ * same templates and sum in the same order), but where the tail's kernel runs, which sums
+ * its lanes in another order: the tail's forward pass and the head's input gradient (a
+ * convolution to 3 channels). 3x3 convolutions of up to 70 channels (more than one
+ * 64-channel GEMM pass), the head and the tail. */
+static void test_avx2_env_gradients_match_avx512(void **state)
+{
+    if (!cpu_has_avx512() || !cpu_has_avx2_fma())
+        skip();
+    srres_rng rng;
+    srres_rng_seed(&rng, 17);
+    for (int iter = 0; iter < 9; iter++) {
+        int k = iter % 3 ? 3 : 9;
+        conv_case c = random_case(&rng, k, 23);
+        c.cin = 1 + (int)srres_rng_below(&rng, 70);
+        c.cout = 1 + (int)srres_rng_below(&rng, 70);
+        if (k == 9)
+            *(iter % 2 ? &c.cin : &c.cout) = 3;
+        problem p = make_problem(&c, &rng);
+        size_t sf = conv_nhwc_scratch_floats(c.cin, c.cout, k, c.n, c.h, c.w, c.threads) +
+                    conv_nhwc_scratch_floats(c.cout, c.cin, k, c.n, c.h, c.w, c.threads) +
+                    conv_nhwc_tail_grad_scratch_floats(c.cin, c.n, c.h, c.w) +
+                    conv_nhwc_backward3_scratch_floats(c.cin, c.cout, c.n, c.h, c.w, c.threads) +
+                    backward_scratch(&c) + conv_backward_scratch_floats(&p.L);
+        float *scratch = aligned_alloc(64, ((sf * sizeof(float)) + 63) & ~(size_t)63);
+        float *out[2], *dx[2], *dw[2], *db[2];
+        const conv_nhwc_isa isa[2] = {CONV_NHWC_AVX512, CONV_NHWC_AVX2};
+        for (int s = 0; s < 2; s++) {
+            conv_env env = {scratch, sf, pools[c.threads], isa[s]};
+            memset(scratch, 0xff, sf * sizeof(float));
+            out[s] = malloc(p.ny * sizeof(float));
+            dx[s] = calloc(p.nx, sizeof(float));
+            dw[s] = calloc(p.nw, sizeof(float));
+            db[s] = calloc((size_t)c.cout, sizeof(float));
+            conv_forward(out[s], p.x, &p.L, c.n, c.h, c.w, &env);
+            conv_backward(dx[s], dw[s], db[s], p.r, p.x, &p.L, c.n, c.h, c.w, &env);
+        }
+        if (!(k == 9 && c.cout == 3))
+            assert_memory_equal(out[0], out[1], p.ny * sizeof(float));
+        if (!(k == 9 && c.cin == 3))
+            assert_memory_equal(dx[0], dx[1], p.nx * sizeof(float));
+        assert_memory_equal(dw[0], dw[1], p.nw * sizeof(float));
+        assert_memory_equal(db[0], db[1], (size_t)c.cout * sizeof(float));
+        for (int s = 0; s < 2; s++)
+            free(out[s]), free(dx[s]), free(dw[s]), free(db[s]);
+        free(scratch);
+        free_problem(&p);
+    }
+}
+
+static void test_winograd_env_matches_im2col(void **state)
+{
+    if (!cpu_has_avx512())
+        skip();
+    check_fast_env_matches_im2col(CONV_NHWC_AVX512);
+}
+
+static void test_winograd_env_avx2_matches_im2col(void **state)
+{
+    if (!cpu_has_avx2_fma())
+        skip();
+    check_fast_env_matches_im2col(CONV_NHWC_AVX2);
 }
 
 int main(void)
@@ -509,6 +571,8 @@ int main(void)
         cmocka_unit_test(test_results_do_not_depend_on_threads),
         cmocka_unit_test(test_backward_with_fewer_rows_than_threads),
         cmocka_unit_test(test_winograd_env_matches_im2col),
+        cmocka_unit_test(test_winograd_env_avx2_matches_im2col),
+        cmocka_unit_test(test_avx2_env_gradients_match_avx512),
         /* Last: today it crashes the program (im2col, see the lead's report). */
         cmocka_unit_test(test_forward_k9_narrower_than_the_kernel),
     };

@@ -4,8 +4,10 @@
  * per-channel PReLU, x2/x3/x4, no blocks, MSE and L1). */
 #include <math.h>
 
+#include "cpu.h"
 #include "model.h"
 #include "test_util.h"
+#include "train.h"
 
 /* out [cout][n][h][w] = conv(in) with zero padding. */
 static void ref_conv(double *out, const double *in, const conv_layer *L, int n, int h, int w)
@@ -106,7 +108,8 @@ static double ref_loss(const srres_model *m, const float *lr, const float *hr, i
     return loss / (3.0 * ph);
 }
 
-static void check_gradient(const srres_config *cfg, int batch, int patch, srres_loss loss)
+static void check_gradient_on(const srres_config *cfg, int batch, int patch, srres_loss loss,
+                              srres_kernel kernel)
 {
     srres_error err;
     srres_model *m;
@@ -120,7 +123,7 @@ static void check_gradient(const srres_config *cfg, int batch, int patch, srres_
     /* Lift the x0.1-scaled tensors so every path carries gradient of a useful size. */
     for (size_t i = 0; i < np; i++)
         p[i] += 0.05f * (float)srres_rng_normal(&rng);
-    assert_int_equal(srres_trainer_create(m, batch, patch, 2, &t, &err), SRRES_OK);
+    assert_int_equal(trainer_create_kernel(m, batch, patch, 2, kernel, &t, &err), SRRES_OK);
     int s = cfg->scale;
     size_t nlr = (size_t)batch * 3 * patch * patch, nhr = nlr * s * s;
     float *lr = random_floats(nlr, 0, 1, &rng), *hr = random_floats(nhr, 0, 1, &rng);
@@ -160,6 +163,14 @@ static void check_gradient(const srres_config *cfg, int batch, int patch, srres_
     srres_model_free(m);
 }
 
+/* On the kernels of AUTO (AVX-512 here), then on the forced AVX2 + FMA ones. */
+static void check_gradient(const srres_config *cfg, int batch, int patch, srres_loss loss)
+{
+    check_gradient_on(cfg, batch, patch, loss, SRRES_KERNEL_AUTO);
+    if (cpu_has_avx2_fma())
+        check_gradient_on(cfg, batch, patch, loss, SRRES_KERNEL_AVX2);
+}
+
 static void test_gradient_x2_skip_per_channel(void **state)
 {
     srres_config c = {2, 2, 4, SRRES_SKIP_NEAREST, 1};
@@ -176,6 +187,89 @@ static void test_gradient_x3_l1_no_blocks(void **state)
 {
     srres_config c = {3, 0, 5, SRRES_SKIP_NEAREST, 1};
     check_gradient(&c, 1, 6, SRRES_LOSS_L1);
+}
+
+/* One step's loss and gradients on `kernel`, from the same model and batch each time. */
+static float *step_gradients(const srres_config *cfg, srres_kernel kernel, float *loss_out)
+{
+    srres_error err;
+    srres_model *m;
+    srres_trainer *t;
+    assert_int_equal(srres_model_create(cfg, &m, &err), SRRES_OK);
+    srres_model_init_random(m, 5);
+    assert_int_equal(trainer_create_kernel(m, 2, 12, 2, kernel, &t, &err), SRRES_OK);
+    srres_rng rng;
+    srres_rng_seed(&rng, 11);
+    size_t nlr = (size_t)2 * 3 * 12 * 12, nhr = nlr * cfg->scale * cfg->scale;
+    float *lr = random_floats(nlr, 0, 1, &rng), *hr = random_floats(nhr, 0, 1, &rng);
+    *loss_out = srres_trainer_forward(t, lr, hr, SRRES_LOSS_MSE);
+    srres_trainer_zero_grad(t);
+    srres_trainer_backward(t);
+    size_t np = srres_model_num_params(m);
+    float *g = malloc(sizeof(float) * np);
+    memcpy(g, srres_trainer_grads(t), sizeof(float) * np);
+    free(lr), free(hr);
+    srres_trainer_free(t);
+    srres_model_free(m);
+    return g;
+}
+
+/* Whether gradients g agree with want within float rounding: 1e-4 of each, or of a
+ * hundredth of the largest (sums of terms of both signs lose relative precision). */
+static void check_close(const float *g, const float *want, size_t np, const char *what)
+{
+    double gmax = 0;
+    for (size_t i = 0; i < np; i++)
+        gmax = fmax(gmax, fabs(want[i]));
+    for (size_t i = 0; i < np; i++)
+        if (fabs((double)g[i] - want[i]) > 1e-4 * (fabs(want[i]) + 1e-2 * gmax))
+            fail_msg("gradient %zu: AVX2 %g, %s %g", i, g[i], what, want[i]);
+}
+
+/* A step on the forced AVX2 + FMA kernels gives the loss and gradients of the AVX-512
+ * kernels and of the baseline, within float rounding; and it does run its own kernels: the
+ * tail's sums its lanes in another order (direct_conv_template.c), whose last bits every
+ * gradient upstream inherits, so the gradients are neither set's bit for bit. */
+static void test_avx2_step_matches_avx512_and_baseline(void **state)
+{
+    if (!cpu_has_avx2_fma())
+        skip();
+    srres_config c = {4, 2, 24, SRRES_SKIP_NEAREST, 1};
+    srres_model *m;
+    srres_error err;
+    assert_int_equal(srres_model_create(&c, &m, &err), SRRES_OK);
+    size_t np = srres_model_num_params(m);
+    srres_model_free(m);
+    float l2, lother;
+    float *g2 = step_gradients(&c, SRRES_KERNEL_AVX2, &l2);
+    float *g = step_gradients(&c, SRRES_KERNEL_BASELINE, &lother);
+    check_close(g2, g, np, "baseline");
+    assert_true(fabs((double)l2 - lother) <= 1e-5 * lother);
+    assert_true(memcmp(g2, g, sizeof(float) * np));
+    free(g);
+    if (cpu_has_avx512()) {
+        g = step_gradients(&c, SRRES_KERNEL_AUTO, &lother);
+        check_close(g2, g, np, "AVX-512");
+        assert_true(fabs((double)l2 - lother) <= 1e-5 * lother);
+        assert_true(memcmp(g2, g, sizeof(float) * np));
+        free(g);
+    }
+    free(g2);
+}
+
+/* The kernel choice follows srres_params.kernel's rules. */
+static void test_unknown_kernel_is_refused(void **state)
+{
+    srres_config c = {2, 1, 4, SRRES_SKIP_NEAREST, 1};
+    srres_error err;
+    srres_model *m;
+    srres_trainer *t;
+    assert_int_equal(srres_model_create(&c, &m, &err), SRRES_OK);
+    assert_int_equal(trainer_create_kernel(m, 1, 4, 1, (srres_kernel)7, &t, &err),
+                     SRRES_ERR_INVALID);
+    assert_null(t);
+    assert_non_null(strstr(err.message, "unknown kernel 7"));
+    srres_model_free(m);
 }
 
 static void test_unknown_loss_is_nan(void **state)
@@ -200,6 +294,8 @@ int main(void)
         cmocka_unit_test(test_gradient_x2_skip_per_channel),
         cmocka_unit_test(test_gradient_x4_no_skip_shared_slope),
         cmocka_unit_test(test_gradient_x3_l1_no_blocks),
+        cmocka_unit_test(test_avx2_step_matches_avx512_and_baseline),
+        cmocka_unit_test(test_unknown_kernel_is_refused),
         cmocka_unit_test(test_unknown_loss_is_nan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
