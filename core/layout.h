@@ -5,7 +5,8 @@
  * more than the convolution it served. A whole map is best converted block by block, each
  * over every row: sixteen read streams instead of one per channel (2 to 3 times faster on
  * maps that are not in cache). Call after cpu_has_avx512(); the *_avx2 twins
- * (layout_avx2.c: 8x8 transposes, same arguments and results) after cpu_has_avx2_fma(). */
+ * (8x8 transposes, same arguments and results) after cpu_has_avx2_fma(). Both are compiled
+ * from layout_template.c. */
 #ifndef SRRES_LAYOUT_H
 #define SRRES_LAYOUT_H
 

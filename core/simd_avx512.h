@@ -167,4 +167,34 @@ static inline double vdsum_total(vdsum s)
     return _mm512_reduce_add_pd(_mm512_add_pd(s.lo, s.hi));
 }
 
+/* r[i][j] -> r[j][i] (layout_template.c), in four butterfly stages of distance d = 8, 4, 2,
+ * 1: each swaps bit d of the row index with bit d of the column index between rows i and
+ * i + d, the low row taking its partner's low half, the high row its partner's high half.
+ * The indices are constants, which the compiler keeps in registers across a loop. */
+static inline void vf_transpose(vf r[VL])
+{
+    const __m512i lo[4] = {
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+        _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
+        _mm512_setr_epi32(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29),
+        _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30)};
+    const __m512i hi[4] = {
+        _mm512_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31),
+        _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31),
+        _mm512_setr_epi32(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31),
+        _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31)};
+    #pragma GCC unroll 4
+    for (int s = 0; s < 4; s++) {
+        int d = 8 >> s;
+        #pragma GCC unroll 16
+        for (int i = 0; i < VL; i++) {
+            if (i & d)
+                continue;
+            vf a = r[i], b = r[i + d];
+            r[i] = _mm512_permutex2var_ps(a, lo[s], b);
+            r[i + d] = _mm512_permutex2var_ps(a, hi[s], b);
+        }
+    }
+}
+
 #endif
