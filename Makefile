@@ -188,9 +188,9 @@ $(B)/bench_kernels: bench/bench_kernels.c $(B)/tools/openblas_core.o $(INTERNAL_
 $(B)/bench_pipeline: bench/bench_pipeline.c $(TOOL_COMMON_OBJ) $(LIB)
 	$(CC) $(TOOL_CFLAGS) -Itools $< -o $@ $(TOOL_COMMON_OBJ) $(LIB) $(TOOL_LIBS) $(BUILD_LDFLAGS)
 
-$(B)/bench_train: bench/bench_train.c $(B)/tools/openblas_core.o $(LIB)
-	$(CC) $(CORE_CFLAGS) -Icore -Itools $< -o $@ $(B)/tools/openblas_core.o $(LIB) $(CORE_LIBS) \
-	    $(BUILD_LDFLAGS)
+$(B)/bench_train: bench/bench_train.c $(B)/tools/openblas_core.o $(INTERNAL_LIB)
+	$(CC) $(CORE_CFLAGS) -Icore -Itools $< -o $@ $(B)/tools/openblas_core.o $(INTERNAL_LIB) \
+	    $(CORE_LIBS) $(BUILD_LDFLAGS)
 
 bench: $(B)/bench_forward $(B)/bench_kernels $(B)/bench_pipeline $(B)/bench_train $(TOOLS)
 	$(B)/bench_kernels
