@@ -35,9 +35,18 @@ soname=$(readelf -d "$root/lib/libsrres.so.$ver" | sed -n 's/.*(SONAME).*\[\(.*\
 for m in samples/*.safetensors; do
     cmp -s "$m" "$root/share/srres/${m#samples/}" || fail "share/srres/${m#samples/} differs from $m"
 done
-# srres-video's default model is the installed one (it looks in PREFIX/share/srres).
-grep -qx "$prefix/share/srres" <<<"$(strings "$root/bin/srres-video")" ||
-    fail "bin/srres-video does not look for its default model in $prefix/share/srres"
+# The installed tools look for the bundled models (srres-video's default among them) in
+# PREFIX/share/srres: a name that is none is refused naming that folder.
+ffmpeg -nostdin -v error -f lavfi -i color=size=8x8 -frames:v 1 "$dir/in.png"
+for tool in srres-video srres-model; do
+    case $tool in
+    srres-video) said=$("$root/bin/srres-video" -i "$dir/in.png" -o "$dir/out.png" -m x9 2>&1 ||
+        true) ;;
+    srres-model) said=$("$root/bin/srres-model" info x9 2>&1 || true) ;;
+    esac
+    [[ $said == *"x9: no such file, nor a bundled model of that name ("*" in $prefix/share/srres)" ]] ||
+        fail "bin/$tool does not look for its models in $prefix/share/srres: $said"
+done
 "$here/test_exports.sh" "$root/lib/libsrres.so.$ver" "$root/include/srres.h" >/dev/null
 "$here/test_exports.sh" "$root/lib/libsrres.a" "$root/include/srres.h" >/dev/null
 
