@@ -196,8 +196,9 @@ test_cover_art_alone_into_mp4() {
     ffmpeg -nostdin -v error -f lavfi -i sine=d=1 -f lavfi -i "testsrc2=s=64x48,trim=end_frame=1" \
         -map 0 -map 1 -c:a aac -c:v png -disposition:v attached_pic cover.m4a
     local o got
+    # x264's options given: H.264 as asked, a video stream (PNG refused -crf)
     for o in "up.mp4 png,1" "up.m4a png,1" "up.mov h264,0" "x264.mp4 h264,0 -c:v libx264" \
-        "up.mkv h264,0"; do
+        "up.mkv h264,0" "crf.mp4 h264,0 -crf 20"; do
         set -- $o
         "$video" -q -i cover.m4a -o "$1" -m "$m2" "${@:3}" 2>err.log ||
             { fail "$1: $(cat err.log)"; continue; }
@@ -206,6 +207,11 @@ test_cover_art_alone_into_mp4() {
         [ "$got" = "${2%,*},128,96,1,${2#*,}" ] || fail "$1: video $got, not $2 at 128x96"
         [ "$(probe "$1" a codec_name)" = aac ] || fail "$1: the audio was lost"
     done
+    # An encoder no build has is refused before the input is read: it came only once the
+    # input (here a FIFO nobody writes) gave its first bytes.
+    mkfifo stalled.mkv
+    expect_error "no video encoder nosuch in this build" \
+        timeout 20 "$video" -i stalled.mkv -o nosuch.mp4 -c:v nosuch -m "$m2"
 }
 
 test_encoder_tag_is_ours() {

@@ -182,8 +182,9 @@ int main(int argc, char **argv)
     pthread_mutex_init(&a.err_lock, NULL);
 
     choose_output_format(&a);
+    choose_encoder(&a);
     open_input(&a);
-    choose_encoder(&a); /* for cover art too: the input says */
+    choose_cover_encoder(&a); /* the input says whether it is cover art */
     open_network(&a);
     open_pre_graph(&a);
     check_post_graph(&a);

@@ -204,6 +204,7 @@ void *sr_main(void *arg);
 
 /* encoder.c */
 void choose_encoder(app *a);
+void choose_cover_encoder(app *a);
 int encoder_takes(const AVCodec *codec, int (*such)(enum AVPixelFormat));
 int alpha_stored(const app *a, const AVCodec *codec);
 enum AVPixelFormat output_format(const app *a, const AVCodec *codec, const source_format *s);

@@ -161,13 +161,12 @@ static int touches_files(const app *a)
 }
 
 /* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
- * .png through image2, ...). Cover art (a song's picture) is PNG where the format takes that
- * as cover art and not the default (MP4, M4A: H.264 cover art failed at the header). */
+ * .png through image2, ...). Before the input is opened: a name no encoder has is refused
+ * at once, not after a stalled pipe's first bytes. */
 void choose_encoder(app *a)
 {
     const char *ext = strrchr(a->o.output, '.');
     const AVOutputFormat *fmt = a->ofmt->oformat;
-    int cover = a->ifmt->streams[a->vin]->disposition & AV_DISPOSITION_ATTACHED_PIC;
     if (a->o.codec)
         a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
     else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
@@ -176,10 +175,6 @@ void choose_encoder(app *a)
     else
         a->enc_codec =
             avcodec_find_encoder(av_guess_codec(fmt, NULL, a->o.output, NULL, AVMEDIA_TYPE_VIDEO));
-    if (!a->o.codec && cover && a->enc_codec && output_cover_art(fmt, a->enc_codec->id) == 0 &&
-        output_cover_art(fmt, AV_CODEC_ID_PNG) == 1)
-        a->enc_codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
-    forget_libav_error(); /* what the muxer said of the cover art it refused */
     if (!a->enc_codec)
         cli_die("%s: no video encoder %s%s", a->o.output,
                 a->o.codec ? a->o.codec : "for this format", a->o.codec ? " in this build" : "");
@@ -463,4 +458,21 @@ int drain_encoder(app *a)
     if (ret < 0 && !atomic_load(&a->failed))
         set_error(a, "%s: cannot encode: %s", a->o.output, av_err(ret, eb));
     return ret;
+}
+
+/* A song's cover art alone is coded as PNG where the format takes that as cover art and not
+ * the encoder chosen (MP4, M4A: H.264 cover art failed at the header), unless the encoder
+ * was named or given options of its own (-crf, -preset...), which PNG would refuse: then it
+ * is a video stream of one frame (open_output). */
+void choose_cover_encoder(app *a)
+{
+    const AVOutputFormat *fmt = a->ofmt->oformat;
+    int own_options = a->o.crf >= 0 || a->o.preset || a->o.x264_params || a->o.bit_rate > 0 ||
+                      av_dict_count(a->o.enc_opts);
+    if (!(a->ifmt->streams[a->vin]->disposition & AV_DISPOSITION_ATTACHED_PIC) || a->o.codec ||
+        own_options)
+        return;
+    if (output_cover_art(fmt, a->enc_codec->id) == 0 && output_cover_art(fmt, AV_CODEC_ID_PNG) == 1)
+        a->enc_codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
+    forget_libav_error(); /* what the muxer said of the cover art it refused */
 }

@@ -311,6 +311,7 @@ void open_output(app *a)
         if ((int)i == a->vin && (ost->disposition & AV_DISPOSITION_ATTACHED_PIC) &&
             output_cover_art(a->ofmt->oformat, a->enc_codec->id) == 0)
             ost->disposition &= ~AV_DISPOSITION_ATTACHED_PIC;
+        forget_libav_error(); /* what the muxer said of the cover art it refused */
         a->map[i] = ost->index;
         if ((int)i != a->vin) {
             avcodec_parameters_copy(ost->codecpar, ist->codecpar);
