@@ -2,6 +2,7 @@
 #include "bundled_model.h"
 
 #include <glob.h>
+#include <libavutil/avstring.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ const char *bundled_model(char *buf, size_t n, char *dir, const char *name)
 /* A model file's name without its folder and ".safetensors", and that stem's length. */
 static const char *stem(const char *path, int *len)
 {
-    const char *base = strrchr(path, '/') + 1;
+    const char *base = av_basename(path);
     *len = (int)(strlen(base) - strlen(".safetensors"));
     return base;
 }

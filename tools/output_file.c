@@ -163,13 +163,6 @@ static int numbered_split(const char *pattern, numbered_parts *p)
     return 0;
 }
 
-/* What follows a path's last '/' (all of it without one). */
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* Whether a path with its folder resolved is one of the names: head, digits, suffix. */
 static int numbered_matches(const numbered_parts *p, const char *path)
 {
@@ -191,7 +184,7 @@ long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, int exa
         av_get_frame_filename(folder, sizeof(folder), pattern, 0) < 0)
         return 0;
     /* the folder as the pattern writes it, which the user knows it by */
-    folder[base_name(folder) - folder] = '\0';
+    folder[av_basename(folder) - folder] = '\0';
     DIR *d = opendir(p.dir);
     struct dirent *e;
     char path[sizeof(p.dir) + 256];
@@ -204,11 +197,11 @@ long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, int exa
         size_t digits = strlen(path) - strlen(p.head) - strlen(p.suffix);
         /* more digits than an int64 holds: a number past any the pattern gives */
         int64_t number = digits > 18 ? INT64_MAX : strtoll(path + strlen(p.head), NULL, 10);
-        const char *base = base_name(path);
+        const char *base = av_basename(path);
         /* the name the pattern gives its number, as the muxer writes it (0004.png, not 04.png) */
         int own = number <= INT_MAX &&
                   av_get_frame_filename(name, sizeof(name), pattern, (int)number) >= 0 &&
-                  !strcmp(base_name(name), base);
+                  !strcmp(av_basename(name), base);
         if ((own && number >= lo && number <= hi) || (exact && !own))
             continue;
         snprintf(name, sizeof(name), "%s%s", folder, base);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include <libavutil/avstring.h>
 #include <libavutil/log.h>
 
 #include "bundled_model.h"
@@ -104,12 +105,6 @@ static void usage(FILE *f)
                "                      image (self-ensemble; N times the time; default 1)\n"
                "      --csv           comma-separated output\n"
                "  -h, --help\n");
-}
-
-static const char *base_name(const char *path)
-{
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
 }
 
 int main(int argc, char **argv)
@@ -231,7 +226,7 @@ int main(int argc, char **argv)
         printf("image,bicubic_psnr,bicubic_ssim,lanczos_psnr,lanczos_ssim,model_psnr,model_ssim\n");
     else {
         printf("x%d, ", scale);
-        put_table_name(base_name(model_path), 0);
+        put_table_name(av_basename(model_path), 0);
         printf(": PSNR-Y dB / SSIM-Y, border %d\n%-*s %16s %16s %16s %8s\n", scale, width,
                "image", "bicubic", "lanczos", "model", "gain");
     }

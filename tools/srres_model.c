@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <libavutil/avstring.h>
 #include <libavutil/bprint.h>
 
 #include "bundled_model.h"
@@ -183,7 +184,7 @@ static void add_inputs(AVBPrint *out, const char *list)
 
 static void card_add(mean_card *c, const srres_model *m, const char *path)
 {
-    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    const char *name = av_basename(path);
     const char *training = srres_model_get_metadata(m, "training");
     av_bprintf(&c->names, "%s%s", c->names.len ? ", " : "", name);
     /* ". " between them: a training says "; " itself. */
