@@ -11,7 +11,6 @@
 #include "cpu.h"
 #include "openblas_core.h"
 #include "srres.h"
-#include "train.h"
 
 static double now(void)
 {
@@ -29,7 +28,7 @@ static double step_seconds(int scale, srres_kernel kernel, int threads, int batc
     srres_adam adam;
     srres_error e;
     if (srres_model_create(&cfg, &m, &e) ||
-        trainer_create_kernel(m, batch, patch, threads, kernel, &t, &e) ||
+        srres_trainer_create_kernel(m, batch, patch, threads, kernel, &t, &e) ||
         srres_adam_init(&adam, srres_model_num_params(m), &e)) {
         fprintf(stderr, "bench_train: %s\n", e.message);
         srres_trainer_free(t);

@@ -42,9 +42,9 @@ extern "C" {
 /* Until 1.0 the ABI (the structs' layouts included: they carry no size field) may change
  * with the minor version, and the shared library's soname with it: libsrres.so.0.MINOR.
  * What the API gains moves it too, so that a program can ask for a version that has it
- * (0.3: SRRES_PIXEL_RGBP8 and SRRES_PIXEL_BGR0). */
+ * (0.3: SRRES_PIXEL_RGBP8 and SRRES_PIXEL_BGR0; 0.4: srres_trainer_create_kernel). */
 #define SRRES_VERSION_MAJOR 0
-#define SRRES_VERSION_MINOR 3
+#define SRRES_VERSION_MINOR 4
 
 typedef enum srres_status {
     SRRES_OK = 0,
@@ -250,6 +250,11 @@ typedef struct srres_trainer srres_trainer;
 /* `batch` patches of patch x patch LR pixels; `threads` as in srres_params. */
 srres_status srres_trainer_create(srres_model *model, int batch, int patch, int threads,
                                   srres_trainer **trainer, srres_error *err);
+/* The same on the layers of `kernel`, chosen as srres_params.kernel is (srres_trainer_create
+ * is SRRES_KERNEL_AUTO): the paths' gradients agree to float rounding, not bit for bit. */
+srres_status srres_trainer_create_kernel(srres_model *model, int batch, int patch, int threads,
+                                         srres_kernel kernel, srres_trainer **trainer,
+                                         srres_error *err);
 void srres_trainer_free(srres_trainer *trainer);
 
 /* lr: [batch][3][patch][patch], hr: [batch][3][patch*scale][patch*scale], floats in [0, 1],

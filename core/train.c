@@ -12,7 +12,6 @@
 #include "error.h"
 #include "memory.h"
 #include "network.h"
-#include "train.h"
 
 #define SCRATCH_BUDGET_FLOATS ((size_t)16 << 20)
 
@@ -81,11 +80,12 @@ static size_t layout(srres_trainer *t, float *base)
 srres_status srres_trainer_create(srres_model *model, int batch, int patch, int threads,
                                   srres_trainer **out, srres_error *err)
 {
-    return trainer_create_kernel(model, batch, patch, threads, SRRES_KERNEL_AUTO, out, err);
+    return srres_trainer_create_kernel(model, batch, patch, threads, SRRES_KERNEL_AUTO, out, err);
 }
 
-srres_status trainer_create_kernel(srres_model *model, int batch, int patch, int threads,
-                                   srres_kernel kernel, srres_trainer **out, srres_error *err)
+srres_status srres_trainer_create_kernel(srres_model *model, int batch, int patch, int threads,
+                                         srres_kernel kernel, srres_trainer **out,
+                                         srres_error *err)
 {
     *out = NULL;
     if (kernel != SRRES_KERNEL_AUTO && kernel != SRRES_KERNEL_BASELINE &&

@@ -761,6 +761,33 @@ written without it (checkpoint nospace.ckpt at step 4 is as it was) and the run 
 with status 1" err.log && "$build/srres-model" info nospace.safetensors >/dev/null 2>&1 ||
     fail "a checkpoint's save failing: status $rc, $(cat err.log)"
 
+# --kernel picks the trainer's layers as srres-video's picks the network's: each path trains,
+# to the same losses within float rounding. On a CPU with AVX-512, auto, avx2 and baseline
+# sum in three orders, so their models differ in their last bits: the option was taken.
+# Without AVX2 and FMA, avx2 is refused in one line.
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+    for k in auto avx2 baseline; do
+        "$train" train.mp4 "${const[@]}" --steps 6 --log-every 2 --log "kernel-$k.csv" \
+            --kernel $k -o "kernel-$k.safetensors" -q || fail "--kernel $k: the run failed"
+    done
+    for k in avx2 baseline; do
+        paste -d, kernel-auto.csv "kernel-$k.csv" | awk -F, 'NR > 1 {
+            d = $2 - $10; if (d < 0) d = -d; if (d > 1e-4 * $2) bad = 1 } END { exit bad }' ||
+            fail "--kernel $k: losses not those of auto: $(cut -d, -f2 kernel-$k.csv | tr '\n' ' ')"
+    done
+    if grep -qw avx512f /proc/cpuinfo; then
+        for k in avx2 baseline; do
+            cmp -s <(tensors kernel-auto.safetensors) <(tensors "kernel-$k.safetensors") &&
+                fail "--kernel $k trained the same bits as auto's AVX-512 layers"
+        done
+    fi
+else
+    "$train" train.mp4 "${const[@]}" --steps 2 --kernel avx2 -o kernel.safetensors 2>err.log &&
+        fail "--kernel avx2 ran without AVX2"
+    grep -qx "srres-train: the AVX2 kernels need a CPU with AVX2 and FMA" err.log ||
+        fail "--kernel avx2 without AVX2: $(cat err.log)"
+fi
+
 # 4. Bad input: one line naming the problem, non-zero exit, no crash.
 expect_error() { # pattern, command...
     local pattern=$1
@@ -772,6 +799,8 @@ expect_error() { # pattern, command...
     [ "$(grep -c . err.log)" -le 2 ] || fail "more than a line or two: $(cat err.log)"
 }
 expect_error "no inputs" "$train" --steps 1
+expect_error "^srres-train: --kernel: 'avx512' is not auto, avx2 or baseline$" \
+    "$train" train.mp4 --steps 1 --kernel avx512
 expect_error "nothere.mp4" "$train" nothere.mp4 --steps 1
 echo "not a video" >text.mp4
 expect_error "text.mp4" "$train" text.mp4 --steps 1

@@ -7,7 +7,6 @@
 #include "cpu.h"
 #include "model.h"
 #include "test_util.h"
-#include "train.h"
 
 /* out [cout][n][h][w] = conv(in) with zero padding. */
 static void ref_conv(double *out, const double *in, const conv_layer *L, int n, int h, int w)
@@ -123,7 +122,7 @@ static void check_gradient_on(const srres_config *cfg, int batch, int patch, srr
     /* Lift the x0.1-scaled tensors so every path carries gradient of a useful size. */
     for (size_t i = 0; i < np; i++)
         p[i] += 0.05f * (float)srres_rng_normal(&rng);
-    assert_int_equal(trainer_create_kernel(m, batch, patch, 2, kernel, &t, &err), SRRES_OK);
+    assert_int_equal(srres_trainer_create_kernel(m, batch, patch, 2, kernel, &t, &err), SRRES_OK);
     int s = cfg->scale;
     size_t nlr = (size_t)batch * 3 * patch * patch, nhr = nlr * s * s;
     float *lr = random_floats(nlr, 0, 1, &rng), *hr = random_floats(nhr, 0, 1, &rng);
@@ -197,7 +196,7 @@ static float *step_gradients(const srres_config *cfg, srres_kernel kernel, float
     srres_trainer *t;
     assert_int_equal(srres_model_create(cfg, &m, &err), SRRES_OK);
     srres_model_init_random(m, 5);
-    assert_int_equal(trainer_create_kernel(m, 2, 12, 2, kernel, &t, &err), SRRES_OK);
+    assert_int_equal(srres_trainer_create_kernel(m, 2, 12, 2, kernel, &t, &err), SRRES_OK);
     srres_rng rng;
     srres_rng_seed(&rng, 11);
     size_t nlr = (size_t)2 * 3 * 12 * 12, nhr = nlr * cfg->scale * cfg->scale;
@@ -265,7 +264,7 @@ static void test_unknown_kernel_is_refused(void **state)
     srres_model *m;
     srres_trainer *t;
     assert_int_equal(srres_model_create(&c, &m, &err), SRRES_OK);
-    assert_int_equal(trainer_create_kernel(m, 1, 4, 1, (srres_kernel)7, &t, &err),
+    assert_int_equal(srres_trainer_create_kernel(m, 1, 4, 1, (srres_kernel)7, &t, &err),
                      SRRES_ERR_INVALID);
     assert_null(t);
     assert_non_null(strstr(err.message, "unknown kernel 7"));

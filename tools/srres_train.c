@@ -45,6 +45,7 @@ typedef struct options {
     srres_image_skip image_skip;
     long steps;
     int batch, patch, threads, loader_threads;
+    srres_kernel kernel; /* not the run's: a resume may take another */
     double lr, lr_min, gamma, clip, average;
     long warmup, step_size;
     schedule sched;
@@ -166,6 +167,8 @@ static void usage(FILE *f)
         "      --threads N            compute threads (default: one per CPU it may use; per\n"
         "                             process under mpirun, where each process takes\n"
         "                             --batch / N patches)\n"
+        "      --kernel K             auto, avx2 or baseline (default auto: AVX-512, else\n"
+        "                             AVX2 + FMA, else im2col + OpenBLAS)\n"
         "data:\n"
         "      --loader-threads N     decoding threads (default 1)\n"
         "      --patches-per-frame N  patches cut from each decoded frame (default 8)\n"
@@ -201,7 +204,7 @@ static void usage(FILE *f)
 enum {
     OPT_SCALE = 256, OPT_BLOCKS, OPT_CHANNELS, OPT_SKIP, OPT_PRELU, OPT_INIT, OPT_DTYPE,
     OPT_STEPS, OPT_BATCH, OPT_PATCH, OPT_LR, OPT_SCHED, OPT_LR_MIN, OPT_WARMUP, OPT_LR_STEP,
-    OPT_LR_GAMMA, OPT_CLIP, OPT_LOSS, OPT_SEED, OPT_THREADS, OPT_LOADERS, OPT_PPF, OPT_FPR,
+    OPT_LR_GAMMA, OPT_CLIP, OPT_LOSS, OPT_SEED, OPT_THREADS, OPT_KERNEL, OPT_LOADERS, OPT_PPF, OPT_FPR,
     OPT_STRIDE, OPT_HR_SCALE, OPT_AVERAGE, OPT_FLAT_T, OPT_FLAT_P, OPT_DETAIL, OPT_NO_AUG, OPT_VAL,
     OPT_VAL_EVERY, OPT_VAL_CROP, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_LOG, OPT_LOG_EVERY,
     OPT_END
@@ -219,7 +222,7 @@ static const struct option long_options[] = {
     {"lr-gamma", required_argument, 0, OPT_LR_GAMMA}, {"clip", required_argument, 0, OPT_CLIP},
     {"average", required_argument, 0, OPT_AVERAGE},
     {"loss", required_argument, 0, OPT_LOSS}, {"seed", required_argument, 0, OPT_SEED},
-    {"threads", required_argument, 0, OPT_THREADS},
+    {"threads", required_argument, 0, OPT_THREADS}, {"kernel", required_argument, 0, OPT_KERNEL},
     {"loader-threads", required_argument, 0, OPT_LOADERS},
     {"patches-per-frame", required_argument, 0, OPT_PPF},
     {"frames-per-round", required_argument, 0, OPT_FPR},
@@ -1018,6 +1021,7 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
         case OPT_LOSS: o->loss = cli_choice("--loss", optarg, loss_names, 2); break;
         case OPT_SEED: o->seed = (uint64_t)cli_long("--seed", optarg, 0, LONG_MAX); break;
         case OPT_THREADS: o->threads = (int)cli_long("--threads", optarg, 0, 1024); break;
+        case OPT_KERNEL: o->kernel = cli_kernel(optarg); break;
         case OPT_LOADERS: o->loader_threads = (int)cli_long("--loader-threads", optarg, 1, 64); break;
         case OPT_PPF:
             o->sampler.patches_per_frame = (int)cli_long("--patches-per-frame", optarg, 1, 4096);
@@ -1326,7 +1330,8 @@ int main(int argc, char **argv)
     }
     int local = o.batch / D.size; /* this rank's share of every global batch */
     srres_trainer *tr;
-    if (srres_trainer_create(model, local, o.patch, o.threads, &tr, &e) != SRRES_OK)
+    if (srres_trainer_create_kernel(model, local, o.patch, o.threads, o.kernel, &tr, &e) !=
+        SRRES_OK)
         cli_die("%s", e.message);
 
     eval_set val = {0};
