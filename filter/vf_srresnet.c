@@ -17,9 +17,14 @@
  * one per CPU it may use, and never more than the graph's limit (-filter_threads).
  */
 
+#include <glob.h>
 #include <srres.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "libavcodec/avcodec.h"
+#include "libavutil/avstring.h"
+#include "libavutil/bprint.h"
 #include "libavutil/common.h"
 #include "libavutil/cpu.h"
 #include "libavutil/detection_bbox.h"
@@ -71,14 +76,15 @@ typedef struct SRResNetContext {
 /* A build that installs a model may name it, making the model option optional:
  * --extra-cflags=-DSRRES_DEFAULT_MODEL=/usr/share/srres/x4.safetensors. A bare path, made a
  * string here, because FFmpeg's configure drops the quotes of a string literal; so it must
- * not hold two slashes in a row, which the preprocessor takes for a comment. */
+ * not hold two slashes in a row, which the preprocessor takes for a comment. Its folder is
+ * the models folder, where model=x2 finds x2.safetensors (resolve_model). */
 #ifdef SRRES_DEFAULT_MODEL
 #define DEFAULT_MODEL AV_STRINGIFY(SRRES_DEFAULT_MODEL)
 #else
 #define DEFAULT_MODEL NULL
 #endif
 static const AVOption srresnet_options[] = {
-    { "model",   "path to the model file (safetensors)", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = DEFAULT_MODEL }, 0, 0, FLAGS },
+    { "model",   "model file (safetensors), or the name of one in the models folder (e.g. x2)", OFFSET(model_path), AV_OPT_TYPE_STRING, { .str = DEFAULT_MODEL }, 0, 0, FLAGS },
     { "tile",    "side of the input tiles processed at a time, in pixels (32 or more)", OFFSET(tile), AV_OPT_TYPE_INT, { .i64 = 0 }, -1, INT_MAX, FLAGS, "tile" },
         { "auto",    "tile only frames too large for memory", 0, AV_OPT_TYPE_CONST, { .i64 =  0 }, 0, 0, FLAGS, "tile" },
         { "untiled", "process each frame whole",              0, AV_OPT_TYPE_CONST, { .i64 = -1 }, 0, 0, FLAGS, "tile" },
@@ -200,14 +206,97 @@ static int averror_from_error(srres_status status, const srres_error *err)
     }
 }
 
+/* A model file's name without its folder and ".safetensors", and that stem's length. */
+static const char *model_stem(const char *path, int *len)
+{
+    const char *base = av_basename(path);
+    *len = (int)(strlen(base) - strlen(".safetensors"));
+    return base;
+}
+
+/* By stem, so that x2 comes before x2-fast ('.' sorts after '-'). */
+static int by_stem(const void *a, const void *b)
+{
+    int la, lb;
+    const char *sa = model_stem(*(char *const *)a, &la), *sb = model_stem(*(char *const *)b, &lb);
+    int c = strncmp(sa, sb, FFMIN(la, lb));
+    return c ? c : la - lb;
+}
+
+/* "x2, x2-fast, x4, x4-fast": the models in dir ("none" if it holds none). */
+static void list_models(AVBPrint *names, const char *dir)
+{
+    char *pattern = av_asprintf("%s/*.safetensors", dir);
+    glob_t g;
+
+    if (pattern && glob(pattern, 0, NULL, &g) == 0) {
+        qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), by_stem);
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            int len;
+            const char *name = model_stem(g.gl_pathv[i], &len);
+            av_bprintf(names, "%s%.*s", i ? ", " : "", len, name);
+        }
+        globfree(&g);
+    }
+    if (!names->len)
+        av_bprintf(names, "none");
+    av_free(pattern);
+}
+
+/* model=x2 names a model in the models folder, as srres-video's -m x2 does
+ * (tools/bundled_model.c, whose rules these must stay): a file of that name comes first (a
+ * folder is no model), and a name with '/' or '.' is a path. An unknown name is refused
+ * listing the folder's models. The name is replaced by the file's path. */
+static int resolve_model(AVFilterContext *ctx)
+{
+    SRResNetContext *s = ctx->priv;
+    const char *name = s->model_path;
+    char *copy, *path;
+    const char *dir;
+    struct stat st;
+    AVBPrint names;
+
+    if ((stat(name, &st) == 0 && !S_ISDIR(st.st_mode)) || strpbrk(name, "/."))
+        return 0;
+    if (!DEFAULT_MODEL) {
+        av_log(ctx, AV_LOG_ERROR, "model=%s: no such file, and this srresnet was built without "
+               "a models folder (-DSRRES_DEFAULT_MODEL): give the model file's path.\n", name);
+        return AVERROR(ENOENT);
+    }
+    if (!(copy = av_strdup(DEFAULT_MODEL)))
+        return AVERROR(ENOMEM);
+    dir = av_dirname(copy);
+    if (!(path = av_asprintf("%s/%s.safetensors", dir, name))) {
+        av_free(copy);
+        return AVERROR(ENOMEM);
+    }
+    if (access(path, R_OK) == 0) {
+        av_free(copy);
+        av_free(s->model_path);
+        s->model_path = path;
+        return 0;
+    }
+    av_bprint_init(&names, 0, AV_BPRINT_SIZE_UNLIMITED);
+    list_models(&names, dir);
+    av_log(ctx, AV_LOG_ERROR, "model=%s: no such file, nor a model of that name in the models "
+           "folder (%s in %s).\n", name, av_bprint_is_complete(&names) ? names.str : "?", dir);
+    av_bprint_finalize(&names, NULL);
+    av_free(path);
+    av_free(copy);
+    return AVERROR(ENOENT);
+}
+
 static av_cold int init(AVFilterContext *ctx)
 {
     SRResNetContext *s = ctx->priv;
+    int ret;
 
     if (!s->model_path || !*s->model_path) {
         av_log(ctx, AV_LOG_ERROR, "No model file given: set the model option.\n");
         return AVERROR(EINVAL);
     }
+    if ((ret = resolve_model(ctx)) < 0)
+        return ret;
     /* As srres-video: each tile computes a border of the network's reach (39 input pixels
      * at x4) on every side, so tiles of 8 pixels ran 30 to 80 times slower. */
     if (s->tile > 0 && s->tile < 32) {

@@ -147,6 +147,66 @@ no_model_option_fails() {
         fails_with "No model file given" -i odd.png -vf srresnet=model= y.png
 }
 
+# model=x2 names a model as srres-video's -m x2 does (tools/bundled_model.c): a file of that
+# name first, a name with '/' or '.' a path, else one in the models folder, which is the
+# default model's. make ffmpeg builds the filter without one: a bare name that is no file is
+# refused saying so (it failed as "x2: No such file or directory"), and a file of that name
+# is still the model.
+model_name_without_models_folder_is_refused() {
+    fails_with "model=x2: no such file, and this srresnet was built without a models folder" \
+        -i odd.png -vf srresnet=model=x2 y.png &&
+        expect "error lines from the filter" "$(grep -c "^\[Parsed_srresnet" err.txt)" 1 &&
+        mkdir own && cd own && cp "$x2" x2 && ff -i ../odd.png -vf srresnet=model=x2 y.png &&
+        expect "a file named x2" "$(size y.png)" 66x34
+}
+
+# Links ffmpeg-models: make ffmpeg's ffmpeg with the filter compiled as a packager's build with
+# a default model compiles it (-DSRRES_DEFAULT_MODEL=$1). Its object comes before
+# libavfilter.a, so that the archive's own filter is not linked.
+ffmpeg_with_default_model() {
+    local lib=$out/ffmpeg src=$out/ffmpeg-src/ffmpeg
+    # shellcheck disable=SC2046 # FFmpeg's flags, word by word
+    gcc $(sed -n 's/^\(CPPFLAGS\|CFLAGS\)=//p' "$lib/ffbuild/config.mak") -I"$lib" -I"$src" \
+        -I"$src/libavfilter" -DSRRES_DEFAULT_MODEL="$1" -c "$root/filter/vf_srresnet.c" \
+        -o vf_srresnet.o &&
+        gcc -o ffmpeg-models "$lib"/fftools/*.o vf_srresnet.o "$lib/libavdevice/libavdevice.a" \
+            "$lib/libavfilter/libavfilter.a" "$lib/libavformat/libavformat.a" \
+            "$lib/libavcodec/libavcodec.a" "$lib/libswresample/libswresample.a" \
+            "$lib/libswscale/libswscale.a" "$lib/libavutil/libavutil.a" \
+            $(sed -n 's/^EXTRALIBS-\(avfilter\|avformat\|avcodec\|avutil\)=//p' \
+                "$lib/ffbuild/config.mak")
+}
+# Built with a default model, the filter takes the others in its folder by name, with
+# srres-video's precedence (a file, then a path, then the folder's), and refuses an unknown
+# name in one line listing the folder's models.
+model_names_are_found_in_the_models_folder() {
+    mkdir names && cd names && mkdir models && cp "$x4" models/x4.safetensors &&
+        cp "$x2" models/x2.safetensors && cp "$x2" models/x2-fast.safetensors &&
+        ffmpeg_with_default_model "$tmp/names/models/x4.safetensors" || return 1
+    up() { ./ffmpeg-models -nostdin -hide_banner -loglevel error -y -i ../odd.png "$@"; }
+    up -vf srresnet default.png && expect "default model" "$(size default.png)" 132x68 &&
+        up -vf srresnet=model=x2 named.png && expect "model=x2" "$(size named.png)" 66x34 &&
+        up -filter_complex "[0:v]srresnet=model=x2" complex.png &&
+        expect "model=x2 in -filter_complex" "$(size complex.png)" 66x34 &&
+        mkdir x2 && up -vf srresnet=model=x2 folder.png &&
+        expect "beside a folder named x2" "$(size folder.png)" 66x34 &&
+        rmdir x2 && cp "$x4" x2 && up -vf srresnet=model=x2 file.png &&
+        expect "a file named x2" "$(size file.png)" 132x68 || return 1
+    if up -vf srresnet=model=x2.safetensors y.png 2>err.txt; then
+        echo "model=x2.safetensors was looked up in the folder"
+        return 1
+    fi
+    grep -F "x2.safetensors: No such file" err.txt || return 1
+    if up -vf srresnet=model=x9 y.png 2>err.txt; then
+        echo "model=x9 succeeded"
+        return 1
+    fi
+    cat err.txt
+    expect "the filter's error" "$(sed -n 's/^\[Parsed_srresnet_0 @ 0x[0-9a-f]*\] //p' err.txt)" \
+        "model=x9: no such file, nor a model of that name in the models folder (x2, x2-fast, x4 \
+in $tmp/names/models)."
+}
+
 # Frames that change size mid-stream come out at the model's scale of each (as vf_scale's
 # output follows its input), from a per-frame scale and from images of different sizes read
 # without the graph being rebuilt. framemd5 gives each frame's size in bytes (RGB24).
@@ -951,6 +1011,8 @@ check malformed_model_file_fails
 check model_is_loaded_once_under_filter_complex
 check video_given_as_the_model_is_refused_unread
 check no_model_option_fails
+check model_name_without_models_folder_is_refused
+check model_names_are_found_in_the_models_folder
 check odd_sizes_scale_by_the_model
 check size_changes_mid_stream_follow
 check size_changes_before_a_scaler
