@@ -2111,6 +2111,34 @@ test_input_as_a_file_url() {
     cmp -s seq/f001.png orig.png || fail "seq/f001.png was written over"
 }
 
+# An output named "file:NAME" is the file NAME, as for ffmpeg and as -i reads it (a file
+# named "file:out.mkv" was written): checked for existing as NAME, written under a temporary
+# name and renamed into place; numbered and --concat outputs too; file:pipe:1 is a file.
+test_output_as_a_file_url() {
+    lavfi in.mkv -t 2 -c:v libx264 -g 25 -an
+    "$video" -q -i in.mkv -o file:out.mkv -m "$m2" -t 0.2 || fail "file:out.mkv: status $?"
+    [ "$(probe out.mkv v:0 width)" = 128 ] || fail "no out.mkv: $(ls -A | xargs)"
+    expect_error "^srres-video: out.mkv: already exists; use -y" \
+        "$video" -i in.mkv -o file:out.mkv -m "$m2" -t 0.2
+    "$video" -q -y -i in.mkv -o file:out.mkv -m "$m2" -t 0.2 || fail "-y file:out.mkv: status $?"
+    "$video" -q -i in.mkv -o file:pipe:1 -f matroska -m "$m2" -t 0.2 >stdout.mkv ||
+        fail "file:pipe:1: status $?"
+    [ "$(probe ./pipe:1 v:0 width)" = 128 ] && [ ! -s stdout.mkv ] ||
+        fail "file:pipe:1 was not the file pipe:1"
+    mkdir up
+    "$video" -q -i in.mkv -o file:up/f%02d.png -m "$m2" -t 0.2 || fail "numbered: status $?"
+    [ "$(ls up | xargs)" = "f01.png f02.png f03.png f04.png f05.png" ] || fail "up: $(ls -A up)"
+    local i
+    for i in 1 2; do
+        "$video" -q -i in.mkv -o "file:seg$i.mkv" -m "$m2" --segment $i/2 ||
+            fail "segment $i failed"
+    done
+    "$video" -q --concat file:joined.mkv seg1.mkv seg2.mkv || fail "--concat: status $?"
+    [ "$(probe joined.mkv v:0 nb_read_frames -count_frames)" = 50 ] ||
+        fail "joined: $(ls -A | xargs)"
+    ! ls -A | grep -q -e "^file:" -e partial || fail "files left: $(ls -A | xargs)"
+}
+
 # A name whose first colon follows letters and digits is a file's, not a protocol's URL: a
 # photo named by its time was "Protocol not found", and file:a.png (holding b.png) read a.png.
 # So are numbered names and --concat's segments and output; "-" is still standard input.

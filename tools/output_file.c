@@ -67,6 +67,21 @@ int output_is_url(const char *name)
     return 0;
 }
 
+const char *output_file_name(const char *name)
+{
+    const char *path;
+    if (!av_strstart(name, "file:", &path))
+        return name;
+    if (!*path)
+        cli_die("%s: no file name after file:", name);
+    if (!output_is_url(path))
+        return path;
+    char *here = av_asprintf("./%s", path);
+    if (!here)
+        cli_die("out of memory");
+    return here;
+}
+
 void output_target_init(output_target *t, const char *path)
 {
     struct stat st;

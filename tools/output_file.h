@@ -29,6 +29,13 @@ typedef struct output_target {
  * 2024-01-01T10:30:00.mkv, or hls:x.mkv: that protocol reads only). */
 int output_is_url(const char *name);
 
+/* The name an output is written under, as ffmpeg writes it: a file: URL's path (file:out.mkv
+ * is out.mkv: its format guessed, the exists checks made and the temporary file renamed by
+ * that name, as for a plain one), "./" before a path that alone would read as a URL
+ * (file:pipe:1 is the file pipe:1 here); any other name as it is. The result is the name, a
+ * part of it or, with "./", allocated for the run. */
+const char *output_file_name(const char *name);
+
 void output_target_init(output_target *t, const char *path);
 /* Written directly, whatever the path is: for outputs of many files (an image muxer's
  * numbered names), which no one rename can put in place. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output_file.h"
 
 #include "options.h"
 
@@ -234,7 +235,7 @@ void parse_options(options *o, int argc, char **argv)
         case 'o':
             if (o->output)
                 cli_die("-o given twice: one output a run");
-            o->output = strcmp(optarg, "-") ? optarg : "pipe:1";
+            o->output = strcmp(optarg, "-") ? output_file_name(optarg) : "pipe:1";
             break;
         case 'f':
             if (!av_guess_format(optarg, NULL, NULL))
@@ -342,7 +343,7 @@ void parse_options(options *o, int argc, char **argv)
                                              : NULL;
         if (moot)
             cli_die("--concat copies the segments' streams: %s does not apply", moot);
-        o->output = o->concat;
+        o->output = o->concat = output_file_name(o->concat);
         return;
     }
     if (optind < argc)
