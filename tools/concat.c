@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "concat.h"
+#include "input_name.h"
 #include "output_file.h"
 
 static volatile sig_atomic_t stop_signal;

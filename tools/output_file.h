@@ -1,10 +1,13 @@
 /* output_file.h: what writing an output file the careful way needs, shared by srres-video's
- * pipeline and its --concat: a temporary name to write under and rename from, and the
- * stream properties a copied or re-encoded stream keeps; and what an input's name opens. */
+ * pipeline and its --concat: a temporary name to write under and rename from, the stream
+ * properties a copied or re-encoded stream keeps, and what a format takes. */
 #ifndef SRRES_OUTPUT_FILE_H
 #define SRRES_OUTPUT_FILE_H
 
 #include <libavformat/avformat.h>
+
+/* srres-video's parts find the input's names here too, through app.h */
+#include "input_name.h"
 
 /* Where an output is written and what it becomes. A new or regular file is written under
  * a temporary name, "dir/.name.partial-PID.ext" (the same folder, so the final rename is
@@ -46,33 +49,10 @@ int output_target_commit(const output_target *t);
 void output_target_abandon(const output_target *t);
 void output_target_free(output_target *t);
 
-/* What libavformat opens for an input's name (av_malloc'ed): the name as it is where
- * libavformat reads it as that file (no colon after only letters, digits, '+', '-' and '.',
- * which make a URL); "file:NAME" where a file has a name libavformat would take for a URL, or
- * where the name is no URL of a protocol libavformat has (2024-01-01T10:30:00.png); the name
- * as it is where no file has it and it is such a URL (http://..., file:NAME). "-" and
- * "pipe:0" are standard input, even where a file has that name. *path: the file's path (NAME
- * of a file: URL where no file has that name), or the name itself. */
-char *input_url(const char *name, const char **path);
-
-/* For an image muxer's numbered name (up/f%04d.png): whether a file of its names exists
- * (the lowest numbered one's path into found, of size bytes), and whether path is one of its
- * names. */
-int output_numbered_existing(const char *pattern, char *found, size_t size);
-int output_numbered_includes(const char *pattern, const char *path);
-
-/* The files of a numbered name that output_numbered_existing finds, but those of numbers lo
- * to hi under the name the pattern gives them (up/f0004.png for 4, not up/f04.png), and,
- * where `exact`, any of a name it gives no number: how many, and the lowest numbered one's
- * path into found (its folder written as in the pattern). */
+/* The files of a numbered output from before this run, which wrote numbers lo to hi:
+ * numbered_others (numbered_name.h), as srres-video's main asks it. */
 long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, int exact, char *found,
                             size_t size);
-
-/* For an input the image demuxer read as a numbered sequence (frames/%04d.png), `count`
- * pictures from the first of numbers 0 to 4 that has a file, as it starts: the number of the
- * last one read where a missing number ended the sequence before a later file of its names
- * (the lowest one's path into next), or -1. */
-int64_t input_numbered_gap(const char *pattern, int64_t count, char *next, size_t size);
 
 /* Copies a stream's metadata, disposition and side data (rotation and the like) to ost,
  * the display matrix only if keep_rotation, and the buffer and rates the input was coded

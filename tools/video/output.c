@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "concat.h"
+#include "numbered_name.h"
 
 #include "app.h"
 #include "libav_log.h"
@@ -167,11 +168,11 @@ int stream_kept(const app *a, unsigned i, const char **why)
 static int numbered_input(const char *input, const char *output)
 {
     char name[PATH_MAX];
-    if (output_numbered_includes(output, input))
+    if (numbered_includes(output, input))
         return 1;
     for (int k = 0; k < 5 && strchr(input, '%'); k++)
         if (av_get_frame_filename(name, sizeof(name), input, k) >= 0 && access(name, F_OK) == 0 &&
-            output_numbered_includes(output, name))
+            numbered_includes(output, name))
             return 1;
     return 0;
 }
@@ -342,7 +343,7 @@ void open_output(app *a)
     if (numbered && numbered_input(a->input_file, a->o.output))
         cli_die("%s: its numbered names include the input's files (%s)", a->o.output, a->o.input);
     /* Any of its names, not only the first: the muxer writes over what it meets. */
-    if (numbered && !a->o.overwrite && output_numbered_existing(a->o.output, first, sizeof(first)))
+    if (numbered && !a->o.overwrite && numbered_existing(a->o.output, first, sizeof(first)))
         cli_die("%s: already exists (a name of %s); use -y to overwrite", first, a->o.output);
     /* Numbered files are found (above) and removed when cut short (drain_encoder) by the
      * pattern's numbers: image2 options that name them otherwise are refused (update=1
