@@ -1290,6 +1290,46 @@ test_segments_that_do_not_meet_refused() {
     "$video" -q --concat latejoin.mp4 late1.mp4 late2.mp4 || fail "a late video's segments refused"
 }
 
+# A join without the last segment is refused, as each segment says which piece of the input
+# it holds (a tag Matroska, WebM, MP4 and MOV keep): the times could not tell, and the join
+# stopped short; pipes too. A video alone without its first is said too (the times need its
+# audio). A segment that runs to the input's end, the later ones being empty, ends a join;
+# the join and an upscale of a segment carry no tag.
+test_missing_last_segment_refused() {
+    tagged() { ffprobe -v error -show_entries format_tags -of compact=p=0 "$1" | grep -qi srres; }
+    lavfi in.mkv -t 3 -c:v libx264 -g 25 -an
+    local e i
+    for e in mkv mp4; do
+        for i in 1 2 3; do
+            "$video" -q -i in.mkv -o "seg$i.$e" -m "$m2" --segment $i/3 ||
+                fail "segment $i/3 into .$e failed"
+        done
+        expect_error "^srres-video: seg2.$e: segment 2/3 ends before the input does: the last \
+segment (--segment 3/3) is missing$" "$video" --concat "cut.$e" "seg1.$e" "seg2.$e"
+        expect_error "seg1.$e: segment 1/3 ends before the input does: segments 2/3 to 3/3 are" \
+            "$video" --concat "cut.$e" "seg1.$e"
+        expect_error "seg2.$e: segment 2/3: the first segment (--segment 1/N) is missing" \
+            "$video" --concat "cut.$e" "seg2.$e" "seg3.$e"
+        [ ! -e "cut.$e" ] || fail "a refused join left cut.$e"
+        "$video" -q --concat "joined.$e" "seg1.$e" "seg2.$e" "seg3.$e" ||
+            { fail "the three .$e segments refused"; continue; }
+        [ "$(probe "joined.$e" v:0 nb_read_frames -count_frames)" = 75 ] ||
+            fail "joined.$e: $(probe "joined.$e" v:0 nb_read_frames -count_frames) frames of 75"
+        ! tagged "joined.$e" || fail "joined.$e says it is a segment"
+    done
+    # Pipes, read once, are told once copied (after the times, which they tell then too).
+    expect_error "/dev/fd/[0-9]*: segment 2/3 ends before the input does: the last segment" \
+        "$video" --concat cut.mkv <(cat seg1.mkv) <(cat seg2.mkv)
+    [ -z "$(ls -A | grep cut)" ] || fail "a refused join left $(ls -A | grep cut | xargs)"
+    "$video" -q -i seg3.mkv -o up.mkv -m "$m2" || fail "upscaling seg3.mkv failed"
+    ! tagged up.mkv || fail "an upscale of a segment says it is one"
+    # keyframes at 0 and 1 s alone: segment 2/2 is empty, 1/2 holds all
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -t 3 -c:v libx264 \
+        -g 1000 -sc_threshold 0 -force_key_frames 0,1 keys.mkv
+    "$video" -q -i keys.mkv -o keys1.mkv -m "$m2" --segment 1/2 || fail "segment 1/2 failed"
+    "$video" -q --concat keys.joined.mkv keys1.mkv || fail "1/2, running to the end, refused"
+}
+
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:
 # its muxer moved the first segment (only) past its start below zero (AAC's priming samples,
 # B-frames' decoding times) and the join went back in time ("cannot write: Invalid

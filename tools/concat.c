@@ -205,6 +205,54 @@ static segment_span measure_segment(const char *file)
     return sp;
 }
 
+/* The piece of its input a segment holds, from its SEGMENT_TAG: the i-th of n, and whether it
+ * runs to the input's end; n = 0 where it has no such tag (MPEG-TS keeps none, nor did the
+ * segments of srres-video before it wrote them). */
+typedef struct segment_piece {
+    int i, n, last;
+} segment_piece;
+
+static segment_piece piece_of(const AVFormatContext *in)
+{
+    segment_piece p = {0};
+    const AVDictionaryEntry *t = av_dict_get(in->metadata, SEGMENT_TAG, NULL, 0);
+    int len = 0;
+    if (!t || sscanf(t->value, "%d/%d%n", &p.i, &p.n, &len) != 2 || p.i < 1 || p.i > p.n ||
+        (t->value[len] && strcmp(t->value + len, ", last")))
+        return (segment_piece){0};
+    p.last = t->value[len] != '\0';
+    return p.i < p.n || p.last ? p : (segment_piece){0}; /* N/N runs to the end */
+}
+
+/* Whether the segments' tags, where every one has its own, say that the first starts the
+ * input and the last ends it; otherwise says which is missing in `why`. Between them the
+ * times tell (segments_meet): a cut with too few keyframes leaves pieces empty, unwritten. */
+static int pieces_whole(char **files, const segment_piece *p, int n, char *why, size_t size)
+{
+    for (int s = 0; s < n; s++)
+        if (!p[s].n)
+            return 1;
+    const segment_piece *end = &p[n - 1];
+    if (p[0].i != 1) {
+        snprintf(why, size, "%s: segment %d/%d: the first segment (--segment 1/N) is missing",
+                 files[0], p[0].i, p[0].n);
+        return 0;
+    }
+    if (!end->last) {
+        char missing[64];
+        if (end->i + 1 == end->n)
+            snprintf(missing, sizeof(missing), "the last segment (--segment %d/%d) is", end->n,
+                     end->n);
+        else
+            snprintf(missing, sizeof(missing), "segments %d/%d to %d/%d are", end->i + 1, end->n,
+                     end->n, end->n);
+        snprintf(why, size, "%s: segment %d/%d ends before the input does: %s missing",
+                 files[n - 1], end->i, end->n, missing);
+        return 0;
+    }
+    return 1;
+}
+
 /* Whether `cur` starts where `prev` ends: each --segment piece starts at the keyframe where
  * the one before it stops, so a gap is a piece left out and an overlap pieces of two cuts
  * (1/2 and 2/4). The frames of one cut never overlap. From the last frame to the next is a
@@ -256,11 +304,13 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
      * the output takes, and pipes, which cannot be opened twice, are held open instead. */
     AVFormatContext **held = calloc(n, sizeof(*held)), *out = NULL;
     segment_span *spans = malloc(sizeof(*spans) * n);
+    segment_piece *pieces = malloc(sizeof(*pieces) * n);
     joined_stream *js = NULL;
     int nb = 0, ret;
-    if (!held || !spans)
+    if (!held || !spans || !pieces)
         cli_die("out of memory");
     int64_t prev_start = AV_NOPTS_VALUE, first_late = AV_NOPTS_VALUE;
+    int piped = 0; /* a segment read once, whose times are known as it is copied */
     const AVInputFormat *first = NULL;
     for (int s = 0; s < n; s++) {
         AVFormatContext *in = NULL;
@@ -317,8 +367,10 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
                     files[s], in->start_time / (double)AV_TIME_BASE, files[s - 1],
                     prev_start / (double)AV_TIME_BASE);
         prev_start = in->start_time;
+        pieces[s] = piece_of(in);
         /* Where its video and audio run; a pipe's end, as it is read once, when it is copied. */
         int seekable = in->pb && (in->pb->seekable & AVIO_SEEKABLE_NORMAL);
+        piped |= !seekable;
         spans[s] = seekable ? measure_segment(files[s]) : span_init(in);
         /* The first piece starts with the input, at zero (a run's output starts there), or
          * before it: AAC's priming samples. Told only by its audio: a video alone starts
@@ -342,6 +394,9 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     for (int s = 1; s < n; s++)
         if (!segments_meet(files[s - 1], &spans[s - 1], files[s], &spans[s], why, sizeof(why)))
             cli_die("%s", why);
+    /* After the times, which say a problem between segments first; a pipe's, after its copy. */
+    if (!piped && !pieces_whole(files, pieces, n, why, sizeof(why)))
+        cli_die("%s", why);
     if ((ret = avformat_alloc_output_context2(&out, NULL, NULL, output)) < 0 || !out)
         cli_die("%s: no output format for this name: %s", output, av_err2str(ret));
     /* Matroska keeps no decoding times; with B-frames MP4 and the like need them. */
@@ -364,6 +419,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             cli_die("out of memory");
     }
     av_dict_copy(&out->metadata, held[0]->metadata, 0);
+    av_dict_set(&out->metadata, SEGMENT_TAG, NULL, 0); /* the join is no segment */
     /* A join stopped by a signal leaves no partial file, as a failed one does not. */
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
@@ -465,10 +521,15 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         }
         prev_end_unknown = end_unknown;
     }
+    if (piped && !error && !stop_signal && !pieces_whole(files, pieces, n, why, sizeof(why))) {
+        fprintf(stderr, "srres-video: %s\n", why);
+        error = files[n - 1];
+    }
     for (int s = 0; s < n; s++)
         avformat_close_input(&held[s]);
     free(held);
     free(spans);
+    free(pieces);
     av_packet_free(&pkt);
     free(last_dts);
     av_free(js);

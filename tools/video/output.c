@@ -265,6 +265,24 @@ static int output_interrupted(void *arg)
     return signals_received() > a->output_opened || atomic_load(&a->failed);
 }
 
+/* A segment says which piece of the input it holds (SEGMENT_TAG); any other output says
+ * nothing, though its input is a segment or a join of them, nor does a segment --frames may
+ * cut short, which is no whole piece. */
+static void tag_segment(app *a)
+{
+    av_dict_set(&a->ofmt->metadata, SEGMENT_TAG, NULL, 0);
+    if (!a->o.segments || a->o.max_frames)
+        return;
+    char piece[64];
+    snprintf(piece, sizeof(piece), "%d/%d%s", a->o.segment, a->o.segments,
+             a->hi == INT64_MAX ? ", last" : "");
+    if (av_dict_set(&a->ofmt->metadata, SEGMENT_TAG, piece, 0) < 0)
+        cli_die("out of memory");
+    /* MP4 and MOV write only the tags iTunes and QuickTime name, unless as metadata keys */
+    if (av_opt_find(a->ofmt->priv_data, "movflags", NULL, 0, 0))
+        av_opt_set(a->ofmt->priv_data, "movflags", "+use_metadata_tags", 0);
+}
+
 int numbered_output(const app *a)
 {
     char first[PATH_MAX];
@@ -322,6 +340,7 @@ void open_output(app *a)
     }
     forget_libav_error(); /* what trial headers of streams now dropped said */
     av_dict_copy(&a->ofmt->metadata, a->ifmt->metadata, 0);
+    tag_segment(a);
     copy_chapters(a);
     /* An image name with a frame number (out%04d.png) takes a file a frame, written as they
      * come (there is no one file to rename into place); any other image name one picture. */
