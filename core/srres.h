@@ -42,7 +42,8 @@ extern "C" {
 /* Until 1.0 the ABI (the structs' layouts included: they carry no size field) may change
  * with the minor version, and the shared library's soname with it: libsrres.so.0.MINOR.
  * What the API gains moves it too, so that a program can ask for a version that has it
- * (0.3: SRRES_PIXEL_RGBP8 and SRRES_PIXEL_BGR0; 0.4: srres_trainer_create_kernel). */
+ * (0.3: SRRES_PIXEL_RGBP8 and SRRES_PIXEL_BGR0; 0.4: srres_trainer_create_kernel and
+ * srres_model_find). */
 #define SRRES_VERSION_MAJOR 0
 #define SRRES_VERSION_MINOR 4
 
@@ -104,6 +105,15 @@ srres_status srres_model_load(const char *path, srres_model **model, srres_error
  * kept. */
 srres_status srres_model_load_memory(const void *data, size_t size, const char *name,
                                      srres_model **model, srres_error *err);
+
+/* The model file a model option's value names (as the tools' -m and the filter's model=
+ * take it), in `path` (`size` bytes): the value itself where a file of that name exists (a
+ * folder is no model) or where it holds a '/' or a '.'; else the first of the `ndirs`
+ * folders' VALUE.safetensors that can be read ("x2": x2.safetensors). SRRES_ERR_IO (ENOENT)
+ * if none, the message saying which models the first folder holds: "x3: no such file, nor a
+ * model of that name (x2, x2-fast, x4 in DIR)". Nothing is loaded. */
+srres_status srres_model_find(const char *value, const char *const *dirs, int ndirs, char *path,
+                              size_t size, srres_error *err);
 
 /* A model with every parameter zero, for training. */
 srres_status srres_model_create(const srres_config *config, srres_model **model,

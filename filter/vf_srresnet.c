@@ -17,14 +17,10 @@
  * one per CPU it may use, and never more than the graph's limit (-filter_threads).
  */
 
-#include <glob.h>
 #include <srres.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "libavcodec/avcodec.h"
 #include "libavutil/avstring.h"
-#include "libavutil/bprint.h"
 #include "libavutil/common.h"
 #include "libavutil/cpu.h"
 #include "libavutil/detection_bbox.h"
@@ -206,84 +202,38 @@ static int averror_from_error(srres_status status, const srres_error *err)
     }
 }
 
-/* A model file's name without its folder and ".safetensors", and that stem's length. */
-static const char *model_stem(const char *path, int *len)
-{
-    const char *base = av_basename(path);
-    *len = (int)(strlen(base) - strlen(".safetensors"));
-    return base;
-}
-
-/* By stem, so that x2 comes before x2-fast ('.' sorts after '-'). */
-static int by_stem(const void *a, const void *b)
-{
-    int la, lb;
-    const char *sa = model_stem(*(char *const *)a, &la), *sb = model_stem(*(char *const *)b, &lb);
-    int c = strncmp(sa, sb, FFMIN(la, lb));
-    return c ? c : la - lb;
-}
-
-/* "x2, x2-fast, x4, x4-fast": the models in dir ("none" if it holds none). */
-static void list_models(AVBPrint *names, const char *dir)
-{
-    char *pattern = av_asprintf("%s/*.safetensors", dir);
-    glob_t g;
-
-    if (pattern && glob(pattern, 0, NULL, &g) == 0) {
-        qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), by_stem);
-        for (size_t i = 0; i < g.gl_pathc; i++) {
-            int len;
-            const char *name = model_stem(g.gl_pathv[i], &len);
-            av_bprintf(names, "%s%.*s", i ? ", " : "", len, name);
-        }
-        globfree(&g);
-    }
-    if (!names->len)
-        av_bprintf(names, "none");
-    av_free(pattern);
-}
-
-/* model=x2 names a model in the models folder, as srres-video's -m x2 does
- * (tools/bundled_model.c, whose rules these must stay): a file of that name comes first (a
- * folder is no model), and a name with '/' or '.' is a path. An unknown name is refused
- * listing the folder's models. The name is replaced by the file's path. */
+/* model=x2 names a model in the models folder, as srres-video's -m x2 does, by the rules of
+ * srres_model_find; the name is replaced by the file's path. */
 static int resolve_model(AVFilterContext *ctx)
 {
     SRResNetContext *s = ctx->priv;
-    const char *name = s->model_path;
-    char *copy, *path;
-    const char *dir;
-    struct stat st;
-    AVBPrint names;
+    char *copy = NULL, path[4096];
+    const char *dir = NULL;
+    srres_error err;
+    srres_status status;
 
-    if ((stat(name, &st) == 0 && !S_ISDIR(st.st_mode)) || strpbrk(name, "/."))
-        return 0;
-    if (!DEFAULT_MODEL) {
-        av_log(ctx, AV_LOG_ERROR, "model=%s: no such file, and this srresnet was built without "
-               "a models folder (-DSRRES_DEFAULT_MODEL): give the model file's path.\n", name);
-        return AVERROR(ENOENT);
+    if (DEFAULT_MODEL) {
+        if (!(copy = av_strdup(DEFAULT_MODEL)))
+            return AVERROR(ENOMEM);
+        dir = av_dirname(copy);
     }
-    if (!(copy = av_strdup(DEFAULT_MODEL)))
-        return AVERROR(ENOMEM);
-    dir = av_dirname(copy);
-    if (!(path = av_asprintf("%s/%s.safetensors", dir, name))) {
-        av_free(copy);
-        return AVERROR(ENOMEM);
-    }
-    if (access(path, R_OK) == 0) {
-        av_free(copy);
-        av_free(s->model_path);
-        s->model_path = path;
-        return 0;
-    }
-    av_bprint_init(&names, 0, AV_BPRINT_SIZE_UNLIMITED);
-    list_models(&names, dir);
-    av_log(ctx, AV_LOG_ERROR, "model=%s: no such file, nor a model of that name in the models "
-           "folder (%s in %s).\n", name, av_bprint_is_complete(&names) ? names.str : "?", dir);
-    av_bprint_finalize(&names, NULL);
-    av_free(path);
+    status = srres_model_find(s->model_path, &dir, dir ? 1 : 0, path, sizeof(path), &err);
     av_free(copy);
-    return AVERROR(ENOENT);
+    if (status == SRRES_OK) {
+        char *found = av_strdup(path);
+        if (!found)
+            return AVERROR(ENOMEM);
+        av_free(s->model_path);
+        s->model_path = found;
+        return 0;
+    }
+    if (!DEFAULT_MODEL)
+        av_log(ctx, AV_LOG_ERROR, "model=%s: no such file, and this srresnet was built without "
+               "a models folder (-DSRRES_DEFAULT_MODEL): give the model file's path.\n",
+               s->model_path);
+    else
+        av_log(ctx, AV_LOG_ERROR, "model=%s.\n", err.message);
+    return averror_from_error(status, &err);
 }
 
 static av_cold int init(AVFilterContext *ctx)

@@ -147,7 +147,7 @@ no_model_option_fails() {
         fails_with "No model file given" -i odd.png -vf srresnet=model= y.png
 }
 
-# model=x2 names a model as srres-video's -m x2 does (tools/bundled_model.c): a file of that
+# model=x2 names a model as srres-video's -m x2 does (srres_model_find): a file of that
 # name first, a name with '/' or '.' a path, else one in the models folder, which is the
 # default model's. make ffmpeg builds the filter without one: a bare name that is no file is
 # refused saying so (it failed as "x2: No such file or directory"), and a file of that name
@@ -203,7 +203,7 @@ model_names_are_found_in_the_models_folder() {
     fi
     cat err.txt
     expect "the filter's error" "$(sed -n 's/^\[Parsed_srresnet_0 @ 0x[0-9a-f]*\] //p' err.txt)" \
-        "model=x9: no such file, nor a model of that name in the models folder (x2, x2-fast, x4 \
+        "model=x9: no such file, nor a model of that name (x2, x2-fast, x4 \
 in $tmp/names/models)."
 }
 

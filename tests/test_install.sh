@@ -44,7 +44,7 @@ for tool in srres-video srres-model; do
         true) ;;
     srres-model) said=$("$root/bin/srres-model" info x9 2>&1 || true) ;;
     esac
-    [[ $said == *"x9: no such file, nor a bundled model of that name ("*" in $prefix/share/srres)" ]] ||
+    [[ $said == *"x9: no such file, nor a model of that name ("*" in $prefix/share/srres)" ]] ||
         fail "bin/$tool does not look for its models in $prefix/share/srres: $said"
 done
 "$here/test_exports.sh" "$root/lib/libsrres.so.$ver" "$root/include/srres.h" >/dev/null

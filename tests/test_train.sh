@@ -517,7 +517,7 @@ grep -qx "  checkpoint: srres-train's, at step 50 of 50; the weights are their m
 "$build/srres-model" info trunc-missing.safetensors x7 avg50.safetensors >info.log 2>err.log &&
     fail "info on a missing file exited 0"
 grep -q "^avg50.safetensors: x" info.log && grep -q "trunc-missing.safetensors" err.log &&
-    grep -q "info x7: no such file, nor a bundled model" err.log ||
+    grep -q "info x7: no such file, nor a model of that name" err.log ||
     fail "info past an unreadable file: $(cat info.log err.log)"
 # A checkpoint at exactly --steps is a finished run: resuming it writes that run's model
 # without a step more.

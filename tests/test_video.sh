@@ -602,7 +602,7 @@ test_bundled_model_names() {
     "$video" -q -i in.png -o file.png -m "$root/samples/x2-fast.safetensors" ||
         { fail "-m samples/x2-fast.safetensors failed"; return; }
     cmp -s named.png file.png || fail "-m x2-fast is not samples/x2-fast.safetensors"
-    expect_error "-m x3: no such file, nor a bundled model of that name (x2, x2-fast, x4, x4-fast in $root/samples)" \
+    expect_error "-m x3: no such file, nor a model of that name (x2, x2-fast, x4, x4-fast in $root/samples)" \
         "$video" -i in.png -o x3.png -m x3
     [ -e x3.png ] && fail "x3.png written"
     cp "$m2" x4

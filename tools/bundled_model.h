@@ -6,10 +6,9 @@
 
 #include <stddef.h>
 
-/* The model file an -m value names, in buf: a file that exists (not a folder), or anything
- * that is not a bare name (a '/' or a '.' in it), is that file; a bare name is the bundled
- * model of that name ("x2" is x2.safetensors). NULL for a bare name that is neither, with a
- * line in err naming `opt`, the value and the bundled models there are. */
+/* The model file an -m value names, in buf, by srres_model_find's rules (the filter's too) in
+ * the bundled models' folders. NULL for a bare name that is neither a file nor a bundled
+ * model, with a line in err naming `opt`, the value and the bundled models there are. */
 const char *bundled_model_lookup(char *buf, size_t n, const char *opt, const char *value,
                                  char *err, size_t errlen);
 /* The same, ending the program with that line. */

@@ -1,0 +1,129 @@
+/* test_model_find.c: srres_model_find, the model option's rules the tools and the filter
+ * share: a file of that name first (a folder is none), a '/' or '.' makes a path, else the
+ * first folder's NAME.safetensors, and an unknown name lists the first folder's models. */
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static char first[128], second[128], empty[128];
+
+static void touch(const char *dir, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+/* Two folders of models and an empty one, and the test's working folder inside the first
+ * temporary folder, where files and folders named like models are made. */
+static int setup(void **state)
+{
+    if (make_test_tmpdir(state))
+        return -1;
+    snprintf(first, sizeof(first), "%s/first", test_tmpdir());
+    snprintf(second, sizeof(second), "%s/second", test_tmpdir());
+    snprintf(empty, sizeof(empty), "%s/empty", test_tmpdir());
+    if (mkdir(first, 0755) || mkdir(second, 0755) || mkdir(empty, 0755))
+        return -1;
+    touch(first, "x4.safetensors");
+    touch(first, "x2-fast.safetensors");
+    touch(first, "x2.safetensors");
+    touch(first, "notes.txt");
+    touch(second, "x3.safetensors");
+    touch(second, "x4.safetensors");
+    return chdir(test_tmpdir());
+}
+
+static srres_status find(const char *value, const char *const *dirs, int ndirs, char *path,
+                         srres_error *err)
+{
+    return srres_model_find(value, dirs, ndirs, path, 256, err);
+}
+
+static void test_a_name_is_the_first_folders_model(void **state)
+{
+    const char *dirs[] = {first, second};
+    char path[256], want[256];
+    srres_error err;
+    assert_int_equal(find("x4", dirs, 2, path, &err), SRRES_OK);
+    snprintf(want, sizeof(want), "%s/x4.safetensors", first);
+    assert_string_equal(path, want);
+    assert_int_equal(find("x3", dirs, 2, path, &err), SRRES_OK);
+    snprintf(want, sizeof(want), "%s/x3.safetensors", second);
+    assert_string_equal(path, want);
+}
+
+static void test_a_file_comes_first_but_not_a_folder(void **state)
+{
+    const char *dirs[] = {first};
+    char path[256], want[256];
+    srres_error err;
+    touch(".", "x2");
+    assert_int_equal(find("x2", dirs, 1, path, &err), SRRES_OK);
+    assert_string_equal(path, "x2");
+    assert_int_equal(mkdir("x4", 0755), 0);
+    assert_int_equal(find("x4", dirs, 1, path, &err), SRRES_OK);
+    snprintf(want, sizeof(want), "%s/x4.safetensors", first);
+    assert_string_equal(path, want);
+}
+
+static void test_a_slash_or_dot_makes_a_path(void **state)
+{
+    const char *dirs[] = {first};
+    char path[256];
+    srres_error err;
+    assert_int_equal(find("x4.safetensors", dirs, 1, path, &err), SRRES_OK);
+    assert_string_equal(path, "x4.safetensors"); /* missing here: loading will say so */
+    assert_int_equal(find("models/x9", dirs, 1, path, &err), SRRES_OK);
+    assert_string_equal(path, "models/x9");
+}
+
+static void test_an_unknown_name_lists_the_first_folders_models(void **state)
+{
+    const char *dirs[] = {first, second};
+    char path[256], want[512];
+    srres_error err;
+    assert_int_equal(find("x9", dirs, 2, path, &err), SRRES_ERR_IO);
+    assert_int_equal(err.sys_errno, ENOENT);
+    /* x2 before x2-fast, as '.' sorts after '-'; notes.txt is no model */
+    snprintf(want, sizeof(want), "x9: no such file, nor a model of that name (x2, x2-fast, x4 in %s)",
+             first);
+    assert_string_equal(err.message, want);
+    const char *none[] = {empty};
+    assert_int_equal(find("x9", none, 1, path, &err), SRRES_ERR_IO);
+    snprintf(want, sizeof(want), "x9: no such file, nor a model of that name (none in %s)", empty);
+    assert_string_equal(err.message, want);
+    assert_int_equal(find("x9", NULL, 0, path, &err), SRRES_ERR_IO);
+    assert_string_equal(err.message, "x9: no such file, and no folder of models to look in");
+}
+
+static void test_bad_arguments(void **state)
+{
+    char path[8];
+    srres_error err;
+    assert_int_equal(srres_model_find("", NULL, 0, path, sizeof(path), &err), SRRES_ERR_INVALID);
+    assert_int_equal(srres_model_find(NULL, NULL, 0, path, sizeof(path), &err),
+                     SRRES_ERR_INVALID);
+    assert_int_equal(srres_model_find("x4", NULL, 1, path, sizeof(path), &err),
+                     SRRES_ERR_INVALID);
+    assert_int_equal(srres_model_find("dir/longer.safetensors", NULL, 0, path, sizeof(path),
+                                      &err),
+                     SRRES_ERR_INVALID);
+    assert_string_equal(err.message, "dir/longer.safetensors: path too long");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_name_is_the_first_folders_model),
+        cmocka_unit_test(test_a_file_comes_first_but_not_a_folder),
+        cmocka_unit_test(test_a_slash_or_dot_makes_a_path),
+        cmocka_unit_test(test_an_unknown_name_lists_the_first_folders_models),
+        cmocka_unit_test(test_bad_arguments),
+    };
+    return cmocka_run_group_tests(tests, setup, remove_test_tmpdir);
+}
