@@ -13,7 +13,6 @@
 #include <libavutil/avstring.h>
 
 #include "cli.h"
-#include "numbered_name.h"
 #include "output_file.h"
 
 /* "dir/.stem.partial-PID.ext", the stem shortened (at a character's first byte) where the
@@ -131,12 +130,6 @@ void output_target_free(output_target *t)
     free(t->temp);
     free(t->url);
     t->final = t->temp = t->url = NULL;
-}
-
-long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, int exact, char *found,
-                            size_t size)
-{
-    return numbered_others(pattern, lo, hi, exact, found, size);
 }
 
 int output_keeps_rotation(const AVOutputFormat *fmt)

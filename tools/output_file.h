@@ -6,9 +6,6 @@
 
 #include <libavformat/avformat.h>
 
-/* srres-video's parts find the input's names here too, through app.h */
-#include "input_name.h"
-
 /* Where an output is written and what it becomes. A new or regular file is written under
  * a temporary name, "dir/.name.partial-PID.ext" (the same folder, so the final rename is
  * atomic; the same extension, so muxers see the real format), beside the file the path
@@ -48,11 +45,6 @@ int output_target_commit(const output_target *t);
 /* A failed output removed (never a fifo or device written directly). */
 void output_target_abandon(const output_target *t);
 void output_target_free(output_target *t);
-
-/* The files of a numbered output from before this run, which wrote numbers lo to hi:
- * numbered_others (numbered_name.h), as srres-video's main asks it. */
-long output_numbered_others(const char *pattern, int64_t lo, int64_t hi, int exact, char *found,
-                            size_t size);
 
 /* Copies a stream's metadata, disposition and side data (rotation and the like) to ost,
  * the display matrix only if keep_rotation, and the buffer and rates the input was coded

@@ -29,6 +29,8 @@
 
 #include "cli.h"
 #include "concat.h"
+#include "input_name.h"
+#include "numbered_name.h"
 #include "openblas_core.h"
 #include "progress.h"
 #include "same_file.h"
@@ -301,8 +303,8 @@ int main(int argc, char **argv)
     /* Said even under -q, as the folder is not what the run made: -y writes over the names
      * of its numbers alone. */
     long stale = a.numbered && a.o.overwrite
-                     ? output_numbered_others(a.o.output, a.first_number,
-                                              a.first_number + a.images - 1, 0, name, sizeof(name))
+                     ? numbered_others(a.o.output, a.first_number, a.first_number + a.images - 1,
+                                       0, name, sizeof(name))
                      : 0;
     char more[48] = "";
     if (stale > 1)
