@@ -1437,6 +1437,42 @@ test_late_audio_in_mpeg_ts() {
         err.log || fail "from a pipe: $(grep -v '^frame' err.log)"
 }
 
+# MPEG-TS writes a codec it has no stream type for as private data, which readers take back
+# as bin_data: PCM audio and SRT subtitles were kept so, lost without a word. They are
+# dropped with the line other formats give; AAC and MP3 stay. Blu-ray's M2TS mode (.m2ts, or
+# --mux-opt mpegts_m2ts_mode=1) has types of its own: its PCM stays there, not in a .ts.
+test_mpeg_ts_drops_what_it_cannot_carry() {
+    printf '1\n00:00:00,000 --> 00:00:00,400\nhello\n' >s.srt
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=32x24:rate=10:duration=0.5 -f lavfi \
+        -i sine=duration=0.5 -f lavfi -i sine=duration=0.5:frequency=220 -i s.srt -map 0 \
+        -map 1 -map 2 -map 2 -map 3 -c:v libx264 -c:a:0 pcm_s16le -c:a:1 aac -c:a:2 mp3 \
+        -c:s srt in.mkv
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=32x24:rate=10:duration=0.5 -f lavfi \
+        -i sine=duration=0.5 -c:v libx264 -c:a pcm_bluray -ar 48000 bd.m2ts
+    ts_codecs() { # its streams' codecs, once each (ffprobe lists a program's streams again)
+        ffprobe -v error -show_entries stream=index,codec_name -of csv=p=0 "$1" | sort -u |
+            cut -d, -f2 | xargs
+    }
+    local ext codecs
+    for ext in ts m2ts; do
+        "$video" -i in.mkv -o "out.$ext" -m "$m2" -c:v libx264 2>err.log ||
+            fail "into .$ext failed"
+        grep -q "stream 1 (pcm_s16le) dropped: it cannot go into this format" err.log &&
+            grep -q "stream 4 (subrip) dropped: it cannot go into this format" err.log ||
+            fail ".$ext: PCM and SRT not said to be dropped: $(grep -v '^frame' err.log)"
+        codecs=$(ts_codecs "out.$ext")
+        [ "$codecs" = "h264 aac mp3" ] || fail ".$ext holds $codecs, not h264 aac mp3"
+    done
+    "$video" -i bd.m2ts -o bd.ts -m "$m2" -c:v libx264 2>err.log || fail "bd.m2ts into .ts failed"
+    grep -q "stream 1 (pcm_bluray) dropped: it cannot go into this format" err.log &&
+        [ "$(ts_codecs bd.ts)" = h264 ] || fail "Blu-ray PCM into .ts: $(ts_codecs bd.ts)"
+    "$video" -q -i bd.m2ts -o out-bd.m2ts -m "$m2" -c:v libx264 || fail "bd.m2ts into .m2ts failed"
+    "$video" -q -i bd.m2ts -o mode.ts -m "$m2" -c:v libx264 --mux-opt mpegts_m2ts_mode=1 ||
+        fail "M2TS mode failed"
+    [ "$(ts_codecs out-bd.m2ts)" = "h264 pcm_bluray" ] && [ "$(ts_codecs mode.ts)" = \
+        "h264 pcm_bluray" ] || fail "M2TS lost Blu-ray PCM: $(ts_codecs out-bd.m2ts), $(ts_codecs mode.ts)"
+}
+
 # MPEG-TS seeks by decoding time and can land past the keyframe before -ss (it lost a
 # group of pictures: -ss 1 -t 1 wrote nothing, and segments 2 to 4 were empty).
 test_seek_in_mpeg_ts() {

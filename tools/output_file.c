@@ -227,8 +227,35 @@ int output_cover_art(const AVOutputFormat *fmt, enum AVCodecID codec)
     return ret;
 }
 
-int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist)
+/* Whether a reader finds the codec again in MPEG-TS (libavformat/mpegtsenc.c): the codecs the
+ * muxer has a stream type for, DVB's, or in M2TS mode Blu-ray's and the MPEG audio and AAC
+ * that FFmpeg's reader finds by probing. The muxer writes any other as private data, with
+ * a warning that needs -v to show, which readers take back as bin_data: lost. */
+static int mpegts_carries(enum AVCodecID id, int m2ts)
 {
+    static const enum AVCodecID dvb[] = {
+        AV_CODEC_ID_MPEG1VIDEO, AV_CODEC_ID_MPEG2VIDEO, AV_CODEC_ID_MPEG4, AV_CODEC_ID_H264,
+        AV_CODEC_ID_HEVC, AV_CODEC_ID_CAVS, AV_CODEC_ID_AVS2, AV_CODEC_ID_AVS3,
+        AV_CODEC_ID_DIRAC, AV_CODEC_ID_VC1, AV_CODEC_ID_MP2, AV_CODEC_ID_MP3, AV_CODEC_ID_AAC,
+        AV_CODEC_ID_AAC_LATM, AV_CODEC_ID_AC3, AV_CODEC_ID_EAC3, AV_CODEC_ID_DTS,
+        AV_CODEC_ID_TRUEHD, AV_CODEC_ID_OPUS, AV_CODEC_ID_TIMED_ID3, AV_CODEC_ID_DVB_SUBTITLE,
+        AV_CODEC_ID_DVB_TELETEXT, AV_CODEC_ID_ARIB_CAPTION, AV_CODEC_ID_SMPTE_KLV,
+        AV_CODEC_ID_NONE};
+    static const enum AVCodecID bluray[] = {
+        AV_CODEC_ID_MPEG2VIDEO, AV_CODEC_ID_H264, AV_CODEC_ID_VC1, AV_CODEC_ID_HEVC,
+        AV_CODEC_ID_PCM_BLURAY, AV_CODEC_ID_AC3, AV_CODEC_ID_DTS, AV_CODEC_ID_TRUEHD,
+        AV_CODEC_ID_EAC3, AV_CODEC_ID_HDMV_PGS_SUBTITLE, AV_CODEC_ID_HDMV_TEXT_SUBTITLE,
+        AV_CODEC_ID_MP2, AV_CODEC_ID_MP3, AV_CODEC_ID_AAC, AV_CODEC_ID_NONE};
+    for (const enum AVCodecID *c = m2ts ? bluray : dvb; *c != AV_CODEC_ID_NONE; c++)
+        if (*c == id)
+            return 1;
+    return 0;
+}
+
+int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist, int m2ts)
+{
+    if (!strcmp(fmt->name, "mpegts") && !mpegts_carries(ist->codecpar->codec_id, m2ts))
+        return 0;
     /* Raw video, YUV4MPEG, images: their muxers write any packet given, audio into the
      * pictures' bytes; a format with no audio codec takes no audio (ffmpeg's rule too). */
     if (ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && fmt->audio_codec == AV_CODEC_ID_NONE)

@@ -64,8 +64,9 @@ int64_t output_codec_delay(const AVFormatContext *out, const AVStream *ost);
 
 /* Whether the muxer takes a copy of ist: no audio into a format without an audio codec, no
  * stream its codec query refuses, and none it cannot write the header of an output holding
- * that stream alone for (in memory; MPEG-TS and MPEG-PS check their codecs only there). */
-int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist);
+ * that stream alone for (in memory; MPEG-PS checks its codecs only there). MPEG-TS takes
+ * only the codecs it has a stream type for, Blu-ray's where `m2ts` (its M2TS mode). */
+int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist, int m2ts);
 
 /* How the muxer takes a picture coded as `codec` for cover art (an attached picture): 1 as
  * cover art, 0 only as a video stream (MP4 and M4A take PNG, JPEG and BMP cover art alone:
