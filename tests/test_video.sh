@@ -1471,6 +1471,15 @@ test_mpeg_ts_drops_what_it_cannot_carry() {
         fail "M2TS mode failed"
     [ "$(ts_codecs out-bd.m2ts)" = "h264 pcm_bluray" ] && [ "$(ts_codecs mode.ts)" = \
         "h264 pcm_bluray" ] || fail "M2TS lost Blu-ray PCM: $(ts_codecs out-bd.m2ts), $(ts_codecs mode.ts)"
+    # The upscaled video's own codec too, before a frame is upscaled: VP9 into MPEG-TS was
+    # written as bin_data, status 0; H.264 into WebM and FFV1 into MP4 failed at the header.
+    expect_error "^srres-video: vp9.ts: the mpegts format cannot hold vp9 video (-c:v libvpx-vp9)$" \
+        "$video" -i in.mkv -o vp9.ts -m "$m2" -c:v libvpx-vp9
+    expect_error "^srres-video: h264.webm: the webm format cannot hold h264 video (-c:v libx264)$" \
+        "$video" -i in.mkv -o h264.webm -m "$m2" -c:v libx264
+    expect_error "^srres-video: ffv1.mp4: the mp4 format cannot hold ffv1 video (-c:v ffv1)$" \
+        "$video" -i in.mkv -o ffv1.mp4 -m "$m2" -c:v ffv1
+    [ ! -e vp9.ts ] && [ ! -e h264.webm ] && [ ! -e ffv1.mp4 ] || fail "a refused output was written"
 }
 
 # MPEG-TS seeks by decoding time and can land past the keyframe before -ss (it lost a

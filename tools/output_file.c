@@ -11,6 +11,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avio.h>
 #include <libavutil/avstring.h>
+#include <libavutil/opt.h>
 
 #include "cli.h"
 #include "output_file.h"
@@ -252,15 +253,37 @@ static int mpegts_carries(enum AVCodecID id, int m2ts)
     return 0;
 }
 
+int output_m2ts(const AVOutputFormat *fmt, const char *name, const AVDictionary *mux_opts)
+{
+    const char *key = "mpegts_m2ts_mode";
+    const AVDictionaryEntry *t = av_dict_get(mux_opts, key, NULL, 0);
+    AVFormatContext *s = NULL;
+    int64_t mode = -1;
+    if (strcmp(fmt->name, "mpegts"))
+        return 0;
+    if (t && avformat_alloc_output_context2(&s, fmt, NULL, NULL) >= 0) {
+        if (av_opt_set(s->priv_data, key, t->value, 0) < 0 ||
+            av_opt_get_int(s->priv_data, key, 0, &mode) < 0)
+            mode = -1;
+        avformat_free_context(s);
+    }
+    return mode == -1 ? av_match_ext(name, "m2ts") : mode != 0;
+}
+
+int output_takes_codec(const AVOutputFormat *fmt, enum AVCodecID id, int m2ts)
+{
+    if (!strcmp(fmt->name, "mpegts"))
+        return mpegts_carries(id, m2ts);
+    return avformat_query_codec(fmt, id, FF_COMPLIANCE_NORMAL) != 0;
+}
+
 int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist, int m2ts)
 {
-    if (!strcmp(fmt->name, "mpegts") && !mpegts_carries(ist->codecpar->codec_id, m2ts))
-        return 0;
     /* Raw video, YUV4MPEG, images: their muxers write any packet given, audio into the
      * pictures' bytes; a format with no audio codec takes no audio (ffmpeg's rule too). */
     if (ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && fmt->audio_codec == AV_CODEC_ID_NONE)
         return 0;
-    if (!avformat_query_codec(fmt, ist->codecpar->codec_id, FF_COMPLIANCE_NORMAL))
+    if (!output_takes_codec(fmt, ist->codecpar->codec_id, m2ts))
         return 0;
     /* A yes from the query is no promise: MP4 knows FLAC's tag and still refuses it, as
      * experimental, at the header (MPEG-PS checks its codecs only there). */

@@ -62,6 +62,16 @@ int output_keeps_rotation(const AVOutputFormat *fmt);
  * demuxer takes it off, so each pass moved the audio 7 ms earlier against the video. */
 int64_t output_codec_delay(const AVFormatContext *out, const AVStream *ost);
 
+/* Whether an MPEG-TS output is written in Blu-ray's M2TS mode, which has stream types of its
+ * own: as the mux options' mpegts_m2ts_mode says, else by the name's extension, as the muxer
+ * decides. 0 for other formats. */
+int output_m2ts(const AVOutputFormat *fmt, const char *name, const AVDictionary *mux_opts);
+
+/* Whether the format can hold the codec: its muxer's query, where it has one (formats
+ * without one are given the benefit of the doubt); MPEG-TS, the codecs a reader finds in it
+ * again (it writes any other as data, read back as bin_data). */
+int output_takes_codec(const AVOutputFormat *fmt, enum AVCodecID id, int m2ts);
+
 /* Whether the muxer takes a copy of ist: no audio into a format without an audio codec, no
  * stream its codec query refuses, and none it cannot write the header of an output holding
  * that stream alone for (in memory; MPEG-PS checks its codecs only there). MPEG-TS takes

@@ -178,6 +178,11 @@ void choose_encoder(app *a)
     if (!a->enc_codec)
         cli_die("%s: no video encoder %s%s", a->o.output,
                 a->o.codec ? a->o.codec : "for this format", a->o.codec ? " in this build" : "");
+    /* Refused before a frame is upscaled: the muxer said so at the first frame out, or
+     * (MPEG-TS) wrote the video as data no player shows. */
+    if (!output_takes_codec(fmt, a->enc_codec->id, output_m2ts(fmt, a->o.output, a->o.mux_opts)))
+        cli_die("%s: the %s format cannot hold %s video (-c:v %s)", a->o.output, fmt->name,
+                avcodec_get_name(a->enc_codec->id), a->enc_codec->name);
     /* libwebp_anim, FFmpeg's first WebP encoder, keeps the frames for one animation it gives
      * at the end: numbered names got that one file (out001.webp) for every frame, as from
      * ffmpeg. A file a frame takes libwebp's pictures. */

@@ -137,24 +137,6 @@ static int timecode_of_video(const app *a, unsigned i)
            !strcmp(tc->value, v->value);
 }
 
-/* Whether MPEG-TS is written in Blu-ray's M2TS mode, which has stream types of its own: as
- * --mux-opt mpegts_m2ts_mode says (checked by check_mux_options), else by the name's
- * extension, as the muxer decides. */
-static int m2ts_mode(const app *a)
-{
-    const AVDictionaryEntry *t = av_dict_get(a->o.mux_opts, "mpegts_m2ts_mode", NULL, 0);
-    AVFormatContext *s = NULL;
-    int64_t mode = -1;
-    if (t && strcmp(a->ofmt->oformat->name, "mpegts") == 0 &&
-        avformat_alloc_output_context2(&s, a->ofmt->oformat, NULL, NULL) >= 0) {
-        if (av_opt_set(s->priv_data, t->key, t->value, 0) < 0 ||
-            av_opt_get_int(s->priv_data, t->key, 0, &mode) < 0)
-            mode = -1;
-        avformat_free_context(s);
-    }
-    return mode == -1 ? av_match_ext(a->o.output, "m2ts") : mode != 0;
-}
-
 /* Whether input stream i goes into the output (copied; the video upscaled). *why says why
  * not where a message is due, and is NULL where the options or the output format's own
  * handling make it (-an, a timecode track the muxer makes anew). */
@@ -176,7 +158,9 @@ int stream_kept(const app *a, unsigned i, const char **why)
                                                               : "only one video stream is upscaled";
     else if (unprobed(ist))
         *why = "its parameters are unknown: none of its packets is near the input's start";
-    else if (!fonts && !output_takes_stream(a->ofmt->oformat, ist, m2ts_mode(a)))
+    else if (!fonts &&
+             !output_takes_stream(a->ofmt->oformat, ist,
+                                  output_m2ts(a->ofmt->oformat, a->o.output, a->o.mux_opts)))
         *why = "it cannot go into this format";
     return !*why;
 }
