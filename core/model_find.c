@@ -31,20 +31,26 @@ static int by_stem(const void *a, const void *b)
     return c ? c : la - lb;
 }
 
-/* "x2, x2-fast, x4, x4-fast", the models in dir, in buf ("none" if it holds none). */
+/* "x2, x2-fast, x4, x4-fast", the models in dir, in buf ("none" if it holds none); a list
+ * too long for n bytes ends with the names that fit and ", ...". */
 static void model_names(char *buf, size_t n, const char *dir)
 {
     char pattern[4096 + sizeof(suffix) + 2];
     glob_t g;
-    size_t used = 0;
+    size_t used = 0, more = sizeof(", ...");
     snprintf(pattern, sizeof(pattern), "%s/*%s", dir, suffix);
     snprintf(buf, n, "none");
     if (glob(pattern, 0, NULL, &g) != 0)
         return;
     qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), by_stem);
-    for (size_t i = 0; i < g.gl_pathc && used < n; i++) {
+    for (size_t i = 0; i < g.gl_pathc; i++) {
         int len;
         const char *name = stem(g.gl_pathv[i], &len);
+        size_t need = (i ? 2 : 0) + (size_t)len + (i + 1 < g.gl_pathc ? more : 1);
+        if (used + need > n) {
+            snprintf(buf + used, n - used, "%s...", i ? ", " : "");
+            break;
+        }
         used += (size_t)snprintf(buf + used, n - used, "%s%.*s", i ? ", " : "", len, name);
     }
     globfree(&g);
@@ -71,8 +77,11 @@ srres_status srres_model_find(const char *value, const char *const *dirs, int nd
     if (!ndirs)
         return srres_fail_errno(err, ENOENT, "%s: no such file, and no folder of models to look in",
                                 value);
-    char names[256];
-    model_names(names, sizeof(names), dirs[0]);
-    return srres_fail_errno(err, ENOENT, "%s: no such file, nor a model of that name (%s in %s)",
-                            value, names, dirs[0]);
+    /* The list gets what the message has room for beside the rest, so that "in DIR)" stays. */
+    static const char form[] = "%s: no such file, nor a model of that name (%s in %s)";
+    char names[sizeof(err->message)];
+    size_t rest = strlen(form) - 6 + strlen(value) + strlen(dirs[0]) + 1;
+    size_t room = rest + 8 < sizeof(names) ? sizeof(names) - rest : 8;
+    model_names(names, room, dirs[0]);
+    return srres_fail_errno(err, ENOENT, form, value, names, dirs[0]);
 }

@@ -101,6 +101,34 @@ static void test_an_unknown_name_lists_the_first_folders_models(void **state)
     assert_string_equal(err.message, "x9: no such file, and no folder of models to look in");
 }
 
+/* A list too long for the message ends with the names that fit and ", ...", the folder still
+ * said (it was cut mid-name, and "in DIR)" lost). */
+static void test_a_long_list_is_cut_at_a_name(void **state)
+{
+    char many[160], name[64], path[256], tail[200];
+    snprintf(many, sizeof(many), "%s/many", test_tmpdir());
+    assert_int_equal(mkdir(many, 0755), 0);
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "model-number-%02d.safetensors", i);
+        touch(many, name);
+    }
+    const char *dirs[] = {many};
+    srres_error err;
+    assert_int_equal(find("x9", dirs, 1, path, &err), SRRES_ERR_IO);
+    assert_true(strncmp(err.message, "x9: no such file, nor a model of that name "
+                                     "(model-number-00, model-number-01, ",
+                        strlen("x9: no such file, nor a model of that name "
+                               "(model-number-00, model-number-01, ")) == 0);
+    snprintf(tail, sizeof(tail), ", ... in %s)", many);
+    size_t len = strlen(err.message);
+    assert_true(len > strlen(tail));
+    assert_string_equal(err.message + len - strlen(tail), tail);
+    /* the name before ", ..." is whole */
+    assert_true(strncmp(err.message + len - strlen(tail) - 15, "model-number-", 13) == 0);
+    assert_true(strlen(err.message) < sizeof(err.message) - 1);
+    assert_non_null(strstr(err.message, "model-number-10, "));
+}
+
 static void test_bad_arguments(void **state)
 {
     char path[8];
@@ -123,6 +151,7 @@ int main(void)
         cmocka_unit_test(test_a_file_comes_first_but_not_a_folder),
         cmocka_unit_test(test_a_slash_or_dot_makes_a_path),
         cmocka_unit_test(test_an_unknown_name_lists_the_first_folders_models),
+        cmocka_unit_test(test_a_long_list_is_cut_at_a_name),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, setup, remove_test_tmpdir);

@@ -1480,6 +1480,21 @@ test_mpeg_ts_drops_what_it_cannot_carry() {
     expect_error "^srres-video: ffv1.mp4: the mp4 format cannot hold ffv1 video (-c:v ffv1)$" \
         "$video" -i in.mkv -o ffv1.mp4 -m "$m2" -c:v ffv1
     [ ! -e vp9.ts ] && [ ! -e h264.webm ] && [ ! -e ffv1.mp4 ] || fail "a refused output was written"
+    # Opus and SMPTE 302M are private data with a descriptor readers know: kept, in both modes.
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=32x24:rate=10:duration=0.5 -f lavfi \
+        -i sine=duration=0.5:sample_rate=48000 -map 0 -map 1 -map 1 -c:v libx264 \
+        -c:a:0 libopus -c:a:1 s302m -ac:a:1 2 -strict -2 op.ts
+    for ext in ts m2ts; do
+        "$video" -q -i op.ts -o "op-out.$ext" -m "$m2" -c:v libx264 || fail "op.ts into .$ext failed"
+        [ "$(ts_codecs "op-out.$ext")" = "h264 opus s302m" ] ||
+            fail "op.ts into .$ext holds $(ts_codecs "op-out.$ext")"
+    done
+    # A codec the format's list lacks but its muxer writes (Matroska as VFW, MOV with an AVI
+    # tag) is not refused: lossless intermediates in MKV and MOV worked before that check.
+    for o in "ut.mkv utvideo" "huff.mkv huffyuv" "ffv1.mov ffv1" "ut.mov utvideo"; do
+        set -- $o
+        "$video" -q -i in.mkv -o "$1" -m "$m2" -c:v "$2" -an -sn || fail "-c:v $2 into $1 refused"
+    done
 }
 
 # MPEG-TS seeks by decoding time and can land past the keyframe before -ss (it lost a

@@ -229,8 +229,9 @@ int output_cover_art(const AVOutputFormat *fmt, enum AVCodecID codec)
 }
 
 /* Whether a reader finds the codec again in MPEG-TS (libavformat/mpegtsenc.c): the codecs the
- * muxer has a stream type for, DVB's, or in M2TS mode Blu-ray's and the MPEG audio and AAC
- * that FFmpeg's reader finds by probing. The muxer writes any other as private data, with
+ * muxer has a stream type or a registration descriptor for (Opus, SMPTE 302M), DVB's, or in
+ * M2TS mode Blu-ray's, those descriptors' and the MPEG audio and AAC that FFmpeg's reader
+ * finds by probing. The muxer writes any other as private data, with
  * a warning that needs -v to show, which readers take back as bin_data: lost. */
 static int mpegts_carries(enum AVCodecID id, int m2ts)
 {
@@ -241,12 +242,13 @@ static int mpegts_carries(enum AVCodecID id, int m2ts)
         AV_CODEC_ID_AAC_LATM, AV_CODEC_ID_AC3, AV_CODEC_ID_EAC3, AV_CODEC_ID_DTS,
         AV_CODEC_ID_TRUEHD, AV_CODEC_ID_OPUS, AV_CODEC_ID_TIMED_ID3, AV_CODEC_ID_DVB_SUBTITLE,
         AV_CODEC_ID_DVB_TELETEXT, AV_CODEC_ID_ARIB_CAPTION, AV_CODEC_ID_SMPTE_KLV,
-        AV_CODEC_ID_NONE};
+        AV_CODEC_ID_S302M, AV_CODEC_ID_NONE};
     static const enum AVCodecID bluray[] = {
         AV_CODEC_ID_MPEG2VIDEO, AV_CODEC_ID_H264, AV_CODEC_ID_VC1, AV_CODEC_ID_HEVC,
         AV_CODEC_ID_PCM_BLURAY, AV_CODEC_ID_AC3, AV_CODEC_ID_DTS, AV_CODEC_ID_TRUEHD,
         AV_CODEC_ID_EAC3, AV_CODEC_ID_HDMV_PGS_SUBTITLE, AV_CODEC_ID_HDMV_TEXT_SUBTITLE,
-        AV_CODEC_ID_MP2, AV_CODEC_ID_MP3, AV_CODEC_ID_AAC, AV_CODEC_ID_NONE};
+        AV_CODEC_ID_MP2, AV_CODEC_ID_MP3, AV_CODEC_ID_AAC, AV_CODEC_ID_OPUS, AV_CODEC_ID_S302M,
+        AV_CODEC_ID_NONE};
     for (const enum AVCodecID *c = m2ts ? bluray : dvb; *c != AV_CODEC_ID_NONE; c++)
         if (*c == id)
             return 1;
@@ -270,11 +272,32 @@ int output_m2ts(const AVOutputFormat *fmt, const char *name, const AVDictionary 
     return mode == -1 ? av_match_ext(name, "m2ts") : mode != 0;
 }
 
-int output_takes_codec(const AVOutputFormat *fmt, enum AVCodecID id, int m2ts)
+/* Whether the format's own list has the codec: its muxer's query, where it has one (formats
+ * without one are given the benefit of the doubt); MPEG-TS, mpegts_carries. */
+static int format_lists(const AVOutputFormat *fmt, enum AVCodecID id, int m2ts)
 {
     if (!strcmp(fmt->name, "mpegts"))
         return mpegts_carries(id, m2ts);
     return avformat_query_codec(fmt, id, FF_COMPLIANCE_NORMAL) != 0;
+}
+
+int output_takes_codec(const AVOutputFormat *fmt, enum AVCodecID id, int m2ts)
+{
+    if (format_lists(fmt, id, m2ts))
+        return 1;
+    /* A no from the query may only mean "not natively": Matroska writes any video as VFW,
+     * MOV with an AVI tag (utvideo, FFV1, HuffYUV), so the muxer's header decides. */
+    if (!strcmp(fmt->name, "mpegts"))
+        return 0;
+    AVCodecParameters *par = avcodec_parameters_alloc();
+    if (!par)
+        return 1;
+    par->codec_type = avcodec_get_type(id);
+    par->codec_id = id;
+    par->width = par->height = 64;
+    int ok = header_written_for(fmt, par, (AVRational){1, 90000}, 0);
+    avcodec_parameters_free(&par);
+    return ok;
 }
 
 int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist, int m2ts)
@@ -283,7 +306,7 @@ int output_takes_stream(const AVOutputFormat *fmt, const AVStream *ist, int m2ts
      * pictures' bytes; a format with no audio codec takes no audio (ffmpeg's rule too). */
     if (ist->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && fmt->audio_codec == AV_CODEC_ID_NONE)
         return 0;
-    if (!output_takes_codec(fmt, ist->codecpar->codec_id, m2ts))
+    if (!format_lists(fmt, ist->codecpar->codec_id, m2ts))
         return 0;
     /* A yes from the query is no promise: MP4 knows FLAC's tag and still refuses it, as
      * experimental, at the header (MPEG-PS checks its codecs only there). */

@@ -67,9 +67,10 @@ int64_t output_codec_delay(const AVFormatContext *out, const AVStream *ost);
  * decides. 0 for other formats. */
 int output_m2ts(const AVOutputFormat *fmt, const char *name, const AVDictionary *mux_opts);
 
-/* Whether the format can hold the codec: its muxer's query, where it has one (formats
- * without one are given the benefit of the doubt); MPEG-TS, the codecs a reader finds in it
- * again (it writes any other as data, read back as bin_data). */
+/* Whether the format can hold the codec (of an encoder): its muxer's query says so (formats
+ * without one are given the benefit of the doubt), or else the muxer writes the header of an
+ * output of that codec alone (in memory); MPEG-TS, the codecs a reader finds in it again (it
+ * writes any other as data, read back as bin_data). */
 int output_takes_codec(const AVOutputFormat *fmt, enum AVCodecID id, int m2ts);
 
 /* Whether the muxer takes a copy of ist: no audio into a format without an audio codec, no
