@@ -1867,6 +1867,19 @@ test_standard_input_and_output() {
     SRC="testsrc2=size=128x72:rate=25" lavfi tail.mp4 -t 2 -c:v libx264 -crf 0 -an
     expect_error "pipe:0: .*needs its index first" bash -c "'$video' -i - -o x.mkv -m '$m2' <tail.mp4"
     expect_error "-f nonsense: no such output format" "$video" -i in.mkv -o - -f nonsense -m "$m2"
+    # MP4 and MOV to a pipe are written in fragments, said (the header was refused, "muxer does
+    # not support non seekable output", after a frame was upscaled); movflags given stands.
+    local f
+    for f in mp4 mov; do
+        "$video" -i in.mkv -o - -f $f -m "$m2" 2>err.log >"piped.$f" || fail "-f $f to a pipe failed"
+        [ "$(probe "piped.$f" v:0 nb_read_frames -count_frames)" = 10 ] ||
+            fail "-f $f to a pipe: $(probe "piped.$f" v:0 nb_read_frames -count_frames) frames"
+        grep -q "pipe:1: $f cannot go back to write its index here: written in fragments" err.log ||
+            fail "-f $f to a pipe, not said: $(grep -v '^frame' err.log)"
+    done
+    "$video" -i in.mkv -o - -f mp4 -m "$m2" --mux-opt movflags=+faststart 2>err.log >/dev/null &&
+        fail "movflags=+faststart to a pipe succeeded"
+    grep -q "written in fragments" err.log && fail "movflags given was replaced"
     # stderr read by a pipe that closes (2>&1 | head -1): the run goes on to a whole file (a
     # SIGPIPE at the next progress line killed it and left its temporary file)
     SRC="testsrc2=size=160x90:rate=25" lavfi long.mkv -t 4 -c:v libx264 -an

@@ -285,6 +285,29 @@ static void tag_segment(app *a)
         av_opt_set(a->ofmt->priv_data, "movflags", "+use_metadata_tags", 0);
 }
 
+/* MP4 and its cousins write their index at the end, and go back to fill in sizes: to a pipe
+ * or a stream they can only be written in fragments, which the muxer refused to choose
+ * itself ("muxer does not support non seekable output", after the first frame). Unless the
+ * user set movflags, they are chosen, and said. */
+static void fragment_if_unseekable(app *a)
+{
+    static const char *const cousins[] = {"mp4", "mov", "ipod", "3gp", "3g2", "psp", "f4v"};
+    const char *flags = "+frag_keyframe+empty_moov+default_base_moof";
+    int mov = 0;
+    for (size_t i = 0; i < sizeof(cousins) / sizeof(cousins[0]); i++)
+        mov |= !strcmp(a->ofmt->oformat->name, cousins[i]);
+    if (!mov || !a->ofmt->pb || (a->ofmt->pb->seekable & AVIO_SEEKABLE_NORMAL) ||
+        av_dict_get(a->o.mux_opts, "movflags", NULL, 0))
+        return;
+    if (av_dict_set(&a->o.mux_opts, "movflags", flags, 0) < 0)
+        cli_die("out of memory");
+    if (!a->o.quiet)
+        fprintf(stderr,
+                "srres-video: %s: %s cannot go back to write its index here: written in "
+                "fragments (--mux-opt movflags=%s)\n",
+                a->o.output, a->ofmt->oformat->name, flags);
+}
+
 int numbered_output(const app *a)
 {
     char first[PATH_MAX];
@@ -400,6 +423,7 @@ void open_output(app *a)
             cli_die("%s: cannot write here: %s", a->o.output, av_err(ret, eb));
     }
     a->output_opened = 1;
+    fragment_if_unseekable(a);
     if (a->one_picture)
         av_opt_set_int(a->ofmt->priv_data, "update", 1, 0); /* one file, not a pattern */
 }
