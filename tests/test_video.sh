@@ -2719,6 +2719,58 @@ test_hangup_and_second_signal() {
     [ $rc -eq 130 ] && [ -e nohup.mp4 ] || fail "under nohup, status $rc after SIGINT"
 }
 
+# --- colour: levels measured as the tester measured them ---
+
+# The mean R G B of the middles of smptebars' seven upper bars in a file's first frame,
+# decoded to RGB with the matrix and range its tags say (untagged: BT.601, limited; yuvj: full).
+bar_means() { # file
+    local tags m r
+    tags=$(probe "$1" v:0 pix_fmt,color_range,color_space -of csv=p=0 | head -n 1)
+    case $tags in
+    *bt709*) m=bt709 ;;
+    *bt2020*) m=bt2020 ;;
+    *) m=bt601 ;;
+    esac
+    case $tags in
+    *,pc,* | *yuvj*) r=full ;;
+    *,tv,*) r=limited ;;
+    *) r=auto ;;
+    esac
+    ffmpeg -nostdin -v error -i "$1" -frames:v 1 -vf "scale=in_color_matrix=$m:in_range=$r:\
+flags=accurate_rnd+full_chroma_int,format=rgb24,crop=iw:ih/4:0:ih/4,scale=28:1:flags=area" \
+        -f rawvideo - | od -An -v -tu1 -w3 | awk 'NR % 4 == 2 || NR % 4 == 3'
+}
+
+# The most two files' bar means differ by, in levels of 255.
+bars_differ() { # file, file
+    paste <(bar_means "$1") <(bar_means "$2") | awk '{ for (i = 1; i <= 3; i++) {
+        d = $i - $(i + 3); if (d < 0) d = -d; if (d > m) m = d } } END { print NR ? m + 0 : 999 }'
+}
+
+# A full-range yuv420p source (FFV1 or VP9 with -color_range pc, not yuvj) is made limited range
+# where the output cannot say full range: MPEG-4 AVI, MPEG-1 PS, MPEG-2 TS, FLV1, ProRes MOV
+# kept its full-range planes, read as limited (grey 13 levels too bright, black and white
+# clipped; MPEG-2 and ProRes even said tv over them). Where the output says it (VP9, FFV1 in
+# Matroska, H.264) the range is kept, as ffmpeg keeps it. Each is the PNG's colours within
+# 6 levels (4:2:0's chroma at the saturated bars' edges; the bug made grey 15 levels brighter).
+test_full_range_yuv_made_limited_where_unsaid() {
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.04 -vf scale=out_range=full \
+        -pix_fmt yuv420p -color_range pc -c:v ffv1 full.mkv
+    "$video" -q -i full.mkv -o ref.png -m "$m4" || { fail "ref.png failed"; return; }
+    local o d r
+    for o in out.avi out.mpg out.ts out.flv out.mov kept.mkv kept.mp4 kept.webm; do
+        "$video" -q -i full.mkv -o $o -m "$m4" $([ $o = out.mov ] && echo -c:v prores_ks) \
+            $([ $o = kept.mkv ] && echo -c:v ffv1) || { fail "$o failed"; continue; }
+        d=$(bars_differ ref.png $o)
+        r=$(probe $o v:0 color_range | head -n 1) # MPEG-TS lists it in its program too
+        [ "$d" -le 6 ] || fail "$o ($r): bars $d levels off"
+        case $o in
+        out.mpg | out.ts | out.mov) [ "$r" = tv ] || fail "$o says $r" ;;
+        kept.*) [ "$r" = pc ] || fail "$o says $r" ;;
+        esac
+    done
+}
+
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do
     run_test "$t"
 done

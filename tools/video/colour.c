@@ -1,7 +1,9 @@
 /* colour.c: the source's colour as the graphs' scale filters and the encoder are told it:
- * its matrix, range and chroma siting. Reads a source's description; changes nothing. */
+ * its matrix, range and chroma siting, kept where the output can say them. Reads a source's
+ * description and the output's encoder and format; changes nothing. */
 #include <libavutil/pixdesc.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "app.h"
 
@@ -26,18 +28,38 @@ const char *matrix_name(enum AVColorSpace cs)
     }
 }
 
+/* Whether the output says a YUV picture's range: H.264, HEVC, VP9 and AV1 code it in the
+ * stream; Matroska, WebM and YUV4MPEG store it beside any codec (FFV1's, VP8's). MPEG-1/2/4,
+ * FLV1 and ProRes in AVI, MPEG-PS/TS, FLV or MOV cannot: full-range planes there were read as
+ * limited, their black and white clipped. */
+static int range_carried(const app *a)
+{
+    static const char *const muxers[] = {"matroska", "webm", "yuv4mpegpipe"};
+    enum AVCodecID id = a->enc_codec ? a->enc_codec->id : AV_CODEC_ID_NONE;
+    if (id == AV_CODEC_ID_H264 || id == AV_CODEC_ID_HEVC || id == AV_CODEC_ID_VP9 ||
+        id == AV_CODEC_ID_AV1)
+        return 1;
+    for (size_t i = 0; i < sizeof(muxers) / sizeof(muxers[0]); i++)
+        if (a->ofmt && !strcmp(a->ofmt->oformat->name, muxers[i]))
+            return 1;
+    return 0;
+}
+
 /* Whether output in format out is full range. YUV: JPEG's yuvj formats, and a full-range YUV
- * source's range kept. From RGB it is limited, as ffmpeg makes it (it was full, the range
- * an RGB source is tagged with: H.264 players took it for an unusual stream). So is a yuvj
- * source's (a phone's H.264) in a format without the j, as ffmpeg makes it: MPEG-1/2/4 and
- * ProRes cannot say full range, and players stretched its levels, clipping black and white. */
-int full_range_out(const source_format *s, enum AVPixelFormat out)
+ * source's range kept where the output says it (range_carried; elsewhere it is made limited,
+ * as ffmpeg's scale makes it). From RGB it is limited, as ffmpeg makes it (it was full, the
+ * range an RGB source is tagged with: H.264 players took it for an unusual stream). So is a
+ * yuvj source's (a phone's H.264) in a format without the j, as ffmpeg makes it: MPEG-1/2/4
+ * and ProRes cannot say full range, and players stretched its levels, clipping black and
+ * white. */
+int full_range_out(const app *a, const source_format *s, enum AVPixelFormat out)
 {
     /* Grey is full range, as PNG's is and as swscale and ffmpeg make it from RGB, unless a
      * grey source says it is limited: black came out at 16 (washed out), in a PNG too. */
     if (!has_colour(out))
         return has_colour(s->fmt) || s->range != AVCOL_RANGE_MPEG;
-    return is_yuvj(out) || (!source_is_rgb(s) && s->range == AVCOL_RANGE_JPEG && !is_yuvj(s->fmt));
+    return is_yuvj(out) || (!source_is_rgb(s) && s->range == AVCOL_RANGE_JPEG && !is_yuvj(s->fmt) &&
+                            range_carried(a));
 }
 
 /* The scale filter's chroma position options for the source's chroma location, for frames

@@ -268,7 +268,7 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
         /* The matrix and range the post graph converted with (init_post): an RGB source's
          * is BT.601, which it must say, or players read the YUV planes as RGB. */
         e->color_range =
-            full_range_out(&a->post_src, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+            full_range_out(a, &a->post_src, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
         e->colorspace = a->post_src.space;
         if (source_is_rgb(&a->post_src))
             e->colorspace = AVCOL_SPC_SMPTE170M;

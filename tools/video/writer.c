@@ -118,7 +118,7 @@ static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
      * (every other frame was lost where the height changed). */
     char matrix[128];
     snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
-             matrix_name(a->post_src.space), full_range_out(&a->post_src, out) ? "pc" : "tv",
+             matrix_name(a->post_src.space), full_range_out(a, &a->post_src, out) ? "pc" : "tv",
              chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
     snprintf(desc, sizeof(desc), "%s%s%sscale%s," POST_OUT "=pix_fmts=%s",
              a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," POST_END "," : "", cfr,
