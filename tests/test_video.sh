@@ -2771,6 +2771,29 @@ test_full_range_yuv_made_limited_where_unsaid() {
     done
 }
 
+# YUV4MPEG takes only some YUV and grey formats: an RGB, alpha or deeper source gets the
+# closest of them, deeper ones and alpha as ffmpeg's -strict -1 writes them (the header was
+# refused: "yuv4mpeg can only handle ..."). The RGB one has the PNG's colours.
+test_y4m_from_rgb_alpha_and_deep_sources() {
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.04 rgb.png
+    ffmpeg -nostdin -v error -i rgb.png -vf "format=rgba,geq=r='r(X,Y)':a='4*X'" rgba.png
+    ffmpeg -nostdin -v error -i rgb.png -pix_fmt gray16be gray16.png
+    ffmpeg -nostdin -v error -i rgb.png -pix_fmt rgb48be rgb48.png
+    ffmpeg -nostdin -v error -i rgb.png -pix_fmt yuv420p10le -c:v ffv1 ten.mkv
+    local i want=(rgb:yuv444p rgba:yuva444p gray16:gray16le rgb48:yuv444p16le ten:yuv420p10le)
+    for i in "${want[@]}"; do
+        local in=${i%%:*}.png
+        [ "${i%%:*}" = ten ] && in=ten.mkv
+        "$video" -q -i $in -o ${i%%:*}.y4m -m "$m4" || { fail "$in into .y4m failed"; continue; }
+        [ "$(probe ${i%%:*}.y4m v:0 pix_fmt)" = "${i#*:}" ] ||
+            fail "${i%%:*}.y4m is $(probe ${i%%:*}.y4m v:0 pix_fmt), not ${i#*:}"
+    done
+    "$video" -q -i rgb.png -o ref.png -m "$m4" || { fail "ref.png failed"; return; }
+    local d
+    d=$(bars_differ ref.png rgb.y4m)
+    [ "$d" -le 3 ] || fail "rgb.y4m's bars are $d levels off the PNG's"
+}
+
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do
     run_test "$t"
 done

@@ -46,7 +46,21 @@ static enum AVPixelFormat closest_format(const app *a, const AVCodec *codec, con
      * pixel has some (palette_transparent), is kept. */
     if (!a->o.pix_fmt && is_paletted(want))
         want = s->alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
+    /* YUV4MPEG's wrapped frames list no formats; its muxer takes these (yuv4mpegenc.c), the
+     * deeper ones and yuva444p as unofficial (new_encoder): an RGB, alpha or 10-bit source
+     * went as it was, and the header was refused ("yuv4mpeg can only handle ..."). */
+    static const enum AVPixelFormat y4m[] = {
+        AV_PIX_FMT_YUV420P,   AV_PIX_FMT_YUV422P,   AV_PIX_FMT_YUV444P,   AV_PIX_FMT_YUV411P,
+        AV_PIX_FMT_GRAY8,     AV_PIX_FMT_YUVJ420P,  AV_PIX_FMT_YUVJ422P,  AV_PIX_FMT_YUVJ444P,
+        AV_PIX_FMT_YUVA444P,  AV_PIX_FMT_GRAY9,     AV_PIX_FMT_GRAY10,    AV_PIX_FMT_GRAY12,
+        AV_PIX_FMT_GRAY16,    AV_PIX_FMT_YUV420P9,  AV_PIX_FMT_YUV422P9,  AV_PIX_FMT_YUV444P9,
+        AV_PIX_FMT_YUV420P10, AV_PIX_FMT_YUV422P10, AV_PIX_FMT_YUV444P10, AV_PIX_FMT_YUV420P12,
+        AV_PIX_FMT_YUV422P12, AV_PIX_FMT_YUV444P12, AV_PIX_FMT_YUV420P14, AV_PIX_FMT_YUV422P14,
+        AV_PIX_FMT_YUV444P14, AV_PIX_FMT_YUV420P16, AV_PIX_FMT_YUV422P16, AV_PIX_FMT_YUV444P16,
+        AV_PIX_FMT_NONE};
     const enum AVPixelFormat *list = codec ? codec->pix_fmts : NULL;
+    if (!list && !strcmp(a->ofmt->oformat->name, "yuv4mpegpipe"))
+        list = y4m;
     if (!list)
         return want;
     /* Other than the input's own, the deprecated full-range yuvj formats are not picked:
@@ -282,6 +296,11 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
     e->color_primaries = a->post_src.primaries;
     e->color_trc = a->post_src.trc;
     e->thread_count = 1; /* the network has the cores */
+    /* YUV4MPEG refuses the deeper formats and yuva444p that closest_format gives a deep or
+     * alpha source unless told to take unofficial ones, as ffmpeg's -strict -1 tells it
+     * (--mux-opt strict still wins). */
+    if (!strcmp(a->ofmt->oformat->name, "yuv4mpegpipe"))
+        a->ofmt->strict_std_compliance = FF_COMPLIANCE_UNOFFICIAL;
     if (a->ofmt->oformat->flags & AVFMT_GLOBALHEADER)
         e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     /* libvpx's VP8 refuses to code alpha with its alternate reference frames, which it turns
