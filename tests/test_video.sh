@@ -2794,6 +2794,21 @@ test_y4m_from_rgb_alpha_and_deep_sources() {
     [ "$d" -le 3 ] || fail "rgb.y4m's bars are $d levels off the PNG's"
 }
 
+# A --vf-post that ends in YUV (format=yuv420p, vidstabdetect) gives a BT.709 source's colours
+# as without it: the scale libavfilter inserts before it took the network's RGB to BT.601,
+# which the conversion after it turned into BT.709 through RGB again, 5 levels off.
+test_vf_post_in_yuv_keeps_bt709_colours() {
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.04 -vf scale=out_color_matrix=bt709 \
+        -c:v libx264 -colorspace bt709 -color_primaries bt709 -color_trc bt709 b709.mp4
+    "$video" -q -i b709.mp4 -o plain.mp4 -m "$m4" || { fail "plain.mp4 failed"; return; }
+    local vf d
+    for vf in format=yuv420p vidstabdetect=result=/dev/null; do
+        "$video" -q -y -i b709.mp4 -o post.mp4 -m "$m4" --vf-post $vf || { fail "$vf failed"; continue; }
+        d=$(bars_differ plain.mp4 post.mp4)
+        [ "$d" -le 2 ] || fail "--vf-post $vf: bars $d levels off the run without it"
+    done
+}
+
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do
     run_test "$t"
 done

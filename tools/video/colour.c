@@ -28,6 +28,13 @@ const char *matrix_name(enum AVColorSpace cs)
     }
 }
 
+/* The matrix YUV out of the network's RGB is made with and tagged: the source's, or BT.601
+ * for an RGB source, which must say it, or players read the YUV planes as RGB. */
+enum AVColorSpace output_space(const source_format *s)
+{
+    return source_is_rgb(s) ? AVCOL_SPC_SMPTE170M : s->space;
+}
+
 /* Whether the output says a YUV picture's range: H.264, HEVC, VP9 and AV1 code it in the
  * stream; Matroska, WebM and YUV4MPEG store it beside any codec (FFV1's, VP8's). MPEG-1/2/4,
  * FLV1 and ProRes in AVI, MPEG-PS/TS, FLV or MOV cannot: full-range planes there were read as

@@ -279,13 +279,10 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
     e->framerate = rate;
     e->field_order = AV_FIELD_PROGRESSIVE; /* see sr_main */
     if (!(d->flags & AV_PIX_FMT_FLAG_RGB)) {
-        /* The matrix and range the post graph converted with (init_post): an RGB source's
-         * is BT.601, which it must say, or players read the YUV planes as RGB. */
+        /* The matrix and range the post graph converted with (build_post) */
         e->color_range =
             full_range_out(a, &a->post_src, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
-        e->colorspace = a->post_src.space;
-        if (source_is_rgb(&a->post_src))
-            e->colorspace = AVCOL_SPC_SMPTE170M;
+        e->colorspace = output_space(&a->post_src);
         if (d->log2_chroma_w || d->log2_chroma_h)
             e->chroma_sample_location = a->post_src.chroma; /* where init_post sited it */
     } else {
