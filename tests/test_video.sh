@@ -2752,7 +2752,8 @@ bars_differ() { # file, file
 # kept its full-range planes, read as limited (grey 13 levels too bright, black and white
 # clipped; MPEG-2 and ProRes even said tv over them). Where the output says it (VP9, FFV1 in
 # Matroska, H.264) the range is kept, as ffmpeg keeps it. Each is the PNG's colours within
-# 6 levels (4:2:0's chroma at the saturated bars' edges; the bug made grey 15 levels brighter).
+# 8 levels (4:2:0 moves the channels near 0 of saturated bars by up to 7, even lossless; the
+# bug made grey 15 levels brighter).
 test_full_range_yuv_made_limited_where_unsaid() {
     ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.04 -vf scale=out_range=full \
         -pix_fmt yuv420p -color_range pc -c:v ffv1 full.mkv
@@ -2763,7 +2764,7 @@ test_full_range_yuv_made_limited_where_unsaid() {
             $([ $o = kept.mkv ] && echo -c:v ffv1) || { fail "$o failed"; continue; }
         d=$(bars_differ ref.png $o)
         r=$(probe $o v:0 color_range | head -n 1) # MPEG-TS lists it in its program too
-        [ "$d" -le 6 ] || fail "$o ($r): bars $d levels off"
+        [ "$d" -le 8 ] || fail "$o ($r): bars $d levels off"
         case $o in
         out.mpg | out.ts | out.mov) [ "$r" = tv ] || fail "$o says $r" ;;
         kept.*) [ "$r" = pc ] || fail "$o says $r" ;;
@@ -2806,6 +2807,27 @@ test_vf_post_in_yuv_keeps_bt709_colours() {
         "$video" -q -y -i b709.mp4 -o post.mp4 -m "$m4" --vf-post $vf || { fail "$vf failed"; continue; }
         d=$(bars_differ plain.mp4 post.mp4)
         [ "$d" -le 2 ] || fail "--vf-post $vf: bars $d levels off the run without it"
+    done
+}
+
+# A BT.709 source into an output that cannot say its matrix (MPEG-1 .mpg, MPEG-4 .avi, FLV1,
+# YUV4MPEG, JPEG, Theora) is made BT.601, which players take for unsaid: its BT.709 planes
+# were played as BT.601, green 0 188 0 as 13 218 6. Outputs that say it keep BT.709 (H.264,
+# MPEG-2 .ts, MPEG-4 in Matroska). Each is the PNG's colours within 8 levels (see above).
+test_bt709_made_bt601_where_unsaid() {
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.04 -vf scale=out_color_matrix=bt709 \
+        -c:v libx264 -colorspace bt709 -color_primaries bt709 -color_trc bt709 b709.mp4
+    "$video" -q -i b709.mp4 -o ref.png -m "$m4" || { fail "ref.png failed"; return; }
+    local o d
+    for o in out.mpg out.avi out.flv out.y4m out.jpg out.ogv kept.mp4 kept.ts kept.mkv; do
+        "$video" -q -i b709.mp4 -o $o -m "$m4" $([ $o = kept.mkv ] && echo -c:v mpeg4) ||
+            { fail "$o failed"; continue; }
+        d=$(bars_differ ref.png $o)
+        [ "$d" -le 8 ] || fail "$o: bars $d levels off"
+        case $o in
+        kept.*) [ "$(probe $o v:0 color_space | head -n 1)" = bt709 ] ||
+            fail "$o says $(probe $o v:0 color_space | head -n 1)" ;;
+        esac
     done
 }
 

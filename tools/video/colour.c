@@ -28,11 +28,31 @@ const char *matrix_name(enum AVColorSpace cs)
     }
 }
 
-/* The matrix YUV out of the network's RGB is made with and tagged: the source's, or BT.601
- * for an RGB source, which must say it, or players read the YUV planes as RGB. */
-enum AVColorSpace output_space(const source_format *s)
+/* Whether the output says a YUV picture's matrix: H.264, HEVC, VP9, AV1, MPEG-2 and ProRes
+ * code it in the stream; Matroska and WebM store it beside any codec. MPEG-1 and MPEG-4
+ * part 2 as FFmpeg writes them, FLV1, Theora, JPEG and YUV4MPEG cannot, and players read
+ * those as BT.601. (MP4 and MOV store it only beside primaries and transfer: not counted.) */
+static int matrix_carried(const app *a)
 {
-    return source_is_rgb(s) ? AVCOL_SPC_SMPTE170M : s->space;
+    static const enum AVCodecID coded[] = {AV_CODEC_ID_H264,       AV_CODEC_ID_HEVC,
+                                           AV_CODEC_ID_VP9,        AV_CODEC_ID_AV1,
+                                           AV_CODEC_ID_MPEG2VIDEO, AV_CODEC_ID_PRORES};
+    for (size_t i = 0; a->enc_codec && i < sizeof(coded) / sizeof(coded[0]); i++)
+        if (a->enc_codec->id == coded[i])
+            return 1;
+    return a->ofmt &&
+           (!strcmp(a->ofmt->oformat->name, "matroska") || !strcmp(a->ofmt->oformat->name, "webm"));
+}
+
+/* The matrix YUV out of the network's RGB is made with and tagged: the source's where the
+ * output says it, else BT.601, which players take for unsaid (ffmpeg keeps a BT.709
+ * source's matrix in an MPEG-4 AVI, and green 0 188 0 played as 13 218 6). An RGB source
+ * says BT.601 too, or players read the YUV planes as RGB. */
+enum AVColorSpace output_space(const app *a, const source_format *s)
+{
+    if (source_is_rgb(s) || (strcmp(matrix_name(s->space), "bt601") && !matrix_carried(a)))
+        return AVCOL_SPC_SMPTE170M;
+    return s->space;
 }
 
 /* Whether the output says a YUV picture's range: H.264, HEVC, VP9 and AV1 code it in the

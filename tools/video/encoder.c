@@ -282,7 +282,7 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
         /* The matrix and range the post graph converted with (build_post) */
         e->color_range =
             full_range_out(a, &a->post_src, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
-        e->colorspace = output_space(&a->post_src);
+        e->colorspace = output_space(a, &a->post_src);
         if (d->log2_chroma_w || d->log2_chroma_h)
             e->chroma_sample_location = a->post_src.chroma; /* where init_post sited it */
     } else {

@@ -118,7 +118,7 @@ static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
      * (every other frame was lost where the height changed). */
     char matrix[128];
     snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
-             matrix_name(output_space(&a->post_src)),
+             matrix_name(output_space(a, &a->post_src)),
              full_range_out(a, &a->post_src, out) ? "pc" : "tv",
              chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
     snprintf(desc, sizeof(desc), "%s%s%sscale%s," POST_OUT "=pix_fmts=%s",
@@ -411,7 +411,7 @@ void *writer_main(void *arg)
          * (format=yuv420p, vidstabdetect) make libavfilter insert converts with the frame's,
          * and said RGB it took BT.601, which the conversion after --vf-post then turned into
          * a BT.709 source's through RGB again (3 to 6 levels off in 4:2:0). */
-        f->colorspace = output_space(&a->post_src);
+        f->colorspace = output_space(a, &a->post_src);
         if (ret >= 0 &&
             ((ret = post_side_data(a, f)) < 0 || (ret = video_graph_push(&a->post, f)) < 0))
             set_error(a, "--vf-post graph: %s", av_err(ret, eb));
