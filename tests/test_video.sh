@@ -2831,6 +2831,25 @@ test_bt709_made_bt601_where_unsaid() {
     done
 }
 
+# A --vf-pre that changes the matrix and says so (colormatrix, setparams) is converted to RGB
+# with the matrix it gives, and the output says that one, as ffmpeg's does: it was converted
+# with the source's, up to 22 levels off, and kept the source's tags. Each is the PNG of the
+# source without --vf-pre within 8 levels (see above).
+test_vf_pre_matrix_change_followed() {
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.04 -c:v libx264 \
+        -colorspace smpte170m -color_primaries smpte170m -color_trc smpte170m b601.mp4
+    "$video" -q -i b601.mp4 -o ref.png -m "$m4" || { fail "ref.png failed"; return; }
+    local o vf d
+    for o in cm.mp4 cm.png sp.png; do
+        vf=colormatrix=bt601:bt709
+        [ $o = sp.png ] && vf=scale=out_color_matrix=bt709,setparams=colorspace=bt709
+        "$video" -q -i b601.mp4 -o $o -m "$m4" --vf-pre $vf || { fail "$o failed"; continue; }
+        d=$(bars_differ ref.png $o)
+        [ "$d" -le 8 ] || fail "$o (--vf-pre $vf): bars $d levels off"
+    done
+    [ "$(probe cm.mp4 v:0 color_space)" = bt709 ] || fail "cm.mp4 says $(probe cm.mp4 v:0 color_space)"
+}
+
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do
     run_test "$t"
 done

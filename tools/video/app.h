@@ -128,6 +128,11 @@ typedef struct app {
      * anew (reopen_pre_graph), and whether it has given a frame yet */
     int64_t pre_last, pre_shift;
     int pre_fresh;
+    /* reader: the pre graph's sink for copies of --vf-pre's frames (NULL: no --vf-pre), and
+     * the last one's colour description, once one came */
+    AVFilterContext *pre_colour;
+    source_format pre_src;
+    int pre_src_known;
     int64_t enc_pts;      /* writer: the last frame's timestamp at the encoder */
     long damaged;         /* reader: damaged video packets and frames skipped */
     long damaged_copied;  /* writer: damaged packets of copied streams skipped */

@@ -15,12 +15,16 @@
 #include "app.h"
 #include "libav_log.h"
 
+/* The name of the sink beside the conversion that takes the frames --vf-pre gives, whose
+ * colour description the conversion loses (RGB). */
+#define PRE_COLOUR "buffersink@srres_pre_colour"
+
 /* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt
  * with pixel aspect ratio sar, from the source in_src. */
 static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar, char *err,
                            int errlen)
 {
-    char desc[2048], chroma[64];
+    char desc[2048], chroma[64], matrix[16];
     AVStream *ist = a->ifmt->streams[a->vin];
     /* Frames --vf-pre makes of a new size mid-stream (scale's eval=frame) keep it. Such a
      * scale resizes the link into the conversion's scale as it goes, which that scale does
@@ -33,15 +37,51 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRatio
      * output cannot store comes before --vf-pre, so that --vf-pre and --vf-post see the
      * picture upright, as ffmpeg's -vf does (--vf-pre saw it on its side, and crop=W:H cut
      * H wide and W high), and is done at the input's size, not the output's. */
-    snprintf(
-        desc, sizeof(desc),
-        "%s%s%s%sscale=w=iw:h=ih:eval=frame:in_color_matrix=%s:in_range=auto%s,format=pix_fmts=%s",
-        is_paletted(fmt) ? "format=rgba," : "", a->rotate, a->o.vf_pre ? a->o.vf_pre : "",
-        a->o.vf_pre ? ",null," : "", matrix_name(a->in_src.space),
-        chroma_sited(&a->in_src, "in", fmt, chroma, sizeof(chroma)),
-        av_get_pix_fmt_name(a->net_fmt));
-    return video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
-                            av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
+    /* --vf-pre's frames are converted with their own matrix and range, as ffmpeg's scale
+     * converts them, and a copy of each goes to PRE_COLOUR, which says them (pre_colour):
+     * colormatrix=bt601:bt709 or setparams=colorspace=bt709 was converted with the
+     * source's matrix, up to 22 levels off, and the output kept the source's tags. A filter
+     * that changes the matrix without saying so (scale=out_color_matrix=bt709 alone) is
+     * taken at its word, as ffmpeg takes it. */
+    snprintf(matrix, sizeof(matrix), "%s", a->o.vf_pre ? "auto" : matrix_name(a->in_src.space));
+    snprintf(desc, sizeof(desc),
+             "%s%s%s%sscale=w=iw:h=ih:eval=frame:in_color_matrix=%s:in_range=auto%s,"
+             "format=pix_fmts=%s",
+             is_paletted(fmt) ? "format=rgba," : "", a->rotate, a->o.vf_pre ? a->o.vf_pre : "",
+             a->o.vf_pre ? ",null,split@srres_pre_split[srres_net][srres_colour];"
+                           "[srres_colour]" PRE_COLOUR ";[srres_net]"
+                         : "",
+             matrix, chroma_sited(&a->in_src, "in", fmt, chroma, sizeof(chroma)),
+             av_get_pix_fmt_name(a->net_fmt));
+    int ret = video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
+                               av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
+    a->pre_colour = ret < 0 ? NULL : avfilter_graph_get_filter(a->pre.graph, PRE_COLOUR);
+    return ret;
+}
+
+/* The source of a frame out of the pre graph: in_src, in the colour --vf-pre gave it, which
+ * its copy in PRE_COLOUR says (the last, where several wait). Those copies are taken as the
+ * frames are, so that they do not pile up. */
+static int pre_colour(app *a, source_format *s)
+{
+    *s = a->in_src;
+    AVFrame *copy = a->pre_colour ? av_frame_alloc() : NULL;
+    if (a->pre_colour && !copy)
+        return AVERROR(ENOMEM);
+    while (copy &&
+           av_buffersink_get_frame_flags(a->pre_colour, copy, AV_BUFFERSINK_FLAG_NO_REQUEST) >= 0) {
+        a->pre_src = frame_source(copy);
+        a->pre_src_known = 1;
+        av_frame_unref(copy);
+    }
+    av_frame_free(&copy);
+    if (a->pre_colour && a->pre_src_known) {
+        s->space = a->pre_src.space;
+        s->range = a->pre_src.range;
+        s->primaries = a->pre_src.primaries;
+        s->trc = a->pre_src.trc;
+    }
+    return 0;
 }
 
 /* The pre graph for the stream's first frames (rebuilt by the reader where they are
@@ -101,7 +141,11 @@ int push_pre(app *a, AVFrame *frame)
             out->pts += a->pre_shift;
             a->pre_last = out->pts;
         }
-        if (a->numbered && attach_source(out, &a->in_src) < 0) {
+        /* A frame whose colour --vf-pre changed says so to the writer, which converts and
+         * tags the output by it (a numbered image carries its own source anyway). */
+        source_format s;
+        if (pre_colour(a, &s) < 0 ||
+            ((a->numbered || !same_source(&s, &a->src)) && attach_source(out, &s) < 0)) {
             av_frame_free(&out);
             set_error(a, "out of memory");
             return AVERROR(ENOMEM);
