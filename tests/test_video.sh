@@ -485,6 +485,19 @@ master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000
     local sd
     sd=$(ffprobe -v error -show_entries stream_side_data=max_luminance,max_content -of csv=p=0 out.mkv)
     [ "$(echo $sd)" = "1000 1000/1" ] || fail "side data '$(echo $sd)'"
+    # Tone-mapped to SDR by --vf-pre or --vf-post, the output says BT.709 and carries no HDR
+    # metadata: it said BT.2020 PQ (--vf-post) and kept the mastering display and light
+    # levels (both), and players showed the SDR picture as HDR.
+    local tm="zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=hable:desat=0,\
+zscale=t=bt709:m=bt709:r=tv,format=yuv420p" side
+    for side in pre post; do
+        "$video" -q -i hdr.mkv -o "sdr-$side.mkv" -m "$m2" "--vf-$side" "$tm" ||
+            { fail "--vf-$side tone mapping failed"; continue; }
+        [ "$(probe "sdr-$side.mkv" v:0 color_transfer,color_primaries | xargs)" = "bt709 bt709" ] ||
+            fail "--vf-$side to SDR says $(probe "sdr-$side.mkv" v:0 color_transfer,color_primaries | xargs)"
+        sd=$(ffprobe -v error -show_entries stream_side_data=side_data_type -of csv=p=0 "sdr-$side.mkv")
+        [ -z "$sd" ] || fail "--vf-$side to SDR kept $(echo $sd)"
+    done
 }
 
 test_pix_fmt_option_and_yuv444() {

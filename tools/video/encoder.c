@@ -292,6 +292,13 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
     }
     e->color_primaries = a->post_src.primaries;
     e->color_trc = a->post_src.trc;
+    /* A --vf-post that changes the primaries or transfer (a tone mapping to SDR: zscale,
+     * tonemap) says so on its frames, which the conversion after it keeps: the output said
+     * BT.2020 PQ over an SDR picture. (The matrix stays the conversion's, which it names.) */
+    if (a->o.vf_post && f->color_primaries != AVCOL_PRI_UNSPECIFIED)
+        e->color_primaries = f->color_primaries;
+    if (a->o.vf_post && f->color_trc != AVCOL_TRC_UNSPECIFIED)
+        e->color_trc = f->color_trc;
     e->thread_count = 1; /* the network has the cores */
     /* YUV4MPEG refuses the deeper formats and yuva444p that closest_format gives a deep or
      * alpha source unless told to take unofficial ones, as ffmpeg's -strict -1 tells it
@@ -386,11 +393,14 @@ int open_encoder(app *a, const AVFrame *f)
         return AVERROR(ENOMEM);
     }
     /* HDR10's mastering display and light levels come in the frames (HEVC's SEI), which the
-     * encoders here do not write: the container carries them (they were lost, as by ffmpeg). */
+     * encoders here do not write: the container carries them (they were lost, as by ffmpeg).
+     * Only while the output is HDR: a picture --vf-pre or --vf-post tone-mapped to SDR kept
+     * them, and players showed it as HDR. */
     static const int hdr[][2] = {
         {AV_FRAME_DATA_MASTERING_DISPLAY_METADATA, AV_PKT_DATA_MASTERING_DISPLAY_METADATA},
         {AV_FRAME_DATA_CONTENT_LIGHT_LEVEL, AV_PKT_DATA_CONTENT_LIGHT_LEVEL}};
-    for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+    int is_hdr = e->color_trc == AVCOL_TRC_SMPTE2084 || e->color_trc == AVCOL_TRC_ARIB_STD_B67;
+    for (size_t i = 0; is_hdr && i < sizeof(hdr) / sizeof(hdr[0]); i++) {
         const AVFrameSideData *sd = av_frame_get_side_data(f, hdr[i][0]);
         if (!sd || av_stream_get_side_data(ost, hdr[i][1], NULL))
             continue;
