@@ -101,6 +101,25 @@ frame_sums() { # file, filter: the checksum of each frame the filter passes
     ffmpeg -v error -i "$1" -vf "$2" -f framemd5 - | grep -v '^#' | cut -d, -f6
 }
 
+# H.264 unless -c:v says in MP4, MOV, Matroska, MPEG-TS and FLV (the last two got ffmpeg's
+# MPEG-2 and FLV1), a pipe's -f too; the format's own elsewhere.
+test_default_encoders() {
+    lavfi in.mkv -t 0.2 -c:v libx264 -an
+    local o want
+    for o in a.mp4:h264 b.mov:h264 c.mkv:h264 d.ts:h264 e.m2ts:h264 f.flv:h264 g.webm:vp9 \
+        h.avi:mpeg4; do
+        want=${o#*:}
+        o=${o%%:*}
+        "$video" -q -i in.mkv -o "$o" -m "$m2" || { fail "$o failed"; continue; }
+        [ "$(probe "$o" v:0 codec_name | head -n 1)" = "$want" ] ||
+            fail "$o is $(probe "$o" v:0 codec_name | head -n 1), not $want"
+    done
+    "$video" -q -i in.mkv -o - -f mpegts -m "$m2" >piped.ts || fail "-f mpegts to a pipe failed"
+    [ "$(probe piped.ts v:0 codec_name | head -n 1)" = h264 ] || fail "-f mpegts: not h264"
+    "$video" -q -i in.mkv -o m2.ts -m "$m2" -c:v mpeg2video || fail "-c:v mpeg2video failed"
+    [ "$(probe m2.ts v:0 codec_name | head -n 1)" = mpeg2video ] || fail "-c:v mpeg2video ignored"
+}
+
 test_mp4_streams_and_timing() {
     lavfi in.mp4 -t 2 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest
     "$video" -q -i in.mp4 -o out.mp4 -m "$m2" || { fail "srres-video failed"; return; }
@@ -2774,7 +2793,8 @@ test_full_range_yuv_made_limited_where_unsaid() {
     local o d r
     for o in out.avi out.mpg out.ts out.flv out.mov kept.mkv kept.mp4 kept.webm; do
         "$video" -q -i full.mkv -o $o -m "$m4" $([ $o = out.mov ] && echo -c:v prores_ks) \
-            $([ $o = kept.mkv ] && echo -c:v ffv1) || { fail "$o failed"; continue; }
+            $([ $o = kept.mkv ] && echo -c:v ffv1) $([ $o = out.ts ] && echo -c:v mpeg2video) \
+            $([ $o = out.flv ] && echo -c:v flv) || { fail "$o failed"; continue; }
         d=$(bars_differ ref.png $o)
         r=$(probe $o v:0 color_range | head -n 1) # MPEG-TS lists it in its program too
         [ "$d" -le 8 ] || fail "$o ($r): bars $d levels off"
@@ -2833,7 +2853,8 @@ test_bt709_made_bt601_where_unsaid() {
     "$video" -q -i b709.mp4 -o ref.png -m "$m4" || { fail "ref.png failed"; return; }
     local o d
     for o in out.mpg out.avi out.flv out.y4m out.jpg out.ogv kept.mp4 kept.ts kept.mkv; do
-        "$video" -q -i b709.mp4 -o $o -m "$m4" $([ $o = kept.mkv ] && echo -c:v mpeg4) ||
+        "$video" -q -i b709.mp4 -o $o -m "$m4" $([ $o = kept.mkv ] && echo -c:v mpeg4) \
+            $([ $o = kept.ts ] && echo -c:v mpeg2video) $([ $o = out.flv ] && echo -c:v flv) ||
             { fail "$o failed"; continue; }
         d=$(bars_differ ref.png $o)
         [ "$d" -le 8 ] || fail "$o: bars $d levels off"

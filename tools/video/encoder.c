@@ -177,14 +177,24 @@ static int touches_files(const app *a)
 /* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
  * .png through image2, ...). Before the input is opened: a name no encoder has is refused
  * at once, not after a stalled pipe's first bytes. */
+/* Whether H.264 is the format's video unless -c:v says: MP4, MOV and Matroska (as ffmpeg
+ * makes them with libx264), and MPEG-TS and FLV, whose own defaults (MPEG-2, FLV1's H.263)
+ * took several times the bits for the same picture, a poor fit for upscaled video. */
+static int h264_by_default(const AVOutputFormat *fmt)
+{
+    static const char *const names[] = {"mp4", "mov", "matroska", "mpegts", "flv"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(fmt->name, names[i]))
+            return 1;
+    return 0;
+}
+
 void choose_encoder(app *a)
 {
-    const char *ext = strrchr(a->o.output, '.');
     const AVOutputFormat *fmt = a->ofmt->oformat;
     if (a->o.codec)
         a->enc_codec = avcodec_find_encoder_by_name(a->o.codec);
-    else if (ext && (!av_strcasecmp(ext, ".mp4") || !av_strcasecmp(ext, ".mkv") ||
-                     !av_strcasecmp(ext, ".mov")))
+    else if (h264_by_default(fmt) && avcodec_find_encoder_by_name("libx264"))
         a->enc_codec = avcodec_find_encoder_by_name("libx264");
     else
         a->enc_codec =
