@@ -46,6 +46,10 @@ static enum AVPixelFormat closest_format(const app *a, const AVCodec *codec, con
      * pixel has some (palette_transparent), is kept. */
     if (!a->o.pix_fmt && is_paletted(want))
         want = s->alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
+    /* GIF's pictures are a palette's: one of their own colours is made for each (the post
+     * graph's PALETTE), where swscale's fixed one, 3-3-2, was taken. */
+    if (!a->o.pix_fmt && codec && codec->id == AV_CODEC_ID_GIF)
+        return AV_PIX_FMT_PAL8;
     /* YUV4MPEG's wrapped frames list no formats; its muxer takes these (yuv4mpegenc.c), the
      * deeper ones and yuva444p as unofficial (new_encoder): an RGB, alpha or 10-bit source
      * went as it was, and the header was refused ("yuv4mpeg can only handle ..."). */

@@ -18,6 +18,16 @@
  * what the user's graph gives, the last sets the output's format. */
 #define POST_END "null@srres_post_end"
 #define POST_OUT "format@srres_post_out"
+/* A palette of each picture's own colours, made after --vf-post for an output in a palette
+ * (GIF's) that --vf-post makes none for: swscale's fixed 3-3-2 one banded upscaled colour
+ * (testsrc2 into GIF: 34.8 dB against 42.9). One a picture, so that nothing waits for the
+ * end; GIF keeps each as its frame's own. */
+#define PALETTE_NAME "srres_palette"
+#define PALETTE                                                                              \
+    "split@" PALETTE_NAME "[" PALETTE_NAME "_a][" PALETTE_NAME "_b];[" PALETTE_NAME           \
+    "_a]palettegen@" PALETTE_NAME "=stats_mode=single:reserve_transparent=%d[" PALETTE_NAME    \
+    "_p];[" PALETTE_NAME "_b][" PALETTE_NAME "_p]paletteuse@" PALETTE_NAME                    \
+    "=new=1:dither=bayer:bayer_scale=3,"
 
 /* The pixel format --vf-post ends in by a format filter of its own (format=gray): the user's
  * choice, which the output keeps (it was converted to the source's yuv420p). NONE where the
@@ -51,6 +61,8 @@ static int only_scales(const video_graph *g)
     for (unsigned i = 0; i < g->graph->nb_filters; i++) {
         const AVFilterContext *c = g->graph->filters[i];
         const char *name = c->filter->name;
+        if (strstr(c->name, PALETTE_NAME)) /* its palette is no picture */
+            continue;
         for (unsigned k = 0; c->nb_inputs && c->inputs[0] && k < c->nb_outputs; k++)
             if ((c->outputs[k]->w != c->inputs[0]->w || c->outputs[k]->h != c->inputs[0]->h) &&
                 strcmp(name, "scale") && strcmp(name, "zscale"))
@@ -121,9 +133,12 @@ static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
              matrix_name(output_space(a, &a->post_src)),
              full_range_out(a, &a->post_src, out) ? "pc" : "tv",
              chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
-    snprintf(desc, sizeof(desc), "%s%s%sscale%s," POST_OUT "=pix_fmts=%s",
+    char palette[512] = "";
+    if (out == AV_PIX_FMT_PAL8 && !(a->o.vf_post && strstr(a->o.vf_post, "paletteuse")))
+        snprintf(palette, sizeof(palette), PALETTE, a->post_src.alpha);
+    snprintf(desc, sizeof(desc), "%s%s%sscale%s,%s" POST_OUT "=pix_fmts=%s",
              a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," POST_END "," : "", cfr,
-             is_paletted(out) ? "" : matrix, av_get_pix_fmt_name(out));
+             is_paletted(out) ? "" : matrix, palette, av_get_pix_fmt_name(out));
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
                                f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
     if (ret < 0) /* libav's reason names the filter or option at fault */
