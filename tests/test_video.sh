@@ -118,6 +118,15 @@ test_default_encoders() {
     [ "$(probe piped.ts v:0 codec_name | head -n 1)" = h264 ] || fail "-f mpegts: not h264"
     "$video" -q -i in.mkv -o m2.ts -m "$m2" -c:v mpeg2video || fail "-c:v mpeg2video failed"
     [ "$(probe m2.ts v:0 codec_name | head -n 1)" = mpeg2video ] || fail "-c:v mpeg2video ignored"
+    # That H.264 is 4:2:0, as RTMP and FLV players take it (an RGB source's was High 4:4:4);
+    # .mka, Matroska's audio, has no video to make (it said matroska cannot hold h264).
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36 -frames:v 1 rgb.png
+    for o in r.flv r.ts; do
+        "$video" -q -i rgb.png -o $o -m "$m2" || { fail "$o failed"; continue; }
+        [ "$(probe $o v:0 pix_fmt | head -n 1)" = yuv420p ] || fail "$o is $(probe $o v:0 pix_fmt | head -n 1)"
+    done
+    expect_error "^srres-video: x.mka: no video encoder for this format$" \
+        "$video" -i in.mkv -o x.mka -m "$m2"
 }
 
 test_mp4_streams_and_timing() {
@@ -993,6 +1002,13 @@ test_vf_pre_and_post() {
         "$video" -i in.mkv -o x.mkv -m "$m2" --vf-pre yadiff
     expect_error "--vf-post: .*(Error initializing filter 'scale' with args 'abc')" \
         "$video" -i in.mkv -o x.mkv -m "$m2" --vf-post scale=abc
+    # One too long for the graph's text is said so (it was cut, and failed on what was left).
+    local long
+    long=$(printf 'null,%.0s' $(seq 420))null
+    expect_error "^srres-video: --vf-pre: too long (2104 characters)$" \
+        "$video" -i in.mkv -o x.mkv -m "$m2" --vf-pre "$long"
+    expect_error "--vf-post: too long (2104 characters)" \
+        "$video" -i in.mkv -o x.mkv -m "$m2" --vf-post "$long"
     [ ! -e x.mkv ] || fail "x.mkv left behind"
 }
 
@@ -2899,6 +2915,32 @@ test_vf_pre_matrix_change_followed() {
         [ "$d" -le 8 ] || fail "$o (--vf-pre $vf): bars $d levels off"
     done
     [ "$(probe cm.mp4 v:0 color_space)" = bt709 ] || fail "cm.mp4 says $(probe cm.mp4 v:0 color_space)"
+    # Filters that make frames anew say no matrix (tmix): a BT.709 source's are converted
+    # with its own, not taken for BT.601 (30 levels off), and keep its tags; an RGB filter
+    # (format=rgb24, lut3d) leaves the tags as they were (they became BT.601), a grey one's
+    # range too (it became full range).
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.08 -vf scale=out_color_matrix=bt709 \
+        -c:v libx264 -colorspace bt709 -color_primaries bt709 -color_trc bt709 b709.mp4
+    "$video" -q -i b709.mp4 -o plain.mp4 -m "$m4" || { fail "plain.mp4 failed"; return; }
+    for vf in tmix=frames=2 format=rgb24; do
+        "$video" -q -y -i b709.mp4 -o vf.mp4 -m "$m4" --vf-pre $vf || { fail "$vf failed"; continue; }
+        d=$(bars_differ plain.mp4 vf.mp4)
+        [ "$d" -le 8 ] || fail "--vf-pre $vf: bars $d levels off"
+        [ "$(probe vf.mp4 v:0 color_space,color_range | xargs)" = "tv bt709" ] ||
+            fail "--vf-pre $vf says $(probe vf.mp4 v:0 color_space,color_range | xargs)"
+    done
+    "$video" -q -y -i b709.mp4 -o vf.mp4 -m "$m4" --vf-pre format=gray || fail "format=gray failed"
+    [ "$(probe vf.mp4 v:0 color_range)" = tv ] || fail "--vf-pre format=gray made $(probe vf.mp4 v:0 color_range)"
+    # A grey output weighs the source's luma its way (it took BT.601's weights).
+    "$video" -q -i b709.mp4 -o grey.png -m "$m4" -pix_fmt gray --frames 1 ||
+        { fail "grey.png failed"; return; }
+    local want got
+    want=$(ffmpeg -nostdin -v error -i plain.mp4 -vf "scale=in_color_matrix=bt709,format=gray" \
+        -frames:v 1 -f image2 -y want.png && bar_means want.png | awk '{ print $1 }' | xargs)
+    got=$(bar_means grey.png | awk '{ print $1 }' | xargs)
+    paste <(echo $want | tr ' ' '\n') <(echo $got | tr ' ' '\n') |
+        awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 6) bad = 1 } END { exit bad }' ||
+        fail "grey.png's bars $got, not $want"
 }
 
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do

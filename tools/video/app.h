@@ -166,7 +166,7 @@ const source_format *source_of(const app *a, const AVFrame *f);
 /* colour.c */
 int source_is_rgb(const source_format *s);
 const char *matrix_name(enum AVColorSpace cs);
-enum AVColorSpace output_space(const app *a, const source_format *s);
+enum AVColorSpace output_space(const app *a, const source_format *s, int grey);
 int full_range_out(const app *a, const source_format *s, enum AVPixelFormat out);
 const char *chroma_sited(const source_format *s, const char *side, enum AVPixelFormat fmt,
                          char *buf, size_t n);

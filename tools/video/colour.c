@@ -48,8 +48,12 @@ static int matrix_carried(const app *a)
  * output says it, else BT.601, which players take for unsaid (ffmpeg keeps a BT.709
  * source's matrix in an MPEG-4 AVI, and green 0 188 0 played as 13 218 6). An RGB source
  * says BT.601 too, or players read the YUV planes as RGB. */
-enum AVColorSpace output_space(const app *a, const source_format *s)
+enum AVColorSpace output_space(const app *a, const source_format *s, int grey)
 {
+    /* Grey has no chroma to misread: the matrix only weighs its luma, the source's way (a
+     * BT.709 source's grey PNG took BT.601's weights, green 21 levels darker). */
+    if (grey && !source_is_rgb(s))
+        return s->space;
     if (source_is_rgb(s) || (strcmp(matrix_name(s->space), "bt601") && !matrix_carried(a)))
         return AVCOL_SPC_SMPTE170M;
     return s->space;

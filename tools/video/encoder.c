@@ -41,15 +41,25 @@ int alpha_stored(const app *a, const AVCodec *codec)
 static enum AVPixelFormat closest_format(const app *a, const AVCodec *codec, const source_format *s)
 {
     enum AVPixelFormat want = a->o.pix_fmt ? av_get_pix_fmt(a->o.pix_fmt) : s->fmt;
-    /* A palette is not picked unless asked for: swscale's is a fixed 3-3-2 one, which
-     * upscaled colour does not fit (a palette PNG's output was banded). Its alpha, where a
-     * pixel has some (palette_transparent), is kept. */
+    /* A palette is not picked for a palette source unless asked for (but for GIF, below):
+     * swscale's is a fixed 3-3-2 one, which upscaled colour does not fit (a palette PNG's
+     * output was banded). Its alpha, where a pixel has some (palette_transparent), is kept. */
     if (!a->o.pix_fmt && is_paletted(want))
         want = s->alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24;
     /* GIF's pictures are a palette's: one of their own colours is made for each (the post
      * graph's PALETTE), where swscale's fixed one, 3-3-2, was taken. */
     if (!a->o.pix_fmt && codec && codec->id == AV_CODEC_ID_GIF)
         return AV_PIX_FMT_PAL8;
+    /* H.264 by default into FLV and MPEG-TS (h264_by_default) is 4:2:0, as RTMP servers,
+     * FLV players and broadcast decoders take it (an RGB source's was High 4:4:4), and 8-bit
+     * in FLV, whose players know no High 10. */
+    const char *mux = a->ofmt->oformat->name;
+    if (!a->o.pix_fmt && !a->o.codec && codec && codec->id == AV_CODEC_ID_H264 &&
+        (!strcmp(mux, "flv") || !strcmp(mux, "mpegts"))) {
+        const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(s->fmt);
+        want = d && d->comp[0].depth > 8 && !strcmp(mux, "mpegts") ? AV_PIX_FMT_YUV420P10
+                                                                    : AV_PIX_FMT_YUV420P;
+    }
     /* YUV4MPEG's wrapped frames list no formats; its muxer takes these (yuv4mpegenc.c), the
      * deeper ones and yuva444p as unofficial (new_encoder): an RGB, alpha or 10-bit source
      * went as it was, and the header was refused ("yuv4mpeg can only handle ..."). */
@@ -178,21 +188,23 @@ static int touches_files(const app *a)
     return 0;
 }
 
-/* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
- * .png through image2, ...). Before the input is opened: a name no encoder has is refused
- * at once, not after a stalled pipe's first bytes. */
 /* Whether H.264 is the format's video unless -c:v says: MP4, MOV and Matroska (as ffmpeg
  * makes them with libx264), and MPEG-TS and FLV, whose own defaults (MPEG-2, FLV1's H.263)
- * took several times the bits for the same picture, a poor fit for upscaled video. */
+ * took several times the bits for the same picture, a poor fit for upscaled video. Not
+ * Matroska's audio (.mka), which has the same muxer name and no video. */
 static int h264_by_default(const AVOutputFormat *fmt)
 {
     static const char *const names[] = {"mp4", "mov", "matroska", "mpegts", "flv"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    for (size_t i = 0; fmt->video_codec != AV_CODEC_ID_NONE && i < sizeof(names) / sizeof(names[0]);
+         i++)
         if (!strcmp(fmt->name, names[i]))
             return 1;
     return 0;
 }
 
+/* -c:v, else libx264 for the usual video containers, else what the name implies (PNG for
+ * .png through image2, ...). Before the input is opened: a name no encoder has is refused
+ * at once, not after a stalled pipe's first bytes. */
 void choose_encoder(app *a)
 {
     const AVOutputFormat *fmt = a->ofmt->oformat;
@@ -296,7 +308,7 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
         /* The matrix and range the post graph converted with (build_post) */
         e->color_range =
             full_range_out(a, &a->post_src, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
-        e->colorspace = output_space(a, &a->post_src);
+        e->colorspace = output_space(a, &a->post_src, !has_colour(e->pix_fmt));
         if (d->log2_chroma_w || d->log2_chroma_h)
             e->chroma_sample_location = a->post_src.chroma; /* where init_post sited it */
     } else {

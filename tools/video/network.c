@@ -81,11 +81,6 @@ void open_network(app *a)
         else if (a->o.pix_fmt)
             snprintf(why, sizeof(why), "the output's %s (-pix_fmt) has none",
                      av_get_pix_fmt_name(out));
-        else if (encoder_takes(a->enc_codec, is_paletted))
-            snprintf(why, sizeof(why),
-                     "the %s encoder holds it only in a palette: give -pix_fmt "
-                     "pal8 and make one in --vf-post (palettegen, paletteuse)",
-                     a->enc_codec->name);
         else
             snprintf(why, sizeof(why), "the %s encoder takes no format with alpha",
                      a->enc_codec->name);

@@ -58,7 +58,7 @@ static void usage(FILE *f)
            "                          timestamps kept (for spreading a job over machines)\n"
            "  srres-video --concat OUTPUT SEGMENT...   joins segments back into one file\n"
            "  -an, -sn                drop audio / subtitle streams\n"
-           "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov)\n"
+           "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov/.ts/.flv)\n"
            "  -crf N                  constant quality (default 18 with libx264)\n"
            "  -b:v RATE               bit rate (e.g. 8M) instead of -crf\n"
            "  -preset NAME            encoder preset (libx264 default: medium)\n"

@@ -19,6 +19,16 @@
  * colour description the conversion loses (RGB). */
 #define PRE_COLOUR "buffersink@srres_pre_colour"
 
+/* Whether a filter of the chain sets the frames' matrix (and says so on them). */
+static int sets_matrix(const char *vf)
+{
+    static const char *const setters[] = {"colormatrix", "colorspace", "setparams", "zscale"};
+    for (size_t i = 0; vf && i < sizeof(setters) / sizeof(setters[0]); i++)
+        if (strstr(vf, setters[i]))
+            return 1;
+    return 0;
+}
+
 /* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt
  * with pixel aspect ratio sar, from the source in_src. */
 static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar, char *err,
@@ -37,14 +47,16 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRatio
      * output cannot store comes before --vf-pre, so that --vf-pre and --vf-post see the
      * picture upright, as ffmpeg's -vf does (--vf-pre saw it on its side, and crop=W:H cut
      * H wide and W high), and is done at the input's size, not the output's. */
-    /* --vf-pre's frames are converted with their own matrix and range, as ffmpeg's scale
-     * converts them, and a copy of each goes to PRE_COLOUR, which says them (pre_colour):
-     * colormatrix=bt601:bt709 or setparams=colorspace=bt709 was converted with the
-     * source's matrix, up to 22 levels off, and the output kept the source's tags. A filter
-     * that changes the matrix without saying so (scale=out_color_matrix=bt709 alone) is
-     * taken at its word, as ffmpeg takes it. */
-    snprintf(matrix, sizeof(matrix), "%s", a->o.vf_pre ? "auto" : matrix_name(a->in_src.space));
-    snprintf(desc, sizeof(desc),
+    /* A copy of each of --vf-pre's frames goes to PRE_COLOUR, which says their colour
+     * (pre_colour). They are converted with their own matrix where a filter of --vf-pre sets
+     * one (colormatrix=bt601:bt709, setparams=colorspace=bt709 were converted with the
+     * source's, up to 22 levels off); else with the source's, as filters that make frames
+     * anew (tmix, hstack) say none, which the scale took for BT.601, 30 levels off. A
+     * filter that changes the matrix without saying so (scale=out_color_matrix=bt709 alone)
+     * is taken at its word, as ffmpeg takes it. */
+    snprintf(matrix, sizeof(matrix), "%s",
+             sets_matrix(a->o.vf_pre) ? "auto" : matrix_name(a->in_src.space));
+    int n = snprintf(desc, sizeof(desc),
              "%s%s%s%sscale=w=iw:h=ih:eval=frame:in_color_matrix=%s:in_range=auto%s,"
              "format=pix_fmts=%s",
              is_paletted(fmt) ? "format=rgba," : "", a->rotate, a->o.vf_pre ? a->o.vf_pre : "",
@@ -53,6 +65,10 @@ static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRatio
                          : "",
              matrix, chroma_sited(&a->in_src, "in", fmt, chroma, sizeof(chroma)),
              av_get_pix_fmt_name(a->net_fmt));
+    if (n < 0 || n >= (int)sizeof(desc)) {
+        snprintf(err, errlen, "too long (%zu characters)", strlen(a->o.vf_pre));
+        return AVERROR(EINVAL);
+    }
     int ret = video_graph_init(&a->pre, desc, w, h, fmt, ist->time_base, sar,
                                av_guess_frame_rate(a->ifmt, ist, NULL), err, errlen);
     a->pre_colour = ret < 0 ? NULL : avfilter_graph_get_filter(a->pre.graph, PRE_COLOUR);
@@ -75,11 +91,20 @@ static int pre_colour(app *a, source_format *s)
         av_frame_unref(copy);
     }
     av_frame_free(&copy);
+    /* What the frames leave unsaid stays the source's, and an RGB or grey frame's matrix
+     * and range are no YUV's (an RGB filter made an HDR10 output BT.601, a grey one full
+     * range). */
+    const source_format *p = &a->pre_src;
     if (a->pre_colour && a->pre_src_known) {
-        s->space = a->pre_src.space;
-        s->range = a->pre_src.range;
-        s->primaries = a->pre_src.primaries;
-        s->trc = a->pre_src.trc;
+        int yuv = has_colour(p->fmt) && !source_is_rgb(p);
+        if (yuv && sets_matrix(a->o.vf_pre) && p->space != AVCOL_SPC_UNSPECIFIED)
+            s->space = p->space;
+        if (yuv && p->range != AVCOL_RANGE_UNSPECIFIED)
+            s->range = p->range;
+        if (p->primaries != AVCOL_PRI_UNSPECIFIED)
+            s->primaries = p->primaries;
+        if (p->trc != AVCOL_TRC_UNSPECIFIED)
+            s->trc = p->trc;
     }
     return 0;
 }

@@ -121,8 +121,8 @@ static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
      * or a variable frame rate's timing was lost (a 1 s gap closed, the video short of its
      * audio; an MPEG-PS's frames up to 0.33 s early). */
     const char *cfr = frame_slots(a->ofmt->oformat) && a->net_rate.num > 0 ? "fps=source_fps," : "";
-    /* Back to the input's matrix and range (the pre graph converted with the same). A
-     * palette has neither: without them the scale passes a palette made in --vf-post
+    /* Into the output's matrix and range (output_space, full_range_out). A palette has
+     * neither: without them the scale passes a palette made in --vf-post
      * (paletteuse) as it is, where it was converted again into swscale's fixed one, which
      * lost its colours and its transparency (a transparent GIF came out opaque). */
     /* null before the conversion, as in build_pre_graph, where --vf-post changes the size
@@ -130,15 +130,19 @@ static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
      * (every other frame was lost where the height changed). */
     char matrix[128];
     snprintf(matrix, sizeof(matrix), "=out_color_matrix=%s:out_range=%s%s",
-             matrix_name(output_space(a, &a->post_src)),
+             matrix_name(output_space(a, &a->post_src, !has_colour(out))),
              full_range_out(a, &a->post_src, out) ? "pc" : "tv",
              chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
     char palette[512] = "";
     if (out == AV_PIX_FMT_PAL8 && !(a->o.vf_post && strstr(a->o.vf_post, "paletteuse")))
         snprintf(palette, sizeof(palette), PALETTE, a->post_src.alpha);
-    snprintf(desc, sizeof(desc), "%s%s%sscale%s,%s" POST_OUT "=pix_fmts=%s",
-             a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," POST_END "," : "", cfr,
-             is_paletted(out) ? "" : matrix, palette, av_get_pix_fmt_name(out));
+    int n = snprintf(desc, sizeof(desc), "%s%s%sscale%s,%s" POST_OUT "=pix_fmts=%s",
+                     a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," POST_END "," : "", cfr,
+                     is_paletted(out) ? "" : matrix, palette, av_get_pix_fmt_name(out));
+    if (n < 0 || n >= (int)sizeof(desc)) { /* cut short, it failed with another reason */
+        set_error(a, "--vf-post: too long (%zu characters)", strlen(a->o.vf_post));
+        return AVERROR(EINVAL);
+    }
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
                                f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
     if (ret < 0) /* libav's reason names the filter or option at fault */
@@ -426,7 +430,7 @@ void *writer_main(void *arg)
          * (format=yuv420p, vidstabdetect) make libavfilter insert converts with the frame's,
          * and said RGB it took BT.601, which the conversion after --vf-post then turned into
          * a BT.709 source's through RGB again (3 to 6 levels off in 4:2:0). */
-        f->colorspace = output_space(a, &a->post_src);
+        f->colorspace = output_space(a, &a->post_src, a->grey_out);
         if (ret >= 0 &&
             ((ret = post_side_data(a, f)) < 0 || (ret = video_graph_push(&a->post, f)) < 0))
             set_error(a, "--vf-post graph: %s", av_err(ret, eb));
