@@ -1378,6 +1378,42 @@ segment (--segment 3/3) is missing$" "$video" --concat "cut.$e" "seg1.$e" "seg2.
     "$video" -q --concat keys.joined.mkv keys1.mkv || fail "1/2, running to the end, refused"
 }
 
+# A piece whose range holds no keyframe is written empty, tagged so, and --concat passes over
+# it, so that running every I of N and joining every name (a scheduler's array job, GNU
+# parallel) works: it exited 1 and wrote nothing, and the join failed on the missing name.
+# Keyframes at 0 and 2 s of 4: pieces 2/4 and 4/4 are empty.
+test_empty_segment_written_and_passed_over() {
+    lavfi in.mkv -t 4 -c:v libx264 -g 1000 -sc_threshold 0 -force_key_frames 0,2 -c:a aac
+    local e i
+    for e in mkv mp4 ts; do
+        for i in 1 2 3 4; do
+            "$video" -i in.mkv -o "seg$i.$e" -m "$m2" --segment $i/4 2>"err$i.log" ||
+                fail "segment $i/4 into .$e: $(cat "err$i.log")"
+        done
+        grep -q "^srres-video: in.mkv: segment 2/4 holds no frames (no keyframe in its range); \
+seg2.$e is written empty, for --concat to pass over$" err2.log || fail "err2.log: $(cat err2.log)"
+        [ "$(probe "seg2.$e" v nb_read_frames -count_frames)" = "" ] || fail "seg2.$e has video"
+        [ "$e" = ts ] || ffprobe -v error -show_entries format_tags -of compact=p=0 "seg4.$e" |
+            grep -qi "srres_segment=4/4, empty" || fail "seg4.$e is not tagged empty"
+        "$video" -q --concat "joined.$e" seg1.$e seg2.$e seg3.$e seg4.$e ||
+            { fail "the .$e segments, two empty, refused"; continue; }
+        # (MPEG-TS's program lists its streams again)
+        local frames
+        frames=$(probe "joined.$e" v:0 nb_read_frames -count_frames | head -n1)
+        [ "$frames" = 100 ] || fail "joined.$e: $frames frames of 100"
+        [ "$(probe "joined.$e" a:0 codec_name | head -n1)" = aac ] || fail "joined.$e lost its audio"
+        expect_error "seg2.$e.gone: cannot open" "$video" --concat "cut.$e" seg1.$e seg2.$e.gone seg3.$e
+        expect_error "seg4.$e: every segment given holds no frames\|--concat cut.$e: every" \
+            "$video" --concat "cut.$e" seg2.$e seg4.$e
+        [ ! -e "cut.$e" ] || fail "a refused join left cut.$e"
+    done
+    # Tagged: the piece before an empty last one runs to the end, and one left out is seen.
+    expect_error "seg1.mkv: segment 1/4 ends before the input does" \
+        "$video" --concat cut.mkv seg1.mkv seg2.mkv seg4.mkv
+    "$video" -q --concat piped.mkv <(cat seg1.mkv) <(cat seg2.mkv) <(cat seg3.mkv) \
+        <(cat seg4.mkv) || fail "piped segments, two empty, refused"
+}
+
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:
 # its muxer moved the first segment (only) past its start below zero (AAC's priming samples,
 # B-frames' decoding times) and the join went back in time ("cannot write: Invalid

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
+#include <libavutil/opt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,57 @@ static int joined_format(const char *names)
 int segments_join(const AVOutputFormat *format)
 {
     return joined_format(format->name);
+}
+
+int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
+                        const AVDictionary *mux_opts)
+{
+    char piece[64];
+    snprintf(piece, sizeof(piece), "%d/%d, empty", i, n);
+    AVStream *st = avformat_new_stream(out, NULL);
+    if (!st || av_dict_set(&out->metadata, SEGMENT_TAG, piece, 0) < 0)
+        return AVERROR(ENOMEM);
+    st->codecpar->codec_type = AVMEDIA_TYPE_SUBTITLE;
+    st->codecpar->codec_id = out->oformat->subtitle_codec != AV_CODEC_ID_NONE
+                                 ? out->oformat->subtitle_codec
+                                 : AV_CODEC_ID_MOV_TEXT; /* MP4's and MOV's, which name none */
+    st->time_base = (AVRational){1, 1000};
+    /* MP4 and MOV write only the tags iTunes and QuickTime name, unless as metadata keys */
+    if (av_opt_find(out->priv_data, "movflags", NULL, 0, 0))
+        av_opt_set(out->priv_data, "movflags", "+use_metadata_tags", 0);
+    output_target target;
+    output_target_init(&target, output);
+    av_freep(&out->url);
+    out->url = av_strdup(target.url);
+    int ret = out->url ? 0 : AVERROR(ENOMEM);
+    if (ret >= 0 && !(out->oformat->flags & AVFMT_NOFILE))
+        ret = avio_open(&out->pb, target.url, AVIO_FLAG_WRITE);
+    /* --mux-opt as for the segment's frames (movflags for a pipe); what this muxer leaves was
+     * refused before */
+    AVDictionary *opts = NULL;
+    if (ret >= 0 && (ret = av_dict_copy(&opts, mux_opts, 0)) >= 0 &&
+        (ret = avformat_write_header(out, &opts)) >= 0) {
+        /* One empty subtitle (mov_text's is its text's length, 0): FFmpeg 5.1 cannot read a
+         * Matroska file without a cluster back, and MP4 would leave out an empty track. */
+        static uint8_t none[2 + AV_INPUT_BUFFER_PADDING_SIZE];
+        AVPacket pkt = {.data = none,
+                        .size = st->codecpar->codec_id == AV_CODEC_ID_MOV_TEXT ? 2 : 0,
+                        .pts = 0,
+                        .dts = 0,
+                        .duration = 1,
+                        .stream_index = 0};
+        if ((ret = av_write_frame(out, &pkt)) >= 0)
+            ret = av_write_trailer(out);
+    }
+    av_dict_free(&opts);
+    if (out->pb && avio_closep(&out->pb) < 0 && ret >= 0)
+        ret = AVERROR(EIO);
+    if (ret >= 0 && output_target_commit(&target) < 0)
+        ret = AVERROR(errno);
+    if (ret < 0)
+        output_target_abandon(&target);
+    output_target_free(&target);
+    return ret;
 }
 
 /* A segment's name is opened as srres-video's input is (input_url): a file whose name holds a
@@ -205,11 +257,12 @@ static segment_span measure_segment(const char *file)
     return sp;
 }
 
-/* The piece of its input a segment holds, from its SEGMENT_TAG: the i-th of n, and whether it
- * runs to the input's end; n = 0 where it has no such tag (MPEG-TS keeps none, nor did the
- * segments of srres-video before it wrote them). */
+/* The piece of its input a segment holds, from its SEGMENT_TAG: the i-th of n, whether it
+ * runs to the input's end, and whether it holds no frame (write_empty_segment); n = 0 where
+ * it has no such tag (MPEG-TS keeps none, nor did the segments of srres-video before it wrote
+ * them). */
 typedef struct segment_piece {
-    int i, n, last;
+    int i, n, last, empty;
 } segment_piece;
 
 static segment_piece piece_of(const AVFormatContext *in)
@@ -217,16 +270,26 @@ static segment_piece piece_of(const AVFormatContext *in)
     segment_piece p = {0};
     const AVDictionaryEntry *t = av_dict_get(in->metadata, SEGMENT_TAG, NULL, 0);
     int len = 0;
-    if (!t || sscanf(t->value, "%d/%d%n", &p.i, &p.n, &len) != 2 || p.i < 1 || p.i > p.n ||
-        (t->value[len] && strcmp(t->value + len, ", last")))
+    if (!t || sscanf(t->value, "%d/%d%n", &p.i, &p.n, &len) != 2 || p.i < 1 || p.i > p.n)
         return (segment_piece){0};
-    p.last = t->value[len] != '\0';
-    return p.i < p.n || p.last ? p : (segment_piece){0}; /* N/N runs to the end */
+    p.last = !strcmp(t->value + len, ", last");
+    p.empty = !strcmp(t->value + len, ", empty");
+    if (t->value[len] && !p.last && !p.empty)
+        return (segment_piece){0};
+    return p.i < p.n || p.last || p.empty ? p : (segment_piece){0}; /* N/N runs to the end */
+}
+
+/* Whether a segment is a piece that holds no frame (write_empty_segment): its tag says so, or
+ * in MPEG-TS, which keeps no tag, it has no video, as every other segment has. */
+static int empty_piece(const AVFormatContext *in)
+{
+    return piece_of(in).empty ||
+           (!strcmp(in->iformat->name, "mpegts") && first_stream(in, AVMEDIA_TYPE_VIDEO) < 0);
 }
 
 /* Whether the segments' tags, where every one has its own, say that the first starts the
  * input and the last ends it; otherwise says which is missing in `why`. Between them the
- * times tell (segments_meet): a cut with too few keyframes leaves pieces empty, unwritten. */
+ * times tell (segments_meet): a cut with too few keyframes leaves pieces empty, passed over. */
 static int pieces_whole(char **files, const segment_piece *p, int n, char *why, size_t size)
 {
     for (int s = 0; s < n; s++)
@@ -291,6 +354,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
 {
     if (n < 1)
         cli_die("--concat %s: no segment files given", output);
+    int given = n; /* the empty pieces among them are left out */
     if (!overwrite && access(output, F_OK) == 0)
         cli_die("%s: already exists; use -y to overwrite", output);
     /* -y replaces only a file the user may write, as for a run's own output: the rename put
@@ -320,6 +384,15 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             cli_die("%s: --concat joins segments in MP4, MOV, Matroska, WebM or MPEG-TS, as "
                     "--segment writes them; not %s",
                     files[s], in->iformat->long_name ? in->iformat->long_name : in->iformat->name);
+        /* Left out, as if not given: the pieces on either side of it meet, and where it was
+         * the last, the one before it runs to the input's end (its tag says so). */
+        if (empty_piece(in)) {
+            avformat_close_input(&in);
+            memmove(files + s, files + s + 1, sizeof(*files) * (n - s - 1));
+            n--;
+            s--;
+            continue;
+        }
         first = s == 0 ? in->iformat : first;
         /* Only a demuxer that gives ids can lack a stream the others have. */
         int same = s == 0 || in->nb_streams == (unsigned)nb ||
@@ -385,6 +458,8 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         else if (!held[s])
             avformat_close_input(&in);
     }
+    if (n < 1)
+        cli_die("--concat %s: every segment given holds no frames", output);
     /* After the order is known good: a segment given out of place is said as such. */
     if (first_late != AV_NOPTS_VALUE)
         cli_die("%s: starts at %.3f s, not at the input's start: the first segment (--segment "
@@ -550,7 +625,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         return stop_signal ? 128 + stop_signal : 1;
     }
     if (!quiet)
-        fprintf(stderr, "srres-video: joined %d segments into %s\n", n, output);
+        fprintf(stderr, "srres-video: joined %d segments into %s\n", given, output);
     output_target_free(&target);
     return 0;
 }

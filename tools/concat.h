@@ -6,11 +6,21 @@
 
 /* The global tag a --segment run writes, "I/N" (--segment I/N), and ", last" after it where
  * the segment runs to the input's end (N/N; or an earlier one where no keyframe follows the
- * division at its end, the later ones being empty): what --concat reads to tell that the
- * last segment is missing, which the times cannot. Matroska and WebM keep it, MP4 and MOV as
- * a metadata key (movflags use_metadata_tags), MPEG-TS not. No other output of srres-video
- * has it, nor a segment --frames may cut short. */
+ * division at its end, the later ones being empty), or ", empty" where it holds no frame: what
+ * --concat reads to tell that the last segment is missing, which the times cannot, and which
+ * files to pass over. Matroska and WebM keep it, MP4 and MOV as a metadata key (movflags
+ * use_metadata_tags), MPEG-TS not. No other output of srres-video has it, nor a segment
+ * --frames may cut short. */
 #define SEGMENT_TAG "srres_segment"
+
+/* Writes `output` (temporary name, then rename) as the segment --segment i/n makes where its
+ * range holds no keyframe (a cut with fewer keyframes than pieces), which --concat passes
+ * over: `out`, a muxer context without streams, with SEGMENT_TAG "i/n, empty" and one empty
+ * subtitle, no video (an H.264 or VP9 track's header needs an encoded frame). MPEG-TS keeps no
+ * tag, and takes the subtitle as data: its empty segment is one without video. Returns 0 or an
+ * AVERROR. */
+int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
+                        const AVDictionary *mux_opts);
 
 /* Whether segments written in this format join as one run: MP4, MOV, Matroska, WebM and
  * MPEG-TS keep each segment's timestamps as they are and say where it starts. */

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <libavutil/intreadwrite.h>
 #include <libavutil/time.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
 #include "app.h"
+#include "concat.h"
 #include "libav_log.h"
 
 /* The container's aspect ratio over the frame's, as ffmpeg takes it: ProRes and VP9 code
@@ -186,6 +188,7 @@ static void take_adts_config(app *a, const AVPacket *pkt)
  * take their config (take_adts_config). Returns whether the clock jumped. */
 static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
 {
+    char eb[ERR_SIZE];
     AVFormatContext *f = open_demuxer(a, a->probe_us);
     clock_mend mend;
     clock_mend_init(a, &mend, f);
@@ -252,9 +255,21 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
         }
     }
     av_free(keys);
-    if (cut[0] >= cut[1])
-        cli_die("%s: segment %d/%d is empty: the video has too few keyframes for %d segments",
-                a->o.input, a->o.segment, a->o.segments, a->o.segments);
+    /* A piece whose range holds no keyframe has no frame: not the job's failure (a scheduler
+     * held the join back, or ran it without this file). Its file says it is empty, and
+     * --concat passes over it, so every I of N is run and every name joined. */
+    if (cut[0] >= cut[1]) {
+        if (!a->o.quiet)
+            fprintf(stderr,
+                    "srres-video: %s: segment %d/%d holds no frames (no keyframe in its "
+                    "range); %s is written empty, for --concat to pass over\n",
+                    a->o.input, a->o.segment, a->o.segments, a->o.output);
+        int ret =
+            write_empty_segment(a->ofmt, a->o.output, a->o.segment, a->o.segments, a->o.mux_opts);
+        if (ret < 0)
+            cli_die("%s: cannot write: %s", a->o.output, av_err(ret, eb));
+        exit(0);
+    }
     *lo = cut[0];
     *hi = cut[1];
     return mend.jumps > 0;
