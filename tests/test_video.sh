@@ -1414,6 +1414,18 @@ seg2.$e is written empty, for --concat to pass over$" err2.log || fail "err2.log
         <(cat seg4.mkv) || fail "piped segments, two empty, refused"
 }
 
+# --segment takes I/N and nothing after it: 2/3x and 2/3/4 ran as 2/3.
+test_segment_with_text_after_it_refused() {
+    lavfi in.mkv -t 1 -c:v libx264 -an
+    local bad
+    for bad in 2/3x 2/3/4 "2/3 " 2/; do
+        expect_error "^srres-video: --segment: '$bad' is not I/N with 1 <= I <= N$" \
+            "$video" -i in.mkv -o out.mkv -m "$m2" --segment "$bad"
+        [ ! -e out.mkv ] || fail "--segment $bad wrote out.mkv"
+        rm -f out.mkv
+    done
+}
+
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:
 # its muxer moved the first segment (only) past its start below zero (AAC's priming samples,
 # B-frames' decoding times) and the join went back in time ("cannot write: Invalid

@@ -301,11 +301,14 @@ void parse_options(options *o, int argc, char **argv)
         case O_ENS: o->ensemble = cli_ensemble(optarg); break;
         case O_ENCOPT: dict_option(&o->enc_opts, "--enc-opt", optarg, "tune=film, g=48"); break;
         case O_MUXOPT: dict_option(&o->mux_opts, "--mux-opt", optarg, "movflags=+faststart"); break;
-        case O_SEG:
-            if (sscanf(optarg, "%d/%d", &o->segment, &o->segments) != 2 || o->segments < 1 ||
-                o->segments > 100000 || o->segment < 1 || o->segment > o->segments)
+        case O_SEG: {
+            int len = 0; /* what follows N ("2/3x", "2/3/4" ran as 2/3) */
+            if (sscanf(optarg, "%d/%d%n", &o->segment, &o->segments, &len) != 2 || optarg[len] ||
+                o->segments < 1 || o->segments > 100000 || o->segment < 1 ||
+                o->segment > o->segments)
                 cli_die("--segment: '%s' is not I/N with 1 <= I <= N", optarg);
             break;
+        }
         case O_CONCAT: o->concat = optarg; break;
         case O_MEM: {
             char *end;
