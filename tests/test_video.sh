@@ -1426,6 +1426,18 @@ test_segment_with_text_after_it_refused() {
     done
 }
 
+# AVI written to a pipe declares placeholder lengths (42949672.96 s, 187.60 s once saved to
+# a file): a whole one was said to be cut off. MP4's and Matroska's lengths alone are told
+# (test_cut_off_input_said).
+test_avi_from_pipe_not_said_cut_off() {
+    lavfi - -t 1 -c:v libx264 -c:a pcm_s16le -f avi >in.avi
+    "$video" -i - -o out.mkv -m "$m2" <in.avi 2>err.log || fail "AVI from a pipe: $(cat err.log)"
+    ! grep -q "cut off" err.log || fail "AVI from a pipe said to be cut off: $(grep -v ^frame err.log)"
+    "$video" -i in.avi -o file.mkv -m "$m2" 2>err.log || fail "in.avi: $(cat err.log)"
+    ! grep -q "cut off" err.log || fail "in.avi said to be cut off: $(grep -v ^frame err.log)"
+    [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 25 ] || fail "out.mkv is not 25 frames"
+}
+
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:
 # its muxer moved the first segment (only) past its start below zero (AAC's priming samples,
 # B-frames' decoding times) and the join went back in time ("cannot write: Invalid

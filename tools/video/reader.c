@@ -3,6 +3,7 @@
  * them through the pre graph into q_in; the copied streams' packets go to q_out. Touches
  * the input, the decoder and the app's reader fields. */
 #include <errno.h>
+#include <libavutil/avstring.h>
 #include <libavutil/intreadwrite.h>
 #include <libavutil/opt.h>
 #include <libavutil/time.h>
@@ -125,7 +126,10 @@ static int ts_ends_inside_packet(const app *a, int64_t packet_at)
  * in their own words ("partial file", "File ended prematurely"), which srres-video's log (off)
  * hid: the run ended as complete, a part of the video missing. Durations estimated from the
  * packets or the bit rate (MPEG-TS, MPEG-PS) are no declaration; an MPEG-TS file cut inside
- * a packet is seen by that (ts_ends_inside_packet). */
+ * a packet is seen by that (ts_ends_inside_packet). Nor are the lengths of formats whose
+ * muxer writes a placeholder where it cannot seek back to the header (AVI written to a pipe
+ * declared 42949672.96 s, and 187.60 s once saved, of a whole second; WAV, FLV): only MP4's
+ * and Matroska's muxers write a length once they know it, and none otherwise. */
 static void say_if_cut_off(const app *a, int64_t read_end, int64_t packet_at)
 {
     const AVFormatContext *f = a->ifmt;
@@ -139,7 +143,8 @@ static void say_if_cut_off(const app *a, int64_t read_end, int64_t packet_at)
         return;
     }
     if (f->duration <= 0 || read_end == INT64_MIN ||
-        f->duration_estimation_method != AVFMT_DURATION_FROM_STREAM)
+        f->duration_estimation_method != AVFMT_DURATION_FROM_STREAM ||
+        !(av_match_name("mp4", f->iformat->name) || av_match_name("matroska", f->iformat->name)))
         return;
     int64_t declared = (f->start_time != AV_NOPTS_VALUE ? f->start_time : 0) + f->duration;
     if (declared - read_end > AV_TIME_BASE / 2)
