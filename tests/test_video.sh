@@ -1438,6 +1438,37 @@ test_avi_from_pipe_not_said_cut_off() {
     [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 25 ] || fail "out.mkv is not 25 frames"
 }
 
+# The segments' chapters go into the join, as a whole run keeps them: each segment holds those
+# of its time, cut to it, and a chapter a cut split is one again (they were all dropped).
+test_segment_chapters_joined() {
+    cat >ch.txt <<'EOF'
+;FFMETADATA1
+[CHAPTER]
+TIMEBASE=1/1000
+START=0
+END=3000
+title=one
+[CHAPTER]
+TIMEBASE=1/1000
+START=3000
+END=4000
+title=two
+EOF
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -i ch.txt -map 0:v \
+        -map_chapters 1 -t 4 -c:v libx264 -g 25 in.mkv
+    chapters() { ffprobe -v error -show_entries chapter=start_time,end_time:chapter_tags=title \
+        -of csv=p=0 "$1" | xargs; }
+    local i
+    for i in 1 2; do
+        "$video" -q -i in.mkv -o "seg$i.mkv" -m "$m2" --segment $i/2 || fail "segment $i/2 failed"
+    done
+    [ "$(chapters seg2.mkv)" = "2.000000,3.000000,one 3.000000,4.000000,two" ] ||
+        fail "seg2.mkv's chapters: $(chapters seg2.mkv)"
+    "$video" -q --concat joined.mkv seg1.mkv seg2.mkv || fail "the join failed"
+    [ "$(chapters joined.mkv)" = "0.000000,3.000000,one 3.000000,4.000000,two" ] ||
+        fail "joined.mkv's chapters: $(chapters joined.mkv)"
+}
+
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:
 # its muxer moved the first segment (only) past its start below zero (AAC's priming samples,
 # B-frames' decoding times) and the join went back in time ("cannot write: Invalid

@@ -257,6 +257,50 @@ static segment_span measure_segment(const char *file)
     return sp;
 }
 
+static int same_title(const AVChapter *a, const AVChapter *b)
+{
+    const AVDictionaryEntry *x = av_dict_get(a->metadata, "title", NULL, 0),
+                            *y = av_dict_get(b->metadata, "title", NULL, 0);
+    return x && y ? !strcmp(x->value, y->value) : x == y;
+}
+
+/* A segment's chapters added to the join's (*chapters, *nb), numbered anew: the segments
+ * number theirs each from 1. Each segment holds those of its time, cut to it: one that goes on
+ * from the last one taken, of the same title, is that one, split by the cut, and extends it.
+ * None starts before the segment's video (MP4's first chapter reads as starting at 0, its
+ * track's start). */
+static void take_chapters(AVChapter ***chapters, unsigned *nb, const AVFormatContext *in)
+{
+    int v = first_stream(in, AVMEDIA_TYPE_VIDEO);
+    const AVStream *vst = v >= 0 ? in->streams[v] : NULL;
+    int64_t start = vst && vst->start_time != AV_NOPTS_VALUE
+                        ? to_us(vst->start_time, vst->time_base)
+                        : INT64_MIN;
+    for (unsigned i = 0; i < in->nb_chapters; i++) {
+        const AVChapter *ch = in->chapters[i];
+        AVChapter *last = *nb ? (*chapters)[*nb - 1] : NULL;
+        int64_t from = FFMAX(to_us(ch->start, ch->time_base), start);
+        int64_t to = to_us(ch->end, ch->time_base);
+        if (to <= from)
+            continue;
+        if (last && same_title(last, ch) && from >= to_us(last->start, last->time_base) &&
+            from <= to_us(last->end, last->time_base) + 1000) {
+            last->end = FFMAX(last->end, av_rescale_q(to, AV_TIME_BASE_Q, last->time_base));
+            continue;
+        }
+        AVChapter *c = av_mallocz(sizeof(*c));
+        AVChapter **grown = av_realloc_array(*chapters, *nb + 1, sizeof(*grown));
+        if (!c || !grown || av_dict_copy(&c->metadata, ch->metadata, 0) < 0)
+            cli_die("out of memory");
+        c->id = *nb + 1;
+        c->time_base = AV_TIME_BASE_Q;
+        c->start = from;
+        c->end = to;
+        *chapters = grown;
+        grown[(*nb)++] = c;
+    }
+}
+
 /* The piece of its input a segment holds, from its SEGMENT_TAG: the i-th of n, whether it
  * runs to the input's end, and whether it holds no frame (write_empty_segment); n = 0 where
  * it has no such tag (MPEG-TS keeps none, nor did the segments of srres-video before it wrote
@@ -370,6 +414,8 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     segment_span *spans = malloc(sizeof(*spans) * n);
     segment_piece *pieces = malloc(sizeof(*pieces) * n);
     joined_stream *js = NULL;
+    AVChapter **chapters = NULL;
+    unsigned nb_chapters = 0;
     int nb = 0, ret;
     if (!held || !spans || !pieces)
         cli_die("out of memory");
@@ -453,6 +499,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             first_stream(in, AVMEDIA_TYPE_AUDIO) >= 0 && in->start_time != AV_NOPTS_VALUE &&
             in->start_time > spans[0].frame / 2)
             first_late = in->start_time;
+        take_chapters(&chapters, &nb_chapters, in);
         if (s == 0 || !seekable)
             held[s] = in; /* the first for its metadata */
         else if (!held[s])
@@ -493,6 +540,8 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         if (output_copy_stream_info(ost, ist, 0, 1) < 0)
             cli_die("out of memory");
     }
+    out->chapters = chapters;
+    out->nb_chapters = nb_chapters;
     av_dict_copy(&out->metadata, held[0]->metadata, 0);
     av_dict_set(&out->metadata, SEGMENT_TAG, NULL, 0); /* the join is no segment */
     /* A join stopped by a signal leaves no partial file, as a failed one does not. */
