@@ -1469,6 +1469,52 @@ EOF
         fail "joined.mkv's chapters: $(chapters joined.mkv)"
 }
 
+# MP4 and MOV segments of an input with a timecode track, chapters or mov_text subtitles join
+# as a whole run writes them: the copied timecode track (codec none) failed the header, the
+# chapter track was copied as data MOV cannot hold, or MP4's per-file bit rates in the text
+# configuration said the streams differ, and a later segment's empty text sample from 0 went
+# back in time.
+test_mp4_segments_with_timecode_chapters_subtitles_join() {
+    cat >ch.txt <<'EOF'
+;FFMETADATA1
+[CHAPTER]
+TIMEBASE=1/1000
+START=0
+END=3000
+title=one
+[CHAPTER]
+TIMEBASE=1/1000
+START=3000
+END=4000
+title=two
+EOF
+    printf '1\n00:00:00,500 --> 00:00:01,500\nhello\n\n2\n00:00:02,500 --> 00:00:03,500\nworld\n' >s.srt
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -t 4 -c:v libx264 -g 25 \
+        -timecode 01:00:00:00 tc.mov
+    lavfi all.mp4 -i ch.txt -i s.srt -map 0:v -map 1:a -map 3 -map_chapters 2 -t 4 -c:v libx264 \
+        -g 25 -c:a aac -c:s mov_text
+    summary() { # the video's timecode, the streams, the chapters and the subtitles' packets
+        ffprobe -v error -show_entries stream=codec_tag_string:stream_tags=timecode \
+            -show_entries chapter=start_time,end_time:chapter_tags=title -of csv=p=0 "$1" | xargs
+        ffprobe -v error -select_streams s -show_entries packet=pts_time,duration_time,size \
+            -of csv=p=0 "$1" | xargs
+    }
+    local in e i
+    for in in tc.mov all.mp4; do
+        for e in mov mp4; do
+            for i in 1 2; do
+                "$video" -q -y -i "$in" -o "seg$i.$e" -m "$m2" --segment $i/2 ||
+                    fail "$in: segment $i/2 into .$e failed"
+            done
+            "$video" -q -y -i "$in" -o "whole.$e" -m "$m2" || fail "$in into whole.$e failed"
+            "$video" -y --concat "joined.$e" "seg1.$e" "seg2.$e" 2>err.log ||
+                { fail "$in: the .$e segments did not join: $(cat err.log)"; continue; }
+            [ "$(summary "joined.$e")" = "$(summary "whole.$e")" ] ||
+                fail "$in: joined.$e: $(summary "joined.$e"), whole.$e: $(summary "whole.$e")"
+        done
+    done
+}
+
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:
 # its muxer moved the first segment (only) past its start below zero (AAC's priming samples,
 # B-frames' decoding times) and the join went back in time ("cannot write: Invalid

@@ -46,6 +46,33 @@ static int joined_index(const joined_stream *js, int nb, const AVFormatContext *
     return -1;
 }
 
+/* Whether a segment's stream is none of the join's: MP4's chapter track, which the demuxer
+ * reads as the chapters (and discards), and a timecode track (tmcd) whose timecode the video
+ * carries as its tag, from which the MOV and MP4 muxers make it anew (as a run's output
+ * does; copied, it was a stream of codec "none" no muxer takes). */
+static int stream_left_out(const AVFormatContext *in, const AVStream *st)
+{
+    const AVDictionaryEntry *tc = av_dict_get(st->metadata, "timecode", NULL, 0), *v = NULL;
+    for (unsigned i = 0; i < in->nb_streams && !v; i++)
+        if (in->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO)
+            v = av_dict_get(in->streams[i]->metadata, "timecode", NULL, 0);
+    return st->discard == AVDISCARD_ALL || (st->codecpar->codec_type == AVMEDIA_TYPE_DATA &&
+                                            st->codecpar->codec_tag == MKTAG('t', 'm', 'c', 'd') &&
+                                            tc && v && !strcmp(tc->value, v->value));
+}
+
+/* Whether two segments' streams are the same: the same codec, size and configuration. Text
+ * subtitles' configuration (mov_text's) is left aside: FFmpeg 5.1's MP4 demuxer appends each
+ * file's own bit rates (a btrt box) to it. */
+static int same_stream(const AVCodecParameters *p, const AVCodecParameters *q)
+{
+    int text = p->codec_type == AVMEDIA_TYPE_SUBTITLE;
+    return p->codec_id == q->codec_id && p->width == q->width && p->height == q->height &&
+           (text ||
+            (p->extradata_size == q->extradata_size &&
+             (!p->extradata_size || !memcmp(p->extradata, q->extradata, p->extradata_size))));
+}
+
 /* Whether a stream's parameters are all known: an MPEG-TS segment without any of an audio
  * stream's packets has no sample rate or channels (ADTS says them in each packet). */
 static int parameters_known(const AVCodecParameters *p)
@@ -445,13 +472,12 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
                    (in->nb_streams && in->streams[0]->id && in->iformat == first);
         for (unsigned i = 0; same && i < in->nb_streams; i++) {
             const AVStream *st = in->streams[i];
+            if (stream_left_out(in, st))
+                continue;
             int j = joined_index(js, nb, in, first, st);
             if (j >= 0) {
                 const AVCodecParameters *p = st->codecpar, *q = js[j].from->codecpar;
-                same =
-                    p->codec_id == q->codec_id && p->width == q->width && p->height == q->height &&
-                    p->extradata_size == q->extradata_size &&
-                    (!p->extradata_size || !memcmp(p->extradata, q->extradata, p->extradata_size));
+                same = same_stream(p, q);
                 if (!parameters_known(q) && parameters_known(p)) {
                     js[j].from = st;
                     held[s] = in;
@@ -537,6 +563,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             cli_die("out of memory");
         ost->codecpar->codec_tag = 0;
         ost->time_base = ist->time_base;
+        ost->avg_frame_rate = ist->avg_frame_rate; /* the MOV muxer's timecode track needs it */
         if (output_copy_stream_info(ost, ist, 0, 1) < 0)
             cli_die("out of memory");
     }
@@ -603,7 +630,15 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             if (end_unknown)
                 span_add(&seen, in, pkt);
             int j = joined_index(js, nb, in, first, ist);
-            if (j < 0) { /* a stream that appeared mid-file: the header has no place for it */
+            /* A segment holds the subtitles that start in it, but MP4's muxer starts a text
+             * track at 0 with an empty sample up to the first: in a later segment, that one
+             * went back past the cues before it ("non monotonically increasing dts"). */
+            int filler = s > 0 && ist->codecpar->codec_type == AVMEDIA_TYPE_SUBTITLE &&
+                         pkt->pts != AV_NOPTS_VALUE && spans[s].start != INT64_MAX &&
+                         to_us(pkt->pts, ist->time_base) < spans[s].start - spans[s].frame / 2;
+            /* j < 0: a stream that appeared mid-file, for which the header has no place, or
+             * one left out (stream_left_out) */
+            if (j < 0 || filler) {
                 av_packet_unref(pkt);
                 continue;
             }
