@@ -1515,6 +1515,31 @@ EOF
     done
 }
 
+# A segment stream the join's format cannot hold is dropped with the line a run gives, where
+# the join failed ("joined.mkv: cannot write the header: Function not implemented" for
+# mov_text); Matroska's fonts, which its query does not know, are kept.
+test_segment_streams_the_join_cannot_hold_dropped() {
+    printf '1\n00:00:00,500 --> 00:00:01,500\nhello\n' >s.srt
+    lavfi subs.mp4 -i s.srt -map 0:v -map 1:a -map 2 -t 2 -c:v libx264 -g 25 -c:a aac \
+        -c:s mov_text
+    printf 'a font' >font.ttf
+    lavfi in.mkv -t 2 -c:v libx264 -g 25 -c:a aac -shortest
+    ffmpeg -nostdin -v error -i in.mkv -map 0 -c copy -attach font.ttf \
+        -metadata:s:t mimetype=application/x-truetype-font fonts.mkv
+    local i
+    for i in 1 2; do
+        "$video" -q -i subs.mp4 -o "sub$i.mp4" -m "$m2" --segment $i/2 || fail "subs.mp4 $i/2"
+        "$video" -q -i fonts.mkv -o "font$i.mkv" -m "$m2" --segment $i/2 || fail "fonts.mkv $i/2"
+    done
+    "$video" --concat joined.mkv sub1.mp4 sub2.mp4 2>err.log || fail "join: $(cat err.log)"
+    grep -qx "srres-video: sub1.mp4: stream 2 (mov_text) dropped: it cannot go into this format \
+(matroska)" err.log || fail "no line for the subtitles: $(cat err.log)"
+    [ "$(probe joined.mkv "" codec_name | xargs)" = "h264 aac" ] ||
+        fail "joined.mkv holds $(probe joined.mkv "" codec_name | xargs)"
+    "$video" -q --concat fonts.joined.mkv font1.mkv font2.mkv || fail "the fonts' join failed"
+    [ "$(probe fonts.joined.mkv t:0 codec_name)" = ttf ] || fail "the font was dropped"
+}
+
 # Segments in MPEG-TS, which holds no time below zero, join to the whole run in any format:
 # its muxer moved the first segment (only) past its start below zero (AAC's priming samples,
 # B-frames' decoding times) and the join went back in time ("cannot write: Invalid

@@ -29,6 +29,7 @@ static void on_signal(int sig)
 typedef struct joined_stream {
     int id;
     const AVStream *from;
+    int out; /* its index in the output, or -1: the output's format cannot hold it */
 } joined_stream;
 
 /* The joined stream a segment's stream goes to, or -1: the one with its id where the demuxer
@@ -556,8 +557,23 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         cli_die("%s: Matroska segments with B-frames keep no decoding times, which %s needs: "
                 "join them into .mkv",
                 output, out->oformat->name);
+    int m2ts = output_m2ts(out->oformat, output, mux_opts);
     for (int j = 0; j < nb; j++) {
         const AVStream *ist = js[j].from;
+        enum AVMediaType type = ist->codecpar->codec_type;
+        /* Dropped as a run drops it (stream_kept): mov_text into Matroska failed the header
+         * ("Function not implemented"). Matroska's query knows no fonts. */
+        js[j].out = -1;
+        if (type != AVMEDIA_TYPE_VIDEO &&
+            !(type == AVMEDIA_TYPE_ATTACHMENT && !strcmp(out->oformat->name, "matroska")) &&
+            !output_takes_stream(out->oformat, ist, m2ts)) {
+            if (!quiet)
+                fprintf(stderr,
+                        "srres-video: %s: stream %d (%s) dropped: it cannot go into this format "
+                        "(%s)\n",
+                        files[0], j, avcodec_get_name(ist->codecpar->codec_id), out->oformat->name);
+            continue;
+        }
         AVStream *ost = avformat_new_stream(out, NULL);
         if (!ost || avcodec_parameters_copy(ost->codecpar, ist->codecpar) < 0)
             cli_die("out of memory");
@@ -566,6 +582,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         ost->avg_frame_rate = ist->avg_frame_rate; /* the MOV muxer's timecode track needs it */
         if (output_copy_stream_info(ost, ist, 0, 1) < 0)
             cli_die("out of memory");
+        js[j].out = ost->index;
     }
     out->chapters = chapters;
     out->nb_chapters = nb_chapters;
@@ -638,13 +655,14 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
                          to_us(pkt->pts, ist->time_base) < spans[s].start - spans[s].frame / 2;
             /* j < 0: a stream that appeared mid-file, for which the header has no place, or
              * one left out (stream_left_out) */
-            if (j < 0 || filler) {
+            if (j < 0 || js[j].out < 0 || filler) {
                 av_packet_unref(pkt);
                 continue;
             }
-            pkt->stream_index = j;
-            av_packet_rescale_ts(pkt, ist->time_base, out->streams[j]->time_base);
-            int64_t delay = output_codec_delay(out, out->streams[j]);
+            AVStream *ost = out->streams[js[j].out];
+            pkt->stream_index = ost->index;
+            av_packet_rescale_ts(pkt, ist->time_base, ost->time_base);
+            int64_t delay = output_codec_delay(out, ost);
             if (pkt->pts != AV_NOPTS_VALUE)
                 pkt->pts += delay;
             if (pkt->dts != AV_NOPTS_VALUE)
