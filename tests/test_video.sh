@@ -1412,6 +1412,22 @@ seg2.$e is written empty, for --concat to pass over$" err2.log || fail "err2.log
         "$video" --concat cut.mkv seg1.mkv seg2.mkv seg4.mkv
     "$video" -q --concat piped.mkv <(cat seg1.mkv) <(cat seg2.mkv) <(cat seg3.mkv) \
         <(cat seg4.mkv) || fail "piped segments, two empty, refused"
+    # M2TS mode gave the empty piece's subtitle no PID (it failed), and an absolute movflags
+    # replaces the flag MP4's tag needs: a piece without video is empty all the same (its
+    # subtitle alone was taken for a segment whose streams differ).
+    local opts
+    for e in m2ts mp4; do
+        opts=()
+        [ $e = mp4 ] && opts=(--mux-opt movflags=faststart)
+        for i in 1 2 3 4; do
+            "$video" -q -y -i in.mkv -o "m$i.$e" -m "$m2" --segment $i/4 "${opts[@]}" ||
+                fail "segment $i/4 into .$e ${opts[*]} failed"
+        done
+        "$video" -q -y --concat "mjoined.$e" m1.$e m2.$e m3.$e m4.$e ||
+            { fail "the .$e segments ${opts[*]}, two empty, refused"; continue; }
+        [ "$(probe "mjoined.$e" v:0 nb_read_frames -count_frames | head -n1)" = 100 ] ||
+            fail "mjoined.$e is not 100 frames"
+    done
 }
 
 # --segment takes I/N and nothing after it: 2/3x and 2/3/4 ran as 2/3.
@@ -1467,13 +1483,29 @@ EOF
     "$video" -q --concat joined.mkv seg1.mkv seg2.mkv || fail "the join failed"
     [ "$(chapters joined.mkv)" = "0.000000,3.000000,one 3.000000,4.000000,two" ] ||
         fail "joined.mkv's chapters: $(chapters joined.mkv)"
+    # Untitled chapters, or of one title, are told apart by their ids (they ran into one),
+    # and the first starts at 0 with audio before the video (it moved to the video's start).
+    printf ';FFMETADATA1\n' >un.txt
+    local c
+    for c in 0:1500 1500:3500 3500:6000; do
+        printf '[CHAPTER]\nTIMEBASE=1/1000\nSTART=%s\nEND=%s\n' ${c%:*} ${c#*:} >>un.txt
+    done
+    lavfi un.mkv -i un.txt -map 0:v -map 1:a -map_chapters 2 -t 6 -c:v libx264 -g 25 -c:a aac
+    for i in 1 2 3; do
+        "$video" -q -y -i un.mkv -o "un$i.mkv" -m "$m2" --segment $i/3 || fail "segment $i/3 failed"
+    done
+    "$video" -q -y -i un.mkv -o unwhole.mkv -m "$m2" || fail "the whole run failed"
+    "$video" -q --concat unjoined.mkv un1.mkv un2.mkv un3.mkv || fail "the join failed"
+    [ "$(chapters unjoined.mkv)" = "$(chapters unwhole.mkv)" ] ||
+        fail "untitled chapters joined: $(chapters unjoined.mkv), whole: $(chapters unwhole.mkv)"
 }
 
 # MP4 and MOV segments of an input with a timecode track, chapters or mov_text subtitles join
 # as a whole run writes them: the copied timecode track (codec none) failed the header, the
 # chapter track was copied as data MOV cannot hold, or MP4's per-file bit rates in the text
 # configuration said the streams differ, and a later segment's empty text sample from 0 went
-# back in time.
+# back in time. Their chapters, whose times FFmpeg 5.1 does not read back from a segment, are
+# left out of the join, and said.
 test_mp4_segments_with_timecode_chapters_subtitles_join() {
     cat >ch.txt <<'EOF'
 ;FFMETADATA1
@@ -1493,9 +1525,9 @@ EOF
         -timecode 01:00:00:00 tc.mov
     lavfi all.mp4 -i ch.txt -i s.srt -map 0:v -map 1:a -map 3 -map_chapters 2 -t 4 -c:v libx264 \
         -g 25 -c:a aac -c:s mov_text
-    summary() { # the video's timecode, the streams, the chapters and the subtitles' packets
+    summary() { # the video's timecode, the streams but the chapters' and the subtitles' packets
         ffprobe -v error -show_entries stream=codec_tag_string:stream_tags=timecode \
-            -show_entries chapter=start_time,end_time:chapter_tags=title -of csv=p=0 "$1" | xargs
+            -of csv=p=0 "$1" | grep -vx text | xargs
         ffprobe -v error -select_streams s -show_entries packet=pts_time,duration_time,size \
             -of csv=p=0 "$1" | xargs
     }
@@ -1511,6 +1543,8 @@ EOF
                 { fail "$in: the .$e segments did not join: $(cat err.log)"; continue; }
             [ "$(summary "joined.$e")" = "$(summary "whole.$e")" ] ||
                 fail "$in: joined.$e: $(summary "joined.$e"), whole.$e: $(summary "whole.$e")"
+            [ $in = tc.mov ] || grep -q "seg1.$e: the chapters of MP4 and MOV segments are not joined" err.log ||
+                fail "$in: .$e chapters left out without a word: $(cat err.log)"
         done
     done
 }

@@ -109,9 +109,13 @@ int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
     if (!st || av_dict_set(&out->metadata, SEGMENT_TAG, piece, 0) < 0)
         return AVERROR(ENOMEM);
     st->codecpar->codec_type = AVMEDIA_TYPE_SUBTITLE;
-    st->codecpar->codec_id = out->oformat->subtitle_codec != AV_CODEC_ID_NONE
+    /* MP4's and MOV's name none; MPEG-TS's none either, and its M2TS mode gives mov_text no
+     * PID: a PGS subtitle goes in both modes. */
+    int ts = !strcmp(out->oformat->name, "mpegts");
+    st->codecpar->codec_id = ts ? AV_CODEC_ID_HDMV_PGS_SUBTITLE
+                             : out->oformat->subtitle_codec != AV_CODEC_ID_NONE
                                  ? out->oformat->subtitle_codec
-                                 : AV_CODEC_ID_MOV_TEXT; /* MP4's and MOV's, which name none */
+                                 : AV_CODEC_ID_MOV_TEXT;
     st->time_base = (AVRational){1, 1000};
     /* MP4 and MOV write only the tags iTunes and QuickTime name, unless as metadata keys */
     if (av_opt_find(out->priv_data, "movflags", NULL, 0, 0))
@@ -128,11 +132,16 @@ int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
     AVDictionary *opts = NULL;
     if (ret >= 0 && (ret = av_dict_copy(&opts, mux_opts, 0)) >= 0 &&
         (ret = avformat_write_header(out, &opts)) >= 0) {
-        /* One empty subtitle (mov_text's is its text's length, 0): FFmpeg 5.1 cannot read a
-         * Matroska file without a cluster back, and MP4 would leave out an empty track. */
-        static uint8_t none[2 + AV_INPUT_BUFFER_PADDING_SIZE];
-        AVPacket pkt = {.data = none,
-                        .size = st->codecpar->codec_id == AV_CODEC_ID_MOV_TEXT ? 2 : 0,
+        /* One empty subtitle (mov_text's is its text's length, 0; PGS's an end of display
+         * set, 0x80 and a length of 0, as a packet of nothing made a file that does not open
+         * again): FFmpeg 5.1 cannot read a Matroska file without a cluster back, and MP4 would
+         * leave out an empty track. */
+        static uint8_t none[3 + AV_INPUT_BUFFER_PADDING_SIZE], pgs_end[3 + AV_INPUT_BUFFER_PADDING_SIZE] = {0x80};
+        enum AVCodecID id = st->codecpar->codec_id;
+        AVPacket pkt = {.data = id == AV_CODEC_ID_HDMV_PGS_SUBTITLE ? pgs_end : none,
+                        .size = id == AV_CODEC_ID_MOV_TEXT           ? 2
+                                : id == AV_CODEC_ID_HDMV_PGS_SUBTITLE ? 3
+                                                                      : 0,
                         .pts = 0,
                         .dts = 0,
                         .duration = 1,
@@ -285,34 +294,21 @@ static segment_span measure_segment(const char *file)
     return sp;
 }
 
-static int same_title(const AVChapter *a, const AVChapter *b)
-{
-    const AVDictionaryEntry *x = av_dict_get(a->metadata, "title", NULL, 0),
-                            *y = av_dict_get(b->metadata, "title", NULL, 0);
-    return x && y ? !strcmp(x->value, y->value) : x == y;
-}
-
 /* A segment's chapters added to the join's (*chapters, *nb), numbered anew: the segments
- * number theirs each from 1. Each segment holds those of its time, cut to it: one that goes on
- * from the last one taken, of the same title, is that one, split by the cut, and extends it.
- * None starts before the segment's video (MP4's first chapter reads as starting at 0, its
- * track's start). */
-static void take_chapters(AVChapter ***chapters, unsigned *nb, const AVFormatContext *in)
+ * number theirs each from 1. Each segment holds those of its time, cut to it, under the
+ * input's ids (Matroska keeps them): a segment's first, of the id of the last one taken
+ * (*last_id) and starting where that one ends, is that one split by the cut, and extends it. */
+static void take_chapters(AVChapter ***chapters, unsigned *nb, int64_t *last_id,
+                          const AVFormatContext *in)
 {
-    int v = first_stream(in, AVMEDIA_TYPE_VIDEO);
-    const AVStream *vst = v >= 0 ? in->streams[v] : NULL;
-    int64_t start = vst && vst->start_time != AV_NOPTS_VALUE
-                        ? to_us(vst->start_time, vst->time_base)
-                        : INT64_MIN;
     for (unsigned i = 0; i < in->nb_chapters; i++) {
         const AVChapter *ch = in->chapters[i];
         AVChapter *last = *nb ? (*chapters)[*nb - 1] : NULL;
-        int64_t from = FFMAX(to_us(ch->start, ch->time_base), start);
-        int64_t to = to_us(ch->end, ch->time_base);
+        int64_t from = to_us(ch->start, ch->time_base), to = to_us(ch->end, ch->time_base);
         if (to <= from)
             continue;
-        if (last && same_title(last, ch) && from >= to_us(last->start, last->time_base) &&
-            from <= to_us(last->end, last->time_base) + 1000) {
+        if (i == 0 && last && ch->id == *last_id &&
+            llabs(from - to_us(last->end, last->time_base)) <= 1000) {
             last->end = FFMAX(last->end, av_rescale_q(to, AV_TIME_BASE_Q, last->time_base));
             continue;
         }
@@ -326,6 +322,7 @@ static void take_chapters(AVChapter ***chapters, unsigned *nb, const AVFormatCon
         c->end = to;
         *chapters = grown;
         grown[(*nb)++] = c;
+        *last_id = ch->id;
     }
 }
 
@@ -352,11 +349,11 @@ static segment_piece piece_of(const AVFormatContext *in)
 }
 
 /* Whether a segment is a piece that holds no frame (write_empty_segment): its tag says so, or
- * in MPEG-TS, which keeps no tag, it has no video, as every other segment has. */
+ * it has no video, as every other segment has (MPEG-TS keeps no tag, nor does an MP4 whose
+ * --mux-opt movflags replaced use_metadata_tags). */
 static int empty_piece(const AVFormatContext *in)
 {
-    return piece_of(in).empty ||
-           (!strcmp(in->iformat->name, "mpegts") && first_stream(in, AVMEDIA_TYPE_VIDEO) < 0);
+    return piece_of(in).empty || first_stream(in, AVMEDIA_TYPE_VIDEO) < 0;
 }
 
 /* Whether the segments' tags, where every one has its own, say that the first starts the
@@ -444,6 +441,8 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     joined_stream *js = NULL;
     AVChapter **chapters = NULL;
     unsigned nb_chapters = 0;
+    int64_t last_chapter = 0; /* the input's id of the last chapter taken */
+    int mov_chapters = 0;
     int nb = 0, ret;
     if (!held || !spans || !pieces)
         cli_die("out of memory");
@@ -526,7 +525,16 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             first_stream(in, AVMEDIA_TYPE_AUDIO) >= 0 && in->start_time != AV_NOPTS_VALUE &&
             in->start_time > spans[0].frame / 2)
             first_late = in->start_time;
-        take_chapters(&chapters, &nb_chapters, in);
+        /* FFmpeg 5.1 reads an MP4 or MOV segment's first chapter as starting at 0 and one
+         * alone as ending at its length: their times do not survive a cut, so are not
+         * joined (they came out cut short, or split in two), and that is said. */
+        if (!strstr(in->iformat->name, "mp4"))
+            take_chapters(&chapters, &nb_chapters, &last_chapter, in);
+        else if (in->nb_chapters && !mov_chapters++ && !quiet)
+            fprintf(stderr,
+                    "srres-video: %s: the chapters of MP4 and MOV segments are not joined, as "
+                    "their times do not survive the cut (Matroska segments keep them)\n",
+                    files[s]);
         if (s == 0 || !seekable)
             held[s] = in; /* the first for its metadata */
         else if (!held[s])
