@@ -136,7 +136,8 @@ int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
          * set, 0x80 and a length of 0, as a packet of nothing made a file that does not open
          * again): FFmpeg 5.1 cannot read a Matroska file without a cluster back, and MP4 would
          * leave out an empty track. */
-        static uint8_t none[3 + AV_INPUT_BUFFER_PADDING_SIZE], pgs_end[3 + AV_INPUT_BUFFER_PADDING_SIZE] = {0x80};
+        static uint8_t none[3 + AV_INPUT_BUFFER_PADDING_SIZE],
+            pgs_end[3 + AV_INPUT_BUFFER_PADDING_SIZE] = {0x80};
         enum AVCodecID id = st->codecpar->codec_id;
         AVPacket pkt = {.data = id == AV_CODEC_ID_HDMV_PGS_SUBTITLE ? pgs_end : none,
                         .size = id == AV_CODEC_ID_MOV_TEXT           ? 2
