@@ -1395,8 +1395,10 @@ seg2.$e is written empty, for --concat to pass over$" err2.log || fail "err2.log
         [ "$(probe "seg2.$e" v nb_read_frames -count_frames)" = "" ] || fail "seg2.$e has video"
         [ "$e" = ts ] || ffprobe -v error -show_entries format_tags -of compact=p=0 "seg4.$e" |
             grep -qi "srres_segment=4/4, empty" || fail "seg4.$e is not tagged empty"
-        "$video" -q --concat "joined.$e" seg1.$e seg2.$e seg3.$e seg4.$e ||
+        "$video" --concat "joined.$e" seg1.$e seg2.$e seg3.$e seg4.$e 2>err.log ||
             { fail "the .$e segments, two empty, refused"; continue; }
+        grep -qx "srres-video: joined 2 segments (and 2 empty passed over) into joined.$e" err.log ||
+            fail "the join's line: $(cat err.log)"
         # (MPEG-TS's program lists its streams again)
         local frames
         frames=$(probe "joined.$e" v:0 nb_read_frames -count_frames | head -n1)

@@ -735,8 +735,11 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
         output_target_free(&target);
         return stop_signal ? 128 + stop_signal : 1;
     }
+    char empty[48] = "";
+    if (given > n)
+        snprintf(empty, sizeof(empty), " (and %d empty passed over)", given - n);
     if (!quiet)
-        fprintf(stderr, "srres-video: joined %d segments into %s\n", given, output);
+        fprintf(stderr, "srres-video: joined %d segments%s into %s\n", n, empty, output);
     output_target_free(&target);
     return 0;
 }
