@@ -5,7 +5,7 @@
 #   x4-stage15 x4-stage16 x4-stage17 x4-stage18 x4-stage19 x4-stage20 x4-stage21 x4-stage22
 #   x2-stage2 x2-stage3 x2-fast x4-fast x4-fast-stage2 x4-fast-stage3 x2-fast-stage2, in that order: each
 #   later stage and each x4 starts from the one before; x4-stage4 to x4-stage7, x4-stage9,
-#   x4-stage14, x4-stage23, x4-scratch, x4-scratch-torch, x4-scratch-torch-init and
+#   x4-stage14, x4-stage23, x4-stage24, x4-scratch, x4-scratch-torch, x4-scratch-torch-init and
 #   x2-stage4 are experiments, not shipped)
 # Long runs: checkpoints every 500 steps and at the end; rerunning a model resumes its
 # checkpoint exactly (a finished one writes its model at once), or else the compact one
@@ -382,6 +382,11 @@ for model in "$@"; do
     x4-stage23)
         run_explore x4-stage23 --steps 6000 --lr 1e-4 --batch 4 --patch 96 --seed 4018 \
             --init "$out/x4-mean.safetensors" ;;
+    # A third L1 run from x4-stage17's average at 7940, as x4-stage20 with another seed: a
+    # seventh run for the mean (docs/models.md).
+    x4-stage24)
+        run_explore x4-stage24 --steps 6500 --lr 2e-4 --loss l1 --seed 4019 \
+            --init "$out/x4-stage17.safetensors" ;;
     # The x2 model's second cycle, on the same large patches.
     x2-stage2) run x2-stage2 --scale 2 "${big[@]}" \
             --steps 2000 --batch 8 --patch 48 --lr 1e-4 --seed 20 \
