@@ -1456,22 +1456,15 @@ test_avi_from_pipe_not_said_cut_off() {
     [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 25 ] || fail "out.mkv is not 25 frames"
 }
 
+two_chapters() { # FFmpeg's metadata file of chapters "one" (0 to 3 s) and "two" (3 to 4 s)
+    printf ';FFMETADATA1\n'
+    printf '[CHAPTER]\nTIMEBASE=1/1000\nSTART=%s\nEND=%s\ntitle=%s\n' 0 3000 one 3000 4000 two
+}
+
 # The segments' chapters go into the join, as a whole run keeps them: each segment holds those
 # of its time, cut to it, and a chapter a cut split is one again (they were all dropped).
 test_segment_chapters_joined() {
-    cat >ch.txt <<'EOF'
-;FFMETADATA1
-[CHAPTER]
-TIMEBASE=1/1000
-START=0
-END=3000
-title=one
-[CHAPTER]
-TIMEBASE=1/1000
-START=3000
-END=4000
-title=two
-EOF
+    two_chapters >ch.txt
     ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -i ch.txt -map 0:v \
         -map_chapters 1 -t 4 -c:v libx264 -g 25 in.mkv
     chapters() { ffprobe -v error -show_entries chapter=start_time,end_time:chapter_tags=title \
@@ -1509,19 +1502,7 @@ EOF
 # back in time. Their chapters, whose times FFmpeg 5.1 does not read back from a segment, are
 # left out of the join, and said.
 test_mp4_segments_with_timecode_chapters_subtitles_join() {
-    cat >ch.txt <<'EOF'
-;FFMETADATA1
-[CHAPTER]
-TIMEBASE=1/1000
-START=0
-END=3000
-title=one
-[CHAPTER]
-TIMEBASE=1/1000
-START=3000
-END=4000
-title=two
-EOF
+    two_chapters >ch.txt
     printf '1\n00:00:00,500 --> 00:00:01,500\nhello\n\n2\n00:00:02,500 --> 00:00:03,500\nworld\n' >s.srt
     ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -t 4 -c:v libx264 -g 25 \
         -timecode 01:00:00:00 tc.mov
