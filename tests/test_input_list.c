@@ -9,15 +9,6 @@
 #include "input_list.h"
 #include "test_util.h"
 
-static void touch(const char *dir, const char *name)
-{
-    char path[320];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fclose(f);
-}
-
 static const char *base(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -33,11 +24,11 @@ static void test_folder_gives_its_media_in_name_order(void **state)
     for (int i = 19; i >= 0; i--) {
         char name[32];
         snprintf(name, sizeof(name), "f%02d.png", (i * 7) % 20);
-        touch(dir, name);
+        test_touch(dir, name);
     }
     const char *others[] = {"c.png", "a.mp4", "B.JPG", "notes.txt", ".hidden.png"};
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
-        touch(dir, others[i]);
+        test_touch(dir, others[i]);
     snprintf(sub, sizeof(sub), "%s/sub.d", dir);
     assert_int_equal(mkdir(sub, 0755), 0);
     input_list list = {0};
@@ -68,7 +59,7 @@ static void test_missing_path_and_folder_without_media_are_named(void **state)
     char dir[256], missing[300];
     snprintf(dir, sizeof(dir), "%s/empty", test_tmpdir());
     assert_int_equal(mkdir(dir, 0755), 0);
-    touch(dir, "readme.txt");
+    test_touch(dir, "readme.txt");
     input_list list = {0};
     char err[512];
     assert_int_equal(input_list_add(&list, dir, err, sizeof(err)), -1);
@@ -91,7 +82,7 @@ static void test_urls_are_refused_as_such(void **state)
     assert_string_equal(err, "https://example.com/a.png: a URL: videos and images are read "
                              "from files (download it first)");
     snprintf(named, sizeof(named), "%s/file:a.png", test_tmpdir());
-    touch(test_tmpdir(), "file:a.png");
+    test_touch(test_tmpdir(), "file:a.png");
     assert_int_equal(input_list_add(&list, named, err, sizeof(err)), 0);
     assert_int_equal(list.count, 1);
     input_list_free(&list);
@@ -105,7 +96,7 @@ static void test_subfolders_are_left_out_whatever_their_names(void **state)
     char dir[256], sub[300], link[300];
     snprintf(dir, sizeof(dir), "%s/nested", test_tmpdir());
     assert_int_equal(mkdir(dir, 0755), 0);
-    touch(dir, "a.png");
+    test_touch(dir, "a.png");
     snprintf(sub, sizeof(sub), "%s/2024.png", dir);
     assert_int_equal(mkdir(sub, 0755), 0);
     snprintf(link, sizeof(link), "%s/up", dir);
@@ -129,7 +120,7 @@ static void test_fifo_given_is_refused_and_in_a_folder_skipped(void **state)
     char dir[256], fifo[300];
     snprintf(dir, sizeof(dir), "%s/piped", test_tmpdir());
     assert_int_equal(mkdir(dir, 0755), 0);
-    touch(dir, "a.png");
+    test_touch(dir, "a.png");
     snprintf(fifo, sizeof(fifo), "%s/b.png", dir);
     assert_int_equal(mkfifo(fifo, 0644), 0);
     input_list list = {0};
@@ -154,7 +145,7 @@ static void test_links_to_nothing_in_a_folder_are_skipped(void **state)
     char dir[256], link[300];
     snprintf(dir, sizeof(dir), "%s/linked", test_tmpdir());
     assert_int_equal(mkdir(dir, 0755), 0);
-    touch(dir, "a.png");
+    test_touch(dir, "a.png");
     snprintf(link, sizeof(link), "%s/b.png", dir);
     assert_int_equal(symlink("moved-away.png", link), 0);
     input_list list = {0};

@@ -1769,15 +1769,6 @@ static pid_t dead_pid(void)
     return child;
 }
 
-static void touch(const char *dir, const char *name)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fclose(f);
-}
-
 static int exists_in(const char *dir, const char *name)
 {
     char path[PATH_MAX];
@@ -1813,9 +1804,9 @@ static void test_save_removes_stale_temporaries(void **state)
         snprintf(kept[5], sizeof(kept[5]), "%.*s.tmp-%ld-", cut, files[f], gone);
         snprintf(kept[6], sizeof(kept[6]), "%.*s.tmp-99999999999999999999-0", cut, files[f]);
         snprintf(kept[7], sizeof(kept[7]), "x%.*s.tmp-%ld-0", cut - 1, files[f], gone);
-        touch(dir, dead);
+        test_touch(dir, dead);
         for (int k = 0; k < 8; k++)
-            touch(dir, kept[k]);
+            test_touch(dir, kept[k]);
         char path[512];
         snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
         srres_status st = f == 1 ? srres_checkpoint_save(m, &adam, path, &err)
@@ -1831,7 +1822,7 @@ static void test_save_removes_stale_temporaries(void **state)
     /* A gone PID's temporary whose lock is held is kept: its writer is alive in another PID
      * namespace or on another machine sharing the folder, where its PID means nothing. */
     snprintf(dead, sizeof(dead), "m.safetensors.tmp-%ld-7", (long)dead_pid());
-    touch(dir, dead);
+    test_touch(dir, dead);
     char locked[PATH_MAX + NAME_MAX];
     snprintf(locked, sizeof(locked), "%s/%s", dir, dead);
     int held = open(locked, O_RDONLY);
@@ -1850,7 +1841,7 @@ static void test_save_removes_stale_temporaries(void **state)
     assert_non_null(getcwd(cwd, sizeof(cwd)));
     assert_int_equal(chdir(dir), 0);
     snprintf(dead, sizeof(dead), "here.safetensors.tmp-%ld-3", (long)dead_pid());
-    touch(".", dead);
+    test_touch(".", dead);
     srres_status st = srres_model_save(m, "here.safetensors", SRRES_DTYPE_F32, &err);
     assert_int_equal(chdir(cwd), 0);
     assert_int_equal(st, SRRES_OK);

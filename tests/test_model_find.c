@@ -9,15 +9,6 @@
 
 static char first[128], second[128], empty[128];
 
-static void touch(const char *dir, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fclose(f);
-}
-
 /* Two folders of models and an empty one, and the test's working folder inside the first
  * temporary folder, where files and folders named like models are made. */
 static int setup(void **state)
@@ -29,12 +20,12 @@ static int setup(void **state)
     snprintf(empty, sizeof(empty), "%s/empty", test_tmpdir());
     if (mkdir(first, 0755) || mkdir(second, 0755) || mkdir(empty, 0755))
         return -1;
-    touch(first, "x4.safetensors");
-    touch(first, "x2-fast.safetensors");
-    touch(first, "x2.safetensors");
-    touch(first, "notes.txt");
-    touch(second, "x3.safetensors");
-    touch(second, "x4.safetensors");
+    test_touch(first, "x4.safetensors");
+    test_touch(first, "x2-fast.safetensors");
+    test_touch(first, "x2.safetensors");
+    test_touch(first, "notes.txt");
+    test_touch(second, "x3.safetensors");
+    test_touch(second, "x4.safetensors");
     return chdir(test_tmpdir());
 }
 
@@ -62,7 +53,7 @@ static void test_a_file_comes_first_but_not_a_folder(void **state)
     const char *dirs[] = {first};
     char path[256], want[256];
     srres_error err;
-    touch(".", "x2");
+    test_touch(".", "x2");
     assert_int_equal(find("x2", dirs, 1, path, &err), SRRES_OK);
     assert_string_equal(path, "x2");
     assert_int_equal(mkdir("x4", 0755), 0);
@@ -110,7 +101,7 @@ static void test_a_long_list_is_cut_at_a_name(void **state)
     assert_int_equal(mkdir(many, 0755), 0);
     for (int i = 0; i < 40; i++) {
         snprintf(name, sizeof(name), "model-number-%02d.safetensors", i);
-        touch(many, name);
+        test_touch(many, name);
     }
     const char *dirs[] = {many};
     srres_error err;

@@ -32,6 +32,16 @@ static inline int make_test_tmpdir(void **state)
     return mkdtemp(test_tmpdir()) ? 0 : -1;
 }
 
+/* An empty file dir/name, which the test fails without. */
+static inline void test_touch(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
 static inline int remove_test_tmpdir(void **state)
 {
     char cmd[96];
