@@ -133,7 +133,7 @@ void output_target_free(output_target *t)
     t->final = t->temp = t->url = NULL;
 }
 
-int output_keeps_rotation(const AVOutputFormat *fmt)
+int output_mp4_family(const AVOutputFormat *fmt)
 {
     static const char *const names[] = {"mov", "mp4", "3gp", "3g2", "psp", "ipod", "ismv", "f4v"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

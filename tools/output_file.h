@@ -52,9 +52,9 @@ void output_target_free(output_target *t);
  * AVERROR(ENOMEM). */
 int output_copy_stream_info(AVStream *ost, const AVStream *ist, int encoded, int keep_rotation);
 
-/* Whether the format stores a display matrix (rotation): in FFmpeg 5.1 the MP4 family
- * does, Matroska and images do not. */
-int output_keeps_rotation(const AVOutputFormat *fmt);
+/* Whether the format is the MP4 family's (the mov muxer's): in FFmpeg 5.1 these alone store a
+ * display matrix (rotation), not Matroska or images, and they write their index at the end. */
+int output_mp4_family(const AVOutputFormat *fmt);
 
 /* The ticks, in ost's time base, by which a copied packet of ost is written later than its
  * timestamps (0 for most): FFmpeg 5.1's Matroska and WebM muxers write Opus's encoder delay as

@@ -104,7 +104,7 @@ static const char *rotation_filter(const int32_t *m)
 const char *rotation_to_apply(const app *a)
 {
     const AVStream *st = a->ifmt->streams[a->vin];
-    return output_keeps_rotation(a->ofmt->oformat)
+    return output_mp4_family(a->ofmt->oformat)
                ? ""
                : rotation_filter(
                      (const int32_t *)av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL));
@@ -291,11 +291,9 @@ static void tag_segment(app *a)
  * user set movflags, they are chosen, and said. */
 static void fragment_if_unseekable(app *a)
 {
-    static const char *const cousins[] = {"mp4", "mov", "ipod", "3gp", "3g2", "psp", "f4v"};
     const char *flags = "+frag_keyframe+empty_moov+default_base_moof";
-    int mov = 0;
-    for (size_t i = 0; i < sizeof(cousins) / sizeof(cousins[0]); i++)
-        mov |= !strcmp(a->ofmt->oformat->name, cousins[i]);
+    /* ISMV is written in fragments by its muxer anyway */
+    int mov = output_mp4_family(a->ofmt->oformat) && strcmp(a->ofmt->oformat->name, "ismv");
     if (!mov || !a->ofmt->pb || (a->ofmt->pb->seekable & AVIO_SEEKABLE_NORMAL) ||
         av_dict_get(a->o.mux_opts, "movflags", NULL, 0))
         return;
@@ -346,7 +344,7 @@ void open_output(app *a)
             continue;
         }
         /* A rotation the format cannot store is applied to the frames (rotation_to_apply) */
-        int keep = (int)i != a->vin || output_keeps_rotation(a->ofmt->oformat);
+        int keep = (int)i != a->vin || output_mp4_family(a->ofmt->oformat);
         AVStream *ost = avformat_new_stream(a->ofmt, NULL);
         if (!ost || output_copy_stream_info(ost, ist, (int)i == a->vin, keep) < 0)
             cli_die("out of memory");
