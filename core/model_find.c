@@ -69,8 +69,13 @@ srres_status srres_model_find(const char *value, const char *const *dirs, int nd
         return SRRES_OK;
     }
     for (int i = 0; i < ndirs; i++) {
-        if ((size_t)snprintf(path, size, "%s/%s%s", dirs[i], value, suffix) < size &&
-            access(path, R_OK) == 0)
+        /* A name that does not fit is the caller's buffer, not a missing model. */
+        if ((size_t)snprintf(path, size, "%s/%s%s", dirs[i], value, suffix) >= size) {
+            *path = 0;
+            return srres_fail(err, SRRES_ERR_INVALID, "%s/%s%s: path too long", dirs[i], value,
+                              suffix);
+        }
+        if (access(path, R_OK) == 0)
             return SRRES_OK;
     }
     *path = 0;

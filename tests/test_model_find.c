@@ -135,6 +135,20 @@ static void test_bad_arguments(void **state)
     assert_string_equal(err.message, "dir/longer.safetensors: path too long");
 }
 
+/* A model's name that does not fit the caller's buffer is said so, not said missing in a
+ * message that lists it. */
+static void test_a_path_too_long_for_the_buffer(void **state)
+{
+    const char *dirs[] = {first};
+    char path[16], want[256];
+    srres_error err;
+    assert_int_equal(srres_model_find("x2-fast", dirs, 1, path, sizeof(path), &err),
+                     SRRES_ERR_INVALID);
+    snprintf(want, sizeof(want), "%s/x2-fast.safetensors: path too long", first);
+    assert_string_equal(err.message, want);
+    assert_string_equal(path, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_an_unknown_name_lists_the_first_folders_models),
         cmocka_unit_test(test_a_long_list_is_cut_at_a_name),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_a_path_too_long_for_the_buffer),
     };
     return cmocka_run_group_tests(tests, setup, remove_test_tmpdir);
 }
