@@ -2870,6 +2870,22 @@ test_small_tiles_refused() {
     cmp -s out0.png out32.png && cmp -s out0.png out-1.png || fail "tiles changed the pixels"
 }
 
+# --max-memory takes bytes or K, M, G, T (powers of 1024): a bare 16777216 was read as that
+# many MiB (16 TiB: no tiles at all), and strtod took "nan" (no limit) and hexadecimal.
+test_max_memory_sizes() {
+    lavfi in.png -frames:v 1 -map 0:v
+    local v
+    for v in 100 nan inf 0x100 1e9 -1G 16Mx 15M; do
+        expect_error "--max-memory: '$v' is not a size like 512M or 2G (or bytes; at least 16M)" \
+            "$video" -i in.png -o out.png -m "$m2" --max-memory "$v"
+        [ ! -e out.png ] || fail "--max-memory $v wrote out.png"
+    done
+    for v in 16777216 16M 0.5G 512MiB; do
+        "$video" -q -y -i in.png -o "out$v.png" -m "$m2" --max-memory "$v" ||
+            fail "--max-memory $v failed"
+    done
+}
+
 test_large_frames() {
     # 8192x8192 x2 would be a frame FFmpeg cannot hold: refused up front, clearly.
     lavfi big.png -vf "scale=8192:8192" -frames:v 1 -map 0:v

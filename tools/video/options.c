@@ -42,7 +42,7 @@ static void usage(FILE *f)
            "      --tile N            LR tile side, 32 or more (default 0 = automatic;\n"
            "                          -1 = untiled)\n"
            "      --max-memory SIZE   network buffers the automatic tiles keep within\n"
-           "                          (e.g. 512M, 2G; default 1G)\n"
+           "                          (bytes, or e.g. 512M, 2G; default 1G)\n"
            "      --queue N           frames queued between threads (default 4), within\n"
            "                          256 MB of upscaled frames a queue\n"
            "      --kernel K          auto, avx2 or baseline (default auto)\n"
@@ -83,6 +83,27 @@ static int64_t parse_time(const char *opt, const char *s)
     if (av_parse_time(&us, s, 1) < 0 || us < 0)
         cli_die("%s: '%s' is not a time (seconds or [HH:]MM:SS[.m])", opt, s);
     return us;
+}
+
+/* --max-memory's bytes: decimal digits, then K, M, G or T (powers of 1024, with or without
+ * "i" and "B": 512M, 512MiB), or none for bytes, as the filter's max_memory counts. strtod
+ * alone took "nan" (no limit) and "0x100", and a bare 16777216 was read as that many MiB. */
+static size_t memory_size(const char *s)
+{
+    const char *p = s + strspn(s, "0123456789");
+    if (*p == '.')
+        p += 1 + strspn(p + 1, "0123456789");
+    double v = p > s ? strtod(s, NULL) : -1;
+    const char *u = *p ? strchr("KMGT", toupper((unsigned char)*p)) : NULL;
+    if (u) {
+        for (const char *k = "KMGT"; k <= u; k++)
+            v *= 1024;
+        p += 1 + (p[1] == 'i');
+    }
+    p += *p == 'B';
+    if (v < 16.0 * 1024 * 1024 || v > 1e15 || *p)
+        cli_die("--max-memory: '%s' is not a size like 512M or 2G (or bytes; at least 16M)", s);
+    return (size_t)v;
 }
 
 /* ffmpeg-style single-dash options are rewritten to long options before getopt. */
@@ -310,17 +331,9 @@ void parse_options(options *o, int argc, char **argv)
             break;
         }
         case O_CONCAT: o->concat = optarg; break;
-        case O_MEM: {
-            char *end;
-            double mb = strtod(optarg, &end);
-            double unit = *end == 'G' || *end == 'g' ? 1024.0 * 1024 * 1024 : 1024.0 * 1024;
-            if (*end == 'G' || *end == 'g' || *end == 'M' || *end == 'm')
-                end++;
-            if (end == optarg || *end || mb * unit < 16.0 * 1024 * 1024 || mb * unit > 1e15)
-                cli_die("--max-memory: '%s' is not a size like 512M or 2G (at least 16M)", optarg);
-            o->max_memory = (size_t)(mb * unit);
+        case O_MEM:
+            o->max_memory = memory_size(optarg);
             break;
-        }
         default: cli_bad_option(c, argv, shorts);
         }
     }
