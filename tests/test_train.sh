@@ -989,6 +989,17 @@ expect_error "--stpes: not an option" "$train" train.mp4 --stpes 3
 expect_error "--crpo: not an option" "$build/srres-eval" -m learn.safetensors --crpo 3 held1.png
 expect_error "-m: needs a value" "$build/srres-eval" held1.png -m
 expect_error "infoo: not a command" "$build/srres-model" infoo learn.safetensors
+# The four tools agree on the status, for scripts: 2 for a word that is no option, 1 with one
+# line for what is missing (srres-model had them the other way round, its usage for the line).
+for tool in srres-video srres-train srres-eval srres-model; do
+    "$build/$tool" --bogus >/dev/null 2>&1
+    rc=$?
+    [ $rc = 2 ] || fail "$tool --bogus: status $rc, not 2"
+    "$build/$tool" >/dev/null 2>err.log
+    rc=$?
+    [ $rc = 1 ] && [ "$(wc -l <err.log)" = 1 ] ||
+        fail "$tool without arguments: status $rc and $(wc -l <err.log) lines, not 1 and 1"
+done
 expect_error "convert: give the model to read and the file to write" \
     "$build/srres-model" convert learn.safetensors
 # A train.* key is srres-train's run state, which a model loaded drops: refused, not unseen.

@@ -274,10 +274,11 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    /* As the other tools: status 1 for what is missing, 2 for a word that is no option. */
+    if (argc < 2)
+        cli_die("give a command: info, convert or compact (see --help)");
+    if (argv[1][0] == '-')
+        cli_not_an_option(argv[1], "give a command first: info, convert or compact");
     if (!strcmp(argv[1], "info")) {
         if (argc < 3)
             cli_die("info: give model files");
