@@ -1000,6 +1000,17 @@ for tool in srres-video srres-train srres-eval srres-model; do
     [ $rc = 1 ] && [ "$(wc -l <err.log)" = 1 ] ||
         fail "$tool without arguments: status $rc and $(wc -l <err.log) lines, not 1 and 1"
 done
+# --init without the network's options goes on training its model's network (it built the
+# default 16x64 x4 without the image skip and took one tensor of x2-fast); one given wins.
+for scale in "" 4; do
+    "$train" train.mp4 --init x2-fast ${scale:+--scale $scale} --batch 8 --patch 16 \
+        --threads 1 --steps 1 -o init.safetensors -y 2>err.log || fail "--init: $(tail -1 err.log)"
+    grep -q "^srres-train: 46 tensors initialised from .*x2-fast.safetensors$" err.log ||
+        fail "--init x2-fast ${scale:+--scale $scale}: $(head -1 err.log)"
+    net=$("$build/srres-model" info init.safetensors | head -1)
+    [[ $net == "init.safetensors: x${scale:-2}, 6 blocks x 32 channels, image skip nearest,"* ]] ||
+        fail "--init x2-fast ${scale:+--scale $scale} trained $net"
+done
 expect_error "convert: give the model to read and the file to write" \
     "$build/srres-model" convert learn.safetensors
 # A train.* key is srres-train's run state, which a model loaded drops: refused, not unseen.

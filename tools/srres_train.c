@@ -142,9 +142,9 @@ static void usage(FILE *f)
         "      --channels N           feature channels (default 64)\n"
         "      --image-skip MODE      none or nearest (default none)\n"
         "      --prelu MODE           channel or shared slopes (default channel)\n"
-        "      --init FILE            start from a model's (or checkpoint's) matching tensors\n"
-        "                             (e.g. x2 -> x4), or from a bundled model (x4, x2-fast,\n"
-        "                             ...)\n"
+        "      --init FILE            start from a model's (or checkpoint's) matching tensors,\n"
+        "                             or a bundled model's (x4, x2-fast, ...); the options\n"
+        "                             above not given are its (--init x2 --scale 4: x2 -> x4)\n"
         "      --dtype TYPE           f32, f16 or bf16 for the output (default f32)\n"
         "training:\n"
         "      --steps N              optimiser steps (default 10000)\n"
@@ -564,6 +564,24 @@ static const char *prelu_slopes(const srres_model *m)
             return per_channel ? "channel" : "shared";
     }
     return "mixed";
+}
+
+/* The network of --init's model where no option says otherwise: "--init x2-fast" goes on
+ * training x2-fast, where it built the default 16x64 x4 without its image skip and took one
+ * tensor of it; "--init x2 --scale 4" still starts an x4 from the x2. */
+static void take_init_network(options *o, const srres_model *from, const char *given)
+{
+    const srres_config *c = srres_model_config(from);
+    if (!given[OPT_SCALE])
+        o->scale = c->scale;
+    if (!given[OPT_BLOCKS])
+        o->blocks = c->blocks;
+    if (!given[OPT_CHANNELS])
+        o->channels = c->channels;
+    if (!given[OPT_SKIP])
+        o->image_skip = c->image_skip;
+    if (!given[OPT_PRELU])
+        o->prelu_per_channel = strcmp(prelu_slopes(from), "shared") != 0;
 }
 
 static void check_resumed_options(const srres_model *m, const options *o, const char *path,
@@ -1179,12 +1197,14 @@ int main(int argc, char **argv)
             cli_die("%s: the checkpoint is at step %ld; give --steps of at least that", o.resume,
                 step);
     } else {
+        srres_model *from = o.init ? cli_load_model(o.init) : NULL;
+        if (from)
+            take_init_network(&o, from, given);
         srres_config cfg = {o.scale, o.blocks, o.channels, o.image_skip, o.prelu_per_channel};
         if (srres_model_create(&cfg, &model, &e) != SRRES_OK)
             cli_die("%s", e.message);
         srres_model_init_random(model, o.seed);
-        if (o.init) {
-            srres_model *from = cli_load_model(o.init);
+        if (from) {
             int n = srres_model_copy_matching(model, from);
             srres_model_free(from);
             if (!n)
