@@ -1872,6 +1872,41 @@ test_gif_palette_of_its_own() {
     [ "$(probe up.gif v:0 nb_read_frames -count_frames)" = 5 ] || fail "up.gif lost frames"
 }
 
+# Raw video is read as ffmpeg reads it with -f rawvideo -video_size WxH -i -: through
+# --input-format and --demux-opt. It could not be given, so neither a pipe of raw frames nor a
+# .yuv file could be upscaled. Its frames come out as the same frames' in YUV4MPEG do.
+test_raw_video_input() {
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x48:rate=10 -frames:v 4 -pix_fmt yuv420p in.y4m
+    ffmpeg -nostdin -v error -i in.y4m -f rawvideo in.yuv
+    "$video" -q -i in.y4m -o y4m.mkv -m "$m2" -c:v ffv1 || { fail "y4m.mkv failed"; return; }
+    "$video" -q --input-format rawvideo --demux-opt video_size=64x48 --demux-opt framerate=10 \
+        -i - -o pipe.mkv -m "$m2" -c:v ffv1 <in.yuv || fail "raw frames from a pipe failed"
+    # A .yuv name is raw video by its extension, as for ffmpeg.
+    "$video" -q --demux-opt video_size=64x48 --demux-opt framerate=10 --demux-opt pixel_format=yuv420p \
+        -i in.yuv -o file.mkv -m "$m2" -c:v ffv1 || fail "in.yuv failed"
+    local o frames
+    frames() { ffmpeg -v error -i "$1" -f framemd5 - | grep -v '^#'; }
+    for o in pipe.mkv file.mkv; do
+        [ "$(probe $o v:0 width,height,r_frame_rate,nb_read_frames -count_frames | xargs)" = "128 96 10/1 4" ] ||
+            fail "$o: $(probe $o v:0 width,height,r_frame_rate,nb_read_frames -count_frames | xargs)"
+        cmp -s <(frames $o) <(frames y4m.mkv) || fail "$o: frames differ from y4m.mkv's"
+    done
+    expect_error "in.yuv: raw video needs its frame size" "$video" -i in.yuv -o no.mkv -m "$m2"
+    expect_error "pipe:0: raw video needs its frame size" \
+        "$video" --input-format rawvideo -i - -o no.mkv -m "$m2" <in.yuv
+    expect_error "pipe:0: --demux-opt frame_size: the rawvideo demuxer does not take it" \
+        "$video" --input-format rawvideo --demux-opt video_size=64x48 --demux-opt frame_size=1 \
+        -i - -o no.mkv -m "$m2" <in.yuv
+    expect_error "in.y4m: --demux-opt video_size: the yuv4mpegpipe demuxer does not take it" \
+        "$video" --demux-opt video_size=64x48 -i in.y4m -o no.mkv -m "$m2"
+    expect_error "--input-format raw: no such input format" \
+        "$video" --input-format raw -i - -o no.mkv -m "$m2" <in.yuv
+    # ffmpeg's own words: -f before -i names the input's format there, the output's here.
+    expect_error "-video_size: not an option; an input's demuxer option goes as --demux-opt video_size=64x48" \
+        "$video" -f rawvideo -video_size 64x48 -i - -o no.mkv -m "$m2" <in.yuv
+    [ ! -e no.mkv ] || fail "a refused run wrote no.mkv"
+}
+
 # A palette picture without a transparent pixel is an opaque source (palettegen reserves a
 # transparent colour, unused here): its output is rgb24 and nothing is said to be dropped (it
 # was rgba, every alpha 255, and into H.264 "its alpha channel is dropped"). A transparent

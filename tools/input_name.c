@@ -1,4 +1,5 @@
 /* input_name.c: what an input's name opens, and where a numbered input's sequence stopped. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,31 @@ char *input_url(const char *name, const char **path)
     if (!url)
         cli_die("out of memory");
     return url;
+}
+
+int input_open(AVFormatContext **f, const char *url, const char *name, const char *format,
+               const AVDictionary *demux_opts, AVDictionary **opts)
+{
+    const AVInputFormat *fmt = format ? av_find_input_format(format) : NULL;
+    if (av_dict_copy(opts, demux_opts, 0) < 0)
+        cli_die("out of memory");
+    int ret = avformat_open_input(f, url, fmt, opts);
+    /* rawvideo (given, or taken by a name's extension, .yuv) opens no frame without its
+     * size, and says only "Picture size 0x0 is invalid". */
+    const AVInputFormat *raw = av_find_input_format("rawvideo");
+    if (ret == AVERROR(EINVAL) && !av_dict_get(demux_opts, "video_size", NULL, 0) &&
+        (fmt ? fmt == raw : raw && av_match_ext(name, raw->extensions)))
+        cli_die("%s: raw video needs its frame size: --input-format rawvideo --demux-opt "
+                "video_size=WxH (and pixel_format, framerate where not yuv420p at 25)",
+                name);
+    /* What a part took is taken out of *opts: what is left, no part has (ffmpeg: "Option
+     * not found"). Those of the caller's own that this demuxer has not are not the user's. */
+    const AVDictionaryEntry *t = NULL;
+    while (ret >= 0 && (t = av_dict_get(demux_opts, "", t, AV_DICT_IGNORE_SUFFIX)))
+        if (av_dict_get(*opts, t->key, NULL, 0))
+            cli_die("%s: --demux-opt %s: the %s demuxer does not take it", name, t->key,
+                    (*f)->iformat->name);
+    return ret;
 }
 
 int64_t input_numbered_gap(const char *pattern, int64_t count, char *next, size_t size)

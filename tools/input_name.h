@@ -2,6 +2,7 @@
 #ifndef SRRES_INPUT_NAME_H
 #define SRRES_INPUT_NAME_H
 
+#include <libavformat/avformat.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,14 @@
  * "pipe:0" are standard input, even where a file has that name. *path: the file's path (NAME
  * of a file: URL where no file has that name), or the name itself. */
 char *input_url(const char *name, const char **path);
+
+/* avformat_open_input of url (the input `name`) into *f, by the demuxer named `format` (NULL:
+ * probed), with the options *opts (the caller's own) and then demux_opts (the user's, which
+ * win). An option of demux_opts that neither the demuxer nor the protocol takes ends the
+ * run, named, as does raw video given without its frame size. Returns avformat_open_input's
+ * status; *opts is left to the caller. */
+int input_open(AVFormatContext **f, const char *url, const char *name, const char *format,
+               const AVDictionary *demux_opts, AVDictionary **opts);
 
 /* For an input the image demuxer read as a numbered sequence (frames/%04d.png), `count`
  * pictures from the first of numbers 0 to 4 that has a file, as it starts: the number of the

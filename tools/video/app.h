@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "frame_queue.h"
+#include "input_name.h"
 #include "output_file.h"
 #include "srres.h"
 #include "video_graph.h"

@@ -29,6 +29,12 @@ static void usage(FILE *f)
            "(-i frames/%%04d.png -o up/%%04d.png: a file a frame).\n"
            "\n"
            "  -i FILE                 input video or image (- or pipe:0: standard input)\n"
+           "      --input-format FMT  the input's format, where the input cannot say it:\n"
+           "                          rawvideo for raw frames (ffmpeg -demuxers lists them)\n"
+           "      --demux-opt KEY=VALUE\n"
+           "                          any option of the input's demuxer, as ffmpeg's -KEY\n"
+           "                          VALUE before -i (e.g. rawvideo's video_size=320x240,\n"
+           "                          pixel_format=yuv420p, framerate=25); repeatable\n"
            "  -o FILE                 output; the container follows the extension; a URL\n"
            "                          (tcp://, udp://, srt://, rtmp://...) is streamed to\n"
            "  -f FORMAT               the output's container, for names without one: -o - (or\n"
@@ -137,6 +143,22 @@ static int an_encoder_option(const char *name)
     return 0;
 }
 
+/* Whether some demuxer has an option of that name (rawvideo's video_size), or the input's
+ * context (probesize). */
+static int a_demuxer_option(const char *name)
+{
+    const AVClass *ctx = avformat_get_class();
+    if (av_opt_find(&ctx, name, NULL, AV_OPT_FLAG_DECODING_PARAM, AV_OPT_SEARCH_FAKE_OBJ))
+        return 1;
+    void *it = NULL;
+    const AVInputFormat *f;
+    while ((f = av_demuxer_iterate(&it)))
+        if (f->priv_class &&
+            av_opt_find((void *)&f->priv_class, name, NULL, 0, AV_OPT_SEARCH_FAKE_OBJ))
+            return 1;
+    return 0;
+}
+
 /* A word of ffmpeg's that srres-video does not take (-vf, -hide_banner, -frames:v), which
  * getopt would read as a group of letters: -vf as -v -f GRAPH ("no such output format"),
  * -hide_banner as -h (the help, status 0, nothing done). A group of the letters that take no
@@ -153,18 +175,25 @@ static int foreign_ffmpeg_option(const char *s, const char *shorts)
            strspn(s + 1, "yvqh") < n - 1;
 }
 
-/* An ffmpeg option srres-video does not take; an encoder's is named the way it takes it. */
+/* An ffmpeg option srres-video does not take; an encoder's or a demuxer's is named the way it
+ * takes it (ffmpeg's raw video input, -f rawvideo -video_size 320x240 -i -, is a demuxer's). */
 static void __attribute__((noreturn)) not_an_option(const char *word, const char *value)
 {
     char hint[256];
-    if (!an_encoder_option(word + 1))
+    if (an_encoder_option(word + 1))
+        snprintf(hint, sizeof(hint), "an encoder's option goes as --enc-opt %s=%s", word + 1,
+                 value ? value : "VALUE");
+    else if (a_demuxer_option(word + 1))
+        snprintf(hint, sizeof(hint),
+                 "an input's demuxer option goes as --demux-opt %s=%s (and ffmpeg's -f before -i "
+                 "as --input-format)",
+                 word + 1, value ? value : "VALUE");
+    else
         cli_not_an_option(word, NULL);
-    snprintf(hint, sizeof(hint), "an encoder's option goes as --enc-opt %s=%s", word + 1,
-             value ? value : "VALUE");
     cli_not_an_option(word, hint);
 }
 
-/* --enc-opt or --mux-opt KEY=VALUE into its dictionary. */
+/* --enc-opt, --mux-opt or --demux-opt KEY=VALUE into its dictionary. */
 static void dict_option(AVDictionary **d, const char *opt, const char *arg, const char *example)
 {
     const char *eq = strchr(arg, '=');
@@ -201,7 +230,9 @@ void parse_options(options *o, int argc, char **argv)
         O_MEM,
         O_ENS,
         O_ENCOPT,
-        O_MUXOPT
+        O_MUXOPT,
+        O_INFMT,
+        O_DEMUXOPT
     };
     static const struct option longs[] = {{"model", required_argument, 0, 'm'},
                                           {"threads", required_argument, 0, O_THREADS},
@@ -229,6 +260,8 @@ void parse_options(options *o, int argc, char **argv)
                                           {"format", required_argument, 0, 'f'},
                                           {"enc-opt", required_argument, 0, O_ENCOPT},
                                           {"mux-opt", required_argument, 0, O_MUXOPT},
+                                          {"input-format", required_argument, 0, O_INFMT},
+                                          {"demux-opt", required_argument, 0, O_DEMUXOPT},
                                           {"verbose", no_argument, 0, 'v'},
                                           {"quiet", no_argument, 0, 'q'},
                                           {"help", no_argument, 0, 'h'},
@@ -322,6 +355,15 @@ void parse_options(options *o, int argc, char **argv)
         case O_ENS: o->ensemble = cli_ensemble(optarg); break;
         case O_ENCOPT: dict_option(&o->enc_opts, "--enc-opt", optarg, "tune=film, g=48"); break;
         case O_MUXOPT: dict_option(&o->mux_opts, "--mux-opt", optarg, "movflags=+faststart"); break;
+        case O_INFMT:
+            if (!av_find_input_format(optarg))
+                cli_die("--input-format %s: no such input format (ffmpeg -demuxers lists them)",
+                        optarg);
+            o->input_format = optarg;
+            break;
+        case O_DEMUXOPT:
+            dict_option(&o->demux_opts, "--demux-opt", optarg, "video_size=320x240");
+            break;
         case O_SEG: {
             int len = 0; /* what follows N ("2/3x", "2/3/4" ran as 2/3) */
             if (sscanf(optarg, "%d/%d%n", &o->segment, &o->segments, &len) != 2 || optarg[len] ||
@@ -356,6 +398,8 @@ void parse_options(options *o, int argc, char **argv)
                            : o->pix_fmt      ? "-pix_fmt"
                            : o->vf_pre       ? "--vf-pre"
                            : o->vf_post      ? "--vf-post"
+                           : o->input_format ? "--input-format"
+                           : o->demux_opts   ? "--demux-opt"
                                              : NULL;
         if (moot)
             cli_die("--concat copies the segments' streams: %s does not apply", moot);

@@ -10,6 +10,7 @@ typedef struct options {
     const char *input, *output, *model;
     const char *codec, *preset, *pix_fmt, *x264_params, *vf_pre, *vf_post, *kernel, *precision;
     const char *format; /* -f: the output's container, for names that do not say (pipes) */
+    const char *input_format; /* --input-format: the input's demuxer (NULL: probed) */
     int crf;            /* -1: the encoder's default (18 for libx264) */
     int64_t bit_rate;
     int threads, tile, queue, overwrite, no_audio, no_subs, verbose, quiet;
@@ -21,6 +22,7 @@ typedef struct options {
     const char *concat;     /* --concat OUTPUT: join the positional segment files */
     AVDictionary *enc_opts; /* --enc-opt KEY=VALUE: a later one for a key wins */
     AVDictionary *mux_opts; /* --mux-opt KEY=VALUE: the same, for the muxer */
+    AVDictionary *demux_opts; /* --demux-opt KEY=VALUE: the same, for the input's demuxer */
 } options;
 
 /* Fills o, which holds the defaults, from the command line; --help and a bad option end the
