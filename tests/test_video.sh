@@ -1907,6 +1907,39 @@ test_raw_video_input() {
     [ ! -e no.mkv ] || fail "a refused run wrote no.mkv"
 }
 
+# An HDR source tone-mapped to SDR by --vf-post comes out bt709 in its matrix too, as
+# ffmpeg's own tone mapping does: it stayed bt2020nc (the conversion's) beside BT.709
+# primaries and transfer. Its colours are those of ffmpeg's tone mapping of the network's
+# output (up.mkv, lossless RGB), the output converted as it is tagged. An output that cannot
+# say the matrix (MPEG-4 in AVI) is still BT.601, as before.
+test_vf_post_tone_mapping_tags_bt709() {
+    local tm="zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=hable:desat=0,\
+zscale=t=bt709:m=bt709:r=tv,format=yuv420p" o d
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.08 -c:v libx265 -pix_fmt yuv420p10le \
+        -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -x265-params log-level=error hdr.mkv
+    "$video" -q -i hdr.mkv -o up.mkv -m "$m4" -c:v ffv1 -pix_fmt gbrp16le || { fail "up.mkv failed"; return; }
+    ffmpeg -nostdin -v error -i up.mkv -vf "$tm" -c:v libx264 ref.mkv
+    [ "$(probe ref.mkv v:0 color_space,color_primaries,color_transfer | xargs)" = "bt709 bt709 bt709" ] ||
+        fail "ffmpeg's own says $(probe ref.mkv v:0 color_space,color_primaries,color_transfer | xargs)"
+    for o in post.mkv post.mp4; do
+        "$video" -q -i hdr.mkv -o $o -m "$m4" --vf-post "$tm" || { fail "$o failed"; continue; }
+        d=$(bars_differ ref.mkv $o)
+        [ "$d" -le 8 ] || fail "$o: bars $d levels off ffmpeg's tone mapping"
+        [ "$(probe $o v:0 color_space,color_primaries,color_transfer | xargs)" = "bt709 bt709 bt709" ] ||
+            fail "$o says $(probe $o v:0 color_space,color_primaries,color_transfer | xargs)"
+    done
+    "$video" -q -i hdr.mkv -o post.avi -m "$m4" --vf-post "$tm" || { fail "post.avi failed"; return; }
+    [ "$(probe post.avi v:0 color_space)" = unknown ] || fail "post.avi says $(probe post.avi v:0 color_space)"
+    # zscale giving RGB frames (a resize) has no matrix to keep: a BT.709 source stays BT.709.
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.08 -vf scale=out_color_matrix=bt709 \
+        -c:v libx264 -colorspace bt709 -color_primaries bt709 -color_trc bt709 b709.mp4
+    "$video" -q -i b709.mp4 -o plain.mkv -m "$m4" || { fail "plain.mkv failed"; return; }
+    "$video" -q -i b709.mp4 -o zs.mkv -m "$m4" --vf-post zscale=w=192:h=144 || { fail "zs.mkv failed"; return; }
+    [ "$(probe zs.mkv v:0 color_space)" = bt709 ] || fail "zs.mkv says $(probe zs.mkv v:0 color_space)"
+    d=$(bars_differ plain.mkv zs.mkv)
+    [ "$d" -le 8 ] || fail "zs.mkv: bars $d levels off"
+}
+
 # A palette picture without a transparent pixel is an opaque source (palettegen reserves a
 # transparent colour, unused here): its output is rgb24 and nothing is said to be dropped (it
 # was rgba, every alpha 255, and into H.264 "its alpha channel is dropped"). A transparent

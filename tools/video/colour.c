@@ -28,6 +28,18 @@ const char *matrix_name(enum AVColorSpace cs)
     }
 }
 
+/* Whether a filter of the chain sets the frames' matrix (and says so on them). Named: FFmpeg
+ * 5.1 gives no way to tell a frame's matrix that a filter left unsaid (tmix, hstack make
+ * frames without one) from one it set. */
+int sets_matrix(const char *vf)
+{
+    static const char *const setters[] = {"colormatrix", "colorspace", "setparams", "zscale"};
+    for (size_t i = 0; vf && i < sizeof(setters) / sizeof(setters[0]); i++)
+        if (strstr(vf, setters[i]))
+            return 1;
+    return 0;
+}
+
 /* Whether the output says a YUV picture's matrix: H.264, HEVC, VP9, AV1, MPEG-2 and ProRes
  * code it in the stream; Matroska and WebM store it beside any codec. MPEG-1 and MPEG-4
  * part 2 as FFmpeg writes them, FLV1, Theora, JPEG and YUV4MPEG cannot, and players read
@@ -57,6 +69,18 @@ enum AVColorSpace output_space(const app *a, const source_format *s, int grey)
     if (source_is_rgb(s) || (strcmp(matrix_name(s->space), "bt601") && !matrix_carried(a)))
         return AVCOL_SPC_SMPTE170M;
     return s->space;
+}
+
+/* Whether the post graph's conversion into out keeps the matrix --vf-post's frames say, and
+ * the output is tagged with it (post_colour): where --vf-post sets one (a tone mapping to SDR
+ * ends in zscale=m=bt709), the output is YUV in colour and says its matrix, and the source is
+ * YUV (an RGB source's output is BT.601). Elsewhere the conversion names the output's
+ * (output_space): a tone-mapped output stayed bt2020nc beside BT.709 primaries and
+ * transfer, where ffmpeg's is bt709. */
+int post_keeps_matrix(const app *a, enum AVPixelFormat out)
+{
+    return sets_matrix(a->o.vf_post) && is_colour_yuv(out) && matrix_carried(a) &&
+           !source_is_rgb(&a->post_for);
 }
 
 /* Whether the output says a YUV picture's range: H.264, HEVC, VP9 and AV1 code it in the

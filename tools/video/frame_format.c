@@ -29,6 +29,13 @@ int has_colour(enum AVPixelFormat f)
     return d && (d->nb_components >= 3 || (d->flags & AV_PIX_FMT_FLAG_PAL));
 }
 
+/* YUV in colour: a format with a matrix. */
+int is_colour_yuv(enum AVPixelFormat f)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f);
+    return d && d->nb_components >= 3 && !(d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL));
+}
+
 int is_yuvj(enum AVPixelFormat f)
 {
     return yuvj_plain(f) != f;

@@ -19,16 +19,6 @@
  * colour description the conversion loses (RGB). */
 #define PRE_COLOUR "buffersink@srres_pre_colour"
 
-/* Whether a filter of the chain sets the frames' matrix (and says so on them). */
-static int sets_matrix(const char *vf)
-{
-    static const char *const setters[] = {"colormatrix", "colorspace", "setparams", "zscale"};
-    for (size_t i = 0; vf && i < sizeof(setters) / sizeof(setters[0]); i++)
-        if (strstr(vf, setters[i]))
-            return 1;
-    return 0;
-}
-
 /* The user's --vf-pre and the conversion to the network's format, for frames of w x h fmt
  * with pixel aspect ratio sar, from the source in_src. */
 static int build_pre_graph(app *a, int w, int h, enum AVPixelFormat fmt, AVRational sar, char *err,
