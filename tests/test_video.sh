@@ -1940,6 +1940,22 @@ zscale=t=bt709:m=bt709:r=tv,format=yuv420p" o d
     [ "$d" -le 8 ] || fail "zs.mkv: bars $d levels off"
 }
 
+# An animated WebP is said to be one FFmpeg 5.1 cannot decode (its webp decoder skips the
+# ANIM and ANMF chunks), from a file or a pipe: it was "no frame size or pixel format". A
+# still, with alpha (VP8X too) or not, is upscaled as before.
+test_animated_webp_said() {
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x48:rate=5 -t 0.6 -c:v libwebp_anim -loop 0 anim.webp
+    expect_error "anim.webp: an animated WebP, which FFmpeg [0-9.]* cannot decode" \
+        "$video" -i anim.webp -o no.mkv -m "$m2"
+    expect_error "pipe:0: an animated WebP" "$video" -i - -o no.mkv -m "$m2" <anim.webp
+    [ ! -e no.mkv ] || fail "a refused run wrote no.mkv"
+    ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=64x48,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':\
+b='b(X,Y)':a='if(lt(X,32),128,255)'" -frames:v 1 -c:v libwebp alpha.webp
+    "$video" -q -i - -o alpha.png -m "$m2" <alpha.webp || fail "a still WebP from a pipe failed"
+    [ "$(probe alpha.png v:0 width,pix_fmt | xargs)" = "128 rgba" ] ||
+        fail "alpha.png is $(probe alpha.png v:0 width,pix_fmt | xargs)"
+}
+
 # A palette picture without a transparent pixel is an opaque source (palettegen reserves a
 # transparent colour, unused here): its output is rgb24 and nothing is said to be dropped (it
 # was rgba, every alpha 255, and into H.264 "its alpha channel is dropped"). A transparent

@@ -33,6 +33,24 @@ char *input_url(const char *name, const char **path)
     return url;
 }
 
+/* Whether an input open in the stills' WebP demuxer (webp_pipe) is an animated WebP: its
+ * VP8X chunk's animation flag. FFmpeg 5.1's webp decoder skips its ANIM and ANMF chunks and
+ * finds no picture, which was said as "no frame size or pixel format". Its first bytes are read
+ * from the probe's buffer and given back, a pipe's too. Returns 1, 0, or an AVERROR. */
+static int animated_webp(AVFormatContext *f)
+{
+    uint8_t head[21];
+    if (strcmp(f->iformat->name, "webp_pipe") || !f->pb)
+        return 0;
+    int64_t at = avio_tell(f->pb);
+    int n = avio_read(f->pb, head, sizeof(head));
+    int64_t back = avio_seek(f->pb, at, SEEK_SET);
+    if (back < 0)
+        return (int)back;
+    return n == (int)sizeof(head) && !memcmp(head, "RIFF", 4) && !memcmp(head + 8, "WEBPVP8X", 8) &&
+           (head[20] & 0x02);
+}
+
 int input_open(AVFormatContext **f, const char *url, const char *name, const char *format,
                const AVDictionary *demux_opts, AVDictionary **opts)
 {
@@ -55,7 +73,15 @@ int input_open(AVFormatContext **f, const char *url, const char *name, const cha
         if (av_dict_get(*opts, t->key, NULL, 0))
             cli_die("%s: --demux-opt %s: the %s demuxer does not take it", name, t->key,
                     (*f)->iformat->name);
-    return ret;
+    int animated = ret < 0 ? 0 : animated_webp(*f);
+    const char *version = av_version_info(); /* "5.1.9-0+deb12u1": the part before '-' */
+    if (animated > 0)
+        cli_die("%s: an animated WebP, which FFmpeg %.*s cannot decode (its webp decoder reads "
+                "stills only)",
+                name, (int)strcspn(version, "-"), version);
+    if (animated < 0)
+        avformat_close_input(f);
+    return animated < 0 ? animated : ret;
 }
 
 int64_t input_numbered_gap(const char *pattern, int64_t count, char *next, size_t size)

@@ -18,8 +18,9 @@ char *input_url(const char *name, const char **path);
 /* avformat_open_input of url (the input `name`) into *f, by the demuxer named `format` (NULL:
  * probed), with the options *opts (the caller's own) and then demux_opts (the user's, which
  * win). An option of demux_opts that neither the demuxer nor the protocol takes ends the
- * run, named, as does raw video given without its frame size. Returns avformat_open_input's
- * status; *opts is left to the caller. */
+ * run, named, as do raw video given without its frame size and an animated WebP, which
+ * FFmpeg 5.1 cannot decode. Returns avformat_open_input's status; *opts is left to the
+ * caller. */
 int input_open(AVFormatContext **f, const char *url, const char *name, const char *format,
                const AVDictionary *demux_opts, AVDictionary **opts);
 
