@@ -140,6 +140,7 @@ static void cleanup(app *a)
     free(a->map);
     av_dict_free(&a->o.enc_opts);
     av_dict_free(&a->o.mux_opts);
+    av_dict_free(&a->o.demux_opts);
     clock_mend_free(&a->mend);
     free(a->mux_dts);
     output_target_free(&a->target);

@@ -125,7 +125,7 @@ AVFormatContext *open_demuxer(app *a, const char *probe_us)
         av_dict_set(&opts, "analyzeduration", probe_us, 0);
         av_dict_set(&opts, "probesize", "400M", 0);
     }
-    int ret = avformat_open_input(&f, a->input_url, NULL, &opts);
+    int ret = input_open(&f, a->input_url, a->o.input, a->o.input_format, a->o.demux_opts, &opts);
     av_dict_free(&opts);
     if (ret < 0)
         cli_die("%s: cannot open: %s", a->o.input, av_err(ret, eb));
