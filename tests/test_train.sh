@@ -989,6 +989,8 @@ expect_error "--stpes: not an option" "$train" train.mp4 --stpes 3
 expect_error "--crpo: not an option" "$build/srres-eval" -m learn.safetensors --crpo 3 held1.png
 expect_error "-m: needs a value" "$build/srres-eval" held1.png -m
 expect_error "infoo: not a command" "$build/srres-model" infoo learn.safetensors
+version=$(sed -n 's/^#define SRRES_VERSION_MAJOR \([0-9]*\)$/\1/p' "$root/core/srres.h").$(
+    sed -n 's/^#define SRRES_VERSION_MINOR \([0-9]*\)$/\1/p' "$root/core/srres.h")
 # The four tools agree on the status, for scripts: 2 for a word that is no option, 1 with one
 # line for what is missing (srres-model had them the other way round, its usage for the line).
 for tool in srres-video srres-train srres-eval srres-model; do
@@ -999,6 +1001,10 @@ for tool in srres-video srres-train srres-eval srres-model; do
     rc=$?
     [ $rc = 1 ] && [ "$(wc -l <err.log)" = 1 ] ||
         fail "$tool without arguments: status $rc and $(wc -l <err.log) lines, not 1 and 1"
+    # --version: srres.h's version, then the libraries' (a bug report's first lines).
+    "$build/$tool" --version >out.log 2>err.log || fail "$tool --version: status $?"
+    [ "$(head -1 out.log)" = "$tool $version" ] && grep -q "^libavformat .* (FFmpeg " out.log &&
+        grep -q "^OpenBLAS " out.log && [ ! -s err.log ] || fail "$tool --version: $(cat out.log)"
 done
 # --init without the network's options goes on training its model's network (it built the
 # default 16x64 x4 without the image skip and took one tensor of x2-fast); one given wins.

@@ -1,6 +1,11 @@
 /* cli.c: fatal errors and option parsing for the tools. */
+#include <cblas.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
+#include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +30,19 @@ static void __attribute__((noreturn)) die_with(int status, const char *line)
         fatal(status, line);
     fputs(line, stderr);
     exit(status);
+}
+
+void cli_version(void)
+{
+    static const char *const names[] = {"libavformat", "libavcodec", "libavfilter",
+                                        "libswscale", "libavutil"};
+    const unsigned v[] = {avformat_version(), avcodec_version(), avfilter_version(),
+                          swscale_version(), avutil_version()};
+    printf("%s %d.%d\n", program_name, SRRES_VERSION_MAJOR, SRRES_VERSION_MINOR);
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        printf("%s%s %u.%u.%u", i ? ", " : "", names[i], AV_VERSION_MAJOR(v[i]),
+               AV_VERSION_MINOR(v[i]), AV_VERSION_MICRO(v[i]));
+    printf(" (FFmpeg %s)\n%s\n", av_version_info(), openblas_get_config());
 }
 
 void cli_die(const char *fmt, ...)

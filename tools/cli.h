@@ -10,6 +10,10 @@
  * job, the line said once). */
 void cli_init(const char *program, void (*fatal_exit)(int status, const char *line));
 
+/* --version: the tool's (libsrres's) version and those of the libraries it runs with, as a
+ * bug report wants them, on standard output. */
+void cli_version(void);
+
 /* Prints "program: message" and ends with status 1. */
 void cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

@@ -104,7 +104,7 @@ static void usage(FILE *f)
                "      --ensemble N    mean over N = 1, 2, 4 or 8 flips/transposes of each\n"
                "                      image (self-ensemble; N times the time; default 1)\n"
                "      --csv           comma-separated output\n"
-               "  -h, --help\n");
+               "  -h, --help / --version\n");
 }
 
 int main(int argc, char **argv)
@@ -118,7 +118,7 @@ int main(int argc, char **argv)
         {"threads", required_argument, 0, 't'}, {"kernel", required_argument, 0, 'k'},
         {"csv", no_argument, 0, 'C'}, {"precision", required_argument, 0, 'p'},
         {"ensemble", required_argument, 0, 'e'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const char shorts[] = ":m:h";
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         switch (c) {
@@ -130,6 +130,7 @@ int main(int argc, char **argv)
         case 'p': precision = optarg; break;
         case 'e': ensemble = cli_ensemble(optarg); break;
         case 'h': usage(stdout); return 0;
+        case 'V': cli_version(); return 0;
         default: cli_bad_option(c, argv, shorts);
         }
     }

@@ -16,6 +16,7 @@
 
 #include "bundled_model.h"
 #include "cli.h"
+#include "openblas_core.h"
 #include "run_metadata.h"
 #include "srres.h"
 
@@ -26,6 +27,7 @@ static void usage(FILE *f)
                "                                  [--description TEXT]\n"
                "                                  [--meta KEY=VALUE]... [--average-with FILE]...\n"
                "       srres-model compact CHECKPOINT OUT [-y]\n"
+               "       srres-model --help | --version\n"
                "An existing OUT is refused unless -y is given.\n");
 }
 
@@ -274,6 +276,11 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        openblas_core_choose(argv); /* the kernels the other tools run with, not Prescott's */
+        cli_version();
+        return 0;
+    }
     /* As the other tools: status 1 for what is missing, 2 for a word that is no option. */
     if (argc < 2)
         cli_die("give a command: info, convert or compact (see --help)");

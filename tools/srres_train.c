@@ -198,7 +198,7 @@ static void usage(FILE *f)
         "                             run (refused otherwise; --resume carries a run on)\n"
         "  -v, --verbose              also print every input's size and frame count\n"
         "  -q, --quiet                print nothing but errors\n"
-        "  -h, --help\n");
+        "  -h, --help / --version\n");
 }
 
 enum {
@@ -237,7 +237,8 @@ static const struct option long_options[] = {
     {"checkpoint-every", required_argument, 0, OPT_CKPT_EVERY},
     {"resume", required_argument, 0, OPT_RESUME}, {"log", required_argument, 0, OPT_LOG},
     {"log-every", required_argument, 0, OPT_LOG_EVERY}, {"verbose", no_argument, 0, 'v'},
-    {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+    {"version", no_argument, 0, 'V'}, {0, 0, 0, 0},
 };
 
 static const char *const skip_names[] = {"none", "nearest"};
@@ -1082,10 +1083,13 @@ static void parse_args(options *o, input_list *inputs, input_list *vals, char *g
         case 'v': o->verbose = 1; break;
         case 'q': o->quiet = 1; break;
         case 'h':
+        case 'V':
             /* Said once under mpirun, and every rank ends through MPI: mpirun takes a
              * process that exits without it for a failure (status 1, twenty lines). */
-            if (!D.rank)
+            if (!D.rank && c == 'h')
                 usage(stdout);
+            else if (!D.rank)
+                cli_version();
             dist_finalize();
             exit(0);
         default: cli_bad_option(c, argv, shorts);

@@ -77,7 +77,7 @@ static void usage(FILE *f)
            "                          movflags=+faststart, brand=mp42, start_number=0 for\n"
            "                          numbered images); set after srres-video's; repeatable\n"
            "  -v, --verbose / -q, --quiet\n"
-           "  -h, --help\n"
+           "  -h, --help / --version\n"
            "The ffmpeg-style options also have long forms: --format, --ss, --duration,\n"
            "--no-audio, --no-subs, --codec (and -vcodec), --crf, --bitrate, --preset,\n"
            "--pix-fmt, --x264-params.\n");
@@ -265,6 +265,7 @@ void parse_options(options *o, int argc, char **argv)
                                           {"verbose", no_argument, 0, 'v'},
                                           {"quiet", no_argument, 0, 'q'},
                                           {"help", no_argument, 0, 'h'},
+                                          {"version", no_argument, 0, 'V'},
                                           {0, 0, 0, 0}};
     static const char shorts[] = ":i:o:f:m:yvqh";
     for (int i = 1; i < argc; i++) {
@@ -305,6 +306,7 @@ void parse_options(options *o, int argc, char **argv)
         case 'v': o->verbose = 1; break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); exit(0);
+        case 'V': cli_version(); exit(0);
         case O_THREADS: o->threads = (int)cli_long("--threads", optarg, 0, 1024); break;
         case O_TILE:
             o->tile = (int)cli_long("--tile", optarg, -1, 1 << 16);
