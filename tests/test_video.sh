@@ -1378,6 +1378,25 @@ segment (--segment 3/3) is missing$" "$video" --concat "cut.$e" "seg1.$e" "seg2.
     "$video" -q --concat keys.joined.mkv keys1.mkv || fail "1/2, running to the end, refused"
 }
 
+# An empty piece is checked as any other before its file is written: it exited 0 from inside
+# the input's reading, before the model and the graphs were looked at, so a broken command line
+# failed the other pieces of a cluster job and passed this one. Keyframes at 0 and 2 s of 4:
+# piece 2/4 is empty.
+test_empty_segment_checks_its_command_line() {
+    lavfi in.mkv -t 4 -c:v libx264 -g 1000 -sc_threshold 0 -force_key_frames 0,2 -an
+    expect_error "^srres-video: /no/such/model: No such file or directory$" \
+        "$video" -i in.mkv -o model.mkv -m /no/such/model --segment 2/4
+    expect_error "^srres-video: --vf-pre: .*No such filter: 'nosuch'" \
+        "$video" -i in.mkv -o pre.mkv -m "$m2" --segment 2/4 --vf-pre nosuch
+    expect_error "^srres-video: --vf-post: .*Error initializing filter 'scale'" \
+        "$video" -i in.mkv -o post.mkv -m "$m2" --segment 2/4 --vf-post scale=abc
+    [ -z "$(ls -A | grep -v -e in.mkv -e '\.log$')" ] ||
+        fail "a refused empty piece left $(ls -A | grep -v -e in.mkv -e '\.log$' | xargs)"
+    "$video" -q -i in.mkv -o seg2.mkv -m "$m2" --segment 2/4 || fail "the empty piece 2/4 failed"
+    ffprobe -v error -show_entries format_tags -of compact=p=0 seg2.mkv |
+        grep -qi "srres_segment=2/4, empty" || fail "seg2.mkv is not tagged empty"
+}
+
 # A piece whose range holds no keyframe is written empty, tagged so, and --concat passes over
 # it, so that running every I of N and joining every name (a scheduler's array job, GNU
 # parallel) works: it exited 1 and wrote nothing, and the join failed on the missing name.

@@ -205,6 +205,24 @@ int main(int argc, char **argv)
     /* A closed reader of stderr (2>&1 | head) or of the output pipe makes writes fail, as an
      * error of the output's or not at all, instead of killing the run mid-file. */
     signal(SIGPIPE, SIG_IGN);
+    /* A piece whose range holds no keyframe (segment_bounds) has no frame: not the job's
+     * failure (a scheduler held the join back, or ran it without this file). Its file says it
+     * is empty, and --concat passes over it, so every I of N is run and every name joined.
+     * Written only now, as any piece is, so that a command line that fails the others (a
+     * missing model, a bad graph) fails it too. */
+    if (a.o.segments && a.lo >= a.hi) {
+        if (!a.o.quiet)
+            fprintf(stderr,
+                    "srres-video: %s: segment %d/%d holds no frames (no keyframe in its "
+                    "range); %s is written empty, for --concat to pass over\n",
+                    a.o.input, a.o.segment, a.o.segments, a.o.output);
+        char eb[ERR_SIZE];
+        int ret = write_empty_segment(a.ofmt, a.o.output, a.o.segment, a.o.segments, a.o.mux_opts);
+        if (ret < 0)
+            fprintf(stderr, "srres-video: %s: cannot write: %s\n", a.o.output, av_err(ret, eb));
+        cleanup(&a);
+        return ret < 0 ? 1 : signals_seen ? 128 + last_signal : 0;
+    }
     open_output(&a);
     if (signals_seen) {
         output_target_abandon(&a.target);

@@ -12,7 +12,6 @@
 #include "cli.h"
 
 #include "app.h"
-#include "concat.h"
 #include "libav_log.h"
 
 /* The container's aspect ratio over the frame's, as ffmpeg takes it: ProRes and VP9 code
@@ -185,10 +184,11 @@ static void take_adts_config(app *a, const AVPacket *pkt)
  * repeated. Reads the packets once (no decoding) to find the keyframes, on the clock the
  * reader mends: an MPEG-TS whose clock jumps (files joined with cat) was cut on its raw
  * times, and half its frames were in no segment. On the way, the input's ADTS AAC streams
- * take their config (take_adts_config). Returns whether the clock jumped. */
+ * take their config (take_adts_config). A piece whose range holds no keyframe gets lo >= hi:
+ * it has no frame, and main writes it empty once the command line is checked as any piece's.
+ * Returns whether the clock jumped. */
 static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
 {
-    char eb[ERR_SIZE];
     AVFormatContext *f = open_demuxer(a, a->probe_us);
     clock_mend mend;
     clock_mend_init(a, &mend, f);
@@ -255,21 +255,6 @@ static int segment_bounds(app *a, int64_t *lo, int64_t *hi)
         }
     }
     av_free(keys);
-    /* A piece whose range holds no keyframe has no frame: not the job's failure (a scheduler
-     * held the join back, or ran it without this file). Its file says it is empty, and
-     * --concat passes over it, so every I of N is run and every name joined. */
-    if (cut[0] >= cut[1]) {
-        if (!a->o.quiet)
-            fprintf(stderr,
-                    "srres-video: %s: segment %d/%d holds no frames (no keyframe in its "
-                    "range); %s is written empty, for --concat to pass over\n",
-                    a->o.input, a->o.segment, a->o.segments, a->o.output);
-        int ret =
-            write_empty_segment(a->ofmt, a->o.output, a->o.segment, a->o.segments, a->o.mux_opts);
-        if (ret < 0)
-            cli_die("%s: cannot write: %s", a->o.output, av_err(ret, eb));
-        exit(0);
-    }
     *lo = cut[0];
     *hi = cut[1];
     return mend.jumps > 0;
@@ -404,7 +389,7 @@ void open_input(app *a)
     if (a->o.duration_us != AV_NOPTS_VALUE)
         a->hi =
             clock + av_rescale_q_rnd(a->o.duration_us, AV_TIME_BASE_Q, ist->time_base, AV_ROUND_UP);
-    if (a->lo != INT64_MIN && !jumped)
+    if (a->lo != INT64_MIN && a->lo < a->hi && !jumped)
         seek_before(a, a->lo);
     a->last_pts = a->enc_pts = a->pre_last = AV_NOPTS_VALUE;
     a->fed_end = INT64_MIN;
