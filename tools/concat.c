@@ -100,13 +100,23 @@ int segments_join(const AVOutputFormat *format)
     return joined_format(format->name);
 }
 
+int tag_segment_piece(AVFormatContext *out, const char *piece)
+{
+    if (av_dict_set(&out->metadata, SEGMENT_TAG, piece, 0) < 0)
+        return AVERROR(ENOMEM);
+    /* MP4 and MOV write only the tags iTunes and QuickTime name, unless as metadata keys */
+    if (av_opt_find(out->priv_data, "movflags", NULL, 0, 0))
+        av_opt_set(out->priv_data, "movflags", "+use_metadata_tags", 0);
+    return 0;
+}
+
 int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
                         const AVDictionary *mux_opts)
 {
     char piece[64];
     snprintf(piece, sizeof(piece), "%d/%d, empty", i, n);
     AVStream *st = avformat_new_stream(out, NULL);
-    if (!st || av_dict_set(&out->metadata, SEGMENT_TAG, piece, 0) < 0)
+    if (!st || tag_segment_piece(out, piece) < 0)
         return AVERROR(ENOMEM);
     st->codecpar->codec_type = AVMEDIA_TYPE_SUBTITLE;
     /* MP4's and MOV's name none; MPEG-TS's none either, and its M2TS mode gives mov_text no
@@ -117,9 +127,6 @@ int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
                                  ? out->oformat->subtitle_codec
                                  : AV_CODEC_ID_MOV_TEXT;
     st->time_base = (AVRational){1, 1000};
-    /* MP4 and MOV write only the tags iTunes and QuickTime name, unless as metadata keys */
-    if (av_opt_find(out->priv_data, "movflags", NULL, 0, 0))
-        av_opt_set(out->priv_data, "movflags", "+use_metadata_tags", 0);
     output_target target;
     output_target_init(&target, output);
     av_freep(&out->url);

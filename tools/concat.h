@@ -13,6 +13,10 @@
  * --frames may cut short. */
 #define SEGMENT_TAG "srres_segment"
 
+/* Tags `out`, a segment's muxer context before its header, as `piece` (SEGMENT_TAG's value),
+ * so that its format keeps it. Returns 0 or AVERROR(ENOMEM). */
+int tag_segment_piece(AVFormatContext *out, const char *piece);
+
 /* Writes `output` (temporary name, then rename) as the segment --segment i/n makes where its
  * range holds no keyframe (a cut with fewer keyframes than pieces), which --concat passes
  * over: `out`, a muxer context without streams, with SEGMENT_TAG "i/n, empty" and one empty

@@ -278,11 +278,8 @@ static void tag_segment(app *a)
     char piece[64];
     snprintf(piece, sizeof(piece), "%d/%d%s", a->o.segment, a->o.segments,
              a->hi == INT64_MAX ? ", last" : "");
-    if (av_dict_set(&a->ofmt->metadata, SEGMENT_TAG, piece, 0) < 0)
+    if (tag_segment_piece(a->ofmt, piece) < 0)
         cli_die("out of memory");
-    /* MP4 and MOV write only the tags iTunes and QuickTime name, unless as metadata keys */
-    if (av_opt_find(a->ofmt->priv_data, "movflags", NULL, 0, 0))
-        av_opt_set(a->ofmt->priv_data, "movflags", "+use_metadata_tags", 0);
 }
 
 /* MP4 and its cousins write their index at the end, and go back to fill in sizes: to a pipe
