@@ -1397,6 +1397,48 @@ test_empty_segment_checks_its_command_line() {
         grep -qi "srres_segment=2/4, empty" || fail "seg2.mkv is not tagged empty"
 }
 
+# MPEG-TS keeps no global tag: its segments say their piece in the SDT's provider name, which
+# the demuxer reads back as the program's, so a missing last piece (or first, of a video
+# alone) is refused as in Matroska: the times alone cannot tell it, and `--concat cut.ts seg1.ts
+# seg2.ts` of a 3-way cut joined two thirds without a word. M2TS writes the SDT too.
+test_mpeg_ts_segments_tagged() {
+    provider() {
+        ffprobe -v error -show_entries program_tags=service_provider -of default=nw=1:nk=1 "$1"
+    }
+    lavfi in.mkv -t 3 -c:v libx264 -g 25 -an
+    local e i frames
+    for e in ts m2ts; do
+        for i in 1 2 3; do
+            "$video" -q -i in.mkv -o "seg$i.$e" -m "$m2" --segment $i/3 ||
+                fail "segment $i/3 into .$e failed"
+        done
+        [ "$(provider "seg3.$e")" = "srres_segment=3/3, last" ] ||
+            fail "seg3.$e's provider: $(provider "seg3.$e")"
+        expect_error "^srres-video: seg2.$e: segment 2/3 ends before the input does: the last \
+segment (--segment 3/3) is missing$" "$video" --concat "cut1.$e" "seg1.$e" "seg2.$e"
+        expect_error "seg2.$e: segment 2/3: the first segment (--segment 1/N) is missing" \
+            "$video" --concat "cut2.$e" "seg2.$e" "seg3.$e"
+        [ ! -e "cut1.$e" ] && [ ! -e "cut2.$e" ] || fail "a refused join left cut1.$e or cut2.$e"
+        "$video" -q --concat "joined.$e" "seg1.$e" "seg2.$e" "seg3.$e" ||
+            { fail "the three .$e segments refused"; continue; }
+        # (MPEG-TS's program lists its streams again)
+        frames=$(probe "joined.$e" v:0 nb_read_frames -count_frames | head -n1)
+        [ "$frames" = 75 ] || fail "joined.$e: $frames frames of 75"
+        [ "$(provider "joined.$e")" = FFmpeg ] ||
+            fail "joined.$e's provider: $(provider "joined.$e")"
+    done
+    expect_error "/dev/fd/[0-9]*: segment 2/3 ends before the input does: the last segment" \
+        "$video" --concat cut3.ts <(cat seg1.ts) <(cat seg2.ts)
+    [ -z "$(ls -A | grep cut)" ] || fail "a refused join left $(ls -A | grep cut | xargs)"
+    # An empty piece says so too; an upscale of a segment is none.
+    lavfi keys.mkv -t 4 -c:v libx264 -g 1000 -sc_threshold 0 -force_key_frames 0,2 -an
+    "$video" -q -i keys.mkv -o empty.ts -m "$m2" --segment 2/4 || fail "the empty piece 2/4 failed"
+    [ "$(provider empty.ts)" = "srres_segment=2/4, empty" ] ||
+        fail "empty.ts's provider: $(provider empty.ts)"
+    "$video" -q -i seg3.ts -o up.ts -m "$m2" || fail "upscaling seg3.ts failed"
+    [ "$(provider up.ts)" = FFmpeg ] || fail "up.ts's provider: $(provider up.ts)"
+}
+
 # A piece whose range holds no keyframe is written empty, tagged so, and --concat passes over
 # it, so that running every I of N and joining every name (a scheduler's array job, GNU
 # parallel) works: it exited 1 and wrote nothing, and the join failed on the missing name.

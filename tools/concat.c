@@ -100,6 +100,12 @@ int segments_join(const AVOutputFormat *format)
     return joined_format(format->name);
 }
 
+/* MPEG-TS keeps no global tags: its SDT's provider name holds SEGMENT_TAG and its value
+ * after this, which the muxer takes from this metadata key and the demuxer gives back as the
+ * program's. Players show it, if at all, as the channel's provider (FFmpeg's is "FFmpeg"). */
+#define TS_TAG_KEY "service_provider"
+#define TS_TAG_PREFIX SEGMENT_TAG "="
+
 int tag_segment_piece(AVFormatContext *out, const char *piece)
 {
     if (av_dict_set(&out->metadata, SEGMENT_TAG, piece, 0) < 0)
@@ -107,7 +113,29 @@ int tag_segment_piece(AVFormatContext *out, const char *piece)
     /* MP4 and MOV write only the tags iTunes and QuickTime name, unless as metadata keys */
     if (av_opt_find(out->priv_data, "movflags", NULL, 0, 0))
         av_opt_set(out->priv_data, "movflags", "+use_metadata_tags", 0);
+    if (!strcmp(out->oformat->name, "mpegts")) {
+        char *provider = av_asprintf(TS_TAG_PREFIX "%s", piece);
+        if (!provider ||
+            av_dict_set(&out->metadata, TS_TAG_KEY, provider, AV_DICT_DONT_STRDUP_VAL) < 0)
+            return AVERROR(ENOMEM);
+    }
     return 0;
+}
+
+/* A segment's SEGMENT_TAG value, or NULL: its global tag, or in MPEG-TS its program's
+ * provider name (tag_segment_piece). */
+static const char *segment_tag(const AVFormatContext *in)
+{
+    const AVDictionaryEntry *t = av_dict_get(in->metadata, SEGMENT_TAG, NULL, 0);
+    if (t)
+        return t->value;
+    for (unsigned i = 0; i < in->nb_programs; i++) {
+        const char *value;
+        if ((t = av_dict_get(in->programs[i]->metadata, TS_TAG_KEY, NULL, 0)) &&
+            av_strstart(t->value, TS_TAG_PREFIX, &value))
+            return value;
+    }
+    return NULL;
 }
 
 int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
@@ -336,8 +364,8 @@ static void take_chapters(AVChapter ***chapters, unsigned *nb, int64_t *last_id,
 
 /* The piece of its input a segment holds, from its SEGMENT_TAG: the i-th of n, whether it
  * runs to the input's end, and whether it holds no frame (write_empty_segment); n = 0 where
- * it has no such tag (MPEG-TS keeps none, nor did the segments of srres-video before it wrote
- * them). */
+ * it has no such tag (nor did the segments of srres-video before it wrote them, nor MPEG-TS
+ * ones before it wrote theirs). */
 typedef struct segment_piece {
     int i, n, last, empty;
 } segment_piece;
@@ -345,20 +373,20 @@ typedef struct segment_piece {
 static segment_piece piece_of(const AVFormatContext *in)
 {
     segment_piece p = {0};
-    const AVDictionaryEntry *t = av_dict_get(in->metadata, SEGMENT_TAG, NULL, 0);
+    const char *t = segment_tag(in);
     int len = 0;
-    if (!t || sscanf(t->value, "%d/%d%n", &p.i, &p.n, &len) != 2 || p.i < 1 || p.i > p.n)
+    if (!t || sscanf(t, "%d/%d%n", &p.i, &p.n, &len) != 2 || p.i < 1 || p.i > p.n)
         return (segment_piece){0};
-    p.last = !strcmp(t->value + len, ", last");
-    p.empty = !strcmp(t->value + len, ", empty");
-    if (t->value[len] && !p.last && !p.empty)
+    p.last = !strcmp(t + len, ", last");
+    p.empty = !strcmp(t + len, ", empty");
+    if (t[len] && !p.last && !p.empty)
         return (segment_piece){0};
     return p.i < p.n || p.last || p.empty ? p : (segment_piece){0}; /* N/N runs to the end */
 }
 
 /* Whether a segment is a piece that holds no frame (write_empty_segment): its tag says so, or
- * it has no video, as every other segment has (MPEG-TS keeps no tag, nor does an MP4 whose
- * --mux-opt movflags replaced use_metadata_tags). */
+ * it has no video, as every other segment has (an MP4 whose --mux-opt movflags replaced
+ * use_metadata_tags keeps no tag, nor did MPEG-TS segments of srres-video before). */
 static int empty_piece(const AVFormatContext *in)
 {
     return piece_of(in).empty || first_stream(in, AVMEDIA_TYPE_VIDEO) < 0;

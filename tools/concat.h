@@ -9,8 +9,9 @@
  * division at its end, the later ones being empty), or ", empty" where it holds no frame: what
  * --concat reads to tell that the last segment is missing, which the times cannot, and which
  * files to pass over. Matroska and WebM keep it, MP4 and MOV as a metadata key (movflags
- * use_metadata_tags), MPEG-TS not. No other output of srres-video has it, nor a segment
- * --frames may cut short. */
+ * use_metadata_tags), MPEG-TS as its SDT's provider name "srres_segment=I/N..." (it keeps
+ * no global tags). No other output of srres-video has it, nor a segment --frames may cut
+ * short. */
 #define SEGMENT_TAG "srres_segment"
 
 /* Tags `out`, a segment's muxer context before its header, as `piece` (SEGMENT_TAG's value),
@@ -20,9 +21,8 @@ int tag_segment_piece(AVFormatContext *out, const char *piece);
 /* Writes `output` (temporary name, then rename) as the segment --segment i/n makes where its
  * range holds no keyframe (a cut with fewer keyframes than pieces), which --concat passes
  * over: `out`, a muxer context without streams, with SEGMENT_TAG "i/n, empty" and one empty
- * subtitle, no video (an H.264 or VP9 track's header needs an encoded frame). MPEG-TS keeps no
- * tag, and takes the subtitle as data: its empty segment is one without video. Returns 0 or an
- * AVERROR. */
+ * subtitle, no video (an H.264 or VP9 track's header needs an encoded frame). MPEG-TS takes
+ * the subtitle as data: its empty segment is one without video. Returns 0 or an AVERROR. */
 int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
                         const AVDictionary *mux_opts);
 
