@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avstring.h>
+#include <libavutil/bprint.h>
 #include <libavutil/opt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -106,13 +107,42 @@ int segments_join(const AVOutputFormat *format)
 #define TS_TAG_KEY "service_provider"
 #define TS_TAG_PREFIX SEGMENT_TAG "="
 
+static int64_t to_us(int64_t ts, AVRational time_base)
+{
+    return av_rescale_q(ts, time_base, AV_TIME_BASE_Q);
+}
+
+/* The chapters of `out` as SEGMENT_CHAPTERS_TAG says them (none: no tag). */
+static int tag_chapters(AVFormatContext *out)
+{
+    if (!out->nb_chapters)
+        return 0;
+    AVBPrint text;
+    av_bprint_init(&text, 0, AV_BPRINT_SIZE_UNLIMITED);
+    for (unsigned i = 0; i < out->nb_chapters; i++) {
+        const AVChapter *ch = out->chapters[i];
+        av_bprintf(&text, "%s%" PRId64 " %" PRId64 " %" PRId64, i ? ";" : "", ch->id,
+                   to_us(ch->start, ch->time_base), to_us(ch->end, ch->time_base));
+    }
+    char *value;
+    if (av_bprint_finalize(&text, &value) < 0)
+        return AVERROR(ENOMEM);
+    return av_dict_set(&out->metadata, SEGMENT_CHAPTERS_TAG, value, AV_DICT_DONT_STRDUP_VAL);
+}
+
 int tag_segment_piece(AVFormatContext *out, const char *piece)
 {
-    if (av_dict_set(&out->metadata, SEGMENT_TAG, piece, 0) < 0)
+    if (av_dict_set(&out->metadata, SEGMENT_TAG, piece, 0) < 0 ||
+        av_dict_set(&out->metadata, SEGMENT_CHAPTERS_TAG, NULL, 0) < 0)
         return AVERROR(ENOMEM);
+    if (!piece)
+        return 0;
     /* MP4 and MOV write only the tags iTunes and QuickTime name, unless as metadata keys */
-    if (av_opt_find(out->priv_data, "movflags", NULL, 0, 0))
+    if (av_opt_find(out->priv_data, "movflags", NULL, 0, 0)) {
         av_opt_set(out->priv_data, "movflags", "+use_metadata_tags", 0);
+        if (tag_chapters(out) < 0)
+            return AVERROR(ENOMEM);
+    }
     if (!strcmp(out->oformat->name, "mpegts")) {
         char *provider = av_asprintf(TS_TAG_PREFIX "%s", piece);
         if (!provider ||
@@ -236,11 +266,6 @@ static int first_stream(const AVFormatContext *in, enum AVMediaType type)
     return -1;
 }
 
-static int64_t to_us(int64_t ts, AVRational time_base)
-{
-    return av_rescale_q(ts, time_base, AV_TIME_BASE_Q);
-}
-
 /* An empty span, its frame's length from the video's rate (25 fps where none is known, as a
  * run takes it), its starts those the demuxer found where it gives them (a pipe's, that
  * cannot be read ahead). */
@@ -328,6 +353,33 @@ static segment_span measure_segment(const char *file)
     av_packet_free(&pkt);
     avformat_close_input(&in);
     return sp;
+}
+
+/* Gives an MP4 or MOV segment's chapters the ids and times its SEGMENT_CHAPTERS_TAG says, where
+ * it says them all. Returns whether it did. */
+static int restore_chapters(AVFormatContext *in)
+{
+    const AVDictionaryEntry *t = av_dict_get(in->metadata, SEGMENT_CHAPTERS_TAG, NULL, 0);
+    int64_t(*said)[3] = t ? av_malloc_array(in->nb_chapters, sizeof(*said)) : NULL;
+    const char *p = t ? t->value : "";
+    unsigned n = 0;
+    int len = 0;
+    while (said && n < in->nb_chapters && (n == 0 || *p++ == ';') &&
+           sscanf(p, "%" SCNd64 " %" SCNd64 " %" SCNd64 "%n", &said[n][0], &said[n][1], &said[n][2],
+                  &len) == 3) {
+        p += len;
+        n++;
+    }
+    int whole = said && n == in->nb_chapters && !*p;
+    for (unsigned i = 0; whole && i < n; i++) {
+        AVChapter *ch = in->chapters[i];
+        ch->id = said[i][0];
+        ch->time_base = AV_TIME_BASE_Q;
+        ch->start = said[i][1];
+        ch->end = said[i][2];
+    }
+    av_free(said);
+    return whole;
 }
 
 /* A segment's chapters added to the join's (*chapters, *nb), numbered anew: the segments
@@ -562,14 +614,16 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             in->start_time > spans[0].frame / 2)
             first_late = in->start_time;
         /* FFmpeg 5.1 reads an MP4 or MOV segment's first chapter as starting at 0 and one
-         * alone as ending at its length: their times do not survive a cut, so are not
-         * joined (they came out cut short, or split in two), and that is said. */
-        if (!strstr(in->iformat->name, "mp4"))
+         * alone as ending at its length: their times survive a cut only in the segment's
+         * tag. Without it they are not joined (they came out cut short, or split in two),
+         * and that is said. */
+        if (!strstr(in->iformat->name, "mp4") || restore_chapters(in))
             take_chapters(&chapters, &nb_chapters, &last_chapter, in);
         else if (in->nb_chapters && !mov_chapters++ && !quiet)
             fprintf(stderr,
-                    "srres-video: %s: the chapters of MP4 and MOV segments are not joined, as "
-                    "their times do not survive the cut (Matroska segments keep them)\n",
+                    "srres-video: %s: the chapters of MP4 and MOV segments are not joined "
+                    "without their times, which a segment says unless its --mux-opt movflags "
+                    "left out use_metadata_tags\n",
                     files[s]);
         if (s == 0 || !seekable)
             held[s] = in; /* the first for its metadata */
@@ -631,7 +685,8 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     out->chapters = chapters;
     out->nb_chapters = nb_chapters;
     av_dict_copy(&out->metadata, held[0]->metadata, 0);
-    av_dict_set(&out->metadata, SEGMENT_TAG, NULL, 0); /* the join is no segment */
+    if (tag_segment_piece(out, NULL) < 0) /* the join is no segment */
+        cli_die("out of memory");
     /* A join stopped by a signal leaves no partial file, as a failed one does not. */
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);

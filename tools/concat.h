@@ -14,8 +14,15 @@
  * short. */
 #define SEGMENT_TAG "srres_segment"
 
-/* Tags `out`, a segment's muxer context before its header, as `piece` (SEGMENT_TAG's value),
- * so that its format keeps it. Returns 0 or AVERROR(ENOMEM). */
+/* MP4 and MOV segments' chapters as written, "ID START END" each (microseconds), joined by
+ * ";": FFmpeg 5.1 reads a segment's first chapter back as starting at 0, and numbers them
+ * anew, which --concat cannot join. */
+#define SEGMENT_CHAPTERS_TAG "srres_chapters"
+
+/* Tags `out`, a segment's muxer context before its header, its chapters set, as `piece`
+ * (SEGMENT_TAG's value), so that its format keeps it, and its chapters' times where its
+ * format does not (SEGMENT_CHAPTERS_TAG). `piece` NULL takes such tags off (an output that
+ * is no segment, from an input that is). Returns 0 or AVERROR(ENOMEM). */
 int tag_segment_piece(AVFormatContext *out, const char *piece);
 
 /* Writes `output` (temporary name, then rename) as the segment --segment i/n makes where its

@@ -272,7 +272,8 @@ static int output_interrupted(void *arg)
  * cut short, which is no whole piece. */
 static void tag_segment(app *a)
 {
-    av_dict_set(&a->ofmt->metadata, SEGMENT_TAG, NULL, 0);
+    if (tag_segment_piece(a->ofmt, NULL) < 0)
+        cli_die("out of memory");
     if (!a->o.segments || a->o.max_frames)
         return;
     char piece[64];
@@ -360,8 +361,8 @@ void open_output(app *a)
     }
     forget_libav_error(); /* what trial headers of streams now dropped said */
     av_dict_copy(&a->ofmt->metadata, a->ifmt->metadata, 0);
-    tag_segment(a);
     copy_chapters(a);
+    tag_segment(a); /* after the chapters, which MP4's tags say */
     /* An image name with a frame number (out%04d.png) takes a file a frame, written as they
      * come (there is no one file to rename into place); any other image name one picture. */
     char first[PATH_MAX];
