@@ -1482,6 +1482,23 @@ test_mp4_segment_chapters_joined() {
         fail "chapters without their times left out without a word: $(cat err.log)"
 }
 
+# A chapter from before the input's start is cut at the output's zero, as ffmpeg cuts it: an
+# MP4 segment of 2 to 4 s reads its first chapter as starting at 0, which was moved to -2 s,
+# and Matroska refused the header ("Invalid chapter start").
+test_chapters_from_before_the_start_cut() {
+    two_chapters >ch.txt
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -i ch.txt -map 0:v \
+        -map_chapters 1 -t 4 -c:v libx264 -g 25 in.mkv
+    "$video" -q -i in.mkv -o seg2.mp4 -m "$m2" --segment 2/2 ||
+        { fail "segment 2/2 failed"; return; }
+    "$video" -q -i seg2.mp4 -o up.mkv -m "$m2" 2>err.log ||
+        { fail "seg2.mp4: $(cat err.log)"; return; }
+    local got
+    got=$(ffprobe -v error -show_entries chapter=start_time,end_time:chapter_tags=title \
+        -of csv=p=0 up.mkv | xargs)
+    [ "$got" = "0.000000,1.000000,one 1.000000,2.000000,two" ] || fail "up.mkv's chapters: $got"
+}
+
 # A piece whose range holds no keyframe is written empty, tagged so, and --concat passes over
 # it, so that running every I of N and joining every name (a scheduler's array job, GNU
 # parallel) works: it exited 1 and wrote nothing, and the join failed on the missing name.

@@ -179,17 +179,21 @@ static int numbered_input(const char *input, const char *output)
     return 0;
 }
 
-/* Chapters, moved as the frames are and cut to the part written (they were dropped). */
+/* Chapters, moved as the frames are and cut to the part written (they were dropped), which
+ * starts at the output's zero at the earliest, as ffmpeg cuts them: a chapter from before an
+ * input's start (an MP4 segment's first, which FFmpeg reads as starting at 0) was moved below
+ * zero, where Matroska refused the header. */
 static void copy_chapters(app *a)
 {
     AVRational vtb = a->ifmt->streams[a->vin]->time_base;
+    int64_t from = FFMAX(a->lo, a->shift);
     for (unsigned i = 0; i < a->ifmt->nb_chapters; i++) {
         const AVChapter *ch = a->ifmt->chapters[i];
         int64_t start = av_rescale_q(ch->start, ch->time_base, vtb);
         int64_t end = av_rescale_q(ch->end, ch->time_base, vtb);
-        if (end <= a->lo || start >= a->hi)
+        if (end <= from || start >= a->hi)
             continue;
-        start = FFMAX(start, a->lo);
+        start = FFMAX(start, from);
         end = FFMIN(end, a->hi);
         AVChapter *out = av_mallocz(sizeof(*out));
         AVChapter **grown =
