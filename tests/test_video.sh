@@ -1499,6 +1499,20 @@ test_chapters_from_before_the_start_cut() {
     [ "$got" = "0.000000,1.000000,one 1.000000,2.000000,two" ] || fail "up.mkv's chapters: $got"
 }
 
+# MP4's chapter track is read as the chapters, and its demuxer gives no packet of it: it is
+# not a stream dropped ("stream 1 (bin_data) dropped: it cannot go into this format
+# (matroska)" came for any MP4 with chapters into .mkv or .webm).
+test_mp4_chapter_track_not_said_dropped() {
+    two_chapters >ch.txt
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -i ch.txt -map 0:v \
+        -map_chapters 1 -t 4 -c:v libx264 in.mp4
+    "$video" -i in.mp4 -o out.mkv -m "$m2" 2>err.log || { fail "in.mp4: $(cat err.log)"; return; }
+    ! grep -q dropped err.log || fail "$(grep dropped err.log)"
+    local titles
+    titles=$(ffprobe -v error -show_entries chapter_tags=title -of csv=p=0 out.mkv | xargs)
+    [ "$titles" = "one two" ] || fail "out.mkv's chapters: $titles"
+}
+
 # A piece whose range holds no keyframe is written empty, tagged so, and --concat passes over
 # it, so that running every I of N and joining every name (a scheduler's array job, GNU
 # parallel) works: it exited 1 and wrote nothing, and the join failed on the missing name.

@@ -139,7 +139,9 @@ static int timecode_of_video(const app *a, unsigned i)
 
 /* Whether input stream i goes into the output (copied; the video upscaled). *why says why
  * not where a message is due, and is NULL where the options or the output format's own
- * handling make it (-an, a timecode track the muxer makes anew). */
+ * handling make it (-an, a timecode track the muxer makes anew), or the demuxer's: MP4's
+ * chapter track, which it reads as the chapters (copy_chapters) and gives no packet of, was
+ * said to be dropped from every Matroska output. */
 int stream_kept(const app *a, unsigned i, const char **why)
 {
     const AVStream *ist = a->ifmt->streams[i];
@@ -149,7 +151,7 @@ int stream_kept(const app *a, unsigned i, const char **why)
         return 1;
     if ((type == AVMEDIA_TYPE_AUDIO && a->o.no_audio) ||
         (type == AVMEDIA_TYPE_SUBTITLE && a->o.no_subs) || type == AVMEDIA_TYPE_UNKNOWN ||
-        timecode_of_video(a, i))
+        timecode_of_video(a, i) || ist->discard == AVDISCARD_ALL)
         return 0;
     int fonts = type == AVMEDIA_TYPE_ATTACHMENT &&
                 !strcmp(a->ofmt->oformat->name, "matroska"); /* its query knows no fonts */
