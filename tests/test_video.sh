@@ -1591,6 +1591,21 @@ test_avi_from_pipe_not_said_cut_off() {
     [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 25 ] || fail "out.mkv is not 25 frames"
 }
 
+# MP4 and Matroska declare where they end counted from 0: a file that starts late (a
+# segment after the first, or a clip moved by -output_ts_offset) was said to be cut off at
+# 2 s of the 3 s it was taken to declare.
+test_late_start_not_said_cut_off() {
+    lavfi in.mp4 -t 3 -c:v libx264 -g 25 -c:a aac
+    "$video" -q -i in.mp4 -o seg2.mp4 --segment 2/3 -m "$m2" || fail "--segment 2/3 failed"
+    "$video" -q -i in.mp4 -o seg2.mkv --segment 2/3 -m "$m2" || fail "--segment 2/3 failed"
+    ffmpeg -nostdin -v error -i in.mp4 -ss 1 -c copy -output_ts_offset 1 late.mp4
+    local f
+    for f in seg2.mp4 seg2.mkv late.mp4; do
+        "$video" -i $f -o up_$f.mkv -m "$m2" 2>err.log || fail "$f: $(tail -1 err.log)"
+        ! grep -q "cut off" err.log || fail "$f said to be cut off: $(grep -v ^frame err.log)"
+    done
+}
+
 two_chapters() { # FFmpeg's metadata file of chapters "one" (0 to 3 s) and "two" (3 to 4 s)
     printf ';FFMETADATA1\n'
     printf '[CHAPTER]\nTIMEBASE=1/1000\nSTART=%s\nEND=%s\ntitle=%s\n' 0 3000 one 3000 4000 two

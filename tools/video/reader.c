@@ -146,7 +146,9 @@ static void say_if_cut_off(const app *a, int64_t read_end, int64_t packet_at)
         f->duration_estimation_method != AVFMT_DURATION_FROM_STREAM ||
         !(av_match_name("mp4", f->iformat->name) || av_match_name("matroska", f->iformat->name)))
         return;
-    int64_t declared = (f->start_time != AV_NOPTS_VALUE ? f->start_time : 0) + f->duration;
+    /* Both declare where the file ends, counted from 0, not from its start: a piece of
+     * 1 to 2 s (a --segment) declares 2 s, and was said cut off at 2 s of 3. */
+    int64_t declared = f->duration;
     if (declared - read_end > AV_TIME_BASE / 2)
         fprintf(stderr,
                 "srres-video: %s: the input ends at %.2f s of the %.2f s it declares: it "
