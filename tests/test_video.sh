@@ -1591,6 +1591,16 @@ test_avi_from_pipe_not_said_cut_off() {
     [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = 25 ] || fail "out.mkv is not 25 frames"
 }
 
+# One keyframe in two pieces: the join says "joined 1 segment", not "1 segments".
+test_join_of_one_segment_said() {
+    lavfi in.mkv -t 2 -c:v libx264 -g 1000 -sc_threshold 0 -an
+    "$video" -q -i in.mkv -o seg1.mkv -m "$m2" --segment 1/2 || fail "segment 1/2 failed"
+    "$video" -q -i in.mkv -o seg2.mkv -m "$m2" --segment 2/2 || fail "segment 2/2 failed"
+    "$video" --concat joined.mkv seg1.mkv seg2.mkv 2>err.log || fail "join: $(cat err.log)"
+    grep -qx "srres-video: joined 1 segment (and 1 empty passed over) into joined.mkv" err.log ||
+        fail "the join's line: $(cat err.log)"
+}
+
 # MP4 and Matroska declare where they end counted from 0: a file that starts late (a
 # segment after the first, or a clip moved by -output_ts_offset) was said to be cut off at
 # 2 s of the 3 s it was taken to declare.

@@ -829,7 +829,8 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     if (given > n)
         snprintf(empty, sizeof(empty), " (and %d empty passed over)", given - n);
     if (!quiet)
-        fprintf(stderr, "srres-video: joined %d segments%s into %s\n", n, empty, output);
+        fprintf(stderr, "srres-video: joined %d segment%s%s into %s\n", n, n == 1 ? "" : "s",
+                empty, output);
     output_target_free(&target);
     return 0;
 }
