@@ -320,7 +320,8 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
     e->color_trc = a->post_src.trc;
     /* A --vf-post that changes the primaries or transfer (a tone mapping to SDR: zscale,
      * tonemap) says so on its frames, which the conversion after it keeps: the output said
-     * BT.2020 PQ over an SDR picture. (The matrix stays the conversion's, which it names.) */
+     * BT.2020 PQ over an SDR picture. (The matrix is post_src's: the conversion's, or the
+     * one a --vf-post that sets it gives, which the writer reads: take_post_colour.) */
     if (a->o.vf_post && f->color_primaries != AVCOL_PRI_UNSPECIFIED)
         e->color_primaries = f->color_primaries;
     if (a->o.vf_post && f->color_trc != AVCOL_TRC_UNSPECIFIED)
