@@ -68,17 +68,21 @@ srres_status srres_model_find(const char *value, const char *const *dirs, int nd
             return srres_fail(err, SRRES_ERR_INVALID, "%s: path too long", value);
         return SRRES_OK;
     }
+    int too_long = -1;
     for (int i = 0; i < ndirs; i++) {
-        /* A name that does not fit is the caller's buffer, not a missing model. */
         if ((size_t)snprintf(path, size, "%s/%s%s", dirs[i], value, suffix) >= size) {
-            *path = 0;
-            return srres_fail(err, SRRES_ERR_INVALID, "%s/%s%s: path too long", dirs[i], value,
-                              suffix);
-        }
-        if (access(path, R_OK) == 0)
+            if (too_long < 0)
+                too_long = i;
+        } else if (access(path, R_OK) == 0) {
             return SRRES_OK;
+        }
     }
     *path = 0;
+    /* A name that did not fit is the caller's buffer, not a missing model: said where no
+     * other folder had it. */
+    if (too_long >= 0)
+        return srres_fail(err, SRRES_ERR_INVALID, "%s/%s%s: path too long", dirs[too_long],
+                          value, suffix);
     if (!ndirs)
         return srres_fail_errno(err, ENOENT, "%s: no such file, and no folder of models to look in",
                                 value);

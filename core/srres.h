@@ -111,8 +111,8 @@ srres_status srres_model_load_memory(const void *data, size_t size, const char *
  * folder is no model) or where it holds a '/' or a '.'; else the first of the `ndirs`
  * folders' VALUE.safetensors that can be read ("x2": x2.safetensors). SRRES_ERR_IO (ENOENT)
  * if none, the message saying which models the first folder holds: "x3: no such file, nor a
- * model of that name (x2, x2-fast, x4 in DIR)"; SRRES_ERR_INVALID if a path does not fit in
- * `size`. Nothing is loaded. */
+ * model of that name (x2, x2-fast, x4 in DIR)"; SRRES_ERR_INVALID, naming it, if a path that
+ * does not fit in `size` kept it from being found. Nothing is loaded. */
 srres_status srres_model_find(const char *value, const char *const *dirs, int ndirs, char *path,
                               size_t size, srres_error *err);
 

@@ -147,6 +147,14 @@ static void test_a_path_too_long_for_the_buffer(void **state)
     snprintf(want, sizeof(want), "%s/x2-fast.safetensors: path too long", first);
     assert_string_equal(err.message, want);
     assert_string_equal(path, "");
+    /* A folder whose path does not fit is passed over for one whose path does. */
+    char longer[256], want_fit[256], fits[256];
+    snprintf(longer, sizeof(longer), "%s/%040d", first, 0);
+    snprintf(want_fit, sizeof(want_fit), "%s/x2-fast.safetensors", first);
+    const char *two[] = {longer, first};
+    assert_int_equal(srres_model_find("x2-fast", two, 2, fits, strlen(want_fit) + 1, &err),
+                     SRRES_OK);
+    assert_string_equal(fits, want_fit);
 }
 
 int main(void)
