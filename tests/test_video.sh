@@ -3122,7 +3122,7 @@ test_max_memory_sizes() {
             "$video" -i in.png -o out.png -m "$m2" --max-memory "$v"
         [ ! -e out.png ] || fail "--max-memory $v wrote out.png"
     done
-    for v in 16777216 16M 0.5G 512MiB; do
+    for v in 16777216 16M 0.5G 512MiB 2gb 512mib; do
         "$video" -q -y -i in.png -o "out$v.png" -m "$m2" --max-memory "$v" ||
             fail "--max-memory $v failed"
     done

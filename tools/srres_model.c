@@ -276,7 +276,9 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-    if (argc == 2 && !strcmp(argv[1], "--version")) {
+    if (argc > 1 && !strcmp(argv[1], "--version")) {
+        if (argc > 2)
+            cli_not_an_option(argv[2], "--version takes nothing after it");
         openblas_core_choose(argv); /* the kernels the other tools run with, not Prescott's */
         cli_version();
         return 0;

@@ -92,8 +92,9 @@ static int64_t parse_time(const char *opt, const char *s)
 }
 
 /* --max-memory's bytes: decimal digits, then K, M, G or T (powers of 1024, with or without
- * "i" and "B": 512M, 512MiB), or none for bytes, as the filter's max_memory counts. strtod
- * alone took "nan" (no limit) and "0x100", and a bare 16777216 was read as that many MiB. */
+ * "i" and "B", in either case: 512M, 512MiB, 2gb), or none for bytes, as the filter's
+ * max_memory counts them (its M is 10^6: only bytes mean the same in both). strtod alone took
+ * "nan" (no limit) and "0x100", and a bare 16777216 was read as that many MiB. */
 static size_t memory_size(const char *s)
 {
     const char *p = s + strspn(s, "0123456789");
@@ -104,9 +105,9 @@ static size_t memory_size(const char *s)
     if (u) {
         for (const char *k = "KMGT"; k <= u; k++)
             v *= 1024;
-        p += 1 + (p[1] == 'i');
+        p += 1 + (tolower((unsigned char)p[1]) == 'i');
     }
-    p += *p == 'B';
+    p += toupper((unsigned char)*p) == 'B';
     if (v < 16.0 * 1024 * 1024 || v > 1e15 || *p)
         cli_die("--max-memory: '%s' is not a size like 512M or 2G (or bytes; at least 16M)", s);
     return (size_t)v;
