@@ -34,8 +34,8 @@ static void __attribute__((noreturn)) die_with(int status, const char *line)
 
 void cli_version(void)
 {
-    static const char *const names[] = {"libavformat", "libavcodec", "libavfilter",
-                                        "libswscale", "libavutil"};
+    static const char *const names[] = {"libavformat", "libavcodec", "libavfilter", "libswscale",
+                                        "libavutil"};
     const unsigned v[] = {avformat_version(), avcodec_version(), avfilter_version(),
                           swscale_version(), avutil_version()};
     printf("%s %d.%d\n", program_name, SRRES_VERSION_MAJOR, SRRES_VERSION_MINOR);
