@@ -1397,6 +1397,47 @@ test_empty_segment_checks_its_command_line() {
         grep -qi "srres_segment=2/4, empty" || fail "seg2.mkv is not tagged empty"
 }
 
+# Segments of an MP4 input join its chapters as a whole run keeps them: MOV's demuxer numbers
+# chapters from 0, and the Matroska muxer numbered those of a segment holding chapter 0 anew
+# (1, 2...), the others' not, so the join took c (id 2) for b's rest: a, b, c cut after b
+# joined as a, then b running to c's end. A chapter a cut splits (b, over 8 pieces) is one.
+test_mp4_input_segment_chapters_joined() {
+    chapters() { ffprobe -v error -show_entries chapter=start_time,end_time:chapter_tags=title \
+        -of csv=p=0 "$1" | xargs; }
+    abc() { # input, "start:end:title" of each chapter (ms)...
+        local out=$1 c s e t
+        shift
+        printf ';FFMETADATA1\n' >ch.txt
+        for c in "$@"; do
+            IFS=: read -r s e t <<<"$c"
+            printf '[CHAPTER]\nTIMEBASE=1/1000\nSTART=%s\nEND=%s\ntitle=%s\n' "$s" "$e" "$t"
+        done >>ch.txt
+        ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -i ch.txt -map 0:v \
+            -map_chapters 1 -t 4 -c:v libx264 -g 25 "$out"
+    }
+    abc in.mp4 0:1500:a 1500:2000:b 2000:4000:c
+    abc span.mp4 0:1500:a 1500:3500:b 3500:4000:c
+    local in n i e segs
+    for in in in:2:mkv span:8:mkv span:8:mp4; do
+        IFS=: read -r in n e <<<"$in"
+        segs=()
+        for i in $(seq "$n"); do
+            "$video" -q -i "$in.mp4" -o "$in$i.$e" -m "$m2" --segment "$i/$n" ||
+                fail "$in.mp4: segment $i/$n into .$e failed"
+            segs+=("$in$i.$e")
+        done
+        "$video" -q --concat "$in.joined.$e" "${segs[@]}" ||
+            { fail "$in: the .$e join failed"; continue; }
+        "$video" -q -i "$in.mp4" -o "$in.whole.$e" -m "$m2" || fail "$in: the whole run failed"
+        [ "$(chapters "$in.joined.$e")" = "$(chapters "$in.whole.$e")" ] ||
+            fail "$in.joined.$e's chapters: $(chapters "$in.joined.$e"), the whole run's: \
+$(chapters "$in.whole.$e")"
+    done
+    local want="0.000000,1.500000,a 1.500000,2.000000,b 2.000000,4.000000,c"
+    [ "$(chapters in.whole.mkv)" = "$want" ] ||
+        fail "in.whole.mkv's chapters: $(chapters in.whole.mkv)"
+}
+
 # MPEG-TS keeps no global tag: its segments say their piece in the SDT's provider name, which
 # the demuxer reads back as the program's, so a missing last piece (or first, of a video
 # alone) is refused as in Matroska: the times alone cannot tell it, and `--concat cut.ts seg1.ts

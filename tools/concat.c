@@ -382,10 +382,21 @@ static int restore_chapters(AVFormatContext *in)
     return whole;
 }
 
+/* Whether two chapters have the same title, or neither has one. */
+static int same_title(const AVChapter *c, const AVChapter *d)
+{
+    const AVDictionaryEntry *t = av_dict_get(c->metadata, "title", NULL, 0);
+    const AVDictionaryEntry *u = av_dict_get(d->metadata, "title", NULL, 0);
+    return t && u ? !strcmp(t->value, u->value) : !t && !u;
+}
+
 /* A segment's chapters added to the join's (*chapters, *nb), numbered anew: the segments
  * number theirs each from 1. Each segment holds those of its time, cut to it, under the
- * input's ids (Matroska keeps them): a segment's first, of the id of the last one taken
- * (*last_id) and starting where that one ends, is that one split by the cut, and extends it. */
+ * input's ids (Matroska keeps them): a segment's first, of the id and title of the last one
+ * taken (*last_id) and starting where that one ends, is that one split by the cut, and
+ * extends it. The titles are compared too: segments of an MP4 input written before
+ * copy_chapters kept its ids apart gave one id to two chapters (b ending at the cut, c
+ * starting there). */
 static void take_chapters(AVChapter ***chapters, unsigned *nb, int64_t *last_id,
                           const AVFormatContext *in)
 {
@@ -395,7 +406,7 @@ static void take_chapters(AVChapter ***chapters, unsigned *nb, int64_t *last_id,
         int64_t from = to_us(ch->start, ch->time_base), to = to_us(ch->end, ch->time_base);
         if (to <= from)
             continue;
-        if (i == 0 && last && ch->id == *last_id &&
+        if (i == 0 && last && ch->id == *last_id && same_title(ch, last) &&
             llabs(from - to_us(last->end, last->time_base)) <= 1000) {
             last->end = FFMAX(last->end, av_rescale_q(to, AV_TIME_BASE_Q, last->time_base));
             continue;

@@ -181,14 +181,33 @@ static int numbered_input(const char *input, const char *output)
     return 0;
 }
 
+/* Whether the input's chapter ids would be numbered anew by FFmpeg 5.1's Matroska muxer: one
+ * is 0 (MOV's demuxer numbers them from 0) or two are the same. */
+static int chapter_ids_renumbered(const AVFormatContext *in)
+{
+    for (unsigned i = 0; i < in->nb_chapters; i++) {
+        if (!in->chapters[i]->id)
+            return 1;
+        for (unsigned j = 0; j < i; j++)
+            if (in->chapters[j]->id == in->chapters[i]->id)
+                return 1;
+    }
+    return 0;
+}
+
 /* Chapters, moved as the frames are and cut to the part written (they were dropped), which
  * starts at the output's zero at the earliest, as ffmpeg cuts them: a chapter from before an
  * input's start (an MP4 segment's first, which FFmpeg reads as starting at 0) was moved below
- * zero, where Matroska refused the header. */
+ * zero, where Matroska refused the header. Their ids are the input's, or where the Matroska
+ * muxer would number them anew (1, 2... over the chapters of each file), their place among
+ * all the input's: --concat tells a chapter a cut split by its id, and a segment of an MP4
+ * input holding chapter 0 numbered its own anew, the others not, so the join merged two
+ * chapters and lost one (a, b, c cut after b: a, then b running to c's end). */
 static void copy_chapters(app *a)
 {
     AVRational vtb = a->ifmt->streams[a->vin]->time_base;
     int64_t from = FFMAX(a->lo, a->shift);
+    int renumbered = chapter_ids_renumbered(a->ifmt);
     for (unsigned i = 0; i < a->ifmt->nb_chapters; i++) {
         const AVChapter *ch = a->ifmt->chapters[i];
         int64_t start = av_rescale_q(ch->start, ch->time_base, vtb);
@@ -202,7 +221,7 @@ static void copy_chapters(app *a)
             av_realloc_array(a->ofmt->chapters, a->ofmt->nb_chapters + 1, sizeof(*grown));
         if (!out || !grown || av_dict_copy(&out->metadata, ch->metadata, 0) < 0)
             cli_die("out of memory");
-        *out = (AVChapter){.id = ch->id,
+        *out = (AVChapter){.id = renumbered ? i + 1 : ch->id,
                            .time_base = vtb,
                            .start = start - a->shift,
                            .end = end - a->shift,
