@@ -1438,6 +1438,33 @@ $(chapters "$in.whole.$e")"
         fail "in.whole.mkv's chapters: $(chapters in.whole.mkv)"
 }
 
+# An MP4 segment that does not say its chapters' times (an absolute movflags, or one of an older
+# srres-video) leaves all chapters out of the join, with a line naming it that blames neither
+# alone: the others' were joined around the gap, and the MP4 muxer ended b at c's start
+# (a 0-1.5, b 1.5-4, c 4-6 for a, b 1.5-3.5, c).
+test_mp4_segment_chapters_all_or_none() {
+    printf ';FFMETADATA1\n' >ch.txt
+    printf '[CHAPTER]\nTIMEBASE=1/1000\nSTART=%s\nEND=%s\ntitle=%s\n' 0 1500 a 1500 3500 b \
+        3500 6000 c >>ch.txt
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x36:rate=25 -i ch.txt -map 0:v \
+        -map_chapters 1 -t 6 -c:v libx264 -g 25 in.mkv
+    local i flags
+    for i in 1 2 3; do
+        flags=()
+        [ $i != 2 ] || flags=(--mux-opt movflags=faststart)
+        "$video" -q -i in.mkv -o "seg$i.mp4" -m "$m2" --segment $i/3 "${flags[@]}" ||
+            fail "segment $i/3 failed"
+    done
+    "$video" --concat joined.mp4 seg1.mp4 seg2.mp4 seg3.mp4 2>err.log ||
+        { fail "the join failed: $(cat err.log)"; return; }
+    local got
+    got=$(ffprobe -v error -show_chapters -of csv=p=0 joined.mp4 | xargs)
+    [ -z "$got" ] || fail "joined.mp4's chapters: $got"
+    grep -q "^srres-video: seg2.mp4: .*(made by an older srres-video, or --mux-opt movflags left \
+out use_metadata_tags): the join has no chapters$" err.log || fail "said: $(cat err.log)"
+    [ "$(grep -c chapters err.log)" = 1 ] || fail "said more than once: $(cat err.log)"
+}
+
 # MPEG-TS keeps no global tag: its segments say their piece in the SDT's provider name, which
 # the demuxer reads back as the program's, so a missing last piece (or first, of a video
 # alone) is refused as in Matroska: the times alone cannot tell it, and `--concat cut.ts seg1.ts

@@ -541,7 +541,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     AVChapter **chapters = NULL;
     unsigned nb_chapters = 0;
     int64_t last_chapter = 0; /* the input's id of the last chapter taken */
-    int mov_chapters = 0;
+    int chapters_lost = 0;    /* a segment's chapters could not be joined: the join has none */
     int nb = 0, ret;
     if (!held || !spans || !pieces)
         cli_die("out of memory");
@@ -626,15 +626,18 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             first_late = in->start_time;
         /* FFmpeg 5.1 reads an MP4 or MOV segment's first chapter as starting at 0 and one
          * alone as ending at its length: their times survive a cut only in the segment's
-         * tag. Without it they are not joined (they came out cut short, or split in two),
-         * and that is said. */
+         * tag. Without it (segments of srres-video before it wrote one, or an absolute
+         * movflags) they are not joined (they came out cut short, or split in two), nor are
+         * the others' (the MP4 muxer ends each chapter at the next one's start, so a gap
+         * became a wrong end), and that is said. */
         if (!strstr(in->iformat->name, "mp4") || restore_chapters(in))
             take_chapters(&chapters, &nb_chapters, &last_chapter, in);
-        else if (in->nb_chapters && !mov_chapters++ && !quiet)
+        else if (in->nb_chapters && !chapters_lost++ && !quiet)
             fprintf(stderr,
                     "srres-video: %s: the chapters of MP4 and MOV segments are not joined "
-                    "without their times, which a segment says unless its --mux-opt movflags "
-                    "left out use_metadata_tags\n",
+                    "without their times, which this one does not say (made by an older "
+                    "srres-video, or --mux-opt movflags left out use_metadata_tags): the join "
+                    "has no chapters\n",
                     files[s]);
         if (s == 0 || !seekable)
             held[s] = in; /* the first for its metadata */
@@ -693,8 +696,12 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
             cli_die("out of memory");
         js[j].out = ost->index;
     }
+    for (unsigned i = 0; chapters_lost && i < nb_chapters; i++) {
+        av_dict_free(&chapters[i]->metadata);
+        av_freep(&chapters[i]);
+    }
     out->chapters = chapters;
-    out->nb_chapters = nb_chapters;
+    out->nb_chapters = chapters_lost ? 0 : nb_chapters;
     av_dict_copy(&out->metadata, held[0]->metadata, 0);
     if (tag_segment_piece(out, NULL) < 0) /* the join is no segment */
         cli_die("out of memory");
