@@ -1465,6 +1465,30 @@ out use_metadata_tags): the join has no chapters$" err.log || fail "said: $(cat 
     [ "$(grep -c chapters err.log)" = 1 ] || fail "said more than once: $(cat err.log)"
 }
 
+# A stop signal while an empty piece is written leaves nothing and exits with the signal's
+# status, as a piece with frames does before its output is open: it left a finished file and
+# exited 128 + the signal, so a requeued piece failed ("already exists"). A fifo without a
+# reader holds the write (its open) until the signal: it failed with "cannot write:
+# Interrupted system call", status 1. Keyframes at 0 and 2 s of 4: piece 2/4 is empty.
+test_empty_segment_stopped_by_a_signal() {
+    lavfi keys.mkv -t 4 -c:v libx264 -g 1000 -sc_threshold 0 -force_key_frames 0,2 -an
+    mkfifo seg2.mkv
+    "$video" -y -i keys.mkv -o seg2.mkv -m "$m2" --segment 2/4 2>err.log &
+    local pid=$! k
+    for k in $(seq 300); do # until it waits in the fifo's open (openat is 257 on x86-64)
+        [ "$(cat "/proc/$pid/wchan" 2>/dev/null)" != wait_for_partner ] &&
+            [ "$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" != 257 ] || break
+        sleep 0.1
+    done
+    kill -TERM $pid
+    wait $pid
+    local rc=$?
+    [ $rc = 143 ] || fail "status $rc, not 143 (SIGTERM): $(cat err.log)"
+    grep -q "^srres-video: seg2.mkv: stopped by a signal; nothing written$" err.log ||
+        fail "said: $(cat err.log)"
+    ! grep -q "cannot write" err.log || fail "said: $(cat err.log)"
+}
+
 # MPEG-TS keeps no global tag: its segments say their piece in the SDT's provider name, which
 # the demuxer reads back as the program's, so a missing last piece (or first, of a video
 # alone) is refused as in Matroska: the times alone cannot tell it, and `--concat cut.ts seg1.ts

@@ -169,8 +169,10 @@ static const char *segment_tag(const AVFormatContext *in)
 }
 
 int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
-                        const AVDictionary *mux_opts)
+                        const AVDictionary *mux_opts, int (*stopped)(void))
 {
+    if (stopped())
+        return AVERROR_EXIT;
     char piece[64];
     snprintf(piece, sizeof(piece), "%d/%d, empty", i, n);
     AVStream *st = avformat_new_stream(out, NULL);
@@ -218,6 +220,11 @@ int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
     av_dict_free(&opts);
     if (out->pb && avio_closep(&out->pb) < 0 && ret >= 0)
         ret = AVERROR(EIO);
+    /* A signal while it was written (its open interrupted: a fifo without a reader) leaves
+     * nothing, as it does a piece with frames: a finished file and the signal's status made
+     * a scheduler's requeued piece fail, the file being there. */
+    if (stopped())
+        ret = AVERROR_EXIT;
     if (ret >= 0 && output_target_commit(&target) < 0)
         ret = AVERROR(errno);
     if (ret < 0)

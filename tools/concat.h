@@ -29,9 +29,11 @@ int tag_segment_piece(AVFormatContext *out, const char *piece);
  * range holds no keyframe (a cut with fewer keyframes than pieces), which --concat passes
  * over: `out`, a muxer context without streams, with SEGMENT_TAG "i/n, empty" and one empty
  * subtitle, no video (an H.264 or VP9 track's header needs an encoded frame). MPEG-TS takes
- * the subtitle as data: its empty segment is one without video. Returns 0 or an AVERROR. */
+ * the subtitle as data: its empty segment is one without video. Where stopped() says a stop
+ * signal came, before or while it is written, nothing is left and AVERROR_EXIT returned.
+ * Returns 0 or an AVERROR. */
 int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
-                        const AVDictionary *mux_opts);
+                        const AVDictionary *mux_opts, int (*stopped)(void));
 
 /* Whether segments written in this format join as one run: MP4, MOV, Matroska, WebM and
  * MPEG-TS keep each segment's timestamps as they are and say where it starts. */

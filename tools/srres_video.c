@@ -217,11 +217,14 @@ int main(int argc, char **argv)
                     "range); %s is written empty, for --concat to pass over\n",
                     a.o.input, a.o.segment, a.o.segments, a.o.output);
         char eb[ERR_SIZE];
-        int ret = write_empty_segment(a.ofmt, a.o.output, a.o.segment, a.o.segments, a.o.mux_opts);
-        if (ret < 0)
+        int ret = write_empty_segment(a.ofmt, a.o.output, a.o.segment, a.o.segments, a.o.mux_opts,
+                                      signals_received);
+        if (ret == AVERROR_EXIT)
+            fprintf(stderr, "srres-video: %s: stopped by a signal; nothing written\n", a.o.output);
+        else if (ret < 0)
             fprintf(stderr, "srres-video: %s: cannot write: %s\n", a.o.output, av_err(ret, eb));
         cleanup(&a);
-        return ret < 0 ? 1 : signals_seen ? 128 + last_signal : 0;
+        return ret == AVERROR_EXIT ? 128 + last_signal : ret < 0 ? 1 : 0;
     }
     open_output(&a);
     if (signals_seen) {
