@@ -1489,6 +1489,34 @@ test_empty_segment_stopped_by_a_signal() {
     ! grep -q "cannot write" err.log || fail "said: $(cat err.log)"
 }
 
+# MP4 and MOV segments written in fragments (to a pipe or a fifo, which cannot seek, or by a
+# fragmenting --mux-opt) each read back as starting at 0, and --concat refused the second
+# after the whole job: --segment refuses them up front, naming the output.
+test_mp4_fragmented_segment_refused() {
+    lavfi in.mkv -t 2 -c:v libx264 -g 25 -an
+    expect_error "^srres-video: pipe:1: --segment cannot write mp4 here: it cannot seek, and \
+segments written in fragments do not join; write a file, or Matroska or MPEG-TS$" \
+        "$video" -i in.mkv -o - -f mp4 -m "$m2" --segment 1/2
+    [ ! -s out.log ] || fail "a refused segment wrote $(wc -c <out.log) bytes to stdout"
+    mkfifo fifo.mov
+    cat fifo.mov >/dev/null & # a reader, should it be opened
+    local reader=$!
+    expect_error "^srres-video: fifo.mov: --segment cannot write mov here: it cannot seek" \
+        "$video" -y -i in.mkv -o fifo.mov -m "$m2" --segment 1/2
+    kill $reader 2>/dev/null
+    wait $reader 2>/dev/null
+    expect_error "^srres-video: frag.mp4: --segment cannot write mp4 in fragments (--mux-opt): \
+such segments do not join; leave the fragments out, or write Matroska or MPEG-TS$" \
+        "$video" -i in.mkv -o frag.mp4 -m "$m2" --segment 1/2 --mux-opt movflags=+frag_keyframe
+    expect_error "^srres-video: dur.mov: --segment cannot write mov in fragments" \
+        "$video" -i in.mkv -o dur.mov -m "$m2" --segment 1/2 --mux-opt frag_duration=500000
+    [ ! -e frag.mp4 ] && [ ! -e dur.mov ] || fail "a refused segment left a file"
+    # A whole run to a pipe is written in fragments, as before; segments into files join.
+    "$video" -q -i in.mkv -o - -f mp4 -m "$m2" >whole.mp4 || fail "a whole run to a pipe failed"
+    "$video" -q -i in.mkv -o - -f matroska -m "$m2" --segment 1/2 >seg1.mkv ||
+        fail "a Matroska segment to a pipe failed"
+}
+
 # MPEG-TS keeps no global tag: its segments say their piece in the SDT's provider name, which
 # the demuxer reads back as the program's, so a missing last piece (or first, of a video
 # alone) is refused as in Matroska: the times alone cannot tell it, and `--concat cut.ts seg1.ts

@@ -255,6 +255,39 @@ static void check_mux_options(const app *a)
     avformat_free_context(s);
 }
 
+/* Whether --mux-opt makes the MOV muxer write fragments, as FFmpeg 5.1's mov_init decides: a
+ * movflags of empty_moov, frag_keyframe, frag_custom, frag_every_frame, dash or cmaf, or a
+ * frag_duration or frag_size. */
+static int mux_opts_fragment(const app *a)
+{
+    static const char *const fragmenting[] = {"empty_moov",       "frag_keyframe", "frag_custom",
+                                              "frag_every_frame", "dash",          "cmaf"};
+    AVFormatContext *s = NULL;
+    AVDictionary *opts = NULL;
+    if (avformat_alloc_output_context2(&s, a->ofmt->oformat, NULL, NULL) < 0 ||
+        av_dict_copy(&opts, a->o.mux_opts, 0) < 0 || av_opt_set_dict(s->priv_data, &opts) < 0)
+        cli_die("out of memory");
+    int64_t flags = 0, duration = 0, size = 0;
+    av_opt_get_int(s->priv_data, "movflags", 0, &flags);
+    av_opt_get_int(s->priv_data, "frag_duration", 0, &duration);
+    av_opt_get_int(s->priv_data, "frag_size", 0, &size);
+    int fragments = duration > 0 || size > 0;
+    for (size_t i = 0; i < sizeof(fragmenting) / sizeof(*fragmenting); i++) {
+        const AVOption *o = av_opt_find(s->priv_data, fragmenting[i], "movflags", 0, 0);
+        fragments |= o && (flags & o->default_val.i64);
+    }
+    av_dict_free(&opts);
+    avformat_free_context(s);
+    return fragments;
+}
+
+/* Whether the output cannot seek: a stream, stdout, a fifo or a device. */
+static int output_unseekable(const char *name)
+{
+    struct stat st;
+    return output_is_url(name) || (stat(name, &st) == 0 && !S_ISREG(st.st_mode));
+}
+
 /* The output's format, from the real name (the bytes go to a temporary one): known before
  * the input is read, as it decides which streams are kept. */
 void choose_output_format(app *a)
@@ -281,6 +314,17 @@ void choose_output_format(app *a)
                 "joins as one run; not %s",
                 a->o.output,
                 a->ofmt->oformat->long_name ? a->ofmt->oformat->long_name : a->ofmt->oformat->name);
+    /* MP4 and MOV written in fragments, as they are where they cannot seek (to go back to
+     * their index), start every segment at 0 on reading it back: --concat refused the
+     * second ("starts at 0.000 s, not after p1.mp4"), after the whole job had run. */
+    if (a->o.segments && output_mp4_family(a->ofmt->oformat) && output_unseekable(a->o.output))
+        cli_die("%s: --segment cannot write %s here: it cannot seek, and segments written in "
+                "fragments do not join; write a file, or Matroska or MPEG-TS",
+                a->o.output, a->ofmt->oformat->name);
+    if (a->o.segments && output_mp4_family(a->ofmt->oformat) && mux_opts_fragment(a))
+        cli_die("%s: --segment cannot write %s in fragments (--mux-opt): such segments do not "
+                "join; leave the fragments out, or write Matroska or MPEG-TS",
+                a->o.output, a->ofmt->oformat->name);
 }
 
 /* A stream's opening (a listening socket waiting for its reader) gives up at a signal, its
