@@ -1517,6 +1517,38 @@ such segments do not join; leave the fragments out, or write Matroska or MPEG-TS
         fail "a Matroska segment to a pipe failed"
 }
 
+# An MPEG-TS join keeps the input's service name and provider, as a whole run does: its
+# segments put their tag in the provider name in place of the input's, and the join wrote
+# FFmpeg's "Service01" and "FFmpeg". A segment now keeps the input's after its tag, and the
+# join gives both back, into .ts and .mkv; a missing last piece is still told.
+test_ts_join_keeps_service() {
+    service() { ffprobe -v error -show_entries program_tags=service_name,service_provider \
+        -of default=nw=1 "$1" | paste -sd'|'; }
+    lavfi in.mkv -t 3 -c:v libx264 -g 25 -c:a aac -metadata service_name=Chan \
+        -metadata service_provider="Prov; two"
+    local i
+    for i in 1 2 3; do
+        "$video" -q -i in.mkv -o "seg$i.ts" -m "$m2" --segment $i/3 || fail "segment $i/3 failed"
+    done
+    [ "$(service seg3.ts)" = "TAG:service_name=Chan|TAG:service_provider=srres_segment=3/3, \
+last;Prov; two" ] ||
+        fail "seg3.ts's service: $(service seg3.ts)"
+    "$video" -q -i in.mkv -o whole.ts -m "$m2" || fail "the whole run failed"
+    [ "$(service whole.ts)" = "TAG:service_name=Chan|TAG:service_provider=Prov; two" ] ||
+        fail "whole.ts's service: $(service whole.ts)"
+    "$video" -q --concat joined.ts seg1.ts seg2.ts seg3.ts || { fail "the join failed"; return; }
+    [ "$(service joined.ts)" = "$(service whole.ts)" ] ||
+        fail "joined.ts's service: $(service joined.ts)"
+    "$video" -q --concat joined.mkv seg1.ts seg2.ts seg3.ts || fail "the join into .mkv failed"
+    local tags
+    tags=$(ffprobe -v error -show_entries format_tags=service_name,service_provider \
+        -of default=nw=1 joined.mkv | sort | paste -sd'|')
+    [ "$tags" = "TAG:SERVICE_NAME=Chan|TAG:SERVICE_PROVIDER=Prov; two" ] ||
+        fail "joined.mkv's tags: $tags"
+    expect_error "seg2.ts: segment 2/3 ends before the input does: the last segment" \
+        "$video" --concat cut.ts seg1.ts seg2.ts
+}
+
 # MPEG-TS keeps no global tag: its segments say their piece in the SDT's provider name, which
 # the demuxer reads back as the program's, so a missing last piece (or first, of a video
 # alone) is refused as in Matroska: the times alone cannot tell it, and `--concat cut.ts seg1.ts

@@ -103,9 +103,11 @@ int segments_join(const AVOutputFormat *format)
 
 /* MPEG-TS keeps no global tags: its SDT's provider name holds SEGMENT_TAG and its value
  * after this, which the muxer takes from this metadata key and the demuxer gives back as the
- * program's. Players show it, if at all, as the channel's provider (FFmpeg's is "FFmpeg"). */
+ * program's, then the input's own provider name after TS_PROVIDER_SEP, for the join to give
+ * back. Players show it, if at all, as the channel's provider (FFmpeg's is "FFmpeg"). */
 #define TS_TAG_KEY "service_provider"
 #define TS_TAG_PREFIX SEGMENT_TAG "="
+#define TS_PROVIDER_SEP ";"
 
 static int64_t to_us(int64_t ts, AVRational time_base)
 {
@@ -144,7 +146,9 @@ int tag_segment_piece(AVFormatContext *out, const char *piece)
             return AVERROR(ENOMEM);
     }
     if (!strcmp(out->oformat->name, "mpegts")) {
-        char *provider = av_asprintf(TS_TAG_PREFIX "%s", piece);
+        const AVDictionaryEntry *own = av_dict_get(out->metadata, TS_TAG_KEY, NULL, 0);
+        char *provider = av_asprintf(TS_TAG_PREFIX "%s%s%s", piece, own ? TS_PROVIDER_SEP : "",
+                                     own ? own->value : "");
         if (!provider ||
             av_dict_set(&out->metadata, TS_TAG_KEY, provider, AV_DICT_DONT_STRDUP_VAL) < 0)
             return AVERROR(ENOMEM);
@@ -152,20 +156,45 @@ int tag_segment_piece(AVFormatContext *out, const char *piece)
     return 0;
 }
 
+/* The program of an MPEG-TS segment whose provider name holds SEGMENT_TAG, or NULL; *value
+ * its value, the input's provider name after TS_PROVIDER_SEP (tag_segment_piece). */
+static const AVProgram *tagged_program(const AVFormatContext *in, const char **value)
+{
+    for (unsigned i = 0; i < in->nb_programs; i++) {
+        const AVDictionaryEntry *t = av_dict_get(in->programs[i]->metadata, TS_TAG_KEY, NULL, 0);
+        if (t && av_strstart(t->value, TS_TAG_PREFIX, value))
+            return in->programs[i];
+    }
+    return NULL;
+}
+
 /* A segment's SEGMENT_TAG value, or NULL: its global tag, or in MPEG-TS its program's
- * provider name (tag_segment_piece). */
+ * provider name (tag_segment_piece), the input's own after it included. */
 static const char *segment_tag(const AVFormatContext *in)
 {
     const AVDictionaryEntry *t = av_dict_get(in->metadata, SEGMENT_TAG, NULL, 0);
+    const char *value = NULL;
     if (t)
         return t->value;
-    for (unsigned i = 0; i < in->nb_programs; i++) {
-        const char *value;
-        if ((t = av_dict_get(in->programs[i]->metadata, TS_TAG_KEY, NULL, 0)) &&
-            av_strstart(t->value, TS_TAG_PREFIX, &value))
-            return value;
-    }
-    return NULL;
+    return tagged_program(in, &value) ? value : NULL;
+}
+
+/* The input's service name and provider an MPEG-TS segment keeps, given back to the join's
+ * global tags, which the MPEG-TS muxer writes as its SDT (a whole run's keeps them; the join
+ * wrote FFmpeg's): the name as the segment's program has it, but for the muxer's own name of a
+ * program without one, and the provider after the segment's tag. */
+static int restore_ts_service(AVDictionary **metadata, const AVFormatContext *in)
+{
+    const char *value;
+    const AVProgram *prog = tagged_program(in, &value);
+    if (!prog)
+        return 0;
+    const AVDictionaryEntry *name = av_dict_get(prog->metadata, "service_name", NULL, 0);
+    const char *own = strstr(value, TS_PROVIDER_SEP);
+    if (name && strcmp(name->value, "Service01") &&
+        av_dict_set(metadata, "service_name", name->value, 0) < 0)
+        return AVERROR(ENOMEM);
+    return own ? av_dict_set(metadata, TS_TAG_KEY, own + strlen(TS_PROVIDER_SEP), 0) : 0;
 }
 
 int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
@@ -443,9 +472,12 @@ typedef struct segment_piece {
 static segment_piece piece_of(const AVFormatContext *in)
 {
     segment_piece p = {0};
-    const char *t = segment_tag(in);
+    const char *tag = segment_tag(in);
+    char t[64]; /* the tag alone, without an MPEG-TS input's provider name */
     int len = 0;
-    if (!t || sscanf(t, "%d/%d%n", &p.i, &p.n, &len) != 2 || p.i < 1 || p.i > p.n)
+    if (tag)
+        snprintf(t, sizeof(t), "%.*s", (int)strcspn(tag, TS_PROVIDER_SEP), tag);
+    if (!tag || sscanf(t, "%d/%d%n", &p.i, &p.n, &len) != 2 || p.i < 1 || p.i > p.n)
         return (segment_piece){0};
     p.last = !strcmp(t + len, ", last");
     p.empty = !strcmp(t + len, ", empty");
@@ -710,7 +742,8 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     out->chapters = chapters;
     out->nb_chapters = chapters_lost ? 0 : nb_chapters;
     av_dict_copy(&out->metadata, held[0]->metadata, 0);
-    if (tag_segment_piece(out, NULL) < 0) /* the join is no segment */
+    if (restore_ts_service(&out->metadata, held[0]) < 0 ||
+        tag_segment_piece(out, NULL) < 0) /* the join is no segment */
         cli_die("out of memory");
     /* A join stopped by a signal leaves no partial file, as a failed one does not. */
     struct sigaction sa = {.sa_handler = on_signal};

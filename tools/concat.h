@@ -9,7 +9,8 @@
  * division at its end, the later ones being empty), or ", empty" where it holds no frame: what
  * --concat reads to tell that the last segment is missing, which the times cannot, and which
  * files to pass over. Matroska and WebM keep it, MP4 and MOV as a metadata key (movflags
- * use_metadata_tags), MPEG-TS as its SDT's provider name "srres_segment=I/N..." (it keeps
+ * use_metadata_tags), MPEG-TS as its SDT's provider name "srres_segment=I/N...", then ";"
+ * and the input's provider name where it has one, which --concat gives back (it keeps
  * no global tags). No other output of srres-video has it, nor a segment --frames may cut
  * short. */
 #define SEGMENT_TAG "srres_segment"
