@@ -15,21 +15,23 @@
 #endif
 
 /* The folders to look in, best first: the build tree's samples/ where the program runs from
- * the tree's build folder, known by the source beside it (an installed program in PREFIX/bin
- * took a stray PREFIX/samples, a home folder's ~/samples, over PREFIX/share/srres), then the
- * installed one. A build's program takes its own tree's models, not those an earlier install
- * left. */
+ * one of the tree's build folders (build/, or build/san/ of the sanitized build, which found
+ * none), known by the source above it (an installed program in PREFIX/bin took a stray
+ * PREFIX/samples, a home folder's ~/samples, over PREFIX/share/srres), then the installed
+ * one. A build's program takes its own tree's models, not those an earlier install left. */
 static int model_dirs(char dirs[2][PATH_MAX])
 {
     int count = 0;
     char exe[PATH_MAX], source[PATH_MAX + 16];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     char *slash = len > 0 ? (exe[len] = 0, strrchr(exe, '/')) : NULL;
-    if (slash) {
+    if (slash)
         *slash = 0;
-        snprintf(source, sizeof(source), "%s/../core/srres.h", exe);
+    static const char *const up[] = {"..", "../.."};
+    for (size_t i = 0; slash && !count && i < sizeof(up) / sizeof(up[0]); i++) {
+        snprintf(source, sizeof(source), "%s/%s/core/srres.h", exe, up[i]);
         int in_tree = access(source, R_OK) == 0;
-        snprintf(source, sizeof(source), "%s/../samples", exe);
+        snprintf(source, sizeof(source), "%s/%s/samples", exe, up[i]);
         if (in_tree && realpath(source, dirs[count]))
             count++;
     }
