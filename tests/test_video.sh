@@ -2266,6 +2266,31 @@ b='b(X,Y)':a='if(lt(X,32),128,255)'" -frames:v 1 -c:v libwebp alpha.webp
         fail "alpha.png is $(probe alpha.png v:0 width,pix_fmt | xargs)"
 }
 
+# A --vf-post that keeps the frames' matrix keeps its name: a PAL source (bt470bg) resized by
+# zscale said smpte170m, an untagged one smpte170m where it stayed unknown, and
+# colorspace=all=bt601-6-625 smpte170m where ffmpeg's own says bt470bg.
+test_vf_post_keeps_bt601_matrix_names() {
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.08 -c:v libx264 -pix_fmt yuv420p \
+        -colorspace bt470bg -color_primaries bt470bg -color_trc gamma28 pal.mkv
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.08 -c:v libx264 -pix_fmt yuv420p \
+        untagged.mkv
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.08 -vf scale=out_color_matrix=bt709 \
+        -c:v libx264 -colorspace bt709 -color_primaries bt709 -color_trc bt709 b709.mp4
+    local i want
+    for i in pal:bt470bg untagged:unknown; do
+        want=${i#*:} i=${i%:*}
+        "$video" -q -i $i.mkv -o $i.out.mkv -m "$m4" --vf-post "eq=brightness=0.02,zscale=w=iw/2:h=ih/2" ||
+            { fail "$i.out.mkv failed"; continue; }
+        [ "$(probe $i.out.mkv v:0 color_space)" = $want ] ||
+            fail "$i.out.mkv says $(probe $i.out.mkv v:0 color_space), not $want"
+    done
+    ffmpeg -nostdin -v error -i b709.mp4 -vf colorspace=all=bt601-6-625 -c:v libx264 ref.mkv
+    "$video" -q -i b709.mp4 -o cs.mkv -m "$m4" --vf-post colorspace=all=bt601-6-625 ||
+        { fail "cs.mkv failed"; return; }
+    [ "$(probe cs.mkv v:0 color_space)" = "$(probe ref.mkv v:0 color_space)" ] ||
+        fail "cs.mkv says $(probe cs.mkv v:0 color_space), ffmpeg's $(probe ref.mkv v:0 color_space)"
+}
+
 # A palette picture without a transparent pixel is an opaque source (palettegen reserves a
 # transparent colour, unused here): its output is rgb24 and nothing is said to be dropped (it
 # was rgba, every alpha 255, and into H.264 "its alpha channel is dropped"). A transparent

@@ -75,10 +75,8 @@ typedef struct app {
     /* The decoder's format and colour description as the pipeline was built: the reader's
      * decoder rewrites its own (H.264 at every SPS) while the writer builds the output. Every
      * output is chosen for it but numbered images, each chosen for its own source: in_src is
-     * the reader's, carried with the frames (attach_source), post_src the writer's: the
-     * output's, which the encoder is told, whose matrix --vf-post can set (post_colour);
-     * post_for is the source the post graph is built for. */
-    source_format src, in_src, post_src, post_for;
+     * the reader's, carried with the frames (attach_source), post_src the writer's. */
+    source_format src, in_src, post_src;
     AVFormatContext *ifmt, *ofmt;
     int vin;           /* input video stream */
     int *map;          /* input stream -> output stream, -1 dropped */
@@ -94,9 +92,9 @@ typedef struct app {
     enum AVPixelFormat post_fmt, post_named;
     AVRational post_sar;
     int post_scales;     /* writer: the post graph changes sizes by scaling alone (or not at all) */
-    /* writer: the post graph's sink for copies of --vf-post's frames, where its conversion
-     * keeps their matrix (post_keeps_matrix; else NULL) */
-    AVFilterContext *post_colour;
+    /* writer: the post graph's conversion keeps the matrix of --vf-post's frames, which are
+     * YUV (post_keeps_matrix), and its frames say the output's */
+    int post_keeps;
     int told_side_moved; /* writer: said that side data in pixels is dropped after it */
     srres_model *model;
     srres_ctx *ctx;
@@ -176,6 +174,7 @@ const char *matrix_name(enum AVColorSpace cs);
 int sets_matrix(const char *vf);
 enum AVColorSpace output_space(const app *a, const source_format *s, int grey);
 int post_keeps_matrix(const app *a, enum AVPixelFormat out);
+enum AVColorSpace kept_space(const app *a, enum AVColorSpace said);
 int full_range_out(const app *a, const source_format *s, enum AVPixelFormat out);
 const char *chroma_sited(const source_format *s, const char *side, enum AVPixelFormat fmt,
                          char *buf, size_t n);

@@ -72,7 +72,7 @@ enum AVColorSpace output_space(const app *a, const source_format *s, int grey)
 }
 
 /* Whether the post graph's conversion into out keeps the matrix --vf-post's frames say, and
- * the output is tagged with it (post_colour): where --vf-post sets one (a tone mapping to SDR
+ * the output is tagged with it (kept_space): where --vf-post sets one (a tone mapping to SDR
  * ends in zscale=m=bt709), the output is YUV in colour and says its matrix, and the source is
  * YUV (an RGB source's output is BT.601). Elsewhere the conversion names the output's
  * (output_space): a tone-mapped output stayed bt2020nc beside BT.709 primaries and
@@ -80,7 +80,18 @@ enum AVColorSpace output_space(const app *a, const source_format *s, int grey)
 int post_keeps_matrix(const app *a, enum AVPixelFormat out)
 {
     return sets_matrix(a->o.vf_post) && is_colour_yuv(out) && matrix_carried(a) &&
-           !source_is_rgb(&a->post_for);
+           !source_is_rgb(&a->post_src);
+}
+
+/* The output's matrix where the post graph kept --vf-post's (post_keeps): the one its frames
+ * say, any YUV matrix (BT.470BG is not SMPTE 170M's to a reader, though the same numbers);
+ * where they say none, the output's, as it was before --vf-post could set it. */
+enum AVColorSpace kept_space(const app *a, enum AVColorSpace said)
+{
+    if (said == AVCOL_SPC_RGB || said == AVCOL_SPC_UNSPECIFIED || said == AVCOL_SPC_RESERVED ||
+        said >= AVCOL_SPC_NB)
+        return output_space(a, &a->post_src, 0);
+    return said;
 }
 
 /* Whether the output says a YUV picture's range: H.264, HEVC, VP9 and AV1 code it in the

@@ -305,10 +305,13 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
     e->framerate = rate;
     e->field_order = AV_FIELD_PROGRESSIVE; /* see sr_main */
     if (!(d->flags & AV_PIX_FMT_FLAG_RGB)) {
-        /* The matrix and range the post graph converted with (build_post) */
+        /* The matrix and range the post graph converted with (build_post): the matrix is
+         * --vf-post's own where the graph keeps it, which its frames say, as for the
+         * primaries and transfer below. */
         e->color_range =
             full_range_out(a, &a->post_src, e->pix_fmt) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
-        e->colorspace = output_space(a, &a->post_src, !has_colour(e->pix_fmt));
+        e->colorspace = a->post_keeps ? kept_space(a, f->colorspace)
+                                      : output_space(a, &a->post_src, !has_colour(e->pix_fmt));
         if (d->log2_chroma_w || d->log2_chroma_h)
             e->chroma_sample_location = a->post_src.chroma; /* where init_post sited it */
     } else {
@@ -320,8 +323,7 @@ static int new_encoder(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, AV
     e->color_trc = a->post_src.trc;
     /* A --vf-post that changes the primaries or transfer (a tone mapping to SDR: zscale,
      * tonemap) says so on its frames, which the conversion after it keeps: the output said
-     * BT.2020 PQ over an SDR picture. (The matrix is post_src's: the conversion's, or the
-     * one a --vf-post that sets it gives, which the writer reads: take_post_colour.) */
+     * BT.2020 PQ over an SDR picture. */
     if (a->o.vf_post && f->color_primaries != AVCOL_PRI_UNSPECIFIED)
         e->color_primaries = f->color_primaries;
     if (a->o.vf_post && f->color_trc != AVCOL_TRC_UNSPECIFIED)

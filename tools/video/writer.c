@@ -18,9 +18,6 @@
  * what the user's graph gives, the last sets the output's format. */
 #define POST_END "null@srres_post_end"
 #define POST_OUT "format@srres_post_out"
-/* The sink beside the conversion that takes copies of --vf-post's frames, whose matrix it
- * keeps (post_keeps_matrix), to tag the output with it. */
-#define POST_COLOUR "buffersink@srres_post_colour"
 /* A palette of each picture's own colours, made after --vf-post for an output in a palette
  * (GIF's) that --vf-post makes none for: swscale's fixed 3-3-2 one banded upscaled colour
  * (testsrc2 into GIF: 34.8 dB against 42.9). One a picture, so that nothing waits for the
@@ -131,39 +128,33 @@ static int build_post_graph(app *a, const AVFrame *f, enum AVPixelFormat out, in
      * or a variable frame rate's timing was lost (a 1 s gap closed, the video short of its
      * audio; an MPEG-PS's frames up to 0.33 s early). */
     const char *cfr = frame_slots(a->ofmt->oformat) && a->net_rate.num > 0 ? "fps=source_fps," : "";
-    /* Into the output's matrix and range (output_space, full_range_out). A palette has
-     * neither: without them the scale passes a palette made in --vf-post
-     * (paletteuse) as it is, where it was converted again into swscale's fixed one, which
-     * lost its colours and its transparency (a transparent GIF came out opaque). */
+    /* Into the output's range (full_range_out) and matrix (output_space), unless keep:
+     * scale, its output matrix unnamed, keeps the frames' and the tag they carry, which the
+     * encoder takes. A palette has neither: without them the scale passes a palette made in
+     * --vf-post (paletteuse) as it is, where it was converted again into swscale's fixed
+     * one, which lost its colours and its transparency (a transparent GIF came out opaque). */
     /* null before the conversion, as in build_pre_graph, where --vf-post changes the size
      * mid-stream: here each frame is scaled to the first one's, which the encoder keeps
      * (every other frame was lost where the height changed). */
-    /* Where --vf-post sets the matrix, the scale keeps the frames' own (its output matrix
-     * unnamed is its input's), and a copy of each goes to POST_COLOUR, which says it. */
     char matrix[128], named[40] = "";
     if (!keep)
         snprintf(named, sizeof(named), "out_color_matrix=%s:",
-                 matrix_name(output_space(a, &a->post_for, !has_colour(out))));
+                 matrix_name(output_space(a, &a->post_src, !has_colour(out))));
     snprintf(matrix, sizeof(matrix), "=%sout_range=%s%s", named,
-             full_range_out(a, &a->post_for, out) ? "pc" : "tv",
-             chroma_sited(&a->post_for, "out", out, chroma, sizeof(chroma)));
+             full_range_out(a, &a->post_src, out) ? "pc" : "tv",
+             chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
     char palette[512] = "";
     if (out == AV_PIX_FMT_PAL8 && !(a->o.vf_post && strstr(a->o.vf_post, "paletteuse")))
-        snprintf(palette, sizeof(palette), PALETTE, a->post_for.alpha);
-    const char *copy = keep ? "split@srres_post_split[srres_out][srres_copy];"
-                              "[srres_copy]" POST_COLOUR ";[srres_out]"
-                            : "";
-    int n = snprintf(desc, sizeof(desc), "%s%s%s%sscale%s,%s" POST_OUT "=pix_fmts=%s",
-                     a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," POST_END "," : "", copy,
-                     cfr, is_paletted(out) ? "" : matrix, palette, av_get_pix_fmt_name(out));
+        snprintf(palette, sizeof(palette), PALETTE, a->post_src.alpha);
+    int n = snprintf(desc, sizeof(desc), "%s%s%sscale%s,%s" POST_OUT "=pix_fmts=%s",
+                     a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," POST_END "," : "", cfr,
+                     is_paletted(out) ? "" : matrix, palette, av_get_pix_fmt_name(out));
     if (n < 0 || n >= (int)sizeof(desc)) { /* cut short, it failed with another reason */
         set_error(a, "--vf-post: too long (%zu characters)", strlen(a->o.vf_post));
         return AVERROR(EINVAL);
     }
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
                                f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
-    a->post_colour =
-        ret < 0 || !keep ? NULL : avfilter_graph_get_filter(a->post.graph, POST_COLOUR);
     if (ret < 0) /* libav's reason names the filter or option at fault */
         set_error(a, "--vf-post: %s", with_libav_reason(err, sizeof(err)));
     return ret;
@@ -179,15 +170,16 @@ static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
     int ret = build_post_graph(a, f, out, keep);
     if (ret >= 0 && keep && !is_colour_yuv(post_end_format(&a->post))) {
         video_graph_free(&a->post);
-        ret = build_post_graph(a, f, out, 0);
+        ret = build_post_graph(a, f, out, keep = 0);
     }
+    a->post_keeps = ret >= 0 && keep;
     return ret;
 }
 
 static int init_post(app *a, const AVFrame *f)
 {
-    a->post_src = a->post_for = *source_of(a, f);
-    enum AVPixelFormat chosen = output_format(a, a->enc_codec, &a->post_for), out = chosen;
+    a->post_src = *source_of(a, f);
+    enum AVPixelFormat chosen = output_format(a, a->enc_codec, &a->post_src), out = chosen;
     if (out == AV_PIX_FMT_NONE) {
         set_error(a, "-pix_fmt %s: unknown pixel format", a->o.pix_fmt);
         return AVERROR(EINVAL);
@@ -253,29 +245,7 @@ void check_post_graph(app *a)
 static int post_takes(const app *a, const AVFrame *f)
 {
     return same_shape(f, a->post_w, a->post_h, a->post_sar) &&
-           same_source(source_of(a, f), &a->post_for);
-}
-
-/* The matrix the post graph's conversion kept (post_keeps_matrix), which the copies of
- * --vf-post's frames at POST_COLOUR say, into post_src for the encoder, before it opens: the
- * frame's own, or BT.601 where scale took that (an RGB frame, or one that says none). The
- * copies are taken as the frames are, so that they do not pile up. */
-static int take_post_colour(app *a)
-{
-    AVFrame *copy = a->post_colour ? av_frame_alloc() : NULL;
-    if (a->post_colour && !copy)
-        return AVERROR(ENOMEM);
-    while (copy && av_buffersink_get_frame_flags(a->post_colour, copy,
-                                                 AV_BUFFERSINK_FLAG_NO_REQUEST) >= 0) {
-        source_format s = frame_source(copy);
-        int own = is_colour_yuv(s.fmt) && s.space != AVCOL_SPC_RGB &&
-                  strcmp(matrix_name(s.space), "bt601");
-        if (!a->enc)
-            a->post_src.space = own ? s.space : AVCOL_SPC_SMPTE170M;
-        av_frame_unref(copy);
-    }
-    av_frame_free(&copy);
-    return 0;
+           same_source(source_of(a, f), &a->post_src);
 }
 
 /* Pulls what the post graph has, encodes and writes it. */
@@ -292,10 +262,6 @@ static int encode_ready(app *a)
         }
         if (ret < 0) {
             set_error(a, "--vf-post graph: %s", av_err(ret, eb));
-            break;
-        }
-        if ((ret = take_post_colour(a)) < 0) {
-            set_error(a, "out of memory");
             break;
         }
         if (!a->enc && (ret = open_encoder(a, f)) < 0)
@@ -490,7 +456,7 @@ void *writer_main(void *arg)
          * (format=yuv420p, vidstabdetect) make libavfilter insert converts with the frame's,
          * and said RGB it took BT.601, which the conversion after --vf-post then turned into
          * a BT.709 source's through RGB again (3 to 6 levels off in 4:2:0). */
-        f->colorspace = output_space(a, &a->post_for, a->grey_out);
+        f->colorspace = output_space(a, &a->post_src, a->grey_out);
         if (ret >= 0 &&
             ((ret = post_side_data(a, f)) < 0 || (ret = video_graph_push(&a->post, f)) < 0))
             set_error(a, "--vf-post graph: %s", av_err(ret, eb));
