@@ -2266,6 +2266,27 @@ b='b(X,Y)':a='if(lt(X,32),128,255)'" -frames:v 1 -c:v libwebp alpha.webp
         fail "alpha.png is $(probe alpha.png v:0 width,pix_fmt | xargs)"
 }
 
+# A --vf-post that sets the matrix (zscale) and ends in RGB (a resize of the network's RGB)
+# sets its filters up once: its graph was built, freed and built again naming the output's
+# matrix, which read lut3d's file twice. The output is still the BT.709 source's matrix.
+test_vf_post_rgb_end_set_up_once() {
+    command -v strace >/dev/null || { echo "skipped $current: no strace"; return; }
+    printf 'LUT_3D_SIZE 2\n0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n' >id.cube
+    ffmpeg -nostdin -v error -f lavfi -i smptebars=s=96x72:d=0.08 -vf scale=out_color_matrix=bt709 \
+        -c:v libx264 -colorspace bt709 -color_primaries bt709 -color_trc bt709 b709.mp4
+    "$video" -q -i b709.mp4 -o plain.mkv -m "$m4" || { fail "plain.mkv failed"; return; }
+    # LeakSanitizer cannot run under ptrace: leaks are the other runs' to find
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -e trace=openat \
+        -o trace.log "$video" -q -i b709.mp4 -o lut.mkv -m "$m4" \
+        --vf-post lut3d=id.cube,zscale=w=iw:h=ih || { fail "lut.mkv failed"; return; }
+    local n
+    n=$(grep -c '"id.cube"' trace.log)
+    [ "$n" = 1 ] || fail "id.cube opened $n times"
+    [ "$(probe lut.mkv v:0 color_space)" = bt709 ] || fail "lut.mkv says $(probe lut.mkv v:0 color_space)"
+    n=$(bars_differ plain.mkv lut.mkv)
+    [ "$n" -le 8 ] || fail "lut.mkv: bars $n levels off"
+}
+
 # A --vf-post that keeps the frames' matrix keeps its name: a PAL source (bt470bg) resized by
 # zscale said smpte170m, an untagged one smpte170m where it stayed unknown, and
 # colorspace=all=bt601-6-625 smpte170m where ffmpeg's own says bt470bg.

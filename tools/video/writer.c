@@ -5,6 +5,7 @@
  * is built for the first frames before the threads start (check_post_graph). */
 #include <errno.h>
 #include <libavfilter/buffersink.h>
+#include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,8 @@
  * what the user's graph gives, the last sets the output's format. */
 #define POST_END "null@srres_post_end"
 #define POST_OUT "format@srres_post_out"
+/* The conversion into the output's format, between them */
+#define POST_SCALE "scale@srres_post_scale"
 /* A palette of each picture's own colours, made after --vf-post for an output in a palette
  * (GIF's) that --vf-post makes none for: swscale's fixed 3-3-2 one banded upscaled colour
  * (testsrc2 into GIF: 34.8 dB against 42.9). One a picture, so that nothing waits for the
@@ -119,34 +122,35 @@ static int frame_slots(const AVOutputFormat *fmt)
     return 0;
 }
 
-/* The post graph for frames like f, converted at its end into out, into a->post; keep: the
- * conversion keeps the matrix of --vf-post's frames (post_keeps_matrix). */
-static int build_post_graph(app *a, const AVFrame *f, enum AVPixelFormat out, int keep)
+/* The post graph for frames like f, converted at its end into out, into a->post. */
+static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
 {
     char err[512], desc[2048], chroma[64];
     /* Where a frame takes a slot, frames are repeated or dropped to the rate, as ffmpeg does,
      * or a variable frame rate's timing was lost (a 1 s gap closed, the video short of its
      * audio; an MPEG-PS's frames up to 0.33 s early). */
     const char *cfr = frame_slots(a->ofmt->oformat) && a->net_rate.num > 0 ? "fps=source_fps," : "";
-    /* Into the output's range (full_range_out) and matrix (output_space), unless keep:
-     * scale, its output matrix unnamed, keeps the frames' and the tag they carry, which the
-     * encoder takes. A palette has neither: without them the scale passes a palette made in
-     * --vf-post (paletteuse) as it is, where it was converted again into swscale's fixed
-     * one, which lost its colours and its transparency (a transparent GIF came out opaque). */
+    /* Into the output's range (full_range_out) and matrix (output_space), unless the matrix
+     * is --vf-post's own (post_keeps_matrix): scale, its output matrix unnamed, keeps the
+     * frames' and the tag they carry, which the encoder takes. A palette has neither: without
+     * them the scale passes a palette made in --vf-post (paletteuse) as it is, where it was
+     * converted again into swscale's fixed one, which lost its colours and its transparency
+     * (a transparent GIF came out opaque). */
     /* null before the conversion, as in build_pre_graph, where --vf-post changes the size
      * mid-stream: here each frame is scaled to the first one's, which the encoder keeps
      * (every other frame was lost where the height changed). */
+    int keep = post_keeps_matrix(a, out);
+    const char *space = matrix_name(output_space(a, &a->post_src, !has_colour(out)));
     char matrix[128], named[40] = "";
     if (!keep)
-        snprintf(named, sizeof(named), "out_color_matrix=%s:",
-                 matrix_name(output_space(a, &a->post_src, !has_colour(out))));
+        snprintf(named, sizeof(named), "out_color_matrix=%s:", space);
     snprintf(matrix, sizeof(matrix), "=%sout_range=%s%s", named,
              full_range_out(a, &a->post_src, out) ? "pc" : "tv",
              chroma_sited(&a->post_src, "out", out, chroma, sizeof(chroma)));
     char palette[512] = "";
     if (out == AV_PIX_FMT_PAL8 && !(a->o.vf_post && strstr(a->o.vf_post, "paletteuse")))
         snprintf(palette, sizeof(palette), PALETTE, a->post_src.alpha);
-    int n = snprintf(desc, sizeof(desc), "%s%s%sscale%s,%s" POST_OUT "=pix_fmts=%s",
+    int n = snprintf(desc, sizeof(desc), "%s%s%s" POST_SCALE "%s,%s" POST_OUT "=pix_fmts=%s",
                      a->o.vf_post ? a->o.vf_post : "", a->o.vf_post ? "," POST_END "," : "", cfr,
                      is_paletted(out) ? "" : matrix, palette, av_get_pix_fmt_name(out));
     if (n < 0 || n >= (int)sizeof(desc)) { /* cut short, it failed with another reason */
@@ -155,24 +159,23 @@ static int build_post_graph(app *a, const AVFrame *f, enum AVPixelFormat out, in
     }
     int ret = video_graph_init(&a->post, desc, f->width, f->height, f->format, a->net_tb,
                                f->sample_aspect_ratio, a->net_rate, err, sizeof(err));
-    if (ret < 0) /* libav's reason names the filter or option at fault */
+    if (ret < 0) { /* libav's reason names the filter or option at fault */
         set_error(a, "--vf-post: %s", with_libav_reason(err, sizeof(err)));
-    return ret;
-}
-
-/* build_post_graph, keeping the matrix --vf-post's frames say where it sets one and gives
- * them in YUV: RGB or grey frames have none to keep (scale would take BT.601 for them, where
- * the output's is named: a BT.709 source resized by zscale came out BT.601). Which it gives
- * is known once the graph is built; such a graph is built again, naming the matrix. */
-static int build_post(app *a, const AVFrame *f, enum AVPixelFormat out)
-{
-    int keep = post_keeps_matrix(a, out);
-    int ret = build_post_graph(a, f, out, keep);
-    if (ret >= 0 && keep && !is_colour_yuv(post_end_format(&a->post))) {
-        video_graph_free(&a->post);
-        ret = build_post_graph(a, f, out, keep = 0);
+        return ret;
     }
-    a->post_keeps = ret >= 0 && keep;
+    /* RGB or grey frames out of --vf-post (zscale=w=..:h=.. alone) have no matrix to keep:
+     * scale would take BT.601 for them (a BT.709 source resized by zscale came out BT.601).
+     * Which they are is known once the graph is built; the output's matrix is named then, not
+     * by building it again, which set the user's filters up twice (lut3d's file read twice).
+     * scale reads the option at each frame, and RGB or grey into YUV is a conversion whether
+     * it is named when the graph is configured or not (never passed through as it is). */
+    a->post_keeps = keep && is_colour_yuv(post_end_format(&a->post));
+    if (keep && !a->post_keeps &&
+        (ret = av_opt_set(avfilter_graph_get_filter(a->post.graph, POST_SCALE), "out_color_matrix",
+                          space, AV_OPT_SEARCH_CHILDREN)) < 0) {
+        video_graph_free(&a->post);
+        set_error(a, "--vf-post graph: %s", av_err(ret, err));
+    }
     return ret;
 }
 
