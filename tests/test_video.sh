@@ -2312,6 +2312,25 @@ test_vf_post_keeps_bt601_matrix_names() {
         fail "cs.mkv says $(probe cs.mkv v:0 color_space), ffmpeg's $(probe ref.mkv v:0 color_space)"
 }
 
+# An animated WebP read by the image demuxer is said to be one too, by its first picture's
+# name: a numbered sequence of them, or one given --input-format image2, said "the video
+# stream has no frame size or pixel format" (only webp_pipe's were looked at). A numbered
+# sequence of stills is upscaled as before.
+test_animated_webp_said_in_sequence() {
+    mkdir seq stills
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x48:rate=5 -t 0.6 -c:v libwebp_anim -loop 0 anim.webp
+    cp anim.webp seq/f0001.webp && cp anim.webp seq/f0002.webp
+    expect_error "^srres-video: seq/f0001.webp: an animated WebP, which FFmpeg [0-9.]* cannot decode" \
+        "$video" -i seq/f%04d.webp -o no.mkv -m "$m2"
+    expect_error "^srres-video: anim.webp: an animated WebP" \
+        "$video" --input-format image2 -i anim.webp -o no.mkv -m "$m2"
+    [ ! -e no.mkv ] || fail "a refused run wrote no.mkv"
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x48:rate=5 -frames:v 3 -c:v libwebp stills/s%03d.webp
+    "$video" -q -i stills/s%03d.webp -o stills.mkv -m "$m2" || { fail "stills failed"; return; }
+    [ "$(probe stills.mkv v:0 width,nb_read_frames -count_frames | xargs)" = "128 3" ] ||
+        fail "stills.mkv is $(probe stills.mkv v:0 width,nb_read_frames -count_frames | xargs)"
+}
+
 # A palette picture without a transparent pixel is an opaque source (palettegen reserves a
 # transparent colour, unused here): its output is rgb24 and nothing is said to be dropped (it
 # was rgba, every alpha 255, and into H.264 "its alpha channel is dropped"). A transparent

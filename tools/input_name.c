@@ -9,6 +9,7 @@
 #include <libavformat/avformat.h>
 #include <libavformat/avio.h>
 #include <libavutil/avstring.h>
+#include <libavutil/opt.h>
 
 #include "cli.h"
 #include "input_name.h"
@@ -33,22 +34,60 @@ char *input_url(const char *name, const char **path)
     return url;
 }
 
-/* Whether an input open in the stills' WebP demuxer (webp_pipe) is an animated WebP: its
- * VP8X chunk's animation flag. FFmpeg 5.1's webp decoder skips its ANIM and ANMF chunks and
- * finds no picture, which was said as "no frame size or pixel format". Its first bytes are read
- * from the probe's buffer and given back, a pipe's too. Returns 1, 0, or an AVERROR. */
-static int animated_webp(AVFormatContext *f)
+/* Whether a WebP file's first bytes say it is animated: its VP8X chunk's animation flag.
+ * FFmpeg 5.1's webp decoder skips its ANIM and ANMF chunks and finds no picture, which was
+ * said as "no frame size or pixel format". */
+static int animated_head(const uint8_t head[21], int n)
+{
+    return n == 21 && !memcmp(head, "RIFF", 4) && !memcmp(head + 8, "WEBPVP8X", 8) &&
+           (head[20] & 0x02);
+}
+
+/* The path of an image2 input's first picture into buf (size bytes): the name itself, or in
+ * a numbered sequence (seq/f%04d.webp) the first number from start_number that has a file,
+ * as the demuxer looks for it. 0 where no file has it (a glob pattern, another protocol). */
+static int first_picture(AVFormatContext *f, char *buf, int size)
+{
+    const char *path = f->url;
+    av_strstart(path, "file:", &path);
+    int64_t start = 0, range = 5;
+    av_opt_get_int(f, "start_number", AV_OPT_SEARCH_CHILDREN, &start);
+    av_opt_get_int(f, "start_number_range", AV_OPT_SEARCH_CHILDREN, &range);
+    for (int64_t i = start; i < start + range && i <= INT_MAX; i++) {
+        if (av_get_frame_filename(buf, size, path, (int)i) < 0)
+            break; /* no number in it */
+        if (!access(buf, R_OK))
+            return 1;
+    }
+    return av_strlcpy(buf, path, size) < (size_t)size && !access(buf, R_OK);
+}
+
+/* Whether an input is an animated WebP, into said the name to say it by: one open in the
+ * stills' WebP demuxer (webp_pipe), its first bytes read from the probe's buffer and given
+ * back, a pipe's too; or the first picture of a WebP stream of the image demuxer (a numbered
+ * sequence, or --input-format image2), read from its file. Returns 1, 0, or an AVERROR. */
+static int animated_webp(AVFormatContext *f, const char *name, char *said, int size)
 {
     uint8_t head[21];
+    int n = 0;
+    av_strlcpy(said, name, size);
+    if (!strcmp(f->iformat->name, "image2") && f->nb_streams &&
+        f->streams[0]->codecpar->codec_id == AV_CODEC_ID_WEBP && first_picture(f, said, size)) {
+        FILE *file = fopen(said, "rb");
+        if (file) {
+            n = (int)fread(head, 1, sizeof(head), file);
+            fclose(file);
+        }
+        return animated_head(head, n);
+    }
     if (strcmp(f->iformat->name, "webp_pipe") || !f->pb)
         return 0;
     int64_t at = avio_tell(f->pb);
-    int n = avio_read(f->pb, head, sizeof(head));
+    n = avio_read(f->pb, head, sizeof(head));
     int64_t back = avio_seek(f->pb, at, SEEK_SET);
     if (back < 0)
         return (int)back;
-    return n == (int)sizeof(head) && !memcmp(head, "RIFF", 4) && !memcmp(head + 8, "WEBPVP8X", 8) &&
-           (head[20] & 0x02);
+    return animated_head(head, n);
 }
 
 int input_open(AVFormatContext **f, const char *url, const char *name, const char *format,
@@ -73,12 +112,13 @@ int input_open(AVFormatContext **f, const char *url, const char *name, const cha
         if (av_dict_get(*opts, t->key, NULL, 0))
             cli_die("%s: --demux-opt %s: the %s demuxer does not take it", name, t->key,
                     (*f)->iformat->name);
-    int animated = ret < 0 ? 0 : animated_webp(*f);
+    char said[PATH_MAX];
+    int animated = ret < 0 ? 0 : animated_webp(*f, name, said, sizeof(said));
     const char *version = av_version_info(); /* "5.1.9-0+deb12u1": the part before '-' */
     if (animated > 0)
         cli_die("%s: an animated WebP, which FFmpeg %.*s cannot decode (its webp decoder reads "
                 "stills only)",
-                name, (int)strcspn(version, "-"), version);
+                said, (int)strcspn(version, "-"), version);
     if (animated < 0)
         avformat_close_input(f);
     return animated < 0 ? animated : ret;
