@@ -51,6 +51,9 @@ TOOL_COMMON_OBJ = $(TOOL_COMMON_SRC:tools/%.c=$(B)/tools/%.o)
 # srres-video alone.
 VIDEO_SRC = $(wildcard tools/video/*.c)
 VIDEO_OBJ = $(VIDEO_SRC:tools/%.c=$(B)/tools/%.o)
+# srres-train's likewise (tools/train/), linked into srres-train alone.
+TRAIN_SRC = $(wildcard tools/train/*.c)
+TRAIN_OBJ = $(TRAIN_SRC:tools/%.c=$(B)/tools/%.o)
 TOOLS = $(B)/srres-train $(B)/srres-video $(B)/srres-eval $(B)/srres-model
 
 TEST_SRC = $(wildcard tests/test_*.c)
@@ -114,7 +117,9 @@ $(B)/tools/distributed.o: tools/distributed.c tools/distributed.h config.mk $(FL
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $(MPI_CFLAGS) -c $< -o $@
 
-$(B)/srres-train: $(B)/tools/srres_train.o $(B)/tools/distributed.o $(TOOL_COMMON_OBJ) $(LIB)
+$(TRAIN_OBJ) $(B)/tools/srres_train.o: tools/train/*.h
+$(B)/srres-train: $(B)/tools/srres_train.o $(TRAIN_OBJ) $(B)/tools/distributed.o $(TOOL_COMMON_OBJ) \
+                  $(LIB)
 	$(CC) $(BUILD_LDFLAGS) -o $@ $^ $(TOOL_LIBS) $(MPI_LIBS)
 
 # Unit tests see core's internal headers: they test layers directly.
