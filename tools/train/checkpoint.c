@@ -223,9 +223,8 @@ char *run_inputs(const srres_model *resumed, const input_list *inputs, const sam
 }
 
 /* The run at the sampler's position (round, offset): the next patch it trains on. */
-int write_checkpoint(srres_model *m, const srres_adam *adam, const options *o,
-                            uint64_t round, int offset, const char *path, double seconds,
-                            srres_error *err)
+int write_checkpoint(srres_model *m, const srres_adam *adam, const options *o, uint64_t round,
+                     int offset, const char *path, double seconds, srres_error *err)
 {
     store_run(m, o, round, offset, seconds);
     return srres_checkpoint_save(m, adam, path, err);
@@ -234,9 +233,8 @@ int write_checkpoint(srres_model *m, const srres_adam *adam, const options *o,
 /* The checkpoint the run stops at. A write that fails (a full disk) leaves the last
  * checkpoint as it was, the one at step `saved` in saved_in (NULL: none yet): the line names
  * it, so that the run is not taken for lost. */
-void save_checkpoint(srres_model *m, const srres_adam *adam, const options *o,
-                            uint64_t round, int offset, const char *path, double seconds,
-                            long saved, const char *saved_in)
+void save_checkpoint(srres_model *m, const srres_adam *adam, const options *o, uint64_t round,
+                     int offset, const char *path, double seconds, long saved, const char *saved_in)
 {
     srres_error err;
     if (write_checkpoint(m, adam, o, round, offset, path, seconds, &err) == SRRES_OK)

@@ -18,7 +18,7 @@
  * name (a new file is created under its own name and removed; beside an existing one, or
  * the file its link names, where it is saved, another is). A device or FIFO is written in
  * place. */
-void check_writable(const char *path, int rank)
+static void check_writable(const char *path, int rank)
 {
     /* Rank 0 writes for all; the others would race it for a new file's name. */
     if (rank)
@@ -54,7 +54,7 @@ void check_writable(const char *path, int rank)
  * write two of its files into one (each would destroy the other): the model, the checkpoint
  * and the log are three files, none of them a training or validation input, and the log is
  * not the --init or --resume model either. Devices and FIFOs (/dev/null) may be given twice. */
-void check_paths_apart(const options *o, const input_list *inputs,
+static void check_paths_apart(const options *o, const input_list *inputs,
                               const input_list *vals)
 {
     const struct {
@@ -87,7 +87,7 @@ void check_paths_apart(const options *o, const input_list *inputs,
  * checkpoint and log it recorded (the log it cuts to the checkpoint's step; a checkpoint from
  * before logs were recorded takes any). An empty file (mktemp's) holds nothing to lose, and
  * devices and FIFOs are not kept. */
-void check_no_earlier_run(const options *o, const srres_model *resumed)
+static void check_no_earlier_run(const options *o, const srres_model *resumed)
 {
     const struct {
         const char *what, *path, *key;
@@ -115,7 +115,7 @@ void check_no_earlier_run(const options *o, const srres_model *resumed)
 
 /* A validation image the run also trains on is not held out, and its figures flatter the
  * model: said, not refused, as a run may mean to watch a picture it learns. */
-void warn_validation_trained_on(const input_list *inputs, const input_list *vals)
+static void warn_validation_trained_on(const input_list *inputs, const input_list *vals)
 {
     for (int v = 0; v < vals->count; v++)
         for (int k = 0; k < inputs->count; k++)
@@ -125,4 +125,37 @@ void warn_validation_trained_on(const input_list *inputs, const input_list *vals
                         vals->paths[v], inputs->paths[k]);
                 break;
             }
+}
+
+/* The files the run writes, named (the checkpoint beside the model unless given) and checked
+ * before anything is written; and their names as checkpoints record them. */
+void choose_outputs(run *r)
+{
+    options *o = &r->o;
+    /* Fail now, not after hours of training, if the results cannot be written. */
+    check_writable(o->output, r->d.rank);
+    if (!o->checkpoint) {
+        /* OUT.ckpt beside a device would be a file in /dev: asked for rather than made. */
+        if (special_file(o->output))
+            cli_die("%s: not a regular file, so the checkpoint cannot go beside it as %s.ckpt; "
+                    "give --checkpoint FILE",
+                    o->output, o->output);
+        snprintf(r->default_ckpt, sizeof(r->default_ckpt), "%s.ckpt", o->output);
+        o->checkpoint = r->default_ckpt;
+    }
+    check_writable(o->checkpoint, r->d.rank);
+    check_paths_apart(o, &r->inputs, &r->vals);
+    check_no_earlier_run(o, r->model);
+    if (!o->quiet)
+        warn_validation_trained_on(&r->inputs, &r->vals);
+    /* Checkpoints record where the run writes, in metadata, which is UTF-8 text. */
+    if (!is_utf8(o->output))
+        cli_die("%s: checkpoints record the output's name as UTF-8 text; this one is not",
+                o->output);
+    if (!is_utf8(o->checkpoint))
+        cli_die("%s: checkpoints record their own name as UTF-8 text; this one is not",
+                o->checkpoint);
+    o->output_rec = recorded_name(o->output, r->rec[0], sizeof(r->rec[0]));
+    o->checkpoint_rec = recorded_name(o->checkpoint, r->rec[1], sizeof(r->rec[1]));
+    o->log_rec = o->log ? recorded_name(o->log, r->rec[2], sizeof(r->rec[2])) : NULL;
 }

@@ -16,7 +16,7 @@
 /* A resumed run's validation files when no --val is given: its run's. One that is not here
  * (moved, or the run carried to another machine) leaves the run without validation, said in
  * one line as a log gone is (resumed_path): figures on part of the set would not compare. */
-void resumed_vals(const srres_model *m, const char *path, input_list *vals, int rank)
+static void resumed_vals(const srres_model *m, const char *path, input_list *vals, int rank)
 {
     const char *was = srres_model_get_metadata(m, "train.val");
     char err[PATH_MAX + 64];
@@ -46,8 +46,8 @@ void resumed_vals(const srres_model *m, const char *path, input_list *vals, int 
  * a folder the user had not given. The log (opt NULL) is worth less than the run's hours, as
  * drop_log has it: the run goes on without one, and says so (by rank 0, `rank` this
  * process's). */
-const char *resumed_path(const srres_model *m, const char *key, const char *path, char *buf,
-                         size_t n, const char *fallback, const char *opt, int rank)
+static const char *resumed_path(const srres_model *m, const char *key, const char *path, char *buf,
+                                size_t n, const char *fallback, const char *opt, int rank)
 {
     const char *was = srres_model_get_metadata(m, key);
     if (!was)
@@ -146,7 +146,7 @@ void take_init_network(options *o, const srres_model *from, const char *given)
         o->prelu_per_channel = strcmp(prelu_slopes(from), "shared") != 0;
 }
 
-void check_resumed_options(const srres_model *m, const options *o, const char *path,
+static void check_resumed_options(const srres_model *m, const options *o, const char *path,
                                   const char *given)
 {
     const srres_config *c = srres_model_config(m);
@@ -170,7 +170,7 @@ static const char *meta_label(char *buf, size_t n, const char *path, const char 
     return buf;
 }
 
-long meta_long(const srres_model *m, const char *path, const char *key, long lo, long hi)
+static long meta_long(const srres_model *m, const char *path, const char *key, long lo, long hi)
 {
     char label[4200];
     return cli_long(meta_label(label, sizeof(label), path, key), get_meta(m, key, path), lo, hi);
@@ -212,7 +212,7 @@ static long kept_option(const srres_model *m, const char *path, const char *key,
     return given || !srres_model_get_metadata(m, key) ? value : meta_long(m, path, key, lo, hi);
 }
 
-void restore_run(const srres_model *m, options *o, const char *path, const char *given,
+static void restore_run(const srres_model *m, options *o, const char *path, const char *given,
                         uint64_t *round, int *offset, double *seconds)
 {
     if (!given[OPT_STEPS])
@@ -255,4 +255,65 @@ void restore_run(const srres_model *m, options *o, const char *path, const char 
                                1L << 40);
     o->val_crop = (int)kept_option(m, path, "train.val_crop", given[OPT_VAL_CROP], o->val_crop, 0,
                                    1 << 20);
+}
+
+/* A resumed run: its checkpoint's model and Adam moments, its options (those given again
+ * checked), its position, and the files it wrote and validated on unless given anew. */
+void resume_run(run *r)
+{
+    options *o = &r->o;
+    srres_error e;
+    if (srres_checkpoint_load(o->resume, &r->model, &r->adam, &e) != SRRES_OK)
+        cli_die("%s", e.message);
+    check_resumed_options(r->model, o, o->resume, r->given);
+    /* Other inputs make another stream of patches: allowed (pictures added to a long
+     * run, say), but said, as the run no longer equals an uninterrupted one. */
+    const char *had = srres_model_get_metadata(r->model, "train.inputs");
+    if (had && strcmp(had, o->inputs_id) && !o->quiet)
+        fprintf(stderr, "srres-train: %s: its run had other inputs (%.*s then, %d now); the "
+                        "patches go on from another stream than an uninterrupted run's\n",
+                o->resume, (int)strcspn(had, ":"), had, r->inputs.count);
+    restore_run(r->model, o, o->resume, r->given, &r->round, &r->offset, &r->seconds_before);
+    if (!r->given[OPT_VAL])
+        resumed_vals(r->model, o->resume, &r->vals, r->d.rank);
+    /* Another --steps stretches a cosine schedule over the new length: a finished run
+     * carried on climbs back from --lr-min, which its loss showed at once and nothing
+     * said. */
+    long ran_to = meta_long(r->model, o->resume, "train.steps", 1, LONG_MAX),
+         at = (long)r->adam.step;
+    options before = *o;
+    before.steps = ran_to;
+    double was = learning_rate(&before, at), now_lr = learning_rate(o, at);
+    if (o->sched == SCHEDULE_COSINE && was != now_lr && !o->quiet)
+        fprintf(stderr, "srres-train: %s: its cosine schedule ran to step %ld; over %ld steps, "
+                        "the rate at step %ld goes from %.3g to %.3g\n",
+                o->resume, ran_to, o->steps, at, was, now_lr);
+    if (!r->given['o'])
+        o->output = resumed_path(r->model, "train.output", o->resume, r->resumed_output,
+                                 sizeof(r->resumed_output), o->output, "-o", r->d.rank);
+    /* Carried on alone, the run writes its checkpoint where it did; given another
+     * output, it is another run, checkpointed beside that output. */
+    if (!r->given[OPT_CKPT] && !r->given['o'])
+        o->checkpoint = resumed_path(r->model, "train.checkpoint", o->resume,
+                                     r->resumed_checkpoint, sizeof(r->resumed_checkpoint),
+                                     o->checkpoint, "--checkpoint", r->d.rank);
+    /* Its log likewise ("" for none): a run stopped and resumed alone logged nothing more.
+     * A device or FIFO (a terminal, a pipe) was its session's, not the run's. */
+    if (!r->given[OPT_LOG] && !r->given['o']) {
+        o->log = resumed_path(r->model, "train.log", o->resume, r->resumed_log,
+                              sizeof(r->resumed_log), NULL, NULL, r->d.rank);
+        if (o->log && (!*o->log || special_file(o->log)))
+            o->log = NULL;
+    }
+    const srres_config *cfg = srres_model_config(r->model);
+    o->scale = cfg->scale;
+    o->blocks = cfg->blocks;
+    o->channels = cfg->channels;
+    o->image_skip = cfg->image_skip;
+    r->step = (long)r->adam.step;
+    /* At exactly --steps the run is complete: it writes its model without a step more, so
+     * rerunning a finished run gives its model again. */
+    if (r->step > o->steps)
+        cli_die("%s: the checkpoint is at step %ld; give --steps of at least that", o->resume,
+                r->step);
 }
