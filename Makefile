@@ -277,7 +277,7 @@ format:
 	@command -v clang-format >/dev/null || { echo "make format: run: apt-get install -y" \
 	    "--no-install-recommends clang-format" >&2; exit 1; }
 	clang-format -i core/*.c core/*.h tools/*.c tools/*.h tools/video/*.c tools/video/*.h \
-	    tests/*.c tests/*.h
+	    tools/train/*.c tools/train/*.h tests/*.c tests/*.h
 
 # Training runs (train/: hours of CPU) and the FFmpeg source download (ffmpeg-src/) outlive
 # make clean; make distclean removes them too.
