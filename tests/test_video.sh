@@ -67,12 +67,16 @@ late_audio() { # output
 
 lossless=(-c:v libx264 -crf 0) # frames that compare between segments and the whole run
 
-cut_in_three() { # input, segments' extension: seg1..3.EXT, lossless
+three_segments() { # input, segments' extension, options...: seg1..3.EXT
     local i
     for i in 1 2 3; do
-        "$video" -q -i "$1" -o "seg$i.$2" -m "$m2" --segment $i/3 "${lossless[@]}" ||
-            fail "segment $i failed"
+        "$video" -q -i "$1" -o "seg$i.$2" -m "$m2" --segment $i/3 "${@:3}" ||
+            fail "segment $i/3 into .$2 failed"
     done
+}
+
+cut_in_three() { # input, segments' extension: seg1..3.EXT, lossless
+    three_segments "$1" "$2" "${lossless[@]}"
 }
 
 join_three_as_one_run() { # input, segments' extension, the joins' extensions...
@@ -1154,10 +1158,7 @@ test_segments_of_mpeg_ts_join_to_one_run() {
     lavfi a.ts -t 2 -c:v libx264 -g 25 -c:a aac -shortest
     SRC="testsrc=size=64x36:rate=25" lavfi b.ts -t 4 -c:v libx264 -g 25 -c:a aac -shortest
     cat a.ts b.ts >in.ts
-    for i in 1 2 3; do
-        "$video" -q -i in.ts -o seg$i.mkv -m "$m2" --segment $i/3 -c:v ffv1 ||
-            fail "segment $i failed"
-    done
+    three_segments in.ts mkv -c:v ffv1
     "$video" -q --concat joined.mkv seg1.mkv seg2.mkv seg3.mkv || fail "--concat failed"
     "$video" -q -i in.ts -o whole.mkv -m "$m2" -c:v ffv1 || fail "whole run failed"
     frames() { ffmpeg -v error -i "$1" -map 0:v -f framemd5 - | grep -v '^#'; }
@@ -1188,10 +1189,7 @@ test_segments_without_audio_packets_join() {
     audio() { ffprobe -v error -select_streams a -show_entries packet=pts_time -of csv=p=0 "$1" |
         grep -c .; }
     config() { probe "$1" a:0 extradata_hash -show_data_hash crc32; }
-    for i in 1 2 3; do
-        "$video" -q -i in.ts -o seg$i.mkv -m "$m2" --segment $i/3 -c:v ffv1 ||
-            fail "segment $i failed"
-    done
+    three_segments in.ts mkv -c:v ffv1
     [ "$(audio seg1.mkv)" = 0 ] && [ "$(audio seg3.mkv)" -gt 0 ] ||
         fail "audio packets $(audio seg1.mkv) and $(audio seg3.mkv): the test tests nothing"
     for i in 1 3; do
@@ -1346,12 +1344,9 @@ test_segments_that_do_not_meet_refused() {
 test_missing_last_segment_refused() {
     tagged() { ffprobe -v error -show_entries format_tags -of compact=p=0 "$1" | grep -qi srres; }
     lavfi in.mkv -t 3 -c:v libx264 -g 25 -an
-    local e i
+    local e
     for e in mkv mp4; do
-        for i in 1 2 3; do
-            "$video" -q -i in.mkv -o "seg$i.$e" -m "$m2" --segment $i/3 ||
-                fail "segment $i/3 into .$e failed"
-        done
+        three_segments in.mkv "$e"
         expect_error "^srres-video: seg2.$e: segment 2/3 ends before the input does: the last \
 segment (--segment 3/3) is missing$" "$video" --concat "cut.$e" "seg1.$e" "seg2.$e"
         expect_error "seg1.$e: segment 1/3 ends before the input does: segments 2/3 to 3/3 are" \
@@ -1526,10 +1521,7 @@ test_ts_join_keeps_service() {
         -of default=nw=1 "$1" | paste -sd'|'; }
     lavfi in.mkv -t 3 -c:v libx264 -g 25 -c:a aac -metadata service_name=Chan \
         -metadata service_provider="Prov; two"
-    local i
-    for i in 1 2 3; do
-        "$video" -q -i in.mkv -o "seg$i.ts" -m "$m2" --segment $i/3 || fail "segment $i/3 failed"
-    done
+    three_segments in.mkv ts
     [ "$(service seg3.ts)" = "TAG:service_name=Chan|TAG:service_provider=srres_segment=3/3, \
 last;Prov; two" ] ||
         fail "seg3.ts's service: $(service seg3.ts)"
@@ -1558,12 +1550,9 @@ test_mpeg_ts_segments_tagged() {
         ffprobe -v error -show_entries program_tags=service_provider -of default=nw=1:nk=1 "$1"
     }
     lavfi in.mkv -t 3 -c:v libx264 -g 25 -an
-    local e i frames
+    local e frames
     for e in ts m2ts; do
-        for i in 1 2 3; do
-            "$video" -q -i in.mkv -o "seg$i.$e" -m "$m2" --segment $i/3 ||
-                fail "segment $i/3 into .$e failed"
-        done
+        three_segments in.mkv "$e"
         [ "$(provider "seg3.$e")" = "srres_segment=3/3, last" ] ||
             fail "seg3.$e's provider: $(provider "seg3.$e")"
         expect_error "^srres-video: seg2.$e: segment 2/3 ends before the input does: the last \
@@ -1606,10 +1595,7 @@ test_mp4_segment_chapters_joined() {
     "$video" -q -i in.mkv -o whole.mkv -m "$m2" || fail "the whole run failed"
     local e i
     for e in mp4 mov; do
-        for i in 1 2 3; do
-            "$video" -q -i in.mkv -o "seg$i.$e" -m "$m2" --segment $i/3 ||
-                fail "segment $i/3 into .$e failed"
-        done
+        three_segments in.mkv "$e"
         "$video" -q -i in.mkv -o "whole.$e" -m "$m2" || fail "the whole run into .$e failed"
         "$video" --concat "joined.$e" seg1.$e seg2.$e seg3.$e 2>err.log ||
             { fail "the .$e segments did not join: $(cat err.log)"; continue; }
