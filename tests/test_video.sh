@@ -1510,6 +1510,9 @@ such segments do not join; leave the fragments out, or write Matroska or MPEG-TS
     "$video" -q -i in.mkv -o - -f mp4 -m "$m2" >whole.mp4 || fail "a whole run to a pipe failed"
     "$video" -q -i in.mkv -o - -f matroska -m "$m2" --segment 1/2 >seg1.mkv ||
         fail "a Matroska segment to a pipe failed"
+    # /dev/null seeks: a dry run of an MP4 segment is no fragmented one.
+    "$video" -q -y -i in.mkv -o /dev/null -f mp4 -m "$m2" --segment 2/2 ||
+        fail "an MP4 segment into /dev/null was refused"
 }
 
 # An MPEG-TS join keeps the input's service name and provider, as a whole run does: its

@@ -281,11 +281,17 @@ static int mux_opts_fragment(const app *a)
     return fragments;
 }
 
-/* Whether the output cannot seek: a stream, stdout, a fifo or a device. */
+/* Whether the output cannot seek: a stream, stdout, a fifo, a socket or a terminal. /dev/null
+ * and block devices seek (an MP4 segment into /dev/null, a dry run, was refused). */
 static int output_unseekable(const char *name)
 {
-    struct stat st;
-    return output_is_url(name) || (stat(name, &st) == 0 && !S_ISREG(st.st_mode));
+    struct stat st, null;
+    if (output_is_url(name))
+        return 1;
+    if (stat(name, &st) != 0)
+        return 0;
+    return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+           (S_ISCHR(st.st_mode) && !(stat("/dev/null", &null) == 0 && null.st_rdev == st.st_rdev));
 }
 
 /* The output's format, from the real name (the bytes go to a temporary one): known before
