@@ -1542,6 +1542,13 @@ last;Prov; two" ] ||
         fail "joined.mkv's tags: $tags"
     expect_error "seg2.ts: segment 2/3 ends before the input does: the last segment" \
         "$video" --concat cut.ts seg1.ts seg2.ts
+    # A provider too long to have the tag beside it in the SDT's 254 bytes is left out of the
+    # segments, which failed at their header ("Too long service or provider name").
+    lavfi long.mkv -t 2 -c:v libx264 -g 25 -an -metadata service_provider="$(printf 'P%.0s' \
+        $(seq 240))"
+    rm seg[123].ts
+    three_segments long.mkv ts
+    "$video" -q --concat long.ts seg1.ts seg2.ts seg3.ts || fail "the long provider's join failed"
 }
 
 # MPEG-TS keeps no global tag: its segments say their piece in the SDT's provider name, which

@@ -147,6 +147,10 @@ int tag_segment_piece(AVFormatContext *out, const char *piece)
     }
     if (!strcmp(out->oformat->name, "mpegts")) {
         const AVDictionaryEntry *own = av_dict_get(out->metadata, TS_TAG_KEY, NULL, 0);
+        /* The SDT holds 254 bytes of a name (255 without UTF-8): a provider that leaves no
+         * room for the tag is left out of the segments, which failed at their header. */
+        if (own && strlen(TS_TAG_PREFIX TS_PROVIDER_SEP) + strlen(piece) + strlen(own->value) > 254)
+            own = NULL;
         char *provider = av_asprintf(TS_TAG_PREFIX "%s%s%s", piece, own ? TS_PROVIDER_SEP : "",
                                      own ? own->value : "");
         if (!provider ||
