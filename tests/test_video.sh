@@ -640,7 +640,6 @@ test_checkpoint_as_model() {
 # for an installed program); a bare name that is neither a file nor a bundled model is
 # refused, naming the models there are; a file of that name is that file.
 test_bundled_model_names() {
-    [ -n "${SANITIZED:-}" ] && return # build/san has no tree beside it: installed ones only
     lavfi in.png -vf format=rgb24,crop=37:23 -frames:v 1 -map 0:v
     mkdir x2-fast # a folder of that name (of outputs, say) is no model file
     "$video" -q -i in.png -o named.png -m x2-fast || { fail "-m x2-fast failed"; return; }
@@ -655,6 +654,20 @@ test_bundled_model_names() {
     [ "$(probe local.png v:0 width)" = 74 ] || fail "-m x4 took the bundled x4, not the file x4"
     "$build/srres-eval" -m x2-fast named.png >eval.log 2>&1 || fail "srres-eval -m x2-fast failed"
     grep -q "x2-fast" eval.log || fail "srres-eval's table does not name x2-fast"
+    # A tree's models are taken from its build folder and one inside build/ (build/san), not
+    # from PREFIX/bin of an install into the tree, whose models are PREFIX/share/srres's.
+    mkdir -p tree/core tree/samples tree/build/san tree/local/bin
+    touch tree/core/srres.h
+    cp "$m2" tree/samples/mine.safetensors
+    local at
+    for at in build build/san local/bin; do
+        cp "$video" "tree/$at/srres-video"
+        if "tree/$at/srres-video" -q -i in.png -o "tree_${at//\//_}.png" -m mine 2>err.log; then
+            [ "$at" != local/bin ] || fail "an install into the tree took the tree's models"
+        else
+            [ "$at" = local/bin ] || fail "tree/$at/srres-video did not find the tree's model"
+        fi
+    done
 }
 
 # Image sequences: numbered names in (image2's pattern) and out, a file a frame, each the

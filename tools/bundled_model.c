@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,15 +15,24 @@
 #define SRRES_DATADIR "/usr/local/share/srres"
 #endif
 
+/* Whether the two names are one folder. */
+static int same_folder(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 /* The folders to look in, best first: the build tree's samples/ where the program runs from
- * one of the tree's build folders (build/, or build/san/ of the sanitized build, which found
- * none), known by the source above it (an installed program in PREFIX/bin took a stray
- * PREFIX/samples, a home folder's ~/samples, over PREFIX/share/srres), then the installed
- * one. A build's program takes its own tree's models, not those an earlier install left. */
+ * the tree's build folder (build/, B=other/) or one inside build/ (build/san/ of the
+ * sanitized build, which found none), known by the source beside it (an installed program in
+ * PREFIX/bin took a stray PREFIX/samples, a home folder's ~/samples, over PREFIX/share/srres),
+ * then the installed one. A build's program takes its own tree's models, not those an
+ * earlier install left. */
 static int model_dirs(char dirs[2][PATH_MAX])
 {
     int count = 0;
-    char exe[PATH_MAX], source[PATH_MAX + 16];
+    char exe[PATH_MAX], source[PATH_MAX + 32], build[PATH_MAX + 32];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     char *slash = len > 0 ? (exe[len] = 0, strrchr(exe, '/')) : NULL;
     if (slash)
@@ -31,6 +41,12 @@ static int model_dirs(char dirs[2][PATH_MAX])
     for (size_t i = 0; slash && !count && i < sizeof(up) / sizeof(up[0]); i++) {
         snprintf(source, sizeof(source), "%s/%s/core/srres.h", exe, up[i]);
         int in_tree = access(source, R_OK) == 0;
+        /* Two up only from inside the tree's build/: not from PREFIX/bin of an install into
+         * the tree (--prefix=TREE/local). */
+        snprintf(source, sizeof(source), "%s/..", exe);
+        snprintf(build, sizeof(build), "%s/../../build", exe);
+        if (i == 1 && !same_folder(source, build))
+            in_tree = 0;
         snprintf(source, sizeof(source), "%s/%s/samples", exe, up[i]);
         if (in_tree && realpath(source, dirs[count]))
             count++;
