@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "direct_conv.h"
 #include "openblas_core.h"
+#include "tail_winograd.h"
 #include "thread_pool.h"
 #include "winograd.h"
 
@@ -63,6 +64,16 @@ static void tail(void *arg, int b, int e, int t)
         tail_conv9x9(j->planes, j->in, j->w, j->bias, b, e);
 }
 
+static void tail_wino(void *arg, int b, int e, int t)
+{
+    job *j = arg;
+    float *scratch = j->scratch + j->per_thread * t;
+    if (j->avx2)
+        tail_winograd_avx2(j->planes, j->in, j->U, j->bias, 0, 0, scratch, b, e);
+    else
+        tail_winograd(j->planes, j->in, j->U, j->bias, 0, 0, scratch, b, e);
+}
+
 static void head(void *arg, int b, int e, int t)
 {
     job *j = arg;
@@ -106,8 +117,11 @@ int main(int argc, char **argv)
     float *U = aligned_alloc(64, sizeof(float) * 36 * 64 * 256);
     size_t per_thread = winograd_scratch_floats(64); /* the larger of the two */
     float *scratch = aligned_alloc(64, sizeof(float) * per_thread * 2);
+    size_t tail_per_thread = tail_winograd_scratch_floats(64);
+    float *tail_scratch = aligned_alloc(64, sizeof(float) * tail_per_thread * 2);
+    float *tU = aligned_alloc(64, sizeof(float) * tail_winograd_weights_floats(64));
     fmap in = make_map(H, W, 1, 64), out = make_map(H, W, 1, 64);
-    fmap in2 = make_map(2 * H, 2 * W, 1, 64), up = make_map(4 * H, 4 * W, 4, 64);
+    fmap in2 = make_map(2 * H, 2 * W, 1, 64), up = make_map(4 * H, 4 * W, TAIL_WINOGRAD_PAD, 64);
     float *tw = aligned_alloc(64, sizeof(float) * 3 * 81 * 64);
     float *planes = malloc(sizeof(float) * 3 * 16 * W * H);
     float *big = calloc(3 * 81 * 64, sizeof(float));
@@ -129,6 +143,11 @@ int main(int argc, char **argv)
         tail_weights(tw, big, 64, 64);
         job jt = {NULL, &up, NULL, tw, bias, NULL, planes, NULL, 0, {0}, 0, avx2};
         report("tail 9x9 64->3 (4x)", 16.0 * W * H * 64 * 3 * 81, pool, tail, &jt, 4 * H);
+        tail_winograd_weights(tU, big, 64, 64);
+        job jw = {NULL, &up, tU, NULL, bias, NULL, planes, tail_scratch, tail_per_thread, {0}, 0,
+                  avx2};
+        report("tail 9x9 64->3 (4x) Winograd", 16.0 * W * H * 64 * 3 * 81, pool, tail_wino, &jw,
+               tail_winograd_tile_rows(4 * H, 0));
         job jh = {&out, &x, NULL, hw, bias, slope, NULL, NULL, 0, {0}, 0, avx2};
         report("head 9x9 3->64", (double)W * H * 3 * 64 * 81, pool, head, &jh, H);
     }

@@ -1,7 +1,8 @@
-/* direct_conv.h: the two 9x9 convolutions of the fast path, computed directly on AVX-512:
- * the head (3 input channels) and the tail (3 output channels). Neither suits a GEMM: the
- * head's K is tiny, and the tail's M = 3 would waste a GEMM tile and its im2col matrix would
- * be 81 times the size of the 4x feature map. Call after cpu_has_avx512(); the *_avx2 twins
+/* direct_conv.h: the two 9x9 convolutions of the NHWC layers, computed directly on AVX-512:
+ * the head (3 input channels) and the tail (3 output channels), for the trainer and the fast
+ * path's head (its tail is tail_winograd.h's: fewer multiplies). Neither suits a GEMM: the head's
+ * K is tiny, and the tail's M = 3 would waste a GEMM tile and its im2col matrix would be 81
+ * times the size of the 4x feature map. Call after cpu_has_avx512(); the *_avx2 twins
  * (direct_conv_avx2.c: same arguments and layouts) after cpu_has_avx2_fma(). Both sets are
  * compiled from direct_conv_template.c. */
 #ifndef SRRES_DIRECT_CONV_H

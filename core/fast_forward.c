@@ -1,7 +1,7 @@
 /* fast_forward.c: the network on the fast path (AVX-512, or AVX2 + FMA): NHWC feature maps,
- * Winograd 3x3 convs with fused bias/PReLU/residual/pixel shuffle, and direct 9x9 head and
- * tail. Weights are transformed once per context; buffers are sized for the largest region
- * and reused.
+ * Winograd 3x3 convs with fused bias/PReLU/residual/pixel shuffle, a direct 9x9 head and a
+ * Winograd 9x9 tail. Weights are transformed once per context; buffers are sized for the
+ * largest region and reused.
  *
  * The upsampling stages and the tail can run on tiles of the trunk's output, up_tile LR
  * pixels a side with a halo of UP_HALO (context.c picks the size): their maps, 64 channels at
@@ -19,11 +19,13 @@
 #include "fast_forward.h"
 #include "layers.h"
 #include "memory.h"
+#include "tail_winograd.h"
 #include "winograd.h"
 
 /* The LR pixels around a tile the upsampling stages and the tail need: a 3x3 conv at LR (1),
- * at 2x (1/2), at 4x (1/4), and the 9x9 tail at the output (4/scale); at most 2.5, so 4,
- * which keeps tiles on the Winograd grid. */
+ * at 2x (1/2), at 4x (1/4), and the 9x9 tail at the output (4/scale, and one more output
+ * pixel that its Winograd tiles' rounding reaches); at most 3.5, so 4, which keeps tiles on
+ * the Winograd grid. */
 #define UP_HALO 4
 
 /* One orchestration, two sets of kernels: the same layouts (16-channel blocks, borders,
@@ -37,16 +39,17 @@ typedef struct fast_kernels {
     void (*head_weights)(float *dst, const float *weight, int cout, int cop);
     void (*head_conv9x9)(const fmap *out, const fmap *in, const float *w, const float *bias,
                          const float *slope, int y0, int y1);
-    void (*tail_weights)(float *dst, const float *weight, int cin, int cip);
-    void (*tail_conv9x9)(float *out, const fmap *in, const float *w, const float *bias, int y0,
-                         int y1);
+    size_t (*tail_scratch_floats)(int cip);
+    void (*tail)(float *out, const fmap *in, const float *U, const float *bias, int oy, int ox,
+                 float *scratch, int ty0, int ty1);
 } fast_kernels;
 
 static const fast_kernels kernels[] = {
     [FAST_AVX512] = {winograd_weights, winograd_scratch_floats, winograd_conv3x3, head_weights,
-                     head_conv9x9, tail_weights, tail_conv9x9},
+                     head_conv9x9, tail_winograd_scratch_floats, tail_winograd},
     [FAST_AVX2] = {winograd_weights_avx2, winograd_scratch_floats_avx2, winograd_conv3x3_avx2,
-                   head_weights, head_conv9x9_avx2, tail_weights, tail_conv9x9_avx2},
+                   head_weights, head_conv9x9_avx2, tail_winograd_scratch_floats_avx2,
+                   tail_winograd_avx2},
 };
 
 typedef struct conv3 {
@@ -60,7 +63,7 @@ struct fast_net {
     const fast_kernels *kern;
     int cp;      /* padded feature channels */
     int bf16;    /* 3x3 products in bf16 */
-    float *head_w, *head_b, *head_s, *tail_w, tail_b[3];
+    float *head_w, *head_b, *head_s, *tail_U, tail_b[3];
     conv3 *body; /* 2 per block */
     conv3 trunk, up[SRRES_MAX_UP_STAGES];
     int up_tile; /* LR side of the upsampling stages' tiles, a multiple of 4; 0: none */
@@ -139,12 +142,12 @@ srres_status fast_net_create(const srres_model *m, fast_isa isa, int bf16, fast_
     f->head_w = alloc_floats(81 * 3 * (size_t)cp);
     f->head_b = padded_copy(m->head.bias, C, cp, NULL);
     f->head_s = expand_slopes(&m->head_prelu, C, cp, 1);
-    f->tail_w = alloc_floats(3 * 81 * (size_t)cp);
+    f->tail_U = alloc_floats(tail_winograd_weights_floats(cp));
     f->body = calloc((size_t)(2 * m->cfg.blocks + 1), sizeof(conv3));
-    ok = f->head_w && f->head_b && f->head_s && f->tail_w && f->body;
+    ok = f->head_w && f->head_b && f->head_s && f->tail_U && f->body;
     if (ok) {
         f->kern->head_weights(f->head_w, m->head.weight, C, cp);
-        f->kern->tail_weights(f->tail_w, m->tail.weight, C, cp);
+        tail_winograd_weights(f->tail_U, m->tail.weight, C, cp);
         memcpy(f->tail_b, m->tail.bias, sizeof(f->tail_b));
     }
     for (int i = 0; ok && i < m->cfg.blocks; i++)
@@ -196,7 +199,7 @@ void fast_net_free(fast_net *f)
     if (!f)
         return;
     free_buffers(f);
-    free(f->head_w), free(f->head_b), free(f->head_s), free(f->tail_w);
+    free(f->head_w), free(f->head_b), free(f->head_s), free(f->tail_U);
     for (int i = 0; f->body && i < 2 * f->m->cfg.blocks; i++)
         free_conv3(&f->body[i]);
     free(f->body);
@@ -216,10 +219,16 @@ static size_t max_size(size_t a, size_t b)
     return a > b ? a : b;
 }
 
-/* The last map feeds the 9x9 tail: a border of 4. */
+/* The last map feeds the 9x9 tail. */
 static int up_pad(const srres_model *m, int j)
 {
-    return j == m->up_stages - 1 ? 4 : 1;
+    return j == m->up_stages - 1 ? TAIL_WINOGRAD_PAD : 1;
+}
+
+/* Floats of one thread's scratch: the 3x3 convs' or the tail's. */
+static size_t scratch_floats(const fast_net *f)
+{
+    return max_size(f->kern->winograd_scratch_floats(f->cp), f->kern->tail_scratch_floats(f->cp));
 }
 
 void fast_net_set_up_tile(fast_net *f, int up_tile)
@@ -262,7 +271,7 @@ double fast_net_floats(const fast_net *f, int up_tile, int h, int w, int threads
         total += alloc_floats_taken((double)fmap_span(hj, up_pad(m, j)) *
                                     fmap_span(wj, up_pad(m, j)) * cp);
     }
-    return total + alloc_floats_taken((double)f->kern->winograd_scratch_floats((int)cp) * threads);
+    return total + alloc_floats_taken((double)scratch_floats(f) * threads);
 }
 
 /* Buffers hold a region by their number of floats, not their shape, so a region and its
@@ -310,7 +319,7 @@ srres_status fast_net_reserve(fast_net *f, int h, int w, int threads, srres_erro
         f->up_cap[j] = up_need[j];
         ok = ok && f->upmap[j].data;
     }
-    f->scratch_per_thread = f->kern->winograd_scratch_floats(f->cp);
+    f->scratch_per_thread = scratch_floats(f);
     f->scratch = ok ? alloc_floats(f->scratch_per_thread * threads) : NULL;
     if (!f->scratch) {
         free_buffers(f);
@@ -352,6 +361,7 @@ typedef struct layer_job {
     const conv3 *k;
     winograd_epilogue ep;
     float *planes; /* tail output */
+    int oy, ox;    /* the tail's tile grid (tail_winograd.h) */
 } layer_job;
 
 static void wino_rows(void *arg, int begin, int end, int thread)
@@ -368,7 +378,7 @@ static void wino_rows(void *arg, int begin, int end, int thread)
 static void run_conv3(fast_net *f, thread_pool *pool, const fmap *out, const fmap *in,
                   const conv3 *k, const fmap *residual, int shuffle)
 {
-    layer_job j = {f, out, in, k, {k->bias, k->slope, residual, shuffle}, NULL};
+    layer_job j = {f, out, in, k, {k->bias, k->slope, residual, shuffle}, NULL, 0, 0};
     thread_pool_for_dynamic(pool, (in->h + 3) / 4, wino_rows, &j);
 }
 
@@ -381,7 +391,9 @@ static void head_rows(void *arg, int begin, int end, int thread)
 static void tail_rows(void *arg, int begin, int end, int thread)
 {
     layer_job *j = arg;
-    j->f->kern->tail_conv9x9(j->planes, j->in, j->f->tail_w, j->f->tail_b, begin, end);
+    float *scratch = j->f->scratch + j->f->scratch_per_thread * thread;
+    j->f->kern->tail(j->planes, j->in, j->f->tail_U, j->f->tail_b, j->oy, j->ox, scratch, begin,
+                     end);
 }
 
 /* Rows [y0, y0 + th) and columns [x0, x0 + tw) of the region's output (h x w LR) from the
@@ -415,8 +427,9 @@ static void up_tile_forward(fast_net *f, thread_pool *pool, const fmap *T, int y
         run_conv3(f, pool, &U[j], X, &f->up[j], NULL, r);
         X = &U[j];
     }
-    layer_job tj = {f, NULL, X, NULL, {0}, whole ? out : f->planes};
-    thread_pool_for_dynamic(pool, X->h, tail_rows, &tj);
+    /* The tail's tiles where the whole region's would be, so that tiles change no output. */
+    layer_job tj = {f, NULL, X, NULL, {0}, whole ? out : f->planes, ty * s % 3, tx * s % 3};
+    thread_pool_for_dynamic(pool, tail_winograd_tile_rows(X->h, tj.oy), tail_rows, &tj);
     if (whole)
         return;
     /* The tile's own rows of the tail's output, without the halo's. */
@@ -453,7 +466,7 @@ srres_status fast_net_forward(fast_net *f, const float *in, int h, int w, float 
             for (int c = 0; c < 3; c++)
                 px[c] = in[c * plane + (size_t)y * w + xx];
         }
-    layer_job hj_job = {f, &F[0], &x, NULL, {0}, NULL};
+    layer_job hj_job = {f, &F[0], &x, NULL, {0}, NULL, 0, 0};
     thread_pool_for_dynamic(pool, h, head_rows, &hj_job);
     /* Blocks: X -> T = PReLU(conv1 X) -> PReLU(conv2 T) + X, ping-ponging F[2] and F[3]. */
     const fmap *X = &F[0];

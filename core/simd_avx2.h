@@ -58,6 +58,14 @@ static inline vf vf_mul(vf a, vf b)
     return _mm256_mul_ps(a, b);
 }
 
+/* v, kept in a register: where a loaded vector feeds several multiply-adds, GCC can fold
+ * its load into each of them, a load per use; the empty asm makes it load once. */
+static inline vf vf_keep(vf v)
+{
+    __asm__("" : "+v"(v));
+    return v;
+}
+
 static inline vf vf_fmadd(vf a, vf b, vf c)
 {
     return _mm256_fmadd_ps(a, b, c);

@@ -111,8 +111,8 @@ static void test_matches_pytorch_tiled(void **state)
 /* Odd sizes at x2 and x4 (with the image skip), untiled, tiled, and with the self-ensemble
  * of 8 (whose transposes swap the sides): the baseline's output to within 1e-5, as the
  * ensemble's own transforms must commute (test_ensemble.c); where the CPU has AVX-512,
- * its output to within 1e-6: the head and the 3x3 convs are the same bits, the tail sums
- * its channels in another order. */
+ * its output to within 3e-6: the head and the 3x3 convs are the same bits, the Winograd
+ * tail sums its channels 8 to a lane where AVX-512 sums 16 (1.3e-6 apart on x4_16x64). */
 static void test_matches_baseline_and_avx512(void **state)
 {
     if (!cpu_has_avx2_fma())
@@ -143,7 +143,7 @@ static void test_matches_baseline_and_avx512(void **state)
             if (cpu_has_avx512()) {
                 float *fast = upscale(m, SRRES_KERNEL_AUTO, tile, ens, in, w, h);
                 d = max_difference(avx2, fast, n);
-                if (d > 1e-6)
+                if (d > 3e-6)
                     fail_msg("%s tile %d ensemble %d: AVX2 path off AVX-512 by %g", models[i], tile,
                              ens, d);
                 free(fast);
