@@ -2814,8 +2814,25 @@ test_bad_input() {
     expect_error "--threads: needs a value" "$video" -i good.mp4 -o x.mp4 -m "$m2" --threads
     # ffmpeg's options that srres-video does not take are named, not read as groups of
     # letters: -vf as -v -f GRAPH ("no such output format"), -hide_banner as -h (status 0).
-    expect_error "-vf: not an option" "$video" -i good.mp4 -o x.mp4 -m "$m2" -vf yadif
     expect_error "-hide_banner: not an option" "$video" -hide_banner -i good.mp4 -o x.mp4 -m "$m2"
+    # Those done another way say the way.
+    expect_error "-vf: not an option; filters go as --vf-pre GRAPH" \
+        "$video" -i good.mp4 -o x.mp4 -m "$m2" -vf yadif
+    expect_error "-r: not an option; an output frame rate goes as --vf-post fps=RATE" \
+        "$video" -i good.mp4 -o x.mp4 -m "$m2" -r 30
+    expect_error "-s: not an option; an output size goes as --vf-post scale=W:H" \
+        "$video" -i good.mp4 -o x.mp4 -m "$m2" -s 640x480
+    expect_error "-to: not an option; give the length from -ss as -t DURATION" \
+        "$video" -i good.mp4 -o x.mp4 -m "$m2" -to 1
+    expect_error "-frames:v: not an option; --frames N writes at most N video frames" \
+        "$video" -i good.mp4 -o x.mp4 -m "$m2" -frames:v 1
+    # x264's quality is a float, as ffmpeg takes it; its settings, in the stream, say so.
+    if "$video" -q -i good.mp4 -o crf.mkv -m "$m2" -crf 23.5 --frames 2 2>err.log; then
+        grep -aq 'crf=23.5' crf.mkv || fail "-crf 23.5: x264 did not take it"
+    else
+        fail "-crf 23.5: $(cat err.log)"
+    fi
+    expect_error "-crf: '63.5' is not a number in 0..63" "$video" -i good.mp4 -o x.mp4 -m "$m2" -crf 63.5
     # An encoder's option is named the way srres-video takes it.
     expect_error "-g: not an option; an encoder's option goes as --enc-opt g=48" \
         "$video" -i good.mp4 -o x.mp4 -m "$m2" -g 48

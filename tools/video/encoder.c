@@ -145,8 +145,8 @@ static int set_options(app *a, AVCodecContext *e)
 {
     if (a->o.bit_rate > 0)
         e->bit_rate = a->o.bit_rate;
-    char crf[16];
-    snprintf(crf, sizeof(crf), "%d", a->o.crf);
+    char crf[32];
+    snprintf(crf, sizeof(crf), "%g", a->o.crf);
     if (a->o.crf >= 0 &&
         set_encoder_option(a, e, "-crf", "crf", crf, "; give a bit rate with -b:v") < 0)
         return AVERROR(EINVAL);

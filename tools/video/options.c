@@ -65,7 +65,7 @@ static void usage(FILE *f)
            "  srres-video --concat OUTPUT SEGMENT...   joins segments back into one file\n"
            "  -an, -sn                drop audio / subtitle streams\n"
            "  -c:v CODEC              video encoder (default libx264 for .mp4/.mkv/.mov/.ts/.flv)\n"
-           "  -crf N                  constant quality (default 18 with libx264)\n"
+           "  -crf Q                  constant quality (default 18 with libx264; 0 to 63)\n"
            "  -b:v RATE               bit rate (e.g. 8M) instead of -crf\n"
            "  -preset NAME            encoder preset (libx264 default: medium)\n"
            "  -pix_fmt FMT            output pixel format (default: the input's, or the nearest\n"
@@ -128,6 +128,25 @@ static const char *const ffmpeg_style[][2] = {
     {"-x264-params", "--x264-params"},
 };
 
+/* ffmpeg's options for what srres-video does another way, and the way. */
+static const char *const ffmpeg_ways[][2] = {
+    {"-vf", "filters go as --vf-pre GRAPH (before the network) or --vf-post GRAPH (after)"},
+    {"-filter:v", "filters go as --vf-pre GRAPH (before the network) or --vf-post GRAPH (after)"},
+    {"-frames:v", "--frames N writes at most N video frames"},
+    {"-vframes", "--frames N writes at most N video frames"},
+    {"-r", "an output frame rate goes as --vf-post fps=RATE"},
+    {"-s", "an output size goes as --vf-post scale=W:H"},
+    {"-to", "give the length from -ss as -t DURATION"},
+};
+
+static const char *ffmpeg_way(const char *word)
+{
+    for (size_t k = 0; k < sizeof(ffmpeg_ways) / sizeof(ffmpeg_ways[0]); k++)
+        if (!strcmp(word, ffmpeg_ways[k][0]))
+            return ffmpeg_ways[k][1];
+    return NULL;
+}
+
 /* Whether some encoder has an option of that name: its context's (-g, -maxrate) or its own
  * (-tune, -x265-params). */
 static int an_encoder_option(const char *name)
@@ -168,6 +187,8 @@ static int a_demuxer_option(const char *name)
 static int foreign_ffmpeg_option(const char *s, const char *shorts)
 {
     size_t n = strlen(s);
+    if (ffmpeg_way(s))
+        return 1;
     if (n == 2)
         return s[0] == '-' && islower((unsigned char)s[1]) && !strchr(shorts, s[1]) &&
                an_encoder_option(s + 1);
@@ -181,6 +202,8 @@ static int foreign_ffmpeg_option(const char *s, const char *shorts)
 static void __attribute__((noreturn)) not_an_option(const char *word, const char *value)
 {
     char hint[256];
+    if (ffmpeg_way(word))
+        cli_not_an_option(word, ffmpeg_way(word));
     if (an_encoder_option(word + 1))
         snprintf(hint, sizeof(hint), "an encoder's option goes as --enc-opt %s=%s", word + 1,
                  value ? value : "VALUE");
@@ -332,7 +355,7 @@ void parse_options(options *o, int argc, char **argv)
         case O_AN: o->no_audio = 1; break;
         case O_SN: o->no_subs = 1; break;
         case O_CODEC: o->codec = optarg; break;
-        case O_CRF: o->crf = (int)cli_long("-crf", optarg, 0, 63); break;
+        case O_CRF: o->crf = cli_double("-crf", optarg, 0, 63); break; /* x264's is a float */
         case O_BR: {
             double v;
             char *end;

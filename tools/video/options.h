@@ -11,7 +11,7 @@ typedef struct options {
     const char *codec, *preset, *pix_fmt, *x264_params, *vf_pre, *vf_post, *kernel, *precision;
     const char *format; /* -f: the output's container, for names that do not say (pipes) */
     const char *input_format; /* --input-format: the input's demuxer (NULL: probed) */
-    int crf;            /* -1: the encoder's default (18 for libx264) */
+    double crf;         /* -1: the encoder's default (18 for libx264) */
     int64_t bit_rate;
     int threads, tile, queue, overwrite, no_audio, no_subs, verbose, quiet;
     int ensemble;                  /* --ensemble; 0 = the library's default (one pass) */
