@@ -91,6 +91,20 @@ test_nothing_read_fails() {
         grep -q "no image scored (of 1 given)" err.log || fail "status $rc: $(cat err.log)"
 }
 
+# Scores that never reach standard output fail the run: on a full disk, > results.csv was
+# left empty with status 0.
+test_lost_output_fails() {
+    frame a.png 1
+    "$eval" -m "$m2" --csv a.png >/dev/full 2>err.log
+    local rc=$?
+    [ $rc -eq 1 ] && grep -q "^srres-eval: standard output: No space left on device$" err.log ||
+        fail "> /dev/full: status $rc: $(cat err.log)"
+    "$eval" -m "$m2" a.png >&- 2>err.log
+    rc=$?
+    [ $rc -eq 1 ] && grep -q "^srres-eval: standard output: Bad file descriptor$" err.log ||
+        fail ">&-: status $rc: $(cat err.log)"
+}
+
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do
     run_test "$t"
 done

@@ -1005,6 +1005,12 @@ for tool in srres-video srres-train srres-eval srres-model; do
     "$build/$tool" --version >out.log 2>err.log || fail "$tool --version: status $?"
     [ "$(head -1 out.log)" = "$tool $version" ] && grep -q "^libavformat .* (FFmpeg " out.log &&
         grep -q "^OpenBLAS " out.log && [ ! -s err.log ] || fail "$tool --version: $(cat out.log)"
+    # What never reaches standard output fails the run (srres-model info > file on a full
+    # disk said nothing).
+    "$build/$tool" --version >/dev/full 2>err.log
+    rc=$?
+    [ $rc = 1 ] && grep -q "^$tool: standard output: No space left on device$" err.log ||
+        fail "$tool --version >/dev/full: status $rc: $(cat err.log)"
 done
 # --init without the network's options goes on training its model's network (it built the
 # default 16x64 x4 without the image skip and took one tensor of x2-fast); one given wins.
@@ -1019,6 +1025,9 @@ for scale in "" 4; do
 done
 expect_error "convert: give the model to read and the file to write" \
     "$build/srres-model" convert learn.safetensors
+# -- ends the options, as for the other tools (info took it for a file's name).
+"$build/srres-model" info -- learn.safetensors >out.log 2>err.log &&
+    grep -q "^learn.safetensors: " out.log || fail "info -- learn.safetensors: $(cat err.log)"
 # A train.* key is srres-train's run state, which a model loaded drops: refused, not unseen.
 expect_error "convert: --meta train.x: train.\* keys are srres-train's run state" \
     "$build/srres-model" convert "$root/samples/x2-fast.safetensors" t.safetensors --meta train.x=1

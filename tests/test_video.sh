@@ -3624,6 +3624,20 @@ test_vf_pre_matrix_change_followed() {
         fail "grey.png's bars $got, not $want"
 }
 
+# Started with standard error and input closed, the output file took descriptor 2 and the
+# progress lines went into it: a video that did not play, and status 0.
+test_closed_standard_descriptors() {
+    SRC=testsrc2=size=160x90:rate=25 lavfi in.mp4 -t 4 -c:v libx264 -c:a aac
+    "$video" -i in.mp4 -o out.mkv -m "$m2" 2>&- <&- || fail "status $?"
+    ffmpeg -nostdin -v error -i out.mkv -f null - 2>err.log && [ ! -s err.log ] ||
+        fail "the output does not decode: $(head -2 err.log)"
+    # What never reaches standard output fails the run.
+    "$video" --help >/dev/full 2>err.log
+    local rc=$?
+    [ $rc = 1 ] && grep -q "^srres-video: standard output: No space left on device$" err.log ||
+        fail "--help >/dev/full: status $rc: $(cat err.log)"
+}
+
 for t in $(declare -F | awk '{print $3}' | grep '^test_' | grep -e "${ONLY:-.}"); do
     run_test "$t"
 done

@@ -1,6 +1,7 @@
 /* cli.c: fatal errors and option parsing for the tools. */
 #include <cblas.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libavcodec/avcodec.h>
 #include <libavfilter/avfilter.h>
@@ -10,16 +11,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static const char *program_name = "srres";
 static void (*fatal)(int, const char *);
 
+void cli_std_fds(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+            open("/dev/null", O_RDONLY); /* the lowest free number: fd */
+}
+
+/* At exit: what never reached standard output (a full disk, a broken pipe) fails the run;
+ * srres-eval > results.csv on a full disk left an empty file and status 0. */
+static void check_stdout(void)
+{
+    int lost = ferror(stdout);
+    errno = 0;
+    if (fflush(stdout) != 0 || lost) { /* not fclose: a later exit handler may still print */
+        fprintf(stderr, "%s: standard output: %s\n", program_name,
+                errno ? strerror(errno) : "a write failed");
+        _exit(1);
+    }
+}
+
 void cli_init(const char *program, void (*fatal_exit)(int status, const char *line))
 {
     program_name = program;
     fatal = fatal_exit;
+    atexit(check_stdout);
 }
 
 /* Says line (the whole of it in one write, not interleaved with another process's) and ends

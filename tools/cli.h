@@ -5,9 +5,16 @@
 
 #include "srres.h"
 
+/* Descriptors 0, 1 and 2 that the tool was started without, opened on /dev/null (read-only,
+ * so that writes to a closed standard output still fail): else the first file the tool
+ * opens takes the number, and its messages went into the output video. Call first in
+ * main, before anything opens a file. */
+void cli_std_fds(void);
+
 /* `program` prefixes every message; `fatal_exit` (NULL: print the line and exit) says the
  * line of a fatal error, "program: message\n", and ends the process (srres-train: the MPI
- * job, the line said once). */
+ * job, the line said once). At exit, output lost on standard output is an error: status 1
+ * and a line. */
 void cli_init(const char *program, void (*fatal_exit)(int status, const char *line));
 
 /* --version: the tool's (libsrres's) version and those of the libraries it runs with, as a

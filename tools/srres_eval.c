@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 {
     const char *model_path = NULL, *kernel = "auto", *precision = "fp32";
     int crop = 0, threads = 0, csv = 0, ensemble = 1, c;
+    cli_std_fds();
     openblas_core_choose(argv);
     cli_init("srres-eval", NULL);
     static const struct option longs[] = {

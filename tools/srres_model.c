@@ -270,8 +270,9 @@ static void compact(const char *in, const char *out)
 
 int main(int argc, char **argv)
 {
+    cli_std_fds();
     cli_init("srres-model", NULL);
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) /* after --, -h is a file's name */
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
@@ -289,13 +290,14 @@ int main(int argc, char **argv)
     if (argv[1][0] == '-')
         cli_not_an_option(argv[1], "give a command first: info, convert or compact");
     if (!strcmp(argv[1], "info")) {
-        if (argc < 3)
+        int first = 2 + (argc > 2 && !strcmp(argv[2], "--")); /* as the other tools take -- */
+        if (argc <= first)
             cli_die("info: give model files");
         /* Every file is shown, an unreadable one said and the status made 1, as srres-eval
          * scores every image it can. */
         char file[PATH_MAX + 64], err[PATH_MAX + 768];
         int status = 0;
-        for (int i = 2; i < argc; i++) {
+        for (int i = first; i < argc; i++) {
             const char *path = bundled_model_lookup(file, sizeof(file), "info", argv[i], err,
                                                     sizeof(err));
             if (!path)

@@ -326,6 +326,7 @@ static void free_run(run *r)
 
 int main(int argc, char **argv)
 {
+    cli_std_fds();
     openblas_core_choose(argv);
     D = dist_init(&argc, &argv);
     cli_init("srres-train", dist_fail);

@@ -149,6 +149,7 @@ static void cleanup(app *a)
 
 int main(int argc, char **argv)
 {
+    cli_std_fds();
     openblas_core_choose(argv);
     static app a;
     a.o =
