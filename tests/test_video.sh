@@ -2901,6 +2901,24 @@ test_cut_off_mpeg_ts_said() {
     done
 }
 
+# H.264 frames decoded with errors the decoder concealed (a slice zeroed) are kept, as ffmpeg
+# keeps them, and counted at the end, as ffmpeg says "corrupt decoded frame": they came out
+# without a word. A whole file says nothing of the kind.
+test_concealed_frames_said() {
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=s=160x90:r=25 -t 4 -c:v libx264 -g 25 in.mkv
+    cp in.mkv z60.mkv
+    head -c 4000 /dev/zero |
+        dd of=z60.mkv bs=1 seek=$(($(stat -c %s in.mkv) * 60 / 100)) conv=notrunc status=none
+    "$video" -i z60.mkv -o out.mkv -m "$m2" 2>err.log || fail "z60.mkv failed: $(cat err.log)"
+    grep -q "z60.mkv: 1 video frame decoded with errors, concealed by the decoder and kept" err.log ||
+        fail "no concealed frame said: $(grep -v '^frame' err.log)"
+    local want
+    want=$(ffmpeg -v quiet -i z60.mkv -f framemd5 - | grep -vc '^#')
+    [ "$(probe out.mkv v:0 nb_read_frames -count_frames)" = "$want" ] || fail "not the $want frames ffmpeg gives"
+    "$video" -i in.mkv -o whole.mkv -m "$m2" 2>err.log || fail "in.mkv failed"
+    ! grep -q "decoded with errors" err.log || fail "in.mkv said to have errors"
+}
+
 # Numbered images into a folder they cannot be written in are refused up front with the
 # reason, as one file is: it was "Input/output error" from the image muxer, after a frame.
 test_numbered_output_in_read_only_folder() {

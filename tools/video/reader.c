@@ -214,8 +214,9 @@ static void tell_unread_alpha(app *a, const AVPacket *pkt)
     a->told_dropped = 1;
 }
 
-/* Decodes what the packet (NULL: flush) yields and feeds it on. */
-static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
+/* Decodes what the packet (NULL: flush) yields and feeds it on, counting in *concealed the
+ * frames the decoder gave with errors it concealed. */
+static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame, long *concealed)
 {
     char eb[ERR_SIZE];
     if (pkt && !a->vpx_alpha)
@@ -247,6 +248,9 @@ static int decode_packet(app *a, AVPacket *pkt, AVFrame *frame)
             set_error(a, "%s: cannot decode video: %s", a->o.input, av_err(ret, eb));
             return ret;
         }
+        /* Kept, as ffmpeg keeps them, but counted: H.264 with a damaged slice came out with
+         * its macroblocks guessed and not a word, where ffmpeg says "concealing". */
+        *concealed += frame->decode_error_flags || frame->flags & AV_FRAME_FLAG_CORRUPT;
         ret = feed_frame(a, frame);
         av_frame_unref(frame);
         if (ret)
@@ -280,6 +284,7 @@ void *reader_main(void *arg)
     int64_t read_end = INT64_MIN; /* the latest end of a packet read, in AV_TIME_BASE */
     int64_t packet_at = -1;       /* where the last packet read that says it starts */
     int at_eof = 0, stopping = 0;
+    long concealed = 0; /* frames decoded with errors the decoder concealed */
     int64_t hi = a->hi; /* the video's end: -t's, a segment's, or the last frame's at a signal */
     AVRational vtb = a->ifmt->streams[a->vin]->time_base;
     while (ret >= 0 && (!video_done || short_of > 0) && signals_received() < 2 &&
@@ -336,7 +341,7 @@ void *reader_main(void *arg)
             if (av_compare_ts(ts - hi, vtb, 10, (AVRational){1, 1}) > 0)
                 short_of = 0;
         } else if (pkt->stream_index == a->vin) {
-            ret = decode_packet(a, pkt, frame);
+            ret = decode_packet(a, pkt, frame, &concealed);
             if (ret == 1) {
                 video_done = 1;
                 ret = 0;
@@ -398,10 +403,15 @@ void *reader_main(void *arg)
     /* Flush the decoder and the pre graph, unless aborting. */
     if (ret >= 0 && !atomic_load(&a->failed)) {
         if (!video_done)
-            ret = decode_packet(a, NULL, frame);
+            ret = decode_packet(a, NULL, frame, &concealed);
         if (ret >= 0)
             feed_frame(a, NULL);
     }
+    if (concealed && !a->o.quiet)
+        fprintf(stderr,
+                "srres-video: %s: %ld video frame%s decoded with errors, concealed by the "
+                "decoder and kept, as ffmpeg does\n",
+                a->o.input, concealed, concealed > 1 ? "s" : "");
     av_packet_free(&pkt);
     av_frame_free(&frame);
     free(past);
