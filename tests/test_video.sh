@@ -2919,6 +2919,30 @@ test_concealed_frames_said() {
     ! grep -q "decoded with errors" err.log || fail "in.mkv said to have errors"
 }
 
+# A whole file damaged mid-way, where reading stops, is said to be damaged there, not cut off:
+# a Matroska file zeroed at 80% was said to end "at 3.22 s of the 4.02 s it declares: it
+# was cut off", an MPEG-TS file with its second half noise to end "inside an MPEG-TS packet".
+test_damage_mid_file_not_said_cut_off() {
+    local size
+    SRC=testsrc2=s=160x90:r=25 lavfi in.mkv -t 4 -c:v libx264 -g 25 -c:a aac
+    SRC=testsrc2=s=160x90:r=25 lavfi in.ts -t 4 -c:v libx264 -g 25 -c:a aac
+    cp in.mkv z80.mkv
+    head -c 4000 /dev/zero |
+        dd of=z80.mkv bs=1 seek=$(($(stat -c %s in.mkv) * 80 / 100)) conv=notrunc status=none
+    size=$(stat -c %s in.ts)
+    cp in.ts half.ts
+    ffmpeg -nostdin -v error -f lavfi -i anoisesrc=d=1:r=$size:seed=7 -f u8 noise.raw # same bytes each run
+    head -c $((size - size / 2)) noise.raw | dd of=half.ts bs=1 seek=$((size / 2)) conv=notrunc status=none
+    "$video" -i z80.mkv -o z80.out.mkv -m "$m2" 2>err.log || fail "z80.mkv failed: $(cat err.log)"
+    grep -q "z80.mkv: the input is damaged after byte [0-9]*: reading stopped there, at 3\.[0-9]* s of the 4\.[0-9]* s it declares" \
+        err.log || fail "z80.mkv not said damaged: $(grep -v '^frame' err.log)"
+    ! grep -q "cut off" err.log || fail "z80.mkv said to be cut off"
+    "$video" -i half.ts -o half.out.mkv -m "$m2" 2>err.log || fail "half.ts failed: $(cat err.log)"
+    grep -q "half.ts: the input is damaged after byte [0-9]*: reading stopped there" err.log ||
+        fail "half.ts not said damaged: $(grep -v '^frame' err.log)"
+    ! grep -q "cut off" err.log || fail "half.ts said to be cut off"
+}
+
 # Numbered images into a folder they cannot be written in are refused up front with the
 # reason, as one file is: it was "Input/output error" from the image muxer, after a frame.
 test_numbered_output_in_read_only_folder() {

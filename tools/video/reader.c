@@ -92,18 +92,20 @@ static void skip_damaged(app *a, int ret)
 }
 
 /* Whether an MPEG-TS file, which declares no duration, ends inside one of its fixed-size
- * packets: its last two whole packets' sync bytes (0x47; 4 bytes in for M2TS's 192-byte
- * packets) are not where they would be. The demuxer takes the short last read for the end,
- * without a word. A pipe, which has no end to seek back from, ends inside one where the
- * bytes read after the start of the last packet read (`packet_at`, or -1) are no whole number
- * of packets: counted from there, not from the first, as bytes before it (a capture begun
- * mid-packet) or lost mid-stream shift them. A file cut on a packet's end is not seen: its
- * last PES may be short, but FFmpeg's muxer gives video PES no length to check, and an audio
- * one the demuxer finds short is flagged as damaged, as one mid-file is. */
-static int ts_ends_inside_packet(const app *a, int64_t packet_at)
+ * packets: the bytes after the start of the last packet read (`packet_at`, or -1) are no
+ * whole number of packets, counted from there, not from the first, as bytes before it (a
+ * capture begun mid-packet) or lost mid-stream shift them. A file whose last packets' sync
+ * bytes (0x47; 4 bytes in for M2TS's 192-byte packets) are not where they would be, though
+ * whole packets fill it, was damaged there, not cut (`*damaged`): its second half
+ * overwritten was said to be cut off. A pipe, whose size is unknown, is judged by the bytes
+ * read. A file cut on a packet's end is not seen: its last PES may be short, but FFmpeg's
+ * muxer gives video PES no length to check, and an audio one the demuxer finds short is
+ * flagged as damaged, as one mid-file is. */
+static int ts_ends_inside_packet(const app *a, int64_t packet_at, int *damaged)
 {
     AVIOContext *pb = a->ifmt->pb;
     int64_t ps, size = pb ? avio_size(pb) : -1;
+    *damaged = 0;
     if (strcmp(a->ifmt->iformat->name, "mpegts") ||
         av_opt_get_int(a->ifmt->priv_data, "ts_packetsize", 0, &ps) < 0 || ps <= 0)
         return 0;
@@ -111,49 +113,140 @@ static int ts_ends_inside_packet(const app *a, int64_t packet_at)
         return packet_at >= 0 && (avio_tell(pb) - packet_at) % ps != 0;
     if (size < 2 * ps)
         return 0;
-    int sync = ps == 192 ? 4 : 0;
+    /* Where the last packet read starts, its sync byte says the packets' size: random bytes
+     * read after it (or at the end, for the duration) can change the demuxer's mind, from
+     * 188 to 192. */
+    uint8_t h[5];
+    if (packet_at >= 0 && avio_seek(pb, packet_at, SEEK_SET) >= 0 && avio_read(pb, h, 5) == 5) {
+        if (ps == 192 && h[0] == 0x47 && h[4] != 0x47)
+            ps = 188;
+        else if (ps != 192 && h[0] != 0x47 && h[4] == 0x47)
+            ps = 192;
+    }
+    int sync = ps == 192 ? 4 : 0, whole = packet_at < 0 || (size - packet_at) % ps == 0;
     for (int k = 1; k <= 2; k++) {
         if (avio_seek(pb, size - k * ps + sync, SEEK_SET) < 0)
             return 0;
-        if (avio_r8(pb) != 0x47)
-            return 1;
+        if (avio_r8(pb) != 0x47) {
+            *damaged = whole;
+            return !whole;
+        }
     }
     return 0;
 }
 
-/* A file that ends well short of the duration its container declares (MP4's index, Matroska's
- * header) was cut off: a download or recording that stopped. Said, as ffmpeg's demuxers say it
- * in their own words ("partial file", "File ended prematurely"), which srres-video's log (off)
- * hid: the run ended as complete, a part of the video missing. Durations estimated from the
- * packets or the bit rate (MPEG-TS, MPEG-PS) are no declaration; an MPEG-TS file cut inside
- * a packet is seen by that (ts_ends_inside_packet). Nor are the lengths of formats whose
- * muxer writes a placeholder where it cannot seek back to the header (AVI written to a pipe
- * declared 42949672.96 s, and 187.60 s once saved, of a whole second; WAV, FLV): only MP4's
- * and Matroska's muxers write a length once they know it, and none otherwise. */
-static void say_if_cut_off(const app *a, int64_t read_end, int64_t packet_at)
+/* A Matroska element size (EBML's variable-length number) at pb, or -1 where it says
+ * "unknown" (all ones: a file written to a pipe) or is no such number. */
+static int64_t ebml_size(AVIOContext *pb)
+{
+    int first = avio_r8(pb), len = 1;
+    while (len <= 8 && !(first & (0x100 >> len)))
+        len++;
+    if (len > 8)
+        return -1;
+    uint64_t v = first & (0xFF >> len), ones = (1ULL << (7 * len)) - 1;
+    for (int k = 1; k < len; k++)
+        v = v << 8 | avio_r8(pb);
+    return v == ones ? -1 : (int64_t)v;
+}
+
+/* The bytes the file's own top-level structure says it holds, or -1 where it says none: MP4's
+ * boxes, each of which gives its size, and Matroska's Segment, whose size the muxer writes
+ * once it knows it. More than the file has: it was cut off; no more: what stopped reading
+ * short was damage inside. */
+static int64_t declared_bytes(const app *a, int64_t size)
+{
+    AVIOContext *pb = a->ifmt->pb;
+    const char *name = a->ifmt->iformat->name;
+    if (av_match_name("mp4", name)) {
+        int64_t at = 0;
+        while (at < size) {
+            if (at + 8 > size) /* a box's header cut */
+                return at + 8;
+            if (avio_seek(pb, at, SEEK_SET) < 0)
+                return -1;
+            int64_t box = avio_rb32(pb);
+            avio_skip(pb, 4); /* its type */
+            if (box == 1)
+                box = at + 16 > size ? 16 : (int64_t)avio_rb64(pb);
+            else if (box == 0) /* to the end of the file */
+                return size;
+            if (box < 8)
+                return -1;
+            if (box > size - at) /* past the end (no sum: a garbage size could overflow it) */
+                return size + 1;
+            at += box;
+        }
+        return at;
+    }
+    if (av_match_name("matroska", name)) {
+        if (avio_seek(pb, 0, SEEK_SET) < 0 || avio_rb32(pb) != 0x1A45DFA3)
+            return -1;
+        int64_t header = ebml_size(pb);
+        if (header < 0 || avio_skip(pb, header) < 0 || avio_rb32(pb) != 0x18538067)
+            return -1;
+        int64_t segment = ebml_size(pb);
+        return segment < 0 ? -1 : avio_tell(pb) + segment;
+    }
+    return -1;
+}
+
+/* A file that ends short of what its container declares was cut off: a download or recording
+ * that stopped. Said, as ffmpeg's demuxers say it in their own words ("partial file", "File
+ * ended prematurely"), which srres-video's log (off) hid: the run ended as complete, a part of
+ * the video missing: a file that ends well short of the duration its container declares
+ * (MP4's index, Matroska's header). Where the file's structure gives its size
+ * (declared_bytes) and the file holds it all, reading that stopped short is damage, said
+ * with where it stopped (`read_to`, the end of the furthest packet read): a Matroska file
+ * zeroed at 80% was said cut off at 3.22 s though whole. Durations estimated from the
+ * packets or the bit rate (MPEG-TS, MPEG-PS) are no declaration; MPEG-TS is seen by its
+ * packets (ts_ends_inside_packet). Nor are the lengths of formats whose muxer writes a
+ * placeholder where it cannot seek back to the header (AVI written to a pipe declared
+ * 42949672.96 s, and 187.60 s once saved, of a whole second; WAV, FLV): only MP4's and
+ * Matroska's muxers write a length once they know it, and none otherwise. */
+static void say_if_cut_off(const app *a, int64_t read_end, int64_t packet_at, int64_t read_to)
 {
     const AVFormatContext *f = a->ifmt;
+    AVIOContext *pb = f->pb;
+    int damaged;
     if (a->o.quiet)
         return;
-    if (ts_ends_inside_packet(a, packet_at)) {
+    if (ts_ends_inside_packet(a, packet_at, &damaged)) {
         fprintf(stderr,
                 "srres-video: %s: the input ends inside an MPEG-TS packet: it was cut off; the "
                 "output holds what there is\n",
                 a->o.input);
         return;
     }
+    /* No time: MPEG-TS carries audio ahead of its video, and declares no duration. */
+    if (damaged && read_to >= 0) {
+        fprintf(stderr,
+                "srres-video: %s: the input is damaged after byte %" PRId64 ": reading stopped "
+                "there; the output holds what there is\n",
+                a->o.input, read_to);
+        return;
+    }
     if (f->duration <= 0 || read_end == INT64_MIN ||
         f->duration_estimation_method != AVFMT_DURATION_FROM_STREAM ||
         !(av_match_name("mp4", f->iformat->name) || av_match_name("matroska", f->iformat->name)))
         return;
+    int64_t size = pb && (pb->seekable & AVIO_SEEKABLE_NORMAL) ? avio_size(pb) : -1;
+    int64_t bytes = size > 0 ? declared_bytes(a, size) : -1;
     /* Both declare where the file ends, counted from 0, not from its start: a piece of
      * 1 to 2 s (a --segment) declares 2 s, and was said cut off at 2 s of 3. */
     int64_t declared = f->duration;
-    if (declared - read_end > AV_TIME_BASE / 2)
+    int short_of = declared - read_end > AV_TIME_BASE / 2;
+    if (short_of && (bytes < 0 || bytes > size))
         fprintf(stderr,
                 "srres-video: %s: the input ends at %.2f s of the %.2f s it declares: it "
                 "was cut off; the output holds what there is\n",
                 a->o.input, read_end / (double)AV_TIME_BASE, declared / (double)AV_TIME_BASE);
+    else if (bytes >= 0 && short_of && read_to >= 0)
+        fprintf(stderr,
+                "srres-video: %s: the input is damaged after byte %" PRId64 ": reading stopped "
+                "there, at %.2f s of the %.2f s it declares; the output holds what there is\n",
+                a->o.input, read_to, read_end / (double)AV_TIME_BASE,
+                declared / (double)AV_TIME_BASE);
 }
 
 /* libvpx's decoder, once it has read alpha, gives no frame for a packet without it: a WebM
@@ -283,6 +376,7 @@ void *reader_main(void *arg)
     int64_t video_after = 0;      /* video packets read past the end */
     int64_t read_end = INT64_MIN; /* the latest end of a packet read, in AV_TIME_BASE */
     int64_t packet_at = -1;       /* where the last packet read that says it starts */
+    int64_t read_to = -1;         /* the end of the furthest packet read that says where */
     int at_eof = 0, stopping = 0;
     long concealed = 0; /* frames decoded with errors the decoder concealed */
     int64_t hi = a->hi; /* the video's end: -t's, a segment's, or the last frame's at a signal */
@@ -318,8 +412,10 @@ void *reader_main(void *arg)
             break;
         }
         AVStream *ist = a->ifmt->streams[pkt->stream_index];
-        if (pkt->pos >= 0)
+        if (pkt->pos >= 0) {
             packet_at = pkt->pos;
+            read_to = FFMAX(read_to, pkt->pos + pkt->size);
+        }
         if (pkt->pts != AV_NOPTS_VALUE)
             read_end = FFMAX(read_end, av_rescale_q(pkt->pts + FFMAX(pkt->duration, 0),
                                                     ist->time_base, AV_TIME_BASE_Q));
@@ -399,7 +495,7 @@ void *reader_main(void *arg)
     }
     atomic_store(&a->reading_done, 1);
     if (at_eof && !video_done)
-        say_if_cut_off(a, read_end, packet_at);
+        say_if_cut_off(a, read_end, packet_at, read_to);
     /* Flush the decoder and the pre graph, unless aborting. */
     if (ret >= 0 && !atomic_load(&a->failed)) {
         if (!video_done)
