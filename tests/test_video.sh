@@ -2943,6 +2943,17 @@ test_damage_mid_file_not_said_cut_off() {
     ! grep -q "cut off" err.log || fail "half.ts said to be cut off"
 }
 
+# An MP4 cut a tenth short of its end (0.32 s of 4 s) is said to be cut off, by its mdat box
+# reaching past the file's end, as ffmpeg says "partial file": it went unsaid, being less
+# than the 0.5 s that a duration short of the declared one needs.
+test_mp4_cut_near_end_said() {
+    SRC=testsrc2=s=160x90:r=25 lavfi in.mp4 -t 4 -c:v libx264 -g 25 -c:a aac -movflags +faststart
+    head -c $(($(stat -c %s in.mp4) * 9 / 10)) in.mp4 >cut90.mp4
+    "$video" -i cut90.mp4 -o out.mkv -m "$m2" 2>err.log || fail "cut90.mp4 failed: $(cat err.log)"
+    grep -q "cut90.mp4: the input ends at 3\.[0-9]* s of the 4\.[0-9]* s it declares: it was cut off" \
+        err.log || fail "cut90.mp4 not said to be cut off: $(grep -v '^frame' err.log)"
+}
+
 # Numbered images into a folder they cannot be written in are refused up front with the
 # reason, as one file is: it was "Input/output error" from the image muxer, after a frame.
 test_numbered_output_in_read_only_folder() {

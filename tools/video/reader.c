@@ -152,8 +152,8 @@ static int64_t ebml_size(AVIOContext *pb)
 
 /* The bytes the file's own top-level structure says it holds, or -1 where it says none: MP4's
  * boxes, each of which gives its size, and Matroska's Segment, whose size the muxer writes
- * once it knows it. More than the file has: it was cut off; no more: what stopped reading
- * short was damage inside. */
+ * once it knows it. More than the file has: it was cut off, however near its end ("partial
+ * file", ffmpeg says); no more: what stopped reading short was damage inside. */
 static int64_t declared_bytes(const app *a, int64_t size)
 {
     AVIOContext *pb = a->ifmt->pb;
@@ -196,7 +196,9 @@ static int64_t declared_bytes(const app *a, int64_t size)
  * ended prematurely"), which srres-video's log (off) hid: the run ended as complete, a part of
  * the video missing: a file that ends well short of the duration its container declares
  * (MP4's index, Matroska's header). Where the file's structure gives its size
- * (declared_bytes) and the file holds it all, reading that stopped short is damage, said
+ * (declared_bytes), that decides: a file shorter is cut off, whatever was read (an MP4 a
+ * tenth short, 0.32 s of 4 s, went unsaid, the duration's margin being 0.5 s, which VFR and
+ * edit lists need); one that holds it all, where reading stopped short, is damaged, said
  * with where it stopped (`read_to`, the end of the furthest packet read): a Matroska file
  * zeroed at 80% was said cut off at 3.22 s though whole. Durations estimated from the
  * packets or the bit rate (MPEG-TS, MPEG-PS) are no declaration; MPEG-TS is seen by its
@@ -236,7 +238,7 @@ static void say_if_cut_off(const app *a, int64_t read_end, int64_t packet_at, in
      * 1 to 2 s (a --segment) declares 2 s, and was said cut off at 2 s of 3. */
     int64_t declared = f->duration;
     int short_of = declared - read_end > AV_TIME_BASE / 2;
-    if (short_of && (bytes < 0 || bytes > size))
+    if (bytes > size || (bytes < 0 && short_of))
         fprintf(stderr,
                 "srres-video: %s: the input ends at %.2f s of the %.2f s it declares: it "
                 "was cut off; the output holds what there is\n",
