@@ -1960,6 +1960,22 @@ test_clock_jump_in_transport_stream() {
     awk -v d="$d" 'BEGIN { exit !(d > 1.95 && d < 2.1) }' || fail "audio lasts $d s"
 }
 
+# MPEG-TS files of 25 and 50 fps joined with cat: the second's first picture comes after the
+# first's last, as by ffmpeg (1.96 s, then 1.98 s). Their decoders hold pictures back
+# differently (0.08 s, 0.04 s), and following on by decoding times alone gave two pictures
+# 1.96 s, the second moved a tick on.
+test_frame_rate_change_at_clock_jump() {
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=s=64x36:r=25 -t 2 -c:v libx264 -g 25 r25.ts
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=s=64x36:r=50 -t 2 -c:v libx264 -g 50 r50.ts
+    cat r25.ts r50.ts >rr.ts
+    "$video" -q -i rr.ts -o rr.mkv -m "$m2" || { fail "rr.ts failed"; return; }
+    ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 rr.mkv |
+        sort -g >t.txt
+    [ "$(grep -c . t.txt)" = 150 ] || fail "$(grep -c . t.txt) of 150 frames"
+    awk 'NR > 1 && $1 - p < 0.015 { bad = 1 } { p = $1 } END { exit bad }' t.txt ||
+        fail "frames closer than a frame apart: $(xargs <t.txt)"
+}
+
 # Audio that starts late in an MPEG-TS (here 12 s in) is past the probe's 5 s, so its
 # parameters are unknown at the start: a file is probed further, and the audio copied (it
 # was dropped, "it cannot go into this format"); a pipe cannot be, and says why.

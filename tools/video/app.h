@@ -26,7 +26,7 @@ enum { KIND_FRAME = 1, KIND_PACKET = 2 };
  * of its first `count` streams' next decoding time, both in AV_TIME_BASE units; `says` marks
  * the streams whose jumps count. */
 typedef struct clock_mend {
-    int64_t offset, *next_dts;
+    int64_t offset, *next_dts, *pts_end; /* pts_end: each stream's latest presentation end */
     char *says;
     unsigned count; /* the streams at the start: those that appear mid-file are dropped */
     int jumps;

@@ -13,14 +13,15 @@
 void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f)
 {
     *m = (clock_mend){.next_dts = malloc(sizeof(int64_t) * (f->nb_streams + 1)),
+                      .pts_end = malloc(sizeof(int64_t) * (f->nb_streams + 1)),
                       .says = calloc(f->nb_streams + 1, 1),
                       .count = FFMIN(f->nb_streams, a->ifmt->nb_streams)};
-    if (!m->next_dts || !m->says)
+    if (!m->next_dts || !m->pts_end || !m->says)
         cli_die("out of memory");
     for (unsigned i = 0; i < m->count; i++) {
         enum AVMediaType type = f->streams[i]->codecpar->codec_type;
         const char *why;
-        m->next_dts[i] = AV_NOPTS_VALUE;
+        m->next_dts[i] = m->pts_end[i] = AV_NOPTS_VALUE;
         m->says[i] =
             (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) && stream_kept(a, i, &why);
     }
@@ -29,6 +30,7 @@ void clock_mend_init(const app *a, clock_mend *m, const AVFormatContext *f)
 void clock_mend_free(clock_mend *m)
 {
     free(m->next_dts);
+    free(m->pts_end);
     free(m->says);
 }
 
@@ -51,13 +53,24 @@ void smooth_jumps(const app *a, clock_mend *m, const AVFormatContext *f, AVPacke
         !m->says[pkt->stream_index])
         return;
     int64_t dts = av_rescale_q(pkt->dts, st->time_base, AV_TIME_BASE_Q);
-    int64_t *next = &m->next_dts[pkt->stream_index];
+    int64_t *next = &m->next_dts[pkt->stream_index], *end = &m->pts_end[pkt->stream_index];
+    int64_t pts = pkt->pts == AV_NOPTS_VALUE
+                      ? AV_NOPTS_VALUE
+                      : av_rescale_q(pkt->pts, st->time_base, AV_TIME_BASE_Q);
     if (*next != AV_NOPTS_VALUE &&
         (dts < *next - AV_TIME_BASE / 10 || dts > *next + 10 * (int64_t)AV_TIME_BASE)) {
-        int64_t jump = dts - *next, ticks = av_rescale_q(jump, AV_TIME_BASE_Q, st->time_base);
+        /* The new part's first picture is shown after the last one before: parts whose
+         * decoders hold back pictures differently (0.08 s at 25 fps, 0.04 s at 50) gave two
+         * pictures one time where only their decoding times followed on. */
+        int64_t jump = dts - *next;
+        if (pts != AV_NOPTS_VALUE && *end != AV_NOPTS_VALUE)
+            jump = FFMIN(jump, pts - *end);
+        int64_t ticks = av_rescale_q(jump, AV_TIME_BASE_Q, st->time_base);
         m->offset -= jump;
         m->jumps++;
         dts -= jump;
+        if (pts != AV_NOPTS_VALUE)
+            pts -= jump;
         if (pkt->pts != AV_NOPTS_VALUE)
             pkt->pts -= ticks;
         pkt->dts -= ticks;
@@ -65,7 +78,10 @@ void smooth_jumps(const app *a, clock_mend *m, const AVFormatContext *f, AVPacke
     int64_t duration = pkt->duration > 0             ? pkt->duration
                        : pkt->stream_index == a->vin ? a->frame_ticks
                                                      : 0;
-    *next = dts + av_rescale_q(duration, st->time_base, AV_TIME_BASE_Q);
+    duration = av_rescale_q(duration, st->time_base, AV_TIME_BASE_Q);
+    *next = dts + duration;
+    if (pts != AV_NOPTS_VALUE)
+        *end = *end == AV_NOPTS_VALUE ? pts + duration : FFMAX(*end, pts + duration);
 }
 
 /* Whether the input's clock jumps anywhere: a seek for -ss goes by the raw times, which
