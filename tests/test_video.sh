@@ -2582,6 +2582,47 @@ test_overwrite_refuses_a_file_not_writable() {
     ! ls -A "$dir" | grep -q partial || fail "files left: $(ls -A "$dir")"
 }
 
+# Two runs writing one name, neither with -y: the one to finish later does not replace the
+# other's file, which appeared after it started (it did, both exiting 0); with -y it does.
+# --concat too. The input is a fifo that another file's maker opens: the run is past its
+# check for the name, and reads its input only once the file is there.
+test_output_that_appeared_during_the_run_is_kept() {
+    make_then_feed() { # fifo, file to make, what to feed: in the background
+        { exec 3>"$1" && echo other >"$2" && cat "$3" >&3; } 2>/dev/null &
+        feeder=$!
+    }
+    local feeder i
+    lavfi in.mkv -t 0.4 -c:v libx264 -g 5 -an
+    mkfifo in.fifo seg2.fifo
+    make_then_feed in.fifo out.mkv in.mkv
+    expect_error "^srres-video: out.mkv: appeared during the run; not replaced (use -y)$" \
+        "$video" -i in.fifo -o out.mkv -m "$m2"
+    kill $feeder 2>/dev/null
+    wait $feeder
+    echo other | cmp -s - out.mkv || fail "the file that appeared was replaced"
+    ! ls -A | grep -q partial || fail "files left: $(ls -A | xargs)"
+    rm out.mkv
+    make_then_feed in.fifo out.mkv in.mkv
+    "$video" -q -y -i in.fifo -o out.mkv -m "$m2" || fail "-y: status $?"
+    wait $feeder
+    [ "$(probe out.mkv v:0 width)" = 128 ] || fail "-y did not replace the file that appeared"
+    for i in 1 2; do
+        "$video" -q -i in.mkv -o "seg$i.mkv" -m "$m2" --segment $i/2 || fail "segment $i failed"
+    done
+    make_then_feed seg2.fifo joined.mkv seg2.mkv
+    expect_error "^srres-video: joined.mkv: appeared during the run; not replaced (use -y)$" \
+        "$video" --concat joined.mkv seg1.mkv seg2.fifo
+    kill $feeder 2>/dev/null
+    wait $feeder
+    echo other | cmp -s - joined.mkv || fail "the joined file that appeared was replaced"
+    ! ls -A | grep -q partial || fail "files left: $(ls -A | xargs)"
+    rm joined.mkv
+    make_then_feed seg2.fifo joined.mkv seg2.mkv
+    "$video" -q -y --concat joined.mkv seg1.mkv seg2.fifo || fail "--concat -y: status $?"
+    wait $feeder
+    [ "$(probe joined.mkv v:0 width)" = 128 ] || fail "--concat -y did not replace the file"
+}
+
 # Standard input and output, as for ffmpeg: "-" (or pipe:N), with -f naming the container.
 test_standard_input_and_output() {
     lavfi in.mkv -t 0.4 -c:v libx264 -an

@@ -220,8 +220,10 @@ int write_empty_segment(AVFormatContext *out, const char *output, int i, int n,
                                  ? out->oformat->subtitle_codec
                                  : AV_CODEC_ID_MOV_TEXT;
     st->time_base = (AVRational){1, 1000};
+    /* What has the name is replaced, as before: -y is not passed here, and the piece is
+     * written moments after srres-video's own check for an existing file. */
     output_target target;
-    output_target_init(&target, output);
+    output_target_init(&target, output, 1);
     av_freep(&out->url);
     out->url = av_strdup(target.url);
     int ret = out->url ? 0 : AVERROR(ENOMEM);
@@ -755,7 +757,7 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     output_target target;
-    output_target_init(&target, output);
+    output_target_init(&target, output, overwrite);
     av_freep(&out->url);
     out->url = av_strdup(target.url);
     if (!out->url)
@@ -880,8 +882,14 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     if (!(out->oformat->flags & AVFMT_NOFILE) && avio_closep(&out->pb) < 0)
         error = output;
     avformat_free_context(out);
-    if (!error && output_target_commit(&target) < 0)
+    if (!error && output_target_commit(&target) < 0) {
+        if (errno == EEXIST)
+            fprintf(stderr, "srres-video: %s: " OUTPUT_APPEARED "\n", output);
+        else
+            fprintf(stderr, "srres-video: %s: cannot rename the joined file into place: %s\n",
+                    output, strerror(errno));
         error = output;
+    }
     if (error) {
         output_target_abandon(&target);
         output_target_free(&target);

@@ -1,6 +1,7 @@
 /* output_file.c: output names and their temporary files, stream properties, what a format
  * takes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,10 +83,13 @@ const char *output_file_name(const char *name)
     return here;
 }
 
-void output_target_init(output_target *t, const char *path)
+void output_target_init(output_target *t, const char *path, int overwrite)
 {
     struct stat st;
     t->is_url = output_is_url(path);
+    /* Without -y, srres-video and --concat refused an existing name at the start; a dangling
+     * symlink passed, which the rename replaces, as before. */
+    t->keep_other = !overwrite && !t->is_url && !(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
     int exists = !t->is_url && stat(path, &st) == 0;
     t->final = exists ? realpath(path, NULL) : strdup(path);
     if (!t->final)
@@ -107,7 +111,32 @@ void output_target_init_direct(output_target *t, const char *path)
     t->direct = 1;
     t->is_url = 0; /* an image muxer's names are files */
     t->mode = -1;
+    t->keep_other = 0;
     t->url = url_of(path, 0);
+}
+
+/* rename() that fails with EEXIST where `to` exists, in one step: another run's output that
+ * took the name since the start was replaced without a word. Where the filesystem has no
+ * such rename (EINVAL), a hard link, which refuses an existing name too, then the old name
+ * removed; where it has no hard links either (FAT), a look just before a plain rename. */
+static int rename_noreplace(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (link(from, to) == 0) {
+        unlink(from); /* the output is in place, whatever becomes of its other name */
+        return 0;
+    }
+    if (errno != EPERM && errno != EOPNOTSUPP)
+        return -1;
+    struct stat st;
+    if (lstat(to, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(from, to);
 }
 
 int output_target_commit(const output_target *t)
@@ -116,7 +145,7 @@ int output_target_commit(const output_target *t)
         return 0;
     if (t->mode >= 0 && chmod(t->temp, (mode_t)t->mode) < 0)
         return -1;
-    return rename(t->temp, t->final);
+    return t->keep_other ? rename_noreplace(t->temp, t->final) : rename(t->temp, t->final);
 }
 
 void output_target_abandon(const output_target *t)

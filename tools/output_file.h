@@ -21,6 +21,9 @@ typedef struct output_target {
     int direct;
     int is_url; /* sent to a URL, not written into a file */
     int mode;   /* the permissions of the file replaced, which the new one keeps; -1: none */
+    /* No -y (the name was free at the start) and no symlink there: the commit replaces
+     * nothing that took the name since (another run's output). */
+    int keep_other;
 } output_target;
 
 /* Whether an output's name is a URL libavformat writes, of a protocol other than file:
@@ -36,12 +39,15 @@ int output_is_url(const char *name);
  * part of it or, with "./", allocated for the run. */
 const char *output_file_name(const char *name);
 
-void output_target_init(output_target *t, const char *path);
+/* overwrite: -y, which lets the commit replace whatever has the name by then. */
+void output_target_init(output_target *t, const char *path, int overwrite);
 /* Written directly, whatever the path is: for outputs of many files (an image muxer's
  * numbered names), which no one rename can put in place. */
 void output_target_init_direct(output_target *t, const char *path);
-/* The temporary file renamed into place; 0, or -1 with errno. */
+/* The temporary file renamed into place; 0, or -1 with errno: EEXIST where a file got the
+ * name during the run and keep_other (OUTPUT_APPEARED says so). */
 int output_target_commit(const output_target *t);
+#define OUTPUT_APPEARED "appeared during the run; not replaced (use -y)"
 /* A failed output removed (never a fifo or device written directly). */
 void output_target_abandon(const output_target *t);
 void output_target_free(output_target *t);

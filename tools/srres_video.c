@@ -291,8 +291,11 @@ int main(int argc, char **argv)
         failed = 1;
     }
     if (!failed && output_target_commit(&a.target) < 0) {
-        set_error(&a, "%s: cannot rename the finished file into place: %s", a.o.output,
-                  strerror(errno));
+        if (errno == EEXIST)
+            set_error(&a, "%s: " OUTPUT_APPEARED, a.o.output);
+        else
+            set_error(&a, "%s: cannot rename the finished file into place: %s", a.o.output,
+                      strerror(errno));
         failed = 1;
     }
     if (failed) {

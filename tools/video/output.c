@@ -472,7 +472,7 @@ void open_output(app *a)
     if (numbered)
         output_target_init_direct(&a->target, a->o.output);
     else
-        output_target_init(&a->target, a->o.output);
+        output_target_init(&a->target, a->o.output, a->o.overwrite);
     /* Fail now, with the reason, if the folder cannot take the file (a fifo would block
      * here until read: it is opened once, when writing starts). */
     int fd = a->target.direct
