@@ -2582,6 +2582,40 @@ test_overwrite_refuses_a_file_not_writable() {
     ! ls -A "$dir" | grep -q partial || fail "files left: $(ls -A "$dir")"
 }
 
+# -y onto a writable file in a folder that is not: the temporary file beside it cannot be
+# made, which is said of the folder ("cannot write: Permission denied" blamed the file, which
+# ffmpeg writes in place); --concat too. The file is kept. Run as nobody where root.
+test_overwrite_in_a_folder_not_writable_names_the_folder() {
+    local as=() dir=$PWD
+    if [ "$(id -u)" = 0 ]; then
+        command -v setpriv >/dev/null || { echo "skipped $current: root, and no setpriv"; return; }
+        dir=$(mktemp -d) && chmod 777 "$dir" || { fail "no folder for nobody"; return; }
+        trap "rm -rf '$dir'; trap - RETURN" RETURN
+        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    fi
+    lavfi "$dir/in.mkv" -t 0.4 -c:v libx264 -g 5 -an
+    local i
+    for i in 1 2; do
+        "$video" -q -i "$dir/in.mkv" -o "$dir/seg$i.mkv" -m "$m2" --segment $i/2 ||
+            { fail "segment $i failed"; return; }
+    done
+    mkdir "$dir/rw"
+    echo old >"$dir/rw/exists.mkv"
+    echo old >"$dir/rw/joined.mkv"
+    chmod 666 "$dir/rw/exists.mkv" "$dir/rw/joined.mkv"
+    chmod 555 "$dir/rw"
+    cd "$dir" || return
+    expect_error "^srres-video: rw/: folder not writable (the output is written to a temporary \
+file there, then renamed)$" "${as[@]}" "$video" -y -i in.mkv -o rw/exists.mkv -m "$m2"
+    expect_error "^srres-video: rw/: folder not writable (the output is written to a temporary \
+file there, then renamed)$" "${as[@]}" "$video" -y --concat rw/joined.mkv seg1.mkv seg2.mkv
+    cd - >/dev/null || return
+    [ "$(cat "$dir/rw/exists.mkv" "$dir/rw/joined.mkv" | xargs)" = "old old" ] ||
+        fail "a file in the read-only folder was changed"
+    [ "$(ls -A "$dir/rw" | xargs)" = "exists.mkv joined.mkv" ] || fail "files: $(ls -A "$dir/rw")"
+    chmod 755 "$dir/rw" # for the clean-up
+}
+
 # Two runs writing one name, neither with -y: the one to finish later does not replace the
 # other's file, which appeared after it started (it did, both exiting 0); with -y it does.
 # --concat too. The input is a fifo that another file's maker opens: the run is past its
@@ -2905,7 +2939,8 @@ test_bad_input() {
     expect_error "nodir/x.mp4" "$video" -i good.mp4 -o nodir/x.mp4 -m "$m2"
     mkdir -p ro && chmod 555 ro
     if [ "$(id -u)" != 0 ]; then # root writes anywhere
-        expect_error "ro/x.mp4" "$video" -i good.mp4 -o ro/x.mp4 -m "$m2"
+        expect_error "^srres-video: ro/: folder not writable" \
+            "$video" -i good.mp4 -o ro/x.mp4 -m "$m2"
     fi
     expect_error "nomodel.safetensors" "$video" -i good.mp4 -o x.mp4 -m nomodel.safetensors
     expect_error "-pix_fmt nonsense: unknown pixel format" \

@@ -762,9 +762,14 @@ int concat_segments(const char *output, int overwrite, int quiet, const AVDictio
     out->url = av_strdup(target.url);
     if (!out->url)
         cli_die("out of memory");
+    char refused[PATH_MAX + 128];
     if (!(out->oformat->flags & AVFMT_NOFILE) &&
-        (ret = avio_open(&out->pb, target.url, AVIO_FLAG_WRITE)) < 0)
+        (ret = avio_open(&out->pb, target.url, AVIO_FLAG_WRITE)) < 0) {
+        if (ret == AVERROR(EACCES) || ret == AVERROR(EPERM))
+            cli_die("%s", output_target_refused(&target, output, AVUNERROR(ret), refused,
+                                                sizeof(refused)));
         cli_die("%s: cannot write: %s", output, av_err2str(ret));
+    }
     /* --mux-opt as for a run's own output: what the muxer leaves is no option of its own. */
     AVDictionary *opts = NULL;
     if (av_dict_copy(&opts, mux_opts, 0) < 0)

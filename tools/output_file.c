@@ -2,6 +2,7 @@
  * takes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,27 @@ int output_target_commit(const output_target *t)
     if (t->mode >= 0 && chmod(t->temp, (mode_t)t->mode) < 0)
         return -1;
     return t->keep_other ? rename_noreplace(t->temp, t->final) : rename(t->temp, t->final);
+}
+
+const char *output_target_refused(const output_target *t, const char *name, int err, char *buf,
+                                  size_t n)
+{
+    if (t->direct || (err != EACCES && err != EPERM)) {
+        snprintf(buf, n, "%s: cannot write: %s", name, strerror(err));
+        return buf;
+    }
+    /* The folder of the name given, as the user wrote it, unless it is a symlink, whose
+     * target's folder takes the temporary file. */
+    struct stat st;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s",
+             lstat(name, &st) == 0 && S_ISLNK(st.st_mode) ? t->final : name);
+    const char *folder = dirname(dir);
+    snprintf(buf, n,
+             "%s%s: folder not writable (the output is written to a temporary file there, then "
+             "renamed)",
+             folder, folder[strlen(folder) - 1] == '/' ? "" : "/");
+    return buf;
 }
 
 void output_target_abandon(const output_target *t)

@@ -48,6 +48,11 @@ void output_target_init_direct(output_target *t, const char *path);
  * name during the run and keep_other (OUTPUT_APPEARED says so). */
 int output_target_commit(const output_target *t);
 #define OUTPUT_APPEARED "appeared during the run; not replaced (use -y)"
+/* Why the temporary file of the output `name` could not be made (errno err), in buf: its
+ * folder's fault where the folder refuses new files (ffmpeg writes in place, into a file
+ * that may be writable where its folder is not), else said of the output. Returns buf. */
+const char *output_target_refused(const output_target *t, const char *name, int err, char *buf,
+                                  size_t n);
 /* A failed output removed (never a fifo or device written directly). */
 void output_target_abandon(const output_target *t);
 void output_target_free(output_target *t);

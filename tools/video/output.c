@@ -478,8 +478,9 @@ void open_output(app *a)
     int fd = a->target.direct
                  ? -2
                  : open(a->target.temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    char why[PATH_MAX + 128];
     if (fd == -1)
-        cli_die("%s: cannot write: %s", a->o.output, strerror(errno));
+        cli_die("%s", output_target_refused(&a->target, a->o.output, errno, why, sizeof(why)));
     if (fd >= 0)
         close(fd);
     av_freep(&a->ofmt->url); /* muxers that open their own files (image2) use the url */
