@@ -559,6 +559,25 @@ test_odd_sides_into_subsampled_chroma() {
     [ "$(probe out.mp4 v:0 width)x$(probe out.mp4 v:0 height)" = 98x74 ] || fail "size"
 }
 
+# An output size the encoder refuses (MPEG-4 past 8191, libx264 past 16384) ends the run
+# before a frame is upscaled, in the message the first frame out gave: it came after the
+# first frame (42 s and 1.4 GB for a 4200x2000 picture x4), the pipeline started (its
+# progress line) and the output made. A --vf-post that changes the size is not judged by it.
+test_output_size_refused_before_upscaling() {
+    SRC="testsrc2=size=4100x8:rate=25" lavfi wide.mkv -t 0.2 -c:v libx264 -an
+    SRC="testsrc2=size=8200x8:rate=25" lavfi wider.mkv -t 0.2 -c:v libx264 -an
+    expect_error "^srres-video: out.avi: cannot open the mpeg4 encoder (8200x16 yuv420p): \
+Invalid argument (mpeg4: dimensions too large for MPEG-4)$" "$video" -i wide.mkv -o out.avi -m "$m2"
+    ! grep -q "^frame" err.log || fail "the run started: $(cat err.log)"
+    expect_error "^srres-video: out.mkv: cannot open the libx264 encoder (16400x16 yuv420p): \
+.*invalid width x height" "$video" -i wider.mkv -o out.mkv -m "$m2"
+    ! grep -q "^frame" err.log || fail "the run started: $(cat err.log)"
+    [ "$(ls -A | xargs)" = "err.log out.log wide.mkv wider.mkv" ] || fail "files: $(ls -A | xargs)"
+    "$video" -q -i wide.mkv -o out.avi -m "$m2" --vf-post scale=4100:16 ||
+        fail "a --vf-post that makes the size one MPEG-4 takes was refused"
+    [ "$(probe out.avi v:0 width)" = 4100 ] || fail "out.avi is $(probe out.avi v:0 width) wide"
+}
+
 # Regions of interest (which encoders read) follow the frame to its new size; they were
 # copied in the input's coordinates.
 test_regions_of_interest_scaled() {

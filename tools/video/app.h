@@ -223,6 +223,7 @@ int encoder_takes(const AVCodec *codec, int (*such)(enum AVPixelFormat));
 int alpha_stored(const app *a, const AVCodec *codec);
 enum AVPixelFormat output_format(const app *a, const AVCodec *codec, const source_format *s);
 enum AVPixelFormat named_output_format(const AVCodec *codec, enum AVPixelFormat named);
+void check_encoder_size(app *a);
 int open_encoder(app *a, const AVFrame *f);
 int drain_encoder(app *a);
 

@@ -357,22 +357,13 @@ static int tick_a_frame(const AVOutputFormat *fmt, const AVCodec *codec)
     return 0;
 }
 
-/* Opens the encoder for the first frame out of the post graph and writes the header. */
-int open_encoder(app *a, const AVFrame *f)
+/* Opens a->enc for frames like f, of format d. */
+static int open_for(app *a, const AVFrame *f, const AVPixFmtDescriptor *d)
 {
-    char eb[ERR_SIZE];
-    /* The post graph gives known formats: one without a descriptor is refused, not read. */
-    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
-    if (!d) {
-        set_error(a, "%s: the filters give frames of no known pixel format (%d)", a->o.output,
-                  f->format);
-        return AVERROR(EINVAL);
-    }
-    AVStream *ist = a->ifmt->streams[a->vin], *ost = a->ofmt->streams[a->map[a->vin]];
     AVRational tb = av_buffersink_get_time_base(a->post.sink);
     AVRational rate = av_buffersink_get_frame_rate(a->post.sink);
     if (!rate.num)
-        rate = av_guess_frame_rate(a->ifmt, ist, NULL);
+        rate = av_guess_frame_rate(a->ifmt, a->ifmt->streams[a->vin], NULL);
     /* The input's time base keeps its timestamps exact, but MPEG-1/2 take only one tick a
      * frame and MPEG-4 no more than 65535 ticks a second: those get one tick a frame when
      * they refuse to open, the formats and encoders of tick_a_frame from the start. */
@@ -386,21 +377,92 @@ int open_encoder(app *a, const AVFrame *f)
         if ((ret = new_encoder(a, f, d, av_inv_q(rate), rate)) >= 0)
             ret = avcodec_open2(a->enc, a->enc_codec, NULL);
     }
+    return ret;
+}
+
+/* The error of an encoder that refused to open (ret) for frames like f, of format d. */
+static void refused_to_open(app *a, const AVFrame *f, const AVPixFmtDescriptor *d, int ret)
+{
+    char eb[ERR_SIZE];
     /* Subsampled chroma needs sides it divides (a x3 model makes odd ones from odd ones):
      * the encoder's own error says only "Generic error in an external library". */
     int cw = 1 << d->log2_chroma_w, ch = 1 << d->log2_chroma_h;
-    if (ret < 0 && (f->width % cw || f->height % ch)) {
+    if (f->width % cw || f->height % ch)
         set_error(a,
                   "%s: %dx%d cannot be %s, whose chroma needs sides that are multiples of "
                   "%dx%d: crop (e.g. --vf-post crop=%d:%d) or give -pix_fmt yuv444p",
                   a->o.output, f->width, f->height, av_get_pix_fmt_name(f->format), cw, ch,
                   f->width / cw * cw, f->height / ch * ch);
-        return ret;
-    }
-    if (ret < 0) {
+    else
         set_error(a, "%s: cannot open the %s encoder (%dx%d %s): %s", a->o.output,
                   a->enc_codec->name, f->width, f->height, av_get_pix_fmt_name(f->format),
                   av_err(ret, eb));
+}
+
+/* Whether opening the encoder costs little and touches nothing: libx264 (73 ms and 60 MB at
+ * 16000x8000) and FFmpeg's own encoders (MPEG-4 21 ms at 7680x4320); not those that wrap
+ * another library (libvpx-vp9 took 3.7 s and 1.7 GB at 7680x4320) or hardware (a device), nor
+ * with options that read or write files (touches_files). */
+static int cheap_to_open(const app *a)
+{
+    const AVCodec *c = a->enc_codec;
+    return !touches_files(a) && (av_strstart(c->name, "libx264", NULL) ||
+                                 (!c->wrapper_name && !(c->capabilities & AV_CODEC_CAP_HARDWARE)));
+}
+
+/* The encoder opened at the output's size and pixel format before a frame is upscaled: one
+ * that refuses the size (libx264 past 16384, MPEG-4 past 8191) said so at the first frame out
+ * (a 4200x2000 picture x4: after 42 s and 1.4 GB). Where the size is known (the post graph's,
+ * unless --vf-post changes it, which may depend on the frames) and opening is cheap; and only
+ * where the encoder opens alike at 64x64, so that what it refuses is the size. */
+void check_encoder_size(app *a)
+{
+    int w = av_buffersink_get_w(a->post.sink), h = av_buffersink_get_h(a->post.sink);
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(av_buffersink_get_format(a->post.sink));
+    if (!d || (a->o.vf_post && (w != a->post_w || h != a->post_h)) || !cheap_to_open(a))
+        return;
+    AVFrame *f = av_frame_alloc();
+    if (!f)
+        cli_die("out of memory");
+    f->format = av_buffersink_get_format(a->post.sink);
+    f->sample_aspect_ratio = av_buffersink_get_sample_aspect_ratio(a->post.sink);
+    f->width = f->height = 64;
+    /* Its lines under -v are the real opening's, said then; an error reaches ours. */
+    int level = av_log_get_level();
+    av_log_set_level(AV_LOG_FATAL);
+    int small = open_for(a, f, d), ret = 0;
+    avcodec_free_context(&a->enc);
+    forget_libav_error(); /* a refusal at 64x64 is left to the real opening to say */
+    if (small >= 0) {
+        f->width = w;
+        f->height = h;
+        ret = open_for(a, f, d);
+        avcodec_free_context(&a->enc);
+    }
+    av_log_set_level(level);
+    if (ret < 0) {
+        refused_to_open(a, f, d, ret);
+        cli_die("%s", a->error);
+    }
+    forget_libav_error(); /* what an opening that worked logged */
+    av_frame_free(&f);
+}
+
+/* Opens the encoder for the first frame out of the post graph and writes the header. */
+int open_encoder(app *a, const AVFrame *f)
+{
+    char eb[ERR_SIZE];
+    /* The post graph gives known formats: one without a descriptor is refused, not read. */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+    if (!d) {
+        set_error(a, "%s: the filters give frames of no known pixel format (%d)", a->o.output,
+                  f->format);
+        return AVERROR(EINVAL);
+    }
+    AVStream *ost = a->ofmt->streams[a->map[a->vin]];
+    int ret = open_for(a, f, d);
+    if (ret < 0) {
+        refused_to_open(a, f, d, ret);
         return ret;
     }
     char refused[X264_PARAM_ERROR_SIZE];

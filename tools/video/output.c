@@ -389,6 +389,7 @@ int numbered_output(const app *a)
 void open_output(app *a)
 {
     char eb[ERR_SIZE];
+    check_encoder_size(a); /* before the output is made */
     /* Segments keep the input's timestamps exactly, so that they join as one run (the join's
      * muxer moves them all as the whole run's would): Matroska and MPEG-TS would otherwise
      * move the first one (only) past its start below zero (AAC's priming samples, B-frames'
