@@ -2568,18 +2568,25 @@ test_overwrite_keeps_links_and_fifos() {
         fail "the fifo was replaced or its reader got nothing"
 }
 
+# Root may write any file: where run as root, a test of permissions runs srres-video as
+# nobody (the command prefix in as) in a folder of its own (dir, made here; the caller
+# removes it); else in its own folder. Returns 1 where it cannot (said).
+nobody_folder() {
+    as=() dir=$PWD
+    [ "$(id -u)" = 0 ] || return 0
+    command -v setpriv >/dev/null || { echo "skipped $current: root, and no setpriv"; return 1; }
+    dir=$(mktemp -d) && chmod 777 "$dir" || { fail "no folder for nobody"; return 1; }
+    as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+}
+
 # -y does not replace a file the user may not write, as ffmpeg -y does not ("Permission
 # denied"): the rename put a new file in its place, its folder being writable; --concat's
 # too. Root may write any file, in ffmpeg too: run as root, the test runs srres-video as
 # nobody (setpriv).
 test_overwrite_refuses_a_file_not_writable() {
-    local as=() dir=$PWD
-    if [ "$(id -u)" = 0 ]; then
-        command -v setpriv >/dev/null || { echo "skipped $current: root, and no setpriv"; return; }
-        dir=$(mktemp -d) && chmod 777 "$dir" || { fail "no folder for nobody"; return; }
-        trap "rm -rf '$dir'; trap - RETURN" RETURN
-        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-    fi
+    local as dir
+    nobody_folder || return
+    [ "$dir" = "$PWD" ] || trap "rm -rf '$dir'; trap - RETURN" RETURN
     lavfi "$dir/in.mp4" -t 0.2 -c:v libx264 -an
     echo old >"$dir/out.mp4"
     chmod 444 "$dir/out.mp4"
@@ -2605,13 +2612,9 @@ test_overwrite_refuses_a_file_not_writable() {
 # made, which is said of the folder ("cannot write: Permission denied" blamed the file, which
 # ffmpeg writes in place); --concat too. The file is kept. Run as nobody where root.
 test_overwrite_in_a_folder_not_writable_names_the_folder() {
-    local as=() dir=$PWD
-    if [ "$(id -u)" = 0 ]; then
-        command -v setpriv >/dev/null || { echo "skipped $current: root, and no setpriv"; return; }
-        dir=$(mktemp -d) && chmod 777 "$dir" || { fail "no folder for nobody"; return; }
-        trap "rm -rf '$dir'; trap - RETURN" RETURN
-        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-    fi
+    local as dir
+    nobody_folder || return
+    [ "$dir" = "$PWD" ] || trap "rm -rf '$dir'; trap - RETURN" RETURN
     lavfi "$dir/in.mkv" -t 0.4 -c:v libx264 -g 5 -an
     local i
     for i in 1 2; do
