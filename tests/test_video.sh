@@ -2643,40 +2643,34 @@ file there, then renamed)$" "${as[@]}" "$video" -y --concat rw/joined.mkv seg1.m
 # --concat too. The input is a fifo that another file's maker opens: the run is past its
 # check for the name, and reads its input only once the file is there.
 test_output_that_appeared_during_the_run_is_kept() {
-    make_then_feed() { # fifo, file to make, what to feed: in the background
-        { exec 3>"$1" && echo other >"$2" && cat "$3" >&3; } 2>/dev/null &
+    # fifo, output, file fed through the fifo, srres-video's arguments: the output made once
+    # the run is past its check, then the fifo fed; without -y it is kept, with -y replaced.
+    appears_then_fed() {
+        local feeder fifo=$1 out=$2 fed=$3
+        shift 3
+        { exec 3>"$fifo" && echo other >"$out" && cat "$fed" >&3; } 2>/dev/null &
         feeder=$!
+        expect_error "^srres-video: $out: appeared during the run; not replaced (use -y)$" \
+            "$video" "$@"
+        kill $feeder 2>/dev/null
+        wait $feeder
+        echo other | cmp -s - "$out" || fail "$out: the file that appeared was replaced"
+        ! ls -A | grep -q partial || fail "files left: $(ls -A | xargs)"
+        rm "$out"
+        { exec 3>"$fifo" && echo other >"$out" && cat "$fed" >&3; } 2>/dev/null &
+        feeder=$!
+        "$video" -q -y "$@" || fail "$out, -y: status $?"
+        wait $feeder
+        [ "$(probe "$out" v:0 width)" = 128 ] || fail "$out: -y did not replace the file"
     }
-    local feeder i
+    local i
     lavfi in.mkv -t 0.4 -c:v libx264 -g 5 -an
     mkfifo in.fifo seg2.fifo
-    make_then_feed in.fifo out.mkv in.mkv
-    expect_error "^srres-video: out.mkv: appeared during the run; not replaced (use -y)$" \
-        "$video" -i in.fifo -o out.mkv -m "$m2"
-    kill $feeder 2>/dev/null
-    wait $feeder
-    echo other | cmp -s - out.mkv || fail "the file that appeared was replaced"
-    ! ls -A | grep -q partial || fail "files left: $(ls -A | xargs)"
-    rm out.mkv
-    make_then_feed in.fifo out.mkv in.mkv
-    "$video" -q -y -i in.fifo -o out.mkv -m "$m2" || fail "-y: status $?"
-    wait $feeder
-    [ "$(probe out.mkv v:0 width)" = 128 ] || fail "-y did not replace the file that appeared"
+    appears_then_fed in.fifo out.mkv in.mkv -i in.fifo -o out.mkv -m "$m2"
     for i in 1 2; do
         "$video" -q -i in.mkv -o "seg$i.mkv" -m "$m2" --segment $i/2 || fail "segment $i failed"
     done
-    make_then_feed seg2.fifo joined.mkv seg2.mkv
-    expect_error "^srres-video: joined.mkv: appeared during the run; not replaced (use -y)$" \
-        "$video" --concat joined.mkv seg1.mkv seg2.fifo
-    kill $feeder 2>/dev/null
-    wait $feeder
-    echo other | cmp -s - joined.mkv || fail "the joined file that appeared was replaced"
-    ! ls -A | grep -q partial || fail "files left: $(ls -A | xargs)"
-    rm joined.mkv
-    make_then_feed seg2.fifo joined.mkv seg2.mkv
-    "$video" -q -y --concat joined.mkv seg1.mkv seg2.fifo || fail "--concat -y: status $?"
-    wait $feeder
-    [ "$(probe joined.mkv v:0 width)" = 128 ] || fail "--concat -y did not replace the file"
+    appears_then_fed seg2.fifo joined.mkv seg2.mkv --concat joined.mkv seg1.mkv seg2.fifo
 }
 
 # Standard input and output, as for ffmpeg: "-" (or pipe:N), with -f naming the container.
